@@ -1,0 +1,132 @@
+import { readFile, readdir, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { VFile } from 'vfile';
+import { loadConfig } from '../config/load.ts';
+import type { BookConfig } from '../config/schema.ts';
+import type { Book, Chapter, TocEntry } from './types.ts';
+import { flattenToc, numberToc, parseSummary } from './summary.ts';
+import { splitFrontmatter } from './frontmatter.ts';
+import { AssetRegistry } from './assets.ts';
+import { decodeSource } from '../util/text.ts';
+import { report } from '../util/messages.ts';
+import { existsWithExactCase, resolveLocal, toPosix } from '../util/paths.ts';
+import { safeName } from '../util/slug.ts';
+
+export const MAX_CHAPTER_BYTES = 8 * 1024 * 1024;
+
+export interface LoadOptions {
+  /** Overrides applied on top of book.yaml (used for editions). */
+  defaults?: Partial<BookConfig>;
+}
+
+export interface LoadedBook extends Book {
+  registry: AssetRegistry;
+}
+
+/** Unique, safe chapter keys from source paths: `part-2/Ünï & co.md` → `part-2-uni-co`. */
+function chapterKey(source: string, used: Set<string>): string {
+  const base = source.replace(/\.(md|markdown)$/i, '').split('/').map(safeName).join('-') || 'chapter';
+  let key = base;
+  for (let n = 2; used.has(key); n++) key = `${base}-${n}`;
+  used.add(key);
+  return key;
+}
+
+const natural = new Intl.Collator('en', { numeric: true, sensitivity: 'base' });
+
+/** A folder without SUMMARY.md: its Markdown files in natural order (`1.2` before `1.10`). */
+async function tocFromFolder(root: string, summary: VFile): Promise<TocEntry[]> {
+  report(summary, 'warning', 'No SUMMARY.md found: chapters are the Markdown files in natural order; add a SUMMARY.md to choose the order and titles', { line: 1, column: 1 }, 'toc-missing');
+  const names = (await readdir(root)).filter((name) => /\.(md|markdown)$/i.test(name) && !/^(summary|langs|glossary)\.md$/i.test(name));
+  names.sort((a, b) => (/^readme\.md$/i.test(a) ? -1 : /^readme\.md$/i.test(b) ? 1 : natural.compare(a, b)));
+  return names.map((name) => ({ kind: 'chapter', title: name.replace(/\.(md|markdown)$/i, ''), source: name, matter: 'body', depth: 0, children: [] }));
+}
+
+/**
+ * Loads a manuscript into the book model: validated config, the TOC from
+ * SUMMARY.md (missing files reported at their TOC line), and every chapter's
+ * decoded source with its front matter. Nothing here throws for bad input:
+ * problems are messages on the files they concern.
+ */
+export async function loadBook(rootDir: string, options: LoadOptions = {}): Promise<LoadedBook> {
+  const root = path.resolve(rootDir);
+  const rootStat = await stat(root).catch(() => undefined);
+  if (!rootStat?.isDirectory()) throw new Error(`Manuscript folder not found: ${rootDir}`);
+  const { config, file: configFile, found } = await loadConfig(root, options.defaults);
+  if (!found) report(configFile, 'warning', 'No book.yaml found: using defaults (title from the folder name); add a book.yaml to set title, authors and copyright', { line: 1, column: 1 }, 'book-config');
+
+  const summaryPath = path.join(root, 'SUMMARY.md');
+  const summaryFile = new VFile({ path: summaryPath, cwd: root });
+  let toc: TocEntry[];
+  const summaryBytes = await readFile(summaryPath).catch(() => undefined);
+  if (summaryBytes) {
+    summaryFile.value = decodeSource(summaryBytes, summaryFile);
+    toc = parseSummary(summaryFile);
+  } else {
+    summaryFile.value = '';
+    toc = await tocFromFolder(root, summaryFile);
+  }
+  numberToc(toc);
+
+  const registry = new AssetRegistry(root);
+  const chapters: Chapter[] = [];
+  const usedKeys = new Set<string>();
+  const seen = new Map<string, TocEntry>();
+  for (const entry of flattenToc(toc)) {
+    if (entry.kind !== 'chapter' || !entry.source) continue;
+    const resolved = resolveLocal(root, summaryPath, entry.source);
+    if (!resolved.ok) {
+      report(summaryFile, 'error', `TOC entry “${entry.title}”: ${resolved.reason}`, entry.position, 'toc-missing-file');
+      entry.kind = 'draft';
+      continue;
+    }
+    if (!resolved.exists) {
+      report(summaryFile, 'error', `TOC entry “${entry.title}” points to \`${entry.source}\`, which does not exist: create the file or fix the path`, entry.position, 'toc-missing-file');
+      entry.kind = 'draft';
+      continue;
+    }
+    const exact = existsWithExactCase(root, resolved.relative);
+    if (!exact.ok) {
+      report(summaryFile, 'error', `TOC entry “${entry.title}” points to \`${entry.source}\`, but the file is \`${exact.actual}\`: paths are case-sensitive`, entry.position, 'toc-missing-file');
+    }
+    const source = toPosix(resolved.relative);
+    if (seen.has(source)) {
+      report(summaryFile, 'warning', `\`${source}\` is listed twice in the TOC; only the first entry is used`, entry.position, 'toc-duplicate');
+      entry.chapter = seen.get(source)!.chapter;
+      entry.kind = 'draft';
+      continue;
+    }
+    seen.set(source, entry);
+    const file = new VFile({ path: resolved.absolute, cwd: root });
+    const bytes = await readFile(resolved.absolute);
+    let text: string;
+    if (bytes.length > MAX_CHAPTER_BYTES) {
+      report(file, 'error', `Chapter is ${(bytes.length / 1024 / 1024).toFixed(1)} MB, over the ${MAX_CHAPTER_BYTES / 1024 / 1024} MB limit: split it into several chapters`, { line: 1, column: 1 }, 'file-size');
+      text = '';
+    } else text = decodeSource(bytes, file);
+    const { body, data } = splitFrontmatter(text, file);
+    file.value = body;
+    const key = chapterKey(source, usedKeys);
+    const chapter: Chapter = {
+      key,
+      source,
+      entry,
+      file,
+      title: typeof data.title === 'string' ? data.title : entry.title,
+      matter: entry.matter,
+      number: entry.number,
+      frontmatter: data,
+      outName: `${key}.xhtml`,
+      headings: [],
+      questions: [],
+      ids: new Set(),
+      stats: { formulas: 0, images: 0, footnotes: 0, codeBlocks: 0, tables: 0, words: 0 },
+    };
+    entry.chapter = chapter;
+    chapters.push(chapter);
+  }
+  if (chapters.length === 0) report(summaryFile, 'error', 'The book has no chapters: list Markdown files in SUMMARY.md', { line: 1, column: 1 }, 'toc-empty');
+
+  const files = [configFile, summaryFile, ...chapters.map((c) => c.file)];
+  return { root, config, configFile, summaryFile, toc, chapters, assets: registry.assets, files, registry };
+}

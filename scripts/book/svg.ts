@@ -1,0 +1,19 @@
+import { fromHtml } from 'hast-util-from-html';
+import { sanitize } from 'hast-util-sanitize';
+import { toXast } from 'hast-util-to-xast';
+import { toXml } from 'xast-util-to-xml';
+import type { Element, Root } from 'hast';
+import { bookSchema } from '../plugins/sanitize-schema.ts';
+
+/**
+ * An SVG file passed through the same allow-list as inline markup (no
+ * scripts, handlers, `<image>` or external references) and written back as
+ * XML with its namespace; undefined when no `<svg>` root is found.
+ */
+export function sanitizeSvg(text: string): string | undefined {
+  const tree = fromHtml(text.replace(/<\?xml[^>]*>/, '').replace(/<!DOCTYPE[^>]*>/i, ''), { fragment: true });
+  const clean = sanitize(tree, { ...bookSchema, tagNames: [...(bookSchema.tagNames ?? []), 'svg'] }) as Root;
+  const svg = clean.children.find((c): c is Element => c.type === 'element' && c.tagName === 'svg');
+  if (!svg) return undefined;
+  return `<?xml version="1.0" encoding="UTF-8"?>\n${toXml(toXast(svg))}\n`;
+}

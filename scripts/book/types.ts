@@ -1,0 +1,81 @@
+import type { Root as HastRoot } from 'hast';
+import type { VFile } from 'vfile';
+import type { Position } from 'unist';
+import type { BookConfig } from '../config/schema.ts';
+
+export type Matter = 'front' | 'body' | 'back';
+
+export interface TocEntry {
+  kind: 'chapter' | 'part' | 'draft';
+  title: string;
+  /** Source path relative to the manuscript root, with forward slashes. */
+  source?: string;
+  /** Number from the TOC (`2`, `2.1`), body matter only. */
+  number?: string;
+  matter: Matter;
+  depth: number;
+  children: TocEntry[];
+  position?: Position;
+  chapter?: Chapter;
+  /** Key of the page this entry renders to (chapters and parts). */
+  pageKey?: string;
+}
+
+export type Difficulty = 'E' | 'M' | 'H';
+
+export interface Question {
+  id: string;
+  number: string;
+  difficulty: Difficulty;
+  /** Plain text of the question, for indexes. */
+  text: string;
+  chapter: Chapter;
+}
+
+export interface Heading {
+  id: string;
+  depth: number;
+  text: string;
+}
+
+export interface Chapter {
+  /** Unique, filesystem- and URL-safe name derived from the source path. */
+  key: string;
+  source: string;
+  entry: TocEntry;
+  file: VFile;
+  title: string;
+  matter: Matter;
+  number?: string;
+  frontmatter: Record<string, unknown>;
+  /** Output file name inside each format (`<key>.xhtml`). */
+  outName: string;
+  tree?: HastRoot;
+  headings: Heading[];
+  questions: Question[];
+  /** Ids present in the chapter, for link checks. */
+  ids: Set<string>;
+  /** Counts for the build summary. */
+  stats: { formulas: number; images: number; footnotes: number; codeBlocks: number; tables: number; words: number };
+}
+
+export interface Asset {
+  /** Absolute real path on disk (inside the manuscript). */
+  absolute: string;
+  /** Path inside every output (`images/…`), named by content so sources cannot choose it. */
+  target: string;
+  mediaType: string;
+  bytes: Buffer;
+}
+
+export interface Book {
+  root: string;
+  config: BookConfig;
+  configFile: VFile;
+  summaryFile: VFile;
+  toc: TocEntry[];
+  chapters: Chapter[];
+  assets: Map<string, Asset>;
+  /** Every file that can carry messages, in a stable order. */
+  files: VFile[];
+}

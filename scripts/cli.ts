@@ -1,0 +1,61 @@
+import { Command, Option } from 'commander';
+import path from 'node:path';
+import { build, type Format, type BuildSummary } from './build.ts';
+import { formatCompact } from './report.ts';
+
+function printSummary(summary: BuildSummary, artifacts: { format: string; path: string }[]) {
+  const q = summary.questions;
+  const lines = [
+    `Built ${summary.chapters} chapters (${summary.pages} pages) in ${summary.seconds.toFixed(2)} s`,
+    `  questions: ${q.E + q.M + q.H} (easy ${q.E}, medium ${q.M}, hard ${q.H})`,
+    `  formulas: ${summary.formulas}   images: ${summary.images}   tables: ${summary.tables}   footnotes: ${summary.footnotes}   code blocks: ${summary.codeBlocks}   words: ${summary.words}`,
+    ...artifacts.map((a) => `  ${a.format.padEnd(5)} ${path.relative(process.cwd(), a.path) || a.path}`),
+  ];
+  process.stdout.write(lines.join('\n') + '\n');
+}
+
+function formats(value: string): Format[] {
+  const list = value.split(',').map((s) => s.trim()).filter(Boolean);
+  for (const f of list) if (!['html', 'epub', 'pdf'].includes(f)) throw new Error(`Unknown format \`${f}\`: use html, epub or pdf`);
+  return list as Format[];
+}
+
+/** argv in, exit code out; everything else is the library's. */
+export async function main(argv: string[]): Promise<number> {
+  let code = 0;
+  const program = new Command('galley')
+    .description('Markdown manuscript to EPUB 3, print-ready PDF and a web edition')
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+
+  program
+    .command('build')
+    .description('build the book into the output folder')
+    .option('--manuscript <dir>', 'manuscript folder', 'manuscript')
+    .option('--out <dir>', 'output folder', 'dist')
+    .addOption(new Option('--format <list>', 'formats to build, comma-separated (html,epub,pdf)').argParser(formats))
+    .option('--quiet', 'no progress display and no summary')
+    .action(async (opts: { manuscript: string; out: string; format?: Format[]; quiet?: boolean }) => {
+      const result = await build({ manuscript: opts.manuscript, out: opts.out, formats: opts.format, quiet: opts.quiet });
+      const shown = result.diagnostics.filter((d) => d.severity !== 'info');
+      if (shown.length) process.stderr.write(formatCompact(shown.map((d) => ({ ...d, file: path.join(path.relative(process.cwd(), result.book.root), d.file) }))) + '\n');
+      if (!result.ok) {
+        const errors = result.diagnostics.filter((d) => d.severity === 'error').length;
+        process.stderr.write(`Build failed: ${errors} error${errors === 1 ? '' : 's'}; the previous output in ${opts.out} was left as it was.\n`);
+        code = 1;
+        return;
+      }
+      if (!opts.quiet) printSummary(result.summary, result.artifacts);
+    });
+
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+  } catch (error) {
+    const err = error as { code?: string; exitCode?: number; message: string };
+    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return 0;
+    if (err.code?.startsWith('commander.')) return err.exitCode ?? 2;
+    process.stderr.write(`galley: ${err.message}\n`);
+    return 2;
+  }
+  return code;
+}

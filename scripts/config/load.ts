@@ -1,0 +1,106 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { LineCounter, parseDocument, isMap, isScalar, type Document } from 'yaml';
+import { VFile } from 'vfile';
+import { z } from 'zod';
+import { bookSchema, type BookConfig } from './schema.ts';
+import { report } from '../util/messages.ts';
+import { decodeSource } from '../util/text.ts';
+
+/**
+ * YAML that is data and nothing else: the core schema (no `!!js/*`, no custom
+ * tags), duplicate keys rejected, and few aliases so an alias bomb fails fast.
+ */
+export function parseYaml(text: string, file: VFile, lineOffset = 0): { value: unknown; doc: Document; lines: LineCounter } | undefined {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { schema: 'core', customTags: [], uniqueKeys: true, lineCounter: lines, prettyErrors: false });
+  const problems = [...doc.errors, ...doc.warnings];
+  for (const problem of problems) {
+    const pos = lines.linePos(problem.pos[0]);
+    const hint = problem.code === 'TAG_RESOLVE_FAILED' ? ' (only plain YAML data is allowed: no custom tags)' : '';
+    report(file, 'error', `Invalid YAML: ${problem.message.split('\n')[0]}${hint}`, { line: pos.line + lineOffset, column: pos.col }, 'yaml');
+  }
+  if (problems.length > 0) return undefined;
+  try {
+    return { value: doc.toJS({ maxAliasCount: 50 }), doc, lines };
+  } catch (error) {
+    report(file, 'error', `Invalid YAML: ${(error as Error).message}`, { line: 1 + lineOffset, column: 1 }, 'yaml');
+    return undefined;
+  }
+}
+
+/** The line and column of the YAML node at a schema issue's path (or its nearest parent). */
+export function locate(doc: Document, lines: LineCounter, keyPath: PropertyKey[], lineOffset = 0) {
+  for (let depth = keyPath.length; depth >= 0; depth--) {
+    const parentPath = keyPath.slice(0, Math.max(0, depth - 1));
+    const parent = depth === 0 ? doc.contents : doc.getIn(parentPath as unknown[], true);
+    let node: unknown = parent;
+    if (depth > 0 && isMap(parent)) {
+      const pair = parent.items.find((item) => isScalar(item.key) && item.key.value === keyPath[depth - 1]);
+      node = pair?.key ?? undefined;
+    } else if (depth > 0) {
+      node = doc.getIn(keyPath.slice(0, depth) as unknown[], true);
+    }
+    const range = (node as { range?: [number, number, number] } | undefined)?.range;
+    if (range) {
+      const pos = lines.linePos(range[0]);
+      return { line: pos.line + lineOffset, column: pos.col };
+    }
+  }
+  return { line: 1 + lineOffset, column: 1 };
+}
+
+/** Turns zod's issues into messages at the offending key. */
+export function reportSchemaIssues(error: z.ZodError, file: VFile, doc: Document, lines: LineCounter, ruleId: string, lineOffset = 0) {
+  for (const issue of error.issues) {
+    let keyPath = issue.path as PropertyKey[];
+    let reason: string;
+    if (issue.code === 'unrecognized_keys') {
+      for (const key of issue.keys) {
+        const where = locate(doc, lines, [...keyPath, key], lineOffset);
+        report(file, 'error', `Unknown key \`${[...keyPath, key].join('.')}\`: remove it or check its spelling`, where, ruleId);
+      }
+      continue;
+    }
+    const name = keyPath.length ? `\`${keyPath.join('.')}\`` : 'the document';
+    reason = `Invalid value for ${name}: ${issue.message}`;
+    if (issue.code === 'invalid_type' && issue.input === undefined) reason = `Missing required key ${name}`;
+    report(file, 'error', reason, locate(doc, lines, keyPath, lineOffset), ruleId);
+    keyPath = [];
+  }
+}
+
+export interface LoadedConfig {
+  config: BookConfig;
+  file: VFile;
+  /** False when the manuscript had no book.yaml and defaults were used. */
+  found: boolean;
+}
+
+/** Reads and validates `book.yaml`; messages land on the returned file. */
+export async function loadConfig(root: string, defaults: Partial<BookConfig> = {}): Promise<LoadedConfig> {
+  const filePath = path.join(root, 'book.yaml');
+  let raw: Buffer | undefined;
+  try {
+    raw = await readFile(filePath);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+  const file = new VFile({ path: filePath, cwd: root });
+  if (!raw) {
+    const config = bookSchema.parse({ title: path.basename(path.resolve(root)), ...defaults });
+    return { config, file, found: false };
+  }
+  const text = decodeSource(raw, file);
+  file.value = text;
+  const parsed = parseYaml(text, file);
+  const fallback = bookSchema.parse({ title: 'Untitled', ...defaults });
+  if (!parsed) return { config: fallback, file, found: true };
+  const input = parsed.value ?? {};
+  const result = bookSchema.safeParse(typeof input === 'object' ? { ...defaults, ...(input as object) } : input);
+  if (!result.success) {
+    reportSchemaIssues(result.error, file, parsed.doc, parsed.lines, 'book-config');
+    return { config: fallback, file, found: true };
+  }
+  return { config: result.data, file, found: true };
+}

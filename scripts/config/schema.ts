@@ -1,0 +1,84 @@
+import { z } from 'zod';
+
+/** `2025` or `2024-2026` (hyphen or en dash). */
+const yearOrRange = z.union([
+  z.number().int().min(1000).max(9999),
+  z.string().regex(/^\d{4}(\s*[-–]\s*\d{4})?$/, 'expected a year like 2026 or a range like 2024-2026'),
+]);
+
+const severity = z.enum(['off', 'warn', 'error']);
+
+const length = z.string().regex(/^\d+(\.\d+)?(mm|cm|in|pt|px)$/, 'expected a CSS length such as 18mm or 0.75in');
+
+const trim = z.union([
+  z.enum(['6x9in', 'A4', 'A5', 'Letter', '5.5x8.5in', '7x10in']),
+  z.strictObject({ width: length, height: length }),
+]);
+
+export const pdfSchema = z.strictObject({
+  trim: trim.default('6x9in'),
+  margins: z
+    .strictObject({ top: length, bottom: length, inner: length, outer: length })
+    .partial()
+    .default({}),
+  bleed: length.optional(),
+  crop_marks: z.boolean().default(false),
+  footnotes: z.enum(['chapter-end', 'page-foot']).default('chapter-end'),
+  toc_depth: z.number().int().min(1).max(6).default(2),
+  persian_digits: z.boolean().default(false),
+});
+
+export const outputSchema = z.strictObject({
+  /** Base name of the artifacts: dist/<slug>.epub, dist/<slug>.pdf. */
+  slug: z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, 'use lowercase letters, digits, dots, dashes').optional(),
+  formats: z.array(z.enum(['html', 'epub', 'pdf'])).default(['html', 'epub', 'pdf']),
+  toc_depth: z.number().int().min(1).max(6).default(3),
+  /** Read `$…$` as inline math too; off by default because `$50K` is money. */
+  single_dollar_math: z.boolean().default(false),
+  /** Remote hosts the build may fetch images from; empty means none. */
+  allow_remote: z.array(z.string()).default([]),
+  pdf: pdfSchema.default(pdfSchema.parse({})),
+});
+
+export const editionSchema = z.strictObject({
+  /** Folder of the edition, relative to the manuscript. */
+  root: z.string(),
+  title: z.string().optional(),
+  subtitle: z.string().optional(),
+  language: z.string(),
+  direction: z.enum(['ltr', 'rtl']).optional(),
+});
+
+export const bookSchema = z.strictObject({
+  title: z.string().min(1),
+  subtitle: z.string().optional(),
+  authors: z.array(z.string().min(1)).min(1).default(['Anonymous']),
+  language: z.string().regex(/^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'expected a BCP 47 tag such as en or fa-IR').default('en'),
+  direction: z.enum(['ltr', 'rtl']).optional(),
+  identifier: z.string().min(1).optional(),
+  version: z.string().regex(/^\d+\.\d+(\.\d+)?(-[\w.]+)?$/, 'expected a version such as 1.2.0').default('0.1.0'),
+  printing: z.number().int().min(1).optional(),
+  date: z.union([z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a date as YYYY-MM-DD'), z.date()]).optional(),
+  description: z.string().optional(),
+  keywords: z.array(z.string()).default([]),
+  publisher: z.string().optional(),
+  copyright: z
+    .strictObject({
+      year: yearOrRange,
+      holder: z.string().min(1),
+      /** Template with {year} and {holder}. */
+      footer: z.string().default('Copyright ©{year} {holder}'),
+      /** Chapters carry the footer as their last paragraph (checked, and not printed twice). */
+      in_source: z.boolean().default(false),
+    })
+    .optional(),
+  licence: z.string().optional(),
+  cover: z.string().optional(),
+  output: outputSchema.default(outputSchema.parse({})),
+  checks: z.record(z.string(), severity).default({}),
+  editions: z.record(z.string().regex(/^[a-z]{2,3}(-[a-z0-9]+)*$/), editionSchema).default({}),
+});
+
+export type BookConfig = z.infer<typeof bookSchema>;
+export type PdfConfig = z.infer<typeof pdfSchema>;
+export type Severity = z.infer<typeof severity>;

@@ -1,0 +1,62 @@
+import { unified, type Processor } from 'unified';
+import remarkParse from 'remark-parse';
+import remarkGfm from 'remark-gfm';
+import remarkMath from 'remark-math';
+import remarkRehype from 'remark-rehype';
+import rehypeRaw from 'rehype-raw';
+import rehypeSanitize from 'rehype-sanitize';
+import rehypeHighlight from 'rehype-highlight';
+import type { Root as HastRoot } from 'hast';
+import type { Root as MdastRoot } from 'mdast';
+import type { BookConfig } from '../config/schema.ts';
+import remarkDisplayMath from '../plugins/remark-display-math.ts';
+import remarkHeadingIds from '../plugins/remark-heading-ids.ts';
+import remarkSourceFooter from '../plugins/remark-source-footer.ts';
+import rehypeNormalizeHtml from '../plugins/rehype-normalize-html.ts';
+import rehypeMedia from '../plugins/rehype-media.ts';
+import rehypeMath from '../plugins/rehype-math.ts';
+import rehypeQuestions from '../plugins/rehype-questions.ts';
+import rehypeFigures from '../plugins/rehype-figures.ts';
+import rehypeImages from '../plugins/rehype-images.ts';
+import rehypeFootnotes from '../plugins/rehype-footnotes.ts';
+import rehypeHeadingIds from '../plugins/rehype-heading-ids.ts';
+import rehypeCollect from '../plugins/rehype-collect.ts';
+import { bookSchema as sanitizeSchema } from '../plugins/sanitize-schema.ts';
+import { labels } from '../util/labels.ts';
+import '../plugins/types.ts';
+
+export type ChapterProcessor = Processor<MdastRoot, MdastRoot, HastRoot, HastRoot, undefined>;
+
+/**
+ * The whole per-chapter pipeline, in order, in one place: Markdown source to
+ * a sanitized hast tree ready for the book passes and every renderer.
+ */
+export function createChapterProcessor(config: BookConfig): ChapterProcessor {
+  const words = labels(config.language);
+  return (
+    unified()
+      // Markdown: CommonMark + GFM + `$$` math (single `$` only when the book asks).
+      .use(remarkParse)
+      .use(remarkGfm, { singleTilde: false })
+      .use(remarkMath, { singleDollarTextMath: config.output.single_dollar_math })
+      .use(remarkDisplayMath)
+      .use(remarkHeadingIds)
+      .use(remarkSourceFooter, { enabled: config.copyright?.in_source ?? false })
+      // To HTML, keeping positions so HTML-stage messages still cite Markdown lines.
+      .use(remarkRehype, { allowDangerousHtml: true, clobberPrefix: '', footnoteLabel: words.notes, footnoteBackLabel: words.backToReference })
+      .use(rehypeRaw)
+      // Untrusted content ends here: everything after this adds only Galley's own markup.
+      .use(rehypeSanitize, sanitizeSchema)
+      .use(rehypeNormalizeHtml)
+      .use(rehypeMedia)
+      .use(rehypeMath)
+      .use(rehypeQuestions)
+      .use(rehypeFigures)
+      .use(rehypeImages)
+      .use(rehypeFootnotes)
+      .use(rehypeHeadingIds)
+      .use(rehypeHighlight, { detect: false, plainText: ['text', 'txt', 'plain', 'math', 'console', 'output'] })
+      .use(rehypeCollect)
+      .freeze() as unknown as ChapterProcessor
+  );
+}

@@ -1,0 +1,72 @@
+import path from 'node:path';
+import type { Element } from 'hast';
+import { visit } from 'unist-util-visit';
+import { closest } from 'fastest-levenshtein';
+import type { LoadedBook } from '../book/load.ts';
+import type { Chapter } from '../book/types.ts';
+import { report } from '../util/messages.ts';
+import { existsWithExactCase, isRemote, resolveLocal } from '../util/paths.ts';
+
+function suggestion(wanted: string, candidates: Iterable<string>): string {
+  const list = [...candidates];
+  if (list.length === 0) return '';
+  const best = closest(wanted, list);
+  return best ? ` Did you mean \`#${best}\`?` : '';
+}
+
+/** Finds the chapter a local path means: the `.md` itself, an mdBook `.html` name, or a folder's README/index. */
+export function chapterFor(book: LoadedBook, relative: string): Chapter | undefined {
+  const bySource = new Map(book.chapters.map((c) => [c.source, c]));
+  const candidates = [relative, relative.replace(/\.html?$/i, '.md'), `${relative}/README.md`, `${relative}/index.md`, relative.replace(/\/$/, '') + '/README.md'];
+  for (const candidate of candidates) {
+    const found = bySource.get(path.posix.normalize(candidate));
+    if (found) return found;
+  }
+  return undefined;
+}
+
+/**
+ * Book pass: links between chapters point at wherever the target chapter
+ * lands (`<key>.xhtml#id`), anchors are checked against the ids the target
+ * really has, and broken ones are reported at their Markdown position with a
+ * suggestion for near misses.
+ */
+export function resolveLinks(book: LoadedBook) {
+  for (const chapter of book.chapters) {
+    if (!chapter.tree) continue;
+    visit(chapter.tree, 'element', (node: Element) => {
+      if (node.tagName !== 'a' || node.properties.href === undefined) return;
+      const href = String(node.properties.href);
+      if (isRemote(href) || href === '') return;
+      const hashAt = href.indexOf('#');
+      const pathPart = hashAt < 0 ? href : href.slice(0, hashAt);
+      const anchor = hashAt < 0 ? '' : decodeURIComponent(href.slice(hashAt + 1));
+      let target: Chapter | undefined = chapter;
+      if (pathPart) {
+        const resolved = resolveLocal(book.root, chapter.file.path, pathPart);
+        if (!resolved.ok) {
+          report(chapter.file, 'error', `Link ${resolved.reason}`, node, 'broken-link');
+          delete node.properties.href;
+          return;
+        }
+        target = chapterFor(book, resolved.relative);
+        if (!target) {
+          if (resolved.exists) {
+            const exact = existsWithExactCase(book.root, resolved.relative);
+            report(chapter.file, 'warning', exact.ok ? `Link to \`${pathPart}\`, a file that is not a chapter of the book: readers of the EPUB and PDF cannot follow it` : `Link to \`${pathPart}\` differs in case from the file on disk \`${exact.actual}\``, node, exact.ok ? 'link-outside-book' : 'broken-link');
+          } else {
+            const chapterNames = book.chapters.map((c) => path.posix.relative(path.posix.dirname(chapter.source), c.source));
+            const best = closest(pathPart, chapterNames);
+            report(chapter.file, 'error', `Link to \`${pathPart}\`, which does not exist.${best ? ` Did you mean \`${best}\`?` : ''}`, node, 'broken-link');
+          }
+          delete node.properties.href;
+          return;
+        }
+      }
+      if (anchor && !target.ids.has(anchor)) {
+        report(chapter.file, 'error', `Link to \`${pathPart ? `${target.source}#${anchor}` : `#${anchor}`}\`: no heading or anchor \`${anchor}\` there.${suggestion(anchor, target.ids)}`, node, 'broken-link');
+      }
+      node.properties.href = target === chapter && anchor ? `#${anchor}` : `${target.outName}${anchor ? `#${anchor}` : ''}`;
+    });
+  }
+}

@@ -1,0 +1,25 @@
+import type { Root, Element } from 'hast';
+import { visit } from 'unist-util-visit';
+
+/**
+ * An image standing alone in a paragraph is a figure: its title (or else its
+ * alt text) becomes the caption, as in Pandoc.
+ */
+export default function rehypeFigures() {
+  return (tree: Root) => {
+    visit(tree, 'element', (node: Element, index, parent) => {
+      if (node.tagName !== 'p' || !parent || index === undefined) return;
+      const content = node.children.filter((c) => !(c.type === 'text' && c.value.trim() === ''));
+      if (content.length !== 1) return;
+      const image = content[0]!;
+      if (image.type !== 'element' || image.tagName !== 'img') return;
+      const title = image.properties.title ? String(image.properties.title) : '';
+      const alt = image.properties.alt ? String(image.properties.alt) : '';
+      delete image.properties.title;
+      const caption = title || alt;
+      const figure: Element = { type: 'element', tagName: 'figure', properties: {}, children: [image], position: node.position };
+      if (caption) figure.children.push({ type: 'element', tagName: 'figcaption', properties: {}, children: [{ type: 'text', value: caption }] });
+      parent.children[index] = figure;
+    });
+  };
+}

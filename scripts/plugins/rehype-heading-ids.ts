@@ -1,0 +1,25 @@
+import type { Root, Element } from 'hast';
+import { toString } from 'hast-util-to-string';
+import { visit } from 'unist-util-visit';
+import { createSlugger } from '../util/slug.ts';
+
+const HEADING = /^h[1-6]$/;
+
+/**
+ * Every heading gets an id: its `{#custom-id}` if it has one, else the
+ * GitHub-style slug of its text, unique within the chapter and never clashing
+ * with question or footnote ids.
+ */
+export default function rehypeHeadingIds() {
+  return (tree: Root) => {
+    const taken: string[] = [];
+    visit(tree, 'element', (node: Element) => {
+      if (!HEADING.test(node.tagName) && node.properties.id !== undefined) taken.push(String(node.properties.id));
+    });
+    const slugger = createSlugger(taken);
+    visit(tree, 'element', (node: Element) => {
+      if (!HEADING.test(node.tagName)) return;
+      node.properties.id = node.properties.id !== undefined ? slugger.reserve(String(node.properties.id)) : slugger.next(toString(node));
+    });
+  };
+}

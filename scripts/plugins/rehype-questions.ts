@@ -1,0 +1,111 @@
+import type { Root, Element, ElementContent, Text } from 'hast';
+import type { VFile } from 'vfile';
+import type { Difficulty } from '../book/types.ts';
+import type { CollectedQuestion } from './types.ts';
+import { slug } from '../util/slug.ts';
+
+const TAG = /^\s*\[(E|M|H)\]\s+/;
+const CUSTOM_ID = /\s*\{#([A-Za-z][\w:.-]*)\}\s*$/;
+export const DIFFICULTY_NAMES: Record<Difficulty, string> = { E: 'Easy', M: 'Medium', H: 'Hard' };
+
+function firstText(node: Element): Text | undefined {
+  for (const child of node.children) {
+    if (child.type === 'text' && child.value.trim() === '') continue;
+    if (child.type === 'text') return child;
+    if (child.type === 'element' && child.tagName === 'p') return firstText(child);
+    return undefined;
+  }
+  return undefined;
+}
+
+function lastText(node: Element): Text | undefined {
+  const p = node.children.find((c): c is Element => c.type === 'element' && c.tagName === 'p') ?? node;
+  const last = p.children[p.children.length - 1];
+  return last?.type === 'text' ? last : undefined;
+}
+
+/** Text of a question for ids and indexes: formulas, nested lists and badges left out. */
+function plainText(nodes: ElementContent[]): string {
+  let out = '';
+  for (const node of nodes) {
+    if (node.type === 'text') out += node.value;
+    else if (node.type === 'element' && !['ol', 'ul', 'math', 'svg', 'div'].includes(node.tagName)) out += plainText(node.children);
+    else if (node.type === 'element' && node.tagName === 'math') out += ' … ';
+  }
+  return out;
+}
+
+/**
+ * A list item opening with `[E]`, `[M]` or `[H]` is a question: it gets a
+ * stable id (`{#id}` at its end, else a slug of its words), a number from the
+ * chapter's TOC number and section (`5.2.3`, sub-questions `5.2.3.1`), and an
+ * accessible badge that names the difficulty in words, not by colour alone.
+ */
+export default function rehypeQuestions() {
+  return (tree: Root, file: VFile) => {
+    const chapterNumber = file.data.chapter?.number;
+    const questions: CollectedQuestion[] = [];
+    const usedIds = new Set<string>();
+    const counters = new Map<string, number>();
+    let section = 0;
+
+    const visitList = (list: Element, prefix: string) => {
+      for (const item of list.children) {
+        if (item.type !== 'element' || item.tagName !== 'li') continue;
+        const text = firstText(item);
+        const match = text && TAG.exec(text.value);
+        let childPrefix = prefix;
+        if (text && match) {
+          const difficulty = match[1] as Difficulty;
+          text.value = text.value.slice(match[0].length);
+          const end = lastText(item);
+          const custom = end && CUSTOM_ID.exec(end.value);
+          if (end && custom) end.value = end.value.slice(0, custom.index);
+          const n = (counters.get(prefix) ?? 0) + 1;
+          counters.set(prefix, n);
+          const number = prefix ? `${prefix}.${n}` : String(n);
+          const words = plainText(item.children).replace(/\s+/g, ' ').trim();
+          let id = custom ? custom[1]! : `q-${slug(words.split(/\s+/).slice(0, 8).join(' ')).slice(0, 48).replace(/-+$/, '') || number.replace(/\./g, '-')}`;
+          const base = id;
+          for (let k = 1; usedIds.has(id); k++) id = `${base}-${k}`;
+          usedIds.add(id);
+          const name = DIFFICULTY_NAMES[difficulty];
+          const badge: ElementContent[] = [
+            { type: 'element', tagName: 'span', properties: { className: ['q-number'] }, children: [{ type: 'text', value: number }] },
+            { type: 'text', value: ' ' },
+            {
+              type: 'element',
+              tagName: 'span',
+              properties: { className: ['badge', `badge-${difficulty.toLowerCase()}`], role: 'img', ariaLabel: `Difficulty: ${name}`, title: name },
+              children: [{ type: 'text', value: difficulty }],
+            },
+            { type: 'text', value: ' ' },
+          ];
+          const holder = item.children.find((c): c is Element => c.type === 'element' && c.tagName === 'p') ?? item;
+          const at = holder.children.indexOf(text);
+          holder.children.splice(at, 0, ...badge);
+          item.properties = { ...item.properties, id, className: ['question', `difficulty-${name.toLowerCase()}`] };
+          list.properties = { ...list.properties, className: [...new Set([...((list.properties.className as string[]) ?? []), 'questions'])] };
+          questions.push({ id, number, difficulty, text: words });
+          childPrefix = number;
+        }
+        for (const child of item.children) {
+          if (child.type === 'element' && (child.tagName === 'ol' || child.tagName === 'ul')) visitList(child, childPrefix);
+        }
+      }
+    };
+
+    const walk = (parent: Root | Element) => {
+      for (const child of parent.children) {
+        if (child.type !== 'element') continue;
+        if (child.tagName === 'h2') section++;
+        if (child.tagName === 'ol' || child.tagName === 'ul') {
+          const prefix = [chapterNumber, section > 0 ? String(section) : undefined].filter(Boolean).join('.');
+          visitList(child, prefix);
+        } else if (!['pre', 'code', 'math', 'svg', 'table'].includes(child.tagName)) walk(child);
+      }
+    };
+    walk(tree);
+    file.data.questions = questions;
+  };
+}

@@ -1,0 +1,37 @@
+import cliProgress from 'cli-progress';
+
+export interface Progress {
+  phase(label: string, total: number): void;
+  tick(detail?: string): void;
+  done(): void;
+}
+
+const silent: Progress = { phase() {}, tick() {}, done() {} };
+
+/**
+ * A progress bar on an interactive terminal; nothing in CI, in pipes or with
+ * `--quiet`, so logs stay clean.
+ */
+export function createProgress(options: { quiet?: boolean; stream?: NodeJS.WriteStream } = {}): Progress {
+  const stream = options.stream ?? process.stderr;
+  if (options.quiet || !stream.isTTY || process.env.CI) return silent;
+  const bar = new cliProgress.SingleBar(
+    { format: ' {phase} [{bar}] {value}/{total} {detail}', stream, hideCursor: true, clearOnComplete: true, barsize: 24 },
+    cliProgress.Presets.shades_classic,
+  );
+  let running = false;
+  return {
+    phase(label, total) {
+      if (running) bar.stop();
+      bar.start(Math.max(total, 1), 0, { phase: label.padEnd(10), detail: '' });
+      running = true;
+    },
+    tick(detail = '') {
+      if (running) bar.increment(1, { detail: detail.slice(0, 40) });
+    },
+    done() {
+      if (running) bar.stop();
+      running = false;
+    },
+  };
+}

@@ -1,0 +1,64 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { Element, ElementContent } from 'hast';
+import type { LoadedBook } from '../book/load.ts';
+import { footerElement, type Page } from './pages.ts';
+import { sharedFiles } from './assets.ts';
+import { navItems, navList } from './toc.ts';
+import { BOOK_CSP, xhtmlDocument } from './xhtml.ts';
+import { replaceDirectory } from '../util/atomic.ts';
+import { labels } from '../util/labels.ts';
+
+const STYLES = ['css/fonts.css', 'css/book.css', 'css/web.css'];
+
+function pager(pages: Page[], index: number, contents: string): Element {
+  const link = (page: Page | undefined, rel: string, text: string): ElementContent =>
+    page ? { type: 'element', tagName: 'a', properties: { href: page.outName, rel: [rel] }, children: [{ type: 'text', value: text }] } : { type: 'element', tagName: 'span', properties: {}, children: [] };
+  return {
+    type: 'element',
+    tagName: 'nav',
+    properties: { className: ['pager'], ariaLabel: 'Pages' },
+    children: [
+      link(pages[index - 1], 'prev', `← ${pages[index - 1]?.title ?? ''}`),
+      { type: 'element', tagName: 'a', properties: { href: 'index.html' }, children: [{ type: 'text', value: contents }] },
+      link(pages[index + 1], 'next', `${pages[index + 1]?.title ?? ''} →`),
+    ],
+  };
+}
+
+/** The web edition and HTML intermediate: `html/` with one XHTML page per TOC entry, an index, styles, fonts and images. */
+export async function renderHtml(book: LoadedBook, pages: Page[], outDir: string): Promise<{ dir: string; pages: number }> {
+  const words = labels(book.config.language);
+  const direction = book.config.direction ?? (/^(fa|ar|he|ur)\b/i.test(book.config.language) ? 'rtl' : 'ltr');
+  const common = { language: book.config.language, direction, stylesheets: STYLES, csp: BOOK_CSP } as const;
+  const footer = footerElement(book);
+  const target = path.join(outDir, 'html');
+  await replaceDirectory(target, async (dir) => {
+    for (const file of await sharedFiles(book, ['html/web.css'])) {
+      await mkdir(path.dirname(path.join(dir, file.path)), { recursive: true });
+      await writeFile(path.join(dir, file.path), file.data);
+    }
+    for (const [index, page] of pages.entries()) {
+      const body: ElementContent[] = [{ type: 'element', tagName: 'main', properties: {}, children: [page.body] }, pager(pages, index, words.contents)];
+      if (footer) body.push(footer);
+      await writeFile(path.join(dir, page.outName), xhtmlDocument(body, { ...common, title: `${page.title} – ${book.config.title}` }));
+    }
+    const titleBlock: ElementContent[] = [
+      { type: 'element', tagName: 'h1', properties: {}, children: [{ type: 'text', value: book.config.title }] },
+    ];
+    if (book.config.subtitle) titleBlock.push({ type: 'element', tagName: 'p', properties: { className: ['subtitle'] }, children: [{ type: 'text', value: book.config.subtitle }] });
+    titleBlock.push({ type: 'element', tagName: 'p', properties: { className: ['authors'] }, children: [{ type: 'text', value: book.config.authors.join(', ') }] });
+    const index: ElementContent[] = [
+      { type: 'element', tagName: 'header', properties: { className: ['title-page'] }, children: titleBlock },
+      {
+        type: 'element',
+        tagName: 'nav',
+        properties: { className: ['toc'], ariaLabelledBy: ['toc-title'] },
+        children: [{ type: 'element', tagName: 'h2', properties: { id: 'toc-title' }, children: [{ type: 'text', value: words.contents }] }, navList(navItems(book, pages, book.config.output.toc_depth))],
+      },
+    ];
+    if (footer) index.push(footer);
+    await writeFile(path.join(dir, 'index.html'), xhtmlDocument(index, { ...common, title: book.config.title }));
+  });
+  return { dir: target, pages: pages.length };
+}

@@ -1,0 +1,86 @@
+import { realpathSync, readdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+
+/** Decodes percent-escapes until nothing changes, so `%252e%252e` cannot hide a `..`. */
+export function fullyDecode(value: string): string {
+  let current = value;
+  for (let i = 0; i < 8; i++) {
+    let next: string;
+    try {
+      next = decodeURIComponent(current);
+    } catch {
+      return current;
+    }
+    if (next === current) return current;
+    current = next;
+  }
+  return current;
+}
+
+export function isRemote(href: string): boolean {
+  return /^[a-z][a-z0-9+.-]*:/i.test(href.trim()) || href.trim().startsWith('//');
+}
+
+export type Resolved =
+  | { ok: true; absolute: string; relative: string; exists: boolean }
+  | { ok: false; reason: string };
+
+const OUTSIDE = 'is outside the manuscript: use a path relative to the chapter that stays inside the book folder';
+
+/**
+ * Resolves a local resource reference (image, link target) against the file
+ * that names it, refusing anything that leaves the manuscript: schemes,
+ * absolute and protocol-relative paths, backslashes, `..` after full decoding,
+ * and symlinks whose real target lies outside.
+ */
+export function resolveLocal(root: string, fromFile: string, href: string): Resolved {
+  const raw = href.trim();
+  if (/^[a-z][a-z0-9+.-]*:/i.test(raw) || raw.startsWith('//')) return { ok: false, reason: `\`${href}\` ${OUTSIDE}` };
+  const decoded = fullyDecode(raw.split('#')[0]!.split('?')[0]!);
+  if (/[\\\0]/.test(decoded) || /[\u0000-\u001f]/.test(decoded)) return { ok: false, reason: `\`${href}\` contains a backslash or control character` };
+  if (decoded.startsWith('/') || /^[a-z][a-z0-9+.-]*:/i.test(decoded)) return { ok: false, reason: `\`${href}\` ${OUTSIDE}` };
+  const rootAbs = path.resolve(root);
+  const absolute = path.resolve(path.dirname(fromFile), decoded);
+  const relative = path.relative(rootAbs, absolute);
+  if (relative === '' || relative.startsWith('..') || path.isAbsolute(relative)) return { ok: false, reason: `\`${href}\` ${OUTSIDE}` };
+  let exists = false;
+  try {
+    const real = realpathSync(absolute);
+    const realRoot = realpathSync(rootAbs);
+    const realRel = path.relative(realRoot, real);
+    if (realRel.startsWith('..') || path.isAbsolute(realRel)) return { ok: false, reason: `\`${href}\` is a link that points outside the manuscript` };
+    exists = statSync(real).isFile();
+  } catch {
+    exists = false;
+  }
+  return { ok: true, absolute, relative: relative.split(path.sep).join('/'), exists };
+}
+
+/** Whether every segment of `relative` exists under `root` with exactly this case (a case-insensitive disk would say yes to `Images/a.png`). */
+export function existsWithExactCase(root: string, relative: string): { ok: boolean; actual?: string } {
+  let dir = root;
+  const actual: string[] = [];
+  let ok = true;
+  for (const segment of relative.split('/')) {
+    let names: string[];
+    try {
+      names = readdirSync(dir);
+    } catch {
+      return { ok: false };
+    }
+    if (names.includes(segment)) {
+      actual.push(segment);
+    } else {
+      const other = names.find((name) => name.toLowerCase() === segment.toLowerCase());
+      if (!other) return { ok: false };
+      ok = false;
+      actual.push(other);
+    }
+    dir = path.join(dir, actual[actual.length - 1]!);
+  }
+  return { ok, actual: actual.join('/') };
+}
+
+export function toPosix(p: string): string {
+  return p.split(path.sep).join('/');
+}
