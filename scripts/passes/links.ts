@@ -1,22 +1,19 @@
 import path from 'node:path';
 import type { Element } from 'hast';
 import { visit } from 'unist-util-visit';
-import { closest } from 'fastest-levenshtein';
+import { nearest } from '../util/suggest.ts';
 import type { LoadedBook } from '../book/load.ts';
 import type { Chapter } from '../book/types.ts';
 import { report } from '../util/messages.ts';
 import { existsWithExactCase, isRemote, resolveLocal } from '../util/paths.ts';
 
 function suggestion(wanted: string, candidates: Iterable<string>): string {
-  const list = [...candidates];
-  if (list.length === 0) return '';
-  const best = closest(wanted, list);
+  const best = nearest(wanted, candidates);
   return best ? ` Did you mean \`#${best}\`?` : '';
 }
 
 /** Finds the chapter a local path means: the `.md` itself, an mdBook `.html` name, or a folder's README/index. */
-export function chapterFor(book: LoadedBook, relative: string): Chapter | undefined {
-  const bySource = new Map(book.chapters.map((c) => [c.source, c]));
+export function chapterFor(book: LoadedBook, relative: string, bySource = new Map(book.chapters.map((c) => [c.source, c]))): Chapter | undefined {
   const candidates = [relative, relative.replace(/\.html?$/i, '.md'), `${relative}/README.md`, `${relative}/index.md`, relative.replace(/\/$/, '') + '/README.md'];
   for (const candidate of candidates) {
     const found = bySource.get(path.posix.normalize(candidate));
@@ -32,6 +29,7 @@ export function chapterFor(book: LoadedBook, relative: string): Chapter | undefi
  * suggestion for near misses.
  */
 export function resolveLinks(book: LoadedBook) {
+  const bySource = new Map(book.chapters.map((c) => [c.source, c]));
   for (const chapter of book.chapters) {
     if (!chapter.tree) continue;
     visit(chapter.tree, 'element', (node: Element) => {
@@ -49,14 +47,14 @@ export function resolveLinks(book: LoadedBook) {
           delete node.properties.href;
           return;
         }
-        target = chapterFor(book, resolved.relative);
+        target = chapterFor(book, resolved.relative, bySource);
         if (!target) {
           if (resolved.exists) {
             const exact = existsWithExactCase(book.root, resolved.relative);
             report(chapter.file, 'warning', exact.ok ? `Link to \`${pathPart}\`, a file that is not a chapter of the book: readers of the EPUB and PDF cannot follow it` : `Link to \`${pathPart}\` differs in case from the file on disk \`${exact.actual}\``, node, exact.ok ? 'link-outside-book' : 'broken-link');
           } else {
             const chapterNames = book.chapters.map((c) => path.posix.relative(path.posix.dirname(chapter.source), c.source));
-            const best = closest(pathPart, chapterNames);
+            const best = nearest(pathPart, chapterNames);
             report(chapter.file, 'error', `Link to \`${pathPart}\`, which does not exist.${best ? ` Did you mean \`${best}\`?` : ''}`, node, 'broken-link');
           }
           delete node.properties.href;

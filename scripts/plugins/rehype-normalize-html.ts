@@ -51,6 +51,11 @@ export default function rehypeNormalizeHtml() {
         if (props.id === undefined) props.id = String(props.name);
         delete props.name;
       }
+      if (node.tagName === 'p' && parent && index !== undefined && node.children.every((c) => c.type === 'text' && c.value.trim() === '')) {
+        // Paragraphs emptied by the sanitizer (a stripped <meta>, <link>, <script>).
+        parent.children.splice(index, 1);
+        return index;
+      }
       if (node.tagName === 'ol' && props.type !== undefined && !/^[1aAiI]$/.test(String(props.type))) delete props.type;
       if (node.tagName === 'li' && parent && parent.type === 'element' && !['ol', 'ul', 'menu'].includes(parent.tagName) && index !== undefined) {
         // Gather this and following sibling <li>s into one list.

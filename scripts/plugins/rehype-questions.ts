@@ -18,10 +18,16 @@ function firstText(node: Element): Text | undefined {
   return undefined;
 }
 
+/** The question's last text before any nested list, where a `{#id}` would be written. */
 function lastText(node: Element): Text | undefined {
-  const p = node.children.find((c): c is Element => c.type === 'element' && c.tagName === 'p') ?? node;
-  const last = p.children[p.children.length - 1];
-  return last?.type === 'text' ? last : undefined;
+  const holder = node.children.find((c): c is Element => c.type === 'element' && c.tagName === 'p') ?? node;
+  for (let i = holder.children.length - 1; i >= 0; i--) {
+    const child = holder.children[i]!;
+    if (child.type === 'text' && child.value.trim() === '') continue;
+    if (child.type === 'element' && ['ol', 'ul'].includes(child.tagName)) continue;
+    return child.type === 'text' ? child : undefined;
+  }
+  return undefined;
 }
 
 /** Text of a question for ids and indexes: formulas, nested lists and badges left out. */

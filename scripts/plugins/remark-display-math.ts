@@ -17,7 +17,13 @@ export default function remarkDisplayMath() {
       const math = content[0] as InlineMath;
       const start = math.position?.start.offset;
       if (start === undefined || source.slice(start, start + 2) !== '$$') return;
-      const display: Math = { type: 'math', value: math.value, position: node.position, data: { ...math.data, galleyInline: true } as Math['data'] };
+      // Fresh hast data: the inline node's own says `math-inline`.
+      const display: Math = {
+        type: 'math',
+        value: math.value,
+        position: node.position,
+        data: { hName: 'pre', hChildren: [{ type: 'element', tagName: 'code', properties: { className: ['language-math', 'math-display'] }, children: [{ type: 'text', value: math.value }] }] },
+      };
       parent.children[index] = display;
     });
   };

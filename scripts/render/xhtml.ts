@@ -2,11 +2,10 @@ import type { Element, ElementContent, Root as HastRoot } from 'hast';
 import type { Root as XastRoot, Element as XastElement } from 'xast';
 import { toXast } from 'hast-util-to-xast';
 import { toXml } from 'xast-util-to-xml';
-import { visit } from 'unist-util-visit';
 
 const VOID = new Set(['area', 'base', 'br', 'col', 'embed', 'hr', 'img', 'input', 'link', 'meta', 'source', 'track', 'wbr']);
 const XHTML = 'http://www.w3.org/1999/xhtml';
-const MATHML = 'http://www.w3.org/1998/Math/MathML';
+const SELF_CLOSING = /<([A-Za-z][\w:.-]*)((?:\s+[^\s=/>]+="[^"]*")*)\s*\/>/g;
 
 export interface DocumentOptions {
   title: string;
@@ -22,15 +21,10 @@ export const BOOK_CSP = "default-src 'none'; img-src 'self'; style-src 'self' 'u
 
 /** Serialises hast as XML: void elements self-close, other empty ones get an end tag, so the text also parses as HTML. */
 export function hastToXml(tree: HastRoot | Element): string {
-  const xast = toXast(tree) as XastRoot | XastElement;
-  visit(xast, 'element', (node: XastElement) => {
-    if (node.children.length === 0 && !VOID.has(node.name) && (node.attributes.xmlns === undefined || node.attributes.xmlns === XHTML)) {
-      node.children.push({ type: 'text', value: '' });
-    }
-    // MathML and SVG children never get the XHTML namespace's void rules.
-    if (node.attributes.xmlns === MATHML || node.name === 'math') return 'skip';
-  });
-  return toXml(xast, { closeEmptyElements: true, tightClose: true });
+  const xml = toXml(toXast(tree) as XastRoot | XastElement, { closeEmptyElements: true, tightClose: true });
+  // `<p/>` means an unclosed <p> to an HTML parser: only void elements may self-close.
+  // Text and attribute values are escaped, so a `<` here always starts a tag.
+  return xml.replace(SELF_CLOSING, (tag, name: string, attributes: string) => (VOID.has(name) ? tag : `<${name}${attributes}></${name}>`));
 }
 
 /** A complete XHTML5 document (also valid HTML) around a body. */

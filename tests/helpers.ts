@@ -1,0 +1,33 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { VFile } from 'vfile';
+import { bookSchema, type BookConfig } from '../scripts/config/schema.ts';
+import { createChapterProcessor } from '../scripts/markdown/processor.ts';
+import { hastToXml } from '../scripts/render/xhtml.ts';
+import { levelOf } from '../scripts/util/messages.ts';
+import '../scripts/plugins/types.ts';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+export const CORPUS = path.resolve(ROOT, '../shared/corpora/algorithm-archive');
+
+export function config(overrides: Partial<BookConfig> = {}): BookConfig {
+  return bookSchema.parse({ title: 'Test book', ...overrides });
+}
+
+/** Runs one Markdown string through the chapter pipeline: its XHTML and its messages. */
+export function renderMarkdown(markdown: string, options: { config?: BookConfig; number?: string } = {}) {
+  const processor = createChapterProcessor(options.config ?? config());
+  const file = new VFile({ path: 'input.md', value: markdown });
+  file.data.chapter = { key: 'input', source: 'input.md', number: options.number };
+  const tree = processor.runSync(processor.parse(file), file);
+  const html = hastToXml(tree);
+  const messages = file.messages.map((m) => `${m.line ?? 1}:${m.column ?? 1} ${levelOf(m.fatal)} ${m.reason} [${m.ruleId}]`);
+  return { html, messages, file, tree };
+}
+
+export async function tempDir(prefix = 'galley-test-') {
+  const dir = await mkdtemp(path.join(os.tmpdir(), prefix));
+  return { dir, cleanup: () => rm(dir, { recursive: true, force: true }) };
+}
