@@ -137,7 +137,7 @@ export function numberToc(toc: TocEntry[]) {
         walk(entry.children, '');
         continue;
       }
-      if (entry.matter !== 'body') {
+      if (entry.matter !== 'body' || entry.kind === 'draft') {
         walk(entry.children, '');
         continue;
       }

@@ -52,6 +52,7 @@ export function locate(doc: Document, lines: LineCounter, keyPath: PropertyKey[]
 
 /** Turns zod's issues into messages at the offending key. */
 export function reportSchemaIssues(error: z.ZodError, file: VFile, doc: Document, lines: LineCounter, ruleId: string, lineOffset = 0) {
+  const present = (keyPath: PropertyKey[]) => doc.getIn(keyPath as unknown[], true) !== undefined;
   for (const issue of error.issues) {
     let keyPath = issue.path as PropertyKey[];
     let reason: string;
@@ -64,7 +65,7 @@ export function reportSchemaIssues(error: z.ZodError, file: VFile, doc: Document
     }
     const name = keyPath.length ? `\`${keyPath.join('.')}\`` : 'the document';
     reason = `Invalid value for ${name}: ${issue.message}`;
-    if (issue.code === 'invalid_type' && issue.input === undefined) reason = `Missing required key ${name}`;
+    if (issue.code === 'invalid_type' && !present(keyPath)) reason = `Missing required key ${name}`;
     report(file, 'error', reason, locate(doc, lines, keyPath, lineOffset), ruleId);
     keyPath = [];
   }
