@@ -60,10 +60,10 @@ export const BUILD_SEVERITIES: Record<string, Severity> = {
 };
 
 /** Loads, processes and checks a manuscript without writing anything: what build and check share. */
-export async function prepare(manuscript: string, progress: Progress = createProgress({ quiet: true })) {
+export async function prepare(manuscript: string, progress: Progress = createProgress({ quiet: true }), options: { lint?: boolean } = {}) {
   const book = await loadBook(manuscript);
   progress.phase('Chapters', book.chapters.length);
-  processChapters(book, (chapter) => progress.tick(chapter.source));
+  processChapters(book, (chapter) => progress.tick(chapter.source), options);
   resolveLinks(book);
   buildQuestionsIndex(book);
   const pages = bookPages(book);

@@ -1,7 +1,8 @@
 import { Command, Option } from 'commander';
 import path from 'node:path';
 import { build, type Format, type BuildSummary } from './build.ts';
-import { formatCompact } from './report.ts';
+import { check } from './check.ts';
+import { exitCode, formatCompact, formatGithub, formatText } from './report.ts';
 
 function printSummary(summary: BuildSummary, artifacts: { format: string; path: string }[]) {
   const q = summary.questions;
@@ -46,6 +47,28 @@ export async function main(argv: string[]): Promise<number> {
         return;
       }
       if (!opts.quiet) printSummary(result.summary, result.artifacts);
+    });
+
+  program
+    .command('check')
+    .description('check links, copyright footers and format before a merge')
+    .option('--manuscript <dir>', 'manuscript folder', 'manuscript')
+    .option('--external', 'also check external links (network)')
+    .option('--changed-since <ref>', 'only report files changed since this git ref')
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'github']).default('text'))
+    .option('--fix', 'fix what can be fixed (whitespace, final newlines, copyright footers)')
+    .option('--quiet', 'no progress display')
+    .action(async (opts: { manuscript: string; external?: boolean; changedSince?: string; format: 'text' | 'json' | 'github'; fix?: boolean; quiet?: boolean }) => {
+      const result = await check({ manuscript: opts.manuscript, changedSince: opts.changedSince, fix: opts.fix, quiet: opts.quiet || opts.format !== 'text' });
+      const list = result.diagnostics;
+      if (opts.format === 'json') process.stdout.write(JSON.stringify(list, null, 2) + '\n');
+      else if (opts.format === 'github') process.stdout.write((list.length ? formatGithub(list, result.root) + '\n' : ''));
+      else {
+        const shown = list.map((d) => ({ ...d, file: path.join(path.relative(process.cwd(), result.root), d.file) }));
+        process.stdout.write(formatText(shown, { color: Boolean(process.stdout.isTTY) && !process.env.NO_COLOR }) + '\n');
+        if (result.fixed.length) process.stdout.write(`Fixed: ${result.fixed.join(', ')}\n`);
+      }
+      code = exitCode(list);
     });
 
   try {

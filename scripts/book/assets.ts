@@ -34,8 +34,9 @@ export class AssetRegistry {
     if (!resolved.ok) return { error: resolved.reason };
     const known = this.assets.get(resolved.absolute);
     if (known) return { target: known.target, asset: known };
-    if (!resolved.exists) return { error: `Image \`${href}\` not found (looked for ${resolved.relative})` };
     const exact = existsWithExactCase(this.root, resolved.relative);
+    if (!resolved.exists && exact.actual) return { error: `Image \`${href}\` differs in case from the file on disk \`${exact.actual}\`: paths are case-sensitive on most systems` };
+    if (!resolved.exists) return { error: `Image \`${href}\` not found (looked for ${resolved.relative})` };
     if (!exact.ok) return { error: `Image \`${href}\` differs in case from the file on disk \`${exact.actual}\`: paths are case-sensitive on most systems` };
     let bytes = readFileSync(resolved.absolute);
     if (bytes.length > MAX_IMAGE_BYTES) return { error: `Image \`${href}\` is larger than ${MAX_IMAGE_BYTES / 1024 / 1024} MB` };

@@ -23,6 +23,7 @@ import rehypeHeadingIds from '../plugins/rehype-heading-ids.ts';
 import rehypeCollect from '../plugins/rehype-collect.ts';
 import { bookSchema as sanitizeSchema } from '../plugins/sanitize-schema.ts';
 import { labels } from '../util/labels.ts';
+import { lintPlugins } from '../lint/preset.ts';
 import '../plugins/types.ts';
 
 export type ChapterProcessor = Processor<MdastRoot, MdastRoot, HastRoot, HastRoot, undefined>;
@@ -31,16 +32,18 @@ export type ChapterProcessor = Processor<MdastRoot, MdastRoot, HastRoot, HastRoo
  * The whole per-chapter pipeline, in order, in one place: Markdown source to
  * a sanitized hast tree ready for the book passes and every renderer.
  */
-export function createChapterProcessor(config: BookConfig): ChapterProcessor {
+export function createChapterProcessor(config: BookConfig, options: { lint?: boolean } = {}): ChapterProcessor {
   const words = labels(config.language);
-  return (
-    unified()
+  const processor = unified()
       // Markdown: CommonMark + GFM + `$$` math (single `$` only when the book asks).
       .use(remarkParse)
       .use(remarkGfm, { singleTilde: false })
       .use(remarkMath, { singleDollarTextMath: config.output.single_dollar_math })
       .use(remarkDisplayMath)
-      .use(remarkHeadingIds)
+      .use(remarkHeadingIds);
+  if (options.lint) processor.use(lintPlugins);
+  return (
+    processor
       .use(remarkSourceFooter, { enabled: config.copyright?.in_source ?? false })
       // To HTML, keeping positions so HTML-stage messages still cite Markdown lines.
       .use(remarkRehype, { allowDangerousHtml: true, clobberPrefix: '', footnoteLabel: words.notes, footnoteBackLabel: words.backToReference })

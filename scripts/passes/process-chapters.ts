@@ -30,8 +30,8 @@ export function processChapter(book: LoadedBook, chapter: Chapter, processor = c
   if (!chapter.frontmatter.title && !chapter.entry.title && h1) chapter.title = h1.text;
 }
 
-export function processChapters(book: LoadedBook, onChapter?: (chapter: Chapter, index: number) => void) {
-  const processor = createChapterProcessor(book.config);
+export function processChapters(book: LoadedBook, onChapter?: (chapter: Chapter, index: number) => void, options: { lint?: boolean } = {}) {
+  const processor = createChapterProcessor(book.config, options);
   book.chapters.forEach((chapter, index) => {
     processChapter(book, chapter, processor);
     onChapter?.(chapter, index);

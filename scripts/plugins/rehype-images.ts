@@ -14,7 +14,7 @@ export default function rehypeImages() {
     visit(tree, 'element', (node: Element) => {
       if (node.tagName !== 'img') return;
       const src = node.properties.src === undefined ? '' : String(node.properties.src);
-      if (node.properties.alt === undefined) {
+      if (node.properties.alt === undefined || String(node.properties.alt).trim() === '') {
         report(file, 'warning', 'Image has no alt text: describe it for readers who cannot see it', node, 'image-alt');
         node.properties.alt = '';
       }

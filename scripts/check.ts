@@ -1,0 +1,66 @@
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
+import { prepare } from './build.ts';
+import { loadBook } from './book/load.ts';
+import type { Severity } from './config/schema.ts';
+import { checkCopyrightFooters } from './checks/copyright-footer.ts';
+import { fixSources } from './checks/fix.ts';
+import { checkTocTitles, checkUnreachableFiles } from './checks/toc.ts';
+import { applySeverities, diagnostics, type Diagnostic } from './report.ts';
+import { createProgress, type Progress } from './progress.ts';
+
+export interface CheckOptions {
+  manuscript?: string;
+  /** Only messages in files changed since this git ref. */
+  changedSince?: string;
+  fix?: boolean;
+  quiet?: boolean;
+  progress?: Progress;
+}
+
+export interface CheckResult {
+  diagnostics: Diagnostic[];
+  fixed: string[];
+  root: string;
+}
+
+/** Severities `galley check` starts from; book.yaml's `checks:` overrides any of them. */
+export const CHECK_SEVERITIES: Record<string, Severity> = {
+  'broken-link': 'error',
+  'broken-image': 'error',
+  'remote-resource': 'error',
+  'link-outside-book': 'warn',
+  'copyright-footer': 'error',
+};
+
+/** Files (relative to the manuscript) that differ from `ref`, committed or not. */
+export function changedFiles(root: string, ref: string): Set<string> {
+  const top = execFileSync('git', ['rev-parse', '--show-toplevel'], { cwd: root, encoding: 'utf8' }).trim();
+  const names = execFileSync('git', ['diff', '--name-only', ref, '--', '.'], { cwd: root, encoding: 'utf8' })
+    .split('\n')
+    .filter(Boolean);
+  const untracked = execFileSync('git', ['ls-files', '--others', '--exclude-standard', '--', '.'], { cwd: root, encoding: 'utf8' })
+    .split('\n')
+    .filter(Boolean)
+    .map((name) => path.relative(top, path.join(root, name)));
+  return new Set([...names, ...untracked].map((name) => path.relative(root, path.join(top, name)).split(path.sep).join('/')));
+}
+
+/** Everything a contributor needs to know before a merge, as messages with positions. */
+export async function check(options: CheckOptions = {}): Promise<CheckResult> {
+  const manuscript = path.resolve(options.manuscript ?? 'manuscript');
+  const progress = options.progress ?? createProgress({ quiet: options.quiet });
+  let fixed: string[] = [];
+  if (options.fix) fixed = await fixSources(await loadBook(manuscript));
+  const { book } = await prepare(manuscript, progress, { lint: true });
+  checkCopyrightFooters(book);
+  checkTocTitles(book);
+  await checkUnreachableFiles(book);
+  applySeverities(book.files, CHECK_SEVERITIES, book.config.checks);
+  let list = diagnostics(book.files, book.root);
+  if (options.changedSince) {
+    const changed = changedFiles(book.root, options.changedSince);
+    list = list.filter((d) => changed.has(d.file));
+  }
+  return { diagnostics: list, fixed, root: book.root };
+}

@@ -1,0 +1,37 @@
+import { readdir } from 'node:fs/promises';
+import path from 'node:path';
+import type { LoadedBook } from '../book/load.ts';
+import { report } from '../util/messages.ts';
+import { toPosix } from '../util/paths.ts';
+
+const IGNORED_DIRS = new Set(['node_modules', '_book', 'book', 'dist', '.git']);
+const NOT_CHAPTERS = /^(summary|langs|glossary|contributing|code_of_conduct|license|licence|changelog|notice)\.md$/i;
+
+/** Chapter files that no TOC entry reaches (`unreachable-file`, a warning). */
+export async function checkUnreachableFiles(book: LoadedBook, skipDirs: string[] = []) {
+  const listed = new Set(book.chapters.map((c) => c.source));
+  const entries = await readdir(book.root, { recursive: true, withFileTypes: true });
+  const files = entries
+    .filter((e) => e.isFile() && /\.(md|markdown)$/i.test(e.name) && !NOT_CHAPTERS.test(e.name))
+    .map((e) => toPosix(path.relative(book.root, path.join(e.parentPath ?? (e as unknown as { path: string }).path, e.name))))
+    .filter((rel) => !rel.split('/').some((part) => IGNORED_DIRS.has(part) || part.startsWith('.')))
+    .filter((rel) => !skipDirs.some((dir) => rel.startsWith(`${dir}/`)))
+    .sort();
+  for (const rel of files) {
+    if (listed.has(rel) || (rel === 'README.md' && !book.summaryFile.value)) continue;
+    report(book.summaryFile, 'warning', `\`${rel}\` is not in the TOC, so no output includes it: add it to SUMMARY.md or delete it`, { line: 1, column: 1 }, 'unreachable-file');
+  }
+}
+
+/** A TOC title that differs from the chapter's own heading (`toc-title`, a warning). */
+export function checkTocTitles(book: LoadedBook) {
+  for (const chapter of book.chapters) {
+    const h1 = chapter.headings.find((h) => h.depth === 1);
+    if (!h1 || !chapter.entry.title) continue;
+    const a = chapter.entry.title.replace(/\s+/g, ' ').trim();
+    const b = h1.text.replace(/\s+/g, ' ').trim();
+    if (a.toLowerCase() !== b.toLowerCase()) {
+      report(book.summaryFile, 'warning', `TOC title “${a}” differs from the chapter's heading “${b}” in ${chapter.source}`, chapter.entry.position, 'toc-title');
+    }
+  }
+}
