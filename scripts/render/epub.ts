@@ -114,7 +114,7 @@ function surveyAccessibility(pages: Page[]): Accessibility {
   return result;
 }
 
-function accessibilityMeta(a11y: Accessibility): string[] {
+function accessibilityMeta(a11y: Accessibility, certifier: string): string[] {
   const meta = (property: string, value: string) => `<meta property="${property}">${escapeXml(value)}</meta>`;
   const lines = [meta('schema:accessMode', 'textual')];
   if (a11y.images > 0) lines.push(meta('schema:accessMode', 'visual'));
@@ -134,7 +134,11 @@ function accessibilityMeta(a11y: Accessibility): string[] {
   ].filter(Boolean).join(' ');
   lines.push(meta('schema:accessibilitySummary', summary));
   // The claim is only made when the checks this renderer can make hold.
-  if (altComplete) lines.push(meta('dcterms:conformsTo', CONFORMANCE));
+  if (altComplete) {
+    lines.push(meta('dcterms:conformsTo', CONFORMANCE));
+    // A publisher's own claim: it names who stands behind it.
+    lines.push(meta('a11y:certifiedBy', certifier));
+  }
   return lines;
 }
 
@@ -163,7 +167,7 @@ function packageDocument(book: LoadedBook, meta: Metadata, files: PackageFile[],
   const rights = rightsText(book);
   if (rights) lines.push(`<dc:rights>${escapeXml(rights)}</dc:rights>`);
   lines.push(`<meta property="schema:version">${escapeXml(c.version)}</meta>`);
-  lines.push(...accessibilityMeta(a11y));
+  lines.push(...accessibilityMeta(a11y, c.publisher ?? c.authors.join(', ')));
   const cover = files.find((f) => f.properties.includes('cover-image'));
   // EPUB 2 readers (and Kindle's converter) find the cover this way.
   if (cover) lines.push(`<meta name="cover" content="${cover.id}"/>`);
@@ -321,21 +325,32 @@ function coverAsset(book: LoadedBook): Asset | undefined {
  * EPUB forbids `direction` and `unicode-bidi` in style sheets (CSS-001): the
  * base direction belongs in markup. The shared book.css sets them for code and
  * math inside right-to-left books, so the EPUB's copy goes without them and
- * `ltrIslands` puts `dir="ltr"` on those elements instead.
+ * `epubBody` puts `dir="ltr"` on those elements instead.
  */
 export function epubCss(css: string): string {
-  return css.replace(/(?<![-\w])(direction|unicode-bidi)\s*:[^;}]*;?[ \t]*/g, '');
+  return css
+    .replace(/^[ \t]*(direction|unicode-bidi)\s*:[^;}\n]*;?[ \t]*\n/gm, '')
+    .replace(/(?<![-\w])(direction|unicode-bidi)\s*:[^;}]*;?[ \t]*/g, '');
 }
 
-const LTR_CLASSES = ['math-display'];
-
-/** A copy of a page body where code and math, always left-to-right, say so in markup (right-to-left books only). */
-function ltrIslands(body: Element): Element {
+/**
+ * The EPUB's copy of a page body, adapted to reading systems:
+ * - display math may scroll sideways (`overflow-x: auto` in book.css), and a
+ *   scrolling region must be reachable by keyboard (axe
+ *   `scrollable-region-focusable`, WCAG 2.1.1), so it gets `tabindex="0"`;
+ * - in right-to-left books, code and math (always left-to-right) say so in
+ *   markup, since EPUB style sheets may not set `direction`.
+ * The shared tree is left alone: other renderers use it too.
+ */
+function epubBody(body: Element, direction: 'ltr' | 'rtl'): Element {
   const copy = structuredClone(body);
   visit(copy, 'element', (node: Element) => {
     const classes = Array.isArray(node.properties.className) ? node.properties.className.map(String) : [];
-    const ltr = node.tagName === 'pre' || node.tagName === 'code' || node.tagName === 'math' || classes.some((c) => LTR_CLASSES.includes(c));
-    if (ltr && node.properties.dir === undefined) node.properties.dir = 'ltr';
+    const display = classes.includes('math-display');
+    if (display && node.properties.tabIndex === undefined) node.properties.tabIndex = 0;
+    if (direction === 'rtl' && node.properties.dir === undefined && (display || node.tagName === 'pre' || node.tagName === 'code' || node.tagName === 'math')) {
+      node.properties.dir = 'ltr';
+    }
     if (node.tagName === 'math' || node.tagName === 'pre') return 'skip';
   });
   return copy;
@@ -398,7 +413,7 @@ export async function renderEpub(book: LoadedBook, pages: Page[], outDir: string
   const nav: PackageFile = { href: NAV_FILE, id: 'nav', mediaType: 'application/xhtml+xml', data: xhtmlDocument(withFooter(navBody), { ...common, title: words.contents }), properties: ['nav'] };
 
   const pageFiles = pages.map((page, i): PackageFile => {
-    const body = direction === 'rtl' ? ltrIslands(page.body) : page.body;
+    const body = epubBody(page.body, direction);
     const xml = xhtmlDocument(withFooter([el('main', {}, [body])]), { ...common, title: page.title });
     return { href: page.outName, id: itemId('page', i + 1), mediaType: 'application/xhtml+xml', data: xml, properties: contentProperties(xml) };
   });
