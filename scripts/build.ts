@@ -2,7 +2,8 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { loadBook, type LoadedBook } from './book/load.ts';
 import type { Difficulty } from './book/types.ts';
-import type { Severity } from './config/schema.ts';
+import type { BookConfig, Severity } from './config/schema.ts';
+import { listEditions, type Edition } from './book/editions.ts';
 import { processChapters } from './passes/process-chapters.ts';
 import { resolveLinks } from './passes/links.ts';
 import { buildQuestionsIndex } from './passes/questions-index.ts';
@@ -19,6 +20,10 @@ export interface BuildOptions {
   formats?: Format[];
   quiet?: boolean;
   progress?: Progress;
+  /** Build only this language edition (`fa`); all when unset. */
+  edition?: string;
+  /** PDF with bleed and crop marks. */
+  printMarks?: boolean;
 }
 
 export interface Artifact {
@@ -39,14 +44,6 @@ export interface BuildSummary {
   seconds: number;
 }
 
-export interface BuildResult {
-  ok: boolean;
-  diagnostics: Diagnostic[];
-  artifacts: Artifact[];
-  summary: BuildSummary;
-  book: LoadedBook;
-}
-
 /**
  * Problems a build can print around (a placeholder, a dead link) are
  * warnings here and errors in `galley check`, so an old book still builds
@@ -59,11 +56,17 @@ export const BUILD_SEVERITIES: Record<string, Severity> = {
   'link-outside-book': 'warn',
 };
 
-/** Loads, processes and checks a manuscript without writing anything: what build and check share. */
-export async function prepare(manuscript: string, progress: Progress = createProgress({ quiet: true }), options: { lint?: boolean } = {}) {
-  const book = await loadBook(manuscript);
+export interface PrepareOptions {
+  lint?: boolean;
+  boundary?: string;
+  defaults?: Partial<BookConfig>;
+}
+
+/** Loads, processes and runs the book passes without writing anything: what build and check share. */
+export async function prepare(manuscript: string, progress: Progress = createProgress({ quiet: true }), options: PrepareOptions = {}) {
+  const book = await loadBook(manuscript, { boundary: options.boundary, defaults: options.defaults });
   progress.phase('Chapters', book.chapters.length);
-  processChapters(book, (chapter) => progress.tick(chapter.source), options);
+  processChapters(book, (chapter) => progress.tick(chapter.source), { lint: options.lint });
   resolveLinks(book);
   buildQuestionsIndex(book);
   const pages = bookPages(book);
@@ -81,30 +84,64 @@ export function summarize(book: LoadedBook, pages: Page[], seconds: number): Bui
   return { chapters: book.chapters.length, pages: pages.length, questions, ...total, seconds };
 }
 
-export async function build(options: BuildOptions = {}): Promise<BuildResult> {
+export interface EditionResult {
+  code: string;
+  ok: boolean;
+  diagnostics: Diagnostic[];
+  artifacts: Artifact[];
+  summary: BuildSummary;
+  book: LoadedBook;
+}
+
+/** One edition: prepare, stop at the first error-level message, else render each format into its folder. */
+async function buildEdition(edition: Edition, out: string, wanted: Format[] | undefined, progress: Progress): Promise<EditionResult> {
   const started = performance.now();
-  const manuscript = path.resolve(options.manuscript ?? 'manuscript');
-  const out = path.resolve(options.out ?? 'dist');
-  const progress = options.progress ?? createProgress({ quiet: options.quiet });
-  const { book, pages } = await prepare(manuscript, progress);
-  const formats = options.formats ?? book.config.output.formats;
+  const { book, pages } = await prepare(edition.root, progress, { boundary: edition.boundary, defaults: edition.defaults });
+  const formats = wanted ?? book.config.output.formats;
+  const outDir = path.join(out, edition.outSubdir);
   applySeverities(book.files, BUILD_SEVERITIES, book.config.checks);
-  let list = diagnostics(book.files, book.root);
   const artifacts: Artifact[] = [];
-  if (exitCode(list) === 0) {
+  if (exitCode(diagnostics(book.files, book.boundary)) === 0) {
     try {
-      // The HTML intermediate is what EPUB and PDF are made from.
-      if (formats.includes('html') || formats.length > 0) {
-        progress.phase('HTML', 1);
-        const html = await renderHtml(book, pages, out);
-        artifacts.push({ format: 'html', path: html.dir });
-        progress.tick();
-      }
+      // The HTML intermediate is what EPUB and PDF are made from, so it is always written.
+      progress.phase('HTML', 1);
+      const html = await renderHtml(book, pages, outDir);
+      artifacts.push({ format: 'html', path: html.dir });
+      progress.tick();
     } finally {
       progress.done();
     }
-    list = diagnostics(book.files, book.root);
   }
+  const list = diagnostics(book.files, book.boundary);
   const summary = summarize(book, pages, (performance.now() - started) / 1000);
-  return { ok: exitCode(list) === 0, diagnostics: list, artifacts, summary, book };
+  return { code: edition.code, ok: exitCode(list) === 0, diagnostics: list, artifacts, summary, book };
+}
+
+export interface BuildResult extends EditionResult {
+  editions: EditionResult[];
+}
+
+/**
+ * Builds a manuscript: every language edition it declares, or the one named
+ * by `edition`. Nothing is written for an edition with errors.
+ */
+export async function build(options: BuildOptions = {}): Promise<BuildResult> {
+  const manuscript = path.resolve(options.manuscript ?? 'manuscript');
+  const out = path.resolve(options.out ?? 'dist');
+  const progress = options.progress ?? createProgress({ quiet: options.quiet });
+  let editions = await listEditions(manuscript);
+  if (options.edition) {
+    editions = editions.filter((e) => e.code === options.edition);
+    if (editions.length === 0) throw new Error(`No edition \`${options.edition}\` in ${manuscript}: its book.yaml lists ${(await listEditions(manuscript)).map((e) => e.code).join(', ')}`);
+  }
+  const results: EditionResult[] = [];
+  for (const edition of editions) results.push(await buildEdition(edition, out, options.formats, progress));
+  const first = results[0]!;
+  return {
+    ...first,
+    ok: results.every((r) => r.ok),
+    diagnostics: results.flatMap((r) => r.diagnostics),
+    artifacts: results.flatMap((r) => r.artifacts),
+    editions: results,
+  };
 }

@@ -7,6 +7,8 @@ import { checkCopyrightFooters } from './checks/copyright-footer.ts';
 import { fixSources } from './checks/fix.ts';
 import { checkTocTitles, checkUnreachableFiles } from './checks/toc.ts';
 import { applySeverities, diagnostics, type Diagnostic } from './report.ts';
+import { listEditions } from './book/editions.ts';
+import { toPosix } from './util/paths.ts';
 import { createProgress, type Progress } from './progress.ts';
 
 export interface CheckOptions {
@@ -50,17 +52,26 @@ export function changedFiles(root: string, ref: string): Set<string> {
 export async function check(options: CheckOptions = {}): Promise<CheckResult> {
   const manuscript = path.resolve(options.manuscript ?? 'manuscript');
   const progress = options.progress ?? createProgress({ quiet: options.quiet });
-  let fixed: string[] = [];
-  if (options.fix) fixed = await fixSources(await loadBook(manuscript));
-  const { book } = await prepare(manuscript, progress, { lint: true });
-  checkCopyrightFooters(book);
-  checkTocTitles(book);
-  await checkUnreachableFiles(book);
-  applySeverities(book.files, CHECK_SEVERITIES, book.config.checks);
-  let list = diagnostics(book.files, book.root);
+  const editions = await listEditions(manuscript);
+  const fixed: string[] = [];
+  let list: Diagnostic[] = [];
+  for (const edition of editions) {
+    const at = { boundary: edition.boundary, defaults: edition.defaults };
+    if (options.fix) {
+      const book = await loadBook(edition.root, at);
+      fixed.push(...(await fixSources(book)).map((source) => toPosix(path.relative(manuscript, path.join(edition.root, source)))));
+    }
+    const { book } = await prepare(edition.root, progress, { lint: true, ...at });
+    checkCopyrightFooters(book);
+    checkTocTitles(book);
+    const nested = editions.filter((e) => e.root !== edition.root && e.root.startsWith(edition.root + path.sep));
+    await checkUnreachableFiles(book, nested.map((e) => toPosix(path.relative(edition.root, e.root))));
+    applySeverities(book.files, CHECK_SEVERITIES, book.config.checks);
+    list.push(...diagnostics(book.files, book.boundary));
+  }
   if (options.changedSince) {
-    const changed = changedFiles(book.root, options.changedSince);
+    const changed = changedFiles(manuscript, options.changedSince);
     list = list.filter((d) => changed.has(d.file));
   }
-  return { diagnostics: list, fixed, root: book.root };
+  return { diagnostics: list, fixed, root: manuscript };
 }

@@ -4,10 +4,10 @@ import { build, type Format, type BuildSummary } from './build.ts';
 import { check } from './check.ts';
 import { exitCode, formatCompact, formatGithub, formatText } from './report.ts';
 
-function printSummary(summary: BuildSummary, artifacts: { format: string; path: string }[]) {
+function printSummary(code: string, summary: BuildSummary, artifacts: { format: string; path: string }[]) {
   const q = summary.questions;
   const lines = [
-    `Built ${summary.chapters} chapters (${summary.pages} pages) in ${summary.seconds.toFixed(2)} s`,
+    `Built ${summary.chapters} chapters (${summary.pages} pages) of the \`${code}\` edition in ${summary.seconds.toFixed(2)} s`,
     `  questions: ${q.E + q.M + q.H} (easy ${q.E}, medium ${q.M}, hard ${q.H})`,
     `  formulas: ${summary.formulas}   images: ${summary.images}   tables: ${summary.tables}   footnotes: ${summary.footnotes}   code blocks: ${summary.codeBlocks}   words: ${summary.words}`,
     ...artifacts.map((a) => `  ${a.format.padEnd(5)} ${path.relative(process.cwd(), a.path) || a.path}`),
@@ -35,18 +35,20 @@ export async function main(argv: string[]): Promise<number> {
     .option('--manuscript <dir>', 'manuscript folder', 'manuscript')
     .option('--out <dir>', 'output folder', 'dist')
     .addOption(new Option('--format <list>', 'formats to build, comma-separated (html,epub,pdf)').argParser(formats))
+    .option('--edition <code>', 'build only this language edition (e.g. fa); all by default')
+    .option('--print-marks', 'PDF with bleed and crop marks for a printer')
     .option('--quiet', 'no progress display and no summary')
-    .action(async (opts: { manuscript: string; out: string; format?: Format[]; quiet?: boolean }) => {
-      const result = await build({ manuscript: opts.manuscript, out: opts.out, formats: opts.format, quiet: opts.quiet });
+    .action(async (opts: { manuscript: string; out: string; format?: Format[]; quiet?: boolean; edition?: string; printMarks?: boolean }) => {
+      const result = await build({ manuscript: opts.manuscript, out: opts.out, formats: opts.format, quiet: opts.quiet, edition: opts.edition, printMarks: opts.printMarks });
       const shown = result.diagnostics.filter((d) => d.severity !== 'info');
-      if (shown.length) process.stderr.write(formatCompact(shown.map((d) => ({ ...d, file: path.join(path.relative(process.cwd(), result.book.root), d.file) }))) + '\n');
+      if (shown.length) process.stderr.write(formatCompact(shown.map((d) => ({ ...d, file: path.join(path.relative(process.cwd(), result.book.boundary), d.file) }))) + '\n');
       if (!result.ok) {
         const errors = result.diagnostics.filter((d) => d.severity === 'error').length;
         process.stderr.write(`Build failed: ${errors} error${errors === 1 ? '' : 's'}; the previous output in ${opts.out} was left as it was.\n`);
         code = 1;
         return;
       }
-      if (!opts.quiet) printSummary(result.summary, result.artifacts);
+      if (!opts.quiet) for (const edition of result.editions) printSummary(edition.code, edition.summary, edition.artifacts);
     });
 
   program

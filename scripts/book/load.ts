@@ -15,8 +15,13 @@ import { safeName } from '../util/slug.ts';
 export const MAX_CHAPTER_BYTES = 8 * 1024 * 1024;
 
 export interface LoadOptions {
-  /** Overrides applied on top of book.yaml (used for editions). */
+  /** Values used where the edition's book.yaml says nothing (editions inherit the main book's settings). */
   defaults?: Partial<BookConfig>;
+  /**
+   * The folder no path may leave. An edition in `manuscript/fa/` may share
+   * `manuscript/images/`, so its boundary is the whole manuscript.
+   */
+  boundary?: string;
 }
 
 export interface LoadedBook extends Book {
@@ -68,7 +73,8 @@ export async function loadBook(rootDir: string, options: LoadOptions = {}): Prom
   }
   numberToc(toc);
 
-  const registry = new AssetRegistry(root);
+  const boundary = path.resolve(options.boundary ?? root);
+  const registry = new AssetRegistry(boundary);
   const chapters: Chapter[] = [];
   const usedKeys = new Set<string>();
   const seen = new Map<string, TocEntry>();
@@ -128,5 +134,5 @@ export async function loadBook(rootDir: string, options: LoadOptions = {}): Prom
   if (chapters.length === 0) report(summaryFile, 'error', 'The book has no chapters: list Markdown files in SUMMARY.md', { line: 1, column: 1 }, 'toc-empty');
 
   const files = [configFile, summaryFile, ...chapters.map((c) => c.file)];
-  return { root, config, configFile, summaryFile, toc, chapters, assets: registry.assets, files, registry };
+  return { root, boundary, config, configFile, summaryFile, toc, chapters, assets: registry.assets, files, registry };
 }

@@ -69,7 +69,10 @@ export interface Asset {
 }
 
 export interface Book {
+  /** The book's own folder: SUMMARY.md and chapter paths are relative to it. */
   root: string;
+  /** The folder no resource path may leave (the manuscript, for an edition inside it). */
+  boundary: string;
   config: BookConfig;
   configFile: VFile;
   summaryFile: VFile;

@@ -40,12 +40,13 @@ export const outputSchema = z.strictObject({
   pdf: pdfSchema.default(pdfSchema.parse({})),
 });
 
+/** Another language edition inside the manuscript; its own book.yaml, if any, says the rest. */
 export const editionSchema = z.strictObject({
   /** Folder of the edition, relative to the manuscript. */
-  root: z.string(),
+  root: z.string().regex(/^[\w.-]+(\/[\w.-]+)*$/, 'a folder inside the manuscript, such as fa'),
   title: z.string().optional(),
   subtitle: z.string().optional(),
-  language: z.string(),
+  language: z.string().optional(),
   direction: z.enum(['ltr', 'rtl']).optional(),
 });
 

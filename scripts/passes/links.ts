@@ -5,7 +5,7 @@ import { nearest } from '../util/suggest.ts';
 import type { LoadedBook } from '../book/load.ts';
 import type { Chapter } from '../book/types.ts';
 import { report } from '../util/messages.ts';
-import { existsWithExactCase, isRemote, resolveLocal } from '../util/paths.ts';
+import { existsWithExactCase, isRemote, resolveLocal, toPosix } from '../util/paths.ts';
 
 function suggestion(wanted: string, candidates: Iterable<string>): string {
   const best = nearest(wanted, candidates);
@@ -41,16 +41,17 @@ export function resolveLinks(book: LoadedBook) {
       const anchor = hashAt < 0 ? '' : decodeURIComponent(href.slice(hashAt + 1));
       let target: Chapter | undefined = chapter;
       if (pathPart) {
-        const resolved = resolveLocal(book.root, chapter.file.path, pathPart);
+        const resolved = resolveLocal(book.boundary, chapter.file.path, pathPart);
         if (!resolved.ok) {
           report(chapter.file, 'error', `Link ${resolved.reason}`, node, 'broken-link');
           delete node.properties.href;
           return;
         }
-        target = chapterFor(book, resolved.relative, bySource);
+        const fromRoot = toPosix(path.relative(book.root, resolved.absolute));
+        target = chapterFor(book, fromRoot, bySource);
         if (!target) {
           if (resolved.exists) {
-            const exact = existsWithExactCase(book.root, resolved.relative);
+            const exact = existsWithExactCase(book.boundary, resolved.relative);
             report(chapter.file, 'warning', exact.ok ? `Link to \`${pathPart}\`, a file that is not a chapter of the book: readers of the EPUB and PDF cannot follow it` : `Link to \`${pathPart}\` differs in case from the file on disk \`${exact.actual}\``, node, exact.ok ? 'link-outside-book' : 'broken-link');
           } else {
             const chapterNames = book.chapters.map((c) => path.posix.relative(path.posix.dirname(chapter.source), c.source));

@@ -1,0 +1,39 @@
+import path from 'node:path';
+import { stat } from 'node:fs/promises';
+import { loadConfig } from '../config/load.ts';
+import type { BookConfig } from '../config/schema.ts';
+
+export interface Edition {
+  /** Language code naming the edition (`en`, `fa`). */
+  code: string;
+  /** The edition's own folder. */
+  root: string;
+  /** The folder no path may leave: the whole manuscript. */
+  boundary: string;
+  main: boolean;
+  defaults: Partial<BookConfig>;
+  /** Where its artifacts go inside the output folder (`''` for the main edition, else its code). */
+  outSubdir: string;
+}
+
+/**
+ * The language editions of a manuscript: the book at its root, plus each
+ * folder named under `editions:` in its book.yaml (`fa: {root: fa}`), which
+ * has its own SUMMARY.md and usually its own book.yaml, and may share the
+ * root's images.
+ */
+export async function listEditions(manuscript: string): Promise<Edition[]> {
+  const root = path.resolve(manuscript);
+  const { config } = await loadConfig(root);
+  const inherited: Partial<BookConfig> = { output: config.output, checks: config.checks, copyright: config.copyright, licence: config.licence, authors: config.authors, version: config.version, date: config.date };
+  const editions: Edition[] = [{ code: config.language, root, boundary: root, main: true, defaults: {}, outSubdir: '' }];
+  for (const [code, edition] of Object.entries(config.editions)) {
+    const dir = path.resolve(root, edition.root);
+    if (!(await stat(dir).catch(() => undefined))?.isDirectory()) continue;
+    const defaults: Partial<BookConfig> = { ...inherited, language: edition.language ?? code, title: edition.title ?? config.title };
+    if (edition.subtitle) defaults.subtitle = edition.subtitle;
+    if (edition.direction) defaults.direction = edition.direction;
+    editions.push({ code, root: dir, boundary: root, main: false, defaults, outSubdir: code });
+  }
+  return editions;
+}
