@@ -2,13 +2,14 @@ import { createHash } from 'node:crypto';
 import path from 'node:path';
 import type { Element, ElementContent } from 'hast';
 import { EPub, type Options } from 'epub-gen-memory';
+import { toString } from 'hast-util-to-string';
 import { visit } from 'unist-util-visit';
 import type { LoadedBook } from '../book/load.ts';
 import type { Asset } from '../book/types.ts';
 import { footerElement, footerText, type Page } from './pages.ts';
 import { sharedFiles, type OutputFile } from './assets.ts';
 import { navItems, navList, type NavItem } from './toc.ts';
-import { BOOK_CSP, xhtmlDocument } from './xhtml.ts';
+import { xhtmlDocument } from './xhtml.ts';
 import { bookSlug } from './slug.ts';
 import { buildDate, isoSeconds } from '../util/build-date.ts';
 import { writeFileAtomic } from '../util/atomic.ts';
@@ -17,10 +18,10 @@ import { report } from '../util/messages.ts';
 
 /** Stylesheets of every EPUB content document, paths inside OEBPS/. */
 const STYLES = ['css/fonts.css', 'css/book.css', 'css/epub.css'];
-/** epub-gen-memory writes the package under this folder and names the navigation document itself. */
-const OEBPS = 'OEBPS';
-const NAV_FILE = 'toc.xhtml';
-const NCX_FILE = 'toc.ncx';
+/** epub-gen-memory writes the package under this folder and names the navigation document and NCX itself. */
+export const EPUB_ROOT = 'OEBPS';
+export const NAV_FILE = 'toc.xhtml';
+export const NCX_FILE = 'toc.ncx';
 const CONFORMANCE = 'EPUB Accessibility 1.1 - WCAG 2.1 Level AA';
 /** The earliest moment a zip entry can carry (MS-DOS dates start in 1980). */
 const DOS_EPOCH = Date.UTC(1980, 0, 1);
@@ -277,13 +278,13 @@ class GalleyEPub extends EPub {
   protected override async generateTemplateFiles(): Promise<void> {
     await super.generateTemplateFiles();
     // Its own stylesheet: Galley's come with the resources and are declared in the manifest.
-    this.zip.remove(`${OEBPS}/style.css`);
+    this.zip.remove(`${EPUB_ROOT}/style.css`);
   }
 
   /** Never fetch: the book's images, fonts and styles are already bytes in memory. */
   protected override async downloadAllImages(): Promise<void> {
     for (const file of this.resources) {
-      this.zip.file(`${OEBPS}/${file.href}`, file.data, { compression: STORED_TYPES.has(file.mediaType) ? 'STORE' : 'DEFLATE' });
+      this.zip.file(`${EPUB_ROOT}/${file.href}`, file.data, { compression: STORED_TYPES.has(file.mediaType) ? 'STORE' : 'DEFLATE' });
     }
   }
 
@@ -333,8 +334,50 @@ export function epubCss(css: string): string {
     .replace(/(?<![-\w])(direction|unicode-bidi)\s*:[^;}]*;?[ \t]*/g, '');
 }
 
+const MATH_TOKENS = new Set(['mi', 'mn', 'mo', 'mtext', 'ms']);
+const MATH_ROWS = new Set(['mtr', 'mlabeledtr']);
+
+/**
+ * MathML as EPUB 3's schema (MathML 3) accepts it. Temml writes MathML Core,
+ * where `scriptlevel` and `displaystyle` may sit on any element and `<mtext>`
+ * may hold HTML (`<span class="tml-eqn">`); MathML 3 allows those attributes on
+ * `<mstyle>` only (and `displaystyle` on `<mtable>`), and only text in tokens.
+ * So the attributes move to an `<mstyle>` that wraps the element (or, inside a
+ * table, its cell's contents), which renders the same, and HTML inside a token
+ * becomes its text.
+ */
+function mathml3(node: Element): void {
+  node.children = node.children.map((child) => {
+    if (child.type !== 'element') return child;
+    if (MATH_TOKENS.has(child.tagName)) {
+      child.children = child.children.map((c) => (c.type === 'element' && c.tagName !== 'mglyph' && c.tagName !== 'malignmark' ? text(toString(c)) : c));
+    } else mathml3(child);
+    const moved: Element['properties'] = {};
+    for (const name of ['scriptlevel', 'displaystyle']) {
+      const allowed = child.tagName === 'mstyle' || (name === 'displaystyle' && child.tagName === 'mtable');
+      if (allowed || child.properties[name] === undefined) continue;
+      moved[name] = child.properties[name];
+      delete child.properties[name];
+    }
+    if (Object.keys(moved).length === 0) return child;
+    const wrapCell = (cell: Element) => {
+      cell.children = [el('mstyle', { ...moved }, cell.children)];
+    };
+    if (child.tagName === 'mtd') {
+      wrapCell(child);
+      return child;
+    }
+    if (MATH_ROWS.has(child.tagName)) {
+      for (const cell of child.children) if (cell.type === 'element' && cell.tagName === 'mtd') wrapCell(cell);
+      return child;
+    }
+    return el('mstyle', moved, [child]);
+  });
+}
+
 /**
  * The EPUB's copy of a page body, adapted to reading systems:
+ * - MathML made valid MathML 3 (`mathml3`);
  * - display math may scroll sideways (`overflow-x: auto` in book.css), and a
  *   scrolling region must be reachable by keyboard (axe
  *   `scrollable-region-focusable`, WCAG 2.1.1), so it gets `tabindex="0"`;
@@ -351,9 +394,20 @@ function epubBody(body: Element, direction: 'ltr' | 'rtl'): Element {
     if (direction === 'rtl' && node.properties.dir === undefined && (display || node.tagName === 'pre' || node.tagName === 'code' || node.tagName === 'math')) {
       node.properties.dir = 'ltr';
     }
-    if (node.tagName === 'math' || node.tagName === 'pre') return 'skip';
+    if (node.tagName === 'math') {
+      mathml3(node);
+      return 'skip';
+    }
+    if (node.tagName === 'pre') return 'skip';
   });
   return copy;
+}
+
+/** The body of a page's EPUB document: the page adapted to EPUB, then the copyright footer. */
+export function epubPageBody(book: LoadedBook, page: Page): ElementContent[] {
+  const footer = footerElement(book);
+  const main = el('main', {}, [epubBody(page.body, directionOf(book))]);
+  return footer ? [main, footer] : [main];
 }
 
 function contentProperties(xml: string): string[] {
@@ -413,8 +467,7 @@ export async function renderEpub(book: LoadedBook, pages: Page[], outDir: string
   const nav: PackageFile = { href: NAV_FILE, id: 'nav', mediaType: 'application/xhtml+xml', data: xhtmlDocument(withFooter(navBody), { ...common, title: words.contents }), properties: ['nav'] };
 
   const pageFiles = pages.map((page, i): PackageFile => {
-    const body = epubBody(page.body, direction);
-    const xml = xhtmlDocument(withFooter([el('main', {}, [body])]), { ...common, title: page.title });
+    const xml = xhtmlDocument(epubPageBody(book, page), { ...common, title: page.title });
     return { href: page.outName, id: itemId('page', i + 1), mediaType: 'application/xhtml+xml', data: xml, properties: contentProperties(xml) };
   });
   documents.push(...pageFiles);
