@@ -1,0 +1,256 @@
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import puppeteer, { type Browser, type HTTPRequest, type Page } from 'puppeteer';
+
+/**
+ * Where Chromium usually lives. Puppeteer never downloads a browser here
+ * (.puppeteerrc.cjs), so the system's Chromium or Chrome is the engine.
+ */
+export const CHROMIUM_CANDIDATES = [
+  '/usr/bin/chromium',
+  '/usr/bin/chromium-browser',
+  '/usr/bin/google-chrome',
+  '/usr/bin/google-chrome-stable',
+  '/snap/bin/chromium',
+  '/Applications/Google Chrome.app/Contents/MacOS/Google Chrome',
+  '/Applications/Chromium.app/Contents/MacOS/Chromium',
+  'C:\\Program Files\\Google\\Chrome\\Application\\chrome.exe',
+];
+
+export class BrowserNotFoundError extends Error {
+  constructor(tried: string[]) {
+    super(
+      `No Chromium found for the PDF (tried ${tried.join(', ')}). ` +
+        'Install it with `sudo apt-get install chromium` (Debian/Ubuntu) or install Google Chrome, ' +
+        'or point PUPPETEER_EXECUTABLE_PATH at a Chromium or Chrome binary.',
+    );
+    this.name = 'BrowserNotFoundError';
+  }
+}
+
+function isExecutableFile(file: string): boolean {
+  try {
+    return statSync(file).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/** The browser binary: an explicit path, then PUPPETEER_EXECUTABLE_PATH, then the usual places. */
+export function findChromium(explicit?: string, env: NodeJS.ProcessEnv = process.env): string {
+  const tried: string[] = [];
+  for (const candidate of [explicit, env.PUPPETEER_EXECUTABLE_PATH, ...CHROMIUM_CANDIDATES]) {
+    if (!candidate) continue;
+    tried.push(candidate);
+    if (isExecutableFile(candidate)) return candidate;
+  }
+  throw new BrowserNotFoundError(tried);
+}
+
+/**
+ * Flags measured to work as root on Debian (findings.md). The proxy flags are
+ * a second wall behind request interception: anything that escaped it would
+ * go to a closed port on this machine instead of the network, loopback
+ * included (`<-loopback>` removes Chromium's implicit loopback bypass).
+ */
+export const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-default-apps',
+  '--disable-extensions',
+  '--mute-audio',
+  '--proxy-server=http://127.0.0.1:9',
+  '--proxy-bypass-list=<-loopback>',
+  '--font-render-hinting=none',
+];
+
+export interface GalleyBrowser {
+  browser: Browser;
+  /** The throwaway profile folder, removed on close (tests look for processes using it). */
+  profileDir: string;
+  executablePath: string;
+  close(): Promise<void>;
+}
+
+export interface LaunchOptions {
+  executablePath?: string;
+  /** Milliseconds to wait for Chromium to start. */
+  timeout?: number;
+}
+
+const open = new Set<GalleyBrowser>();
+let signalsInstalled = false;
+
+function killAllNow() {
+  for (const entry of open) {
+    try {
+      entry.browser.process()?.kill('SIGKILL');
+    } catch {
+      // Already gone.
+    }
+    rmSync(entry.profileDir, { recursive: true, force: true });
+  }
+  open.clear();
+}
+
+function onSignal(signal: NodeJS.Signals) {
+  killAllNow();
+  removeSignalHandlers();
+  // Let the default action (exit with 128+n) happen, as if we had not been listening.
+  process.kill(process.pid, signal);
+}
+
+const handlers = { SIGINT: () => onSignal('SIGINT'), SIGTERM: () => onSignal('SIGTERM'), SIGHUP: () => onSignal('SIGHUP') };
+
+function installSignalHandlers() {
+  if (signalsInstalled) return;
+  signalsInstalled = true;
+  for (const [signal, handler] of Object.entries(handlers)) process.on(signal, handler);
+  process.on('exit', killAllNow);
+}
+
+function removeSignalHandlers() {
+  if (!signalsInstalled) return;
+  signalsInstalled = false;
+  for (const [signal, handler] of Object.entries(handlers)) process.off(signal, handler);
+  process.off('exit', killAllNow);
+}
+
+/**
+ * Starts the one Chromium a build uses, with a fresh profile in a temporary
+ * folder. The browser dies with the build: on close, on error (callers use
+ * try/finally or `withBrowser`), on Ctrl-C/SIGTERM and on process exit.
+ * `pipe: true` talks to it over a pipe, so no debugging port is opened.
+ */
+export async function launchBrowser(options: LaunchOptions = {}): Promise<GalleyBrowser> {
+  const executablePath = findChromium(options.executablePath);
+  const profileDir = mkdtempSync(path.join(tmpdir(), 'galley-chromium-'));
+  let browser: Browser;
+  try {
+    browser = await puppeteer.launch({
+      executablePath,
+      headless: true,
+      pipe: true,
+      userDataDir: profileDir,
+      args: CHROMIUM_ARGS,
+      handleSIGINT: false,
+      handleSIGTERM: false,
+      handleSIGHUP: false,
+      timeout: options.timeout ?? 30_000,
+      protocolTimeout: 300_000,
+    });
+  } catch (error) {
+    rmSync(profileDir, { recursive: true, force: true });
+    throw new Error(`Chromium (${executablePath}) did not start: ${(error as Error).message}`, { cause: error });
+  }
+  let closed = false;
+  const entry: GalleyBrowser = {
+    browser,
+    profileDir,
+    executablePath,
+    async close() {
+      if (closed) return;
+      closed = true;
+      open.delete(entry);
+      if (open.size === 0) removeSignalHandlers();
+      try {
+        await Promise.race([browser.close(), new Promise((resolve) => setTimeout(resolve, 5000))]);
+      } catch {
+        // Fall through to the kill below.
+      }
+      const child = browser.process();
+      if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      rmSync(profileDir, { recursive: true, force: true });
+    },
+  };
+  open.add(entry);
+  installSignalHandlers();
+  return entry;
+}
+
+/** Runs `fn` with a browser that is closed afterwards, whatever happens. */
+export async function withBrowser<T>(fn: (browser: GalleyBrowser) => Promise<T>, options: LaunchOptions = {}): Promise<T> {
+  const browser = await launchBrowser(options);
+  try {
+    return await fn(browser);
+  } finally {
+    await browser.close();
+  }
+}
+
+/** The private origin book content is served from; `.invalid` can never resolve (RFC 2606). */
+export const BOOK_ORIGIN = 'https://book.galley.invalid';
+
+export interface ServedFile {
+  mediaType: string;
+  data: Buffer | string;
+}
+
+export interface BlockedRequest {
+  url: string;
+  resourceType: string;
+}
+
+export interface SandboxedPage {
+  page: Page;
+  /** Requests refused so far, in the order they came (favicon probes left out). */
+  blocked: BlockedRequest[];
+  /** Console errors the page reported (CSP violations, failed loads). */
+  consoleErrors: string[];
+  /** Loads `/<name>` from the served files; only URLs on the private origin are ever navigated to. */
+  load(name: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * A tab that can see only the files it is given: JavaScript off, every request
+ * intercepted, files answered from memory on a private origin, everything else
+ * aborted and recorded. Book content never touches `file://` or the network.
+ */
+export async function openSandboxedPage(galley: GalleyBrowser, files: Map<string, ServedFile>, csp?: string): Promise<SandboxedPage> {
+  const page = await galley.browser.newPage();
+  const blocked: BlockedRequest[] = [];
+  const consoleErrors: string[] = [];
+  await page.setJavaScriptEnabled(false);
+  await page.setRequestInterception(true);
+  page.on('request', (request: HTTPRequest) => {
+    const url = request.url();
+    let served: ServedFile | undefined;
+    if (url.startsWith(`${BOOK_ORIGIN}/`) && request.method() === 'GET') {
+      const name = decodeURIComponent(new URL(url).pathname.slice(1));
+      served = files.get(name);
+    }
+    if (served) {
+      const headers: Record<string, string> = { 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff' };
+      if (csp && /html/.test(served.mediaType)) headers['Content-Security-Policy'] = csp;
+      void request.respond({ status: 200, contentType: served.mediaType, headers, body: served.data });
+      return;
+    }
+    if (!/\/favicon\.ico$/.test(url) || !url.startsWith(BOOK_ORIGIN)) blocked.push({ url, resourceType: request.resourceType() });
+    void request.abort('blockedbyclient');
+  });
+  page.on('console', (message) => {
+    if (message.type() === 'error') consoleErrors.push(message.text());
+  });
+  return {
+    page,
+    blocked,
+    consoleErrors,
+    async load(name: string) {
+      const url = `${BOOK_ORIGIN}/${name}`;
+      if (!files.has(name)) throw new Error(`Nothing to load at ${url}`);
+      const response = await page.goto(url, { waitUntil: 'load', timeout: 120_000 });
+      if (!response?.ok()) throw new Error(`Loading the composed book failed (${response?.status() ?? 'no response'})`);
+      // Web fonts may still be loading at the load event; the PDF must not be printed with fallbacks.
+      await page.evaluate(() => document.fonts.ready.then(() => undefined));
+    },
+    async close() {
+      await page.close().catch(() => undefined);
+    },
+  };
+}

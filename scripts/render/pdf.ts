@@ -1,0 +1,304 @@
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import type { Element } from 'hast';
+import { EXIT, visit } from 'unist-util-visit';
+import type { LoadedBook } from '../book/load.ts';
+import { buildDate } from '../util/build-date.ts';
+import { writeFileAtomic } from '../util/atomic.ts';
+import { report } from '../util/messages.ts';
+import { sharedFiles } from './assets.ts';
+import { BOOK_ORIGIN, launchBrowser, openSandboxedPage, type BlockedRequest, type GalleyBrowser, type SandboxedPage, type ServedFile } from './browser.ts';
+import type { Page } from './pages.ts';
+import { composeBook, composeHtml, EMPTY_LAYOUT, PRINT_MATH_FONT, type Composition, type PrintLayout, type TocLine } from './pdf-compose.ts';
+import { finishPdf, readDestinations, type OutlineNode } from './pdf-finish.ts';
+import { bookSlug } from './slug.ts';
+import { BOOK_CSP } from './xhtml.ts';
+
+export interface PdfOptions {
+  /** Bleed and crop marks for a printer (`--print-marks`); book.yaml's crop_marks also turns them on. */
+  printMarks?: boolean;
+  /** A browser the build already launched; otherwise one is launched and closed here. */
+  browser?: GalleyBrowser;
+  /** Chromium binary, when no browser is given. */
+  executablePath?: string;
+}
+
+export interface PdfResult {
+  path: string;
+  pages: number;
+  bytes: number;
+  seconds: number;
+  /** Chromium prints made (2 normally; 3 or 4 if the layout moved between prints). */
+  prints: number;
+  /** Requests the book's content made that were refused (each also reported on its chapter). */
+  blocked: BlockedRequest[];
+  /** Seconds spent in each step, for `npm run bench`. */
+  timings: Record<string, number>;
+}
+
+const require = createRequire(import.meta.url);
+const STYLESHEETS = ['css/fonts.css', 'css/book.css', 'css/print.css', 'css/pages.css'];
+const DOCUMENT = 'book.html';
+const MAX_PRINTS = 4;
+
+function roman(n: number): string {
+  const table: [number, string][] = [[1000, 'm'], [900, 'cm'], [500, 'd'], [400, 'cd'], [100, 'c'], [90, 'xc'], [50, 'l'], [40, 'xl'], [10, 'x'], [9, 'ix'], [5, 'v'], [4, 'iv'], [1, 'i']];
+  let out = '';
+  for (const [value, letters] of table) while (n >= value) {
+    out += letters;
+    n -= value;
+  }
+  return out;
+}
+
+/** The label a reader sees on page `index` (0-based): roman before the body, arabic from 1 after. */
+export function pageLabel(index: number, bodyStart: number | undefined): string {
+  return bodyStart === undefined || index < bodyStart ? roman(index + 1) : String(index - bodyStart + 1);
+}
+
+export interface Plan {
+  layout: PrintLayout;
+  /** Where every TOC target will print (0-based page index) once the blanks are in. */
+  predicted: Map<string, number>;
+  bodyStart?: number;
+}
+
+function tocTargets(lines: TocLine[], out: string[] = []): string[] {
+  for (const line of lines) {
+    if (line.target) out.push(line.target);
+    tocTargets(line.children, out);
+  }
+  return out;
+}
+
+/**
+ * From where things printed without blank versos (`natural`, 0-based page
+ * per id), decides where blank versos go so that parts and top-level
+ * chapters open on right-hand pages, and what page label each TOC entry gets.
+ * Blank pages sit between forced page breaks, so they move later pages without
+ * reflowing anything.
+ */
+export function planLayout(composition: Composition, natural: Map<string, number>): Plan {
+  const blanksBefore = new Set<string>();
+  const shiftOf = new Map<string, number>();
+  let shift = 0;
+  for (const block of composition.blocks) {
+    const at = natural.get(block.id);
+    if (at !== undefined && block.recto && (block.kind === 'part' || block.kind === 'chapter') && (at + shift) % 2 === 1) {
+      blanksBefore.add(block.id);
+      shift++;
+    }
+    shiftOf.set(block.id, shift);
+  }
+  const predicted = new Map<string, number>();
+  for (const [id, at] of natural) {
+    const block = composition.blockOfTarget.get(id);
+    if (block !== undefined) predicted.set(id, at + (shiftOf.get(block) ?? 0));
+  }
+  const firstBody = composition.blocks.find((b) => b.matter !== 'front' && (b.kind === 'part' || b.kind === 'chapter'));
+  const bodyStart = firstBody ? predicted.get(firstBody.id) : undefined;
+  const pageLabels = new Map<string, string>();
+  for (const target of tocTargets(composition.toc)) {
+    const at = predicted.get(target);
+    if (at !== undefined) pageLabels.set(target, pageLabel(at, bodyStart));
+  }
+  return { layout: { blanksBefore, pageLabels }, predicted, bodyStart };
+}
+
+function outlineOf(lines: TocLine[]): OutlineNode[] {
+  return lines.map((line) => ({
+    title: line.number ? `${line.number}. ${line.title}` : line.title,
+    target: line.target,
+    open: line.kind === 'part',
+    children: outlineOf(line.children),
+  }));
+}
+
+/** Finds the element in the book that asked for `url`, to report the request at its Markdown line. */
+function reportBlocked(book: LoadedBook, composition: Composition, blocked: BlockedRequest[]) {
+  const documentUrl = `${BOOK_ORIGIN}/${DOCUMENT}`;
+  const seen = new Set<string>();
+  for (const request of blocked) {
+    if (seen.has(request.url)) continue;
+    seen.add(request.url);
+    let where: { block: (typeof composition.blocks)[number]; node: Element } | undefined;
+    for (const block of composition.blocks) {
+      visit(block.element, 'element', (node: Element) => {
+        for (const value of Object.values(node.properties)) {
+          if (value === undefined || value === null || typeof value === 'boolean') continue;
+          const text = Array.isArray(value) ? value.join(' ') : String(value);
+          let resolved: string | undefined;
+          try {
+            resolved = new URL(text, documentUrl).href;
+          } catch {
+            resolved = undefined;
+          }
+          if (text.includes(request.url) || resolved === request.url) {
+            where = { block, node };
+            return EXIT;
+          }
+        }
+      });
+      if (where) break;
+    }
+    const file = where?.block.page?.chapter?.file ?? book.configFile;
+    report(file, 'error', `The PDF's content asked for ${request.url} (${request.resourceType}); the request was blocked: a book may only use its own files`, where?.node.position ?? { line: 1, column: 1 }, 'pdf-blocked-request');
+  }
+}
+
+async function print(sandbox: SandboxedPage, files: Map<string, ServedFile>, html: string, final: boolean, timings?: Record<string, number>): Promise<Uint8Array> {
+  files.set(DOCUMENT, { mediaType: 'text/html; charset=utf-8', data: html });
+  let started = performance.now();
+  await sandbox.load(DOCUMENT);
+  if (timings) timings.load = (timings.load ?? 0) + (performance.now() - started) / 1000;
+  started = performance.now();
+  const bytes = await sandbox.page.pdf({
+    preferCSSPageSize: true,
+    printBackground: true,
+    displayHeaderFooter: false,
+    // Tags and Chromium's outline only matter for the print that is kept.
+    tagged: final,
+    outline: final,
+    timeout: 0,
+  });
+  if (timings) timings.print = (timings.print ?? 0) + (performance.now() - started) / 1000;
+  return bytes;
+}
+
+/** Everything a print needs, served from memory on the private origin. */
+async function servedFiles(book: LoadedBook, composition: Composition): Promise<Map<string, ServedFile>> {
+  const files = new Map<string, ServedFile>();
+  for (const file of await sharedFiles(book, ['pdf/print.css'])) files.set(file.path, { mediaType: file.mediaType, data: file.data });
+  files.set('css/pages.css', { mediaType: 'text/css', data: composition.pageCss });
+  const mathPkg = path.dirname(require.resolve(`${PRINT_MATH_FONT.pkg}/package.json`));
+  files.set(`fonts/${PRINT_MATH_FONT.target}`, { mediaType: 'font/woff2', data: await readFile(path.join(mathPkg, PRINT_MATH_FONT.file)) });
+  return files;
+}
+
+function fingerprint(files: Map<string, ServedFile>, html: string, extra: string[]): string {
+  const hash = createHash('sha256');
+  for (const value of extra) hash.update(`${value}\0`);
+  hash.update(html);
+  for (const name of [...files.keys()].sort()) {
+    if (name === DOCUMENT) continue;
+    hash.update(`\0${name}\0`);
+    hash.update(files.get(name)!.data);
+  }
+  return hash.digest('hex');
+}
+
+/**
+ * The print edition: the book composed as one HTML document, printed by
+ * Chromium twice (the first print says where headings and chapters land; the
+ * second carries blank versos and TOC page numbers), then finished with
+ * pdf-lib (metadata, page labels, outline, fixed dates and /ID). Writes
+ * `<outDir>/<slug>.pdf` atomically.
+ */
+export async function renderPdf(book: LoadedBook, pages: Page[], outDir: string, options: PdfOptions = {}): Promise<PdfResult> {
+  const started = performance.now();
+  const config = book.config;
+  const date = buildDate(book.root);
+  if (config.output.pdf.footnotes === 'page-foot') {
+    report(book.configFile, 'warning', 'output.pdf.footnotes: page-foot is not available with the Chromium engine; notes print at the end of each chapter (docs/decisions/0003-pdf-engine.md)', { line: 1, column: 1 }, 'pdf-footnotes');
+  }
+  const timings: Record<string, number> = {};
+  let mark = performance.now();
+  const lap = (name: string) => {
+    const now = performance.now();
+    timings[name] = (timings[name] ?? 0) + (now - mark) / 1000;
+    mark = now;
+  };
+  const composition = composeBook(book, pages, { printMarks: options.printMarks, date });
+  const files = await servedFiles(book, composition);
+  lap('compose');
+  const galley = options.browser ?? (await launchBrowser({ executablePath: options.executablePath }));
+  lap('launch');
+  let result: { bytes: Uint8Array; pages: number; prints: number; blocked: BlockedRequest[] };
+  try {
+    const sandbox = await openSandboxedPage(galley, files, BOOK_CSP);
+    try {
+      const first = await print(sandbox, files, composeHtml(composition, EMPTY_LAYOUT, STYLESHEETS), false, timings);
+      mark = performance.now();
+      let natural = new Map([...(await readDestinations(first)).dests].map(([id, d]) => [id, d.page]));
+      let prints = 1;
+      let plan = planLayout(composition, natural);
+      for (;;) {
+        const html = composeHtml(composition, plan.layout, STYLESHEETS);
+        lap('plan');
+        const bytes = await print(sandbox, files, html, true, timings);
+        mark = performance.now();
+        prints++;
+        const { dests } = await readDestinations(bytes);
+        lap('plan');
+        const moved = [...plan.predicted].filter(([id, at]) => dests.get(id)?.page !== at);
+        if (moved.length > 0 && prints < MAX_PRINTS) {
+          // The layout moved between prints (it should not): start again from what this print shows.
+          natural = new Map();
+          for (const [id, dest] of dests) {
+            const block = composition.blockOfTarget.get(id);
+            const before = block ? composition.blocks.findIndex((b) => b.id === block) : -1;
+            const blanks = composition.blocks.slice(0, before + 1).filter((b) => plan.layout.blanksBefore.has(b.id)).length;
+            natural.set(id, dest.page - blanks);
+          }
+          plan = planLayout(composition, natural);
+          continue;
+        }
+        if (moved.length > 0) {
+          report(book.configFile, 'warning', `PDF: ${moved.length} TOC page numbers may be off by a page (the layout kept moving between prints)`, { line: 1, column: 1 }, 'pdf-toc-pages');
+        }
+        const copyright = config.copyright;
+        const finished = await finishPdf(bytes, {
+          title: config.subtitle ? `${config.title}: ${config.subtitle}` : config.title,
+          authors: config.authors,
+          subject: config.description ?? config.subtitle,
+          keywords: config.keywords,
+          language: config.language,
+          rights: copyright ? copyright.footer.replaceAll('{year}', String(copyright.year)).replaceAll('{holder}', copyright.holder) : undefined,
+          licence: config.licence,
+          identifier: config.identifier,
+          publisher: config.publisher,
+          date,
+          fingerprint: fingerprint(files, html, [date.toISOString(), String(options.printMarks ?? false)]),
+          bodyStart: plan.bodyStart,
+          outline: outlineOf(composition.toc),
+          geometry: composition.geometry,
+          producer: `Galley (${(await galley.browser.version()).replace('HeadlessChrome', 'Chromium')} Skia/PDF; pdf-lib)`,
+        });
+        lap('finish');
+        result = { bytes: finished.bytes, pages: finished.pages, prints, blocked: [...sandbox.blocked] };
+        break;
+      }
+    } finally {
+      await sandbox.close();
+    }
+  } finally {
+    if (!options.browser) await galley.close();
+  }
+  if (result.blocked.length > 0) reportBlocked(book, composition, result.blocked);
+  const target = path.join(outDir, `${bookSlug(book)}.pdf`);
+  mark = performance.now();
+  await writeFileAtomic(target, result.bytes);
+  lap('write');
+  return { path: target, pages: result.pages, bytes: result.bytes.length, seconds: (performance.now() - started) / 1000, prints: result.prints, blocked: result.blocked, timings };
+}
+
+/**
+ * One plain `page.pdf` of the composed book (no second print, no post-pass):
+ * the floor any PDF approach here is measured against (npm run bench).
+ */
+export async function printFloor(book: LoadedBook, pages: Page[], galley: GalleyBrowser): Promise<{ seconds: number; pages: number }> {
+  const composition = composeBook(book, pages, { date: buildDate(book.root) });
+  const files = await servedFiles(book, composition);
+  const sandbox = await openSandboxedPage(galley, files, BOOK_CSP);
+  try {
+    const started = performance.now();
+    const bytes = await print(sandbox, files, composeHtml(composition, EMPTY_LAYOUT, STYLESHEETS), true);
+    const seconds = (performance.now() - started) / 1000;
+    return { seconds, pages: (await readDestinations(bytes)).pages };
+  } finally {
+    await sandbox.close();
+  }
+}
