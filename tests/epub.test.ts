@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { appendFile, cp, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import JSZip from 'jszip';
@@ -290,6 +290,33 @@ describe('EPUB of the algorithm-archive corpus (a HonKit book with raw HTML, Mat
     );
     expect(problems).toEqual([]);
     expect([result.fatals, result.errors]).toEqual([0, 0]);
+  });
+});
+
+describe('EPUB of a right-to-left book', () => {
+  it('runs right to left, keeps code and math left-to-right in markup, and has no direction in its CSS', async () => {
+    const out = await tempDir('galley-epub-rtl-');
+    try {
+      const root = path.join(out.dir, 'book');
+      await cp(path.join(ROOT, 'tests/books/mini'), root, { recursive: true });
+      const yaml = await readFile(path.join(root, 'book.yaml'), 'utf8');
+      await writeFile(path.join(root, 'book.yaml'), yaml.replace('title: Mini Book', 'title: کتاب کوچک').replace('language: en', 'language: fa\ndirection: rtl'));
+      await appendFile(path.join(root, 'chapters/two.md'), '\n```python\nprint(1)\n```\n\n$$\nx^2\n$$\n');
+      const { book, pages } = await prepare(root);
+      const file = await renderEpub(book, pages, path.join(out.dir, 'dist'));
+      // A title without Latin letters: the folder names the file.
+      expect(path.basename(file.path)).toBe('book.epub');
+      const epub = await unpack(file.path);
+      expect(epub.opfText).toMatch(/<package [^>]*xml:lang="fa" dir="rtl"/);
+      expect(epub.opf.spine['page-progression-direction']).toBe('rtl');
+      const two = await epub.text(`${EPUB_ROOT}/chapters-two.xhtml`);
+      expect(two).toMatch(/<html [^>]*lang="fa" xml:lang="fa" dir="rtl"/);
+      expect(two).toContain('<pre dir="ltr">');
+      expect(two).toMatch(/<div class="math-display" tabindex="0" dir="ltr">/);
+      for (const css of ['book.css', 'epub.css', 'fonts.css']) expect(await epub.text(`${EPUB_ROOT}/css/${css}`)).not.toMatch(/(?<![-\w])(direction|unicode-bidi)\s*:/);
+    } finally {
+      await out.cleanup();
+    }
   });
 });
 

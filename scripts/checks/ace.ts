@@ -152,7 +152,9 @@ export async function runAce(file: string, options: AceOptions = {}): Promise<Ac
     if (options.timeoutMs) aceOptions.timeout = options.timeoutMs;
     // Ace rejects with a job id (not an Error) when it gives up early.
     const [, report] = await ace(epub, aceOptions, runner).catch((error: unknown) => {
-      throw error instanceof Error ? error : new Error(`Ace could not check ${file}${error ? `: ${String(error)}` : ''}`);
+      if (error instanceof Error) throw error;
+      const detail = typeof error === 'object' && error !== null ? JSON.stringify(error) : String(error ?? '');
+      throw new Error(`Ace could not check ${file}${detail && detail !== '""' && detail !== '{}' ? `: ${detail}` : ''}`);
     });
     return { ...readAceReport(report), seconds: (performance.now() - started) / 1000, reportDir: options.outdir ? outdir : undefined };
   } finally {

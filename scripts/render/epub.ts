@@ -248,9 +248,10 @@ function itemId(prefix: string, n: number) {
 /**
  * epub-gen-memory's packager, used through its protected surface only.
  *
- * Its constructor re-parses chapter HTML as HTML and drops every attribute
- * outside an allow-list (xmlns on MathML, epub:type, role, aria-*, …) and
- * queues every `<img>` for download under a random name. So the constructor
+ * Its constructor re-parses chapter HTML and drops every attribute outside an
+ * allow-list (`xmlns` on MathML and SVG, MathML's `display` and `mathvariant`,
+ * `start` on lists, …) and queues every `<img>` for download under a random
+ * name (measured: docs/decisions/0002-epub-packaging.md). So the constructor
  * gets empty chapters, and the finished XHTML documents go into the protected
  * `content` afterwards, where its templates (`<%- content %>`) print them
  * unchanged. Images, fonts and styles come from the book, never from a
