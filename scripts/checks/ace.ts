@@ -167,7 +167,8 @@ const LEVEL: Record<Impact, Level> = { critical: 'error', serious: 'error', mode
 /** Ace's violations as Galley diagnostics: critical and serious are errors, moderate warnings, minor info; placed at the page's Markdown file. */
 export function aceDiagnostics(result: Pick<AceResult, 'violations'>, context: { book: LoadedBook; pages: Page[]; epubFile?: string }): Diagnostic[] {
   const { book, pages } = context;
-  const rel = (absolute: string) => path.relative(book.root, absolute).split(path.sep).join('/');
+  // Relative to the manuscript, as every other diagnostic (an edition's files are under its folder).
+  const rel = (absolute: string) => path.relative(book.boundary, absolute).split(path.sep).join('/');
   const byName = new Map(pages.map((p) => [p.outName, p]));
   const epubName = context.epubFile ? path.basename(context.epubFile) : 'book.epub';
   const out: Diagnostic[] = [];
@@ -175,7 +176,10 @@ export function aceDiagnostics(result: Pick<AceResult, 'violations'>, context: {
     for (const v of result.violations[impact]) {
       const name = v.document.replace(/^\/?/, '').replace(new RegExp(`^${EPUB_ROOT}/`), '');
       const page = byName.get(name);
-      const file = page?.chapter ? page.chapter.source : page || name === NAV_FILE ? rel(book.summaryFile.path) : /\.opf$/.test(name) ? rel(book.configFile.path) : `${epubName}/${EPUB_ROOT}/${name}`;
+      let file = `${epubName}/${EPUB_ROOT}/${name}`;
+      if (page?.chapter) file = rel(page.chapter.file.path);
+      else if (page || name === NAV_FILE) file = rel(book.summaryFile.path);
+      else if (/\.opf$/.test(name)) file = rel(book.configFile.path);
       const where = v.pointers.length ? ` (${name}: ${v.pointers.slice(0, 3).join(', ')}${v.pointers.length > 3 ? ', …' : ''})` : ` (${name})`;
       out.push({ file, line: 1, column: 1, ruleId: `ace/${v.rule}`, severity: LEVEL[impact], message: `${v.description.split('\n')[0] || v.rule}${where}` });
     }

@@ -240,7 +240,8 @@ const LEVEL: Record<EpubcheckSeverity, Level> = { fatal: 'error', error: 'error'
  */
 export async function epubcheckDiagnostics(result: Pick<EpubcheckResult, 'messages'>, context: TraceContext): Promise<Diagnostic[]> {
   const { book, pages } = context;
-  const rel = (absolute: string) => path.relative(book.root, absolute).split(path.sep).join('/');
+  // Relative to the manuscript, as every other diagnostic (an edition's files are under its folder).
+  const rel = (absolute: string) => path.relative(book.boundary, absolute).split(path.sep).join('/');
   const byName = new Map(pages.map((p) => [p.outName, p]));
   const byTarget = new Map([...book.assets.values()].map((a) => [a.target, a]));
   const zip = context.epubFile ? await JSZip.loadAsync(await readFile(context.epubFile)).catch(() => undefined) : undefined;
@@ -260,7 +261,7 @@ export async function epubcheckDiagnostics(result: Pick<EpubcheckResult, 'messag
       let place: { line: number; column: number } | undefined;
       const text = m.line ? await readXhtml(inside!) : undefined;
       if (text && m.line) place = sourcePosition(epubPageBody(book, page), elementPathAt(text, m.line, m.column ?? 1));
-      out.push({ ...base, file: page.chapter.source, line: place?.line ?? 1, column: place?.column ?? 1 });
+      out.push({ ...base, file: rel(page.chapter.file.path), line: place?.line ?? 1, column: place?.column ?? 1 });
     } else if (page) {
       const start = entryForPage(book.toc, page.key)?.position?.start;
       out.push({ ...base, file: rel(book.summaryFile.path), line: start?.line ?? 1, column: start?.column ?? 1 });
