@@ -10,6 +10,7 @@ export function processChapter(book: LoadedBook, chapter: Chapter, processor = c
     key: chapter.key,
     source: chapter.source,
     number: chapter.number,
+    language: book.config.language,
     resolveAsset: (href) => book.registry.resolve(chapter.file.path, href),
   };
   file.data.frontmatter = chapter.frontmatter;

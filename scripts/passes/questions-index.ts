@@ -2,6 +2,7 @@ import type { Element, ElementContent } from 'hast';
 import type { LoadedBook } from '../book/load.ts';
 import type { Difficulty } from '../book/types.ts';
 import { labels } from '../util/labels.ts';
+import { DIFFICULTY_KEYS } from '../plugins/rehype-questions.ts';
 
 /**
  * Book pass: a chapter whose front matter says `generate: questions` gets
@@ -17,7 +18,7 @@ export function buildQuestionsIndex(book: LoadedBook) {
       const items = all.filter((q) => q.difficulty === difficulty);
       if (items.length === 0) continue;
       const name = words.difficulty[difficulty];
-      const id = `difficulty-${name.toLowerCase().replace(/\s+/g, '-')}`;
+      const id = `difficulty-${DIFFICULTY_KEYS[difficulty]}`;
       const list: Element = {
         type: 'element',
         tagName: 'ul',

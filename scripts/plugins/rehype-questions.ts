@@ -3,10 +3,12 @@ import type { VFile } from 'vfile';
 import type { Difficulty } from '../book/types.ts';
 import type { CollectedQuestion } from './types.ts';
 import { slug } from '../util/slug.ts';
+import { labels } from '../util/labels.ts';
 
 const TAG = /^\s*\[(E|M|H)\]\s+/;
 const CUSTOM_ID = /\s*\{#([A-Za-z][\w:.-]*)\}\s*$/;
-export const DIFFICULTY_NAMES: Record<Difficulty, string> = { E: 'Easy', M: 'Medium', H: 'Hard' };
+/** Class names stay English whatever the language; the words shown come from labels. */
+export const DIFFICULTY_KEYS: Record<Difficulty, string> = { E: 'easy', M: 'medium', H: 'hard' };
 
 function firstText(node: Element): Text | undefined {
   for (const child of node.children) {
@@ -50,6 +52,7 @@ function plainText(nodes: ElementContent[]): string {
 export default function rehypeQuestions() {
   return (tree: Root, file: VFile) => {
     const chapterNumber = file.data.chapter?.number;
+    const names = labels(file.data.chapter?.language ?? 'en');
     const questions: CollectedQuestion[] = [];
     const usedIds = new Set<string>();
     const counters = new Map<string, number>();
@@ -75,14 +78,14 @@ export default function rehypeQuestions() {
           const base = id;
           for (let k = 1; usedIds.has(id); k++) id = `${base}-${k}`;
           usedIds.add(id);
-          const name = DIFFICULTY_NAMES[difficulty];
+          const name = names.difficulty[difficulty];
           const badge: ElementContent[] = [
             { type: 'element', tagName: 'span', properties: { className: ['q-number'] }, children: [{ type: 'text', value: number }] },
             { type: 'text', value: ' ' },
             {
               type: 'element',
               tagName: 'span',
-              properties: { className: ['badge', `badge-${difficulty.toLowerCase()}`], role: 'img', ariaLabel: `Difficulty: ${name}`, title: name },
+              properties: { className: ['badge', `badge-${difficulty.toLowerCase()}`], role: 'img', ariaLabel: `${names.difficultyLabel}: ${name}`, title: name },
               children: [{ type: 'text', value: difficulty }],
             },
             { type: 'text', value: ' ' },
@@ -90,7 +93,7 @@ export default function rehypeQuestions() {
           const holder = item.children.find((c): c is Element => c.type === 'element' && c.tagName === 'p') ?? item;
           const at = holder.children.indexOf(text);
           holder.children.splice(at, 0, ...badge);
-          item.properties = { ...item.properties, id, className: ['question', `difficulty-${name.toLowerCase()}`] };
+          item.properties = { ...item.properties, id, className: ['question', `difficulty-${DIFFICULTY_KEYS[difficulty]}`] };
           list.properties = { ...list.properties, className: [...new Set([...((list.properties.className as string[]) ?? []), 'questions'])] };
           questions.push({ id, number, difficulty, text: words });
           childPrefix = number;

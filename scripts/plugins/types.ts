@@ -4,6 +4,8 @@ export interface ChapterContext {
   key: string;
   source: string;
   number?: string;
+  /** The book's language, for the words Galley adds (badge names). */
+  language?: string;
   /** Resolves a local image reference to its path inside the outputs, or explains why not. */
   resolveAsset?: (href: string) => { target: string } | { error: string };
 }

@@ -7,21 +7,23 @@ import { sharedFiles } from './assets.ts';
 import { navItems, navList } from './toc.ts';
 import { BOOK_CSP, xhtmlDocument } from './xhtml.ts';
 import { replaceDirectory } from '../util/atomic.ts';
-import { labels } from '../util/labels.ts';
+import { labels, type Labels } from '../util/labels.ts';
 
 const STYLES = ['css/fonts.css', 'css/book.css', 'css/web.css'];
 
-function pager(pages: Page[], index: number, contents: string): Element {
+function pager(pages: Page[], index: number, words: Labels, rtl: boolean): Element {
+  // Arrows point the way the text reads.
+  const [back, forward] = rtl ? ['→', '←'] : ['←', '→'];
   const link = (page: Page | undefined, rel: string, text: string): ElementContent =>
     page ? { type: 'element', tagName: 'a', properties: { href: page.outName, rel: [rel] }, children: [{ type: 'text', value: text }] } : { type: 'element', tagName: 'span', properties: {}, children: [] };
   return {
     type: 'element',
     tagName: 'nav',
-    properties: { className: ['pager'], ariaLabel: 'Pages' },
+    properties: { className: ['pager'], ariaLabel: words.pages },
     children: [
-      link(pages[index - 1], 'prev', `← ${pages[index - 1]?.title ?? ''}`),
-      { type: 'element', tagName: 'a', properties: { href: 'index.html' }, children: [{ type: 'text', value: contents }] },
-      link(pages[index + 1], 'next', `${pages[index + 1]?.title ?? ''} →`),
+      link(pages[index - 1], 'prev', `${back} ${pages[index - 1]?.title ?? ''}`),
+      { type: 'element', tagName: 'a', properties: { href: 'index.html' }, children: [{ type: 'text', value: words.contents }] },
+      link(pages[index + 1], 'next', `${pages[index + 1]?.title ?? ''} ${forward}`),
     ],
   };
 }
@@ -39,7 +41,7 @@ export async function renderHtml(book: LoadedBook, pages: Page[], outDir: string
       await writeFile(path.join(dir, file.path), file.data);
     }
     for (const [index, page] of pages.entries()) {
-      const body: ElementContent[] = [{ type: 'element', tagName: 'main', properties: {}, children: [page.body] }, pager(pages, index, words.contents)];
+      const body: ElementContent[] = [{ type: 'element', tagName: 'main', properties: {}, children: [page.body] }, pager(pages, index, words, direction === 'rtl')];
       if (footer) body.push(footer);
       await writeFile(path.join(dir, page.outName), xhtmlDocument(body, { ...common, title: `${page.title} – ${book.config.title}` }));
     }

@@ -14,6 +14,11 @@ export interface Labels {
   printing: string;
   licence: string;
   start: string;
+  /** Accessible name of a difficulty badge. */
+  difficultyLabel: string;
+  pages: string;
+  previous: string;
+  next: string;
 }
 
 const en: Labels = {
@@ -31,6 +36,10 @@ const en: Labels = {
   printing: 'Printing',
   licence: 'Licence',
   start: 'Start of content',
+  difficultyLabel: 'Difficulty',
+  pages: 'Pages',
+  previous: 'Previous',
+  next: 'Next',
 };
 
 const fa: Labels = {
@@ -48,6 +57,10 @@ const fa: Labels = {
   printing: 'چاپ',
   licence: 'مجوز',
   start: 'آغاز متن',
+  difficultyLabel: 'دشواری',
+  pages: 'صفحه‌ها',
+  previous: 'قبلی',
+  next: 'بعدی',
 };
 
 export function labels(language: string): Labels {
