@@ -40,6 +40,52 @@ export const outputSchema = z.strictObject({
   pdf: pdfSchema.default(pdfSchema.parse({})),
 });
 
+/**
+ * A link pattern for `links.external.allow` / `ignore`, matched against the
+ * link's URL without its `#fragment`, case-insensitively:
+ * - `example.com` (no `/`): that host and its subdomains; `*` matches any run
+ *   of characters (`*.example.com`, `docs.*.org`); a port may follow (`localhost:8080`);
+ * - `example.com/private/*` (a `/` but no scheme): host and path, `*` as above;
+ * - `https://example.com/a/*` (with `://`): the whole URL, `*` as above;
+ * - `/regular expression/`: tested against the whole URL (unanchored).
+ */
+const linkPattern = z.string().min(1).refine((pattern) => {
+  const regex = /^\/(.+)\/$/.exec(pattern);
+  if (!regex) return true;
+  try {
+    new RegExp(regex[1]!);
+    return true;
+  } catch {
+    return false;
+  }
+}, 'expected a host (example.com), a URL glob (https://example.com/docs/*) or a valid /regular expression/');
+
+/** `galley check --external` (scripts/checks/external-links.ts). */
+export const externalLinksSchema = z.strictObject({
+  /** Check remote links on every `galley check`, as `--external` does. */
+  enabled: z.boolean().default(false),
+  /** When not empty, only links matching one of these are checked. */
+  allow: z.array(linkPattern).default([]),
+  /** Links matching any of these are never requested nor reported. */
+  ignore: z.array(linkPattern).default([]),
+  /** Per request (each redirect hop, each retry). */
+  timeout_ms: z.number().int().min(100).max(300_000).default(10_000),
+  /** Requests in flight to one host at a time. */
+  per_host: z.number().int().min(1).max(256).default(8),
+  /** Requests in flight overall. */
+  concurrency: z.number().int().min(1).max(1024).default(64),
+  /** Retries after 429 and 503, honouring Retry-After. */
+  retries: z.number().int().min(0).max(10).default(2),
+  /** How long a good result (2xx, redirect) is reused from the cache. */
+  cache_ttl_hours: z.number().min(0).default(24),
+  /** How long a failure is reused from the cache. */
+  failure_ttl_hours: z.number().min(0).default(1),
+});
+
+export const linksSchema = z.strictObject({
+  external: externalLinksSchema.default(externalLinksSchema.parse({})),
+});
+
 /** Another language edition inside the manuscript; its own book.yaml, if any, says the rest. */
 export const editionSchema = z.strictObject({
   /** Folder of the edition, relative to the manuscript. */
@@ -77,9 +123,11 @@ export const bookSchema = z.strictObject({
   cover: z.string().optional(),
   output: outputSchema.default(outputSchema.parse({})),
   checks: z.record(z.string(), severity).default({}),
+  links: linksSchema.default(linksSchema.parse({})),
   editions: z.record(z.string().regex(/^[a-z]{2,3}(-[a-z0-9]+)*$/), editionSchema).default({}),
 });
 
 export type BookConfig = z.infer<typeof bookSchema>;
 export type PdfConfig = z.infer<typeof pdfSchema>;
+export type ExternalLinksConfig = z.infer<typeof externalLinksSchema>;
 export type Severity = z.infer<typeof severity>;
