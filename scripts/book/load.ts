@@ -6,6 +6,7 @@ import type { BookConfig } from '../config/schema.ts';
 import type { Book, Chapter, TocEntry } from './types.ts';
 import { flattenToc, numberToc, parseSummary } from './summary.ts';
 import { splitFrontmatter } from './frontmatter.ts';
+import { withinLimits } from './limits.ts';
 import { AssetRegistry } from './assets.ts';
 import { decodeSource } from '../util/text.ts';
 import { report } from '../util/messages.ts';
@@ -110,6 +111,7 @@ export async function loadBook(rootDir: string, options: LoadOptions = {}): Prom
       report(file, 'error', `Chapter is ${(bytes.length / 1024 / 1024).toFixed(1)} MB, over the ${MAX_CHAPTER_BYTES / 1024 / 1024} MB limit: split it into several chapters`, { line: 1, column: 1 }, 'file-size');
       text = '';
     } else text = decodeSource(bytes, file);
+    if (!withinLimits(text, file)) text = '';
     const { body, data } = splitFrontmatter(text, file);
     file.value = body;
     const key = chapterKey(source, usedKeys);
