@@ -9,6 +9,7 @@ import { resolveLinks } from './passes/links.ts';
 import { buildQuestionsIndex } from './passes/questions-index.ts';
 import { bookPages, type Page } from './render/pages.ts';
 import { renderHtml } from './render/html.ts';
+import { renderEpub } from './render/epub.ts';
 import { applySeverities, diagnostics, exitCode, type Diagnostic } from './report.ts';
 import { createProgress, type Progress } from './progress.ts';
 
@@ -108,6 +109,12 @@ async function buildEdition(edition: Edition, out: string, wanted: Format[] | un
       const html = await renderHtml(book, pages, outDir);
       artifacts.push({ format: 'html', path: html.dir });
       progress.tick();
+      if (formats.includes('epub')) {
+        progress.phase('EPUB', 1);
+        const epub = await renderEpub(book, pages, outDir);
+        artifacts.push({ format: 'epub', path: epub.path });
+        progress.tick();
+      }
     } finally {
       progress.done();
     }

@@ -8,6 +8,11 @@ import { fixSources } from './checks/fix.ts';
 import { checkTocTitles, checkUnreachableFiles } from './checks/toc.ts';
 import { applySeverities, diagnostics, type Diagnostic } from './report.ts';
 import { listEditions } from './book/editions.ts';
+import { existsSync } from 'node:fs';
+import { checkExternalLinks } from './checks/external-links.ts';
+import { epubcheckDiagnostics, runEpubcheck } from './checks/epubcheck.ts';
+import { aceDiagnostics, runAce } from './checks/ace.ts';
+import { bookSlug } from './render/slug.ts';
 import { toPosix } from './util/paths.ts';
 import { createProgress, type Progress } from './progress.ts';
 
@@ -17,6 +22,17 @@ export interface CheckOptions {
   changedSince?: string;
   fix?: boolean;
   quiet?: boolean;
+  /** Check external links too (network); also `links.external.enabled` in book.yaml. */
+  external?: boolean;
+  /** Ignore every cache (external-link results). */
+  noCache?: boolean;
+  /**
+   * Validate built EPUBs with EPUBCheck and DAISY Ace: `true` for each
+   * edition's `dist/<slug>.epub`, or the path of one EPUB file.
+   */
+  epub?: boolean | string;
+  /** The output folder the EPUB check looks in. */
+  out?: string;
   progress?: Progress;
 }
 
@@ -33,6 +49,9 @@ export const CHECK_SEVERITIES: Record<string, Severity> = {
   'remote-resource': 'error',
   'link-outside-book': 'warn',
   'copyright-footer': 'error',
+  'broken-external-link': 'error',
+  'redirected-link': 'warn',
+  'external-link-unchecked': 'warn',
 };
 
 /** Files (relative to the manuscript) that differ from `ref`, committed or not. */
@@ -61,13 +80,25 @@ export async function check(options: CheckOptions = {}): Promise<CheckResult> {
       const book = await loadBook(edition.root, at);
       fixed.push(...(await fixSources(book)).map((source) => toPosix(path.relative(manuscript, path.join(edition.root, source)))));
     }
-    const { book } = await prepare(edition.root, progress, { lint: true, ...at });
+    const { book, pages } = await prepare(edition.root, progress, { lint: true, ...at });
+    if (options.external || book.config.links.external.enabled) await checkExternalLinks(book, { noCache: options.noCache, progress });
     checkCopyrightFooters(book);
     checkTocTitles(book);
     const nested = editions.filter((e) => e.root !== edition.root && e.root.startsWith(edition.root + path.sep));
     await checkUnreachableFiles(book, nested.map((e) => toPosix(path.relative(edition.root, e.root))));
     applySeverities(book.files, CHECK_SEVERITIES, book.config.checks);
     list.push(...diagnostics(book.files, book.boundary));
+    if (options.epub) {
+      const file = typeof options.epub === 'string' ? path.resolve(options.epub) : path.join(path.resolve(options.out ?? 'dist'), edition.outSubdir, `${bookSlug(book)}.epub`);
+      if (!existsSync(file)) {
+        list.push({ file: path.relative(manuscript, file) || file, line: 1, column: 1, ruleId: 'epubcheck', severity: 'error', message: `No EPUB at ${file}: run \`galley build\` first` });
+      } else {
+        const [epubcheck, ace] = await Promise.all([runEpubcheck(file), runAce(file)]);
+        const context = { book, pages, epubFile: file };
+        list.push(...(await epubcheckDiagnostics(epubcheck, context)), ...aceDiagnostics(ace, context));
+      }
+      if (typeof options.epub === 'string') break;
+    }
   }
   if (options.changedSince) {
     const changed = changedFiles(manuscript, options.changedSince);

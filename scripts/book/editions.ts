@@ -25,12 +25,14 @@ export interface Edition {
 export async function listEditions(manuscript: string): Promise<Edition[]> {
   const root = path.resolve(manuscript);
   const { config } = await loadConfig(root);
-  const inherited: Partial<BookConfig> = { output: config.output, checks: config.checks, copyright: config.copyright, licence: config.licence, authors: config.authors, version: config.version, date: config.date };
+  const inherited: Partial<BookConfig> = { output: config.output, links: config.links, checks: config.checks, copyright: config.copyright, licence: config.licence, authors: config.authors, version: config.version, date: config.date };
   const editions: Edition[] = [{ code: config.language, root, boundary: root, main: true, defaults: {}, outSubdir: '' }];
   for (const [code, edition] of Object.entries(config.editions)) {
     const dir = path.resolve(root, edition.root);
     if (!(await stat(dir).catch(() => undefined))?.isDirectory()) continue;
-    const defaults: Partial<BookConfig> = { ...inherited, language: edition.language ?? code, title: edition.title ?? config.title };
+    // Artifacts of an edition are named after the main book's, with the edition's code.
+    const output = { ...config.output, slug: config.output.slug ? `${config.output.slug}-${code}` : undefined };
+    const defaults: Partial<BookConfig> = { ...inherited, output, language: edition.language ?? code, title: edition.title ?? config.title };
     if (edition.subtitle) defaults.subtitle = edition.subtitle;
     if (edition.direction) defaults.direction = edition.direction;
     editions.push({ code, root: dir, boundary: root, main: false, defaults, outSubdir: code });

@@ -12,8 +12,15 @@ import { bookSchema } from '../plugins/sanitize-schema.ts';
  */
 export function sanitizeSvg(text: string): string | undefined {
   const tree = fromHtml(text.replace(/<\?xml[^>]*>/, '').replace(/<!DOCTYPE[^>]*>/i, ''), { fragment: true });
-  const clean = sanitize(tree, { ...bookSchema, tagNames: [...(bookSchema.tagNames ?? []), 'svg'] }) as Root;
+  // Editor metadata (Inkscape's RDF) goes whole: unwrapped, its text would sit loose under <svg>.
+  const clean = sanitize(tree, { ...bookSchema, strip: [...(bookSchema.strip ?? []), 'metadata', 'sodipodi:namedview'] }) as Root;
   const svg = clean.children.find((c): c is Element => c.type === 'element' && c.tagName === 'svg');
   if (!svg) return undefined;
+  // SVG 1.1 (what EPUB 3.2 validates against) allows no transform on the root: move it to a group.
+  if (svg.properties.transform !== undefined) {
+    const transform = svg.properties.transform;
+    delete svg.properties.transform;
+    svg.children = [{ type: 'element', tagName: 'g', properties: { transform }, children: svg.children }];
+  }
   return `<?xml version="1.0" encoding="UTF-8"?>\n${toXml(toXast(svg))}\n`;
 }
