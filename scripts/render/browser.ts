@@ -85,6 +85,13 @@ export interface LaunchOptions {
 
 const open = new Set<GalleyBrowser>();
 let signalsInstalled = false;
+const launchListeners = new Set<(browser: GalleyBrowser) => void>();
+
+/** Calls `listener` with every browser launched from now on (tests use it to check that each one is gone afterwards). */
+export function onBrowserLaunch(listener: (browser: GalleyBrowser) => void): () => void {
+  launchListeners.add(listener);
+  return () => launchListeners.delete(listener);
+}
 
 function killAllNow() {
   for (const entry of open) {
@@ -170,6 +177,7 @@ export async function launchBrowser(options: LaunchOptions = {}): Promise<Galley
   };
   open.add(entry);
   installSignalHandlers();
+  for (const listener of launchListeners) listener(entry);
   return entry;
 }
 
@@ -207,6 +215,19 @@ export interface SandboxedPage {
   close(): Promise<void>;
 }
 
+/** The URL and kind of a load the Content-Security-Policy (or Chromium's file:// rule) refused, from its console message. */
+export function cspRefusal(message: string): BlockedRequest | undefined {
+  const csp = /^(?:Loading (?:the )?(\w+)(?: data)?(?: from)? '([^']+)'|(Framing) '([^']+)'|Loading plugin data from '([^']+)'|Refused to (?:load|connect to|frame) (?:the )?(\w*) ?'([^']+)')/.exec(message);
+  if (csp) {
+    const url = csp[2] ?? csp[4] ?? csp[5] ?? csp[7]!;
+    const kind = csp[1] ?? (csp[3] ? 'frame' : csp[5] ? 'object' : csp[6] || 'resource');
+    return { url, resourceType: `${kind} (refused by the Content-Security-Policy)` };
+  }
+  const local = /^Not allowed to load local resource: (\S+)/.exec(message);
+  if (local) return { url: local[1]!, resourceType: 'local file' };
+  return undefined;
+}
+
 /**
  * A tab that can see only the files it is given: JavaScript off, every request
  * intercepted, files answered from memory on a private origin, everything else
@@ -231,11 +252,22 @@ export async function openSandboxedPage(galley: GalleyBrowser, files: Map<string
       void request.respond({ status: 200, contentType: served.mediaType, headers, body: served.data });
       return;
     }
+    if (url.startsWith('data:')) {
+      // Chromium's own controls (a <video>'s buttons) come as data: images; they never leave the process,
+      // and book content cannot use data: URLs (the CSP allows images only from the book's origin).
+      void request.continue();
+      return;
+    }
     if (!/\/favicon\.ico$/.test(url) || !url.startsWith(BOOK_ORIGIN)) blocked.push({ url, resourceType: request.resourceType() });
     void request.abort('blockedbyclient');
   });
   page.on('console', (message) => {
-    if (message.type() === 'error') consoleErrors.push(message.text());
+    if (message.type() !== 'error') return;
+    const text = message.text();
+    consoleErrors.push(text);
+    // Requests the CSP or Chromium refused before interception saw them are refused requests too.
+    const refused = cspRefusal(text);
+    if (refused && !blocked.some((b) => b.url === refused.url)) blocked.push(refused);
   });
   return {
     page,

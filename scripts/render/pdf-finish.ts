@@ -206,6 +206,73 @@ function xmpPacket(options: FinishOptions, iso: string): string {
   ].join('\n');
 }
 
+/**
+ * Chromium names structure elements after its DOM node counter (`node00003856`),
+ * which depends on everything the renderer did before: the one part of its
+ * output that differs between identical builds. They are renamed in tree
+ * order (`galley-000001`), with the /Headers that cite them and the IDTree.
+ */
+function renumberStructureIds(doc: PDFDocument) {
+  const context = doc.context;
+  const root = doc.catalog.lookupMaybe(PDFName.of('StructTreeRoot'), PDFDict);
+  if (!root) return;
+  const renamed = new Map<string, string>();
+  const elements: { id: string; ref: PDFObject; dict: PDFDict }[] = [];
+  const withHeaders: PDFDict[] = [];
+  const seen = new Set<PDFDict>();
+  const walk = (value: PDFObject | undefined) => {
+    if (value === undefined) return;
+    const resolved = context.lookup(value);
+    if (resolved instanceof PDFArray) {
+      for (let i = 0; i < resolved.size(); i++) walk(resolved.get(i));
+      return;
+    }
+    if (!(resolved instanceof PDFDict) || seen.has(resolved)) return;
+    seen.add(resolved);
+    const type = resolved.get(PDFName.of('Type'));
+    if (type && type !== PDFName.of('StructElem') && type !== PDFName.of('StructTreeRoot')) return;
+    const id = resolved.lookupMaybe(PDFName.of('ID'), PDFString, PDFHexString);
+    if (id) {
+      const name = `galley-${String(elements.length + 1).padStart(6, '0')}`;
+      renamed.set(id.decodeText(), name);
+      elements.push({ id: name, ref: value, dict: resolved });
+    }
+    if (resolved.get(PDFName.of('A'))) withHeaders.push(resolved);
+    walk(resolved.get(PDFName.of('K')));
+  };
+  walk(root.get(PDFName.of('K')));
+  if (renamed.size === 0) return;
+  for (const element of elements) element.dict.set(PDFName.of('ID'), PDFString.of(element.id));
+  for (const dict of withHeaders) {
+    const attributes = context.lookup(dict.get(PDFName.of('A')));
+    const list = attributes instanceof PDFArray ? attributes.asArray().map((a) => context.lookup(a)) : [attributes];
+    for (const attribute of list) {
+      if (!(attribute instanceof PDFDict)) continue;
+      const headers = attribute.lookupMaybe(PDFName.of('Headers'), PDFArray);
+      if (!headers) continue;
+      const ids = headers.asArray().map((h) => {
+        const text = h instanceof PDFString || h instanceof PDFHexString ? h.decodeText() : '';
+        return PDFString.of(renamed.get(text) ?? text);
+      });
+      attribute.set(PDFName.of('Headers'), context.obj(ids));
+    }
+  }
+  const oldTree = root.get(PDFName.of('IDTree'));
+  const removeTree = (value: PDFObject | undefined) => {
+    if (value === undefined) return;
+    const node = context.lookup(value);
+    if (value instanceof PDFRef) context.delete(value);
+    if (node instanceof PDFDict) {
+      const kids = node.lookupMaybe(PDFName.of('Kids'), PDFArray);
+      if (kids) for (let i = 0; i < kids.size(); i++) removeTree(kids.get(i));
+    }
+  };
+  removeTree(oldTree);
+  const names: PDFObject[] = [];
+  for (const element of elements) names.push(PDFString.of(element.id), element.ref);
+  root.set(PDFName.of('IDTree'), context.register(context.obj({ Names: names })));
+}
+
 const PT_PER_MM = 72 / 25.4;
 
 /**
@@ -282,13 +349,14 @@ export async function finishPdf(bytes: Uint8Array, options: FinishOptions): Prom
   if (options.publisher) info.set(PDFName.of('Publisher'), PDFHexString.fromText(options.publisher));
 
   const iso = options.date.toISOString().replace(/\.\d{3}Z$/, 'Z');
-  const xmp = context.stream(xmpPacket(options, iso), { Type: 'Metadata', Subtype: 'XML' });
+  const xmp = context.stream(Buffer.from(xmpPacket(options, iso), 'utf8'), { Type: 'Metadata', Subtype: 'XML' });
   doc.catalog.set(PDFName.of('Metadata'), context.register(xmp));
 
   if (options.bodyStart !== undefined && options.bodyStart > 0) {
     doc.catalog.set(PDFName.of('PageLabels'), context.obj({ Nums: [0, { S: 'r' }, options.bodyStart, { S: 'D', St: 1 }] }));
   }
   writeOutline(doc, options.outline, dests);
+  renumberStructureIds(doc);
   printerMarks(doc, options.geometry);
 
   const id = PDFHexString.of(options.fingerprint.slice(0, 32).toUpperCase());
