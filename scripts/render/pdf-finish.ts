@@ -328,8 +328,8 @@ function printerMarks(doc: PDFDocument, geometry: Geometry) {
  * equal bytes. Everything Chromium wrote for tagging (StructTreeRoot,
  * MarkInfo, ParentTree) is left as it is.
  */
-export async function finishPdf(bytes: Uint8Array, options: FinishOptions): Promise<{ bytes: Uint8Array; pages: number; dests: Map<string, Destination> }> {
-  const doc = await PDFDocument.load(bytes, { updateMetadata: false });
+export async function finishPdf(input: Uint8Array | PDFDocument, options: FinishOptions): Promise<{ bytes: Uint8Array; pages: number; dests: Map<string, Destination> }> {
+  const doc = input instanceof PDFDocument ? input : await PDFDocument.load(input, { updateMetadata: false });
   const context = doc.context;
   const dests = destinations(doc);
 

@@ -4,6 +4,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Element } from 'hast';
+import { PDFDocument } from 'pdf-lib';
 import { EXIT, visit } from 'unist-util-visit';
 import type { LoadedBook } from '../book/load.ts';
 import { buildDate } from '../util/build-date.ts';
@@ -13,7 +14,7 @@ import { sharedFiles } from './assets.ts';
 import { BOOK_ORIGIN, launchBrowser, openSandboxedPage, type BlockedRequest, type GalleyBrowser, type SandboxedPage, type ServedFile } from './browser.ts';
 import type { Page } from './pages.ts';
 import { composeBook, composeHtml, EMPTY_LAYOUT, PRINT_MATH_FONT, type Composition, type PrintLayout, type TocLine } from './pdf-compose.ts';
-import { finishPdf, readDestinations, type OutlineNode } from './pdf-finish.ts';
+import { destinations, finishPdf, readDestinations, type OutlineNode } from './pdf-finish.ts';
 import { bookSlug } from './slug.ts';
 import { BOOK_CSP } from './xhtml.ts';
 
@@ -149,12 +150,15 @@ function reportBlocked(book: LoadedBook, composition: Composition, blocked: Bloc
   }
 }
 
-async function print(sandbox: SandboxedPage, files: Map<string, ServedFile>, html: string, final: boolean, timings?: Record<string, number>): Promise<Uint8Array> {
+async function load(sandbox: SandboxedPage, files: Map<string, ServedFile>, html: string, timings: Record<string, number>) {
   files.set(DOCUMENT, { mediaType: 'text/html; charset=utf-8', data: html });
-  let started = performance.now();
+  const started = performance.now();
   await sandbox.load(DOCUMENT);
-  if (timings) timings.load = (timings.load ?? 0) + (performance.now() - started) / 1000;
-  started = performance.now();
+  timings.load = (timings.load ?? 0) + (performance.now() - started) / 1000;
+}
+
+async function print(sandbox: SandboxedPage, final: boolean, timings: Record<string, number>): Promise<Uint8Array> {
+  const started = performance.now();
   const bytes = await sandbox.page.pdf({
     preferCSSPageSize: true,
     printBackground: true,
@@ -164,8 +168,54 @@ async function print(sandbox: SandboxedPage, files: Map<string, ServedFile>, htm
     outline: final,
     timeout: 0,
   });
-  if (timings) timings.print = (timings.print ?? 0) + (performance.now() - started) / 1000;
+  timings.print = (timings.print ?? 0) + (performance.now() - started) / 1000;
   return bytes;
+}
+
+/**
+ * Turns the loaded first-print document into the second-print one without
+ * loading it again (fonts, images and parsing are kept): blank versos go in,
+ * TOC slots get their numbers. Toolchain code run through the DevTools
+ * protocol; the page's own JavaScript stays off. The result is the document
+ * `composeHtml(composition, layout)` describes.
+ */
+async function applyLayout(sandbox: SandboxedPage, composition: Composition, layout: PrintLayout, timings: Record<string, number>) {
+  const started = performance.now();
+  const blanks: [string, string][] = [];
+  let previous: Composition['blocks'][number] | undefined;
+  for (const block of composition.blocks) {
+    if (block.kind !== 'title' && layout.blanksBefore.has(block.id)) blanks.push([block.id, previous?.matter === 'front' ? 'galley-blank-front' : 'galley-blank']);
+    previous = block;
+  }
+  const applied = await sandbox.page.evaluate(
+    (blanks: [string, string][], labels: [string, string][]) => {
+      let count = 0;
+      for (const [id, name] of blanks) {
+        const block = document.getElementById(id);
+        if (!block?.parentNode) continue;
+        const blank = document.createElement('div');
+        blank.setAttribute('class', 'galley-blank');
+        blank.setAttribute('style', `page: ${name}`);
+        blank.setAttribute('aria-hidden', 'true');
+        block.parentNode.insertBefore(blank, block);
+        count++;
+      }
+      const byTarget = new Map(labels);
+      for (const entry of Array.from(document.querySelectorAll('a.toc-entry'))) {
+        const label = byTarget.get((entry.getAttribute('href') ?? '').slice(1));
+        const slot = entry.querySelector('.toc-page');
+        if (label !== undefined && slot) {
+          slot.textContent = label;
+          count++;
+        }
+      }
+      return count;
+    },
+    blanks,
+    [...layout.pageLabels],
+  );
+  if (applied !== blanks.length + [...layout.pageLabels].length) throw new Error('The composed print document did not take the second-print layout');
+  timings.load = (timings.load ?? 0) + (performance.now() - started) / 1000;
 }
 
 /** Everything a print needs, served from memory on the private origin. */
@@ -220,7 +270,8 @@ export async function renderPdf(book: LoadedBook, pages: Page[], outDir: string,
   try {
     const sandbox = await openSandboxedPage(galley, files, BOOK_CSP);
     try {
-      const first = await print(sandbox, files, composeHtml(composition, EMPTY_LAYOUT, STYLESHEETS), false, timings);
+      await load(sandbox, files, composeHtml(composition, EMPTY_LAYOUT, STYLESHEETS), timings);
+      const first = await print(sandbox, false, timings);
       mark = performance.now();
       let natural = new Map([...(await readDestinations(first)).dests].map(([id, d]) => [id, d.page]));
       let prints = 1;
@@ -228,10 +279,12 @@ export async function renderPdf(book: LoadedBook, pages: Page[], outDir: string,
       for (;;) {
         const html = composeHtml(composition, plan.layout, STYLESHEETS);
         lap('plan');
-        const bytes = await print(sandbox, files, html, true, timings);
+        if (prints === 1) await applyLayout(sandbox, composition, plan.layout, timings);
+        else await load(sandbox, files, html, timings);
+        const doc = await PDFDocument.load(await print(sandbox, true, timings), { updateMetadata: false });
         mark = performance.now();
         prints++;
-        const { dests } = await readDestinations(bytes);
+        const dests = destinations(doc);
         lap('plan');
         const moved = [...plan.predicted].filter(([id, at]) => dests.get(id)?.page !== at);
         if (moved.length > 0 && prints < MAX_PRINTS) {
@@ -250,7 +303,7 @@ export async function renderPdf(book: LoadedBook, pages: Page[], outDir: string,
           report(book.configFile, 'warning', `PDF: ${moved.length} TOC page numbers may be off by a page (the layout kept moving between prints)`, { line: 1, column: 1 }, 'pdf-toc-pages');
         }
         const copyright = config.copyright;
-        const finished = await finishPdf(bytes, {
+        const finished = await finishPdf(doc, {
           title: config.subtitle ? `${config.title}: ${config.subtitle}` : config.title,
           authors: config.authors,
           subject: config.description ?? config.subtitle,
@@ -294,9 +347,10 @@ export async function printFloor(book: LoadedBook, pages: Page[], galley: Galley
   const files = await servedFiles(book, composition);
   const sandbox = await openSandboxedPage(galley, files, BOOK_CSP);
   try {
-    const started = performance.now();
-    const bytes = await print(sandbox, files, composeHtml(composition, EMPTY_LAYOUT, STYLESHEETS), true);
-    const seconds = (performance.now() - started) / 1000;
+    const timings: Record<string, number> = {};
+    await load(sandbox, files, composeHtml(composition, EMPTY_LAYOUT, STYLESHEETS), timings);
+    const bytes = await print(sandbox, true, timings);
+    const seconds = timings.load! + timings.print!;
     return { seconds, pages: (await readDestinations(bytes)).pages };
   } finally {
     await sandbox.close();
