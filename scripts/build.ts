@@ -54,7 +54,6 @@ export const BUILD_SEVERITIES: Record<string, Severity> = {
   'broken-link': 'warn',
   'broken-image': 'warn',
   'remote-resource': 'warn',
-  'link-outside-book': 'warn',
 };
 
 export interface PrepareOptions {

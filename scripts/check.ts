@@ -47,12 +47,24 @@ export const CHECK_SEVERITIES: Record<string, Severity> = {
   'broken-link': 'error',
   'broken-image': 'error',
   'remote-resource': 'error',
-  'link-outside-book': 'warn',
   'copyright-footer': 'error',
+  'missing-import': 'error',
+  'missing-media': 'error',
   'broken-external-link': 'error',
   'redirected-link': 'warn',
   'external-link-unchecked': 'warn',
 };
+
+/**
+ * Style rules are this book's house style; a book written for HonKit or
+ * mdBook (no book.yaml) is checked for what is broken, not for style.
+ */
+export const STYLE_RULES = [
+  'heading-increment', 'question-tag', 'footnote-match', 'raw-html', 'trailing-whitespace', 'image-alt', 'toc-title',
+  'unreachable-file', 'missing-language', 'final-newline', 'list-item-bullet-indent', 'no-blockquote-without-marker',
+  'ordered-list-marker-style', 'hard-break-spaces', 'no-duplicate-definitions', 'no-heading-content-indent',
+  'no-shortcut-reference-image', 'no-shortcut-reference-link', 'no-undefined-references', 'no-unused-definitions',
+];
 
 /** Files (relative to the manuscript) that differ from `ref`, committed or not. */
 export function changedFiles(root: string, ref: string): Set<string> {
@@ -86,7 +98,8 @@ export async function check(options: CheckOptions = {}): Promise<CheckResult> {
     checkTocTitles(book);
     const nested = editions.filter((e) => e.root !== edition.root && e.root.startsWith(edition.root + path.sep));
     await checkUnreachableFiles(book, nested.map((e) => toPosix(path.relative(edition.root, e.root))));
-    applySeverities(book.files, CHECK_SEVERITIES, book.config.checks);
+    const style = book.dialect === 'galley' ? {} : Object.fromEntries(STYLE_RULES.map((rule) => [rule, 'off' as const]));
+    applySeverities(book.files, CHECK_SEVERITIES, style, book.config.checks);
     list.push(...diagnostics(book.files, book.boundary));
     if (options.epub) {
       const file = typeof options.epub === 'string' ? path.resolve(options.epub) : path.join(path.resolve(options.out ?? 'dist'), edition.outSubdir, `${bookSlug(book)}.epub`);

@@ -7,6 +7,9 @@ import type { Book, Chapter, TocEntry } from './types.ts';
 import { flattenToc, numberToc, parseSummary } from './summary.ts';
 import { splitFrontmatter } from './frontmatter.ts';
 import { withinLimits } from './limits.ts';
+import { readForeignConfig } from '../dialects/foreign-config.ts';
+import { markTemplateTags } from '../dialects/template-tags.ts';
+import { loadBibliography } from '../dialects/bibliography.ts';
 import { AssetRegistry } from './assets.ts';
 import { decodeSource } from '../util/text.ts';
 import { report } from '../util/messages.ts';
@@ -49,17 +52,35 @@ async function tocFromFolder(root: string, summary: VFile): Promise<TocEntry[]> 
 }
 
 /**
+ * HonKit's implicit pages: README.md is the introduction even when the TOC
+ * leaves it out, and GLOSSARY.md becomes a back-matter page.
+ */
+function addHonkitPages(root: string, toc: TocEntry[], summary: VFile) {
+  const listed = new Set(flattenToc(toc).map((e) => e.source?.toLowerCase()));
+  const exists = (name: string) => existsWithExactCase(root, name).ok;
+  if (!listed.has('readme.md') && exists('README.md')) toc.unshift({ kind: 'chapter', title: 'Introduction', source: 'README.md', matter: 'front', depth: 0, children: [] });
+  if (!listed.has('glossary.md') && exists('GLOSSARY.md')) toc.push({ kind: 'chapter', title: 'Glossary', source: 'GLOSSARY.md', matter: 'back', depth: 0, children: [] });
+  void summary;
+}
+
+/**
  * Loads a manuscript into the book model: validated config, the TOC from
  * SUMMARY.md (missing files reported at their TOC line), and every chapter's
  * decoded source with its front matter. Nothing here throws for bad input:
  * problems are messages on the files they concern.
  */
 export async function loadBook(rootDir: string, options: LoadOptions = {}): Promise<LoadedBook> {
-  const root = path.resolve(rootDir);
-  const rootStat = await stat(root).catch(() => undefined);
+  const configRoot = path.resolve(rootDir);
+  const rootStat = await stat(configRoot).catch(() => undefined);
   if (!rootStat?.isDirectory()) throw new Error(`Manuscript folder not found: ${rootDir}`);
-  const { config, file: configFile, found } = await loadConfig(root, options.defaults);
-  if (!found) report(configFile, 'warning', 'No book.yaml found: using defaults (title from the folder name); add a book.yaml to set title, authors and copyright', { line: 1, column: 1 }, 'book-config');
+  const yamlFound = await stat(path.join(configRoot, 'book.yaml')).then(() => true, () => false);
+  // Books made for HonKit/GitBook or mdBook keep their own configuration: read it when there is no book.yaml.
+  const foreign = yamlFound ? undefined : await readForeignConfig(configRoot);
+  const { config, file: configFile, found } = await loadConfig(configRoot, { ...foreign?.defaults, ...options.defaults });
+  if (!found && !foreign) report(configFile, 'warning', 'No book.yaml found: using defaults (title from the folder name); add a book.yaml to set title, authors and copyright', { line: 1, column: 1 }, 'book-config');
+  if (foreign) report(foreign.file, 'info', `Read ${path.basename(foreign.file.path)} (${foreign.kind}); a book.yaml would give Galley's full settings`, { line: 1, column: 1 }, 'book-config');
+  const root = path.resolve(configRoot, foreign?.contentRoot ?? '.');
+  const bibliography = await loadBibliography(configRoot);
 
   const summaryPath = path.join(root, 'SUMMARY.md');
   const summaryFile = new VFile({ path: summaryPath, cwd: root });
@@ -72,9 +93,10 @@ export async function loadBook(rootDir: string, options: LoadOptions = {}): Prom
     summaryFile.value = '';
     toc = await tocFromFolder(root, summaryFile);
   }
+  if (foreign?.kind === 'honkit') addHonkitPages(root, toc, summaryFile);
   numberToc(toc);
 
-  const boundary = path.resolve(options.boundary ?? root);
+  const boundary = path.resolve(options.boundary ?? configRoot);
   const registry = new AssetRegistry(boundary);
   const chapters: Chapter[] = [];
   const usedKeys = new Set<string>();
@@ -113,7 +135,10 @@ export async function loadBook(rootDir: string, options: LoadOptions = {}): Prom
     } else text = decodeSource(bytes, file);
     if (!withinLimits(text, file)) text = '';
     const { body, data } = splitFrontmatter(text, file);
-    file.value = body;
+    file.value = markTemplateTags(body);
+    file.data.boundary = boundary;
+    if (bibliography) file.data.bibliography = bibliography;
+    if (foreign?.languageNames) file.data.languageNames = foreign.languageNames;
     const key = chapterKey(source, usedKeys);
     const chapter: Chapter = {
       key,
@@ -135,6 +160,7 @@ export async function loadBook(rootDir: string, options: LoadOptions = {}): Prom
   }
   if (chapters.length === 0) report(summaryFile, 'error', 'The book has no chapters: list Markdown files in SUMMARY.md', { line: 1, column: 1 }, 'toc-empty');
 
-  const files = [configFile, summaryFile, ...chapters.map((c) => c.file)];
-  return { root, boundary, config, configFile, summaryFile, toc, chapters, assets: registry.assets, files, registry };
+  const files = [foreign?.file ?? configFile, summaryFile, ...chapters.map((c) => c.file)];
+  const dialect = found ? 'galley' : foreign ? foreign.kind : 'bare';
+  return { root, boundary, dialect, config, configFile, summaryFile, toc, chapters, assets: registry.assets, files, registry };
 }

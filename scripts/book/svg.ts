@@ -11,7 +11,7 @@ import { bookSchema } from '../plugins/sanitize-schema.ts';
  * XML with its namespace; undefined when no `<svg>` root is found.
  */
 export function sanitizeSvg(text: string): string | undefined {
-  const tree = fromHtml(text.replace(/<\?xml[^>]*>/, '').replace(/<!DOCTYPE[^>]*>/i, ''), { fragment: true });
+  const tree = fromHtml(text.replace(/<\?xml[^>]*>/, '').replace(/<!DOCTYPE[^[>]*(\[[\s\S]*?\])?\s*>/i, ''), { fragment: true });
   // Editor metadata (Inkscape's RDF) goes whole: unwrapped, its text would sit loose under <svg>.
   const clean = sanitize(tree, { ...bookSchema, strip: [...(bookSchema.strip ?? []), 'metadata', 'sodipodi:namedview'] }) as Root;
   const svg = clean.children.find((c): c is Element => c.type === 'element' && c.tagName === 'svg');

@@ -73,6 +73,8 @@ export interface Book {
   root: string;
   /** The folder no resource path may leave (the manuscript, for an edition inside it). */
   boundary: string;
+  /** Whose conventions the manuscript follows: Galley's book.yaml, HonKit's book.json, mdBook's book.toml, or none. */
+  dialect: 'galley' | 'honkit' | 'mdbook' | 'bare';
   config: BookConfig;
   configFile: VFile;
   summaryFile: VFile;

@@ -12,6 +12,10 @@ import type { BookConfig } from '../config/schema.ts';
 import remarkDisplayMath from '../plugins/remark-display-math.ts';
 import remarkHeadingIds from '../plugins/remark-heading-ids.ts';
 import remarkSourceFooter from '../plugins/remark-source-footer.ts';
+import remarkTemplateBlocks from '../plugins/remark-template-blocks.ts';
+import remarkImports from '../plugins/remark-imports.ts';
+import remarkMdbook from '../plugins/remark-mdbook.ts';
+import remarkCitations from '../plugins/remark-citations.ts';
 import rehypeNormalizeHtml from '../plugins/rehype-normalize-html.ts';
 import rehypeMedia from '../plugins/rehype-media.ts';
 import rehypeMath from '../plugins/rehype-math.ts';
@@ -40,7 +44,12 @@ export function createChapterProcessor(config: BookConfig, options: { lint?: boo
       .use(remarkGfm, { singleTilde: false })
       .use(remarkMath, { singleDollarTextMath: config.output.single_dollar_math })
       .use(remarkDisplayMath)
-      .use(remarkHeadingIds);
+      .use(remarkHeadingIds)
+      // Other tools' syntax: HonKit template blocks, code imports and citations; mdBook includes.
+      .use(remarkTemplateBlocks)
+      .use(remarkImports)
+      .use(remarkMdbook)
+      .use(remarkCitations);
   if (options.lint) processor.use(lintPlugins);
   return (
     processor

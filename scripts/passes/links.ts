@@ -52,7 +52,9 @@ export function resolveLinks(book: LoadedBook) {
         if (!target) {
           if (resolved.exists) {
             const exact = existsWithExactCase(book.boundary, resolved.relative);
-            report(chapter.file, 'warning', exact.ok ? `Link to \`${pathPart}\`, a file that is not a chapter of the book: readers of the EPUB and PDF cannot follow it` : `Link to \`${pathPart}\` differs in case from the file on disk \`${exact.actual}\``, node, exact.ok ? 'link-outside-book' : 'broken-link');
+            // The file is there, so the link is not broken; it just has nowhere to go in an EPUB or PDF.
+            if (exact.ok) report(chapter.file, 'info', `Link to \`${pathPart}\`, a file that is not a chapter: it is printed as text`, node, 'link-outside-book');
+            else report(chapter.file, 'error', `Link to \`${pathPart}\` differs in case from the file on disk \`${exact.actual}\``, node, 'broken-link');
           } else {
             const chapterNames = book.chapters.map((c) => path.posix.relative(path.posix.dirname(chapter.source), c.source));
             const best = nearest(pathPart, chapterNames);

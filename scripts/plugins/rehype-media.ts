@@ -2,6 +2,7 @@ import type { Root, Element, ElementContent } from 'hast';
 import { visit } from 'unist-util-visit';
 import type { VFile } from 'vfile';
 import { report } from '../util/messages.ts';
+import { resolveLocal } from '../util/paths.ts';
 
 function sourceOf(node: Element): string | undefined {
   if (node.properties.src) return String(node.properties.src);
@@ -31,7 +32,11 @@ export default function rehypeMedia() {
         ? [{ type: 'text', value: `${label} — ` }, { type: 'element', tagName: 'a', properties: { href: src }, children: [{ type: 'text', value: src! }] }]
         : [{ type: 'text', value: `${label}${src ? ` (${src.split('/').pop()}, not included in this edition)` : ''}` }];
       if (!src) report(file, 'warning', `${kind} without a usable source was removed`, node, 'media');
-      else report(file, 'info', `${kind} \`${src}\` cannot be printed: it is shown as a link`, node, 'media');
+      else if (!remote && file.data.boundary && file.path) {
+        const local = resolveLocal(file.data.boundary, file.path, src);
+        if (!local.ok || !local.exists) report(file, 'warning', `${kind} \`${src}\` not found${local.ok ? '' : `: ${local.reason}`}`, node, 'missing-media');
+        else report(file, 'info', `${kind} \`${src}\` cannot be printed: it is shown as a caption`, node, 'media');
+      } else report(file, 'info', `${kind} \`${src}\` cannot be printed: it is shown as a link`, node, 'media');
       children.push({ type: 'element', tagName: 'figcaption', properties: {}, children: caption });
       parent.children[index] = { type: 'element', tagName: 'figure', properties: { className: ['media'] }, children, position: node.position };
     });

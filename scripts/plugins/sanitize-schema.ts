@@ -30,6 +30,11 @@ const base = defaultSchema.attributes!['*']!.filter(
   (name) => !['action', 'method', 'encType', 'acceptCharset', 'accept', 'accessKey', 'tabIndex', 'name', 'prompt', 'useMap', 'isMap', 'noHref', 'coords', 'shape'].includes(name as string),
 );
 
+/** GitHub's per-tag lists pin `className` to a few values; classes only style, so books may use any. */
+const defaultsWithoutClassPins = Object.fromEntries(
+  Object.entries(defaultSchema.attributes!).map(([tag, list]) => [tag, list.filter((entry) => !(Array.isArray(entry) && entry[0] === 'className'))]),
+);
+
 /**
  * A sanitize schema written for books: GitHub's allow-list plus MathML and
  * static SVG, with every event handler, script, frame, object, `base`, `meta`,
@@ -47,9 +52,9 @@ export const bookSchema: Schema = {
     ...MATHML, ...SVG,
   ],
   attributes: {
-    ...defaultSchema.attributes,
+    ...defaultsWithoutClassPins,
     '*': [...base, 'className', 'role', 'ariaHidden', 'ariaLabel', 'ariaDescribedBy', 'ariaLabelledBy', 'dataFootnoteRef', 'dataFootnoteBackref', 'dataFootnotes', 'translate'],
-    a: [...defaultSchema.attributes!.a!, 'className'],
+    a: [...defaultsWithoutClassPins.a!, 'className'],
     code: ['className'],
     img: ['src', 'alt', 'title', 'width', 'height', 'ariaLabel', 'ariaDescribedBy'],
     ol: ['start', 'reversed', 'type', 'className'],

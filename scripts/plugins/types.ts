@@ -1,4 +1,5 @@
 import type { Difficulty } from '../book/types.ts';
+import type { BibEntry } from './remark-citations.ts';
 
 export interface ChapterContext {
   key: string;
@@ -25,5 +26,12 @@ declare module 'vfile' {
     sourceFooter: { text: string; line: number; column: number };
     questions: CollectedQuestion[];
     formulas: number;
+    /**
+     * Set by the loader, needed while processing: the folder no path may
+     * leave, the bibliography for citations, names of code languages.
+     */
+    boundary: string;
+    bibliography: globalThis.Map<string, BibEntry>;
+    languageNames: Record<string, string>;
   }
 }

@@ -1,0 +1,33 @@
+import { readFile, readdir } from 'node:fs/promises';
+import path from 'node:path';
+import { parse } from '@retorquere/bibtex-parser';
+import type { BibEntry } from '../plugins/remark-citations.ts';
+
+type Creator = { lastName?: string; firstName?: string; name?: string };
+
+function names(value: unknown): string {
+  if (!Array.isArray(value)) return '';
+  const list = (value as Creator[]).map((c) => c.name ?? [c.firstName, c.lastName].filter(Boolean).join(' '));
+  return list.length > 3 ? `${list[0]} et al.` : list.join(', ');
+}
+
+const field = (fields: Record<string, unknown>, key: string) => {
+  const v = fields[key];
+  return Array.isArray(v) ? v.map(String).join(', ') : typeof v === 'string' ? v : '';
+};
+
+/** The book's bibliography: the first `.bib` file at its root, as one formatted line per key. */
+export async function loadBibliography(root: string): Promise<Map<string, BibEntry> | undefined> {
+  const name = (await readdir(root).catch(() => [] as string[])).filter((f) => f.endsWith('.bib')).sort()[0];
+  if (!name) return undefined;
+  const parsed = parse(await readFile(path.join(root, name), 'utf8'));
+  const map = new Map<string, BibEntry>();
+  for (const entry of parsed.entries) {
+    const f = entry.fields as Record<string, unknown>;
+    const venue = field(f, 'journal') || field(f, 'booktitle') || field(f, 'publisher') || field(f, 'howpublished');
+    const text = [names(f.author) || names(f.editor), field(f, 'title') && `“${field(f, 'title')}”`, venue, field(f, 'year')].filter(Boolean).join('. ') + '.';
+    const url = field(f, 'url') || undefined;
+    map.set(entry.key, { key: entry.key, text, url: url && /^https?:\/\//.test(url) ? url : undefined });
+  }
+  return map;
+}

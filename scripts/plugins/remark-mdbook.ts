@@ -1,0 +1,66 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Root, Code } from 'mdast';
+import { visit } from 'unist-util-visit';
+import type { VFile } from 'vfile';
+import { report } from '../util/messages.ts';
+import { resolveLocal } from '../util/paths.ts';
+
+const DIRECTIVE = /\{\{#(include|rustdoc_include)\s+([^}\s]+)\s*\}\}/g;
+
+/** The part of a file an mdBook include names: `file`, `file:anchor`, `file:5`, `file:5:10`, `file::10`. */
+export function includeSlice(text: string, selector: string | undefined): string | undefined {
+  const lines = text.replace(/\r\n?/g, '\n').replace(/\n$/, '').split('\n');
+  if (!selector) return lines.join('\n');
+  const range = /^(\d*)(?::(\d*))?$/.exec(selector);
+  if (range) {
+    const start = range[1] ? Number(range[1]) : 1;
+    const end = range[2] !== undefined ? (range[2] ? Number(range[2]) : lines.length) : range[1] ? start : lines.length;
+    return lines.slice(start - 1, end).join('\n');
+  }
+  const open = lines.findIndex((l) => new RegExp(`ANCHOR:\\s*${selector}\\b`).test(l));
+  if (open < 0) return undefined;
+  const close = lines.findIndex((l, i) => i > open && new RegExp(`ANCHOR_END:\\s*${selector}\\b`).test(l));
+  return lines
+    .slice(open + 1, close < 0 ? lines.length : close)
+    .filter((l) => !/ANCHOR(_END)?:/.test(l))
+    .join('\n');
+}
+
+/**
+ * mdBook's preprocessors: `{{#include path}}` and `{{#rustdoc_include path}}`
+ * (with `:anchor` or line ranges) inside code blocks, and hidden `# ` lines
+ * in Rust code, which mdBook leaves out of the rendered listing.
+ */
+export default function remarkMdbook() {
+  return (tree: Root, file: VFile) => {
+    const boundary = file.data.boundary ?? path.dirname(file.path);
+    visit(tree, 'code', (node: Code) => {
+      if (node.value.includes('{{#')) {
+        node.value = node.value.replace(DIRECTIVE, (whole, _kind: string, target: string) => {
+          const [filePath, ...rest] = target.split(':');
+          const selector = rest.length ? rest.join(':') : undefined;
+          const resolved = resolveLocal(boundary, file.path, filePath!);
+          if (!resolved.ok || !resolved.exists) {
+            report(file, 'warning', resolved.ok ? `Included file \`${filePath}\` not found` : `Include ${resolved.reason}`, node, 'include');
+            return whole;
+          }
+          const slice = includeSlice(readFileSync(resolved.absolute, 'utf8'), selector);
+          if (slice === undefined) {
+            report(file, 'warning', `Anchor \`${selector}\` not found in \`${filePath}\``, node, 'include');
+            return whole;
+          }
+          return slice;
+        });
+      }
+      const lang = (node.lang ?? '').split(',')[0];
+      if (lang === 'rust' || lang === 'rs') {
+        node.value = node.value
+          .split('\n')
+          .filter((line) => !/^\s*#(\s|$)/.test(line) || /^\s*##/.test(line))
+          .map((line) => line.replace(/^(\s*)##/, '$1#'))
+          .join('\n');
+      }
+    });
+  };
+}
