@@ -48,6 +48,7 @@ export interface Composition {
   title: string;
   language: string;
   direction: 'ltr' | 'rtl';
+  persianDigits: boolean;
 }
 
 /** What the second print knows from the first: where blank versos go and the TOC's page numbers. */
@@ -267,8 +268,8 @@ export function composeBook(book: LoadedBook, pages: Page[], options: ComposeOpt
   }
   const geometry = pageGeometry(c.output.pdf, options.printMarks);
   const mathFace = `@font-face {\n  font-family: "${PRINT_MATH_FONT.family}";\n  font-weight: 400;\n  font-style: normal;\n  src: url("../fonts/${PRINT_MATH_FONT.target}") format("woff2");\n}\n`;
-  const css = mathFace + pageCss({ geometry, bookTitle: c.title, groups, rtl: direction === 'rtl' });
-  return { blocks, toc, blockOfTarget, geometry, pageCss: css, title: c.title, language: c.language, direction };
+  const css = mathFace + pageCss({ geometry, bookTitle: c.title, groups, rtl: direction === 'rtl', persianDigits: c.output.pdf.persian_digits });
+  return { blocks, toc, blockOfTarget, geometry, pageCss: css, title: c.title, language: c.language, direction, persianDigits: c.output.pdf.persian_digits };
 }
 
 function tocList(lines: TocLine[], layout: PrintLayout, level: number): Element {

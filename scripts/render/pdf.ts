@@ -56,8 +56,10 @@ function roman(n: number): string {
 }
 
 /** The label a reader sees on page `index` (0-based): roman before the body, arabic from 1 after. */
-export function pageLabel(index: number, bodyStart: number | undefined): string {
-  return bodyStart === undefined || index < bodyStart ? roman(index + 1) : String(index - bodyStart + 1);
+export function pageLabel(index: number, bodyStart: number | undefined, persianDigits = false): string {
+  if (bodyStart === undefined || index < bodyStart) return roman(index + 1);
+  const arabic = String(index - bodyStart + 1);
+  return persianDigits ? arabic.replace(/\d/g, (d) => String.fromCharCode(0x06f0 + Number(d))) : arabic;
 }
 
 export interface Plan {
@@ -104,7 +106,7 @@ export function planLayout(composition: Composition, natural: Map<string, number
   const pageLabels = new Map<string, string>();
   for (const target of tocTargets(composition.toc)) {
     const at = predicted.get(target);
-    if (at !== undefined) pageLabels.set(target, pageLabel(at, bodyStart));
+    if (at !== undefined) pageLabels.set(target, pageLabel(at, bodyStart, composition.persianDigits));
   }
   return { layout: { blanksBefore, pageLabels }, predicted, bodyStart };
 }
