@@ -28,6 +28,10 @@ describe('SUMMARY.md', () => {
 
 ---
 
+- [Three](three.md)
+
+## Appendices
+
 * [Appendix](appendix.md)
 `);
     expect(entries.map((e) => [e.kind, e.title, e.matter])).toEqual([
@@ -42,6 +46,7 @@ describe('SUMMARY.md', () => {
       ['one/a.md', '1.1', 2],
       ['one/a/deep.md', '1.1.1', 3],
       ['two.md', '2', 1],
+      ['three.md', '3', 1],
       ['appendix.md', null, 0],
     ]);
     expect(flat.find((e) => e.title === 'Draft')?.kind).toBe('draft');

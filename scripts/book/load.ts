@@ -139,6 +139,7 @@ export async function loadBook(rootDir: string, options: LoadOptions = {}): Prom
     file.data.boundary = boundary;
     if (bibliography) file.data.bibliography = bibliography;
     if (foreign?.languageNames) file.data.languageNames = foreign.languageNames;
+    if (foreign?.kind === 'mdbook') file.data.slugStyle = 'mdbook';
     const key = chapterKey(source, usedKeys);
     const chapter: Chapter = {
       key,

@@ -16,9 +16,10 @@ function firstLink(paragraph: Paragraph | undefined): Link | undefined {
 /**
  * Reads a table of contents in the syntax GitBook, HonKit and mdBook share:
  * nested bullet lists of links, part titles as headings, `---` separators,
- * unlinked (draft) entries, and mdBook's prefix and suffix chapters (links
- * outside any list). Entries before the first part are front matter; a `---`
- * or a part titled like "Back matter" or "Appendices" starts the back matter.
+ * unlinked (draft) entries, `---` separators, and mdBook's prefix and suffix
+ * chapters (links outside any list). Entries before the first part are front
+ * matter; a part titled like "Back matter" or "Appendices", or mdBook's
+ * suffix chapters, are the back matter.
  */
 export function parseSummary(file: VFile): TocEntry[] {
   const tree = unified().use(remarkParse).use(remarkGfm).parse(String(file.value)) as Root;
@@ -72,10 +73,7 @@ export function parseSummary(file: VFile): TocEntry[] {
       part = { kind: 'part', title, matter, depth: 0, children: [], position: node.position };
       toc.push(part);
     } else if (node.type === 'thematicBreak') {
-      if (sawList) {
-        matter = 'back';
-        part = undefined;
-      }
+      // mdBook's separator: a visual break in the list, nothing more.
     } else if (node.type === 'list') {
       if (matter === 'front' && sawList === false && toc.length > 0 && toc.every((e) => e.matter === 'front' && e.kind !== 'part')) {
         // mdBook: links before the first list are prefix chapters; the list is numbered.

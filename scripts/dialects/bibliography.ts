@@ -20,7 +20,8 @@ const field = (fields: Record<string, unknown>, key: string) => {
 export async function loadBibliography(root: string): Promise<Map<string, BibEntry> | undefined> {
   const name = (await readdir(root).catch(() => [] as string[])).filter((f) => f.endsWith('.bib')).sort()[0];
   if (!name) return undefined;
-  const parsed = parse(await readFile(path.join(root, name), 'utf8'));
+  // Titles as written: the citation style here does not re-case them.
+  const parsed = parse(await readFile(path.join(root, name), 'utf8'), { sentenceCase: false });
   const map = new Map<string, BibEntry>();
   for (const entry of parsed.entries) {
     const f = entry.fields as Record<string, unknown>;

@@ -6,6 +6,7 @@ import remarkRehype from 'remark-rehype';
 import rehypeRaw from 'rehype-raw';
 import rehypeSanitize from 'rehype-sanitize';
 import rehypeHighlight from 'rehype-highlight';
+import { all } from 'lowlight';
 import type { Root as HastRoot } from 'hast';
 import type { Root as MdastRoot } from 'mdast';
 import type { BookConfig } from '../config/schema.ts';
@@ -67,7 +68,7 @@ export function createChapterProcessor(config: BookConfig, options: { lint?: boo
       .use(rehypeImages)
       .use(rehypeFootnotes)
       .use(rehypeHeadingIds)
-      .use(rehypeHighlight, { detect: false, plainText: ['text', 'txt', 'plain', 'math', 'console', 'output'] })
+      .use(rehypeHighlight, { languages: all, detect: false, plainText: ['text', 'txt', 'plain', 'math', 'console', 'output'] })
       .use(rehypeCollect)
       .freeze() as unknown as ChapterProcessor
   );

@@ -12,6 +12,11 @@ export default function rehypeFigures() {
       const content = node.children.filter((c) => !(c.type === 'text' && c.value.trim() === ''));
       if (content.length !== 1) return;
       const image = content[0]!;
+      // A figure already made (media, raw HTML) cannot sit inside a paragraph.
+      if (image.type === 'element' && ['figure', 'div', 'table', 'pre', 'section', 'aside'].includes(image.tagName)) {
+        parent.children[index] = image;
+        return;
+      }
       if (image.type !== 'element' || image.tagName !== 'img') return;
       const title = image.properties.title ? String(image.properties.title) : '';
       const alt = image.properties.alt ? String(image.properties.alt) : '';

@@ -2,6 +2,7 @@ import type { Root, Element } from 'hast';
 import { toString } from 'hast-util-to-string';
 import { visit } from 'unist-util-visit';
 import { createSlugger } from '../util/slug.ts';
+import type { VFile } from 'vfile';
 
 const HEADING = /^h[1-6]$/;
 
@@ -11,12 +12,12 @@ const HEADING = /^h[1-6]$/;
  * with question or footnote ids.
  */
 export default function rehypeHeadingIds() {
-  return (tree: Root) => {
+  return (tree: Root, file: VFile) => {
     const taken: string[] = [];
     visit(tree, 'element', (node: Element) => {
       if (!HEADING.test(node.tagName) && node.properties.id !== undefined) taken.push(String(node.properties.id));
     });
-    const slugger = createSlugger(taken);
+    const slugger = createSlugger(taken, file.data.slugStyle ?? 'github');
     visit(tree, 'element', (node: Element) => {
       if (!HEADING.test(node.tagName)) return;
       node.properties.id = node.properties.id !== undefined ? slugger.reserve(String(node.properties.id)) : slugger.next(toString(node));

@@ -33,5 +33,7 @@ declare module 'vfile' {
     boundary: string;
     bibliography: globalThis.Map<string, BibEntry>;
     languageNames: Record<string, string>;
+    /** How heading ids are made: GitHub's slugs, or mdBook's for mdBook books. */
+    slugStyle: 'github' | 'mdbook';
   }
 }

@@ -8,15 +8,35 @@ export function slug(text: string): string {
   return githubSlug(text);
 }
 
-/** Per-document slugger that makes repeated headings unique (`intro`, `intro-1`), GitHub's way. */
-export function createSlugger(taken: Iterable<string> = []) {
+export type SlugStyle = 'github' | 'mdbook';
+
+/** mdBook's `normalize_id`: alphanumerics, `_` and `-` kept (ASCII lowercased), whitespace to `-`, the rest dropped. */
+export function mdbookSlug(text: string): string {
+  let out = '';
+  for (const ch of text.trim()) {
+    if (/[\p{L}\p{N}_-]/u.test(ch)) out += /[A-Z]/.test(ch) ? ch.toLowerCase() : ch;
+    else if (/\s/.test(ch)) out += '-';
+  }
+  return out;
+}
+
+/** Per-document slugger that makes repeated headings unique (`intro`, `intro-1`), GitHub's way or mdBook's. */
+export function createSlugger(taken: Iterable<string> = [], style: SlugStyle = 'github') {
   const slugger = new GithubSlugger();
   const used = new Set(taken);
+  const counts = new Map<string, number>();
+  const mdbook = (text: string) => {
+    const base = mdbookSlug(text) || 'section';
+    const n = counts.get(base) ?? 0;
+    counts.set(base, n + 1);
+    return n === 0 ? base : `${base}-${n}`;
+  };
   return {
     /** A unique id for a heading's text. */
     next(text: string): string {
-      let id = slugger.slug(text) || 'section';
-      while (used.has(id)) id = slugger.slug(text) || `section-${used.size}`;
+      const make = () => (style === 'mdbook' ? mdbook(text) : slugger.slug(text) || 'section');
+      let id = make();
+      while (used.has(id)) id = make();
       used.add(id);
       return id;
     },

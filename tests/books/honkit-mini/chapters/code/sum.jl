@@ -1,0 +1,4 @@
+function f(n)
+    return sum(1:n)
+end
+# trailing
