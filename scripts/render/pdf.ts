@@ -283,8 +283,9 @@ export async function renderPdf(book: LoadedBook, pages: Page[], outDir: string,
         lap('plan');
         if (prints === 1) await applyLayout(sandbox, composition, plan.layout, timings);
         else await load(sandbox, files, html, timings);
-        const doc = await PDFDocument.load(await print(sandbox, true, timings), { updateMetadata: false });
+        const printed = await print(sandbox, true, timings);
         mark = performance.now();
+        const doc = await PDFDocument.load(printed, { updateMetadata: false });
         prints++;
         const dests = destinations(doc);
         lap('plan');
