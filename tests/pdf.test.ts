@@ -250,6 +250,18 @@ describe('PDF of the sample book', () => {
     expect(items.find((i) => i.title === 'Part I: The interview process')!.page).toBe(bodyStart + 1);
   });
 
+  it('never leaves a heading as the last line of a page', async () => {
+    const { book } = await prepare(SAMPLE);
+    const headings = new Set(book.chapters.flatMap((c) => c.headings.filter((h) => h.depth >= 2).map((h) => squash(h.text))));
+    const stranded: string[] = [];
+    for (let page = bodyStart + 1; page <= first.pages; page++) {
+      const lines = (await pageText(file, page, { y: 0, height: 590, width })).split('\n').map(squash).filter(Boolean);
+      const last = lines[lines.length - 1];
+      if (last && headings.has(last)) stranded.push(`${page}: ${last}`);
+    }
+    expect(stranded).toEqual([]);
+  });
+
   it('keeps internal links working: TOC entries are links to named destinations', async () => {
     const dests = await tool('pdfinfo', ['-dests', file]);
     expect(dests).toMatch(/"part-2-math-foundations"/);
