@@ -10,6 +10,8 @@ import { buildQuestionsIndex } from './passes/questions-index.ts';
 import { bookPages, type Page } from './render/pages.ts';
 import { renderHtml } from './render/html.ts';
 import { renderEpub } from './render/epub.ts';
+import { renderPdf } from './render/pdf.ts';
+import { launchBrowser, type GalleyBrowser } from './render/browser.ts';
 import { applySeverities, diagnostics, exitCode, type Diagnostic } from './report.ts';
 import { createProgress, type Progress } from './progress.ts';
 
@@ -30,6 +32,8 @@ export interface BuildOptions {
 export interface Artifact {
   format: Format;
   path: string;
+  /** Printed pages, for PDFs. */
+  pages?: number;
 }
 
 export interface BuildSummary {
@@ -93,8 +97,16 @@ export interface EditionResult {
   book: LoadedBook;
 }
 
+interface BuildContext {
+  progress: Progress;
+  printMarks?: boolean;
+  /** The one browser of this build, launched on the first PDF. */
+  browser: () => Promise<GalleyBrowser>;
+}
+
 /** One edition: prepare, stop at the first error-level message, else render each format into its folder. */
-async function buildEdition(edition: Edition, out: string, wanted: Format[] | undefined, progress: Progress): Promise<EditionResult> {
+async function buildEdition(edition: Edition, out: string, wanted: Format[] | undefined, context: BuildContext): Promise<EditionResult> {
+  const { progress } = context;
   const started = performance.now();
   const { book, pages } = await prepare(edition.root, progress, { boundary: edition.boundary, defaults: edition.defaults });
   const formats = wanted ?? book.config.output.formats;
@@ -112,6 +124,12 @@ async function buildEdition(edition: Edition, out: string, wanted: Format[] | un
         progress.phase('EPUB', 1);
         const epub = await renderEpub(book, pages, outDir);
         artifacts.push({ format: 'epub', path: epub.path });
+        progress.tick();
+      }
+      if (formats.includes('pdf')) {
+        progress.phase('PDF', 1);
+        const pdf = await renderPdf(book, pages, outDir, { printMarks: context.printMarks, browser: await context.browser() });
+        artifacts.push({ format: 'pdf', path: pdf.path, pages: pdf.pages });
         progress.tick();
       }
     } finally {
@@ -141,7 +159,13 @@ export async function build(options: BuildOptions = {}): Promise<BuildResult> {
     if (editions.length === 0) throw new Error(`No edition \`${options.edition}\` in ${manuscript}: its book.yaml lists ${(await listEditions(manuscript)).map((e) => e.code).join(', ')}`);
   }
   const results: EditionResult[] = [];
-  for (const edition of editions) results.push(await buildEdition(edition, out, options.formats, progress));
+  let launched: Promise<GalleyBrowser> | undefined;
+  const context: BuildContext = { progress, printMarks: options.printMarks, browser: () => (launched ??= launchBrowser()) };
+  try {
+    for (const edition of editions) results.push(await buildEdition(edition, out, options.formats, context));
+  } finally {
+    if (launched) await (await launched.catch(() => undefined))?.close();
+  }
   const first = results[0]!;
   return {
     ...first,

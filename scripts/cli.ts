@@ -4,13 +4,13 @@ import { build, type Format, type BuildSummary } from './build.ts';
 import { check } from './check.ts';
 import { exitCode, formatCompact, formatGithub, formatText } from './report.ts';
 
-function printSummary(code: string, summary: BuildSummary, artifacts: { format: string; path: string }[]) {
+function printSummary(code: string, summary: BuildSummary, artifacts: { format: string; path: string; pages?: number }[]) {
   const q = summary.questions;
   const lines = [
     `Built ${summary.chapters} chapters (${summary.pages} pages) of the \`${code}\` edition in ${summary.seconds.toFixed(2)} s`,
     `  questions: ${q.E + q.M + q.H} (easy ${q.E}, medium ${q.M}, hard ${q.H})`,
     `  formulas: ${summary.formulas}   images: ${summary.images}   tables: ${summary.tables}   footnotes: ${summary.footnotes}   code blocks: ${summary.codeBlocks}   words: ${summary.words}`,
-    ...artifacts.map((a) => `  ${a.format.padEnd(5)} ${path.relative(process.cwd(), a.path) || a.path}`),
+    ...artifacts.map((a) => `  ${a.format.padEnd(5)} ${path.relative(process.cwd(), a.path) || a.path}${a.pages ? ` (${a.pages} pages)` : ''}`),
   ];
   process.stdout.write(lines.join('\n') + '\n');
 }

@@ -41,7 +41,8 @@ export const FONTS: FontFile[] = [
   serif(400, 'normal', 'latin-ext'),
   { family: 'Galley Mono', weight: 400, style: 'normal', pkg: '@fontsource/ibm-plex-mono', file: 'files/ibm-plex-mono-latin-400-normal.woff2', target: 'ibm-plex-mono-latin-400-normal.woff2', licence: 'SIL Open Font License 1.1 (IBM Plex Mono)', unicodeRange: LATIN },
   { family: 'Galley Mono', weight: 700, style: 'normal', pkg: '@fontsource/ibm-plex-mono', file: 'files/ibm-plex-mono-latin-700-normal.woff2', target: 'ibm-plex-mono-latin-700-normal.woff2', licence: 'SIL Open Font License 1.1 (IBM Plex Mono)', unicodeRange: LATIN },
-  { family: 'Galley Math', weight: 400, style: 'normal', pkg: 'temml', file: 'dist/Temml.woff2', target: 'temml-latin-modern-math.woff2', licence: 'GUST Font License (Latin Modern Math subset shipped with Temml, MIT)' },
+  // The whole STIX Two Math font with its OpenType MATH table (fontsource's CSS limits it to Latin; the file does not), so no unicode-range.
+  { family: 'Galley Math', weight: 400, style: 'normal', pkg: '@fontsource/stix-two-math', file: 'files/stix-two-math-latin-400-normal.woff2', target: 'stix-two-math-400-normal.woff2', licence: 'SIL Open Font License 1.1 (STIX Two Math, The STIX Fonts Project)' },
 ];
 
 /** Fonts for right-to-left Persian editions. */

@@ -62,21 +62,6 @@ export const EMPTY_LAYOUT: PrintLayout = { blanksBefore: new Set(), pageLabels: 
 /** Composed-document ids never clash with chapter keys: keys never contain `--`. */
 const FIXED = { halfTitle: 'galley--half-title', title: 'galley--title', copyright: 'galley--copyright', toc: 'galley--toc', tocTitle: 'galley--toc-title' };
 
-/**
- * The math font of the print edition. Temml.woff2 (fonts.ts's "Galley Math")
- * is a 35-glyph script-capitals font, not a math font; @fontsource's STIX Two
- * Math file holds the whole font (4,605 code points and an OpenType MATH
- * table) even though its CSS limits it to Latin, so it is declared here
- * without a unicode-range.
- */
-export const PRINT_MATH_FONT = {
-  family: 'Galley Print Math',
-  pkg: '@fontsource/stix-two-math',
-  file: 'files/stix-two-math-latin-400-normal.woff2',
-  target: 'stix-two-math-400-normal.woff2',
-  licence: 'SIL Open Font License 1.1 (STIX Two Math, The STIX Fonts Project)',
-};
-
 export const prefixId = (key: string, id: string) => `${key}--${id}`;
 
 const ID_LIST_PROPS = ['ariaLabelledBy', 'ariaDescribedBy', 'ariaControls', 'ariaOwns', 'ariaFlowTo', 'ariaDetails', 'ariaErrorMessage', 'ariaActiveDescendant', 'htmlFor', 'headers'];
@@ -207,7 +192,7 @@ function frontBlocks(book: LoadedBook, date: Date, plain: PageGroup, tocGroup: P
   line(edition.join(' · '), 'edition-line');
   if (c.identifier) line(c.identifier, 'identifier-line');
   if (c.publisher) line(c.publisher, 'publisher-line');
-  const licences = [...new Set([...fontsFor(c.language).filter((f) => f.family !== 'Galley Math').map((f) => f.licence), PRINT_MATH_FONT.licence])];
+  const licences = [...new Set(fontsFor(c.language).map((f) => f.licence))];
   line(licences.join('; '), 'fonts-line');
   const copyright = h('section', { id: FIXED.copyright, className: ['galley-copyright-page'], style, ariaLabel: words.copyrightPage }, [h('div', { className: ['copyright-block'] }, lines)]);
 
@@ -267,8 +252,7 @@ export function composeBook(book: LoadedBook, pages: Page[], options: ComposeOpt
     });
   }
   const geometry = pageGeometry(c.output.pdf, options.printMarks);
-  const mathFace = `@font-face {\n  font-family: "${PRINT_MATH_FONT.family}";\n  font-weight: 400;\n  font-style: normal;\n  src: url("../fonts/${PRINT_MATH_FONT.target}") format("woff2");\n}\n`;
-  const css = mathFace + pageCss({ geometry, bookTitle: c.title, groups, rtl: direction === 'rtl', persianDigits: c.output.pdf.persian_digits });
+  const css = pageCss({ geometry, bookTitle: c.title, groups, rtl: direction === 'rtl', persianDigits: c.output.pdf.persian_digits });
   return { blocks, toc, blockOfTarget, geometry, pageCss: css, title: c.title, language: c.language, direction, persianDigits: c.output.pdf.persian_digits };
 }
 

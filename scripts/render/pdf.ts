@@ -1,6 +1,4 @@
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Element } from 'hast';
@@ -13,7 +11,7 @@ import { report } from '../util/messages.ts';
 import { sharedFiles } from './assets.ts';
 import { BOOK_ORIGIN, launchBrowser, openSandboxedPage, type BlockedRequest, type GalleyBrowser, type SandboxedPage, type ServedFile } from './browser.ts';
 import type { Page } from './pages.ts';
-import { composeBook, composeHtml, EMPTY_LAYOUT, PRINT_MATH_FONT, type Composition, type PrintLayout, type TocLine } from './pdf-compose.ts';
+import { composeBook, composeHtml, EMPTY_LAYOUT, type Composition, type PrintLayout, type TocLine } from './pdf-compose.ts';
 import { destinations, finishPdf, readDestinations, type OutlineNode } from './pdf-finish.ts';
 import { bookSlug } from './slug.ts';
 import { BOOK_CSP } from './xhtml.ts';
@@ -40,7 +38,6 @@ export interface PdfResult {
   timings: Record<string, number>;
 }
 
-const require = createRequire(import.meta.url);
 const STYLESHEETS = ['css/fonts.css', 'css/book.css', 'css/print.css', 'css/pages.css'];
 const DOCUMENT = 'book.html';
 const MAX_PRINTS = 4;
@@ -225,8 +222,6 @@ async function servedFiles(book: LoadedBook, composition: Composition): Promise<
   const files = new Map<string, ServedFile>();
   for (const file of await sharedFiles(book, ['pdf/print.css'])) files.set(file.path, { mediaType: file.mediaType, data: file.data });
   files.set('css/pages.css', { mediaType: 'text/css', data: composition.pageCss });
-  const mathPkg = path.dirname(require.resolve(`${PRINT_MATH_FONT.pkg}/package.json`));
-  files.set(`fonts/${PRINT_MATH_FONT.target}`, { mediaType: 'font/woff2', data: await readFile(path.join(mathPkg, PRINT_MATH_FONT.file)) });
   return files;
 }
 
