@@ -13,6 +13,7 @@ import { checkExternalLinks } from './checks/external-links.ts';
 import { epubcheckDiagnostics, runEpubcheck } from './checks/epubcheck.ts';
 import { aceDiagnostics, runAce } from './checks/ace.ts';
 import { bookSlug } from './render/slug.ts';
+import { checkArtifacts } from './checks/artifacts.ts';
 import { toPosix } from './util/paths.ts';
 import { createProgress, type Progress } from './progress.ts';
 
@@ -31,8 +32,10 @@ export interface CheckOptions {
    * edition's `dist/<slug>.epub`, or the path of one EPUB file.
    */
   epub?: boolean | string;
-  /** The output folder the EPUB check looks in. */
+  /** The output folder the EPUB and artifact checks look in. */
   out?: string;
+  /** Check what was built (footers and rights in web pages, EPUB and PDF; PDF fonts and tags). */
+  artifacts?: boolean;
   progress?: Progress;
 }
 
@@ -112,6 +115,7 @@ export async function check(options: CheckOptions = {}): Promise<CheckResult> {
       }
       if (typeof options.epub === 'string') break;
     }
+    if (options.artifacts) list.push(...(await checkArtifacts(book, path.join(path.resolve(options.out ?? 'dist'), edition.outSubdir))));
   }
   if (options.changedSince) {
     const changed = changedFiles(manuscript, options.changedSince);

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { check } from '../scripts/check.ts';
+import { build } from '../scripts/build.ts';
 import { ROOT, tempDir } from './helpers.ts';
 
 const run = promisify(execFile);
@@ -114,5 +115,24 @@ describe('galley check', () => {
       const all = await check({ manuscript: dir, quiet: true });
       expect(all.diagnostics.some((d) => d.file === 'ch/one.md')).toBe(true);
     });
+  });
+
+  it('--artifacts checks footers and rights in the built web pages, EPUB and PDF', async () => {
+    const work = await tempDir();
+    try {
+      const manuscript = path.join(ROOT, 'tests/books/mini');
+      const built = await build({ manuscript, out: work.dir, quiet: true });
+      expect(built.ok).toBe(true);
+      const clean = await check({ manuscript, artifacts: true, out: work.dir, quiet: true });
+      expect(clean.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+      const page = path.join(work.dir, 'html/chapters-two.xhtml');
+      await writeFile(page, (await readFile(page, 'utf8')).replace(/<footer[\s\S]*<\/footer>/, ''));
+      const tampered = await check({ manuscript, artifacts: true, out: work.dir, quiet: true });
+      expect(tampered.diagnostics.filter((d) => d.ruleId === 'copyright-footer').map((d) => d.message)).toEqual([
+        'Web page chapters-two.xhtml does not carry the copyright footer “Copyright ©2026 Test Author”',
+      ]);
+    } finally {
+      await work.cleanup();
+    }
   });
 });

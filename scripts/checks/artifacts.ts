@@ -1,0 +1,75 @@
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { readFile, readdir } from 'node:fs/promises';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import JSZip from 'jszip';
+import type { LoadedBook } from '../book/load.ts';
+import type { Diagnostic } from '../report.ts';
+import { footerText } from '../render/pages.ts';
+import { bookSlug } from '../render/slug.ts';
+
+const run = promisify(execFile);
+const squash = (s: string) => s.replace(/\s+/g, ' ').replace(/&#xA9;|&copy;/g, '©').trim();
+
+/**
+ * `copyright-footer` on what was built, not only on the sources: every web
+ * page and EPUB document carries the footer, the PDF's copyright page prints
+ * it, and EPUB `dc:rights` and the PDF's Rights metadata say the same. Also
+ * the PDF checks poppler can make: every font embedded, the file tagged.
+ */
+export async function checkArtifacts(book: LoadedBook, outDir: string): Promise<Diagnostic[]> {
+  const expected = footerText(book);
+  const out: Diagnostic[] = [];
+  const problem = (file: string, message: string, ruleId = 'copyright-footer', severity: Diagnostic['severity'] = 'error') =>
+    out.push({ file: path.relative(book.boundary, file).split(path.sep).join('/') || file, line: 1, column: 1, ruleId, severity, message });
+  const slug = bookSlug(book);
+
+  const htmlDir = path.join(outDir, 'html');
+  if (expected && existsSync(htmlDir)) {
+    for (const name of (await readdir(htmlDir)).filter((n) => /\.x?html$/.test(n)).sort()) {
+      if (!squash(await readFile(path.join(htmlDir, name), 'utf8')).includes(expected)) problem(path.join(htmlDir, name), `Web page ${name} does not carry the copyright footer “${expected}”`);
+    }
+  }
+
+  const epubPath = path.join(outDir, `${slug}.epub`);
+  if (existsSync(epubPath)) {
+    const zip = await JSZip.loadAsync(await readFile(epubPath));
+    const opfName = Object.keys(zip.files).find((n) => n.endsWith('.opf'));
+    const opf = opfName ? await zip.file(opfName)!.async('string') : '';
+    const rights = /<dc:rights[^>]*>([\s\S]*?)<\/dc:rights>/.exec(opf)?.[1];
+    if (expected && !(rights && squash(rights).includes(expected))) problem(epubPath, `EPUB dc:rights is “${rights ?? ''}”, not the copyright footer “${expected}”`);
+    if (expected) {
+      for (const name of Object.keys(zip.files).filter((n) => n.endsWith('.xhtml')).sort()) {
+        const text = squash(await zip.file(name)!.async('string'));
+        if (/epub:type="cover"/.test(text) && !/<p/.test(text)) continue;
+        if (!text.includes(expected)) problem(epubPath, `EPUB document ${name} does not carry the copyright footer “${expected}”`);
+      }
+    }
+  }
+
+  const pdfPath = path.join(outDir, `${slug}.pdf`);
+  if (existsSync(pdfPath)) {
+    const info = (await run('pdfinfo', ['-custom', pdfPath])).stdout;
+    const rights = /^Rights:\s*(.*)$/m.exec(info)?.[1];
+    if (expected && !(rights && squash(rights).includes(expected))) problem(pdfPath, `PDF Rights metadata is “${rights ?? ''}”, not the copyright footer “${expected}”`);
+    if (!/^Tagged:\s*yes/m.test((await run('pdfinfo', [pdfPath])).stdout)) problem(pdfPath, 'PDF is not tagged', 'pdf-tagged');
+    const fonts = (await run('pdffonts', [pdfPath])).stdout.split('\n').slice(2).filter(Boolean);
+    for (const line of fonts) {
+      const cols = line.trim().split(/\s+/);
+      if (cols[cols.length - 5] !== 'yes') problem(pdfPath, `PDF font ${cols[0]} is not embedded`, 'pdf-fonts');
+    }
+    if (expected) {
+      // The copyright page is in the front matter, within the first pages.
+      const front = (await run('pdftotext', ['-f', '1', '-l', '8', '-layout', pdfPath, '-'])).stdout;
+      // pdftotext reorders right-to-left runs and marks them with bidi controls: compare the words of a line.
+      const words = expected.split(/\s+/);
+      const printed = front.split('\n').some((line) => {
+        const tokens = new Set(line.replace(/[\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, ' ').split(/\s+/));
+        return words.every((w) => tokens.has(w));
+      });
+      if (!printed) problem(pdfPath, `The PDF's copyright page does not print “${expected}”`);
+    }
+  }
+  return out;
+}
