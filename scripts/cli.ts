@@ -2,6 +2,7 @@ import { Command, Option } from 'commander';
 import path from 'node:path';
 import { build, type Format, type BuildSummary } from './build.ts';
 import { check } from './check.ts';
+import { startDev } from './dev.ts';
 import { exitCode, formatCompact, formatGithub, formatText } from './report.ts';
 
 function printSummary(code: string, summary: BuildSummary, artifacts: { format: string; path: string; pages?: number }[]) {
@@ -49,6 +50,26 @@ export async function main(argv: string[]): Promise<number> {
         return;
       }
       if (!opts.quiet) for (const edition of result.editions) printSummary(edition.code, edition.summary, edition.artifacts);
+    });
+
+  program
+    .command('dev')
+    .description('build the web edition, then rebuild each page as its chapter is saved')
+    .option('--manuscript <dir>', 'manuscript folder', 'manuscript')
+    .option('--out <dir>', 'output folder', 'dist')
+    .action(async (opts: { manuscript: string; out: string }) => {
+      const session = await startDev({
+        manuscript: opts.manuscript,
+        out: opts.out,
+        onRebuild: (event) => {
+          const shown = event.diagnostics.filter((d) => d.severity !== 'info');
+          if (shown.length) process.stderr.write(formatCompact(shown) + '\n');
+          process.stdout.write(`${event.full ? 'Rebuilt the book' : `Rebuilt ${event.pages.join(', ')}`} in ${event.milliseconds.toFixed(0)} ms (${event.changed.join(', ')})\n`);
+        },
+      });
+      process.stdout.write(`Watching ${opts.manuscript}; the web edition is in ${path.join(opts.out, 'html')}/index.html. Ctrl-C stops.\n`);
+      await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
+      session.close();
     });
 
   program

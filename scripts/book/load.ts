@@ -7,7 +7,8 @@ import type { Book, Chapter, TocEntry } from './types.ts';
 import { flattenToc, numberToc, parseSummary } from './summary.ts';
 import { splitFrontmatter } from './frontmatter.ts';
 import { withinLimits } from './limits.ts';
-import { readForeignConfig } from '../dialects/foreign-config.ts';
+import { readForeignConfig, type ForeignConfig } from '../dialects/foreign-config.ts';
+import type { BibEntry } from '../plugins/remark-citations.ts';
 import { markTemplateTags } from '../dialects/template-tags.ts';
 import { loadBibliography } from '../dialects/bibliography.ts';
 import { AssetRegistry } from './assets.ts';
@@ -30,6 +31,8 @@ export interface LoadOptions {
 
 export interface LoadedBook extends Book {
   registry: AssetRegistry;
+  /** What reading a chapter again needs (galley dev). */
+  context: ChapterContext;
 }
 
 /** Unique, safe chapter keys from source paths: `part-2/Ünï & co.md` → `part-2-uni-co`. */
@@ -49,6 +52,35 @@ async function tocFromFolder(root: string, summary: VFile): Promise<TocEntry[]> 
   const names = (await readdir(root)).filter((name) => /\.(md|markdown)$/i.test(name) && !/^(summary|langs|glossary)\.md$/i.test(name));
   names.sort((a, b) => (/^readme\.md$/i.test(a) ? -1 : /^readme\.md$/i.test(b) ? 1 : natural.compare(a, b)));
   return names.map((name) => ({ kind: 'chapter', title: name.replace(/\.(md|markdown)$/i, ''), source: name, matter: 'body', depth: 0, children: [] }));
+}
+
+export interface ChapterContext {
+  boundary: string;
+  bibliography?: Map<string, BibEntry>;
+  foreign?: ForeignConfig;
+}
+
+/**
+ * One chapter's source as the pipeline wants it: size-checked, decoded and
+ * cleaned, within the parser limits, front matter split off, template tags
+ * marked, and the loader's context on `file.data`.
+ */
+export async function readChapter(absolute: string, root: string, context: ChapterContext): Promise<{ file: VFile; data: Record<string, unknown> }> {
+  const file = new VFile({ path: absolute, cwd: root });
+  const bytes = await readFile(absolute);
+  let text: string;
+  if (bytes.length > MAX_CHAPTER_BYTES) {
+    report(file, 'error', `Chapter is ${(bytes.length / 1024 / 1024).toFixed(1)} MB, over the ${MAX_CHAPTER_BYTES / 1024 / 1024} MB limit: split it into several chapters`, { line: 1, column: 1 }, 'file-size');
+    text = '';
+  } else text = decodeSource(bytes, file);
+  if (!withinLimits(text, file)) text = '';
+  const { body, data } = splitFrontmatter(text, file);
+  file.value = markTemplateTags(body);
+  file.data.boundary = context.boundary;
+  if (context.bibliography) file.data.bibliography = context.bibliography;
+  if (context.foreign?.languageNames) file.data.languageNames = context.foreign.languageNames;
+  if (context.foreign?.kind === 'mdbook') file.data.slugStyle = 'mdbook';
+  return { file, data };
 }
 
 /**
@@ -98,6 +130,7 @@ export async function loadBook(rootDir: string, options: LoadOptions = {}): Prom
 
   const boundary = path.resolve(options.boundary ?? configRoot);
   const registry = new AssetRegistry(boundary);
+  const context: ChapterContext = { boundary, bibliography, foreign };
   const chapters: Chapter[] = [];
   const usedKeys = new Set<string>();
   const seen = new Map<string, TocEntry>();
@@ -126,20 +159,7 @@ export async function loadBook(rootDir: string, options: LoadOptions = {}): Prom
       continue;
     }
     seen.set(source, entry);
-    const file = new VFile({ path: resolved.absolute, cwd: root });
-    const bytes = await readFile(resolved.absolute);
-    let text: string;
-    if (bytes.length > MAX_CHAPTER_BYTES) {
-      report(file, 'error', `Chapter is ${(bytes.length / 1024 / 1024).toFixed(1)} MB, over the ${MAX_CHAPTER_BYTES / 1024 / 1024} MB limit: split it into several chapters`, { line: 1, column: 1 }, 'file-size');
-      text = '';
-    } else text = decodeSource(bytes, file);
-    if (!withinLimits(text, file)) text = '';
-    const { body, data } = splitFrontmatter(text, file);
-    file.value = markTemplateTags(body);
-    file.data.boundary = boundary;
-    if (bibliography) file.data.bibliography = bibliography;
-    if (foreign?.languageNames) file.data.languageNames = foreign.languageNames;
-    if (foreign?.kind === 'mdbook') file.data.slugStyle = 'mdbook';
+    const { file, data } = await readChapter(resolved.absolute, root, context);
     const key = chapterKey(source, usedKeys);
     const chapter: Chapter = {
       key,
@@ -163,5 +183,5 @@ export async function loadBook(rootDir: string, options: LoadOptions = {}): Prom
 
   const files = [foreign?.file ?? configFile, summaryFile, ...chapters.map((c) => c.file)];
   const dialect = found ? 'galley' : foreign ? foreign.kind : 'bare';
-  return { root, boundary, dialect, config, configFile, summaryFile, toc, chapters, assets: registry.assets, files, registry };
+  return { root, boundary, dialect, context, config, configFile, summaryFile, toc, chapters, assets: registry.assets, files, registry };
 }

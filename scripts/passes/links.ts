@@ -28,9 +28,9 @@ export function chapterFor(book: LoadedBook, relative: string, bySource = new Ma
  * really has, and broken ones are reported at their Markdown position with a
  * suggestion for near misses.
  */
-export function resolveLinks(book: LoadedBook) {
+export function resolveLinks(book: LoadedBook, chapters: Chapter[] = book.chapters) {
   const bySource = new Map(book.chapters.map((c) => [c.source, c]));
-  for (const chapter of book.chapters) {
+  for (const chapter of chapters) {
     if (!chapter.tree) continue;
     visit(chapter.tree, 'element', (node: Element) => {
       if (node.tagName !== 'a' || node.properties.href === undefined) return;

@@ -1,6 +1,8 @@
 import type { Element, ElementContent } from 'hast';
 import type { LoadedBook } from '../book/load.ts';
-import type { Difficulty } from '../book/types.ts';
+import type { Chapter, Difficulty } from '../book/types.ts';
+
+export const isQuestionsIndex = (chapter: Chapter) => chapter.frontmatter.generate === 'questions';
 import { labels } from '../util/labels.ts';
 import { DIFFICULTY_KEYS } from '../plugins/rehype-questions.ts';
 
@@ -8,11 +10,11 @@ import { DIFFICULTY_KEYS } from '../plugins/rehype-questions.ts';
  * Book pass: a chapter whose front matter says `generate: questions` gets
  * every question of the book listed by difficulty, each linking back.
  */
-export function buildQuestionsIndex(book: LoadedBook) {
+export function buildQuestionsIndex(book: LoadedBook, chapters: Chapter[] = book.chapters) {
   const words = labels(book.config.language);
   const all = book.chapters.flatMap((c) => c.questions);
-  for (const chapter of book.chapters) {
-    if (chapter.frontmatter.generate !== 'questions' || !chapter.tree) continue;
+  for (const chapter of chapters) {
+    if (!isQuestionsIndex(chapter) || !chapter.tree) continue;
     const sections: ElementContent[] = [];
     for (const difficulty of ['E', 'M', 'H'] as Difficulty[]) {
       const items = all.filter((q) => q.difficulty === difficulty);

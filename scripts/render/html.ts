@@ -28,10 +28,25 @@ function pager(pages: Page[], index: number, words: Labels, rtl: boolean): Eleme
   };
 }
 
+function directionOf(book: LoadedBook): 'ltr' | 'rtl' {
+  return book.config.direction ?? (/^(fa|ar|he|ur)\b/i.test(book.config.language) ? 'rtl' : 'ltr');
+}
+
+/** One page of the web edition as an XHTML document: the page, a pager and the copyright footer. */
+export function pageDocument(book: LoadedBook, pages: Page[], index: number): string {
+  const page = pages[index]!;
+  const words = labels(book.config.language);
+  const direction = directionOf(book);
+  const body: ElementContent[] = [{ type: 'element', tagName: 'main', properties: {}, children: [page.body] }, pager(pages, index, words, direction === 'rtl')];
+  const footer = footerElement(book);
+  if (footer) body.push(footer);
+  return xhtmlDocument(body, { language: book.config.language, direction, stylesheets: STYLES, csp: BOOK_CSP, title: `${page.title} – ${book.config.title}` });
+}
+
 /** The web edition and HTML intermediate: `html/` with one XHTML page per TOC entry, an index, styles, fonts and images. */
 export async function renderHtml(book: LoadedBook, pages: Page[], outDir: string): Promise<{ dir: string; pages: number }> {
   const words = labels(book.config.language);
-  const direction = book.config.direction ?? (/^(fa|ar|he|ur)\b/i.test(book.config.language) ? 'rtl' : 'ltr');
+  const direction = directionOf(book);
   const common = { language: book.config.language, direction, stylesheets: STYLES, csp: BOOK_CSP } as const;
   const footer = footerElement(book);
   const target = path.join(outDir, 'html');
@@ -40,11 +55,7 @@ export async function renderHtml(book: LoadedBook, pages: Page[], outDir: string
       await mkdir(path.dirname(path.join(dir, file.path)), { recursive: true });
       await writeFile(path.join(dir, file.path), file.data);
     }
-    for (const [index, page] of pages.entries()) {
-      const body: ElementContent[] = [{ type: 'element', tagName: 'main', properties: {}, children: [page.body] }, pager(pages, index, words, direction === 'rtl')];
-      if (footer) body.push(footer);
-      await writeFile(path.join(dir, page.outName), xhtmlDocument(body, { ...common, title: `${page.title} – ${book.config.title}` }));
-    }
+    for (const [index, page] of pages.entries()) await writeFile(path.join(dir, page.outName), pageDocument(book, pages, index));
     const titleBlock: ElementContent[] = [
       { type: 'element', tagName: 'h1', properties: {}, children: [{ type: 'text', value: book.config.title }] },
     ];

@@ -36,10 +36,14 @@ function ensureTitle(chapter: Chapter): { children: ElementContent[]; headingId:
   const children = [...(chapter.tree?.children ?? [])].filter((c): c is ElementContent => c.type !== 'doctype');
   const h1 = children.find((c): c is Element => c.type === 'element' && c.tagName === 'h1');
   if (h1) return { children, headingId: String(h1.properties.id) };
-  let id = 'title';
-  for (let n = 1; chapter.ids.has(id); n++) id = `title-${n}`;
-  chapter.ids.add(id);
-  chapter.headings.unshift({ id, depth: 1, text: chapter.title });
+  // Pages are made again on every rebuild in `galley dev`: add the title heading once.
+  const made = chapter.headings.find((h) => h.depth === 1 && h.text === chapter.title && /^title(-\d+)?$/.test(h.id));
+  let id = made?.id ?? 'title';
+  if (!made) {
+    for (let n = 1; chapter.ids.has(id); n++) id = `title-${n}`;
+    chapter.ids.add(id);
+    chapter.headings.unshift({ id, depth: 1, text: chapter.title });
+  }
   return { children: [{ type: 'element', tagName: 'h1', properties: { id }, children: [{ type: 'text', value: chapter.title }] }, ...children], headingId: id };
 }
 
