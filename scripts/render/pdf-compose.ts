@@ -4,6 +4,7 @@ import { toString } from 'hast-util-to-string';
 import { visit } from 'unist-util-visit';
 import type { LoadedBook } from '../book/load.ts';
 import type { Matter, TocEntry } from '../book/types.ts';
+import { hyphenateTree } from './hyphenate.ts';
 import { labels } from '../util/labels.ts';
 import { fontsFor } from './fonts.ts';
 import { footerText, type Page } from './pages.ts';
@@ -236,7 +237,7 @@ export function composeBook(book: LoadedBook, pages: Page[], options: ComposeOpt
         ? { name: `galley-p${index}`, kind: 'part' }
         : { name: `galley-${front ? 'f' : 'c'}${index}`, kind: front ? 'front-chapter' : 'chapter', head: runningHead };
     groups.push(group);
-    const element = rewriteForPrint(page.body, page, keyOfOutName);
+    const element = hyphenateTree(rewriteForPrint(page.body, page, keyOfOutName), c.language);
     element.properties.id = page.key;
     element.properties.style = `page: ${group.name}`;
     const classes = Array.isArray(element.properties.className) ? element.properties.className.map(String) : [];
