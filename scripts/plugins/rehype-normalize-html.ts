@@ -47,6 +47,14 @@ export default function rehypeNormalizeHtml() {
           } else delete props[dimension];
         }
       }
+      if (node.tagName === 'a' && typeof props.href === 'string' && props.href.includes('%')) {
+        // A percent-escape that decodes to no text (`#%E0`) would make every later decoder throw: escape its `%`.
+        try {
+          decodeURIComponent(props.href);
+        } catch {
+          props.href = props.href.replace(/%/g, '%25');
+        }
+      }
       if (node.tagName === 'a' && props.name !== undefined) {
         if (props.id === undefined) props.id = String(props.name);
         delete props.name;

@@ -26,7 +26,7 @@ const SKIP = new Set(['pre', 'code', 'kbd', 'samp', 'math', 'svg', 'h1', 'h2', '
  * only with dictionaries it downloads itself, which a closed network (and a
  * reproducible build) must not depend on. Code, math, headings and links are
  * left whole. Chromium keeps the soft hyphens in the PDF's text layer
- * (pdftotext shows U+00AD); viewers' search ignores them.
+ * (pdftotext shows U+00AD), a known cost of this approach.
  */
 export function hyphenateTree(root: Element, language: string): Element {
   const hyphenate = patternsFor(language);
