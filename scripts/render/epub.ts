@@ -15,6 +15,7 @@ import { buildDate, isoSeconds } from '../util/build-date.ts';
 import { writeFileAtomic } from '../util/atomic.ts';
 import { labels } from '../util/labels.ts';
 import { report } from '../util/messages.ts';
+import { bookDirection } from '../util/direction.ts';
 
 /** Stylesheets of every EPUB content document, paths inside OEBPS/. */
 const STYLES = ['css/fonts.css', 'css/book.css', 'css/epub.css'];
@@ -56,7 +57,7 @@ const el = (tagName: string, properties: Element['properties'], children: Elemen
 const text = (value: string): ElementContent => ({ type: 'text', value });
 
 function directionOf(book: LoadedBook): 'ltr' | 'rtl' {
-  return book.config.direction ?? (/^(fa|ar|he|ur)\b/i.test(book.config.language) ? 'rtl' : 'ltr');
+  return bookDirection(book.config);
 }
 
 /**

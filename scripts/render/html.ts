@@ -8,6 +8,7 @@ import { navItems, navList } from './toc.ts';
 import { BOOK_CSP, xhtmlDocument } from './xhtml.ts';
 import { replaceDirectory } from '../util/atomic.ts';
 import { labels, type Labels } from '../util/labels.ts';
+import { bookDirection } from '../util/direction.ts';
 
 const STYLES = ['css/fonts.css', 'css/book.css', 'css/web.css'];
 
@@ -29,7 +30,7 @@ function pager(pages: Page[], index: number, words: Labels, rtl: boolean): Eleme
 }
 
 function directionOf(book: LoadedBook): 'ltr' | 'rtl' {
-  return book.config.direction ?? (/^(fa|ar|he|ur)\b/i.test(book.config.language) ? 'rtl' : 'ltr');
+  return bookDirection(book.config);
 }
 
 /** One page of the web edition as an XHTML document: the page, a pager and the copyright footer. */

@@ -11,6 +11,7 @@ import { footerText, type Page } from './pages.ts';
 import { navItems, type NavItem } from './toc.ts';
 import { hastToXml } from './xhtml.ts';
 import { pageCss, pageGeometry, type Geometry, type PageGroup } from './pdf-pages-css.ts';
+import { bookDirection } from '../util/direction.ts';
 
 /**
  * One piece of the printed book that starts on a new page: the fixed front
@@ -222,7 +223,7 @@ export interface ComposeOptions {
 export function composeBook(book: LoadedBook, pages: Page[], options: ComposeOptions): Composition {
   const c = book.config;
   const words = labels(c.language);
-  const direction = c.direction ?? (/^(fa|ar|he|ur)\b/i.test(c.language) ? 'rtl' : 'ltr');
+  const direction = bookDirection(c);
   const keyOfOutName = new Map(pages.map((p) => [p.outName, p.key]));
   const topLevel = topLevelChapters(book.toc);
   const plain: PageGroup = { name: 'galley-front-plain', kind: 'plain-front' };
