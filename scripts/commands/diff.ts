@@ -11,7 +11,9 @@ import type { Chapter, TocEntry } from '../book/types.ts';
 import { launchBrowser, type GalleyBrowser } from '../render/browser.ts';
 import { readDestinations } from '../render/pdf-finish.ts';
 import { replaceDirectory } from '../util/atomic.ts';
-import { ensureErrataAppendix } from '../errata/appendix.ts';
+import { APPENDIX_CLASS, ensureErrataAppendix } from '../errata/appendix.ts';
+import { appendixChapter } from '../errata/checks.ts';
+import { renderPdf } from '../render/pdf.ts';
 import { loadErrata } from '../errata/load.ts';
 import { diffImages } from '../errata/imagediff.ts';
 import { matchPages, rasterize, type PageChange } from '../errata/pdfpages.ts';
@@ -124,8 +126,10 @@ async function withEnv<T>(vars: Record<string, string>, fn: () => Promise<T>): P
 
 /**
  * Builds the main edition of a manuscript with the toolchain that is running
- * (not the revision's own scripts): `build()` for the web edition, and the
- * PDF from `build()` when it makes one, else from `renderPdf` directly.
+ * (not the revision's own scripts) with `build()`. While `prepare()` does not
+ * run the errata pass (or `build()` makes no PDF), the book is prepared again
+ * with the pass and the PDF printed from it, so the comparison includes the
+ * errata appendix either way.
  */
 export async function buildRevision(manuscript: string, out: string, options: { pdf: boolean; browser?: () => Promise<GalleyBrowser>; label: string }): Promise<BuiltRevision> {
   const [main] = await listEditions(manuscript);
@@ -138,14 +142,18 @@ export async function buildRevision(manuscript: string, out: string, options: { 
   const htmlDir = result.artifacts.find((a) => a.format === 'html')?.path ?? path.join(out, 'html');
   let book = result.book;
   let pdf = result.artifacts.find((a) => a.format === 'pdf')?.path;
-  if (options.pdf && !pdf) {
-    // build() does not make PDFs yet: the same pipeline, then the PDF renderer.
+  // Until prepare() runs the errata pass, build()'s book has no appendix: then the same pipeline plus the pass.
+  const errata = await loadErrata(book);
+  const appendix = errata?.valid ? appendixChapter(book, errata) : undefined;
+  const lacksAppendix = appendix?.tree !== undefined && !appendix.tree.children.some((c) => c.type === 'element' && Array.isArray(c.properties.className) && c.properties.className.includes(APPENDIX_CLASS));
+  if ((options.pdf && !pdf) || lacksAppendix) {
     const prepared = await prepare(main!.root, undefined, { boundary: main!.boundary, defaults: main!.defaults });
-    const errata = await loadErrata(prepared.book);
-    if (errata?.valid) ensureErrataAppendix(prepared.book, errata, prepared.pages);
-    const { renderPdf } = await import('../render/pdf.ts');
-    const rendered = await renderPdf(prepared.book, prepared.pages, out, { browser: options.browser ? await options.browser() : undefined });
-    pdf = rendered.path;
+    const again = await loadErrata(prepared.book);
+    if (again?.valid) ensureErrataAppendix(prepared.book, again, prepared.pages);
+    if (options.pdf) {
+      const rendered = await renderPdf(prepared.book, prepared.pages, out, { browser: options.browser ? await options.browser() : undefined });
+      pdf = rendered.path;
+    }
     book = prepared.book;
   }
   const starts: { title: string; page: number }[] = [];
