@@ -203,8 +203,10 @@ const sha256 = (data: Uint8Array) => createHash('sha256').update(data).digest('h
  * 1. Source checks (`galley check`: links, images, footers, format) and the
  *    errata checks at release strictness; any error and nothing is built.
  * 2. Every edition in every format, with the errata appendix.
- * 3. EPUBCheck and DAISY Ace on each EPUB (`check({epub})`), the PDF checks
- *    (pdfinfo, pdffonts) and the version stamp in EPUB and PDF.
+ * 3. EPUBCheck and DAISY Ace on each EPUB and the checks of what was built
+ *    (`check({epub, artifacts})`: footers and rights in every format, PDF
+ *    fonts and tags), the PDF checks here (pdfinfo, pdffonts) and the version
+ *    stamp in EPUB and PDF.
  * 4. Only with no error left: `<out>/release/<version>/` with
  *    `<slug>-<version>.epub`, `.pdf`, `<slug>-<version>-web.zip` per edition,
  *    CHANGELOG.md, errata.json, RELEASE-NOTES.md and SHA256SUMS, swapped
@@ -258,8 +260,8 @@ export async function release(options: ReleaseOptions = {}): Promise<ReleaseResu
     if (browser && browser !== options.browser) await browser.close();
     browser = options.browser;
 
-    log('EPUBCheck and DAISY Ace…');
-    const epubChecked = await check({ manuscript, epub: true, out: path.join(staging, 'build'), quiet: true });
+    log('EPUBCheck, DAISY Ace and the built artifacts…');
+    const epubChecked = await check({ manuscript, epub: true, artifacts: true, out: path.join(staging, 'build'), quiet: true });
     list.push(...epubChecked.diagnostics);
     lap('epub checks');
     log('PDF checks…');
