@@ -99,8 +99,8 @@ export function buildErrataAppendix(book: Pick<Book, 'chapters' | 'config'>, err
     if (group.release?.summary) body.push(h('p', { className: ['release-summary'] }, group.release.summary));
     if (group.entries.length > 0) body.push(h('ul', { className: ['errata-list'] }, group.entries.map((entry) => entryItem(book, chapter, entry, words))));
     else body.push(h('p', { className: ['release-empty'] }, words.noEntries));
+    // Not in chapter.headings: the contents would grow by a line with every release.
     sections.push(h('section', { className: ['errata-release'], ariaLabelledBy: [id] }, body));
-    chapter.headings.push({ id, depth: 2, text: title });
   }
   const appendix = h('div', { className: [APPENDIX_CLASS] }, sections);
   chapter.tree.children.push(appendix);
@@ -162,3 +162,33 @@ export function fillPageRefs(element: Element, labelOf: (target: string) => stri
   });
   return copy;
 }
+
+/**
+ * The same filling, in a loaded print document (for a second print that
+ * changes the first one's DOM instead of loading new HTML): pass it to
+ * `page.evaluate(fillPageRefsInPage, [...labels], 'p.')`. Self-contained (it
+ * runs in the browser). Returns how many slots it filled; slots whose target
+ * has no label keep their invisible placeholder.
+ */
+export function fillPageRefsInPage(labels: [string, string][], pageWord: string): number {
+  const byTarget = new Map(labels);
+  let filled = 0;
+  for (const slot of Array.from(document.querySelectorAll('a > span.page-ref'))) {
+    const href = slot.parentElement?.getAttribute('href') ?? '';
+    if (!href.startsWith('#')) continue;
+    let target = href.slice(1);
+    try {
+      target = decodeURIComponent(target);
+    } catch {
+      // Keep the fragment as written.
+    }
+    const label = byTarget.get(target);
+    if (label === undefined) continue;
+    slot.textContent = `, ${pageWord} ${label}`;
+    filled++;
+  }
+  return filled;
+}
+
+/** The word before a page number in a filled slot (`p.`), for `fillPageRefsInPage`. */
+export const pageWord = (language: string) => errataWords(language).page;

@@ -60,10 +60,15 @@ export function appendixChapter(book: Pick<Book, 'chapters'>, errata: Errata): C
  * question ids known): unique ids, releases in order, `fixed_in` naming a
  * release, locations that resolve, and book.yaml's version equal to the latest
  * release. Messages land on errata.yaml (or book.yaml for the version) at the
- * offending key. Returns the number of error-level messages it added.
+ * offending key. Returns the number of error-level messages it added. Run
+ * twice on the same book, it replaces its earlier messages.
  */
 export function checkErrata(book: Pick<Book, 'chapters' | 'config' | 'configFile'>, errata: Errata): number {
   const file = errata.file;
+  // Run again on the same book (prepare() ran it, a command runs it once more): its earlier messages go first.
+  const own = new Set<string>(ERRATA_RULES.filter((r) => r !== 'errata-schema' && r !== 'errata-missing'));
+  file.messages = file.messages.filter((m) => !own.has(m.ruleId ?? ''));
+  book.configFile.messages = book.configFile.messages.filter((m) => m.ruleId !== 'errata-version');
   const before = file.messages.filter((m) => m.fatal).length + book.configFile.messages.filter((m) => m.fatal).length;
   if (!errata.valid) return 0; // the schema messages say what to fix first
   const { releases, entries } = errata.data;

@@ -63,6 +63,9 @@ export async function loadErrata(book: Pick<Book, 'root' | 'files'>): Promise<Er
   if (!file) {
     file = new VFile({ path: filePath, cwd: book.root });
     book.files.push(file);
+  } else {
+    // Loaded again (a second pass over the same book): the new parse says it all.
+    file.messages = [];
   }
   const text = decodeSource(raw, file);
   file.value = text;
