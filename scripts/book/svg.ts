@@ -3,7 +3,7 @@ import { sanitize } from 'hast-util-sanitize';
 import { toXast } from 'hast-util-to-xast';
 import { toXml } from 'xast-util-to-xml';
 import type { Element, Root } from 'hast';
-import { bookSchema } from '../plugins/sanitize-schema.ts';
+import { SVG_ELEMENTS, bookSchema } from '../plugins/sanitize-schema.ts';
 
 /**
  * An SVG file passed through the same allow-list as inline markup (no
@@ -13,7 +13,8 @@ import { bookSchema } from '../plugins/sanitize-schema.ts';
 export function sanitizeSvg(text: string): string | undefined {
   const tree = fromHtml(text.replace(/<\?xml[^>]*>/, '').replace(/<!DOCTYPE[^[>]*(\[[\s\S]*?\])?\s*>/i, ''), { fragment: true });
   // Editor metadata (Inkscape's RDF) goes whole: unwrapped, its text would sit loose under <svg>.
-  const clean = sanitize(tree, { ...bookSchema, strip: [...(bookSchema.strip ?? []), 'metadata', 'sodipodi:namedview'] }) as Root;
+  // Only SVG's own drawing elements: the HTML the inline schema allows (`iframe`, `video`, `a`) has no place in an image file.
+  const clean = sanitize(tree, { ...bookSchema, tagNames: SVG_ELEMENTS, strip: [...(bookSchema.strip ?? []), 'metadata', 'sodipodi:namedview', 'iframe', 'video', 'audio'] }) as Root;
   const svg = clean.children.find((c): c is Element => c.type === 'element' && c.tagName === 'svg');
   if (!svg) return undefined;
   // SVG 1.1 (what EPUB 3.2 validates against) allows no transform on the root: move it to a group.

@@ -13,7 +13,7 @@ const MATHML_ATTRIBUTES = [
   'columnlines', 'rowlines', 'frame', 'notation', 'encoding', 'rowspan', 'columnspan', 'xmlns', 'dir',
 ];
 /** Static SVG drawing: no `image`, `use`, `foreignObject`, scripts, animation or event handlers. */
-const SVG = [
+export const SVG_ELEMENTS = [
   'svg', 'g', 'path', 'rect', 'circle', 'ellipse', 'line', 'polyline', 'polygon', 'text', 'tspan', 'title', 'desc',
   'defs', 'linearGradient', 'radialGradient', 'stop', 'marker', 'clipPath', 'pattern', 'symbol',
 ];
@@ -25,6 +25,17 @@ const SVG_ATTRIBUTES = [
   'markerWidth', 'markerHeight', 'refX', 'refY', 'orient', 'markerEnd', 'markerStart', 'clipPathUnits', 'role',
   'patternUnits', 'dx', 'dy', 'id', 'className',
 ];
+
+/**
+ * Values that cannot make a request. A `style` may call only colour and `calc`
+ * functions (no `url()`, `image-set()`, escapes or at-rules); SVG paint and
+ * marker attributes may point only into the document (`url(#id)`).
+ */
+const SAFE_STYLE = /^(?:[^\\@<>()]|\b(?:rgba?|hsla?|calc)\([^\\@<>()]*\))*$/i;
+const SAFE_PAINT = /^(?:[^\\@<>()]|url\(\s*(["']?)#[\w.:-]+\1\s*\)|\b(?:rgba?|hsla?)\([^\\@<>()]*\))*$/i;
+const PAINT = ['fill', 'stroke', 'markerEnd', 'markerStart', 'markerMid'];
+type Definition = NonNullable<Schema['attributes']>[string][number];
+const svgAttributes: Definition[] = SVG_ATTRIBUTES.map((name) => (PAINT.includes(name) ? [name, SAFE_PAINT] : name));
 
 const base = defaultSchema.attributes!['*']!.filter(
   (name) => !['action', 'method', 'encType', 'acceptCharset', 'accept', 'accessKey', 'tabIndex', 'name', 'prompt', 'useMap', 'isMap', 'noHref', 'coords', 'shape'].includes(name as string),
@@ -49,11 +60,11 @@ export const bookSchema: Schema = {
     ...defaultSchema.tagNames!.filter((name) => !['input'].includes(name)),
     'input', 'figure', 'figcaption', 'section', 'aside', 'abbr', 'mark', 'small', 'cite', 'dfn', 'u', 'caption', 'col',
     'colgroup', 'center', 'span', 'div', 'kbd', 'var', 'samp', 'time', 'bdi', 'bdo', 'wbr', 'video', 'audio', 'iframe',
-    ...MATHML, ...SVG,
+    ...MATHML, ...SVG_ELEMENTS,
   ],
   attributes: {
     ...defaultsWithoutClassPins,
-    '*': [...base, 'className', 'role', 'ariaHidden', 'ariaLabel', 'ariaDescribedBy', 'ariaLabelledBy', 'dataFootnoteRef', 'dataFootnoteBackref', 'dataFootnotes', 'translate'],
+    '*': [...base, 'className', 'role', 'ariaHidden', 'ariaLabel', 'ariaDescribedBy', 'ariaLabelledBy', 'dataFootnoteRef', 'dataFootnoteBackref', 'dataFootnotes', 'translate', 'epub:type'],
     a: [...defaultsWithoutClassPins.a!, 'className'],
     code: ['className'],
     img: ['src', 'alt', 'title', 'width', 'height', 'ariaLabel', 'ariaDescribedBy'],
@@ -63,8 +74,8 @@ export const bookSchema: Schema = {
     audio: ['src', 'title'],
     iframe: ['src', 'title', 'width', 'height'],
     source: ['src', 'type'],
-    ...Object.fromEntries(MATHML.map((name) => [name, [...MATHML_ATTRIBUTES, 'style']])),
-    ...Object.fromEntries(SVG.map((name) => [name, SVG_ATTRIBUTES])),
+    ...Object.fromEntries(MATHML.map((name) => [name, [...MATHML_ATTRIBUTES, ['style', SAFE_STYLE]]])),
+    ...Object.fromEntries(SVG_ELEMENTS.map((name) => [name, svgAttributes])),
   },
   protocols: {
     href: ['http', 'https', 'mailto'],
@@ -74,5 +85,5 @@ export const bookSchema: Schema = {
     longDesc: ['http', 'https'],
   },
   required: { input: { disabled: true, type: 'checkbox' } },
-  strip: ['script', 'style', 'template', 'noscript', 'object', 'embed', 'base', 'meta', 'link', 'head'],
+  strip: ['script', 'style', 'template', 'noscript', 'object', 'embed', 'base', 'meta', 'link', 'head', 'foreignObject'],
 };
