@@ -21,6 +21,8 @@ export function isRemote(href: string): boolean {
   return /^[a-z][a-z0-9+.-]*:/i.test(href.trim()) || href.trim().startsWith('//');
 }
 
+const dotSegments = (value: string) => value.split('/').filter((segment) => segment === '.' || segment === '..').length;
+
 export type Resolved =
   | { ok: true; absolute: string; relative: string; exists: boolean }
   | { ok: false; reason: string };
@@ -43,6 +45,8 @@ export function resolveLocal(root: string, fromFile: string, href: string): Reso
   const absolute = path.resolve(path.dirname(fromFile), decoded);
   const relative = path.relative(rootAbs, absolute);
   if (relative === '' || relative.startsWith('..') || path.isAbsolute(relative)) return { ok: false, reason: `\`${href}\` ${OUTSIDE}` };
+  // `images/%2e%2e/x.png` stays inside, but no author writes a dot segment in escapes: refuse what hides one.
+  if (dotSegments(decoded) > dotSegments(raw.split('#')[0]!.split('?')[0]!)) return { ok: false, reason: `\`${href}\` hides \`..\` or \`.\` in percent-escapes: write the path plainly` };
   let exists = false;
   try {
     const real = realpathSync(absolute);
@@ -54,6 +58,20 @@ export function resolveLocal(root: string, fromFile: string, href: string): Reso
     exists = false;
   }
   return { ok: true, absolute, relative: relative.split(path.sep).join('/'), exists };
+}
+
+/**
+ * Whether `file`, read by a fixed name (book.yaml, SUMMARY.md, a `.bib`), is
+ * a symlink, or lies under one, whose real target is outside `root`. Git
+ * stores symlinks, so a pull request can add `book.yaml → /etc/passwd`.
+ */
+export function linksOutside(root: string, file: string): boolean {
+  try {
+    const relative = path.relative(realpathSync(root), realpathSync(file));
+    return relative === '..' || relative.startsWith(`..${path.sep}`) || path.isAbsolute(relative);
+  } catch {
+    return false;
+  }
 }
 
 /** Whether every segment of `relative` exists under `root` with exactly this case (a case-insensitive disk would say yes to `Images/a.png`). */
