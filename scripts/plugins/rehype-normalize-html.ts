@@ -47,6 +47,13 @@ export default function rehypeNormalizeHtml() {
           } else delete props[dimension];
         }
       }
+      // MathML written by hand: in XHTML it is MathML only with its namespace.
+      if (node.tagName === 'math') props.xmlns = 'http://www.w3.org/1998/Math/MathML';
+      if (node.tagName === 'source' && props.src === undefined && parent && index !== undefined) {
+        // A <source> whose address the sanitizer removed (a remote `srcset`) is invalid and useless.
+        parent.children.splice(index, 1);
+        return index;
+      }
       if (node.tagName === 'a' && typeof props.href === 'string' && props.href.includes('%')) {
         // A percent-escape that decodes to no text (`#%E0`) would make every later decoder throw: escape its `%`.
         try {

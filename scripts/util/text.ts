@@ -4,6 +4,8 @@ import { report } from './messages.ts';
 const strict = new TextDecoder('utf-8', { fatal: true });
 const lenient = new TextDecoder('utf-8', { fatal: false });
 const BIDI = /[\u202A-\u202E\u2066-\u2069]/g;
+/** What XML 1.0 cannot hold (C0 controls but tab and line ends, U+FFFE, U+FFFF): no XHTML, EPUB or PDF could carry it. */
+const NOT_XML = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g;
 
 /** Byte offset of the first invalid UTF-8 sequence, found by decoding ever shorter prefixes line by line. */
 function firstInvalidLine(bytes: Uint8Array): { line: number; column: number } {
@@ -25,9 +27,9 @@ function firstInvalidLine(bytes: Uint8Array): { line: number; column: number } {
 
 /**
  * Source text as the pipeline wants it: valid UTF-8 (an error otherwise, with
- * its line), no BOM, LF line ends, NUL replaced by U+FFFD as CommonMark says,
- * and a warning for bidi controls, which can make source read differently from
- * how it renders.
+ * its line), no BOM, LF line ends, NUL replaced by U+FFFD as CommonMark says
+ * (and so is every other character XML cannot hold), and a warning for bidi
+ * controls, which can make source read differently from how it renders.
  */
 export function decodeSource(bytes: Uint8Array, file: VFile): string {
   let text: string;
@@ -38,7 +40,7 @@ export function decodeSource(bytes: Uint8Array, file: VFile): string {
     text = lenient.decode(bytes);
   }
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-  text = text.replace(/\r\n?/g, '\n').replace(/\0/g, '\uFFFD');
+  text = text.replace(/\r\n?/g, '\n').replace(NOT_XML, '\uFFFD');
   if (BIDI.test(text)) {
     BIDI.lastIndex = 0;
     const lines = text.split('\n');
