@@ -1,0 +1,644 @@
+/**
+ * Every hostile input of ../shared/design/adversarial.md (1–18; 19 is
+ * kill.test.ts, 20 reproducible.test.ts, 16 pathological.test.ts), built the
+ * way CI builds a pull request. One hostile book holds every case a build
+ * survives (one chapter per case) and is built once to HTML, EPUB and PDF;
+ * the cases that must stop a build get small books of their own.
+ */
+import { randomBytes } from 'node:crypto';
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, readdir, rm, symlink, writeFile } from 'node:fs/promises';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { promisify } from 'node:util';
+import type { Element, Root } from 'hast';
+import { fromHtml } from 'hast-util-from-html';
+import JSZip from 'jszip';
+import type { HTTPRequest } from 'puppeteer';
+import { visit } from 'unist-util-visit';
+import { VFile } from 'vfile';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { build, prepare, type BuildResult } from '../scripts/build.ts';
+import { runEpubcheck, type EpubcheckResult } from '../scripts/checks/epubcheck.ts';
+import { parseYaml } from '../scripts/config/load.ts';
+import { launchBrowser, type GalleyBrowser } from '../scripts/render/browser.ts';
+import type { Diagnostic } from '../scripts/report.ts';
+import { writeHostileBook, writeSecrets, type HostileBook } from './books/hostile/book.ts';
+import { hastToXml } from '../scripts/render/xhtml.ts';
+import { tempDir } from './helpers.ts';
+
+const exec = promisify(execFile);
+const EPOCH = '1780000000';
+
+async function withEnv<T>(vars: Record<string, string>, fn: () => Promise<T>): Promise<T> {
+  const saved = Object.fromEntries(Object.keys(vars).map((k) => [k, process.env[k]]));
+  Object.assign(process.env, vars);
+  try {
+    return await fn();
+  } finally {
+    for (const [k, v] of Object.entries(saved)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  }
+}
+
+/** A server on 127.0.0.1 that counts every connection and request it gets: it must hear nothing. */
+async function startCanary() {
+  const requests: string[] = [];
+  let connections = 0;
+  const server = http.createServer((request, response) => {
+    requests.push(`${request.method} ${request.url}`);
+    response.end('canary');
+  });
+  server.on('connection', () => connections++);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    requests,
+    get connections() {
+      return connections;
+    },
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+async function listFiles(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) out.push(...(await listFiles(full)));
+    else out.push(full);
+  }
+  return out;
+}
+
+/** Every file of a build's outputs, by a name that says where it came from (`html/x.xhtml`, `epub:OEBPS/x.xhtml`). */
+async function outputFiles(result: BuildResult): Promise<Map<string, Buffer>> {
+  const files = new Map<string, Buffer>();
+  for (const artifact of result.artifacts) {
+    if (artifact.format === 'html') {
+      for (const file of await listFiles(artifact.path)) files.set(`html/${path.relative(artifact.path, file)}`, await readFile(file));
+    } else {
+      const bytes = await readFile(artifact.path);
+      files.set(artifact.format, bytes);
+      if (artifact.format === 'epub') {
+        const zip = await JSZip.loadAsync(bytes);
+        for (const entry of Object.values(zip.files)) if (!entry.dir) files.set(`epub:${entry.name}`, await entry.async('nodebuffer'));
+      }
+    }
+  }
+  return files;
+}
+
+const isMarkup = (name: string) => /\.(x?html|svg|ncx|opf|xml)$/.test(name);
+
+/** Elements no output may hold, whatever namespace they sit in. */
+const FORBIDDEN_ELEMENTS = new Set([
+  'script', 'iframe', 'frame', 'frameset', 'object', 'embed', 'applet', 'portal', 'base', 'style', 'template', 'noscript',
+  'form', 'button', 'foreignobject', 'image', 'use', 'feimage', 'animate', 'set', 'animatemotion', 'animatetransform', 'handler', 'listener',
+]);
+/** Attributes that fetch or run something. */
+const FETCHING = new Set(['src', 'href', 'xlinkHref', 'poster', 'data', 'action', 'formAction', 'background', 'codeBase', 'manifest', 'ping', 'cite', 'longDesc', 'itemType']);
+const SCHEME = /^\s*([a-z][a-z0-9+.-]*)\s*:/i;
+
+interface Finding {
+  file: string;
+  what: string;
+}
+
+/**
+ * What a document holds that it must not: forbidden elements, `on*`
+ * attributes, `srcdoc`/`srcset`, script and data URLs, styles that load, and
+ * any fetching attribute that points off the book (only `<a href>` may name
+ * another site, and only over http, https or mailto).
+ */
+function forbiddenIn(file: string, text: string): Finding[] {
+  const found: Finding[] = [];
+  const tree = fromHtml(text.replace(/^<\?xml[^>]*>/, ''), { fragment: false }) as Root;
+  visit(tree, 'element', (node: Element) => {
+    const tag = node.tagName.toLowerCase();
+    if (FORBIDDEN_ELEMENTS.has(tag)) found.push({ file, what: `<${node.tagName}>` });
+    if (tag === 'meta') {
+      const httpEquiv = node.properties.httpEquiv === undefined ? undefined : String(node.properties.httpEquiv);
+      if ((httpEquiv !== undefined && httpEquiv !== 'Content-Security-Policy') || /url\s*=/i.test(String(node.properties.content ?? ''))) found.push({ file, what: `<meta ${JSON.stringify(node.properties)}>` });
+    }
+    for (const [name, raw] of Object.entries(node.properties)) {
+      const value = Array.isArray(raw) ? raw.join(' ') : String(raw);
+      if (/^on/i.test(name)) found.push({ file, what: `${name}= on <${node.tagName}>` });
+      if (/^(srcDoc|srcSet|imageSrcSet|formAction|xmlBase)$/i.test(name)) found.push({ file, what: `${name}= on <${node.tagName}>` });
+      if (/(java|vb)\s*script\s*:|data\s*:\s*text\/html|livescript:/i.test(value.replace(/[\u0000-\u0020]/g, ''))) found.push({ file, what: `script URL in ${name}="${value}"` });
+      if (name === 'style' && /url\s*\(|@import|expression\s*\(|image-set|\\/i.test(value)) found.push({ file, what: `style="${value}"` });
+      if (FETCHING.has(name)) {
+        const scheme = SCHEME.exec(value)?.[1]?.toLowerCase();
+        const link = tag === 'a' && name === 'href';
+        if (scheme && !(link && ['http', 'https', 'mailto'].includes(scheme))) {
+          if (!(tag === 'html' || (tag === 'a' && name === 'href'))) found.push({ file, what: `${name}="${value}" on <${node.tagName}>` });
+          else if (link) found.push({ file, what: `link to ${value}` });
+        }
+        if (!link && !scheme && (value.startsWith('/') || value.split('/').includes('..')) && !(file.startsWith('html/') && value.startsWith('../fonts/'))) {
+          found.push({ file, what: `${name}="${value}" on <${node.tagName}> leaves the book` });
+        }
+      }
+    }
+  });
+  return found;
+}
+
+describe('a hostile book, built to HTML, EPUB and PDF', () => {
+  let work: Awaited<ReturnType<typeof tempDir>>;
+  let canary: Awaited<ReturnType<typeof startCanary>>;
+  let book: HostileBook;
+  let result: BuildResult;
+  let files: Map<string, Buffer>;
+  let pdfText: string;
+  let epubcheck: EpubcheckResult;
+
+  beforeAll(async () => {
+    canary = await startCanary();
+    work = await tempDir('galley-hostile-');
+    book = await writeHostileBook(work.dir, canary.url, `galley-secret-${randomBytes(12).toString('hex')}`);
+    result = await withEnv({ SOURCE_DATE_EPOCH: EPOCH }, () => build({ manuscript: book.manuscript, out: path.join(work.dir, 'out'), formats: ['html', 'epub', 'pdf'], quiet: true }));
+    files = await outputFiles(result);
+    const pdf = result.artifacts.find((a) => a.format === 'pdf');
+    pdfText = pdf ? (await exec('pdftotext', [pdf.path, '-'], { maxBuffer: 64 * 1024 * 1024 })).stdout : '';
+  }, 180_000);
+
+  afterAll(async () => {
+    await canary?.close();
+    await work?.cleanup();
+  });
+
+  const messagesOf = (file: string) => result.diagnostics.filter((d) => d.file === file);
+  const at = (file: string, line: number, rule: string, pattern: RegExp) =>
+    messagesOf(file).filter((d) => d.line === line && d.ruleId === rule && pattern.test(d.message));
+
+  it('builds all three formats with warnings only, and the canary hears nothing', () => {
+    expect(result.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+    expect(result.ok).toBe(true);
+    expect(result.artifacts.map((a) => a.format)).toEqual(['html', 'epub', 'pdf']);
+    expect(canary.requests).toEqual([]);
+    expect(canary.connections).toBe(0);
+    // Chromium asked for nothing outside the book either (every such request would be a pdf-blocked-request error).
+    expect(result.diagnostics.filter((d) => d.ruleId === 'pdf-blocked-request')).toEqual([]);
+  });
+
+  it('keeps files outside the manuscript out of every output: the secret token and /etc/passwd appear nowhere', () => {
+    expect(files.size).toBeGreaterThan(40);
+    for (const [name, bytes] of files) {
+      expect(bytes.includes(book.token), name).toBe(false);
+      expect(bytes.includes('root:x:0:0'), name).toBe(false);
+    }
+    expect(pdfText).toContain('Paths outside');
+    expect(pdfText).not.toContain(book.token);
+    expect(pdfText).not.toContain('root:x:0:0');
+    expect(pdfText).not.toContain('/bin/bash');
+  });
+
+  it('holds no script, handler, script URL, frame, object, embed, base, meta refresh, link, style or SVG image in any document', () => {
+    const findings: Finding[] = [];
+    for (const [name, bytes] of files) if (isMarkup(name)) findings.push(...forbiddenIn(name, bytes.toString('utf8')));
+    expect(findings).toEqual([]);
+    // The raw text too: text is escaped, so a literal `<script` could only be a tag.
+    for (const [name, bytes] of files) {
+      if (!isMarkup(name)) continue;
+      const text = bytes.toString('utf8');
+      expect(text, name).not.toMatch(/<(script|iframe|object|embed|base|frame|style)\b/i);
+      expect(text, name).not.toMatch(/<link\b(?![^>]*rel="stylesheet"[^>]*href="css\/[\w-]+\.css")/i);
+      expect(text, name).not.toMatch(/<meta\b[^>]*refresh/i);
+    }
+    // Every hostile chapter made it into every output.
+    for (const doc of ['c04-script', 'c05-handlers', 'c06-js-links', 'c07-iframe', 'c13-stripped', 'c14-css']) {
+      expect(files.has(`html/${doc}.xhtml`), doc).toBe(true);
+      expect(files.has(`epub:OEBPS/${doc}.xhtml`), doc).toBe(true);
+    }
+  });
+
+  it('drops script URLs from links but keeps their text (case 6)', () => {
+    const page = files.get('html/c06-js-links.xhtml')!.toString('utf8');
+    for (const label of ['mixed case', 'tab entity', 'newline entity', 'data html', 'data base64', 'leading space', 'decimal entity', 'vbscript', 'ref link']) {
+      expect(page).toContain(`<a>${label}</a>`);
+    }
+  });
+
+  it('turns a frame onto file:///etc/passwd into a caption without its source (case 7)', () => {
+    const page = files.get('html/c07-iframe.xhtml')!.toString('utf8');
+    expect(page).not.toContain('passwd');
+    expect(at('c07-iframe.md', book.lineOf('c07-iframe.md', '<iframe src="file:'), 'media', /without a usable source/)).toHaveLength(1);
+  });
+
+  it('never fetches remote images: each is an error at its line, shown as a placeholder (case 8)', () => {
+    const file = 'c08-remote-images.md';
+    for (const needle of ['169.254.169.254', '/x.png', '/raw.png', '/poster.png']) {
+      expect(at(file, book.lineOf(file, needle), 'remote-resource', /Remote image .* is not fetched during a build/), needle).toHaveLength(1);
+    }
+    const page = files.get('html/c08-remote-images.xhtml')!.toString('utf8');
+    expect(page).toContain('<span class="missing-image">[metadata]</span>');
+    expect(page).not.toContain('169.254');
+  });
+
+  it('refuses image paths outside the manuscript with “outside the manuscript” at line:column (cases 9, 10)', () => {
+    const cases: [string, string, RegExp][] = [
+      ['c09-paths.md', '../../../../etc/passwd', /outside the manuscript/],
+      ['c09-paths.md', '(/etc/passwd)', /`\/etc\/passwd` is outside the manuscript/],
+      ['c09-paths.md', 'file:///etc/passwd', /`file:\/\/\/etc\/passwd` is outside the manuscript/],
+      ['c09-paths.md', 'FILE:/etc/passwd', /`FILE:\/etc\/passwd` is outside the manuscript/],
+      ['c09-paths.md', '](//127.0.0.1', /`\/\/127\.0\.0\.1:\d+\/x\.png` is outside the manuscript/],
+      ['c09-paths.md', '../secret.png', /outside the manuscript/],
+      ['c09-paths.md', '../secret.svg', /outside the manuscript/],
+      ['c09-paths.md', '..\\secret.png', /backslash/],
+      ['c10-encoded.md', 'images/%2e%2e/ok.png', /hides `\.\.` or `\.` in percent-escapes/],
+      ['c10-encoded.md', '%252e%252e', /outside the manuscript/],
+      ['c10-encoded.md', 'images/%2e%2e/%2e%2e/secret.png', /outside the manuscript/],
+      ['c10-encoded.md', 'images%2f..%2f', /outside the manuscript/],
+      ['c10-encoded.md', '.%2E/.%2e', /outside the manuscript/],
+    ];
+    for (const [file, needle, pattern] of cases) {
+      const line = book.lineOf(file, needle);
+      const found = messagesOf(file).filter((d) => d.line === line && d.column === 1 && d.ruleId === 'broken-image' && pattern.test(d.message));
+      expect(found, `${file}:${line} ${needle}`).toHaveLength(1);
+    }
+  });
+
+  it('refuses symlinks out of the manuscript: to /etc/passwd, to a secret, through a linked folder (case 11)', () => {
+    const file = 'c11-symlink.md';
+    for (const needle of ['images/a.png', 'images/b.png', 'linked/secret.png']) {
+      expect(at(file, book.lineOf(file, needle), 'broken-image', /is a link that points outside the manuscript/), needle).toHaveLength(1);
+    }
+  });
+
+  it('refuses files whose bytes are not an image, whatever their name (case 12)', () => {
+    const file = 'c12-magic.md';
+    for (const needle of ['images/fake.png', 'images/page.svg']) {
+      expect(at(file, book.lineOf(file, needle), 'broken-image', /is not an image .* by its content/), needle).toHaveLength(1);
+    }
+    const images = [...files.keys()].filter((name) => name.startsWith('html/images/'));
+    expect(images.some((name) => /\/ok-[0-9a-f]{10}\.png$/.test(name))).toBe(true);
+    expect(images.some((name) => /fake|page/.test(name))).toBe(false);
+  });
+
+  it('writes a hostile SVG file back without scripts, handlers, external references, entities or HTML (cases 5, 13)', () => {
+    const svg = [...files].find(([name]) => /^html\/images\/evil-[0-9a-f]{10}\.svg$/.test(name));
+    expect(svg).toBeDefined();
+    const text = svg![1].toString('utf8');
+    expect(text).toContain('<circle cx="5" cy="5" r="3" fill="teal"></circle>');
+    expect(text).not.toMatch(/<!DOCTYPE|<!ENTITY|onload|script|iframe|<image|<use|foreignObject|xlink|passwd|127\.0\.0\.1|javascript/i);
+  });
+
+  it('leaves no style that loads anything: inline styles, <style>, MathML styles, SVG paint (case 14)', () => {
+    const page = files.get('html/c14-css.xhtml')!.toString('utf8');
+    expect(page).not.toMatch(/url\(|@import|style-bg|math-style|fill\.svg|marker\.svg/);
+    expect(page).toContain('<rect width="5" height="5"></rect>');
+  });
+
+  it('gives every chapter a safe, unique file name; the EPUB starts with a stored mimetype (case 15)', () => {
+    const epub = files.get('epub')!;
+    expect(epub.readUInt32LE(0)).toBe(0x04034b50);
+    expect(epub.readUInt16LE(8)).toBe(0);
+    expect(epub.subarray(30, 30 + epub.readUInt16LE(26)).toString('latin1')).toBe('mimetype');
+    const names = [...files.keys()].filter((n) => n.startsWith('epub:')).map((n) => n.slice(5));
+    for (const name of names) {
+      expect(name).toMatch(/^(mimetype|META-INF\/[\w.-]+|OEBPS\/[a-z0-9][a-z0-9._/-]*)$/);
+      expect(name.split('/').some((s) => s === '..' || s === '.' || /^(con|prn|aux|nul|com\d|lpt\d)(\.|$)/i.test(s)), name).toBe(false);
+    }
+    expect(new Set(names.map((n) => n.toLowerCase())).size).toBe(names.length);
+    for (const doc of ['evil', 'con-file', 'con-file-2', 'a-b', 'uni', 'uni-2', 'dup-a', 'dup-a-2']) {
+      expect(names, doc).toContain(`OEBPS/${doc}.xhtml`);
+      expect(files.has(`html/${doc}.xhtml`), doc).toBe(true);
+    }
+    // Titles are text wherever they appear: navigation, NCX, <title>.
+    const nav = files.get('epub:OEBPS/toc.xhtml')!.toString('utf8');
+    expect(nav).toContain('../../evil');
+    expect(nav).toContain('a\\b');
+    expect(nav).toContain('Ünï');
+    expect(files.get('html/c15-title.xhtml')!.toString('utf8')).toContain('<title>&#x3C;/title>&#x3C;script>alert(2)&#x3C;/script>');
+    expect(messagesOf('SUMMARY.md').filter((d) => d.ruleId === 'toc-duplicate')).toHaveLength(1);
+  });
+
+  it('passes EPUBCheck with no fatal or error', async () => {
+    epubcheck = await runEpubcheck(result.artifacts.find((a) => a.format === 'epub')!.path);
+    const problems = epubcheck.messages.filter((m) => m.severity === 'fatal' || m.severity === 'error');
+    expect(problems.map((m) => `${m.id} ${m.path}:${m.line}:${m.column} ${m.message}`)).toEqual([]);
+  }, 180_000);
+
+  it('drops the BOM, turns NUL into U+FFFD and warns about bidi controls at their line:column (case 17)', () => {
+    const page = files.get('html/c17-hygiene.xhtml')!.toString('utf8');
+    expect(page).toContain('<h1 id="hygiene">Hygiene</h1>');
+    expect(page).toContain('A NUL here: \uFFFD (replaced).');
+    expect(page).toContain('Characters XML cannot hold: \uFFFD \uFFFD \uFFFD \uFFFD (replaced).');
+    for (const [name, bytes] of files) if (isMarkup(name)) expect(bytes.toString('utf8').includes('\uFEFF'), name).toBe(false);
+    const line = book.lineOf('c17-hygiene.md', '\u202E');
+    const column = book.chapters.get('c17-hygiene.md')![line - 1]!.indexOf('\u202E') + 1;
+    expect(messagesOf('c17-hygiene.md').filter((d) => d.ruleId === 'bidi-control').map((d) => [d.line, d.column, d.severity])).toEqual([[line, column, 'warning']]);
+  });
+
+  it('includes nothing from outside: mdBook and HonKit includes, links and the cover are refused', () => {
+    const file = 'c18-includes.md';
+    const includes = messagesOf(file).filter((d) => d.ruleId === 'include');
+    expect(includes.map((d) => d.message.replace(/`([^`]*)`.*/, '$1'))).toEqual(['Include ../secret.txt', 'Include listings/leak.txt', 'Include ../secret.md', 'Include listings/leak.md']);
+    expect(includes.every((d) => /outside the manuscript/.test(d.message))).toBe(true);
+    expect(at(file, book.lineOf(file, '[outside]'), 'broken-link', /outside the manuscript/)).toHaveLength(1);
+    expect(at(file, book.lineOf(file, 'absolute link'), 'broken-link', /outside the manuscript/)).toHaveLength(1);
+    expect(messagesOf('book.yaml').filter((d) => d.ruleId === 'broken-image' && /^Cover: `\.\.\/secret\.png` is outside the manuscript/.test(d.message))).toHaveLength(1);
+    expect([...files.keys()].some((name) => /cover/.test(name) && /\.png$/.test(name))).toBe(false);
+  });
+
+  it('loads nothing from anywhere when a reader runs scripts and ignores the Content-Security-Policy', async () => {
+    // A reading system as careless as they come: JavaScript on, CSP stripped, every request recorded.
+    // Nothing leaves the browser: interception answers the book's files and aborts everything else.
+    const origin = 'https://reader.galley.invalid';
+    const served = new Map<string, Buffer>();
+    for (const [name, bytes] of files) {
+      if (name.startsWith('html/')) served.set(name, bytes);
+      else if (name.startsWith('epub:OEBPS/')) served.set(`epub/${name.slice('epub:OEBPS/'.length)}`, bytes);
+    }
+    const control = `<html xmlns="http://www.w3.org/1999/xhtml"><body><img src="${canary.url}/control.png" alt=""/><script>alert('control')</script></body></html>`;
+    served.set('control.xhtml', Buffer.from(control));
+    const galley: GalleyBrowser = await launchBrowser();
+    const requests: string[] = [];
+    const dialogs: string[] = [];
+    try {
+      const page = await galley.browser.newPage();
+      await page.setJavaScriptEnabled(true);
+      await page.setRequestInterception(true);
+      page.on('dialog', (dialog) => {
+        dialogs.push(dialog.message());
+        void dialog.dismiss();
+      });
+      page.on('request', (request: HTTPRequest) => {
+        const url = request.url();
+        const name = url.startsWith(`${origin}/`) ? decodeURIComponent(new URL(url).pathname.slice(1)) : undefined;
+        const body = name === undefined ? undefined : served.get(name);
+        if (body) {
+          const type = /\.(xhtml|html)$/.test(name!) ? 'application/xhtml+xml' : /\.css$/.test(name!) ? 'text/css' : /\.svg$/.test(name!) ? 'image/svg+xml' : /\.png$/.test(name!) ? 'image/png' : 'application/octet-stream';
+          const data = type === 'application/xhtml+xml' ? Buffer.from(body.toString('utf8').replace(/<meta http-equiv="Content-Security-Policy"[^>]*\/>/, '')) : body;
+          void request.respond({ status: 200, contentType: type, body: data });
+          return;
+        }
+        if (!(name && /favicon\.ico$/.test(name))) requests.push(url);
+        void request.abort('blockedbyclient');
+      });
+      // The oracle works: a page with a remote image and a script is caught.
+      await page.goto(`${origin}/control.xhtml`, { waitUntil: 'load' });
+      expect(requests).toEqual([`${canary.url}/control.png`]);
+      expect(dialogs).toEqual(['control']);
+      requests.length = 0;
+      dialogs.length = 0;
+      const pages = [...served.keys()].filter((name) => /\.(xhtml|html|svg)$/.test(name) && name !== 'control.xhtml');
+      expect(pages.length).toBeGreaterThan(40);
+      for (const name of pages) await page.goto(`${origin}/${name}`, { waitUntil: 'load' });
+      await page.close();
+    } finally {
+      await galley.close();
+    }
+    expect(requests).toEqual([]);
+    expect(dialogs).toEqual([]);
+    expect(canary.requests).toEqual([]);
+  }, 120_000);
+});
+
+// ——— Inputs that must stop a build: small books of their own ———
+
+interface MiniBook {
+  dir: string;
+  manuscript: string;
+  out: string;
+}
+
+let miniCount = 0;
+/** A small book in `parent`: book.yaml and SUMMARY.md made from the chapter list unless given. */
+async function miniBook(parent: string, files: Record<string, string | Buffer>, summary?: string): Promise<MiniBook> {
+  const dir = path.join(parent, `book-${++miniCount}`);
+  const manuscript = path.join(dir, 'book');
+  await mkdir(manuscript, { recursive: true });
+  await writeFile(path.join(manuscript, 'book.yaml'), 'title: "Mini"\nauthors: ["Mallory"]\nidentifier: "urn:uuid:0b7e8a36-1d2f-4c55-9a0e-1f2e3d4c5b6a"\n');
+  const chapters = Object.keys(files).filter((name) => name.endsWith('.md'));
+  await writeFile(path.join(manuscript, 'SUMMARY.md'), summary ?? `# Summary\n\n${chapters.map((name) => `* [${name}](${name})`).join('\n')}\n`);
+  for (const [name, data] of Object.entries(files)) {
+    await mkdir(path.dirname(path.join(manuscript, name)), { recursive: true });
+    await writeFile(path.join(manuscript, name), data);
+  }
+  return { dir, manuscript, out: path.join(dir, 'out') };
+}
+
+async function buildMini(book: MiniBook, formats: ('html' | 'epub' | 'pdf')[] = ['html', 'epub']) {
+  return withEnv({ SOURCE_DATE_EPOCH: EPOCH }, () => build({ manuscript: book.manuscript, out: book.out, formats, quiet: true }));
+}
+
+/** A build that must fail: returns its error diagnostics, after checking nothing was written. */
+async function failing(book: MiniBook): Promise<Diagnostic[]> {
+  const result = await buildMini(book);
+  expect(result.ok).toBe(false);
+  expect(existsSync(book.out)).toBe(false);
+  return result.diagnostics.filter((d) => d.severity === 'error');
+}
+
+const where = (list: Diagnostic[]) => list.map((d) => `${d.file}:${d.line}:${d.column} ${d.ruleId}`);
+
+describe('hostile inputs that stop the build', () => {
+  let work: Awaited<ReturnType<typeof tempDir>>;
+  let token: string;
+
+  beforeAll(async () => {
+    work = await tempDir('galley-hostile-small-');
+    token = `galley-secret-${randomBytes(12).toString('hex')}`;
+    await writeSecrets(work.dir, token);
+  });
+  afterAll(() => work?.cleanup());
+
+  it('refuses ---js, ---javascript and ---coffee front matter at 1:1 and runs none of it (case 1)', async () => {
+    const pwned = (name: string) => path.join(work.dir, `pwned-${name}`);
+    const book = await miniBook(work.dir, {
+      'js.md': `---js\n{ title: require('fs').writeFileSync(${JSON.stringify(pwned('js'))}, 'x') || 'x' }\n---\n# JS\n`,
+      'javascript.md': `---javascript\nmodule.exports = { title: require('child_process').execSync('touch ${pwned('javascript')}').toString() }\n---\n# JavaScript\n`,
+      'coffee.md': `---coffee\ntitle: require('fs').writeFileSync '${pwned('coffee')}', 'x'\n---\n# Coffee\n`,
+    });
+    const errors = await failing(book);
+    expect(where(errors)).toEqual(['js.md:1:1 frontmatter', 'javascript.md:1:1 frontmatter', 'coffee.md:1:1 frontmatter']);
+    expect(errors[0]!.message).toMatch(/is not allowed: only YAML front matter .* never run as code/);
+    for (const name of ['js', 'javascript', 'coffee']) expect(existsSync(pwned(name)), name).toBe(false);
+  });
+
+  it('refuses !!js/function in front matter and book.yaml with a YAML error at line:column (case 2)', async () => {
+    const book = await miniBook(work.dir, {
+      'fn.md': `---\ntitle: Fine\nrun: !!js/function 'function () { require("fs").writeFileSync("${path.join(work.dir, 'pwned-fn')}", "x") }'\n---\n# Fn\n`,
+    });
+    await writeFile(path.join(book.manuscript, 'book.yaml'), 'title: "Mini"\nauthors: ["Mallory"]\nsubtitle: !!js/function "function () { return 1 }"\n');
+    const errors = await failing(book);
+    expect(where(errors)).toEqual(['book.yaml:3:11 yaml', 'fn.md:3:6 yaml']);
+    for (const error of errors) expect(error.message).toMatch(/Invalid YAML: .*no custom tags/);
+    expect(existsSync(path.join(work.dir, 'pwned-fn'))).toBe(false);
+  });
+
+  it('rejects a YAML alias bomb in well under a second (case 3)', async () => {
+    const levels = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]'];
+    for (let i = 1; i < 9; i++) {
+      const name = String.fromCharCode(97 + i);
+      const prev = String.fromCharCode(96 + i);
+      levels.push(`${name}: &${name} [${Array(9).fill(`*${prev}`).join(',')}]`);
+    }
+    const yaml = levels.join('\n');
+    const started = performance.now();
+    const file = new VFile({ path: 'bomb.md' });
+    expect(parseYaml(yaml, file, 1)).toBeUndefined();
+    expect(performance.now() - started).toBeLessThan(1000);
+    expect(file.messages.map((m) => m.reason)).toEqual([expect.stringMatching(/Invalid YAML: .*[Aa]lias/)]);
+    const book = await miniBook(work.dir, { 'bomb.md': `---\n${yaml}\n---\n# Bomb\n` });
+    const errors = await failing(book);
+    expect(where(errors)).toEqual(['bomb.md:2:1 yaml']);
+  });
+
+  it('names the file and line of invalid UTF-8 (case 17)', async () => {
+    const book = await miniBook(work.dir, {
+      'c3.md': Buffer.concat([Buffer.from('# C3\n\nfine\nbad '), Buffer.from([0xc3, 0x28]), Buffer.from(' here\n')]),
+      'surrogate.md': Buffer.concat([Buffer.from('# Surrogate\n'), Buffer.from([0xed, 0xa0, 0x80]), Buffer.from('\n')]),
+    });
+    const errors = await failing(book);
+    expect(where(errors)).toEqual(['c3.md:4:1 encoding', 'surrogate.md:2:1 encoding']);
+    for (const error of errors) expect(error.message).toMatch(/invalid UTF-8/i);
+  });
+
+  it('gives CRLF and LF sources, with or without a BOM, byte-identical HTML and EPUB (case 17)', async () => {
+    const chapter = ['# Line ends', '', 'A paragraph', 'over two lines.[^n]', '', '- a list', '- of two', '', '```js', 'const x = 1;', '```', '', '| a | b |', '|---|---|', '| 1 | 2 |', '', '$$x^2$$', '', '[^n]: A note.', ''].join('\n');
+    const lf = await miniBook(work.dir, { 'one.md': chapter });
+    const crlf = await miniBook(work.dir, { 'one.md': `\uFEFF${chapter.replace(/\n/g, '\r\n')}` });
+    for (const name of ['book.yaml', 'SUMMARY.md']) {
+      const text = await readFile(path.join(crlf.manuscript, name), 'utf8');
+      await writeFile(path.join(crlf.manuscript, name), `\uFEFF${text.replace(/\n/g, '\r\n')}`);
+    }
+    const [a, b] = [await buildMini(lf), await buildMini(crlf)];
+    expect([a.ok, b.ok]).toEqual([true, true]);
+    const html = await listFiles(path.join(lf.out, 'html'));
+    for (const file of html) {
+      const other = path.join(crlf.out, path.relative(lf.out, file));
+      expect((await readFile(other)).equals(await readFile(file)), path.relative(lf.out, file)).toBe(true);
+    }
+    expect((await readFile(path.join(crlf.out, 'mini.epub'))).equals(await readFile(path.join(lf.out, 'mini.epub')))).toBe(true);
+  });
+
+  it('refuses a 50 MB chapter with a clear size error (case 18)', async () => {
+    const book = await miniBook(work.dir, { 'small.md': '# Small\n' });
+    await writeFile(path.join(book.manuscript, 'huge.md'), Buffer.alloc(50 * 1024 * 1024, 'All work and no play.\n'));
+    await writeFile(path.join(book.manuscript, 'SUMMARY.md'), '# Summary\n\n* [Small](small.md)\n* [Huge](huge.md)\n');
+    const errors = await failing(book);
+    expect(where(errors)).toEqual(['huge.md:1:1 file-size']);
+    expect(errors[0]!.message).toMatch(/Chapter is 50\.0 MB, over the \d+ MB limit/);
+  }, 60_000);
+
+  it('refuses a million footnote references with a clear limit error (case 18)', async () => {
+    const refs = Array.from({ length: 1000 }, () => '[^n] '.repeat(1000)).join('\n\n');
+    const book = await miniBook(work.dir, { 'notes.md': `# Notes\n\n${refs}\n\n[^n]: The note.\n` });
+    const errors = await failing(book);
+    expect(where(errors)).toEqual(['notes.md:1:1 limit']);
+    expect(errors[0]!.message).toMatch(/^\d{7} footnote references, over the limit of \d+: split the chapter$/);
+  }, 60_000);
+
+  it('refuses chapters outside the manuscript: ../, a symlink out, a backslash in the name (cases 9, 11, 15)', async () => {
+    const book = await miniBook(work.dir, { 'ok.md': '# OK\n' }, '# Summary\n\n* [OK](ok.md)\n* [Up](../secret.md)\n* [Linked](leak.md)\n* [Slash](a%5Cb.md)\n* [Etc](/etc/passwd)\n');
+    await symlink(path.join(book.dir, '..', 'secret.md'), path.join(book.manuscript, 'leak.md'));
+    await writeFile(path.join(book.manuscript, 'a\\b.md'), `# Backslash\n\n${token}\n`);
+    const errors = await failing(book);
+    expect(where(errors)).toEqual(['SUMMARY.md:4:3 toc-missing-file', 'SUMMARY.md:5:3 toc-missing-file', 'SUMMARY.md:6:3 toc-missing-file', 'SUMMARY.md:7:3 toc-missing-file']);
+    expect(errors.map((d) => d.message.replace(/^TOC entry “\w+”: /, ''))).toEqual([
+      expect.stringMatching(/^`\.\.\/secret\.md` is outside the manuscript/),
+      expect.stringMatching(/^`leak\.md` is a link that points outside the manuscript/),
+      expect.stringMatching(/contains a backslash/),
+      expect.stringMatching(/^`\/etc\/passwd` is outside the manuscript/),
+    ]);
+    const { pages } = await prepare(book.manuscript);
+    expect(JSON.stringify(pages.map((p) => hastToXml(p.body)))).not.toContain(token);
+  });
+
+  it('refuses code imports from outside the manuscript, directly or through a symlink', async () => {
+    const book = await miniBook(work.dir, { 'code.md': '# Code\n\n[import](../secret.txt)\n\n[import](listings/leak.txt)\n' });
+    await mkdir(path.join(book.manuscript, 'listings'));
+    await symlink(path.join(work.dir, 'secret.txt'), path.join(book.manuscript, 'listings', 'leak.txt'));
+    const errors = await failing(book);
+    expect(where(errors)).toEqual(['code.md:3:1 missing-import', 'code.md:5:1 missing-import']);
+    const { pages } = await prepare(book.manuscript);
+    expect(JSON.stringify(pages.map((p) => hastToXml(p.body)))).not.toContain(token);
+  });
+
+  it('renders no TeX that links or styles: \\href, \\url and \\htmlStyle are errors, untrusted', async () => {
+    const book = await miniBook(work.dir, { 'tex.md': '# TeX\n\n$$\\href{javascript:alert(1)}{x}$$\n\n$$\\url{http://127.0.0.1:9/x}$$\n\n$$\\htmlStyle{background:url(http://127.0.0.1:9/y)}{z}$$\n' });
+    const errors = await failing(book);
+    expect(where(errors)).toEqual(['tex.md:3:3 math', 'tex.md:5:3 math', 'tex.md:7:3 math']);
+  });
+
+  it('does not crash on a link whose percent-escapes decode to nothing', async () => {
+    const book = await miniBook(work.dir, { 'escape.md': '# Escape\n\n[a](#%E0%A4%A) and <a href="#%E0">b</a> and [c](x%E0.md)\n' });
+    const result = await buildMini(book, ['html']);
+    expect(result.diagnostics.filter((d) => d.ruleId === 'internal')).toEqual([]);
+    expect(where(result.diagnostics.filter((d) => d.ruleId === 'broken-link'))).toEqual(['escape.md:3:1 broken-link', 'escape.md:3:20 broken-link', 'escape.md:3:45 broken-link']);
+  });
+
+  // Holes this suite found outside the files it may change, each fixed where the file is read (docs/decisions/
+  // 0006-untrusted-manuscripts.md, "What remains"). Each test states the safe behaviour and is marked `it.fails`
+  // while the hole is open: the day it is closed the test fails, and should become a plain `it`.
+  const outsideFolder = async (name: string) => {
+    const dir = path.join(work.dir, name);
+    await mkdir(dir, { recursive: true });
+    await writeFile(path.join(dir, 'notes.md'), `# Notes\n\n${token}\n`);
+    return dir;
+  };
+  /** Builds the book to HTML: whether the token reached any output (a refused build writes none). */
+  const leaks = async (book: MiniBook) => {
+    const result = await buildMini(book, ['html']);
+    const outputs = result.artifacts.length ? await listFiles(book.out) : [];
+    for (const file of outputs) if ((await readFile(file)).includes(token)) return true;
+    return false;
+  };
+
+  const HOLES: [string, (book: MiniBook) => Promise<void>][] = [
+    // Read by a fixed name with a plain readFile, symlinks followed: scripts/config/load.ts, scripts/book/load.ts,
+    // scripts/dialects/bibliography.ts (scripts/util/paths.ts `linksOutside` is there for the check).
+    ['a book.yaml that is a symlink out of the manuscript', async (book) => {
+      await writeFile(path.join(work.dir, 'outside.yaml'), `title: "${token}"\nauthors: ["X"]\n`);
+      await rm(path.join(book.manuscript, 'book.yaml'));
+      await symlink(path.join(work.dir, 'outside.yaml'), path.join(book.manuscript, 'book.yaml'));
+    }],
+    ['a SUMMARY.md that is a symlink out of the manuscript', async (book) => {
+      await writeFile(path.join(work.dir, 'outside-summary.md'), `# Summary\n\n* [${token}](one.md)\n`);
+      await rm(path.join(book.manuscript, 'SUMMARY.md'));
+      await symlink(path.join(work.dir, 'outside-summary.md'), path.join(book.manuscript, 'SUMMARY.md'));
+    }],
+    ['a .bib file that is a symlink out of the manuscript', async (book) => {
+      await writeFile(path.join(book.manuscript, 'one.md'), '# One\n\nAs shown {{ "leak" | cite }}.\n');
+      await symlink(path.join(work.dir, 'secret.bib'), path.join(book.manuscript, 'refs.bib'));
+    }],
+    // Content roots other settings name, not held inside the manuscript: an edition's `root` (the schema's
+    // pattern lets `..` through; scripts/book/editions.ts and load.ts follow it, and a symlinked edition folder),
+    // mdBook's `[book] src` and HonKit's `root` (scripts/dialects/foreign-config.ts). Without a SUMMARY.md there,
+    // every Markdown file of the outside folder is built.
+    ['an edition whose root is ../outside', async (book) => {
+      await outsideFolder('outside-edition');
+      await writeFile(path.join(book.manuscript, 'book.yaml'), 'title: "Mini"\nauthors: ["M"]\neditions:\n  xx:\n    root: ../../outside-edition\n');
+    }],
+    ['an edition folder that is a symlink out', async (book) => {
+      await symlink(await outsideFolder('outside-linked-edition'), path.join(book.manuscript, 'xx'));
+      await writeFile(path.join(book.manuscript, 'book.yaml'), 'title: "Mini"\nauthors: ["M"]\neditions:\n  xx:\n    root: xx\n');
+    }],
+    ["mdBook's [book] src outside the manuscript", async (book) => {
+      await outsideFolder('outside-mdbook');
+      await rm(path.join(book.manuscript, 'book.yaml'));
+      await writeFile(path.join(book.manuscript, 'book.toml'), '[book]\ntitle = "Mini"\nsrc = "../../outside-mdbook"\n');
+    }],
+    ["HonKit's root outside the manuscript", async (book) => {
+      await outsideFolder('outside-honkit');
+      await rm(path.join(book.manuscript, 'book.yaml'));
+      await writeFile(path.join(book.manuscript, 'book.json'), '{"title": "Mini", "root": "../../outside-honkit"}\n');
+    }],
+  ];
+  for (const [name, setup] of HOLES) {
+    it.fails(`KNOWN HOLE: ${name} is refused, and nothing outside reaches the outputs`, async () => {
+      const book = await miniBook(work.dir, { 'one.md': '# One\n' });
+      await setup(book);
+      expect(await leaks(book)).toBe(false);
+    });
+  }
+});
