@@ -1,0 +1,80 @@
+/**
+ * Adversarial case 20: the same sources built with the same SOURCE_DATE_EPOCH
+ * under another clock reading, time zone and locale, from another folder, give
+ * byte-identical HTML, EPUB and PDF. Each build runs `galley build` in its own
+ * process, as CI does.
+ */
+import { execFile } from 'node:child_process';
+import { cp, readFile, readdir } from 'node:fs/promises';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ROOT, tempDir } from './helpers.ts';
+
+const exec = promisify(execFile);
+const GALLEY = path.join(ROOT, 'scripts', 'galley.mjs');
+const EPOCH = '1780000000';
+
+const ENVIRONMENTS = {
+  utc: { TZ: 'UTC', LANG: 'C.UTF-8', LC_ALL: 'C.UTF-8' },
+  // Fourteen hours ahead of UTC (another calendar day for most of it), right-to-left and comma-decimal locales.
+  elsewhere: { TZ: 'Pacific/Kiritimati', LANG: 'fa_IR.UTF-8', LC_ALL: 'de_DE.UTF-8' },
+};
+
+async function files(dir: string, sub = ''): Promise<string[]> {
+  const out: string[] = [];
+  for (const entry of await readdir(path.join(dir, sub), { withFileTypes: true })) {
+    const rel = path.join(sub, entry.name);
+    if (entry.isDirectory()) out.push(...(await files(dir, rel)));
+    else out.push(rel);
+  }
+  return out.sort();
+}
+
+describe('reproducible builds across clocks, time zones, locales and folders', () => {
+  let work: Awaited<ReturnType<typeof tempDir>>;
+  const outs: Record<keyof typeof ENVIRONMENTS, string> = { utc: '', elsewhere: '' };
+
+  beforeAll(async () => {
+    work = await tempDir('galley-reproducible-');
+    for (const [name, vars] of Object.entries(ENVIRONMENTS) as [keyof typeof ENVIRONMENTS, Record<string, string>][]) {
+      // The same commit checked out in two places.
+      const place = path.join(work.dir, `checkout-${name}`);
+      await cp(path.join(ROOT, 'tests', 'books', 'mini'), path.join(place, 'book'), { recursive: true });
+      outs[name] = path.join(place, 'dist');
+      await exec(process.execPath, [GALLEY, 'build', '--manuscript', 'book', '--out', 'dist', '--format', 'html,epub,pdf', '--quiet'], {
+        cwd: place,
+        env: { ...process.env, ...vars, SOURCE_DATE_EPOCH: EPOCH, GALLEY_CACHE_DIR: path.join(place, 'cache') },
+        maxBuffer: 16 * 1024 * 1024,
+      });
+      // Another moment on the clock for the second build.
+      await new Promise((resolve) => setTimeout(resolve, 1100));
+    }
+  }, 180_000);
+
+  afterAll(() => work?.cleanup());
+
+  it('writes the same files', async () => {
+    const [a, b] = [await files(outs.utc), await files(outs.elsewhere)];
+    expect(a).toEqual(b);
+    expect(a).toContain('mini-book.epub');
+    expect(a).toContain('mini-book.pdf');
+    expect(a.filter((f) => f.endsWith('.xhtml')).length).toBeGreaterThan(3);
+  });
+
+  it('gives byte-identical EPUB, PDF and HTML', async () => {
+    const different: string[] = [];
+    for (const file of await files(outs.utc)) {
+      const [a, b] = [await readFile(path.join(outs.utc, file)), await readFile(path.join(outs.elsewhere, file))];
+      if (!a.equals(b)) different.push(file);
+    }
+    expect(different).toEqual([]);
+  });
+
+  it('names no folder of the machine it was built on', async () => {
+    for (const file of await files(outs.utc)) {
+      const bytes = await readFile(path.join(outs.utc, file));
+      expect(bytes.includes(work.dir), file).toBe(false);
+    }
+  });
+});
