@@ -7,6 +7,11 @@ import { listEditions, type Edition } from './book/editions.ts';
 import { processChapters } from './passes/process-chapters.ts';
 import { resolveLinks } from './passes/links.ts';
 import { buildQuestionsIndex } from './passes/questions-index.ts';
+import { loadErrata } from './errata/load.ts';
+import { checkErrata } from './errata/checks.ts';
+import { buildErrataAppendix } from './errata/appendix.ts';
+import { writeErrataArtifacts } from './errata/changelog.ts';
+import { editionStamp, type EditionStamp } from './errata/stamp.ts';
 import { bookPages, type Page } from './render/pages.ts';
 import { renderHtml } from './render/html.ts';
 import { renderEpub } from './render/epub.ts';
@@ -47,6 +52,7 @@ export interface BuildSummary {
   codeBlocks: number;
   words: number;
   seconds: number;
+  stamp: EditionStamp;
 }
 
 /**
@@ -58,6 +64,7 @@ export const BUILD_SEVERITIES: Record<string, Severity> = {
   'broken-link': 'warn',
   'broken-image': 'warn',
   'remote-resource': 'warn',
+  'errata-location': 'warn',
 };
 
 export interface PrepareOptions {
@@ -73,19 +80,24 @@ export async function prepare(manuscript: string, progress: Progress = createPro
   processChapters(book, (chapter) => progress.tick(chapter.source), { lint: options.lint });
   resolveLinks(book);
   buildQuestionsIndex(book);
+  const errata = await loadErrata(book);
+  if (errata) {
+    checkErrata(book, errata);
+    buildErrataAppendix(book, errata);
+  }
   const pages = bookPages(book);
   progress.done();
-  return { book, pages };
+  return { book, pages, errata };
 }
 
-export function summarize(book: LoadedBook, pages: Page[], seconds: number): BuildSummary {
+export function summarize(book: LoadedBook, pages: Page[], seconds: number, stamp: EditionStamp = editionStamp(book)): BuildSummary {
   const questions: Record<Difficulty, number> = { E: 0, M: 0, H: 0 };
   const total = { formulas: 0, images: 0, tables: 0, footnotes: 0, codeBlocks: 0, words: 0 };
   for (const chapter of book.chapters) {
     for (const q of chapter.questions) questions[q.difficulty]++;
     for (const key of Object.keys(total) as (keyof typeof total)[]) total[key] += chapter.stats[key];
   }
-  return { chapters: book.chapters.length, pages: pages.length, questions, ...total, seconds };
+  return { chapters: book.chapters.length, pages: pages.length, questions, ...total, seconds, stamp };
 }
 
 export interface EditionResult {
@@ -108,7 +120,7 @@ interface BuildContext {
 async function buildEdition(edition: Edition, out: string, wanted: Format[] | undefined, context: BuildContext): Promise<EditionResult> {
   const { progress } = context;
   const started = performance.now();
-  const { book, pages } = await prepare(edition.root, progress, { boundary: edition.boundary, defaults: edition.defaults });
+  const { book, pages, errata } = await prepare(edition.root, progress, { boundary: edition.boundary, defaults: edition.defaults });
   const formats = wanted ?? book.config.output.formats;
   const outDir = path.join(out, edition.outSubdir);
   applySeverities(book.files, BUILD_SEVERITIES, book.config.checks);
@@ -122,22 +134,23 @@ async function buildEdition(edition: Edition, out: string, wanted: Format[] | un
       progress.tick();
       if (formats.includes('epub')) {
         progress.phase('EPUB', 1);
-        const epub = await renderEpub(book, pages, outDir);
+        const epub = await renderEpub(book, pages, outDir, { errata });
         artifacts.push({ format: 'epub', path: epub.path });
         progress.tick();
       }
       if (formats.includes('pdf')) {
         progress.phase('PDF', 1);
-        const pdf = await renderPdf(book, pages, outDir, { printMarks: context.printMarks, browser: await context.browser() });
+        const pdf = await renderPdf(book, pages, outDir, { printMarks: context.printMarks, browser: await context.browser(), errata });
         artifacts.push({ format: 'pdf', path: pdf.path, pages: pdf.pages });
         progress.tick();
       }
+      if (errata?.valid) await writeErrataArtifacts(outDir, errata, book);
     } finally {
       progress.done();
     }
   }
   const list = diagnostics(book.files, book.boundary);
-  const summary = summarize(book, pages, (performance.now() - started) / 1000);
+  const summary = summarize(book, pages, (performance.now() - started) / 1000, editionStamp(book, errata));
   return { code: edition.code, ok: exitCode(list) === 0, diagnostics: list, artifacts, summary, book };
 }
 

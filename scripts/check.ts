@@ -16,6 +16,7 @@ import { bookSlug } from './render/slug.ts';
 import { checkArtifacts } from './checks/artifacts.ts';
 import { toPosix } from './util/paths.ts';
 import { createProgress, type Progress } from './progress.ts';
+import { checkErrataForChanges } from './errata/changes.ts';
 
 export interface CheckOptions {
   manuscript?: string;
@@ -89,18 +90,20 @@ export async function check(options: CheckOptions = {}): Promise<CheckResult> {
   const editions = await listEditions(manuscript);
   const fixed: string[] = [];
   let list: Diagnostic[] = [];
+  const changed = options.changedSince ? changedFiles(manuscript, options.changedSince) : undefined;
   for (const edition of editions) {
     const at = { boundary: edition.boundary, defaults: edition.defaults };
     if (options.fix) {
       const book = await loadBook(edition.root, at);
       fixed.push(...(await fixSources(book)).map((source) => toPosix(path.relative(manuscript, path.join(edition.root, source)))));
     }
-    const { book, pages } = await prepare(edition.root, progress, { lint: true, ...at });
+    const { book, pages, errata } = await prepare(edition.root, progress, { lint: true, ...at });
     if (options.external || book.config.links.external.enabled) await checkExternalLinks(book, { noCache: options.noCache, progress });
     checkCopyrightFooters(book);
     checkTocTitles(book);
     const nested = editions.filter((e) => e.root !== edition.root && e.root.startsWith(edition.root + path.sep));
     await checkUnreachableFiles(book, nested.map((e) => toPosix(path.relative(edition.root, e.root))));
+    if (changed) checkErrataForChanges(book, errata, changed, options.changedSince!);
     const style = book.dialect === 'galley' ? {} : Object.fromEntries(STYLE_RULES.map((rule) => [rule, 'off' as const]));
     applySeverities(book.files, CHECK_SEVERITIES, style, book.config.checks);
     list.push(...diagnostics(book.files, book.boundary));
@@ -117,9 +120,6 @@ export async function check(options: CheckOptions = {}): Promise<CheckResult> {
     }
     if (options.artifacts) list.push(...(await checkArtifacts(book, path.join(path.resolve(options.out ?? 'dist'), edition.outSubdir))));
   }
-  if (options.changedSince) {
-    const changed = changedFiles(manuscript, options.changedSince);
-    list = list.filter((d) => changed.has(d.file));
-  }
+  if (changed) list = list.filter((d) => changed.has(d.file));
   return { diagnostics: list, fixed, root: manuscript };
 }

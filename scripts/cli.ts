@@ -2,6 +2,10 @@ import { Command, Option } from 'commander';
 import path from 'node:path';
 import { build, type Format, type BuildSummary } from './build.ts';
 import { check } from './check.ts';
+import { registerErrataCommand } from './errata/add.ts';
+import { summaryLine } from './errata/stamp.ts';
+import { registerDiffCommand } from './commands/diff.ts';
+import { registerReleaseCommand } from './commands/release.ts';
 import { startDev } from './dev.ts';
 import { exitCode, formatCompact, formatGithub, formatText } from './report.ts';
 
@@ -9,6 +13,7 @@ function printSummary(code: string, summary: BuildSummary, artifacts: { format: 
   const q = summary.questions;
   const lines = [
     `Built ${summary.chapters} chapters (${summary.pages} pages) of the \`${code}\` edition in ${summary.seconds.toFixed(2)} s`,
+    summaryLine(summary.stamp),
     `  questions: ${q.E + q.M + q.H} (easy ${q.E}, medium ${q.M}, hard ${q.H})`,
     `  formulas: ${summary.formulas}   images: ${summary.images}   tables: ${summary.tables}   footnotes: ${summary.footnotes}   code blocks: ${summary.codeBlocks}   words: ${summary.words}`,
     ...artifacts.map((a) => `  ${a.format.padEnd(5)} ${path.relative(process.cwd(), a.path) || a.path}${a.pages ? ` (${a.pages} pages)` : ''}`),
@@ -97,6 +102,13 @@ export async function main(argv: string[]): Promise<number> {
       }
       code = exitCode(list);
     });
+
+  const setCode = (value: number) => {
+    code = value;
+  };
+  registerErrataCommand(program, setCode);
+  registerDiffCommand(program, setCode);
+  registerReleaseCommand(program, setCode);
 
   try {
     await program.parseAsync(argv, { from: 'user' });

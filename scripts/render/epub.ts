@@ -13,6 +13,8 @@ import { xhtmlDocument } from './xhtml.ts';
 import { bookSlug } from './slug.ts';
 import { buildDate, isoSeconds } from '../util/build-date.ts';
 import { writeFileAtomic } from '../util/atomic.ts';
+import type { Errata } from '../errata/load.ts';
+import { editionStamp, epubStampMeta, type EditionStamp } from '../errata/stamp.ts';
 import { labels } from '../util/labels.ts';
 import { report } from '../util/messages.ts';
 import { bookDirection } from '../util/direction.ts';
@@ -144,7 +146,7 @@ function accessibilityMeta(a11y: Accessibility, certifier: string): string[] {
   return lines;
 }
 
-function packageDocument(book: LoadedBook, meta: Metadata, files: PackageFile[], spine: PackageFile[], a11y: Accessibility, direction: 'ltr' | 'rtl'): string {
+function packageDocument(book: LoadedBook, meta: Metadata, files: PackageFile[], spine: PackageFile[], a11y: Accessibility, direction: 'ltr' | 'rtl', stamp: EditionStamp): string {
   const c = book.config;
   const lines: string[] = [];
   lines.push(`<dc:identifier id="pub-id">${escapeXml(meta.identifier)}</dc:identifier>`);
@@ -169,6 +171,7 @@ function packageDocument(book: LoadedBook, meta: Metadata, files: PackageFile[],
   const rights = rightsText(book);
   if (rights) lines.push(`<dc:rights>${escapeXml(rights)}</dc:rights>`);
   lines.push(`<meta property="schema:version">${escapeXml(c.version)}</meta>`);
+  lines.push(...epubStampMeta(stamp));
   lines.push(...accessibilityMeta(a11y, c.publisher ?? c.authors.join(', ')));
   const cover = files.find((f) => f.properties.includes('cover-image'));
   // EPUB 2 readers (and Kindle's converter) find the cover this way.
@@ -425,7 +428,7 @@ function contentProperties(xml: string): string[] {
  * metadata with accessibility claims the content supports. The same
  * sources and SOURCE_DATE_EPOCH give the same bytes.
  */
-export async function renderEpub(book: LoadedBook, pages: Page[], outDir: string): Promise<EpubResult> {
+export async function renderEpub(book: LoadedBook, pages: Page[], outDir: string, extra: { errata?: Errata } = {}): Promise<EpubResult> {
   const c = book.config;
   const words = labels(c.language);
   const direction = directionOf(book);
@@ -488,7 +491,7 @@ export async function renderEpub(book: LoadedBook, pages: Page[], outDir: string
   const spine = [...(coverPage ? [coverPage] : []), nav, ...pageFiles];
   const a11y = surveyAccessibility(pages);
   const meta: Metadata = { identifier, isbn, modified: isoSeconds(built), date: built };
-  const opf = packageDocument(book, meta, manifest, spine, a11y, direction);
+  const opf = packageDocument(book, meta, manifest, spine, a11y, direction, editionStamp(book, extra.errata));
 
   // Templates that print what Galley made; `<%-` keeps EJS from escaping it.
   const options = {

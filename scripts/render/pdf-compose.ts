@@ -10,6 +10,7 @@ import { fontsFor } from './fonts.ts';
 import { footerText, type Page } from './pages.ts';
 import { navItems, type NavItem } from './toc.ts';
 import { hastToXml } from './xhtml.ts';
+import { fillPageRefs } from '../errata/appendix.ts';
 import { pageCss, pageGeometry, type Geometry, type PageGroup } from './pdf-pages-css.ts';
 import { bookDirection } from '../util/direction.ts';
 
@@ -57,9 +58,11 @@ export interface Composition {
 export interface PrintLayout {
   blanksBefore: Set<string>;
   pageLabels: Map<string, string>;
+  /** Page labels for the errata appendix's location links (`span.page-ref` slots), by target id. */
+  pageRefLabels: Map<string, string>;
 }
 
-export const EMPTY_LAYOUT: PrintLayout = { blanksBefore: new Set(), pageLabels: new Map() };
+export const EMPTY_LAYOUT: PrintLayout = { blanksBefore: new Set(), pageLabels: new Map(), pageRefLabels: new Map() };
 
 /** Composed-document ids never clash with chapter keys: keys never contain `--`. */
 const FIXED = { halfTitle: 'galley--half-title', title: 'galley--title', copyright: 'galley--copyright', toc: 'galley--toc', tocTitle: 'galley--toc-title' };
@@ -170,7 +173,7 @@ function isoDay(date: Date): string {
   return date.toISOString().slice(0, 10);
 }
 
-function frontBlocks(book: LoadedBook, date: Date, plain: PageGroup, tocGroup: PageGroup): PrintBlock[] {
+function frontBlocks(book: LoadedBook, date: Date, plain: PageGroup, tocGroup: PageGroup, printing?: number): PrintBlock[] {
   const c = book.config;
   const words = labels(c.language);
   const style = `page: ${plain.name}`;
@@ -189,7 +192,8 @@ function frontBlocks(book: LoadedBook, date: Date, plain: PageGroup, tocGroup: P
   if (footer) line(footer, 'copyright-line');
   if (c.licence) line(`${words.licence}: ${c.licence}`, 'licence-line');
   const edition = [`${words.version} ${c.version}`];
-  if (c.printing) edition.push(`${words.printing} ${c.printing}`);
+  const run = c.printing ?? printing;
+  if (run) edition.push(`${words.printing} ${run}`);
   edition.push(isoDay(date));
   line(edition.join(' · '), 'edition-line');
   if (c.identifier) line(c.identifier, 'identifier-line');
@@ -213,6 +217,8 @@ export interface ComposeOptions {
   printMarks?: boolean;
   /** The build date, printed on the copyright page. */
   date: Date;
+  /** Printing number from errata.yaml's release of this version (editionStamp), when book.yaml gives none. */
+  printing?: number;
 }
 
 /**
@@ -229,7 +235,7 @@ export function composeBook(book: LoadedBook, pages: Page[], options: ComposeOpt
   const plain: PageGroup = { name: 'galley-front-plain', kind: 'plain-front' };
   const tocGroup: PageGroup = { name: 'galley-toc', kind: 'front-chapter', head: words.contents };
   const groups: PageGroup[] = [plain, { name: 'galley-blank-front', kind: 'blank-front' }, { name: 'galley-blank', kind: 'blank' }, tocGroup];
-  const blocks = frontBlocks(book, options.date, plain, tocGroup);
+  const blocks = frontBlocks(book, options.date, plain, tocGroup, options.printing);
   for (const [index, page] of pages.entries()) {
     const front = page.matter === 'front';
     const runningHead = typeof page.chapter?.frontmatter.running_head === 'string' ? page.chapter.frontmatter.running_head : page.title;
@@ -290,7 +296,7 @@ export function composeHtml(composition: Composition, layout: PrintLayout, style
     if (block.kind === 'toc') {
       const toc: Element = { ...block.element, children: [...block.element.children, tocList(composition.toc, layout, 1)] };
       parts.push(hastToXml(toc));
-    } else parts.push(hastToXml(block.element));
+    } else parts.push(hastToXml(fillPageRefs(block.element, (target) => layout.pageRefLabels.get(target), composition.language)));
   }
   const head = [
     '<meta charset="utf-8"/>',

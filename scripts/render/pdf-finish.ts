@@ -87,6 +87,8 @@ export interface FinishOptions {
   language: string;
   rights?: string;
   licence?: string;
+  /** Extra document-information keys (errata/stamp.ts pdfStampInfo: Version, Printing). */
+  info?: Record<string, string>;
   identifier?: string;
   publisher?: string;
   date: Date;
@@ -345,6 +347,7 @@ export async function finishPdf(input: Uint8Array | PDFDocument, options: Finish
   const info = context.lookup(context.trailerInfo.Info, PDFDict);
   if (options.rights) info.set(PDFName.of('Rights'), PDFHexString.fromText(options.rights));
   if (options.licence) info.set(PDFName.of('Licence'), PDFHexString.fromText(options.licence));
+  for (const [key, value] of Object.entries(options.info ?? {})) info.set(PDFName.of(key), PDFHexString.fromText(value));
   if (options.identifier) info.set(PDFName.of('Identifier'), PDFHexString.fromText(options.identifier));
   if (options.publisher) info.set(PDFName.of('Publisher'), PDFHexString.fromText(options.publisher));
 

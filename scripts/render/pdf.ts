@@ -14,9 +14,14 @@ import type { Page } from './pages.ts';
 import { composeBook, composeHtml, EMPTY_LAYOUT, type Composition, type PrintLayout, type TocLine } from './pdf-compose.ts';
 import { destinations, finishPdf, readDestinations, type OutlineNode } from './pdf-finish.ts';
 import { bookSlug } from './slug.ts';
+import { fillPageRefsInPage, pageRefTargets, pageWord } from '../errata/appendix.ts';
+import type { Errata } from '../errata/load.ts';
+import { editionStamp, pdfStampInfo } from '../errata/stamp.ts';
 import { BOOK_CSP } from './xhtml.ts';
 
 export interface PdfOptions {
+  /** The book's errata (prepare() returns it): the printing for the copyright page and metadata. */
+  errata?: Errata;
   /** Bleed and crop marks for a printer (`--print-marks`); book.yaml's crop_marks also turns them on. */
   printMarks?: boolean;
   /** A browser the build already launched; otherwise one is launched and closed here. */
@@ -105,7 +110,12 @@ export function planLayout(composition: Composition, natural: Map<string, number
     const at = predicted.get(target);
     if (at !== undefined) pageLabels.set(target, pageLabel(at, bodyStart, composition.persianDigits));
   }
-  return { layout: { blanksBefore, pageLabels }, predicted, bodyStart };
+  const pageRefLabels = new Map<string, string>();
+  for (const target of composition.blocks.flatMap((b) => pageRefTargets(b.element))) {
+    const at = predicted.get(target);
+    if (at !== undefined) pageRefLabels.set(target, pageLabel(at, bodyStart, composition.persianDigits));
+  }
+  return { layout: { blanksBefore, pageLabels, pageRefLabels }, predicted, bodyStart };
 }
 
 function outlineOf(lines: TocLine[]): OutlineNode[] {
@@ -213,7 +223,9 @@ async function applyLayout(sandbox: SandboxedPage, composition: Composition, lay
     blanks,
     [...layout.pageLabels],
   );
-  if (applied !== blanks.length + [...layout.pageLabels].length) throw new Error('The composed print document did not take the second-print layout');
+  const slots = composition.blocks.flatMap((b) => pageRefTargets(b.element)).filter((t) => layout.pageRefLabels.has(t)).length;
+  const filled = slots > 0 ? await sandbox.page.evaluate(fillPageRefsInPage, [...layout.pageRefLabels], pageWord(composition.language)) : 0;
+  if (applied !== blanks.length + [...layout.pageLabels].length || filled !== slots) throw new Error('The composed print document did not take the second-print layout');
   timings.load = (timings.load ?? 0) + (performance.now() - started) / 1000;
 }
 
@@ -258,7 +270,8 @@ export async function renderPdf(book: LoadedBook, pages: Page[], outDir: string,
     timings[name] = (timings[name] ?? 0) + (now - mark) / 1000;
     mark = now;
   };
-  const composition = composeBook(book, pages, { printMarks: options.printMarks, date });
+  const stamp = editionStamp(book, options.errata);
+  const composition = composeBook(book, pages, { printMarks: options.printMarks, date, printing: stamp.printing });
   const files = await servedFiles(book, composition);
   lap('compose');
   const galley = options.browser ?? (await launchBrowser({ executablePath: options.executablePath }));
@@ -309,6 +322,7 @@ export async function renderPdf(book: LoadedBook, pages: Page[], outDir: string,
           language: config.language,
           rights: copyright ? copyright.footer.replaceAll('{year}', String(copyright.year)).replaceAll('{holder}', copyright.holder) : undefined,
           licence: config.licence,
+          info: pdfStampInfo(stamp),
           identifier: config.identifier,
           publisher: config.publisher,
           date,
