@@ -2,6 +2,7 @@ import path from 'node:path';
 import { stat } from 'node:fs/promises';
 import { loadConfig } from '../config/load.ts';
 import type { BookConfig } from '../config/schema.ts';
+import { isInside } from '../util/paths.ts';
 
 export interface Edition {
   /** Language code naming the edition (`en`, `fa`). */
@@ -29,7 +30,9 @@ export async function listEditions(manuscript: string): Promise<Edition[]> {
   const editions: Edition[] = [{ code: config.language, root, boundary: root, main: true, defaults: {}, outSubdir: '' }];
   for (const [code, edition] of Object.entries(config.editions)) {
     const dir = path.resolve(root, edition.root);
-    if (!(await stat(dir).catch(() => undefined))?.isDirectory()) continue;
+    if (!(await stat(dir).catch(() => undefined))?.isDirectory()) throw new Error(`Edition \`${code}\` in book.yaml: the folder ${edition.root} does not exist in ${manuscript}`);
+    // An edition is part of the manuscript: a folder outside it (through a symlink) is not read.
+    if (!isInside(root, dir)) throw new Error(`Edition \`${code}\` in book.yaml: the folder ${edition.root} is outside the manuscript (a symlink?); it is not read`);
     // Artifacts of an edition are named after the main book's, with the edition's code.
     const output = { ...config.output, slug: config.output.slug ? `${config.output.slug}-${code}` : undefined };
     const defaults: Partial<BookConfig> = { ...inherited, output, language: edition.language ?? code, title: edition.title ?? config.title };

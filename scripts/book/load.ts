@@ -14,7 +14,7 @@ import { loadBibliography } from '../dialects/bibliography.ts';
 import { AssetRegistry } from './assets.ts';
 import { decodeSource } from '../util/text.ts';
 import { report } from '../util/messages.ts';
-import { existsWithExactCase, resolveLocal, toPosix } from '../util/paths.ts';
+import { existsWithExactCase, resolveLocal, toPosix, isInside, linksOutside } from '../util/paths.ts';
 import { safeName } from '../util/slug.ts';
 
 export const MAX_CHAPTER_BYTES = 8 * 1024 * 1024;
@@ -111,13 +111,19 @@ export async function loadBook(rootDir: string, options: LoadOptions = {}): Prom
   const { config, file: configFile, found } = await loadConfig(configRoot, { ...foreign?.defaults, ...options.defaults });
   if (!found && !foreign) report(configFile, 'warning', 'No book.yaml found: using defaults (title from the folder name); add a book.yaml to set title, authors and copyright', { line: 1, column: 1 }, 'book-config');
   if (foreign) report(foreign.file, 'info', `Read ${path.basename(foreign.file.path)} (${foreign.kind}); a book.yaml would give Galley's full settings`, { line: 1, column: 1 }, 'book-config');
-  const root = path.resolve(configRoot, foreign?.contentRoot ?? '.');
+  let root = path.resolve(configRoot, foreign?.contentRoot ?? '.');
+  if (foreign && !isInside(options.boundary ?? configRoot, root)) {
+    report(foreign.file, 'error', `The book's content folder \`${foreign.contentRoot}\` is outside the manuscript: it is not read`, { line: 1, column: 1 }, 'book-config');
+    root = configRoot;
+  }
   const bibliography = await loadBibliography(configRoot);
 
   const summaryPath = path.join(root, 'SUMMARY.md');
   const summaryFile = new VFile({ path: summaryPath, cwd: root });
   let toc: TocEntry[];
-  const summaryBytes = await readFile(summaryPath).catch(() => undefined);
+  const summaryOutside = linksOutside(configRoot, summaryPath);
+  if (summaryOutside) report(summaryFile, 'error', 'SUMMARY.md is a link to a file outside the manuscript: it is not read', { line: 1, column: 1 }, 'toc-missing-file');
+  const summaryBytes = summaryOutside ? Buffer.from('') : await readFile(summaryPath).catch(() => undefined);
   if (summaryBytes) {
     summaryFile.value = decodeSource(summaryBytes, summaryFile);
     toc = parseSummary(summaryFile);

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { bookSchema, type BookConfig } from './schema.ts';
 import { report } from '../util/messages.ts';
 import { decodeSource } from '../util/text.ts';
+import { linksOutside } from '../util/paths.ts';
 
 /**
  * YAML that is data and nothing else: the core schema (no `!!js/*`, no custom
@@ -82,12 +83,16 @@ export interface LoadedConfig {
 export async function loadConfig(root: string, defaults: Partial<BookConfig> = {}): Promise<LoadedConfig> {
   const filePath = path.join(root, 'book.yaml');
   let raw: Buffer | undefined;
+  const file = new VFile({ path: filePath, cwd: root });
+  if (linksOutside(root, filePath)) {
+    report(file, 'error', 'book.yaml is a link to a file outside the manuscript: it is not read', { line: 1, column: 1 }, 'book-config');
+    return { config: bookSchema.parse({ title: 'Untitled', ...defaults }), file, found: true };
+  }
   try {
     raw = await readFile(filePath);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   }
-  const file = new VFile({ path: filePath, cwd: root });
   if (!raw) {
     const config = bookSchema.parse({ title: path.basename(path.resolve(root)), ...defaults });
     return { config, file, found: false };

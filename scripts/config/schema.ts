@@ -89,7 +89,7 @@ export const linksSchema = z.strictObject({
 /** Another language edition inside the manuscript; its own book.yaml, if any, says the rest. */
 export const editionSchema = z.strictObject({
   /** Folder of the edition, relative to the manuscript. */
-  root: z.string().regex(/^[\w.-]+(\/[\w.-]+)*$/, 'a folder inside the manuscript, such as fa'),
+  root: z.string().regex(/^(?!\.{1,2}(\/|$))[\w.-]+(\/(?!\.{1,2}(\/|$))[\w.-]+)*$/, 'a folder inside the manuscript, such as fa'),
   title: z.string().optional(),
   subtitle: z.string().optional(),
   language: z.string().optional(),

@@ -2,6 +2,7 @@ import { readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { parse } from '@retorquere/bibtex-parser';
 import type { BibEntry } from '../plugins/remark-citations.ts';
+import { linksOutside } from '../util/paths.ts';
 
 type Creator = { lastName?: string; firstName?: string; name?: string };
 
@@ -18,7 +19,7 @@ const field = (fields: Record<string, unknown>, key: string) => {
 
 /** The book's bibliography: the first `.bib` file at its root, as one formatted line per key. */
 export async function loadBibliography(root: string): Promise<Map<string, BibEntry> | undefined> {
-  const name = (await readdir(root).catch(() => [] as string[])).filter((f) => f.endsWith('.bib')).sort()[0];
+  const name = (await readdir(root).catch(() => [] as string[])).filter((f) => f.endsWith('.bib') && !linksOutside(root, path.join(root, f))).sort()[0];
   if (!name) return undefined;
   // Titles as written: the citation style here does not re-case them.
   const parsed = parse(await readFile(path.join(root, name), 'utf8'), { sentenceCase: false });

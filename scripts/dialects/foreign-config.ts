@@ -4,6 +4,7 @@ import { parse as parseToml } from 'smol-toml';
 import { VFile } from 'vfile';
 import type { BookConfig } from '../config/schema.ts';
 import { report } from '../util/messages.ts';
+import { linksOutside } from '../util/paths.ts';
 
 export interface ForeignConfig {
   kind: 'honkit' | 'mdbook';
@@ -25,7 +26,8 @@ const str = (value: unknown) => (typeof value === 'string' && value.trim() ? val
  */
 export async function readForeignConfig(root: string): Promise<ForeignConfig | undefined> {
   const jsonPath = path.join(root, 'book.json');
-  const json = await readFile(jsonPath, 'utf8').catch(() => undefined);
+  // Configuration that is a link out of the manuscript is not read (nor is anything else).
+  const json = linksOutside(root, jsonPath) ? undefined : await readFile(jsonPath, 'utf8').catch(() => undefined);
   if (json !== undefined) {
     const file = new VFile({ path: jsonPath, value: json });
     let data: Record<string, unknown> = {};
@@ -46,7 +48,7 @@ export async function readForeignConfig(root: string): Promise<ForeignConfig | u
     return { kind: 'honkit', file, defaults, contentRoot: str(data.root) ?? '.', languageNames };
   }
   const tomlPath = path.join(root, 'book.toml');
-  const toml = await readFile(tomlPath, 'utf8').catch(() => undefined);
+  const toml = linksOutside(root, tomlPath) ? undefined : await readFile(tomlPath, 'utf8').catch(() => undefined);
   if (toml !== undefined) {
     const file = new VFile({ path: tomlPath, value: toml });
     let data: Record<string, unknown> = {};

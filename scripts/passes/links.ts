@@ -5,7 +5,7 @@ import { nearest } from '../util/suggest.ts';
 import type { LoadedBook } from '../book/load.ts';
 import type { Chapter } from '../book/types.ts';
 import { report } from '../util/messages.ts';
-import { existsWithExactCase, isRemote, resolveLocal, toPosix } from '../util/paths.ts';
+import { existsWithExactCase, safeDecode, isRemote, resolveLocal, toPosix } from '../util/paths.ts';
 
 function suggestion(wanted: string, candidates: Iterable<string>): string {
   const best = nearest(wanted, candidates);
@@ -38,7 +38,7 @@ export function resolveLinks(book: LoadedBook, chapters: Chapter[] = book.chapte
       if (isRemote(href) || href === '') return;
       const hashAt = href.indexOf('#');
       const pathPart = hashAt < 0 ? href : href.slice(0, hashAt);
-      const anchor = hashAt < 0 ? '' : decodeURIComponent(href.slice(hashAt + 1));
+      const anchor = hashAt < 0 ? '' : safeDecode(href.slice(hashAt + 1));
       let target: Chapter | undefined = chapter;
       if (pathPart) {
         const resolved = resolveLocal(book.boundary, chapter.file.path, pathPart);

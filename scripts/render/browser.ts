@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import puppeteer, { type Browser, type HTTPRequest, type Page } from 'puppeteer';
@@ -128,6 +128,19 @@ function removeSignalHandlers() {
   process.off('exit', killAllNow);
 }
 
+/** Profiles left by builds that were killed (SIGKILL gives no chance to clean up): their process is gone. */
+function sweepStaleProfiles() {
+  for (const name of readdirSync(tmpdir())) {
+    const pid = /^galley-chromium-(\d+)-/.exec(name)?.[1];
+    if (!pid || Number(pid) === process.pid) continue;
+    try {
+      process.kill(Number(pid), 0);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ESRCH') rmSync(path.join(tmpdir(), name), { recursive: true, force: true });
+    }
+  }
+}
+
 /**
  * Starts the one Chromium a build uses, with a fresh profile in a temporary
  * folder. The browser dies with the build: on close, on error (callers use
@@ -136,7 +149,8 @@ function removeSignalHandlers() {
  */
 export async function launchBrowser(options: LaunchOptions = {}): Promise<GalleyBrowser> {
   const executablePath = findChromium(options.executablePath);
-  const profileDir = mkdtempSync(path.join(tmpdir(), 'galley-chromium-'));
+  sweepStaleProfiles();
+  const profileDir = mkdtempSync(path.join(tmpdir(), `galley-chromium-${process.pid}-`));
   let browser: Browser;
   try {
     browser = await puppeteer.launch({

@@ -17,6 +17,15 @@ export function fullyDecode(value: string): string {
   return current;
 }
 
+/** One level of percent-decoding, or the text as it is when its escapes are malformed. */
+export function safeDecode(value: string): string {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return value;
+  }
+}
+
 export function isRemote(href: string): boolean {
   return /^[a-z][a-z0-9+.-]*:/i.test(href.trim()) || href.trim().startsWith('//');
 }
@@ -65,6 +74,16 @@ export function resolveLocal(root: string, fromFile: string, href: string): Reso
  * a symlink, or lies under one, whose real target is outside `root`. Git
  * stores symlinks, so a pull request can add `book.yaml → /etc/passwd`.
  */
+/**
+ * Whether `target` (a folder a setting names) is inside `boundary`, both as
+ * written and once symlinks are resolved.
+ */
+export function isInside(boundary: string, target: string): boolean {
+  const relative = path.relative(path.resolve(boundary), path.resolve(target));
+  if (relative === '..' || relative.startsWith(`..${path.sep}`) || path.isAbsolute(relative)) return false;
+  return !linksOutside(boundary, target);
+}
+
 export function linksOutside(root: string, file: string): boolean {
   try {
     const relative = path.relative(realpathSync(root), realpathSync(file));
