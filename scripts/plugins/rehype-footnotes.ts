@@ -1,5 +1,7 @@
 import type { Root, Element, ElementContent } from 'hast';
 import { visit } from 'unist-util-visit';
+import type { VFile } from 'vfile';
+import { labels } from '../util/labels.ts';
 
 /**
  * GFM footnotes as EPUB 3 notes: references become `noteref`s, each note an
@@ -7,7 +9,7 @@ import { visit } from 'unist-util-visit';
  * reading systems can show them as pop-ups and print can place them.
  */
 export default function rehypeFootnotes() {
-  return (tree: Root) => {
+  return (tree: Root, file: VFile) => {
     visit(tree, 'element', (node: Element, index, parent) => {
       if (node.tagName === 'a' && node.properties.dataFootnoteRef !== undefined) {
         delete node.properties.dataFootnoteRef;
@@ -47,7 +49,7 @@ export default function rehypeFootnotes() {
         type: 'element',
         tagName: 'h2',
         properties: { id: title?.properties.id ?? 'footnote-label', className: ['footnotes-title'] },
-        children: [{ type: 'text', value: 'Notes' }],
+        children: [{ type: 'text', value: labels(file.data.chapter?.language ?? 'en').notes }],
       };
       parent.children[index] = {
         type: 'element',
