@@ -70,6 +70,20 @@ describe('HonKit/GitBook books', () => {
   }, 120_000);
 });
 
+describe('HonKit multilingual books (LANGS.md)', () => {
+  it('builds each language folder as its own edition', async () => {
+    const result = await build({ manuscript: path.join(ROOT, 'tests/books/honkit-langs'), out: path.join(out.dir, 'langs'), formats: ['html'], quiet: true });
+    expect(result.ok).toBe(true);
+    expect(result.editions.map((e) => [e.code, e.book.config.title, e.book.config.language])).toEqual([
+      ['en', 'Polyglot', 'en'],
+      ['fr', 'Polyglot', 'fr'],
+    ]);
+    expect(await readFile(path.join(out.dir, 'langs/fr/html/readme.xhtml'), 'utf8')).toMatch(/lang="fr"[\s\S]*Texte français\./);
+    const only = await build({ manuscript: path.join(ROOT, 'tests/books/honkit-langs'), out: path.join(out.dir, 'langs-fr'), formats: ['html'], edition: 'fr', quiet: true });
+    expect(only.editions.map((e) => e.code)).toEqual(['fr']);
+  });
+});
+
 describe('mdBook books', () => {
   it('builds book.toml books: src/SUMMARY.md, parts, prefix and suffix chapters, includes, hidden lines, .html links, mdBook anchors', async () => {
     const result = await build({ manuscript: path.join(ROOT, 'tests/books/mdbook-mini'), out: path.join(out.dir, 'mdbook'), formats: ['html'], quiet: true });
