@@ -1,27 +1,54 @@
 import { availableParallelism } from 'node:os';
-import { isMainThread, MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
+import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import { VFile } from 'vfile';
 import type { Root as HastRoot } from 'hast';
 import { AssetRegistry } from '../book/assets.ts';
 import type { LoadedBook } from '../book/load.ts';
 import type { Chapter } from '../book/types.ts';
-import type { BookConfig } from '../config/schema.ts';
 import { createChapterProcessor, type ChapterProcessor } from '../markdown/processor.ts';
 import { report } from '../util/messages.ts';
 import type { ChapterContext } from '../plugins/types.ts';
-import { cacheKey, defaultCacheDir, readEntry, restoreMessages, storeMessages, writeEntry, type AssetRef, type ChapterResult } from '../cache/chapter-cache.ts';
+import { cacheKey, decodeResult, defaultCacheDir, encodeResult, pruneCache, readEntry, restoreMessages, storeMessages, writeEntry, type AssetRef, type ChapterResult } from '../cache/chapter-cache.ts';
+import { dependenciesUnchanged, trackDependencies, untracked, type Dependency } from '../cache/dependencies.ts';
 
 type Resolver = (fromFile: string, href: string) => { target: string } | { error: string };
 
-/** Runs the pipeline on a file whose `data.chapter` is set; a crash becomes an error on the chapter, never a dead build. */
-function runPipeline(processor: ChapterProcessor, file: VFile): HastRoot {
-  try {
-    return processor.runSync(processor.parse(file), file);
-  } catch (error) {
-    // A crash in one chapter must not take the build down without saying where.
-    report(file, 'error', `Internal error while processing this chapter: ${(error as Error).message}`, { line: 1, column: 1 }, 'internal');
-    return { type: 'root', children: [] };
+/** `file.data` keys the chapter pipeline is given rather than producing. */
+const CONTEXT_KEYS = new Set(['chapter', 'frontmatter']);
+
+/** What the loader left on a chapter's file for the pipeline to read (boundary, bibliography, dialect settings). */
+function loaderData(file: VFile, produced?: Set<string>): Record<string, unknown> {
+  const data: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(file.data)) {
+    if (CONTEXT_KEYS.has(key) || value === undefined || produced?.has(key)) continue;
+    data[key] = value;
   }
+  return data;
+}
+
+/** Everything the pipeline added to or changed on `file.data`, given what was there before it ran. */
+function producedData(file: VFile, before: Record<string, unknown>): Record<string, unknown> {
+  const data: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(file.data)) {
+    if (CONTEXT_KEYS.has(key) || value === undefined) continue;
+    if (key in before && before[key] === value) continue;
+    data[key] = value;
+  }
+  return data;
+}
+
+/** Runs the pipeline on a file whose `data.chapter` is set; a crash becomes an error on the chapter, never a dead build. */
+function runPipeline(processor: ChapterProcessor, file: VFile, boundary: string): { tree: HastRoot; dependencies: Dependency[] } {
+  const { value, dependencies } = trackDependencies(boundary, () => {
+    try {
+      return processor.runSync(processor.parse(file), file);
+    } catch (error) {
+      // A crash in one chapter must not take the build down without saying where.
+      report(file, 'error', `Internal error while processing this chapter: ${(error as Error).message}`, { line: 1, column: 1 }, 'internal');
+      return { type: 'root', children: [] } as HastRoot;
+    }
+  });
+  return { tree: value, dependencies };
 }
 
 /** The chapter context plugins read, with an image resolver that records what it was asked and answered. */
@@ -29,7 +56,7 @@ function chapterContext(context: Omit<ChapterContext, 'resolveAsset'>, file: VFi
   return {
     ...context,
     resolveAsset: (href) => {
-      const result = resolve(file.path, href);
+      const result = untracked(() => resolve(file.path, href));
       refs.push('error' in result ? { href, error: result.error } : { href, target: result.target });
       return result;
     },
@@ -51,25 +78,28 @@ function baseContext(book: LoadedBook, chapter: Chapter): Omit<ChapterContext, '
   return { key: chapter.key, source: chapter.source, number: chapter.number, language: book.config.language };
 }
 
-function pickData(file: VFile): ChapterResult['data'] {
-  const data: ChapterResult['data'] = {};
-  if (file.data.collected !== undefined) data.collected = file.data.collected;
-  if (file.data.questions !== undefined) data.questions = file.data.questions;
-  if (file.data.formulas !== undefined) data.formulas = file.data.formulas;
-  if (file.data.sourceFooter !== undefined) data.sourceFooter = file.data.sourceFooter;
-  return data;
-}
+const bookResolver = (book: LoadedBook): Resolver => (fromFile, href) => book.registry.resolve(fromFile, href);
 
-function inPlace(book: LoadedBook, chapter: Chapter, processor: ChapterProcessor): { refs: AssetRef[]; from: number } {
+/** Processes a chapter where it is, as the plain serial loop always has; returns what a cache entry needs. */
+function inPlace(book: LoadedBook, chapter: Chapter, processor: ChapterProcessor): ChapterResult {
   const file = chapter.file;
   const refs: AssetRef[] = [];
   const from = file.messages.length;
-  file.data.chapter = chapterContext(baseContext(book, chapter), file, (fromFile, href) => book.registry.resolve(fromFile, href), refs);
+  const before = loaderData(file, PRODUCED);
+  file.data.chapter = chapterContext(baseContext(book, chapter), file, bookResolver(book), refs);
   file.data.frontmatter = chapter.frontmatter;
-  chapter.tree = runPipeline(processor, file);
+  const { tree, dependencies } = runPipeline(processor, file, book.boundary);
+  chapter.tree = tree;
   finishChapter(chapter);
-  return { refs, from };
+  return { tree, messages: storeMessages(file, from), data: producedData(file, before), assets: refs, dependencies };
 }
+
+/**
+ * Keys the pipeline is known to produce: never mistaken for loader input when
+ * a chapter is processed a second time (`galley dev` re-reads the file first,
+ * but a caller may not).
+ */
+const PRODUCED = new Set(['collected', 'questions', 'formulas', 'sourceFooter']);
 
 /** Runs the per-chapter pipeline on one chapter and stores what it produced on the chapter. */
 export function processChapter(book: LoadedBook, chapter: Chapter, processor = createChapterProcessor(book.config)) {
@@ -83,7 +113,10 @@ export interface ChapterTask {
   cwd: string;
   value: string;
   frontmatter: Record<string, unknown>;
+  /** What the loader put on `file.data`. */
+  data: Record<string, unknown>;
   context: Omit<ChapterContext, 'resolveAsset'>;
+  boundary: string;
   /** Cache key and folder, when the worker is to store the result. */
   key?: string;
   cacheDir?: string;
@@ -96,33 +129,31 @@ export interface ChapterTask {
  */
 export function runDetached(processor: ChapterProcessor, task: ChapterTask, resolve: Resolver): ChapterResult {
   const file = new VFile({ path: task.path, cwd: task.cwd, value: task.value });
+  Object.assign(file.data, task.data);
   const assets: AssetRef[] = [];
   file.data.chapter = chapterContext(task.context, file, resolve, assets);
   file.data.frontmatter = task.frontmatter;
-  const tree = runPipeline(processor, file);
-  return { tree, messages: storeMessages(file), data: pickData(file), assets };
+  const { tree, dependencies } = runPipeline(processor, file, task.boundary);
+  return { tree, messages: storeMessages(file), data: producedData(file, task.data), assets, dependencies };
 }
 
 /**
- * Puts a result on its chapter as if the pipeline had just run there: the
- * images are resolved again through the book's registry (so `book.assets`
- * is the same) and must resolve as they did, else the result is stale
- * (an image changed on disk) and `false` says to process the chapter again.
+ * Puts a result on its chapter as if the pipeline had just run there. It is
+ * stale, and `false` says to process the chapter again, when an included
+ * file changed or an image no longer resolves as it did (images are resolved
+ * again through the book's registry, so `book.assets` is the same).
  */
 export function applyResult(book: LoadedBook, chapter: Chapter, result: ChapterResult): boolean {
   const file = chapter.file;
+  if (!dependenciesUnchanged(result.dependencies)) return false;
   for (const ref of result.assets) {
     const now = book.registry.resolve(file.path, ref.href);
     if ('error' in now ? now.error !== ref.error : now.target !== ref.target) return false;
   }
   restoreMessages(file, result.messages);
-  file.data.chapter = chapterContext(baseContext(book, chapter), file, (fromFile, href) => book.registry.resolve(fromFile, href), []);
+  file.data.chapter = chapterContext(baseContext(book, chapter), file, bookResolver(book), []);
   file.data.frontmatter = chapter.frontmatter;
-  const { collected, questions, formulas, sourceFooter } = result.data;
-  if (collected !== undefined) file.data.collected = collected;
-  if (questions !== undefined) file.data.questions = questions;
-  if (formulas !== undefined) file.data.formulas = formulas;
-  if (sourceFooter !== undefined) file.data.sourceFooter = sourceFooter;
+  Object.assign(file.data, result.data);
   chapter.tree = result.tree;
   finishChapter(chapter);
   return true;
@@ -132,8 +163,9 @@ export interface ProcessOptions {
   lint?: boolean;
   /**
    * Reuse and store per-chapter results: `true` (the default) for
-   * `.galley-cache/chapters/` (or `$GALLEY_CACHE_DIR/chapters/`), a folder
-   * path, or `false` to ignore every entry (`--no-cache`).
+   * `.galley-cache/chapters/` under the working directory (or
+   * `$GALLEY_CACHE_DIR/chapters/`), a folder path, or `false` to ignore
+   * every entry and write none (`--no-cache`).
    */
   cache?: boolean | string;
   /**
@@ -143,6 +175,12 @@ export interface ProcessOptions {
    * overrides `'auto'`.
    */
   workers?: number | 'auto';
+  /**
+   * Whether the main thread processes chapters too (the default) or only
+   * waits for the workers: for tests and measurements that must see chapters
+   * go through a worker; `GALLEY_WORKERS_ONLY=1` sets it to false.
+   */
+  mainThread?: boolean;
 }
 
 export interface ProcessStats {
@@ -156,14 +194,18 @@ export interface ProcessStats {
   workers: number;
 }
 
-/** Work below this (characters of Markdown to process) is done faster by one thread than by two plus a worker's start-up. */
-const PARALLEL_MIN_CHARS = 600_000;
+/**
+ * Below this much Markdown (characters still to process) one thread beats two
+ * plus a worker's start-up (loading the pipeline through tsx, 0.5–1 s here).
+ */
+const PARALLEL_MIN_CHARS = 4_000_000;
 const PARALLEL_MIN_CHAPTERS = 16;
 /** A worker that sends nothing for this long is given up on; the main thread does its chapters. */
 const STALL_MS = 30_000;
+/** With `mainThread: false`, how long to wait for a worker to start before doing the work here after all. */
+const READY_MS = 30_000;
 
 function workerCount(option: ProcessOptions['workers'], chars: number, chapters: number): number {
-  if (!isMainThread) return 0;
   if (typeof option === 'number') return Math.max(0, Math.floor(option));
   const env = process.env.GALLEY_WORKERS;
   if (env !== undefined && /^\d+$/.test(env.trim())) return Number(env.trim());
@@ -171,36 +213,52 @@ function workerCount(option: ProcessOptions['workers'], chars: number, chapters:
   return Math.min(2, availableParallelism()) - 1;
 }
 
+let last: ProcessStats | undefined;
+
+/** What the last `processChapters` call in this thread did (cache hits, worker share): for progress lines, tests and the benchmark. */
+export function lastProcessStats(): ProcessStats | undefined {
+  return last;
+}
+
 /**
- * Processes every chapter of the book, in reading order as far as the book
- * can tell: cached results are reused, the rest go through the pipeline,
- * on worker threads as well as this one when that pays. Whatever the mix,
- * the chapters end up exactly as a clean serial run leaves them.
- * Synchronous, like the serial loop it replaces: workers are driven with
- * `receiveMessageOnPort` and `Atomics.wait`.
+ * Processes every chapter of the book: cached results are reused, the rest go
+ * through the pipeline, on a worker thread as well as this one when that
+ * pays. Whatever the mix, the chapters, their files' messages and data, and
+ * `book.assets` end up as a clean serial run leaves them, and `onChapter`
+ * is called in reading order. Synchronous, like the serial loop it replaces:
+ * workers are driven with `receiveMessageOnPort` and `Atomics.wait`.
  */
 export function processChapters(book: LoadedBook, onChapter?: (chapter: Chapter, index: number) => void, options: ProcessOptions = {}): ProcessStats {
   const lint = options.lint ?? false;
-  const cacheDir = options.cache === false || options.cache === undefined ? undefined : typeof options.cache === 'string' ? options.cache : defaultCacheDir();
+  const cacheDir = options.cache === false ? undefined : typeof options.cache === 'string' ? options.cache : defaultCacheDir();
   const processor = createChapterProcessor(book.config, { lint });
   const chapters = book.chapters;
   const stats: ProcessStats = { chapters: chapters.length, hits: 0, processed: 0, onWorkers: 0, workers: 0 };
+  last = stats;
   const keys = chapters.map((chapter) =>
     cacheDir
-      ? cacheKey({ config: book.config, lint, boundary: book.boundary, path: chapter.file.path, key: chapter.key, source: chapter.source, number: chapter.number, language: book.config.language, frontmatter: chapter.frontmatter, text: String(chapter.file.value) })
+      ? cacheKey({
+          config: book.config,
+          lint,
+          boundary: book.boundary,
+          path: chapter.file.path,
+          key: chapter.key,
+          source: chapter.source,
+          number: chapter.number,
+          language: book.config.language,
+          frontmatter: chapter.frontmatter,
+          data: loaderData(chapter.file, PRODUCED),
+          text: String(chapter.file.value),
+        })
       : undefined,
   );
 
   /** Serial: in place, in order, so the result is the plain loop's by construction. */
   const serial = (index: number) => {
-    const chapter = chapters[index]!;
-    const { refs, from } = inPlace(book, chapter, processor);
+    const result = inPlace(book, chapters[index]!, processor);
     stats.processed++;
     const key = keys[index];
-    if (cacheDir && key) {
-      const result: ChapterResult = { tree: chapter.tree!, messages: storeMessages(chapter.file, from), data: pickData(chapter.file), assets: refs };
-      writeEntry(cacheDir, key, JSON.stringify(result));
-    }
+    if (cacheDir && key) writeEntry(cacheDir, key, encodeResult(result));
   };
 
   const cached: (ChapterResult | undefined)[] = chapters.map((_, index) => {
@@ -220,9 +278,11 @@ export function processChapters(book: LoadedBook, onChapter?: (chapter: Chapter,
       else serial(index);
       onChapter?.(chapter, index);
     });
-    return stats;
+  } else {
+    const mainThread = options.mainThread ?? process.env.GALLEY_WORKERS_ONLY !== '1';
+    processParallel({ book, processor, keys, cached, misses, threads, cacheDir, stats, serial, onChapter, lint, mainThread });
   }
-  processParallel(book, processor, keys, cached, misses, threads, cacheDir, stats, serial, onChapter, lint);
+  if (cacheDir) pruneCache(cacheDir);
   return stats;
 }
 
@@ -236,19 +296,24 @@ interface PoolWorker {
 
 type WorkerMessage = { type: 'ready' } | { type: 'result'; index: number; json: string } | { type: 'error'; index?: number; message: string };
 
-function processParallel(
-  book: LoadedBook,
-  processor: ChapterProcessor,
-  keys: (string | undefined)[],
-  cached: (ChapterResult | undefined)[],
-  misses: number[],
-  threads: number,
-  cacheDir: string | undefined,
-  stats: ProcessStats,
-  serial: (index: number) => void,
-  onChapter: ((chapter: Chapter, index: number) => void) | undefined,
-  lint: boolean,
-) {
+interface ParallelRun {
+  book: LoadedBook;
+  processor: ChapterProcessor;
+  keys: (string | undefined)[];
+  cached: (ChapterResult | undefined)[];
+  misses: number[];
+  threads: number;
+  cacheDir: string | undefined;
+  stats: ProcessStats;
+  serial: (index: number) => void;
+  onChapter: ((chapter: Chapter, index: number) => void) | undefined;
+  lint: boolean;
+  mainThread: boolean;
+}
+
+function processParallel(run: ParallelRun) {
+  const { book, processor, keys, cached, misses, threads, cacheDir, stats, serial, onChapter, lint } = run;
+  const started = Date.now();
   const chapters = book.chapters;
   const signal = new Int32Array(new SharedArrayBuffer(4));
   const pool: PoolWorker[] = [];
@@ -256,13 +321,13 @@ function processParallel(
     const { port1, port2 } = new MessageChannel();
     try {
       const worker = new Worker(new URL('../cache/chapter-worker.mjs', import.meta.url), {
-        workerData: { config: book.config satisfies BookConfig, lint, boundary: book.boundary, signal: signal.buffer, port: port2 },
+        workerData: { config: book.config, lint, signal: signal.buffer, port: port2 },
         transferList: [port2],
-        stdout: false,
-        stderr: false,
+        // A worker holds one chapter at a time: a young generation as large as the main thread's keeps its GC as cheap.
+        resourceLimits: { maxYoungGenerationSizeMb: 48 },
       });
       const entry: PoolWorker = { worker, port: port1, ready: false, dead: false, inFlight: new Set() };
-      // Delivered asynchronously, possibly after this function returns: never let it throw.
+      // Delivered asynchronously, possibly after this function returns: it must never throw.
       worker.on('error', () => {
         entry.dead = true;
       });
@@ -277,16 +342,27 @@ function processParallel(
   const results = new Map<number, ChapterResult>();
   const queue = [...misses];
   const local = new AssetRegistry(book.boundary);
-  const resolveLocal: Resolver = (fromFile, href) => local.resolve(fromFile, href);
+  const resolveHere: Resolver = (fromFile, href) => local.resolve(fromFile, href);
   let next = 0;
 
   const task = (index: number): ChapterTask => {
     const chapter = chapters[index]!;
-    return { index, path: chapter.file.path, cwd: chapter.file.cwd, value: String(chapter.file.value), frontmatter: chapter.frontmatter, context: baseContext(book, chapter), key: keys[index], cacheDir };
+    return {
+      index,
+      path: chapter.file.path,
+      cwd: chapter.file.cwd,
+      value: String(chapter.file.value),
+      frontmatter: chapter.frontmatter,
+      data: loaderData(chapter.file, PRODUCED),
+      context: baseContext(book, chapter),
+      boundary: book.boundary,
+      key: keys[index],
+      cacheDir,
+    };
   };
-  const kill = (entry: PoolWorker) => {
+  const giveUp = (entry: PoolWorker) => {
     entry.dead = true;
-    for (const index of entry.inFlight) if (!results.has(index)) queue.unshift(index);
+    for (const index of entry.inFlight) if (!results.has(index) && index >= next) queue.unshift(index);
     entry.inFlight.clear();
   };
   const poll = (): boolean => {
@@ -298,17 +374,14 @@ function processParallel(
         if (message.type === 'ready') entry.ready = true;
         else if (message.type === 'result') {
           entry.inFlight.delete(message.index);
-          if (results.has(message.index) || next > message.index) continue;
-          // The same JSON the worker stored in the cache.
-          try {
-            results.set(message.index, JSON.parse(message.json) as ChapterResult);
+          if (results.has(message.index) || message.index < next) continue;
+          // The same JSON the worker stored in the cache, read back the same way.
+          const result = decodeResult(message.json);
+          if (result) {
+            results.set(message.index, result);
             stats.onWorkers++;
-          } catch {
-            queue.unshift(message.index);
-          }
-        } else {
-          kill(entry);
-        }
+          } else queue.unshift(message.index);
+        } else giveUp(entry);
       }
     }
     return progress;
@@ -316,28 +389,30 @@ function processParallel(
   const feed = () => {
     for (const entry of pool) {
       if (!entry.ready || entry.dead) continue;
-      // Two in flight, so a worker never idles while the main thread is busy with a chapter of its own.
+      // Two in flight, so the worker never idles while the main thread is busy with a chapter of its own.
       while (entry.inFlight.size < 2 && queue.length > 0) {
         const index = queue.shift()!;
-        entry.inFlight.add(index);
-        entry.port.postMessage(task(index));
+        try {
+          entry.port.postMessage(task(index));
+          entry.inFlight.add(index);
+        } catch {
+          // Loader data that cannot be cloned: this chapter stays on the main thread.
+          queue.unshift(index);
+          return;
+        }
       }
     }
   };
   const flush = () => {
     while (next < chapters.length) {
       const chapter = chapters[next]!;
-      const hit = cached[next];
-      if (hit) {
-        if (applyResult(book, chapter, hit)) stats.hits++;
-        else serial(next);
-      } else {
-        const result = results.get(next);
-        if (!result) return;
-        results.delete(next);
-        if (applyResult(book, chapter, result)) stats.processed++;
-        else serial(next);
-      }
+      const result = cached[next] ?? results.get(next);
+      if (!result) return;
+      results.delete(next);
+      if (applyResult(book, chapter, result)) {
+        if (cached[next]) stats.hits++;
+        else stats.processed++;
+      } else serial(next);
       onChapter?.(chapter, next);
       next++;
     }
@@ -350,19 +425,20 @@ function processParallel(
       feed();
       flush();
       if (next >= chapters.length) break;
-      if (queue.length > 0) {
+      const here = run.mainThread || pool.every((e) => e.dead) || (!pool.some((e) => e.ready) && Date.now() - started > READY_MS);
+      if (queue.length > 0 && here) {
         const index = queue.shift()!;
-        const result = runDetached(processor, task(index), resolveLocal);
+        const result = runDetached(processor, task(index), resolveHere);
         const key = keys[index];
-        if (cacheDir && key) writeEntry(cacheDir, key, JSON.stringify(result));
+        if (cacheDir && key) writeEntry(cacheDir, key, encodeResult(result));
         results.set(index, result);
         waited = 0;
         continue;
       }
       // Nothing left to do here: wait for the workers' chapters.
       const busy = pool.filter((e) => !e.dead && e.inFlight.size > 0);
-      if (busy.length === 0) {
-        // Every outstanding chapter belongs to no live worker: take them back.
+      if (busy.length === 0 && here) {
+        // Outstanding chapters no live worker holds (one died): take them back.
         for (let i = next; i < chapters.length; i++) if (!cached[i] && !results.has(i) && !queue.includes(i)) queue.push(i);
         if (queue.length === 0) break;
         continue;
@@ -374,7 +450,7 @@ function processParallel(
       }
       if (Atomics.wait(signal, 0, seen, 250) === 'timed-out') {
         waited += 250;
-        if (waited >= STALL_MS) for (const entry of busy) kill(entry);
+        if (waited >= STALL_MS) for (const entry of pool) if (!entry.dead && (entry.inFlight.size > 0 || !entry.ready)) giveUp(entry);
       } else waited = 0;
     }
     flush();

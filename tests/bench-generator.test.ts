@@ -1,0 +1,83 @@
+import { readFile, readdir } from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BOOK_200K, BOOK_MINI, generateBook, prng, writeBook } from '../scripts/bench/generate.ts';
+import { build } from '../scripts/build.ts';
+import { tempDir } from './helpers.ts';
+
+async function filesOf(dir: string): Promise<Map<string, Buffer>> {
+  const out = new Map<string, Buffer>();
+  for (const name of (await readdir(dir, { recursive: true })).sort()) {
+    const bytes = await readFile(path.join(dir, name)).catch(() => undefined);
+    if (bytes) out.set(name.split(path.sep).join('/'), bytes);
+  }
+  return out;
+}
+
+describe('benchmark book generator', () => {
+  let work: { dir: string; cleanup: () => Promise<void> };
+  const saved = process.env.GALLEY_CACHE_DIR;
+  beforeAll(async () => {
+    work = await tempDir();
+    process.env.GALLEY_CACHE_DIR = path.join(work.dir, 'cache');
+  });
+  afterAll(async () => {
+    if (saved === undefined) delete process.env.GALLEY_CACHE_DIR;
+    else process.env.GALLEY_CACHE_DIR = saved;
+    await work.cleanup();
+  });
+
+  it('draws the same numbers from the same seed', () => {
+    const a = prng(42);
+    const b = prng(42);
+    const c = prng(43);
+    const first = Array.from({ length: 5 }, () => a.next());
+    expect(Array.from({ length: 5 }, () => b.next())).toEqual(first);
+    expect(Array.from({ length: 5 }, () => c.next())).not.toEqual(first);
+  });
+
+  it('writes the same bytes for the same seed, and other bytes for another', async () => {
+    const one = await writeBook(path.join(work.dir, 'one'), BOOK_MINI);
+    await writeBook(path.join(work.dir, 'two'), BOOK_MINI);
+    const a = await filesOf(path.join(work.dir, 'one'));
+    const b = await filesOf(path.join(work.dir, 'two'));
+    expect([...a.keys()]).toEqual([...b.keys()]);
+    for (const [name, bytes] of a) expect(bytes.equals(b.get(name)!), name).toBe(true);
+    expect([...a.keys()].filter((n) => n.endsWith('.md')).length).toBe(one.chapters.length + 1); // + SUMMARY.md
+    expect([...a.keys()].some((n) => n.endsWith('.png'))).toBe(true);
+    expect([...a.keys()].some((n) => n.endsWith('.svg'))).toBe(true);
+    const other = generateBook({ ...BOOK_MINI, seed: BOOK_MINI.seed! + 1 });
+    expect(other.files.get(one.chapters[1]!)!.equals(a.get(one.chapters[1]!)!)).toBe(false);
+  });
+
+  it('makes the 200k-word book deterministically, with every feature the benchmark needs', () => {
+    const a = generateBook(BOOK_200K);
+    const b = generateBook(BOOK_200K);
+    expect([...a.files.keys()]).toEqual([...b.files.keys()]);
+    for (const [name, bytes] of a.files) expect(bytes.equals(b.files.get(name)!), name).toBe(true);
+    expect(a.chapters.length).toBe(102); // preface, 100 chapters, questions index
+    expect(a.words).toBeGreaterThan(180_000);
+    const text = [...a.files].filter(([n]) => n.endsWith('.md')).map(([, b]) => b.toString('utf8')).join('\n');
+    expect(text).toMatch(/^\$\$\n[^\n]+\n\$\$$/m); // display math on its own lines
+    expect(text).toMatch(/[a-z] \$\$[^$\n]+\$\$ [a-z]/); // inline math in a sentence
+    expect(text).toMatch(/^\| Method \|/m); // GFM tables
+    expect(text).toMatch(/^```python$/m);
+    expect(text).toMatch(/\[\^n\d+\]: /); // footnotes
+    expect(text).toMatch(/!\[[^\]]+\]\(\.\.\/images\/(plot|diagram)-\d\.(png|svg)/);
+    expect(text).toMatch(/\]\(\.\.\/part-\d\d\/ch-\d{3}\.md#c\d{3}-s\d\)/); // links to anchors in other chapters
+    expect(text).toMatch(/^\d+\. \[[EMH]\] /m); // questions
+  });
+
+  it('builds the 200k-word book to HTML with no errors and no warnings', async () => {
+    const dir = path.join(work.dir, 'b200k');
+    await writeBook(dir, BOOK_200K);
+    const result = await build({ manuscript: dir, out: path.join(work.dir, 'out'), formats: ['html'], quiet: true });
+    expect(result.diagnostics.filter((d) => d.severity !== 'info')).toEqual([]);
+    expect(result.ok).toBe(true);
+    expect(result.summary.chapters).toBe(102);
+    expect(result.summary.words).toBeGreaterThan(190_000);
+    expect(result.summary.formulas).toBeGreaterThan(1000);
+    expect(result.summary.images).toBeGreaterThan(10);
+    expect(result.summary.questions.E + result.summary.questions.M + result.summary.questions.H).toBeGreaterThan(300);
+  }, 180_000);
+});
