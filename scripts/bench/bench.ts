@@ -390,6 +390,7 @@ async function main() {
       const small = await measure200();
       const times: number[] = [];
       const rss: number[] = [];
+      let loop: Timed['chapters'];
       for (let run = 0; run < args.runs; run++) {
         const result = await coldBuild(dir, path.join(work, 'out-1m'));
         const failed = failure(result);
@@ -399,12 +400,14 @@ async function main() {
         }
         times.push(result.seconds);
         if (result.maxRssKb) rss.push(result.maxRssKb);
+        loop = result.chapters;
       }
       if (times.length === 0) report.figure(`5. ${name1m} book: build failed`);
       else {
         const t = median(times);
         const peak = Math.max(...rss);
-        report.detail(`runs: ${list(times)}; peak memory per run ${rss.map(mb).join(', ')}`);
+        const threads = loop ? (loop.workers ? `main thread + ${loop.workers} worker (${loop.onWorkers} of ${loop.chapters} chapters on it)` : 'one thread') : 'threads unknown';
+        report.detail(`runs: ${list(times)}; peak memory per run ${rss.map(mb).join(', ')}; chapters on ${threads}`);
         const memory = `peak memory ${mb(peak)} (target ≤ 1,024 MB: ${verdict(peak <= 1024 * 1024)})`;
         const time = small === undefined ? 'no 200k time to compare with' : `${s(t)} = ${(t / small).toFixed(2)}× the ${name200} book's ${s(small)} (target ≤ 5.5×: ${verdict(t / small <= 5.5)})`;
         report.figure(`5. Cold HTML+EPUB, ${name1m} book (${book.chapters.length} chapters), whole process: ${memory}; ${time}`);
