@@ -15,8 +15,7 @@ import { editionStamp, type EditionStamp } from './errata/stamp.ts';
 import { bookPages, type Page } from './render/pages.ts';
 import { renderHtml } from './render/html.ts';
 import { renderEpub } from './render/epub.ts';
-import { renderPdf } from './render/pdf.ts';
-import { launchBrowser, type GalleyBrowser } from './render/browser.ts';
+import type { GalleyBrowser } from './render/browser.ts';
 import { applySeverities, diagnostics, exitCode, type Diagnostic } from './report.ts';
 import { createProgress, type Progress } from './progress.ts';
 
@@ -32,6 +31,8 @@ export interface BuildOptions {
   edition?: string;
   /** PDF with bleed and crop marks. */
   printMarks?: boolean;
+  /** Ignore every cache: no chapter result is read or written (`--no-cache`). */
+  noCache?: boolean;
 }
 
 export interface Artifact {
@@ -69,6 +70,8 @@ export const BUILD_SEVERITIES: Record<string, Severity> = {
 
 export interface PrepareOptions {
   lint?: boolean;
+  /** `false` ignores the chapter cache (`--no-cache`); on by default. */
+  cache?: boolean;
   boundary?: string;
   defaults?: Partial<BookConfig>;
 }
@@ -77,7 +80,7 @@ export interface PrepareOptions {
 export async function prepare(manuscript: string, progress: Progress = createProgress({ quiet: true }), options: PrepareOptions = {}) {
   const book = await loadBook(manuscript, { boundary: options.boundary, defaults: options.defaults });
   progress.phase('Chapters', book.chapters.length);
-  processChapters(book, (chapter) => progress.tick(chapter.source), { lint: options.lint });
+  processChapters(book, (chapter) => progress.tick(chapter.source), { lint: options.lint, cache: options.cache });
   resolveLinks(book);
   buildQuestionsIndex(book);
   const errata = await loadErrata(book);
@@ -112,6 +115,7 @@ export interface EditionResult {
 interface BuildContext {
   progress: Progress;
   printMarks?: boolean;
+  noCache?: boolean;
   /** The one browser of this build, launched on the first PDF. */
   browser: () => Promise<GalleyBrowser>;
 }
@@ -120,7 +124,7 @@ interface BuildContext {
 async function buildEdition(edition: Edition, out: string, wanted: Format[] | undefined, context: BuildContext): Promise<EditionResult> {
   const { progress } = context;
   const started = performance.now();
-  const { book, pages, errata } = await prepare(edition.root, progress, { boundary: edition.boundary, defaults: edition.defaults });
+  const { book, pages, errata } = await prepare(edition.root, progress, { boundary: edition.boundary, defaults: edition.defaults, cache: !context.noCache });
   const formats = wanted ?? book.config.output.formats;
   const outDir = path.join(out, edition.outSubdir);
   applySeverities(book.files, BUILD_SEVERITIES, book.config.checks);
@@ -140,6 +144,7 @@ async function buildEdition(edition: Edition, out: string, wanted: Format[] | un
       }
       if (formats.includes('pdf')) {
         progress.phase('PDF', 1);
+        const { renderPdf } = await import('./render/pdf.ts');
         const pdf = await renderPdf(book, pages, outDir, { printMarks: context.printMarks, browser: await context.browser(), errata });
         artifacts.push({ format: 'pdf', path: pdf.path, pages: pdf.pages });
         progress.tick();
@@ -173,7 +178,13 @@ export async function build(options: BuildOptions = {}): Promise<BuildResult> {
   }
   const results: EditionResult[] = [];
   let launched: Promise<GalleyBrowser> | undefined;
-  const context: BuildContext = { progress, printMarks: options.printMarks, browser: () => (launched ??= launchBrowser()) };
+  // Puppeteer is loaded only by builds that print: HTML and EPUB builds start faster without it.
+  const context: BuildContext = {
+    progress,
+    printMarks: options.printMarks,
+    noCache: options.noCache,
+    browser: () => (launched ??= import('./render/browser.ts').then(({ launchBrowser }) => launchBrowser())),
+  };
   try {
     for (const edition of editions) results.push(await buildEdition(edition, out, options.formats, context));
   } finally {

@@ -26,7 +26,7 @@ export interface CheckOptions {
   quiet?: boolean;
   /** Check external links too (network); also `links.external.enabled` in book.yaml. */
   external?: boolean;
-  /** Ignore every cache (external-link results). */
+  /** Ignore every cache (chapter results and external-link results). */
   noCache?: boolean;
   /**
    * Validate built EPUBs with EPUBCheck and DAISY Ace: `true` for each
@@ -97,7 +97,7 @@ export async function check(options: CheckOptions = {}): Promise<CheckResult> {
       const book = await loadBook(edition.root, at);
       fixed.push(...(await fixSources(book)).map((source) => toPosix(path.relative(manuscript, path.join(edition.root, source)))));
     }
-    const { book, pages, errata } = await prepare(edition.root, progress, { lint: true, ...at });
+    const { book, pages, errata } = await prepare(edition.root, progress, { lint: true, cache: !options.noCache, ...at });
     if (options.external || book.config.links.external.enabled) await checkExternalLinks(book, { noCache: options.noCache, progress });
     checkCopyrightFooters(book);
     checkTocTitles(book);

@@ -43,9 +43,10 @@ export async function main(argv: string[]): Promise<number> {
     .addOption(new Option('--format <list>', 'formats to build, comma-separated (html,epub,pdf)').argParser(formats))
     .option('--edition <code>', 'build only this language edition (e.g. fa); all by default')
     .option('--print-marks', 'PDF with bleed and crop marks for a printer')
+    .option('--no-cache', 'ignore every cache (chapter results in .galley-cache/)')
     .option('--quiet', 'no progress display and no summary')
-    .action(async (opts: { manuscript: string; out: string; format?: Format[]; quiet?: boolean; edition?: string; printMarks?: boolean }) => {
-      const result = await build({ manuscript: opts.manuscript, out: opts.out, formats: opts.format, quiet: opts.quiet, edition: opts.edition, printMarks: opts.printMarks });
+    .action(async (opts: { manuscript: string; out: string; format?: Format[]; quiet?: boolean; edition?: string; printMarks?: boolean; cache: boolean }) => {
+      const result = await build({ manuscript: opts.manuscript, out: opts.out, formats: opts.format, quiet: opts.quiet, edition: opts.edition, printMarks: opts.printMarks, noCache: !opts.cache });
       const shown = result.diagnostics.filter((d) => d.severity !== 'info');
       if (shown.length) process.stderr.write(formatCompact(shown.map((d) => ({ ...d, file: path.join(path.relative(process.cwd(), result.book.boundary), d.file) }))) + '\n');
       if (!result.ok) {
@@ -88,7 +89,7 @@ export async function main(argv: string[]): Promise<number> {
     .option('--epub [file]', 'validate the built EPUB with EPUBCheck and DAISY Ace (default: each edition\'s dist/<slug>.epub)')
     .option('--artifacts', 'check what was built: copyright footers and rights in web pages, EPUB and PDF; PDF fonts and tags')
     .option('--out <dir>', 'output folder where --epub and --artifacts look', 'dist')
-    .option('--no-cache', 'ignore every cache (external-link results)')
+    .option('--no-cache', 'ignore every cache (chapter results, external-link results)')
     .option('--quiet', 'no progress display')
     .action(async (opts: { manuscript: string; external?: boolean; changedSince?: string; format: 'text' | 'json' | 'github'; fix?: boolean; quiet?: boolean; epub?: boolean | string; out: string; cache: boolean; artifacts?: boolean }) => {
       const result = await check({ manuscript: opts.manuscript, changedSince: opts.changedSince, fix: opts.fix, quiet: opts.quiet || opts.format !== 'text', external: opts.external, noCache: !opts.cache, epub: opts.epub, out: opts.out, artifacts: opts.artifacts });

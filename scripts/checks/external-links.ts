@@ -445,7 +445,7 @@ export async function checkExternalLinks(book: LoadedBook, options: ExternalOpti
   const failureTtl = (options.failureTtlHours ?? config?.failure_ttl_hours ?? 1) * HOUR;
   const allow = (options.allow ?? config?.allow ?? []).map(compilePattern);
   const ignore = (options.ignore ?? config?.ignore ?? []).map(compilePattern);
-  const limiter = new Limiter(options.perHost ?? config?.per_host ?? 8, options.concurrency ?? config?.concurrency ?? 64);
+  const limiter = new Limiter(options.perHost ?? config?.per_host ?? 12, options.concurrency ?? config?.concurrency ?? 64);
   const transport = new Transport();
   const checker = new Checker(limiter, transport, settings);
   const stats: ExternalStats = { unique: 0, ignored: 0, checked: 0, cached: 0, broken: 0, redirected: 0, unchecked: 0, requests: 0, seconds: 0 };

@@ -71,7 +71,7 @@ export const externalLinksSchema = z.strictObject({
   /** Per request (each redirect hop, each retry). */
   timeout_ms: z.number().int().min(100).max(300_000).default(10_000),
   /** Requests in flight to one host at a time. */
-  per_host: z.number().int().min(1).max(256).default(8),
+  per_host: z.number().int().min(1).max(256).default(12),
   /** Requests in flight overall. */
   concurrency: z.number().int().min(1).max(1024).default(64),
   /** Retries after 429 and 503, honouring Retry-After. */

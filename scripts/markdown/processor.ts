@@ -4,6 +4,8 @@ import remarkGfm from 'remark-gfm';
 import remarkMath from 'remark-math';
 import remarkRehype from 'remark-rehype';
 import rehypeRaw from 'rehype-raw';
+import { visit, EXIT } from 'unist-util-visit';
+import type { VFile } from 'vfile';
 import rehypeSanitize from 'rehype-sanitize';
 import rehypeHighlight from 'rehype-highlight';
 import { all } from 'lowlight';
@@ -31,6 +33,19 @@ import { labels } from '../util/labels.ts';
 import { lintPlugins } from '../lint/preset.ts';
 import '../plugins/types.ts';
 
+/** rehype-raw re-parses the whole chapter through parse5: only worth it when the chapter has raw HTML. */
+function rehypeRawWhenNeeded() {
+  const raw = rehypeRaw();
+  return (tree: HastRoot, file: VFile) => {
+    let found = false;
+    visit(tree, 'raw', () => {
+      found = true;
+      return EXIT;
+    });
+    return found ? raw(tree, file) : tree;
+  };
+}
+
 export type ChapterProcessor = Processor<MdastRoot, MdastRoot, HastRoot, HastRoot, undefined>;
 
 /**
@@ -57,7 +72,7 @@ export function createChapterProcessor(config: BookConfig, options: { lint?: boo
       .use(remarkSourceFooter, { enabled: config.copyright?.in_source ?? false })
       // To HTML, keeping positions so HTML-stage messages still cite Markdown lines.
       .use(remarkRehype, { allowDangerousHtml: true, clobberPrefix: '', footnoteLabel: words.notes, footnoteBackLabel: words.backToReference })
-      .use(rehypeRaw)
+      .use(rehypeRawWhenNeeded)
       // Untrusted content ends here: everything after this adds only Galley's own markup.
       .use(rehypeSanitize, sanitizeSchema)
       .use(rehypeNormalizeHtml)
