@@ -29,22 +29,11 @@ import type { Diagnostic } from '../scripts/report.ts';
 import { writeHostileBook, writeSecrets, type HostileBook } from './books/hostile/book.ts';
 import { hastToXml } from '../scripts/render/xhtml.ts';
 import { tempDir } from './helpers.ts';
+import { withEnv } from '../scripts/util/env.ts';
 
 const exec = promisify(execFile);
 const EPOCH = '1780000000';
 
-async function withEnv<T>(vars: Record<string, string>, fn: () => Promise<T>): Promise<T> {
-  const saved = Object.fromEntries(Object.keys(vars).map((k) => [k, process.env[k]]));
-  Object.assign(process.env, vars);
-  try {
-    return await fn();
-  } finally {
-    for (const [k, v] of Object.entries(saved)) {
-      if (v === undefined) delete process.env[k];
-      else process.env[k] = v;
-    }
-  }
-}
 
 /** A server on 127.0.0.1 that counts every connection and request it gets: it must hear nothing. */
 async function startCanary() {

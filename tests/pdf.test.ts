@@ -15,6 +15,7 @@ import { bookSlug } from '../scripts/render/slug.ts';
 import { renderPdf, pageLabel, type PdfResult } from '../scripts/render/pdf.ts';
 import { pdfSchema } from '../scripts/config/schema.ts';
 import { ROOT, tempDir } from './helpers.ts';
+import { withEnv } from '../scripts/util/env.ts';
 
 const exec = promisify(execFile);
 const SAMPLE = path.join(ROOT, 'manuscript');
@@ -34,18 +35,6 @@ async function pageText(file: string, page: number, band?: { y: number; height: 
 
 const squash = (text: string) => text.replace(/\s+/g, ' ').trim();
 
-async function withEnv<T>(vars: Record<string, string>, fn: () => Promise<T>): Promise<T> {
-  const saved = Object.fromEntries(Object.keys(vars).map((k) => [k, process.env[k]]));
-  Object.assign(process.env, vars);
-  try {
-    return await fn();
-  } finally {
-    for (const [k, v] of Object.entries(saved)) {
-      if (v === undefined) delete process.env[k];
-      else process.env[k] = v;
-    }
-  }
-}
 
 interface TocRow {
   title: string;

@@ -18,6 +18,8 @@ import { loadErrata } from '../errata/load.ts';
 import { diffImages } from '../errata/imagediff.ts';
 import { matchPages, rasterize, type PageChange } from '../errata/pdfpages.ts';
 import { chapterSections, diffSequences, inlineDiff, similarity, type InlinePart, type Section, type TextBlockOut } from '../errata/textdiff.ts';
+import { withEnv } from '../util/env.ts';
+import { stopwatch } from '../util/stopwatch.ts';
 
 // ---------------------------------------------------------------------------
 // Git: revisions checked out into temporary worktrees, always removed.
@@ -111,18 +113,6 @@ export interface BuiltRevision {
   starts: { title: string; page: number }[];
 }
 
-async function withEnv<T>(vars: Record<string, string>, fn: () => Promise<T>): Promise<T> {
-  const saved = Object.fromEntries(Object.keys(vars).map((k) => [k, process.env[k]]));
-  Object.assign(process.env, vars);
-  try {
-    return await fn();
-  } finally {
-    for (const [k, v] of Object.entries(saved)) {
-      if (v === undefined) delete process.env[k];
-      else process.env[k] = v;
-    }
-  }
-}
 
 /**
  * Builds the main edition of a manuscript with the toolchain that is running
@@ -427,13 +417,7 @@ export interface DiffOptions {
  */
 export async function diffRevisions(refA: string, refB: string | undefined, options: DiffOptions = {}): Promise<{ report: DiffReport; out: string; index: string }> {
   const started = performance.now();
-  const timings: Record<string, number> = {};
-  let mark = performance.now();
-  const lap = (name: string) => {
-    const now = performance.now();
-    timings[name] = (timings[name] ?? 0) + (now - mark) / 1000;
-    mark = now;
-  };
+  const { timings, lap } = stopwatch();
   const log = options.log ?? (() => {});
   const manuscript = path.resolve(options.manuscript ?? 'manuscript');
   const out = path.resolve(options.out ?? 'dist/diff');

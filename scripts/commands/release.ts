@@ -24,6 +24,7 @@ import { ensureErrataAppendix } from '../errata/appendix.ts';
 import { errataChangelog, errataJson, releaseNotes } from '../errata/changelog.ts';
 import { checkErrata, latestRelease } from '../errata/checks.ts';
 import { loadErrata, type Errata } from '../errata/load.ts';
+import { stopwatch } from '../util/stopwatch.ts';
 
 const exec = promisify(execFile);
 
@@ -215,13 +216,7 @@ const sha256 = (data: Uint8Array) => createHash('sha256').update(data).digest('h
  */
 export async function release(options: ReleaseOptions = {}): Promise<ReleaseResult> {
   const started = performance.now();
-  const timings: Record<string, number> = {};
-  let mark = performance.now();
-  const lap = (name: string) => {
-    const now = performance.now();
-    timings[name] = (timings[name] ?? 0) + (now - mark) / 1000;
-    mark = now;
-  };
+  const { timings, lap } = stopwatch();
   const log = options.log ?? (() => {});
   const manuscript = path.resolve(options.manuscript ?? 'manuscript');
   const out = path.resolve(options.out ?? 'dist');

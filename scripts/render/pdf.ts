@@ -18,6 +18,7 @@ import { fillPageRefsInPage, pageRefTargets, pageWord } from '../errata/appendix
 import type { Errata } from '../errata/load.ts';
 import { editionStamp, pdfStampInfo } from '../errata/stamp.ts';
 import { BOOK_CSP } from './xhtml.ts';
+import { stopwatch } from '../util/stopwatch.ts';
 
 export interface PdfOptions {
   /** The book's errata (prepare() returns it): the printing for the copyright page and metadata. */
@@ -263,13 +264,7 @@ export async function renderPdf(book: LoadedBook, pages: Page[], outDir: string,
   if (config.output.pdf.footnotes === 'page-foot') {
     report(book.configFile, 'warning', 'output.pdf.footnotes: page-foot is not available with the Chromium engine; notes print at the end of each chapter (docs/decisions/0003-pdf-engine.md)', { line: 1, column: 1 }, 'pdf-footnotes');
   }
-  const timings: Record<string, number> = {};
-  let mark = performance.now();
-  const lap = (name: string) => {
-    const now = performance.now();
-    timings[name] = (timings[name] ?? 0) + (now - mark) / 1000;
-    mark = now;
-  };
+  const { timings, lap, skip } = stopwatch();
   const stamp = editionStamp(book, options.errata);
   const composition = composeBook(book, pages, { printMarks: options.printMarks, date, printing: stamp.printing });
   const files = await servedFiles(book, composition);
@@ -282,7 +277,7 @@ export async function renderPdf(book: LoadedBook, pages: Page[], outDir: string,
     try {
       await load(sandbox, files, composeHtml(composition, EMPTY_LAYOUT, STYLESHEETS), timings);
       const first = await print(sandbox, false, timings);
-      mark = performance.now();
+      skip();
       let natural = new Map([...(await readDestinations(first)).dests].map(([id, d]) => [id, d.page]));
       let prints = 1;
       let plan = planLayout(composition, natural);
@@ -292,7 +287,7 @@ export async function renderPdf(book: LoadedBook, pages: Page[], outDir: string,
         if (prints === 1) await applyLayout(sandbox, composition, plan.layout, timings);
         else await load(sandbox, files, html, timings);
         const printed = await print(sandbox, true, timings);
-        mark = performance.now();
+        skip();
         const doc = await PDFDocument.load(printed, { updateMetadata: false });
         prints++;
         const dests = destinations(doc);
@@ -344,7 +339,7 @@ export async function renderPdf(book: LoadedBook, pages: Page[], outDir: string,
   }
   if (result.blocked.length > 0) reportBlocked(book, composition, result.blocked);
   const target = path.join(outDir, `${bookSlug(book)}.pdf`);
-  mark = performance.now();
+  skip();
   await writeFileAtomic(target, result.bytes);
   lap('write');
   return { path: target, pages: result.pages, bytes: result.bytes.length, seconds: (performance.now() - started) / 1000, prints: result.prints, blocked: result.blocked, timings };
