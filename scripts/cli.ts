@@ -2,10 +2,7 @@ import { Command, Option } from 'commander';
 import path from 'node:path';
 import { build, type Format, type BuildSummary } from './build.ts';
 import { check } from './check.ts';
-import { registerErrataCommand } from './errata/add.ts';
 import { summaryLine } from './errata/stamp.ts';
-import { registerDiffCommand } from './commands/diff.ts';
-import { registerReleaseCommand } from './commands/release.ts';
 import { startDev } from './dev.ts';
 import { exitCode, formatCompact, formatGithub, formatText } from './report.ts';
 
@@ -107,9 +104,19 @@ export async function main(argv: string[]): Promise<number> {
   const setCode = (value: number) => {
     code = value;
   };
-  registerErrataCommand(program, setCode);
-  registerDiffCommand(program, setCode);
-  registerReleaseCommand(program, setCode);
+  // These commands pull in the browser, image diffing and release packaging: load them only when asked for
+  // (or for help), so `build` and `check` start faster.
+  const command = argv.find((arg) => !arg.startsWith('-'));
+  if (!command || command === 'help' || argv.includes('--help') || argv.includes('-h') || ['errata', 'diff', 'release'].includes(command)) {
+    const [{ registerErrataCommand }, { registerDiffCommand }, { registerReleaseCommand }] = await Promise.all([
+      import('./errata/add.ts'),
+      import('./commands/diff.ts'),
+      import('./commands/release.ts'),
+    ]);
+    registerErrataCommand(program, setCode);
+    registerDiffCommand(program, setCode);
+    registerReleaseCommand(program, setCode);
+  }
 
   try {
     await program.parseAsync(argv, { from: 'user' });
