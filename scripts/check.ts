@@ -8,7 +8,7 @@ import { fixSources } from './checks/fix.ts';
 import { checkTocTitles, checkUnreachableFiles } from './checks/toc.ts';
 import { applySeverities, diagnostics, type Diagnostic } from './report.ts';
 import { listEditions } from './book/editions.ts';
-import { existsSync } from 'node:fs';
+import { existsSync, realpathSync } from 'node:fs';
 import { checkExternalLinks } from './checks/external-links.ts';
 import { epubcheckDiagnostics, runEpubcheck } from './checks/epubcheck.ts';
 import { aceDiagnostics, runAce } from './checks/ace.ts';
@@ -71,7 +71,9 @@ export const STYLE_RULES = [
 ];
 
 /** Files (relative to the manuscript) that differ from `ref`, committed or not. */
-export function changedFiles(root: string, ref: string): Set<string> {
+export function changedFiles(rootDir: string, ref: string): Set<string> {
+  // git answers with symlinks resolved: compare like with like.
+  const root = realpathSync(rootDir);
   const top = execFileSync('git', ['rev-parse', '--show-toplevel'], { cwd: root, encoding: 'utf8' }).trim();
   const names = execFileSync('git', ['diff', '--name-only', ref, '--', '.'], { cwd: root, encoding: 'utf8' })
     .split('\n')
@@ -107,7 +109,8 @@ export async function check(options: CheckOptions = {}): Promise<CheckResult> {
     const style = book.dialect === 'galley' ? {} : Object.fromEntries(STYLE_RULES.map((rule) => [rule, 'off' as const]));
     applySeverities(book.files, CHECK_SEVERITIES, style, book.config.checks);
     list.push(...diagnostics(book.files, book.boundary));
-    if (options.epub) {
+    // `--epub FILE` names one EPUB: check it with the first edition; every edition's sources are checked regardless.
+    if (options.epub && (typeof options.epub !== 'string' || edition === editions[0])) {
       const file = typeof options.epub === 'string' ? path.resolve(options.epub) : path.join(path.resolve(options.out ?? 'dist'), edition.outSubdir, `${bookSlug(book)}.epub`);
       if (!existsSync(file)) {
         list.push({ file: path.relative(manuscript, file) || file, line: 1, column: 1, ruleId: 'epubcheck', severity: 'error', message: `No EPUB at ${file}: run \`galley build\` first` });
@@ -116,7 +119,6 @@ export async function check(options: CheckOptions = {}): Promise<CheckResult> {
         const context = { book, pages, epubFile: file };
         list.push(...(await epubcheckDiagnostics(epubcheck, context)), ...aceDiagnostics(ace, context));
       }
-      if (typeof options.epub === 'string') break;
     }
     if (options.artifacts) list.push(...(await checkArtifacts(book, path.join(path.resolve(options.out ?? 'dist'), edition.outSubdir))));
   }

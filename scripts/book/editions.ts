@@ -43,7 +43,8 @@ async function honkitLanguages(root: string): Promise<Edition[] | undefined> {
     const dir = path.resolve(root, folder);
     if (!existsSync(dir) || !isInside(root, dir)) throw new Error(`LANGS.md lists \`${link.url}\`, which is not a folder inside the manuscript`);
     const code = safeName(folder);
-    editions.push({ code, root: dir, boundary: root, main: editions.length === 0, defaults: { ...foreign?.defaults, language: foreign?.defaults.language && editions.length === 0 ? foreign.defaults.language : folder }, outSubdir: code });
+    const language = folder.replace(/_/g, '-');
+    editions.push({ code, root: dir, boundary: root, main: editions.length === 0, defaults: { ...foreign?.defaults, language: foreign?.defaults.language && editions.length === 0 ? foreign.defaults.language : language }, outSubdir: code });
   });
   return editions.length ? editions : undefined;
 }

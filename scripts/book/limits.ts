@@ -5,6 +5,9 @@ import { report } from '../util/messages.ts';
  * Limits that keep a hostile or broken chapter from hanging or crashing the
  * parser (cmark's pathological inputs): real books stay far below each one.
  */
+/** The largest chapter (or included file) a build reads. */
+export const MAX_CHAPTER_BYTES = 8 * 1024 * 1024;
+
 export const LIMITS = {
   blockquoteDepth: 32,
   indentColumns: 240,

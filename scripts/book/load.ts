@@ -6,7 +6,7 @@ import type { BookConfig } from '../config/schema.ts';
 import type { Book, Chapter, TocEntry } from './types.ts';
 import { flattenToc, numberToc, parseSummary } from './summary.ts';
 import { splitFrontmatter } from './frontmatter.ts';
-import { withinLimits } from './limits.ts';
+import { MAX_CHAPTER_BYTES, withinLimits } from './limits.ts';
 import { readForeignConfig, type ForeignConfig } from '../dialects/foreign-config.ts';
 import type { BibEntry } from '../plugins/remark-citations.ts';
 import { markTemplateTags } from '../dialects/template-tags.ts';
@@ -17,7 +17,7 @@ import { report } from '../util/messages.ts';
 import { existsWithExactCase, resolveLocal, toPosix, isInside, linksOutside } from '../util/paths.ts';
 import { safeName } from '../util/slug.ts';
 
-export const MAX_CHAPTER_BYTES = 8 * 1024 * 1024;
+export { MAX_CHAPTER_BYTES };
 
 export interface LoadOptions {
   /** Values used where the edition's book.yaml says nothing (editions inherit the main book's settings). */
@@ -138,7 +138,8 @@ export async function loadBook(rootDir: string, options: LoadOptions = {}): Prom
   const registry = new AssetRegistry(boundary);
   const context: ChapterContext = { boundary, bibliography, foreign };
   const chapters: Chapter[] = [];
-  const usedKeys = new Set<string>();
+  // Names the EPUB's own documents take (nav, NCX, cover page): a chapter never gets them.
+  const usedKeys = new Set<string>(['toc', 'cover', 'nav', 'index']);
   const seen = new Map<string, TocEntry>();
   for (const entry of flattenToc(toc)) {
     if (entry.kind !== 'chapter' || !entry.source) continue;

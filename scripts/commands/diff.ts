@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { realpathSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile, copyFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -423,7 +424,8 @@ export async function diffRevisions(refA: string, refB: string | undefined, opti
   const out = path.resolve(options.out ?? 'dist/diff');
   const wantPdf = options.pdf ?? true;
   const top = git(manuscript, ['rev-parse', '--show-toplevel']);
-  const prefix = path.relative(top, manuscript);
+  // git answers with symlinks resolved.
+  const prefix = path.relative(top, realpathSync(manuscript));
   const before = revision(manuscript, refA);
   const after: Revision = refB ? revision(manuscript, refB) : { ref: 'working tree', subject: 'uncommitted changes included', time: Math.floor(Date.now() / 1000) };
 

@@ -109,16 +109,15 @@ async function errataDiagnostics(manuscript: string, editions: Edition[]): Promi
 
 /** One edition, every format, with the errata appendix: HTML, EPUB and PDF into `<out>/<edition>/`. */
 async function renderEdition(edition: Edition, out: string, browser: () => Promise<GalleyBrowser>): Promise<{ built?: BuiltEdition; diagnostics: Diagnostic[] }> {
-  const { book, pages } = await prepare(edition.root, undefined, { boundary: edition.boundary, defaults: edition.defaults });
-  const errata = await loadErrata(book);
-  if (errata?.valid) ensureErrataAppendix(book, errata, pages);
+  // prepare() has already loaded, checked and rendered the errata into the appendix.
+  const { book, pages, errata } = await prepare(edition.root, undefined, { boundary: edition.boundary, defaults: edition.defaults });
   applySeverities(book.files, CHECK_SEVERITIES, RELEASE_SEVERITIES, book.config.checks);
   const before = diagnostics(book.files, book.boundary);
   if (before.some((d) => d.severity === 'error')) return { diagnostics: before };
   const dir = path.join(out, edition.outSubdir);
   const html = await renderHtml(book, pages, dir);
-  const epub = await renderEpub(book, pages, dir);
-  const pdf = await renderPdf(book, pages, dir, { browser: await browser() });
+  const epub = await renderEpub(book, pages, dir, { errata });
+  const pdf = await renderPdf(book, pages, dir, { browser: await browser(), errata });
   applySeverities(book.files, CHECK_SEVERITIES, RELEASE_SEVERITIES, book.config.checks);
   return {
     built: { edition, book, slug: bookSlug(book), errata, html: html.dir, epub: epub.path, pdf: pdf.path },
@@ -191,8 +190,8 @@ export async function zipFolder(dir: string, prefix: string, date: Date): Promis
     }
     return out;
   };
-  // DOS dates start in 1980; the zip stores local time, so shift by the offset to keep it zone-independent.
-  const stamp = new Date(Math.max(date.getTime(), Date.UTC(1980, 0, 1, 12)) + new Date().getTimezoneOffset() * 60_000);
+  // DOS dates start in 1980; JSZip writes the date's UTC fields, so the bytes do not depend on the time zone.
+  const stamp = new Date(Math.max(date.getTime(), Date.UTC(1980, 0, 1, 12)));
   for (const file of (await walk('')).sort()) zip.file(`${prefix}/${file}`, await readFile(path.join(dir, file)), { date: stamp, createFolders: false });
   return zip.generateAsync({ type: 'nodebuffer', compression: 'DEFLATE', compressionOptions: { level: 9 }, platform: 'UNIX' });
 }

@@ -79,6 +79,20 @@ export interface LoadedConfig {
   found: boolean;
 }
 
+/**
+ * A config from values that did not come from book.yaml (another tool's
+ * configuration, an edition's inherited settings): a value the schema
+ * refuses is reported and left out, never thrown.
+ */
+function withDefaults(base: Partial<BookConfig>, defaults: Partial<BookConfig>, file: VFile): BookConfig {
+  const merged = { ...base, ...defaults };
+  const result = bookSchema.safeParse(merged);
+  if (result.success) return result.data;
+  const bad = new Set(result.error.issues.map((issue) => String(issue.path[0])));
+  for (const issue of result.error.issues) report(file, 'warning', `Ignored setting \`${issue.path.join('.')}\`: ${issue.message}`, { line: 1, column: 1 }, 'book-config');
+  return bookSchema.parse({ ...base, ...Object.fromEntries(Object.entries(defaults).filter(([key]) => !bad.has(key))) });
+}
+
 /** Reads and validates `book.yaml`; messages land on the returned file. */
 export async function loadConfig(root: string, defaults: Partial<BookConfig> = {}): Promise<LoadedConfig> {
   const filePath = path.join(root, 'book.yaml');
@@ -86,7 +100,7 @@ export async function loadConfig(root: string, defaults: Partial<BookConfig> = {
   const file = new VFile({ path: filePath, cwd: root });
   if (linksOutside(root, filePath)) {
     report(file, 'error', 'book.yaml is a link to a file outside the manuscript: it is not read', { line: 1, column: 1 }, 'book-config');
-    return { config: bookSchema.parse({ title: 'Untitled', ...defaults }), file, found: true };
+    return { config: withDefaults({ title: 'Untitled' }, defaults, file), file, found: true };
   }
   try {
     raw = await readFile(filePath);
@@ -94,13 +108,13 @@ export async function loadConfig(root: string, defaults: Partial<BookConfig> = {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   }
   if (!raw) {
-    const config = bookSchema.parse({ title: path.basename(path.resolve(root)), ...defaults });
+    const config = withDefaults({ title: path.basename(path.resolve(root)) }, defaults, file);
     return { config, file, found: false };
   }
   const text = decodeSource(raw, file);
   file.value = text;
   const parsed = parseYaml(text, file);
-  const fallback = bookSchema.parse({ title: 'Untitled', ...defaults });
+  const fallback = withDefaults({ title: 'Untitled' }, defaults, file);
   if (!parsed) return { config: fallback, file, found: true };
   const input = parsed.value ?? {};
   const result = bookSchema.safeParse(typeof input === 'object' ? { ...defaults, ...(input as object) } : input);

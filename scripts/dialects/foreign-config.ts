@@ -62,7 +62,7 @@ export async function readForeignConfig(root: string): Promise<ForeignConfig | u
     const defaults: Partial<BookConfig> = {};
     if (str(book.title)) defaults.title = str(book.title)!;
     if (Array.isArray(book.authors) && book.authors.length) defaults.authors = book.authors.map(String);
-    if (str(book.language)) defaults.language = str(book.language)!;
+    if (str(book.language)) defaults.language = str(book.language)!.replace(/_/g, '-');
     if (str(book.description)) defaults.description = str(book.description)!;
     if (book['text-direction'] === 'rtl' || book['text-direction'] === 'ltr') defaults.direction = book['text-direction'];
     return { kind: 'mdbook', file, defaults, contentRoot: str(book.src) ?? 'src', languageNames: {} };

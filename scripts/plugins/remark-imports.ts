@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Root, Paragraph, Link, Code } from 'mdast';
 import { toString } from 'mdast-util-to-string';
@@ -6,6 +5,7 @@ import { visit } from 'unist-util-visit';
 import type { VFile } from 'vfile';
 import { report } from '../util/messages.ts';
 import { resolveLocal } from '../util/paths.ts';
+import { readIncluded } from '../book/included.ts';
 
 const IMPORT = /^import(?::\s*(\d+)\s*-\s*(\d+))?\s*(?:,\s*lang\s*[:=]\s*"([^"]*)")?\s*$/;
 /** Code-language names HonKit books use that highlight.js knows by another. */
@@ -32,8 +32,9 @@ export default function remarkImports() {
       let value: string | undefined;
       if (!resolved.ok) report(file, 'error', `Code import ${resolved.reason}`, link, 'missing-import');
       else if (!resolved.exists) report(file, 'warning', `Code import \`${link.url}\` not found: the listing is left out`, link, 'missing-import');
-      else {
-        const lines = readFileSync(resolved.absolute, 'utf8').replace(/\r\n?/g, '\n').split('\n');
+      const source = resolved.ok && resolved.exists ? readIncluded(resolved.absolute, file, link, `Code import \`${link.url}\``) : undefined;
+      if (source !== undefined) {
+        const lines = source.split('\n');
         value = from ? lines.slice(Number(from) - 1, Number(to)).join('\n') : lines.join('\n').replace(/\n$/, '');
         // include-codeblock's `unindent`: drop the indentation every line shares.
         const indents = value.split('\n').filter((l) => l.trim()).map((l) => /^[ \t]*/.exec(l)![0].length);

@@ -1,10 +1,10 @@
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Root, Code } from 'mdast';
 import { visit } from 'unist-util-visit';
 import type { VFile } from 'vfile';
 import { report } from '../util/messages.ts';
 import { resolveLocal } from '../util/paths.ts';
+import { readIncluded } from '../book/included.ts';
 
 const DIRECTIVE = /\{\{#(include|rustdoc_include)\s+([^}\s]+)\s*\}\}/g;
 
@@ -18,9 +18,12 @@ export function includeSlice(text: string, selector: string | undefined): string
     const end = range[2] !== undefined ? (range[2] ? Number(range[2]) : lines.length) : range[1] ? start : lines.length;
     return lines.slice(start - 1, end).join('\n');
   }
-  const open = lines.findIndex((l) => new RegExp(`ANCHOR:\\s*${selector}\\b`).test(l));
+  // Anchors are names (mdBook's form); anything else is not looked for, so no text becomes a pattern.
+  if (!/^[\w-]+$/.test(selector)) return undefined;
+  const anchor = (kind: string) => new RegExp(`${kind}:\\s*${selector}(?![\\w-])`);
+  const open = lines.findIndex((l) => anchor('ANCHOR').test(l));
   if (open < 0) return undefined;
-  const close = lines.findIndex((l, i) => i > open && new RegExp(`ANCHOR_END:\\s*${selector}\\b`).test(l));
+  const close = lines.findIndex((l, i) => i > open && anchor('ANCHOR_END').test(l));
   return lines
     .slice(open + 1, close < 0 ? lines.length : close)
     .filter((l) => !/ANCHOR(_END)?:/.test(l))
@@ -45,7 +48,9 @@ export default function remarkMdbook() {
             report(file, 'warning', resolved.ok ? `Included file \`${filePath}\` not found` : `Include ${resolved.reason}`, node, 'include');
             return whole;
           }
-          const slice = includeSlice(readFileSync(resolved.absolute, 'utf8'), selector);
+          const source = readIncluded(resolved.absolute, file, node, `Included file \`${filePath}\``);
+          if (source === undefined) return whole;
+          const slice = includeSlice(source, selector);
           if (slice === undefined) {
             report(file, 'warning', `Anchor \`${selector}\` not found in \`${filePath}\``, node, 'include');
             return whole;

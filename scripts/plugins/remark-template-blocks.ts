@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Root, RootContent, Parent, Html, Paragraph } from 'mdast';
 import { fromMarkdown } from 'mdast-util-from-markdown';
@@ -10,6 +9,7 @@ import type { VFile } from 'vfile';
 import { report } from '../util/messages.ts';
 import { resolveLocal } from '../util/paths.ts';
 import { markTemplateTags } from '../dialects/template-tags.ts';
+import { readIncluded } from '../book/included.ts';
 
 interface Tag {
   name: string;
@@ -118,7 +118,9 @@ export default function remarkTemplateBlocks(options: TemplateOptions = {}) {
                 report(file, 'warning', resolved.ok ? `Included file \`${target}\` not found` : `Include ${resolved.reason}`, tag.node, 'include');
                 break;
               }
-              const text = markTemplateTags(readFileSync(resolved.absolute, 'utf8').replace(/\r\n?/g, '\n'));
+              const source = readIncluded(resolved.absolute, file, tag.node, `Included file \`${target}\``);
+              if (source === undefined) break;
+              const text = markTemplateTags(source);
               const included = fromMarkdown(text, { extensions: [gfm(), math({ singleDollarTextMath: false })], mdastExtensions: [gfmFromMarkdown(), mathFromMarkdown()] });
               // Positions would name the wrong file: the include line stands for all of it.
               const strip = (n: { position?: unknown; children?: unknown[] }) => {

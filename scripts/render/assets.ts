@@ -29,7 +29,8 @@ export async function sharedFiles(book: LoadedBook, extraCss: string[]): Promise
   ];
   for (const css of extraCss) files.push({ path: `css/${path.basename(css)}`, mediaType: 'text/css', data: await template(css) });
   for (const font of fonts) files.push({ path: `fonts/${font.target}`, mediaType: 'font/woff2', data: fontBytes(font) });
-  const assets = [...book.assets.values()].sort((a, b) => a.target.localeCompare(b.target));
+  // Code-unit order, not the locale's: the EPUB's bytes must not depend on LANG.
+  const assets = [...book.assets.values()].sort((a, b) => (a.target < b.target ? -1 : a.target > b.target ? 1 : 0));
   for (const asset of assets) files.push({ path: asset.target, mediaType: asset.mediaType, data: asset.bytes });
   return files;
 }

@@ -54,6 +54,8 @@ export function resolveLocal(root: string, fromFile: string, href: string): Reso
   const absolute = path.resolve(path.dirname(fromFile), decoded);
   const relative = path.relative(rootAbs, absolute);
   if (relative === '' || relative.startsWith('..') || path.isAbsolute(relative)) return { ok: false, reason: `\`${href}\` ${OUTSIDE}` };
+  // Hidden files and folders (`.git/config` holds CI's checkout token) are never part of a book.
+  if (relative.split(path.sep).some((segment) => segment.startsWith('.'))) return { ok: false, reason: `\`${href}\` is a hidden file or inside a hidden folder: books may not use those` };
   // `images/%2e%2e/x.png` stays inside, but no author writes a dot segment in escapes: refuse what hides one.
   if (dotSegments(decoded) > dotSegments(raw.split('#')[0]!.split('?')[0]!)) return { ok: false, reason: `\`${href}\` hides \`..\` or \`.\` in percent-escapes: write the path plainly` };
   let exists = false;
