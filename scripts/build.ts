@@ -7,6 +7,7 @@ import { listEditions, type Edition } from './book/editions.ts';
 import { processChapters } from './passes/process-chapters.ts';
 import { resolveLinks } from './passes/links.ts';
 import { buildQuestionsIndex } from './passes/questions-index.ts';
+import { resolveCover } from './passes/cover.ts';
 import { loadErrata } from './errata/load.ts';
 import { checkErrata } from './errata/checks.ts';
 import { buildErrataAppendix } from './errata/appendix.ts';
@@ -83,6 +84,7 @@ export async function prepare(manuscript: string, progress: Progress = createPro
   processChapters(book, (chapter) => progress.tick(chapter.source), { lint: options.lint, cache: options.cache });
   resolveLinks(book);
   buildQuestionsIndex(book);
+  resolveCover(book);
   const errata = await loadErrata(book);
   if (errata) {
     checkErrata(book, errata);

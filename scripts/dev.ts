@@ -1,4 +1,4 @@
-import { watch, type FSWatcher } from 'node:fs';
+import { existsSync, watch, type FSWatcher } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -12,6 +12,7 @@ import { bookPages, type Page } from './render/pages.ts';
 import { pageDocument, renderHtml } from './render/html.ts';
 import { createChapterProcessor } from './markdown/processor.ts';
 import { diagnostics, type Diagnostic } from './report.ts';
+import { appendixChapter } from './errata/checks.ts';
 
 export interface DevOptions {
   manuscript?: string;
@@ -47,12 +48,12 @@ export interface DevSession {
 export async function startDev(options: DevOptions = {}): Promise<DevSession> {
   const manuscript = path.resolve(options.manuscript ?? 'manuscript');
   const htmlDir = path.join(path.resolve(options.out ?? 'dist'), 'html');
-  let { book, pages } = await prepare(manuscript);
+  let { book, pages, errata } = await prepare(manuscript);
   let processor = createChapterProcessor(book.config);
   await renderHtml(book, pages, path.dirname(htmlDir));
 
   const full = async (changed: string[], started: number): Promise<RebuildEvent> => {
-    ({ book, pages } = await prepare(manuscript));
+    ({ book, pages, errata } = await prepare(manuscript));
     processor = createChapterProcessor(book.config);
     await renderHtml(book, pages, path.dirname(htmlDir));
     return { changed, pages: pages.map((p) => p.outName), milliseconds: performance.now() - started, full: true, diagnostics: diagnostics(book.files, book.boundary) };
@@ -63,7 +64,10 @@ export async function startDev(options: DevOptions = {}): Promise<DevSession> {
     const changed = files.map((f) => path.relative(manuscript, f).split(path.sep).join('/'));
     const byPath = new Map(book.chapters.map((c) => [c.file.path, c]));
     const chapters = files.map((f) => byPath.get(path.resolve(f)));
-    if (chapters.some((c) => !c)) return full(changed, started);
+    // Anything but a chapter's text (settings, TOC, images, errata, a deleted file) rebuilds the whole edition,
+    // and so does the errata appendix, which only the whole book can fill.
+    const appendix = errata ? appendixChapter(book, errata) : undefined;
+    if (chapters.some((c) => !c || c === appendix || !existsSync(c.file.path))) return full(changed, started);
     const touched = new Set<Chapter>();
     let questionsChanged = false;
     for (const chapter of chapters as Chapter[]) {
@@ -79,6 +83,10 @@ export async function startDev(options: DevOptions = {}): Promise<DevSession> {
     if (questionsChanged) {
       for (const index of book.chapters.filter(isQuestionsIndex)) {
         if (!touched.has(index)) {
+          // Read again: processing appends to the file's messages, and the generated list is appended to its tree.
+          const { file, data } = await readChapter(index.file.path, book.root, book.context);
+          index.file = file;
+          index.frontmatter = data;
           processChapter(book, index, processor);
           resolveLinks(book, [index]);
           touched.add(index);

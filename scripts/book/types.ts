@@ -81,6 +81,8 @@ export interface Book {
   toc: TocEntry[];
   chapters: Chapter[];
   assets: Map<string, Asset>;
+  /** The cover image from book.yaml, once resolved. */
+  cover?: Asset;
   /** Every file that can carry messages, in a stable order. */
   files: VFile[];
 }

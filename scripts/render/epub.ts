@@ -5,7 +5,6 @@ import { EPub, type Options } from 'epub-gen-memory';
 import { toString } from 'hast-util-to-string';
 import { visit } from 'unist-util-visit';
 import type { LoadedBook } from '../book/load.ts';
-import type { Asset } from '../book/types.ts';
 import { footerElement, footerText, type Page } from './pages.ts';
 import { sharedFiles, type OutputFile } from './assets.ts';
 import { navItems, navList, type NavItem } from './toc.ts';
@@ -16,7 +15,6 @@ import { writeFileAtomic } from '../util/atomic.ts';
 import type { Errata } from '../errata/load.ts';
 import { editionStamp, epubStampMeta, type EditionStamp } from '../errata/stamp.ts';
 import { labels } from '../util/labels.ts';
-import { report } from '../util/messages.ts';
 import { bookDirection } from '../util/direction.ts';
 
 /** Stylesheets of every EPUB content document, paths inside OEBPS/. */
@@ -312,20 +310,6 @@ function uniqueName(base: string, taken: Set<string>): string {
   return name;
 }
 
-/** The cover image from book.yaml, through the same registry as every other image (inside the manuscript, sniffed, content-named). */
-function coverAsset(book: LoadedBook): Asset | undefined {
-  const cover = book.config.cover;
-  if (!cover) return undefined;
-  const resolved = book.registry.resolve(path.join(book.root, 'book.yaml'), cover);
-  if ('error' in resolved) {
-    report(book.configFile, 'warning', `Cover: ${resolved.error}; the EPUB is built without a cover`, { line: 1, column: 1 }, 'broken-image');
-    return undefined;
-  }
-  if (resolved.asset.mediaType === 'image/webp') {
-    report(book.configFile, 'warning', `Cover \`${cover}\` is WebP, which EPUB 3.2 reading systems need not support: use PNG or JPEG`, { line: 1, column: 1 }, 'broken-image');
-  }
-  return resolved.asset;
-}
 
 /**
  * EPUB forbids `direction` and `unicode-bidi` in style sheets (CSS-001): the
@@ -439,7 +423,7 @@ export async function renderEpub(book: LoadedBook, pages: Page[], outDir: string
   const withFooter = (children: ElementContent[]) => (footer ? [...children, footer] : children);
 
   // Resolved before the shared files are listed, so the cover is one of them.
-  const cover = coverAsset(book);
+  const cover = book.cover;
   const shared = (await sharedFiles(book, ['epub/epub.css'])).map((file) =>
     file.mediaType === 'text/css' ? { ...file, data: Buffer.from(epubCss(file.data.toString('utf8')), 'utf8') } : file,
   );
