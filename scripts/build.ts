@@ -156,6 +156,8 @@ async function buildEdition(edition: Edition, out: string, wanted: Format[] | un
       progress.done();
     }
   }
+  // Renderers report too (a blocked request, a missing cover): book.yaml's severities apply to those as well.
+  applySeverities(book.files, BUILD_SEVERITIES, book.config.checks);
   const list = diagnostics(book.files, book.boundary);
   const summary = summarize(book, pages, (performance.now() - started) / 1000, editionStamp(book, errata));
   return { code: edition.code, ok: exitCode(list) === 0, diagnostics: list, artifacts, summary, book };

@@ -48,7 +48,8 @@ export async function main(argv: string[]): Promise<number> {
       if (shown.length) process.stderr.write(formatCompact(shown.map((d) => ({ ...d, file: path.join(path.relative(process.cwd(), result.book.boundary), d.file) }))) + '\n');
       if (!result.ok) {
         const errors = result.diagnostics.filter((d) => d.severity === 'error').length;
-        process.stderr.write(`Build failed: ${errors} error${errors === 1 ? '' : 's'}; the previous output in ${opts.out} was left as it was.\n`);
+        const kept = result.artifacts.length === 0 ? `the previous output in ${opts.out} was left as it was` : `an artifact with errors was not written; ${result.artifacts.map((a) => a.format).join(', ')} were`;
+        process.stderr.write(`Build failed: ${errors} error${errors === 1 ? '' : 's'}; ${kept}.\n`);
         code = 1;
         return;
       }

@@ -49,6 +49,10 @@ export async function checkArtifacts(book: LoadedBook, outDir: string): Promise<
   }
 
   const pdfPath = path.join(outDir, `${slug}.pdf`);
+  if (![htmlDir, epubPath, pdfPath].some((file) => existsSync(file))) {
+    problem(outDir, `Nothing built in ${outDir} to check: run \`galley build\` first`, 'artifacts');
+    return out;
+  }
   if (existsSync(pdfPath)) {
     const info = (await run('pdfinfo', ['-custom', pdfPath])).stdout;
     const rights = /^Rights:\s*(.*)$/m.exec(info)?.[1];

@@ -337,11 +337,15 @@ export async function renderPdf(book: LoadedBook, pages: Page[], outDir: string,
   } finally {
     if (!options.browser) await galley.close();
   }
-  if (result.blocked.length > 0) reportBlocked(book, composition, result.blocked);
   const target = path.join(outDir, `${bookSlug(book)}.pdf`);
-  skip();
-  await writeFileAtomic(target, result.bytes);
-  lap('write');
+  if (result.blocked.length > 0) {
+    // The content asked for something outside the book: an error, and no PDF that silently lacks it.
+    reportBlocked(book, composition, result.blocked);
+  } else {
+    skip();
+    await writeFileAtomic(target, result.bytes);
+    lap('write');
+  }
   return { path: target, pages: result.pages, bytes: result.bytes.length, seconds: (performance.now() - started) / 1000, prints: result.prints, blocked: result.blocked, timings };
 }
 
