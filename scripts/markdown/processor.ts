@@ -28,6 +28,7 @@ import rehypeImages from '../plugins/rehype-images.ts';
 import rehypeFootnotes from '../plugins/rehype-footnotes.ts';
 import rehypeHeadingIds from '../plugins/rehype-heading-ids.ts';
 import rehypeCollect from '../plugins/rehype-collect.ts';
+import rehypeUniqueIds from '../plugins/rehype-unique-ids.ts';
 import { bookSchema as sanitizeSchema } from '../plugins/sanitize-schema.ts';
 import { labels } from '../util/labels.ts';
 import { lintPlugins } from '../lint/preset.ts';
@@ -84,6 +85,7 @@ export function createChapterProcessor(config: BookConfig, options: { lint?: boo
       .use(rehypeFootnotes)
       .use(rehypeHeadingIds)
       .use(rehypeHighlight, { languages: all, detect: false, plainText: ['text', 'txt', 'plain', 'math', 'console', 'output'] })
+      .use(rehypeUniqueIds)
       .use(rehypeCollect)
       .freeze() as unknown as ChapterProcessor
   );
