@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { prepare } from '../scripts/build.ts';
-import { CACHE_FILE, checkExternalLinks, compilePattern, retryAfterMs, type ExternalOptions } from '../scripts/checks/external-links.ts';
+import { CACHE_FILE, checkExternalLinks, compilePattern, retryAfterMs, type ExternalOptions, isPrivateAddress } from '../scripts/checks/external-links.ts';
 import { bookSchema } from '../scripts/config/schema.ts';
 import { levelOf } from '../scripts/util/messages.ts';
 import { tempDir } from './helpers.ts';
@@ -135,7 +135,7 @@ describe('checkExternalLinks', () => {
   async function run(options: Partial<ExternalOptions> = {}) {
     const { book: loaded } = await prepare(book.dir);
     // Retry waits capped at 50 ms except in the first test, which shows Retry-After is honoured.
-    const stats = await checkExternalLinks(loaded, { cacheDir: path.join(book.dir, '.cache'), timeoutMs: 1000, backoffMs: 10, maxRetryWaitMs: 50, ...options });
+    const stats = await checkExternalLinks(loaded, { cacheDir: path.join(book.dir, '.cache'), timeoutMs: 1000, backoffMs: 10, maxRetryWaitMs: 50, privateNetworks: true, ...options });
     const messages = loaded.chapters.flatMap((c) =>
       c.file.messages
         .filter((m) => /external-link|redirected-link/.test(m.ruleId ?? ''))
@@ -232,6 +232,15 @@ describe('checkExternalLinks', () => {
     expect(messages.filter((m) => m.includes('/missing'))).toHaveLength(2);
   });
 
+  it('refuses loopback and private addresses unless the caller allows them: 0 requests, reported as unchecked', async () => {
+    const { stats, messages } = await run({ noCache: true, privateNetworks: false, ignore: [] });
+    expect(server.total()).toBe(0);
+    expect(stats.broken).toBe(0);
+    expect(stats.unchecked).toBe(stats.checked);
+    expect(messages.length).toBeGreaterThan(0);
+    expect(messages.every((m) => / warning external-link-unchecked .*private or local address \(127\.0\.0\.1\)/.test(m))).toBe(true);
+  });
+
   it('checks only allowed hosts when allow is set', async () => {
     const { stats, messages } = await run({ noCache: true, allow: ['localhost'] });
     expect(stats).toMatchObject({ unique: 14, ignored: 14, checked: 0 });
@@ -257,6 +266,13 @@ describe('links.external in book.yaml', () => {
     expect(bad.success).toBe(false);
     expect(bad.error?.issues[0]?.path).toEqual(['links', 'external', 'ignore', 0]);
     expect(bookSchema.safeParse({ title: 'T', links: { external: { ignroe: [] } } }).success).toBe(false);
+  });
+});
+
+describe('private addresses', () => {
+  it('knows loopback, private, link-local and unique-local ranges', () => {
+    for (const address of ['127.0.0.1', '10.1.2.3', '172.16.0.1', '192.168.1.1', '169.254.169.254', '100.64.0.1', '0.0.0.0', '::1', 'fd00::1', 'fe80::1', '::ffff:127.0.0.1']) expect(isPrivateAddress(address), address).toBe(true);
+    for (const address of ['93.184.216.34', '8.8.8.8', '172.32.0.1', '2606:4700::1111']) expect(isPrivateAddress(address), address).toBe(false);
   });
 });
 
@@ -308,7 +324,7 @@ describe('1,000 unique links against a server answering after 20 ms', () => {
         await writeFile(path.join(dir.dir, `part-${i}.md`), `# Part ${i}\n\n${lines.join('\n')}\n`);
       }
       const { book } = await prepare(dir.dir);
-      const stats = await checkExternalLinks(book, { noCache: true });
+      const stats = await checkExternalLinks(book, { noCache: true, privateNetworks: true });
       expect(stats).toMatchObject({ unique: 1000, checked: 1000, broken: 0, redirected: 0, unchecked: 0, requests: 1000 });
       expect(server.total()).toBe(1000);
       // At most 12 requests at a time to the one host, over kept-alive connections.

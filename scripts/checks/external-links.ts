@@ -1,5 +1,7 @@
 import { readFile } from 'node:fs/promises';
+import dns from 'node:dns';
 import http, { STATUS_CODES } from 'node:http';
+import { isIP as netIsIP, type LookupFunction } from 'node:net';
 import https from 'node:https';
 import path from 'node:path';
 import type { Element } from 'hast';
@@ -52,6 +54,13 @@ export interface ExternalOptions {
   failureTtlHours?: number;
   allow?: string[];
   ignore?: string[];
+  /**
+   * Allow hosts that resolve to loopback, private or link-local addresses.
+   * Off by default: the book (and its book.yaml) is untrusted, and a pull
+   * request must not make CI probe its own network. Only the API (tests,
+   * benchmarks against a local server) turns it on.
+   */
+  privateNetworks?: boolean;
   progress?: Progress;
   /** Clock for the cache (tests). */
   now?: () => number;
@@ -224,6 +233,8 @@ function describeError(error: unknown, timeoutMs: number): string {
   if (error instanceof RequestTimeout) return `timed out after ${formatMs(timeoutMs)}`;
   const code = e?.code;
   switch (code) {
+    case 'EPRIVATE':
+      return e.message ?? 'refused: a private or local address';
     case 'ECONNREFUSED':
       return 'connection refused';
     case 'ENOTFOUND':
@@ -278,15 +289,51 @@ class RequestTimeout extends Error {
   override name = 'TimeoutError';
 }
 
+/** Loopback, private, link-local, carrier-grade NAT, unspecified and multicast addresses, v4 and v6. */
+export function isPrivateAddress(address: string): boolean {
+  const v4 = /^(?:::ffff:)?(\d+)\.(\d+)\.(\d+)\.(\d+)$/i.exec(address);
+  if (v4) {
+    const [a, b] = [Number(v4[1]), Number(v4[2])];
+    return a === 0 || a === 10 || a === 127 || (a === 100 && b >= 64 && b <= 127) || (a === 169 && b === 254) || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168) || a >= 224;
+  }
+  const v6 = address.toLowerCase();
+  return v6 === '::' || v6 === '::1' || /^f[cd]/.test(v6) || /^fe[89ab]/.test(v6) || /^ff/.test(v6);
+}
+
+/** A DNS lookup that refuses private addresses, so a link cannot make the checker probe the local network. */
+const publicOnlyLookup: LookupFunction = (hostname, options, callback) => {
+  dns.lookup(hostname, { ...options, all: true }, (error, addresses) => {
+    if (error) return callback(error, '', 4);
+    const list = addresses as dns.LookupAddress[];
+    const bad = list.find((entry) => isPrivateAddress(entry.address));
+    if (bad) {
+      const refused = Object.assign(new Error(`refused: ${hostname} is a private or local address (${bad.address})`), { code: 'EPRIVATE' });
+      return callback(refused, '', 4);
+    }
+    if ((options as dns.LookupOptions).all) return (callback as unknown as (e: null, a: dns.LookupAddress[]) => void)(null, list);
+    callback(null, list[0]!.address, list[0]!.family);
+  });
+};
+
 /**
  * HTTP/1.1 over node:http(s) with keep-alive agents. Not fetch: Node's fetch
  * (undici) sends `Connection: close` with every HEAD, so each HEAD would cost a
  * new TCP connection and, on real hosts, a TLS handshake.
  */
 class Transport {
-  private agents = { http: new http.Agent({ keepAlive: true }), https: new https.Agent({ keepAlive: true }) };
+  private agents: { http: http.Agent; https: https.Agent };
+
+  constructor(private privateNetworks = false) {
+    const lookup = privateNetworks ? undefined : publicOnlyLookup;
+    this.agents = { http: new http.Agent({ keepAlive: true, lookup }), https: new https.Agent({ keepAlive: true, lookup }) };
+  }
 
   request(url: URL, method: 'HEAD' | 'GET', timeoutMs: number): Promise<Answer> {
+    // An IP literal never reaches the lookup: check it here.
+    const literal = url.hostname.replace(/^\[|\]$/g, '');
+    if (!this.privateNetworks && netIsIP(literal) && isPrivateAddress(literal)) {
+      return Promise.reject(Object.assign(new Error(`refused: ${url.hostname} is a private or local address (${literal})`), { code: 'EPRIVATE' }));
+    }
     return new Promise((resolve, reject) => {
       const secure = url.protocol === 'https:';
       const request = (secure ? https : http).request(
@@ -368,6 +415,8 @@ class Checker {
     const after = () => (firstRedirect === undefined ? '' : ` (after redirects, at \`${current.href}\`)`);
     for (let hops = 0; ; hops++) {
       const answer = await this.hop(current);
+      // A private address says nothing about the link (`http://localhost:8888` in a tutorial): not checked, not broken.
+      if ('error' in answer && answer.error.startsWith('refused: ')) return { kind: 'unchecked', reason: answer.error.slice('refused: '.length) + after() };
       if ('error' in answer) return { kind: 'broken', reason: answer.error + after(), ...(firstRedirect === undefined ? {} : { final: current.href }) };
       const { status } = answer;
       if (status >= 200 && status < 300) {
@@ -446,7 +495,7 @@ export async function checkExternalLinks(book: LoadedBook, options: ExternalOpti
   const allow = (options.allow ?? config?.allow ?? []).map(compilePattern);
   const ignore = (options.ignore ?? config?.ignore ?? []).map(compilePattern);
   const limiter = new Limiter(options.perHost ?? config?.per_host ?? 12, options.concurrency ?? config?.concurrency ?? 64);
-  const transport = new Transport();
+  const transport = new Transport(options.privateNetworks);
   const checker = new Checker(limiter, transport, settings);
   const stats: ExternalStats = { unique: 0, ignored: 0, checked: 0, cached: 0, broken: 0, redirected: 0, unchecked: 0, requests: 0, seconds: 0 };
 

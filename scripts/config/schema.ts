@@ -35,8 +35,6 @@ export const outputSchema = z.strictObject({
   toc_depth: z.number().int().min(1).max(6).default(3),
   /** Read `$…$` as inline math too; off by default because `$50K` is money. */
   single_dollar_math: z.boolean().default(false),
-  /** Remote hosts the build may fetch images from; empty means none. */
-  allow_remote: z.array(z.string()).default([]),
   pdf: pdfSchema.default(pdfSchema.parse({})),
 });
 
