@@ -13,6 +13,7 @@ import { hastToXml } from './xhtml.ts';
 import { fillPageRefs } from '../errata/appendix.ts';
 import { pageCss, pageGeometry, type Geometry, type PageGroup } from './pdf-pages-css.ts';
 import { bookDirection } from '../util/direction.ts';
+import { editionStamp, stampLine, type EditionStamp } from '../errata/stamp.ts';
 
 /**
  * One piece of the printed book that starts on a new page: the fixed front
@@ -173,7 +174,7 @@ function isoDay(date: Date): string {
   return date.toISOString().slice(0, 10);
 }
 
-function frontBlocks(book: LoadedBook, date: Date, plain: PageGroup, tocGroup: PageGroup, printing?: number): PrintBlock[] {
+function frontBlocks(book: LoadedBook, date: Date, plain: PageGroup, tocGroup: PageGroup, stamp: EditionStamp): PrintBlock[] {
   const c = book.config;
   const words = labels(c.language);
   const style = `page: ${plain.name}`;
@@ -191,11 +192,8 @@ function frontBlocks(book: LoadedBook, date: Date, plain: PageGroup, tocGroup: P
   const footer = footerText(book);
   if (footer) line(footer, 'copyright-line');
   if (c.licence) line(`${words.licence}: ${c.licence}`, 'licence-line');
-  const edition = [`${words.version} ${c.version}`];
-  const run = c.printing ?? printing;
-  if (run) edition.push(`${words.printing} ${run}`);
-  edition.push(isoDay(date));
-  line(edition.join(' · '), 'edition-line');
+  // The same edition line as the EPUB's metadata; the build date only when no release date is known.
+  line(stamp.date ? stampLine(stamp, c.language) : `${stampLine(stamp, c.language)} · ${isoDay(date)}`, 'edition-line');
   if (c.identifier) line(c.identifier, 'identifier-line');
   if (c.publisher) line(c.publisher, 'publisher-line');
   const licences = [...new Set(fontsFor(c.language).map((f) => f.licence))];
@@ -218,7 +216,8 @@ export interface ComposeOptions {
   /** The build date, printed on the copyright page. */
   date: Date;
   /** Printing number from errata.yaml's release of this version (editionStamp), when book.yaml gives none. */
-  printing?: number;
+  /** Version, printing and release date (errata/stamp.ts). */
+  stamp?: EditionStamp;
 }
 
 /**
@@ -235,7 +234,7 @@ export function composeBook(book: LoadedBook, pages: Page[], options: ComposeOpt
   const plain: PageGroup = { name: 'galley-front-plain', kind: 'plain-front' };
   const tocGroup: PageGroup = { name: 'galley-toc', kind: 'front-chapter', head: words.contents };
   const groups: PageGroup[] = [plain, { name: 'galley-blank-front', kind: 'blank-front' }, { name: 'galley-blank', kind: 'blank' }, tocGroup];
-  const blocks = frontBlocks(book, options.date, plain, tocGroup, options.printing);
+  const blocks = frontBlocks(book, options.date, plain, tocGroup, options.stamp ?? editionStamp(book));
   for (const [index, page] of pages.entries()) {
     const front = page.matter === 'front';
     const runningHead = typeof page.chapter?.frontmatter.running_head === 'string' ? page.chapter.frontmatter.running_head : page.title;

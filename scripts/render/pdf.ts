@@ -10,7 +10,7 @@ import { writeFileAtomic } from '../util/atomic.ts';
 import { report } from '../util/messages.ts';
 import { sharedFiles } from './assets.ts';
 import { BOOK_ORIGIN, launchBrowser, openSandboxedPage, type BlockedRequest, type GalleyBrowser, type SandboxedPage, type ServedFile } from './browser.ts';
-import type { Page } from './pages.ts';
+import { footerText, type Page } from './pages.ts';
 import { composeBook, composeHtml, EMPTY_LAYOUT, type Composition, type PrintLayout, type TocLine } from './pdf-compose.ts';
 import { destinations, finishPdf, readDestinations, type OutlineNode } from './pdf-finish.ts';
 import { bookSlug } from './slug.ts';
@@ -266,7 +266,7 @@ export async function renderPdf(book: LoadedBook, pages: Page[], outDir: string,
   }
   const { timings, lap, skip } = stopwatch();
   const stamp = editionStamp(book, options.errata);
-  const composition = composeBook(book, pages, { printMarks: options.printMarks, date, printing: stamp.printing });
+  const composition = composeBook(book, pages, { printMarks: options.printMarks, date, stamp });
   const files = await servedFiles(book, composition);
   lap('compose');
   const galley = options.browser ?? (await launchBrowser({ executablePath: options.executablePath }));
@@ -308,14 +308,13 @@ export async function renderPdf(book: LoadedBook, pages: Page[], outDir: string,
         if (moved.length > 0) {
           report(book.configFile, 'warning', `PDF: ${moved.length} TOC page numbers may be off by a page (the layout kept moving between prints)`, { line: 1, column: 1 }, 'pdf-toc-pages');
         }
-        const copyright = config.copyright;
         const finished = await finishPdf(doc, {
           title: config.subtitle ? `${config.title}: ${config.subtitle}` : config.title,
           authors: config.authors,
           subject: config.description ?? config.subtitle,
           keywords: config.keywords,
           language: config.language,
-          rights: copyright ? copyright.footer.replaceAll('{year}', String(copyright.year)).replaceAll('{holder}', copyright.holder) : undefined,
+          rights: footerText(book),
           licence: config.licence,
           info: pdfStampInfo(stamp),
           identifier: config.identifier,
