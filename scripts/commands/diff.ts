@@ -5,17 +5,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Command } from 'commander';
-import { build, prepare } from '../build.ts';
+import { build } from '../build.ts';
 import type { LoadedBook } from '../book/load.ts';
 import { listEditions } from '../book/editions.ts';
 import type { Chapter, TocEntry } from '../book/types.ts';
 import { launchBrowser, type GalleyBrowser } from '../render/browser.ts';
 import { readDestinations } from '../render/pdf-finish.ts';
 import { replaceDirectory } from '../util/atomic.ts';
-import { APPENDIX_CLASS, ensureErrataAppendix } from '../errata/appendix.ts';
-import { appendixChapter } from '../errata/checks.ts';
-import { renderPdf } from '../render/pdf.ts';
-import { loadErrata } from '../errata/load.ts';
 import { diffImages } from '../errata/imagediff.ts';
 import { matchPages, rasterize, type PageChange } from '../errata/pdfpages.ts';
 import { chapterSections, diffSequences, inlineDiff, similarity, type InlinePart, type Section, type TextBlockOut } from '../errata/textdiff.ts';
@@ -117,10 +113,7 @@ export interface BuiltRevision {
 
 /**
  * Builds the main edition of a manuscript with the toolchain that is running
- * (not the revision's own scripts) with `build()`. While `prepare()` does not
- * run the errata pass (or `build()` makes no PDF), the book is prepared again
- * with the pass and the PDF printed from it, so the comparison includes the
- * errata appendix either way.
+ * (not the revision's own scripts) with `build()`, errata appendix included.
  */
 export async function buildRevision(manuscript: string, out: string, options: { pdf: boolean; browser?: () => Promise<GalleyBrowser>; label: string }): Promise<BuiltRevision> {
   const [main] = await listEditions(manuscript);
@@ -131,22 +124,9 @@ export async function buildRevision(manuscript: string, out: string, options: { 
     throw new Error(`${options.label} does not build (${errors.length} error${errors.length === 1 ? '' : 's'}):\n${shown.join('\n')}`);
   }
   const htmlDir = result.artifacts.find((a) => a.format === 'html')?.path ?? path.join(out, 'html');
-  let book = result.book;
-  let pdf = result.artifacts.find((a) => a.format === 'pdf')?.path;
-  // Until prepare() runs the errata pass, build()'s book has no appendix: then the same pipeline plus the pass.
-  const errata = await loadErrata(book);
-  const appendix = errata?.valid ? appendixChapter(book, errata) : undefined;
-  const lacksAppendix = appendix?.tree !== undefined && !appendix.tree.children.some((c) => c.type === 'element' && Array.isArray(c.properties.className) && c.properties.className.includes(APPENDIX_CLASS));
-  if ((options.pdf && !pdf) || lacksAppendix) {
-    const prepared = await prepare(main!.root, undefined, { boundary: main!.boundary, defaults: main!.defaults });
-    const again = await loadErrata(prepared.book);
-    if (again?.valid) ensureErrataAppendix(prepared.book, again, prepared.pages);
-    if (options.pdf) {
-      const rendered = await renderPdf(prepared.book, prepared.pages, out, { browser: options.browser ? await options.browser() : undefined });
-      pdf = rendered.path;
-    }
-    book = prepared.book;
-  }
+  const book = result.book;
+  const pdf = result.artifacts.find((a) => a.format === 'pdf')?.path;
+  if (options.pdf && !pdf) throw new Error(`${options.label} built no PDF`);
   const starts: { title: string; page: number }[] = [];
   if (pdf) {
     const { dests } = await readDestinations(await readFile(pdf));

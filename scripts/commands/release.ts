@@ -148,14 +148,12 @@ export async function pdfChecks(file: string, book: LoadedBook, name: string): P
   if (!(pages > 0)) at('pdf-info', 'error', 'The PDF has no pages');
   const title = field('Title') ?? '';
   if (!title.includes(book.config.title)) at('pdf-info', 'error', `The PDF's Title is “${title}”, not the book's title “${book.config.title}”`);
-  if (field('Tagged') !== 'yes') at('pdf-info', 'warning', 'The PDF is not tagged (no structure for assistive technology)');
+  // Tagging and embedded fonts are checked by `check --artifacts` (checks/artifacts.ts), which release also runs.
   if (field('Encrypted') !== 'no') at('pdf-info', 'error', 'The PDF is encrypted');
   const fonts = (await exec('pdffonts', [file], { encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 })).stdout.split('\n').slice(2).filter(Boolean);
   for (const row of fonts) {
     const cols = row.trim().split(/\s+/);
     // name, type (1–2 words), encoding, emb, sub, uni, object, generation
-    const emb = cols.at(-5);
-    if (emb !== 'yes') at('pdf-fonts', 'error', `Font ${cols[0]} is not embedded: a printer would substitute it`);
     if (/Type 3/.test(row)) at('pdf-fonts', 'warning', `Font ${cols[0]} is a Type 3 (bitmap) font`);
   }
   const front = (await exec('pdftotext', ['-f', '1', '-l', String(Math.min(pages, 8)), file, '-'], { encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 })).stdout;

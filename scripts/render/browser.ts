@@ -144,7 +144,7 @@ function sweepStaleProfiles() {
 /**
  * Starts the one Chromium a build uses, with a fresh profile in a temporary
  * folder. The browser dies with the build: on close, on error (callers use
- * try/finally or `withBrowser`), on Ctrl-C/SIGTERM and on process exit.
+ * try/finally), on Ctrl-C/SIGTERM and on process exit.
  * `pipe: true` talks to it over a pipe, so no debugging port is opened.
  */
 export async function launchBrowser(options: LaunchOptions = {}): Promise<GalleyBrowser> {
@@ -195,15 +195,6 @@ export async function launchBrowser(options: LaunchOptions = {}): Promise<Galley
   return entry;
 }
 
-/** Runs `fn` with a browser that is closed afterwards, whatever happens. */
-export async function withBrowser<T>(fn: (browser: GalleyBrowser) => Promise<T>, options: LaunchOptions = {}): Promise<T> {
-  const browser = await launchBrowser(options);
-  try {
-    return await fn(browser);
-  } finally {
-    await browser.close();
-  }
-}
 
 /** The private origin book content is served from; `.invalid` can never resolve (RFC 2606). */
 export const BOOK_ORIGIN = 'https://book.galley.invalid';

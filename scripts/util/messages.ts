@@ -25,7 +25,3 @@ export function levelOf(fatal: boolean | null | undefined): Level {
   return fatal ? 'error' : fatal === false ? 'warning' : 'info';
 }
 
-export function hasErrors(files: Iterable<VFile>): boolean {
-  for (const file of files) if (file.messages.some((m) => m.fatal)) return true;
-  return false;
-}
