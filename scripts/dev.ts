@@ -69,30 +69,23 @@ export async function startDev(options: DevOptions = {}): Promise<DevSession> {
     const appendix = errata ? appendixChapter(book, errata) : undefined;
     if (chapters.some((c) => !c || c === appendix || !existsSync(c.file.path))) return full(changed, started);
     const touched = new Set<Chapter>();
-    let questionsChanged = false;
-    for (const chapter of chapters as Chapter[]) {
-      const before = JSON.stringify(chapter.questions.map((q) => [q.id, q.number, q.difficulty, q.text]));
+    // Read from disk again, always: processing appends to a file's messages, and book passes append to its tree.
+    const redo = async (chapter: Chapter) => {
       const { file, data } = await readChapter(chapter.file.path, book.root, book.context);
       chapter.file = file;
       chapter.frontmatter = data;
       processChapter(book, chapter, processor);
       resolveLinks(book, [chapter]);
       touched.add(chapter);
-      if (JSON.stringify(chapter.questions.map((q) => [q.id, q.number, q.difficulty, q.text])) !== before) questionsChanged = true;
+    };
+    const questionsOf = (chapter: Chapter) => JSON.stringify(chapter.questions.map((q) => [q.id, q.number, q.difficulty, q.text]));
+    let questionsChanged = false;
+    for (const chapter of chapters as Chapter[]) {
+      const before = questionsOf(chapter);
+      await redo(chapter);
+      if (questionsOf(chapter) !== before) questionsChanged = true;
     }
-    if (questionsChanged) {
-      for (const index of book.chapters.filter(isQuestionsIndex)) {
-        if (!touched.has(index)) {
-          // Read again: processing appends to the file's messages, and the generated list is appended to its tree.
-          const { file, data } = await readChapter(index.file.path, book.root, book.context);
-          index.file = file;
-          index.frontmatter = data;
-          processChapter(book, index, processor);
-          resolveLinks(book, [index]);
-          touched.add(index);
-        }
-      }
-    }
+    if (questionsChanged) for (const index of book.chapters.filter(isQuestionsIndex)) if (!touched.has(index)) await redo(index);
     buildQuestionsIndex(book, [...touched]);
     book.files = [book.files[0]!, book.files[1]!, ...book.chapters.map((c) => c.file)];
     pages = bookPages(book);
