@@ -9,7 +9,6 @@ import { build } from '../build.ts';
 import type { LoadedBook } from '../book/load.ts';
 import { listEditions } from '../book/editions.ts';
 import type { Chapter, TocEntry } from '../book/types.ts';
-import { launchBrowser, type GalleyBrowser } from '../render/browser.ts';
 import { readDestinations } from '../render/pdf-finish.ts';
 import { replaceDirectory } from '../util/atomic.ts';
 import { diffImages } from '../errata/imagediff.ts';
@@ -115,7 +114,7 @@ export interface BuiltRevision {
  * Builds the main edition of a manuscript with the toolchain that is running
  * (not the revision's own scripts) with `build()`, errata appendix included.
  */
-export async function buildRevision(manuscript: string, out: string, options: { pdf: boolean; browser?: () => Promise<GalleyBrowser>; label: string }): Promise<BuiltRevision> {
+export async function buildRevision(manuscript: string, out: string, options: { pdf: boolean; label: string }): Promise<BuiltRevision> {
   const [main] = await listEditions(manuscript);
   const result = await build({ manuscript, out, formats: options.pdf ? ['html', 'pdf'] : ['html'], quiet: true, edition: main!.code });
   if (!result.ok) {
@@ -411,8 +410,6 @@ export async function diffRevisions(refA: string, refB: string | undefined, opti
 
   const tmp = await mkdtemp(path.join(os.tmpdir(), 'galley-diff-'));
   const trees = new Worktrees(top, tmp);
-  let browser: GalleyBrowser | undefined;
-  const sharedBrowser = async () => (browser ??= await launchBrowser());
   try {
     const dirA = path.join(trees.add('a', before.commit!), prefix);
     const dirB = after.commit ? path.join(trees.add('b', after.commit), prefix) : manuscript;
@@ -420,15 +417,13 @@ export async function diffRevisions(refA: string, refB: string | undefined, opti
     const epoch = process.env.SOURCE_DATE_EPOCH ?? String(after.time);
     const [builtA, builtB] = await withEnv({ SOURCE_DATE_EPOCH: epoch }, async () => {
       log(`Building ${refA}…`);
-      const a = await buildRevision(dirA, path.join(tmp, 'out-a'), { pdf: wantPdf, browser: sharedBrowser, label: `${refA} (${before.commit!.slice(0, 10)})` });
+      const a = await buildRevision(dirA, path.join(tmp, 'out-a'), { pdf: wantPdf, label: `${refA} (${before.commit!.slice(0, 10)})` });
       lap(`build ${refA}`);
       log(`Building ${after.ref}…`);
-      const b = await buildRevision(dirB, path.join(tmp, 'out-b'), { pdf: wantPdf, browser: sharedBrowser, label: after.ref });
+      const b = await buildRevision(dirB, path.join(tmp, 'out-b'), { pdf: wantPdf, label: after.ref });
       lap(`build ${after.ref}`);
       return [a, b] as const;
     });
-    if (browser) await browser.close();
-    browser = undefined;
 
     const chapters = diffBooks(builtA.book, builtB.book);
     lap('text');
@@ -486,7 +481,6 @@ export async function diffRevisions(refA: string, refB: string | undefined, opti
     report.seconds = (performance.now() - started) / 1000;
     return { report, out, index: path.join(out, 'index.html') };
   } finally {
-    if (browser) await browser.close().catch(() => {});
     await trees.dispose();
   }
 }

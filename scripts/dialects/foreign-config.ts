@@ -16,6 +16,9 @@ export interface ForeignConfig {
   languageNames: Record<string, string>;
 }
 
+/** `en_US` (as some tools write it) → the BCP 47 `en-US`. */
+const languageTag = (value: string) => value.replace(/_/g, '-');
+
 const str = (value: unknown) => (typeof value === 'string' && value.trim() ? value.trim() : undefined);
 
 /**
@@ -39,7 +42,7 @@ export async function readForeignConfig(root: string): Promise<ForeignConfig | u
     const defaults: Partial<BookConfig> = {};
     if (str(data.title)) defaults.title = str(data.title)!;
     if (str(data.author)) defaults.authors = [str(data.author)!];
-    if (str(data.language)) defaults.language = str(data.language)!.replace('_', '-');
+    if (str(data.language)) defaults.language = languageTag(str(data.language)!);
     if (data.direction === 'rtl' || data.direction === 'ltr') defaults.direction = data.direction;
     if (str(data.description)) defaults.description = str(data.description)!;
     const languageNames: Record<string, string> = {};
@@ -62,7 +65,7 @@ export async function readForeignConfig(root: string): Promise<ForeignConfig | u
     const defaults: Partial<BookConfig> = {};
     if (str(book.title)) defaults.title = str(book.title)!;
     if (Array.isArray(book.authors) && book.authors.length) defaults.authors = book.authors.map(String);
-    if (str(book.language)) defaults.language = str(book.language)!.replace(/_/g, '-');
+    if (str(book.language)) defaults.language = languageTag(str(book.language)!);
     if (str(book.description)) defaults.description = str(book.description)!;
     if (book['text-direction'] === 'rtl' || book['text-direction'] === 'ltr') defaults.direction = book['text-direction'];
     return { kind: 'mdbook', file, defaults, contentRoot: str(book.src) ?? 'src', languageNames: {} };
