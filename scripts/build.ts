@@ -20,7 +20,7 @@ import type { GalleyBrowser } from './render/browser.ts';
 import { applySeverities, diagnostics, exitCode, type Diagnostic } from './report.ts';
 import { createProgress, type Progress } from './progress.ts';
 
-export type Format = 'html' | 'epub' | 'pdf';
+export type Format = 'html' | 'epub' | 'pdf' | 'web';
 
 export interface BuildOptions {
   manuscript?: string;
@@ -112,6 +112,10 @@ export interface EditionResult {
   artifacts: Artifact[];
   summary: BuildSummary;
   book: LoadedBook;
+  pages: Page[];
+  formats: Format[];
+  outDir: string;
+  outSubdir: string;
 }
 
 interface BuildContext {
@@ -160,7 +164,34 @@ async function buildEdition(edition: Edition, out: string, wanted: Format[] | un
   applySeverities(book.files, BUILD_SEVERITIES, book.config.checks);
   const list = diagnostics(book.files, book.boundary);
   const summary = summarize(book, pages, (performance.now() - started) / 1000, editionStamp(book, errata));
-  return { code: edition.code, ok: exitCode(list) === 0, diagnostics: list, artifacts, summary, book };
+  return { code: edition.code, ok: exitCode(list) === 0, diagnostics: list, artifacts, summary, book, pages, formats, outDir, outSubdir: edition.outSubdir };
+}
+
+/**
+ * The web edition comes last: it links every language edition to the others
+ * and offers each one's EPUB and PDF, so those must exist first.
+ */
+async function buildWeb(results: EditionResult[], editions: Edition[], out: string, progress: Progress) {
+  const wanted = results.filter((r) => r.ok && r.formats.includes('web'));
+  if (wanted.length === 0) return;
+  progress.phase('Web', 1);
+  try {
+    const { renderWeb } = await import('./render/web/site.ts');
+    const built = wanted.map((r) => ({ code: r.code, book: r.book, pages: r.pages, stamp: r.summary.stamp, outDir: r.outDir, subdir: r.outSubdir }));
+    const others = (await listAllEditions(editions)).filter((e) => !wanted.some((r) => r.code === e.code));
+    const web = await renderWeb(built, others, path.join(out, 'web'));
+    for (const r of wanted) r.artifacts.push({ format: 'web', path: path.join(web.dir, r.outSubdir) });
+    progress.tick();
+  } finally {
+    progress.done();
+  }
+}
+
+/** Every edition of the manuscript, built this time or not: the language switcher lists them all. */
+async function listAllEditions(built: Edition[]) {
+  const manuscript = built[0]?.boundary;
+  const all = manuscript ? await listEditions(manuscript) : built;
+  return all.map((e) => ({ code: e.code, language: (e.main ? undefined : e.defaults.language) ?? e.code, subdir: e.outSubdir }));
 }
 
 export interface BuildResult extends EditionResult {
@@ -191,6 +222,7 @@ export async function build(options: BuildOptions = {}): Promise<BuildResult> {
   };
   try {
     for (const edition of editions) results.push(await buildEdition(edition, out, options.formats, context));
+    await buildWeb(results, editions, out, progress);
   } finally {
     if (launched) await (await launched.catch(() => undefined))?.close();
   }

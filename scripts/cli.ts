@@ -20,7 +20,7 @@ function printSummary(code: string, summary: BuildSummary, artifacts: { format: 
 
 function formats(value: string): Format[] {
   const list = value.split(',').map((s) => s.trim()).filter(Boolean);
-  for (const f of list) if (!['html', 'epub', 'pdf'].includes(f)) throw new Error(`Unknown format \`${f}\`: use html, epub or pdf`);
+  for (const f of list) if (!['html', 'epub', 'pdf', 'web'].includes(f)) throw new Error(`Unknown format \`${f}\`: use html, epub, pdf or web`);
   return list as Format[];
 }
 
@@ -37,7 +37,7 @@ export async function main(argv: string[]): Promise<number> {
     .description('build the book into the output folder')
     .option('--manuscript <dir>', 'manuscript folder', 'manuscript')
     .option('--out <dir>', 'output folder', 'dist')
-    .addOption(new Option('--format <list>', 'formats to build, comma-separated (html,epub,pdf)').argParser(formats))
+    .addOption(new Option('--format <list>', 'formats to build, comma-separated (html,epub,pdf,web)').argParser(formats))
     .option('--edition <code>', 'build only this language edition (e.g. fa); all by default')
     .option('--print-marks', 'PDF with bleed and crop marks for a printer')
     .option('--no-cache', 'ignore every cache (chapter results in .galley-cache/)')

@@ -31,7 +31,7 @@ export const pdfSchema = z.strictObject({
 export const outputSchema = z.strictObject({
   /** Base name of the artifacts: dist/<slug>.epub, dist/<slug>.pdf. */
   slug: z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, 'use lowercase letters, digits, dots, dashes').optional(),
-  formats: z.array(z.enum(['html', 'epub', 'pdf'])).default(['html', 'epub', 'pdf']),
+  formats: z.array(z.enum(['html', 'epub', 'pdf', 'web'])).default(['html', 'epub', 'pdf', 'web']),
   toc_depth: z.number().int().min(1).max(6).default(3),
   /** Read `$…$` as inline math too; off by default because `$50K` is money. */
   single_dollar_math: z.boolean().default(false),

@@ -19,6 +19,23 @@ export interface Labels {
   pages: string;
   previous: string;
   next: string;
+  /** The web edition's own words. */
+  web: WebLabels;
+}
+
+export interface WebLabels {
+  skip: string;
+  search: string;
+  searchPlaceholder: string;
+  /** `{n}` is the number of results. */
+  results: string;
+  noResults: string;
+  onThisPage: string;
+  downloads: string;
+  languages: string;
+  menu: string;
+  home: string;
+  question: string;
 }
 
 const en: Labels = {
@@ -40,6 +57,19 @@ const en: Labels = {
   pages: 'Pages',
   previous: 'Previous',
   next: 'Next',
+  web: {
+    skip: 'Skip to content',
+    search: 'Search the book',
+    searchPlaceholder: 'Search',
+    results: '{n} results',
+    noResults: 'Nothing found',
+    onThisPage: 'On this page',
+    downloads: 'Download',
+    languages: 'Other languages',
+    menu: 'Contents',
+    home: 'Title page and contents',
+    question: 'Question',
+  },
 };
 
 const fa: Labels = {
@@ -61,6 +91,19 @@ const fa: Labels = {
   pages: 'صفحه‌ها',
   previous: 'قبلی',
   next: 'بعدی',
+  web: {
+    skip: 'رفتن به متن',
+    search: 'جست‌وجو در کتاب',
+    searchPlaceholder: 'جست‌وجو',
+    results: '{n} نتیجه',
+    noResults: 'چیزی پیدا نشد',
+    onThisPage: 'در این صفحه',
+    downloads: 'دریافت',
+    languages: 'زبان‌های دیگر',
+    menu: 'فهرست',
+    home: 'صفحهٔ عنوان و فهرست',
+    question: 'پرسش',
+  },
 };
 
 export function labels(language: string): Labels {

@@ -1,0 +1,40 @@
+import type { Element, ElementContent } from 'hast';
+import { h } from 'hastscript';
+import { toHtml } from 'hast-util-to-html';
+
+export interface WebDocumentOptions {
+  title: string;
+  language: string;
+  direction: 'ltr' | 'rtl';
+  description?: string;
+  stylesheets: string[];
+  scripts: string[];
+  /** `<link rel="prev|next">`, which some readers' tools follow. */
+  links?: { rel: string; href: string }[];
+}
+
+/**
+ * What a web page may load: its own folder's files, nothing remote. Scripts
+ * come only from files (no inline code); `connect-src 'self'` is for the
+ * live preview's event stream.
+ */
+export const WEB_CSP = "default-src 'none'; img-src 'self'; style-src 'self' 'unsafe-inline'; font-src 'self'; script-src 'self'; connect-src 'self'; media-src 'none'; object-src 'none'; frame-src 'none'; base-uri 'none'; form-action 'none'";
+
+/** An HTML5 page of the web edition (served as `text/html`, unlike the XHTML intermediate). */
+export function webDocument(body: ElementContent[], options: WebDocumentOptions): string {
+  const head: ElementContent[] = [
+    h('meta', { charSet: 'utf-8' }),
+    h('meta', { name: 'viewport', content: 'width=device-width, initial-scale=1' }),
+    h('meta', { name: 'color-scheme', content: 'light dark' }),
+    h('meta', { httpEquiv: 'Content-Security-Policy', content: WEB_CSP }),
+    h('title', options.title),
+  ];
+  // A page of its own; without one, browsers ask the host's root for /favicon.ico, outside the site.
+  head.push(h('link', { rel: ['icon'], href: 'favicon.svg', type: 'image/svg+xml' }));
+  if (options.description) head.push(h('meta', { name: 'description', content: options.description }));
+  for (const link of options.links ?? []) head.push(h('link', { rel: [link.rel], href: link.href }));
+  for (const href of options.stylesheets) head.push(h('link', { rel: ['stylesheet'], href }));
+  for (const src of options.scripts) head.push(h('script', { src, defer: true }));
+  const html: Element = h('html', { lang: options.language, dir: options.direction }, [h('head', head), h('body', body)]);
+  return `<!doctype html>\n${toHtml(html)}\n`;
+}

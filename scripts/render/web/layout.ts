@@ -1,0 +1,189 @@
+import type { Element, ElementContent } from 'hast';
+import { h } from 'hastscript';
+import type { LoadedBook } from '../../book/load.ts';
+import type { Page } from '../pages.ts';
+import { footerElement } from '../pages.ts';
+import { navItems, type NavItem } from '../toc.ts';
+import { labels, type Labels } from '../../util/labels.ts';
+import { stampLine, type EditionStamp } from '../../errata/stamp.ts';
+import { formatSize, type Download } from './downloads.ts';
+
+/** Another language edition, as the switcher links to it. */
+export interface EditionLink {
+  code: string;
+  language: string;
+  /** The edition's name in its own language (`فارسی`). */
+  name: string;
+  /** From this edition's folder to that edition's folder (`fa/`, `../`). */
+  prefix: string;
+  /** That edition's page names, when it was built with this one: the switcher then keeps the reader's place. */
+  pages?: Set<string>;
+}
+
+export interface WebContext {
+  book: LoadedBook;
+  pages: Page[];
+  stamp: EditionStamp;
+  downloads: Download[];
+  editions: EditionLink[];
+  direction: 'ltr' | 'rtl';
+  words: Labels;
+}
+
+/** The web edition names pages `.html`; the intermediate's `.xhtml` names stay the keys. */
+export const webName = (outName: string) => outName.replace(/\.xhtml$/, '.html');
+
+/**
+ * A copy of a page's body for the web: links to other pages renamed to
+ * `.html`, EPUB-only attributes dropped. The original is shared with the
+ * EPUB and PDF, so it is not touched.
+ */
+export function webBody(node: Element, pageNames: Set<string>): Element {
+  const properties = { ...node.properties };
+  delete properties['epub:type'];
+  delete properties['epubType'];
+  if (node.tagName === 'a' && typeof properties.href === 'string') {
+    const [file, hash] = properties.href.split('#', 2) as [string, string | undefined];
+    if (pageNames.has(file)) properties.href = webName(file) + (hash !== undefined ? `#${hash}` : '');
+  }
+  return { ...node, properties, children: node.children.map((child) => (child.type === 'element' ? webBody(child, pageNames) : child)) };
+}
+
+function tocList(items: NavItem[], current: string | undefined): Element {
+  return h(
+    'ol',
+    items.map((item) => {
+      const label = item.number && !item.number.includes('.') ? `${item.number}. ${item.title}` : item.title;
+      const here = item.href !== undefined && item.href === current;
+      const head = item.href ? h('a', { href: webName(item.href), ariaCurrent: here ? 'page' : undefined }, label) : h('span', label);
+      const children = item.children.filter((child) => !child.href?.includes('#'));
+      return h('li', { className: here ? ['current'] : undefined }, [head, ...(children.length ? [tocList(children, current)] : [])]);
+    }),
+  );
+}
+
+/** The book's pages as a nested list, the current one marked: what the sidebar and the title page show. */
+export function tocElement(context: WebContext, current?: string): Element {
+  return tocList(navItems(context.book, context.pages, 1), current);
+}
+
+function languageSwitcher(context: WebContext, page: string | undefined): Element | undefined {
+  if (context.editions.length === 0) return undefined;
+  return h('nav.languages', { ariaLabel: context.words.web.languages }, [
+    h(
+      'ul',
+      context.editions.map((edition) => {
+        const target = page && edition.pages?.has(page) ? webName(page) : 'index.html';
+        return h('li', [h('a', { href: edition.prefix + target, hrefLang: edition.language, lang: edition.language }, edition.name)]);
+      }),
+    ),
+  ]);
+}
+
+function downloadsElement(context: WebContext): Element | undefined {
+  if (context.downloads.length === 0) return undefined;
+  const { words, book } = context;
+  return h('section.downloads', { ariaLabelledBy: ['downloads-title'] }, [
+    h('h2#downloads-title', words.web.downloads),
+    h(
+      'ul',
+      context.downloads.map((d) =>
+        h('li', [h('a', { href: `downloads/${d.name}`, download: d.name, type: d.mediaType }, d.format.toUpperCase()), ' ', h('span.size', `(${formatSize(d.bytes, book.config.language)})`)]),
+      ),
+    ),
+    h('p.edition-line', stampLine(context.stamp, book.config.language)),
+  ]);
+}
+
+function header(context: WebContext, page: string | undefined): Element {
+  const { words, book } = context;
+  const web = words.web;
+  const children: ElementContent[] = [
+    // Hidden until the script runs: without it, the title page is the table of contents.
+    h('button.menu-toggle', { type: 'button', ariaControls: 'sidebar', ariaExpanded: 'false', hidden: true }, [h('span.menu-icon', { ariaHidden: 'true' }, '☰'), ' ', h('span.menu-word', web.menu)]),
+    h('a.book-title', { href: 'index.html', title: web.home }, book.config.title),
+    h('form.search', { role: 'search', hidden: true, action: '' }, [
+      h('label.sr-only', { htmlFor: 'search-input' }, web.search),
+      h('input#search-input', { type: 'search', placeholder: web.searchPlaceholder, autoComplete: 'off', spellCheck: 'false', ariaControls: 'search-results', ariaDescribedBy: ['search-status'] }),
+    ]),
+  ];
+  const switcher = languageSwitcher(context, page);
+  if (switcher) children.push(switcher);
+  return h('header.site-header', children);
+}
+
+function searchResults(context: WebContext): Element {
+  return h('section#search-results.search-results', { hidden: true, ariaLabel: context.words.web.search }, [
+    h('p#search-status.search-status', { role: 'status', dataNoResults: context.words.web.noResults, dataResults: context.words.web.results }),
+    h('ol.search-list'),
+  ]);
+}
+
+function outline(context: WebContext, page: Page): Element | undefined {
+  const headings = page.chapter?.headings.filter((heading) => heading.depth === 2 || heading.depth === 3) ?? [];
+  if (headings.length < 2) return undefined;
+  const root: Element = h('ol');
+  let lastTop: Element | undefined;
+  for (const heading of headings) {
+    const item = h('li', [h('a', { href: `#${heading.id}` }, heading.text)]);
+    if (heading.depth === 3 && lastTop) {
+      let sub = lastTop.children.find((c): c is Element => c.type === 'element' && c.tagName === 'ol');
+      if (!sub) lastTop.children.push((sub = h('ol')));
+      sub.children.push(item);
+    } else {
+      root.children.push(item);
+      lastTop = item;
+    }
+  }
+  return h('nav.outline', { ariaLabelledBy: ['outline-title'] }, [h('h2#outline-title', context.words.web.onThisPage), root]);
+}
+
+function pager(context: WebContext, index: number): Element {
+  const { pages, words, direction } = context;
+  const [back, forward] = direction === 'rtl' ? ['→', '←'] : ['←', '→'];
+  const link = (page: Page | undefined, rel: 'prev' | 'next') => {
+    if (!page) return h('span');
+    const word = rel === 'prev' ? words.previous : words.next;
+    return h(`a.${rel}`, { href: webName(page.outName), rel: [rel] }, [h('span.pager-label', rel === 'prev' ? `${back} ${word}` : `${word} ${forward}`), h('span.pager-title', page.title)]);
+  };
+  return h('nav.pager', { ariaLabel: words.pages }, [link(pages[index - 1], 'prev'), link(pages[index + 1], 'next')]);
+}
+
+function sidebar(context: WebContext, current: string | undefined): Element {
+  const children: ElementContent[] = [h('h2.sr-only#sidebar-title', context.words.contents), tocElement(context, current)];
+  const downloads = downloadsElement(context);
+  if (downloads) children.push(downloads);
+  return h('nav#sidebar.sidebar', { ariaLabelledBy: ['sidebar-title'] }, children);
+}
+
+function frame(context: WebContext, current: string | undefined, main: ElementContent[], aside?: Element): ElementContent[] {
+  const footer = footerElement(context.book);
+  return [
+    h('a.skip-link', { href: '#content' }, context.words.web.skip),
+    header(context, current),
+    searchResults(context),
+    h('div.layout', [sidebar(context, current), h('div.page', [h('main#content', { tabIndex: -1 }, main), ...(footer ? [footer] : [])]), ...(aside ? [aside] : [])]),
+  ];
+}
+
+/** One page of the web edition: header with search and languages, the sidebar, the page, its outline, the pager and the footer. */
+export function webPageBody(context: WebContext, index: number, pageNames: Set<string>): ElementContent[] {
+  const page = context.pages[index]!;
+  return frame(context, page.outName, [webBody(page.body, pageNames), pager(context, index)], outline(context, page));
+}
+
+/** The edition's front door: title, edition line, downloads and the whole table of contents. */
+export function webIndexBody(context: WebContext): ElementContent[] {
+  const { book, words } = context;
+  const title: ElementContent[] = [h('h1', book.config.title)];
+  if (book.config.subtitle) title.push(h('p.subtitle', book.config.subtitle));
+  title.push(h('p.authors', book.config.authors.join(', ')));
+  if (book.config.description) title.push(h('p.description', book.config.description));
+  const main: ElementContent[] = [h('header.title-page', title)];
+  const downloads = downloadsElement(context);
+  if (downloads) main.push({ ...downloads, properties: { ...downloads.properties, className: ['downloads', 'downloads-index'], ariaLabelledBy: ['downloads-index-title'] }, children: downloads.children.map((c) => (c.type === 'element' && c.tagName === 'h2' ? { ...c, properties: { id: 'downloads-index-title' } } : c)) });
+  main.push(h('nav.toc', { ariaLabelledBy: ['toc-title'] }, [h('h2#toc-title', words.contents), tocElement(context)]));
+  const first = context.pages[0];
+  if (first) main.push(h('nav.pager', { ariaLabel: words.pages }, [h('span'), h('a.next', { href: webName(first.outName), rel: ['next'] }, [h('span.pager-label', `${words.start} ${context.direction === 'rtl' ? '←' : '→'}`), h('span.pager-title', first.title)])]));
+  return frame(context, 'index.html', main);
+}

@@ -1,0 +1,127 @@
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import type { LoadedBook } from '../../book/load.ts';
+import type { Page } from '../pages.ts';
+import { sharedFiles, template } from '../assets.ts';
+import { replaceDirectory, writeFileAtomic } from '../../util/atomic.ts';
+import { labels } from '../../util/labels.ts';
+import { bookDirection } from '../../util/direction.ts';
+import type { EditionStamp } from '../../errata/stamp.ts';
+import { bookSlug } from '../slug.ts';
+import { downloadBytes, findDownloads, type Download } from './downloads.ts';
+import { webDocument } from './document.ts';
+import { webIndexBody, webName, webPageBody, type EditionLink, type WebContext } from './layout.ts';
+import { searchDocuments, searchIndexScript } from './search-index.ts';
+
+/** One language edition, ready to be written as part of the web site. */
+export interface WebEdition {
+  code: string;
+  book: LoadedBook;
+  pages: Page[];
+  stamp: EditionStamp;
+  /** The edition's artifact folder (`dist/`, `dist/fa/`): where its EPUB and PDF are. */
+  outDir: string;
+  /** Its folder inside the site (`''` for the main edition, else its code). */
+  subdir: string;
+}
+
+/** Another edition of the same manuscript that was not built this time: the switcher still links to it. */
+export interface OtherEdition {
+  code: string;
+  language: string;
+  subdir: string;
+}
+
+const STYLES = ['css/fonts.css', 'css/book.css', 'css/site.css'];
+const SCRIPTS = ['js/galley.js'];
+
+const require = createRequire(import.meta.url);
+// The browser build of the search library, shipped beside the pages.
+const MINISEARCH_UMD = path.join(path.dirname(require.resolve('minisearch')), '../umd/index.js');
+
+const languageName = (code: string) => {
+  try {
+    return new Intl.DisplayNames([code], { type: 'language' }).of(code) ?? code;
+  } catch {
+    return code;
+  }
+};
+
+/** From one edition's folder in the site to another's. */
+function prefix(from: string, to: string): string {
+  const relative = path.posix.relative(`/${from}`, `/${to}`);
+  return relative ? `${relative}/` : '';
+}
+
+/** The files of one edition's part of the site: pages, index, search index, scripts, styles, fonts, images, downloads. */
+export async function webFiles(edition: WebEdition, all: { code: string; language: string; subdir: string; pages?: Set<string> }[], options: { downloads?: boolean } = {}) {
+  const { book, pages } = edition;
+  const downloads: Download[] = options.downloads === false ? [] : await findDownloads(edition.outDir, bookSlug(book));
+  const editions: EditionLink[] = all
+    .filter((other) => other.code !== edition.code)
+    .map((other) => ({ code: other.code, language: other.language, name: languageName(other.language), prefix: prefix(edition.subdir, other.subdir), pages: other.pages }));
+  const context: WebContext = { book, pages, stamp: edition.stamp, downloads, editions, direction: bookDirection(book.config), words: labels(book.config.language) };
+  const pageNames = new Set(pages.map((p) => p.outName));
+  const common = { language: book.config.language, direction: context.direction, stylesheets: STYLES, scripts: SCRIPTS, description: book.config.description };
+  const files = new Map<string, string | Buffer>();
+  for (const file of await sharedFiles(book, ['web/site.css'])) files.set(file.path, file.data);
+  files.set('js/galley.js', await template('web/galley.js'));
+  files.set('favicon.svg', await template('web/favicon.svg'));
+  files.set('js/minisearch.js', await readFile(MINISEARCH_UMD));
+  files.set('js/search-index.js', searchIndexScript(searchDocuments(pages, (page) => webName(page.outName), context.words.web.question)));
+  for (const download of downloads) files.set(`downloads/${download.name}`, await downloadBytes(download));
+  files.set('index.html', webDocument(webIndexBody(context), { ...common, title: book.config.title }));
+  for (const [index, page] of pages.entries()) files.set(webName(page.outName), webPage(context, index, pageNames, common));
+  return { files, context, pageNames };
+}
+
+export function webPage(context: WebContext, index: number, pageNames: Set<string>, common = { language: context.book.config.language, direction: context.direction, stylesheets: STYLES, scripts: SCRIPTS, description: context.book.config.description }): string {
+  const page = context.pages[index]!;
+  const links = [context.pages[index - 1], context.pages[index + 1]].flatMap((p, i) => (p ? [{ rel: i === 0 ? 'prev' : 'next', href: webName(p.outName) }] : []));
+  return webDocument(webPageBody(context, index, pageNames), { ...common, title: `${page.title} – ${context.book.config.title}`, links });
+}
+
+async function writeAll(dir: string, files: Map<string, string | Buffer>) {
+  // Code-unit order: the same site byte for byte, whatever the locale.
+  for (const name of [...files.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))) {
+    await mkdir(path.dirname(path.join(dir, name)), { recursive: true });
+    await writeFile(path.join(dir, name), files.get(name)!);
+  }
+}
+
+/**
+ * The web edition: a static site in `<out>/web/`, the main edition at its
+ * root and each other edition in a folder named by its code. Every link is
+ * relative, so the site works from any folder of any static host. Each
+ * edition's folder is swapped in whole, as the other outputs are.
+ */
+export async function renderWeb(built: WebEdition[], others: OtherEdition[], webRoot: string, options: { downloads?: boolean } = {}): Promise<{ dir: string; pages: number }> {
+  const all = [
+    ...built.map((e) => ({ code: e.code, language: e.book.config.language, subdir: e.subdir, pages: new Set(e.pages.map((p) => p.outName)) })),
+    ...others.map((o) => ({ ...o, pages: undefined })),
+  ];
+  const rendered = await Promise.all(built.map(async (edition) => ({ edition, ...(await webFiles(edition, all, options)) })));
+  const main = rendered.find((r) => r.edition.subdir === '');
+  if (main) {
+    await replaceDirectory(webRoot, async (dir) => {
+      await writeAll(dir, main.files);
+      for (const r of rendered) if (r !== main) await writeAll(path.join(dir, r.edition.subdir), r.files);
+      // Editions not built this time keep their pages.
+      for (const other of others) if (other.subdir && existsSync(path.join(webRoot, other.subdir))) await rename(path.join(webRoot, other.subdir), path.join(dir, other.subdir));
+    });
+  } else {
+    for (const r of rendered) await replaceDirectory(path.join(webRoot, r.edition.subdir), (dir) => writeAll(dir, r.files));
+    // Every edition in a folder of its own (HonKit's LANGS.md): the root lists them.
+    if (!others.some((o) => o.subdir === '')) await writeFileAtomic(path.join(webRoot, 'index.html'), languageChooser(all));
+  }
+  return { dir: webRoot, pages: built.reduce((n, e) => n + e.pages.length + 1, 0) };
+}
+
+function languageChooser(all: { code: string; language: string; subdir: string }[]): string {
+  const items = all.map((e) => `<li><a href="${encodeURI(e.subdir)}/index.html" hreflang="${e.language}" lang="${e.language}">${escapeHtml(languageName(e.language))}</a></li>`).join('\n');
+  return `<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><meta name="color-scheme" content="light dark"><title>Languages</title></head><body><main><h1>Languages</h1><ul>\n${items}\n</ul></main></body></html>\n`;
+}
+
+const escapeHtml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
