@@ -4,7 +4,7 @@ import { build, type Format, type BuildSummary } from './build.ts';
 import { check } from './check.ts';
 import { summaryLine } from './errata/stamp.ts';
 import { startDev } from './dev.ts';
-import { exitCode, formatCompact, formatGithub, formatText } from './report.ts';
+import { exitCode, formatCompact, formatGithub, formatText, type Diagnostic } from './report.ts';
 
 function printSummary(code: string, summary: BuildSummary, artifacts: { format: string; path: string; pages?: number }[]) {
   const q = summary.questions;
@@ -16,6 +16,12 @@ function printSummary(code: string, summary: BuildSummary, artifacts: { format: 
     ...artifacts.map((a) => `  ${a.format.padEnd(5)} ${path.relative(process.cwd(), a.path) || a.path}${a.pages ? ` (${a.pages} pages)` : ''}`),
   ];
   process.stdout.write(lines.join('\n') + '\n');
+}
+
+function port(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`--port must be a whole number from 0 to 65535, not \`${value}\``);
+  return n;
 }
 
 function formats(value: string): Format[] {
@@ -58,22 +64,33 @@ export async function main(argv: string[]): Promise<number> {
 
   program
     .command('dev')
-    .description('build the web edition, then rebuild each page as its chapter is saved')
+    .description('serve the web edition on 127.0.0.1, rebuild what changed on each save, and reload the open page')
     .option('--manuscript <dir>', 'manuscript folder', 'manuscript')
-    .option('--out <dir>', 'output folder', 'dist')
-    .action(async (opts: { manuscript: string; out: string }) => {
+    .option('--out <dir>', 'output folder (the site goes to <out>/web)', 'dist')
+    .addOption(new Option('--port <n>', 'port on 127.0.0.1 (0: any free port)').default(3000).argParser(port))
+    .option('--quiet', 'print only problems, not each rebuild')
+    .action(async (opts: { manuscript: string; out: string; port: number; quiet?: boolean }) => {
+      const print = (list: Diagnostic[]) => {
+        const shown = list.filter((d) => d.severity !== 'info');
+        if (shown.length) process.stderr.write(formatCompact(shown) + '\n');
+      };
       const session = await startDev({
         manuscript: opts.manuscript,
         out: opts.out,
+        port: opts.port,
+        watch: true,
         onRebuild: (event) => {
-          const shown = event.diagnostics.filter((d) => d.severity !== 'info');
-          if (shown.length) process.stderr.write(formatCompact(shown) + '\n');
-          process.stdout.write(`${event.full ? 'Rebuilt the book' : `Rebuilt ${event.pages.join(', ')}`} in ${event.milliseconds.toFixed(0)} ms (${event.changed.join(', ')})\n`);
+          print(event.diagnostics);
+          if (!opts.quiet) process.stdout.write(`${event.full ? 'Rebuilt the site' : `Rebuilt ${event.pages.join(', ') || 'nothing'}`} in ${event.milliseconds.toFixed(0)} ms (${event.changed.join(', ')})\n`);
         },
       });
-      process.stdout.write(`Watching ${opts.manuscript}; the web edition is in ${path.join(opts.out, 'html')}/index.html. Ctrl-C stops.\n`);
-      await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
-      session.close();
+      print(session.problems());
+      process.stdout.write(`Serving the web edition of ${opts.manuscript} at ${session.url}\nWatching for changes; Ctrl-C stops.\n`);
+      await new Promise<void>((resolve) => {
+        process.once('SIGINT', () => resolve());
+        process.once('SIGTERM', () => resolve());
+      });
+      await session.close();
     });
 
   program

@@ -4,83 +4,154 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { prepare } from './build.ts';
 import { readChapter, type LoadedBook } from './book/load.ts';
+import { listEditions, type Edition } from './book/editions.ts';
 import type { Chapter } from './book/types.ts';
 import { processChapter } from './passes/process-chapters.ts';
 import { resolveLinks } from './passes/links.ts';
 import { buildQuestionsIndex, isQuestionsIndex } from './passes/questions-index.ts';
 import { bookPages, type Page } from './render/pages.ts';
-import { pageDocument, renderHtml } from './render/html.ts';
+import { TEMPLATES } from './render/assets.ts';
 import { createChapterProcessor } from './markdown/processor.ts';
 import { diagnostics, type Diagnostic } from './report.ts';
 import { appendixChapter } from './errata/checks.ts';
+import type { Errata } from './errata/load.ts';
+import { editionStamp } from './errata/stamp.ts';
+import { renderWeb, webContext, webPage, type WebEdition } from './render/web/site.ts';
+import { webName } from './render/web/layout.ts';
+import { searchDocuments, searchIndexScript } from './render/web/search-index.ts';
+import { serveSite, type SiteServer } from './serve/server.ts';
 
 export interface DevOptions {
   manuscript?: string;
   out?: string;
+  /** Serve the site on 127.0.0.1 with live reload; 0 takes any free port. Not served when unset. */
+  port?: number;
+  /** Watch the manuscript and templates and rebuild on each save; on when `onRebuild` is given. */
+  watch?: boolean;
   /** Called after every rebuild, with what was written and how long it took. */
   onRebuild?: (event: RebuildEvent) => void;
 }
 
 export interface RebuildEvent {
-  /** Source files that triggered it, relative to the manuscript. */
+  /** Source files that triggered it, relative to the manuscript (templates: `templates/…`). */
   changed: string[];
-  /** Pages written. */
+  /** Pages written, relative to the site's root (`part-2-deep-learning.html`, `fa/index.html`). */
   pages: string[];
   /** From the change being noticed to the last page written. */
   milliseconds: number;
   full: boolean;
+  /** Problems in what was rebuilt (the terminal prints these). */
   diagnostics: Diagnostic[];
 }
 
 export interface DevSession {
-  book: LoadedBook;
+  /** The main edition's book. */
+  readonly book: LoadedBook;
+  /** The served site's address, when serving. */
+  readonly url?: string;
+  /** The site's folder (`<out>/web`). */
+  readonly siteDir: string;
   /** Rebuilds after `files` (absolute paths) changed; what the watcher calls. */
   rebuild(files: string[]): Promise<RebuildEvent>;
-  close(): void;
+  /** Every error and warning of the current build, paths relative to the working directory: what the page overlay shows. */
+  problems(): Diagnostic[];
+  /** Resolves once the search index has caught up with the last rebuild. */
+  settled(): Promise<void>;
+  close(): Promise<void>;
 }
+
+interface EditionState {
+  edition: Edition;
+  book: LoadedBook;
+  pages: Page[];
+  errata?: Errata;
+  processor: ReturnType<typeof createChapterProcessor>;
+}
+
+const navSignature = (pages: Page[]) => JSON.stringify(pages.map((p) => [p.outName, p.title, p.number, p.kind]));
 
 /**
  * `galley dev`: the web edition kept up to date while an author writes. One
- * warm process: a changed chapter is read, processed and linked again, and
- * only its page (and the questions index when its questions changed) is
- * written; anything else (book.yaml, SUMMARY.md, images) rebuilds the HTML.
+ * warm process: a saved chapter is read, processed and linked again, and
+ * only its page is written (every page of its edition when a title changed,
+ * since each page's contents show it); the search index follows. Anything
+ * else (book.yaml, SUMMARY.md, images, errata) rebuilds the site. Errors
+ * never stop it: they go to the terminal and over the open page.
  */
 export async function startDev(options: DevOptions = {}): Promise<DevSession> {
   const manuscript = path.resolve(options.manuscript ?? 'manuscript');
-  const htmlDir = path.join(path.resolve(options.out ?? 'dist'), 'html');
-  let { book, pages, errata } = await prepare(manuscript);
-  let processor = createChapterProcessor(book.config);
-  await renderHtml(book, pages, path.dirname(htmlDir));
+  const out = path.resolve(options.out ?? 'dist');
+  const siteDir = path.join(out, 'web');
+  let states: EditionState[] = [];
+  let failure: Diagnostic | undefined;
 
-  const full = async (changed: string[], started: number): Promise<RebuildEvent> => {
-    ({ book, pages, errata } = await prepare(manuscript));
-    processor = createChapterProcessor(book.config);
-    await renderHtml(book, pages, path.dirname(htmlDir));
-    return { changed, pages: pages.map((p) => p.outName), milliseconds: performance.now() - started, full: true, diagnostics: diagnostics(book.files, book.boundary) };
+  const toCwd = (book: LoadedBook, list: Diagnostic[]) => list.map((d) => ({ ...d, file: path.relative(process.cwd(), path.join(book.boundary, d.file)).split(path.sep).join('/') }));
+  const problems = (): Diagnostic[] => [
+    ...(failure ? [failure] : []),
+    ...states.flatMap((s) => toCwd(s.book, diagnostics(s.book.files, s.book.boundary)).filter((d) => d.severity !== 'info')),
+  ];
+
+  const webEdition = (state: EditionState): WebEdition => ({
+    code: state.edition.code,
+    book: state.book,
+    pages: state.pages,
+    stamp: editionStamp(state.book, state.errata),
+    outDir: path.join(out, state.edition.outSubdir),
+    subdir: state.edition.outSubdir,
+  });
+  const siteEditions = () => states.map((s) => ({ code: s.edition.code, language: s.book.config.language, subdir: s.edition.outSubdir, pages: new Set(s.pages.map((p) => p.outName)) }));
+  const sitePath = (state: EditionState, name: string) => (state.edition.outSubdir ? `${state.edition.outSubdir}/${name}` : name);
+
+  async function prepareAll(): Promise<EditionState[]> {
+    const editions = await listEditions(manuscript);
+    const next: EditionState[] = [];
+    for (const edition of editions) {
+      const { book, pages, errata } = await prepare(edition.root, undefined, { boundary: edition.boundary, defaults: edition.defaults });
+      next.push({ edition, book, pages, errata, processor: createChapterProcessor(book.config) });
+    }
+    return next;
+  }
+
+  const full = async (changed: string[], started: number, reprepare = true): Promise<RebuildEvent> => {
+    try {
+      if (reprepare) states = await prepareAll();
+      await renderWeb(states.map(webEdition), [], siteDir);
+      failure = undefined;
+    } catch (error) {
+      // A manuscript that cannot be read at all (a deleted folder): keep serving the last site and say why.
+      failure = { file: path.relative(process.cwd(), manuscript) || '.', line: 1, column: 1, ruleId: 'galley-dev', severity: 'error', message: (error as Error).message };
+    }
+    const pages = states.flatMap((s) => ['index.html', ...s.pages.map((p) => webName(p.outName))].map((name) => sitePath(s, name)));
+    return { changed, pages, milliseconds: performance.now() - started, full: true, diagnostics: problems() };
   };
 
-  const rebuild = async (files: string[]): Promise<RebuildEvent> => {
-    const started = performance.now();
-    const changed = files.map((f) => path.relative(manuscript, f).split(path.sep).join('/'));
-    const byPath = new Map(book.chapters.map((c) => [c.file.path, c]));
-    const chapters = files.map((f) => byPath.get(path.resolve(f)));
-    // Anything but a chapter's text (settings, TOC, images, errata, a deleted file) rebuilds the whole edition,
-    // and so does the errata appendix, which only the whole book can fill.
-    const appendix = errata ? appendixChapter(book, errata) : undefined;
-    if (chapters.some((c) => !c || c === appendix || !existsSync(c.file.path))) return full(changed, started);
+  let searchUpdate: Promise<void> = Promise.resolve();
+  const writeSearchIndex = (state: EditionState) => {
+    // After the pages: a reader sees the edit first, the index follows a moment later.
+    searchUpdate = searchUpdate.then(async () => {
+      const words = (await import('./util/labels.ts')).labels(state.book.config.language);
+      const script = searchIndexScript(searchDocuments(state.pages, (page) => webName(page.outName), words.web.question));
+      await writeFile(path.join(siteDir, state.edition.outSubdir, 'js/search-index.js'), script);
+    }).catch(() => undefined);
+  };
+
+  const incremental = async (state: EditionState, chapters: Chapter[], changed: string[], started: number): Promise<RebuildEvent> => {
+    const { book } = state;
     const touched = new Set<Chapter>();
     // Read from disk again, always: processing appends to a file's messages, and book passes append to its tree.
     const redo = async (chapter: Chapter) => {
       const { file, data } = await readChapter(chapter.file.path, book.root, book.context);
       chapter.file = file;
       chapter.frontmatter = data;
-      processChapter(book, chapter, processor);
+      chapter.title = typeof data.title === 'string' ? data.title : chapter.entry.title;
+      processChapter(book, chapter, state.processor);
       resolveLinks(book, [chapter]);
       touched.add(chapter);
     };
     const questionsOf = (chapter: Chapter) => JSON.stringify(chapter.questions.map((q) => [q.id, q.number, q.difficulty, q.text]));
+    const navBefore = navSignature(state.pages);
     let questionsChanged = false;
-    for (const chapter of chapters as Chapter[]) {
+    for (const chapter of chapters) {
       const before = questionsOf(chapter);
       await redo(chapter);
       if (questionsOf(chapter) !== before) questionsChanged = true;
@@ -88,44 +159,103 @@ export async function startDev(options: DevOptions = {}): Promise<DevSession> {
     if (questionsChanged) for (const index of book.chapters.filter(isQuestionsIndex)) if (!touched.has(index)) await redo(index);
     buildQuestionsIndex(book, [...touched]);
     book.files = [book.files[0]!, book.files[1]!, ...book.chapters.map((c) => c.file)];
-    pages = bookPages(book);
+    state.pages = bookPages(book);
+    const everyPage = navSignature(state.pages) !== navBefore;
+    const { context, pageNames } = await webContext(webEdition(state), siteEditions());
+    const dir = path.join(siteDir, state.edition.outSubdir);
+    await mkdir(dir, { recursive: true });
     const written: string[] = [];
-    await mkdir(htmlDir, { recursive: true });
-    for (const [index, page] of pages.entries()) {
-      if (!page.chapter || !touched.has(page.chapter)) continue;
-      await writeFile(path.join(htmlDir, page.outName), pageDocument(book, pages, index));
-      written.push(page.outName);
+    for (const [index, page] of state.pages.entries()) {
+      if (!everyPage && (!page.chapter || !touched.has(page.chapter))) continue;
+      await writeFile(path.join(dir, webName(page.outName)), webPage(context, index, pageNames));
+      written.push(sitePath(state, webName(page.outName)));
     }
-    return { changed, pages: written, milliseconds: performance.now() - started, full: false, diagnostics: diagnostics([...touched].map((c) => c.file), book.boundary) };
+    writeSearchIndex(state);
+    const list = toCwd(book, diagnostics([...touched].map((c) => c.file), book.boundary));
+    return { changed, pages: written, milliseconds: performance.now() - started, full: false, diagnostics: list };
   };
 
-  let watcher: FSWatcher | undefined;
+  const rebuild = async (files: string[]): Promise<RebuildEvent> => {
+    const started = performance.now();
+    const changed = files.map((f) => (f.startsWith(TEMPLATES + path.sep) ? path.relative(path.dirname(TEMPLATES), f) : path.relative(manuscript, f)).split(path.sep).join('/'));
+    // Templates change how pages look, not what they say: write the site again from what is prepared.
+    if (files.every((f) => f.startsWith(TEMPLATES + path.sep))) return full(changed, started, false);
+    if (failure || states.length === 0) return full(changed, started);
+    // Each file belongs to the edition whose folder holds it most closely.
+    const owner = (file: string) =>
+      [...states].sort((a, b) => b.edition.root.length - a.edition.root.length).find((s) => file === s.edition.root || file.startsWith(s.edition.root + path.sep));
+    const byEdition = new Map<EditionState, Chapter[]>();
+    for (const file of files.map((f) => path.resolve(f))) {
+      const state = owner(file);
+      const chapter = state?.book.chapters.find((c) => c.file.path === file);
+      const appendix = state?.errata ? appendixChapter(state.book, state.errata) : undefined;
+      // Anything but a chapter's text (settings, TOC, images, errata, a deleted file) rebuilds the whole site,
+      // and so does the errata appendix, which only the whole book can fill.
+      if (!state || !chapter || chapter === appendix || !existsSync(file)) return full(changed, started);
+      byEdition.set(state, [...(byEdition.get(state) ?? []), chapter]);
+    }
+    const events: RebuildEvent[] = [];
+    for (const [state, chapters] of byEdition) events.push(await incremental(state, chapters, changed, started));
+    return { changed, pages: events.flatMap((e) => e.pages), milliseconds: performance.now() - started, full: false, diagnostics: events.flatMap((e) => e.diagnostics) };
+  };
+
+  states = await prepareAll();
+  await renderWeb(states.map(webEdition), [], siteDir);
+
+  let server: SiteServer | undefined;
+  if (options.port !== undefined) {
+    server = await serveSite(siteDir, { port: options.port, live: true, initial: () => [{ event: 'problems', data: problems() }] });
+  }
+
+  const watchers: FSWatcher[] = [];
   let pending = new Set<string>();
   let timer: NodeJS.Timeout | undefined;
   let running = Promise.resolve();
-  if (options.onRebuild) {
-    // Editors save in bursts (temp file, rename): gather events for a moment, then rebuild once.
-    watcher = watch(manuscript, { recursive: true }, (_event, name) => {
-      if (!name || /(^|\/)\.|~$|\.swp$/.test(name)) return;
-      pending.add(path.join(manuscript, name));
+  if (options.watch || options.onRebuild) {
+    const schedule = (file: string) => {
+      pending.add(file);
       clearTimeout(timer);
+      // Editors save in bursts (temp file, rename): gather events for a moment, then rebuild once.
       timer = setTimeout(() => {
         const batch = [...pending];
         pending = new Set();
-        running = running.then(async () => options.onRebuild!(await rebuild(batch))).catch((error: Error) => {
-          process.stderr.write(`galley dev: ${error.message}\n`);
-        });
+        running = running
+          .then(async () => {
+            const event = await rebuild(batch);
+            server?.broadcast('problems', problems());
+            server?.broadcast('reload', { all: event.full, pages: event.pages });
+            options.onRebuild?.(event);
+          })
+          .catch((error: Error) => {
+            process.stderr.write(`galley dev: ${error.message}\n`);
+          });
       }, 25);
-    });
+    };
+    const ignored = (name: string) => /(^|[/\\])\.|~$|\.swp$|\.tmp$/.test(name);
+    watchers.push(watch(manuscript, { recursive: true }, (_event, name) => name && !ignored(name) && schedule(path.join(manuscript, name))));
+    watchers.push(watch(TEMPLATES, { recursive: true }, (_event, name) => name && !ignored(name) && schedule(path.join(TEMPLATES, name))));
   }
+
   return {
     get book() {
-      return book;
+      return states[0]!.book;
     },
+    get url() {
+      return server?.url;
+    },
+    siteDir,
     rebuild,
-    close() {
+    problems,
+    async settled() {
+      await running;
+      await searchUpdate;
+    },
+    async close() {
       clearTimeout(timer);
-      watcher?.close();
+      for (const watcher of watchers) watcher.close();
+      await running;
+      await searchUpdate;
+      await server?.close();
     },
   };
 }

@@ -17,7 +17,7 @@ describe('galley dev', () => {
     session = await startDev({ manuscript, out: path.join(work.dir, 'dist'), onRebuild: (e) => events.push(e) });
   });
   afterAll(async () => {
-    session.close();
+    await session.close();
     await work.cleanup();
   });
 
@@ -26,20 +26,33 @@ describe('galley dev', () => {
     await writeFile(two, '# Second chapter\n\nA new paragraph.\n\n1. [H] Prove it.\n2. [M] Explain it.\n');
     const quiet = await session.rebuild([two]);
     expect(quiet.full).toBe(false);
-    expect(quiet.pages).toEqual(['chapters-two.xhtml']);
-    expect(await readFile(path.join(work.dir, 'dist/html/chapters-two.xhtml'), 'utf8')).toContain('A new paragraph.');
+    expect(quiet.pages).toEqual(['chapters-two.html']);
+    expect(await readFile(path.join(work.dir, 'dist/web/chapters-two.html'), 'utf8')).toContain('A new paragraph.');
 
     await writeFile(two, '# Second chapter\n\n1. [H] Prove it.\n2. [E] Explain it again.\n');
     const withQuestions = await session.rebuild([two]);
-    expect(withQuestions.pages).toEqual(['chapters-two.xhtml', 'questions.xhtml']);
-    expect(await readFile(path.join(work.dir, 'dist/html/questions.xhtml'), 'utf8')).toContain('Explain it again.');
+    expect(withQuestions.pages).toEqual(['chapters-two.html', 'questions.html']);
+    expect(await readFile(path.join(work.dir, 'dist/web/questions.html'), 'utf8')).toContain('Explain it again.');
+  });
+
+  it('rewrites every page when a chapter’s title changes, since each page’s contents list shows it', async () => {
+    const two = path.join(manuscript, 'chapters/two.md');
+    const before = await readFile(two, 'utf8');
+    await writeFile(two, `---\ntitle: The second chapter, renamed\n---\n${before}`);
+    const renamed = await session.rebuild([two]);
+    expect(renamed.full).toBe(false);
+    expect(renamed.pages).toContain('chapters-one.html');
+    expect(await readFile(path.join(work.dir, 'dist/web/chapters-one.html'), 'utf8')).toContain('The second chapter, renamed');
+    await writeFile(two, before);
+    await session.rebuild([two]);
   });
 
   it('produces the same page as a full build', async () => {
     const fresh = path.join(work.dir, 'fresh');
-    await build({ manuscript, out: fresh, formats: ['html'], quiet: true });
-    for (const name of ['chapters-two.xhtml', 'questions.xhtml', 'chapters-one.xhtml']) {
-      expect(await readFile(path.join(work.dir, 'dist/html', name), 'utf8'), name).toBe(await readFile(path.join(fresh, 'html', name), 'utf8'));
+    await build({ manuscript, out: fresh, formats: ['html', 'web'], quiet: true });
+    await session.settled();
+    for (const name of ['chapters-two.html', 'questions.html', 'chapters-one.html', 'js/search-index.js']) {
+      expect(await readFile(path.join(work.dir, 'dist/web', name), 'utf8'), name).toBe(await readFile(path.join(fresh, 'web', name), 'utf8'));
     }
   });
 
@@ -50,6 +63,6 @@ describe('galley dev', () => {
     const one = path.join(manuscript, 'chapters/one.md');
     await writeFile(one, (await readFile(one, 'utf8')).replace('Energy is', 'Energy, famously, is'));
     for (let i = 0; i < 100 && !events.some((e) => e.changed.includes('chapters/one.md')); i++) await new Promise((r) => setTimeout(r, 50));
-    expect(events.find((e) => e.changed.includes('chapters/one.md'))?.pages).toEqual(['chapters-one.xhtml']);
+    expect(events.find((e) => e.changed.includes('chapters/one.md'))?.pages).toEqual(['chapters-one.html']);
   });
 });

@@ -274,6 +274,20 @@
     }
   }
 
+  // A wide formula, table or listing scrolls sideways on a phone: a keyboard user must be able to scroll it too.
+  function scrollables() {
+    Array.prototype.forEach.call(document.querySelectorAll('main .math-display, main table, main pre'), function (el) {
+      var scrolls = el.scrollWidth > el.clientWidth;
+      if (scrolls && !el.hasAttribute('tabindex')) el.setAttribute('tabindex', '0');
+      else if (!scrolls && el.getAttribute('tabindex') === '0') el.removeAttribute('tabindex');
+    });
+  }
+  scrollables();
+  // Web fonts change widths: look again once they are in.
+  window.addEventListener('load', scrollables);
+  if (document.fonts) document.fonts.ready.then(scrollables);
+  window.addEventListener('resize', scrollables);
+
   // Outline: mark the section being read.
   var outline = document.querySelector('nav.outline');
   if (outline && 'IntersectionObserver' in window) {

@@ -55,32 +55,42 @@ function prefix(from: string, to: string): string {
   return relative ? `${relative}/` : '';
 }
 
-/** The files of one edition's part of the site: pages, index, search index, scripts, styles, fonts, images, downloads. */
-export async function webFiles(edition: WebEdition, all: { code: string; language: string; subdir: string; pages?: Set<string> }[], options: { downloads?: boolean } = {}) {
+type SiteEdition = { code: string; language: string; subdir: string; pages?: Set<string> };
+
+/** What every page of an edition is laid out with: its pages, the other editions, its downloads. */
+export async function webContext(edition: WebEdition, all: SiteEdition[], options: { downloads?: boolean } = {}): Promise<{ context: WebContext; pageNames: Set<string> }> {
   const { book, pages } = edition;
   const downloads: Download[] = options.downloads === false ? [] : await findDownloads(edition.outDir, bookSlug(book));
   const editions: EditionLink[] = all
     .filter((other) => other.code !== edition.code)
     .map((other) => ({ code: other.code, language: other.language, name: languageName(other.language), prefix: prefix(edition.subdir, other.subdir), pages: other.pages }));
   const context: WebContext = { book, pages, stamp: edition.stamp, downloads, editions, direction: bookDirection(book.config), words: labels(book.config.language) };
-  const pageNames = new Set(pages.map((p) => p.outName));
-  const common = { language: book.config.language, direction: context.direction, stylesheets: STYLES, scripts: SCRIPTS, description: book.config.description };
+  return { context, pageNames: new Set(pages.map((p) => p.outName)) };
+}
+
+/** The files of one edition's part of the site: pages, index, search index, scripts, styles, fonts, images, downloads. */
+export async function webFiles(edition: WebEdition, all: SiteEdition[], options: { downloads?: boolean } = {}) {
+  const { book, pages } = edition;
+  const { context, pageNames } = await webContext(edition, all, options);
   const files = new Map<string, string | Buffer>();
   for (const file of await sharedFiles(book, ['web/site.css'])) files.set(file.path, file.data);
   files.set('js/galley.js', await template('web/galley.js'));
   files.set('favicon.svg', await template('web/favicon.svg'));
   files.set('js/minisearch.js', await readFile(MINISEARCH_UMD));
   files.set('js/search-index.js', searchIndexScript(searchDocuments(pages, (page) => webName(page.outName), context.words.web.question)));
-  for (const download of downloads) files.set(`downloads/${download.name}`, await downloadBytes(download));
-  files.set('index.html', webDocument(webIndexBody(context), { ...common, title: book.config.title }));
-  for (const [index, page] of pages.entries()) files.set(webName(page.outName), webPage(context, index, pageNames, common));
+  for (const download of context.downloads) files.set(`downloads/${download.name}`, await downloadBytes(download));
+  files.set('index.html', webDocument(webIndexBody(context), { ...commonOptions(context), title: book.config.title }));
+  for (const index of pages.keys()) files.set(webName(pages[index]!.outName), webPage(context, index, pageNames));
   return { files, context, pageNames };
 }
 
-export function webPage(context: WebContext, index: number, pageNames: Set<string>, common = { language: context.book.config.language, direction: context.direction, stylesheets: STYLES, scripts: SCRIPTS, description: context.book.config.description }): string {
+const commonOptions = (context: WebContext) => ({ language: context.book.config.language, direction: context.direction, stylesheets: STYLES, scripts: SCRIPTS, description: context.book.config.description });
+
+/** One chapter or part page of the web edition, as HTML. */
+export function webPage(context: WebContext, index: number, pageNames: Set<string>): string {
   const page = context.pages[index]!;
   const links = [context.pages[index - 1], context.pages[index + 1]].flatMap((p, i) => (p ? [{ rel: i === 0 ? 'prev' : 'next', href: webName(p.outName) }] : []));
-  return webDocument(webPageBody(context, index, pageNames), { ...common, title: `${page.title} – ${context.book.config.title}`, links });
+  return webDocument(webPageBody(context, index, pageNames), { ...commonOptions(context), title: `${page.title} – ${context.book.config.title}`, links });
 }
 
 async function writeAll(dir: string, files: Map<string, string | Buffer>) {

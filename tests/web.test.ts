@@ -1,0 +1,318 @@
+import { readdir, readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { fromHtml } from 'hast-util-from-html';
+import { selectAll } from 'hast-util-select';
+import { toString } from 'hast-util-to-string';
+import type { Page as BrowserPage } from 'puppeteer';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { build, type BuildResult, type EditionResult } from '../scripts/build.ts';
+import { footerText } from '../scripts/render/pages.ts';
+import { launchBrowser, type GalleyBrowser } from '../scripts/render/browser.ts';
+import { serveSite, type SiteServer } from '../scripts/serve/server.ts';
+import { formatSize } from '../scripts/render/web/downloads.ts';
+import { ROOT, tempDir } from './helpers.ts';
+
+/** Every page a visit records: what went wrong on it. */
+interface Visit {
+  errors: string[];
+}
+
+async function htmlFiles(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) out.push(...(await htmlFiles(full)));
+    else if (entry.name.endsWith('.html')) out.push(full);
+  }
+  return out.sort();
+}
+
+describe('web edition of the sample book', () => {
+  let work: { dir: string; cleanup: () => Promise<void> };
+  let result: BuildResult;
+  let site: string;
+  let server: SiteServer;
+  let browser: GalleyBrowser;
+  const SUB = '/hosted/under/a/sub-path/';
+
+  beforeAll(async () => {
+    work = await tempDir();
+    // The default formats: what `npm run build` makes, the web edition last, with both editions' downloads.
+    result = await build({ manuscript: path.join(ROOT, 'manuscript'), out: path.join(work.dir, 'dist'), quiet: true });
+    site = path.join(work.dir, 'dist/web');
+    server = await serveSite(site, { base: SUB });
+    browser = await launchBrowser({ allowLoopback: true });
+  }, 180_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+    await work?.cleanup();
+  });
+
+  /** A page that records console errors, failed requests and error responses. */
+  async function open(options: { width?: number; height?: number; scheme?: 'light' | 'dark' } = {}): Promise<{ page: BrowserPage; visit: Visit }> {
+    const page = await browser.browser.newPage();
+    const visit: Visit = { errors: [] };
+    page.on('console', (message) => {
+      if (message.type() === 'error' || message.type() === 'warn') visit.errors.push(`console ${message.type()}: ${message.text()}`);
+    });
+    page.on('pageerror', (error) => visit.errors.push(`page error: ${(error as Error).message}`));
+    page.on('requestfailed', (request) => visit.errors.push(`request failed: ${request.url()} ${request.failure()?.errorText}`));
+    page.on('response', (response) => {
+      if (response.status() >= 400) visit.errors.push(`HTTP ${response.status()}: ${response.url()}`);
+    });
+    await page.setViewport({ width: options.width ?? 1280, height: options.height ?? 860 });
+    await page.emulateMediaFeatures([{ name: 'prefers-color-scheme', value: options.scheme ?? 'light' }]);
+    return { page, visit };
+  }
+
+  it('is part of the default build: both editions, each with its pages, search index and downloads', async () => {
+    expect(result.ok).toBe(true);
+    const web = result.artifacts.filter((a) => a.format === 'web').map((a) => path.relative(work.dir, a.path));
+    expect(web).toEqual(['dist/web', 'dist/web/fa']);
+    for (const edition of result.editions) {
+      const dir = path.join(site, edition.outSubdir);
+      const names = await readdir(dir);
+      expect(names).toContain('index.html');
+      for (const page of edition.pages) expect(names).toContain(page.outName.replace(/\.xhtml$/, '.html'));
+      expect(await readdir(path.join(dir, 'js'))).toEqual(['galley.js', 'minisearch.js', 'search-index.js']);
+      const downloads = await readdir(path.join(dir, 'downloads'));
+      expect(downloads.sort()).toEqual([path.basename(edition.artifacts.find((a) => a.format === 'epub')!.path), path.basename(edition.artifacts.find((a) => a.format === 'pdf')!.path)].sort());
+    }
+  });
+
+  it('links only relatively, and every link inside the site reaches a file', async () => {
+    const files = await htmlFiles(site);
+    expect(files.length).toBeGreaterThan(15);
+    const missing: string[] = [];
+    for (const file of files) {
+      const tree = fromHtml(await readFile(file, 'utf8'));
+      for (const element of selectAll('[href], [src]', tree)) {
+        const value = String(element.properties.href ?? element.properties.src);
+        const where = `${path.relative(site, file)}: ${element.tagName} ${value}`;
+        expect(value.startsWith('/'), where).toBe(false);
+        // Remote addresses only as links a reader follows, never as something a page loads.
+        if (/^[a-z][a-z+.-]*:/i.test(value)) {
+          expect(element.tagName, where).toBe('a');
+          expect(value, where).toMatch(/^(https?|mailto):/);
+          continue;
+        }
+        const target = decodeURIComponent(value.split('#')[0]!.split('?')[0]!);
+        if (target && !(await stat(path.resolve(path.dirname(file), target)).catch(() => undefined))) missing.push(where);
+      }
+    }
+    expect(missing).toEqual([]);
+  });
+
+  it('puts the copyright footer on every page', async () => {
+    const [en, fa] = result.editions as [EditionResult, EditionResult];
+    expect(footerText(en.book)).toBe('Copyright ©2025-2026 The Galley Authors');
+    for (const file of await htmlFiles(site)) {
+      const name = path.relative(site, file);
+      const tree = fromHtml(await readFile(file, 'utf8'));
+      const footer = selectAll('footer.copyright', tree).map((f) => toString(f));
+      expect(footer.join(' '), name).toContain(footerText(name.startsWith('fa/') ? fa.book : en.book));
+    }
+  });
+
+  it('can be read front to back with Next and back again with Previous, under a sub-path, with no error on any page', async () => {
+    const { page, visit } = await open();
+    const edition = result.editions[0]!;
+    const expected = ['index.html', ...edition.pages.map((p) => p.outName.replace(/\.xhtml$/, '.html'))];
+    await page.goto(`${server.url}index.html`, { waitUntil: 'load' });
+    const forward: string[] = [];
+    for (let step = 0; step < 100; step++) {
+      forward.push(new URL(page.url()).pathname.slice(SUB.length));
+      // Each page is a real page: its own title heading and the footer.
+      expect(await page.$eval('main h1', (h) => h.textContent?.trim().length ?? 0)).toBeGreaterThan(0);
+      const next = await page.$('nav.pager a[rel~="next"]');
+      if (!next) break;
+      await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), next.click()]);
+    }
+    expect(forward).toEqual(expected);
+    const backward: string[] = [];
+    for (let step = 0; step < 100; step++) {
+      backward.push(new URL(page.url()).pathname.slice(SUB.length));
+      const prev = await page.$('nav.pager a[rel~="prev"]');
+      if (!prev) break;
+      await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), prev.click()]);
+    }
+    expect(backward).toEqual(expected.slice(1).reverse());
+    expect(visit.errors).toEqual([]);
+    await page.close();
+  });
+
+  it('marks where the reader is in the contents and outlines the page', async () => {
+    const { page, visit } = await open();
+    const chapter = result.editions[0]!.pages.find((p) => p.chapter && p.chapter.headings.filter((h) => h.depth === 2).length >= 2)!;
+    const name = chapter.outName.replace(/\.xhtml$/, '.html');
+    await page.goto(`${server.url}${name}`, { waitUntil: 'load' });
+    expect(await page.$$eval('#sidebar [aria-current="page"]', (links) => links.map((a) => a.getAttribute('href')))).toEqual([name]);
+    const outline = await page.$$eval('nav.outline a', (links) => links.map((a) => a.getAttribute('href')));
+    const h2 = chapter.chapter!.headings.filter((h) => h.depth === 2).map((h) => `#${h.id}`);
+    for (const href of h2) expect(outline).toContain(href);
+    expect(visit.errors).toEqual([]);
+    await page.close();
+  });
+
+  it('finds a word from a chapter and lands on it, highlighted', async () => {
+    // A word that occurs on one page only, taken from the built pages, so the test follows the book.
+    const edition = result.editions[0]!;
+    const words = new Map<string, Set<string>>();
+    for (const p of edition.pages) {
+      const text = toString(fromHtml(await readFile(path.join(site, p.outName.replace(/\.xhtml$/, '.html')), 'utf8')));
+      const main = text.toLowerCase();
+      for (const word of main.match(/\b[a-z]{9,}\b/g) ?? []) words.set(word, (words.get(word) ?? new Set()).add(p.outName));
+    }
+    const [word, where] = [...words].find(([, pages]) => pages.size === 1 && ![...pages][0]!.startsWith('back-'))!;
+    const target = [...where][0]!.replace(/\.xhtml$/, '.html');
+
+    const { page, visit } = await open();
+    await page.goto(`${server.url}index.html`, { waitUntil: 'load' });
+    await page.keyboard.press('/');
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('search-input');
+    await page.keyboard.type(word);
+    await page.waitForSelector('#search-results:not([hidden]) .search-list a');
+    const status = await page.$eval('#search-status', (p) => p.textContent);
+    expect(status).toMatch(/^\d+ results?$/);
+    // Keyboard only: down into the results, Enter to follow the first.
+    await page.keyboard.press('ArrowDown');
+    await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), page.keyboard.press('Enter')]);
+    const url = new URL(page.url());
+    expect(url.pathname).toBe(`${SUB}${target}`);
+    expect(url.searchParams.get('highlight')).toBe(word);
+    const hits = await page.$$eval('main mark.search-hit', (marks) => marks.map((m) => m.textContent?.toLowerCase()));
+    expect(hits.length).toBeGreaterThan(0);
+    expect(hits.every((h) => h === word)).toBe(true);
+    expect(visit.errors).toEqual([]);
+    await page.close();
+  });
+
+  it('searches the Farsi edition in Farsi', async () => {
+    const { page, visit } = await open();
+    await page.goto(`${server.url}fa/index.html`, { waitUntil: 'load' });
+    expect(await page.$eval('html', (h) => [h.lang, h.dir])).toEqual(['fa', 'rtl']);
+    await page.click('#search-input');
+    await page.keyboard.type('واریانس');
+    await page.waitForSelector('#search-results:not([hidden]) .search-list a');
+    const first = await page.$eval('.search-list a', (a) => a.getAttribute('href'));
+    expect(first).toMatch(/\/fa\/[^/]+\.html\?highlight=/);
+    expect(visit.errors).toEqual([]);
+    await page.close();
+  });
+
+  it('offers the EPUB and PDF with their sizes and the version, and they download', async () => {
+    const { page, visit } = await open();
+    await page.goto(`${server.url}index.html`, { waitUntil: 'load' });
+    const links = await page.$$eval('main .downloads a', (as) => as.map((a) => ({ href: a.getAttribute('href'), text: a.parentElement?.textContent })));
+    const edition = result.editions[0]!;
+    for (const format of ['epub', 'pdf'] as const) {
+      const artifact = edition.artifacts.find((a) => a.format === format)!;
+      const size = formatSize((await stat(artifact.path)).size, 'en');
+      const link = links.find((l) => l.href === `downloads/${path.basename(artifact.path)}`);
+      expect(link?.text).toContain(format.toUpperCase());
+      expect(link?.text).toContain(size);
+      const response = await page.evaluate(async (href) => {
+        const r = await fetch(href);
+        return { status: r.status, bytes: (await r.arrayBuffer()).byteLength };
+      }, link!.href!);
+      expect(response).toEqual({ status: 200, bytes: (await stat(artifact.path)).size });
+    }
+    expect(await page.$eval('main .downloads .edition-line', (p) => p.textContent)).toContain(`Version ${edition.book.config.version}`);
+    expect(visit.errors).toEqual([]);
+    await page.close();
+  });
+
+  it('switches language to the same page of the other edition', async () => {
+    const fa = result.editions[1]!;
+    const shared = fa.pages.find((p) => p.chapter && result.editions[0]!.pages.some((e) => e.outName === p.outName))!;
+    const name = shared.outName.replace(/\.xhtml$/, '.html');
+    const { page, visit } = await open();
+    await page.goto(`${server.url}${name}`, { waitUntil: 'load' });
+    await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), page.click('nav.languages a[hreflang="fa"]')]);
+    expect(new URL(page.url()).pathname).toBe(`${SUB}fa/${name}`);
+    await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), page.click('nav.languages a[hreflang="en"]')]);
+    expect(new URL(page.url()).pathname).toBe(`${SUB}${name}`);
+    expect(visit.errors).toEqual([]);
+    await page.close();
+  });
+
+  it('has no serious or critical axe-core violation on any page, light and dark, desktop and phone', async () => {
+    const axeSource = await readFile(path.join(ROOT, 'node_modules/axe-core/axe.min.js'), 'utf8');
+    const pages = (await htmlFiles(site)).map((file) => path.relative(site, file).split(path.sep).join('/'));
+    const found: string[] = [];
+    const runs: { scheme: 'light' | 'dark'; width: number; names: string[] }[] = [
+      { scheme: 'light', width: 1280, names: pages },
+      { scheme: 'dark', width: 1280, names: pages },
+      { scheme: 'light', width: 390, names: pages.filter((n) => /index|deep-learning|fundamentals/.test(n)) },
+      { scheme: 'dark', width: 390, names: pages.filter((n) => /index|deep-learning|fundamentals/.test(n)) },
+    ];
+    const { page, visit } = await open();
+    // axe is injected by the test, which the pages' own policy would refuse.
+    await page.setBypassCSP(true);
+    for (const run of runs) {
+      await page.setViewport({ width: run.width, height: 860 });
+      await page.emulateMediaFeatures([{ name: 'prefers-color-scheme', value: run.scheme }]);
+      for (const name of run.names) {
+        await page.goto(`${server.url}${name}`, { waitUntil: 'load' });
+        await page.addScriptTag({ content: axeSource });
+        const violations = await page.evaluate(async () => {
+          const axe = (window as unknown as { axe: { run: (context: Document, options: object) => Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }> } }).axe;
+          const results = await axe.run(document, { resultTypes: ['violations'] });
+          return results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id} (${v.impact}) at ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', ')}`);
+        });
+        for (const v of violations) found.push(`${run.scheme} ${run.width}px ${name}: ${v}`);
+      }
+    }
+    expect(found).toEqual([]);
+    expect(visit.errors).toEqual([]);
+    await page.close();
+  });
+
+  it('is usable on a phone: no sideways scrolling, and the contents open from the menu button and close with Escape', async () => {
+    const { page, visit } = await open({ width: 390, height: 844 });
+    for (const p of result.editions[0]!.pages) {
+      await page.goto(`${server.url}${p.outName.replace(/\.xhtml$/, '.html')}`, { waitUntil: 'load' });
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      expect(overflow, p.outName).toBeLessThanOrEqual(0);
+    }
+    expect(await page.$eval('#sidebar', (s) => getComputedStyle(s).visibility)).toBe('hidden');
+    await page.click('.menu-toggle');
+    await page.waitForFunction(() => getComputedStyle(document.getElementById('sidebar')!).visibility === 'visible');
+    expect(await page.$eval('.menu-toggle', (b) => b.getAttribute('aria-expanded'))).toBe('true');
+    expect(await page.evaluate(() => document.activeElement?.closest('#sidebar') !== null)).toBe(true);
+    await page.keyboard.press('Escape');
+    await page.waitForFunction(() => getComputedStyle(document.getElementById('sidebar')!).visibility === 'hidden');
+    expect(await page.evaluate(() => document.activeElement?.classList.contains('menu-toggle'))).toBe(true);
+    expect(visit.errors).toEqual([]);
+    await page.close();
+  });
+
+  it('is keyboard navigable: the skip link comes first, and the arrow keys turn pages', async () => {
+    const { page, visit } = await open();
+    const pages = result.editions[0]!.pages;
+    await page.goto(`${server.url}${pages[1]!.outName.replace(/\.xhtml$/, '.html')}`, { waitUntil: 'load' });
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => document.activeElement?.className)).toBe('skip-link');
+    await page.keyboard.press('Enter');
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('content');
+    await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), page.keyboard.press('ArrowRight')]);
+    expect(new URL(page.url()).pathname).toBe(`${SUB}${pages[2]!.outName.replace(/\.xhtml$/, '.html')}`);
+    await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), page.keyboard.press('ArrowLeft')]);
+    expect(new URL(page.url()).pathname).toBe(`${SUB}${pages[1]!.outName.replace(/\.xhtml$/, '.html')}`);
+    expect(visit.errors).toEqual([]);
+    await page.close();
+  });
+
+  it('renders math and code at build time: MathML and highlighted code are in the page, no script makes them', async () => {
+    const deep = await readFile(path.join(site, 'part-2-deep-learning.html'), 'utf8');
+    expect(deep).toMatch(/<math[ >]/);
+    const all = await Promise.all((await htmlFiles(site)).map((f) => readFile(f, 'utf8')));
+    expect(all.some((html) => /<code class="hljs language-\w+">[\s\S]*?<span class="hljs-/.test(html))).toBe(true);
+    for (const html of all) {
+      const scripts = selectAll('script', fromHtml(html)).map((s) => String(s.properties.src));
+      expect(scripts).toEqual(['js/galley.js']);
+    }
+  });
+});
