@@ -222,8 +222,9 @@ export async function startDev(options: DevOptions = {}): Promise<DevSession> {
         running = running
           .then(async () => {
             const event = await rebuild(batch);
-            server?.broadcast('problems', problems());
+            // Reload first: a page that reloads is told the problems when it connects again.
             server?.broadcast('reload', { all: event.full, pages: event.pages });
+            server?.broadcast('problems', problems());
             options.onRebuild?.(event);
           })
           .catch((error: Error) => {

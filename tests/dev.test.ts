@@ -1,8 +1,10 @@
+import { spawn, type ChildProcess } from 'node:child_process';
 import { cp, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDev, type DevSession, type RebuildEvent } from '../scripts/dev.ts';
 import { build } from '../scripts/build.ts';
+import { launchBrowser, type GalleyBrowser } from '../scripts/render/browser.ts';
 import { ROOT, tempDir } from './helpers.ts';
 
 describe('galley dev', () => {
@@ -64,5 +66,91 @@ describe('galley dev', () => {
     await writeFile(one, (await readFile(one, 'utf8')).replace('Energy is', 'Energy, famously, is'));
     for (let i = 0; i < 100 && !events.some((e) => e.changed.includes('chapters/one.md')); i++) await new Promise((r) => setTimeout(r, 50));
     expect(events.find((e) => e.changed.includes('chapters/one.md'))?.pages).toEqual(['chapters-one.html']);
+  });
+});
+
+/** Polls `read` until `ok` holds: the page may reload in between, which a single wait does not survive. */
+async function poll<T>(read: () => Promise<T>, ok: (value: T) => boolean, timeout = 20_000): Promise<T> {
+  const until = Date.now() + timeout;
+  let last: T | undefined;
+  while (Date.now() < until) {
+    try {
+      last = await read();
+      if (ok(last)) return last;
+    } catch {
+      // The page was navigating: read again.
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`Timed out; last value: ${String(last)}`);
+}
+
+describe('galley dev in a browser', () => {
+  let work: { dir: string; cleanup: () => Promise<void> };
+  let child: ChildProcess | undefined;
+  let browser: GalleyBrowser | undefined;
+  let stderr = '';
+
+  beforeAll(async () => {
+    work = await tempDir();
+    await cp(path.join(ROOT, 'tests/books/mini'), path.join(work.dir, 'book'), { recursive: true });
+    browser = await launchBrowser({ allowLoopback: true });
+  });
+  afterAll(async () => {
+    if (child && child.exitCode === null) child.kill('SIGKILL');
+    await browser?.close();
+    await work.cleanup();
+  });
+
+  it('serves on a free port, shows a saved change in the open page, overlays an error with file and line, and stops on Ctrl-C', async () => {
+    child = spawn(process.execPath, [path.join(ROOT, 'scripts/galley.mjs'), 'dev', '--manuscript', 'book', '--out', 'dist', '--port', '0'], { cwd: work.dir, env: { ...process.env, CI: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const url = await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`galley dev did not start: ${stdout} ${stderr}`)), 30_000);
+      child!.stdout!.on('data', () => {
+        const found = /at (http:\/\/127\.0\.0\.1:(\d+)\/)/.exec(stdout);
+        if (found) {
+          clearTimeout(timer);
+          resolve(found[1]!);
+        }
+      });
+      child!.once('exit', (code) => reject(new Error(`galley dev exited with ${code}: ${stderr}`)));
+    });
+    expect(Number(new URL(url).port)).toBeGreaterThan(0);
+
+    const page = await browser!.browser.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (error) => errors.push((error as Error).message));
+    page.on('console', (message) => message.type() === 'error' && errors.push(message.text()));
+    await page.goto(`${url}chapters-one.html`, { waitUntil: 'load' });
+    expect(await page.$eval('main', (m) => m.textContent)).toContain('Energy is');
+    // The live script is connected before the edit, so the reload is the one the edit causes.
+    await page.waitForSelector('html[data-galley-live="connected"]');
+
+    const one = path.join(work.dir, 'book/chapters/one.md');
+    const original = await readFile(one, 'utf8');
+    await writeFile(one, original.replace('Energy is', 'Energy, as the author just wrote, is'));
+    await poll(() => page.evaluate(() => document.querySelector('main')?.textContent ?? ''), (text) => text.includes('as the author just wrote'));
+
+    // A formula that does not parse: the page and the terminal say where.
+    await writeFile(one, original.replace('$$E = mc^2$$', () => '$$E = \\frac{mc^2$$'));
+    const overlay = await poll(() => page.evaluate(() => document.getElementById('galley-dev-overlay')?.textContent ?? ''), (text) => text.includes('one.md'));
+    expect(overlay).toMatch(/book\/chapters\/one\.md:5:\d+ error/);
+    for (let i = 0; i < 100 && !/book\/chapters\/one\.md:5:\d+/.test(stderr); i++) await new Promise((r) => setTimeout(r, 50));
+    expect(stderr).toMatch(/book\/chapters\/one\.md:5:\d+/);
+
+    // It kept running: fixing the file clears the overlay and shows the text.
+    await writeFile(one, original.replace('Energy is', 'Energy, fixed, is'));
+    await poll(() => page.evaluate(() => !document.getElementById('galley-dev-overlay') && Boolean(document.querySelector('main')?.textContent?.includes('Energy, fixed, is'))), Boolean);
+    expect(errors).toEqual([]);
+    await page.close();
+
+    const exited = new Promise<number | null>((resolve) => child!.once('exit', (code) => resolve(code)));
+    child.kill('SIGINT');
+    expect(await exited).toBe(0);
+    // Nothing listens any more.
+    await expect(fetch(url)).rejects.toThrow();
   });
 });

@@ -73,6 +73,13 @@
   }
 
   var events = new EventSource(new URL('events', script.src));
+  // Marks the page as live, for the author's tools and the tests.
+  events.addEventListener('open', function () {
+    document.documentElement.setAttribute('data-galley-live', 'connected');
+  });
+  events.addEventListener('error', function () {
+    document.documentElement.setAttribute('data-galley-live', 'reconnecting');
+  });
   events.addEventListener('problems', function (event) {
     showProblems(JSON.parse(event.data));
   });
