@@ -120,7 +120,10 @@ export async function check(options: CheckOptions = {}): Promise<CheckResult> {
         list.push(...(await epubcheckDiagnostics(epubcheck, context)), ...aceDiagnostics(ace, context));
       }
     }
-    if (options.artifacts) list.push(...(await checkArtifacts(book, path.join(path.resolve(options.out ?? 'dist'), edition.outSubdir))));
+    if (options.artifacts) {
+      const out = path.resolve(options.out ?? 'dist');
+      list.push(...(await checkArtifacts(book, path.join(out, edition.outSubdir), path.join(out, 'web', edition.outSubdir))));
+    }
   }
   if (changed) list = list.filter((d) => changed.has(d.file));
   return { diagnostics: list, fixed, root: manuscript };

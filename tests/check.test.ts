@@ -125,11 +125,14 @@ describe('galley check', () => {
       expect(built.ok).toBe(true);
       const clean = await check({ manuscript, artifacts: true, out: work.dir, quiet: true });
       expect(clean.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
-      const page = path.join(work.dir, 'html/chapters-two.xhtml');
-      await writeFile(page, (await readFile(page, 'utf8')).replace(/<footer[\s\S]*<\/footer>/, ''));
+      for (const name of ['html/chapters-two.xhtml', 'web/chapters-one.html']) {
+        const page = path.join(work.dir, name);
+        await writeFile(page, (await readFile(page, 'utf8')).replace(/<footer[\s\S]*<\/footer>/, ''));
+      }
       const tampered = await check({ manuscript, artifacts: true, out: work.dir, quiet: true });
       expect(tampered.diagnostics.filter((d) => d.ruleId === 'copyright-footer').map((d) => d.message)).toEqual([
         'Web page chapters-two.xhtml does not carry the copyright footer “Copyright ©2026 Test Author”',
+        'Web page chapters-one.html does not carry the copyright footer “Copyright ©2026 Test Author”',
       ]);
     } finally {
       await work.cleanup();

@@ -107,7 +107,7 @@ describe('galley release of a clean book', () => {
     expect(front).toContain('Version 1.1.0');
     const web = await JSZip.loadAsync(await readFile(path.join(dir, 'errata-mini-1.1.0-web.zip')));
     expect(Object.keys(web.files)).toContain('errata-mini-1.1.0-web/index.html');
-    const appendix = await web.file('errata-mini-1.1.0-web/back-errata.xhtml')!.async('string');
+    const appendix = await web.file('errata-mini-1.1.0-web/back-errata.html')!.async('string');
     expect(appendix).toContain('class="errata-appendix"');
   });
 

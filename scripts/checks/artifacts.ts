@@ -18,7 +18,7 @@ const squash = (s: string) => s.replace(/\s+/g, ' ').replace(/&#xA9;|&copy;/g, '
  * it, and EPUB `dc:rights` and the PDF's Rights metadata say the same. Also
  * the PDF checks poppler can make: every font embedded, the file tagged.
  */
-export async function checkArtifacts(book: LoadedBook, outDir: string): Promise<Diagnostic[]> {
+export async function checkArtifacts(book: LoadedBook, outDir: string, webDir?: string): Promise<Diagnostic[]> {
   const expected = footerText(book);
   const out: Diagnostic[] = [];
   const problem = (file: string, message: string, ruleId = 'copyright-footer', severity: Diagnostic['severity'] = 'error') =>
@@ -26,9 +26,11 @@ export async function checkArtifacts(book: LoadedBook, outDir: string): Promise<
   const slug = bookSlug(book);
 
   const htmlDir = path.join(outDir, 'html');
-  if (expected && existsSync(htmlDir)) {
-    for (const name of (await readdir(htmlDir)).filter((n) => /\.x?html$/.test(n)).sort()) {
-      if (!squash(await readFile(path.join(htmlDir, name), 'utf8')).includes(expected)) problem(path.join(htmlDir, name), `Web page ${name} does not carry the copyright footer “${expected}”`);
+  // The HTML intermediate and the web edition (its own folder only: another edition's pages carry that edition's footer).
+  for (const dir of [htmlDir, webDir]) {
+    if (!expected || !dir || !existsSync(dir)) continue;
+    for (const name of (await readdir(dir)).filter((n) => /\.x?html$/.test(n)).sort()) {
+      if (!squash(await readFile(path.join(dir, name), 'utf8')).includes(expected)) problem(path.join(dir, name), `Web page ${name} does not carry the copyright footer “${expected}”`);
     }
   }
 
@@ -49,7 +51,7 @@ export async function checkArtifacts(book: LoadedBook, outDir: string): Promise<
   }
 
   const pdfPath = path.join(outDir, `${slug}.pdf`);
-  if (![htmlDir, epubPath, pdfPath].some((file) => existsSync(file))) {
+  if (![htmlDir, epubPath, pdfPath, webDir].some((file) => file && existsSync(file))) {
     problem(outDir, `Nothing built in ${outDir} to check: run \`galley build\` first`, 'artifacts');
     return out;
   }

@@ -17,6 +17,9 @@ import { renderEpub } from '../render/epub.ts';
 import { renderHtml } from '../render/html.ts';
 import { renderPdf } from '../render/pdf.ts';
 import { bookSlug } from '../render/slug.ts';
+import type { Page } from '../render/pages.ts';
+import { renderWeb } from '../render/web/site.ts';
+import { editionStamp } from '../errata/stamp.ts';
 import { applySeverities, diagnostics, formatCompact, type Diagnostic } from '../report.ts';
 import { replaceDirectory } from '../util/atomic.ts';
 import { buildDate } from '../util/build-date.ts';
@@ -78,9 +81,14 @@ interface BuiltEdition {
   book: LoadedBook;
   slug: string;
   errata?: Errata;
+  pages: Page[];
+  /** The edition's artifact folder. */
+  dir: string;
   html: string;
   epub: string;
   pdf: string;
+  /** Its folder of the web site, once written. */
+  web?: string;
 }
 
 /**
@@ -120,7 +128,7 @@ async function renderEdition(edition: Edition, out: string, browser: () => Promi
   const pdf = await renderPdf(book, pages, dir, { browser: await browser(), errata });
   applySeverities(book.files, CHECK_SEVERITIES, RELEASE_SEVERITIES, book.config.checks);
   return {
-    built: { edition, book, slug: bookSlug(book), errata, html: html.dir, epub: epub.path, pdf: pdf.path },
+    built: { edition, book, slug: bookSlug(book), errata, pages, dir, html: html.dir, epub: epub.path, pdf: pdf.path },
     diagnostics: diagnostics(book.files, book.boundary),
   };
 }
@@ -248,6 +256,13 @@ export async function release(options: ReleaseOptions = {}): Promise<ReleaseResu
       if (!rendered.built) return result(false, list);
       built.push(rendered.built);
     }
+    // The web edition last, as in a build: it offers each edition's EPUB and PDF and links the editions.
+    const site = await renderWeb(
+      built.map((b) => ({ code: b.edition.code, book: b.book, pages: b.pages, stamp: editionStamp(b.book, b.errata), outDir: b.dir, subdir: b.edition.outSubdir })),
+      [],
+      path.join(staging, 'build', 'web'),
+    );
+    for (const b of built) b.web = path.join(site.dir, b.edition.outSubdir);
     lap('build');
     if (browser && browser !== options.browser) await browser.close();
     browser = options.browser;
@@ -271,7 +286,8 @@ export async function release(options: ReleaseOptions = {}): Promise<ReleaseResu
       const date = buildDate(b.book.root);
       files.set(`${b.slug}-${version}.epub`, await readFile(b.epub));
       files.set(`${b.slug}-${version}.pdf`, await readFile(b.pdf));
-      files.set(`${b.slug}-${version}-web.zip`, await zipFolder(b.html, `${b.slug}-${version}-web`, date));
+      // The main edition's zip is the whole site, as it is hosted; another edition's is its own folder of it.
+      files.set(`${b.slug}-${version}-web.zip`, await zipFolder(b.web!, `${b.slug}-${version}-web`, date));
     }
     if (main.errata) {
       files.set('CHANGELOG.md', errataChangelog(main.errata, main.book));
