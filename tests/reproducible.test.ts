@@ -1,7 +1,7 @@
 /**
  * Adversarial case 20: the same sources built with the same SOURCE_DATE_EPOCH
  * under another clock reading, time zone and locale, from another folder, give
- * byte-identical HTML, EPUB and PDF. Each build runs `galley build` in its own
+ * byte-identical HTML, EPUB, PDF and web edition. Each build runs `galley build` in its own
  * process, as CI does.
  */
 import { execFile } from 'node:child_process';
@@ -42,7 +42,7 @@ describe('reproducible builds across clocks, time zones, locales and folders', (
       const place = path.join(work.dir, `checkout-${name}`);
       await cp(path.join(ROOT, 'tests', 'books', 'mini'), path.join(place, 'book'), { recursive: true });
       outs[name] = path.join(place, 'dist');
-      await exec(process.execPath, [GALLEY, 'build', '--manuscript', 'book', '--out', 'dist', '--format', 'html,epub,pdf', '--quiet'], {
+      await exec(process.execPath, [GALLEY, 'build', '--manuscript', 'book', '--out', 'dist', '--format', 'html,epub,pdf,web', '--quiet'], {
         cwd: place,
         env: { ...process.env, ...vars, SOURCE_DATE_EPOCH: EPOCH, GALLEY_CACHE_DIR: path.join(place, 'cache') },
         maxBuffer: 16 * 1024 * 1024,
@@ -60,9 +60,11 @@ describe('reproducible builds across clocks, time zones, locales and folders', (
     expect(a).toContain('mini-book.epub');
     expect(a).toContain('mini-book.pdf');
     expect(a.filter((f) => f.endsWith('.xhtml')).length).toBeGreaterThan(3);
+    expect(a).toContain(path.join('web', 'js', 'search-index.js'));
+    expect(a).toContain(path.join('web', 'downloads', 'mini-book.pdf'));
   });
 
-  it('gives byte-identical EPUB, PDF and HTML', async () => {
+  it('gives byte-identical EPUB, PDF, HTML and web site', async () => {
     const different: string[] = [];
     for (const file of await files(outs.utc)) {
       const [a, b] = [await readFile(path.join(outs.utc, file)), await readFile(path.join(outs.elsewhere, file))];
