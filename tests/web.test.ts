@@ -11,6 +11,7 @@ import { launchBrowser, type GalleyBrowser } from '../scripts/render/browser.ts'
 import { serveSite, type SiteServer } from '../scripts/serve/server.ts';
 import { formatSize } from '../scripts/render/web/downloads.ts';
 import { ROOT, tempDir } from './helpers.ts';
+import { normalizeTerm } from '../scripts/render/web/search-index.ts';
 
 /** Every page a visit records: what went wrong on it. */
 interface Visit {
@@ -193,11 +194,25 @@ describe('web edition of the sample book', () => {
     const { page, visit } = await open();
     await page.goto(`${server.url}fa/index.html`, { waitUntil: 'load' });
     expect(await page.$eval('html', (h) => [h.lang, h.dir])).toEqual(['fa', 'rtl']);
-    await page.click('#search-input');
-    await page.keyboard.type('واریانس');
-    await page.waitForSelector('#search-results:not([hidden]) .search-list a');
-    const first = await page.$eval('.search-list a', (a) => a.getAttribute('href'));
-    expect(first).toMatch(/\/fa\/[^/]+\.html\?highlight=/);
+    const firstHit = async (query: string) => {
+      await page.click('#search-input', { count: 3 });
+      await page.keyboard.press('Backspace');
+      await page.keyboard.type(query);
+      // Wait for this query's results, not the last one's: each hit's link carries the words searched for.
+      await page.waitForFunction(
+        (q) => {
+          const href = document.querySelector('#search-results:not([hidden]) .search-list a')?.getAttribute('href');
+          return href ? new URL(href).searchParams.get('highlight') === q : false;
+        },
+        {},
+        query,
+      );
+      return page.$eval('.search-list a', (a) => new URL(a.getAttribute('href')!).pathname + new URL(a.getAttribute('href')!).hash);
+    };
+    const persian = await firstHit('واریانس');
+    expect(persian).toMatch(/\/fa\/[^/]+\.html#/);
+    // The same word typed with an Arabic keyboard's yeh (U+064A) finds the same place.
+    expect(await firstHit('واريانس')).toBe(persian);
     expect(visit.errors).toEqual([]);
     await page.close();
   });
@@ -314,5 +329,45 @@ describe('web edition of the sample book', () => {
       const scripts = selectAll('script', fromHtml(html)).map((s) => String(s.properties.src));
       expect(scripts).toEqual(['js/galley.js']);
     }
+  });
+});
+
+describe('web edition of a HonKit book with LANGS.md', () => {
+  it('puts each language in its folder and lists them at the root', async () => {
+    const work = await tempDir();
+    try {
+      const result = await build({ manuscript: path.join(ROOT, 'tests/books/honkit-langs'), out: work.dir, formats: ['html', 'web'], quiet: true });
+      expect(result.ok).toBe(true);
+      const root = await readFile(path.join(work.dir, 'web/index.html'), 'utf8');
+      const links = selectAll('a', fromHtml(root)).map((a) => [String(a.properties.href), toString(a)]);
+      expect(links).toEqual([
+        ['en/index.html', 'English'],
+        ['fr/index.html', 'français'],
+      ]);
+      for (const [href] of links) expect((await stat(path.join(work.dir, 'web', href!))).isFile()).toBe(true);
+      // Each edition's switcher leads to the other.
+      const en = fromHtml(await readFile(path.join(work.dir, 'web/en/index.html'), 'utf8'));
+      expect(selectAll('nav.languages a', en).map((a) => String(a.properties.href))).toEqual(['../fr/index.html']);
+    } finally {
+      await work.cleanup();
+    }
+  });
+});
+
+describe('search terms', () => {
+  it('fold case, accents, Arabic letter forms, diacritics and zero-width joiners', () => {
+    expect(normalizeTerm('Régularisation')).toBe('regularisation');
+    expect(normalizeTerm('واريانس')).toBe(normalizeTerm('واریانس'));
+    expect(normalizeTerm('كتاب')).toBe(normalizeTerm('کتاب'));
+    expect(normalizeTerm('جست\u200cوجو')).toBe('جستوجو');
+    expect(normalizeTerm('مُدل')).toBe('مدل');
+  });
+
+  it('are reduced by the browser exactly as by the build', async () => {
+    const script = await readFile(path.join(ROOT, 'templates/web/galley.js'), 'utf8');
+    const source = /function normalizeTerm\(term\) \{[\s\S]*?\n  \}/.exec(script)?.[0];
+    expect(source).toBeDefined();
+    const browserSide = new Function(`${source}; return normalizeTerm;`)() as (term: string) => string;
+    for (const word of ['Régularisation', 'واريانس', 'كتاب', 'جست\u200cوجو', 'مُدل', 'ÆON', 'naïve']) expect(browserSide(word), word).toBe(normalizeTerm(word));
   });
 });

@@ -61,6 +61,16 @@
     });
   }
 
+  // The same as normalizeTerm in scripts/render/web/search-index.ts, which built the index.
+  function normalizeTerm(term) {
+    return term
+      .normalize('NFKD')
+      .replace(/[\u0300-\u036f\u064b-\u065f\u0670\u0640\u200c\u200d]/g, '')
+      .replace(/[\u064a\u0649]/g, '\u06cc')
+      .replace(/\u0643/g, '\u06a9')
+      .toLowerCase();
+  }
+
   function ready() {
     if (!loading) {
       loading = load('minisearch.js')
@@ -69,7 +79,7 @@
         })
         .then(function () {
           var data = window.galleySearchIndex;
-          engine = window.MiniSearch.loadJS(data.index, { fields: data.options.fields, storeFields: data.options.storeFields });
+          engine = window.MiniSearch.loadJS(data.index, { fields: data.options.fields, storeFields: data.options.storeFields, processTerm: normalizeTerm });
           return engine;
         });
     }

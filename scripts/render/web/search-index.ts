@@ -12,6 +12,20 @@ export interface SearchDocument {
   text: string;
 }
 
+/**
+ * How a word is reduced before it is indexed or looked up; `templates/web/galley.js` has the same function, and the
+ * browser tests search with the variants. Case and accents fold; in Persian and Arabic, the Arabic forms of yeh and
+ * kaf become the Persian ones, and diacritics, tatweel and zero-width joiners go, so a word typed either way matches.
+ */
+export function normalizeTerm(term: string): string {
+  return term
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f\u064b-\u065f\u0670\u0640\u200c\u200d]/g, '')
+    .replace(/[\u064a\u0649]/g, '\u06cc')
+    .replace(/\u0643/g, '\u06a9')
+    .toLowerCase();
+}
+
 /** Shared by the build (which indexes) and the browser (which loads the index): both must agree. */
 export const SEARCH_OPTIONS = {
   fields: ['title', 'text'],
@@ -97,7 +111,7 @@ export function searchDocuments(pages: Page[], hrefOf: (page: Page) => string, q
 
 /** The index as a script that sets a global: a script loads from `file://` too, where `fetch` of a JSON file does not. */
 export function searchIndexScript(docs: SearchDocument[]): string {
-  const search = new MiniSearch<SearchDocument>({ ...SEARCH_OPTIONS, fields: [...SEARCH_OPTIONS.fields], storeFields: [...SEARCH_OPTIONS.storeFields] });
+  const search = new MiniSearch<SearchDocument>({ ...SEARCH_OPTIONS, fields: [...SEARCH_OPTIONS.fields], storeFields: [...SEARCH_OPTIONS.storeFields], processTerm: normalizeTerm });
   search.addAll(docs);
   const payload = { options: { fields: SEARCH_OPTIONS.fields, storeFields: SEARCH_OPTIONS.storeFields }, index: search.toJSON() };
   // `<` cannot end the script early when escaped; the rest is plain JSON.

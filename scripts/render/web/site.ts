@@ -130,8 +130,9 @@ export async function renderWeb(built: WebEdition[], others: OtherEdition[], web
 }
 
 function languageChooser(all: { code: string; language: string; subdir: string }[]): string {
+  const icon = all[0] ? `<link rel="icon" href="${encodeURI(all[0].subdir)}/favicon.svg" type="image/svg+xml">` : '';
   const items = all.map((e) => `<li><a href="${encodeURI(e.subdir)}/index.html" hreflang="${e.language}" lang="${e.language}">${escapeHtml(languageName(e.language))}</a></li>`).join('\n');
-  return `<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><meta name="color-scheme" content="light dark"><title>Languages</title></head><body><main><h1>Languages</h1><ul>\n${items}\n</ul></main></body></html>\n`;
+  return `<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><meta name="color-scheme" content="light dark"><title>Languages</title>${icon}</head><body><main><h1>Languages</h1><ul>\n${items}\n</ul></main></body></html>\n`;
 }
 
 const escapeHtml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
