@@ -233,7 +233,9 @@ export async function startDev(options: DevOptions = {}): Promise<DevSession> {
       }, 25);
     };
     const ignored = (name: string) => /(^|[/\\])\.|~$|\.swp$|\.tmp$/.test(name);
-    watchers.push(watch(manuscript, { recursive: true }, (_event, name) => name && !ignored(name) && schedule(path.join(manuscript, name))));
+    // The output may sit inside the manuscript (`--manuscript . --out dist`): what dev writes must not wake it.
+    const written = (file: string) => file === out || file.startsWith(out + path.sep);
+    watchers.push(watch(manuscript, { recursive: true }, (_event, name) => name && !ignored(name) && !written(path.join(manuscript, name)) && schedule(path.join(manuscript, name))));
     watchers.push(watch(TEMPLATES, { recursive: true }, (_event, name) => name && !ignored(name) && schedule(path.join(TEMPLATES, name))));
   }
 

@@ -85,6 +85,27 @@ async function poll<T>(read: () => Promise<T>, ok: (value: T) => boolean, timeou
   throw new Error(`Timed out; last value: ${String(last)}`);
 }
 
+describe('galley dev with its output inside the manuscript', () => {
+  it('is not woken by what it writes', async () => {
+    const work = await tempDir();
+    const events: RebuildEvent[] = [];
+    const book = path.join(work.dir, 'book');
+    await cp(path.join(ROOT, 'tests/books/mini'), book, { recursive: true });
+    const session = await startDev({ manuscript: book, out: path.join(book, 'dist'), onRebuild: (e) => events.push(e) });
+    try {
+      // A change that rebuilds the whole site, so every file under dist/ is written again.
+      const summary = path.join(book, 'SUMMARY.md');
+      await writeFile(summary, (await readFile(summary, 'utf8')) + '\n');
+      await poll(async () => events.length, (n) => n >= 1);
+      await new Promise((r) => setTimeout(r, 500));
+      expect(events.map((e) => e.changed)).toEqual([['SUMMARY.md']]);
+    } finally {
+      await session.close();
+      await work.cleanup();
+    }
+  });
+});
+
 describe('galley dev in a browser', () => {
   let work: { dir: string; cleanup: () => Promise<void> };
   let child: ChildProcess | undefined;

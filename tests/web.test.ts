@@ -320,6 +320,15 @@ describe('web edition of the sample book', () => {
     await page.close();
   });
 
+  it('serves a folder asked for without its slash by redirecting to it, so its relative links work', async () => {
+    const response = await fetch(`${server.url}fa`, { redirect: 'manual' });
+    expect(response.status).toBe(301);
+    expect(response.headers.get('location')).toBe(`${SUB}fa/`);
+    expect((await fetch(`${server.url}fa/`)).status).toBe(200);
+    expect((await fetch(`${server.url}../../../etc/passwd`)).status).toBe(404);
+    expect((await fetch(server.url.replace(SUB, '/elsewhere/'))).status).toBe(404);
+  });
+
   it('renders math and code at build time: MathML and highlighted code are in the page, no script makes them', async () => {
     const deep = await readFile(path.join(site, 'part-2-deep-learning.html'), 'utf8');
     expect(deep).toMatch(/<math[ >]/);

@@ -277,7 +277,7 @@ async function main() {
             : `2. Rebuild after editing one chapter (warm cache), whole process: galley ${s(rebuild)} vs pandoc ${s(base)} = ${(rebuild / base).toFixed(2)}× (target ≤ 0.1×: ${verdict(rebuild / base <= 0.1)})`,
         );
       }
-      // The same edit in galley dev's warm process: save to updated HTML.
+      // The same edit in galley dev's warm process: save to updated web page.
       try {
         const { startDev } = await import('../dev.ts');
         const session = await startDev({ manuscript: dir200, out: path.join(work, 'out-dev') });
@@ -290,12 +290,12 @@ async function main() {
             warm.push(event.milliseconds);
           }
         } finally {
-          session.close();
+          await session.close();
           await writeFile(edited, original);
         }
         const m = median(warm);
         report.detail(`galley dev rebuilds: ${list(warm, ms)}`);
-        report.figure(`2b. galley dev, warm process, save to updated HTML: ${ms(m)} (target ≤ 100 ms: ${verdict(m <= 100)})`);
+        report.figure(`2b. galley dev, warm process, save to updated web page: ${ms(m)} (target ≤ 100 ms: ${verdict(m <= 100)})`);
       } catch (error) {
         report.figure(`2b. galley dev, warm process: not measured (${(error as Error).message})`);
       }

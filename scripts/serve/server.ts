@@ -81,6 +81,11 @@ export async function serveSite(root: string, options: ServeOptions = {}): Promi
     } catch {
       return notFound(res);
     }
+    // A folder without its slash: relative links on its index page would resolve one level up.
+    if (pathname !== '' && !pathname.endsWith('/') && isInside(root, path.join(root, pathname)) && (await stat(path.join(root, pathname)).catch(() => undefined))?.isDirectory()) {
+      res.writeHead(301, { Location: `${base}${rest}/${url.search}` });
+      return res.end();
+    }
     if (options.live && (await page(pathname, res))) return;
     req.url = `/${rest}${url.search}`;
     files(req, res, () => notFound(res));
