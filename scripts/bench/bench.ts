@@ -288,6 +288,8 @@ async function main() {
             await writeFile(edited, `${original}\nA sentence added while galley dev runs (${run + 1}).\n`);
             const event = await session.rebuild([edited]);
             warm.push(event.milliseconds);
+            // The search index follows each page; an author's next save comes later than that.
+            await session.settled();
           }
         } finally {
           await session.close();
