@@ -21,6 +21,7 @@ import remarkMdbook from '../plugins/remark-mdbook.ts';
 import remarkCitations from '../plugins/remark-citations.ts';
 import rehypeNormalizeHtml from '../plugins/rehype-normalize-html.ts';
 import rehypeMedia from '../plugins/rehype-media.ts';
+import rehypeMathNobreak from '../plugins/rehype-math-nobreak.ts';
 import rehypeMath from '../plugins/rehype-math.ts';
 import rehypeQuestions from '../plugins/rehype-questions.ts';
 import rehypeFigures from '../plugins/rehype-figures.ts';
@@ -79,6 +80,7 @@ export function createChapterProcessor(config: BookConfig, options: { lint?: boo
       .use(rehypeNormalizeHtml)
       .use(rehypeMedia)
       .use(rehypeMath)
+      .use(rehypeMathNobreak)
       .use(rehypeQuestions)
       .use(rehypeFigures)
       .use(rehypeImages)
