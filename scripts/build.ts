@@ -177,7 +177,15 @@ async function buildWeb(results: EditionResult[], editions: Edition[], out: stri
   progress.phase('Web', 1);
   try {
     const { renderWeb } = await import('./render/web/site.ts');
-    const built = wanted.map((r) => ({ code: r.code, book: r.book, pages: r.pages, stamp: r.summary.stamp, outDir: r.outDir, subdir: r.outSubdir }));
+    const built = wanted.map((r) => ({
+      code: r.code,
+      book: r.book,
+      pages: r.pages,
+      stamp: r.summary.stamp,
+      outDir: r.outDir,
+      subdir: r.outSubdir,
+      artifacts: r.artifacts.filter((a) => a.format === 'epub' || a.format === 'pdf').map((a) => a.path),
+    }));
     const others = (await listAllEditions(editions)).filter((e) => !wanted.some((r) => r.code === e.code));
     const web = await renderWeb(built, others, path.join(out, 'web'));
     for (const r of wanted) r.artifacts.push({ format: 'web', path: path.join(web.dir, r.outSubdir) });
@@ -191,7 +199,9 @@ async function buildWeb(results: EditionResult[], editions: Edition[], out: stri
 async function listAllEditions(built: Edition[]) {
   const manuscript = built[0]?.boundary;
   const all = manuscript ? await listEditions(manuscript) : built;
-  return all.map((e) => ({ code: e.code, language: (e.main ? undefined : e.defaults.language) ?? e.code, subdir: e.outSubdir }));
+  // A language named in the manuscript (a LANGS.md folder, book.yaml) becomes an attribute: only a real tag is used.
+  const tag = (value: string | undefined) => (value && /^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$/.test(value) ? value : undefined);
+  return all.map((e) => ({ code: e.code, language: tag(e.main ? undefined : e.defaults.language) ?? tag(e.code) ?? 'und', subdir: e.outSubdir }));
 }
 
 export interface BuildResult extends EditionResult {

@@ -1,8 +1,9 @@
-import { existsSync, watch, type FSWatcher } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
+import chokidar, { type FSWatcher } from 'chokidar';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { prepare } from './build.ts';
+import { BUILD_SEVERITIES, prepare } from './build.ts';
 import { readChapter, type LoadedBook } from './book/load.ts';
 import { listEditions, type Edition } from './book/editions.ts';
 import type { Chapter } from './book/types.ts';
@@ -12,11 +13,14 @@ import { buildQuestionsIndex, isQuestionsIndex } from './passes/questions-index.
 import { bookPages, type Page } from './render/pages.ts';
 import { TEMPLATES } from './render/assets.ts';
 import { createChapterProcessor } from './markdown/processor.ts';
-import { diagnostics, type Diagnostic } from './report.ts';
+import { applySeverities, diagnostics, type Diagnostic } from './report.ts';
 import { appendixChapter } from './errata/checks.ts';
 import type { Errata } from './errata/load.ts';
 import { editionStamp } from './errata/stamp.ts';
-import { renderWeb, webContext, webPage, type WebEdition } from './render/web/site.ts';
+import { renderWeb, webContext, webIndexPage, webPage, type WebEdition } from './render/web/site.ts';
+import { labels } from './util/labels.ts';
+import { isInside } from './util/paths.ts';
+import { writeFileAtomic } from './util/atomic.ts';
 import { webName } from './render/web/layout.ts';
 import { searchDocuments, searchIndexScript } from './render/web/search-index.ts';
 import { serveSite, type SiteServer } from './serve/server.ts';
@@ -107,6 +111,8 @@ export async function startDev(options: DevOptions = {}): Promise<DevSession> {
     const next: EditionState[] = [];
     for (const edition of editions) {
       const { book, pages, errata } = await prepare(edition.root, undefined, { boundary: edition.boundary, defaults: edition.defaults });
+      // The same severities as `galley build`: what only warns there only warns here.
+      applySeverities(book.files, BUILD_SEVERITIES, book.config.checks);
       next.push({ edition, book, pages, errata, processor: createChapterProcessor(book.config) });
     }
     return next;
@@ -125,13 +131,23 @@ export async function startDev(options: DevOptions = {}): Promise<DevSession> {
     return { changed, pages, milliseconds: performance.now() - started, full: true, diagnostics: problems() };
   };
 
-  let searchUpdate: Promise<void> = Promise.resolve();
+  // One thing at a time: rebuilds, and the search index each one leaves to write after its pages.
+  let queue: Promise<void> = Promise.resolve();
+  const enqueue = <T>(task: () => Promise<T>): Promise<T> => {
+    const run = queue.then(task);
+    queue = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    return run;
+  };
   const writeSearchIndex = (state: EditionState) => {
-    // After the pages: a reader sees the edit first, the index follows a moment later.
-    searchUpdate = searchUpdate.then(async () => {
-      const words = (await import('./util/labels.ts')).labels(state.book.config.language);
+    // After the pages: a reader sees the edit first, the index follows a moment later. It is made from the state
+    // when it runs, so a later rebuild cannot be undone by it.
+    void enqueue(async () => {
+      const words = labels(state.book.config.language);
       const script = searchIndexScript(searchDocuments(state.pages, (page) => webName(page.outName), words.web.question));
-      await writeFile(path.join(siteDir, state.edition.outSubdir, 'js/search-index.js'), script);
+      await writeFileAtomic(path.join(siteDir, state.edition.outSubdir, 'js/search-index.js'), script);
     }).catch(() => undefined);
   };
 
@@ -140,6 +156,8 @@ export async function startDev(options: DevOptions = {}): Promise<DevSession> {
     const touched = new Set<Chapter>();
     // Read from disk again, always: processing appends to a file's messages, and book passes append to its tree.
     const redo = async (chapter: Chapter) => {
+      // The load checked where the file leads; a save may have made it a symlink out of the manuscript.
+      if (!isInside(book.boundary, chapter.file.path) || !statSync(chapter.file.path).isFile()) throw new Error(`${chapter.source} is no longer a file inside the manuscript`);
       const { file, data } = await readChapter(chapter.file.path, book.root, book.context);
       chapter.file = file;
       chapter.frontmatter = data;
@@ -158,7 +176,10 @@ export async function startDev(options: DevOptions = {}): Promise<DevSession> {
     }
     if (questionsChanged) for (const index of book.chapters.filter(isQuestionsIndex)) if (!touched.has(index)) await redo(index);
     buildQuestionsIndex(book, [...touched]);
-    book.files = [book.files[0]!, book.files[1]!, ...book.chapters.map((c) => c.file)];
+    applySeverities([...touched].map((c) => c.file), BUILD_SEVERITIES, book.config.checks);
+    // The chapters' files are new; every other file (book.yaml, SUMMARY.md, errata.yaml) keeps its messages.
+    const fresh = new Map(book.chapters.map((c) => [c.file.path, c.file]));
+    book.files = book.files.map((file) => fresh.get(file.path) ?? file);
     state.pages = bookPages(book);
     const everyPage = navSignature(state.pages) !== navBefore;
     const { context, pageNames } = await webContext(webEdition(state), siteEditions());
@@ -170,12 +191,19 @@ export async function startDev(options: DevOptions = {}): Promise<DevSession> {
       await writeFile(path.join(dir, webName(page.outName)), webPage(context, index, pageNames));
       written.push(sitePath(state, webName(page.outName)));
     }
+    // The title page lists every title too.
+    if (everyPage) {
+      await writeFile(path.join(dir, 'index.html'), webIndexPage(context));
+      written.push(sitePath(state, 'index.html'));
+    }
     writeSearchIndex(state);
     const list = toCwd(book, diagnostics([...touched].map((c) => c.file), book.boundary));
     return { changed, pages: written, milliseconds: performance.now() - started, full: false, diagnostics: list };
   };
 
-  const rebuild = async (files: string[]): Promise<RebuildEvent> => {
+  const rebuild = (files: string[]): Promise<RebuildEvent> => enqueue(() => rebuildNow(files));
+
+  const rebuildNow = async (files: string[]): Promise<RebuildEvent> => {
     const started = performance.now();
     const changed = files.map((f) => (f.startsWith(TEMPLATES + path.sep) ? path.relative(path.dirname(TEMPLATES), f) : path.relative(manuscript, f)).split(path.sep).join('/'));
     // Templates change how pages look, not what they say: write the site again from what is prepared.
@@ -195,7 +223,12 @@ export async function startDev(options: DevOptions = {}): Promise<DevSession> {
       byEdition.set(state, [...(byEdition.get(state) ?? []), chapter]);
     }
     const events: RebuildEvent[] = [];
-    for (const [state, chapters] of byEdition) events.push(await incremental(state, chapters, changed, started));
+    try {
+      for (const [state, chapters] of byEdition) events.push(await incremental(state, chapters, changed, started));
+    } catch {
+      // A file renamed or replaced under us mid-read: the whole site again, which reports what is wrong.
+      return full(changed, started);
+    }
     return { changed, pages: events.flatMap((e) => e.pages), milliseconds: performance.now() - started, full: false, diagnostics: events.flatMap((e) => e.diagnostics) };
   };
 
@@ -210,7 +243,6 @@ export async function startDev(options: DevOptions = {}): Promise<DevSession> {
   const watchers: FSWatcher[] = [];
   let pending = new Set<string>();
   let timer: NodeJS.Timeout | undefined;
-  let running = Promise.resolve();
   if (options.watch || options.onRebuild) {
     const schedule = (file: string) => {
       pending.add(file);
@@ -219,9 +251,8 @@ export async function startDev(options: DevOptions = {}): Promise<DevSession> {
       timer = setTimeout(() => {
         const batch = [...pending];
         pending = new Set();
-        running = running
-          .then(async () => {
-            const event = await rebuild(batch);
+        rebuild(batch)
+          .then((event) => {
             // Reload first: a page that reloads is told the problems when it connects again.
             server?.broadcast('reload', { all: event.full, pages: event.pages });
             server?.broadcast('problems', problems());
@@ -232,11 +263,27 @@ export async function startDev(options: DevOptions = {}): Promise<DevSession> {
           });
       }, 25);
     };
-    const ignored = (name: string) => /(^|[/\\])\.|~$|\.swp$|\.tmp$/.test(name);
     // The output may sit inside the manuscript (`--manuscript . --out dist`): what dev writes must not wake it.
     const written = (file: string) => file === out || file.startsWith(out + path.sep);
-    watchers.push(watch(manuscript, { recursive: true }, (_event, name) => name && !ignored(name) && !written(path.join(manuscript, name)) && schedule(path.join(manuscript, name))));
-    watchers.push(watch(TEMPLATES, { recursive: true }, (_event, name) => name && !ignored(name) && schedule(path.join(TEMPLATES, name))));
+    // Hidden files and folders (.git, .galley-cache), editors' swap and backup files.
+    const ignored = (file: string) => {
+      const base = file.startsWith(TEMPLATES) ? TEMPLATES : manuscript;
+      return /(^|[/\\])\.|~$|\.swp$|\.tmp$/.test(path.relative(base, file)) || written(file);
+    };
+    const watcher = chokidar.watch([manuscript, TEMPLATES], { ignoreInitial: true, ignored });
+    watchers.push(watcher);
+    watcher.on('all', (_event, file) => schedule(path.resolve(file)));
+    // Saves made once startDev has returned must be seen: wait for the watcher to have looked at every folder.
+    try {
+      await new Promise<void>((resolve, reject) => {
+        watcher.once('ready', () => resolve());
+        watcher.once('error', reject);
+      });
+    } catch (error) {
+      await watcher.close();
+      await server?.close();
+      throw new Error(`Cannot watch ${manuscript}: ${(error as Error).message}`, { cause: error });
+    }
   }
 
   return {
@@ -250,14 +297,12 @@ export async function startDev(options: DevOptions = {}): Promise<DevSession> {
     rebuild,
     problems,
     async settled() {
-      await running;
-      await searchUpdate;
+      await queue;
     },
     async close() {
       clearTimeout(timer);
-      for (const watcher of watchers) watcher.close();
-      await running;
-      await searchUpdate;
+      await Promise.all(watchers.map((watcher) => watcher.close()));
+      await queue;
       await server?.close();
     },
   };

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { cp, readFile, writeFile } from 'node:fs/promises';
+import { cp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDev, type DevSession, type RebuildEvent } from '../scripts/dev.ts';
@@ -44,7 +44,9 @@ describe('galley dev', () => {
     const renamed = await session.rebuild([two]);
     expect(renamed.full).toBe(false);
     expect(renamed.pages).toContain('chapters-one.html');
+    expect(renamed.pages).toContain('index.html');
     expect(await readFile(path.join(work.dir, 'dist/web/chapters-one.html'), 'utf8')).toContain('The second chapter, renamed');
+    expect(await readFile(path.join(work.dir, 'dist/web/index.html'), 'utf8')).toContain('The second chapter, renamed');
     await writeFile(two, before);
     await session.rebuild([two]);
   });
@@ -99,6 +101,41 @@ describe('galley dev with its output inside the manuscript', () => {
       await poll(async () => events.length, (n) => n >= 1);
       await new Promise((r) => setTimeout(r, 500));
       expect(events.map((e) => e.changed)).toEqual([['SUMMARY.md']]);
+    } finally {
+      await session.close();
+      await work.cleanup();
+    }
+  });
+});
+
+describe('galley dev keeps what a chapter save does not touch', () => {
+  it('keeps errata problems after a chapter is saved, and reads no chapter turned into a symlink out of the manuscript', async () => {
+    const work = await tempDir();
+    const book = path.join(work.dir, 'book');
+    await cp(path.join(ROOT, 'tests/books/errata-mini'), book, { recursive: true });
+    const errata = path.join(book, 'errata.yaml');
+    await writeFile(errata, (await readFile(errata, 'utf8')).replace('location: chapters/first.md#averages', 'location: chapters/first.md#no-such-anchor'));
+    const session = await startDev({ manuscript: book, out: path.join(work.dir, 'dist') });
+    try {
+      // A location that does not resolve warns in a build (and so in dev); `galley check` makes it an error.
+      const errataProblems = () => session.problems().filter((d) => d.file.endsWith('errata.yaml') && d.ruleId === 'errata-location');
+      expect(errataProblems().length).toBe(1);
+      const second = path.join(book, 'chapters/second.md');
+      await writeFile(second, (await readFile(second, 'utf8')) + '\nOne more line.\n');
+      expect((await session.rebuild([second])).full).toBe(false);
+      expect(errataProblems().length).toBe(1);
+
+      // A save that swaps the chapter for a symlink to a file outside: its text must not reach the site.
+      const secret = path.join(work.dir, 'secret.txt');
+      await writeFile(secret, 'TOP-SECRET-LINE');
+      await rm(second);
+      await symlink(secret, second);
+      await session.rebuild([second]);
+      await session.settled();
+      for (const name of await readdir(path.join(work.dir, 'dist/web'), { recursive: true })) {
+        const file = path.join(work.dir, 'dist/web', String(name));
+        if (/\.(html|js)$/.test(file)) expect(await readFile(file, 'utf8'), String(name)).not.toContain('TOP-SECRET-LINE');
+      }
     } finally {
       await session.close();
       await work.cleanup();

@@ -1,4 +1,5 @@
-import { readdir, readFile, stat } from 'node:fs/promises';
+import http from 'node:http';
+import { cp, mkdir, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fromHtml } from 'hast-util-from-html';
 import { selectAll } from 'hast-util-select';
@@ -174,7 +175,15 @@ describe('web edition of the sample book', () => {
     await page.keyboard.press('/');
     expect(await page.evaluate(() => document.activeElement?.id)).toBe('search-input');
     await page.keyboard.type(word);
-    await page.waitForSelector('#search-results:not([hidden]) .search-list a');
+    // This query's results, not an earlier partial one's: each hit's link carries the words searched for.
+    await page.waitForFunction(
+      (q) => {
+        const href = document.querySelector('#search-results:not([hidden]) .search-list a')?.getAttribute('href');
+        return href ? new URL(href).searchParams.get('highlight') === q : false;
+      },
+      {},
+      word,
+    );
     const status = await page.$eval('#search-status', (p) => p.textContent);
     expect(status).toMatch(/^\d+ results?$/);
     // Keyboard only: down into the results, Enter to follow the first.
@@ -304,6 +313,19 @@ describe('web edition of the sample book', () => {
     await page.close();
   });
 
+  it('leaves the arrow keys to a wide formula that has the focus on a phone', async () => {
+    const { page, visit } = await open({ width: 390, height: 844 });
+    const name = 'part-2-deep-learning.html';
+    await page.goto(`${server.url}${name}`, { waitUntil: 'load' });
+    await page.waitForSelector('main .math-display[tabindex="0"]');
+    await page.focus('main .math-display[tabindex="0"]');
+    await page.keyboard.press('ArrowRight');
+    await new Promise((r) => setTimeout(r, 300));
+    expect(new URL(page.url()).pathname).toBe(`${SUB}${name}`);
+    expect(visit.errors).toEqual([]);
+    await page.close();
+  });
+
   it('is keyboard navigable: the skip link comes first, and the arrow keys turn pages', async () => {
     const { page, visit } = await open();
     const pages = result.editions[0]!.pages;
@@ -325,8 +347,35 @@ describe('web edition of the sample book', () => {
     expect(response.status).toBe(301);
     expect(response.headers.get('location')).toBe(`${SUB}fa/`);
     expect((await fetch(`${server.url}fa/`)).status).toBe(200);
-    expect((await fetch(`${server.url}../../../etc/passwd`)).status).toBe(404);
     expect((await fetch(server.url.replace(SUB, '/elsewhere/'))).status).toBe(404);
+  });
+
+  it('serves nothing outside the site, nothing hidden, and only to its own address', async () => {
+    // Raw paths, as a client that does not tidy them would send (fetch would resolve the dots itself).
+    const raw = (target: string, host = `127.0.0.1:${server.port}`) =>
+      new Promise<{ status: number; location?: string }>((resolve, reject) => {
+        const request = http.request({ host: '127.0.0.1', port: server.port, path: target, headers: { host } }, (response) => {
+          response.resume();
+          resolve({ status: response.statusCode ?? 0, location: response.headers.location });
+        });
+        request.on('error', reject);
+        request.end();
+      });
+    // A symlink out of the site and a hidden file, as a careless copy could leave them.
+    const outside = path.join(work.dir, 'outside-secret.txt');
+    await writeFile(outside, 'secret');
+    await symlink(outside, path.join(site, 'leak.txt'));
+    await writeFile(path.join(site, '.hidden'), 'hidden');
+    expect((await raw(`${SUB}leak.txt`)).status).toBe(404);
+    expect((await raw(`${SUB}.hidden`)).status).toBe(404);
+    await rm(path.join(site, 'leak.txt'));
+    await rm(path.join(site, '.hidden'));
+    for (const target of ['../../../../etc/passwd', '..%2f..%2f..%2f..%2fetc%2fpasswd', '%2e%2e/%2e%2e/%2e%2e/%2e%2e/etc/passwd', '..%5c..%5cetc%5cpasswd', '.hidden', 'css/../../../../../etc/passwd']) {
+      expect((await raw(`${SUB}${target}`)).status, target).toBe(404);
+    }
+    expect(await raw(`${SUB}/evil.example/..%2ffa`)).toEqual({ status: 404, location: undefined });
+    expect((await raw(`${SUB}index.html`, 'attacker.example')).status).toBe(403);
+    expect((await raw(`${SUB}index.html`)).status).toBe(200);
   });
 
   it('renders math and code at build time: MathML and highlighted code are in the page, no script makes them', async () => {
@@ -378,5 +427,87 @@ describe('search terms', () => {
     expect(source).toBeDefined();
     const browserSide = new Function(`${source}; return normalizeTerm;`)() as (term: string) => string;
     for (const word of ['Régularisation', 'واريانس', 'كتاب', 'جست\u200cوجو', 'مُدل', 'ÆON', 'naïve']) expect(browserSide(word), word).toBe(normalizeTerm(word));
+  });
+});
+
+describe('web edition of a hostile manuscript', () => {
+  let work: { dir: string; cleanup: () => Promise<void> };
+  beforeAll(async () => {
+    work = await tempDir();
+  });
+  afterAll(() => work?.cleanup());
+
+  /** Every script a page would run and every event-handler attribute, across the site. */
+  async function activeContent(site: string): Promise<string[]> {
+    const found: string[] = [];
+    for (const file of await htmlFiles(site)) {
+      const tree = fromHtml(await readFile(file, 'utf8'));
+      for (const element of selectAll('*', tree)) {
+        if (element.tagName === 'script' && String(element.properties.src) !== 'js/galley.js') found.push(`${path.relative(site, file)}: script ${String(element.properties.src)}`);
+        for (const name of Object.keys(element.properties)) if (/^on/i.test(name)) found.push(`${path.relative(site, file)}: ${element.tagName} ${name}`);
+        if (element.tagName === 'img' && String(element.properties.src) === 'x') found.push(`${path.relative(site, file)}: img src=x`);
+      }
+    }
+    return found;
+  }
+
+  it('writes titles, descriptions and headings as text, never as markup', async () => {
+    const book = path.join(work.dir, 'hostile');
+    await cp(path.join(ROOT, 'tests/books/mini'), book, { recursive: true });
+    const yaml = await readFile(path.join(book, 'book.yaml'), 'utf8');
+    await writeFile(
+      path.join(book, 'book.yaml'),
+      yaml.replace('title: Mini Book', `title: '</title><script>alert(1)</script>'\ndescription: '</head><script>alert(2)</script><x y="'\nsubtitle: '"><img src=x onerror=alert(3)>'`),
+    );
+    await writeFile(path.join(book, 'chapters/two.md'), '---\ntitle: "<img src=x onerror=alert(4)>"\n---\n# <script>alert(5)</script> heading\n\nText.\n');
+    const result = await build({ manuscript: book, out: path.join(work.dir, 'out'), formats: ['html', 'web'], quiet: true });
+    expect(result.ok).toBe(true);
+    expect(await activeContent(path.join(work.dir, 'out/web'))).toEqual([]);
+    // And the live preview's script goes where the book's text cannot move it.
+    const server = await serveSite(path.join(work.dir, 'out/web'), { live: true, initial: () => [] });
+    const browser = await launchBrowser({ allowLoopback: true });
+    try {
+      const page = await browser.browser.newPage();
+      const dialogs: string[] = [];
+      page.on('dialog', async (dialog) => {
+        dialogs.push(dialog.message());
+        await dialog.dismiss();
+      });
+      await page.goto(`${server.url}chapters-two.html`, { waitUntil: 'load' });
+      await page.waitForSelector('html[data-galley-live="connected"]');
+      expect(await page.title()).toContain('</title><script>alert(1)</script>');
+      expect(dialogs).toEqual([]);
+    } finally {
+      await browser.close();
+      await server.close();
+    }
+  });
+
+  it('escapes a LANGS.md folder name on the language chooser, and links only to editions that exist', async () => {
+    const book = path.join(work.dir, 'langs');
+    await cp(path.join(ROOT, 'tests/books/honkit-langs'), book, { recursive: true });
+    const evil = 'x"><img src=x onerror=alert(6)>';
+    await mkdir(path.join(book, evil));
+    await cp(path.join(book, 'fr'), path.join(book, evil), { recursive: true });
+    await writeFile(path.join(book, 'LANGS.md'), `# Languages\n\n* [English](en/)\n* [Français](fr/)\n* [Evil](<${evil}/>)\n`);
+    const out = path.join(work.dir, 'langs-out');
+    // Only English is built: French and the hostile folder have never been.
+    const result = await build({ manuscript: book, out, formats: ['html', 'web'], edition: 'en', quiet: true });
+    expect(result.ok).toBe(true);
+    expect(await activeContent(path.join(out, 'web'))).toEqual([]);
+    const en = fromHtml(await readFile(path.join(out, 'web/en/index.html'), 'utf8'));
+    expect(selectAll('nav.languages a', en)).toEqual([]);
+    const chooser = fromHtml(await readFile(path.join(out, 'web/index.html'), 'utf8'));
+    expect(selectAll('a', chooser).map((a) => String(a.properties.href))).toEqual(['en/index.html']);
+  });
+
+  it('offers for download only what the same build made, not what an earlier one left', async () => {
+    const out = path.join(work.dir, 'downloads');
+    await mkdir(out, { recursive: true });
+    await writeFile(path.join(out, 'mini-book.pdf'), '%PDF-1.7 left by an earlier build');
+    await build({ manuscript: path.join(ROOT, 'tests/books/mini'), out, formats: ['html', 'web'], quiet: true });
+    const index = fromHtml(await readFile(path.join(out, 'web/index.html'), 'utf8'));
+    expect(selectAll('.downloads', index)).toEqual([]);
+    await expect(stat(path.join(out, 'web/downloads'))).rejects.toThrow();
   });
 });

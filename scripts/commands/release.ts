@@ -258,7 +258,7 @@ export async function release(options: ReleaseOptions = {}): Promise<ReleaseResu
     }
     // The web edition last, as in a build: it offers each edition's EPUB and PDF and links the editions.
     const site = await renderWeb(
-      built.map((b) => ({ code: b.edition.code, book: b.book, pages: b.pages, stamp: editionStamp(b.book, b.errata), outDir: b.dir, subdir: b.edition.outSubdir })),
+      built.map((b) => ({ code: b.edition.code, book: b.book, pages: b.pages, stamp: editionStamp(b.book, b.errata), outDir: b.dir, subdir: b.edition.outSubdir, artifacts: [b.epub, b.pdf] })),
       [],
       path.join(staging, 'build', 'web'),
     );

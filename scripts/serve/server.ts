@@ -53,14 +53,21 @@ export async function serveSite(root: string, options: ServeOptions = {}): Promi
     else if (!pathname.endsWith('.html')) return false;
     const html = await readFile(file, 'utf8').catch(() => undefined);
     if (html === undefined) return false;
+    // Right after `<head>`, which comes before any of the book's text (a `</head>` in a description is text).
     const tag = `<script src="${base}${LIVE}live.js" defer></script>`;
-    const body = html.includes('</head>') ? html.replace('</head>', `${tag}</head>`) : html + tag;
+    const body = /<head>/.test(html) ? html.replace(/<head>/, `<head>${tag}`) : tag + html;
     res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store' });
     res.end(body);
     return true;
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse) {
+    // Only a page opened on this machine by its address: another Host is a rebinding of some name to 127.0.0.1.
+    const host = (req.headers.host ?? '').replace(/:\d+$/, '');
+    if (!['127.0.0.1', 'localhost'].includes(host)) {
+      res.writeHead(403, { 'Content-Type': 'text/plain; charset=utf-8' });
+      return res.end('Forbidden: open the preview at its 127.0.0.1 address\n');
+    }
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     if (!url.pathname.startsWith(base)) return notFound(res);
     const rest = url.pathname.slice(base.length);
@@ -70,6 +77,7 @@ export async function serveSite(root: string, options: ServeOptions = {}): Promi
     }
     if (options.live && rest === `${LIVE}events`) {
       res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store', Connection: 'keep-alive' });
+      res.flushHeaders();
       streams.add(res);
       req.on('close', () => streams.delete(res));
       for (const { event, data } of options.initial?.() ?? []) send(res, event, data);
@@ -81,8 +89,11 @@ export async function serveSite(root: string, options: ServeOptions = {}): Promi
     } catch {
       return notFound(res);
     }
+    // Nothing hidden, nothing through a symlink out of the site, no `//` (a redirect must not name another host).
+    const file = path.join(root, pathname);
+    if (pathname.includes('//') || pathname.startsWith('/') || pathname.split(/[/\\]/).some((segment) => segment.startsWith('.')) || !isInside(root, file)) return notFound(res);
     // A folder without its slash: relative links on its index page would resolve one level up.
-    if (pathname !== '' && !pathname.endsWith('/') && isInside(root, path.join(root, pathname)) && (await stat(path.join(root, pathname)).catch(() => undefined))?.isDirectory()) {
+    if (pathname !== '' && !pathname.endsWith('/') && (await stat(file).catch(() => undefined))?.isDirectory()) {
       res.writeHead(301, { Location: `${base}${rest}/${url.search}` });
       return res.end();
     }

@@ -81,6 +81,11 @@
           var data = window.galleySearchIndex;
           engine = window.MiniSearch.loadJS(data.index, { fields: data.options.fields, storeFields: data.options.storeFields, processTerm: normalizeTerm });
           return engine;
+        })
+        .catch(function (error) {
+          // Try again on the next keystroke (the index may have been in the middle of being rewritten).
+          loading = null;
+          throw error;
         });
     }
     return loading;
@@ -184,18 +189,22 @@
     input.addEventListener('input', function () {
       clearTimeout(timer);
       timer = setTimeout(function () {
-        ready().then(function () {
-          show(input.value);
-        });
+        ready()
+          .then(function () {
+            show(input.value);
+          })
+          .catch(function () {});
       }, 80);
     });
     form.addEventListener('submit', function (event) {
       event.preventDefault();
-      ready().then(function () {
-        show(input.value);
-        var first = results()[0];
-        if (first) window.location.href = first.href;
-      });
+      ready()
+        .then(function () {
+          show(input.value);
+          var first = results()[0];
+          if (first) window.location.href = first.href;
+        })
+        .catch(function () {});
     });
     input.addEventListener('keydown', function (event) {
       if (event.key === 'ArrowDown') {
@@ -250,7 +259,9 @@
     var forward = rtl ? 'ArrowLeft' : 'ArrowRight';
     var back = rtl ? 'ArrowRight' : 'ArrowLeft';
     if (event.key !== forward && event.key !== back) return;
-    if (panel && !panel.hidden) return;
+    if (event.defaultPrevented || (panel && !panel.hidden)) return;
+    // A formula, table or listing that has the focus scrolls sideways with these keys: leave them to it.
+    if (event.target instanceof Element && event.target.closest('main .math-display, main table, main pre, [tabindex="0"]')) return;
     var link = document.querySelector(event.key === forward ? 'nav.pager a[rel~="next"]' : 'nav.pager a[rel~="prev"]');
     if (link) window.location.href = link.href;
   });
@@ -303,7 +314,8 @@
   if (outline && 'IntersectionObserver' in window) {
     var links = {};
     Array.prototype.forEach.call(outline.querySelectorAll('a[href^="#"]'), function (a) {
-      links[decodeURIComponent(a.getAttribute('href').slice(1))] = a;
+      // Ids are written as they are, never percent-encoded, so the href names the id itself.
+      links[a.getAttribute('href').slice(1)] = a;
     });
     var headings = Object.keys(links)
       .map(function (id) {

@@ -9,6 +9,8 @@ export interface WebDocumentOptions {
   description?: string;
   stylesheets: string[];
   scripts: string[];
+  /** The favicon's address; `favicon.svg` beside the page by default. */
+  icon?: string;
   /** `<link rel="prev|next">`, which some readers' tools follow. */
   links?: { rel: string; href: string }[];
 }
@@ -30,7 +32,7 @@ export function webDocument(body: ElementContent[], options: WebDocumentOptions)
     h('title', options.title),
   ];
   // A page of its own; without one, browsers ask the host's root for /favicon.ico, outside the site.
-  head.push(h('link', { rel: ['icon'], href: 'favicon.svg', type: 'image/svg+xml' }));
+  head.push(h('link', { rel: ['icon'], href: options.icon ?? 'favicon.svg', type: 'image/svg+xml' }));
   if (options.description) head.push(h('meta', { name: 'description', content: options.description }));
   for (const link of options.links ?? []) head.push(h('link', { rel: [link.rel], href: link.href }));
   for (const href of options.stylesheets) head.push(h('link', { rel: ['stylesheet'], href }));

@@ -17,15 +17,15 @@ const FORMATS = [
 ] as const;
 
 /**
- * The EPUB and PDF of an edition that are in its output folder when the web
- * edition is written: those this build made, or an earlier build's.
+ * The EPUB and PDF among the artifacts built in this run. Only those: a file
+ * an earlier build left could be of another version than the pages.
  */
-export async function findDownloads(outDir: string, slug: string): Promise<Download[]> {
+export async function findDownloads(artifacts: string[]): Promise<Download[]> {
   const found: Download[] = [];
   for (const { format, mediaType } of FORMATS) {
-    const source = path.join(outDir, `${slug}.${format}`);
-    const info = await stat(source).catch(() => undefined);
-    if (info?.isFile()) found.push({ format, source, name: path.basename(source), bytes: info.size, mediaType });
+    const source = artifacts.find((file) => file.endsWith(`.${format}`));
+    const info = source ? await stat(source).catch(() => undefined) : undefined;
+    if (source && info?.isFile()) found.push({ format, source, name: path.basename(source), bytes: info.size, mediaType });
   }
   return found;
 }

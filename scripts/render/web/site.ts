@@ -9,7 +9,7 @@ import { replaceDirectory, writeFileAtomic } from '../../util/atomic.ts';
 import { labels } from '../../util/labels.ts';
 import { bookDirection } from '../../util/direction.ts';
 import type { EditionStamp } from '../../errata/stamp.ts';
-import { bookSlug } from '../slug.ts';
+import { h } from 'hastscript';
 import { downloadBytes, findDownloads, type Download } from './downloads.ts';
 import { webDocument } from './document.ts';
 import { webIndexBody, webName, webPageBody, type EditionLink, type WebContext } from './layout.ts';
@@ -25,6 +25,8 @@ export interface WebEdition {
   outDir: string;
   /** Its folder inside the site (`''` for the main edition, else its code). */
   subdir: string;
+  /** The EPUB and PDF built in the same run, offered for download; none when unset. */
+  artifacts?: string[];
 }
 
 /** Another edition of the same manuscript that was not built this time: the switcher still links to it. */
@@ -58,9 +60,9 @@ function prefix(from: string, to: string): string {
 type SiteEdition = { code: string; language: string; subdir: string; pages?: Set<string> };
 
 /** What every page of an edition is laid out with: its pages, the other editions, its downloads. */
-export async function webContext(edition: WebEdition, all: SiteEdition[], options: { downloads?: boolean } = {}): Promise<{ context: WebContext; pageNames: Set<string> }> {
+export async function webContext(edition: WebEdition, all: SiteEdition[]): Promise<{ context: WebContext; pageNames: Set<string> }> {
   const { book, pages } = edition;
-  const downloads: Download[] = options.downloads === false ? [] : await findDownloads(edition.outDir, bookSlug(book));
+  const downloads: Download[] = await findDownloads(edition.artifacts ?? []);
   const editions: EditionLink[] = all
     .filter((other) => other.code !== edition.code)
     .map((other) => ({ code: other.code, language: other.language, name: languageName(other.language), prefix: prefix(edition.subdir, other.subdir), pages: other.pages }));
@@ -69,9 +71,9 @@ export async function webContext(edition: WebEdition, all: SiteEdition[], option
 }
 
 /** The files of one edition's part of the site: pages, index, search index, scripts, styles, fonts, images, downloads. */
-export async function webFiles(edition: WebEdition, all: SiteEdition[], options: { downloads?: boolean } = {}) {
+export async function webFiles(edition: WebEdition, all: SiteEdition[]) {
   const { book, pages } = edition;
-  const { context, pageNames } = await webContext(edition, all, options);
+  const { context, pageNames } = await webContext(edition, all);
   const files = new Map<string, string | Buffer>();
   for (const file of await sharedFiles(book, ['web/site.css'])) files.set(file.path, file.data);
   files.set('js/galley.js', await template('web/galley.js'));
@@ -79,12 +81,17 @@ export async function webFiles(edition: WebEdition, all: SiteEdition[], options:
   files.set('js/minisearch.js', await readFile(MINISEARCH_UMD));
   files.set('js/search-index.js', searchIndexScript(searchDocuments(pages, (page) => webName(page.outName), context.words.web.question)));
   for (const download of context.downloads) files.set(`downloads/${download.name}`, await downloadBytes(download));
-  files.set('index.html', webDocument(webIndexBody(context), { ...commonOptions(context), title: book.config.title }));
+  files.set('index.html', webIndexPage(context));
   for (const index of pages.keys()) files.set(webName(pages[index]!.outName), webPage(context, index, pageNames));
   return { files, context, pageNames };
 }
 
 const commonOptions = (context: WebContext) => ({ language: context.book.config.language, direction: context.direction, stylesheets: STYLES, scripts: SCRIPTS, description: context.book.config.description });
+
+/** The edition's title page, as HTML. */
+export function webIndexPage(context: WebContext): string {
+  return webDocument(webIndexBody(context), { ...commonOptions(context), title: context.book.config.title });
+}
 
 /** One chapter or part page of the web edition, as HTML. */
 export function webPage(context: WebContext, index: number, pageNames: Set<string>): string {
@@ -107,19 +114,21 @@ async function writeAll(dir: string, files: Map<string, string | Buffer>) {
  * relative, so the site works from any folder of any static host. Each
  * edition's folder is swapped in whole, as the other outputs are.
  */
-export async function renderWeb(built: WebEdition[], others: OtherEdition[], webRoot: string, options: { downloads?: boolean } = {}): Promise<{ dir: string; pages: number }> {
+export async function renderWeb(built: WebEdition[], others: OtherEdition[], webRoot: string): Promise<{ dir: string; pages: number }> {
+  // An edition not built this time is linked to only if an earlier build left its pages.
+  const present = others.filter((o) => existsSync(path.join(webRoot, o.subdir, 'index.html')));
   const all = [
     ...built.map((e) => ({ code: e.code, language: e.book.config.language, subdir: e.subdir, pages: new Set(e.pages.map((p) => p.outName)) })),
-    ...others.map((o) => ({ ...o, pages: undefined })),
+    ...present.map((o) => ({ ...o, pages: undefined })),
   ];
-  const rendered = await Promise.all(built.map(async (edition) => ({ edition, ...(await webFiles(edition, all, options)) })));
+  const rendered = await Promise.all(built.map(async (edition) => ({ edition, ...(await webFiles(edition, all)) })));
   const main = rendered.find((r) => r.edition.subdir === '');
   if (main) {
     await replaceDirectory(webRoot, async (dir) => {
       await writeAll(dir, main.files);
       for (const r of rendered) if (r !== main) await writeAll(path.join(dir, r.edition.subdir), r.files);
       // Editions not built this time keep their pages.
-      for (const other of others) if (other.subdir && existsSync(path.join(webRoot, other.subdir))) await rename(path.join(webRoot, other.subdir), path.join(dir, other.subdir));
+      for (const other of present) if (other.subdir) await rename(path.join(webRoot, other.subdir), path.join(dir, other.subdir));
     });
   } else {
     for (const r of rendered) await replaceDirectory(path.join(webRoot, r.edition.subdir), (dir) => writeAll(dir, r.files));
@@ -129,10 +138,11 @@ export async function renderWeb(built: WebEdition[], others: OtherEdition[], web
   return { dir: webRoot, pages: built.reduce((n, e) => n + e.pages.length + 1, 0) };
 }
 
+/** The root page of a site whose editions are all in folders: a list of them, each in its own language. */
 function languageChooser(all: { code: string; language: string; subdir: string }[]): string {
-  const icon = all[0] ? `<link rel="icon" href="${encodeURI(all[0].subdir)}/favicon.svg" type="image/svg+xml">` : '';
-  const items = all.map((e) => `<li><a href="${encodeURI(e.subdir)}/index.html" hreflang="${e.language}" lang="${e.language}">${escapeHtml(languageName(e.language))}</a></li>`).join('\n');
-  return `<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><meta name="color-scheme" content="light dark"><title>Languages</title>${icon}</head><body><main><h1>Languages</h1><ul>\n${items}\n</ul></main></body></html>\n`;
+  const list = h(
+    'ul',
+    all.map((e) => h('li', [h('a', { href: `${encodeURI(e.subdir)}/index.html`, hrefLang: e.language, lang: e.language }, languageName(e.language))])),
+  );
+  return webDocument([h('main', [h('h1', 'Languages'), list])], { title: 'Languages', language: 'en', direction: 'ltr', stylesheets: [], scripts: [], icon: all[0] ? `${encodeURI(all[0].subdir)}/favicon.svg` : undefined });
 }
-
-const escapeHtml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
