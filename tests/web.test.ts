@@ -19,6 +19,18 @@ interface Visit {
   errors: string[];
 }
 
+/** Waits for this query's results, not an earlier partial one's: each hit's link carries the words searched for. */
+async function resultsFor(page: BrowserPage, query: string) {
+  await page.waitForFunction(
+    (q) => {
+      const href = document.querySelector('#search-results:not([hidden]) .search-list a')?.getAttribute('href');
+      return href ? new URL(href).searchParams.get('highlight') === q : false;
+    },
+    {},
+    query,
+  );
+}
+
 async function htmlFiles(dir: string): Promise<string[]> {
   const out: string[] = [];
   for (const entry of await readdir(dir, { withFileTypes: true })) {
@@ -175,15 +187,7 @@ describe('web edition of the sample book', () => {
     await page.keyboard.press('/');
     expect(await page.evaluate(() => document.activeElement?.id)).toBe('search-input');
     await page.keyboard.type(word);
-    // This query's results, not an earlier partial one's: each hit's link carries the words searched for.
-    await page.waitForFunction(
-      (q) => {
-        const href = document.querySelector('#search-results:not([hidden]) .search-list a')?.getAttribute('href');
-        return href ? new URL(href).searchParams.get('highlight') === q : false;
-      },
-      {},
-      word,
-    );
+    await resultsFor(page, word);
     const status = await page.$eval('#search-status', (p) => p.textContent);
     expect(status).toMatch(/^\d+ results?$/);
     // Keyboard only: down into the results, Enter to follow the first.
@@ -207,15 +211,7 @@ describe('web edition of the sample book', () => {
       await page.click('#search-input', { count: 3 });
       await page.keyboard.press('Backspace');
       await page.keyboard.type(query);
-      // Wait for this query's results, not the last one's: each hit's link carries the words searched for.
-      await page.waitForFunction(
-        (q) => {
-          const href = document.querySelector('#search-results:not([hidden]) .search-list a')?.getAttribute('href');
-          return href ? new URL(href).searchParams.get('highlight') === q : false;
-        },
-        {},
-        query,
-      );
+      await resultsFor(page, query);
       return page.$eval('.search-list a', (a) => new URL(a.getAttribute('href')!).pathname + new URL(a.getAttribute('href')!).hash);
     };
     const persian = await firstHit('واریانس');
