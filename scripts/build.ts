@@ -2,7 +2,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { loadBook, type LoadedBook } from './book/load.ts';
 import type { Difficulty } from './book/types.ts';
-import type { BookConfig, Severity } from './config/schema.ts';
+import { LANGUAGE_TAG, type BookConfig, type Severity } from './config/schema.ts';
 import { listEditions, type Edition } from './book/editions.ts';
 import { processChapters } from './passes/process-chapters.ts';
 import { resolveLinks } from './passes/links.ts';
@@ -186,7 +186,7 @@ async function buildWeb(results: EditionResult[], editions: Edition[], out: stri
       subdir: r.outSubdir,
       artifacts: r.artifacts.filter((a) => a.format === 'epub' || a.format === 'pdf').map((a) => a.path),
     }));
-    const others = (await listAllEditions(editions)).filter((e) => !wanted.some((r) => r.code === e.code));
+    const others = siteLanguages(editions).filter((e) => !wanted.some((r) => r.code === e.code));
     const web = await renderWeb(built, others, path.join(out, 'web'));
     for (const r of wanted) r.artifacts.push({ format: 'web', path: path.join(web.dir, r.outSubdir) });
     progress.tick();
@@ -195,12 +195,10 @@ async function buildWeb(results: EditionResult[], editions: Edition[], out: stri
   }
 }
 
-/** Every edition of the manuscript, built this time or not: the language switcher lists them all. */
-async function listAllEditions(built: Edition[]) {
-  const manuscript = built[0]?.boundary;
-  const all = manuscript ? await listEditions(manuscript) : built;
+/** Every edition of the manuscript, built this time or not, as the language switcher names it. */
+function siteLanguages(all: Edition[]) {
   // A language named in the manuscript (a LANGS.md folder, book.yaml) becomes an attribute: only a real tag is used.
-  const tag = (value: string | undefined) => (value && /^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$/.test(value) ? value : undefined);
+  const tag = (value: string | undefined) => (value && LANGUAGE_TAG.test(value) ? value : undefined);
   return all.map((e) => ({ code: e.code, language: tag(e.main ? undefined : e.defaults.language) ?? tag(e.code) ?? 'und', subdir: e.outSubdir }));
 }
 
@@ -216,10 +214,11 @@ export async function build(options: BuildOptions = {}): Promise<BuildResult> {
   const manuscript = path.resolve(options.manuscript ?? 'manuscript');
   const out = path.resolve(options.out ?? 'dist');
   const progress = options.progress ?? createProgress({ quiet: options.quiet });
-  let editions = await listEditions(manuscript);
+  const all = await listEditions(manuscript);
+  let editions = all;
   if (options.edition) {
-    editions = editions.filter((e) => e.code === options.edition);
-    if (editions.length === 0) throw new Error(`No edition \`${options.edition}\` in ${manuscript}: its book.yaml lists ${(await listEditions(manuscript)).map((e) => e.code).join(', ')}`);
+    editions = all.filter((e) => e.code === options.edition);
+    if (editions.length === 0) throw new Error(`No edition \`${options.edition}\` in ${manuscript}: its book.yaml lists ${all.map((e) => e.code).join(', ')}`);
   }
   const results: EditionResult[] = [];
   let launched: Promise<GalleyBrowser> | undefined;
@@ -232,7 +231,7 @@ export async function build(options: BuildOptions = {}): Promise<BuildResult> {
   };
   try {
     for (const edition of editions) results.push(await buildEdition(edition, out, options.formats, context));
-    await buildWeb(results, editions, out, progress);
+    await buildWeb(results, all, out, progress);
   } finally {
     if (launched) await (await launched.catch(() => undefined))?.close();
   }

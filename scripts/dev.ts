@@ -17,12 +17,10 @@ import { applySeverities, diagnostics, type Diagnostic } from './report.ts';
 import { appendixChapter } from './errata/checks.ts';
 import type { Errata } from './errata/load.ts';
 import { editionStamp } from './errata/stamp.ts';
-import { renderWeb, webContext, webIndexPage, webPage, type WebEdition } from './render/web/site.ts';
-import { labels } from './util/labels.ts';
+import { renderWeb, searchIndexFor, siteEdition, webContext, webIndexPage, webPage, type WebEdition } from './render/web/site.ts';
 import { isInside } from './util/paths.ts';
 import { writeFileAtomic } from './util/atomic.ts';
 import { webName } from './render/web/layout.ts';
-import { searchDocuments, searchIndexScript } from './render/web/search-index.ts';
 import { serveSite, type SiteServer } from './serve/server.ts';
 
 export interface DevOptions {
@@ -103,7 +101,7 @@ export async function startDev(options: DevOptions = {}): Promise<DevSession> {
     outDir: path.join(out, state.edition.outSubdir),
     subdir: state.edition.outSubdir,
   });
-  const siteEditions = () => states.map((s) => ({ code: s.edition.code, language: s.book.config.language, subdir: s.edition.outSubdir, pages: new Set(s.pages.map((p) => p.outName)) }));
+  const siteEditions = () => states.map((s) => siteEdition(webEdition(s)));
   const sitePath = (state: EditionState, name: string) => (state.edition.outSubdir ? `${state.edition.outSubdir}/${name}` : name);
 
   async function prepareAll(): Promise<EditionState[]> {
@@ -144,11 +142,7 @@ export async function startDev(options: DevOptions = {}): Promise<DevSession> {
   const writeSearchIndex = (state: EditionState) => {
     // After the pages: a reader sees the edit first, the index follows a moment later. It is made from the state
     // when it runs, so a later rebuild cannot be undone by it.
-    void enqueue(async () => {
-      const words = labels(state.book.config.language);
-      const script = searchIndexScript(searchDocuments(state.pages, (page) => webName(page.outName), words.web.question));
-      await writeFileAtomic(path.join(siteDir, state.edition.outSubdir, 'js/search-index.js'), script);
-    }).catch(() => undefined);
+    void enqueue(() => writeFileAtomic(path.join(siteDir, state.edition.outSubdir, 'js/search-index.js'), searchIndexFor(state.book, state.pages))).catch(() => undefined);
   };
 
   const incremental = async (state: EditionState, chapters: Chapter[], changed: string[], started: number): Promise<RebuildEvent> => {

@@ -94,11 +94,14 @@ export const editionSchema = z.strictObject({
   direction: z.enum(['ltr', 'rtl']).optional(),
 });
 
+/** A BCP 47 language tag as book.yaml may give it (`en`, `fa-IR`). */
+export const LANGUAGE_TAG = /^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/;
+
 export const bookSchema = z.strictObject({
   title: z.string().min(1),
   subtitle: z.string().optional(),
   authors: z.array(z.string().min(1)).min(1).default(['Anonymous']),
-  language: z.string().regex(/^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'expected a BCP 47 tag such as en or fa-IR').default('en'),
+  language: z.string().regex(LANGUAGE_TAG, 'expected a BCP 47 tag such as en or fa-IR').default('en'),
   direction: z.enum(['ltr', 'rtl']).optional(),
   identifier: z.string().min(1).optional(),
   version: z.string().regex(/^\d+\.\d+(\.\d+)?(-[\w.]+)?$/, 'expected a version such as 1.2.0').default('0.1.0'),

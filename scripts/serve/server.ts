@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { Stats } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
@@ -45,12 +46,10 @@ export async function serveSite(root: string, options: ServeOptions = {}): Promi
     res.end('Not found\n');
   };
 
-  async function page(pathname: string, res: ServerResponse): Promise<boolean> {
-    let file = path.join(root, pathname);
-    if (!isInside(root, file)) return false;
-    const info = await stat(file).catch(() => undefined);
+  /** A page (or a folder's index page) with the live script added; `file` was checked by the caller. */
+  async function page(file: string, info: Stats | undefined, res: ServerResponse): Promise<boolean> {
     if (info?.isDirectory()) file = path.join(file, 'index.html');
-    else if (!pathname.endsWith('.html')) return false;
+    else if (!file.endsWith('.html')) return false;
     const html = await readFile(file, 'utf8').catch(() => undefined);
     if (html === undefined) return false;
     // Right after `<head>`, which comes before any of the book's text (a `</head>` in a description is text).
@@ -92,12 +91,13 @@ export async function serveSite(root: string, options: ServeOptions = {}): Promi
     // Nothing hidden, nothing through a symlink out of the site, no `//` (a redirect must not name another host).
     const file = path.join(root, pathname);
     if (pathname.includes('//') || pathname.startsWith('/') || pathname.split(/[/\\]/).some((segment) => segment.startsWith('.')) || !isInside(root, file)) return notFound(res);
+    const info = await stat(file).catch(() => undefined);
     // A folder without its slash: relative links on its index page would resolve one level up.
-    if (pathname !== '' && !pathname.endsWith('/') && (await stat(file).catch(() => undefined))?.isDirectory()) {
+    if (pathname !== '' && !pathname.endsWith('/') && info?.isDirectory()) {
       res.writeHead(301, { Location: `${base}${rest}/${url.search}` });
       return res.end();
     }
-    if (options.live && (await page(pathname, res))) return;
+    if (options.live && (await page(file, info, res))) return;
     req.url = `/${rest}${url.search}`;
     files(req, res, () => notFound(res));
   }

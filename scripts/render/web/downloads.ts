@@ -1,4 +1,4 @@
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
 
 export interface Download {
@@ -29,8 +29,6 @@ export async function findDownloads(artifacts: string[]): Promise<Download[]> {
   }
   return found;
 }
-
-export const downloadBytes = (download: Download) => readFile(download.source);
 
 /** `820 KB`, `1.4 MB`, in the book's language and digits. */
 export function formatSize(bytes: number, language: string): string {

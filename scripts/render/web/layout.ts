@@ -80,11 +80,13 @@ function languageSwitcher(context: WebContext, page: string | undefined): Elemen
   ]);
 }
 
-function downloadsElement(context: WebContext): Element | undefined {
+/** The downloads box; `where` tells the sidebar's from the title page's, which share a page. */
+function downloadsElement(context: WebContext, where: 'sidebar' | 'index' = 'sidebar'): Element | undefined {
   if (context.downloads.length === 0) return undefined;
   const { words, book } = context;
-  return h('section.downloads', { ariaLabelledBy: ['downloads-title'] }, [
-    h('h2#downloads-title', words.web.downloads),
+  const id = where === 'index' ? 'downloads-index-title' : 'downloads-title';
+  return h('section', { className: where === 'index' ? ['downloads', 'downloads-index'] : ['downloads'], ariaLabelledBy: [id] }, [
+    h('h2', { id }, words.web.downloads),
     h(
       'ul',
       context.downloads.map((d) =>
@@ -180,8 +182,8 @@ export function webIndexBody(context: WebContext): ElementContent[] {
   title.push(h('p.authors', book.config.authors.join(', ')));
   if (book.config.description) title.push(h('p.description', book.config.description));
   const main: ElementContent[] = [h('header.title-page', title)];
-  const downloads = downloadsElement(context);
-  if (downloads) main.push({ ...downloads, properties: { ...downloads.properties, className: ['downloads', 'downloads-index'], ariaLabelledBy: ['downloads-index-title'] }, children: downloads.children.map((c) => (c.type === 'element' && c.tagName === 'h2' ? { ...c, properties: { id: 'downloads-index-title' } } : c)) });
+  const downloads = downloadsElement(context, 'index');
+  if (downloads) main.push(downloads);
   main.push(h('nav.toc', { ariaLabelledBy: ['toc-title'] }, [h('h2#toc-title', words.contents), tocElement(context)]));
   const first = context.pages[0];
   if (first) main.push(h('nav.pager', { ariaLabel: words.pages }, [h('span'), h('a.next', { href: webName(first.outName), rel: ['next'] }, [h('span.pager-label', `${words.start} ${context.direction === 'rtl' ? '←' : '→'}`), h('span.pager-title', first.title)])]));

@@ -10,7 +10,7 @@ import { labels } from '../../util/labels.ts';
 import { bookDirection } from '../../util/direction.ts';
 import type { EditionStamp } from '../../errata/stamp.ts';
 import { h } from 'hastscript';
-import { downloadBytes, findDownloads, type Download } from './downloads.ts';
+import { findDownloads, type Download } from './downloads.ts';
 import { webDocument } from './document.ts';
 import { webIndexBody, webName, webPageBody, type EditionLink, type WebContext } from './layout.ts';
 import { searchDocuments, searchIndexScript } from './search-index.ts';
@@ -59,6 +59,12 @@ function prefix(from: string, to: string): string {
 
 type SiteEdition = { code: string; language: string; subdir: string; pages?: Set<string> };
 
+/** A built edition as the other editions' switchers see it. */
+export const siteEdition = (edition: WebEdition): SiteEdition => ({ code: edition.code, language: edition.book.config.language, subdir: edition.subdir, pages: new Set(edition.pages.map((p) => p.outName)) });
+
+/** The edition's `js/search-index.js`. */
+export const searchIndexFor = (book: LoadedBook, pages: Page[]) => searchIndexScript(searchDocuments(pages, (page) => webName(page.outName), labels(book.config.language).web.question));
+
 /** What every page of an edition is laid out with: its pages, the other editions, its downloads. */
 export async function webContext(edition: WebEdition, all: SiteEdition[]): Promise<{ context: WebContext; pageNames: Set<string> }> {
   const { book, pages } = edition;
@@ -79,8 +85,8 @@ export async function webFiles(edition: WebEdition, all: SiteEdition[]) {
   files.set('js/galley.js', await template('web/galley.js'));
   files.set('favicon.svg', await template('web/favicon.svg'));
   files.set('js/minisearch.js', await readFile(MINISEARCH_UMD));
-  files.set('js/search-index.js', searchIndexScript(searchDocuments(pages, (page) => webName(page.outName), context.words.web.question)));
-  for (const download of context.downloads) files.set(`downloads/${download.name}`, await downloadBytes(download));
+  files.set('js/search-index.js', searchIndexFor(book, pages));
+  for (const download of context.downloads) files.set(`downloads/${download.name}`, await readFile(download.source));
   files.set('index.html', webIndexPage(context));
   for (const index of pages.keys()) files.set(webName(pages[index]!.outName), webPage(context, index, pageNames));
   return { files, context, pageNames };
@@ -114,11 +120,11 @@ async function writeAll(dir: string, files: Map<string, string | Buffer>) {
  * relative, so the site works from any folder of any static host. Each
  * edition's folder is swapped in whole, as the other outputs are.
  */
-export async function renderWeb(built: WebEdition[], others: OtherEdition[], webRoot: string): Promise<{ dir: string; pages: number }> {
+export async function renderWeb(built: WebEdition[], others: OtherEdition[], webRoot: string): Promise<{ dir: string }> {
   // An edition not built this time is linked to only if an earlier build left its pages.
   const present = others.filter((o) => existsSync(path.join(webRoot, o.subdir, 'index.html')));
   const all = [
-    ...built.map((e) => ({ code: e.code, language: e.book.config.language, subdir: e.subdir, pages: new Set(e.pages.map((p) => p.outName)) })),
+    ...built.map(siteEdition),
     ...present.map((o) => ({ ...o, pages: undefined })),
   ];
   const rendered = await Promise.all(built.map(async (edition) => ({ edition, ...(await webFiles(edition, all)) })));
@@ -135,7 +141,7 @@ export async function renderWeb(built: WebEdition[], others: OtherEdition[], web
     // Every edition in a folder of its own (HonKit's LANGS.md): the root lists them.
     if (!others.some((o) => o.subdir === '')) await writeFileAtomic(path.join(webRoot, 'index.html'), languageChooser(all));
   }
-  return { dir: webRoot, pages: built.reduce((n, e) => n + e.pages.length + 1, 0) };
+  return { dir: webRoot };
 }
 
 /** The root page of a site whose editions are all in folders: a list of them, each in its own language. */
