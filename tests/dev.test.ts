@@ -11,12 +11,12 @@ describe('galley dev', () => {
   let work: { dir: string; cleanup: () => Promise<void> };
   let session: DevSession;
   let manuscript: string;
-  const events: RebuildEvent[] = [];
   beforeAll(async () => {
     work = await tempDir();
     manuscript = path.join(work.dir, 'book');
     await cp(path.join(ROOT, 'tests/books/mini'), manuscript, { recursive: true });
-    session = await startDev({ manuscript, out: path.join(work.dir, 'dist'), onRebuild: (e) => events.push(e) });
+    // Not watching: these tests call rebuild() themselves, and a watcher's rebuild of the same save would race them.
+    session = await startDev({ manuscript, out: path.join(work.dir, 'dist') });
   });
   afterAll(async () => {
     await session.close();
@@ -64,10 +64,16 @@ describe('galley dev', () => {
     const summary = path.join(manuscript, 'SUMMARY.md');
     const event = await session.rebuild([summary]);
     expect(event.full).toBe(true);
-    const one = path.join(manuscript, 'chapters/one.md');
-    await writeFile(one, (await readFile(one, 'utf8')).replace('Energy is', 'Energy, famously, is'));
-    for (let i = 0; i < 100 && !events.some((e) => e.changed.includes('chapters/one.md')); i++) await new Promise((r) => setTimeout(r, 50));
-    expect(events.find((e) => e.changed.includes('chapters/one.md'))?.pages).toEqual(['chapters-one.html']);
+    const events: RebuildEvent[] = [];
+    const watching = await startDev({ manuscript, out: path.join(work.dir, 'dist-watched'), onRebuild: (e) => events.push(e) });
+    try {
+      const one = path.join(manuscript, 'chapters/one.md');
+      await writeFile(one, (await readFile(one, 'utf8')).replace('Energy is', 'Energy, famously, is'));
+      for (let i = 0; i < 100 && !events.some((e) => e.changed.includes('chapters/one.md')); i++) await new Promise((r) => setTimeout(r, 50));
+      expect(events.find((e) => e.changed.includes('chapters/one.md'))?.pages).toEqual(['chapters-one.html']);
+    } finally {
+      await watching.close();
+    }
   });
 });
 
