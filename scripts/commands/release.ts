@@ -84,7 +84,6 @@ interface BuiltEdition {
   pages: Page[];
   /** The edition's artifact folder. */
   dir: string;
-  html: string;
   epub: string;
   pdf: string;
   /** Its folder of the web site, once written. */
@@ -123,12 +122,13 @@ async function renderEdition(edition: Edition, out: string, browser: () => Promi
   const before = diagnostics(book.files, book.boundary);
   if (before.some((d) => d.severity === 'error')) return { diagnostics: before };
   const dir = path.join(out, edition.outSubdir);
-  const html = await renderHtml(book, pages, dir);
+  // The intermediate, as a build writes it (check --artifacts looks at its footers too).
+  await renderHtml(book, pages, dir);
   const epub = await renderEpub(book, pages, dir, { errata });
   const pdf = await renderPdf(book, pages, dir, { browser: await browser(), errata });
   applySeverities(book.files, CHECK_SEVERITIES, RELEASE_SEVERITIES, book.config.checks);
   return {
-    built: { edition, book, slug: bookSlug(book), errata, pages, dir, html: html.dir, epub: epub.path, pdf: pdf.path },
+    built: { edition, book, slug: bookSlug(book), errata, pages, dir, epub: epub.path, pdf: pdf.path },
     diagnostics: diagnostics(book.files, book.boundary),
   };
 }
