@@ -1,0 +1,19 @@
+// @ts-check
+import js from '@eslint/js';
+import globals from 'globals';
+import tseslint from 'typescript-eslint';
+
+export default tseslint.config(
+  { ignores: ['node_modules/', 'dist/', 'lib/', 'coverage/', '.galley-cache/'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  { languageOptions: { globals: { ...globals.node } } },
+  // The web edition's own scripts run in the reader's browser.
+  { files: ['templates/**/*.js'], languageOptions: { globals: { ...globals.browser } } },
+  {
+    rules: {
+      // Sanitizers and hostile-input tests match control characters on purpose.
+      'no-control-regex': 'off',
+    },
+  },
+);
