@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { diffRevisions, type DiffReport } from '../scripts/commands/diff.ts';
+import { diffRevisions, type DiffReport } from '../scripts/diff.ts';
 import { diffImages } from '../scripts/errata/imagediff.ts';
 import { pageKey } from '../scripts/errata/pdfpages.ts';
 import { diffSequences, inlineDiff } from '../scripts/errata/textdiff.ts';

@@ -155,10 +155,30 @@ function listFiles(dir: string, test: (name: string) => boolean, out: string[] =
 
 let toolchain: string | undefined;
 
+/** The folder of the running code: scripts/ from the sources, lib/ in the package. */
+const CODE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
 /**
- * The toolchain's identity: Galley's version, its own sources (scripts/) and
- * templates, and the lockfile (so a dependency upgrade, say a new Temml,
- * invalidates every entry). Hashed once per process, a few milliseconds.
+ * The installed version of a dependency, found as Node finds a package folder
+ * (node_modules in each folder up from Galley's own): a package's exports may
+ * not expose its package.json to `require.resolve`.
+ */
+function installedVersion(name: string): string {
+  for (let dir = ROOT; ; dir = path.dirname(dir)) {
+    try {
+      return (JSON.parse(readFileSync(path.join(dir, 'node_modules', name, 'package.json'), 'utf8')) as { version?: string }).version ?? '?';
+    } catch {
+      if (path.dirname(dir) === dir) return 'missing';
+    }
+  }
+}
+
+/**
+ * The toolchain's identity: Galley's version, the code that runs (scripts/ or
+ * lib/) and the templates, and the installed version of each dependency (so an
+ * upgrade, say a new Temml, invalidates every entry). Only files the package
+ * ships count: an installed Galley has no lockfile. Hashed once per process, a
+ * few milliseconds.
  */
 export function toolchainVersion(): string {
   if (toolchain) return toolchain;
@@ -170,10 +190,10 @@ export function toolchainVersion(): string {
       return Buffer.alloc(0);
     }
   };
-  const pkg = JSON.parse(read(path.join(ROOT, 'package.json')).toString('utf8') || '{}') as { version?: string };
+  const pkg = JSON.parse(read(path.join(ROOT, 'package.json')).toString('utf8') || '{}') as { version?: string; dependencies?: Record<string, string> };
   hash.update(`${CACHE_FORMAT}\0${pkg.version ?? '0'}\0${process.version}\0`);
-  hash.update(read(path.join(ROOT, 'package-lock.json')));
-  const files = [...listFiles(path.join(ROOT, 'scripts'), (n) => /\.(ts|mts|mjs|js)$/.test(n)), ...listFiles(path.join(ROOT, 'templates'), () => true)];
+  for (const name of Object.keys(pkg.dependencies ?? {}).sort()) hash.update(`${name}@${installedVersion(name)}\0`);
+  const files = [...listFiles(CODE, (n) => /\.(ts|mts|mjs|js)$/.test(n)), ...listFiles(path.join(ROOT, 'templates'), () => true)];
   for (const file of files) {
     hash.update(`\0${path.relative(ROOT, file)}\0`);
     hash.update(read(file));

@@ -311,6 +311,9 @@ interface ParallelRun {
   mainThread: boolean;
 }
 
+// Compiled, the worker is plain JavaScript; run from the TypeScript sources (tests, tsx), it needs tsx registered first.
+const WORKER_ENTRY = new URL(import.meta.url.endsWith('.ts') ? '../cache/chapter-worker.mjs' : '../cache/worker.js', import.meta.url);
+
 function processParallel(run: ParallelRun) {
   const { book, processor, keys, cached, misses, threads, cacheDir, stats, serial, onChapter, lint } = run;
   const started = Date.now();
@@ -320,7 +323,7 @@ function processParallel(run: ParallelRun) {
   for (let i = 0; i < threads; i++) {
     const { port1, port2 } = new MessageChannel();
     try {
-      const worker = new Worker(new URL('../cache/chapter-worker.mjs', import.meta.url), {
+      const worker = new Worker(WORKER_ENTRY, {
         workerData: { config: book.config, lint, signal: signal.buffer, port: port2 },
         transferList: [port2],
         // A worker holds one chapter at a time: a young generation as large as the main thread's keeps its GC as cheap.
