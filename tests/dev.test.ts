@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDev, type DevSession, type RebuildEvent } from '../scripts/dev.ts';
 import { build } from '../scripts/build.ts';
 import { launchBrowser, type GalleyBrowser } from '../scripts/render/browser.ts';
-import { ROOT, tempDir } from './helpers.ts';
+import { GALLEY, ROOT, tempDir } from './helpers.ts';
 
 describe('galley dev', () => {
   let work: { dir: string; cleanup: () => Promise<void> };
@@ -167,7 +167,7 @@ describe('galley dev in a browser', () => {
   });
 
   it('serves on a free port, shows a saved change in the open page, overlays an error with file and line, and stops on Ctrl-C', async () => {
-    child = spawn(process.execPath, [path.join(ROOT, 'scripts/galley.mjs'), 'dev', '--manuscript', 'book', '--out', 'dist', '--port', '0'], { cwd: work.dir, env: { ...process.env, CI: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    child = spawn(process.execPath, [GALLEY, 'dev', '--manuscript', 'book', '--out', 'dist', '--port', '0'], { cwd: work.dir, env: { ...process.env, CI: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
