@@ -40,15 +40,16 @@ export const devCommand = defineCommand<DevCommandOptions>({
     });
     print(session.problems());
     process.stdout.write(`Serving the web edition of ${opts.manuscript} at ${session.url}\nWatching for changes; Ctrl-C stops.\n`);
+    const stopped = new Promise<void>((resolve) => {
+      process.once('SIGINT', () => resolve());
+      process.once('SIGTERM', () => resolve());
+    });
     if (opts.open && session.url) {
       const { openBrowser } = await import('../util/open-browser.ts');
       const problem = await openBrowser(session.url);
       if (problem) process.stderr.write(`Could not open a browser (${problem}): open ${session.url} yourself.\n`);
     }
-    await new Promise<void>((resolve) => {
-      process.once('SIGINT', () => resolve());
-      process.once('SIGTERM', () => resolve());
-    });
+    await stopped;
     await session.close();
     return EXIT_OK;
   },
