@@ -15,7 +15,6 @@ import { writeErrataArtifacts } from './errata/changelog.ts';
 import { editionStamp, type EditionStamp } from './errata/stamp.ts';
 import { bookPages, type Page } from './render/pages.ts';
 import { renderHtml } from './render/html.ts';
-import { renderEpub } from './render/epub.ts';
 import type { GalleyBrowser } from './render/browser.ts';
 import { applySeverities, diagnostics, exitCode, type Diagnostic } from './report.ts';
 import { createProgress, type Progress } from './progress.ts';
@@ -144,6 +143,8 @@ async function buildEdition(edition: Edition, out: string, wanted: Format[] | un
       progress.tick();
       if (formats.includes('epub')) {
         progress.phase('EPUB', 1);
+        // The EPUB writer loads when an EPUB is made, not for `galley check`.
+        const { renderEpub } = await import('./render/epub.ts');
         const epub = await renderEpub(book, pages, outDir, { errata });
         artifacts.push({ format: 'epub', path: epub.path });
         progress.tick();

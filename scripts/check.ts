@@ -10,10 +10,7 @@ import { applySeverities, diagnostics, type Diagnostic } from './report.ts';
 import { listEditions } from './book/editions.ts';
 import { existsSync, realpathSync } from 'node:fs';
 import { checkExternalLinks } from './checks/external-links.ts';
-import { epubcheckDiagnostics, runEpubcheck } from './checks/epubcheck.ts';
-import { aceDiagnostics, runAce } from './checks/ace.ts';
 import { bookSlug } from './render/slug.ts';
-import { checkArtifacts } from './checks/artifacts.ts';
 import { toPosix } from './util/paths.ts';
 import { createProgress, type Progress } from './progress.ts';
 import { checkErrataForChanges } from './errata/changes.ts';
@@ -115,6 +112,8 @@ export async function check(options: CheckOptions = {}): Promise<CheckResult> {
       if (!existsSync(file)) {
         list.push({ file: path.relative(manuscript, file) || file, line: 1, column: 1, ruleId: 'epubcheck', severity: 'error', message: `No EPUB at ${file}: run \`galley build\` first` });
       } else {
+        // The validators (and the EPUB writer's constants they read) load only for --epub.
+        const [{ epubcheckDiagnostics, runEpubcheck }, { aceDiagnostics, runAce }] = await Promise.all([import('./checks/epubcheck.ts'), import('./checks/ace.ts')]);
         const [epubcheck, ace] = await Promise.all([runEpubcheck(file), runAce(file)]);
         const context = { book, pages, epubFile: file };
         list.push(...(await epubcheckDiagnostics(epubcheck, context)), ...aceDiagnostics(ace, context));
@@ -122,6 +121,7 @@ export async function check(options: CheckOptions = {}): Promise<CheckResult> {
     }
     if (options.artifacts) {
       const out = path.resolve(options.out ?? 'dist');
+      const { checkArtifacts } = await import('./checks/artifacts.ts');
       list.push(...(await checkArtifacts(book, path.join(out, edition.outSubdir), path.join(out, 'web', edition.outSubdir))));
     }
   }

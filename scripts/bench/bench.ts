@@ -7,7 +7,7 @@
  *
  *   --runs N      runs per measurement (default 3)
  *   --quick       smaller books and one run each (a smoke run; not the targets' figures)
- *   --only 1,3    some figures only
+ *   --only 1,3    some figures only (6: start-up of the compiled package)
  *   --profile     also write a CPU profile of one cold 200k build and print its top frames
  *   --keep        keep the generated books and outputs (printed at the end)
  */
@@ -20,6 +20,7 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { BOOK_1M, BOOK_200K, BOOK_PDF, writeBook, type GenerateOptions, type GeneratedBook } from './generate.ts';
 import { formatSummary, summarise } from './profile.ts';
+import { measureStartup, startupLines } from './startup.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const CHILD = path.join(ROOT, 'scripts/bench/child.mjs');
@@ -414,6 +415,13 @@ async function main() {
         const time = small === undefined ? 'no 200k time to compare with' : `${s(t)} = ${(t / small).toFixed(2)}× the ${name200} book's ${s(small)} (target ≤ 5.5×: ${verdict(t / small <= 5.5)})`;
         report.figure(`5. Cold HTML+EPUB, ${name1m} book (${book.chapters.length} chapters), whole process: ${memory}; ${time}`);
       }
+    }
+
+    // Figure 6: start-up of the compiled package against a bare `node -e 0`.
+    if (want(6)) {
+      const { figure, details } = startupLines(await measureStartup(ROOT, work, Math.max(args.runs, 5)));
+      for (const line of details) report.detail(line);
+      report.figure(figure);
     }
 
     if (args.profile) {

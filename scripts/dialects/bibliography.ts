@@ -1,6 +1,5 @@
 import { readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
-import { parse } from '@retorquere/bibtex-parser';
 import type { BibEntry } from '../plugins/remark-citations.ts';
 import { linksOutside } from '../util/paths.ts';
 
@@ -21,6 +20,8 @@ const field = (fields: Record<string, unknown>, key: string) => {
 export async function loadBibliography(root: string): Promise<Map<string, BibEntry> | undefined> {
   const name = (await readdir(root).catch(() => [] as string[])).filter((f) => f.endsWith('.bib') && !linksOutside(root, path.join(root, f))).sort()[0];
   if (!name) return undefined;
+  // Loaded only for a book with a .bib file: the parser is a fifth of a second of start-up.
+  const { parse } = await import('@retorquere/bibtex-parser');
   // Titles as written: the citation style here does not re-case them.
   const parsed = parse(await readFile(path.join(root, name), 'utf8'), { sentenceCase: false });
   const map = new Map<string, BibEntry>();
