@@ -159,7 +159,11 @@ describe('galley init', () => {
 
     const repo = path.join(work.dir, 'repo');
     await mkdir(path.join(repo, '.git'), { recursive: true });
-    expect((await galley(['init'], repo)).code).toBe(0);
+    const here = await galley(['init'], repo);
+    expect(here.code).toBe(0);
+    // The next commands name the folder, since without one they read manuscript/.
+    expect(here.stdout).toContain('  galley check .');
+    expect((await galley(['check', '.'], repo)).code).toBe(0);
     expect(await readFile(path.join(repo, 'book.yaml'), 'utf8')).toMatch(/^title: "Repo"$/m);
   });
 });

@@ -51,7 +51,8 @@ export const initCommand = defineCommand<InitCommandOptions>({
     const answers = await ask(opts, { title: titleFromFolder(dir), author: 'The Author', language: 'en' });
     const written = await initBook(dir, { ...answers, force: opts.force });
     const shown = path.relative(process.cwd(), path.resolve(dir)) || '.';
-    const book = shown === '.' ? '' : ` ${shown.includes(' ') ? JSON.stringify(shown) : shown}`;
+    // Named even when it is the current folder: without one, the commands read manuscript/.
+    const book = ` ${shown.includes(' ') ? JSON.stringify(shown) : shown}`;
     process.stdout.write(
       `Started "${answers.title}" in ${shown}/: ${written.join(', ')}\n\nNext:\n` +
         `  galley dev${book}      # the web edition at http://127.0.0.1:3000/, rebuilt on each save\n` +
