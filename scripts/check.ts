@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { findRepository, runGit } from './util/git.ts';
 import path from 'node:path';
 import { prepare } from './build.ts';
 import { loadBook } from './book/load.ts';
@@ -74,11 +74,13 @@ export const STYLE_RULES = [
 export function changedFiles(rootDir: string, ref: string): Set<string> {
   // git answers with symlinks resolved: compare like with like.
   const root = realpathSync(rootDir);
-  const top = execFileSync('git', ['rev-parse', '--show-toplevel'], { cwd: root, encoding: 'utf8' }).trim();
-  const names = execFileSync('git', ['diff', '--name-only', ref, '--', '.'], { cwd: root, encoding: 'utf8' })
+  const repo = findRepository(root);
+  if (!repo) throw new Error(`--changed-since needs a git repository: ${root} is not inside one`);
+  const top = repo.top;
+  const names = runGit(repo, ['diff', '--no-ext-diff', '--no-textconv', '--name-only', ref, '--', '.'], { cwd: root })
     .split('\n')
     .filter(Boolean);
-  const untracked = execFileSync('git', ['ls-files', '--others', '--exclude-standard', '--', '.'], { cwd: root, encoding: 'utf8' })
+  const untracked = runGit(repo, ['ls-files', '--others', '--exclude-standard', '--', '.'], { cwd: root })
     .split('\n')
     .filter(Boolean)
     .map((name) => path.relative(top, path.join(root, name)));

@@ -30,6 +30,12 @@ import { writeHostileBook, writeSecrets, type HostileBook } from './books/hostil
 import { hastToXml } from '../scripts/render/xhtml.ts';
 import { tempDir } from './helpers.ts';
 import { withEnv } from '../scripts/util/env.ts';
+import { execFileSync } from 'node:child_process';
+import { chmod } from 'node:fs/promises';
+import { buildDate } from '../scripts/util/build-date.ts';
+import { changedFiles } from '../scripts/check.ts';
+import { gitShow } from '../scripts/errata/changes.ts';
+import { findRepository, runGit } from '../scripts/util/git.ts';
 
 const exec = promisify(execFile);
 const EPOCH = '1780000000';
@@ -627,6 +633,116 @@ describe('hostile inputs that stop the build', () => {
       const book = await miniBook(work.dir, { 'one.md': '# One\n' });
       await setup(book);
       expect(await leaks(book).catch((error: Error) => /outside the manuscript|a folder inside the manuscript/.test(error.message) ? false : Promise.reject(error))).toBe(false);
+    });
+  }
+});
+
+// ---------------------------------------------------------------------------
+// Round two (issue 14): git, IPv6 forms, hangs, XML-illegal text, a forged cache, lost text, diagnostics.
+
+const GIT_ENV = { ...process.env, GIT_CONFIG_GLOBAL: '/dev/null', GIT_CONFIG_NOSYSTEM: '1', GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@example.invalid', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@example.invalid' };
+const rawGit = (cwd: string, args: string[], input?: string) =>
+  execFileSync('git', args, { cwd, encoding: 'utf8', env: { ...GIT_ENV, GIT_COMMITTER_DATE: '2000000000 +0000', GIT_AUTHOR_DATE: '2000000000 +0000' }, input, stdio: ['pipe', 'pipe', 'pipe'] }).trim();
+
+describe('round two: git runs only against the author\'s repository, with nothing that runs a program', () => {
+  let work: Awaited<ReturnType<typeof tempDir>>;
+  let marker: string;
+  let evil: string;
+  const ran = () => existsSync(marker);
+
+  beforeAll(async () => {
+    work = await tempDir('galley-git-');
+    marker = path.join(work.dir, 'ran');
+    evil = path.join(work.dir, 'evil.sh');
+    await writeFile(evil, `#!/bin/sh\necho ran >> '${marker}'\n`);
+    await chmod(evil, 0o755);
+  });
+  afterAll(() => work?.cleanup());
+
+  /**
+   * The attack: a book folder committed with a bare-repository layout whose
+   * `config` runs ./evil.sh through `log.showSignature` + `gpg.program` and
+   * `core.fsmonitor`, and whose only commit (with a gpgsig header) is dated 2001.
+   */
+  async function bareLayoutClone(): Promise<string> {
+    const outer = path.join(work.dir, 'outer');
+    const inner = path.join(work.dir, 'inner');
+    const book = path.join(outer, 'book');
+    await mkdir(book, { recursive: true });
+    rawGit(outer, ['init', '-q']);
+    await writeFile(path.join(book, 'book.yaml'), 'title: "Bare"\nauthors: ["M"]\n');
+    await writeFile(path.join(book, 'one.md'), '# One\n\nText.\n');
+    rawGit(work.dir, ['init', '-q', '--bare', inner]);
+    const tree = rawGit(inner, ['mktree'], '');
+    const commit = rawGit(inner, ['hash-object', '-t', 'commit', '-w', '--stdin'],
+      `tree ${tree}\nauthor e <e@x> 1000000000 +0000\ncommitter e <e@x> 1000000000 +0000\ngpgsig -----BEGIN PGP SIGNATURE-----\n \n iQEzBAABCAAdFiEE\n -----END PGP SIGNATURE-----\n\nforged\n`);
+    rawGit(inner, ['update-ref', 'refs/heads/main', commit]);
+    rawGit(inner, ['symbolic-ref', 'HEAD', 'refs/heads/main']);
+    execFileSync('cp', ['-r', path.join(inner, 'HEAD'), path.join(inner, 'objects'), path.join(inner, 'refs'), book]);
+    await writeFile(path.join(book, 'config'), '[core]\n\trepositoryformatversion = 0\n\tbare = true\n\tfsmonitor = ./evil.sh\n[log]\n\tshowSignature = true\n[gpg]\n\tprogram = ./evil.sh\n[diff]\n\texternal = ./evil.sh\n');
+    await writeFile(path.join(book, 'evil.sh'), `#!/bin/sh\necho ran >> '${marker}'\n`);
+    await chmod(path.join(book, 'evil.sh'), 0o755);
+    rawGit(outer, ['add', '-A']);
+    rawGit(outer, ['commit', '-qm', 'book']);
+    rawGit(work.dir, ['clone', '-q', outer, 'clone']);
+    return path.join(work.dir, 'clone', 'book');
+  }
+
+  it('a manuscript with a bare-repository layout runs nothing, and the build date comes from the real repository', async () => {
+    const manuscript = await bareLayoutClone();
+    // The oracle: plain git started in the folder does run the manuscript's program.
+    rawGit(manuscript, ['log', '-1', '--format=%ct']);
+    expect(ran()).toBe(true);
+    await rm(marker);
+
+    expect(findRepository(manuscript)?.top).toBe(path.join(work.dir, 'clone'));
+    expect(buildDate(manuscript, {}).getTime()).toBe(2_000_000_000 * 1000);
+    expect([...changedFiles(manuscript, 'HEAD')]).toEqual([]);
+    await writeFile(path.join(manuscript, 'one.md'), '# One\n\nChanged.\n');
+    expect([...changedFiles(manuscript, 'HEAD')]).toEqual(['one.md']);
+    expect(gitShow('HEAD', path.join(manuscript, 'one.md'))).toBe('# One\n\nText.\n');
+    expect(ran()).toBe(false);
+  });
+
+  it('a manuscript outside any repository gets no date from a repository it pretends to be', async () => {
+    const lone = path.join(work.dir, 'lone');
+    execFileSync('cp', ['-r', path.join(work.dir, 'clone', 'book'), lone]);
+    expect(findRepository(lone)).toBeUndefined();
+    expect(buildDate(lone, {}).getTime()).not.toBe(1_000_000_000 * 1000);
+    expect(() => changedFiles(lone, 'HEAD')).toThrow(/not inside one/);
+    expect(gitShow('HEAD', path.join(lone, 'one.md'))).toBeUndefined();
+    expect(ran()).toBe(false);
+  });
+
+  // Settings of the author's own repository that run programs are overridden too (each one alone).
+  const SETTINGS: [string, string][] = [
+    ['log.showSignature + gpg.program', '[log]\n\tshowSignature = true\n[gpg]\n\tprogram = EVIL\n'],
+    ['core.fsmonitor', '[core]\n\tfsmonitor = EVIL\n'],
+    ['core.pager', '[core]\n\tpager = EVIL\n[pager]\n\tlog = EVIL\n\tshow = EVIL\n\tdiff = EVIL\n'],
+    ['diff.external', '[diff]\n\texternal = EVIL\n'],
+  ];
+  for (const [name, config] of SETTINGS) {
+    it(`overrides ${name} in the repository's config`, async () => {
+      const repo = path.join(work.dir, `repo-${name.replace(/\W+/g, '-')}`);
+      const book = path.join(repo, 'book');
+      await mkdir(book, { recursive: true });
+      rawGit(repo, ['init', '-q']);
+      await writeFile(path.join(book, 'one.md'), '# One\n');
+      rawGit(repo, ['add', '-A']);
+      const tree = rawGit(repo, ['write-tree']);
+      const signed = rawGit(repo, ['hash-object', '-t', 'commit', '-w', '--stdin'],
+        `tree ${tree}\nauthor e <e@x> 2000000000 +0000\ncommitter e <e@x> 2000000000 +0000\ngpgsig -----BEGIN PGP SIGNATURE-----\n \n iQEzBAABCAAdFiEE\n -----END PGP SIGNATURE-----\n\nsigned\n`);
+      rawGit(repo, ['update-ref', 'HEAD', signed]);
+      const file = path.join(repo, '.git', 'config');
+      await writeFile(file, (await readFile(file, 'utf8')) + config.replaceAll('EVIL', evil));
+      await writeFile(path.join(book, 'one.md'), '# One, changed\n');
+      if (existsSync(marker)) await rm(marker);
+      expect(buildDate(book, {}).getTime()).toBe(2_000_000_000 * 1000);
+      expect([...changedFiles(book, 'HEAD')]).toEqual(['one.md']);
+      expect(gitShow('HEAD', path.join(book, 'one.md'))).toBe('# One\n');
+      runGit(findRepository(book)!, ['diff', 'HEAD', '--', '.'], { cwd: book });
+      runGit(findRepository(book)!, ['log', '-1', '-p'], { cwd: book });
+      expect(ran()).toBe(false);
     });
   }
 });
