@@ -24,7 +24,7 @@ export interface CheckOptions {
   changedSince?: string;
   fix?: boolean;
   quiet?: boolean;
-  /** Check external links too (network); also `links.external.enabled` in book.yaml. */
+  /** Check external links too (network); without it, `GALLEY_EXTERNAL_LINKS=1` decides (book.yaml cannot). */
   external?: boolean;
   /** Ignore every cache (chapter results and external-link results). */
   noCache?: boolean;
@@ -87,6 +87,12 @@ export function changedFiles(rootDir: string, ref: string): Set<string> {
   return new Set([...names, ...untracked].map((name) => path.relative(root, path.join(top, name)).split(path.sep).join('/')));
 }
 
+/** External links are checked when the command line or the environment says so (`GALLEY_EXTERNAL_LINKS=1`). */
+export function externalAllowed(options: Pick<CheckOptions, 'external'>, env: NodeJS.ProcessEnv = process.env): boolean {
+  if (options.external !== undefined) return options.external;
+  return /^(1|true|yes)$/i.test(env.GALLEY_EXTERNAL_LINKS ?? '');
+}
+
 /** Everything a contributor needs to know before a merge, as messages with positions. */
 export async function check(options: CheckOptions = {}): Promise<CheckResult> {
   const manuscript = path.resolve(options.manuscript ?? 'manuscript');
@@ -102,7 +108,12 @@ export async function check(options: CheckOptions = {}): Promise<CheckResult> {
       fixed.push(...(await fixSources(book)).map((source) => toPosix(path.relative(manuscript, path.join(edition.root, source)))));
     }
     const { book, pages, errata } = await prepare(edition.root, progress, { lint: true, cache: !options.noCache, ...at });
-    if (options.external || book.config.links.external.enabled) await checkExternalLinks(book, { noCache: options.noCache, progress });
+    // Network access is the caller's decision (`--external`, or GALLEY_EXTERNAL_LINKS=1 set by CI), never the book's:
+    // a pull request could otherwise switch it on. book.yaml's `enabled` alone only earns a note.
+    if (externalAllowed(options)) await checkExternalLinks(book, { noCache: options.noCache, progress });
+    else if (book.config.links.external.enabled) {
+      list.push({ file: toPosix(path.relative(manuscript, book.configFile.path)) || 'book.yaml', line: 1, column: 1, ruleId: 'external-link-unchecked', severity: 'info', message: 'links.external.enabled does not turn on network access by itself: run `galley check --external`, or set GALLEY_EXTERNAL_LINKS=1 in CI' });
+    }
     checkCopyrightFooters(book);
     checkTocTitles(book);
     const nested = editions.filter((e) => e.root !== edition.root && e.root.startsWith(edition.root + path.sep));

@@ -33,9 +33,12 @@ import { withEnv } from '../scripts/util/env.ts';
 import { execFileSync } from 'node:child_process';
 import { chmod } from 'node:fs/promises';
 import { buildDate } from '../scripts/util/build-date.ts';
-import { changedFiles } from '../scripts/check.ts';
 import { gitShow } from '../scripts/errata/changes.ts';
 import { findRepository, runGit } from '../scripts/util/git.ts';
+import { changedFiles, check, externalAllowed } from '../scripts/check.ts';
+import { checkExternalLinks } from '../scripts/checks/external-links.ts';
+import { isPrivateAddress } from '../scripts/checks/private-address.ts';
+import { compilePattern, globMatch, PatternTimeout, RegexBudget } from '../scripts/checks/link-patterns.ts';
 
 const exec = promisify(execFile);
 const EPOCH = '1780000000';
@@ -745,4 +748,95 @@ describe('round two: git runs only against the author\'s repository, with nothin
       expect(ran()).toBe(false);
     });
   }
+});
+
+describe('round two: one address test for every notation, and no network because book.yaml says so', () => {
+  // Every way to write 127.0.0.1 (and friends) the URL parser lets through, and the forms it produces.
+  const PRIVATE = [
+    '127.0.0.1', '::ffff:127.0.0.1', '::ffff:7f00:1', '[::ffff:7f00:1]', '0:0:0:0:0:ffff:7f00:1', '::ffff:0:7f00:1', '::127.0.0.1', '::7f00:1',
+    '64:ff9b::7f00:1', '64:ff9b::127.0.0.1', '64:ff9b::a9fe:a9fe', '64:ff9b:1::1', '2002:7f00:1::1', '2002:c0a8:101::', '2002:a00:1::',
+    '2001:0:4136:e378:8000:63bf:80ff:fffe', '2001:0:7f00:1::1', 'fe80::5efe:127.0.0.1', '2001:db8::200:5efe:a00:1', 'fe80::1%eth0',
+    '::ffff:169.254.169.254', '::ffff:a9fe:a9fe', '::ffff:10.0.0.1', '::ffff:192.168.0.1', '::ffff:100.64.0.1', '::', '::1', '0::1',
+    'fd00::1', 'fc00::', 'fe80::1', 'fec0::1', 'ff02::1', '100::1', '2001:db8::1', '0.0.0.0', '100.64.0.1', '192.0.2.1', '198.18.0.1', '255.255.255.255',
+    'not an address',
+  ];
+  const PUBLIC = ['93.184.216.34', '8.8.8.8', '::ffff:8.8.8.8', '::ffff:808:808', '64:ff9b::808:808', '2002:808:808::1', '2606:4700::1111', '2a00:1450:4001::200e'];
+  for (const address of PRIVATE) it(`refuses ${address}`, () => expect(isPrivateAddress(address)).toBe(true));
+  for (const address of PUBLIC) it(`allows ${address}`, () => expect(isPrivateAddress(address)).toBe(false));
+
+  it('sends no request to 127.0.0.1 written in any IPv6 notation, and prints no status line', async () => {
+    const canary = await startCanary();
+    const work = await tempDir('galley-ssrf-');
+    try {
+      const forms = ['[::ffff:127.0.0.1]', '[::ffff:7f00:1]', '[0:0:0:0:0:ffff:7f00:1]', '[::127.0.0.1]', '[64:ff9b::7f00:1]', '[2002:7f00:1::]', '[::1]', '127.1', '0x7f.1', '2130706433', '0177.0.0.1'];
+      const book = await miniBook(work.dir, { 'one.md': `# One\n\n${forms.map((form) => `<a href="http://${form}:${canary.port}/secret">x</a>`).join('\n\n')}\n` });
+      const { book: loaded } = await prepare(book.manuscript);
+      const stats = await checkExternalLinks(loaded, { noCache: true, timeoutMs: 1000 });
+      expect(canary.connections).toBe(0);
+      expect(stats.requests).toBeGreaterThan(0);
+      const messages = loaded.chapters.flatMap((c) => c.file.messages);
+      expect(messages.length).toBe(forms.length);
+      for (const m of messages) {
+        expect(m.ruleId).toBe('external-link-unchecked');
+        expect(m.reason).toMatch(/private or local address/);
+        expect(m.reason).not.toMatch(/canary|\b[1-5]\d\d [A-Z]/);
+      }
+    } finally {
+      await canary.close();
+      await work.cleanup();
+    }
+  });
+
+  it('book.yaml\'s links.external.enabled alone does not check links; --external or GALLEY_EXTERNAL_LINKS=1 does', async () => {
+    expect(externalAllowed({}, {})).toBe(false);
+    expect(externalAllowed({}, { GALLEY_EXTERNAL_LINKS: '1' })).toBe(true);
+    expect(externalAllowed({ external: true }, {})).toBe(true);
+    expect(externalAllowed({ external: false }, { GALLEY_EXTERNAL_LINKS: '1' })).toBe(false);
+    const work = await tempDir('galley-enabled-');
+    try {
+      const book = await miniBook(work.dir, { 'one.md': '# One\n\nSee [a site](https://example.invalid/page).\n' });
+      await writeFile(path.join(book.manuscript, 'book.yaml'), 'title: "Mini"\nauthors: ["M"]\nlinks:\n  external:\n    enabled: true\n');
+      const result = await withEnv({ GALLEY_EXTERNAL_LINKS: '' }, () => check({ manuscript: book.manuscript, quiet: true, noCache: true }));
+      const notes = result.diagnostics.filter((d) => d.ruleId.startsWith('external-link') || d.ruleId.startsWith('broken-external'));
+      expect(notes.map((d) => `${d.file} ${d.severity} ${d.ruleId}`)).toEqual(['book.yaml info external-link-unchecked']);
+      expect(notes[0]!.message).toMatch(/--external.*GALLEY_EXTERNAL_LINKS=1/);
+    } finally {
+      await work.cleanup();
+    }
+  });
+});
+
+describe('round two: patterns in book.yaml cannot hang a check', () => {
+  it('matches globs by a linear scan, even with many stars', () => {
+    expect(globMatch('a*b*c', 'aXXbYYc')).toBe(true);
+    expect(globMatch('a*b*c', 'aXXbYY')).toBe(false);
+    const started = performance.now();
+    expect(globMatch('*a'.repeat(30) + 'b', 'a'.repeat(5000))).toBe(false);
+    expect(performance.now() - started).toBeLessThan(1000);
+  });
+
+  it('stops /(a+)+b/ with an error naming the pattern, in well under 10 s', () => {
+    const match = compilePattern('/(a+)+b/', new RegexBudget(500));
+    const started = performance.now();
+    expect(() => match(new URL(`https://example.com/${'a'.repeat(40)}`))).toThrow(PatternTimeout);
+    expect(performance.now() - started).toBeLessThan(5000);
+  });
+
+  it('reports a backtracking ignore pattern at its book.yaml line and requests nothing', async () => {
+    const work = await tempDir('galley-redos-');
+    try {
+      const book = await miniBook(work.dir, { 'one.md': `# One\n\n${Array.from({ length: 50 }, (_, i) => `- [x](https://example.invalid/${'a'.repeat(40 + i)})`).join('\n')}\n` });
+      await writeFile(path.join(book.manuscript, 'book.yaml'), 'title: "Mini"\nauthors: ["M"]\nlinks:\n  external:\n    ignore:\n      - "/(a+)+b/"\n');
+      const { book: loaded } = await prepare(book.manuscript);
+      const started = performance.now();
+      const stats = await checkExternalLinks(loaded, { noCache: true });
+      expect(performance.now() - started).toBeLessThan(10_000);
+      expect(stats.requests).toBe(0);
+      const errors = loaded.configFile.messages.filter((m) => m.fatal);
+      expect(errors.map((m) => `${m.line} ${m.ruleId}`)).toEqual(['6 book-config']);
+      expect(errors[0]!.reason).toMatch(/\/\(a\+\)\+b\/.*backtracks/);
+    } finally {
+      await work.cleanup();
+    }
+  });
 });
