@@ -39,6 +39,9 @@ import { changedFiles, check, externalAllowed } from '../scripts/check.ts';
 import { checkExternalLinks } from '../scripts/checks/external-links.ts';
 import { isPrivateAddress } from '../scripts/checks/private-address.ts';
 import { compilePattern, globMatch, PatternTimeout, RegexBudget } from '../scripts/checks/link-patterns.ts';
+import { sniffImage } from '../scripts/book/assets.ts';
+import { sanitizeSvg } from '../scripts/book/svg.ts';
+import { loadBibliography } from '../scripts/dialects/bibliography.ts';
 
 const exec = promisify(execFile);
 const EPOCH = '1780000000';
@@ -838,5 +841,87 @@ describe('round two: patterns in book.yaml cannot hang a check', () => {
     } finally {
       await work.cleanup();
     }
+  });
+});
+
+describe('round two: every hang ends in seconds with a clear message', () => {
+  let work: Awaited<ReturnType<typeof tempDir>>;
+  beforeAll(async () => {
+    work = await tempDir('galley-hangs-');
+  });
+  afterAll(() => work?.cleanup());
+  const fast = async <T>(run: () => T | Promise<T>, ms = 10_000): Promise<T> => {
+    const started = performance.now();
+    const value = await run();
+    expect(performance.now() - started).toBeLessThan(ms);
+    return value;
+  };
+  const errorsOf = (result: BuildResult) => result.diagnostics.filter((d) => d.severity === 'error').map((d) => `${d.file}:${d.line} ${d.ruleId} ${d.message}`);
+
+  it('sniffImage reads `<!---->`×60 (and ×100,000) before <svg> linearly', async () => {
+    expect(await fast(() => sniffImage(Buffer.from(`${'<!---->'.repeat(60)}x`)), 1000)).toBeUndefined();
+    expect((await fast(() => sniffImage(Buffer.from(`${'<!---->'.repeat(60)}<svg>`)), 1000))?.ext).toBe('svg');
+    expect((await fast(() => sniffImage(Buffer.from(`<?xml version="1.0"?><!-- a --><!DOCTYPE svg [<!ENTITY x "y">]><!-- b --><svg xmlns="http://www.w3.org/2000/svg"/>`)), 1000))?.ext).toBe('svg');
+    expect(await fast(() => sniffImage(Buffer.from(`${'<!--'.repeat(500)}`)), 1000)).toBeUndefined();
+  });
+
+  it('sanitizeSvg reads 4 MB of `<!DOCTYPE[` linearly', async () => {
+    expect(await fast(() => sanitizeSvg('<!DOCTYPE['.repeat(400_000)), 5000)).toBeUndefined();
+    const kept = await fast(() => sanitizeSvg(`<!DOCTYPE svg [${'<!ENTITY a "b">'.repeat(10)}]><svg xmlns="http://www.w3.org/2000/svg"><rect width="1" height="1"/></svg>`));
+    expect(kept).toMatch(/<rect/);
+    expect(kept).not.toMatch(/ENTITY/);
+  });
+
+  it('stops a HonKit chapter that includes itself 20 times with an include-count error', async () => {
+    const self = Array.from({ length: 20 }, () => '{% include "./loop.md" %}').join('\n\n');
+    const book = await miniBook(work.dir, { 'loop.md': `# Loop\n\n${self}\n` });
+    await rm(path.join(book.manuscript, 'book.yaml'));
+    await writeFile(path.join(book.manuscript, 'book.json'), '{"title": "Loop"}\n');
+    const result = await fast(() => buildMini(book, ['html']));
+    expect(errorsOf(result).some((e) => /^loop\.md:\d+ limit .*over the limit of 256/.test(e))).toBe(true);
+  });
+
+  it('stops thirty includes of a 7 MB file at the 8 MB total for a chapter', async () => {
+    const big = `${'word '.repeat(1_400_000)}\n`;
+    const includes = Array.from({ length: 30 }, () => '```\n{{#include big.txt}}\n```').join('\n\n');
+    const book = await miniBook(work.dir, { 'many.md': `# Many\n\n${includes}\n`, 'big.txt': big });
+    const result = await fast(() => buildMini(book, ['html']), 30_000);
+    expect(result.ok).toBe(false);
+    expect(errorsOf(result).filter((e) => /over the 8\.0 MB limit for all includes of a chapter/.test(e))).toHaveLength(1);
+  });
+
+  it('refuses 20,000 list markers on one line, and markers mixed with quotes', async () => {
+    const book = await miniBook(work.dir, { 'list.md': `# List\n\n${'- '.repeat(20_000)}x\n\n${'> - 1. '.repeat(30)}y\n` });
+    const result = await fast(() => buildMini(book, ['html']));
+    expect(errorsOf(result)).toEqual(['list.md:3 limit 20000 list or quote markers open one line, over the limit of 64 (lists or quotes nested too deep on one line): flatten the nesting']);
+    const mixed = await miniBook(work.dir, { 'mixed.md': `# Mixed\n\n${'> - 1. '.repeat(30)}y\n` });
+    expect(errorsOf(await fast(() => buildMini(mixed, ['html'])))).toEqual([expect.stringMatching(/^mixed\.md:3 limit 90 list or quote markers/)]);
+  });
+
+  it('refuses an @string expansion bomb at its line, and reports a malformed .bib at file:line', async () => {
+    const bomb = ['@string{a = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"}', ...Array.from({ length: 40 }, (_, i) => `@string{m${i + 1} = ${i === 0 ? 'a' : `m${i}`} # ${i === 0 ? 'a' : `m${i}`} # ${i === 0 ? 'a' : `m${i}`}}`), '@book{k, title = m40}'].join('\n');
+    const dir = path.join(work.dir, 'bib-bomb');
+    await mkdir(dir, { recursive: true });
+    await writeFile(path.join(dir, 'refs.bib'), bomb);
+    const files: VFile[] = [];
+    expect(await fast(() => loadBibliography(dir, files))).toBeUndefined();
+    expect(files[0]!.messages.map((m) => `${m.line} ${m.fatal} ${m.ruleId}`)).toEqual(['10 true bibliography']);
+    expect(files[0]!.messages[0]!.reason).toMatch(/expands to .* over the 256 KB limit/);
+
+    const broken = path.join(work.dir, 'bib-broken');
+    await mkdir(broken, { recursive: true });
+    await writeFile(path.join(broken, 'refs.bib'), '@book{good, title = {Fine}, year = 2001}\n\n@book{bad, title = "never closed\n}\n');
+    const more: VFile[] = [];
+    const map = await loadBibliography(broken, more);
+    expect(map?.has('good')).toBe(true);
+    expect(more[0]!.messages.map((m) => `${m.line} ${m.fatal}`)).toEqual([expect.stringMatching(/^\d+ true$/)]);
+    expect(more[0]!.messages[0]!.reason).toMatch(/Unterminated/);
+
+    const huge = path.join(work.dir, 'bib-huge');
+    await mkdir(huge, { recursive: true });
+    await writeFile(path.join(huge, 'refs.bib'), `@comment{${'x'.repeat(5 * 1024 * 1024)}}`);
+    const hugeFiles: VFile[] = [];
+    expect(await fast(() => loadBibliography(huge, hugeFiles))).toBeUndefined();
+    expect(hugeFiles[0]!.messages[0]!.reason).toMatch(/5\.0 MB, over the 4 MB limit/);
   });
 });
