@@ -925,3 +925,49 @@ describe('round two: every hang ends in seconds with a clear message', () => {
     expect(hugeFiles[0]!.messages[0]!.reason).toMatch(/5\.0 MB, over the 4 MB limit/);
   });
 });
+
+describe('round two: output that validates whatever the text', () => {
+  it('passes EPUBCheck with ]]>, noncharacters and lone surrogates in the text, attributes, titles and metadata', async () => {
+    const work = await tempDir('galley-xmlchars-');
+    try {
+      const text = [
+        '# Odd ]]> title &#xFFFE;',
+        '',
+        'Plain ]]> text. In `code ]]>` too, and &#xFFFE; &#xFFFF; &#xDFFF; &#65534;.',
+        '',
+        '<span title="]]> &#xFFFE; &#xD800;">span ]]&gt;</span> <abbr title="]]>">abbr ]]></abbr>',
+        '',
+        '```',
+        'a ]]> b',
+        '```',
+        '',
+        '| ]]> | b |',
+        '|---|---|',
+        '| &#xFFFF; | ]]> |',
+        '',
+        'Note[^n].',
+        '',
+        '[^n]: A note with ]]> in it.',
+        '',
+      ].join('\n');
+      const book = await miniBook(work.dir, { 'odd.md': text });
+      await writeFile(path.join(book.manuscript, 'book.yaml'), 'title: "Mini ]]> \\uFFFE \\uD800 end"\nauthors: ["Mallory ]]> \\uDC00"]\ndescription: "A ]]> b \\uFFFF"\nidentifier: "urn:uuid:0b7e8a36-1d2f-4c55-9a0e-1f2e3d4c5b6a"\n');
+      const result = await buildMini(book, ['html', 'epub']);
+      expect(result.ok).toBe(true);
+      const files = await outputFiles(result);
+      for (const [name, bytes] of files) {
+        if (!isMarkup(name.replace(/^epub:/, ''))) continue;
+        const xml = bytes.toString('utf8');
+        expect(xml.includes(']]>'), name).toBe(false);
+        expect(/[\uFFFE\uFFFF]|[\uD800-\uDFFF]/u.test(xml), name).toBe(false);
+      }
+      const epubcheck = await runEpubcheck(result.artifacts.find((a) => a.format === 'epub')!.path);
+      const problems = epubcheck.messages.filter((m) => m.severity === 'fatal' || m.severity === 'error');
+      expect(problems.map((m) => `${m.id} ${m.path}:${m.line}:${m.column} ${m.message}`)).toEqual([]);
+      // The text itself is kept: `]]>` reads the same after escaping.
+      expect(files.get('epub:OEBPS/odd.xhtml')?.toString('utf8') ?? [...files].find(([n]) => /odd\.xhtml$/.test(n))?.[1].toString('utf8')).toContain('Plain ]]&gt; text.');
+    } finally {
+      await work.cleanup();
+    }
+  }, 180_000);
+});

@@ -5,6 +5,7 @@ import { toXml } from 'xast-util-to-xml';
 import type { Element, Root } from 'hast';
 import { SVG_ELEMENTS, bookSchema } from '../plugins/sanitize-schema.ts';
 import { stripProlog } from './svg-prolog.ts';
+import { xmlSafeMarkup } from '../util/xml-safe.ts';
 
 /**
  * An SVG file passed through the same allow-list as inline markup (no
@@ -24,5 +25,5 @@ export function sanitizeSvg(text: string): string | undefined {
     delete svg.properties.transform;
     svg.children = [{ type: 'element', tagName: 'g', properties: { transform }, children: svg.children }];
   }
-  return `<?xml version="1.0" encoding="UTF-8"?>\n${toXml(toXast(svg))}\n`;
+  return `<?xml version="1.0" encoding="UTF-8"?>\n${xmlSafeMarkup(toXml(toXast(svg)))}\n`;
 }
