@@ -30,6 +30,7 @@ import { writeHostileBook, writeSecrets, type HostileBook } from './books/hostil
 import { hastToXml } from '../scripts/render/xhtml.ts';
 import { tempDir } from './helpers.ts';
 import { withEnv } from '../scripts/util/env.ts';
+import os from 'node:os';
 import { execFileSync } from 'node:child_process';
 import { chmod } from 'node:fs/promises';
 import { buildDate } from '../scripts/util/build-date.ts';
@@ -42,6 +43,9 @@ import { compilePattern, globMatch, PatternTimeout, RegexBudget } from '../scrip
 import { sniffImage } from '../scripts/book/assets.ts';
 import { sanitizeSvg } from '../scripts/book/svg.ts';
 import { loadBibliography } from '../scripts/dialects/bibliography.ts';
+import { createHash, createHmac } from 'node:crypto';
+import { decodeEntry, defaultCacheDir, entryPath } from '../scripts/cache/chapter-cache.ts';
+import { cacheRoot } from '../scripts/cache/location.ts';
 
 const exec = promisify(execFile);
 const EPOCH = '1780000000';
@@ -970,4 +974,76 @@ describe('round two: output that validates whatever the text', () => {
       await work.cleanup();
     }
   }, 180_000);
+});
+
+describe('round two: a cache nobody else can write', () => {
+  let work: Awaited<ReturnType<typeof tempDir>>;
+  beforeAll(async () => {
+    work = await tempDir('galley-forged-cache-');
+  });
+  afterAll(() => work?.cleanup());
+
+  it('lives in GALLEY_CACHE_DIR, else XDG_CACHE_HOME/galley, else ~/.cache/galley, never the working tree', () => {
+    expect(cacheRoot({ GALLEY_CACHE_DIR: '/tmp/x', XDG_CACHE_HOME: '/xdg', HOME: '/home/u' })).toBe('/tmp/x');
+    expect(cacheRoot({ XDG_CACHE_HOME: '/xdg' })).toBe('/xdg/galley');
+    expect(cacheRoot({ XDG_CACHE_HOME: 'relative' })).toBe(path.join(os.homedir(), '.cache', 'galley'));
+    expect(cacheRoot({})).toBe(path.join(os.homedir(), '.cache', 'galley'));
+    const saved = process.env.GALLEY_CACHE_DIR;
+    delete process.env.GALLEY_CACHE_DIR;
+    try {
+      expect(defaultCacheDir().startsWith(process.cwd() + path.sep)).toBe(false);
+    } finally {
+      if (saved !== undefined) process.env.GALLEY_CACHE_DIR = saved;
+    }
+  });
+
+  /** Builds once into `cache`, then rewrites the chapter's entry with a script and a frame, signed by `sign`. */
+  async function forge(cache: string, sign: (key: string, json: string) => string) {
+    const book = await miniBook(work.dir, { 'one.md': '# One\n\nHonest text.\n' });
+    const first = await withEnv({ GALLEY_CACHE_DIR: cache, GALLEY_WORKERS: '0' }, () => buildMini(book, ['html']));
+    expect(first.ok).toBe(true);
+    const dir = path.join(cache, 'chapters');
+    const names = (await readdir(dir, { recursive: true })).filter((n) => n.endsWith('.json'));
+    expect(names.length).toBe(1);
+    const file = path.join(dir, names[0]!);
+    const text = await readFile(file, 'utf8');
+    const key = path.basename(file, '.json');
+    const payload = JSON.parse(text.slice(text.indexOf('\n') + 1));
+    payload.tree.children.push({ type: 'element', tagName: 'script', properties: {}, children: [{ type: 'text', value: 'alert(1)' }] }, { type: 'element', tagName: 'iframe', properties: { src: 'file:///etc/passwd' }, children: [] }, { type: 'element', tagName: 'img', properties: { src: 'x', onError: 'alert(2)' }, children: [] });
+    const json = JSON.stringify(payload);
+    await writeFile(entryPath(dir, key), `galley-chapter 1 ${key} ${sign(key, json)}\n${json}`);
+    return { book, key, file: entryPath(dir, key) };
+  }
+  const poisoned = async (result: BuildResult) => {
+    for (const [, bytes] of await outputFiles(result)) if (/<script|<iframe|onerror/i.test(bytes.toString('utf8'))) return true;
+    return false;
+  };
+
+  it('ignores an entry rewritten with a new unkeyed checksum', async () => {
+    const cache = path.join(work.dir, 'cache-a');
+    const { book } = await forge(cache, (key, json) => createHash('sha256').update(key).update('\0').update(json).digest('hex'));
+    const again = await withEnv({ GALLEY_CACHE_DIR: cache, GALLEY_WORKERS: '0' }, () => buildMini(book, ['html']));
+    expect(again.ok).toBe(true);
+    expect(await poisoned(again)).toBe(false);
+  });
+
+  it('a cache folder tracked by git is never read, even with its secret committed alongside', async () => {
+    const repo = path.join(work.dir, 'repo');
+    await mkdir(repo, { recursive: true });
+    rawGit(repo, ['init', '-q']);
+    const cache = path.join(repo, '.galley-cache');
+    await mkdir(cache, { recursive: true });
+    // A pull request's cache: entries signed with the secret it brings along.
+    const secret = Buffer.alloc(32, 7);
+    await mkdir(path.join(cache, 'chapters'), { recursive: true });
+    await writeFile(path.join(cache, 'chapters', '.secret'), `${secret.toString('hex')}\n`, { mode: 0o600 });
+    const { book, key, file } = await forge(cache, (key, json) => createHmac('sha256', secret).update(key).update('\0').update(json).digest('hex'));
+    rawGit(repo, ['add', '-f', '.galley-cache']);
+    rawGit(repo, ['commit', '-qm', 'cache']);
+    const again = await withEnv({ GALLEY_CACHE_DIR: cache, GALLEY_WORKERS: '0' }, () => buildMini(book, ['html']));
+    expect(again.ok).toBe(true);
+    expect(await poisoned(again)).toBe(false);
+    // The oracle: the entry is well signed for that folder's secret; only being tracked keeps it out.
+    expect('result' in decodeEntry(key, await readFile(file, 'utf8'), secret)).toBe(true);
+  });
 });

@@ -12,6 +12,7 @@ import type { Progress } from '../progress.ts';
 import { writeFileAtomic } from '../util/atomic.ts';
 import { isPrivateAddress } from './private-address.ts';
 import { compilePattern, PatternTimeout, RegexBudget } from './link-patterns.ts';
+import { cacheRoot } from '../cache/location.ts';
 import { report } from '../util/messages.ts';
 
 /**
@@ -36,9 +37,9 @@ export interface ExternalOptions {
   /** Neither read nor write the cache (`--no-cache`). */
   noCache?: boolean;
   /**
-   * Folder of the cache file `external-links.json`. Default: `.galley-cache`
-   * in the current working directory (the project root under `npm run check`,
-   * already in .gitignore), shared by every book checked from there.
+   * Folder of the cache file `external-links.json`. Default: the cache root
+   * (`GALLEY_CACHE_DIR`, else `$XDG_CACHE_HOME/galley` or `~/.cache/galley`;
+   * scripts/cache/location.ts), never the working tree.
    */
   cacheDir?: string;
   timeoutMs?: number;
@@ -480,7 +481,7 @@ export async function checkExternalLinks(book: LoadedBook, options: ExternalOpti
   for (const use of invalid) report(use.file, 'error', `Link \`${use.href}\` is not a valid URL`, use.node, EXTERNAL_RULES.broken);
   stats.unique = links.size;
 
-  const cacheFile = path.join(path.resolve(options.cacheDir ?? '.galley-cache'), CACHE_FILE);
+  const cacheFile = path.join(path.resolve(options.cacheDir ?? cacheRoot()), CACHE_FILE);
   const cache = options.noCache ? new Map<string, CacheEntry>() : await readCache(cacheFile);
   const fresh = (entry: CacheEntry | undefined) => {
     if (!entry) return false;

@@ -8,6 +8,7 @@ import type { Chapter } from '../book/types.ts';
 import { createChapterProcessor, type ChapterProcessor } from '../markdown/processor.ts';
 import { report } from '../util/messages.ts';
 import { MAX_INCLUDED_BYTES_PER_BOOK } from '../book/included.ts';
+import { trackedByGit } from '../cache/location.ts';
 import type { ChapterContext } from '../plugins/types.ts';
 import { cacheKey, decodeResult, defaultCacheDir, encodeResult, pruneCache, readEntry, restoreMessages, storeMessages, writeEntry, type AssetRef, type ChapterResult } from '../cache/chapter-cache.ts';
 import { dependenciesUnchanged, trackDependencies, untracked, type Dependency } from '../cache/dependencies.ts';
@@ -231,7 +232,9 @@ export function lastProcessStats(): ProcessStats | undefined {
  */
 export function processChapters(book: LoadedBook, onChapter?: (chapter: Chapter, index: number) => void, options: ProcessOptions = {}): ProcessStats {
   const lint = options.lint ?? false;
-  const cacheDir = options.cache === false ? undefined : typeof options.cache === 'string' ? options.cache : defaultCacheDir();
+  const wanted = options.cache === false ? undefined : typeof options.cache === 'string' ? options.cache : defaultCacheDir();
+  // A cache folder git tracks came with the sources (a pull request can write it): never read nor written.
+  const cacheDir = wanted && !trackedByGit(wanted) ? wanted : undefined;
   const processor = createChapterProcessor(book.config, { lint });
   const chapters = book.chapters;
   const stats: ProcessStats = { chapters: chapters.length, hits: 0, processed: 0, onWorkers: 0, workers: 0 };
