@@ -46,6 +46,7 @@ import { loadBibliography } from '../scripts/dialects/bibliography.ts';
 import { createHash, createHmac } from 'node:crypto';
 import { decodeEntry, defaultCacheDir, entryPath } from '../scripts/cache/chapter-cache.ts';
 import { cacheRoot } from '../scripts/cache/location.ts';
+import { startDev } from '../scripts/dev.ts';
 
 const exec = promisify(execFile);
 const EPOCH = '1780000000';
@@ -1045,5 +1046,53 @@ describe('round two: a cache nobody else can write', () => {
     expect(await poisoned(again)).toBe(false);
     // The oracle: the entry is well signed for that folder's secret; only being tracked keeps it out.
     expect('result' in decodeEntry(key, await readFile(file, 'utf8'), secret)).toBe(true);
+  });
+});
+
+describe('round two: nothing lost, nothing overwritten', () => {
+  let work: Awaited<ReturnType<typeof tempDir>>;
+  beforeAll(async () => {
+    work = await tempDir('galley-lost-');
+  });
+  afterAll(() => work?.cleanup());
+
+  it('keeps a line written right after the copyright footer, and galley build warns at its line', async () => {
+    const book = await miniBook(work.dir, { 'one.md': '# One\n\nBody text.\n\nCopyright ©2026 Mallory\nA closing line that must survive.\n' });
+    await writeFile(path.join(book.manuscript, 'book.yaml'), 'title: "Mini"\nauthors: ["Mallory"]\nidentifier: "urn:uuid:0b7e8a36-1d2f-4c55-9a0e-1f2e3d4c5b6a"\ncopyright:\n  year: 2026\n  holder: Mallory\n  in_source: true\n');
+    const result = await buildMini(book, ['html', 'epub']);
+    expect(result.ok).toBe(true);
+    expect(result.diagnostics.map((d) => `${d.file}:${d.line}:${d.column} ${d.severity} ${d.ruleId}`)).toContain('one.md:6:1 warning text-after-footer');
+    const files = await outputFiles(result);
+    const chapter = [...files].filter(([name]) => /one\.x?html$/.test(name));
+    expect(chapter.length).toBeGreaterThan(1);
+    for (const [name, bytes] of chapter) {
+      const text = bytes.toString('utf8');
+      expect(text, name).toContain('A closing line that must survive.');
+      // The footer itself is printed once, from book.yaml, not from the source.
+      expect(text.match(/Copyright ©2026 Mallory/g)?.length ?? 0, name).toBeLessThanOrEqual(1);
+    }
+  });
+
+  it('galley dev writes its own folder and leaves the release build\'s dist/web as it was', async () => {
+    const book = await miniBook(work.dir, { 'one.md': '# One\n\nText.\n' });
+    const release = await withEnv({ SOURCE_DATE_EPOCH: EPOCH }, () => build({ manuscript: book.manuscript, out: book.out, formats: ['html', 'epub', 'web'], quiet: true }));
+    expect(release.ok).toBe(true);
+    const web = path.join(book.out, 'web');
+    const before = new Map<string, Buffer>();
+    for (const file of await listFiles(web)) before.set(file, await readFile(file));
+    expect(before.size).toBeGreaterThan(0);
+    const session = await startDev({ manuscript: book.manuscript, out: book.out });
+    try {
+      expect(session.siteDir).toBe(path.join(book.out, '.dev', 'web'));
+      await writeFile(path.join(book.manuscript, 'one.md'), '# One\n\nEdited in dev.\n');
+      await session.rebuild([path.join(book.manuscript, 'one.md')]);
+      await session.settled();
+      expect((await listFiles(session.siteDir)).length).toBeGreaterThan(0);
+    } finally {
+      await session.close();
+    }
+    const after = await listFiles(web);
+    expect(after.sort()).toEqual([...before.keys()].sort());
+    for (const file of after) expect((await readFile(file)).equals(before.get(file)!), file).toBe(true);
   });
 });
