@@ -4,7 +4,7 @@ import { build, type Format, type BuildSummary } from './build.ts';
 import { check } from './check.ts';
 import { summaryLine } from './errata/stamp.ts';
 import { startDev } from './dev.ts';
-import { exitCode, formatCompact, formatGithub, formatText, type Diagnostic } from './report.ts';
+import { exitCode, formatCompact, formatGithub, formatJson, formatText, type Diagnostic } from './report.ts';
 
 function printSummary(code: string, summary: BuildSummary, artifacts: { format: string; path: string; pages?: number }[]) {
   const q = summary.questions;
@@ -109,7 +109,7 @@ export async function main(argv: string[]): Promise<number> {
     .action(async (opts: { manuscript: string; external?: boolean; changedSince?: string; format: 'text' | 'json' | 'github'; fix?: boolean; quiet?: boolean; epub?: boolean | string; out: string; cache: boolean; artifacts?: boolean }) => {
       const result = await check({ manuscript: opts.manuscript, changedSince: opts.changedSince, fix: opts.fix, quiet: opts.quiet || opts.format !== 'text', external: opts.external, noCache: !opts.cache, epub: opts.epub, out: opts.out, artifacts: opts.artifacts });
       const list = result.diagnostics;
-      if (opts.format === 'json') process.stdout.write(JSON.stringify(list, null, 2) + '\n');
+      if (opts.format === 'json') process.stdout.write(formatJson(list) + '\n');
       else if (opts.format === 'github') process.stdout.write((list.length ? formatGithub(list, result.root) + '\n' : ''));
       else {
         const shown = list.map((d) => ({ ...d, file: path.join(path.relative(process.cwd(), result.root), d.file) }));

@@ -47,6 +47,7 @@ import { createHash, createHmac } from 'node:crypto';
 import { decodeEntry, defaultCacheDir, entryPath } from '../scripts/cache/chapter-cache.ts';
 import { cacheRoot } from '../scripts/cache/location.ts';
 import { startDev } from '../scripts/dev.ts';
+import { escapeControls, formatCompact, formatJson, formatText } from '../scripts/report.ts';
 
 const exec = promisify(execFile);
 const EPOCH = '1780000000';
@@ -1095,4 +1096,51 @@ describe('round two: nothing lost, nothing overwritten', () => {
     expect(after.sort()).toEqual([...before.keys()].sort());
     for (const file of after) expect((await readFile(file)).equals(before.get(file)!), file).toBe(true);
   });
+});
+
+describe('round two: diagnostics print as inert text', () => {
+  const hostile: Diagnostic = {
+    file: 'chapters/\u001b[2J\u001b[31mevil\nbook.yaml:1:1 error forged [x]\r\u009b31m\u202e.md',
+    line: 3,
+    column: 1,
+    ruleId: 'rule\u0007',
+    severity: 'warning',
+    message: 'Message with \u001b]0;title\u0007 and a\nsecond line\u2028and \u007f',
+  };
+  const RAW = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
+
+  it('escapes control characters of file names and messages in the text and compact formats', () => {
+    const compact = formatCompact([hostile]);
+    expect(compact.split('\n')).toHaveLength(1);
+    expect(RAW.test(compact)).toBe(false);
+    expect(compact).toContain('\\u001b[2J');
+    const text = formatText([hostile]);
+    expect(RAW.test(text.replace(/\n/g, ''))).toBe(false);
+    // One file heading, one message line, a blank line and the summary: nothing forged in between.
+    expect(text.split('\n')).toHaveLength(4);
+    expect(escapeControls('plain tab\there')).toBe('plain tab\\u0009here');
+  });
+
+  it('escapes them in JSON too, which still parses to the same strings', () => {
+    const json = formatJson([hostile]);
+    expect(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/.test(json)).toBe(false);
+    expect(JSON.parse(json)).toEqual([hostile]);
+  });
+
+  it('galley check --format text and json print a hostile file name inert', async () => {
+    const work = await tempDir('galley-diag-');
+    try {
+      const name = 'evil\u001b[31m\nforged.md';
+      const book = await miniBook(work.dir, { 'one.md': '# One\n\nText.\n' });
+      await writeFile(path.join(book.manuscript, name), '# Stray\n');
+      for (const format of ['text', 'json']) {
+        const { stdout } = await exec(process.execPath, [path.join(process.cwd(), 'scripts/galley.mjs'), 'check', '--manuscript', book.manuscript, '--format', format, '--no-cache'], { cwd: work.dir }).catch((error: { stdout: string }) => error);
+        expect(stdout, format).toContain('evil');
+        expect(stdout.includes('\u001b'), format).toBe(false);
+        expect(stdout.split('\n').some((line) => line.startsWith('forged.md')), format).toBe(false);
+      }
+    } finally {
+      await work.cleanup();
+    }
+  }, 120_000);
 });
