@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { findRepository, runGit } from './util/git.ts';
 import path from 'node:path';
 import { prepare } from './build.ts';
 import { loadBook } from './book/load.ts';
@@ -21,7 +21,7 @@ export interface CheckOptions {
   changedSince?: string;
   fix?: boolean;
   quiet?: boolean;
-  /** Check external links too (network); also `links.external.enabled` in book.yaml. */
+  /** Check external links too (network); without it, `GALLEY_EXTERNAL_LINKS=1` decides (book.yaml cannot). */
   external?: boolean;
   /** Ignore every cache (chapter results and external-link results). */
   noCache?: boolean;
@@ -71,15 +71,23 @@ export const STYLE_RULES = [
 export function changedFiles(rootDir: string, ref: string): Set<string> {
   // git answers with symlinks resolved: compare like with like.
   const root = realpathSync(rootDir);
-  const top = execFileSync('git', ['rev-parse', '--show-toplevel'], { cwd: root, encoding: 'utf8' }).trim();
-  const names = execFileSync('git', ['diff', '--name-only', ref, '--', '.'], { cwd: root, encoding: 'utf8' })
+  const repo = findRepository(root);
+  if (!repo) throw new Error(`--changed-since needs a git repository: ${root} is not inside one`);
+  const top = repo.top;
+  const names = runGit(repo, ['diff', '--no-ext-diff', '--no-textconv', '--name-only', ref, '--', '.'], { cwd: root })
     .split('\n')
     .filter(Boolean);
-  const untracked = execFileSync('git', ['ls-files', '--others', '--exclude-standard', '--', '.'], { cwd: root, encoding: 'utf8' })
+  const untracked = runGit(repo, ['ls-files', '--others', '--exclude-standard', '--', '.'], { cwd: root })
     .split('\n')
     .filter(Boolean)
     .map((name) => path.relative(top, path.join(root, name)));
   return new Set([...names, ...untracked].map((name) => path.relative(root, path.join(top, name)).split(path.sep).join('/')));
+}
+
+/** External links are checked when the command line or the environment says so (`GALLEY_EXTERNAL_LINKS=1`). */
+export function externalAllowed(options: Pick<CheckOptions, 'external'>, env: NodeJS.ProcessEnv = process.env): boolean {
+  if (options.external !== undefined) return options.external;
+  return /^(1|true|yes)$/i.test(env.GALLEY_EXTERNAL_LINKS ?? '');
 }
 
 /** Everything a contributor needs to know before a merge, as messages with positions. */
@@ -97,7 +105,12 @@ export async function check(options: CheckOptions = {}): Promise<CheckResult> {
       fixed.push(...(await fixSources(book)).map((source) => toPosix(path.relative(manuscript, path.join(edition.root, source)))));
     }
     const { book, pages, errata } = await prepare(edition.root, progress, { lint: true, cache: !options.noCache, ...at });
-    if (options.external || book.config.links.external.enabled) await checkExternalLinks(book, { noCache: options.noCache, progress });
+    // Network access is the caller's decision (`--external`, or GALLEY_EXTERNAL_LINKS=1 set by CI), never the book's:
+    // a pull request could otherwise switch it on. book.yaml's `enabled` alone only earns a note.
+    if (externalAllowed(options)) await checkExternalLinks(book, { noCache: options.noCache, progress });
+    else if (book.config.links.external.enabled) {
+      list.push({ file: toPosix(path.relative(manuscript, book.configFile.path)) || 'book.yaml', line: 1, column: 1, ruleId: 'external-link-unchecked', severity: 'info', message: 'links.external.enabled does not turn on network access by itself: run `galley check --external`, or set GALLEY_EXTERNAL_LINKS=1 in CI' });
+    }
     checkCopyrightFooters(book);
     checkTocTitles(book);
     const nested = editions.filter((e) => e.root !== edition.root && e.root.startsWith(edition.root + path.sep));

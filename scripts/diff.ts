@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { gitAt } from './util/git.ts';
 import { realpathSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile, copyFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -20,7 +20,8 @@ import { stopwatch } from './util/stopwatch.ts';
 // Git: revisions checked out into temporary worktrees, always removed.
 
 function git(cwd: string, args: string[]): string {
-  return execFileSync('git', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 * 1024 * 1024 }).trim();
+  // The repository holding cwd's real path, never one the manuscript pretends to be (util/git.ts).
+  return gitAt(cwd, args).trim();
 }
 
 export interface Revision {
@@ -39,7 +40,7 @@ function revision(cwd: string, ref: string): Revision {
   } catch {
     throw new Error(`\`${ref}\` is not a commit in ${git(cwd, ['rev-parse', '--show-toplevel'])}`);
   }
-  const [time, ...subject] = git(cwd, ['log', '-1', '--format=%ct%x09%s', commit]).split('\t');
+  const [time, ...subject] = git(cwd, ['log', '-1', '--no-show-signature', '--format=%ct%x09%s', commit]).split('\t');
   return { ref, commit, subject: subject.join('\t'), time: Number(time) };
 }
 

@@ -29,12 +29,12 @@ describe('galley dev', () => {
     const quiet = await session.rebuild([two]);
     expect(quiet.full).toBe(false);
     expect(quiet.pages).toEqual(['chapters-two.html']);
-    expect(await readFile(path.join(work.dir, 'dist/web/chapters-two.html'), 'utf8')).toContain('A new paragraph.');
+    expect(await readFile(path.join(work.dir, 'dist/.dev/web/chapters-two.html'), 'utf8')).toContain('A new paragraph.');
 
     await writeFile(two, '# Second chapter\n\n1. [H] Prove it.\n2. [E] Explain it again.\n');
     const withQuestions = await session.rebuild([two]);
     expect(withQuestions.pages).toEqual(['chapters-two.html', 'questions.html']);
-    expect(await readFile(path.join(work.dir, 'dist/web/questions.html'), 'utf8')).toContain('Explain it again.');
+    expect(await readFile(path.join(work.dir, 'dist/.dev/web/questions.html'), 'utf8')).toContain('Explain it again.');
   });
 
   it('rewrites every page when a chapter’s title changes, since each page’s contents list shows it', async () => {
@@ -45,8 +45,8 @@ describe('galley dev', () => {
     expect(renamed.full).toBe(false);
     expect(renamed.pages).toContain('chapters-one.html');
     expect(renamed.pages).toContain('index.html');
-    expect(await readFile(path.join(work.dir, 'dist/web/chapters-one.html'), 'utf8')).toContain('The second chapter, renamed');
-    expect(await readFile(path.join(work.dir, 'dist/web/index.html'), 'utf8')).toContain('The second chapter, renamed');
+    expect(await readFile(path.join(work.dir, 'dist/.dev/web/chapters-one.html'), 'utf8')).toContain('The second chapter, renamed');
+    expect(await readFile(path.join(work.dir, 'dist/.dev/web/index.html'), 'utf8')).toContain('The second chapter, renamed');
     await writeFile(two, before);
     await session.rebuild([two]);
   });
@@ -56,7 +56,7 @@ describe('galley dev', () => {
     await build({ manuscript, out: fresh, formats: ['html', 'web'], quiet: true });
     await session.settled();
     for (const name of ['chapters-two.html', 'questions.html', 'chapters-one.html', 'js/search-index.js']) {
-      expect(await readFile(path.join(work.dir, 'dist/web', name), 'utf8'), name).toBe(await readFile(path.join(fresh, 'web', name), 'utf8'));
+      expect(await readFile(path.join(work.dir, 'dist/.dev/web', name), 'utf8'), name).toBe(await readFile(path.join(fresh, 'web', name), 'utf8'));
     }
   });
 
@@ -138,8 +138,8 @@ describe('galley dev keeps what a chapter save does not touch', () => {
       await symlink(secret, second);
       await session.rebuild([second]);
       await session.settled();
-      for (const name of await readdir(path.join(work.dir, 'dist/web'), { recursive: true })) {
-        const file = path.join(work.dir, 'dist/web', String(name));
+      for (const name of await readdir(path.join(work.dir, 'dist/.dev/web'), { recursive: true })) {
+        const file = path.join(work.dir, 'dist/.dev/web', String(name));
         if (/\.(html|js)$/.test(file)) expect(await readFile(file, 'utf8'), String(name)).not.toContain('TOP-SECRET-LINE');
       }
     } finally {

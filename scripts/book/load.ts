@@ -116,7 +116,8 @@ export async function loadBook(rootDir: string, options: LoadOptions = {}): Prom
     report(foreign.file, 'error', `The book's content folder \`${foreign.contentRoot}\` is outside the manuscript: it is not read`, { line: 1, column: 1 }, 'book-config');
     root = configRoot;
   }
-  const bibliography = await loadBibliography(configRoot);
+  const bibFiles: VFile[] = [];
+  const bibliography = await loadBibliography(configRoot, bibFiles);
 
   const summaryPath = path.join(root, 'SUMMARY.md');
   const summaryFile = new VFile({ path: summaryPath, cwd: root });
@@ -188,7 +189,7 @@ export async function loadBook(rootDir: string, options: LoadOptions = {}): Prom
   }
   if (chapters.length === 0) report(summaryFile, 'error', 'The book has no chapters: list Markdown files in SUMMARY.md', { line: 1, column: 1 }, 'toc-empty');
 
-  const files = [foreign?.file ?? configFile, summaryFile, ...chapters.map((c) => c.file)];
+  const files = [foreign?.file ?? configFile, summaryFile, ...bibFiles, ...chapters.map((c) => c.file)];
   const dialect = found ? 'galley' : foreign ? foreign.kind : 'bare';
   return { root, boundary, dialect, context, config, configFile, summaryFile, toc, chapters, assets: registry.assets, files, registry };
 }

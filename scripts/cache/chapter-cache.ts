@@ -2,11 +2,12 @@
  * A content-addressed cache of per-chapter results: what the chapter
  * pipeline made of one chapter (the hast tree before the book passes, the
  * messages it reported, what it collected, the images it asked for), keyed by
- * everything that can change it. Entries are written atomically and carry a
- * checksum, so a truncated or tampered entry is noticed, ignored and replaced:
- * it can cost a reprocessing, never a wrong book.
+ * everything that can change it. Entries are written atomically and carry an
+ * HMAC keyed by a secret of the cache folder (cache/location.ts), so a
+ * truncated, tampered or forged entry is noticed, ignored and replaced: it can
+ * cost a reprocessing, never a wrong book.
  */
-import { createHash } from 'node:crypto';
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { threadId } from 'node:worker_threads';
@@ -15,6 +16,7 @@ import type { Root as HastRoot } from 'hast';
 import type { Point, Position } from 'unist';
 import type { VFile } from 'vfile';
 import type { Dependency } from './dependencies.ts';
+import { cacheRoot, cacheSecret } from './location.ts';
 
 /** Bumped whenever the entry layout changes; part of every key. */
 export const CACHE_FORMAT = 'galley-chapter-cache/1';
@@ -245,32 +247,38 @@ export function cacheKey(inputs: KeyInputs): string {
   return hash.digest('hex');
 }
 
-/** `GALLEY_CACHE_DIR` or `.galley-cache` under the working directory, then `chapters/`. */
+/** `chapters/` under the cache root: `GALLEY_CACHE_DIR`, else the user's cache folder (cache/location.ts), never the working tree. */
 export function defaultCacheDir(): string {
-  return path.resolve(process.env.GALLEY_CACHE_DIR || '.galley-cache', 'chapters');
+  return path.join(cacheRoot(), 'chapters');
 }
 
 export function entryPath(dir: string, key: string): string {
   return path.join(dir, key.slice(0, 2), `${key}.json`);
 }
 
-/** The bytes of an entry: a header line with the payload's checksum, then the JSON payload. */
-export function encodeEntry(key: string, json: string): string {
-  const sum = createHash('sha256').update(key).update('\0').update(json).digest('hex');
-  return `${HEADER} ${key} ${sum}\n${json}`;
+/** HMAC-SHA256 of key and payload with the cache folder's secret: only a process that can read the secret can make one. */
+function entryMac(secret: Buffer, key: string, json: string): string {
+  return createHmac('sha256', secret).update(key).update('\0').update(json).digest('hex');
+}
+
+/** The bytes of an entry: a header line with the payload's HMAC, then the JSON payload. */
+export function encodeEntry(key: string, json: string, secret: Buffer = cacheSecret(defaultCacheDir())): string {
+  return `${HEADER} ${key} ${entryMac(secret, key, json)}\n${json}`;
 }
 
 export type ReadOutcome = { result: ChapterResult } | { missing: true } | { corrupt: string };
 
 /** Parses an entry's bytes; anything short of a whole, matching, well-formed entry is `corrupt`. */
-export function decodeEntry(key: string, bytes: string): ReadOutcome {
+export function decodeEntry(key: string, bytes: string, secret: Buffer = cacheSecret(defaultCacheDir())): ReadOutcome {
   const newline = bytes.indexOf('\n');
   if (newline < 0) return { corrupt: 'no header' };
   const [magic, version, storedKey, sum] = bytes.slice(0, newline).split(' ');
   if (`${magic} ${version}` !== HEADER) return { corrupt: 'bad header' };
   if (storedKey !== key) return { corrupt: 'key mismatch' };
   const json = bytes.slice(newline + 1);
-  if (createHash('sha256').update(key).update('\0').update(json).digest('hex') !== sum) return { corrupt: 'checksum mismatch' };
+  const expected = Buffer.from(entryMac(secret, key, json), 'hex');
+  const given = Buffer.from(sum ?? '', 'hex');
+  if (given.length !== expected.length || !timingSafeEqual(given, expected)) return { corrupt: 'checksum mismatch' };
   const result = decodeResult(json);
   return result ? { result } : { corrupt: 'not a chapter result' };
 }
@@ -283,7 +291,7 @@ export function readEntry(dir: string, key: string): ReadOutcome {
   } catch {
     return { missing: true };
   }
-  const outcome = decodeEntry(key, bytes);
+  const outcome = decodeEntry(key, bytes, cacheSecret(dir));
   // A bad entry is removed now and rewritten after processing; it never gets a second chance to be read.
   if ('corrupt' in outcome) rmSync(file, { force: true });
   else {
@@ -306,13 +314,14 @@ const made = new Set<string>();
 export function writeEntry(dir: string, key: string, json: string): boolean {
   const file = entryPath(dir, key);
   const temp = `${file}.tmp-${process.pid}-${threadId}-${(counter++).toString(36)}`;
+  const entry = encodeEntry(key, json, cacheSecret(dir));
   try {
     const dir = path.dirname(file);
     if (!made.has(dir)) {
       mkdirSync(dir, { recursive: true });
       made.add(dir);
     }
-    writeFileSync(temp, encodeEntry(key, json));
+    writeFileSync(temp, entry);
     renameSync(temp, file);
     return true;
   } catch {

@@ -33,10 +33,10 @@ export const checkCommand = defineCommand<CheckCommandOptions>({
     quietOption('no progress display'),
   ],
   async run(opts) {
-    const [{ check }, { exitCode, formatGithub, formatText }] = await Promise.all([import('../check.ts'), import('../report.ts')]);
+    const [{ check }, { exitCode, formatGithub, formatJson, formatText }] = await Promise.all([import('../check.ts'), import('../report.ts')]);
     const result = await check({ manuscript: opts.manuscript, changedSince: opts.changedSince, fix: opts.fix, quiet: opts.quiet || opts.format !== 'text', external: opts.external, noCache: !opts.cache, epub: opts.epub, out: opts.out, artifacts: opts.artifacts });
     const list = result.diagnostics;
-    if (opts.format === 'json') process.stdout.write(JSON.stringify(list, null, 2) + '\n');
+    if (opts.format === 'json') process.stdout.write(formatJson(list) + '\n');
     else if (opts.format === 'github') process.stdout.write(list.length ? formatGithub(list, result.root) + '\n' : '');
     else {
       const shown = list.map((d) => ({ ...d, file: path.join(path.relative(process.cwd(), result.root), d.file) }));

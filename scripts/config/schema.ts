@@ -45,7 +45,8 @@ export const outputSchema = z.strictObject({
  *   of characters (`*.example.com`, `docs.*.org`); a port may follow (`localhost:8080`);
  * - `example.com/private/*` (a `/` but no scheme): host and path, `*` as above;
  * - `https://example.com/a/*` (with `://`): the whole URL, `*` as above;
- * - `/regular expression/`: tested against the whole URL (unanchored).
+ * - `/regular expression/`: tested against the whole URL (unanchored), with a time limit
+ *   (scripts/checks/link-patterns.ts): a pattern that backtracks is an error, not a hang.
  */
 const linkPattern = z.string().min(1).refine((pattern) => {
   const regex = /^\/(.+)\/$/.exec(pattern);
@@ -60,7 +61,10 @@ const linkPattern = z.string().min(1).refine((pattern) => {
 
 /** `galley check --external` (scripts/checks/external-links.ts). */
 export const externalLinksSchema = z.strictObject({
-  /** Check remote links on every `galley check`, as `--external` does. */
+  /**
+   * Check remote links on `galley check` where the environment allows network (`GALLEY_EXTERNAL_LINKS=1`);
+   * book.yaml alone never turns network access on (a pull request could), `--external` does.
+   */
   enabled: z.boolean().default(false),
   /** When not empty, only links matching one of these are checked. */
   allow: z.array(linkPattern).default([]),

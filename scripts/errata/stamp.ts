@@ -3,6 +3,7 @@ import { h } from 'hastscript';
 import type { Book } from '../book/types.ts';
 import type { Errata } from './load.ts';
 import type { Release } from './schema.ts';
+import { escapeXmlText } from '../util/xml-safe.ts';
 import { errataWords } from './words.ts';
 
 /** What a copy of the book says about itself: the version, the printing and the release date. */
@@ -49,7 +50,7 @@ export function summaryLine(stamp: EditionStamp): string {
   return `  ${parts.join(', ')}${stamp.date ? ` (${stamp.date})` : ''}`;
 }
 
-const escapeXml = (value: string) => value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+const escapeXml = escapeXmlText;
 
 /**
  * Package-document metadata for the EPUB's OPF (`schema:` is a reserved

@@ -7,6 +7,8 @@ import type { LoadedBook } from '../book/load.ts';
 import type { Chapter } from '../book/types.ts';
 import { createChapterProcessor, type ChapterProcessor } from '../markdown/processor.ts';
 import { report } from '../util/messages.ts';
+import { MAX_INCLUDED_BYTES_PER_BOOK } from '../book/included.ts';
+import { trackedByGit } from '../cache/location.ts';
 import type { ChapterContext } from '../plugins/types.ts';
 import { cacheKey, decodeResult, defaultCacheDir, encodeResult, pruneCache, readEntry, restoreMessages, storeMessages, writeEntry, type AssetRef, type ChapterResult } from '../cache/chapter-cache.ts';
 import { dependenciesUnchanged, trackDependencies, untracked, type Dependency } from '../cache/dependencies.ts';
@@ -99,7 +101,7 @@ function inPlace(book: LoadedBook, chapter: Chapter, processor: ChapterProcessor
  * a chapter is processed a second time (`galley dev` re-reads the file first,
  * but a caller may not).
  */
-const PRODUCED = new Set(['collected', 'questions', 'formulas', 'sourceFooter']);
+const PRODUCED = new Set(['collected', 'questions', 'formulas', 'sourceFooter', 'included']);
 
 /** Runs the per-chapter pipeline on one chapter and stores what it produced on the chapter. */
 export function processChapter(book: LoadedBook, chapter: Chapter, processor = createChapterProcessor(book.config)) {
@@ -230,7 +232,9 @@ export function lastProcessStats(): ProcessStats | undefined {
  */
 export function processChapters(book: LoadedBook, onChapter?: (chapter: Chapter, index: number) => void, options: ProcessOptions = {}): ProcessStats {
   const lint = options.lint ?? false;
-  const cacheDir = options.cache === false ? undefined : typeof options.cache === 'string' ? options.cache : defaultCacheDir();
+  const wanted = options.cache === false ? undefined : typeof options.cache === 'string' ? options.cache : defaultCacheDir();
+  // A cache folder git tracks came with the sources (a pull request can write it): never read nor written.
+  const cacheDir = wanted && !trackedByGit(wanted) ? wanted : undefined;
   const processor = createChapterProcessor(book.config, { lint });
   const chapters = book.chapters;
   const stats: ProcessStats = { chapters: chapters.length, hits: 0, processed: 0, onWorkers: 0, workers: 0 };
@@ -282,8 +286,22 @@ export function processChapters(book: LoadedBook, onChapter?: (chapter: Chapter,
     const mainThread = options.mainThread ?? process.env.GALLEY_WORKERS_ONLY !== '1';
     processParallel({ book, processor, keys, cached, misses, threads, cacheDir, stats, serial, onChapter, lint, mainThread });
   }
+  checkBookIncludes(book);
   if (cacheDir) pruneCache(cacheDir);
   return stats;
+}
+
+/** Every chapter's includes together are bounded too: an error at the chapter whose includes cross the limit. */
+function checkBookIncludes(book: LoadedBook) {
+  let total = 0;
+  for (const chapter of book.chapters) {
+    total += chapter.file.data.included?.bytes ?? 0;
+    if (total > MAX_INCLUDED_BYTES_PER_BOOK) {
+      const mb = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MB`;
+      report(chapter.file, 'error', `Includes of the whole book reach ${mb(total)} at this chapter, over the ${mb(MAX_INCLUDED_BYTES_PER_BOOK)} limit for a book: include less`, { line: 1, column: 1 }, 'limit');
+      return;
+    }
+  }
 }
 
 interface PoolWorker {

@@ -15,6 +15,7 @@ import { writeFileAtomic } from '../util/atomic.ts';
 import type { Errata } from '../errata/load.ts';
 import { editionStamp, epubStampMeta, type EditionStamp } from '../errata/stamp.ts';
 import { labels } from '../util/labels.ts';
+import { escapeXmlText } from '../util/xml-safe.ts';
 import { bookDirection } from '../util/direction.ts';
 
 /** Stylesheets of every EPUB content document, paths inside OEBPS/. */
@@ -51,7 +52,7 @@ interface Metadata {
   date: Date;
 }
 
-const escapeXml = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+const escapeXml = escapeXmlText;
 
 const el = (tagName: string, properties: Element['properties'], children: ElementContent[] = []): Element => ({ type: 'element', tagName, properties, children });
 const text = (value: string): ElementContent => ({ type: 'text', value });
