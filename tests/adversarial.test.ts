@@ -28,7 +28,7 @@ import { launchBrowser, type GalleyBrowser } from '../scripts/render/browser.ts'
 import type { Diagnostic } from '../scripts/report.ts';
 import { writeHostileBook, writeSecrets, type HostileBook } from './books/hostile/book.ts';
 import { hastToXml } from '../scripts/render/xhtml.ts';
-import { tempDir } from './helpers.ts';
+import { GALLEY, tempDir } from './helpers.ts';
 import { withEnv } from '../scripts/util/env.ts';
 import os from 'node:os';
 import { execFileSync } from 'node:child_process';
@@ -1134,7 +1134,7 @@ describe('round two: diagnostics print as inert text', () => {
       const book = await miniBook(work.dir, { 'one.md': '# One\n\nText.\n' });
       await writeFile(path.join(book.manuscript, name), '# Stray\n');
       for (const format of ['text', 'json']) {
-        const { stdout } = await exec(process.execPath, [path.join(process.cwd(), 'scripts/galley.mjs'), 'check', '--manuscript', book.manuscript, '--format', format, '--no-cache'], { cwd: work.dir }).catch((error: { stdout: string }) => error);
+        const { stdout } = await exec(process.execPath, [GALLEY, 'check', '--manuscript', book.manuscript, '--format', format, '--no-cache'], { cwd: work.dir }).catch((error: { stdout: string }) => error);
         expect(stdout, format).toContain('evil');
         expect(stdout.includes('\u001b'), format).toBe(false);
         expect(stdout.split('\n').some((line) => line.startsWith('forged.md')), format).toBe(false);
