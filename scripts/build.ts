@@ -144,7 +144,7 @@ async function buildEdition(edition: Edition, out: string, wanted: Format[] | un
       progress.tick();
       if (formats.includes('epub')) {
         progress.phase('EPUB', 1);
-        const epub = await renderEpub(book, pages, outDir, { errata });
+        const epub = await renderEpub(book, pages, outDir, { errata, cache: !context.noCache });
         artifacts.push({ format: 'epub', path: epub.path });
         progress.tick();
       }

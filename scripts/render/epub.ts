@@ -16,6 +16,8 @@ import type { Errata } from '../errata/load.ts';
 import { editionStamp, epubStampMeta, type EditionStamp } from '../errata/stamp.ts';
 import { labels } from '../util/labels.ts';
 import { bookDirection } from '../util/direction.ts';
+import { zipArchive, type ZipEntry } from './zip.ts';
+import { defaultDeflateDir, openDeflatePack, type DeflatePack, type DeflateStats } from '../cache/deflate-cache.ts';
 
 /** Stylesheets of every EPUB content document, paths inside OEBPS/. */
 const STYLES = ['css/fonts.css', 'css/book.css', 'css/epub.css'];
@@ -32,6 +34,8 @@ const STORED_TYPES = new Set(['image/png', 'image/jpeg', 'image/gif', 'image/web
 export interface EpubResult {
   path: string;
   bytes: number;
+  /** How the zip entries were made: reused from the previous build's pack, deflated now, or stored. */
+  entries?: DeflateStats;
 }
 
 /** One file of the package besides those epub-gen-memory writes itself (mimetype, container.xml). */
@@ -295,11 +299,24 @@ class GalleyEPub extends EPub {
 
   protected override async makeCover(): Promise<void> {}
 
-  /** The EPUB's bytes: `mimetype` first and stored (the constructor adds it so), every entry dated alike. */
-  async package(): Promise<Buffer> {
+  /**
+   * The EPUB's bytes: the entries the library laid out, in its order
+   * (`mimetype` first and stored: the constructor adds it so), every entry
+   * dated alike, written by `zipArchive` instead of JSZip's generator so that
+   * unchanged entries keep the deflated bytes of the previous build (`pack`).
+   */
+  async package(pack: DeflatePack): Promise<Buffer> {
     await this.render();
-    for (const entry of Object.values(this.zip.files)) entry.date = this.entryDate;
-    return this.generateAsync({ type: 'nodebuffer', mimeType: 'application/epub+zip', compression: 'DEFLATE', compressionOptions: { level: 9 }, platform: 'DOS' });
+    const entries: ZipEntry[] = [];
+    for (const [name, file] of Object.entries(this.zip.files)) {
+      if (file.dir) {
+        entries.push(pack.entry(name, new Uint8Array(0), 0));
+        continue;
+      }
+      const bytes = await file.async('uint8array');
+      entries.push(pack.entry(name, bytes, file.options.compression === 'STORE' ? 0 : 8));
+    }
+    return zipArchive(entries, this.entryDate);
   }
 }
 
@@ -412,7 +429,7 @@ function contentProperties(xml: string): string[] {
  * metadata with accessibility claims the content supports. The same
  * sources and SOURCE_DATE_EPOCH give the same bytes.
  */
-export async function renderEpub(book: LoadedBook, pages: Page[], outDir: string, extra: { errata?: Errata } = {}): Promise<EpubResult> {
+export async function renderEpub(book: LoadedBook, pages: Page[], outDir: string, extra: { errata?: Errata; cache?: boolean | string } = {}): Promise<EpubResult> {
   const c = book.config;
   const words = labels(c.language);
   const direction = directionOf(book);
@@ -502,8 +519,11 @@ export async function renderEpub(book: LoadedBook, pages: Page[], outDir: string
     identifier,
     entryDate,
   );
-  const bytes = await epub.package();
   const target = path.join(outDir, `${bookSlug(book)}.epub`);
+  const cache = extra.cache ?? true;
+  const pack = openDeflatePack(cache === false ? undefined : typeof cache === 'string' ? cache : defaultDeflateDir(), `${book.root}\0${path.basename(target)}`);
+  const bytes = await epub.package(pack);
   await writeFileAtomic(target, bytes);
-  return { path: target, bytes: bytes.length };
+  pack.save();
+  return { path: target, bytes: bytes.length, entries: { ...pack.stats } };
 }
