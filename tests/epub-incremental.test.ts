@@ -67,6 +67,19 @@ describe('incremental EPUB: deflated entries kept between builds', () => {
     expect(edited.entries!.reused).toBe(cold.entries!.deflated - edited.entries!.deflated);
   }, 120_000);
 
+  it('adapts pages for the EPUB without touching the shared page trees', async () => {
+    const { book: loaded, pages } = await prepare(book, undefined, { cache: false });
+    const before = JSON.stringify(pages.map((p) => p.body));
+    expect(before).toContain('"tagName":"math"');
+    const result = await renderEpub(loaded, pages, path.join(work.dir, 'shared'), { cache: false });
+    expect(JSON.stringify(pages.map((p) => p.body))).toBe(before);
+    const zip = await JSZip.loadAsync(await readFile(result.path));
+    const xhtml = (await Promise.all(Object.keys(zip.files).filter((n) => n.endsWith('.xhtml')).map((n) => zip.file(n)!.async('string')))).join('');
+    // The EPUB's version did change (display math made focusable), the shared tree did not.
+    expect(xhtml).toMatch(/class="math-display"[^>]*tabindex="0"|tabindex="0"[^>]*class="math-display"/);
+    expect(before).not.toContain('"tabIndex":0');
+  }, 120_000);
+
   it('a damaged pack costs deflating, never a wrong EPUB: altered, truncated or garbage', async () => {
     const packs = path.join(work.dir, 'packs-damaged');
     const clean = await epubOf(book, path.join(work.dir, 'd-clean'), false);

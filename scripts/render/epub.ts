@@ -382,31 +382,46 @@ function mathml3(node: Element): void {
 }
 
 /**
- * The EPUB's copy of a page body, adapted to reading systems:
+ * The EPUB's version of a page body, adapted to reading systems:
  * - MathML made valid MathML 3 (`mathml3`);
  * - display math may scroll sideways (`overflow-x: auto` in book.css), and a
  *   scrolling region must be reachable by keyboard (axe
  *   `scrollable-region-focusable`, WCAG 2.1.1), so it gets `tabindex="0"`;
  * - in right-to-left books, code and math (always left-to-right) say so in
  *   markup, since EPUB style sheets may not set `direction`.
- * The shared tree is left alone: other renderers use it too.
+ * The shared tree is left alone (other renderers use it), without copying it
+ * whole: an element is copied only when it or something inside it changes
+ * (every `<math>`, and the elements on the way to one), the rest is shared.
  */
 function epubBody(body: Element, direction: 'ltr' | 'rtl'): Element {
-  const copy = structuredClone(body);
-  visit(copy, 'element', (node: Element) => {
+  const adapt = (node: Element): Element => {
     const classes = Array.isArray(node.properties.className) ? node.properties.className.map(String) : [];
     const display = classes.includes('math-display');
-    if (display && node.properties.tabIndex === undefined) node.properties.tabIndex = 0;
+    let properties: Element['properties'] | undefined;
+    if (display && node.properties.tabIndex === undefined) properties = { ...node.properties, tabIndex: 0 };
     if (direction === 'rtl' && node.properties.dir === undefined && (display || node.tagName === 'pre' || node.tagName === 'code' || node.tagName === 'math')) {
-      node.properties.dir = 'ltr';
+      properties = { ...(properties ?? node.properties), dir: 'ltr' };
     }
     if (node.tagName === 'math') {
-      mathml3(node);
-      return 'skip';
+      const copy = structuredClone(node);
+      if (properties) copy.properties = properties;
+      mathml3(copy);
+      return copy;
     }
-    if (node.tagName === 'pre') return 'skip';
-  });
-  return copy;
+    let children: ElementContent[] | undefined;
+    if (node.tagName !== 'pre') {
+      node.children.forEach((child, i) => {
+        if (child.type !== 'element') return;
+        const adapted = adapt(child);
+        if (adapted === child) return;
+        children ??= node.children.slice();
+        children[i] = adapted;
+      });
+    }
+    if (!properties && !children) return node;
+    return { ...node, properties: properties ?? node.properties, children: children ?? node.children };
+  };
+  return adapt(body);
 }
 
 /** The body of a page's EPUB document: the page adapted to EPUB, then the copyright footer. */
