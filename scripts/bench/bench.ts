@@ -2,8 +2,10 @@
  * `npm run bench`: the figures of issue 9, measured side by side in one run
  * on deterministic synthetic books (scripts/bench/generate.ts). Every figure
  * is the median of several runs and is printed with its ratio to the baseline
- * measured in the same run. It never fails on timing: it is a measurement,
- * not a test. Options:
+ * measured in the same run, each baseline run right beside a Galley run (the
+ * machine is shared: both see the same load), with the load average at the
+ * figure and the child's CPU seconds. It never fails on timing: it is a
+ * measurement, not a test. Options:
  *
  *   --runs N      runs per measurement (default 3)
  *   --quick       smaller books and one run each (a smoke run; not the targets' figures)
@@ -63,6 +65,8 @@ interface Timed {
   seconds: number;
   code: number | null;
   maxRssKb?: number;
+  /** User + system CPU seconds of the child, all its threads (scripts/bench/child.mjs). */
+  cpuSeconds?: number;
   /** The chapter loop's counts, from a `galley` child (scripts/bench/child.mjs). */
   chapters?: { chapters: number; hits: number; processed: number; onWorkers: number; workers: number };
   stderr: string;
@@ -82,8 +86,8 @@ function timed(command: string, args: string[], options: { cwd?: string; env?: N
     child.on('close', (code) => {
       const seconds = (performance.now() - started) / 1000;
       const line = /GALLEY_BENCH (\{.*\})\s*$/.exec(stderr);
-      const report = line ? (JSON.parse(line[1]!) as Pick<Timed, 'maxRssKb' | 'chapters'>) : {};
-      resolve({ seconds, code, maxRssKb: report.maxRssKb, chapters: report.chapters ?? undefined, stderr });
+      const report = line ? (JSON.parse(line[1]!) as Pick<Timed, 'maxRssKb' | 'cpuSeconds' | 'chapters'>) : {};
+      resolve({ seconds, code, maxRssKb: report.maxRssKb, cpuSeconds: report.cpuSeconds, chapters: report.chapters ?? undefined, stderr });
     });
   });
 }
@@ -198,6 +202,7 @@ async function main() {
       await ensure200();
       const times: number[] = [];
       const rss: number[] = [];
+      const cpu: number[] = [];
       let loop: Timed['chapters'];
       for (let run = 0; run < args.runs; run++) {
         const result = await coldBuild(dir200, path.join(work, 'out-200k'));
@@ -211,9 +216,11 @@ async function main() {
         if (base !== undefined) (pandocTimes ??= []).push(base);
         times.push(result.seconds);
         if (result.maxRssKb) rss.push(result.maxRssKb);
+        if (result.cpuSeconds !== undefined) cpu.push(result.cpuSeconds);
         loop = result.chapters;
       }
       rss200 = median(rss);
+      if (cpu.length) report.detail(`galley CPU (user + system, all threads): ${list(cpu)}, median ${s(median(cpu))}`);
       galley200 = median(times);
       const threads = loop ? (loop.workers ? `main thread + ${loop.workers} worker (${loop.onWorkers} of ${loop.chapters} chapters on it)` : 'one thread') : 'threads unknown';
       report.detail(`galley runs: ${list(times)}; peak memory ${mb(rss200)}; chapters on ${threads}`);
@@ -258,6 +265,7 @@ async function main() {
       const times: number[] = [];
       const hits: string[] = [];
       const beside: number[] = [];
+      const cpu: number[] = [];
       try {
         if (failure(warmup)) report.detail(`warm-up build failed: ${failure(warmup)}`);
         else {
@@ -269,6 +277,7 @@ async function main() {
               break;
             }
             times.push(result.seconds);
+            if (result.cpuSeconds !== undefined) cpu.push(result.cpuSeconds);
             if (result.chapters) hits.push(`${result.chapters.hits}/${result.chapters.chapters}`);
             await writeFile(edited, original);
             const base = await pandocOnce();
@@ -283,6 +292,7 @@ async function main() {
       else {
         report.detail(`rebuild runs: ${list(times)}; chapters from the cache: ${hits.join(', ') || 'unknown'} (cold build: ${galley200 !== undefined ? s(galley200) : 'not measured'})`);
         if (beside.length) report.detail(`pandoc runs beside them: ${list(beside)}`);
+        if (cpu.length) report.detail(`rebuild CPU (user + system, all threads): ${list(cpu)}, median ${s(median(cpu))}`);
         const rebuild = median(times);
         report.figure(
           base === undefined

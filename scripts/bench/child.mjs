@@ -7,7 +7,11 @@ import { register } from 'tsx/esm/api';
 
 register();
 const [mode, ...args] = process.argv.slice(2);
-const report = (extra) => process.stderr.write(`\nGALLEY_BENCH ${JSON.stringify({ maxRssKb: process.resourceUsage().maxRSS, ...extra })}\n`);
+// CPU seconds (user + system, every thread) beside wall time: on a loaded machine they move less.
+const report = (extra) => {
+  const usage = process.resourceUsage();
+  process.stderr.write(`\nGALLEY_BENCH ${JSON.stringify({ maxRssKb: usage.maxRSS, cpuSeconds: (usage.userCPUTime + usage.systemCPUTime) / 1e6, ...extra })}\n`);
+};
 if (mode === 'cli') {
   const { main } = await import('../cli.ts');
   const { lastProcessStats } = await import('../passes/process-chapters.ts');
