@@ -395,8 +395,8 @@ function mathml3(node: Element): void {
  */
 function epubBody(body: Element, direction: 'ltr' | 'rtl'): Element {
   const adapt = (node: Element): Element => {
-    const classes = Array.isArray(node.properties.className) ? node.properties.className.map(String) : [];
-    const display = classes.includes('math-display');
+    const className = node.properties.className;
+    const display = Array.isArray(className) && className.includes('math-display');
     let properties: Element['properties'] | undefined;
     if (display && node.properties.tabIndex === undefined) properties = { ...node.properties, tabIndex: 0 };
     if (direction === 'rtl' && node.properties.dir === undefined && (display || node.tagName === 'pre' || node.tagName === 'code' || node.tagName === 'math')) {
