@@ -145,7 +145,7 @@ async function buildEdition(edition: Edition, out: string, wanted: Format[] | un
         progress.phase('EPUB', 1);
         // The EPUB writer loads when an EPUB is made, not for `galley check`.
         const { renderEpub } = await import('./render/epub.ts');
-        const epub = await renderEpub(book, pages, outDir, { errata });
+        const epub = await renderEpub(book, pages, outDir, { errata, cache: !context.noCache });
         artifacts.push({ format: 'epub', path: epub.path });
         progress.tick();
       }

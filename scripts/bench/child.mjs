@@ -4,7 +4,11 @@
 // Each prints one last line to stderr, `GALLEY_BENCH {json}`, with the process's peak memory
 // (process.resourceUsage().maxRSS, the kernel's ru_maxrss that /usr/bin/time -v reports, in kB).
 const [mode, ...args] = process.argv.slice(2);
-const report = (extra) => process.stderr.write(`\nGALLEY_BENCH ${JSON.stringify({ maxRssKb: process.resourceUsage().maxRSS, ...extra })}\n`);
+// CPU seconds (user + system, every thread) beside wall time: on a loaded machine they move less.
+const report = (extra) => {
+  const usage = process.resourceUsage();
+  process.stderr.write(`\nGALLEY_BENCH ${JSON.stringify({ maxRssKb: usage.maxRSS, cpuSeconds: (usage.userCPUTime + usage.systemCPUTime) / 1e6, ...extra })}\n`);
+};
 if (mode === 'cli') {
   const { main } = await import('../../lib/cli.js');
   const { lastProcessStats } = await import('../../lib/passes/process-chapters.js');

@@ -1,4 +1,5 @@
 import { availableParallelism } from 'node:os';
+import { planWorkers } from './worker-plan.ts';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import { VFile } from 'vfile';
 import type { Root as HastRoot } from 'hast';
@@ -172,9 +173,9 @@ export interface ProcessOptions {
   cache?: boolean | string;
   /**
    * Extra threads processing chapters besides the main one: `'auto'` (the
-   * default) uses one worker on a machine with two or more cores when there
-   * is enough work to pay for its start-up, 0 never; `GALLEY_WORKERS`
-   * overrides `'auto'`.
+   * default) starts as many as the predicted time says pay for their
+   * start-up (`planWorkers`: characters to process, measured costs,
+   * `os.availableParallelism()`), 0 never; `GALLEY_WORKERS` overrides `'auto'`.
    */
   workers?: number | 'auto';
   /**
@@ -196,12 +197,6 @@ export interface ProcessStats {
   workers: number;
 }
 
-/**
- * Below this much Markdown (characters still to process) one thread beats two
- * plus a worker's start-up (loading the pipeline through tsx, 0.5–1 s here).
- */
-const PARALLEL_MIN_CHARS = 4_000_000;
-const PARALLEL_MIN_CHAPTERS = 16;
 /** A worker that sends nothing for this long is given up on; the main thread does its chapters. */
 const STALL_MS = 30_000;
 /** With `mainThread: false`, how long to wait for a worker to start before doing the work here after all. */
@@ -211,8 +206,8 @@ function workerCount(option: ProcessOptions['workers'], chars: number, chapters:
   if (typeof option === 'number') return Math.max(0, Math.floor(option));
   const env = process.env.GALLEY_WORKERS;
   if (env !== undefined && /^\d+$/.test(env.trim())) return Number(env.trim());
-  if (chars < PARALLEL_MIN_CHARS || chapters < PARALLEL_MIN_CHAPTERS) return 0;
-  return Math.min(2, availableParallelism()) - 1;
+  // From the measured cost of a character and of a worker, and the cores there are (scripts/passes/worker-plan.ts).
+  return planWorkers({ chars, chapters, cores: availableParallelism() }).workers;
 }
 
 let last: ProcessStats | undefined;
