@@ -47,5 +47,6 @@ export function firstHeading(source: string): FirstHeading | undefined {
 /** Heading text without its Markdown (`**Title** {#id}` → `Title`). */
 function plain(markdown: string): string {
   const text = markdown.replace(/\s*\{#[^}]*\}\s*$/, '');
-  return toString(fromMarkdown(text)).replace(/\s+/g, ' ').trim();
+  // Parsed as a heading, so `1. Introduction` stays a title and does not become a list.
+  return toString(fromMarkdown(`# ${text}`)).replace(/\s+/g, ' ').trim();
 }

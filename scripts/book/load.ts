@@ -111,11 +111,13 @@ export async function loadBook(rootDir: string, options: LoadOptions = {}): Prom
   const guessed = !given.title && (foreign || !yamlFound) ? await guessTitle(root, configRoot) : undefined;
   const { config, file: configFile, found } = await loadConfig(configRoot, guessed ? { ...given, title: guessed.title } : given);
   const metaFile = foreign?.file ?? configFile;
-  if (guessed && config.title === guessed.title && !/^title\s*:/m.test(String(configFile.value ?? ''))) {
-    const where = foreign ? `set \`title\` in ${path.basename(foreign.file.path)} or in a book.yaml beside it` : 'add a book.yaml with a title';
-    report(metaFile, 'warning', `Guessed the title “${guessed.title}” from ${guessed.from}: ${where}`, { line: 1, column: 1 }, 'book-config');
+  const titleGuessed = guessed !== undefined && config.title === guessed.title && !/^title\s*:/m.test(String(configFile.value ?? ''));
+  if (!found && !foreign) {
+    const guess = titleGuessed ? `; the title “${guessed.title}” is guessed from ${guessed.from}` : '';
+    report(configFile, 'warning', `No book.yaml found: using defaults${guess}; add a book.yaml to set title, authors and copyright`, { line: 1, column: 1 }, 'book-config');
+  } else if (titleGuessed && foreign) {
+    report(metaFile, 'warning', `Guessed the title “${guessed.title}” from ${guessed.from}: set \`title\` in ${path.basename(foreign.file.path)} or in a book.yaml beside it`, { line: 1, column: 1 }, 'book-config');
   }
-  if (!found && !foreign) report(configFile, 'warning', 'No book.yaml found: using defaults; add a book.yaml to set title, authors and copyright', { line: 1, column: 1 }, 'book-config');
   if (foreign && !found) report(foreign.file, 'info', `Read ${path.basename(foreign.file.path)} (${foreign.kind}); a book.yaml beside it would give Galley's full settings`, { line: 1, column: 1 }, 'book-config');
   if (foreignRootOutside) report(foreign!.file, 'error', `The book's content folder \`${foreign!.contentRoot}\` is outside the manuscript: it is not read`, { line: 1, column: 1 }, 'book-config');
   const bibliography = await loadBibliography(configRoot);

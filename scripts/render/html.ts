@@ -68,7 +68,7 @@ export async function renderHtml(book: LoadedBook, pages: Page[], outDir: string
         type: 'element',
         tagName: 'nav',
         properties: { className: ['toc'], ariaLabelledBy: ['toc-title'] },
-        children: [{ type: 'element', tagName: 'h2', properties: { id: 'toc-title' }, children: [{ type: 'text', value: words.contents }] }, navList(navItems(book, pages, book.config.output.toc_depth))],
+        children: [{ type: 'element', tagName: 'h2', properties: { id: 'toc-title' }, children: [{ type: 'text', value: words.contents }] }, navList(navItems(book, pages, book.config.output.toc_depth), '', true)],
       },
     ];
     if (footer) index.push(footer);
