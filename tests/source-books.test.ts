@@ -5,7 +5,8 @@ import { promisify } from 'node:util';
 import JSZip from 'jszip';
 import { XMLParser } from 'fast-xml-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { build, type BuildResult } from '../scripts/build.ts';
+import { build, prepare, type BuildResult } from '../scripts/build.ts';
+import { composeBook } from '../scripts/render/pdf-compose.ts';
 import { check } from '../scripts/check.ts';
 import { runEpubcheck } from '../scripts/checks/epubcheck.ts';
 import { authorNumber, sameTitle } from '../scripts/book/numbering.ts';
@@ -286,6 +287,22 @@ describe('an mdBook book whose sub-chapters repeat their titles, with fence attr
 });
 
 describe('the rules behind them', () => {
+  it('opens a new page for parts, top-level chapters or every entry, as output.pdf.new_page says', async () => {
+    const { book, pages } = await prepare(path.join(BOOKS, 'honkit-sections'), undefined, { cache: false });
+    const flowing = (setting: 'part' | 'chapter' | 'section') => {
+      book.config.output.pdf.new_page = setting;
+      const blocks = composeBook(book, pages, { date: new Date(0) }).blocks;
+      // A flowing block shares the named page of the block before it, so no page break comes between them.
+      for (const [i, block] of blocks.entries()) if (block.element.properties.className!.toString().includes('galley-flow')) expect(block.group).toBe(blocks[i - 1]!.group);
+      return blocks.filter((b) => String(b.element.properties.className).includes('galley-flow')).map((b) => b.id);
+    };
+    const sections = ['part-1-roles', 'part-1-companies', 'part-2-algebra', 'part-2-probability'];
+    expect(flowing('chapter')).toEqual(sections);
+    expect(flowing('section')).toEqual([]);
+    // Chapters flow too, except onto a part's page.
+    expect(flowing('part')).toEqual([...sections, 'questions']);
+  });
+
   it('reads the numbers authors write', () => {
     expect(['Chapter 1. Jobs', '5.1.3 Reduction', 'Part II: Questions', 'III. Three', '2019 results', 'I am here', 'Installation'].map(authorNumber)).toEqual(['1', '5.1.3', 'II', 'III', undefined, undefined, undefined]);
   });

@@ -242,7 +242,8 @@ export function composeBook(book: LoadedBook, pages: Page[], options: ComposeOpt
     // Only parts and top-level chapters open a page (`new_page: chapter`); a deeper entry kept in its own file continues
     // on the page before, under that chapter's running head. Front, body and back matter each start on a new page.
     const opens = page.kind === 'part' || newPage === 'section' || (newPage === 'chapter' && topLevel.has(page.key));
-    const flows = !opens && previous?.page !== undefined && previous.matter === page.matter;
+    // Nothing flows onto a part's page or the fixed front pages.
+    const flows = !opens && previous?.kind === 'chapter' && previous.matter === page.matter;
     if (flows) {
       const element = hyphenateTree(rewriteForPrint(page.body, page, keyOfOutName), c.language);
       element.properties.id = page.key;
