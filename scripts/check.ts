@@ -48,6 +48,8 @@ export const CHECK_SEVERITIES: Record<string, Severity> = {
   'broken-link': 'error',
   'broken-image': 'error',
   'remote-resource': 'error',
+  // A build of a HonKit or mdBook book goes on without a missing TOC file, as those tools do; the check does not.
+  'toc-missing-file': 'error',
   'copyright-footer': 'error',
   'missing-import': 'error',
   'missing-media': 'error',

@@ -217,6 +217,8 @@ export interface KeyInputs {
   number?: string;
   language: string;
   frontmatter: Record<string, unknown>;
+  /** What the pipeline is told about the chapter (title, numbering). */
+  context?: unknown;
   /** What the loader put on `file.data` for the pipeline (boundary, bibliography, dialect settings). */
   data: Record<string, unknown>;
   /** The chapter's text after front matter was split off. */

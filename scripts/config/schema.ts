@@ -26,6 +26,8 @@ export const pdfSchema = z.strictObject({
   footnotes: z.enum(['chapter-end', 'page-foot']).default('chapter-end'),
   toc_depth: z.number().int().min(1).max(6).default(2),
   persian_digits: z.boolean().default(false),
+  /** What opens a new page: parts only, parts and top-level chapters (the rest flows on), or every TOC entry. */
+  new_page: z.enum(['part', 'chapter', 'section']).default('chapter'),
 });
 
 export const outputSchema = z.strictObject({
@@ -104,7 +106,8 @@ export const LANGUAGE_TAG = /^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/;
 export const bookSchema = z.strictObject({
   title: z.string().min(1),
   subtitle: z.string().optional(),
-  authors: z.array(z.string().min(1)).min(1).default(['Anonymous']),
+  /** No author is printed rather than an invented one. */
+  authors: z.array(z.string().min(1)).default([]),
   language: z.string().regex(LANGUAGE_TAG, 'expected a BCP 47 tag such as en or fa-IR').default('en'),
   direction: z.enum(['ltr', 'rtl']).optional(),
   identifier: z.string().min(1).optional(),
@@ -126,6 +129,8 @@ export const bookSchema = z.strictObject({
     .optional(),
   licence: z.string().optional(),
   cover: z.string().optional(),
+  /** `auto`: the author's numbers when the titles carry them ("Chapter 1.", "5.1.3"), else Galley's; `galley`; `none`. */
+  numbering: z.enum(['auto', 'galley', 'none']).default('auto'),
   output: outputSchema.default(outputSchema.parse({})),
   checks: z.record(z.string(), severity).default({}),
   links: linksSchema.default(linksSchema.parse({})),

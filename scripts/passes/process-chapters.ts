@@ -78,7 +78,13 @@ function finishChapter(chapter: Chapter) {
 }
 
 function baseContext(book: LoadedBook, chapter: Chapter): Omit<ChapterContext, 'resolveAsset'> {
-  return { key: chapter.key, source: chapter.source, number: chapter.number, language: book.config.language };
+  const context: Omit<ChapterContext, 'resolveAsset'> = { key: chapter.key, source: chapter.source, number: chapter.number, language: book.config.language };
+  // Only what differs from a plain Galley chapter, so such chapters' cache keys and contexts stay as they were.
+  if (chapter.title) context.title = chapter.title;
+  if (chapter.entry.implicit) context.titleFromHeading = true;
+  if (book.numbering !== 'galley') context.numbering = book.numbering;
+  if (chapter.authorNumber) context.authorNumber = chapter.authorNumber;
+  return context;
 }
 
 const bookResolver = (book: LoadedBook): Resolver => (fromFile, href) => book.registry.resolve(fromFile, href);
@@ -246,6 +252,7 @@ export function processChapters(book: LoadedBook, onChapter?: (chapter: Chapter,
           number: chapter.number,
           language: book.config.language,
           frontmatter: chapter.frontmatter,
+          context: baseContext(book, chapter),
           data: loaderData(chapter.file, PRODUCED),
           text: String(chapter.file.value),
         })

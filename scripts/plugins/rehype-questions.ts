@@ -4,6 +4,8 @@ import type { Difficulty } from '../book/types.ts';
 import type { CollectedQuestion } from './types.ts';
 import { slug } from '../util/slug.ts';
 import { labels } from '../util/labels.ts';
+import { toString } from 'hast-util-to-string';
+import { authorNumber } from '../book/numbering.ts';
 
 const TAG = /^\s*\[(E|M|H)\]\s+/;
 const CUSTOM_ID = /\s*\{#([A-Za-z][\w:.-]*)\}\s*$/;
@@ -48,6 +50,8 @@ function plainText(nodes: ElementContent[]): string {
  * stable id (`{#id}` at its end, else a slug of its words), a number from the
  * chapter's TOC number and section (`5.2.3`, sub-questions `5.2.3.1`), and an
  * accessible badge that names the difficulty in words, not by colour alone.
+ * When the author numbers the book ("5.1.3 Dimensionality reduction"), a
+ * question continues the number of the heading it is under (`5.1.3.1`).
  */
 export default function rehypeQuestions() {
   return (tree: Root, file: VFile) => {
@@ -57,6 +61,10 @@ export default function rehypeQuestions() {
     const usedIds = new Set<string>();
     const counters = new Map<string, number>();
     let section = 0;
+    const authorNumbers = (file.data.chapter?.numbering ?? 'galley') !== 'galley';
+    /** Headings open at this point, innermost last, with the number each carries. */
+    const open: { depth: number; number?: string }[] = [];
+    const authorPrefix = () => [...open].reverse().find((h) => h.number)?.number ?? file.data.chapter?.authorNumber ?? '';
 
     const visitList = (list: Element, prefix: string) => {
       for (const item of list.children) {
@@ -108,8 +116,14 @@ export default function rehypeQuestions() {
       for (const child of parent.children) {
         if (child.type !== 'element') continue;
         if (child.tagName === 'h2') section++;
+        const level = /^h([1-6])$/.exec(child.tagName);
+        if (level) {
+          const depth = Number(level[1]);
+          while (open.length > 0 && open[open.length - 1]!.depth >= depth) open.pop();
+          open.push({ depth, number: authorNumber(toString(child)) });
+        }
         if (child.tagName === 'ol' || child.tagName === 'ul') {
-          const prefix = [chapterNumber, section > 0 ? String(section) : undefined].filter(Boolean).join('.');
+          const prefix = authorNumbers ? authorPrefix() : [chapterNumber, section > 0 ? String(section) : undefined].filter(Boolean).join('.');
           visitList(child, prefix);
         } else if (!['pre', 'code', 'math', 'svg', 'table'].includes(child.tagName)) walk(child);
       }

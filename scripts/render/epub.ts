@@ -175,7 +175,7 @@ function packageDocument(book: LoadedBook, meta: Metadata, files: PackageFile[],
   if (rights) lines.push(`<dc:rights>${escapeXml(rights)}</dc:rights>`);
   lines.push(`<meta property="schema:version">${escapeXml(c.version)}</meta>`);
   lines.push(...epubStampMeta(stamp));
-  lines.push(...accessibilityMeta(a11y, c.publisher ?? c.authors.join(', ')));
+  lines.push(...accessibilityMeta(a11y, c.publisher ?? (c.authors.join(', ') || c.title)));
   const cover = files.find((f) => f.properties.includes('cover-image'));
   // EPUB 2 readers (and Kindle's converter) find the cover this way.
   if (cover) lines.push(`<meta name="cover" content="${cover.id}"/>`);

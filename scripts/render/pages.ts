@@ -47,6 +47,28 @@ function ensureTitle(chapter: Chapter): { children: ElementContent[]; headingId:
   return { children: [{ type: 'element', tagName: 'h1', properties: { id }, children: [{ type: 'text', value: chapter.title }] }, ...children], headingId: id };
 }
 
+/** A part that has a file of its own ("Part I. Overview" with chapters under it): its title as a part page, its text after. */
+function partWithText(chapter: Chapter, children: ElementContent[], headingId: string): Page {
+  const title = children.find((c): c is Element => c.type === 'element' && c.tagName === 'h1' && c.properties.id === headingId)!;
+  const rest = children.filter((c) => c !== title && !(c.type === 'text' && !c.value.trim()));
+  const heading: Element = { ...title, properties: { ...title.properties, className: ['part-title'] } };
+  return {
+    key: chapter.key,
+    outName: chapter.outName,
+    title: chapter.title,
+    kind: 'part',
+    matter: chapter.matter,
+    chapter,
+    headingId,
+    body: {
+      type: 'element',
+      tagName: 'section',
+      properties: { className: ['part'], 'epub:type': 'part', role: 'doc-part', ariaLabelledBy: [headingId] },
+      children: [heading, ...(rest.length > 0 ? [{ type: 'element', tagName: 'div', properties: { className: ['part-text'] }, children: rest } as Element] : [])],
+    },
+  };
+}
+
 /**
  * The book in reading order as pages: one per TOC chapter, plus a title page
  * for each part. Every renderer works from this list, so they agree on order,
@@ -84,6 +106,11 @@ export function bookPages(book: LoadedBook): Page[] {
         const chapter = entry.chapter;
         entry.pageKey = chapter.key;
         const { children, headingId } = ensureTitle(chapter);
+        if (entry.part) {
+          pages.push(partWithText(chapter, children, headingId));
+          walk(entry.children);
+          continue;
+        }
         const body = chapter.matter === 'body';
         const label: ElementContent[] = body && chapter.number && !chapter.number.includes('.')
           ? [{ type: 'element', tagName: 'p', properties: { className: ['chapter-label'], ariaHidden: 'true' }, children: [{ type: 'text', value: `${words.chapter} ${chapter.number}` }] }]

@@ -142,7 +142,7 @@ function topLevelChapters(toc: TocEntry[]): Set<string> {
   const keys = new Set<string>();
   const walk = (entries: TocEntry[], topLevel: boolean) => {
     for (const entry of entries) {
-      if (entry.kind === 'part') walk(entry.children, true);
+      if (entry.kind === 'part' || entry.part) walk(entry.children, true);
       else {
         if (topLevel && entry.pageKey) keys.add(entry.pageKey);
         walk(entry.children, false);
@@ -181,14 +181,14 @@ function frontBlocks(book: LoadedBook, date: Date, plain: PageGroup, tocGroup: P
   const halfTitle = h('section', { id: FIXED.halfTitle, className: ['galley-half-title'], style, ariaLabel: c.title }, [h('p', { className: ['half-title-text'] }, c.title)]);
   const titleChildren: ElementContent[] = [h('h1', { className: ['book-title'] }, c.title)];
   if (c.subtitle) titleChildren.push(h('p', { className: ['book-subtitle'] }, c.subtitle));
-  titleChildren.push(h('p', { className: ['book-authors'] }, c.authors.join(', ')));
+  if (c.authors.length > 0) titleChildren.push(h('p', { className: ['book-authors'] }, c.authors.join(', ')));
   if (c.publisher) titleChildren.push(h('p', { className: ['book-publisher'] }, c.publisher));
   const titlePage = h('section', { id: FIXED.title, className: ['galley-title-page'], style, epubType: 'titlepage', ariaLabel: words.titlePage }, titleChildren);
 
   const lines: ElementContent[] = [];
   const line = (value: string, className: string) => lines.push(h('p', { className: [className] }, value));
   line(c.subtitle ? `${c.title}: ${c.subtitle}` : c.title, 'copyright-title');
-  line(c.authors.join(', '), 'copyright-authors');
+  if (c.authors.length > 0) line(c.authors.join(', '), 'copyright-authors');
   const footer = footerText(book);
   if (footer) line(footer, 'copyright-line');
   if (c.licence) line(`${words.licence}: ${c.licence}`, 'licence-line');
@@ -235,8 +235,25 @@ export function composeBook(book: LoadedBook, pages: Page[], options: ComposeOpt
   const tocGroup: PageGroup = { name: 'galley-toc', kind: 'front-chapter', head: words.contents };
   const groups: PageGroup[] = [plain, { name: 'galley-blank-front', kind: 'blank-front' }, { name: 'galley-blank', kind: 'blank' }, tocGroup];
   const blocks = frontBlocks(book, options.date, plain, tocGroup, options.stamp ?? editionStamp(book));
+  const newPage = c.output.pdf.new_page;
+  let previous: PrintBlock | undefined;
   for (const [index, page] of pages.entries()) {
     const front = page.matter === 'front';
+    // Only parts and top-level chapters open a page (`new_page: chapter`); a deeper entry kept in its own file continues
+    // on the page before, under that chapter's running head. Front, body and back matter each start on a new page.
+    const opens = page.kind === 'part' || newPage === 'section' || (newPage === 'chapter' && topLevel.has(page.key));
+    // Nothing flows onto a part's page or the fixed front pages.
+    const flows = !opens && previous?.kind === 'chapter' && previous.matter === page.matter;
+    if (flows) {
+      const element = hyphenateTree(rewriteForPrint(page.body, page, keyOfOutName), c.language);
+      element.properties.id = page.key;
+      element.properties.style = `page: ${previous!.group.name}`;
+      const classes = Array.isArray(element.properties.className) ? element.properties.className.map(String) : [];
+      element.properties.className = [...classes, 'galley-block', 'galley-flow'];
+      previous = { id: page.key, kind: page.kind, matter: page.matter, recto: false, group: previous!.group, page, element };
+      blocks.push(previous);
+      continue;
+    }
     const runningHead = typeof page.chapter?.frontmatter.running_head === 'string' ? page.chapter.frontmatter.running_head : page.title;
     const group: PageGroup =
       page.kind === 'part'
@@ -249,7 +266,8 @@ export function composeBook(book: LoadedBook, pages: Page[], options: ComposeOpt
     const classes = Array.isArray(element.properties.className) ? element.properties.className.map(String) : [];
     const recto = page.kind === 'part' || topLevel.has(page.key);
     element.properties.className = [...classes, 'galley-block', recto ? 'galley-recto' : 'galley-new-page'];
-    blocks.push({ id: page.key, kind: page.kind, matter: page.matter, recto, group, page, element });
+    previous = { id: page.key, kind: page.kind, matter: page.matter, recto, group, page, element };
+    blocks.push(previous);
   }
   const toc = tocLines(book, pages, c.output.pdf.toc_depth);
   const blockOfTarget = new Map<string, string>();

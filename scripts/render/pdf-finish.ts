@@ -176,7 +176,7 @@ function xmpPacket(options: FinishOptions, iso: string): string {
   const fields = [
     '<dc:format>application/pdf</dc:format>',
     `<dc:title>${alt(options.title)}</dc:title>`,
-    `<dc:creator><rdf:Seq>${options.authors.map((a) => `<rdf:li>${xmlEscape(a)}</rdf:li>`).join('')}</rdf:Seq></dc:creator>`,
+    ...(options.authors.length > 0 ? [`<dc:creator><rdf:Seq>${options.authors.map((a) => `<rdf:li>${xmlEscape(a)}</rdf:li>`).join('')}</rdf:Seq></dc:creator>`] : []),
     `<dc:language><rdf:Bag><rdf:li>${xmlEscape(options.language)}</rdf:li></rdf:Bag></dc:language>`,
   ];
   if (options.subject) fields.push(`<dc:description>${alt(options.subject)}</dc:description>`);
@@ -336,7 +336,7 @@ export async function finishPdf(input: Uint8Array | PDFDocument, options: Finish
   const dests = destinations(doc);
 
   doc.setTitle(options.title, { showInWindowTitleBar: true });
-  doc.setAuthor(options.authors.join(', '));
+  if (options.authors.length > 0) doc.setAuthor(options.authors.join(', '));
   if (options.subject) doc.setSubject(options.subject);
   doc.setKeywords(options.keywords);
   doc.setCreator('Galley');

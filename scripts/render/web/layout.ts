@@ -179,7 +179,7 @@ export function webIndexBody(context: WebContext): ElementContent[] {
   const { book, words } = context;
   const title: ElementContent[] = [h('h1', book.config.title)];
   if (book.config.subtitle) title.push(h('p.subtitle', book.config.subtitle));
-  title.push(h('p.authors', book.config.authors.join(', ')));
+  if (book.config.authors.length > 0) title.push(h('p.authors', book.config.authors.join(', ')));
   if (book.config.description) title.push(h('p.description', book.config.description));
   const main: ElementContent[] = [h('header.title-page', title)];
   const downloads = downloadsElement(context, 'index');
