@@ -251,7 +251,7 @@ export function composeBook(book: LoadedBook, pages: Page[], options: ComposeOpt
     element.properties.className = [...classes, 'galley-block', recto ? 'galley-recto' : 'galley-new-page'];
     blocks.push({ id: page.key, kind: page.kind, matter: page.matter, recto, group, page, element });
   }
-  const toc = tocLines(book, pages, c.output.pdf.toc_depth);
+  const toc = tocLines(book, pages, c.output.pdf.toc_depth ?? c.output.toc_depth);
   const blockOfTarget = new Map<string, string>();
   for (const block of blocks) {
     visit(block.element, 'element', (node: Element) => {
