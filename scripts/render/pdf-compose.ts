@@ -5,6 +5,7 @@ import { visit } from 'unist-util-visit';
 import type { LoadedBook } from '../book/load.ts';
 import type { Matter, TocEntry } from '../book/types.ts';
 import { hyphenateTree } from './hyphenate.ts';
+import { typesetForPrint } from './print-typeset.ts';
 import { labels } from '../util/labels.ts';
 import { fontsFor } from './fonts.ts';
 import { footerText, type Page } from './pages.ts';
@@ -243,7 +244,7 @@ export function composeBook(book: LoadedBook, pages: Page[], options: ComposeOpt
         ? { name: `galley-p${index}`, kind: 'part' }
         : { name: `galley-${front ? 'f' : 'c'}${index}`, kind: front ? 'front-chapter' : 'chapter', head: runningHead };
     groups.push(group);
-    const element = hyphenateTree(rewriteForPrint(page.body, page, keyOfOutName), c.language);
+    const element = hyphenateTree(typesetForPrint(rewriteForPrint(page.body, page, keyOfOutName)), c.language);
     element.properties.id = page.key;
     element.properties.style = `page: ${group.name}`;
     const classes = Array.isArray(element.properties.className) ? element.properties.className.map(String) : [];

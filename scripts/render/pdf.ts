@@ -14,6 +14,7 @@ import { footerText, type Page } from './pages.ts';
 import { composeBook, composeHtml, EMPTY_LAYOUT, type Composition, type PrintLayout, type TocLine } from './pdf-compose.ts';
 import { destinations, finishPdf, readDestinations, type OutlineNode } from './pdf-finish.ts';
 import { bookSlug } from './slug.ts';
+import { stripSoftHyphens } from './pdf-text-layer.ts';
 import { fillPageRefsInPage, pageRefTargets, pageWord } from '../errata/appendix.ts';
 import type { Errata } from '../errata/load.ts';
 import { editionStamp, pdfStampInfo } from '../errata/stamp.ts';
@@ -44,6 +45,8 @@ export interface PdfResult {
   timings: Record<string, number>;
 }
 
+/** ↪, the mark print.css draws before each continuation of a wrapped code line. */
+const CONTINUATION_MARK = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 14"><path d="M3.2 4.2a1.9 1.9 0 0 0 0 3.8H8.6M6.9 6.3 8.7 8 6.9 9.7" fill="none" stroke="#666" stroke-width="0.9" stroke-linecap="round" stroke-linejoin="round"/></svg>';
 const STYLESHEETS = ['css/fonts.css', 'css/book.css', 'css/print.css', 'css/pages.css'];
 const DOCUMENT = 'book.html';
 const MAX_PRINTS = 4;
@@ -235,6 +238,7 @@ async function servedFiles(book: LoadedBook, composition: Composition): Promise<
   const files = new Map<string, ServedFile>();
   for (const file of await sharedFiles(book, ['pdf/print.css'])) files.set(file.path, { mediaType: file.mediaType, data: file.data });
   files.set('css/pages.css', { mediaType: 'text/css', data: composition.pageCss });
+  files.set('css/continuation.svg', { mediaType: 'image/svg+xml', data: CONTINUATION_MARK });
   return files;
 }
 
@@ -308,6 +312,7 @@ export async function renderPdf(book: LoadedBook, pages: Page[], outDir: string,
         if (moved.length > 0) {
           report(book.configFile, 'warning', `PDF: ${moved.length} TOC page numbers may be off by a page (the layout kept moving between prints)`, { line: 1, column: 1 }, 'pdf-toc-pages');
         }
+        stripSoftHyphens(doc);
         const finished = await finishPdf(doc, {
           title: config.subtitle ? `${config.title}: ${config.subtitle}` : config.title,
           authors: config.authors,
