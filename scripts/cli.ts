@@ -103,11 +103,12 @@ export async function main(argv: string[]): Promise<number> {
     .option('--fix', 'fix what can be fixed (whitespace, final newlines, copyright footers)')
     .option('--epub [file]', 'validate the built EPUB with EPUBCheck and DAISY Ace (default: each edition\'s dist/<slug>.epub)')
     .option('--artifacts', 'check what was built: copyright footers and rights in web pages, EPUB and PDF; PDF fonts and tags')
+    .option('--print', 'print preflight of the built PDF: near-empty pages, headings and lead-ins at a page foot, overfull lines, low-resolution images, widows and orphans')
     .option('--out <dir>', 'output folder where --epub and --artifacts look', 'dist')
     .option('--no-cache', 'ignore every cache (chapter results, external-link results)')
     .option('--quiet', 'no progress display')
-    .action(async (opts: { manuscript: string; external?: boolean; changedSince?: string; format: 'text' | 'json' | 'github'; fix?: boolean; quiet?: boolean; epub?: boolean | string; out: string; cache: boolean; artifacts?: boolean }) => {
-      const result = await check({ manuscript: opts.manuscript, changedSince: opts.changedSince, fix: opts.fix, quiet: opts.quiet || opts.format !== 'text', external: opts.external, noCache: !opts.cache, epub: opts.epub, out: opts.out, artifacts: opts.artifacts });
+    .action(async (opts: { manuscript: string; external?: boolean; changedSince?: string; format: 'text' | 'json' | 'github'; fix?: boolean; quiet?: boolean; epub?: boolean | string; out: string; cache: boolean; artifacts?: boolean; print?: boolean }) => {
+      const result = await check({ print: opts.print, manuscript: opts.manuscript, changedSince: opts.changedSince, fix: opts.fix, quiet: opts.quiet || opts.format !== 'text', external: opts.external, noCache: !opts.cache, epub: opts.epub, out: opts.out, artifacts: opts.artifacts });
       const list = result.diagnostics;
       if (opts.format === 'json') process.stdout.write(JSON.stringify(list, null, 2) + '\n');
       else if (opts.format === 'github') process.stdout.write((list.length ? formatGithub(list, result.root) + '\n' : ''));
