@@ -36,14 +36,19 @@ export const PREFLIGHT_SEVERITIES: Record<string, Severity> = {
 export const NEAR_EMPTY = 0.3;
 export const MIN_DPI = 150;
 const PT_PER_MM = 72 / 25.4;
+/** Glyphs may hang a little past the measure (marks, italic overhang, punctuation): more than this is overfull. */
+const OVERHANG = 3;
 
 export interface Finding {
+  /** A preflight rule id, or `figure-float` (a figure that left a gap: only the renderer's adjust pass uses it). */
   rule: string;
   /** 0-based page index. */
   page: number;
   message: string;
   element?: Element;
   block?: Composition['blocks'][number];
+  /** For `figure-float`: the gap the figure left on the page before, in points. */
+  gap?: number;
 }
 
 /** What must not be last on a page, in document order, per block. */
@@ -152,7 +157,7 @@ export function analyse(composition: Composition, layout: Layout): Finding[] {
     }
     // Overfull: text past the text block's edges.
     for (const line of body) {
-      const over = line.words.find((w) => w.xMax > area.right + 1.5 || w.xMin < area.left - 1.5);
+      const over = line.words.find((w) => w.xMax > area.right + OVERHANG || w.xMin < area.left - OVERHANG);
       if (over) {
         findings.push({ rule: 'print-overfull', page: i, block, message: `prints “${over.text.slice(0, 40)}” ${Math.round(Math.max(over.xMax - area.right, area.left - over.xMin))} pt past the text block` });
         break;
@@ -173,6 +178,7 @@ export function analyse(composition: Composition, layout: Layout): Finding[] {
       if (!SENTENCE_END.test(before.text) && Math.abs(before.xMax - textArea(composition, i - 1, layout.pages[i - 1]!).right) < 2) findings.push({ rule: 'print-widow', page: i, block, message: `starts with the last line of a paragraph alone (“${first.text.slice(0, 40)}”)` });
     }
   }
+  findings.push(...figureGaps(composition, layout, lines, blockOf));
   // The same heading twice in a row (a chapter title repeated as its first section, say).
   for (const block of composition.blocks) {
     if (block.kind !== 'chapter') continue;
@@ -196,6 +202,41 @@ export function analyse(composition: Composition, layout: Layout): Finding[] {
   return findings;
 }
 
+/** A gap this tall (of the text area) before a figure pushed to the next page is worth filling with the text after it. */
+const FIGURE_GAP = 0.12;
+
+/**
+ * Figures that went to the top of the next page because they did not fit,
+ * leaving the rest of the page before them empty: found by their caption's
+ * first line being the first text of its page.
+ */
+function figureGaps(composition: Composition, layout: Layout, lines: TextLine[][], blockOf: (page: number) => Composition['blocks'][number] | undefined): Finding[] {
+  const out: Finding[] = [];
+  for (const block of composition.blocks) {
+    if (block.kind !== 'chapter') continue;
+    visit(block.element, 'element', (node: Element) => {
+      if (node.tagName !== 'figure') return;
+      const caption = node.children.find((c): c is Element => c.type === 'element' && c.tagName === 'figcaption');
+      if (!caption || node.children.filter((c) => c.type === 'element').at(-1) !== caption) return;
+      const text = normalise(toString(caption));
+      if (text.length < 8) return;
+      for (let i = 1; i < lines.length; i++) {
+        const first = lines[i]![0];
+        if (!first || blockOf(i) !== block || blockOf(i - 1) !== block) continue;
+        const head = normalise(first.text);
+        if (head.length < 8 || !text.startsWith(head)) continue;
+        const previous = lines[i - 1]!;
+        if (previous.length === 0) continue;
+        const area = textArea(composition, i - 1, layout.pages[i - 1]!);
+        const gap = area.bottom - previous[previous.length - 1]!.yMax;
+        if (gap > FIGURE_GAP * (area.bottom - area.top)) out.push({ rule: 'figure-float', page: i, block, element: node, gap, message: `a figure left ${Math.round(gap)} pt empty on the page before it` });
+        break;
+      }
+    });
+  }
+  return out;
+}
+
 /** The preflight's findings as check messages, with book.yaml's severities. */
 export function findingsToDiagnostics(book: LoadedBook, composition: Composition, layout: Layout, findings: Finding[], pdfFile: string): Diagnostic[] {
   const settings = { ...PREFLIGHT_SEVERITIES, ...book.config.checks };
@@ -205,6 +246,7 @@ export function findingsToDiagnostics(book: LoadedBook, composition: Composition
   })();
   const out: Diagnostic[] = [];
   for (const f of findings) {
+    if (!(f.rule in PREFLIGHT_SEVERITIES)) continue;
     const setting = settings[f.rule] ?? 'warn';
     if (setting === 'off') continue;
     const vfile = f.block?.page?.chapter?.file;

@@ -15,6 +15,7 @@ import { composeBook, composeHtml, EMPTY_LAYOUT, type Composition, type PrintLay
 import { destinations, finishPdf, readDestinations, type OutlineNode } from './pdf-finish.ts';
 import { bookSlug } from './slug.ts';
 import { stripSoftHyphens } from './pdf-text-layer.ts';
+import { adjustAfterPrint, canAdjust, markWideTables } from './print-adjust.ts';
 import { fillPageRefsInPage, pageRefTargets, pageWord } from '../errata/appendix.ts';
 import type { Errata } from '../errata/load.ts';
 import { editionStamp, pdfStampInfo } from '../errata/stamp.ts';
@@ -50,6 +51,8 @@ const CONTINUATION_MARK = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 
 const STYLESHEETS = ['css/fonts.css', 'css/book.css', 'css/print.css', 'css/pages.css'];
 const DOCUMENT = 'book.html';
 const MAX_PRINTS = 4;
+/** Rounds of the measure-then-adjust pass (print-adjust.ts); each costs a print, and only runs when a page needs it. */
+const ADJUST_ROUNDS = 3;
 
 function roman(n: number): string {
   const table: [number, string][] = [[1000, 'm'], [900, 'cm'], [500, 'd'], [400, 'cd'], [100, 'c'], [90, 'xc'], [50, 'l'], [40, 'xl'], [10, 'x'], [9, 'ix'], [5, 'v'], [4, 'iv'], [1, 'i']];
@@ -280,7 +283,18 @@ export async function renderPdf(book: LoadedBook, pages: Page[], outDir: string,
     const sandbox = await openSandboxedPage(galley, files, BOOK_CSP);
     try {
       await load(sandbox, files, composeHtml(composition, EMPTY_LAYOUT, STYLESHEETS), timings);
-      const first = await print(sandbox, false, timings);
+      if (config.output.pdf.wide_tables && (await markWideTables(sandbox.page, composition, config.output.pdf.wide_tables)) > 0) {
+        await load(sandbox, files, composeHtml(composition, EMPTY_LAYOUT, STYLESHEETS), timings);
+      }
+      let first = await print(sandbox, false, timings);
+      // Measure, then adjust: page breaks before stranded headings and lead-ins, figures floated past the text that fills their gap.
+      if (await canAdjust()) {
+        for (let round = 0; round < ADJUST_ROUNDS; round++) {
+          if ((await adjustAfterPrint(sandbox.page, composition, first, round)) === 0) break;
+          await load(sandbox, files, composeHtml(composition, EMPTY_LAYOUT, STYLESHEETS), timings);
+          first = await print(sandbox, false, timings);
+        }
+      }
       skip();
       let natural = new Map([...(await readDestinations(first)).dests].map(([id, d]) => [id, d.page]));
       let prints = 1;
