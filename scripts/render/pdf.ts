@@ -31,6 +31,8 @@ export interface PdfOptions {
   browser?: GalleyBrowser;
   /** Chromium binary, when no browser is given. */
   executablePath?: string;
+  /** The measure-then-adjust pass (print-adjust.ts); on unless false (tests compare without it). */
+  adjust?: boolean;
 }
 
 export interface PdfResult {
@@ -288,7 +290,7 @@ export async function renderPdf(book: LoadedBook, pages: Page[], outDir: string,
       }
       let first = await print(sandbox, false, timings);
       // Measure, then adjust: page breaks before stranded headings and lead-ins, figures floated past the text that fills their gap.
-      if (await canAdjust()) {
+      if (options.adjust !== false && (await canAdjust())) {
         for (let round = 0; round < ADJUST_ROUNDS; round++) {
           if ((await adjustAfterPrint(sandbox.page, composition, first, round)) === 0) break;
           await load(sandbox, files, composeHtml(composition, EMPTY_LAYOUT, STYLESHEETS), timings);

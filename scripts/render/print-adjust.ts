@@ -137,7 +137,20 @@ export async function adjustAfterPrint(page: Page, composition: Composition, pri
     if (!element || !finding.block) continue;
     if (finding.rule === 'print-keep-with-next' && !hasClass(element, 'galley-break')) {
       // A figure or listing caption goes with its parent; a heading or lead-in with itself.
-      const target = element.tagName === 'figcaption' || element.tagName === 'caption' ? parentOf(finding.block.element, element) ?? element : element;
+      let target = element.tagName === 'figcaption' || element.tagName === 'caption' ? parentOf(finding.block.element, element) ?? element : element;
+      // A heading or lead-in right before it goes along: the break goes before the first of the run.
+      const parent = parentOf(finding.block.element, target);
+      if (parent) {
+        const siblings = elementChildren(parent);
+        for (let at = siblings.indexOf(target) - 1; at >= 0; at--) {
+          const previous = siblings[at]!;
+          if (!/^h[1-6]$/.test(previous.tagName) && !hasClass(previous, 'galley-keep')) break;
+          // A chapter's own title stays where the chapter opens.
+          if (previous.tagName === 'h1') break;
+          target = previous;
+        }
+      }
+      if (hasClass(target, 'galley-break')) continue;
       addClass(target, 'galley-break');
       changes++;
     } else if (finding.rule === 'figure-float' && finding.gap !== undefined && element.properties[FLOAT_ATTR] === undefined) {

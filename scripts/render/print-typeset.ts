@@ -31,7 +31,8 @@ const LABEL = /^[\p{L}][\p{L}\p{N} .-]{0,24}:(\s+\S.{0,80})?$/u;
 /** Text that introduces what follows it: it must not be the last thing on a page. */
 export function isLeadIn(node: Element): boolean {
   if (node.tagName !== 'p') return false;
-  if (hasClass(node, 'tab-caption')) return true;
+  // A HonKit tab's language caption, and the errata appendix's printing line under a release heading.
+  if (hasClass(node, 'tab-caption') || hasClass(node, 'release-line')) return true;
   const text = toString(node).replace(/\u00ad/g, '').replace(/\s+/g, ' ').trim();
   if (!text) return false;
   if (/[:：]$/.test(text)) return true;
