@@ -49,6 +49,8 @@ export interface Finding {
   block?: Composition['blocks'][number];
   /** For `figure-float`: the gap the figure left on the page before, in points. */
   gap?: number;
+  /** How full the page is (0–1 of the text area). */
+  fill?: number;
 }
 
 /** What must not be last on a page, in document order, per block. */
@@ -74,7 +76,11 @@ function candidates(composition: Composition): Candidate[] {
       let kind: Candidate['kind'] | undefined;
       if (/^h[2-6]$/.test(node.tagName)) kind = 'heading';
       else if (hasClass(node, 'galley-keep')) kind = 'lead-in';
-      else if ((node.tagName === 'figcaption' || node.tagName === 'caption') && parent && (parent as Element).children.find((c) => c.type === 'element') === node) kind = 'caption';
+      else if ((node.tagName === 'figcaption' || node.tagName === 'caption') && parent) {
+        // A caption above its figure or table; a figure that is only a caption (a video left out) introduces nothing.
+        const siblings = (parent as Element).children.filter((c) => c.type === 'element');
+        if (siblings[0] === node && siblings.length > 1) kind = 'caption';
+      }
       if (kind) out.push({ element: node, text: normalise(toString(node)), kind, block });
     });
   }
@@ -153,7 +159,8 @@ export function analyse(composition: Composition, layout: Layout): Finding[] {
     const lastText = normalise(last.text);
     if (i + 1 < count && !lastOfBlock && lastText.length > 0) {
       const match = all.find((c) => c.block === block && c.text.length > 0 && c.text.endsWith(lastText) && (lastText.length >= 6 || lastText === c.text));
-      if (match) findings.push({ rule: 'print-keep-with-next', page: i, block, element: match.element, message: `ends with a ${match.kind} (“${toString(match.element).replace(/\u00ad/g, '').trim().slice(0, 60)}”), separated from what it introduces on the next page` });
+      const fill = (last.yMax - area.top) / (area.bottom - area.top);
+      if (match) findings.push({ rule: 'print-keep-with-next', page: i, block, element: match.element, fill, message: `ends with a ${match.kind} (“${toString(match.element).replace(/\u00ad/g, '').trim().slice(0, 60)}”), separated from what it introduces on the next page` });
     }
     // Overfull: text past the text block's edges.
     for (const line of body) {
@@ -165,9 +172,10 @@ export function analyse(composition: Composition, layout: Layout): Finding[] {
     }
     // Orphan: a paragraph's first line alone at the foot (it continues on the next page).
     const previousLine = body[body.length - 2];
-    if (i + 1 < count && !lastOfBlock && body.length > 1 && previousLine && last.yMin - previousLine.yMax > 4 && !SENTENCE_END.test(last.text) && Math.abs(last.xMin - area.left) > 2 && lines[i + 1]!.length > 0) {
+    // The first line of a paragraph: after a paragraph gap, full to the right edge (justified: the paragraph goes on).
+    if (i + 1 < count && !lastOfBlock && body.length > 1 && previousLine && last.yMin - previousLine.yMax > 4 && !SENTENCE_END.test(last.text) && Math.abs(last.xMax - area.right) < 2 && lines[i + 1]!.length > 0) {
       const next = lines[i + 1]![0]!;
-      if (Math.abs(next.xMin - area.left) < 2 && !all.some((c) => c.block === block && c.text.endsWith(lastText))) findings.push({ rule: 'print-orphan', page: i, block, message: `ends with the first line of a paragraph alone (“${last.text.slice(0, 40)}”)` });
+      if (Math.abs(next.xMin - textArea(composition, i + 1, layout.pages[i + 1]!).left) < 2 && !all.some((c) => c.block === block && c.text.endsWith(lastText))) findings.push({ rule: 'print-orphan', page: i, block, message: `ends with the first line of a paragraph alone (“${last.text.slice(0, 40)}”)` });
     }
     // Widow: a paragraph's last line alone at the top (the previous page ended mid-sentence).
     const first = body[0]!;

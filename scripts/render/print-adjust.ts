@@ -41,6 +41,8 @@ export async function canAdjust(): Promise<boolean> {
 }
 
 const FLOAT_ATTR = 'dataGalleyFloat';
+/** A page must be at least this full before a break moves its last lines on. */
+const MIN_FILL_TO_BREAK = 0.5;
 
 function elementChildren(parent: Element): Element[] {
   return parent.children.filter((c): c is Element => c.type === 'element');
@@ -135,7 +137,8 @@ export async function adjustAfterPrint(page: Page, composition: Composition, pri
   for (const finding of findings) {
     const element = finding.element;
     if (!element || !finding.block) continue;
-    if (finding.rule === 'print-keep-with-next' && !hasClass(element, 'galley-break')) {
+    // On a page that is mostly empty, what follows is too tall for any page: a break would only leave another gap.
+    if (finding.rule === 'print-keep-with-next' && !hasClass(element, 'galley-break') && (finding.fill ?? 1) >= MIN_FILL_TO_BREAK) {
       // A figure or listing caption goes with its parent; a heading or lead-in with itself.
       let target = element.tagName === 'figcaption' || element.tagName === 'caption' ? parentOf(finding.block.element, element) ?? element : element;
       // A heading or lead-in right before it goes along: the break goes before the first of the run.
