@@ -98,17 +98,20 @@ async function siblingsThatFill(page: Page, composition: Composition, marker: st
       const body = document.body;
       const saved = body.getAttribute('style');
       body.setAttribute('style', `width: ${widthMm}mm; margin: 0`);
-      let count = 0;
+      const taken: globalThis.Element[] = [];
       let next = figure.nextElementSibling;
       const top = next?.getBoundingClientRect().top ?? 0;
-      while (next && !/^H[1-6]$/.test(next.tagName) && !next.matches('figure, section.footnotes, footer, .galley-keep, table')) {
+      while (next && !/^H[1-6]$/.test(next.tagName) && !next.matches('figure, section.footnotes, footer, table')) {
         const bottom = next.getBoundingClientRect().bottom;
         // A paragraph may split at the page foot, so the one that crosses the gap still fills it.
         if (bottom - top > gapPx && next.tagName !== 'P') break;
-        count++;
+        taken.push(next);
         if (bottom - top > gapPx) break;
         next = next.nextElementSibling;
       }
+      // A lead-in stays with what it introduces: the figure does not come between them.
+      while (taken.length > 0 && taken[taken.length - 1]!.matches('.galley-keep')) taken.pop();
+      const count = taken.length;
       if (saved === null) body.removeAttribute('style');
       else body.setAttribute('style', saved);
       return count;
@@ -134,6 +137,7 @@ export async function adjustAfterPrint(page: Page, composition: Composition, pri
     await rm(dir, { recursive: true, force: true });
   }
   let changes = 0;
+  if (process.env.GALLEY_DEBUG_ADJUST) process.stderr.write(`adjust round ${round}: ${findings.map((f) => `${f.rule}@${f.page}`).join(' ')}\n`);
   for (const finding of findings) {
     const element = finding.element;
     if (!element || !finding.block) continue;
@@ -156,12 +160,13 @@ export async function adjustAfterPrint(page: Page, composition: Composition, pri
       if (hasClass(target, 'galley-break')) continue;
       addClass(target, 'galley-break');
       changes++;
-    } else if (finding.rule === 'figure-float' && finding.gap !== undefined && element.properties[FLOAT_ATTR] === undefined) {
+    } else if (finding.rule === 'figure-float' && finding.gap !== undefined) {
       const marker = `${round}-${changes}`;
       element.properties[FLOAT_ATTR] = marker;
       const parent = parentOf(finding.block.element, element);
       if (!parent) continue;
       const count = await siblingsThatFillByIndex(page, composition, finding, marker);
+      if (process.env.GALLEY_DEBUG_ADJUST) process.stderr.write(`  figure on ${finding.page}: gap ${finding.gap} pt, ${count} siblings fill it\n`);
       if (count === 0) continue;
       const siblings = elementChildren(parent);
       const after = siblings[siblings.indexOf(element) + count];
