@@ -158,6 +158,8 @@ export async function adjustAfterPrint(page: Page, composition: Composition, pri
         }
       }
       if (hasClass(target, 'galley-break')) continue;
+      // Only when it and what it introduces fit on one page: otherwise the break would leave it alone on a page.
+      if (!(await fitsOnAPage(page, composition, target, element))) continue;
       addClass(target, 'galley-break');
       changes++;
     } else if (finding.rule === 'figure-float' && finding.gap !== undefined) {
@@ -177,6 +179,57 @@ export async function adjustAfterPrint(page: Page, composition: Composition, pri
     }
   }
   return changes;
+}
+
+/**
+ * Whether the run from `first` to `last` plus the element after `last` fits in
+ * the text area, measured in the loaded document at the text block's width.
+ * A following paragraph or list may split, so only its first lines count.
+ */
+async function fitsOnAPage(page: Page, composition: Composition, first: Element, last: Element): Promise<boolean> {
+  const indexOf = (target: Element) => {
+    let at = -1;
+    let seen = 0;
+    for (const block of composition.blocks) {
+      visit(block.element, 'element', (node: Element) => {
+        if (node.tagName !== target.tagName) return;
+        if (node === target) at = seen;
+        seen++;
+      });
+    }
+    return at;
+  };
+  const g = composition.geometry;
+  const width = g.width - g.margins.inner - g.margins.outer;
+  const height = g.height - g.margins.top - g.margins.bottom;
+  return page.evaluate(
+    (firstTag: string, firstIndex: number, lastTag: string, lastIndex: number, widthMm: number, heightMm: number) => {
+      const start = document.querySelectorAll(firstTag)[firstIndex];
+      const end = document.querySelectorAll(lastTag)[lastIndex];
+      if (!start || !end) return false;
+      const body = document.body;
+      const saved = body.getAttribute('style');
+      body.setAttribute('style', `width: ${widthMm}mm; margin: 0`);
+      const mm = (px: number) => (px * 25.4) / 96;
+      const top = start.getBoundingClientRect().top;
+      const next = end.nextElementSibling;
+      let bottom = end.getBoundingClientRect().bottom;
+      if (next) {
+        const box = next.getBoundingClientRect();
+        const splits = next.matches('p, ul, ol, dl, blockquote, section, div.footnotes');
+        bottom = splits ? Math.min(box.bottom, box.top + 48) : box.bottom;
+      }
+      if (saved === null) body.removeAttribute('style');
+      else body.setAttribute('style', saved);
+      return mm(bottom - top) < heightMm * 0.95;
+    },
+    first.tagName,
+    indexOf(first),
+    last.tagName,
+    indexOf(last),
+    width,
+    height,
+  );
 }
 
 /** Finds the figure in the loaded document by its place among the document's figures, then measures. */
