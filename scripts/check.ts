@@ -34,6 +34,8 @@ export interface CheckOptions {
   out?: string;
   /** Check what was built (footers and rights in web pages, EPUB and PDF; PDF fonts and tags). */
   artifacts?: boolean;
+  /** Print preflight of the built PDF (near-empty pages, stranded headings, overfull lines, …); also part of `artifacts`. */
+  print?: boolean;
   progress?: Progress;
 }
 
@@ -138,6 +140,12 @@ export async function check(options: CheckOptions = {}): Promise<CheckResult> {
       const out = path.resolve(options.out ?? 'dist');
       const { checkArtifacts } = await import('./checks/artifacts.ts');
       list.push(...(await checkArtifacts(book, path.join(out, edition.outSubdir), path.join(out, 'web', edition.outSubdir))));
+    }
+    if (options.print || options.artifacts) {
+      const out = path.join(path.resolve(options.out ?? 'dist'), edition.outSubdir);
+      const { checkPrint } = await import('./checks/preflight.ts');
+      // --artifacts checks what exists; --print asks for the PDF.
+      if (options.print || existsSync(path.join(out, `${bookSlug(book)}.pdf`))) list.push(...(await checkPrint(book, pages, out)));
     }
   }
   if (changed) list = list.filter((d) => changed.has(d.file));

@@ -11,6 +11,7 @@ export interface CheckCommandOptions {
   fix?: boolean;
   epub?: boolean | string;
   artifacts?: boolean;
+  print?: boolean;
   out: string;
   cache: boolean;
   quiet?: boolean;
@@ -28,13 +29,14 @@ export const checkCommand = defineCommand<CheckCommandOptions>({
     new Option('--fix', 'fix what can be fixed (whitespace, final newlines, copyright footers)'),
     new Option('--epub [file]', "validate the built EPUB with EPUBCheck and DAISY Ace (default: each edition's dist/<slug>.epub)"),
     new Option('--artifacts', 'check what was built: copyright footers and rights in web pages, EPUB and PDF; PDF fonts and tags'),
+    new Option('--print', 'print preflight of the built PDF: near-empty pages, headings and lead-ins at a page foot, overfull lines, low-resolution images, widows and orphans'),
     outOption('output folder where --epub and --artifacts look'),
     noCacheOption('ignore every cache (chapter results, external-link results)'),
     quietOption('no progress display'),
   ],
   async run(opts) {
     const [{ check }, { exitCode, formatGithub, formatJson, formatText }] = await Promise.all([import('../check.ts'), import('../report.ts')]);
-    const result = await check({ manuscript: opts.manuscript, changedSince: opts.changedSince, fix: opts.fix, quiet: opts.quiet || opts.format !== 'text', external: opts.external, noCache: !opts.cache, epub: opts.epub, out: opts.out, artifacts: opts.artifacts });
+    const result = await check({ manuscript: opts.manuscript, changedSince: opts.changedSince, fix: opts.fix, quiet: opts.quiet || opts.format !== 'text', external: opts.external, noCache: !opts.cache, epub: opts.epub, out: opts.out, artifacts: opts.artifacts, print: opts.print });
     const list = result.diagnostics;
     if (opts.format === 'json') process.stdout.write(formatJson(list) + '\n');
     else if (opts.format === 'github') process.stdout.write(list.length ? formatGithub(list, result.root) + '\n' : '');

@@ -24,7 +24,10 @@ export const pdfSchema = z.strictObject({
   bleed: length.optional(),
   crop_marks: z.boolean().default(false),
   footnotes: z.enum(['chapter-end', 'page-foot']).default('chapter-end'),
-  toc_depth: z.number().int().min(1).max(6).default(2),
+  /** Overrides output.toc_depth for the printed contents only. */
+  toc_depth: z.number().int().min(1).max(6).optional(),
+  /** A table wider than the text block: `shrink` sets it a type step smaller; `rotate` turns it sideways on its own page. */
+  wide_tables: z.enum(['shrink', 'rotate']).default('shrink'),
   persian_digits: z.boolean().default(false),
   /** What opens a new page: parts only, parts and top-level chapters (the rest flows on), or every TOC entry. */
   new_page: z.enum(['part', 'chapter', 'section']).default('chapter'),
@@ -34,7 +37,8 @@ export const outputSchema = z.strictObject({
   /** Base name of the artifacts: dist/<slug>.epub, dist/<slug>.pdf. */
   slug: z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, 'use lowercase letters, digits, dots, dashes').optional(),
   formats: z.array(z.enum(['html', 'epub', 'pdf', 'web'])).default(['html', 'epub', 'pdf', 'web']),
-  toc_depth: z.number().int().min(1).max(6).default(3),
+  /** Contents depth in every edition (PDF, EPUB nav, web sidebar): 1 chapters, 2 with their sections, … Parts are not a level. */
+  toc_depth: z.number().int().min(1).max(6).default(2),
   /** Read `$…$` as inline math too; off by default because `$50K` is money. */
   single_dollar_math: z.boolean().default(false),
   pdf: pdfSchema.default(pdfSchema.parse({})),

@@ -5,6 +5,7 @@ import { visit } from 'unist-util-visit';
 import type { LoadedBook } from '../book/load.ts';
 import type { Matter, TocEntry } from '../book/types.ts';
 import { hyphenateTree } from './hyphenate.ts';
+import { typesetForPrint } from './print-typeset.ts';
 import { labels } from '../util/labels.ts';
 import { fontsFor } from './fonts.ts';
 import { footerText, type Page } from './pages.ts';
@@ -260,7 +261,7 @@ export function composeBook(book: LoadedBook, pages: Page[], options: ComposeOpt
         ? { name: `galley-p${index}`, kind: 'part' }
         : { name: `galley-${front ? 'f' : 'c'}${index}`, kind: front ? 'front-chapter' : 'chapter', head: runningHead };
     groups.push(group);
-    const element = hyphenateTree(rewriteForPrint(page.body, page, keyOfOutName), c.language);
+    const element = hyphenateTree(typesetForPrint(rewriteForPrint(page.body, page, keyOfOutName)), c.language);
     element.properties.id = page.key;
     element.properties.style = `page: ${group.name}`;
     const classes = Array.isArray(element.properties.className) ? element.properties.className.map(String) : [];
@@ -269,7 +270,7 @@ export function composeBook(book: LoadedBook, pages: Page[], options: ComposeOpt
     previous = { id: page.key, kind: page.kind, matter: page.matter, recto, group, page, element };
     blocks.push(previous);
   }
-  const toc = tocLines(book, pages, c.output.pdf.toc_depth);
+  const toc = tocLines(book, pages, c.output.pdf.toc_depth ?? c.output.toc_depth);
   const blockOfTarget = new Map<string, string>();
   for (const block of blocks) {
     visit(block.element, 'element', (node: Element) => {

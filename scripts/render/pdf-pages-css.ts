@@ -122,6 +122,8 @@ export function pageCss(options: PageCssOptions): string {
     `}`,
     `@page :left { margin-left: ${mm(outer)}; margin-right: ${mm(inner)}; }`,
     `@page :right { margin-left: ${mm(inner)}; margin-right: ${mm(outer)}; }`,
+    // A wide table turned sideways (output.pdf.wide_tables: rotate): laid out landscape, the sheet stays portrait.
+    `@page galley-rotated { size: ${mm(sheetH)} ${mm(sheetW)}; page-orientation: rotate-left; margin: ${mm(outer)} ${mm(top)} ${mm(inner)} ${mm(bottom)}; }`,
   );
   // The book title on versos, shared by every chapter: its counter says whether this is the opening page.
   lines.push(`@counter-style galley-book-head { system: fixed 1; symbols: ""; fallback: galley-book-head-text; }`);

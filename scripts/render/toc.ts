@@ -12,7 +12,9 @@ export interface NavItem {
 
 /**
  * The nested table of contents every output shows: the TOC of SUMMARY.md,
- * with each chapter's own headings below it, down to `depth` levels.
+ * with each chapter's own headings below it, down to `depth` levels. A part
+ * is not a level: with depth 2 a chapter inside a part lists its sections just
+ * as a front-matter chapter does.
  */
 export function navItems(book: LoadedBook, pages: Page[], depth: number): NavItem[] {
   const byKey = new Map(pages.map((p) => [p.key, p]));
@@ -26,6 +28,10 @@ export function navItems(book: LoadedBook, pages: Page[], depth: number): NavIte
       const page = entry.pageKey ? byKey.get(entry.pageKey) : undefined;
       if (!page) {
         items.push(...walk(entry.children, level));
+        continue;
+      }
+      if (entry.kind === 'part') {
+        items.push({ title: page.title, href: page.outName, number: page.number, children: walk(entry.children, level) });
         continue;
       }
       const item: NavItem = { title: page.title, href: page.outName, number: page.number, children: [] };

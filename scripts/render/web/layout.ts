@@ -56,7 +56,7 @@ function tocList(items: NavItem[], current: string | undefined): Element {
       const label = item.number && !item.number.includes('.') ? `${item.number}. ${item.title}` : item.title;
       const here = item.href !== undefined && item.href === current;
       const head = item.href ? h('a', { href: webName(item.href), ariaCurrent: here ? 'page' : undefined }, label) : h('span', label);
-      const children = item.children.filter((child) => !child.href?.includes('#'));
+      const children = item.children;
       return h('li', { className: here ? ['current'] : undefined }, [head, ...(children.length ? [tocList(children, current)] : [])]);
     }),
   );
@@ -64,7 +64,7 @@ function tocList(items: NavItem[], current: string | undefined): Element {
 
 /** The book's pages as a nested list, the current one marked: what the sidebar and the title page show. */
 export function tocElement(context: WebContext, current?: string): Element {
-  return tocList(navItems(context.book, context.pages, 1), current);
+  return tocList(navItems(context.book, context.pages, context.book.config.output.toc_depth), current);
 }
 
 function languageSwitcher(context: WebContext, page: string | undefined): Element | undefined {
