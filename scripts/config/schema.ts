@@ -123,6 +123,8 @@ export const bookSchema = z.strictObject({
     })
     .optional(),
   licence: z.string().optional(),
+  /** Where readers report errors (a web address), printed on the ebook's copyright page. */
+  errata_url: z.string().regex(/^(https?:\/\/|mailto:)\S+$/, 'expected an http(s):// or mailto: address').optional(),
   cover: z.string().optional(),
   output: outputSchema.default(outputSchema.parse({})),
   checks: z.record(z.string(), severity).default({}),

@@ -4,6 +4,7 @@ import type { Chapter, Difficulty } from '../book/types.ts';
 
 export const isQuestionsIndex = (chapter: Chapter) => chapter.frontmatter.generate === 'questions';
 import { labels } from '../util/labels.ts';
+import { localDigits } from '../util/numerals.ts';
 import { DIFFICULTY_KEYS } from '../plugins/rehype-questions.ts';
 import { PAGE_REF_CLASS, BARE_PAGE_REF_CLASS } from '../errata/appendix.ts';
 import { questionContent, linkBack, entryId } from './question-content.ts';
@@ -57,11 +58,11 @@ export function buildQuestionsIndex(book: LoadedBook, chapters: Chapter[] = book
         tagName: 'section',
         properties: { className: ['difficulty-group'], ariaLabelledBy: [id] },
         children: [
-          { type: 'element', tagName: 'h2', properties: { id }, children: [{ type: 'text', value: `${name} (${items.length})` }] },
+          { type: 'element', tagName: 'h2', properties: { id }, children: [{ type: 'text', value: `${name} (${localDigits(items.length, book.config)})` }] },
           list,
         ],
       });
-      chapter.headings.push({ id, depth: 2, text: `${name} (${items.length})` });
+      chapter.headings.push({ id, depth: 2, text: `${name} (${localDigits(items.length, book.config)})` });
       chapter.ids.add(id);
     }
     chapter.tree.children.push(...sections);

@@ -136,7 +136,8 @@ export function pageCss(options: PageCssOptions): string {
     const increments = [front ? 'page 0 galley-front 1' : '', group.kind === 'front-chapter' || group.kind === 'chapter' ? `${counter} 1` : ''].filter(Boolean).join(' ');
     lines.push(`@page ${group.name} {${increments ? ` counter-increment: ${increments};` : ''} }`);
     if (group.kind !== 'front-chapter' && group.kind !== 'chapter') continue;
-    const folio = group.kind === 'front-chapter' ? 'counter(galley-front, lower-roman)' : options.persianDigits ? 'counter(page, persian)' : 'counter(page)';
+    // Persian has no roman numerals: front matter counts in Persian digits too.
+    const folio = group.kind === 'front-chapter' ? `counter(galley-front, ${options.persianDigits ? 'persian' : 'lower-roman'})` : options.persianDigits ? 'counter(page, persian)' : 'counter(page)';
     lines.push(`@counter-style galley-head-${index} { system: fixed 1; symbols: ""; fallback: galley-head-${index}-text; }`);
     lines.push(`@counter-style galley-head-${index}-text { system: cyclic; symbols: ${cssString(group.head ?? '')}; }`);
     for (const page of ['left', 'right'] as const) {
