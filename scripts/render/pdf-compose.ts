@@ -14,7 +14,8 @@ import { fillPageRefs } from '../errata/appendix.ts';
 import { pageCss, pageGeometry, type Geometry, type PageGroup } from './pdf-pages-css.ts';
 import { bookDirection } from '../util/direction.ts';
 import { editionStamp, stampNodes, type EditionStamp } from '../errata/stamp.ts';
-import { localDigits, localizeGalleyNumbers } from '../util/numerals.ts';
+import { localDigits } from '../util/numerals.ts';
+import { hasNoItalic } from './script-css.ts';
 
 /**
  * One piece of the printed book that starts on a new page: the fixed front
@@ -261,7 +262,7 @@ export function composeBook(book: LoadedBook, pages: Page[], options: ComposeOpt
     });
   }
   const geometry = pageGeometry(c.output.pdf, options.printMarks);
-  const css = pageCss({ geometry, bookTitle: c.title, groups, rtl: direction === 'rtl', persianDigits: c.output.pdf.persian_digits });
+  const css = pageCss({ geometry, bookTitle: c.title, groups, rtl: direction === 'rtl', persianDigits: c.output.pdf.persian_digits, noItalic: hasNoItalic(c.language) });
   return { blocks, toc, blockOfTarget, geometry, pageCss: css, title: c.title, language: c.language, direction, persianDigits: c.output.pdf.persian_digits };
 }
 

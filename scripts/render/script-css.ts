@@ -21,6 +21,8 @@ export function scriptCss(language: string): string {
   return [
     '/* Right-to-left scripts without italic: weight and colour instead of slanted letters. */',
     `${own('*')} { font-synthesis: none; }`,
+    // The print stylesheet names the Latin face for its body; these scripts have their own.
+    `${any('body')}, ${any('body.galley-print')} { font-family: "Galley Persian", "Vazirmatn", "Galley Serif", "Galley Math", sans-serif; }`,
     `${own('em')}, ${own('i')}, ${own('cite')}, ${own('dfn')}, ${own('var')} { font-style: normal; font-weight: 700; }`,
     `${own('strong')} ${own('em')}, ${own('em')} ${own('strong')} { font-weight: 700; color: var(--muted, #555); }`,
     `${any('figcaption')}, ${any('.book-subtitle')}, ${any('.subtitle')}, ${any('.half-title-text')}, ${any('.copyright-title')}, ${any('blockquote')}, ${any('.toc-draft > .toc-entry')} { font-style: normal; }`,
