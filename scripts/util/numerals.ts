@@ -38,7 +38,7 @@ export function formatDate(iso: string, config: NumeralConfig): string {
 }
 
 /** Galley's own number-bearing elements, by class: text inside them is Galley's, not the author's. */
-export const GALLEY_NUMBER_CLASSES = ['q-number', 'chapter-label', 'toc-number', 'toc-page', 'q-count', 'page-ref', 'galley-number'];
+export const GALLEY_NUMBER_CLASSES = ['q-number', 'chapter-label', 'toc-number', 'toc-page', 'q-count', 'page-ref', 'galley-number', 'noteref'];
 
 function classesOf(node: Element): string[] {
   const value = node.properties.className;
