@@ -139,9 +139,10 @@ describe('printed and ebook editions', () => {
       return i + 1 < texts.length ? (folio(i + 1) ?? 0) - 1 : undefined;
     };
     for (const [text, index] of indexPages) {
-      for (const match of text.matchAll(/^\s*(\d+\.\d+\.\d+(?:\.\d+)?) .*?(\d+)\s*$/gm)) {
-        const [, number, label] = match;
-        const printed = texts.findIndex((t, i) => !indexPages.some(([, j]) => j === i) && new RegExp(`^\\s*${number!.replace(/\./g, '\\.')} [EMH] `, 'm').test(t));
+      // An entry runs from its number to the next; its page is the number ending its last line.
+      for (const entry of text.trimEnd().replace(/\n[^\n]*$/, '').split(/\n(?=\s*\d+\.\d+\.\d+)/).map((e) => /^\s*(\d+\.\d+\.\d+(?:\.\d+)?) [\s\S]*?(\d+)\s*$/.exec(e)).filter((m) => m !== null)) {
+        const [, number, label] = entry;
+        const printed = texts.findIndex((t, i) => !indexPages.some(([, j]) => j === i) && new RegExp(`(^|\\s)${number!.replace(/\./g, '\\.')}\\s+[EMH]\\s`, 'm').test(t));
         expect(printed, `question ${number}`).toBeGreaterThan(0);
         expect(folio(printed), `page of question ${number}`).toBe(Number(label));
         checked++;
@@ -169,7 +170,7 @@ describe('printed and ebook editions', () => {
     expect(all.join('\n')).not.toMatch(/2026-11-01|01-11-2026/);
     expect(all.join('\n')).not.toMatch(/\b(ii|iii|iv|vi|vii)\b/);
     // Folios: the last line of a body page is a Persian number, never a Latin one.
-    const folios = all.map((t) => t.trim().split('\n').at(-1)!.trim()).filter((l) => /^[0-9۰-۹]+$/.test(l));
+    const folios = all.map((t) => t.replace(/[\u202a-\u202e\u200e\u200f]/g, '').trim().split('\n').at(-1)!.trim()).filter((l) => /^[0-9۰-۹]+$/.test(l));
     expect(folios.length).toBeGreaterThan(3);
     expect(folios.every((f) => /^[۰-۹]+$/.test(f))).toBe(true);
   }, 240_000);

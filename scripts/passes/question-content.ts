@@ -4,6 +4,9 @@ import type { Chapter } from '../book/types.ts';
 /** Id of a question's entry in the questions index. */
 export const entryId = (questionId: string) => `qi-${questionId}`;
 
+/** Id of a question's number, where index entries point. */
+export const numberId = (questionId: string) => `qn-${questionId}`;
+
 /** Class of the link from a question's number to its index entry. */
 export const INDEX_LINK_CLASS = 'q-index-link';
 
@@ -82,21 +85,23 @@ export function questionContent(chapter: Chapter, id: string, fallback: string):
  * both ways. Done once: a question whose number already links is left alone
  * (`galley dev` runs the pass again on unchanged trees).
  */
-export function linkBack(chapter: Chapter, id: string, href: string, label: string) {
+export function linkBack(chapter: Chapter, id: string, href: string, label: string): boolean {
   const item = chapter.tree ? findById(chapter.tree.children as ElementContent[], id) : undefined;
-  if (!item) return;
+  if (!item) return false;
   const visit = (parent: Element): boolean => {
     for (const [index, child] of parent.children.entries()) {
       if (child.type !== 'element') continue;
       if (child.tagName === 'ol' || child.tagName === 'ul') continue;
       if (child.tagName === 'a' && classesOf(child).includes(INDEX_LINK_CLASS)) return true;
       if (child.tagName === 'span' && classesOf(child).includes('q-number')) {
-        parent.children[index] = { type: 'element', tagName: 'a', properties: { className: [INDEX_LINK_CLASS], href, title: label }, children: [child] };
+        // Its own id: the index links (and the PDF measures the page) here, at the number's line, not at the item's top margin.
+        parent.children[index] = { type: 'element', tagName: 'a', properties: { id: numberId(id), className: [INDEX_LINK_CLASS], href, title: label }, children: [child] };
+        chapter.ids.add(numberId(id));
         return true;
       }
       if (visit(child)) return true;
     }
     return false;
   };
-  visit(item);
+  return visit(item);
 }

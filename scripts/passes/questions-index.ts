@@ -7,7 +7,7 @@ import { labels } from '../util/labels.ts';
 import { localDigits } from '../util/numerals.ts';
 import { DIFFICULTY_KEYS } from '../plugins/rehype-questions.ts';
 import { PAGE_REF_CLASS, BARE_PAGE_REF_CLASS } from '../errata/appendix.ts';
-import { questionContent, linkBack, entryId } from './question-content.ts';
+import { questionContent, linkBack, entryId, numberId } from './question-content.ts';
 
 /**
  * Book pass: a chapter whose front matter says `generate: questions` gets
@@ -29,8 +29,9 @@ export function buildQuestionsIndex(book: LoadedBook, chapters: Chapter[] = book
         tagName: 'ul',
         properties: { className: ['question-index'] },
         children: items.map((q) => {
-          const target = q.chapter === chapter ? `#${q.id}` : `${q.chapter.outName}#${q.id}`;
-          linkBack(q.chapter, q.id, chapter === q.chapter ? `#${entryId(q.id)}` : `${chapter.outName}#${entryId(q.id)}`, words.questionsByDifficulty);
+          const linked = linkBack(q.chapter, q.id, chapter === q.chapter ? `#${entryId(q.id)}` : `${chapter.outName}#${entryId(q.id)}`, words.questionsByDifficulty);
+          const anchor = linked ? numberId(q.id) : q.id;
+          const target = q.chapter === chapter ? `#${anchor}` : `${q.chapter.outName}#${anchor}`;
           chapter.ids.add(entryId(q.id));
           return {
             type: 'element',
