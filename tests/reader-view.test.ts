@@ -139,9 +139,15 @@ describe('printed and ebook editions', () => {
       return i + 1 < texts.length ? (folio(i + 1) ?? 0) - 1 : undefined;
     };
     for (const [text, index] of indexPages) {
-      // An entry runs from its number to the next; its page is the number ending its last line.
-      for (const entry of text.trimEnd().replace(/\n[^\n]*$/, '').split(/\n(?=\s*\d+\.\d+\.\d+)/).map((e) => /^\s*(\d+\.\d+\.\d+(?:\.\d+)?) [\s\S]*?(\d+)\s*$/.exec(e)).filter((m) => m !== null)) {
-        const [, number, label] = entry;
+      // An entry runs from its number (first line) to the next; its page is the number in the slot at the line's end,
+      // the rightmost number of the entry (a fraction's numerator or an exponent can print on a line of its own, further left).
+      const entries = text.trimEnd().replace(/\n[^\n]*$/, '').split(/\n(?=\d+\.\d+\.\d+)/).filter((e) => /^\d+\.\d+\.\d+/.test(e));
+      for (const entry of entries) {
+        const number = /^(\d+\.\d+\.\d+(?:\.\d+)?) /.exec(entry)![1];
+        const ends = entry.split('\n').map((line) => line.trimEnd()).map((line) => ({ end: [...line].length, page: /\s(\d+)$/.exec(line)?.[1] }));
+        const right = Math.max(...ends.map((e) => e.end));
+        const label = ends.filter((e) => e.page && e.end === right).at(-1)?.page;
+        expect(label, `page number of index entry ${number}`).toBeDefined();
         const printed = texts.findIndex((t, i) => !indexPages.some(([, j]) => j === i) && new RegExp(`(^|\\s)${number!.replace(/\./g, '\\.')}\\s+[EMH]\\s`, 'm').test(t));
         expect(printed, `question ${number}`).toBeGreaterThan(0);
         expect(folio(printed), `page of question ${number}`).toBe(Number(label));
