@@ -4,6 +4,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import JSZip from 'jszip';
 import MiniSearch from 'minisearch';
+import { PDFArray, PDFDict, PDFDocument, PDFHexString, PDFName, PDFNumber } from 'pdf-lib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { prepare } from '../scripts/build.ts';
 import { renderEpub } from '../scripts/render/epub.ts';
@@ -179,6 +180,21 @@ describe('printed and ebook editions', () => {
     const folios = all.map((t) => t.replace(/[\u202a-\u202e\u200e\u200f]/g, '').trim().split('\n').at(-1)!.trim()).filter((l) => /^[0-9۰-۹]+$/.test(l));
     expect(folios.length).toBeGreaterThan(3);
     expect(folios.every((f) => /^[۰-۹]+$/.test(f))).toBe(true);
+    // The viewer's page box shows the same labels as the printed folios: Persian digits, never roman.
+    const doc = await PDFDocument.load(await readFile(pdf.path), { updateMetadata: false });
+    const nums = doc.catalog.lookup(PDFName.of('PageLabels'), PDFDict).lookup(PDFName.of('Nums'), PDFArray);
+    const labels: string[] = [];
+    for (let i = 0; i + 1 < nums.size(); i += 2) {
+      const range = nums.lookup(i + 1, PDFDict);
+      expect(range.get(PDFName.of('S')), 'label style').toBeUndefined();
+      labels[(nums.lookup(i) as PDFNumber).asNumber()] = range.lookup(PDFName.of('P'), PDFHexString).decodeText();
+    }
+    expect(labels.length).toBe(pages);
+    expect(labels.every((l) => /^[۰-۹]+$/.test(l))).toBe(true);
+    all.forEach((text, i) => {
+      const last = text.replace(/[\u202a-\u202e\u200e\u200f]/g, '').trim().split('\n').at(-1)!.trim();
+      if (/^[۰-۹]+$/.test(last)) expect(labels[i], `label of page ${i + 1}`).toBe(last);
+    });
   }, 240_000);
 
   it('each edition\'s EPUB opens on a title page, then a copyright page, both landmarks', async () => {
