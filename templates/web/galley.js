@@ -126,8 +126,11 @@
     return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   }
 
+  // The index brings the query options (QUERY_OPTIONS in scripts/render/web/search-index.ts), so the browser ranks
+  // exactly as the build's tests do; this is only for an index written before it did.
+  var queryOptions = { prefix: true, fuzzy: 0.2, combineWith: 'AND' };
+
   // The same as snippet() in scripts/render/web/search-index.ts: cut at word boundaries.
-  var queryOptions = { prefix: true, fuzzy: 0.2, boost: { title: 3, text: 1, lists: 0.2 }, combineWith: 'AND' };
 
   function snippet(text, words) {
     var width = 200;
