@@ -15,6 +15,7 @@ import { writeErrataArtifacts } from './errata/changelog.ts';
 import { editionStamp, type EditionStamp } from './errata/stamp.ts';
 import { bookPages, type Page } from './render/pages.ts';
 import { renderHtml } from './render/html.ts';
+import { replaceArtifacts } from './render/artifact-manifest.ts';
 import type { GalleyBrowser } from './render/browser.ts';
 import { applySeverities, diagnostics, exitCode, type Diagnostic } from './report.ts';
 import { createProgress, type Progress } from './progress.ts';
@@ -157,6 +158,8 @@ async function buildEdition(edition: Edition, out: string, wanted: Format[] | un
         progress.tick();
       }
       if (errata?.valid) await writeErrataArtifacts(outDir, errata, book);
+      // A slug change leaves the old EPUB and PDF behind: the manifest says which ones this build's predecessor wrote.
+      await replaceArtifacts(outDir, artifacts.filter((a) => a.format === 'epub' || a.format === 'pdf').map((a) => a.path));
     } finally {
       progress.done();
     }

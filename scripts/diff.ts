@@ -11,7 +11,8 @@ import type { Chapter, TocEntry } from './book/types.ts';
 import { readDestinations } from './render/pdf-finish.ts';
 import { replaceDirectory } from './util/atomic.ts';
 import { diffImages } from './errata/imagediff.ts';
-import { matchPages, rasterize, type PageChange } from './errata/pdfpages.ts';
+import { hunksOnPage } from './errata/page-hunks.ts';
+import { matchPages, rasterize, renderPage, type PageChange } from './errata/pdfpages.ts';
 import { chapterSections, diffSequences, inlineDiff, similarity, type InlinePart, type Section, type TextBlockOut } from './errata/textdiff.ts';
 import { withEnv } from './util/env.ts';
 import { stopwatch } from './util/stopwatch.ts';
@@ -296,6 +297,10 @@ export interface PageReport {
   images?: { before?: string; after?: string; diff?: string };
   /** Regions that changed, in pixels of the diff image. */
   boxes?: { x: number; y: number; width: number; height: number }[];
+  /** Pixel size of the page images (the boxes are in it). */
+  size?: { width: number; height: number };
+  /** The text changes this page shows (hunks of `chapters` found in its text before or after). */
+  hunks?: Hunk[];
 }
 
 export interface DiffReport {
@@ -321,6 +326,8 @@ function hunkHtml(h: Hunk): string {
 function revisionLabel(r: Revision): string {
   return r.commit ? `<code>${esc(r.ref)}</code> (${esc(r.commit.slice(0, 10))}: ${esc(r.subject)})` : `<code>${esc(r.ref)}</code>`;
 }
+
+const pct = (value: number, total: number) => `${((100 * value) / (total || 1)).toFixed(3)}%`;
 
 export function reportHtml(report: DiffReport): string {
   const changedPages = report.pages?.list.filter((p) => p.status === 'changed' || p.status === 'added' || p.status === 'removed') ?? [];
@@ -352,11 +359,18 @@ export function reportHtml(report: DiffReport): string {
     if (changedPages.length === 0) parts.push('<p>No page changed.</p>');
     for (const page of changedPages) {
       const title = page.status === 'changed' ? `Page ${page.before} → ${page.after}` : page.status === 'added' ? `New page ${page.after}` : `Page ${page.before} removed`;
-      const figure = (src: string | undefined, caption: string) => (src ? `<figure><img src="${esc(src)}" alt="${esc(caption)}"/><figcaption>${esc(caption)}</figcaption></figure>` : '');
-      parts.push(`<section class="page ${page.status}"><h3>${esc(title)}${page.chapter ? ` <small>${esc(page.chapter)}</small>` : ''}</h3><div class="images">`);
-      parts.push(figure(page.images?.before, `Before (${report.before.ref}, page ${page.before ?? '–'})`));
-      parts.push(figure(page.images?.after, `After (${report.after.ref}, page ${page.after ?? '–'})`));
-      parts.push(figure(page.images?.diff, `Changed area${page.boxes?.length ? `s (${page.boxes.length})` : ''}`));
+      // Each image links to itself at full size; the changed regions are outlined over both pages (boxes in image pixels).
+      const marks = (page.boxes ?? []).map((b) => (page.size ? `<span class="box" style="left:${pct(b.x, page.size.width)};top:${pct(b.y, page.size.height)};width:${pct(b.width, page.size.width)};height:${pct(b.height, page.size.height)}"></span>` : '')).join('');
+      const figure = (src: string | undefined, caption: string, outlined: boolean) =>
+        src ? `<figure><a class="full" href="${esc(src)}" target="_blank" title="Open full size"><img src="${esc(src)}" alt="${esc(caption)}" loading="lazy"/>${outlined ? marks : ''}</a><figcaption>${esc(caption)} · <a href="${esc(src)}" target="_blank">full size</a></figcaption></figure>` : '';
+      const hunks = page.hunks ?? [];
+      const text = hunks.length
+        ? `<h4>Text changes on this page</h4><ul class="hunks">${hunks.map(hunkHtml).join('')}</ul>`
+        : `<h4>Text changes on this page</h4><p class="note">None found in this page's text: ${page.status === 'changed' ? 'the page changed because text moved onto or off it.' : `the page was ${page.status}.`}</p>`;
+      parts.push(`<section class="page ${page.status}"><h3>${esc(title)}${page.chapter ? ` <small>${esc(page.chapter)}</small>` : ''}</h3><div class="compare">`);
+      parts.push(figure(page.images?.before, `Before (${report.before.ref}, page ${page.before ?? '–'})`, true));
+      parts.push(figure(page.images?.after, `After (${report.after.ref}, page ${page.after ?? '–'})`, true));
+      parts.push(`<div class="changes">${text}${page.images?.diff ? `<figure class="pixels"><a class="full" href="${esc(page.images.diff)}" target="_blank" title="Open full size"><img src="${esc(page.images.diff)}" alt="Changed pixels in red" loading="lazy"/></a><figcaption>Changed pixels${page.boxes?.length ? ` (${page.boxes.length} area${page.boxes.length === 1 ? '' : 's'})` : ''}</figcaption></figure>` : ''}</div>`);
       parts.push('</div></section>');
     }
     if (moved.length > 0) {
@@ -368,8 +382,15 @@ h1{font-size:1.4rem}h3 small,h4 small{color:#777;font-weight:normal;font-size:.8
 del{background:#fdd;text-decoration:line-through;color:#900}ins{background:#dfd;text-decoration:none;color:#060}
 .hunks{list-style:none;padding-left:0}.hunks li{margin:.4rem 0;padding:.3rem .5rem;border-left:3px solid #ccc}
 .tag{font-size:.75em;text-transform:uppercase;color:#555;margin-right:.3rem}.questions{color:#555}
-.images{display:flex;gap:1rem;flex-wrap:wrap}figure{margin:0}figure img{border:1px solid #bbb;max-width:22rem}
-figcaption{font-size:.8em;color:#555}section.page{border-top:1px solid #ddd;margin-top:1rem}`;
+figure{margin:0}figcaption{font-size:.8em;color:#555}section.page{border-top:1px solid #ddd;margin-top:1rem}
+section.page{width:calc(100vw - 2rem);position:relative;left:50%;transform:translateX(-50%)}
+.compare{display:grid;grid-template-columns:auto auto;justify-content:start;gap:1rem;align-items:start;overflow-x:auto}
+.changes{grid-column:1/-1;order:-1;max-width:60rem}
+@media (min-width:1760px){.compare{grid-template-columns:auto auto minmax(16rem,28rem)}.changes{grid-column:auto;order:0}}
+.compare a.full{display:block;position:relative;line-height:0}
+.compare figure img{display:block;height:1000px;width:auto;border:1px solid #bbb;cursor:zoom-in}
+.compare .box{position:absolute;outline:3px solid #f80;background:rgba(255,136,0,.12);pointer-events:none}
+.changes .pixels img{height:auto;width:16rem}.note{color:#555}`;
   return `<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"/><title>galley diff ${esc(report.before.ref)}..${esc(report.after.ref)}</title><style>${css}</style></head><body>\n${parts.join('\n')}\n</body></html>\n`;
 }
 
@@ -393,7 +414,9 @@ export interface DiffOptions {
  * writes a report: which chapters, sections and questions changed, with a
  * paragraph-level text diff; which PDF pages changed (pdftoppm at 50 dpi,
  * pages matched by their text so pages that only moved are "moved"), with
- * before, after and diff images.
+ * before and after images side by side (1200 px high), changed regions
+ * outlined, each opening full size, the text changes found on the page beside them, and a
+ * pixel diff.
  */
 export async function diffRevisions(refA: string, refB: string | undefined, options: DiffOptions = {}): Promise<{ report: DiffReport; out: string; index: string }> {
   const started = performance.now();
@@ -447,20 +470,24 @@ export async function diffRevisions(refA: string, refB: string | undefined, opti
         const item: PageReport = { status: change.status, before: b?.index, after: a?.index, chapter: chapterAt(builtB, a?.index) ?? chapterAt(builtA, b?.index) };
         if (change.status === 'changed' || change.status === 'added' || change.status === 'removed') {
           item.images = {};
+          // Pages were matched on small renderings; the ones shown are rendered again, large enough to read.
+          const large = { before: b && (await renderPage(builtA.pdf, b.index, path.join(rasterDir, `large-a-${b.index}.png`))), after: a && (await renderPage(builtB.pdf, a.index, path.join(rasterDir, `large-b-${a.index}.png`))) };
           if (b) {
             item.images.before = `pages/before-${String(b.index).padStart(4, '0')}.png`;
-            images.push({ from: b.png, to: item.images.before });
+            images.push({ from: large.before!, to: item.images.before });
           }
           if (a) {
             item.images.after = `pages/after-${String(a.index).padStart(4, '0')}.png`;
-            images.push({ from: a.png, to: item.images.after });
+            images.push({ from: large.after!, to: item.images.after });
           }
           if (change.status === 'changed') {
-            const result = diffImages(await readFile(change.before.png), await readFile(change.after.png));
+            const result = diffImages(await readFile(large.before!), await readFile(large.after!));
             item.images.diff = `pages/diff-${String(change.before.index).padStart(4, '0')}-${String(change.after.index).padStart(4, '0')}.png`;
             item.boxes = result.boxes;
+            item.size = { width: result.width, height: result.height };
             diffs.push({ name: item.images.diff, png: result.png });
           }
+          item.hunks = hunksOnPage(chapters, { before: b?.text, after: a?.text });
         }
         if (change.status !== 'unchanged') list.push(item);
       }

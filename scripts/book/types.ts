@@ -32,8 +32,10 @@ export interface Question {
   id: string;
   number: string;
   difficulty: Difficulty;
-  /** Plain text of the question, for indexes. */
+  /** Plain text of the question, for indexes and search (formulas as their TeX). */
   text: string;
+  /** Older ids of the question, kept as alias anchors. */
+  aliases?: string[];
   chapter: Chapter;
 }
 

@@ -118,6 +118,8 @@ export const bookSchema = z.strictObject({
   version: z.string().regex(/^\d+\.\d+(\.\d+)?(-[\w.]+)?$/, 'expected a version such as 1.2.0').default('0.1.0'),
   printing: z.number().int().min(1).optional(),
   date: z.union([z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a date as YYYY-MM-DD'), z.date()]).optional(),
+  /** Calendar of the dates Galley prints (copyright page, downloads): the language's own when left out. */
+  calendar: z.enum(['persian', 'gregory']).optional(),
   description: z.string().optional(),
   keywords: z.array(z.string()).default([]),
   publisher: z.string().optional(),
@@ -132,6 +134,8 @@ export const bookSchema = z.strictObject({
     })
     .optional(),
   licence: z.string().optional(),
+  /** Where readers report errors (a web address), printed on the ebook's copyright page. */
+  errata_url: z.string().regex(/^(https?:\/\/|mailto:)\S+$/, 'expected an http(s):// or mailto: address').optional(),
   cover: z.string().optional(),
   /** `auto`: the author's numbers when the titles carry them ("Chapter 1.", "5.1.3"), else Galley's; `galley`; `none`. */
   numbering: z.enum(['auto', 'galley', 'none']).default('auto'),

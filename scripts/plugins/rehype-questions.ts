@@ -2,7 +2,7 @@ import type { Root, Element, ElementContent, Text } from 'hast';
 import type { VFile } from 'vfile';
 import type { Difficulty } from '../book/types.ts';
 import type { CollectedQuestion } from './types.ts';
-import { slug } from '../util/slug.ts';
+import { questionIds, questionText } from './question-ids.ts';
 import { labels } from '../util/labels.ts';
 import { toString } from 'hast-util-to-string';
 import { authorNumber } from '../book/numbering.ts';
@@ -32,17 +32,6 @@ function lastText(node: Element): Text | undefined {
     return child.type === 'text' ? child : undefined;
   }
   return undefined;
-}
-
-/** Text of a question for ids and indexes: formulas, nested lists and badges left out. */
-function plainText(nodes: ElementContent[]): string {
-  let out = '';
-  for (const node of nodes) {
-    if (node.type === 'text') out += node.value;
-    else if (node.type === 'element' && !['ol', 'ul', 'math', 'svg', 'div'].includes(node.tagName)) out += plainText(node.children);
-    else if (node.type === 'element' && node.tagName === 'math') out += ' … ';
-  }
-  return out;
 }
 
 /**
@@ -81,11 +70,15 @@ export default function rehypeQuestions() {
           const n = (counters.get(prefix) ?? 0) + 1;
           counters.set(prefix, n);
           const number = prefix ? `${prefix}.${n}` : String(n);
-          const words = plainText(item.children).replace(/\s+/g, ' ').trim();
-          let id = custom ? custom[1]! : `q-${slug(words.split(/\s+/).slice(0, 8).join(' ')).slice(0, 48).replace(/-+$/, '') || number.replace(/\./g, '-')}`;
+          const words = questionText(item.children, 'tex').replace(/\s+/g, ' ').trim();
+          const made = questionIds(item);
+          let id = custom ? custom[1]! : made.id;
           const base = id;
           for (let k = 1; usedIds.has(id); k++) id = `${base}-${k}`;
           usedIds.add(id);
+          // Saved links and errata locations written against an older id still land here.
+          const aliases = custom ? [] : made.aliases.map((a) => (id === base ? a : `${a}${id.slice(base.length)}`)).filter((a) => a !== id && !usedIds.has(a));
+          for (const alias of aliases) usedIds.add(alias);
           const name = names.difficulty[difficulty];
           const badge: ElementContent[] = [
             { type: 'element', tagName: 'span', properties: { className: ['q-number'] }, children: [{ type: 'text', value: number }] },
@@ -100,10 +93,10 @@ export default function rehypeQuestions() {
           ];
           const holder = item.children.find((c): c is Element => c.type === 'element' && c.tagName === 'p') ?? item;
           const at = holder.children.indexOf(text);
-          holder.children.splice(at, 0, ...badge);
+          holder.children.splice(at, 0, ...aliases.map((alias): ElementContent => ({ type: 'element', tagName: 'span', properties: { id: alias, className: ['q-alias'] }, children: [] })), ...badge);
           item.properties = { ...item.properties, id, className: ['question', `difficulty-${DIFFICULTY_KEYS[difficulty]}`] };
           list.properties = { ...list.properties, className: [...new Set([...((list.properties.className as string[]) ?? []), 'questions'])] };
-          questions.push({ id, number, difficulty, text: words });
+          questions.push({ id, number, difficulty, text: words, ...(aliases.length ? { aliases } : {}) });
           childPrefix = number;
         }
         for (const child of item.children) {

@@ -24,6 +24,8 @@ export interface CollectedQuestion {
   number: string;
   difficulty: Difficulty;
   text: string;
+  /** Ids the question had before (formulas once dropped from ids): alias anchors in the chapter. */
+  aliases?: string[];
 }
 
 declare module 'vfile' {

@@ -16,6 +16,8 @@ import type { Errata } from '../errata/load.ts';
 import { editionStamp, epubStampMeta, type EditionStamp } from '../errata/stamp.ts';
 import { labels } from '../util/labels.ts';
 import { escapeXmlText } from '../util/xml-safe.ts';
+import { titlePageBody, copyrightPageBody } from './front-pages.ts';
+import { appendixChapter } from '../errata/checks.ts';
 import { bookDirection } from '../util/direction.ts';
 import { zipArchive, type ZipEntry } from './zip.ts';
 import { defaultDeflateDir, openDeflatePack, type DeflatePack, type DeflateStats } from '../cache/deflate-cache.ts';
@@ -474,12 +476,25 @@ export async function renderEpub(book: LoadedBook, pages: Page[], outDir: string
     documents.push(coverPage);
   }
 
+  // Title and copyright pages come right after the cover, as in print (render/front-pages.ts).
+  const stamp = editionStamp(book, extra.errata);
+  const appendix = extra.errata ? appendixChapter(book, extra.errata) : undefined;
+  const frontPage = (name: string, id: string, title: string, body: Element): PackageFile => {
+    const xml = xhtmlDocument([el('main', {}, [body])], { ...common, title, bodyClass: name });
+    return { href: uniqueName(name, taken), id, mediaType: 'application/xhtml+xml', data: xml, properties: contentProperties(xml) };
+  };
+  const titlePage = frontPage('titlepage', 'titlepage', c.title, titlePageBody(book, stamp));
+  const copyrightPage = frontPage('copyright', 'copyright-page', words.copyrightPage, copyrightPageBody(book, stamp, { identifier, isbn }, appendix ? { href: appendix.outName, label: appendix.title } : undefined));
+  documents.push(titlePage, copyrightPage);
+
   // The navigation document: the nested TOC, then landmarks (hidden; reading systems show them their own way).
   const items = navItems(book, pages, c.output.toc_depth);
   const firstBody = pages.find((p) => p.matter === 'body') ?? pages[0];
   const landmarks: ElementContent[] = [];
   const landmark = (type: string, href: string, label: string) => landmarks.push(el('li', {}, [el('a', { 'epub:type': type, href }, [text(label)])]));
   if (coverPage) landmark('cover', coverPage.href, words.cover);
+  landmark('titlepage', titlePage.href, words.titlePage);
+  landmark('copyright-page', copyrightPage.href, words.copyrightPage);
   landmark('toc', `${NAV_FILE}#toc`, words.contents);
   if (firstBody) landmark('bodymatter', firstBody.outName, words.start);
   const navBody: ElementContent[] = [
@@ -504,11 +519,11 @@ export async function renderEpub(book: LoadedBook, pages: Page[], outDir: string
   });
 
   const ncx: PackageFile = { href: NCX_FILE, id: 'ncx', mediaType: 'application/x-dtbncx+xml', data: ncxDocument(book, identifier, items), properties: [] };
-  const manifest = [...(coverPage ? [coverPage] : []), nav, ...pageFiles, ncx, ...resources];
-  const spine = [...(coverPage ? [coverPage] : []), nav, ...pageFiles];
+  const manifest = [...(coverPage ? [coverPage] : []), titlePage, copyrightPage, nav, ...pageFiles, ncx, ...resources];
+  const spine = [...(coverPage ? [coverPage] : []), titlePage, copyrightPage, nav, ...pageFiles];
   const a11y = surveyAccessibility(pages);
   const meta: Metadata = { identifier, isbn, modified: isoSeconds(built), date: built };
-  const opf = packageDocument(book, meta, manifest, spine, a11y, direction, editionStamp(book, extra.errata));
+  const opf = packageDocument(book, meta, manifest, spine, a11y, direction, stamp);
 
   // Templates that print what Galley made; `<%-` keeps EJS from escaping it.
   const options = {

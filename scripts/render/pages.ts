@@ -3,6 +3,7 @@ import type { LoadedBook } from '../book/load.ts';
 import type { Chapter, Matter, TocEntry } from '../book/types.ts';
 import { safeName } from '../util/slug.ts';
 import { labels } from '../util/labels.ts';
+import { localizeGalleyNumbers } from '../util/numerals.ts';
 
 export interface Page {
   key: string;
@@ -138,5 +139,7 @@ export function bookPages(book: LoadedBook): Page[] {
     }
   };
   walk(book.toc);
+  // Numbers Galley added (question and chapter numbers, counts) in the edition's digits; the author's text stays.
+  for (const page of pages) localizeGalleyNumbers(page.body, book.config);
   return pages;
 }

@@ -14,7 +14,9 @@ import { hastToXml } from './xhtml.ts';
 import { fillPageRefs } from '../errata/appendix.ts';
 import { pageCss, pageGeometry, type Geometry, type PageGroup } from './pdf-pages-css.ts';
 import { bookDirection } from '../util/direction.ts';
-import { editionStamp, stampLine, type EditionStamp } from '../errata/stamp.ts';
+import { editionStamp, stampNodes, type EditionStamp } from '../errata/stamp.ts';
+import { localDigits } from '../util/numerals.ts';
+import { hasNoItalic } from './script-css.ts';
 
 /**
  * One piece of the printed book that starts on a new page: the fixed front
@@ -163,7 +165,7 @@ function tocLines(book: LoadedBook, pages: Page[], depth: number): TocLine[] {
     const page = byOutName.get(file);
     if (!page) return { title: item.title, kind: 'draft', children };
     if (fragment) return { target: prefixId(page.key, fragment), title: item.title, kind: 'section', children };
-    const number = page.kind === 'chapter' && page.matter === 'body' && page.number && !page.number.includes('.') ? page.number : undefined;
+    const number = page.kind === 'chapter' && page.matter === 'body' && page.number && !page.number.includes('.') ? localDigits(page.number, book.config) : undefined;
     return { target: page.key, title: item.title, number, kind: page.kind, children };
   };
   return navItems(book, pages, depth).map(convert);
@@ -194,7 +196,8 @@ function frontBlocks(book: LoadedBook, date: Date, plain: PageGroup, tocGroup: P
   if (footer) line(footer, 'copyright-line');
   if (c.licence) line(`${words.licence}: ${c.licence}`, 'licence-line');
   // The same edition line as the EPUB's metadata; the build date only when no release date is known.
-  line(stamp.date ? stampLine(stamp, c.language) : `${stampLine(stamp, c.language)} · ${isoDay(date)}`, 'edition-line');
+  // The same edition line as the web's downloads box; the build date only when no release date is known.
+  lines.push(h('p', { className: ['edition-line'] }, stampNodes(stamp.date ? stamp : { ...stamp, date: isoDay(date) }, c)));
   if (c.identifier) line(c.identifier, 'identifier-line');
   if (c.publisher) line(c.publisher, 'publisher-line');
   const licences = [...new Set(fontsFor(c.language).map((f) => f.licence))];
@@ -278,7 +281,7 @@ export function composeBook(book: LoadedBook, pages: Page[], options: ComposeOpt
     });
   }
   const geometry = pageGeometry(c.output.pdf, options.printMarks);
-  const css = pageCss({ geometry, bookTitle: c.title, groups, rtl: direction === 'rtl', persianDigits: c.output.pdf.persian_digits });
+  const css = pageCss({ geometry, bookTitle: c.title, groups, rtl: direction === 'rtl', persianDigits: c.output.pdf.persian_digits, noItalic: hasNoItalic(c.language) });
   return { blocks, toc, blockOfTarget, geometry, pageCss: css, title: c.title, language: c.language, direction, persianDigits: c.output.pdf.persian_digits };
 }
 

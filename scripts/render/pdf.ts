@@ -21,6 +21,7 @@ import type { Errata } from '../errata/load.ts';
 import { editionStamp, pdfStampInfo } from '../errata/stamp.ts';
 import { BOOK_CSP } from './xhtml.ts';
 import { stopwatch } from '../util/stopwatch.ts';
+import { localDigits } from '../util/numerals.ts';
 
 export interface PdfOptions {
   /** The book's errata (prepare() returns it): the printing for the copyright page and metadata. */
@@ -68,7 +69,8 @@ function roman(n: number): string {
 
 /** The label a reader sees on page `index` (0-based): roman before the body, arabic from 1 after. */
 export function pageLabel(index: number, bodyStart: number | undefined, persianDigits = false): string {
-  if (bodyStart === undefined || index < bodyStart) return roman(index + 1);
+  // Persian has no roman numerals: the front matter counts in Persian digits as well.
+  if (bodyStart === undefined || index < bodyStart) return persianDigits ? localDigits(index + 1, true) : roman(index + 1);
   const arabic = String(index - bodyStart + 1);
   return persianDigits ? arabic.replace(/\d/g, (d) => String.fromCharCode(0x06f0 + Number(d))) : arabic;
 }
@@ -343,6 +345,7 @@ export async function renderPdf(book: LoadedBook, pages: Page[], outDir: string,
           date,
           fingerprint: fingerprint(files, html, [date.toISOString(), String(options.printMarks ?? false)]),
           bodyStart: plan.bodyStart,
+          persianDigits: composition.persianDigits,
           outline: outlineOf(composition.toc),
           geometry: composition.geometry,
           producer: `Galley (${(await galley.browser.version()).replace('HeadlessChrome', 'Chromium')} Skia/PDF; pdf-lib)`,

@@ -2,6 +2,7 @@ import type { Element, ElementContent } from 'hast';
 import type { LoadedBook } from '../book/load.ts';
 import type { TocEntry } from '../book/types.ts';
 import type { Page } from './pages.ts';
+import { localDigits } from '../util/numerals.ts';
 
 export interface NavItem {
   title: string;
@@ -30,11 +31,12 @@ export function navItems(book: LoadedBook, pages: Page[], depth: number): NavIte
         items.push(...walk(entry.children, level));
         continue;
       }
+      const number = page.number === undefined ? undefined : localDigits(page.number, book.config);
       if (entry.kind === 'part') {
-        items.push({ title: page.title, href: page.outName, number: page.number, children: walk(entry.children, level) });
+        items.push({ title: page.title, href: page.outName, number, children: walk(entry.children, level) });
         continue;
       }
-      const item: NavItem = { title: page.title, href: page.outName, number: page.number, children: [] };
+      const item: NavItem = { title: page.title, href: page.outName, number, children: [] };
       if (page.chapter && level < depth) {
         // Headings below the chapter title, nested by level.
         const stack: { depth: number; item: NavItem }[] = [{ depth: 1, item }];

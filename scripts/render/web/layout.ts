@@ -5,7 +5,8 @@ import type { Page } from '../pages.ts';
 import { footerElement } from '../pages.ts';
 import { navItems, type NavItem } from '../toc.ts';
 import { labels, type Labels } from '../../util/labels.ts';
-import { stampLine, type EditionStamp } from '../../errata/stamp.ts';
+import { stampNodes, type EditionStamp } from '../../errata/stamp.ts';
+import { localDigits } from '../../util/numerals.ts';
 import { formatSize, type Download } from './downloads.ts';
 
 /** Another language edition, as the switcher links to it. */
@@ -90,10 +91,10 @@ function downloadsElement(context: WebContext, where: 'sidebar' | 'index' = 'sid
     h(
       'ul',
       context.downloads.map((d) =>
-        h('li', [h('a', { href: `downloads/${d.name}`, download: d.name, type: d.mediaType }, d.format.toUpperCase()), ' ', h('span.size', `(${formatSize(d.bytes, book.config.language)})`)]),
+        h('li', [h('a', { href: `downloads/${d.name}`, download: d.name, type: d.mediaType }, d.format.toUpperCase()), ' ', h('span.size', `(${localDigits(formatSize(d.bytes, book.config.language), book.config)})`)]),
       ),
     ),
-    h('p.edition-line', stampLine(context.stamp, book.config.language)),
+    h('p.edition-line', stampNodes(context.stamp, book.config)),
   ]);
 }
 
