@@ -1,19 +1,13 @@
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { loadBook, type LoadedBook } from './book/load.ts';
+import type { LoadedBook } from './book/load.ts';
 import type { Difficulty } from './book/types.ts';
-import { LANGUAGE_TAG, type BookConfig, type Severity } from './config/schema.ts';
+import { LANGUAGE_TAG, type Severity } from './config/schema.ts';
 import { listEditions, type Edition } from './book/editions.ts';
-import { processChapters } from './passes/process-chapters.ts';
-import { resolveLinks } from './passes/links.ts';
-import { buildQuestionsIndex } from './passes/questions-index.ts';
-import { resolveCover } from './passes/cover.ts';
-import { loadErrata } from './errata/load.ts';
-import { checkErrata } from './errata/checks.ts';
-import { buildErrataAppendix } from './errata/appendix.ts';
 import { writeErrataArtifacts } from './errata/changelog.ts';
 import { editionStamp, type EditionStamp } from './errata/stamp.ts';
-import { bookPages, type Page } from './render/pages.ts';
+import type { Page } from './render/pages.ts';
+import { prepare } from './passes/pipeline.ts';
 import { renderHtml } from './render/html.ts';
 import { replaceArtifacts } from './render/artifact-manifest.ts';
 import type { GalleyBrowser } from './render/browser.ts';
@@ -69,31 +63,7 @@ export const BUILD_SEVERITIES: Record<string, Severity> = {
   'errata-location': 'warn',
 };
 
-export interface PrepareOptions {
-  lint?: boolean;
-  /** `false` ignores the chapter cache (`--no-cache`); on by default. */
-  cache?: boolean;
-  boundary?: string;
-  defaults?: Partial<BookConfig>;
-}
-
-/** Loads, processes and runs the book passes without writing anything: what build and check share. */
-export async function prepare(manuscript: string, progress: Progress = createProgress({ quiet: true }), options: PrepareOptions = {}) {
-  const book = await loadBook(manuscript, { boundary: options.boundary, defaults: options.defaults });
-  progress.phase('Chapters', book.chapters.length);
-  processChapters(book, (chapter) => progress.tick(chapter.source), { lint: options.lint, cache: options.cache });
-  resolveLinks(book);
-  buildQuestionsIndex(book);
-  resolveCover(book);
-  const errata = await loadErrata(book);
-  if (errata) {
-    checkErrata(book, errata);
-    buildErrataAppendix(book, errata);
-  }
-  const pages = bookPages(book);
-  progress.done();
-  return { book, pages, errata };
-}
+export { prepare, BookPipeline, type PrepareOptions, type Prepared } from './passes/pipeline.ts';
 
 export function summarize(book: LoadedBook, pages: Page[], seconds: number, stamp: EditionStamp = editionStamp(book)): BuildSummary {
   const questions: Record<Difficulty, number> = { E: 0, M: 0, H: 0 };

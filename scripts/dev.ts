@@ -1,24 +1,17 @@
-import { existsSync, statSync } from 'node:fs';
 import chokidar, { type FSWatcher } from 'chokidar';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { BUILD_SEVERITIES, prepare } from './build.ts';
-import { readChapter, type LoadedBook } from './book/load.ts';
+import { BUILD_SEVERITIES } from './build.ts';
+import { BookPipeline } from './passes/pipeline.ts';
+import type { LoadedBook } from './book/load.ts';
+import type { Page } from './render/pages.ts';
 import { listEditions, type Edition } from './book/editions.ts';
-import type { Chapter } from './book/types.ts';
-import { processChapter } from './passes/process-chapters.ts';
-import { resolveLinks } from './passes/links.ts';
-import { buildQuestionsIndex, isQuestionsIndex } from './passes/questions-index.ts';
-import { bookPages, type Page } from './render/pages.ts';
 import { TEMPLATES } from './render/assets.ts';
-import { createChapterProcessor } from './markdown/processor.ts';
 import { applySeverities, diagnostics, type Diagnostic } from './report.ts';
-import { appendixChapter } from './errata/checks.ts';
 import type { Errata } from './errata/load.ts';
 import { editionStamp } from './errata/stamp.ts';
 import { renderWeb, searchIndexFor, siteEdition, webContext, webIndexPage, webPage, type WebEdition } from './render/web/site.ts';
-import { isInside } from './util/paths.ts';
 import { writeFileAtomic } from './util/atomic.ts';
 import { webName } from './render/web/layout.ts';
 import { serveSite, type SiteServer } from './serve/server.ts';
@@ -64,21 +57,20 @@ export interface DevSession {
 
 interface EditionState {
   edition: Edition;
+  pipeline: BookPipeline;
   book: LoadedBook;
   pages: Page[];
   errata?: Errata;
-  processor: ReturnType<typeof createChapterProcessor>;
 }
-
-const navSignature = (pages: Page[]) => JSON.stringify(pages.map((p) => [p.outName, p.title, p.number, p.kind]));
 
 /**
  * `galley dev`: the web edition kept up to date while an author writes. One
- * warm process: a saved chapter is read, processed and linked again, and
- * only its page is written (every page of its edition when a title changed,
- * since each page's contents show it); the search index follows. Anything
- * else (book.yaml, SUMMARY.md, images, errata) rebuilds the site. Errors
- * never stop it: they go to the terminal and over the open page.
+ * warm process holds each edition's pipeline, the same one `galley build`
+ * runs; a save asks it to redo what the change invalidates (a chapter and the
+ * passes that read it, the errata passes, or everything for settings and
+ * contents), and only pages whose bytes changed are written; the search
+ * index follows. Errors never stop it: they go to the terminal and over the
+ * open page.
  */
 export async function startDev(options: DevOptions = {}): Promise<DevSession> {
   const manuscript = path.resolve(options.manuscript ?? 'manuscript');
@@ -109,10 +101,11 @@ export async function startDev(options: DevOptions = {}): Promise<DevSession> {
     const editions = await listEditions(manuscript);
     const next: EditionState[] = [];
     for (const edition of editions) {
-      const { book, pages, errata } = await prepare(edition.root, undefined, { boundary: edition.boundary, defaults: edition.defaults });
+      const pipeline = new BookPipeline(edition.root, { boundary: edition.boundary, defaults: edition.defaults });
+      const { book, pages, errata } = await pipeline.run();
       // The same severities as `galley build`: what only warns there only warns here.
       applySeverities(book.files, BUILD_SEVERITIES, book.config.checks);
-      next.push({ edition, book, pages, errata, processor: createChapterProcessor(book.config) });
+      next.push({ edition, pipeline, book, pages, errata });
     }
     return next;
   }
@@ -146,54 +139,32 @@ export async function startDev(options: DevOptions = {}): Promise<DevSession> {
     void enqueue(() => writeFileAtomic(path.join(siteDir, state.edition.outSubdir, 'js/search-index.js'), searchIndexFor(state.book, state.pages))).catch(() => undefined);
   };
 
-  const incremental = async (state: EditionState, chapters: Chapter[], changed: string[], started: number): Promise<RebuildEvent> => {
+  const incremental = async (state: EditionState, files: string[], changed: string[], started: number): Promise<RebuildEvent> => {
+    const update = await state.pipeline.update(files);
+    Object.assign(state, { book: update.book, pages: update.pages, errata: update.errata });
     const { book } = state;
-    const touched = new Set<Chapter>();
-    // Read from disk again, always: processing appends to a file's messages, and book passes append to its tree.
-    const redo = async (chapter: Chapter) => {
-      // The load checked where the file leads; a save may have made it a symlink out of the manuscript.
-      if (!isInside(book.boundary, chapter.file.path) || !statSync(chapter.file.path).isFile()) throw new Error(`${chapter.source} is no longer a file inside the manuscript`);
-      const { file, data } = await readChapter(chapter.file.path, book.root, book.context);
-      chapter.file = file;
-      chapter.frontmatter = data;
-      chapter.title = typeof data.title === 'string' ? data.title : chapter.entry.title;
-      processChapter(book, chapter, state.processor);
-      resolveLinks(book, [chapter]);
-      touched.add(chapter);
-    };
-    const questionsOf = (chapter: Chapter) => JSON.stringify(chapter.questions.map((q) => [q.id, q.number, q.difficulty, q.text]));
-    const navBefore = navSignature(state.pages);
-    let questionsChanged = false;
-    for (const chapter of chapters) {
-      const before = questionsOf(chapter);
-      await redo(chapter);
-      if (questionsOf(chapter) !== before) questionsChanged = true;
-    }
-    if (questionsChanged) for (const index of book.chapters.filter(isQuestionsIndex)) if (!touched.has(index)) await redo(index);
-    buildQuestionsIndex(book, [...touched]);
-    applySeverities([...touched].map((c) => c.file), BUILD_SEVERITIES, book.config.checks);
-    // The chapters' files are new; every other file (book.yaml, SUMMARY.md, errata.yaml) keeps its messages.
-    const fresh = new Map(book.chapters.map((c) => [c.file.path, c.file]));
-    book.files = book.files.map((file) => fresh.get(file.path) ?? file);
-    state.pages = bookPages(book);
-    const everyPage = navSignature(state.pages) !== navBefore;
+    applySeverities(update.all ? book.files : update.chapters.map((c) => c.file), BUILD_SEVERITIES, book.config.checks);
     const { context, pageNames } = await webContext(webEdition(state), siteEditions());
     const dir = path.join(siteDir, state.edition.outSubdir);
     await mkdir(dir, { recursive: true });
     const written: string[] = [];
+    // A page is written only when its bytes change, so an edit that reaches every page (a title, the version)
+    // still leaves the others alone.
+    const write = async (name: string, html: string) => {
+      const file = path.join(dir, name);
+      if ((await readFile(file, 'utf8').catch(() => undefined)) === html) return;
+      await writeFile(file, html);
+      written.push(sitePath(state, name));
+    };
+    const redo = new Set(update.changed);
     for (const [index, page] of state.pages.entries()) {
-      if (!everyPage && (!page.chapter || !touched.has(page.chapter))) continue;
-      await writeFile(path.join(dir, webName(page.outName)), webPage(context, index, pageNames));
-      written.push(sitePath(state, webName(page.outName)));
+      if (redo.has(page)) await write(webName(page.outName), webPage(context, index, pageNames));
     }
     // The title page lists every title too.
-    if (everyPage) {
-      await writeFile(path.join(dir, 'index.html'), webIndexPage(context));
-      written.push(sitePath(state, 'index.html'));
-    }
+    if (update.all) await write('index.html', webIndexPage(context));
     writeSearchIndex(state);
-    const list = toCwd(book, diagnostics([...touched].map((c) => c.file), book.boundary));
-    return { changed, pages: written, milliseconds: performance.now() - started, full: false, diagnostics: list };
+    const list = toCwd(book, diagnostics(update.all ? book.files : update.chapters.map((c) => c.file), book.boundary));
+    return { changed, pages: written, milliseconds: performance.now() - started, full: update.full, diagnostics: list };
   };
 
   const rebuild = (files: string[]): Promise<RebuildEvent> => enqueue(() => rebuildNow(files));
@@ -204,27 +175,26 @@ export async function startDev(options: DevOptions = {}): Promise<DevSession> {
     // Templates change how pages look, not what they say: write the site again from what is prepared.
     if (files.every((f) => f.startsWith(TEMPLATES + path.sep))) return full(changed, started, false);
     if (failure || states.length === 0) return full(changed, started);
-    // Each file belongs to the edition whose folder holds it most closely.
+    // Each file belongs to the edition whose folder holds it most closely; one outside every edition (a shared
+    // image, LANGS.md) is seen by them all, and each pipeline decides what it invalidates.
     const owner = (file: string) =>
       [...states].sort((a, b) => b.edition.root.length - a.edition.root.length).find((s) => file === s.edition.root || file.startsWith(s.edition.root + path.sep));
-    const byEdition = new Map<EditionState, Chapter[]>();
+    const byEdition = new Map<EditionState, string[]>();
     for (const file of files.map((f) => path.resolve(f))) {
       const state = owner(file);
-      const chapter = state?.book.chapters.find((c) => c.file.path === file);
-      const appendix = state?.errata ? appendixChapter(state.book, state.errata) : undefined;
-      // Anything but a chapter's text (settings, TOC, images, errata, a deleted file) rebuilds the whole site,
-      // and so does the errata appendix, which only the whole book can fill.
-      if (!state || !chapter || chapter === appendix || !existsSync(file)) return full(changed, started);
-      byEdition.set(state, [...(byEdition.get(state) ?? []), chapter]);
+      // LANGS.md, or a file no edition owns: the editions themselves may have changed.
+      if (!state) return full(changed, started);
+      byEdition.set(state, [...(byEdition.get(state) ?? []), file]);
     }
     const events: RebuildEvent[] = [];
-    try {
-      for (const [state, chapters] of byEdition) events.push(await incremental(state, chapters, changed, started));
-    } catch {
-      // A file renamed or replaced under us mid-read: the whole site again, which reports what is wrong.
-      return full(changed, started);
-    }
-    return { changed, pages: events.flatMap((e) => e.pages), milliseconds: performance.now() - started, full: false, diagnostics: events.flatMap((e) => e.diagnostics) };
+    for (const [state, owned] of byEdition) events.push(await incremental(state, owned, changed, started));
+    return {
+      changed,
+      pages: events.flatMap((e) => e.pages),
+      milliseconds: performance.now() - started,
+      full: events.some((e) => e.full),
+      diagnostics: events.flatMap((e) => e.diagnostics),
+    };
   };
 
   states = await prepareAll();

@@ -115,6 +115,34 @@ describe('galley dev with its output inside the manuscript', () => {
 });
 
 describe('galley dev keeps what a chapter save does not touch', () => {
+  it('redoes the errata passes for an errata.yaml edit, without a full rebuild, and writes only pages that changed', async () => {
+    const work = await tempDir();
+    const book = path.join(work.dir, 'book');
+    await cp(path.join(ROOT, 'tests/books/errata-mini'), book, { recursive: true });
+    const session = await startDev({ manuscript: book, out: path.join(work.dir, 'dist') });
+    try {
+      const errata = path.join(book, 'errata.yaml');
+      await writeFile(errata, (await readFile(errata, 'utf8')).replace('now: "the middle value"', 'now: "the very middle value"'));
+      const event = await session.rebuild([errata]);
+      expect(event.full).toBe(false);
+      expect(event.pages).toEqual(['back-errata.html']);
+      expect(await readFile(path.join(work.dir, 'dist/web/back-errata.html'), 'utf8')).toContain('the very middle value');
+
+      // The same book built from scratch has the same appendix.
+      const fresh = path.join(work.dir, 'fresh');
+      await build({ manuscript: book, out: fresh, formats: ['html', 'web'], quiet: true });
+      expect(await readFile(path.join(work.dir, 'dist/web/back-errata.html'), 'utf8')).toBe(await readFile(path.join(fresh, 'web/back-errata.html'), 'utf8'));
+
+      // A location that no longer resolves is reported at once, as a build would.
+      await writeFile(errata, (await readFile(errata, 'utf8')).replace('location: chapters/first.md#averages', 'location: chapters/first.md#gone'));
+      await session.rebuild([errata]);
+      expect(session.problems().some((d) => d.file.endsWith('errata.yaml') && d.ruleId === 'errata-location')).toBe(true);
+    } finally {
+      await session.close();
+      await work.cleanup();
+    }
+  });
+
   it('keeps errata problems after a chapter is saved, and reads no chapter turned into a symlink out of the manuscript', async () => {
     const work = await tempDir();
     const book = path.join(work.dir, 'book');

@@ -1,0 +1,191 @@
+import { existsSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { loadBook, readChapter, type LoadedBook, type LoadOptions } from '../book/load.ts';
+import type { Chapter } from '../book/types.ts';
+import type { BookConfig } from '../config/schema.ts';
+import { appendixChapter, checkErrata } from '../errata/checks.ts';
+import { buildErrataAppendix } from '../errata/appendix.ts';
+import { ERRATA_FILE, loadErrata, type Errata } from '../errata/load.ts';
+import { editionStamp } from '../errata/stamp.ts';
+import { createChapterProcessor } from '../markdown/processor.ts';
+import { bookPages, type Page } from '../render/pages.ts';
+import { createProgress, type Progress } from '../progress.ts';
+import { isInside } from '../util/paths.ts';
+import { resolveCover } from './cover.ts';
+import { resolveLinks } from './links.ts';
+import { processChapter, processChapters } from './process-chapters.ts';
+import { buildQuestionsIndex, isQuestionsIndex } from './questions-index.ts';
+
+export interface PrepareOptions {
+  lint?: boolean;
+  /** `false` ignores the chapter cache (`--no-cache`); on by default. */
+  cache?: boolean;
+  boundary?: string;
+  defaults?: Partial<BookConfig>;
+}
+
+export interface Prepared {
+  book: LoadedBook;
+  pages: Page[];
+  errata?: Errata;
+}
+
+/** What an update changed: every page (`all`), or only these. */
+export interface Update extends Prepared {
+  /** The whole pipeline ran again (settings, contents or a file it could not place changed). */
+  full: boolean;
+  /** Every page may show something new (a title in the contents, the version). */
+  all: boolean;
+  /** Pages whose content may differ from the last run; every page when `all`. */
+  changed: Page[];
+  /** Chapters read and processed again. */
+  chapters: Chapter[];
+}
+
+// What every page shows of the others (the contents) and of the edition (version, printing, date).
+const bookSignature = (prepared: Prepared) =>
+  JSON.stringify([prepared.pages.map((p) => [p.outName, p.title, p.number, p.kind]), editionStamp(prepared.book, prepared.errata)]);
+
+/**
+ * The staged pipeline every command shares: load → chapters (cached) → book
+ * passes (links, questions index, cover, errata) → page model. `run()` does
+ * it all; `update()` redoes what a change to some files invalidates, and
+ * only that, so `galley dev` gets the same book a full build would.
+ */
+export class BookPipeline {
+  private state?: Prepared;
+  private processor?: ReturnType<typeof createChapterProcessor>;
+
+  constructor(
+    private readonly root: string,
+    private readonly options: PrepareOptions = {},
+  ) {}
+
+  get prepared(): Prepared | undefined {
+    return this.state;
+  }
+
+  /** The whole pipeline, from the files on disk. */
+  async run(progress: Progress = createProgress({ quiet: true })): Promise<Prepared> {
+    const load: LoadOptions = { boundary: this.options.boundary, defaults: this.options.defaults };
+    const book = await loadBook(this.root, load);
+    progress.phase('Chapters', book.chapters.length);
+    processChapters(book, (chapter) => progress.tick(chapter.source), { lint: this.options.lint, cache: this.options.cache });
+    resolveLinks(book);
+    buildQuestionsIndex(book);
+    resolveCover(book);
+    const errata = await loadErrata(book);
+    if (errata) this.errataPasses(book, errata);
+    const pages = bookPages(book);
+    progress.done();
+    this.processor = undefined;
+    this.state = { book, pages, errata };
+    return this.state;
+  }
+
+  /**
+   * After `files` (absolute paths) changed: chapters' text is read and
+   * processed again with the passes that read it; errata.yaml re-runs the
+   * errata passes; anything else (book.yaml, SUMMARY.md, images, a deleted
+   * file) runs the whole pipeline, which the chapter cache keeps short.
+   */
+  async update(files: string[]): Promise<Update> {
+    const state = this.state;
+    if (!state) return this.rerun();
+    const { book } = state;
+    const errataPath = path.join(book.root, ERRATA_FILE);
+    const appendix = state.errata ? appendixChapter(book, state.errata) : undefined;
+    const chapters: Chapter[] = [];
+    let errataChanged = false;
+    for (const file of files.map((f) => path.resolve(f))) {
+      if (file === errataPath && existsSync(file) && state.errata) {
+        errataChanged = true;
+        continue;
+      }
+      const chapter = book.chapters.find((c) => c.file.path === file);
+      // The appendix is only whole once the errata pass has filled it: it is redone with the errata below.
+      if (!chapter || !existsSync(file)) return this.rerun();
+      if (chapter !== appendix && !chapters.includes(chapter)) chapters.push(chapter);
+    }
+    const before = bookSignature(state);
+    try {
+      return await this.redo(state, chapters, errataChanged, before);
+    } catch {
+      // A file renamed or replaced under us mid-read: the whole pipeline, which reports what is wrong.
+      return this.rerun();
+    }
+  }
+
+  private async rerun(): Promise<Update> {
+    const prepared = await this.run();
+    return { ...prepared, full: true, all: true, changed: prepared.pages, chapters: prepared.book.chapters };
+  }
+
+  private async redo(state: Prepared, chapters: Chapter[], errataChanged: boolean, before: string): Promise<Update> {
+    const { book } = state;
+    this.processor ??= createChapterProcessor(book.config);
+    const touched = new Set<Chapter>();
+    const questionsOf = (chapter: Chapter) => JSON.stringify(chapter.questions.map((q) => [q.id, q.number, q.difficulty, q.text]));
+    let questionsChanged = false;
+    for (const chapter of chapters) {
+      const previous = questionsOf(chapter);
+      await this.reread(book, chapter);
+      touched.add(chapter);
+      if (questionsOf(chapter) !== previous) questionsChanged = true;
+    }
+    if (questionsChanged) {
+      for (const index of book.chapters.filter(isQuestionsIndex)) {
+        if (!touched.has(index)) {
+          await this.reread(book, index);
+          touched.add(index);
+        }
+      }
+    }
+    resolveLinks(book, [...touched]);
+    buildQuestionsIndex(book, [...touched]);
+    // The errata passes read every chapter's headings and questions, and fill the appendix: redone whenever errata
+    // exist, from a fresh appendix, exactly as a full run does.
+    let errata = state.errata;
+    if (errataChanged) errata = await loadErrata(book);
+    if (errata) {
+      const appendix = appendixChapter(book, errata);
+      if (appendix) {
+        if (!touched.has(appendix)) await this.reread(book, appendix);
+        resolveLinks(book, [appendix]);
+        touched.add(appendix);
+      }
+      this.errataPasses(book, errata);
+    }
+    // The chapters' files are new; every other file (book.yaml, SUMMARY.md, errata.yaml) keeps its messages.
+    const fresh = new Map(book.chapters.map((c) => [c.file.path, c.file]));
+    book.files = book.files.map((file) => fresh.get(file.path) ?? file);
+    const pages = bookPages(book);
+    this.state = { book, pages, errata };
+    const all = bookSignature(this.state) !== before;
+    const changed = all ? pages : pages.filter((p) => p.chapter && touched.has(p.chapter));
+    return { ...this.state, full: false, all, changed, chapters: [...touched] };
+  }
+
+  private errataPasses(book: LoadedBook, errata: Errata) {
+    checkErrata(book, errata);
+    buildErrataAppendix(book, errata);
+  }
+
+  /** From disk again, always: processing appends to a file's messages, and book passes append to its tree. */
+  private async reread(book: LoadedBook, chapter: Chapter) {
+    // The load checked where the file leads; a save may have made it a symlink out of the manuscript.
+    if (!isInside(book.boundary, chapter.file.path) || !statSync(chapter.file.path).isFile()) {
+      throw new Error(`${chapter.source} is no longer a file inside the manuscript`);
+    }
+    const { file, data } = await readChapter(chapter.file.path, book.root, book.context);
+    chapter.file = file;
+    chapter.frontmatter = data;
+    chapter.title = typeof data.title === 'string' ? data.title : chapter.entry.title;
+    processChapter(book, chapter, this.processor);
+  }
+}
+
+/** Loads, processes and runs the book passes without writing anything: what every command shares. */
+export function prepare(manuscript: string, progress?: Progress, options: PrepareOptions = {}): Promise<Prepared> {
+  return new BookPipeline(manuscript, options).run(progress);
+}
