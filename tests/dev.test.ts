@@ -126,12 +126,12 @@ describe('galley dev keeps what a chapter save does not touch', () => {
       const event = await session.rebuild([errata]);
       expect(event.full).toBe(false);
       expect(event.pages).toEqual(['back-errata.html']);
-      expect(await readFile(path.join(work.dir, 'dist/web/back-errata.html'), 'utf8')).toContain('the very middle value');
+      expect(await readFile(path.join(work.dir, 'dist/.dev/web/back-errata.html'), 'utf8')).toContain('the very middle value');
 
       // The same book built from scratch has the same appendix.
       const fresh = path.join(work.dir, 'fresh');
       await build({ manuscript: book, out: fresh, formats: ['html', 'web'], quiet: true });
-      expect(await readFile(path.join(work.dir, 'dist/web/back-errata.html'), 'utf8')).toBe(await readFile(path.join(fresh, 'web/back-errata.html'), 'utf8'));
+      expect(await readFile(path.join(work.dir, 'dist/.dev/web/back-errata.html'), 'utf8')).toBe(await readFile(path.join(fresh, 'web/back-errata.html'), 'utf8'));
 
       // A location that no longer resolves is reported at once, as a build would.
       await writeFile(errata, (await readFile(errata, 'utf8')).replace('location: chapters/first.md#averages', 'location: chapters/first.md#gone'));
