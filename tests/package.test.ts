@@ -7,7 +7,7 @@
  */
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -65,7 +65,7 @@ beforeAll(async () => {
     bin: pkg.bin,
     engines: pkg.engines,
   };
-  await exec('mkdir', ['-p', app]);
+  await mkdir(app, { recursive: true });
   await writeFile(path.join(app, 'package.json'), JSON.stringify({ name: 'app', private: true, dependencies: { galley: tarball } }, null, 2));
   await writeFile(path.join(app, 'package-lock.json'), JSON.stringify({ name: 'app', lockfileVersion: 3, requires: true, packages }, null, 2));
   await exec(NPM, ['ci', '--offline', '--omit=dev'], { cwd: app, env, maxBuffer: 16 * 1024 * 1024 });
