@@ -9,7 +9,7 @@ import { editionStamp, type EditionStamp } from './errata/stamp.ts';
 import type { Page } from './render/pages.ts';
 import { prepare } from './passes/pipeline.ts';
 import { renderHtml } from './render/html.ts';
-import { renderEpub } from './render/epub.ts';
+import { replaceArtifacts } from './render/artifact-manifest.ts';
 import type { GalleyBrowser } from './render/browser.ts';
 import { applySeverities, diagnostics, exitCode, type Diagnostic } from './report.ts';
 import { createProgress, type Progress } from './progress.ts';
@@ -114,7 +114,9 @@ async function buildEdition(edition: Edition, out: string, wanted: Format[] | un
       progress.tick();
       if (formats.includes('epub')) {
         progress.phase('EPUB', 1);
-        const epub = await renderEpub(book, pages, outDir, { errata });
+        // The EPUB writer loads when an EPUB is made, not for `galley check`.
+        const { renderEpub } = await import('./render/epub.ts');
+        const epub = await renderEpub(book, pages, outDir, { errata, cache: !context.noCache });
         artifacts.push({ format: 'epub', path: epub.path });
         progress.tick();
       }
@@ -126,6 +128,8 @@ async function buildEdition(edition: Edition, out: string, wanted: Format[] | un
         progress.tick();
       }
       if (errata?.valid) await writeErrataArtifacts(outDir, errata, book);
+      // A slug change leaves the old EPUB and PDF behind: the manifest says which ones this build's predecessor wrote.
+      await replaceArtifacts(outDir, artifacts.filter((a) => a.format === 'epub' || a.format === 'pdf').map((a) => a.path));
     } finally {
       progress.done();
     }

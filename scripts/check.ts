@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { findRepository, runGit } from './util/git.ts';
 import path from 'node:path';
 import { prepare } from './build.ts';
 import { loadBook } from './book/load.ts';
@@ -10,10 +10,7 @@ import { applySeverities, diagnostics, type Diagnostic } from './report.ts';
 import { listEditions } from './book/editions.ts';
 import { existsSync, realpathSync } from 'node:fs';
 import { checkExternalLinks } from './checks/external-links.ts';
-import { epubcheckDiagnostics, runEpubcheck } from './checks/epubcheck.ts';
-import { aceDiagnostics, runAce } from './checks/ace.ts';
 import { bookSlug } from './render/slug.ts';
-import { checkArtifacts } from './checks/artifacts.ts';
 import { toPosix } from './util/paths.ts';
 import { createProgress, type Progress } from './progress.ts';
 import { checkErrataForChanges } from './errata/changes.ts';
@@ -24,7 +21,7 @@ export interface CheckOptions {
   changedSince?: string;
   fix?: boolean;
   quiet?: boolean;
-  /** Check external links too (network); also `links.external.enabled` in book.yaml. */
+  /** Check external links too (network); without it, `GALLEY_EXTERNAL_LINKS=1` decides (book.yaml cannot). */
   external?: boolean;
   /** Ignore every cache (chapter results and external-link results). */
   noCache?: boolean;
@@ -37,6 +34,8 @@ export interface CheckOptions {
   out?: string;
   /** Check what was built (footers and rights in web pages, EPUB and PDF; PDF fonts and tags). */
   artifacts?: boolean;
+  /** Print preflight of the built PDF (near-empty pages, stranded headings, overfull lines, …); also part of `artifacts`. */
+  print?: boolean;
   progress?: Progress;
 }
 
@@ -51,6 +50,8 @@ export const CHECK_SEVERITIES: Record<string, Severity> = {
   'broken-link': 'error',
   'broken-image': 'error',
   'remote-resource': 'error',
+  // A build of a HonKit or mdBook book goes on without a missing TOC file, as those tools do; the check does not.
+  'toc-missing-file': 'error',
   'copyright-footer': 'error',
   'missing-import': 'error',
   'missing-media': 'error',
@@ -74,15 +75,23 @@ export const STYLE_RULES = [
 export function changedFiles(rootDir: string, ref: string): Set<string> {
   // git answers with symlinks resolved: compare like with like.
   const root = realpathSync(rootDir);
-  const top = execFileSync('git', ['rev-parse', '--show-toplevel'], { cwd: root, encoding: 'utf8' }).trim();
-  const names = execFileSync('git', ['diff', '--name-only', ref, '--', '.'], { cwd: root, encoding: 'utf8' })
+  const repo = findRepository(root);
+  if (!repo) throw new Error(`--changed-since needs a git repository: ${root} is not inside one`);
+  const top = repo.top;
+  const names = runGit(repo, ['diff', '--no-ext-diff', '--no-textconv', '--name-only', ref, '--', '.'], { cwd: root })
     .split('\n')
     .filter(Boolean);
-  const untracked = execFileSync('git', ['ls-files', '--others', '--exclude-standard', '--', '.'], { cwd: root, encoding: 'utf8' })
+  const untracked = runGit(repo, ['ls-files', '--others', '--exclude-standard', '--', '.'], { cwd: root })
     .split('\n')
     .filter(Boolean)
     .map((name) => path.relative(top, path.join(root, name)));
   return new Set([...names, ...untracked].map((name) => path.relative(root, path.join(top, name)).split(path.sep).join('/')));
+}
+
+/** External links are checked when the command line or the environment says so (`GALLEY_EXTERNAL_LINKS=1`). */
+export function externalAllowed(options: Pick<CheckOptions, 'external'>, env: NodeJS.ProcessEnv = process.env): boolean {
+  if (options.external !== undefined) return options.external;
+  return /^(1|true|yes)$/i.test(env.GALLEY_EXTERNAL_LINKS ?? '');
 }
 
 /** Everything a contributor needs to know before a merge, as messages with positions. */
@@ -100,7 +109,12 @@ export async function check(options: CheckOptions = {}): Promise<CheckResult> {
       fixed.push(...(await fixSources(book)).map((source) => toPosix(path.relative(manuscript, path.join(edition.root, source)))));
     }
     const { book, pages, errata } = await prepare(edition.root, progress, { lint: true, cache: !options.noCache, ...at });
-    if (options.external || book.config.links.external.enabled) await checkExternalLinks(book, { noCache: options.noCache, progress });
+    // Network access is the caller's decision (`--external`, or GALLEY_EXTERNAL_LINKS=1 set by CI), never the book's:
+    // a pull request could otherwise switch it on. book.yaml's `enabled` alone only earns a note.
+    if (externalAllowed(options)) await checkExternalLinks(book, { noCache: options.noCache, progress });
+    else if (book.config.links.external.enabled) {
+      list.push({ file: toPosix(path.relative(manuscript, book.configFile.path)) || 'book.yaml', line: 1, column: 1, ruleId: 'external-link-unchecked', severity: 'info', message: 'links.external.enabled does not turn on network access by itself: run `galley check --external`, or set GALLEY_EXTERNAL_LINKS=1 in CI' });
+    }
     checkCopyrightFooters(book);
     checkTocTitles(book);
     const nested = editions.filter((e) => e.root !== edition.root && e.root.startsWith(edition.root + path.sep));
@@ -115,6 +129,8 @@ export async function check(options: CheckOptions = {}): Promise<CheckResult> {
       if (!existsSync(file)) {
         list.push({ file: path.relative(manuscript, file) || file, line: 1, column: 1, ruleId: 'epubcheck', severity: 'error', message: `No EPUB at ${file}: run \`galley build\` first` });
       } else {
+        // The validators (and the EPUB writer's constants they read) load only for --epub.
+        const [{ epubcheckDiagnostics, runEpubcheck }, { aceDiagnostics, runAce }] = await Promise.all([import('./checks/epubcheck.ts'), import('./checks/ace.ts')]);
         const [epubcheck, ace] = await Promise.all([runEpubcheck(file), runAce(file)]);
         const context = { book, pages, epubFile: file };
         list.push(...(await epubcheckDiagnostics(epubcheck, context)), ...aceDiagnostics(ace, context));
@@ -122,7 +138,14 @@ export async function check(options: CheckOptions = {}): Promise<CheckResult> {
     }
     if (options.artifacts) {
       const out = path.resolve(options.out ?? 'dist');
+      const { checkArtifacts } = await import('./checks/artifacts.ts');
       list.push(...(await checkArtifacts(book, path.join(out, edition.outSubdir), path.join(out, 'web', edition.outSubdir))));
+    }
+    if (options.print || options.artifacts) {
+      const out = path.join(path.resolve(options.out ?? 'dist'), edition.outSubdir);
+      const { checkPrint } = await import('./checks/preflight.ts');
+      // --artifacts checks what exists; --print asks for the PDF.
+      if (options.print || existsSync(path.join(out, `${bookSlug(book)}.pdf`))) list.push(...(await checkPrint(book, pages, out)));
     }
   }
   if (changed) list = list.filter((d) => changed.has(d.file));

@@ -44,7 +44,7 @@ export interface DevSession {
   readonly book: LoadedBook;
   /** The served site's address, when serving. */
   readonly url?: string;
-  /** The site's folder (`<out>/web`). */
+  /** The site's folder (`<out>/.dev/web`, never the release build's `<out>/web`). */
   readonly siteDir: string;
   /** Rebuilds after `files` (absolute paths) changed; what the watcher calls. */
   rebuild(files: string[]): Promise<RebuildEvent>;
@@ -75,7 +75,8 @@ interface EditionState {
 export async function startDev(options: DevOptions = {}): Promise<DevSession> {
   const manuscript = path.resolve(options.manuscript ?? 'manuscript');
   const out = path.resolve(options.out ?? 'dist');
-  const siteDir = path.join(out, 'web');
+  // Its own folder: the release build's site in `<out>/web` (with its downloads) is never overwritten.
+  const siteDir = path.join(out, '.dev', 'web');
   let states: EditionState[] = [];
   let failure: Diagnostic | undefined;
 

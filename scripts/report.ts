@@ -40,10 +40,35 @@ function toDiagnostic(m: VFileMessage, file: string): Diagnostic {
   return { file: file.split(path.sep).join('/'), line: m.line ?? 1, column: m.column ?? 1, ruleId: m.ruleId ?? 'galley', severity: levelOf(m.fatal), message: m.reason };
 }
 
+/**
+ * Characters a terminal acts on (C0 and C1 controls with ESC and CSI, DEL, line
+ * and paragraph separators, bidi controls): a file name or message carrying
+ * them could forge diagnostic lines or recolour the terminal.
+ */
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+const hex4 = (c: string) => c.charCodeAt(0).toString(16).padStart(4, '0');
+
+/** `text` with every control character shown as a visible `\uXXXX`. */
+export function escapeControls(text: string): string {
+  return text.replace(CONTROL, (c) => `\\u${hex4(c)}`);
+}
+
+/** A diagnostic whose file, message and rule id print as one inert line. */
+function inert(d: Diagnostic): Diagnostic {
+  return { ...d, file: escapeControls(d.file), message: escapeControls(d.message), ruleId: escapeControls(d.ruleId) };
+}
+
+/** JSON for `--format json`: control characters escaped (JSON.stringify leaves DEL, C1 and bidi controls raw). */
+export function formatJson(list: Diagnostic[]): string {
+  // C0 controls are already `\n`, `\u001b`… inside JSON strings; outside them are only the layout's own newlines.
+  return JSON.stringify(list, null, 2).replace(/[\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, (c) => `\\u${hex4(c)}`);
+}
+
 const SEVERITY_WORD: Record<Level, string> = { error: 'error', warning: 'warning', info: 'info' };
 
 /** vfile-reporter's layout: messages grouped by file, `line:column  severity  message  rule-id`, then a summary line. */
-export function formatText(list: Diagnostic[], options: { color?: boolean } = {}): string {
+export function formatText(all: Diagnostic[], options: { color?: boolean } = {}): string {
+  const list = all.map(inert);
   const paint = (code: number, text: string) => (options.color ? `\u001b[${code}m${text}\u001b[39m` : text);
   const lines: string[] = [];
   const byFile = new Map<string, Diagnostic[]>();
@@ -78,7 +103,7 @@ export function summaryLine(list: Diagnostic[]): string {
 
 /** One line per message, `file:line:column severity message [rule-id]`, as compilers print them. */
 export function formatCompact(list: Diagnostic[]): string {
-  return list.map((d) => `${d.file}:${d.line}:${d.column} ${d.severity} ${d.message} [${d.ruleId}]`).join('\n');
+  return list.map(inert).map((d) => `${d.file}:${d.line}:${d.column} ${d.severity} ${d.message} [${d.ruleId}]`).join('\n');
 }
 
 export function formatGithub(list: Diagnostic[], root: string): string {

@@ -6,14 +6,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { XMLValidator } from 'fast-xml-parser';
 import { build, prepare } from '../scripts/build.ts';
 import { renderHtml } from '../scripts/render/html.ts';
-import { CORPUS, ROOT, tempDir } from './helpers.ts';
+import { CORPUS, GALLEY, ROOT, tempDir } from './helpers.ts';
 
 const run = promisify(execFile);
 const MINI = path.join(ROOT, 'tests/books/mini');
 
 async function galley(args: string[]) {
   try {
-    const { stdout, stderr } = await run(process.execPath, [path.join(ROOT, 'scripts/galley.mjs'), ...args], { cwd: ROOT, env: { ...process.env, CI: '1' } });
+    const { stdout, stderr } = await run(process.execPath, [GALLEY, ...args], { cwd: ROOT, env: { ...process.env, CI: '1' } });
     return { code: 0, stdout, stderr };
   } catch (error) {
     const e = error as { code: number; stdout: string; stderr: string };
@@ -144,5 +144,6 @@ describe('a real HonKit book (algorithm-archive)', () => {
     } finally {
       await out.cleanup();
     }
-  });
+    // 40-odd chapters and 1,000 formulas, processed cold in a fresh checkout: minutes on a loaded 2-core machine.
+  }, 300_000);
 });

@@ -5,14 +5,14 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { check } from '../scripts/check.ts';
 import { build } from '../scripts/build.ts';
-import { ROOT, tempDir } from './helpers.ts';
+import { GALLEY, ROOT, tempDir } from './helpers.ts';
 
 const run = promisify(execFile);
 const FAULTS = path.join(ROOT, 'tests/books/faults');
 
 async function galley(args: string[], cwd = ROOT) {
   try {
-    const { stdout } = await run(process.execPath, [path.join(ROOT, 'scripts/galley.mjs'), ...args], { cwd, env: { ...process.env, CI: '1' } });
+    const { stdout } = await run(process.execPath, [GALLEY, ...args], { cwd, env: { ...process.env, CI: '1' } });
     return { code: 0, stdout };
   } catch (error) {
     const e = error as { code: number; stdout: string };

@@ -22,7 +22,7 @@ describe('book.yaml', () => {
   it('loads a valid file with defaults filled in', async () => {
     const { config, messages } = await messagesFor('title: A\nauthors: [B]\ncopyright:\n  year: 2024-2026\n  holder: B\n');
     expect(messages).toEqual([]);
-    expect(config.output.toc_depth).toBe(3);
+    expect(config.output.toc_depth).toBe(2);
     expect(config.output.pdf.trim).toBe('6x9in');
     expect(config.copyright?.footer).toBe('Copyright ©{year} {holder}');
   });

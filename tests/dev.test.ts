@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDev, type DevSession, type RebuildEvent } from '../scripts/dev.ts';
 import { build } from '../scripts/build.ts';
 import { launchBrowser, type GalleyBrowser } from '../scripts/render/browser.ts';
-import { ROOT, tempDir } from './helpers.ts';
+import { GALLEY, ROOT, tempDir } from './helpers.ts';
 
 describe('galley dev', () => {
   let work: { dir: string; cleanup: () => Promise<void> };
@@ -29,12 +29,12 @@ describe('galley dev', () => {
     const quiet = await session.rebuild([two]);
     expect(quiet.full).toBe(false);
     expect(quiet.pages).toEqual(['chapters-two.html']);
-    expect(await readFile(path.join(work.dir, 'dist/web/chapters-two.html'), 'utf8')).toContain('A new paragraph.');
+    expect(await readFile(path.join(work.dir, 'dist/.dev/web/chapters-two.html'), 'utf8')).toContain('A new paragraph.');
 
     await writeFile(two, '# Second chapter\n\n1. [H] Prove it.\n2. [E] Explain it again.\n');
     const withQuestions = await session.rebuild([two]);
     expect(withQuestions.pages).toEqual(['chapters-two.html', 'questions.html']);
-    expect(await readFile(path.join(work.dir, 'dist/web/questions.html'), 'utf8')).toContain('Explain it again.');
+    expect(await readFile(path.join(work.dir, 'dist/.dev/web/questions.html'), 'utf8')).toContain('Explain it again.');
   });
 
   it('rewrites every page when a chapter’s title changes, since each page’s contents list shows it', async () => {
@@ -45,8 +45,8 @@ describe('galley dev', () => {
     expect(renamed.full).toBe(false);
     expect(renamed.pages).toContain('chapters-one.html');
     expect(renamed.pages).toContain('index.html');
-    expect(await readFile(path.join(work.dir, 'dist/web/chapters-one.html'), 'utf8')).toContain('The second chapter, renamed');
-    expect(await readFile(path.join(work.dir, 'dist/web/index.html'), 'utf8')).toContain('The second chapter, renamed');
+    expect(await readFile(path.join(work.dir, 'dist/.dev/web/chapters-one.html'), 'utf8')).toContain('The second chapter, renamed');
+    expect(await readFile(path.join(work.dir, 'dist/.dev/web/index.html'), 'utf8')).toContain('The second chapter, renamed');
     await writeFile(two, before);
     await session.rebuild([two]);
   });
@@ -56,7 +56,7 @@ describe('galley dev', () => {
     await build({ manuscript, out: fresh, formats: ['html', 'web'], quiet: true });
     await session.settled();
     for (const name of ['chapters-two.html', 'questions.html', 'chapters-one.html', 'js/search-index.js']) {
-      expect(await readFile(path.join(work.dir, 'dist/web', name), 'utf8'), name).toBe(await readFile(path.join(fresh, 'web', name), 'utf8'));
+      expect(await readFile(path.join(work.dir, 'dist/.dev/web', name), 'utf8'), name).toBe(await readFile(path.join(fresh, 'web', name), 'utf8'));
     }
   });
 
@@ -126,12 +126,12 @@ describe('galley dev keeps what a chapter save does not touch', () => {
       const event = await session.rebuild([errata]);
       expect(event.full).toBe(false);
       expect(event.pages).toEqual(['back-errata.html']);
-      expect(await readFile(path.join(work.dir, 'dist/web/back-errata.html'), 'utf8')).toContain('the very middle value');
+      expect(await readFile(path.join(work.dir, 'dist/.dev/web/back-errata.html'), 'utf8')).toContain('the very middle value');
 
       // The same book built from scratch has the same appendix.
       const fresh = path.join(work.dir, 'fresh');
       await build({ manuscript: book, out: fresh, formats: ['html', 'web'], quiet: true });
-      expect(await readFile(path.join(work.dir, 'dist/web/back-errata.html'), 'utf8')).toBe(await readFile(path.join(fresh, 'web/back-errata.html'), 'utf8'));
+      expect(await readFile(path.join(work.dir, 'dist/.dev/web/back-errata.html'), 'utf8')).toBe(await readFile(path.join(fresh, 'web/back-errata.html'), 'utf8'));
 
       // A location that no longer resolves is reported at once, as a build would.
       await writeFile(errata, (await readFile(errata, 'utf8')).replace('location: chapters/first.md#averages', 'location: chapters/first.md#gone'));
@@ -166,8 +166,8 @@ describe('galley dev keeps what a chapter save does not touch', () => {
       await symlink(secret, second);
       await session.rebuild([second]);
       await session.settled();
-      for (const name of await readdir(path.join(work.dir, 'dist/web'), { recursive: true })) {
-        const file = path.join(work.dir, 'dist/web', String(name));
+      for (const name of await readdir(path.join(work.dir, 'dist/.dev/web'), { recursive: true })) {
+        const file = path.join(work.dir, 'dist/.dev/web', String(name));
         if (/\.(html|js)$/.test(file)) expect(await readFile(file, 'utf8'), String(name)).not.toContain('TOP-SECRET-LINE');
       }
     } finally {
@@ -195,7 +195,7 @@ describe('galley dev in a browser', () => {
   });
 
   it('serves on a free port, shows a saved change in the open page, overlays an error with file and line, and stops on Ctrl-C', async () => {
-    child = spawn(process.execPath, [path.join(ROOT, 'scripts/galley.mjs'), 'dev', '--manuscript', 'book', '--out', 'dist', '--port', '0'], { cwd: work.dir, env: { ...process.env, CI: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    child = spawn(process.execPath, [GALLEY, 'dev', '--manuscript', 'book', '--out', 'dist', '--port', '0'], { cwd: work.dir, env: { ...process.env, CI: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));

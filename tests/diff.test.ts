@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { diffRevisions, type DiffReport } from '../scripts/commands/diff.ts';
+import { diffRevisions, type DiffReport } from '../scripts/diff.ts';
 import { diffImages } from '../scripts/errata/imagediff.ts';
 import { pageKey } from '../scripts/errata/pdfpages.ts';
 import { diffSequences, inlineDiff } from '../scripts/errata/textdiff.ts';
@@ -81,9 +81,20 @@ describe('galley diff between two commits of a fixture book', () => {
     expect(chapterPage, JSON.stringify(pages.list)).toBeDefined();
     for (const image of [chapterPage!.images!.before!, chapterPage!.images!.after!, chapterPage!.images!.diff!]) {
       const png = PNG.sync.read(await readFile(path.join(out, image)));
-      expect(png.width).toBeGreaterThan(200);
+      // Legible: a page at least 1000 px high, shown so and opening full size on click.
+      expect(png.height).toBeGreaterThanOrEqual(1000);
+      expect(png.width).toBeGreaterThan(500);
       expect(html).toContain(`src="${image}"`);
+      expect(html).toContain(`<a class="full" href="${image}" target="_blank"`);
     }
+    expect(chapterPage!.size).toEqual({ width: PNG.sync.read(await readFile(path.join(out, chapterPage!.images!.after!))).width, height: PNG.sync.read(await readFile(path.join(out, chapterPage!.images!.after!))).height });
+    // The text change is shown beside the page that prints it, and only there.
+    const interpret = (p: { hunks?: { kind: string; after?: string }[] }) => (p.hunks ?? []).some((h) => h.kind === 'changed' && h.after!.includes('much easier to interpret'));
+    const showing = pages.list.filter((p) => p.status !== 'moved' && interpret(p));
+    expect(showing.length).toBe(1);
+    const section = html.split('<section class="page ').find((part) => part.includes(`src="${showing[0]!.images!.after!}"`))!;
+    expect(section).toContain('which makes it <ins>much </ins>easier to <del>read</del><ins>interpret</ins>.');
+    expect(section.match(/<span class="box" style="left:[\d.]+%;top:[\d.]+%;width:[\d.]+%;height:[\d.]+%"><\/span>/g)?.length).toBe(2 * showing[0]!.boxes!.length);
     expect(chapterPage!.boxes!.length).toBeGreaterThan(0);
     // The highlight is drawn: the diff image has red pixels inside a box.
     const diff = PNG.sync.read(await readFile(path.join(out, chapterPage!.images!.diff!)));

@@ -202,7 +202,7 @@ describe('EPUB of the sample book', () => {
   it('carries the metadata of book.yaml and accessibility metadata the content supports', () => {
     const m = epub.opf.metadata;
     expect(m['dc:identifier']['#text']).toBe('urn:uuid:5b0f3c2e-8f1a-4c59-9a57-2d4a1f6c7e10');
-    expect(m['dc:title'].map((t: { '#text': string }) => t['#text'])).toEqual(['Machine Learning Interviews, Compactly', 'A field guide to the process and 40-odd questions worth practising']);
+    expect(m['dc:title'].map((t: { '#text': string }) => t['#text'])).toEqual(['Machine Learning Interviews, Compactly', 'A field guide to the process and 80-odd questions worth practising']);
     expect(m['dc:creator'].map((t: { '#text': string }) => t['#text'])).toEqual(['The Galley Authors']);
     expect(m['dc:language']).toBe('en');
     expect(m['dc:date']).toBe('2026-11-01');

@@ -3,7 +3,6 @@ import { cp, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { promisify } from 'node:util';
-import { Command } from 'commander';
 import JSZip from 'jszip';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { VFile } from 'vfile';
@@ -14,7 +13,8 @@ import { pageLabel, renderPdf } from '../scripts/render/pdf.ts';
 import { renderEpub } from '../scripts/render/epub.ts';
 import { renderHtml } from '../scripts/render/html.ts';
 import { diagnostics } from '../scripts/report.ts';
-import { addErratum, ErrataInputError, nextId, registerErrataCommand } from '../scripts/errata/add.ts';
+import { addErratum, ErrataInputError, nextId } from '../scripts/errata/add.ts';
+import { main } from '../scripts/cli.ts';
 import { buildErrataAppendix, ensureErrataAppendix, fillPageRefs, pageRefTargets } from '../scripts/errata/appendix.ts';
 import { errataChangelog, errataJson, releaseNotes, writeErrataArtifacts } from '../scripts/errata/changelog.ts';
 import { checkErrataForChanges, firstTextChange, textBlocks } from '../scripts/errata/changes.ts';
@@ -396,18 +396,14 @@ describe('galley errata add', () => {
     process.stderr.write = ((s: string) => (errors.push(s), true)) as typeof process.stderr.write;
     process.stdout.write = ((s: string) => (errors.push(s), true)) as typeof process.stdout.write;
     try {
-      const program = new Command('galley').exitOverride();
-      registerErrataCommand(program, (c) => codes.push(c));
-      await program.parseAsync(['errata', 'add', '--manuscript', fixture.book, '--location', 'chapters/first.md#nope', '--kind', 'typo', '--text', 'x', '--no-interactive'], { from: 'user' });
-      const program2 = new Command('galley').exitOverride();
-      registerErrataCommand(program2, (c) => codes.push(c));
-      await program2.parseAsync(['errata', 'add', '--manuscript', fixture.book, '--location', 'q-mean-above-median', '--kind', 'typo', '--text', 'x', '--fixed-in', '1.1.0', '--no-interactive'], { from: 'user' });
+      codes.push(await main(['errata', 'add', '--manuscript', fixture.book, '--location', 'chapters/first.md#nope', '--kind', 'typo', '--text', 'x', '--no-interactive']));
+      codes.push(await main(['errata', 'add', '--manuscript', fixture.book, '--location', 'q-mean-above-median', '--kind', 'typo', '--text', 'x', '--fixed-in', '1.1.0', '--no-interactive']));
     } finally {
       process.stderr.write = write;
       process.stdout.write = out;
       await fixture.cleanup();
     }
-    expect(codes).toEqual([1]);
+    expect(codes).toEqual([1, 0]);
     expect(errors.join('')).toContain('galley errata add: The location `chapters/first.md#nope` does not resolve');
     expect(errors.join('')).toContain('Added E-0004 (Question 2.1.2 in First steps)');
   });

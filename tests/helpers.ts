@@ -10,7 +10,10 @@ import { levelOf } from '../scripts/util/messages.ts';
 import '../scripts/plugins/types.ts';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-export const CORPUS = path.resolve(ROOT, '../shared/corpora/algorithm-archive');
+/** The compiled `galley` command, as the package runs it (tests/setup/compiled.ts keeps it current). */
+export const GALLEY = path.join(ROOT, 'lib', 'galley.js');
+/** A real HonKit book, trimmed (tests/corpora/algorithm-archive/NOTICE.md: CC BY-SA 4.0). */
+export const CORPUS = path.join(ROOT, 'tests', 'corpora', 'algorithm-archive');
 
 export function config(overrides: Partial<BookConfig> = {}): BookConfig {
   return bookSchema.parse({ title: 'Test book', ...overrides });

@@ -11,10 +11,9 @@ import JSZip from 'jszip';
 import { PDFDocument } from 'pdf-lib';
 import { XMLValidator } from 'fast-xml-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROOT, tempDir } from './helpers.ts';
+import { GALLEY, ROOT, tempDir } from './helpers.ts';
 
 const exec = promisify(execFile);
-const GALLEY = path.join(ROOT, 'scripts', 'galley.mjs');
 const EPOCH = '1780000000';
 /** Temporary names from scripts/util/atomic.ts: `.<final name>.tmp-<pid>-<time>` (and `.old` while a folder is swapped). */
 const TEMP_NAME = /^\.[^/]+\.tmp-\d+-[0-9a-z]+(\.old)?$/;

@@ -43,6 +43,10 @@ const FRAGMENTS = [
   '[l](../secret.md)', '{{#include ../secret.txt}}', '{% include "../secret.md" %}', '{% hint style="info" %}', '{% endhint %}', '[import](../x.js)', '{{ "k" | cite }}',
   // Unicode.
   'é', 'Ünï', '\u202E', '\u200B', '\uFEFF', '\u0000', '\u0001', '\u000B', '\uFFFE', '\uFFFF', '😀', '𝔸', 'ق', 'א', '\u0301',
+  // What XML cannot hold, in forms that survive source decoding (issue 14): `]]>` in text and attributes,
+  // noncharacters and surrogates as references, lone surrogates (the encoder turns them into U+FFFD bytes).
+  'Plain ]]> text.', '<span title="]]>">x</span>', '`]]>`', '<p>]]&gt;</p>', '&#xFFFE;', '&#xFFFF;', '&#65534;', '&#xDFFF;', '<b title="&#xFFFE;&#xD800;">b</b>',
+  '\uD800', '\uDFFF', '\uDBFF\uDFFF', '&#x10FFFE;',
 ];
 
 const hostileMarkdown = fc
@@ -127,6 +131,20 @@ describe('Markdown → XHTML, for any input (fast-check, seed 4242)', () => {
         const valid = XMLValidator.validate(document, { allowBooleanAttributes: false });
         expect(valid, JSON.stringify(valid)).toBe(true);
         expect(NOT_XML_CHAR.exec(xml)?.[0].codePointAt(0)?.toString(16)).toBeUndefined();
+        expect(xml).not.toContain(']]>');
+      }),
+    );
+  });
+
+  it('serialises any text and attribute value, lone surrogates and ]]> included, as well-formed XML', () => {
+    const anyText = fc.array(fc.oneof(fc.constantFrom(']]>', ']]', '>', '\uD800', '\uDC00', '\uFFFE', '\uFFFF', '\u0000', '\u001B', '&', '<'), fc.string({ unit: 'binary', maxLength: 6 })), { maxLength: 12 }).map((parts) => parts.join(''));
+    fc.assert(
+      fc.property(anyText, anyText, (text, title) => {
+        const xml = hastToXml({ type: 'root', children: [{ type: 'element', tagName: 'p', properties: { title }, children: [{ type: 'text', value: text }] }] });
+        const valid = XMLValidator.validate(`<body xmlns="http://www.w3.org/1999/xhtml">${xml}</body>`);
+        expect(valid, JSON.stringify(valid)).toBe(true);
+        expect(NOT_XML_CHAR.exec(xml)?.[0].codePointAt(0)?.toString(16)).toBeUndefined();
+        expect(xml).not.toContain(']]>');
       }),
     );
   });

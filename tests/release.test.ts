@@ -2,10 +2,10 @@ import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { cp, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { Command } from 'commander';
 import JSZip from 'jszip';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { registerReleaseCommand, release, type ReleaseResult } from '../scripts/commands/release.ts';
+import { release, type ReleaseResult } from '../scripts/release.ts';
+import { main } from '../scripts/cli.ts';
 import { ROOT, tempDir } from './helpers.ts';
 
 const FIXTURE = path.join(ROOT, 'tests/books/errata-mini');
@@ -33,9 +33,7 @@ describe('galley release refuses a book with an error', () => {
       const write = process.stderr.write;
       process.stderr.write = ((s: string) => (stderr.push(s), true)) as typeof process.stderr.write;
       try {
-        const program = new Command('galley').exitOverride();
-        registerReleaseCommand(program, (c) => codes.push(c));
-        await program.parseAsync(['release', '--manuscript', t.book, '--out', t.out, '--quiet'], { from: 'user' });
+        codes.push(await main(['release', '--manuscript', t.book, '--out', t.out, '--quiet']));
       } finally {
         process.stderr.write = write;
       }

@@ -9,10 +9,9 @@ import { cp, readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROOT, tempDir } from './helpers.ts';
+import { GALLEY, ROOT, tempDir } from './helpers.ts';
 
 const exec = promisify(execFile);
-const GALLEY = path.join(ROOT, 'scripts', 'galley.mjs');
 const EPOCH = '1780000000';
 
 const ENVIRONMENTS = {

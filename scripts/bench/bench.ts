@@ -2,12 +2,14 @@
  * `npm run bench`: the figures of issue 9, measured side by side in one run
  * on deterministic synthetic books (scripts/bench/generate.ts). Every figure
  * is the median of several runs and is printed with its ratio to the baseline
- * measured in the same run. It never fails on timing: it is a measurement,
- * not a test. Options:
+ * measured in the same run, each baseline run right beside a Galley run (the
+ * machine is shared: both see the same load), with the load average at the
+ * figure and the child's CPU seconds. It never fails on timing: it is a
+ * measurement, not a test. Options:
  *
  *   --runs N      runs per measurement (default 3)
  *   --quick       smaller books and one run each (a smoke run; not the targets' figures)
- *   --only 1,3    some figures only
+ *   --only 1,3    some figures only (6: start-up of the compiled package)
  *   --profile     also write a CPU profile of one cold 200k build and print its top frames
  *   --keep        keep the generated books and outputs (printed at the end)
  */
@@ -20,6 +22,7 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { BOOK_1M, BOOK_200K, BOOK_PDF, writeBook, type GenerateOptions, type GeneratedBook } from './generate.ts';
 import { formatSummary, summarise } from './profile.ts';
+import { measureStartup, startupLines } from './startup.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const CHILD = path.join(ROOT, 'scripts/bench/child.mjs');
@@ -63,6 +66,8 @@ interface Timed {
   seconds: number;
   code: number | null;
   maxRssKb?: number;
+  /** User + system CPU seconds of the child, all its threads (scripts/bench/child.mjs). */
+  cpuSeconds?: number;
   /** The chapter loop's counts, from a `galley` child (scripts/bench/child.mjs). */
   chapters?: { chapters: number; hits: number; processed: number; onWorkers: number; workers: number };
   stderr: string;
@@ -82,8 +87,8 @@ function timed(command: string, args: string[], options: { cwd?: string; env?: N
     child.on('close', (code) => {
       const seconds = (performance.now() - started) / 1000;
       const line = /GALLEY_BENCH (\{.*\})\s*$/.exec(stderr);
-      const report = line ? (JSON.parse(line[1]!) as Pick<Timed, 'maxRssKb' | 'chapters'>) : {};
-      resolve({ seconds, code, maxRssKb: report.maxRssKb, chapters: report.chapters ?? undefined, stderr });
+      const report = line ? (JSON.parse(line[1]!) as Pick<Timed, 'maxRssKb' | 'cpuSeconds' | 'chapters'>) : {};
+      resolve({ seconds, code, maxRssKb: report.maxRssKb, cpuSeconds: report.cpuSeconds, chapters: report.chapters ?? undefined, stderr });
     });
   });
 }
@@ -117,11 +122,15 @@ function pandocEpub(book: GeneratedBook, root: string, out: string): Promise<Tim
   return timed('pandoc', args, { cwd: root });
 }
 
+const loadNow = () => os.loadavg().map((l) => l.toFixed(2)).join(', ');
+
 class Report {
   readonly lines: string[] = [];
+  /** A figure, with the load average as it was when its last run ended: the machine is shared. */
   figure(line: string) {
-    this.lines.push(line);
-    console.log(line);
+    const withLoad = `${line} [load ${loadNow()}]`;
+    this.lines.push(withLoad);
+    console.log(withLoad);
   }
   detail(line: string) {
     console.log(`     ${line}`);
@@ -137,7 +146,7 @@ async function main() {
   // Every cache this run uses lives in the work folder, never in the checkout.
   process.env.GALLEY_CACHE_DIR = path.join(work, 'cache-in-process');
   const report = new Report();
-  const load = () => os.loadavg().map((l) => l.toFixed(2)).join(', ');
+  const load = loadNow;
   const pandoc = findPandoc();
   const scale = (options: GenerateOptions, factor: number): GenerateOptions =>
     args.quick ? { ...options, chapters: Math.max(4, Math.round(options.chapters! * factor)), words: Math.round(options.words! * factor), parts: Math.max(1, Math.round(options.parts! * factor)) } : options;
@@ -167,23 +176,24 @@ async function main() {
       return galleyBuild(manuscript, out, noCacheFlag ? ['--no-cache'] : [], env);
     };
 
-    let pandocTimes: number[] | undefined;
-    const pandocMedian = async (): Promise<number | undefined> => {
-      if (!pandoc.version) return undefined;
-      if (!pandocTimes) {
-        const book = await ensure200();
-        pandocTimes = [];
-        for (let run = 0; run < args.runs; run++) {
-          const result = await pandocEpub(book, dir200, path.join(work, 'pandoc.epub'));
-          if (failure(result)) {
-            report.detail(`pandoc failed: ${failure(result)}`);
-            return undefined;
-          }
-          pandocTimes.push(result.seconds);
-        }
+    /**
+     * One Pandoc run, taken right beside a Galley run so both see the same
+     * load (the machine is shared): undefined without Pandoc or when it fails.
+     */
+    let pandocBroken = false;
+    const pandocOnce = async (): Promise<number | undefined> => {
+      if (!pandoc.version || pandocBroken) return undefined;
+      const book = await ensure200();
+      const result = await pandocEpub(book, dir200, path.join(work, 'pandoc.epub'));
+      if (failure(result)) {
+        report.detail(`pandoc failed: ${failure(result)}`);
+        pandocBroken = true;
+        return undefined;
       }
-      return median(pandocTimes);
+      return result.seconds;
     };
+    let pandocTimes: number[] | undefined;
+    const pandocMedian = async (): Promise<number | undefined> => (pandocTimes?.length ? median(pandocTimes) : undefined);
 
     // Figure 1: cold HTML + EPUB of the 200k-word book against Pandoc's EPUB.
     let galley200: number | undefined;
@@ -193,6 +203,7 @@ async function main() {
       await ensure200();
       const times: number[] = [];
       const rss: number[] = [];
+      const cpu: number[] = [];
       let loop: Timed['chapters'];
       for (let run = 0; run < args.runs; run++) {
         const result = await coldBuild(dir200, path.join(work, 'out-200k'));
@@ -201,11 +212,16 @@ async function main() {
           report.detail(`galley build failed: ${failed}`);
           return undefined;
         }
+        // Its baseline beside it, in the same minute of load.
+        const base = await pandocOnce();
+        if (base !== undefined) (pandocTimes ??= []).push(base);
         times.push(result.seconds);
         if (result.maxRssKb) rss.push(result.maxRssKb);
+        if (result.cpuSeconds !== undefined) cpu.push(result.cpuSeconds);
         loop = result.chapters;
       }
       rss200 = median(rss);
+      if (cpu.length) report.detail(`galley CPU (user + system, all threads): ${list(cpu)}, median ${s(median(cpu))}`);
       galley200 = median(times);
       const threads = loop ? (loop.workers ? `main thread + ${loop.workers} worker (${loop.onWorkers} of ${loop.chapters} chapters on it)` : 'one thread') : 'threads unknown';
       report.detail(`galley runs: ${list(times)}; peak memory ${mb(rss200)}; chapters on ${threads}`);
@@ -249,6 +265,8 @@ async function main() {
       const warmup = await galleyBuild(dir200, out, [], env);
       const times: number[] = [];
       const hits: string[] = [];
+      const beside: number[] = [];
+      const cpu: number[] = [];
       try {
         if (failure(warmup)) report.detail(`warm-up build failed: ${failure(warmup)}`);
         else {
@@ -260,16 +278,22 @@ async function main() {
               break;
             }
             times.push(result.seconds);
+            if (result.cpuSeconds !== undefined) cpu.push(result.cpuSeconds);
             if (result.chapters) hits.push(`${result.chapters.hits}/${result.chapters.chapters}`);
+            await writeFile(edited, original);
+            const base = await pandocOnce();
+            if (base !== undefined) beside.push(base);
           }
         }
       } finally {
         await writeFile(edited, original);
       }
-      const base = await pandocMedian();
+      const base = beside.length ? median(beside) : undefined;
       if (times.length === 0) report.figure(`2. Rebuild after editing one chapter: failed`);
       else {
         report.detail(`rebuild runs: ${list(times)}; chapters from the cache: ${hits.join(', ') || 'unknown'} (cold build: ${galley200 !== undefined ? s(galley200) : 'not measured'})`);
+        if (beside.length) report.detail(`pandoc runs beside them: ${list(beside)}`);
+        if (cpu.length) report.detail(`rebuild CPU (user + system, all threads): ${list(cpu)}, median ${s(median(cpu))}`);
         const rebuild = median(times);
         report.figure(
           base === undefined
@@ -389,9 +413,10 @@ async function main() {
     if (want(5)) {
       const dir = path.join(work, 'book-1m');
       const book = await writeBook(dir, books.b1m);
-      const small = await measure200();
+      await ensure200();
       const times: number[] = [];
       const rss: number[] = [];
+      const smallTimes: number[] = [];
       let loop: Timed['chapters'];
       for (let run = 0; run < args.runs; run++) {
         const result = await coldBuild(dir, path.join(work, 'out-1m'));
@@ -400,6 +425,9 @@ async function main() {
           report.detail(`1M build failed: ${failed}`);
           break;
         }
+        // The 200k book's cold build beside it: the ratio compares runs under the same load.
+        const beside = await coldBuild(dir200, path.join(work, 'out-200k-beside'));
+        if (!failure(beside)) smallTimes.push(beside.seconds);
         times.push(result.seconds);
         if (result.maxRssKb) rss.push(result.maxRssKb);
         loop = result.chapters;
@@ -410,10 +438,19 @@ async function main() {
         const peak = Math.max(...rss);
         const threads = loop ? (loop.workers ? `main thread + ${loop.workers} worker (${loop.onWorkers} of ${loop.chapters} chapters on it)` : 'one thread') : 'threads unknown';
         report.detail(`runs: ${list(times)}; peak memory per run ${rss.map(mb).join(', ')}; chapters on ${threads}`);
+        if (smallTimes.length) report.detail(`${name200} book's cold builds beside them: ${list(smallTimes)}`);
+        const small = smallTimes.length ? median(smallTimes) : undefined;
         const memory = `peak memory ${mb(peak)} (target ≤ 1,024 MB: ${verdict(peak <= 1024 * 1024)})`;
         const time = small === undefined ? 'no 200k time to compare with' : `${s(t)} = ${(t / small).toFixed(2)}× the ${name200} book's ${s(small)} (target ≤ 5.5×: ${verdict(t / small <= 5.5)})`;
         report.figure(`5. Cold HTML+EPUB, ${name1m} book (${book.chapters.length} chapters), whole process: ${memory}; ${time}`);
       }
+    }
+
+    // Figure 6: start-up of the compiled package against a bare `node -e 0`.
+    if (want(6)) {
+      const { figure, details } = startupLines(await measureStartup(ROOT, work, Math.max(args.runs, 5)));
+      for (const line of details) report.detail(line);
+      report.figure(figure);
     }
 
     if (args.profile) {

@@ -5,6 +5,7 @@ import type { Asset } from './types.ts';
 import { existsWithExactCase, resolveLocal } from '../util/paths.ts';
 import { safeName } from '../util/slug.ts';
 import { sanitizeSvg } from './svg.ts';
+import { looksLikeSvg } from './svg-prolog.ts';
 
 const MAX_IMAGE_BYTES = 20 * 1024 * 1024;
 
@@ -15,7 +16,8 @@ export function sniffImage(bytes: Buffer): { mediaType: string; ext: string } | 
   if (bytes.length >= 6 && /^GIF8[79]a$/.test(bytes.subarray(0, 6).toString('latin1'))) return { mediaType: 'image/gif', ext: 'gif' };
   if (bytes.length >= 12 && bytes.subarray(0, 4).toString('latin1') === 'RIFF' && bytes.subarray(8, 12).toString('latin1') === 'WEBP') return { mediaType: 'image/webp', ext: 'webp' };
   const head = bytes.subarray(0, 2048).toString('utf8').replace(/^\uFEFF/, '').trimStart();
-  if (/^(<\?xml[^>]*>\s*)?(<!--[\s\S]*?-->\s*)*(<!DOCTYPE\s+svg[^[>]*(\[[\s\S]*?\])?\s*>\s*)?(<!--[\s\S]*?-->\s*)*<svg[\s>]/i.test(head)) return { mediaType: 'image/svg+xml', ext: 'svg' };
+  // A linear scan, not a regular expression: `<!---->`×60 made one backtrack exponentially.
+  if (looksLikeSvg(head)) return { mediaType: 'image/svg+xml', ext: 'svg' };
   return undefined;
 }
 

@@ -15,7 +15,34 @@ export const LIMITS = {
   delimitersPerBlock: 5000,
   htmlDepth: 200,
   footnoteReferences: 20000,
+  /** List and quote markers opening one line (`- - - > - …`): each is a level of nesting, on one line. */
+  markersPerLine: 64,
 };
+
+/** How many list or quote markers open a line (`> - 1. > …`), counted by a forward scan. */
+export function lineMarkers(line: string): number {
+  let i = 0;
+  let count = 0;
+  for (;;) {
+    let spaces = 0;
+    while (spaces < 4 && (line[i] === ' ' || line[i] === '\t')) {
+      i++;
+      spaces++;
+    }
+    const c = line[i];
+    if (c === '>') {
+      i++;
+    } else if ((c === '-' || c === '+' || c === '*') && (line[i + 1] === ' ' || line[i + 1] === '\t')) {
+      i += 2;
+    } else {
+      let j = i;
+      while (j - i < 9 && line[j]! >= '0' && line[j]! <= '9') j++;
+      if (j === i || (line[j] !== '.' && line[j] !== ')') || (line[j + 1] !== ' ' && line[j + 1] !== '\t')) return count;
+      i = j + 2;
+    }
+    count++;
+  }
+}
 
 /** Checks a chapter's text against LIMITS; false (with an error at the line) when it must not be parsed. */
 export function withinLimits(text: string, file: VFile): boolean {
@@ -38,6 +65,8 @@ export function withinLimits(text: string, file: VFile): boolean {
     const quote = /^(\s{0,3}>)+/.exec(line);
     if (quote && (quote[0].match(/>/g)?.length ?? 0) > LIMITS.blockquoteDepth)
       return fail(`Blockquotes nested more than ${LIMITS.blockquoteDepth} deep: flatten them`, i + 1);
+    const markers = lineMarkers(line);
+    if (markers > LIMITS.markersPerLine) return fail(`${markers} list or quote markers open one line, over the limit of ${LIMITS.markersPerLine} (lists or quotes nested too deep on one line): flatten the nesting`, i + 1);
     const indent = /^[ \t]*/.exec(line)![0].replace(/\t/g, '    ').length;
     if (indent > LIMITS.indentColumns) return fail(`Line indented ${indent} columns (lists nested too deep, limit ${LIMITS.indentColumns}): flatten the nesting`, i + 1);
     const run = new RegExp(`[\\[\\]]{${LIMITS.bracketRun + 1},}`).exec(line);

@@ -1,10 +1,14 @@
-import { readFile, readdir, stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { VFile } from 'vfile';
 import { loadConfig } from '../config/load.ts';
 import type { BookConfig } from '../config/schema.ts';
 import type { Book, Chapter, TocEntry } from './types.ts';
-import { flattenToc, numberToc, parseSummary } from './summary.ts';
+import { flattenToc, markParts, numberToc, parseSummary } from './summary.ts';
+import { tocFromFolder } from './folder-toc.ts';
+import { firstHeading } from './first-heading.ts';
+import { authorNumber, chooseNumbering } from './numbering.ts';
+import { guessTitle } from '../dialects/guess-metadata.ts';
 import { splitFrontmatter } from './frontmatter.ts';
 import { MAX_CHAPTER_BYTES, withinLimits } from './limits.ts';
 import { readForeignConfig, type ForeignConfig } from '../dialects/foreign-config.ts';
@@ -44,16 +48,6 @@ function chapterKey(source: string, used: Set<string>): string {
   return key;
 }
 
-const natural = new Intl.Collator('en', { numeric: true, sensitivity: 'base' });
-
-/** A folder without SUMMARY.md: its Markdown files in natural order (`1.2` before `1.10`). */
-async function tocFromFolder(root: string, summary: VFile): Promise<TocEntry[]> {
-  report(summary, 'warning', 'No SUMMARY.md found: chapters are the Markdown files in natural order; add a SUMMARY.md to choose the order and titles', { line: 1, column: 1 }, 'toc-missing');
-  const names = (await readdir(root)).filter((name) => /\.(md|markdown)$/i.test(name) && !/^(summary|langs|glossary)\.md$/i.test(name));
-  names.sort((a, b) => (/^readme\.md$/i.test(a) ? -1 : /^readme\.md$/i.test(b) ? 1 : natural.compare(a, b)));
-  return names.map((name) => ({ kind: 'chapter', title: name.replace(/\.(md|markdown)$/i, ''), source: name, matter: 'body', depth: 0, children: [] }));
-}
-
 export interface ChapterContext {
   boundary: string;
   bibliography?: Map<string, BibEntry>;
@@ -90,7 +84,8 @@ export async function readChapter(absolute: string, root: string, context: Chapt
 function addHonkitPages(root: string, toc: TocEntry[], summary: VFile) {
   const listed = new Set(flattenToc(toc).map((e) => e.source?.toLowerCase()));
   const exists = (name: string) => existsWithExactCase(root, name).ok;
-  if (!listed.has('readme.md') && exists('README.md')) toc.unshift({ kind: 'chapter', title: 'Introduction', source: 'README.md', matter: 'front', depth: 0, children: [] });
+  // HonKit titles it "Introduction"; the page itself keeps the README's own first heading as its title.
+  if (!listed.has('readme.md') && exists('README.md')) toc.unshift({ kind: 'chapter', title: 'Introduction', source: 'README.md', matter: 'front', depth: 0, children: [], implicit: true });
   if (!listed.has('glossary.md') && exists('GLOSSARY.md')) toc.push({ kind: 'chapter', title: 'Glossary', source: 'GLOSSARY.md', matter: 'back', depth: 0, children: [] });
   void summary;
 }
@@ -105,18 +100,28 @@ export async function loadBook(rootDir: string, options: LoadOptions = {}): Prom
   const configRoot = path.resolve(rootDir);
   const rootStat = await stat(configRoot).catch(() => undefined);
   if (!rootStat?.isDirectory()) throw new Error(`Manuscript folder not found: ${rootDir}`);
-  const yamlFound = await stat(path.join(configRoot, 'book.yaml')).then(() => true, () => false);
-  // Books made for HonKit/GitBook or mdBook keep their own configuration: read it when there is no book.yaml.
-  const foreign = yamlFound ? undefined : await readForeignConfig(configRoot);
-  const { config, file: configFile, found } = await loadConfig(configRoot, { ...foreign?.defaults, ...options.defaults });
-  if (!found && !foreign) report(configFile, 'warning', 'No book.yaml found: using defaults (title from the folder name); add a book.yaml to set title, authors and copyright', { line: 1, column: 1 }, 'book-config');
-  if (foreign) report(foreign.file, 'info', `Read ${path.basename(foreign.file.path)} (${foreign.kind}); a book.yaml would give Galley's full settings`, { line: 1, column: 1 }, 'book-config');
+  // Books made for HonKit/GitBook or mdBook keep their own configuration; a book.yaml beside it overrides any field.
+  const foreign = await readForeignConfig(configRoot);
   let root = path.resolve(configRoot, foreign?.contentRoot ?? '.');
-  if (foreign && !isInside(options.boundary ?? configRoot, root)) {
-    report(foreign.file, 'error', `The book's content folder \`${foreign.contentRoot}\` is outside the manuscript: it is not read`, { line: 1, column: 1 }, 'book-config');
-    root = configRoot;
+  const foreignRootOutside = foreign !== undefined && !isInside(options.boundary ?? configRoot, root);
+  if (foreignRootOutside) root = configRoot;
+  // What the source tool would take when its configuration names no title: README's first heading.
+  const given = { ...foreign?.defaults, ...options.defaults };
+  const yamlFound = await stat(path.join(configRoot, 'book.yaml')).then(() => true, () => false);
+  const guessed = !given.title && (foreign || !yamlFound) ? await guessTitle(root, configRoot) : undefined;
+  const { config, file: configFile, found } = await loadConfig(configRoot, guessed ? { ...given, title: guessed.title } : given);
+  const metaFile = foreign?.file ?? configFile;
+  const titleGuessed = guessed !== undefined && config.title === guessed.title && !/^title\s*:/m.test(String(configFile.value ?? ''));
+  if (!found && !foreign) {
+    const guess = titleGuessed ? `; the title “${guessed.title}” is guessed from ${guessed.from}` : '';
+    report(configFile, 'warning', `No book.yaml found: using defaults${guess}; add a book.yaml to set title, authors and copyright`, { line: 1, column: 1 }, 'book-config');
+  } else if (titleGuessed && foreign) {
+    report(metaFile, 'warning', `Guessed the title “${guessed.title}” from ${guessed.from}: set \`title\` in ${path.basename(foreign.file.path)} or in a book.yaml beside it`, { line: 1, column: 1 }, 'book-config');
   }
-  const bibliography = await loadBibliography(configRoot);
+  if (foreign && !found) report(foreign.file, 'info', `Read ${path.basename(foreign.file.path)} (${foreign.kind}); a book.yaml beside it would give Galley's full settings`, { line: 1, column: 1 }, 'book-config');
+  if (foreignRootOutside) report(foreign!.file, 'error', `The book's content folder \`${foreign!.contentRoot}\` is outside the manuscript: it is not read`, { line: 1, column: 1 }, 'book-config');
+  const bibFiles: VFile[] = [];
+  const bibliography = await loadBibliography(configRoot, bibFiles);
 
   const summaryPath = path.join(root, 'SUMMARY.md');
   const summaryFile = new VFile({ path: summaryPath, cwd: root });
@@ -129,10 +134,13 @@ export async function loadBook(rootDir: string, options: LoadOptions = {}): Prom
     toc = parseSummary(summaryFile);
   } else {
     summaryFile.value = '';
-    toc = await tocFromFolder(root, summaryFile);
+    toc = await tocFromFolder(root, path.resolve(options.boundary ?? configRoot), summaryFile);
   }
   if (foreign?.kind === 'honkit') addHonkitPages(root, toc, summaryFile);
+  markParts(toc);
   numberToc(toc);
+  // Where the source tool is lenient (HonKit, mdBook), a TOC entry without its file is a warning in a build.
+  const missingLevel = foreign ? 'warning' : 'error';
 
   const boundary = path.resolve(options.boundary ?? configRoot);
   const registry = new AssetRegistry(boundary);
@@ -150,7 +158,7 @@ export async function loadBook(rootDir: string, options: LoadOptions = {}): Prom
       continue;
     }
     if (!resolved.exists) {
-      report(summaryFile, 'error', `TOC entry “${entry.title}” points to \`${entry.source}\`, which does not exist: create the file or fix the path`, entry.position, 'toc-missing-file');
+      report(summaryFile, missingLevel, `TOC entry “${entry.title}” points to \`${entry.source}\`, which does not exist: create the file or fix the path`, entry.position, 'toc-missing-file');
       entry.kind = 'draft';
       continue;
     }
@@ -186,9 +194,17 @@ export async function loadBook(rootDir: string, options: LoadOptions = {}): Prom
     entry.chapter = chapter;
     chapters.push(chapter);
   }
+  // The author's numbers ("Chapter 1.", "5.1.3") win over Galley's own, which then print nowhere.
+  const headingOf = new Map(chapters.map((c) => [c.entry, firstHeading(String(c.file.value))?.text]));
+  const numbering = chooseNumbering(config.numbering, flattenToc(toc), (entry) => headingOf.get(entry));
+  for (const chapter of chapters) chapter.authorNumber = authorNumber(chapter.title) ?? authorNumber(headingOf.get(chapter.entry) ?? '');
+  if (numbering !== 'galley') {
+    for (const entry of flattenToc(toc)) entry.number = undefined;
+    for (const chapter of chapters) chapter.number = undefined;
+  }
   if (chapters.length === 0) report(summaryFile, 'error', 'The book has no chapters: list Markdown files in SUMMARY.md', { line: 1, column: 1 }, 'toc-empty');
 
-  const files = [foreign?.file ?? configFile, summaryFile, ...chapters.map((c) => c.file)];
-  const dialect = found ? 'galley' : foreign ? foreign.kind : 'bare';
-  return { root, boundary, dialect, context, config, configFile, summaryFile, toc, chapters, assets: registry.assets, files, registry };
+  const files = [...(foreign && found ? [foreign.file, configFile] : [metaFile]), summaryFile, ...bibFiles, ...chapters.map((c) => c.file)];
+  const dialect = foreign ? foreign.kind : found ? 'galley' : 'bare';
+  return { root, boundary, dialect, numbering, context, config, configFile, summaryFile, toc, chapters, assets: registry.assets, files, registry };
 }

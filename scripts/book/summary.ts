@@ -6,6 +6,7 @@ import type { List, ListItem, Root, RootContent, Link, Paragraph } from 'mdast';
 import type { VFile } from 'vfile';
 import type { Matter, TocEntry } from './types.ts';
 import { report } from '../util/messages.ts';
+import { isPartTitle } from './numbering.ts';
 
 const BACK_MATTER = /^(back\s*matter|appendi(x|ces)|annexes?|پیوست)/i;
 
@@ -131,7 +132,7 @@ export function numberToc(toc: TocEntry[]) {
   const walk = (entries: TocEntry[], prefix: string) => {
     let n = 0;
     for (const entry of entries) {
-      if (entry.kind === 'part') {
+      if (entry.kind === 'part' || entry.part) {
         walk(entry.children, '');
         continue;
       }
@@ -147,4 +148,17 @@ export function numberToc(toc: TocEntry[]) {
     }
   };
   walk(toc, '');
+}
+
+/**
+ * An entry titled "Part …" with entries under it is a part, as its author
+ * meant: a part page (with the entry's own text, if it has a file), its
+ * children numbered as chapters. Without a file it is a plain part.
+ */
+export function markParts(toc: TocEntry[]) {
+  for (const entry of flattenToc(toc)) {
+    if (entry.kind === 'part' || entry.children.length === 0 || !isPartTitle(entry.title)) continue;
+    if (entry.kind === 'draft') entry.kind = 'part';
+    else entry.part = true;
+  }
 }

@@ -4,6 +4,8 @@ import { toXast } from 'hast-util-to-xast';
 import { toXml } from 'xast-util-to-xml';
 import type { Element, Root } from 'hast';
 import { SVG_ELEMENTS, bookSchema } from '../plugins/sanitize-schema.ts';
+import { stripProlog } from './svg-prolog.ts';
+import { xmlSafeMarkup } from '../util/xml-safe.ts';
 
 /**
  * An SVG file passed through the same allow-list as inline markup (no
@@ -11,7 +13,7 @@ import { SVG_ELEMENTS, bookSchema } from '../plugins/sanitize-schema.ts';
  * XML with its namespace; undefined when no `<svg>` root is found.
  */
 export function sanitizeSvg(text: string): string | undefined {
-  const tree = fromHtml(text.replace(/<\?xml[^>]*>/, '').replace(/<!DOCTYPE[^[>]*(\[[\s\S]*?\])?\s*>/i, ''), { fragment: true });
+  const tree = fromHtml(stripProlog(text), { fragment: true });
   // Editor metadata (Inkscape's RDF) goes whole: unwrapped, its text would sit loose under <svg>.
   // Only SVG's own drawing elements: the HTML the inline schema allows (`iframe`, `video`, `a`) has no place in an image file.
   const clean = sanitize(tree, { ...bookSchema, tagNames: SVG_ELEMENTS, strip: [...(bookSchema.strip ?? []), 'metadata', 'sodipodi:namedview', 'iframe', 'video', 'audio'] }) as Root;
@@ -23,5 +25,5 @@ export function sanitizeSvg(text: string): string | undefined {
     delete svg.properties.transform;
     svg.children = [{ type: 'element', tagName: 'g', properties: { transform }, children: svg.children }];
   }
-  return `<?xml version="1.0" encoding="UTF-8"?>\n${toXml(toXast(svg))}\n`;
+  return `<?xml version="1.0" encoding="UTF-8"?>\n${xmlSafeMarkup(toXml(toXast(svg)))}\n`;
 }

@@ -2,6 +2,7 @@ import type { Root as HastRoot } from 'hast';
 import type { VFile } from 'vfile';
 import type { Position } from 'unist';
 import type { BookConfig } from '../config/schema.ts';
+import type { NumberingMode } from './numbering.ts';
 
 export type Matter = 'front' | 'body' | 'back';
 
@@ -19,6 +20,10 @@ export interface TocEntry {
   chapter?: Chapter;
   /** Key of the page this entry renders to (chapters and parts). */
   pageKey?: string;
+  /** A chapter entry that is a part ("Part I. Overview" with entries under it): a part page with the file's text. */
+  part?: boolean;
+  /** Added by Galley, not written by the author (HonKit's README as "Introduction"): the file's first heading is its page title. */
+  implicit?: boolean;
 }
 
 export type Difficulty = 'E' | 'M' | 'H';
@@ -27,8 +32,10 @@ export interface Question {
   id: string;
   number: string;
   difficulty: Difficulty;
-  /** Plain text of the question, for indexes. */
+  /** Plain text of the question, for indexes and search (formulas as their TeX). */
   text: string;
+  /** Older ids of the question, kept as alias anchors. */
+  aliases?: string[];
   chapter: Chapter;
 }
 
@@ -47,6 +54,8 @@ export interface Chapter {
   title: string;
   matter: Matter;
   number?: string;
+  /** The number the author wrote in the title or first heading ("5.1.3"), whatever the numbering. */
+  authorNumber?: string;
   frontmatter: Record<string, unknown>;
   /** Output file name inside each format (`<key>.xhtml`). */
   outName: string;
@@ -75,6 +84,8 @@ export interface Book {
   boundary: string;
   /** Whose conventions the manuscript follows: Galley's book.yaml, HonKit's book.json, mdBook's book.toml, or none. */
   dialect: 'galley' | 'honkit' | 'mdbook' | 'bare';
+  /** Whose numbers print: Galley's from the TOC, the author's in the titles, or none (`numbering` in book.yaml, decided when `auto`). */
+  numbering: NumberingMode;
   config: BookConfig;
   configFile: VFile;
   summaryFile: VFile;

@@ -2,11 +2,12 @@
  * A content-addressed cache of per-chapter results: what the chapter
  * pipeline made of one chapter (the hast tree before the book passes, the
  * messages it reported, what it collected, the images it asked for), keyed by
- * everything that can change it. Entries are written atomically and carry a
- * checksum, so a truncated or tampered entry is noticed, ignored and replaced:
- * it can cost a reprocessing, never a wrong book.
+ * everything that can change it. Entries are written atomically and carry an
+ * HMAC keyed by a secret of the cache folder (cache/location.ts), so a
+ * truncated, tampered or forged entry is noticed, ignored and replaced: it can
+ * cost a reprocessing, never a wrong book.
  */
-import { createHash } from 'node:crypto';
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { threadId } from 'node:worker_threads';
@@ -15,6 +16,7 @@ import type { Root as HastRoot } from 'hast';
 import type { Point, Position } from 'unist';
 import type { VFile } from 'vfile';
 import type { Dependency } from './dependencies.ts';
+import { cacheRoot, cacheSecret } from './location.ts';
 
 /** Bumped whenever the entry layout changes; part of every key. */
 export const CACHE_FORMAT = 'galley-chapter-cache/1';
@@ -155,10 +157,30 @@ function listFiles(dir: string, test: (name: string) => boolean, out: string[] =
 
 let toolchain: string | undefined;
 
+/** The folder of the running code: scripts/ from the sources, lib/ in the package. */
+const CODE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
 /**
- * The toolchain's identity: Galley's version, its own sources (scripts/) and
- * templates, and the lockfile (so a dependency upgrade, say a new Temml,
- * invalidates every entry). Hashed once per process, a few milliseconds.
+ * The installed version of a dependency, found as Node finds a package folder
+ * (node_modules in each folder up from Galley's own): a package's exports may
+ * not expose its package.json to `require.resolve`.
+ */
+function installedVersion(name: string): string {
+  for (let dir = ROOT; ; dir = path.dirname(dir)) {
+    try {
+      return (JSON.parse(readFileSync(path.join(dir, 'node_modules', name, 'package.json'), 'utf8')) as { version?: string }).version ?? '?';
+    } catch {
+      if (path.dirname(dir) === dir) return 'missing';
+    }
+  }
+}
+
+/**
+ * The toolchain's identity: Galley's version, the code that runs (scripts/ or
+ * lib/) and the templates, and the installed version of each dependency (so an
+ * upgrade, say a new Temml, invalidates every entry). Only files the package
+ * ships count: an installed Galley has no lockfile. Hashed once per process, a
+ * few milliseconds.
  */
 export function toolchainVersion(): string {
   if (toolchain) return toolchain;
@@ -170,10 +192,10 @@ export function toolchainVersion(): string {
       return Buffer.alloc(0);
     }
   };
-  const pkg = JSON.parse(read(path.join(ROOT, 'package.json')).toString('utf8') || '{}') as { version?: string };
+  const pkg = JSON.parse(read(path.join(ROOT, 'package.json')).toString('utf8') || '{}') as { version?: string; dependencies?: Record<string, string> };
   hash.update(`${CACHE_FORMAT}\0${pkg.version ?? '0'}\0${process.version}\0`);
-  hash.update(read(path.join(ROOT, 'package-lock.json')));
-  const files = [...listFiles(path.join(ROOT, 'scripts'), (n) => /\.(ts|mts|mjs|js)$/.test(n)), ...listFiles(path.join(ROOT, 'templates'), () => true)];
+  for (const name of Object.keys(pkg.dependencies ?? {}).sort()) hash.update(`${name}@${installedVersion(name)}\0`);
+  const files = [...listFiles(CODE, (n) => /\.(ts|mts|mjs|js)$/.test(n)), ...listFiles(path.join(ROOT, 'templates'), () => true)];
   for (const file of files) {
     hash.update(`\0${path.relative(ROOT, file)}\0`);
     hash.update(read(file));
@@ -195,6 +217,8 @@ export interface KeyInputs {
   number?: string;
   language: string;
   frontmatter: Record<string, unknown>;
+  /** What the pipeline is told about the chapter (title, numbering). */
+  context?: unknown;
   /** What the loader put on `file.data` for the pipeline (boundary, bibliography, dialect settings). */
   data: Record<string, unknown>;
   /** The chapter's text after front matter was split off. */
@@ -225,32 +249,38 @@ export function cacheKey(inputs: KeyInputs): string {
   return hash.digest('hex');
 }
 
-/** `GALLEY_CACHE_DIR` or `.galley-cache` under the working directory, then `chapters/`. */
+/** `chapters/` under the cache root: `GALLEY_CACHE_DIR`, else the user's cache folder (cache/location.ts), never the working tree. */
 export function defaultCacheDir(): string {
-  return path.resolve(process.env.GALLEY_CACHE_DIR || '.galley-cache', 'chapters');
+  return path.join(cacheRoot(), 'chapters');
 }
 
 export function entryPath(dir: string, key: string): string {
   return path.join(dir, key.slice(0, 2), `${key}.json`);
 }
 
-/** The bytes of an entry: a header line with the payload's checksum, then the JSON payload. */
-export function encodeEntry(key: string, json: string): string {
-  const sum = createHash('sha256').update(key).update('\0').update(json).digest('hex');
-  return `${HEADER} ${key} ${sum}\n${json}`;
+/** HMAC-SHA256 of key and payload with the cache folder's secret: only a process that can read the secret can make one. */
+function entryMac(secret: Buffer, key: string, json: string): string {
+  return createHmac('sha256', secret).update(key).update('\0').update(json).digest('hex');
+}
+
+/** The bytes of an entry: a header line with the payload's HMAC, then the JSON payload. */
+export function encodeEntry(key: string, json: string, secret: Buffer = cacheSecret(defaultCacheDir())): string {
+  return `${HEADER} ${key} ${entryMac(secret, key, json)}\n${json}`;
 }
 
 export type ReadOutcome = { result: ChapterResult } | { missing: true } | { corrupt: string };
 
 /** Parses an entry's bytes; anything short of a whole, matching, well-formed entry is `corrupt`. */
-export function decodeEntry(key: string, bytes: string): ReadOutcome {
+export function decodeEntry(key: string, bytes: string, secret: Buffer = cacheSecret(defaultCacheDir())): ReadOutcome {
   const newline = bytes.indexOf('\n');
   if (newline < 0) return { corrupt: 'no header' };
   const [magic, version, storedKey, sum] = bytes.slice(0, newline).split(' ');
   if (`${magic} ${version}` !== HEADER) return { corrupt: 'bad header' };
   if (storedKey !== key) return { corrupt: 'key mismatch' };
   const json = bytes.slice(newline + 1);
-  if (createHash('sha256').update(key).update('\0').update(json).digest('hex') !== sum) return { corrupt: 'checksum mismatch' };
+  const expected = Buffer.from(entryMac(secret, key, json), 'hex');
+  const given = Buffer.from(sum ?? '', 'hex');
+  if (given.length !== expected.length || !timingSafeEqual(given, expected)) return { corrupt: 'checksum mismatch' };
   const result = decodeResult(json);
   return result ? { result } : { corrupt: 'not a chapter result' };
 }
@@ -263,7 +293,7 @@ export function readEntry(dir: string, key: string): ReadOutcome {
   } catch {
     return { missing: true };
   }
-  const outcome = decodeEntry(key, bytes);
+  const outcome = decodeEntry(key, bytes, cacheSecret(dir));
   // A bad entry is removed now and rewritten after processing; it never gets a second chance to be read.
   if ('corrupt' in outcome) rmSync(file, { force: true });
   else {
@@ -286,13 +316,14 @@ const made = new Set<string>();
 export function writeEntry(dir: string, key: string, json: string): boolean {
   const file = entryPath(dir, key);
   const temp = `${file}.tmp-${process.pid}-${threadId}-${(counter++).toString(36)}`;
+  const entry = encodeEntry(key, json, cacheSecret(dir));
   try {
     const dir = path.dirname(file);
     if (!made.has(dir)) {
       mkdirSync(dir, { recursive: true });
       made.add(dir);
     }
-    writeFileSync(temp, encodeEntry(key, json));
+    writeFileSync(temp, entry);
     renameSync(temp, file);
     return true;
   } catch {

@@ -1,6 +1,6 @@
-// Worker thread entry for parallel chapter processing: Galley's sources are
-// TypeScript run through tsx, so the worker registers tsx before loading them,
-// as scripts/galley.mjs does for the main thread.
+// Worker thread entry for parallel chapter processing when Galley runs from its
+// TypeScript sources (tests, development scripts): registers tsx before loading
+// them. The compiled package starts lib/cache/worker.js directly.
 import { register } from 'tsx/esm/api';
 
 register();

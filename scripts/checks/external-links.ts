@@ -10,6 +10,9 @@ import type { VFile } from 'vfile';
 import type { LoadedBook } from '../book/load.ts';
 import type { Progress } from '../progress.ts';
 import { writeFileAtomic } from '../util/atomic.ts';
+import { isPrivateAddress } from './private-address.ts';
+import { compilePattern, PatternTimeout, RegexBudget } from './link-patterns.ts';
+import { cacheRoot } from '../cache/location.ts';
 import { report } from '../util/messages.ts';
 
 /**
@@ -34,9 +37,9 @@ export interface ExternalOptions {
   /** Neither read nor write the cache (`--no-cache`). */
   noCache?: boolean;
   /**
-   * Folder of the cache file `external-links.json`. Default: `.galley-cache`
-   * in the current working directory (the project root under `npm run check`,
-   * already in .gitignore), shared by every book checked from there.
+   * Folder of the cache file `external-links.json`. Default: the cache root
+   * (`GALLEY_CACHE_DIR`, else `$XDG_CACHE_HOME/galley` or `~/.cache/galley`;
+   * scripts/cache/location.ts), never the working tree.
    */
   cacheDir?: string;
   timeoutMs?: number;
@@ -104,26 +107,8 @@ const USER_AGENT = 'Mozilla/5.0 (compatible; galley-link-check/1.0)';
 
 // ---------------------------------------------------------------- patterns
 
-/** Compiles an allow/ignore pattern (syntax documented in config/schema.ts). */
-export function compilePattern(pattern: string): (url: URL) => boolean {
-  const regex = /^\/(.+)\/$/.exec(pattern);
-  if (regex) {
-    const re = new RegExp(regex[1]!);
-    return (url) => re.test(withoutHash(url));
-  }
-  const glob = (text: string) => text.split('*').map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('.*');
-  if (pattern.includes('://')) {
-    const re = new RegExp(`^${glob(pattern)}$`, 'i');
-    return (url) => re.test(withoutHash(url));
-  }
-  if (pattern.includes('/')) {
-    const re = new RegExp(`^${glob(pattern)}$`, 'i');
-    return (url) => re.test(url.host + url.pathname + url.search);
-  }
-  // A host: itself or any subdomain; with a port, the port must match too.
-  const re = new RegExp(`^(?:.*\\.)?${glob(pattern)}$`, 'i');
-  return pattern.includes(':') ? (url) => re.test(url.host) : (url) => re.test(url.hostname);
-}
+// Patterns: globs by a linear scan, regular expressions with a time limit (scripts/checks/link-patterns.ts).
+export { compilePattern };
 
 function withoutHash(url: URL): string {
   const copy = new URL(url.href);
@@ -289,16 +274,8 @@ class RequestTimeout extends Error {
   override name = 'TimeoutError';
 }
 
-/** Loopback, private, link-local, carrier-grade NAT, unspecified and multicast addresses, v4 and v6. */
-export function isPrivateAddress(address: string): boolean {
-  const v4 = /^(?:::ffff:)?(\d+)\.(\d+)\.(\d+)\.(\d+)$/i.exec(address);
-  if (v4) {
-    const [a, b] = [Number(v4[1]), Number(v4[2])];
-    return a === 0 || a === 10 || a === 127 || (a === 100 && b >= 64 && b <= 127) || (a === 169 && b === 254) || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168) || a >= 224;
-  }
-  const v6 = address.toLowerCase();
-  return v6 === '::' || v6 === '::1' || /^f[cd]/.test(v6) || /^fe[89ab]/.test(v6) || /^ff/.test(v6);
-}
+// One address test for every notation (IPv4-mapped, NAT64, 6to4…): scripts/checks/private-address.ts.
+export { isPrivateAddress };
 
 /** A DNS lookup that refuses private addresses, so a link cannot make the checker probe the local network. */
 const publicOnlyLookup: LookupFunction = (hostname, options, callback) => {
@@ -492,8 +469,9 @@ export async function checkExternalLinks(book: LoadedBook, options: ExternalOpti
   };
   const ttl = (options.cacheTtlHours ?? config?.cache_ttl_hours ?? 24) * HOUR;
   const failureTtl = (options.failureTtlHours ?? config?.failure_ttl_hours ?? 1) * HOUR;
-  const allow = (options.allow ?? config?.allow ?? []).map(compilePattern);
-  const ignore = (options.ignore ?? config?.ignore ?? []).map(compilePattern);
+  const budget = new RegexBudget();
+  const allow = (options.allow ?? config?.allow ?? []).map((pattern) => compilePattern(pattern, budget));
+  const ignore = (options.ignore ?? config?.ignore ?? []).map((pattern) => compilePattern(pattern, budget));
   const limiter = new Limiter(options.perHost ?? config?.per_host ?? 12, options.concurrency ?? config?.concurrency ?? 64);
   const transport = new Transport(options.privateNetworks);
   const checker = new Checker(limiter, transport, settings);
@@ -503,7 +481,7 @@ export async function checkExternalLinks(book: LoadedBook, options: ExternalOpti
   for (const use of invalid) report(use.file, 'error', `Link \`${use.href}\` is not a valid URL`, use.node, EXTERNAL_RULES.broken);
   stats.unique = links.size;
 
-  const cacheFile = path.join(path.resolve(options.cacheDir ?? '.galley-cache'), CACHE_FILE);
+  const cacheFile = path.join(path.resolve(options.cacheDir ?? cacheRoot()), CACHE_FILE);
   const cache = options.noCache ? new Map<string, CacheEntry>() : await readCache(cacheFile);
   const fresh = (entry: CacheEntry | undefined) => {
     if (!entry) return false;
@@ -511,11 +489,22 @@ export async function checkExternalLinks(book: LoadedBook, options: ExternalOpti
     return age >= 0 && age < (entry.outcome.kind === 'broken' ? failureTtl : ttl);
   };
 
-  const todo = [...links].filter(([, { url }]) => {
-    const skip = ignore.some((match) => match(url)) || (allow.length > 0 && !allow.some((match) => match(url)));
-    if (skip) stats.ignored++;
-    return !skip;
-  });
+  let todo: typeof links extends Map<infer K, infer V> ? [K, V][] : never;
+  try {
+    todo = [...links].filter(([, { url }]) => {
+      const skip = ignore.some((match) => match(url)) || (allow.length > 0 && !allow.some((match) => match(url)));
+      if (skip) stats.ignored++;
+      return !skip;
+    });
+  } catch (error) {
+    if (!(error instanceof PatternTimeout)) throw error;
+    // A pattern that backtracks: an error at its line of book.yaml, and no link is checked.
+    const line = String(book.configFile.value).split('\n').findIndex((text) => text.includes(error.pattern));
+    report(book.configFile, 'error', error.message, { line: line + 1 || 1, column: 1 }, 'book-config');
+    transport.close();
+    stats.seconds = (performance.now() - started) / 1000;
+    return stats;
+  }
   options.progress?.phase('Links', todo.length);
   let outcomes: { uses: Use[]; outcome: Outcome }[];
   try {

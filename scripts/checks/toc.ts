@@ -3,6 +3,8 @@ import path from 'node:path';
 import type { LoadedBook } from '../book/load.ts';
 import { report } from '../util/messages.ts';
 import { toPosix } from '../util/paths.ts';
+import { firstHeading } from '../book/first-heading.ts';
+import { sameTitle } from '../book/numbering.ts';
 
 const IGNORED_DIRS = new Set(['node_modules', '_book', 'book', 'dist', '.git']);
 const NOT_CHAPTERS = /^(summary|langs|glossary|contributing|code_of_conduct|license|licence|changelog|notice)\.md$/i;
@@ -23,14 +25,18 @@ export async function checkUnreachableFiles(book: LoadedBook, skipDirs: string[]
   }
 }
 
-/** A TOC title that differs from the chapter's own heading (`toc-title`, a warning). */
+/**
+ * A TOC title that differs from the chapter's own `#` heading (`toc-title`, a
+ * warning): both then print, the heading under the TOC title. Read from the
+ * source, since the pipeline has already moved such a heading down a level.
+ */
 export function checkTocTitles(book: LoadedBook) {
   for (const chapter of book.chapters) {
-    const h1 = chapter.headings.find((h) => h.depth === 1);
-    if (!h1 || !chapter.entry.title) continue;
+    const h1 = firstHeading(String(chapter.file.value));
+    if (!h1 || h1.depth !== 1 || !chapter.entry.title || chapter.entry.implicit) continue;
     const a = chapter.entry.title.replace(/\s+/g, ' ').trim();
     const b = h1.text.replace(/\s+/g, ' ').trim();
-    if (a.toLowerCase() !== b.toLowerCase()) {
+    if (!sameTitle(a, b)) {
       report(book.summaryFile, 'warning', `TOC title “${a}” differs from the chapter's heading “${b}” in ${chapter.source}`, chapter.entry.position, 'toc-title');
     }
   }

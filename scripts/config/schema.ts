@@ -24,15 +24,21 @@ export const pdfSchema = z.strictObject({
   bleed: length.optional(),
   crop_marks: z.boolean().default(false),
   footnotes: z.enum(['chapter-end', 'page-foot']).default('chapter-end'),
-  toc_depth: z.number().int().min(1).max(6).default(2),
+  /** Overrides output.toc_depth for the printed contents only. */
+  toc_depth: z.number().int().min(1).max(6).optional(),
+  /** A table wider than the text block: `shrink` sets it a type step smaller; `rotate` turns it sideways on its own page. */
+  wide_tables: z.enum(['shrink', 'rotate']).default('shrink'),
   persian_digits: z.boolean().default(false),
+  /** What opens a new page: parts only, parts and top-level chapters (the rest flows on), or every TOC entry. */
+  new_page: z.enum(['part', 'chapter', 'section']).default('chapter'),
 });
 
 export const outputSchema = z.strictObject({
   /** Base name of the artifacts: dist/<slug>.epub, dist/<slug>.pdf. */
   slug: z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, 'use lowercase letters, digits, dots, dashes').optional(),
   formats: z.array(z.enum(['html', 'epub', 'pdf', 'web'])).default(['html', 'epub', 'pdf', 'web']),
-  toc_depth: z.number().int().min(1).max(6).default(3),
+  /** Contents depth in every edition (PDF, EPUB nav, web sidebar): 1 chapters, 2 with their sections, … Parts are not a level. */
+  toc_depth: z.number().int().min(1).max(6).default(2),
   /** Read `$…$` as inline math too; off by default because `$50K` is money. */
   single_dollar_math: z.boolean().default(false),
   pdf: pdfSchema.default(pdfSchema.parse({})),
@@ -45,7 +51,8 @@ export const outputSchema = z.strictObject({
  *   of characters (`*.example.com`, `docs.*.org`); a port may follow (`localhost:8080`);
  * - `example.com/private/*` (a `/` but no scheme): host and path, `*` as above;
  * - `https://example.com/a/*` (with `://`): the whole URL, `*` as above;
- * - `/regular expression/`: tested against the whole URL (unanchored).
+ * - `/regular expression/`: tested against the whole URL (unanchored), with a time limit
+ *   (scripts/checks/link-patterns.ts): a pattern that backtracks is an error, not a hang.
  */
 const linkPattern = z.string().min(1).refine((pattern) => {
   const regex = /^\/(.+)\/$/.exec(pattern);
@@ -60,7 +67,10 @@ const linkPattern = z.string().min(1).refine((pattern) => {
 
 /** `galley check --external` (scripts/checks/external-links.ts). */
 export const externalLinksSchema = z.strictObject({
-  /** Check remote links on every `galley check`, as `--external` does. */
+  /**
+   * Check remote links on `galley check` where the environment allows network (`GALLEY_EXTERNAL_LINKS=1`);
+   * book.yaml alone never turns network access on (a pull request could), `--external` does.
+   */
   enabled: z.boolean().default(false),
   /** When not empty, only links matching one of these are checked. */
   allow: z.array(linkPattern).default([]),
@@ -100,13 +110,16 @@ export const LANGUAGE_TAG = /^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/;
 export const bookSchema = z.strictObject({
   title: z.string().min(1),
   subtitle: z.string().optional(),
-  authors: z.array(z.string().min(1)).min(1).default(['Anonymous']),
+  /** No author is printed rather than an invented one. */
+  authors: z.array(z.string().min(1)).default([]),
   language: z.string().regex(LANGUAGE_TAG, 'expected a BCP 47 tag such as en or fa-IR').default('en'),
   direction: z.enum(['ltr', 'rtl']).optional(),
   identifier: z.string().min(1).optional(),
   version: z.string().regex(/^\d+\.\d+(\.\d+)?(-[\w.]+)?$/, 'expected a version such as 1.2.0').default('0.1.0'),
   printing: z.number().int().min(1).optional(),
   date: z.union([z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a date as YYYY-MM-DD'), z.date()]).optional(),
+  /** Calendar of the dates Galley prints (copyright page, downloads): the language's own when left out. */
+  calendar: z.enum(['persian', 'gregory']).optional(),
   description: z.string().optional(),
   keywords: z.array(z.string()).default([]),
   publisher: z.string().optional(),
@@ -121,7 +134,11 @@ export const bookSchema = z.strictObject({
     })
     .optional(),
   licence: z.string().optional(),
+  /** Where readers report errors (a web address), printed on the ebook's copyright page. */
+  errata_url: z.string().regex(/^(https?:\/\/|mailto:)\S+$/, 'expected an http(s):// or mailto: address').optional(),
   cover: z.string().optional(),
+  /** `auto`: the author's numbers when the titles carry them ("Chapter 1.", "5.1.3"), else Galley's; `galley`; `none`. */
+  numbering: z.enum(['auto', 'galley', 'none']).default('auto'),
   output: outputSchema.default(outputSchema.parse({})),
   checks: z.record(z.string(), severity).default({}),
   links: linksSchema.default(linksSchema.parse({})),

@@ -2,16 +2,14 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import type { Readable, Writable } from 'node:stream';
-import type { Command } from 'commander';
 import { isMap, isScalar, isSeq, parseDocument, Scalar, YAMLSeq, type Document, type YAMLMap } from 'yaml';
 import { VFile } from 'vfile';
 import { prepare } from '../build.ts';
 import type { LoadedBook } from '../book/load.ts';
 import { writeFileAtomic } from '../util/atomic.ts';
-import { ERRATA_FILE, loadErrata, parseErrata } from './load.ts';
+import { ERRATA_FILE, parseErrata } from './load.ts';
 import { resolveLocation } from './locate.ts';
 import { ERRATA_KINDS, ID_PATTERN, type ErratumKind } from './schema.ts';
-import { errataChangelog, writeErrataArtifacts } from './changelog.ts';
 
 export interface ErratumInput {
   location?: string;
@@ -183,56 +181,4 @@ export async function addErratum(manuscript: string, input: ErratumInput, option
   if (!check.valid) throw new ErrataInputError(`The new entry would not validate: ${check.file.messages.map((m) => `${m.line}:${m.column} ${m.reason}`).join('; ')}`);
   await writeFileAtomic(filePath, output);
   return { id, file: filePath, where };
-}
-
-/**
- * `galley errata add` and `galley errata changelog`. `setExitCode` receives
- * 1 when the command refuses (a location that does not resolve, missing flags).
- */
-export function registerErrataCommand(program: Command, setExitCode: (code: number) => void = (code) => void (process.exitCode = code)): Command {
-  const errata = program.command('errata').description('the errata changelog: add entries, write CHANGELOG.md and errata.json');
-  errata
-    .command('add')
-    .description('add an erratum with the next free id (asks for what is missing on a terminal)')
-    .option('--manuscript <dir>', 'manuscript folder', 'manuscript')
-    .option('--location <where>', 'chapter.md#anchor, chapter.md, or a question id')
-    .option('--kind <kind>', ERRATA_KINDS.join(', '))
-    .option('--text <text>', 'what changed')
-    .option('--was <text>', 'what the book said')
-    .option('--now <text>', 'what it says now')
-    .option('--credit <name>', 'who reported it')
-    .option('--fixed-in <version>', 'the release that carries the fix (default: unreleased)')
-    .option('--no-interactive', 'never ask; refuse when a flag is missing')
-    .action(async (opts: { manuscript: string; location?: string; kind?: string; text?: string; was?: string; now?: string; credit?: string; fixedIn?: string; interactive: boolean }) => {
-      try {
-        const result = await addErratum(opts.manuscript, opts, { interactive: opts.interactive === false ? false : undefined });
-        process.stdout.write(`Added ${result.id} (${result.where}) to ${path.relative(process.cwd(), result.file) || result.file}\n`);
-      } catch (error) {
-        if (!(error instanceof ErrataInputError)) throw error;
-        process.stderr.write(`galley errata add: ${error.message}\n`);
-        setExitCode(1);
-      }
-    });
-  errata
-    .command('changelog')
-    .description('write CHANGELOG.md (Keep a Changelog) and errata.json into the output folder, or print the changelog')
-    .option('--manuscript <dir>', 'manuscript folder', 'manuscript')
-    .option('--out <dir>', 'output folder', 'dist')
-    .option('--stdout', 'print CHANGELOG.md instead of writing files')
-    .action(async (opts: { manuscript: string; out: string; stdout?: boolean }) => {
-      const { book } = await prepare(path.resolve(opts.manuscript));
-      const loaded = await loadErrata(book);
-      if (!loaded || !loaded.valid) {
-        process.stderr.write(`galley errata changelog: ${loaded ? `${ERRATA_FILE} has errors: run \`galley check\`` : `no ${ERRATA_FILE} in ${opts.manuscript}`}\n`);
-        setExitCode(1);
-        return;
-      }
-      if (opts.stdout) {
-        process.stdout.write(errataChangelog(loaded, book));
-        return;
-      }
-      const written = await writeErrataArtifacts(path.resolve(opts.out), loaded, book);
-      process.stdout.write(`${path.relative(process.cwd(), written.changelog)}\n${path.relative(process.cwd(), written.json)}\n`);
-    });
-  return errata;
 }

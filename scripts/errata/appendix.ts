@@ -12,6 +12,8 @@ import { errataWords, type ErrataWords } from './words.ts';
 export const APPENDIX_CLASS = 'errata-appendix';
 /** Class of the empty slot inside each location link that the PDF fills with the page number. */
 export const PAGE_REF_CLASS = 'page-ref';
+/** A slot that holds the page number alone (an index entry's), not `, p. 57`. */
+export const BARE_PAGE_REF_CLASS = 'page-ref-bare';
 
 export interface ReleaseGroup {
   /** Undefined for the unreleased group. */
@@ -158,7 +160,9 @@ export function fillPageRefs(element: Element, labelOf: (target: string) => stri
   walk(copy, (link, slot) => {
     const href = link.properties.href;
     const label = typeof href === 'string' && href.startsWith('#') ? labelOf(decodeURIComponent(href.slice(1))) : undefined;
-    slot.children = label ? [{ type: 'text', value: `, ${words.page} ${label}` }] : [h('span', { style: 'visibility: hidden' }, `, ${words.page} 000`)];
+    const bare = Array.isArray(slot.properties.className) && slot.properties.className.includes(BARE_PAGE_REF_CLASS);
+    const shown = (value: string) => (bare ? value : `, ${words.page} ${value}`);
+    slot.children = label ? [{ type: 'text', value: shown(label) }] : [h('span', { style: 'visibility: hidden' }, shown('000'))];
   });
   return copy;
 }
@@ -184,7 +188,7 @@ export function fillPageRefsInPage(labels: [string, string][], pageWord: string)
     }
     const label = byTarget.get(target);
     if (label === undefined) continue;
-    slot.textContent = `, ${pageWord} ${label}`;
+    slot.textContent = slot.classList.contains('page-ref-bare') ? label : `, ${pageWord} ${label}`;
     filled++;
   }
   return filled;

@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { gitAt } from '../util/git.ts';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Node, Parent, Root, RootContent } from 'mdast';
@@ -32,7 +32,7 @@ export interface TextBlock {
 /** `git show REF:./name` from the file's folder; undefined when the file did not exist at REF. */
 export function gitShow(ref: string, file: string): string | undefined {
   try {
-    return execFileSync('git', ['show', `${ref}:./${path.basename(file)}`], { cwd: path.dirname(file), encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], maxBuffer: 64 * 1024 * 1024 });
+    return gitAt(path.dirname(file), ['show', '--no-textconv', `${ref}:./${path.basename(file)}`], { stderr: 'ignore' });
   } catch {
     return undefined;
   }

@@ -116,7 +116,9 @@ export function checkErrata(book: Pick<Book, 'chapters' | 'config' | 'configFile
   const latest = latestRelease(errata);
   const version = book.config.version;
   if (!latest) {
-    report(book.configFile, 'error', `book.yaml says version ${version}, but errata.yaml lists no release: add \`releases: [{version: "${version}", date: …}]\``, configPlace(book, 'version'), 'errata-version');
+    // A book before its first release (no release and no entry yet, as `galley init` starts it) has no version to
+    // match; `galley release` still refuses it, since a release needs its notes.
+    if (entries.length > 0) report(book.configFile, 'error', `book.yaml says version ${version}, but errata.yaml lists no release: add \`releases: [{version: "${version}", date: …}]\``, configPlace(book, 'version'), 'errata-version');
   } else if (latest.version !== version) {
     const fix = compareVersions(version, latest.version) > 0 ? `add release ${version} to errata.yaml` : `set \`version: "${latest.version}"\``;
     report(book.configFile, 'error', `book.yaml says version ${version}, but the latest release in errata.yaml is ${latest.version}: ${fix}`, configPlace(book, 'version'), 'errata-version');

@@ -15,6 +15,9 @@ export interface ImageDiff {
   boxes: Box[];
   /** The "after" page faded, changed pixels in red, each region outlined: a PNG file's bytes. */
   png: Buffer;
+  /** The compared canvas (the larger of the two images), in pixels. */
+  width: number;
+  height: number;
 }
 
 const THRESHOLD = 48;
@@ -66,7 +69,7 @@ export function diffImages(beforePng: Buffer, afterPng: Buffer, options: { thres
   }
   const boxes = changedBoxes(mask, width, height, gap);
   for (const box of boxes) outline(out, box, [255, 140, 0]);
-  return { changed, ratio: changed / (width * height || 1), boxes, png: PNG.sync.write(out) };
+  return { changed, ratio: changed / (width * height || 1), boxes, png: PNG.sync.write(out), width, height };
 }
 
 /** Rows with changes grouped into bands (gaps up to `gap` rows bridged), each as wide as its changes, padded a little. */

@@ -23,7 +23,7 @@ export function chapterLabel(chapter: Chapter): string {
 function describe(chapter: Chapter, id: string | undefined, words: { question: string }): ResolvedLocation {
   const href = id ? `${chapter.outName}#${id}` : chapter.outName;
   if (!id) return { chapter, href, label: chapter.title };
-  const question = chapter.questions.find((q) => q.id === id);
+  const question = chapter.questions.find((q) => q.id === id || q.aliases?.includes(id));
   if (question) return { chapter, id, question, href, label: `${words.question} ${question.number}` };
   const heading = chapter.headings.find((h) => h.id === id);
   if (heading && heading.depth > 1) return { chapter, id, heading, href, label: heading.text };

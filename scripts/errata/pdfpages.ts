@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { PDFArray, PDFDict, PDFDocument, PDFName, PDFNumber } from 'pdf-lib';
+import { PDFArray, PDFDict, PDFDocument, PDFHexString, PDFName, PDFNumber, PDFString } from 'pdf-lib';
 import { sameContent } from './imagediff.ts';
 import { diffSequences } from './textdiff.ts';
 
@@ -17,13 +17,19 @@ export interface PdfPage {
   hash: string;
   /** The page's text without running heads and folios: what identifies it when it moves. */
   key: string;
+  /** The page's text as pdftotext reads it, for finding which text changes it shows. */
+  text: string;
 }
 
+/** Pixel height of the page images: a page of body text stays legible at it (issue 19: at least 1000). */
+export const PAGE_IMAGE_HEIGHT = 1200;
+
 /**
- * Renders every page of a PDF to PNG (`pdftoppm -r <dpi> -png`) and reads its
- * text (`pdftotext`, pages split at form feeds). `heads` are running-head
- * texts (the book title, chapter titles) to leave out of each page's key, with
- * folio lines, so a page that only moved keeps its key.
+ * Renders every page of a PDF to PNG (`pdftoppm -r <dpi> -png`, small: enough
+ * to tell pages apart) and reads its text (`pdftotext`, pages split at form
+ * feeds). `heads` are running-head texts (the book title, chapter titles) to
+ * leave out of each page's key, with folio lines, so a page that only moved
+ * keeps its key.
  */
 export async function rasterize(pdf: string, dir: string, prefix: string, heads: Iterable<string>, dpi = 50): Promise<PdfPage[]> {
   await exec('pdftoppm', ['-r', String(dpi), '-png', pdf, path.join(dir, prefix)], { maxBuffer: 64 * 1024 * 1024 });
@@ -37,9 +43,20 @@ export async function rasterize(pdf: string, dir: string, prefix: string, heads:
   for (const [i, name] of names.entries()) {
     const file = path.join(dir, name);
     const bytes = await readFile(file);
-    pages.push({ index: i + 1, png: file, hash: createHash('sha256').update(bytes).digest('hex'), key: pageKey(texts[i] ?? '', headSet, labels[i]) });
+    pages.push({ index: i + 1, png: file, hash: createHash('sha256').update(bytes).digest('hex'), key: pageKey(texts[i] ?? '', headSet, labels[i]), text: texts[i] ?? '' });
   }
   return pages;
+}
+
+/**
+ * Renders one page (1-based) `height` pixels high whatever the trim size, so
+ * the changed words in a report are legible; returns the PNG's path. Only
+ * the pages a report shows are rendered this large.
+ */
+export async function renderPage(pdf: string, index: number, file: string, height = PAGE_IMAGE_HEIGHT): Promise<string> {
+  const base = file.replace(/\.png$/, '');
+  await exec('pdftoppm', ['-f', String(index), '-l', String(index), '-singlefile', '-scale-to-x', '-1', '-scale-to-y', String(height), '-png', pdf, base], { maxBuffer: 64 * 1024 * 1024 });
+  return `${base}.png`;
 }
 
 function roman(n: number): string {
@@ -60,16 +77,19 @@ export async function pageLabels(pdf: string, count: number): Promise<(string | 
   try {
     const doc = await PDFDocument.load(await readFile(pdf), { updateMetadata: false });
     const nums = doc.catalog.lookupMaybe(PDFName.of('PageLabels'), PDFDict)?.lookup(PDFName.of('Nums'), PDFArray);
-    const ranges: { start: number; style?: string; first: number }[] = [];
+    const ranges: { start: number; style?: string; first: number; prefix: string }[] = [];
     for (let i = 0; nums && i + 1 < nums.size(); i += 2) {
       const dict = nums.lookup(i + 1, PDFDict);
-      ranges.push({ start: (nums.lookup(i) as PDFNumber).asNumber(), style: dict.lookupMaybe(PDFName.of('S'), PDFName)?.decodeText(), first: dict.lookupMaybe(PDFName.of('St'), PDFNumber)?.asNumber() ?? 1 });
+      const prefix = dict.lookupMaybe(PDFName.of('P'), PDFString, PDFHexString)?.decodeText() ?? '';
+      ranges.push({ start: (nums.lookup(i) as PDFNumber).asNumber(), style: dict.lookupMaybe(PDFName.of('S'), PDFName)?.decodeText(), first: dict.lookupMaybe(PDFName.of('St'), PDFNumber)?.asNumber() ?? 1, prefix });
     }
     for (const [r, range] of ranges.entries()) {
       const end = ranges[r + 1]?.start ?? count;
       for (let i = range.start; i < end && i < count; i++) {
         const n = range.first + i - range.start;
-        out[i] = range.style === 'D' ? String(n) : range.style === 'r' ? roman(n) : range.style === 'R' ? roman(n).toUpperCase() : undefined;
+        // Prefix-only labels (a Persian-digit edition's folios, pdf-finish.ts) are the whole folio.
+        const number = range.style === 'D' ? String(n) : range.style === 'r' ? roman(n) : range.style === 'R' ? roman(n).toUpperCase() : '';
+        out[i] = range.prefix + number || undefined;
       }
     }
   } catch {

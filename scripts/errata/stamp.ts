@@ -1,9 +1,11 @@
-import type { Element } from 'hast';
+import type { Element, ElementContent } from 'hast';
 import { h } from 'hastscript';
 import type { Book } from '../book/types.ts';
 import type { Errata } from './load.ts';
 import type { Release } from './schema.ts';
+import { escapeXmlText } from '../util/xml-safe.ts';
 import { errataWords } from './words.ts';
+import { formatDate, isolate, localDigits, type NumeralConfig } from '../util/numerals.ts';
 
 /** What a copy of the book says about itself: the version, the printing and the release date. */
 export interface EditionStamp {
@@ -37,6 +39,23 @@ export function stampLine(stamp: EditionStamp, language = 'en'): string {
   return parts.join(' · ');
 }
 
+/**
+ * The edition line as a reader of the edition reads it: digits as
+ * `persian_digits` says, the date by `Intl` in the book's language and
+ * calendar, version and date each bidi-isolated (`<bdi>`) so right-to-left
+ * text never reorders them (`01-11-2026`) and a line never breaks inside one.
+ */
+export function stampNodes(stamp: EditionStamp, config: NumeralConfig): ElementContent[] {
+  const words = errataWords(config.language);
+  const nodes: ElementContent[] = [{ type: 'text', value: `${words.version} ` }, isolate(localDigits(stamp.version, config), 'galley-version')];
+  if (stamp.printing !== undefined) {
+    const printing = localDigits(words.printing(stamp.printing), config);
+    nodes.push({ type: 'text', value: ` · ${printing.charAt(0).toUpperCase()}${printing.slice(1)}` });
+  }
+  if (stamp.date) nodes.push({ type: 'text', value: ' · ' }, isolate(formatDate(stamp.date, config), 'galley-date'));
+  return nodes;
+}
+
 /** The stamp as a paragraph for a title or copyright page: `<p class="edition-line">Version 1.1.0 · …</p>`. */
 export function stampElement(stamp: EditionStamp, language = 'en'): Element {
   return h('p', { className: ['edition-line'] }, stampLine(stamp, language));
@@ -49,7 +68,7 @@ export function summaryLine(stamp: EditionStamp): string {
   return `  ${parts.join(', ')}${stamp.date ? ` (${stamp.date})` : ''}`;
 }
 
-const escapeXml = (value: string) => value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+const escapeXml = escapeXmlText;
 
 /**
  * Package-document metadata for the EPUB's OPF (`schema:` is a reserved

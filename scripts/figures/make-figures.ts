@@ -187,24 +187,27 @@ function py(fr: Frame, y: number): number {
   return fr.top + fr.height - ((y - fr.yMin) / (fr.yMax - fr.yMin)) * fr.height;
 }
 
+/** Raster figures are drawn at 1.5× their design size (900 × 600 px): about 195 dpi across a 6×9 in page's text block, over the 150 dpi print preflight asks for. */
+const S = 1.5;
+
 function drawGridAndAxes(cv: Canvas, fr: Frame, xStep: number, yStep: number): void {
   for (let x = Math.ceil(fr.xMin / xStep) * xStep; x <= fr.xMax + 1e-9; x += xStep) {
-    cv.line(px(fr, x), fr.top, px(fr, x), fr.top + fr.height, 1, PALETTE.grid);
+    cv.line(px(fr, x), fr.top, px(fr, x), fr.top + fr.height, S, PALETTE.grid);
   }
   for (let y = Math.ceil(fr.yMin / yStep) * yStep; y <= fr.yMax + 1e-9; y += yStep) {
-    cv.line(fr.left, py(fr, y), fr.left + fr.width, py(fr, y), 1, PALETTE.grid);
+    cv.line(fr.left, py(fr, y), fr.left + fr.width, py(fr, y), S, PALETTE.grid);
   }
   // Axes through the origin when the origin is visible, else along the frame edge.
   const ax = fr.xMin <= 0 && fr.xMax >= 0 ? px(fr, 0) : fr.left;
   const ay = fr.yMin <= 0 && fr.yMax >= 0 ? py(fr, 0) : fr.top + fr.height;
-  cv.line(fr.left, ay, fr.left + fr.width, ay, 2, PALETTE.axis);
-  cv.line(ax, fr.top, ax, fr.top + fr.height, 2, PALETTE.axis);
+  cv.line(fr.left, ay, fr.left + fr.width, ay, 2 * S, PALETTE.axis);
+  cv.line(ax, fr.top, ax, fr.top + fr.height, 2 * S, PALETTE.axis);
   // Tick marks.
   for (let x = Math.ceil(fr.xMin / xStep) * xStep; x <= fr.xMax + 1e-9; x += xStep) {
-    cv.line(px(fr, x), ay - 5, px(fr, x), ay + 5, 2, PALETTE.axis);
+    cv.line(px(fr, x), ay - 5 * S, px(fr, x), ay + 5 * S, 2 * S, PALETTE.axis);
   }
   for (let y = Math.ceil(fr.yMin / yStep) * yStep; y <= fr.yMax + 1e-9; y += yStep) {
-    cv.line(ax - 5, py(fr, y), ax + 5, py(fr, y), 2, PALETTE.axis);
+    cv.line(ax - 5 * S, py(fr, y), ax + 5 * S, py(fr, y), 2 * S, PALETTE.axis);
   }
 }
 
@@ -213,28 +216,28 @@ function drawGridAndAxes(cv: Canvas, fr: Frame, xStep: number, yStep: number): v
 // ---------------------------------------------------------------------------
 
 function activationsPng(): Buffer {
-  const cv = new Canvas(600, 400, PALETTE.white);
-  const fr: Frame = { left: 40, top: 20, width: 520, height: 360, xMin: -4, xMax: 4, yMin: -1.5, yMax: 4.5 };
+  const cv = new Canvas(600 * S, 400 * S, PALETTE.white);
+  const fr: Frame = { left: 40 * S, top: 20 * S, width: 520 * S, height: 360 * S, xMin: -4, xMax: 4, yMin: -1.5, yMax: 4.5 };
   drawGridAndAxes(cv, fr, 1, 0.5);
 
   const sample = (fn: (x: number) => number): Array<[number, number]> => {
     const pts: Array<[number, number]> = [];
-    for (let i = 0; i <= 480; i++) {
-      const x = fr.xMin + ((fr.xMax - fr.xMin) * i) / 480;
+    for (let i = 0; i <= 480 * S; i++) {
+      const x = fr.xMin + ((fr.xMax - fr.xMin) * i) / (480 * S);
       const y = fn(x);
       if (y >= fr.yMin && y <= fr.yMax) pts.push([px(fr, x), py(fr, y)]);
     }
     return pts;
   };
 
-  cv.polyline(sample((x) => Math.tanh(x)), 3, PALETTE.green);
-  cv.polyline(sample((x) => 1 / (1 + Math.exp(-x))), 3, PALETTE.blue);
-  cv.polyline(sample((x) => Math.max(0, x)), 3, PALETTE.orange);
+  cv.polyline(sample((x) => Math.tanh(x)), 3 * S, PALETTE.green);
+  cv.polyline(sample((x) => 1 / (1 + Math.exp(-x))), 3 * S, PALETTE.blue);
+  cv.polyline(sample((x) => Math.max(0, x)), 3 * S, PALETTE.orange);
 
   // Legend swatches (colour only; the caption in the book names them).
   const legend: RGB[] = [PALETTE.blue, PALETTE.green, PALETTE.orange];
   legend.forEach((c, k) => {
-    cv.fillRect(60, 45 + k * 22, 36, 10, c);
+    cv.fillRect(60 * S, (45 + k * 22) * S, 36 * S, 10 * S, c);
   });
   return cv.encode();
 }
@@ -244,8 +247,8 @@ function activationsPng(): Buffer {
 // ---------------------------------------------------------------------------
 
 function decisionBoundaryPng(): Buffer {
-  const cv = new Canvas(600, 400, PALETTE.white);
-  const fr: Frame = { left: 30, top: 20, width: 540, height: 360, xMin: -4.5, xMax: 4.5, yMin: -3, yMax: 3 };
+  const cv = new Canvas(600 * S, 400 * S, PALETTE.white);
+  const fr: Frame = { left: 30 * S, top: 20 * S, width: 540 * S, height: 360 * S, xMin: -4.5, xMax: 4.5, yMin: -3, yMax: 3 };
   const rand = mulberry32(20251101);
 
   // Boundary: w·x + b = 0 with w = (1, 1.2), b = 0.
@@ -270,7 +273,7 @@ function decisionBoundaryPng(): Buffer {
   const xs = [xAtY(fr.yMax), xAtY(fr.yMin)].sort((p, q) => p - q);
   const xa = Math.max(fr.xMin, xs[0]!);
   const xb = Math.min(fr.xMax, xs[1]!);
-  cv.line(px(fr, xa), py(fr, yAt(xa)), px(fr, xb), py(fr, yAt(xb)), 3, PALETTE.ink);
+  cv.line(px(fr, xa), py(fr, yAt(xa)), px(fr, xb), py(fr, yAt(xb)), 3 * S, PALETTE.ink);
 
   // Two Gaussian blobs, 60 points each.
   const classes: Array<{ mean: [number, number]; colour: RGB }> = [
@@ -282,8 +285,8 @@ function decisionBoundaryPng(): Buffer {
       const x = cls.mean[0] + 0.8 * gaussian(rand);
       const y = cls.mean[1] + 0.8 * gaussian(rand);
       if (x < fr.xMin || x > fr.xMax || y < fr.yMin || y > fr.yMax) continue;
-      cv.disc(px(fr, x), py(fr, y), 6, PALETTE.ink);
-      cv.disc(px(fr, x), py(fr, y), 4.5, cls.colour);
+      cv.disc(px(fr, x), py(fr, y), 6 * S, PALETTE.ink);
+      cv.disc(px(fr, x), py(fr, y), 4.5 * S, cls.colour);
     }
   }
   return cv.encode();

@@ -21,6 +21,7 @@ import remarkMdbook from '../plugins/remark-mdbook.ts';
 import remarkCitations from '../plugins/remark-citations.ts';
 import rehypeNormalizeHtml from '../plugins/rehype-normalize-html.ts';
 import rehypeMedia from '../plugins/rehype-media.ts';
+import rehypeChapterTitle from '../plugins/rehype-chapter-title.ts';
 import rehypeMathNobreak from '../plugins/rehype-math-nobreak.ts';
 import rehypeMath from '../plugins/rehype-math.ts';
 import rehypeQuestions from '../plugins/rehype-questions.ts';
@@ -78,6 +79,8 @@ export function createChapterProcessor(config: BookConfig, options: { lint?: boo
       // Untrusted content ends here: everything after this adds only Galley's own markup.
       .use(rehypeSanitize, sanitizeSchema)
       .use(rehypeNormalizeHtml)
+      // The chapter's title prints once: the author's matching heading, or the TOC title above the file's headings.
+      .use(rehypeChapterTitle)
       .use(rehypeMedia)
       .use(rehypeMath)
       .use(rehypeMathNobreak)

@@ -56,7 +56,8 @@ export function resolveLinks(book: LoadedBook, chapters: Chapter[] = book.chapte
             if (exact.ok) report(chapter.file, 'info', `Link to \`${pathPart}\`, a file that is not a chapter: it is printed as text`, node, 'link-outside-book');
             else report(chapter.file, 'error', `Link to \`${pathPart}\` differs in case from the file on disk \`${exact.actual}\``, node, 'broken-link');
           } else {
-            const chapterNames = book.chapters.map((c) => path.posix.relative(path.posix.dirname(chapter.source), c.source));
+            // A link never means its own file: a suggestion to link to itself helps nobody.
+            const chapterNames = book.chapters.filter((c) => c !== chapter).map((c) => path.posix.relative(path.posix.dirname(chapter.source), c.source));
             const best = nearest(pathPart, chapterNames);
             report(chapter.file, 'error', `Link to \`${pathPart}\`, which does not exist.${best ? ` Did you mean \`${best}\`?` : ''}`, node, 'broken-link');
           }

@@ -1,4 +1,5 @@
 import { availableParallelism } from 'node:os';
+import { planWorkers } from './worker-plan.ts';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import { VFile } from 'vfile';
 import type { Root as HastRoot } from 'hast';
@@ -7,6 +8,8 @@ import type { LoadedBook } from '../book/load.ts';
 import type { Chapter } from '../book/types.ts';
 import { createChapterProcessor, type ChapterProcessor } from '../markdown/processor.ts';
 import { report } from '../util/messages.ts';
+import { MAX_INCLUDED_BYTES_PER_BOOK } from '../book/included.ts';
+import { trackedByGit } from '../cache/location.ts';
 import type { ChapterContext } from '../plugins/types.ts';
 import { cacheKey, decodeResult, defaultCacheDir, encodeResult, pruneCache, readEntry, restoreMessages, storeMessages, writeEntry, type AssetRef, type ChapterResult } from '../cache/chapter-cache.ts';
 import { dependenciesUnchanged, trackDependencies, untracked, type Dependency } from '../cache/dependencies.ts';
@@ -75,7 +78,13 @@ function finishChapter(chapter: Chapter) {
 }
 
 function baseContext(book: LoadedBook, chapter: Chapter): Omit<ChapterContext, 'resolveAsset'> {
-  return { key: chapter.key, source: chapter.source, number: chapter.number, language: book.config.language };
+  const context: Omit<ChapterContext, 'resolveAsset'> = { key: chapter.key, source: chapter.source, number: chapter.number, language: book.config.language };
+  // Only what differs from a plain Galley chapter, so such chapters' cache keys and contexts stay as they were.
+  if (chapter.title) context.title = chapter.title;
+  if (chapter.entry.implicit) context.titleFromHeading = true;
+  if (book.numbering !== 'galley') context.numbering = book.numbering;
+  if (chapter.authorNumber) context.authorNumber = chapter.authorNumber;
+  return context;
 }
 
 const bookResolver = (book: LoadedBook): Resolver => (fromFile, href) => book.registry.resolve(fromFile, href);
@@ -99,7 +108,7 @@ function inPlace(book: LoadedBook, chapter: Chapter, processor: ChapterProcessor
  * a chapter is processed a second time (`galley dev` re-reads the file first,
  * but a caller may not).
  */
-const PRODUCED = new Set(['collected', 'questions', 'formulas', 'sourceFooter']);
+const PRODUCED = new Set(['collected', 'questions', 'formulas', 'sourceFooter', 'included']);
 
 /** Runs the per-chapter pipeline on one chapter and stores what it produced on the chapter. */
 export function processChapter(book: LoadedBook, chapter: Chapter, processor = createChapterProcessor(book.config)) {
@@ -170,9 +179,9 @@ export interface ProcessOptions {
   cache?: boolean | string;
   /**
    * Extra threads processing chapters besides the main one: `'auto'` (the
-   * default) uses one worker on a machine with two or more cores when there
-   * is enough work to pay for its start-up, 0 never; `GALLEY_WORKERS`
-   * overrides `'auto'`.
+   * default) starts as many as the predicted time says pay for their
+   * start-up (`planWorkers`: characters to process, measured costs,
+   * `os.availableParallelism()`), 0 never; `GALLEY_WORKERS` overrides `'auto'`.
    */
   workers?: number | 'auto';
   /**
@@ -194,12 +203,6 @@ export interface ProcessStats {
   workers: number;
 }
 
-/**
- * Below this much Markdown (characters still to process) one thread beats two
- * plus a worker's start-up (loading the pipeline through tsx, 0.5–1 s here).
- */
-const PARALLEL_MIN_CHARS = 4_000_000;
-const PARALLEL_MIN_CHAPTERS = 16;
 /** A worker that sends nothing for this long is given up on; the main thread does its chapters. */
 const STALL_MS = 30_000;
 /** With `mainThread: false`, how long to wait for a worker to start before doing the work here after all. */
@@ -209,8 +212,8 @@ function workerCount(option: ProcessOptions['workers'], chars: number, chapters:
   if (typeof option === 'number') return Math.max(0, Math.floor(option));
   const env = process.env.GALLEY_WORKERS;
   if (env !== undefined && /^\d+$/.test(env.trim())) return Number(env.trim());
-  if (chars < PARALLEL_MIN_CHARS || chapters < PARALLEL_MIN_CHAPTERS) return 0;
-  return Math.min(2, availableParallelism()) - 1;
+  // From the measured cost of a character and of a worker, and the cores there are (scripts/passes/worker-plan.ts).
+  return planWorkers({ chars, chapters, cores: availableParallelism() }).workers;
 }
 
 let last: ProcessStats | undefined;
@@ -230,7 +233,9 @@ export function lastProcessStats(): ProcessStats | undefined {
  */
 export function processChapters(book: LoadedBook, onChapter?: (chapter: Chapter, index: number) => void, options: ProcessOptions = {}): ProcessStats {
   const lint = options.lint ?? false;
-  const cacheDir = options.cache === false ? undefined : typeof options.cache === 'string' ? options.cache : defaultCacheDir();
+  const wanted = options.cache === false ? undefined : typeof options.cache === 'string' ? options.cache : defaultCacheDir();
+  // A cache folder git tracks came with the sources (a pull request can write it): never read nor written.
+  const cacheDir = wanted && !trackedByGit(wanted) ? wanted : undefined;
   const processor = createChapterProcessor(book.config, { lint });
   const chapters = book.chapters;
   const stats: ProcessStats = { chapters: chapters.length, hits: 0, processed: 0, onWorkers: 0, workers: 0 };
@@ -247,6 +252,7 @@ export function processChapters(book: LoadedBook, onChapter?: (chapter: Chapter,
           number: chapter.number,
           language: book.config.language,
           frontmatter: chapter.frontmatter,
+          context: baseContext(book, chapter),
           data: loaderData(chapter.file, PRODUCED),
           text: String(chapter.file.value),
         })
@@ -282,8 +288,22 @@ export function processChapters(book: LoadedBook, onChapter?: (chapter: Chapter,
     const mainThread = options.mainThread ?? process.env.GALLEY_WORKERS_ONLY !== '1';
     processParallel({ book, processor, keys, cached, misses, threads, cacheDir, stats, serial, onChapter, lint, mainThread });
   }
+  checkBookIncludes(book);
   if (cacheDir) pruneCache(cacheDir);
   return stats;
+}
+
+/** Every chapter's includes together are bounded too: an error at the chapter whose includes cross the limit. */
+function checkBookIncludes(book: LoadedBook) {
+  let total = 0;
+  for (const chapter of book.chapters) {
+    total += chapter.file.data.included?.bytes ?? 0;
+    if (total > MAX_INCLUDED_BYTES_PER_BOOK) {
+      const mb = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MB`;
+      report(chapter.file, 'error', `Includes of the whole book reach ${mb(total)} at this chapter, over the ${mb(MAX_INCLUDED_BYTES_PER_BOOK)} limit for a book: include less`, { line: 1, column: 1 }, 'limit');
+      return;
+    }
+  }
 }
 
 interface PoolWorker {
@@ -311,6 +331,9 @@ interface ParallelRun {
   mainThread: boolean;
 }
 
+// Compiled, the worker is plain JavaScript; run from the TypeScript sources (tests, tsx), it needs tsx registered first.
+const WORKER_ENTRY = new URL(import.meta.url.endsWith('.ts') ? '../cache/chapter-worker.mjs' : '../cache/worker.js', import.meta.url);
+
 function processParallel(run: ParallelRun) {
   const { book, processor, keys, cached, misses, threads, cacheDir, stats, serial, onChapter, lint } = run;
   const started = Date.now();
@@ -320,7 +343,7 @@ function processParallel(run: ParallelRun) {
   for (let i = 0; i < threads; i++) {
     const { port1, port2 } = new MessageChannel();
     try {
-      const worker = new Worker(new URL('../cache/chapter-worker.mjs', import.meta.url), {
+      const worker = new Worker(WORKER_ENTRY, {
         workerData: { config: book.config, lint, signal: signal.buffer, port: port2 },
         transferList: [port2],
         // A worker holds one chapter at a time: a young generation as large as the main thread's keeps its GC as cheap.

@@ -4,7 +4,10 @@ import type { Chapter, Difficulty } from '../book/types.ts';
 
 export const isQuestionsIndex = (chapter: Chapter) => chapter.frontmatter.generate === 'questions';
 import { labels } from '../util/labels.ts';
+import { localDigits } from '../util/numerals.ts';
 import { DIFFICULTY_KEYS } from '../plugins/rehype-questions.ts';
+import { PAGE_REF_CLASS, BARE_PAGE_REF_CLASS } from '../errata/appendix.ts';
+import { questionContent, linkBack, entryId, numberId } from './question-content.ts';
 
 /**
  * Book pass: a chapter whose front matter says `generate: questions` gets
@@ -25,30 +28,42 @@ export function buildQuestionsIndex(book: LoadedBook, chapters: Chapter[] = book
         type: 'element',
         tagName: 'ul',
         properties: { className: ['question-index'] },
-        children: items.map((q) => ({
-          type: 'element',
-          tagName: 'li',
-          properties: {},
-          children: [
-            {
-              type: 'element',
-              tagName: 'a',
-              properties: { href: q.chapter === chapter ? `#${q.id}` : `${q.chapter.outName}#${q.id}` },
-              children: [{ type: 'element', tagName: 'span', properties: { className: ['q-number'] }, children: [{ type: 'text', value: q.number }] }, { type: 'text', value: ` ${q.text}` }],
-            },
-          ],
-        })),
+        children: items.map((q) => {
+          const linked = linkBack(q.chapter, q.id, chapter === q.chapter ? `#${entryId(q.id)}` : `${chapter.outName}#${entryId(q.id)}`, words.questionsByDifficulty);
+          const anchor = linked ? numberId(q.id) : q.id;
+          const target = q.chapter === chapter ? `#${anchor}` : `${q.chapter.outName}#${anchor}`;
+          chapter.ids.add(entryId(q.id));
+          return {
+            type: 'element',
+            tagName: 'li',
+            properties: { id: entryId(q.id) },
+            children: [
+              {
+                type: 'element',
+                tagName: 'a',
+                properties: { href: target },
+                children: [
+                  { type: 'element', tagName: 'span', properties: { className: ['q-number'] }, children: [{ type: 'text', value: q.number }] },
+                  { type: 'text', value: ' ' },
+                  { type: 'element', tagName: 'span', properties: { className: ['q-text'] }, children: questionContent(q.chapter, q.id, q.text) },
+                  // The PDF prints the question's page here, from the same measurement as the contents' page numbers.
+                  { type: 'element', tagName: 'span', properties: { className: [PAGE_REF_CLASS, BARE_PAGE_REF_CLASS] }, children: [] },
+                ],
+              },
+            ],
+          } satisfies Element;
+        }),
       };
       sections.push({
         type: 'element',
         tagName: 'section',
         properties: { className: ['difficulty-group'], ariaLabelledBy: [id] },
         children: [
-          { type: 'element', tagName: 'h2', properties: { id }, children: [{ type: 'text', value: `${name} (${items.length})` }] },
+          { type: 'element', tagName: 'h2', properties: { id }, children: [{ type: 'text', value: `${name} (${localDigits(items.length, book.config)})` }] },
           list,
         ],
       });
-      chapter.headings.push({ id, depth: 2, text: `${name} (${items.length})` });
+      chapter.headings.push({ id, depth: 2, text: `${name} (${localDigits(items.length, book.config)})` });
       chapter.ids.add(id);
     }
     chapter.tree.children.push(...sections);

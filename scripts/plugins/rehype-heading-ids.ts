@@ -13,14 +13,16 @@ const HEADING = /^h[1-6]$/;
  */
 export default function rehypeHeadingIds() {
   return (tree: Root, file: VFile) => {
+    // One walk: the ids headings must not take, and the headings in order (named after the walk, once all ids are known).
     const taken: string[] = [];
+    const headings: Element[] = [];
     visit(tree, 'element', (node: Element) => {
-      if (!HEADING.test(node.tagName) && node.properties.id !== undefined) taken.push(String(node.properties.id));
+      if (HEADING.test(node.tagName)) headings.push(node);
+      else if (node.properties.id !== undefined) taken.push(String(node.properties.id));
     });
     const slugger = createSlugger(taken, file.data.slugStyle ?? 'github');
-    visit(tree, 'element', (node: Element) => {
-      if (!HEADING.test(node.tagName)) return;
+    for (const node of headings) {
       node.properties.id = node.properties.id !== undefined ? slugger.reserve(String(node.properties.id)) : slugger.next(toString(node));
-    });
+    }
   };
 }

@@ -2,8 +2,10 @@ import type { Root, Element, ElementContent, Text } from 'hast';
 import type { VFile } from 'vfile';
 import type { Difficulty } from '../book/types.ts';
 import type { CollectedQuestion } from './types.ts';
-import { slug } from '../util/slug.ts';
+import { questionIds, questionText } from './question-ids.ts';
 import { labels } from '../util/labels.ts';
+import { toString } from 'hast-util-to-string';
+import { authorNumber } from '../book/numbering.ts';
 
 const TAG = /^\s*\[(E|M|H)\]\s+/;
 const CUSTOM_ID = /\s*\{#([A-Za-z][\w:.-]*)\}\s*$/;
@@ -32,22 +34,13 @@ function lastText(node: Element): Text | undefined {
   return undefined;
 }
 
-/** Text of a question for ids and indexes: formulas, nested lists and badges left out. */
-function plainText(nodes: ElementContent[]): string {
-  let out = '';
-  for (const node of nodes) {
-    if (node.type === 'text') out += node.value;
-    else if (node.type === 'element' && !['ol', 'ul', 'math', 'svg', 'div'].includes(node.tagName)) out += plainText(node.children);
-    else if (node.type === 'element' && node.tagName === 'math') out += ' … ';
-  }
-  return out;
-}
-
 /**
  * A list item opening with `[E]`, `[M]` or `[H]` is a question: it gets a
  * stable id (`{#id}` at its end, else a slug of its words), a number from the
  * chapter's TOC number and section (`5.2.3`, sub-questions `5.2.3.1`), and an
  * accessible badge that names the difficulty in words, not by colour alone.
+ * When the author numbers the book ("5.1.3 Dimensionality reduction"), a
+ * question continues the number of the heading it is under (`5.1.3.1`).
  */
 export default function rehypeQuestions() {
   return (tree: Root, file: VFile) => {
@@ -57,6 +50,10 @@ export default function rehypeQuestions() {
     const usedIds = new Set<string>();
     const counters = new Map<string, number>();
     let section = 0;
+    const authorNumbers = (file.data.chapter?.numbering ?? 'galley') !== 'galley';
+    /** Headings open at this point, innermost last, with the number each carries. */
+    const open: { depth: number; number?: string }[] = [];
+    const authorPrefix = () => [...open].reverse().find((h) => h.number)?.number ?? file.data.chapter?.authorNumber ?? '';
 
     const visitList = (list: Element, prefix: string) => {
       for (const item of list.children) {
@@ -73,11 +70,15 @@ export default function rehypeQuestions() {
           const n = (counters.get(prefix) ?? 0) + 1;
           counters.set(prefix, n);
           const number = prefix ? `${prefix}.${n}` : String(n);
-          const words = plainText(item.children).replace(/\s+/g, ' ').trim();
-          let id = custom ? custom[1]! : `q-${slug(words.split(/\s+/).slice(0, 8).join(' ')).slice(0, 48).replace(/-+$/, '') || number.replace(/\./g, '-')}`;
+          const words = questionText(item.children, 'tex').replace(/\s+/g, ' ').trim();
+          const made = questionIds(item);
+          let id = custom ? custom[1]! : made.id;
           const base = id;
           for (let k = 1; usedIds.has(id); k++) id = `${base}-${k}`;
           usedIds.add(id);
+          // Saved links and errata locations written against an older id still land here.
+          const aliases = custom ? [] : made.aliases.map((a) => (id === base ? a : `${a}${id.slice(base.length)}`)).filter((a) => a !== id && !usedIds.has(a));
+          for (const alias of aliases) usedIds.add(alias);
           const name = names.difficulty[difficulty];
           const badge: ElementContent[] = [
             { type: 'element', tagName: 'span', properties: { className: ['q-number'] }, children: [{ type: 'text', value: number }] },
@@ -92,10 +93,10 @@ export default function rehypeQuestions() {
           ];
           const holder = item.children.find((c): c is Element => c.type === 'element' && c.tagName === 'p') ?? item;
           const at = holder.children.indexOf(text);
-          holder.children.splice(at, 0, ...badge);
+          holder.children.splice(at, 0, ...aliases.map((alias): ElementContent => ({ type: 'element', tagName: 'span', properties: { id: alias, className: ['q-alias'] }, children: [] })), ...badge);
           item.properties = { ...item.properties, id, className: ['question', `difficulty-${DIFFICULTY_KEYS[difficulty]}`] };
           list.properties = { ...list.properties, className: [...new Set([...((list.properties.className as string[]) ?? []), 'questions'])] };
-          questions.push({ id, number, difficulty, text: words });
+          questions.push({ id, number, difficulty, text: words, ...(aliases.length ? { aliases } : {}) });
           childPrefix = number;
         }
         for (const child of item.children) {
@@ -108,8 +109,14 @@ export default function rehypeQuestions() {
       for (const child of parent.children) {
         if (child.type !== 'element') continue;
         if (child.tagName === 'h2') section++;
+        const level = /^h([1-6])$/.exec(child.tagName);
+        if (level) {
+          const depth = Number(level[1]);
+          while (open.length > 0 && open[open.length - 1]!.depth >= depth) open.pop();
+          open.push({ depth, number: authorNumber(toString(child)) });
+        }
         if (child.tagName === 'ol' || child.tagName === 'ul') {
-          const prefix = [chapterNumber, section > 0 ? String(section) : undefined].filter(Boolean).join('.');
+          const prefix = authorNumbers ? authorPrefix() : [chapterNumber, section > 0 ? String(section) : undefined].filter(Boolean).join('.');
           visitList(child, prefix);
         } else if (!['pre', 'code', 'math', 'svg', 'table'].includes(child.tagName)) walk(child);
       }

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import type { Root, Code } from 'mdast';
+import type { Root, Code, Paragraph, Parent } from 'mdast';
 import { visit } from 'unist-util-visit';
 import type { VFile } from 'vfile';
 import { report } from '../util/messages.ts';
@@ -31,6 +31,25 @@ export function includeSlice(text: string, selector: string | undefined): string
 }
 
 /**
+ * Attributes mdBook and rustdoc read after the language (` ```rust,ignore `);
+ * those a reader needs print as a caption, in mdBook's and the Rust book's words.
+ */
+const FENCE_CAPTIONS: Record<string, string> = {
+  compile_fail: 'This example deliberately fails to compile',
+  should_panic: 'This example panics',
+  does_not_compile: 'This code does not compile',
+  panics: 'This code panics',
+  not_desired_behavior: 'This code does not produce the desired behavior',
+};
+
+/** `rust,ignore` → language `rust` and attributes `ignore`; `{.python .numberLines}` and the like are left alone. */
+export function fenceInfo(lang: string | null | undefined): { lang: string | undefined; attributes: string[] } {
+  if (!lang || !lang.includes(',')) return { lang: lang ?? undefined, attributes: [] };
+  const [first, ...rest] = lang.split(',').map((word) => word.trim());
+  return { lang: first || undefined, attributes: rest.filter(Boolean) };
+}
+
+/**
  * mdBook's preprocessors: `{{#include path}}` and `{{#rustdoc_include path}}`
  * (with `:anchor` or line ranges) inside code blocks, and hidden `# ` lines
  * in Rust code, which mdBook leaves out of the rendered listing.
@@ -38,7 +57,15 @@ export function includeSlice(text: string, selector: string | undefined): string
 export default function remarkMdbook() {
   return (tree: Root, file: VFile) => {
     const boundary = file.data.boundary ?? path.dirname(file.path);
-    visit(tree, 'code', (node: Code) => {
+    const captions: { node: Code; parent: Parent; text: string }[] = [];
+    visit(tree, 'code', (node: Code, _index, parent) => {
+      // The first comma-separated word of the info string is the language; the rest are attributes, never languages.
+      const info = fenceInfo(node.lang);
+      if (info.attributes.length > 0) {
+        node.lang = info.lang ?? null;
+        const text = info.attributes.map((a) => FENCE_CAPTIONS[a]).find(Boolean);
+        if (text && parent) captions.push({ node, parent, text });
+      }
       if (node.value.includes('{{#')) {
         node.value = node.value.replace(DIRECTIVE, (whole, _kind: string, target: string) => {
           const [filePath, ...rest] = target.split(':');
@@ -67,5 +94,9 @@ export default function remarkMdbook() {
           .join('\n');
       }
     });
+    for (const { node, parent, text } of captions) {
+      const caption: Paragraph = { type: 'paragraph', data: { hProperties: { className: ['code-caption'] } }, children: [{ type: 'text', value: text }] };
+      parent.children.splice(parent.children.indexOf(node), 0, caption);
+    }
   };
 }

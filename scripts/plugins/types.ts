@@ -7,6 +7,14 @@ export interface ChapterContext {
   number?: string;
   /** The book's language, for the words Galley adds (badge names). */
   language?: string;
+  /** The chapter's title from the TOC (or front matter): a first heading that matches it is the page's title. */
+  title?: string;
+  /** The title is Galley's, not the author's (HonKit's implicit "Introduction"): the first heading is the page's title. */
+  titleFromHeading?: boolean;
+  /** Whose numbers questions continue: Galley's chapter and section numbers, or the author's in the headings. */
+  numbering?: 'galley' | 'author' | 'none';
+  /** The number the author gave the chapter ("5.1"), for questions before any numbered heading. */
+  authorNumber?: string;
   /** Resolves a local image reference to its path inside the outputs, or explains why not. */
   resolveAsset?: (href: string) => { target: string } | { error: string };
 }
@@ -16,6 +24,8 @@ export interface CollectedQuestion {
   number: string;
   difficulty: Difficulty;
   text: string;
+  /** Ids the question had before (formulas once dropped from ids): alias anchors in the chapter. */
+  aliases?: string[];
 }
 
 declare module 'vfile' {

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { LoadedBook } from '../book/load.ts';
 import { fontBytes, fontFaceCss, fontsFor } from './fonts.ts';
+import { scriptCss } from './script-css.ts';
 
 export const TEMPLATES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../templates');
 
@@ -24,7 +25,7 @@ export async function template(name: string): Promise<Buffer> {
 export async function sharedFiles(book: LoadedBook, extraCss: string[]): Promise<OutputFile[]> {
   const fonts = fontsFor(book.config.language);
   const files: OutputFile[] = [
-    { path: 'css/fonts.css', mediaType: 'text/css', data: Buffer.from(fontFaceCss(fonts) + '\n') },
+    { path: 'css/fonts.css', mediaType: 'text/css', data: Buffer.from(fontFaceCss(fonts) + '\n' + scriptCss(book.config.language)) },
     { path: 'css/book.css', mediaType: 'text/css', data: await template('book.css') },
   ];
   for (const css of extraCss) files.push({ path: `css/${path.basename(css)}`, mediaType: 'text/css', data: await template(css) });

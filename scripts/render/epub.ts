@@ -15,7 +15,12 @@ import { writeFileAtomic } from '../util/atomic.ts';
 import type { Errata } from '../errata/load.ts';
 import { editionStamp, epubStampMeta, type EditionStamp } from '../errata/stamp.ts';
 import { labels } from '../util/labels.ts';
+import { escapeXmlText } from '../util/xml-safe.ts';
+import { titlePageBody, copyrightPageBody } from './front-pages.ts';
+import { appendixChapter } from '../errata/checks.ts';
 import { bookDirection } from '../util/direction.ts';
+import { zipArchive, type ZipEntry } from './zip.ts';
+import { defaultDeflateDir, openDeflatePack, type DeflatePack, type DeflateStats } from '../cache/deflate-cache.ts';
 
 /** Stylesheets of every EPUB content document, paths inside OEBPS/. */
 const STYLES = ['css/fonts.css', 'css/book.css', 'css/epub.css'];
@@ -32,6 +37,8 @@ const STORED_TYPES = new Set(['image/png', 'image/jpeg', 'image/gif', 'image/web
 export interface EpubResult {
   path: string;
   bytes: number;
+  /** How the zip entries were made: reused from the previous build's pack, deflated now, or stored. */
+  entries?: DeflateStats;
 }
 
 /** One file of the package besides those epub-gen-memory writes itself (mimetype, container.xml). */
@@ -51,7 +58,7 @@ interface Metadata {
   date: Date;
 }
 
-const escapeXml = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+const escapeXml = escapeXmlText;
 
 const el = (tagName: string, properties: Element['properties'], children: ElementContent[] = []): Element => ({ type: 'element', tagName, properties, children });
 const text = (value: string): ElementContent => ({ type: 'text', value });
@@ -170,7 +177,7 @@ function packageDocument(book: LoadedBook, meta: Metadata, files: PackageFile[],
   if (rights) lines.push(`<dc:rights>${escapeXml(rights)}</dc:rights>`);
   lines.push(`<meta property="schema:version">${escapeXml(c.version)}</meta>`);
   lines.push(...epubStampMeta(stamp));
-  lines.push(...accessibilityMeta(a11y, c.publisher ?? c.authors.join(', ')));
+  lines.push(...accessibilityMeta(a11y, c.publisher ?? (c.authors.join(', ') || c.title)));
   const cover = files.find((f) => f.properties.includes('cover-image'));
   // EPUB 2 readers (and Kindle's converter) find the cover this way.
   if (cover) lines.push(`<meta name="cover" content="${cover.id}"/>`);
@@ -295,11 +302,24 @@ class GalleyEPub extends EPub {
 
   protected override async makeCover(): Promise<void> {}
 
-  /** The EPUB's bytes: `mimetype` first and stored (the constructor adds it so), every entry dated alike. */
-  async package(): Promise<Buffer> {
+  /**
+   * The EPUB's bytes: the entries the library laid out, in its order
+   * (`mimetype` first and stored: the constructor adds it so), every entry
+   * dated alike, written by `zipArchive` instead of JSZip's generator so that
+   * unchanged entries keep the deflated bytes of the previous build (`pack`).
+   */
+  async package(pack: DeflatePack): Promise<Buffer> {
     await this.render();
-    for (const entry of Object.values(this.zip.files)) entry.date = this.entryDate;
-    return this.generateAsync({ type: 'nodebuffer', mimeType: 'application/epub+zip', compression: 'DEFLATE', compressionOptions: { level: 9 }, platform: 'DOS' });
+    const entries: ZipEntry[] = [];
+    for (const [name, file] of Object.entries(this.zip.files)) {
+      if (file.dir) {
+        entries.push(pack.entry(name, new Uint8Array(0), 0));
+        continue;
+      }
+      const bytes = await file.async('uint8array');
+      entries.push(pack.entry(name, bytes, file.options.compression === 'STORE' ? 0 : 8));
+    }
+    return zipArchive(entries, this.entryDate);
   }
 }
 
@@ -365,31 +385,46 @@ function mathml3(node: Element): void {
 }
 
 /**
- * The EPUB's copy of a page body, adapted to reading systems:
+ * The EPUB's version of a page body, adapted to reading systems:
  * - MathML made valid MathML 3 (`mathml3`);
  * - display math may scroll sideways (`overflow-x: auto` in book.css), and a
  *   scrolling region must be reachable by keyboard (axe
  *   `scrollable-region-focusable`, WCAG 2.1.1), so it gets `tabindex="0"`;
  * - in right-to-left books, code and math (always left-to-right) say so in
  *   markup, since EPUB style sheets may not set `direction`.
- * The shared tree is left alone: other renderers use it too.
+ * The shared tree is left alone (other renderers use it), without copying it
+ * whole: an element is copied only when it or something inside it changes
+ * (every `<math>`, and the elements on the way to one), the rest is shared.
  */
 function epubBody(body: Element, direction: 'ltr' | 'rtl'): Element {
-  const copy = structuredClone(body);
-  visit(copy, 'element', (node: Element) => {
-    const classes = Array.isArray(node.properties.className) ? node.properties.className.map(String) : [];
-    const display = classes.includes('math-display');
-    if (display && node.properties.tabIndex === undefined) node.properties.tabIndex = 0;
+  const adapt = (node: Element): Element => {
+    const className = node.properties.className;
+    const display = Array.isArray(className) && className.includes('math-display');
+    let properties: Element['properties'] | undefined;
+    if (display && node.properties.tabIndex === undefined) properties = { ...node.properties, tabIndex: 0 };
     if (direction === 'rtl' && node.properties.dir === undefined && (display || node.tagName === 'pre' || node.tagName === 'code' || node.tagName === 'math')) {
-      node.properties.dir = 'ltr';
+      properties = { ...(properties ?? node.properties), dir: 'ltr' };
     }
     if (node.tagName === 'math') {
-      mathml3(node);
-      return 'skip';
+      const copy = structuredClone(node);
+      if (properties) copy.properties = properties;
+      mathml3(copy);
+      return copy;
     }
-    if (node.tagName === 'pre') return 'skip';
-  });
-  return copy;
+    let children: ElementContent[] | undefined;
+    if (node.tagName !== 'pre') {
+      node.children.forEach((child, i) => {
+        if (child.type !== 'element') return;
+        const adapted = adapt(child);
+        if (adapted === child) return;
+        children ??= node.children.slice();
+        children[i] = adapted;
+      });
+    }
+    if (!properties && !children) return node;
+    return { ...node, properties: properties ?? node.properties, children: children ?? node.children };
+  };
+  return adapt(body);
 }
 
 /** The body of a page's EPUB document: the page adapted to EPUB, then the copyright footer. */
@@ -412,7 +447,7 @@ function contentProperties(xml: string): string[] {
  * metadata with accessibility claims the content supports. The same
  * sources and SOURCE_DATE_EPOCH give the same bytes.
  */
-export async function renderEpub(book: LoadedBook, pages: Page[], outDir: string, extra: { errata?: Errata } = {}): Promise<EpubResult> {
+export async function renderEpub(book: LoadedBook, pages: Page[], outDir: string, extra: { errata?: Errata; cache?: boolean | string } = {}): Promise<EpubResult> {
   const c = book.config;
   const words = labels(c.language);
   const direction = directionOf(book);
@@ -441,12 +476,25 @@ export async function renderEpub(book: LoadedBook, pages: Page[], outDir: string
     documents.push(coverPage);
   }
 
+  // Title and copyright pages come right after the cover, as in print (render/front-pages.ts).
+  const stamp = editionStamp(book, extra.errata);
+  const appendix = extra.errata ? appendixChapter(book, extra.errata) : undefined;
+  const frontPage = (name: string, id: string, title: string, body: Element): PackageFile => {
+    const xml = xhtmlDocument([el('main', {}, [body])], { ...common, title, bodyClass: name });
+    return { href: uniqueName(name, taken), id, mediaType: 'application/xhtml+xml', data: xml, properties: contentProperties(xml) };
+  };
+  const titlePage = frontPage('titlepage', 'titlepage', c.title, titlePageBody(book, stamp));
+  const copyrightPage = frontPage('copyright', 'copyright-page', words.copyrightPage, copyrightPageBody(book, stamp, { identifier, isbn }, appendix ? { href: appendix.outName, label: appendix.title } : undefined));
+  documents.push(titlePage, copyrightPage);
+
   // The navigation document: the nested TOC, then landmarks (hidden; reading systems show them their own way).
   const items = navItems(book, pages, c.output.toc_depth);
   const firstBody = pages.find((p) => p.matter === 'body') ?? pages[0];
   const landmarks: ElementContent[] = [];
   const landmark = (type: string, href: string, label: string) => landmarks.push(el('li', {}, [el('a', { 'epub:type': type, href }, [text(label)])]));
   if (coverPage) landmark('cover', coverPage.href, words.cover);
+  landmark('titlepage', titlePage.href, words.titlePage);
+  landmark('copyright-page', copyrightPage.href, words.copyrightPage);
   landmark('toc', `${NAV_FILE}#toc`, words.contents);
   if (firstBody) landmark('bodymatter', firstBody.outName, words.start);
   const navBody: ElementContent[] = [
@@ -471,11 +519,11 @@ export async function renderEpub(book: LoadedBook, pages: Page[], outDir: string
   });
 
   const ncx: PackageFile = { href: NCX_FILE, id: 'ncx', mediaType: 'application/x-dtbncx+xml', data: ncxDocument(book, identifier, items), properties: [] };
-  const manifest = [...(coverPage ? [coverPage] : []), nav, ...pageFiles, ncx, ...resources];
-  const spine = [...(coverPage ? [coverPage] : []), nav, ...pageFiles];
+  const manifest = [...(coverPage ? [coverPage] : []), titlePage, copyrightPage, nav, ...pageFiles, ncx, ...resources];
+  const spine = [...(coverPage ? [coverPage] : []), titlePage, copyrightPage, nav, ...pageFiles];
   const a11y = surveyAccessibility(pages);
   const meta: Metadata = { identifier, isbn, modified: isoSeconds(built), date: built };
-  const opf = packageDocument(book, meta, manifest, spine, a11y, direction, editionStamp(book, extra.errata));
+  const opf = packageDocument(book, meta, manifest, spine, a11y, direction, stamp);
 
   // Templates that print what Galley made; `<%-` keeps EJS from escaping it.
   const options = {
@@ -502,8 +550,11 @@ export async function renderEpub(book: LoadedBook, pages: Page[], outDir: string
     identifier,
     entryDate,
   );
-  const bytes = await epub.package();
   const target = path.join(outDir, `${bookSlug(book)}.epub`);
+  const cache = extra.cache ?? true;
+  const pack = openDeflatePack(cache === false ? undefined : typeof cache === 'string' ? cache : defaultDeflateDir(), `${book.root}\0${path.basename(target)}`);
+  const bytes = await epub.package(pack);
   await writeFileAtomic(target, bytes);
-  return { path: target, bytes: bytes.length };
+  pack.save();
+  return { path: target, bytes: bytes.length, entries: { ...pack.stats } };
 }

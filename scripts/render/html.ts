@@ -61,14 +61,14 @@ export async function renderHtml(book: LoadedBook, pages: Page[], outDir: string
       { type: 'element', tagName: 'h1', properties: {}, children: [{ type: 'text', value: book.config.title }] },
     ];
     if (book.config.subtitle) titleBlock.push({ type: 'element', tagName: 'p', properties: { className: ['subtitle'] }, children: [{ type: 'text', value: book.config.subtitle }] });
-    titleBlock.push({ type: 'element', tagName: 'p', properties: { className: ['authors'] }, children: [{ type: 'text', value: book.config.authors.join(', ') }] });
+    if (book.config.authors.length > 0) titleBlock.push({ type: 'element', tagName: 'p', properties: { className: ['authors'] }, children: [{ type: 'text', value: book.config.authors.join(', ') }] });
     const index: ElementContent[] = [
       { type: 'element', tagName: 'header', properties: { className: ['title-page'] }, children: titleBlock },
       {
         type: 'element',
         tagName: 'nav',
         properties: { className: ['toc'], ariaLabelledBy: ['toc-title'] },
-        children: [{ type: 'element', tagName: 'h2', properties: { id: 'toc-title' }, children: [{ type: 'text', value: words.contents }] }, navList(navItems(book, pages, book.config.output.toc_depth))],
+        children: [{ type: 'element', tagName: 'h2', properties: { id: 'toc-title' }, children: [{ type: 'text', value: words.contents }] }, navList(navItems(book, pages, book.config.output.toc_depth), '', true)],
       },
     ];
     if (footer) index.push(footer);

@@ -3,6 +3,7 @@ import type { LoadedBook } from '../book/load.ts';
 import type { Chapter, Matter, TocEntry } from '../book/types.ts';
 import { safeName } from '../util/slug.ts';
 import { labels } from '../util/labels.ts';
+import { localizeGalleyNumbers } from '../util/numerals.ts';
 
 export interface Page {
   key: string;
@@ -47,6 +48,28 @@ function ensureTitle(chapter: Chapter): { children: ElementContent[]; headingId:
   return { children: [{ type: 'element', tagName: 'h1', properties: { id }, children: [{ type: 'text', value: chapter.title }] }, ...children], headingId: id };
 }
 
+/** A part that has a file of its own ("Part I. Overview" with chapters under it): its title as a part page, its text after. */
+function partWithText(chapter: Chapter, children: ElementContent[], headingId: string): Page {
+  const title = children.find((c): c is Element => c.type === 'element' && c.tagName === 'h1' && c.properties.id === headingId)!;
+  const rest = children.filter((c) => c !== title && !(c.type === 'text' && !c.value.trim()));
+  const heading: Element = { ...title, properties: { ...title.properties, className: ['part-title'] } };
+  return {
+    key: chapter.key,
+    outName: chapter.outName,
+    title: chapter.title,
+    kind: 'part',
+    matter: chapter.matter,
+    chapter,
+    headingId,
+    body: {
+      type: 'element',
+      tagName: 'section',
+      properties: { className: ['part'], 'epub:type': 'part', role: 'doc-part', ariaLabelledBy: [headingId] },
+      children: [heading, ...(rest.length > 0 ? [{ type: 'element', tagName: 'div', properties: { className: ['part-text'] }, children: rest } as Element] : [])],
+    },
+  };
+}
+
 /**
  * The book in reading order as pages: one per TOC chapter, plus a title page
  * for each part. Every renderer works from this list, so they agree on order,
@@ -84,6 +107,11 @@ export function bookPages(book: LoadedBook): Page[] {
         const chapter = entry.chapter;
         entry.pageKey = chapter.key;
         const { children, headingId } = ensureTitle(chapter);
+        if (entry.part) {
+          pages.push(partWithText(chapter, children, headingId));
+          walk(entry.children);
+          continue;
+        }
         const body = chapter.matter === 'body';
         const label: ElementContent[] = body && chapter.number && !chapter.number.includes('.')
           ? [{ type: 'element', tagName: 'p', properties: { className: ['chapter-label'], ariaHidden: 'true' }, children: [{ type: 'text', value: `${words.chapter} ${chapter.number}` }] }]
@@ -111,5 +139,7 @@ export function bookPages(book: LoadedBook): Page[] {
     }
   };
   walk(book.toc);
+  // Numbers Galley added (question and chapter numbers, counts) in the edition's digits; the author's text stays.
+  for (const page of pages) localizeGalleyNumbers(page.body, book.config);
   return pages;
 }

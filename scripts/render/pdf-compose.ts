@@ -5,6 +5,7 @@ import { visit } from 'unist-util-visit';
 import type { LoadedBook } from '../book/load.ts';
 import type { Matter, TocEntry } from '../book/types.ts';
 import { hyphenateTree } from './hyphenate.ts';
+import { typesetForPrint } from './print-typeset.ts';
 import { labels } from '../util/labels.ts';
 import { fontsFor } from './fonts.ts';
 import { footerText, type Page } from './pages.ts';
@@ -13,7 +14,9 @@ import { hastToXml } from './xhtml.ts';
 import { fillPageRefs } from '../errata/appendix.ts';
 import { pageCss, pageGeometry, type Geometry, type PageGroup } from './pdf-pages-css.ts';
 import { bookDirection } from '../util/direction.ts';
-import { editionStamp, stampLine, type EditionStamp } from '../errata/stamp.ts';
+import { editionStamp, stampNodes, type EditionStamp } from '../errata/stamp.ts';
+import { localDigits } from '../util/numerals.ts';
+import { hasNoItalic } from './script-css.ts';
 
 /**
  * One piece of the printed book that starts on a new page: the fixed front
@@ -142,7 +145,7 @@ function topLevelChapters(toc: TocEntry[]): Set<string> {
   const keys = new Set<string>();
   const walk = (entries: TocEntry[], topLevel: boolean) => {
     for (const entry of entries) {
-      if (entry.kind === 'part') walk(entry.children, true);
+      if (entry.kind === 'part' || entry.part) walk(entry.children, true);
       else {
         if (topLevel && entry.pageKey) keys.add(entry.pageKey);
         walk(entry.children, false);
@@ -162,7 +165,7 @@ function tocLines(book: LoadedBook, pages: Page[], depth: number): TocLine[] {
     const page = byOutName.get(file);
     if (!page) return { title: item.title, kind: 'draft', children };
     if (fragment) return { target: prefixId(page.key, fragment), title: item.title, kind: 'section', children };
-    const number = page.kind === 'chapter' && page.matter === 'body' && page.number && !page.number.includes('.') ? page.number : undefined;
+    const number = page.kind === 'chapter' && page.matter === 'body' && page.number && !page.number.includes('.') ? localDigits(page.number, book.config) : undefined;
     return { target: page.key, title: item.title, number, kind: page.kind, children };
   };
   return navItems(book, pages, depth).map(convert);
@@ -181,19 +184,20 @@ function frontBlocks(book: LoadedBook, date: Date, plain: PageGroup, tocGroup: P
   const halfTitle = h('section', { id: FIXED.halfTitle, className: ['galley-half-title'], style, ariaLabel: c.title }, [h('p', { className: ['half-title-text'] }, c.title)]);
   const titleChildren: ElementContent[] = [h('h1', { className: ['book-title'] }, c.title)];
   if (c.subtitle) titleChildren.push(h('p', { className: ['book-subtitle'] }, c.subtitle));
-  titleChildren.push(h('p', { className: ['book-authors'] }, c.authors.join(', ')));
+  if (c.authors.length > 0) titleChildren.push(h('p', { className: ['book-authors'] }, c.authors.join(', ')));
   if (c.publisher) titleChildren.push(h('p', { className: ['book-publisher'] }, c.publisher));
   const titlePage = h('section', { id: FIXED.title, className: ['galley-title-page'], style, epubType: 'titlepage', ariaLabel: words.titlePage }, titleChildren);
 
   const lines: ElementContent[] = [];
   const line = (value: string, className: string) => lines.push(h('p', { className: [className] }, value));
   line(c.subtitle ? `${c.title}: ${c.subtitle}` : c.title, 'copyright-title');
-  line(c.authors.join(', '), 'copyright-authors');
+  if (c.authors.length > 0) line(c.authors.join(', '), 'copyright-authors');
   const footer = footerText(book);
   if (footer) line(footer, 'copyright-line');
   if (c.licence) line(`${words.licence}: ${c.licence}`, 'licence-line');
   // The same edition line as the EPUB's metadata; the build date only when no release date is known.
-  line(stamp.date ? stampLine(stamp, c.language) : `${stampLine(stamp, c.language)} · ${isoDay(date)}`, 'edition-line');
+  // The same edition line as the web's downloads box; the build date only when no release date is known.
+  lines.push(h('p', { className: ['edition-line'] }, stampNodes(stamp.date ? stamp : { ...stamp, date: isoDay(date) }, c)));
   if (c.identifier) line(c.identifier, 'identifier-line');
   if (c.publisher) line(c.publisher, 'publisher-line');
   const licences = [...new Set(fontsFor(c.language).map((f) => f.licence))];
@@ -235,23 +239,41 @@ export function composeBook(book: LoadedBook, pages: Page[], options: ComposeOpt
   const tocGroup: PageGroup = { name: 'galley-toc', kind: 'front-chapter', head: words.contents };
   const groups: PageGroup[] = [plain, { name: 'galley-blank-front', kind: 'blank-front' }, { name: 'galley-blank', kind: 'blank' }, tocGroup];
   const blocks = frontBlocks(book, options.date, plain, tocGroup, options.stamp ?? editionStamp(book));
+  const newPage = c.output.pdf.new_page;
+  let previous: PrintBlock | undefined;
   for (const [index, page] of pages.entries()) {
     const front = page.matter === 'front';
+    // Only parts and top-level chapters open a page (`new_page: chapter`); a deeper entry kept in its own file continues
+    // on the page before, under that chapter's running head. Front, body and back matter each start on a new page.
+    const opens = page.kind === 'part' || newPage === 'section' || (newPage === 'chapter' && topLevel.has(page.key));
+    // Nothing flows onto a part's page or the fixed front pages.
+    const flows = !opens && previous?.kind === 'chapter' && previous.matter === page.matter;
+    if (flows) {
+      const element = hyphenateTree(rewriteForPrint(page.body, page, keyOfOutName), c.language);
+      element.properties.id = page.key;
+      element.properties.style = `page: ${previous!.group.name}`;
+      const classes = Array.isArray(element.properties.className) ? element.properties.className.map(String) : [];
+      element.properties.className = [...classes, 'galley-block', 'galley-flow'];
+      previous = { id: page.key, kind: page.kind, matter: page.matter, recto: false, group: previous!.group, page, element };
+      blocks.push(previous);
+      continue;
+    }
     const runningHead = typeof page.chapter?.frontmatter.running_head === 'string' ? page.chapter.frontmatter.running_head : page.title;
     const group: PageGroup =
       page.kind === 'part'
         ? { name: `galley-p${index}`, kind: 'part' }
         : { name: `galley-${front ? 'f' : 'c'}${index}`, kind: front ? 'front-chapter' : 'chapter', head: runningHead };
     groups.push(group);
-    const element = hyphenateTree(rewriteForPrint(page.body, page, keyOfOutName), c.language);
+    const element = hyphenateTree(typesetForPrint(rewriteForPrint(page.body, page, keyOfOutName)), c.language);
     element.properties.id = page.key;
     element.properties.style = `page: ${group.name}`;
     const classes = Array.isArray(element.properties.className) ? element.properties.className.map(String) : [];
     const recto = page.kind === 'part' || topLevel.has(page.key);
     element.properties.className = [...classes, 'galley-block', recto ? 'galley-recto' : 'galley-new-page'];
-    blocks.push({ id: page.key, kind: page.kind, matter: page.matter, recto, group, page, element });
+    previous = { id: page.key, kind: page.kind, matter: page.matter, recto, group, page, element };
+    blocks.push(previous);
   }
-  const toc = tocLines(book, pages, c.output.pdf.toc_depth);
+  const toc = tocLines(book, pages, c.output.pdf.toc_depth ?? c.output.toc_depth);
   const blockOfTarget = new Map<string, string>();
   for (const block of blocks) {
     visit(block.element, 'element', (node: Element) => {
@@ -259,7 +281,7 @@ export function composeBook(book: LoadedBook, pages: Page[], options: ComposeOpt
     });
   }
   const geometry = pageGeometry(c.output.pdf, options.printMarks);
-  const css = pageCss({ geometry, bookTitle: c.title, groups, rtl: direction === 'rtl', persianDigits: c.output.pdf.persian_digits });
+  const css = pageCss({ geometry, bookTitle: c.title, groups, rtl: direction === 'rtl', persianDigits: c.output.pdf.persian_digits, noItalic: hasNoItalic(c.language) });
   return { blocks, toc, blockOfTarget, geometry, pageCss: css, title: c.title, language: c.language, direction, persianDigits: c.output.pdf.persian_digits };
 }
 

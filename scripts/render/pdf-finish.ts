@@ -11,6 +11,7 @@ import {
   type PDFObject,
 } from 'pdf-lib';
 import type { Geometry } from './pdf-pages-css.ts';
+import { localDigits } from '../util/numerals.ts';
 
 /** Named destinations decoded to ids (Chromium names each link target after its id). */
 function decodeName(name: PDFName): string {
@@ -96,6 +97,8 @@ export interface FinishOptions {
   fingerprint: string;
   /** 0-based index of the first body page (arabic 1); earlier pages are roman. */
   bodyStart?: number;
+  /** Page labels as the printed folios with `persian_digits`: Persian digits, front matter counted from 1, no roman. */
+  persianDigits?: boolean;
   outline: OutlineNode[];
   geometry: Geometry;
   producer: string;
@@ -176,7 +179,7 @@ function xmpPacket(options: FinishOptions, iso: string): string {
   const fields = [
     '<dc:format>application/pdf</dc:format>',
     `<dc:title>${alt(options.title)}</dc:title>`,
-    `<dc:creator><rdf:Seq>${options.authors.map((a) => `<rdf:li>${xmlEscape(a)}</rdf:li>`).join('')}</rdf:Seq></dc:creator>`,
+    ...(options.authors.length > 0 ? [`<dc:creator><rdf:Seq>${options.authors.map((a) => `<rdf:li>${xmlEscape(a)}</rdf:li>`).join('')}</rdf:Seq></dc:creator>`] : []),
     `<dc:language><rdf:Bag><rdf:li>${xmlEscape(options.language)}</rdf:li></rdf:Bag></dc:language>`,
   ];
   if (options.subject) fields.push(`<dc:description>${alt(options.subject)}</dc:description>`);
@@ -325,7 +328,7 @@ function printerMarks(doc: PDFDocument, geometry: Geometry) {
 
 /**
  * The post-pass on Chromium's PDF: document metadata (Info and XMP), page
- * labels (roman front matter, arabic body), an outline that mirrors the TOC,
+ * labels (roman front matter, arabic body; Persian digits throughout with persian_digits), an outline that mirrors the TOC,
  * printer boxes and marks, and fixed dates and /ID so equal inputs give
  * equal bytes. Everything Chromium wrote for tagging (StructTreeRoot,
  * MarkInfo, ParentTree) is left as it is.
@@ -336,7 +339,7 @@ export async function finishPdf(input: Uint8Array | PDFDocument, options: Finish
   const dests = destinations(doc);
 
   doc.setTitle(options.title, { showInWindowTitleBar: true });
-  doc.setAuthor(options.authors.join(', '));
+  if (options.authors.length > 0) doc.setAuthor(options.authors.join(', '));
   if (options.subject) doc.setSubject(options.subject);
   doc.setKeywords(options.keywords);
   doc.setCreator('Galley');
@@ -355,7 +358,16 @@ export async function finishPdf(input: Uint8Array | PDFDocument, options: Finish
   const xmp = context.stream(Buffer.from(xmpPacket(options, iso), 'utf8'), { Type: 'Metadata', Subtype: 'XML' });
   doc.catalog.set(PDFName.of('Metadata'), context.register(xmp));
 
-  if (options.bodyStart !== undefined && options.bodyStart > 0) {
+  if (options.persianDigits) {
+    // PDF label styles know no Persian digits: each page gets its printed folio as a prefix-only label.
+    const nums: (number | PDFDict)[] = [];
+    for (let index = 0; index < doc.getPageCount(); index++) {
+      const body = options.bodyStart !== undefined && index >= options.bodyStart;
+      const folio = body ? index - options.bodyStart! + 1 : index + 1;
+      nums.push(index, context.obj({ P: PDFHexString.fromText(localDigits(folio, true)) }));
+    }
+    doc.catalog.set(PDFName.of('PageLabels'), context.obj({ Nums: nums }));
+  } else if (options.bodyStart !== undefined && options.bodyStart > 0) {
     doc.catalog.set(PDFName.of('PageLabels'), context.obj({ Nums: [0, { S: 'r' }, options.bodyStart, { S: 'D', St: 1 }] }));
   }
   writeOutline(doc, options.outline, dests);

@@ -92,6 +92,8 @@ export interface PageCssOptions {
   rtl: boolean;
   /** Body folios in Persian digits (output.pdf.persian_digits). */
   persianDigits?: boolean;
+  /** A script without italic (Persian, Arabic): running heads in its own font, upright (render/script-css.ts). */
+  noItalic?: boolean;
 }
 
 /**
@@ -122,21 +124,25 @@ export function pageCss(options: PageCssOptions): string {
     `}`,
     `@page :left { margin-left: ${mm(outer)}; margin-right: ${mm(inner)}; }`,
     `@page :right { margin-left: ${mm(inner)}; margin-right: ${mm(outer)}; }`,
+    // A wide table turned sideways (output.pdf.wide_tables: rotate): laid out landscape, the sheet stays portrait.
+    `@page galley-rotated { size: ${mm(sheetH)} ${mm(sheetW)}; page-orientation: rotate-left; margin: ${mm(outer)} ${mm(top)} ${mm(inner)} ${mm(bottom)}; }`,
   );
   // The book title on versos, shared by every chapter: its counter says whether this is the opening page.
   lines.push(`@counter-style galley-book-head { system: fixed 1; symbols: ""; fallback: galley-book-head-text; }`);
   lines.push(`@counter-style galley-book-head-text { system: cyclic; symbols: ${cssString(options.bookTitle)}; }`);
+  const headFont = options.noItalic ? '"Galley Persian", "Galley Serif", serif' : '"Galley Serif", serif';
   const headBox = (corner: string) =>
-    `font-family: "Galley Serif", serif; font-size: 8.5pt; font-style: italic; letter-spacing: 0.02em; color: #333; vertical-align: bottom; padding-bottom: var(--galley-head-gap); white-space: nowrap; text-align: ${corner};`;
+    `font-family: ${headFont}; font-size: 8.5pt; font-style: ${options.noItalic ? 'normal' : 'italic'}; letter-spacing: ${options.noItalic ? '0' : '0.02em'}; color: ${options.noItalic ? '#555' : '#333'}; vertical-align: bottom; padding-bottom: var(--galley-head-gap); white-space: nowrap; text-align: ${corner};`;
   const folioBox = (corner: string) =>
-    `font-family: "Galley Serif", serif; font-size: 9pt; font-variant-numeric: lining-nums tabular-nums; color: #222; vertical-align: top; padding-top: var(--galley-head-gap); text-align: ${corner};`;
+    `font-family: ${headFont}; font-size: 9pt; font-variant-numeric: lining-nums tabular-nums; color: #222; vertical-align: top; padding-top: var(--galley-head-gap); text-align: ${corner};`;
   for (const [index, group] of groups.entries()) {
     const counter = `galley-${index}`;
     const front = group.kind === 'plain-front' || group.kind === 'blank-front' || group.kind === 'front-chapter';
     const increments = [front ? 'page 0 galley-front 1' : '', group.kind === 'front-chapter' || group.kind === 'chapter' ? `${counter} 1` : ''].filter(Boolean).join(' ');
     lines.push(`@page ${group.name} {${increments ? ` counter-increment: ${increments};` : ''} }`);
     if (group.kind !== 'front-chapter' && group.kind !== 'chapter') continue;
-    const folio = group.kind === 'front-chapter' ? 'counter(galley-front, lower-roman)' : options.persianDigits ? 'counter(page, persian)' : 'counter(page)';
+    // Persian has no roman numerals: front matter counts in Persian digits too.
+    const folio = group.kind === 'front-chapter' ? `counter(galley-front, ${options.persianDigits ? 'persian' : 'lower-roman'})` : options.persianDigits ? 'counter(page, persian)' : 'counter(page)';
     lines.push(`@counter-style galley-head-${index} { system: fixed 1; symbols: ""; fallback: galley-head-${index}-text; }`);
     lines.push(`@counter-style galley-head-${index}-text { system: cyclic; symbols: ${cssString(group.head ?? '')}; }`);
     for (const page of ['left', 'right'] as const) {

@@ -14,11 +14,14 @@ import { footerText, type Page } from './pages.ts';
 import { composeBook, composeHtml, EMPTY_LAYOUT, type Composition, type PrintLayout, type TocLine } from './pdf-compose.ts';
 import { destinations, finishPdf, readDestinations, type OutlineNode } from './pdf-finish.ts';
 import { bookSlug } from './slug.ts';
+import { stripSoftHyphens } from './pdf-text-layer.ts';
+import { adjustAfterPrint, canAdjust, markWideTables } from './print-adjust.ts';
 import { fillPageRefsInPage, pageRefTargets, pageWord } from '../errata/appendix.ts';
 import type { Errata } from '../errata/load.ts';
 import { editionStamp, pdfStampInfo } from '../errata/stamp.ts';
 import { BOOK_CSP } from './xhtml.ts';
 import { stopwatch } from '../util/stopwatch.ts';
+import { localDigits } from '../util/numerals.ts';
 
 export interface PdfOptions {
   /** The book's errata (prepare() returns it): the printing for the copyright page and metadata. */
@@ -29,6 +32,8 @@ export interface PdfOptions {
   browser?: GalleyBrowser;
   /** Chromium binary, when no browser is given. */
   executablePath?: string;
+  /** The measure-then-adjust pass (print-adjust.ts); on unless false (tests compare without it). */
+  adjust?: boolean;
 }
 
 export interface PdfResult {
@@ -44,9 +49,13 @@ export interface PdfResult {
   timings: Record<string, number>;
 }
 
+/** ↪, the mark print.css draws before each continuation of a wrapped code line. */
+const CONTINUATION_MARK = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 14"><path d="M3.2 4.2a1.9 1.9 0 0 0 0 3.8H8.6M6.9 6.3 8.7 8 6.9 9.7" fill="none" stroke="#666" stroke-width="0.9" stroke-linecap="round" stroke-linejoin="round"/></svg>';
 const STYLESHEETS = ['css/fonts.css', 'css/book.css', 'css/print.css', 'css/pages.css'];
 const DOCUMENT = 'book.html';
 const MAX_PRINTS = 4;
+/** Rounds of the measure-then-adjust pass (print-adjust.ts); each costs a print, and only runs when a page needs it. */
+const ADJUST_ROUNDS = 3;
 
 function roman(n: number): string {
   const table: [number, string][] = [[1000, 'm'], [900, 'cm'], [500, 'd'], [400, 'cd'], [100, 'c'], [90, 'xc'], [50, 'l'], [40, 'xl'], [10, 'x'], [9, 'ix'], [5, 'v'], [4, 'iv'], [1, 'i']];
@@ -60,7 +69,8 @@ function roman(n: number): string {
 
 /** The label a reader sees on page `index` (0-based): roman before the body, arabic from 1 after. */
 export function pageLabel(index: number, bodyStart: number | undefined, persianDigits = false): string {
-  if (bodyStart === undefined || index < bodyStart) return roman(index + 1);
+  // Persian has no roman numerals: the front matter counts in Persian digits as well.
+  if (bodyStart === undefined || index < bodyStart) return persianDigits ? localDigits(index + 1, true) : roman(index + 1);
   const arabic = String(index - bodyStart + 1);
   return persianDigits ? arabic.replace(/\d/g, (d) => String.fromCharCode(0x06f0 + Number(d))) : arabic;
 }
@@ -235,6 +245,7 @@ async function servedFiles(book: LoadedBook, composition: Composition): Promise<
   const files = new Map<string, ServedFile>();
   for (const file of await sharedFiles(book, ['pdf/print.css'])) files.set(file.path, { mediaType: file.mediaType, data: file.data });
   files.set('css/pages.css', { mediaType: 'text/css', data: composition.pageCss });
+  files.set('css/continuation.svg', { mediaType: 'image/svg+xml', data: CONTINUATION_MARK });
   return files;
 }
 
@@ -276,7 +287,18 @@ export async function renderPdf(book: LoadedBook, pages: Page[], outDir: string,
     const sandbox = await openSandboxedPage(galley, files, BOOK_CSP);
     try {
       await load(sandbox, files, composeHtml(composition, EMPTY_LAYOUT, STYLESHEETS), timings);
-      const first = await print(sandbox, false, timings);
+      if (config.output.pdf.wide_tables && (await markWideTables(sandbox.page, composition, config.output.pdf.wide_tables)) > 0) {
+        await load(sandbox, files, composeHtml(composition, EMPTY_LAYOUT, STYLESHEETS), timings);
+      }
+      let first = await print(sandbox, false, timings);
+      // Measure, then adjust: page breaks before stranded headings and lead-ins, figures floated past the text that fills their gap.
+      if (options.adjust !== false && (await canAdjust())) {
+        for (let round = 0; round < ADJUST_ROUNDS; round++) {
+          if ((await adjustAfterPrint(sandbox.page, composition, first, round)) === 0) break;
+          await load(sandbox, files, composeHtml(composition, EMPTY_LAYOUT, STYLESHEETS), timings);
+          first = await print(sandbox, false, timings);
+        }
+      }
       skip();
       let natural = new Map([...(await readDestinations(first)).dests].map(([id, d]) => [id, d.page]));
       let prints = 1;
@@ -308,6 +330,7 @@ export async function renderPdf(book: LoadedBook, pages: Page[], outDir: string,
         if (moved.length > 0) {
           report(book.configFile, 'warning', `PDF: ${moved.length} TOC page numbers may be off by a page (the layout kept moving between prints)`, { line: 1, column: 1 }, 'pdf-toc-pages');
         }
+        stripSoftHyphens(doc);
         const finished = await finishPdf(doc, {
           title: config.subtitle ? `${config.title}: ${config.subtitle}` : config.title,
           authors: config.authors,
@@ -322,6 +345,7 @@ export async function renderPdf(book: LoadedBook, pages: Page[], outDir: string,
           date,
           fingerprint: fingerprint(files, html, [date.toISOString(), String(options.printMarks ?? false)]),
           bodyStart: plan.bodyStart,
+          persianDigits: composition.persianDigits,
           outline: outlineOf(composition.toc),
           geometry: composition.geometry,
           producer: `Galley (${(await galley.browser.version()).replace('HeadlessChrome', 'Chromium')} Skia/PDF; pdf-lib)`,

@@ -2,6 +2,7 @@ import type { Element, ElementContent } from 'hast';
 import type { LoadedBook } from '../book/load.ts';
 import type { TocEntry } from '../book/types.ts';
 import type { Page } from './pages.ts';
+import { localDigits } from '../util/numerals.ts';
 
 export interface NavItem {
   title: string;
@@ -12,7 +13,9 @@ export interface NavItem {
 
 /**
  * The nested table of contents every output shows: the TOC of SUMMARY.md,
- * with each chapter's own headings below it, down to `depth` levels.
+ * with each chapter's own headings below it, down to `depth` levels. A part
+ * is not a level: with depth 2 a chapter inside a part lists its sections just
+ * as a front-matter chapter does.
  */
 export function navItems(book: LoadedBook, pages: Page[], depth: number): NavItem[] {
   const byKey = new Map(pages.map((p) => [p.key, p]));
@@ -28,7 +31,12 @@ export function navItems(book: LoadedBook, pages: Page[], depth: number): NavIte
         items.push(...walk(entry.children, level));
         continue;
       }
-      const item: NavItem = { title: page.title, href: page.outName, number: page.number, children: [] };
+      const number = page.number === undefined ? undefined : localDigits(page.number, book.config);
+      if (entry.kind === 'part') {
+        items.push({ title: page.title, href: page.outName, number, children: walk(entry.children, level) });
+        continue;
+      }
+      const item: NavItem = { title: page.title, href: page.outName, number, children: [] };
       if (page.chapter && level < depth) {
         // Headings below the chapter title, nested by level.
         const stack: { depth: number; item: NavItem }[] = [{ depth: 1, item }];
@@ -49,19 +57,20 @@ export function navItems(book: LoadedBook, pages: Page[], depth: number): NavIte
 }
 
 /** The TOC as a nested `<ol>` (drafts as plain spans), as EPUB's nav document wants it. */
-export function navList(items: NavItem[], hrefPrefix = ''): Element {
+export function navList(items: NavItem[], hrefPrefix = '', keepDrafts = false): Element {
   return {
     type: 'element',
     tagName: 'ol',
     properties: {},
     // A label without a link must head a sub-list (EPUB nav rule), so childless drafts are left out.
-    children: items.filter((item) => item.href || item.children.length > 0).map((item): ElementContent => {
+    // (Other contents keep them: a TOC entry whose file is missing shows as its title, as HonKit shows it.)
+    children: items.filter((item) => keepDrafts || item.href || item.children.length > 0).map((item): ElementContent => {
       const label: ElementContent[] = [{ type: 'text', value: item.number && !item.number.includes('.') ? `${item.number}. ${item.title}` : item.title }];
       const head: Element = item.href
         ? { type: 'element', tagName: 'a', properties: { href: hrefPrefix + item.href }, children: label }
         : { type: 'element', tagName: 'span', properties: {}, children: label };
       const children: ElementContent[] = [head];
-      if (item.children.length > 0) children.push(navList(item.children, hrefPrefix));
+      if (item.children.length > 0) children.push(navList(item.children, hrefPrefix, keepDrafts));
       return { type: 'element', tagName: 'li', properties: {}, children };
     }),
   };

@@ -2,6 +2,7 @@ import type { Element, ElementContent, Root as HastRoot } from 'hast';
 import type { Root as XastRoot, Element as XastElement } from 'xast';
 import { toXast } from 'hast-util-to-xast';
 import { toXml } from 'xast-util-to-xml';
+import { xmlSafeMarkup } from '../util/xml-safe.ts';
 
 const VOID = new Set(['area', 'base', 'br', 'col', 'embed', 'hr', 'img', 'input', 'link', 'meta', 'source', 'track', 'wbr']);
 const XHTML = 'http://www.w3.org/1999/xhtml';
@@ -24,7 +25,8 @@ export function hastToXml(tree: HastRoot | Element): string {
   const xml = toXml(toXast(tree) as XastRoot | XastElement, { closeEmptyElements: true, tightClose: true });
   // `<p/>` means an unclosed <p> to an HTML parser: only void elements may self-close.
   // Text and attribute values are escaped, so a `<` here always starts a tag.
-  return xml.replace(SELF_CLOSING, (tag, name: string, attributes: string) => (VOID.has(name) ? tag : `<${name}${attributes}></${name}>`));
+  // `]]>` and characters XML cannot hold never reach a file, whatever the text (util/xml-safe.ts).
+  return xmlSafeMarkup(xml.replace(SELF_CLOSING, (tag, name: string, attributes: string) => (VOID.has(name) ? tag : `<${name}${attributes}></${name}>`)));
 }
 
 /** A complete XHTML5 document (also valid HTML) around a body. */

@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { gitAt } from './git.ts';
 
 /**
  * The moment a build is stamped with: `SOURCE_DATE_EPOCH` when set (so builds
@@ -8,7 +8,8 @@ export function buildDate(manuscript: string, env: NodeJS.ProcessEnv = process.e
   const epoch = env.SOURCE_DATE_EPOCH;
   if (epoch && /^\d+$/.test(epoch.trim())) return new Date(Number(epoch.trim()) * 1000);
   try {
-    const out = execFileSync('git', ['log', '-1', '--format=%ct', '--', '.'], { cwd: manuscript, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 5000 }).trim();
+    // Only the repository holding the manuscript, never one the manuscript pretends to be (util/git.ts).
+    const out = gitAt(manuscript, ['log', '-1', '--no-show-signature', '--format=%ct', '--', '.'], { stderr: 'ignore', timeout: 5000 }).trim();
     if (/^\d+$/.test(out)) return new Date(Number(out) * 1000);
   } catch {
     // Not a git checkout, or git missing: fall through to the clock.

@@ -80,6 +80,7 @@
         .then(function () {
           var data = window.galleySearchIndex;
           engine = window.MiniSearch.loadJS(data.index, { fields: data.options.fields, storeFields: data.options.storeFields, processTerm: normalizeTerm });
+          if (data.options.query) queryOptions = data.options.query;
           return engine;
         })
         .catch(function (error) {
@@ -125,13 +126,29 @@
     return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   }
 
+  // The index brings the query options (QUERY_OPTIONS in scripts/render/web/search-index.ts), so the browser ranks
+  // exactly as the build's tests do; this is only for an index written before it did.
+  var queryOptions = { prefix: true, fuzzy: 0.2, combineWith: 'AND' };
+
+  // The same as snippet() in scripts/render/web/search-index.ts: cut at word boundaries.
+
   function snippet(text, words) {
+    var width = 200;
     var lower = text.toLowerCase();
     var at = -1;
     for (var i = 0; i < words.length && at < 0; i++) at = lower.indexOf(words[i]);
     var start = Math.max(0, at - 60);
-    var end = Math.min(text.length, Math.max(at, 0) + 140);
-    return (start > 0 ? '… ' : '') + text.slice(start, end) + (end < text.length ? ' …' : '');
+    var end = Math.min(text.length, Math.max(at, 0) + width - 60);
+    if (start > 0) {
+      var space = text.indexOf(' ', start);
+      start = space < 0 || space >= Math.max(at, start + 1) ? start : space + 1;
+      if (start > 0 && /\S/.test(text[start - 1] || '')) start = Math.max(0, text.lastIndexOf(' ', start) + 1);
+    }
+    if (end < text.length) {
+      var back = text.lastIndexOf(' ', end);
+      if (back > Math.max(at, start)) end = back;
+    }
+    return (start > 0 ? '… ' : '') + text.slice(start, end).trim() + (end < text.length ? ' …' : '');
   }
 
   function withHighlight(href, words) {
@@ -150,7 +167,7 @@
       panel.hidden = true;
       return;
     }
-    var found = engine.search(query, { prefix: true, fuzzy: 0.2, boost: { title: 2 }, combineWith: 'AND' }).slice(0, 30);
+    var found = engine.search(query, queryOptions).slice(0, 30);
     list.textContent = '';
     found.forEach(function (hit) {
       var a = document.createElement('a');
@@ -163,7 +180,10 @@
       page.textContent = hit.page;
       var text = document.createElement('span');
       text.className = 'result-snippet';
-      text.appendChild(marked(snippet(hit.text, words), words));
+      var body = hit.text || '';
+      var inBody = words.some(function (w) { return body.toLowerCase().indexOf(w) >= 0; });
+      if (!inBody && hit.lists) body = hit.lists;
+      text.appendChild(marked(snippet(body, words), words));
       a.append(title, page, text);
       var li = document.createElement('li');
       li.appendChild(a);

@@ -5,7 +5,8 @@ import type { Page } from '../pages.ts';
 import { footerElement } from '../pages.ts';
 import { navItems, type NavItem } from '../toc.ts';
 import { labels, type Labels } from '../../util/labels.ts';
-import { stampLine, type EditionStamp } from '../../errata/stamp.ts';
+import { stampNodes, type EditionStamp } from '../../errata/stamp.ts';
+import { localDigits } from '../../util/numerals.ts';
 import { formatSize, type Download } from './downloads.ts';
 
 /** Another language edition, as the switcher links to it. */
@@ -56,7 +57,7 @@ function tocList(items: NavItem[], current: string | undefined): Element {
       const label = item.number && !item.number.includes('.') ? `${item.number}. ${item.title}` : item.title;
       const here = item.href !== undefined && item.href === current;
       const head = item.href ? h('a', { href: webName(item.href), ariaCurrent: here ? 'page' : undefined }, label) : h('span', label);
-      const children = item.children.filter((child) => !child.href?.includes('#'));
+      const children = item.children;
       return h('li', { className: here ? ['current'] : undefined }, [head, ...(children.length ? [tocList(children, current)] : [])]);
     }),
   );
@@ -64,7 +65,7 @@ function tocList(items: NavItem[], current: string | undefined): Element {
 
 /** The book's pages as a nested list, the current one marked: what the sidebar and the title page show. */
 export function tocElement(context: WebContext, current?: string): Element {
-  return tocList(navItems(context.book, context.pages, 1), current);
+  return tocList(navItems(context.book, context.pages, context.book.config.output.toc_depth), current);
 }
 
 function languageSwitcher(context: WebContext, page: string | undefined): Element | undefined {
@@ -90,10 +91,10 @@ function downloadsElement(context: WebContext, where: 'sidebar' | 'index' = 'sid
     h(
       'ul',
       context.downloads.map((d) =>
-        h('li', [h('a', { href: `downloads/${d.name}`, download: d.name, type: d.mediaType }, d.format.toUpperCase()), ' ', h('span.size', `(${formatSize(d.bytes, book.config.language)})`)]),
+        h('li', [h('a', { href: `downloads/${d.name}`, download: d.name, type: d.mediaType }, d.format.toUpperCase()), ' ', h('span.size', `(${localDigits(formatSize(d.bytes, book.config.language), book.config)})`)]),
       ),
     ),
-    h('p.edition-line', stampLine(context.stamp, book.config.language)),
+    h('p.edition-line', stampNodes(context.stamp, book.config)),
   ]);
 }
 
@@ -179,7 +180,7 @@ export function webIndexBody(context: WebContext): ElementContent[] {
   const { book, words } = context;
   const title: ElementContent[] = [h('h1', book.config.title)];
   if (book.config.subtitle) title.push(h('p.subtitle', book.config.subtitle));
-  title.push(h('p.authors', book.config.authors.join(', ')));
+  if (book.config.authors.length > 0) title.push(h('p.authors', book.config.authors.join(', ')));
   if (book.config.description) title.push(h('p.description', book.config.description));
   const main: ElementContent[] = [h('header.title-page', title)];
   const downloads = downloadsElement(context, 'index');

@@ -1,6 +1,7 @@
 import type { Element, ElementContent, Root } from 'hast';
 import MiniSearch from 'minisearch';
 import type { Page } from '../pages.ts';
+import { texOf } from '../../plugins/question-ids.ts';
 
 /** One searchable stretch of the book: a page's opening, a section or a question. */
 export interface SearchDocument {
@@ -10,6 +11,8 @@ export interface SearchDocument {
   title: string;
   page: string;
   text: string;
+  /** Text of the section's lists (links, resources): found, but ranked below prose, headings and questions. */
+  lists?: string;
 }
 
 /**
@@ -28,14 +31,45 @@ export function normalizeTerm(term: string): string {
 
 /** Shared by the build (which indexes) and the browser (which loads the index): both must agree. */
 export const SEARCH_OPTIONS = {
-  fields: ['title', 'text'],
-  storeFields: ['href', 'title', 'page', 'text'],
+  fields: ['title', 'text', 'lists'],
+  storeFields: ['href', 'title', 'page', 'text', 'lists'],
 } as const;
 
+/** How the browser searches (sent with the index, so tests search exactly as readers do): headings and questions first, lists last. */
+export const QUERY_OPTIONS = { prefix: true, fuzzy: 0.2, boost: { title: 3, text: 1, lists: 0.2 }, combineWith: 'AND' } as const;
+
+/**
+ * About `width` characters of `text` around the first of `words`, cut at
+ * word boundaries. `templates/web/galley.js` has the same function.
+ */
+export function snippet(text: string, words: string[], width = 200): string {
+  const lower = text.toLowerCase();
+  let at = -1;
+  for (let i = 0; i < words.length && at < 0; i++) at = lower.indexOf(words[i]!);
+  let start = Math.max(0, at - 60);
+  let end = Math.min(text.length, Math.max(at, 0) + width - 60);
+  if (start > 0) {
+    const space = text.indexOf(' ', start);
+    start = space < 0 || space >= Math.max(at, start + 1) ? start : space + 1;
+    if (start > 0 && /\S/.test(text[start - 1] ?? '')) start = Math.max(0, text.lastIndexOf(' ', start) + 1);
+  }
+  if (end < text.length) {
+    const space = text.lastIndexOf(' ', end);
+    if (space > Math.max(at, start)) end = space;
+  }
+  return (start > 0 ? '… ' : '') + text.slice(start, end).trim() + (end < text.length ? ' …' : '');
+}
+
 const SKIP = new Set(['script', 'style', 'template', 'annotation', 'annotation-xml']);
+/** Generated pages list what other pages say: indexing them would show every question twice. */
+const GENERATED = new Set(['questions', 'errata']);
 const BLOCK = new Set(['p', 'li', 'dt', 'dd', 'td', 'th', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'pre', 'blockquote', 'figcaption', 'caption', 'tr', 'div', 'section', 'aside', 'ol', 'ul', 'table', 'figure']);
 
-/** Text as a reader sees it: a formula as its symbols (not its TeX), a difficulty badge left out (the question says it). */
+/**
+ * Text as a reader finds it: a formula as its TeX (its symbols run together
+ * ambiguously: `12xTHx`), or its alt text; a difficulty badge left out (the
+ * question says it), and the errata appendix (generated) too.
+ */
 function textOf(node: ElementContent | Root, out: string[]) {
   if (node.type === 'text') {
     out.push(node.value);
@@ -45,7 +79,12 @@ function textOf(node: ElementContent | Root, out: string[]) {
   if (node.type === 'element') {
     if (SKIP.has(node.tagName) || String(node.properties.ariaHidden) === 'true') return;
     const classes = (node.properties.className as string[] | undefined) ?? [];
-    if (classes.includes('badge') || classes.includes('footnote-back')) return;
+    if (classes.includes('badge') || classes.includes('footnote-back') || classes.includes('errata-appendix') || classes.includes('q-alias')) return;
+    if (node.tagName === 'math') {
+      const alt = typeof node.properties.alttext === 'string' ? node.properties.alttext : texOf(node);
+      out.push(` ${alt.replace(/\s+/g, ' ').trim()} `);
+      return;
+    }
   }
   const block = node.type === 'element' && BLOCK.has(node.tagName);
   if (block) out.push(' ');
@@ -64,13 +103,18 @@ const HEADING = /^h[2-3]$/;
 export function searchDocuments(pages: Page[], hrefOf: (page: Page) => string, questionWord = 'Question'): SearchDocument[] {
   const docs: SearchDocument[] = [];
   for (const page of pages) {
+    if (GENERATED.has(String(page.chapter?.frontmatter.generate ?? ''))) continue;
     const href = hrefOf(page);
     let current: SearchDocument = { id: `${href}#${page.headingId}`, href: `${href}#${page.headingId}`, title: page.title, page: page.title, text: '' };
     let parts: string[] = [];
+    let listParts: string[] = [];
     const flush = () => {
       current.text = squash(parts);
-      if (current.text || current.title) docs.push(current);
+      const lists = squash(listParts);
+      if (lists) current.lists = lists;
+      if (current.text || current.title || lists) docs.push(current);
       parts = [];
+      listParts = [];
     };
     const walk = (nodes: ElementContent[]) => {
       for (const node of nodes) {
@@ -91,9 +135,14 @@ export function searchDocuments(pages: Page[], hrefOf: (page: Page) => string, q
           // A question is its own hit, titled by its number.
           const text: string[] = [];
           textOf(node, text);
-          const number = /^\s*([\d.]*\d)\.?\s+/.exec(squash(text));
+          const number = /^\s*([\d\u06f0-\u06f9.]*[\d\u06f0-\u06f9])\.?\s+/.exec(squash(text));
           const body = number ? squash(text).slice(number[0].length - 1).trim() : squash(text);
           docs.push({ id: `${href}#${id}`, href: `${href}#${id}`, title: number ? `${questionWord} ${number[1]}` : questionWord, page: page.title, text: body });
+          continue;
+        }
+        const holdsQuestions = (node.properties.className as string[] | undefined)?.includes('questions');
+        if ((node.tagName === 'ol' || node.tagName === 'ul') && !holdsQuestions) {
+          textOf(node, listParts);
           continue;
         }
         if (node.tagName === 'section' || node.tagName === 'ol' || node.tagName === 'ul' || node.tagName === 'div') {
@@ -113,7 +162,7 @@ export function searchDocuments(pages: Page[], hrefOf: (page: Page) => string, q
 export function searchIndexScript(docs: SearchDocument[]): string {
   const search = new MiniSearch<SearchDocument>({ ...SEARCH_OPTIONS, fields: [...SEARCH_OPTIONS.fields], storeFields: [...SEARCH_OPTIONS.storeFields], processTerm: normalizeTerm });
   search.addAll(docs);
-  const payload = { options: { fields: SEARCH_OPTIONS.fields, storeFields: SEARCH_OPTIONS.storeFields }, index: search.toJSON() };
+  const payload = { options: { fields: SEARCH_OPTIONS.fields, storeFields: SEARCH_OPTIONS.storeFields, query: QUERY_OPTIONS }, index: search.toJSON() };
   // `<` cannot end the script early when escaped; the rest is plain JSON.
   return `window.galleySearchIndex = ${JSON.stringify(payload).replace(/</g, '\\u003c')};\n`;
 }

@@ -1,0 +1,69 @@
+import { decodePDFRawStream, PDFArray, PDFDict, PDFName, PDFRawStream, PDFRef, PDFStream, type PDFDocument } from 'pdf-lib';
+
+/**
+ * Makes the PDF's text layer searchable. Print hyphenation puts a soft hyphen
+ * (U+00AD) at every break point (hyphenate.ts); Chromium's Skia draws each one
+ * as an invisible glyph inside `/Span <</ActualText <FEFF00AD>>> BDC … EMC`,
+ * so `pdftotext`, a viewer's search and copy-paste got "di\u00admen\u00adsion".
+ * Here each such glyph is dropped (its advance, a `Td`, stays: nothing moves)
+ * and U+00AD is taken out of every other ActualText (ligatures: `f\u00adf`).
+ * The hyphen Chromium draws where it did break a word is a plain glyph after
+ * the last such span: it stays, and poppler joins the word across the line.
+ */
+const SHY_SPAN = /\/Span ?<< ?\/ActualText <FEFF00AD> ?>> ?BDC\n((?:[-\d.]+ [-\d.]+ Td )?)<[0-9A-Fa-f]+> Tj\nEMC\n/g;
+const ACTUAL_TEXT = /\/ActualText <FEFF((?:[0-9A-Fa-f]{4})*)>/g;
+
+export function stripSoftHyphensFromContent(content: string): { text: string; removed: number } {
+  let removed = 0;
+  let text = content.replace(SHY_SPAN, (_all, move: string) => {
+    removed++;
+    return move ? `${move.trimEnd()}\n` : '';
+  });
+  text = text.replace(ACTUAL_TEXT, (all, hex: string) => {
+    const units = hex.match(/.{4}/g) ?? [];
+    const kept = units.filter((u) => u.toUpperCase() !== '00AD');
+    if (kept.length === units.length) return all;
+    removed += units.length - kept.length;
+    return `/ActualText <FEFF${kept.join('')}>`;
+  });
+  return { text, removed };
+}
+
+function streamsOf(doc: PDFDocument, contents: unknown): { ref?: PDFRef; stream: PDFStream }[] {
+  const resolve = (value: unknown): { ref?: PDFRef; stream: PDFStream } | undefined => {
+    if (value instanceof PDFRef) {
+      const target = doc.context.lookup(value);
+      return target instanceof PDFStream ? { ref: value, stream: target } : undefined;
+    }
+    return value instanceof PDFStream ? { stream: value } : undefined;
+  };
+  if (contents instanceof PDFArray) return contents.asArray().map(resolve).filter((s) => s !== undefined);
+  const one = resolve(contents);
+  return one ? [one] : [];
+}
+
+/** Rewrites every page's content streams; returns how many soft hyphens left the text layer. */
+export function stripSoftHyphens(doc: PDFDocument): number {
+  let removed = 0;
+  const seen = new Set<PDFStream>();
+  for (const page of doc.getPages()) {
+    const contents = page.node.get(PDFName.of('Contents'));
+    for (const { ref, stream } of streamsOf(doc, contents)) {
+      if (seen.has(stream) || !(stream instanceof PDFRawStream)) continue;
+      seen.add(stream);
+      const bytes = decodePDFRawStream(stream).decode();
+      const before = Buffer.from(bytes).toString('latin1');
+      if (!before.includes('00AD')) continue;
+      const { text, removed: n } = stripSoftHyphensFromContent(before);
+      if (n === 0) continue;
+      removed += n;
+      const dict = stream.dict.clone(doc.context) as PDFDict;
+      dict.delete(PDFName.of('Filter'));
+      dict.delete(PDFName.of('DecodeParms'));
+      dict.delete(PDFName.of('Length'));
+      const replacement = doc.context.flateStream(Buffer.from(text, 'latin1'), Object.fromEntries([...dict.entries()].map(([k, v]) => [k.asString().slice(1), v])));
+      if (ref) doc.context.assign(ref, replacement);
+    }
+  }
+  return removed;
+}

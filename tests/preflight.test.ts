@@ -1,0 +1,192 @@
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { prepare } from '../scripts/build.ts';
+import { listEditions } from '../scripts/book/editions.ts';
+import { check } from '../scripts/check.ts';
+import { analyse, checkPrint, readLayout, type Layout } from '../scripts/checks/preflight.ts';
+import { composeBook, type Composition } from '../scripts/render/pdf-compose.ts';
+import { renderPdf } from '../scripts/render/pdf.ts';
+import type { TextLine, TextPage } from '../scripts/render/pdf-text-layout.ts';
+import { stripSoftHyphensFromContent } from '../scripts/render/pdf-text-layer.ts';
+import { withEnv } from '../scripts/util/env.ts';
+import { ROOT, tempDir } from './helpers.ts';
+
+const exec = promisify(execFile);
+const FAULTS = path.join(ROOT, 'tests/books/print-faults');
+const SAMPLE = path.join(ROOT, 'manuscript');
+const EPOCH = '1780000000';
+
+async function pageText(file: string, page: number): Promise<string> {
+  const { stdout } = await exec('pdftotext', ['-layout', '-f', String(page), '-l', String(page), file, '-'], { maxBuffer: 1 << 26 });
+  return stdout;
+}
+
+describe('print preflight rules on laid-out pages', () => {
+  let composition: Composition;
+  const W = 432;
+  const H = 648;
+  // 6×9 in: text block from 19 mm to 229.6 − 19 mm; left pages start at 15 mm, right pages at 20 mm.
+  const top = 19 * (72 / 25.4);
+  const bottom = H - 19 * (72 / 25.4);
+  const leftOf = (index: number) => (index % 2 === 0 ? 20 : 15) * (72 / 25.4);
+  const measure = (152.4 - 35) * (72 / 25.4);
+
+  const line = (index: number, y: number, text: string, options: { width?: number; indent?: number } = {}): TextLine => {
+    const xMin = leftOf(index) + (options.indent ?? 0);
+    const xMax = xMin + (options.width ?? measure - (options.indent ?? 0));
+    return { xMin, xMax, yMin: y - 10, yMax: y, text, words: [{ xMin, xMax, yMin: y - 10, yMax: y, text }] };
+  };
+  const page = (lines: TextLine[]): TextPage => ({ width: W, height: H, blocks: lines.map((l) => ({ ...l, lines: [l] })) });
+  /** A full page of justified body lines. */
+  const full = (index: number, from = top + 12): TextLine[] => {
+    const out: TextLine[] = [];
+    for (let y = from; y < bottom - 2; y += 14) out.push(line(index, y, 'copper meadow ledger harbour quarry thimble saddle walnut pebble'));
+    return out;
+  };
+  const layoutOf = (pages: TextLine[][]): Layout => ({ pages: pages.map(page), starts: new Map([[composition.blocks.find((b) => b.page?.key === 'lead-ins')!.id, 0]]), images: [] });
+  const rules = (layout: Layout) => analyse(composition, layout).map((f) => f.rule);
+
+  beforeAll(async () => {
+    const { book, pages } = await prepare(FAULTS);
+    composition = composeBook(book, pages, { date: new Date(0) });
+  });
+
+  it('finds a lead-in, a Filename: label and a heading at the foot of a page', () => {
+    for (const text of ['Work through these steps:', 'Filename: src/main.rs', 'Section 2']) {
+      const first = full(0);
+      first[first.length - 1] = line(0, first[first.length - 1]!.yMax, text, { width: 120 });
+      expect(rules(layoutOf([first, full(1)]))).toContain('print-keep-with-next');
+    }
+    expect(rules(layoutOf([full(0), full(1)]))).not.toContain('print-keep-with-next');
+  });
+
+  it('finds a near-empty page that is not the last page of its chapter, and not the last one', () => {
+    const sparse = [line(1, top + 12, 'copper meadow ledger'), line(1, top + 26, 'harbour quarry.', { width: 80 })];
+    expect(rules(layoutOf([full(0), sparse, full(2)]))).toContain('print-near-empty');
+    expect(rules(layoutOf([full(0), sparse]))).not.toContain('print-near-empty');
+  });
+
+  it('finds text past the text block', () => {
+    const lines = full(0);
+    lines[3] = line(0, lines[3]!.yMax, 'x_1 + x_2 + x_3', { width: measure + 20 });
+    expect(rules(layoutOf([lines, full(1)]))).toContain('print-overfull');
+  });
+
+  it('finds an orphan at the foot and a widow at the top', () => {
+    const orphaned = full(0);
+    // A paragraph's indented first line alone at the foot, after a paragraph gap.
+    orphaned[orphaned.length - 1] = line(0, orphaned[orphaned.length - 1]!.yMax + 3, 'Walnut pebble kettle furrow beacon hinge tide lantern', { indent: 12 });
+    expect(rules(layoutOf([orphaned, full(1)]))).toContain('print-orphan');
+    const widowed = full(1);
+    widowed[0] = line(1, widowed[0]!.yMax, 'orchard copper meadow.', { width: 90 });
+    widowed[1] = line(1, widowed[1]!.yMax + 6, 'Copper meadow ledger harbour quarry thimble saddle walnut pebble');
+    expect(rules(layoutOf([full(0), widowed]))).toContain('print-widow');
+    expect(rules(layoutOf([full(0), full(1)]))).not.toContain('print-widow');
+  });
+
+  it('takes soft hyphens out of a content stream without moving a glyph', () => {
+    const content = '<0020> Tj\n/Span<</ActualText <FEFF00AD> >> BDC\n7.2 0 Td <0001> Tj\nEMC\n0 0 Td <001E> Tj\n/Span<</ActualText <FEFF006600AD0066> >> BDC\n4.3 0 Td <0081> Tj\nEMC\n';
+    const { text, removed } = stripSoftHyphensFromContent(content);
+    expect(removed).toBe(2);
+    expect(text).toBe('<0020> Tj\n7.2 0 Td\n0 0 Td <001E> Tj\n/Span<</ActualText <FEFF00660066> >> BDC\n4.3 0 Td <0081> Tj\nEMC\n');
+  });
+});
+
+describe('print preflight of a fixture book with faults', () => {
+  let out: Awaited<ReturnType<typeof tempDir>>;
+  let pdf: string;
+
+  beforeAll(async () => {
+    out = await tempDir('galley-preflight-');
+    await withEnv({ SOURCE_DATE_EPOCH: EPOCH }, async () => {
+      const { book, pages } = await prepare(FAULTS);
+      pdf = (await renderPdf(book, pages, out.dir)).path;
+    });
+  }, 240_000);
+
+  afterAll(async () => {
+    await out?.cleanup();
+  });
+
+  it('reports the repeated heading and the low-resolution image at their source lines, with book.yaml severities, as JSON', async () => {
+    const result = await check({ manuscript: FAULTS, print: true, out: out.dir, quiet: true });
+    const print = result.diagnostics.filter((d) => d.ruleId.startsWith('print-'));
+    const repeated = print.find((d) => d.ruleId === 'print-repeated-heading');
+    expect(repeated).toMatchObject({ file: 'repeated.md', line: 5, severity: 'warning' });
+    expect(repeated!.message).toMatch(/^PDF page \d+ \(sheet \d+\) prints the heading “Setting up” twice/);
+    const image = print.find((d) => d.ruleId === 'print-image-resolution');
+    // book.yaml raises this rule to an error.
+    expect(image).toMatchObject({ file: 'low-resolution.md', severity: 'error' });
+    expect(image!.message).toMatch(/at \d+ dpi \(under 150 dpi/);
+    expect(JSON.parse(JSON.stringify(print))).toEqual(print);
+  });
+
+  it('keeps every lead-in, label and heading with what follows: no page ends with one', async () => {
+    const { book, pages } = await prepare(FAULTS);
+    const found = await checkPrint(book, pages, out.dir);
+    expect(found.filter((d) => d.ruleId === 'print-keep-with-next')).toEqual([]);
+    const layout = await readLayout(pdf);
+    let checked = 0;
+    for (let i = 1; i <= layout.pages.length; i++) {
+      const lines = (await pageText(pdf, i)).split('\n').map((l) => l.trim()).filter(Boolean);
+      // The last line is the folio; the one before it ends the text.
+      const last = lines.length > 1 ? lines[lines.length - 2]! : '';
+      if (last) checked++;
+      expect(last).not.toMatch(/:$|^Section \d+$/);
+    }
+    expect(checked).toBeGreaterThan(4);
+  });
+
+  it('lays code out one block per line, with short listings unsplit', async () => {
+    const { book, pages } = await prepare(FAULTS);
+    const composition = composeBook(book, pages, { date: new Date(0) });
+    const html = JSON.stringify(composition.blocks.map((b) => b.element));
+    expect(html).toContain('code-line');
+    expect(html).toContain('galley-short');
+    expect(html).toContain('galley-keep');
+  });
+});
+
+describe('the sample book in print', () => {
+  let out: Awaited<ReturnType<typeof tempDir>>;
+  const built: { code: string; pdf: string; root: string }[] = [];
+
+  beforeAll(async () => {
+    out = await tempDir('galley-preflight-sample-');
+    await withEnv({ SOURCE_DATE_EPOCH: EPOCH }, async () => {
+      for (const edition of await listEditions(SAMPLE)) {
+        const { book, pages } = await prepare(edition.root, undefined, { boundary: edition.boundary, defaults: edition.defaults });
+        const dir = path.join(out.dir, edition.outSubdir);
+        built.push({ code: edition.code, pdf: (await renderPdf(book, pages, dir)).path, root: edition.root });
+      }
+    });
+  }, 300_000);
+
+  afterAll(async () => {
+    await out?.cleanup();
+  });
+
+  it('passes the preflight with no warnings in both editions', async () => {
+    expect(built.map((b) => b.code)).toEqual(['en', 'fa']);
+    const result = await check({ manuscript: SAMPLE, print: true, out: out.dir, quiet: true });
+    expect(result.diagnostics.filter((d) => d.ruleId.startsWith('print-'))).toEqual([]);
+  });
+
+  it('has a searchable text layer: no soft hyphen, hyphenated words whole', async () => {
+    for (const { pdf } of built) {
+      const { stdout } = await exec('pdftotext', [pdf, '-'], { maxBuffer: 1 << 26 });
+      expect(stdout).not.toContain('\u00ad');
+    }
+    const { stdout } = await exec('pdftotext', [built[0]!.pdf, '-'], { maxBuffer: 1 << 26 });
+    // Words the print hyphenation broke into syllables (reg-u-lar-i-sa-tion) read whole.
+    expect(stdout.replace(/-\n/g, '')).toMatch(/regularisation/);
+  });
+
+  it('lists the sections of chapters inside parts in the printed contents (toc_depth 2)', async () => {
+    const contents = (await pageText(built[0]!.pdf, 5)) + (await pageText(built[0]!.pdf, 6)) + (await pageText(built[0]!.pdf, 7));
+    expect(contents).toMatch(/Mathematical foundations/);
+    expect(contents).toMatch(/Linear algebra/);
+  });
+});
