@@ -21,11 +21,11 @@ import type { HTTPRequest } from 'puppeteer';
 import { visit } from 'unist-util-visit';
 import { VFile } from 'vfile';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { build, prepare, type BuildResult } from '../scripts/build.ts';
+import { build, prepare, type BuildResult } from '../scripts/api/build.ts';
 import { runEpubcheck, type EpubcheckResult } from '../scripts/checks/epubcheck.ts';
-import { parseYaml } from '../scripts/config/load.ts';
+import { parseYaml } from '../scripts/model/config/load.ts';
 import { launchBrowser, type GalleyBrowser } from '../scripts/render/browser.ts';
-import type { Diagnostic } from '../scripts/report.ts';
+import type { Diagnostic } from '../scripts/model/report.ts';
 import { writeHostileBook, writeSecrets, type HostileBook } from './books/hostile/book.ts';
 import { hastToXml } from '../scripts/render/xhtml.ts';
 import { GALLEY, tempDir } from './helpers.ts';
@@ -34,20 +34,20 @@ import os from 'node:os';
 import { execFileSync } from 'node:child_process';
 import { chmod } from 'node:fs/promises';
 import { buildDate } from '../scripts/util/build-date.ts';
-import { gitShow } from '../scripts/errata/changes.ts';
+import { gitShow } from '../scripts/checks/errata-changes.ts';
 import { findRepository, runGit } from '../scripts/util/git.ts';
-import { changedFiles, check, externalAllowed } from '../scripts/check.ts';
+import { changedFiles, check, externalAllowed } from '../scripts/api/check.ts';
 import { checkExternalLinks } from '../scripts/checks/external-links.ts';
 import { isPrivateAddress } from '../scripts/checks/private-address.ts';
 import { compilePattern, globMatch, PatternTimeout, RegexBudget } from '../scripts/checks/link-patterns.ts';
-import { sniffImage } from '../scripts/book/assets.ts';
-import { sanitizeSvg } from '../scripts/book/svg.ts';
-import { loadBibliography } from '../scripts/dialects/bibliography.ts';
+import { sniffImage } from '../scripts/model/book/assets.ts';
+import { sanitizeSvg } from '../scripts/model/book/svg.ts';
+import { loadBibliography } from '../scripts/model/dialects/bibliography.ts';
 import { createHash, createHmac } from 'node:crypto';
-import { decodeEntry, defaultCacheDir, entryPath } from '../scripts/cache/chapter-cache.ts';
-import { cacheRoot } from '../scripts/cache/location.ts';
-import { startDev } from '../scripts/dev.ts';
-import { escapeControls, formatCompact, formatJson, formatText } from '../scripts/report.ts';
+import { decodeEntry, defaultCacheDir, entryPath } from '../scripts/passes/cache/chapter-cache.ts';
+import { cacheRoot } from '../scripts/passes/cache/location.ts';
+import { startDev } from '../scripts/api/dev.ts';
+import { escapeControls, formatCompact, formatJson, formatText } from '../scripts/model/report.ts';
 
 const exec = promisify(execFile);
 const EPOCH = '1780000000';
@@ -601,8 +601,8 @@ describe('hostile inputs that stop the build', () => {
   };
 
   const HOLES: [string, (book: MiniBook) => Promise<void>][] = [
-    // Read by a fixed name with a plain readFile, symlinks followed: scripts/config/load.ts, scripts/book/load.ts,
-    // scripts/dialects/bibliography.ts (scripts/util/paths.ts `linksOutside` is there for the check).
+    // Read by a fixed name with a plain readFile, symlinks followed: scripts/model/config/load.ts, scripts/model/book/load.ts,
+    // scripts/model/dialects/bibliography.ts (scripts/util/paths.ts `linksOutside` is there for the check).
     ['a book.yaml that is a symlink out of the manuscript', async (book) => {
       await writeFile(path.join(work.dir, 'outside.yaml'), `title: "${token}"\nauthors: ["X"]\n`);
       await rm(path.join(book.manuscript, 'book.yaml'));
@@ -618,8 +618,8 @@ describe('hostile inputs that stop the build', () => {
       await symlink(path.join(work.dir, 'secret.bib'), path.join(book.manuscript, 'refs.bib'));
     }],
     // Content roots other settings name, not held inside the manuscript: an edition's `root` (the schema's
-    // pattern lets `..` through; scripts/book/editions.ts and load.ts follow it, and a symlinked edition folder),
-    // mdBook's `[book] src` and HonKit's `root` (scripts/dialects/foreign-config.ts). Without a SUMMARY.md there,
+    // pattern lets `..` through; scripts/model/book/editions.ts and load.ts follow it, and a symlinked edition folder),
+    // mdBook's `[book] src` and HonKit's `root` (scripts/model/dialects/foreign-config.ts). Without a SUMMARY.md there,
     // every Markdown file of the outside folder is built.
     ['an edition whose root is ../outside', async (book) => {
       await outsideFolder('outside-edition');

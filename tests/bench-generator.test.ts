@@ -1,8 +1,8 @@
 import { readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BOOK_200K, BOOK_MINI, generateBook, prng, writeBook } from '../scripts/bench/generate.ts';
-import { build } from '../scripts/build.ts';
+import { BOOK_200K, BOOK_MINI, generateBook, prng, writeBook } from '../tools/bench/generate.ts';
+import { build } from '../scripts/api/build.ts';
 import { tempDir } from './helpers.ts';
 
 async function filesOf(dir: string): Promise<Map<string, Buffer>> {

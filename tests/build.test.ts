@@ -4,7 +4,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { XMLValidator } from 'fast-xml-parser';
-import { build, prepare } from '../scripts/build.ts';
+import { build, prepare } from '../scripts/api/build.ts';
 import { renderHtml } from '../scripts/render/html.ts';
 import { CORPUS, GALLEY, ROOT, tempDir } from './helpers.ts';
 

@@ -1,10 +1,10 @@
 import { cp, readFile, readdir, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BOOK_MINI, writeBook } from '../scripts/bench/generate.ts';
-import { build } from '../scripts/build.ts';
-import { loadBook } from '../scripts/book/load.ts';
-import { cacheKey, decodeEntry, encodeEntry, pruneCache, readEntry, writeEntry } from '../scripts/cache/chapter-cache.ts';
+import { BOOK_MINI, writeBook } from '../tools/bench/generate.ts';
+import { build } from '../scripts/api/build.ts';
+import { loadBook } from '../scripts/model/book/load.ts';
+import { cacheKey, decodeEntry, encodeEntry, pruneCache, readEntry, writeEntry } from '../scripts/passes/cache/chapter-cache.ts';
 import { lastProcessStats, processChapters } from '../scripts/passes/process-chapters.ts';
 import { ROOT, tempDir } from './helpers.ts';
 

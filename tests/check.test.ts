@@ -3,8 +3,8 @@ import { cp, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { check } from '../scripts/check.ts';
-import { build } from '../scripts/build.ts';
+import { check } from '../scripts/api/check.ts';
+import { build } from '../scripts/api/build.ts';
 import { GALLEY, ROOT, tempDir } from './helpers.ts';
 
 const run = promisify(execFile);

@@ -47,7 +47,7 @@ describe('galley --version and --help', () => {
   });
 
   it('documents the errata kinds the schema accepts', async () => {
-    const [{ ERRATA_KINDS }, { ERRATA_KINDS_HELP }] = await Promise.all([import('../scripts/errata/schema.ts'), import('../scripts/commands/errata.ts')]);
+    const [{ ERRATA_KINDS }, { ERRATA_KINDS_HELP }] = await Promise.all([import('../scripts/model/errata/schema.ts'), import('../scripts/commands/errata.ts')]);
     expect(ERRATA_KINDS_HELP).toBe(ERRATA_KINDS.join(', '));
   });
 });

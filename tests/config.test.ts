@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../scripts/config/load.ts';
+import { loadConfig } from '../scripts/model/config/load.ts';
 import { tempDir } from './helpers.ts';
 
 let root: { dir: string; cleanup: () => Promise<void> };

@@ -2,8 +2,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { cp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startDev, type DevSession, type RebuildEvent } from '../scripts/dev.ts';
-import { build } from '../scripts/build.ts';
+import { startDev, type DevSession, type RebuildEvent } from '../scripts/api/dev.ts';
+import { build } from '../scripts/api/build.ts';
 import { launchBrowser, type GalleyBrowser } from '../scripts/render/browser.ts';
 import { GALLEY, ROOT, tempDir } from './helpers.ts';
 

@@ -1,9 +1,9 @@
 import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { build } from '../scripts/build.ts';
-import { check } from '../scripts/check.ts';
-import { includeSlice } from '../scripts/plugins/remark-mdbook.ts';
+import { build } from '../scripts/api/build.ts';
+import { check } from '../scripts/api/check.ts';
+import { includeSlice } from '../scripts/markdown/plugins/remark-mdbook.ts';
 import { CORPUS, ROOT, tempDir } from './helpers.ts';
 
 let out: { dir: string; cleanup: () => Promise<void> };

@@ -5,10 +5,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { diffRevisions, type DiffReport } from '../scripts/diff.ts';
-import { diffImages } from '../scripts/errata/imagediff.ts';
-import { pageKey } from '../scripts/errata/pdfpages.ts';
-import { diffSequences, inlineDiff } from '../scripts/errata/textdiff.ts';
+import { diffRevisions, type DiffReport } from '../scripts/api/diff.ts';
+import { diffImages } from '../scripts/util/imagediff.ts';
+import { pageKey } from '../scripts/render/pdfpages.ts';
+import { diffSequences, inlineDiff } from '../scripts/util/textdiff.ts';
 import { ROOT, tempDir } from './helpers.ts';
 
 const FIXTURE = path.join(ROOT, 'tests/books/errata-mini');

@@ -6,23 +6,23 @@ import { promisify } from 'node:util';
 import JSZip from 'jszip';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { VFile } from 'vfile';
-import { prepare } from '../scripts/build.ts';
+import { prepare } from '../scripts/api/build.ts';
 import { prefixId, rewriteForPrint } from '../scripts/render/pdf-compose.ts';
 import { readDestinations } from '../scripts/render/pdf-finish.ts';
 import { pageLabel, renderPdf } from '../scripts/render/pdf.ts';
 import { renderEpub } from '../scripts/render/epub.ts';
 import { renderHtml } from '../scripts/render/html.ts';
-import { diagnostics } from '../scripts/report.ts';
-import { addErratum, ErrataInputError, nextId } from '../scripts/errata/add.ts';
+import { diagnostics } from '../scripts/model/report.ts';
+import { addErratum, ErrataInputError, nextId } from '../scripts/api/errata-add.ts';
 import { main } from '../scripts/cli.ts';
-import { buildErrataAppendix, ensureErrataAppendix, fillPageRefs, pageRefTargets } from '../scripts/errata/appendix.ts';
-import { errataChangelog, errataJson, releaseNotes, writeErrataArtifacts } from '../scripts/errata/changelog.ts';
-import { checkErrataForChanges, firstTextChange, textBlocks } from '../scripts/errata/changes.ts';
-import { checkErrata } from '../scripts/errata/checks.ts';
-import { loadErrata, parseErrata } from '../scripts/errata/load.ts';
-import { resolveLocation } from '../scripts/errata/locate.ts';
-import { compareVersions } from '../scripts/errata/schema.ts';
-import { editionStamp, epubStampMeta, pdfStampInfo, stampElement, stampLine, summaryLine } from '../scripts/errata/stamp.ts';
+import { buildErrataAppendix, ensureErrataAppendix, fillPageRefs, pageRefTargets } from '../scripts/passes/errata/appendix.ts';
+import { errataChangelog, errataJson, releaseNotes, writeErrataArtifacts } from '../scripts/render/changelog.ts';
+import { checkErrataForChanges, firstTextChange, textBlocks } from '../scripts/checks/errata-changes.ts';
+import { checkErrata } from '../scripts/passes/errata/checks.ts';
+import { loadErrata, parseErrata } from '../scripts/model/errata/load.ts';
+import { resolveLocation } from '../scripts/model/errata/locate.ts';
+import { compareVersions } from '../scripts/model/errata/schema.ts';
+import { editionStamp, epubStampMeta, pdfStampInfo, stampElement, stampLine, summaryLine } from '../scripts/model/errata/stamp.ts';
 import { hastToXml } from '../scripts/render/xhtml.ts';
 import { ROOT, tempDir } from './helpers.ts';
 
@@ -423,7 +423,7 @@ describe('errata-missing: chapter text changed since a git ref without a new ent
   async function run(dir: string, ref = 'HEAD') {
     const { book } = await prepare(dir);
     const errata = await loadErrata(book);
-    const { changedFiles } = await import('../scripts/check.ts');
+    const { changedFiles } = await import('../scripts/api/check.ts');
     checkErrataForChanges(book, errata, changedFiles(dir, ref), ref);
     return diagnostics(book.files, book.boundary).filter((d) => d.ruleId === 'errata-missing');
   }

@@ -3,9 +3,9 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { prepare } from '../scripts/build.ts';
+import { prepare } from '../scripts/api/build.ts';
 import { CACHE_FILE, checkExternalLinks, compilePattern, retryAfterMs, type ExternalOptions, isPrivateAddress } from '../scripts/checks/external-links.ts';
-import { bookSchema } from '../scripts/config/schema.ts';
+import { bookSchema } from '../scripts/model/config/schema.ts';
 import { levelOf } from '../scripts/util/messages.ts';
 import { tempDir } from './helpers.ts';
 

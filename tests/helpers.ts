@@ -3,11 +3,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { VFile } from 'vfile';
-import { bookSchema, type BookConfig } from '../scripts/config/schema.ts';
+import { bookSchema, type BookConfig } from '../scripts/model/config/schema.ts';
 import { createChapterProcessor } from '../scripts/markdown/processor.ts';
 import { hastToXml } from '../scripts/render/xhtml.ts';
 import { levelOf } from '../scripts/util/messages.ts';
-import '../scripts/plugins/types.ts';
+import '../scripts/markdown/plugins/types.ts';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 /** The compiled `galley` command, as the package runs it (tests/setup/compiled.ts keeps it current). */

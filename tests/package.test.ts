@@ -77,7 +77,7 @@ describe('the packed package', () => {
     const outside = files.filter((f) => !/^(lib\/.+\.(js|d\.ts)|templates\/.+|LICENSE|README\.md|package\.json)$/.test(f));
     expect(outside).toEqual([]);
     expect(files).toContain('lib/galley.js');
-    expect(files).toContain('lib/cache/worker.js');
+    expect(files).toContain('lib/passes/cache/worker.js');
     expect(files).toContain('templates/starter/book.yaml');
     expect(files.some((f) => /^(tests|manuscript|docs|scripts)\//.test(f))).toBe(false);
   });

@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { prepare } from '../scripts/build.ts';
+import { prepare } from '../scripts/api/build.ts';
 import { tempDir } from './helpers.ts';
 
 /**

@@ -13,7 +13,7 @@ import { VFile } from 'vfile';
 import { VFileMessage } from 'vfile-message';
 import { describe, expect, it } from 'vitest';
 import { createChapterProcessor } from '../scripts/markdown/processor.ts';
-import { bookSchema } from '../scripts/plugins/sanitize-schema.ts';
+import { bookSchema } from '../scripts/markdown/plugins/sanitize-schema.ts';
 import { hastToXml } from '../scripts/render/xhtml.ts';
 import { decodeSource } from '../scripts/util/text.ts';
 import { config } from './helpers.ts';

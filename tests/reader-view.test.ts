@@ -6,7 +6,7 @@ import JSZip from 'jszip';
 import MiniSearch from 'minisearch';
 import { PDFArray, PDFDict, PDFDocument, PDFHexString, PDFName, PDFNumber } from 'pdf-lib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { prepare } from '../scripts/build.ts';
+import { prepare } from '../scripts/api/build.ts';
 import { renderEpub } from '../scripts/render/epub.ts';
 import { renderPdf } from '../scripts/render/pdf.ts';
 import { launchBrowser, type GalleyBrowser } from '../scripts/render/browser.ts';

@@ -4,7 +4,7 @@ import { cp, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import JSZip from 'jszip';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { release, type ReleaseResult } from '../scripts/release.ts';
+import { release, type ReleaseResult } from '../scripts/api/release.ts';
 import { main } from '../scripts/cli.ts';
 import { ROOT, tempDir } from './helpers.ts';
 

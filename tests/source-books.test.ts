@@ -6,12 +6,12 @@ import { promisify } from 'node:util';
 import JSZip from 'jszip';
 import { XMLParser } from 'fast-xml-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { build, prepare, type BuildResult } from '../scripts/build.ts';
+import { build, prepare, type BuildResult } from '../scripts/api/build.ts';
 import { composeBook } from '../scripts/render/pdf-compose.ts';
-import { check } from '../scripts/check.ts';
+import { check } from '../scripts/api/check.ts';
 import { runEpubcheck } from '../scripts/checks/epubcheck.ts';
-import { authorNumber, sameTitle } from '../scripts/book/numbering.ts';
-import { fenceInfo } from '../scripts/plugins/remark-mdbook.ts';
+import { authorNumber, sameTitle } from '../scripts/model/book/numbering.ts';
+import { fenceInfo } from '../scripts/markdown/plugins/remark-mdbook.ts';
 import { EPUB_ROOT } from '../scripts/render/epub.ts';
 import { ROOT, tempDir } from './helpers.ts';
 

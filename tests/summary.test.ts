@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { VFile } from 'vfile';
-import { flattenToc, numberToc, parseSummary } from '../scripts/book/summary.ts';
+import { flattenToc, numberToc, parseSummary } from '../scripts/model/book/summary.ts';
 
 function toc(text: string) {
   const file = new VFile({ path: 'SUMMARY.md', value: text });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { MAX_WORKERS, MEASURED_COSTS, planWorkers, predictSeconds } from '../scripts/passes/worker-plan.ts';
 
-/** Characters of Markdown in the benchmark books (scripts/bench/generate.ts). */
+/** Characters of Markdown in the benchmark books (tools/bench/generate.ts). */
 const BOOK_200K = 1_700_000;
 const BOOK_1M = 8_100_000;
 

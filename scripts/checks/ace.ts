@@ -4,10 +4,10 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import type { LoadedBook } from '../book/load.ts';
-import type { Page } from '../render/pages.ts';
+import type { LoadedBook } from '../model/book/load.ts';
+import type { Page } from '../model/pages.ts';
 import { EPUB_ROOT, NAV_FILE } from '../render/epub.ts';
-import type { Diagnostic } from '../report.ts';
+import type { Diagnostic } from '../model/report.ts';
 import type { Level } from '../util/messages.ts';
 
 export const DEFAULT_CHROMIUM = '/usr/bin/chromium';

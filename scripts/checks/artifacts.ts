@@ -4,10 +4,10 @@ import { readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import JSZip from 'jszip';
-import type { LoadedBook } from '../book/load.ts';
-import type { Diagnostic } from '../report.ts';
-import { footerText } from '../render/pages.ts';
-import { bookSlug } from '../render/slug.ts';
+import type { LoadedBook } from '../model/book/load.ts';
+import type { Diagnostic } from '../model/report.ts';
+import { footerText } from '../model/pages.ts';
+import { bookSlug } from '../model/book-slug.ts';
 
 const run = promisify(execFile);
 const squash = (s: string) => s.replace(/\s+/g, ' ').replace(/&#xA9;|&copy;/g, '©').trim();

@@ -1,6 +1,6 @@
-import type { LoadedBook } from '../book/load.ts';
-import { FOOTER_PATTERN } from '../plugins/remark-source-footer.ts';
-import { footerText } from '../render/pages.ts';
+import type { LoadedBook } from '../model/book/load.ts';
+import { FOOTER_PATTERN } from '../markdown/plugins/remark-source-footer.ts';
+import { footerText } from '../model/pages.ts';
 import { report } from '../util/messages.ts';
 
 /** The last non-blank line of a source and its number. */

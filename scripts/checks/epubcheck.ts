@@ -6,11 +6,11 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Element, ElementContent } from 'hast';
 import JSZip from 'jszip';
-import type { LoadedBook } from '../book/load.ts';
-import type { TocEntry } from '../book/types.ts';
-import type { Page } from '../render/pages.ts';
+import type { LoadedBook } from '../model/book/load.ts';
+import type { TocEntry } from '../model/book/types.ts';
+import type { Page } from '../model/pages.ts';
 import { EPUB_ROOT, NAV_FILE, NCX_FILE, epubPageBody } from '../render/epub.ts';
-import type { Diagnostic } from '../report.ts';
+import type { Diagnostic } from '../model/report.ts';
 import type { Level } from '../util/messages.ts';
 
 export const DEFAULT_EPUBCHECK = '/usr/share/java/epubcheck.jar';

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
-import type { LoadedBook } from '../book/load.ts';
-import { FOOTER_PATTERN } from '../plugins/remark-source-footer.ts';
-import { footerText } from '../render/pages.ts';
+import type { LoadedBook } from '../model/book/load.ts';
+import { FOOTER_PATTERN } from '../markdown/plugins/remark-source-footer.ts';
+import { footerText } from '../model/pages.ts';
 import { writeFileAtomic } from '../util/atomic.ts';
 
 /**

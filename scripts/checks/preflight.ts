@@ -4,17 +4,17 @@ import path from 'node:path';
 import type { Element } from 'hast';
 import { toString } from 'hast-util-to-string';
 import { visit } from 'unist-util-visit';
-import type { LoadedBook } from '../book/load.ts';
-import type { Severity } from '../config/schema.ts';
-import type { Diagnostic } from '../report.ts';
+import type { LoadedBook } from '../model/book/load.ts';
+import type { Severity } from '../model/config/schema.ts';
+import type { Diagnostic } from '../model/report.ts';
 import { buildDate } from '../util/build-date.ts';
-import type { Page } from '../render/pages.ts';
+import type { Page } from '../model/pages.ts';
 import { composeBook, type Composition } from '../render/pdf-compose.ts';
 import { readDestinations } from '../render/pdf-finish.ts';
 import { pageLabel } from '../render/pdf.ts';
 import { hasClass } from '../render/print-typeset.ts';
 import { readImages, readTextLayout, type PlacedImage, type TextLine, type TextPage } from '../render/pdf-text-layout.ts';
-import { bookSlug } from '../render/slug.ts';
+import { bookSlug } from '../model/book-slug.ts';
 
 /**
  * Print preflight (`galley check --print`): reads the PDF's pages back (poppler)

@@ -1,10 +1,10 @@
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
-import type { LoadedBook } from '../book/load.ts';
+import type { LoadedBook } from '../model/book/load.ts';
 import { report } from '../util/messages.ts';
 import { toPosix } from '../util/paths.ts';
-import { firstHeading } from '../book/first-heading.ts';
-import { sameTitle } from '../book/numbering.ts';
+import { firstHeading } from '../model/book/first-heading.ts';
+import { sameTitle } from '../model/book/numbering.ts';
 
 const IGNORED_DIRS = new Set(['node_modules', '_book', 'book', 'dist', '.git']);
 const NOT_CHAPTERS = /^(summary|langs|glossary|contributing|code_of_conduct|license|licence|changelog|notice)\.md$/i;

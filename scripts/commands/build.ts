@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { Option } from 'commander';
-import type { Artifact, BuildSummary, Format } from '../build.ts';
-import type { Diagnostic } from '../report.ts';
+import type { Artifact, BuildSummary, Format } from '../api/build.ts';
+import type { Diagnostic } from '../model/report.ts';
 import { EXIT_BOOK, EXIT_OK, defineCommand } from './types.ts';
 import { formatsOption, manuscriptOption, noCacheOption, outOption, quietOption } from './options.ts';
 
@@ -38,7 +38,7 @@ export const buildCommand = defineCommand<BuildCommandOptions>({
     new Option('--json', 'print the build summary and the artifacts as JSON on stdout (no progress display)'),
   ],
   async run(opts) {
-    const [{ build }, { formatCompact }, { summaryLine }] = await Promise.all([import('../build.ts'), import('../report.ts'), import('../errata/stamp.ts')]);
+    const [{ build }, { formatCompact }, { summaryLine }] = await Promise.all([import('../api/build.ts'), import('../model/report.ts'), import('../model/errata/stamp.ts')]);
     const result = await build({ manuscript: opts.manuscript, out: opts.out, formats: opts.format, quiet: opts.quiet || opts.json, edition: opts.edition, printMarks: opts.printMarks, noCache: !opts.cache });
     const shown = result.diagnostics.filter((d) => d.severity !== 'info');
     if (shown.length) process.stderr.write(formatCompact(shown.map((d) => ({ ...d, file: path.join(path.relative(process.cwd(), result.book.boundary), d.file) }))) + '\n');

@@ -35,7 +35,7 @@ export const checkCommand = defineCommand<CheckCommandOptions>({
     quietOption('no progress display'),
   ],
   async run(opts) {
-    const [{ check }, { exitCode, formatGithub, formatJson, formatText }] = await Promise.all([import('../check.ts'), import('../report.ts')]);
+    const [{ check }, { exitCode, formatGithub, formatJson, formatText }] = await Promise.all([import('../api/check.ts'), import('../model/report.ts')]);
     const result = await check({ manuscript: opts.manuscript, changedSince: opts.changedSince, fix: opts.fix, quiet: opts.quiet || opts.format !== 'text', external: opts.external, noCache: !opts.cache, epub: opts.epub, out: opts.out, artifacts: opts.artifacts, print: opts.print });
     const list = result.diagnostics;
     if (opts.format === 'json') process.stdout.write(formatJson(list) + '\n');

@@ -1,5 +1,5 @@
 import { Option } from 'commander';
-import type { Diagnostic } from '../report.ts';
+import type { Diagnostic } from '../model/report.ts';
 import { EXIT_OK, defineCommand } from './types.ts';
 import { manuscriptOption, outOption, portOption, quietOption } from './options.ts';
 
@@ -23,7 +23,7 @@ export const devCommand = defineCommand<DevCommandOptions>({
     quietOption('print only problems, not each rebuild'),
   ],
   async run(opts) {
-    const [{ startDev }, { formatCompact }] = await Promise.all([import('../dev.ts'), import('../report.ts')]);
+    const [{ startDev }, { formatCompact }] = await Promise.all([import('../api/dev.ts'), import('../model/report.ts')]);
     const print = (list: Diagnostic[]) => {
       const shown = list.filter((d) => d.severity !== 'info');
       if (shown.length) process.stderr.write(formatCompact(shown) + '\n');

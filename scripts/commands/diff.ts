@@ -22,7 +22,7 @@ export const diffCommand = defineCommand<DiffCommandOptions>({
   ],
   options: [manuscriptOption(), outOption('report folder', 'dist/diff'), new Option('--no-pdf', 'compare the text only'), quietOption('no progress lines')],
   async run(opts) {
-    const { diffRevisions } = await import('../diff.ts');
+    const { diffRevisions } = await import('../api/diff.ts');
     try {
       const { report, index } = await diffRevisions(opts.refA, opts.refB, { manuscript: opts.manuscript, out: opts.out, pdf: opts.pdf, log: opts.quiet ? undefined : (line) => process.stderr.write(`${line}\n`) });
       const pages = report.pages ? report.pages.list : [];

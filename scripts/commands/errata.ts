@@ -39,7 +39,7 @@ export const errataAddCommand = defineCommand<ErrataAddOptions>({
     new Option('--no-interactive', 'never ask; refuse when a flag is missing'),
   ],
   async run(opts) {
-    const { addErratum, ErrataInputError } = await import('../errata/add.ts');
+    const { addErratum, ErrataInputError } = await import('../api/errata-add.ts');
     try {
       const result = await addErratum(opts.manuscript, opts, { interactive: opts.interactive === false ? false : undefined });
       process.stdout.write(`Added ${result.id} (${result.where}) to ${path.relative(process.cwd(), result.file) || result.file}\n`);
@@ -65,9 +65,9 @@ export const errataChangelogCommand = defineCommand<ErrataChangelogOptions>({
   options: [manuscriptOption(), outOption(), new Option('--stdout', 'print CHANGELOG.md instead of writing files')],
   async run(opts) {
     const [{ prepare }, { ERRATA_FILE, loadErrata }, { errataChangelog, writeErrataArtifacts }] = await Promise.all([
-      import('../build.ts'),
-      import('../errata/load.ts'),
-      import('../errata/changelog.ts'),
+      import('../api/build.ts'),
+      import('../model/errata/load.ts'),
+      import('../render/changelog.ts'),
     ]);
     const { book } = await prepare(path.resolve(opts.manuscript));
     const loaded = await loadErrata(book);

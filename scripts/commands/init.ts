@@ -44,7 +44,7 @@ export const initCommand = defineCommand<InitCommandOptions>({
     new Option('--force', 'write into a folder that is not empty (starter files replace files of the same name)'),
   ],
   async run(opts) {
-    const { initBook, isEmptyFolder } = await import('../init.ts');
+    const { initBook, isEmptyFolder } = await import('../api/init.ts');
     const dir = opts.dir ?? '.';
     // Refuse before asking anything.
     if (!opts.force && !isEmptyFolder(dir)) throw new UsageError(`${dir} is not empty: choose a new folder, or give --force to write the starter files into it`);

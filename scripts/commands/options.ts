@@ -4,7 +4,7 @@
  * another default or wording passes it.
  */
 import { InvalidArgumentError, Option } from 'commander';
-import type { Format } from '../build.ts';
+import type { Format } from '../api/build.ts';
 
 export const FORMATS: readonly Format[] = ['html', 'epub', 'pdf', 'web'];
 

@@ -18,7 +18,7 @@ export const releaseCommand = defineCommand<ReleaseCommandOptions>({
   book: true,
   options: [manuscriptOption(), outOption(), new Option('--force', 'replace an existing release folder of the same version'), quietOption('no progress lines')],
   async run(opts) {
-    const [{ release }, { formatCompact }] = await Promise.all([import('../release.ts'), import('../report.ts')]);
+    const [{ release }, { formatCompact }] = await Promise.all([import('../api/release.ts'), import('../model/report.ts')]);
     const result = await release({ manuscript: opts.manuscript, out: opts.out, force: opts.force, log: opts.quiet ? undefined : (line) => process.stderr.write(`${line}\n`) });
     const manuscript = path.resolve(opts.manuscript);
     // Source files print with the manuscript's path; artifact checks name the artifact.

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import type { LoadedBook } from '../book/load.ts';
+import type { LoadedBook } from '../model/book/load.ts';
 import { report } from '../util/messages.ts';
 
 /**

@@ -2,8 +2,8 @@ import path from 'node:path';
 import type { Element } from 'hast';
 import { visit } from 'unist-util-visit';
 import { nearest } from '../util/suggest.ts';
-import type { LoadedBook } from '../book/load.ts';
-import type { Chapter } from '../book/types.ts';
+import type { LoadedBook } from '../model/book/load.ts';
+import type { Chapter } from '../model/book/types.ts';
 import { report } from '../util/messages.ts';
 import { existsWithExactCase, safeDecode, isRemote, resolveLocal, toPosix } from '../util/paths.ts';
 

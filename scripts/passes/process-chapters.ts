@@ -3,16 +3,16 @@ import { planWorkers } from './worker-plan.ts';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import { VFile } from 'vfile';
 import type { Root as HastRoot } from 'hast';
-import { AssetRegistry } from '../book/assets.ts';
-import type { LoadedBook } from '../book/load.ts';
-import type { Chapter } from '../book/types.ts';
+import { AssetRegistry } from '../model/book/assets.ts';
+import type { LoadedBook } from '../model/book/load.ts';
+import type { Chapter } from '../model/book/types.ts';
 import { createChapterProcessor, type ChapterProcessor } from '../markdown/processor.ts';
 import { report } from '../util/messages.ts';
-import { MAX_INCLUDED_BYTES_PER_BOOK } from '../book/included.ts';
-import { trackedByGit } from '../cache/location.ts';
-import type { ChapterContext } from '../plugins/types.ts';
-import { cacheKey, decodeResult, defaultCacheDir, encodeResult, pruneCache, readEntry, restoreMessages, storeMessages, writeEntry, type AssetRef, type ChapterResult } from '../cache/chapter-cache.ts';
-import { dependenciesUnchanged, trackDependencies, untracked, type Dependency } from '../cache/dependencies.ts';
+import { MAX_INCLUDED_BYTES_PER_BOOK } from '../model/book/included.ts';
+import { trackedByGit } from './cache/location.ts';
+import type { ChapterContext } from '../markdown/plugins/types.ts';
+import { cacheKey, decodeResult, defaultCacheDir, encodeResult, pruneCache, readEntry, restoreMessages, storeMessages, writeEntry, type AssetRef, type ChapterResult } from './cache/chapter-cache.ts';
+import { dependenciesUnchanged, trackDependencies, untracked, type Dependency } from './cache/dependencies.ts';
 
 type Resolver = (fromFile: string, href: string) => { target: string } | { error: string };
 
@@ -332,7 +332,7 @@ interface ParallelRun {
 }
 
 // Compiled, the worker is plain JavaScript; run from the TypeScript sources (tests, tsx), it needs tsx registered first.
-const WORKER_ENTRY = new URL(import.meta.url.endsWith('.ts') ? '../cache/chapter-worker.mjs' : '../cache/worker.js', import.meta.url);
+const WORKER_ENTRY = new URL(import.meta.url.endsWith('.ts') ? './cache/chapter-worker.mjs' : './cache/worker.js', import.meta.url);
 
 function processParallel(run: ParallelRun) {
   const { book, processor, keys, cached, misses, threads, cacheDir, stats, serial, onChapter, lint } = run;

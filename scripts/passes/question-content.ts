@@ -1,5 +1,5 @@
 import type { Element, ElementContent } from 'hast';
-import type { Chapter } from '../book/types.ts';
+import type { Chapter } from '../model/book/types.ts';
 
 /** Id of a question's entry in the questions index. */
 export const entryId = (questionId: string) => `qi-${questionId}`;

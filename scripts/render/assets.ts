@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { LoadedBook } from '../book/load.ts';
+import type { LoadedBook } from '../model/book/load.ts';
 import { fontBytes, fontFaceCss, fontsFor } from './fonts.ts';
 import { scriptCss } from './script-css.ts';
 

@@ -1,9 +1,9 @@
 import type { Element, ElementContent } from 'hast';
 import { h } from 'hastscript';
-import type { LoadedBook } from '../book/load.ts';
-import type { EditionStamp } from '../errata/stamp.ts';
-import { stampNodes } from '../errata/stamp.ts';
-import { footerText } from './pages.ts';
+import type { LoadedBook } from '../model/book/load.ts';
+import type { EditionStamp } from '../model/errata/stamp.ts';
+import { stampNodes } from '../model/errata/stamp.ts';
+import { footerText } from '../model/pages.ts';
 import { labels } from '../util/labels.ts';
 import { isolate, localDigits } from '../util/numerals.ts';
 

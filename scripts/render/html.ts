@@ -1,8 +1,8 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Element, ElementContent } from 'hast';
-import type { LoadedBook } from '../book/load.ts';
-import { footerElement, type Page } from './pages.ts';
+import type { LoadedBook } from '../model/book/load.ts';
+import { footerElement, type Page } from '../model/pages.ts';
 import { sharedFiles } from './assets.ts';
 import { navItems, navList } from './toc.ts';
 import { BOOK_CSP, xhtmlDocument } from './xhtml.ts';

@@ -1,7 +1,7 @@
 import type { Element, ElementContent } from 'hast';
-import type { LoadedBook } from '../book/load.ts';
-import type { TocEntry } from '../book/types.ts';
-import type { Page } from './pages.ts';
+import type { LoadedBook } from '../model/book/load.ts';
+import type { TocEntry } from '../model/book/types.ts';
+import type { Page } from '../model/pages.ts';
 import { localDigits } from '../util/numerals.ts';
 
 export interface NavItem {

@@ -1,11 +1,11 @@
 import type { Element, ElementContent } from 'hast';
 import { h } from 'hastscript';
-import type { LoadedBook } from '../../book/load.ts';
-import type { Page } from '../pages.ts';
-import { footerElement } from '../pages.ts';
+import type { LoadedBook } from '../../model/book/load.ts';
+import type { Page } from '../../model/pages.ts';
+import { footerElement } from '../../model/pages.ts';
 import { navItems, type NavItem } from '../toc.ts';
 import { labels, type Labels } from '../../util/labels.ts';
-import { stampNodes, type EditionStamp } from '../../errata/stamp.ts';
+import { stampNodes, type EditionStamp } from '../../model/errata/stamp.ts';
 import { localDigits } from '../../util/numerals.ts';
 import { formatSize, type Download } from './downloads.ts';
 

@@ -1,7 +1,7 @@
 import type { Element, ElementContent, Root } from 'hast';
 import MiniSearch from 'minisearch';
-import type { Page } from '../pages.ts';
-import { texOf } from '../../plugins/question-ids.ts';
+import type { Page } from '../../model/pages.ts';
+import { texOf } from '../../markdown/plugins/question-ids.ts';
 
 /** One searchable stretch of the book: a page's opening, a section or a question. */
 export interface SearchDocument {

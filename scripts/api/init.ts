@@ -1,0 +1,68 @@
+/**
+ * `galley init`: writes a starter book from templates/starter/ into a folder.
+ * Files npm would not pack under their own names (`.gitignore`, `.github/`)
+ * are stored without the dot and get it back here.
+ */
+import { existsSync, readdirSync } from 'node:fs';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const STARTER = fileURLToPath(new URL('../../templates/starter', import.meta.url));
+
+export interface InitOptions {
+  title: string;
+  author: string;
+  language: string;
+  /** Write into a folder that already has files (files of the same name are replaced). */
+  force?: boolean;
+  /** The copyright year; this year by default. */
+  year?: string;
+}
+
+/** Thrown when the folder is not empty and `force` is not set. */
+export class FolderNotEmptyError extends Error {}
+
+// A new git repository is still an empty folder for a book.
+const IGNORED = new Set(['.git']);
+
+export function isEmptyFolder(dir: string): boolean {
+  return !existsSync(dir) || readdirSync(dir).every((name) => IGNORED.has(name));
+}
+
+function destination(relative: string): string {
+  const [first, ...rest] = relative.split('/');
+  return [first === 'gitignore' || first === 'github' ? `.${first}` : first!, ...rest].join('/');
+}
+
+async function listStarter(dir = STARTER, prefix = ''): Promise<string[]> {
+  const out: string[] = [];
+  for (const entry of (await readdir(dir, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+    const relative = prefix ? `${prefix}/${entry.name}` : entry.name;
+    if (entry.isDirectory()) out.push(...(await listStarter(path.join(dir, entry.name), relative)));
+    else out.push(relative);
+  }
+  return out;
+}
+
+/** Writes the starter book into `dir`; returns the files written, relative to it. */
+export async function initBook(dir: string, options: InitOptions): Promise<string[]> {
+  if (!options.force && !isEmptyFolder(dir)) throw new FolderNotEmptyError(`${dir} is not empty: choose a new folder, or give --force to write the starter files into it`);
+  // JSON strings are YAML double-quoted scalars: any title or name is safe in book.yaml.
+  const values: Record<string, string> = {
+    title: JSON.stringify(options.title),
+    author: JSON.stringify(options.author),
+    language: JSON.stringify(options.language),
+    year: options.year ?? String(new Date().getUTCFullYear()),
+  };
+  const written: string[] = [];
+  for (const relative of await listStarter()) {
+    let content = await readFile(path.join(STARTER, relative));
+    if (relative === 'book.yaml') content = Buffer.from(content.toString('utf8').replace(/\{\{(\w+)\}\}/g, (match, key: string) => values[key] ?? match));
+    const target = path.join(dir, destination(relative));
+    await mkdir(path.dirname(target), { recursive: true });
+    await writeFile(target, content);
+    written.push(destination(relative));
+  }
+  return written;
+}

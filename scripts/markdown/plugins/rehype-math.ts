@@ -1,0 +1,109 @@
+import type { Root, Element, ElementContent } from 'hast';
+import { fromHtml } from 'hast-util-from-html';
+import { toString } from 'hast-util-to-string';
+import { visit, SKIP } from 'unist-util-visit';
+import { location } from 'vfile-location';
+import type { VFile } from 'vfile';
+import temml from 'temml';
+import { report } from '../../util/messages.ts';
+
+function classes(node: Element): string[] {
+  const value = node.properties.className;
+  return Array.isArray(value) ? value.map(String) : [];
+}
+
+/** Where in the Markdown source a formula's character `offset` sits. */
+function sourcePoint(file: VFile, node: Element, tex: string, offset: number) {
+  const start = node.position?.start.offset;
+  const source = String(file.value);
+  if (start === undefined) return node.position?.start;
+  const at = source.indexOf(tex, start);
+  if (at < 0) return node.position?.start;
+  return location(file).toPoint(at + offset) ?? node.position?.start;
+}
+
+const OPTIONS = { annotate: true, xml: true, throwOnError: true, trust: false, maxExpand: 1000, maxSize: [50, 50] as [number, number] };
+
+function toMathElement(tex: string, displayMode: boolean): Element {
+  const fragment = fromHtml(temml.renderToString(tex, { ...OPTIONS, displayMode }), { fragment: true });
+  const math = fragment.children.find((c): c is Element => c.type === 'element' && c.tagName === 'math');
+  if (!math) throw new Error('no MathML produced');
+  math.properties = { ...math.properties, xmlns: 'http://www.w3.org/1998/Math/MathML' };
+  delete math.properties.style;
+  return math;
+}
+
+/**
+ * MathJax (what GitBook and HonKit books were written against) accepts some
+ * TeX that Temml does not; these rewrites keep the meaning.
+ */
+const MATHJAX_COMPAT: [RegExp, string | ((...m: string[]) => string)][] = [
+  // `\text{curr_row}`: MathJax prints the underscore.
+  [/\\text\{([^{}]*)\}/g, (_m, body: string) => `\\text{${body.replace(/(?<!\\)_/g, '\\_')}}`],
+  // `@{}` column specs in arrays.
+  [/(\\begin\{array\}\{[^}]*?)@\{\}/g, '$1'],
+];
+
+/** TeX to a MathML element: as written, then in display mode if an environment demands it, then MathJax-compatible. */
+export function renderTex(tex: string, display: boolean): Element {
+  try {
+    return toMathElement(tex, display);
+  } catch (first) {
+    const attempts: [string, boolean][] = [];
+    if (!display && /only in display mode/i.test((first as Error).message)) attempts.push([tex, true]);
+    let compat = tex;
+    for (let i = 0; i < 3; i++) for (const [pattern, replacement] of MATHJAX_COMPAT) compat = compat.replace(pattern, replacement as string);
+    if (compat !== tex) attempts.push([compat, display], [compat, true]);
+    for (const [source, mode] of attempts) {
+      try {
+        return toMathElement(source, mode);
+      } catch {
+        // Try the next form; the first error is the one reported.
+      }
+    }
+    throw first;
+  }
+}
+
+/**
+ * Renders `$$…$$` to MathML at build time with Temml, so no reader needs
+ * JavaScript. A formula that does not parse is an error at its exact
+ * file:line:column, and is printed as its TeX source instead.
+ */
+export default function rehypeMath() {
+  return (tree: Root, file: VFile) => {
+    let count = 0;
+    visit(tree, 'element', (node, index, parent) => {
+      if (node.tagName !== 'code' || !parent || index === undefined) return;
+      const names = classes(node);
+      if (!names.includes('language-math')) return;
+      const display = names.includes('math-display');
+      const tex = toString(node);
+      let replacement: ElementContent;
+      const place = node.position ?? (parent.type === 'element' ? parent.position : undefined);
+      const holder: Element = { ...node, position: place };
+      try {
+        const math = renderTex(tex, display);
+        math.position = place;
+        replacement = math;
+        count++;
+      } catch (error) {
+        const err = error as Error & { position?: number };
+        const detail = err.message.replace(/^\s*Temml parse error:\s*/i, '').replace(/\s+/g, ' ').trim();
+        report(file, 'error', `Formula does not parse: ${detail}. Fix the TeX (see the column given) or escape the dollar signs`, sourcePoint(file, holder, tex, err.position ?? 0), 'math');
+        replacement = { type: 'element', tagName: 'code', properties: { className: ['math-error'] }, children: [{ type: 'text', value: tex }], position: place };
+      }
+      // Display math arrives as <pre><code>; swap the whole <pre>.
+      const target = parent.type === 'element' && parent.tagName === 'pre' ? parent : undefined;
+      if (target && display) {
+        target.tagName = 'div';
+        target.properties = { className: ['math-display'] };
+        target.children = [replacement];
+      } else {
+        parent.children[index] = replacement;
+      }
+      return SKIP;
+    });
+    file.data.formulas = count;
+  };
+}

@@ -1,0 +1,84 @@
+import type { VFile } from 'vfile';
+import { report } from '../../util/messages.ts';
+
+/**
+ * Limits that keep a hostile or broken chapter from hanging or crashing the
+ * parser (cmark's pathological inputs): real books stay far below each one.
+ */
+/** The largest chapter (or included file) a build reads. */
+export const MAX_CHAPTER_BYTES = 8 * 1024 * 1024;
+
+export const LIMITS = {
+  blockquoteDepth: 32,
+  indentColumns: 240,
+  bracketRun: 200,
+  delimitersPerBlock: 5000,
+  htmlDepth: 200,
+  footnoteReferences: 20000,
+  /** List and quote markers opening one line (`- - - > - …`): each is a level of nesting, on one line. */
+  markersPerLine: 64,
+};
+
+/** How many list or quote markers open a line (`> - 1. > …`), counted by a forward scan. */
+export function lineMarkers(line: string): number {
+  let i = 0;
+  let count = 0;
+  for (;;) {
+    let spaces = 0;
+    while (spaces < 4 && (line[i] === ' ' || line[i] === '\t')) {
+      i++;
+      spaces++;
+    }
+    const c = line[i];
+    if (c === '>') {
+      i++;
+    } else if ((c === '-' || c === '+' || c === '*') && (line[i + 1] === ' ' || line[i + 1] === '\t')) {
+      i += 2;
+    } else {
+      let j = i;
+      while (j - i < 9 && line[j]! >= '0' && line[j]! <= '9') j++;
+      if (j === i || (line[j] !== '.' && line[j] !== ')') || (line[j + 1] !== ' ' && line[j + 1] !== '\t')) return count;
+      i = j + 2;
+    }
+    count++;
+  }
+}
+
+/** Checks a chapter's text against LIMITS; false (with an error at the line) when it must not be parsed. */
+export function withinLimits(text: string, file: VFile): boolean {
+  const fail = (reason: string, line: number, column = 1) => {
+    report(file, 'error', reason, { line, column }, 'limit');
+    return false;
+  };
+  const lines = text.split('\n');
+  let blockStart = 0;
+  let delimiters = 0;
+  let htmlDepth = 0;
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!;
+    if (line.trim() === '') {
+      blockStart = i + 1;
+      delimiters = 0;
+      htmlDepth = 0;
+      continue;
+    }
+    const quote = /^(\s{0,3}>)+/.exec(line);
+    if (quote && (quote[0].match(/>/g)?.length ?? 0) > LIMITS.blockquoteDepth)
+      return fail(`Blockquotes nested more than ${LIMITS.blockquoteDepth} deep: flatten them`, i + 1);
+    const markers = lineMarkers(line);
+    if (markers > LIMITS.markersPerLine) return fail(`${markers} list or quote markers open one line, over the limit of ${LIMITS.markersPerLine} (lists or quotes nested too deep on one line): flatten the nesting`, i + 1);
+    const indent = /^[ \t]*/.exec(line)![0].replace(/\t/g, '    ').length;
+    if (indent > LIMITS.indentColumns) return fail(`Line indented ${indent} columns (lists nested too deep, limit ${LIMITS.indentColumns}): flatten the nesting`, i + 1);
+    const run = new RegExp(`[\\[\\]]{${LIMITS.bracketRun + 1},}`).exec(line);
+    if (run) return fail(`More than ${LIMITS.bracketRun} brackets in a row: this cannot be meant as text`, i + 1, run.index + 1);
+    delimiters += line.match(/[*_]+/g)?.length ?? 0;
+    if (delimiters > LIMITS.delimitersPerBlock) return fail(`More than ${LIMITS.delimitersPerBlock} emphasis markers in one paragraph: split it or escape them`, blockStart + 1);
+    const opened = line.match(/<(?!(?:br|img|hr|input|meta|link|wbr|col|area|source|track|embed|param)\b)[A-Za-z][^<>]*(?<!\/)>/gi)?.length ?? 0;
+    const closed = line.match(/<\/[A-Za-z][^<>]*>/g)?.length ?? 0;
+    htmlDepth += opened - closed;
+    if (htmlDepth > LIMITS.htmlDepth) return fail(`HTML nested more than ${LIMITS.htmlDepth} deep in one block: close the elements`, i + 1);
+  }
+  const notes = text.match(/\[\^[^\]\s]+\]/g)?.length ?? 0;
+  if (notes > LIMITS.footnoteReferences) return fail(`${notes} footnote references, over the limit of ${LIMITS.footnoteReferences}: split the chapter`, 1);
+  return true;
+}

@@ -1,0 +1,29 @@
+import { fromHtml } from 'hast-util-from-html';
+import { sanitize } from 'hast-util-sanitize';
+import { toXast } from 'hast-util-to-xast';
+import { toXml } from 'xast-util-to-xml';
+import type { Element, Root } from 'hast';
+import { SVG_ELEMENTS, bookSchema } from '../../markdown/plugins/sanitize-schema.ts';
+import { stripProlog } from './svg-prolog.ts';
+import { xmlSafeMarkup } from '../../util/xml-safe.ts';
+
+/**
+ * An SVG file passed through the same allow-list as inline markup (no
+ * scripts, handlers, `<image>` or external references) and written back as
+ * XML with its namespace; undefined when no `<svg>` root is found.
+ */
+export function sanitizeSvg(text: string): string | undefined {
+  const tree = fromHtml(stripProlog(text), { fragment: true });
+  // Editor metadata (Inkscape's RDF) goes whole: unwrapped, its text would sit loose under <svg>.
+  // Only SVG's own drawing elements: the HTML the inline schema allows (`iframe`, `video`, `a`) has no place in an image file.
+  const clean = sanitize(tree, { ...bookSchema, tagNames: SVG_ELEMENTS, strip: [...(bookSchema.strip ?? []), 'metadata', 'sodipodi:namedview', 'iframe', 'video', 'audio'] }) as Root;
+  const svg = clean.children.find((c): c is Element => c.type === 'element' && c.tagName === 'svg');
+  if (!svg) return undefined;
+  // SVG 1.1 (what EPUB 3.2 validates against) allows no transform on the root: move it to a group.
+  if (svg.properties.transform !== undefined) {
+    const transform = svg.properties.transform;
+    delete svg.properties.transform;
+    svg.children = [{ type: 'element', tagName: 'g', properties: { transform }, children: svg.children }];
+  }
+  return `<?xml version="1.0" encoding="UTF-8"?>\n${xmlSafeMarkup(toXml(toXast(svg)))}\n`;
+}

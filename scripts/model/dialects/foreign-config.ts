@@ -1,0 +1,74 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { parse as parseToml } from 'smol-toml';
+import { VFile } from 'vfile';
+import type { BookConfig } from '../config/schema.ts';
+import { report } from '../../util/messages.ts';
+import { linksOutside } from '../../util/paths.ts';
+
+export interface ForeignConfig {
+  kind: 'honkit' | 'mdbook';
+  file: VFile;
+  defaults: Partial<BookConfig>;
+  /** Folder holding SUMMARY.md and the chapters, relative to the manuscript. */
+  contentRoot: string;
+  /** Display names for code languages (HonKit's api-language-selector), for tab captions. */
+  languageNames: Record<string, string>;
+}
+
+/** `en_US` (as some tools write it) → the BCP 47 `en-US`. */
+const languageTag = (value: string) => value.replace(/_/g, '-');
+
+const str = (value: unknown) => (typeof value === 'string' && value.trim() ? value.trim() : undefined);
+
+/**
+ * Reads the configuration other tools' books already have, so they build as
+ * they stand: HonKit/GitBook's `book.json` (title, author, language,
+ * direction, root) and mdBook's `book.toml` (`[book]` title, authors,
+ * language, src). Unknown keys are theirs, not errors.
+ */
+export async function readForeignConfig(root: string): Promise<ForeignConfig | undefined> {
+  const jsonPath = path.join(root, 'book.json');
+  // Configuration that is a link out of the manuscript is not read (nor is anything else).
+  const json = linksOutside(root, jsonPath) ? undefined : await readFile(jsonPath, 'utf8').catch(() => undefined);
+  if (json !== undefined) {
+    const file = new VFile({ path: jsonPath, value: json });
+    let data: Record<string, unknown> = {};
+    try {
+      data = JSON.parse(json) as Record<string, unknown>;
+    } catch (error) {
+      report(file, 'error', `Invalid JSON in book.json: ${(error as Error).message}`, { line: 1, column: 1 }, 'book-config');
+    }
+    const defaults: Partial<BookConfig> = {};
+    if (str(data.title)) defaults.title = str(data.title)!;
+    if (str(data.author)) defaults.authors = [str(data.author)!];
+    if (str(data.language)) defaults.language = languageTag(str(data.language)!);
+    if (data.direction === 'rtl' || data.direction === 'ltr') defaults.direction = data.direction;
+    if (str(data.description)) defaults.description = str(data.description)!;
+    const languageNames: Record<string, string> = {};
+    const selector = (data.pluginsConfig as Record<string, { languages?: { lang: string; name: string }[] }> | undefined)?.['api-language-selector'];
+    for (const entry of selector?.languages ?? []) if (entry?.lang && entry?.name) languageNames[entry.lang] = entry.name;
+    return { kind: 'honkit', file, defaults, contentRoot: str(data.root) ?? '.', languageNames };
+  }
+  const tomlPath = path.join(root, 'book.toml');
+  const toml = linksOutside(root, tomlPath) ? undefined : await readFile(tomlPath, 'utf8').catch(() => undefined);
+  if (toml !== undefined) {
+    const file = new VFile({ path: tomlPath, value: toml });
+    let data: Record<string, unknown> = {};
+    try {
+      data = parseToml(toml) as Record<string, unknown>;
+    } catch (error) {
+      const e = error as Error & { line?: number; column?: number };
+      report(file, 'error', `Invalid TOML in book.toml: ${e.message.split('\n')[0]}`, { line: e.line ?? 1, column: e.column ?? 1 }, 'book-config');
+    }
+    const book = (data.book ?? {}) as Record<string, unknown>;
+    const defaults: Partial<BookConfig> = {};
+    if (str(book.title)) defaults.title = str(book.title)!;
+    if (Array.isArray(book.authors) && book.authors.length) defaults.authors = book.authors.map(String);
+    if (str(book.language)) defaults.language = languageTag(str(book.language)!);
+    if (str(book.description)) defaults.description = str(book.description)!;
+    if (book['text-direction'] === 'rtl' || book['text-direction'] === 'ltr') defaults.direction = book['text-direction'];
+    return { kind: 'mdbook', file, defaults, contentRoot: str(book.src) ?? 'src', languageNames: {} };
+  }
+  return undefined;
+}

@@ -1,0 +1,408 @@
+/**
+ * A content-addressed cache of per-chapter results: what the chapter
+ * pipeline made of one chapter (the hast tree before the book passes, the
+ * messages it reported, what it collected, the images it asked for), keyed by
+ * everything that can change it. Entries are written atomically and carry an
+ * HMAC keyed by a secret of the cache folder (cache/location.ts), so a
+ * truncated, tampered or forged entry is noticed, ignored and replaced: it can
+ * cost a reprocessing, never a wrong book.
+ */
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { threadId } from 'node:worker_threads';
+import { fileURLToPath } from 'node:url';
+import type { Root as HastRoot } from 'hast';
+import type { Point, Position } from 'unist';
+import type { VFile } from 'vfile';
+import type { Dependency } from './dependencies.ts';
+import { cacheRoot, cacheSecret } from './location.ts';
+
+/** Bumped whenever the entry layout changes; part of every key. */
+export const CACHE_FORMAT = 'galley-chapter-cache/1';
+const HEADER = 'galley-chapter 1';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+
+/** A message as stored: what `diagnostics()` and the checks read, nothing that holds nodes. */
+export interface StoredMessage {
+  reason: string;
+  place?: Point | Position;
+  ruleId?: string;
+  source?: string;
+  /** 1 error, 0 warning, null info (vfile's fatal true/false/undefined). */
+  fatal: 0 | 1 | null;
+  url?: string;
+  note?: string;
+  actual?: string;
+  expected?: string[];
+}
+
+/** One image reference the chapter resolved, and what it resolved to, in order. */
+export interface AssetRef {
+  href: string;
+  target?: string;
+  error?: string;
+}
+
+/** What processing one chapter produced, independent of the process that produced it. */
+export interface ChapterResult {
+  tree: HastRoot;
+  messages: StoredMessage[];
+  /**
+   * Everything the pipeline left on `file.data` besides its inputs: today
+   * `collected`, `questions`, `formulas`, `sourceFooter`; a key a future
+   * plugin adds is kept too, without anyone having to remember the cache.
+   */
+  data: Record<string, unknown>;
+  assets: AssetRef[];
+  /** Files besides the chapter that processing read or probed (includes). */
+  dependencies: Dependency[];
+}
+
+const TAG = '$galley';
+
+/** JSON for `file.data` values: Maps, Sets and Dates survive the trip. */
+function replacer(this: unknown, key: string, value: unknown): unknown {
+  const raw = (this as Record<string, unknown>)[key];
+  if (raw instanceof Map) return { [TAG]: 'map', entries: [...raw] };
+  if (raw instanceof Set) return { [TAG]: 'set', values: [...raw] };
+  if (raw instanceof Date) return { [TAG]: 'date', iso: raw.toISOString() };
+  return value;
+}
+
+function revive(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(revive);
+  if (value === null || typeof value !== 'object') return value;
+  const object = value as Record<string, unknown>;
+  if (object[TAG] === 'map') return new Map((object.entries as [unknown, unknown][]).map(([k, v]) => [revive(k), revive(v)]));
+  if (object[TAG] === 'set') return new Set((object.values as unknown[]).map(revive));
+  if (object[TAG] === 'date') return new Date(String(object.iso));
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(object)) out[k] = revive(v);
+  return out;
+}
+
+/** A result as JSON; the tree goes through plain JSON.stringify (no replacer on the big part). */
+export function encodeResult(result: ChapterResult): string {
+  return `{"tree":${JSON.stringify(result.tree)},"messages":${JSON.stringify(result.messages)},"assets":${JSON.stringify(result.assets)},"dependencies":${JSON.stringify(result.dependencies)},"data":${JSON.stringify(result.data, replacer)}}`;
+}
+
+function isResult(value: unknown): value is ChapterResult {
+  const v = value as ChapterResult;
+  return (
+    typeof v === 'object' && v !== null &&
+    typeof v.tree === 'object' && v.tree !== null && v.tree.type === 'root' && Array.isArray(v.tree.children) &&
+    Array.isArray(v.messages) && v.messages.every((m) => typeof m === 'object' && m !== null && typeof m.reason === 'string') &&
+    Array.isArray(v.assets) && v.assets.every((a) => typeof a === 'object' && a !== null && typeof a.href === 'string') &&
+    Array.isArray(v.dependencies) && v.dependencies.every((d) => typeof d === 'object' && d !== null && typeof d.path === 'string') &&
+    typeof v.data === 'object' && v.data !== null && !Array.isArray(v.data)
+  );
+}
+
+/** Parses what encodeResult wrote; undefined for anything else. */
+export function decodeResult(json: string): ChapterResult | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(json);
+  } catch {
+    return undefined;
+  }
+  if (!isResult(value)) return undefined;
+  value.data = revive(value.data) as Record<string, unknown>;
+  return value;
+}
+
+export function storeMessages(file: VFile, from = 0): StoredMessage[] {
+  return file.messages.slice(from).map((m) => {
+    const stored: StoredMessage = { reason: m.reason, fatal: m.fatal === true ? 1 : m.fatal === false ? 0 : null };
+    if (m.place) stored.place = m.place;
+    if (m.ruleId) stored.ruleId = m.ruleId;
+    if (m.source) stored.source = m.source;
+    if (m.url) stored.url = m.url;
+    if (m.note) stored.note = m.note;
+    if (m.actual !== undefined) stored.actual = m.actual;
+    if (m.expected !== undefined) stored.expected = m.expected;
+    return stored;
+  });
+}
+
+/** Puts stored messages back on a file, as if the plugins had reported them there. */
+export function restoreMessages(file: VFile, messages: StoredMessage[]) {
+  for (const stored of messages) {
+    const message = file.message(stored.reason, { place: stored.place, ruleId: stored.ruleId, source: stored.source });
+    message.fatal = stored.fatal === 1 ? true : stored.fatal === 0 ? false : undefined;
+    if (stored.url) message.url = stored.url;
+    if (stored.note) message.note = stored.note;
+    if (stored.actual !== undefined) message.actual = stored.actual;
+    if (stored.expected !== undefined) message.expected = stored.expected;
+  }
+}
+
+function listFiles(dir: string, test: (name: string) => boolean, out: string[] = []): string[] {
+  let names: string[];
+  try {
+    names = readdirSync(dir).sort();
+  } catch {
+    return out;
+  }
+  for (const name of names) {
+    const full = path.join(dir, name);
+    if (name === 'node_modules' || name.startsWith('.')) continue;
+    if (statSync(full).isDirectory()) listFiles(full, test, out);
+    else if (test(name)) out.push(full);
+  }
+  return out;
+}
+
+let toolchain: string | undefined;
+
+/** The folder of the running code: scripts/ from the sources, lib/ in the package. */
+const CODE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+/**
+ * The installed version of a dependency, found as Node finds a package folder
+ * (node_modules in each folder up from Galley's own): a package's exports may
+ * not expose its package.json to `require.resolve`.
+ */
+function installedVersion(name: string): string {
+  for (let dir = ROOT; ; dir = path.dirname(dir)) {
+    try {
+      return (JSON.parse(readFileSync(path.join(dir, 'node_modules', name, 'package.json'), 'utf8')) as { version?: string }).version ?? '?';
+    } catch {
+      if (path.dirname(dir) === dir) return 'missing';
+    }
+  }
+}
+
+/**
+ * The toolchain's identity: Galley's version, the code that runs (scripts/ or
+ * lib/) and the templates, and the installed version of each dependency (so an
+ * upgrade, say a new Temml, invalidates every entry). Only files the package
+ * ships count: an installed Galley has no lockfile. Hashed once per process, a
+ * few milliseconds.
+ */
+export function toolchainVersion(): string {
+  if (toolchain) return toolchain;
+  const hash = createHash('sha256');
+  const read = (file: string) => {
+    try {
+      return readFileSync(file);
+    } catch {
+      return Buffer.alloc(0);
+    }
+  };
+  const pkg = JSON.parse(read(path.join(ROOT, 'package.json')).toString('utf8') || '{}') as { version?: string; dependencies?: Record<string, string> };
+  hash.update(`${CACHE_FORMAT}\0${pkg.version ?? '0'}\0${process.version}\0`);
+  for (const name of Object.keys(pkg.dependencies ?? {}).sort()) hash.update(`${name}@${installedVersion(name)}\0`);
+  const files = [...listFiles(CODE, (n) => /\.(ts|mts|mjs|js)$/.test(n)), ...listFiles(path.join(ROOT, 'templates'), () => true)];
+  for (const file of files) {
+    hash.update(`\0${path.relative(ROOT, file)}\0`);
+    hash.update(read(file));
+  }
+  toolchain = `${pkg.version ?? '0'}+${hash.digest('hex').slice(0, 16)}`;
+  return toolchain;
+}
+
+/** Everything about a chapter that processing reads, besides the images (checked when an entry is used). */
+export interface KeyInputs {
+  /** The book's whole validated config. */
+  config: unknown;
+  lint: boolean;
+  boundary: string;
+  /** Absolute path of the chapter file: relative links and images resolve from it. */
+  path: string;
+  key: string;
+  source: string;
+  number?: string;
+  language: string;
+  frontmatter: Record<string, unknown>;
+  /** What the pipeline is told about the chapter (title, numbering). */
+  context?: unknown;
+  /** What the loader put on `file.data` for the pipeline (boundary, bibliography, dialect settings). */
+  data: Record<string, unknown>;
+  /** The chapter's text after front matter was split off. */
+  text: string;
+}
+
+const digests = new WeakMap<object, string>();
+
+/** A hash of one `file.data` value; a value shared by every chapter (the bibliography) is hashed once. */
+function digest(value: unknown): string {
+  if (value !== null && typeof value === 'object') {
+    const known = digests.get(value);
+    if (known) return known;
+    const made = createHash('sha256').update(JSON.stringify(value, replacer) ?? 'undefined').digest('hex');
+    digests.set(value, made);
+    return made;
+  }
+  return JSON.stringify(value) ?? 'undefined';
+}
+
+export function cacheKey(inputs: KeyInputs): string {
+  const hash = createHash('sha256');
+  const { text, data, ...rest } = inputs;
+  const loader = Object.keys(data).sort().map((name) => [name, digest(data[name])]);
+  hash.update(JSON.stringify([CACHE_FORMAT, toolchainVersion(), rest, loader]));
+  hash.update('\0');
+  hash.update(text);
+  return hash.digest('hex');
+}
+
+/** `chapters/` under the cache root: `GALLEY_CACHE_DIR`, else the user's cache folder (cache/location.ts), never the working tree. */
+export function defaultCacheDir(): string {
+  return path.join(cacheRoot(), 'chapters');
+}
+
+export function entryPath(dir: string, key: string): string {
+  return path.join(dir, key.slice(0, 2), `${key}.json`);
+}
+
+/** HMAC-SHA256 of key and payload with the cache folder's secret: only a process that can read the secret can make one. */
+function entryMac(secret: Buffer, key: string, json: string): string {
+  return createHmac('sha256', secret).update(key).update('\0').update(json).digest('hex');
+}
+
+/** The bytes of an entry: a header line with the payload's HMAC, then the JSON payload. */
+export function encodeEntry(key: string, json: string, secret: Buffer = cacheSecret(defaultCacheDir())): string {
+  return `${HEADER} ${key} ${entryMac(secret, key, json)}\n${json}`;
+}
+
+export type ReadOutcome = { result: ChapterResult } | { missing: true } | { corrupt: string };
+
+/** Parses an entry's bytes; anything short of a whole, matching, well-formed entry is `corrupt`. */
+export function decodeEntry(key: string, bytes: string, secret: Buffer = cacheSecret(defaultCacheDir())): ReadOutcome {
+  const newline = bytes.indexOf('\n');
+  if (newline < 0) return { corrupt: 'no header' };
+  const [magic, version, storedKey, sum] = bytes.slice(0, newline).split(' ');
+  if (`${magic} ${version}` !== HEADER) return { corrupt: 'bad header' };
+  if (storedKey !== key) return { corrupt: 'key mismatch' };
+  const json = bytes.slice(newline + 1);
+  const expected = Buffer.from(entryMac(secret, key, json), 'hex');
+  const given = Buffer.from(sum ?? '', 'hex');
+  if (given.length !== expected.length || !timingSafeEqual(given, expected)) return { corrupt: 'checksum mismatch' };
+  const result = decodeResult(json);
+  return result ? { result } : { corrupt: 'not a chapter result' };
+}
+
+export function readEntry(dir: string, key: string): ReadOutcome {
+  const file = entryPath(dir, key);
+  let bytes: string;
+  try {
+    bytes = readFileSync(file, 'utf8');
+  } catch {
+    return { missing: true };
+  }
+  const outcome = decodeEntry(key, bytes, cacheSecret(dir));
+  // A bad entry is removed now and rewritten after processing; it never gets a second chance to be read.
+  if ('corrupt' in outcome) rmSync(file, { force: true });
+  else {
+    // Used now: the last to go when the folder is pruned.
+    const now = new Date();
+    try {
+      utimesSync(file, now, now);
+    } catch {
+      // A read-only cache still serves.
+    }
+  }
+  return outcome;
+}
+
+let counter = 0;
+/** Shard folders known to exist: one mkdir per folder and process, not one per entry. */
+const made = new Set<string>();
+
+/** Writes an entry atomically (temporary file, then rename); a cache that cannot be written is skipped silently. */
+export function writeEntry(dir: string, key: string, json: string): boolean {
+  const file = entryPath(dir, key);
+  const temp = `${file}.tmp-${process.pid}-${threadId}-${(counter++).toString(36)}`;
+  const entry = encodeEntry(key, json, cacheSecret(dir));
+  try {
+    const dir = path.dirname(file);
+    if (!made.has(dir)) {
+      mkdirSync(dir, { recursive: true });
+      made.add(dir);
+    }
+    writeFileSync(temp, entry);
+    renameSync(temp, file);
+    return true;
+  } catch {
+    // The folder may have been removed since: try once more from scratch next time.
+    made.delete(path.dirname(file));
+    rmSync(temp, { force: true });
+    return false;
+  }
+}
+
+const DAY = 24 * 60 * 60 * 1000;
+
+/** `GALLEY_CACHE_MAX_MB`, else 1 GB. */
+export function cacheLimitBytes(): number {
+  const mb = Number(process.env.GALLEY_CACHE_MAX_MB);
+  return (Number.isFinite(mb) && mb > 0 ? mb : 1024) * 1024 * 1024;
+}
+
+/**
+ * Keeps a cache folder under its size limit: every save of a chapter adds an
+ * entry, and old ones are never read again. At most once a day (a marker
+ * file says when), entries not used for longest go first, down to 80% of the
+ * limit; temporary files a killed build left behind go too.
+ */
+export function pruneCache(dir: string, options: { maxBytes?: number; everyMs?: number; now?: number } = {}): { removed: number; bytes: number } {
+  const now = options.now ?? Date.now();
+  const marker = path.join(dir, '.last-prune');
+  try {
+    if (now - statSync(marker).mtimeMs < (options.everyMs ?? DAY)) return { removed: 0, bytes: 0 };
+  } catch {
+    // Never pruned: go on.
+  }
+  const files: { file: string; size: number; used: number }[] = [];
+  let removed = 0;
+  let shards: string[];
+  try {
+    shards = readdirSync(dir).filter((name) => /^[0-9a-f]{2}$/.test(name));
+  } catch {
+    return { removed: 0, bytes: 0 };
+  }
+  for (const shard of shards) {
+    let names: string[];
+    try {
+      names = readdirSync(path.join(dir, shard));
+    } catch {
+      continue;
+    }
+    for (const name of names) {
+      const file = path.join(dir, shard, name);
+      try {
+        const stat = statSync(file);
+        if (name.includes('.tmp-')) {
+          if (now - stat.mtimeMs > 60 * 60 * 1000) {
+            rmSync(file, { force: true });
+            removed++;
+          }
+        } else if (name.endsWith('.json')) files.push({ file, size: stat.size, used: stat.mtimeMs });
+      } catch {
+        // Gone meanwhile (another build pruning): nothing to do.
+      }
+    }
+  }
+  let total = files.reduce((sum, f) => sum + f.size, 0);
+  const max = options.maxBytes ?? cacheLimitBytes();
+  if (total > max) {
+    files.sort((a, b) => a.used - b.used);
+    for (const entry of files) {
+      if (total <= max * 0.8) break;
+      rmSync(entry.file, { force: true });
+      total -= entry.size;
+      removed++;
+    }
+  }
+  try {
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(marker, '');
+    utimesSync(marker, new Date(now), new Date(now));
+  } catch {
+    // Read-only: try again next time.
+  }
+  return { removed, bytes: total };
+}
