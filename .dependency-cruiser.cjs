@@ -6,6 +6,7 @@ const layers = [
   ['passes', '^scripts/passes/'],
   ['render', '^scripts/render/'],
   ['checks', '^scripts/checks/'],
+  ['api', '^scripts/api/'],
   ['commands', '^scripts/commands/'],
   ['cli', '^scripts/[^/]+$'],
 ];

@@ -4,7 +4,7 @@ import JSZip from 'jszip';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BOOK_MINI, writeBook } from '../tools/bench/generate.ts';
 import { prepare } from '../scripts/api/build.ts';
-import { openDeflatePack } from '../scripts/passes/cache/deflate-cache.ts';
+import { openDeflatePack } from '../scripts/render/deflate-cache.ts';
 import { renderEpub } from '../scripts/render/epub.ts';
 import { crc32, zipArchive } from '../scripts/render/zip.ts';
 import { tempDir } from './helpers.ts';

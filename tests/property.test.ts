@@ -13,7 +13,7 @@ import { VFile } from 'vfile';
 import { VFileMessage } from 'vfile-message';
 import { describe, expect, it } from 'vitest';
 import { createChapterProcessor } from '../scripts/markdown/processor.ts';
-import { bookSchema } from '../scripts/markdown/plugins/sanitize-schema.ts';
+import { sanitizeSchema } from '../scripts/model/sanitize-schema.ts';
 import { hastToXml } from '../scripts/render/xhtml.ts';
 import { decodeSource } from '../scripts/util/text.ts';
 import { config } from './helpers.ts';
@@ -161,7 +161,7 @@ describe('Markdown → XHTML, for any input (fast-check, seed 4242)', () => {
     fc.assert(
       fc.property(hostileMarkdown, (markdown) => {
         const { tree, xml } = rendered(markdown);
-        expect(hastToXml(sanitize(structuredClone(tree), bookSchema) as Root)).toBe(xml);
+        expect(hastToXml(sanitize(structuredClone(tree), sanitizeSchema) as Root)).toBe(xml);
       }),
     );
   });

@@ -31,7 +31,7 @@ import rehypeFootnotes from './plugins/rehype-footnotes.ts';
 import rehypeHeadingIds from './plugins/rehype-heading-ids.ts';
 import rehypeCollect from './plugins/rehype-collect.ts';
 import rehypeUniqueIds from './plugins/rehype-unique-ids.ts';
-import { bookSchema as sanitizeSchema } from './plugins/sanitize-schema.ts';
+import { sanitizeSchema } from '../model/sanitize-schema.ts';
 import { labels } from '../util/labels.ts';
 import { lintPlugins } from './lint/preset.ts';
 import './plugins/types.ts';

@@ -20,7 +20,7 @@ import { titlePageBody, copyrightPageBody } from './front-pages.ts';
 import { appendixChapter } from '../passes/errata/checks.ts';
 import { bookDirection } from '../util/direction.ts';
 import { zipArchive, type ZipEntry } from './zip.ts';
-import { defaultDeflateDir, openDeflatePack, type DeflatePack, type DeflateStats } from '../passes/cache/deflate-cache.ts';
+import { defaultDeflateDir, openDeflatePack, type DeflatePack, type DeflateStats } from './deflate-cache.ts';
 
 /** Stylesheets of every EPUB content document, paths inside OEBPS/. */
 const STYLES = ['css/fonts.css', 'css/book.css', 'css/epub.css'];

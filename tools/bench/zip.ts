@@ -14,7 +14,7 @@ import { performance } from 'node:perf_hooks';
 import zlib from 'node:zlib';
 import JSZip from 'jszip';
 import { deflateSync } from 'fflate';
-import { openDeflatePack } from '../../scripts/passes/cache/deflate-cache.ts';
+import { openDeflatePack } from '../../scripts/render/deflate-cache.ts';
 import { zipArchive } from '../../scripts/render/zip.ts';
 
 const median = (values: number[]) => {

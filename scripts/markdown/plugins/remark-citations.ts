@@ -2,13 +2,9 @@ import type { Root, RootContent, Text, PhrasingContent, ListItem } from 'mdast';
 import { visit, SKIP } from 'unist-util-visit';
 import type { VFile } from 'vfile';
 import { report } from '../../util/messages.ts';
+import type { BibEntry } from '../../model/dialects/bibliography.ts';
 
-export interface BibEntry {
-  key: string;
-  /** One line: authors, title, venue, year. */
-  text: string;
-  url?: string;
-}
+export type { BibEntry };
 
 const CITE = /\{\{\s*["']([^"']+)["']\s*\|\s*cite\s*\}\}/g;
 

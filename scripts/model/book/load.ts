@@ -12,7 +12,7 @@ import { guessTitle } from '../dialects/guess-metadata.ts';
 import { splitFrontmatter } from './frontmatter.ts';
 import { MAX_CHAPTER_BYTES, withinLimits } from './limits.ts';
 import { readForeignConfig, type ForeignConfig } from '../dialects/foreign-config.ts';
-import type { BibEntry } from '../../markdown/plugins/remark-citations.ts';
+import type { BibEntry } from '../dialects/bibliography.ts';
 import { markTemplateTags } from '../dialects/template-tags.ts';
 import { loadBibliography } from '../dialects/bibliography.ts';
 import { AssetRegistry } from './assets.ts';

@@ -5,8 +5,14 @@ import { report } from '../../util/messages.ts';
 import { decodeSource } from '../../util/text.ts';
 import path from 'node:path';
 import type * as Bibtex from '@retorquere/bibtex-parser';
-import type { BibEntry } from '../../markdown/plugins/remark-citations.ts';
 import { linksOutside } from '../../util/paths.ts';
+
+export interface BibEntry {
+  key: string;
+  /** One line: authors, title, venue, year. */
+  text: string;
+  url?: string;
+}
 
 type Creator = { lastName?: string; firstName?: string; name?: string };
 

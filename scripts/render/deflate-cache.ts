@@ -17,8 +17,8 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { threadId } from 'node:worker_threads';
 import { deflateSync, inflateSync } from 'fflate';
-import { crc32, type ZipEntry } from '../../render/zip.ts';
-import { defaultCacheDir } from './chapter-cache.ts';
+import { crc32, type ZipEntry } from './zip.ts';
+import { defaultCacheDir } from '../passes/cache/chapter-cache.ts';
 
 /** The compression level every deflated entry gets (the EPUB's level before fflate, JSZip's 9). */
 export const DEFLATE_LEVEL = 9;

@@ -52,7 +52,7 @@ const defaultsWithoutClassPins = Object.fromEntries(
  * `link`, `style` and non-web URL removed. Relative URLs stay for the path
  * checks that follow; remote images are refused later, not here.
  */
-export const bookSchema: Schema = {
+export const sanitizeSchema: Schema = {
   ...defaultSchema,
   clobberPrefix: '',
   clobber: [],
