@@ -12,7 +12,7 @@ import { renderPdf } from '../scripts/render/pdf.ts';
 import { launchBrowser, type GalleyBrowser } from '../scripts/render/browser.ts';
 import { normalizeTerm, QUERY_OPTIONS, SEARCH_OPTIONS, searchDocuments, snippet, type SearchDocument } from '../scripts/render/web/search-index.ts';
 import { replaceArtifacts, MANIFEST_NAME } from '../scripts/render/artifact-manifest.ts';
-import { formatDate, localDigits } from '../scripts/util/numerals.ts';
+import { formatDate, localDigits } from '../scripts/model/numerals.ts';
 import { config, renderMarkdown, ROOT, tempDir } from './helpers.ts';
 
 const exec = promisify(execFile);

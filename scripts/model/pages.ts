@@ -3,7 +3,7 @@ import type { LoadedBook } from './book/load.ts';
 import type { Chapter, Matter, TocEntry } from './book/types.ts';
 import { safeName } from '../util/slug.ts';
 import { labels } from '../util/labels.ts';
-import { localizeGalleyNumbers } from '../util/numerals.ts';
+import { localizeGalleyNumbers } from './numerals.ts';
 
 export interface Page {
   key: string;

@@ -4,7 +4,7 @@ import type { Chapter, Difficulty } from '../model/book/types.ts';
 
 export const isQuestionsIndex = (chapter: Chapter) => chapter.frontmatter.generate === 'questions';
 import { labels } from '../util/labels.ts';
-import { localDigits } from '../util/numerals.ts';
+import { localDigits } from '../model/numerals.ts';
 import { DIFFICULTY_KEYS } from '../markdown/plugins/rehype-questions.ts';
 import { PAGE_REF_CLASS, BARE_PAGE_REF_CLASS } from './errata/appendix.ts';
 import { questionContent, linkBack, entryId, numberId } from './question-content.ts';

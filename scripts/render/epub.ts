@@ -18,7 +18,7 @@ import { labels } from '../util/labels.ts';
 import { escapeXmlText } from '../util/xml-safe.ts';
 import { titlePageBody, copyrightPageBody } from './front-pages.ts';
 import { appendixChapter } from '../passes/errata/checks.ts';
-import { bookDirection } from '../util/direction.ts';
+import { bookDirection } from '../model/direction.ts';
 import { zipArchive, type ZipEntry } from './zip.ts';
 import { defaultDeflateDir, openDeflatePack, type DeflatePack, type DeflateStats } from './deflate-cache.ts';
 

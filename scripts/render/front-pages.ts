@@ -5,7 +5,7 @@ import type { EditionStamp } from '../model/errata/stamp.ts';
 import { stampNodes } from '../model/errata/stamp.ts';
 import { footerText } from '../model/pages.ts';
 import { labels } from '../util/labels.ts';
-import { isolate, localDigits } from '../util/numerals.ts';
+import { isolate, localDigits } from '../model/numerals.ts';
 
 /** What the copyright page says about the book's identity besides its words. */
 export interface IdentityLine {

@@ -8,7 +8,7 @@ import { navItems, navList } from './toc.ts';
 import { BOOK_CSP, xhtmlDocument } from './xhtml.ts';
 import { replaceDirectory } from '../util/atomic.ts';
 import { labels, type Labels } from '../util/labels.ts';
-import { bookDirection } from '../util/direction.ts';
+import { bookDirection } from '../model/direction.ts';
 
 const STYLES = ['css/fonts.css', 'css/book.css', 'css/web.css'];
 

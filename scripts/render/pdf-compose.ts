@@ -13,9 +13,9 @@ import { navItems, type NavItem } from './toc.ts';
 import { hastToXml } from './xhtml.ts';
 import { fillPageRefs } from '../passes/errata/appendix.ts';
 import { pageCss, pageGeometry, type Geometry, type PageGroup } from './pdf-pages-css.ts';
-import { bookDirection } from '../util/direction.ts';
+import { bookDirection } from '../model/direction.ts';
 import { editionStamp, stampNodes, type EditionStamp } from '../model/errata/stamp.ts';
-import { localDigits } from '../util/numerals.ts';
+import { localDigits } from '../model/numerals.ts';
 import { hasNoItalic } from './script-css.ts';
 
 /**

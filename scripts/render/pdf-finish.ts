@@ -11,7 +11,7 @@ import {
   type PDFObject,
 } from 'pdf-lib';
 import type { Geometry } from './pdf-pages-css.ts';
-import { localDigits } from '../util/numerals.ts';
+import { localDigits } from '../model/numerals.ts';
 
 /** Named destinations decoded to ids (Chromium names each link target after its id). */
 function decodeName(name: PDFName): string {

@@ -21,7 +21,7 @@ import type { Errata } from '../model/errata/load.ts';
 import { editionStamp, pdfStampInfo } from '../model/errata/stamp.ts';
 import { BOOK_CSP } from './xhtml.ts';
 import { stopwatch } from '../util/stopwatch.ts';
-import { localDigits } from '../util/numerals.ts';
+import { localDigits } from '../model/numerals.ts';
 
 export interface PdfOptions {
   /** The book's errata (prepare() returns it): the printing for the copyright page and metadata. */

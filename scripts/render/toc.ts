@@ -2,7 +2,7 @@ import type { Element, ElementContent } from 'hast';
 import type { LoadedBook } from '../model/book/load.ts';
 import type { TocEntry } from '../model/book/types.ts';
 import type { Page } from '../model/pages.ts';
-import { localDigits } from '../util/numerals.ts';
+import { localDigits } from '../model/numerals.ts';
 
 export interface NavItem {
   title: string;

@@ -1,11 +1,11 @@
-import type { TocEntry } from './types.ts';
+import type { NumberingMode, TocEntry } from './types.ts';
 
 /**
  * How chapters are numbered: `galley` numbers them from the TOC's nesting,
  * `author` leaves the numbers the titles already carry ("Chapter 1.", "5.1.3"),
  * `none` prints no numbers of Galley's own.
  */
-export type NumberingMode = 'galley' | 'author' | 'none';
+export type { NumberingMode };
 
 const KEYWORD = String.raw`(?:chapter|section|part|appendix|lesson|unit|chapitre|partie|kapitel|teil|cap[ií]tulo|parte|فصل|بخش)`;
 /** `5.1.3`, `1.`, `12` (components of at most three digits, so `2019 results` is no number). */

@@ -2,9 +2,11 @@ import type { Root as HastRoot } from 'hast';
 import type { VFile } from 'vfile';
 import type { Position } from 'unist';
 import type { BookConfig } from '../config/schema.ts';
-import type { NumberingMode } from './numbering.ts';
 
 export type Matter = 'front' | 'body' | 'back';
+
+/** Whose numbers print: Galley's from the TOC, the author's in the titles, or none. */
+export type NumberingMode = 'galley' | 'author' | 'none';
 
 export interface TocEntry {
   kind: 'chapter' | 'part' | 'draft';

@@ -5,7 +5,7 @@ import type { Errata } from './load.ts';
 import type { Release } from './schema.ts';
 import { escapeXmlText } from '../../util/xml-safe.ts';
 import { errataWords } from './words.ts';
-import { formatDate, isolate, localDigits, type NumeralConfig } from '../../util/numerals.ts';
+import { formatDate, isolate, localDigits, type NumeralConfig } from '../numerals.ts';
 
 /** What a copy of the book says about itself: the version, the printing and the release date. */
 export interface EditionStamp {

@@ -6,7 +6,7 @@ import { footerElement } from '../../model/pages.ts';
 import { navItems, type NavItem } from '../toc.ts';
 import { labels, type Labels } from '../../util/labels.ts';
 import { stampNodes, type EditionStamp } from '../../model/errata/stamp.ts';
-import { localDigits } from '../../util/numerals.ts';
+import { localDigits } from '../../model/numerals.ts';
 import { formatSize, type Download } from './downloads.ts';
 
 /** Another language edition, as the switcher links to it. */

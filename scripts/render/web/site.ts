@@ -7,7 +7,7 @@ import type { Page } from '../../model/pages.ts';
 import { sharedFiles, template } from '../assets.ts';
 import { replaceDirectory, writeFileAtomic } from '../../util/atomic.ts';
 import { labels } from '../../util/labels.ts';
-import { bookDirection } from '../../util/direction.ts';
+import { bookDirection } from '../../model/direction.ts';
 import type { EditionStamp } from '../../model/errata/stamp.ts';
 import { h } from 'hastscript';
 import { findDownloads, type Download } from './downloads.ts';

@@ -1,5 +1,5 @@
 import type { Element, ElementContent, Root } from 'hast';
-import type { BookConfig } from '../model/config/schema.ts';
+import type { BookConfig } from './config/schema.ts';
 
 /** What decides how Galley writes the numbers and dates it prints itself. */
 export type NumeralConfig = Pick<BookConfig, 'language' | 'calendar'> & { output: { pdf: { persian_digits: boolean } } };

@@ -1,4 +1,4 @@
-import type { BookConfig } from '../model/config/schema.ts';
+import type { BookConfig } from './config/schema.ts';
 
 /** The book's writing direction: book.yaml's `direction`, else right to left for languages written that way. */
 export function bookDirection(config: Pick<BookConfig, 'direction' | 'language'>): 'ltr' | 'rtl' {
