@@ -323,6 +323,7 @@ describe('web edition of the sample book', () => {
     await page.close();
   });
 
+  // Some 80 page loads, each with axe: over a minute on a busy machine.
   it('has no serious or critical axe-core violation on any page, light and dark, desktop and phone', async () => {
     const axeSource = await readFile(path.join(ROOT, 'node_modules/axe-core/axe.min.js'), 'utf8');
     const pages = (await htmlFiles(site)).map((file) => path.relative(site, file).split(path.sep).join('/'));
@@ -353,7 +354,7 @@ describe('web edition of the sample book', () => {
     expect(found).toEqual([]);
     expect(visit.errors).toEqual([]);
     await page.close();
-  });
+  }, 300_000);
 
   it('is usable on a phone: no sideways scrolling, and the contents open from the menu button and close with Escape', async () => {
     const { page, visit } = await open({ width: 390, height: 844 });
