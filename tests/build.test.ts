@@ -61,8 +61,11 @@ describe('end-to-end build of a mini-book', () => {
 
   it('lists every question by difficulty with links back', async () => {
     const page = await readFile(path.join(out.dir, 'html/questions.xhtml'), 'utf8');
-    expect(page).toContain('href="chapters-one.xhtml#q-what-is-energy"');
-    expect(page).toContain('href="chapters-two.xhtml#q-prove-it"');
+    // Entries point at the question's number (issue 19: the PDF measures the page there), inside the question itself.
+    expect(page).toContain('href="chapters-one.xhtml#qn-q-what-is-energy"');
+    expect(page).toContain('href="chapters-two.xhtml#qn-q-prove-it"');
+    const one = await readFile(path.join(out.dir, 'html/chapters-one.xhtml'), 'utf8');
+    expect(one).toMatch(/<li[^>]* id="q-what-is-energy"[^>]*>(?:(?!<\/li>)[\s\S])*id="qn-q-what-is-energy"/);
     expect(page.indexOf('difficulty-easy')).toBeLessThan(page.indexOf('difficulty-hard'));
   });
 });

@@ -113,7 +113,8 @@ describe('EPUB of the sample book', () => {
 
   it('has one XHTML document per page, in reading order, after the cover and the contents', () => {
     const href = new Map(epub.items.map((i) => [i.id, i.href]));
-    expect(epub.spine.map((id) => href.get(id))).toEqual(['cover.xhtml', 'toc.xhtml', ...prepared.pages.map((p) => p.outName)]);
+    // Issue 19: the title and copyright pages come right after the cover, before the contents.
+    expect(epub.spine.map((id) => href.get(id))).toEqual(['cover.xhtml', 'titlepage.xhtml', 'copyright.xhtml', 'toc.xhtml', ...prepared.pages.map((p) => p.outName)]);
     expect(epub.opf.spine.toc).toBe('ncx');
     expect(epub.opf.spine['page-progression-direction']).toBeUndefined();
   });
@@ -146,8 +147,10 @@ describe('EPUB of the sample book', () => {
     // Headings below chapters down to toc_depth (3): an h2 of a chapter inside a part.
     expect(toc).toContain('href="part-2-math-foundations.xhtml#linear-algebra"');
     const landmarks = nav.match(/<nav epub:type="landmarks"[\s\S]*?<\/nav>/)![0];
-    expect([...landmarks.matchAll(/epub:type="(\w+)" href="([^"]+)"/g)].map((m) => `${m[1]} ${m[2]}`)).toEqual([
+    expect([...landmarks.matchAll(/epub:type="([\w-]+)" href="([^"]+)"/g)].map((m) => `${m[1]} ${m[2]}`)).toEqual([
       'cover cover.xhtml',
+      'titlepage titlepage.xhtml',
+      'copyright-page copyright.xhtml',
       'toc toc.xhtml#toc',
       `bodymatter ${prepared.pages.find((p) => p.matter === 'body')!.outName}`,
     ]);
@@ -192,7 +195,8 @@ describe('EPUB of the sample book', () => {
       const content = await epub.text(`${EPUB_ROOT}/${item.href}`);
       expect(content, item.href).toMatch(/<html [^>]*lang="en" xml:lang="en" dir="ltr"/);
       for (const css of ['css/fonts.css', 'css/book.css', 'css/epub.css']) expect(content, item.href).toContain(`href="${css}"`);
-      if (item.href !== 'cover.xhtml') expect(content, item.href).toContain(footer);
+      // A title page carries no footer, as in print; the copyright page says it in full.
+      if (item.href !== 'cover.xhtml' && item.href !== 'titlepage.xhtml') expect(content, item.href).toContain(footer);
       // No script, no remote resource, no CSP (it would block reading systems' scripts).
       expect(content).not.toMatch(/<script|Content-Security-Policy/);
     }

@@ -32,7 +32,7 @@ export function titlePageBody(book: LoadedBook, stamp: EditionStamp): Element {
   children.push(h('p', { className: ['book-authors'] }, authorList(c.authors, c.language)));
   children.push(h('p', { className: ['edition-line'] }, stampNodes({ ...stamp, date: undefined }, c)));
   if (c.publisher) children.push(h('p', { className: ['book-publisher'] }, c.publisher));
-  return h('section', { className: ['galley-title-page'], epubType: 'titlepage', role: 'region', ariaLabel: words.titlePage }, children);
+  return h('section', { className: ['galley-title-page'], 'epub:type': 'titlepage', role: 'region', ariaLabel: words.titlePage }, children);
 }
 
 /**
@@ -54,5 +54,5 @@ export function copyrightPageBody(book: LoadedBook, stamp: EditionStamp, identit
   if (c.publisher) lines.push(h('p', { className: ['publisher-line'] }, c.publisher));
   if (c.errata_url) lines.push(h('p', { className: ['errata-line'] }, [h('a', { href: c.errata_url }, c.errata_url)]));
   if (errataHref) lines.push(h('p', { className: ['errata-line'] }, [h('a', { href: errataHref.href }, errataHref.label)]));
-  return h('section', { className: ['galley-copyright-page'], epubType: 'copyright-page', role: 'region', ariaLabel: words.copyrightPage }, [h('div', { className: ['copyright-block'] }, lines)]);
+  return h('section', { className: ['galley-copyright-page'], 'epub:type': 'copyright-page', role: 'region', ariaLabel: words.copyrightPage }, [h('div', { className: ['copyright-block'] }, lines)]);
 }
