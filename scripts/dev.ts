@@ -20,7 +20,7 @@ import { editionStamp } from './errata/stamp.ts';
 import { renderWeb, searchIndexFor, siteEdition, webContext, webIndexPage, webPage, type WebEdition } from './render/web/site.ts';
 import { isInside } from './util/paths.ts';
 import { writeFileAtomic } from './util/atomic.ts';
-import { webName } from './render/web/layout.ts';
+import { tocScript, webName } from './render/web/layout.ts';
 import { serveSite, type SiteServer } from './serve/server.ts';
 
 export interface DevOptions {
@@ -186,8 +186,9 @@ export async function startDev(options: DevOptions = {}): Promise<DevSession> {
       await writeFile(path.join(dir, webName(page.outName)), webPage(context, index, pageNames));
       written.push(sitePath(state, webName(page.outName)));
     }
-    // The title page lists every title too.
+    // The title page and the shared contents (js/toc.js) list every title too.
     if (everyPage) {
+      await writeFile(path.join(dir, 'js/toc.js'), tocScript(context));
       await writeFile(path.join(dir, 'index.html'), webIndexPage(context));
       written.push(sitePath(state, 'index.html'));
     }
