@@ -1144,3 +1144,37 @@ describe('round two: diagnostics print as inert text', () => {
     }
   }, 120_000);
 });
+
+describe('round two: a web edition that grows linearly', () => {
+  it('puts the contents in one shared js/toc.js, full on the title page, so a chapter page does not grow with the book', async () => {
+    const work = await tempDir('galley-web-linear-');
+    try {
+      const sizes: number[] = [];
+      for (const count of [20, 80]) {
+        const files: Record<string, string> = {};
+        for (let i = 1; i <= count; i++) files[`c${i}.md`] = `# Chapter ${i} <b>&amp;</b>\n\nText of chapter ${i}.\n`;
+        const book = await miniBook(work.dir, files);
+        const result = await withEnv({ SOURCE_DATE_EPOCH: EPOCH }, () => build({ manuscript: book.manuscript, out: book.out, formats: ['web'], quiet: true }));
+        expect(result.ok).toBe(true);
+        const web = path.join(book.out, 'web');
+        const page = await readFile(path.join(web, 'c1.html'), 'utf8');
+        sizes.push(page.length);
+        // A chapter page names no other chapter; the title page and toc.js name every one.
+        expect(page).not.toContain(`c${count}.html`);
+        expect(page).toContain('<script src="js/toc.js" defer></script>');
+        const index = await readFile(path.join(web, 'index.html'), 'utf8');
+        const toc = await readFile(path.join(web, 'js/toc.js'), 'utf8');
+        for (let i = 1; i <= count; i++) {
+          expect(index).toContain(`href="c${i}.html"`);
+          expect(toc).toContain(`href=\\"c${i}.html\\"`);
+        }
+        // The list is a string literal with `<` escaped: nothing in it reads as markup or ends a script.
+        expect(toc.split('\n').find((line) => line.includes('innerHTML'))).not.toContain('<');
+      }
+      // Four times the chapters: the same chapter page, within a few bytes (its pager and title differ only in digits).
+      expect(Math.abs(sizes[1]! - sizes[0]!)).toBeLessThan(64);
+    } finally {
+      await work.cleanup();
+    }
+  }, 120_000);
+});

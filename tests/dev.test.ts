@@ -37,7 +37,7 @@ describe('galley dev', () => {
     expect(await readFile(path.join(work.dir, 'dist/.dev/web/questions.html'), 'utf8')).toContain('Explain it again.');
   });
 
-  it('rewrites every page when a chapter’s title changes, since each page’s contents list shows it', async () => {
+  it('rewrites every page, the shared contents and the title page when a chapter’s title changes', async () => {
     const two = path.join(manuscript, 'chapters/two.md');
     const before = await readFile(two, 'utf8');
     await writeFile(two, `---\ntitle: The second chapter, renamed\n---\n${before}`);
@@ -45,7 +45,7 @@ describe('galley dev', () => {
     expect(renamed.full).toBe(false);
     expect(renamed.pages).toContain('chapters-one.html');
     expect(renamed.pages).toContain('index.html');
-    expect(await readFile(path.join(work.dir, 'dist/.dev/web/chapters-one.html'), 'utf8')).toContain('The second chapter, renamed');
+    expect(await readFile(path.join(work.dir, 'dist/.dev/web/js/toc.js'), 'utf8')).toContain('The second chapter, renamed');
     expect(await readFile(path.join(work.dir, 'dist/.dev/web/index.html'), 'utf8')).toContain('The second chapter, renamed');
     await writeFile(two, before);
     await session.rebuild([two]);

@@ -91,7 +91,7 @@ describe('web edition of the sample book', () => {
       const names = await readdir(dir);
       expect(names).toContain('index.html');
       for (const page of edition.pages) expect(names).toContain(page.outName.replace(/\.xhtml$/, '.html'));
-      expect(await readdir(path.join(dir, 'js'))).toEqual(['galley.js', 'minisearch.js', 'search-index.js']);
+      expect(await readdir(path.join(dir, 'js'))).toEqual(['galley.js', 'minisearch.js', 'search-index.js', 'toc.js']);
       const downloads = await readdir(path.join(dir, 'downloads'));
       expect(downloads.sort()).toEqual([path.basename(edition.artifacts.find((a) => a.format === 'epub')!.path), path.basename(edition.artifacts.find((a) => a.format === 'pdf')!.path)].sort());
     }
@@ -449,7 +449,7 @@ describe('web edition of the sample book', () => {
     expect(all.some((html) => /<code class="hljs language-\w+">[\s\S]*?<span class="hljs-/.test(html))).toBe(true);
     for (const html of all) {
       const scripts = selectAll('script', fromHtml(html)).map((s) => String(s.properties.src));
-      expect(scripts).toEqual(['js/galley.js']);
+      expect(scripts).toEqual(['js/toc.js', 'js/galley.js']);
     }
   });
 });
@@ -507,7 +507,7 @@ describe('web edition of a hostile manuscript', () => {
     for (const file of await htmlFiles(site)) {
       const tree = fromHtml(await readFile(file, 'utf8'));
       for (const element of selectAll('*', tree)) {
-        if (element.tagName === 'script' && String(element.properties.src) !== 'js/galley.js') found.push(`${path.relative(site, file)}: script ${String(element.properties.src)}`);
+        if (element.tagName === 'script' && !['js/toc.js', 'js/galley.js'].includes(String(element.properties.src))) found.push(`${path.relative(site, file)}: script ${String(element.properties.src)}`);
         for (const name of Object.keys(element.properties)) if (/^on/i.test(name)) found.push(`${path.relative(site, file)}: ${element.tagName} ${name}`);
         if (element.tagName === 'img' && String(element.properties.src) === 'x') found.push(`${path.relative(site, file)}: img src=x`);
       }

@@ -13,7 +13,7 @@ import type { Errata } from '../model/errata/load.ts';
 import { editionStamp } from '../model/errata/stamp.ts';
 import { renderWeb, searchIndexFor, siteEdition, webContext, webIndexPage, webPage, type WebEdition } from '../render/web/site.ts';
 import { writeFileAtomic } from '../util/atomic.ts';
-import { webName } from '../render/web/layout.ts';
+import { tocScript, webName } from '../render/web/layout.ts';
 import { serveSite, type SiteServer } from '../render/web/server.ts';
 
 export interface DevOptions {
@@ -160,8 +160,11 @@ export async function startDev(options: DevOptions = {}): Promise<DevSession> {
     for (const [index, page] of state.pages.entries()) {
       if (redo.has(page)) await write(webName(page.outName), webPage(context, index, pageNames));
     }
-    // The title page lists every title too.
-    if (update.all) await write('index.html', webIndexPage(context));
+    // The title page and the shared contents (js/toc.js) list every title too.
+    if (update.all) {
+      await write('js/toc.js', tocScript(context));
+      await write('index.html', webIndexPage(context));
+    }
     writeSearchIndex(state);
     const list = toCwd(book, diagnostics(update.all ? book.files : update.chapters.map((c) => c.file), book.boundary));
     return { changed, pages: written, milliseconds: performance.now() - started, full: update.full, diagnostics: list };

@@ -1,5 +1,6 @@
 import type { Element, ElementContent } from 'hast';
 import { h } from 'hastscript';
+import { toHtml } from 'hast-util-to-html';
 import type { LoadedBook } from '../../model/book/load.ts';
 import type { Page } from '../../model/pages.ts';
 import { footerElement } from '../../model/pages.ts';
@@ -152,8 +153,36 @@ function pager(context: WebContext, index: number): Element {
   return h('nav.pager', { ariaLabel: words.pages }, [link(pages[index - 1], 'prev'), link(pages[index + 1], 'next')]);
 }
 
+/**
+ * `js/toc.js`: the contents list, written once per edition and put into each
+ * page's sidebar by the browser, which then marks the page it is on (as
+ * mdBook's `toc.js` does). Inline in every page, the list made the site grow
+ * with the square of the chapter count.
+ */
+export function tocScript(context: WebContext): string {
+  const list = JSON.stringify(toHtml(tocElement(context))).replace(/</g, '\\u003c');
+  return `"use strict";
+(function () {
+  var slot = document.getElementById('sidebar-toc');
+  if (!slot) return;
+  slot.innerHTML = ${list};
+  var here = location.pathname.split('/').pop() || 'index.html';
+  try { here = decodeURIComponent(here); } catch (e) {}
+  var links = slot.querySelectorAll('a[href]');
+  for (var i = 0; i < links.length; i++) {
+    if (links[i].getAttribute('href') === here) {
+      links[i].setAttribute('aria-current', 'page');
+      links[i].parentNode.classList.add('current');
+    }
+  }
+})();
+`;
+}
+
+/** The sidebar: the whole contents on the title page; elsewhere a slot `js/toc.js` fills, with a link to them for readers without scripts. */
 function sidebar(context: WebContext, current: string | undefined): Element {
-  const children: ElementContent[] = [h('h2.sr-only#sidebar-title', context.words.contents), tocElement(context, current)];
+  const list = current === 'index.html' ? tocElement(context, current) : h('div#sidebar-toc', [h('p.sidebar-contents', [h('a', { href: 'index.html' }, context.words.contents)])]);
+  const children: ElementContent[] = [h('h2.sr-only#sidebar-title', context.words.contents), list];
   const downloads = downloadsElement(context);
   if (downloads) children.push(downloads);
   return h('nav#sidebar.sidebar', { ariaLabelledBy: ['sidebar-title'] }, children);

@@ -12,7 +12,7 @@ import type { EditionStamp } from '../../model/errata/stamp.ts';
 import { h } from 'hastscript';
 import { findDownloads, type Download } from './downloads.ts';
 import { webDocument } from './document.ts';
-import { webIndexBody, webName, webPageBody, type EditionLink, type WebContext } from './layout.ts';
+import { tocScript, webIndexBody, webName, webPageBody, type EditionLink, type WebContext } from './layout.ts';
 import { searchDocuments, searchIndexScript } from './search-index.ts';
 
 /** One language edition, ready to be written as part of the web site. */
@@ -37,7 +37,8 @@ export interface OtherEdition {
 }
 
 const STYLES = ['css/fonts.css', 'css/book.css', 'css/site.css'];
-const SCRIPTS = ['js/galley.js'];
+// toc.js first: galley.js scrolls the sidebar to the current page, which toc.js marks.
+const SCRIPTS = ['js/toc.js', 'js/galley.js'];
 
 const require = createRequire(import.meta.url);
 // The browser build of the search library, shipped beside the pages.
@@ -83,6 +84,7 @@ export async function webFiles(edition: WebEdition, all: SiteEdition[]) {
   const files = new Map<string, string | Buffer>();
   for (const file of await sharedFiles(book, ['web/site.css'])) files.set(file.path, file.data);
   files.set('js/galley.js', await template('web/galley.js'));
+  files.set('js/toc.js', tocScript(context));
   files.set('favicon.svg', await template('web/favicon.svg'));
   files.set('js/minisearch.js', await readFile(MINISEARCH_UMD));
   files.set('js/search-index.js', searchIndexFor(book, pages));
