@@ -1,5 +1,5 @@
 /**
- * `tsx scripts/bench/web-size.ts [N…]`: the web edition's size and build
+ * `tsx tools/bench/web-size.ts [N…]`: the web edition's size and build
  * time for books of N short chapters (default 500 and 2000), to show both grow
  * linearly now that the contents are one shared `js/toc.js` rather than a
  * sidebar copied into every page (issue 14). A measurement, never a test.
