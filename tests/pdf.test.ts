@@ -127,7 +127,8 @@ describe('PDF of the sample book', () => {
     const labels = await pageLabels(file);
     bodyStart = labels.find((l) => l.style === '/D')!.start;
     toc = parseToc((await pageText(file, 5)) + (await pageText(file, 6)));
-  });
+    // Two builds, each with the measure-then-adjust pass's extra prints.
+  }, 300_000);
 
   afterAll(async () => {
     await out?.cleanup();
