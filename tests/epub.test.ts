@@ -144,7 +144,7 @@ describe('EPUB of the sample book', () => {
     const toc = nav.match(/<nav epub:type="toc"[\s\S]*?<\/nav>/)![0];
     expect(toc).toMatch(/<ol>(?:(?!<\/ol>)[\s\S])*<ol>/);
     for (const page of prepared.pages) expect(toc).toContain(`href="${page.outName}"`);
-    // Headings below chapters down to toc_depth (3): an h2 of a chapter inside a part.
+    // Headings below chapters down to toc_depth (2; a part is not a level): an h2 of a chapter inside a part.
     expect(toc).toContain('href="part-2-math-foundations.xhtml#linear-algebra"');
     const landmarks = nav.match(/<nav epub:type="landmarks"[\s\S]*?<\/nav>/)![0];
     expect([...landmarks.matchAll(/epub:type="([\w-]+)" href="([^"]+)"/g)].map((m) => `${m[1]} ${m[2]}`)).toEqual([

@@ -139,6 +139,18 @@ describe('print preflight of a fixture book with faults', () => {
     expect(checked).toBeGreaterThan(4);
   });
 
+  it('wraps a long code line under a drawn ↪ mark: the text layer keeps the code as written', async () => {
+    const layout = await readLayout(pdf);
+    const text = (await pageText(pdf, layout.pages.length)).replace(/\s+/g, ' ');
+    expect(text).toContain('task.estimated_duration_in_minutes, task.owner.lower()))');
+    expect(text).not.toContain('↪');
+    // The wrapped line's second part prints indented past the listing's left edge (the mark's column).
+    const lines = layout.pages[layout.pages.length - 1]!.blocks.flatMap((b) => b.lines);
+    const wrapped = lines.find((l) => l.text.startsWith('task.owner'))!;
+    const opening = lines.find((l) => l.text.startsWith('def schedule'))!;
+    expect(wrapped.xMin - opening.xMin).toBeGreaterThan(5);
+  });
+
   it('lays code out one block per line, with short listings unsplit', async () => {
     const { book, pages } = await prepare(FAULTS);
     const composition = composeBook(book, pages, { date: new Date(0) });

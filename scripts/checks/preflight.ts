@@ -156,9 +156,12 @@ export function analyse(composition: Composition, layout: Layout): Finding[] {
     if (body.length === 0 || block?.kind !== 'chapter') continue;
     // Keep with next: the page's last line is a heading, a lead-in or a caption before its figure.
     const last = body[body.length - 1]!;
-    const lastText = normalise(last.text);
+    // poppler gives a right-to-left line in visual order (characters too): read it back in reading order.
+    const lastText = normalise(composition.direction === 'rtl' ? Array.from(last.text).reverse().join('') : last.text);
     if (i + 1 < count && !lastOfBlock && lastText.length > 0) {
-      const match = all.find((c) => c.block === block && c.text.length > 0 && c.text.endsWith(lastText) && (lastText.length >= 6 || lastText === c.text));
+      // Compared without spaces: poppler splits words at joiners (پرسش‌ها) and joins others.
+      const key = lastText.replace(/ /g, '');
+      const match = all.find((c) => c.block === block && c.text.length > 0 && c.text.replace(/ /g, '').endsWith(key) && (key.length >= 5 || key === c.text.replace(/ /g, '')));
       const fill = (last.yMax - area.top) / (area.bottom - area.top);
       if (match) findings.push({ rule: 'print-keep-with-next', page: i, block, element: match.element, fill, message: `ends with a ${match.kind} (“${toString(match.element).replace(/\u00ad/g, '').trim().slice(0, 60)}”), separated from what it introduces on the next page` });
     }
@@ -238,7 +241,8 @@ function figureGaps(composition: Composition, layout: Layout, lines: TextLine[][
         const previous = lines[i - 1]!;
         const last = previous[previous.length - 1];
         if (!last) break;
-        const lastText = normalise(last.text);
+        // poppler gives a right-to-left line in visual order (characters too): read it back in reading order.
+    const lastText = normalise(composition.direction === 'rtl' ? Array.from(last.text).reverse().join('') : last.text);
         if (lastText.length < 6 || !beforeText.endsWith(lastText)) break;
         const area = textArea(composition, i - 1, layout.pages[i - 1]!);
         const gap = area.bottom - last.yMax;

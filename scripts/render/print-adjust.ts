@@ -210,7 +210,6 @@ async function fitsOnAPage(page: Page, composition: Composition, first: Element,
       const body = document.body;
       const saved = body.getAttribute('style');
       body.setAttribute('style', `width: ${widthMm}mm; margin: 0`);
-      const mm = (px: number) => (px * 25.4) / 96;
       const top = start.getBoundingClientRect().top;
       const next = end.nextElementSibling;
       let bottom = end.getBoundingClientRect().bottom;
@@ -221,7 +220,8 @@ async function fitsOnAPage(page: Page, composition: Composition, first: Element,
       }
       if (saved === null) body.removeAttribute('style');
       else body.setAttribute('style', saved);
-      return mm(bottom - top) < heightMm * 0.95;
+      // CSS pixels to millimetres, inline: a helper function here would not survive the trip into the page.
+      return ((bottom - top) * 25.4) / 96 < heightMm * 0.95;
     },
     first.tagName,
     indexOf(first),

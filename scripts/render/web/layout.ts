@@ -57,7 +57,9 @@ function tocList(items: NavItem[], current: string | undefined): Element {
     items.map((item) => {
       const label = item.number && !item.number.includes('.') ? `${item.number}. ${item.title}` : item.title;
       const here = item.href !== undefined && item.href === current;
-      const head = item.href ? h('a', { href: webName(item.href), ariaCurrent: here ? 'page' : undefined }, label) : h('span', label);
+      // Sections (output.toc_depth) link into their page: `page.html#id`.
+      const [file, hash] = (item.href ?? '').split('#', 2) as [string, string | undefined];
+      const head = item.href ? h('a', { href: webName(file) + (hash !== undefined ? `#${hash}` : ''), ariaCurrent: here ? 'page' : undefined }, label) : h('span', label);
       const children = item.children;
       return h('li', { className: here ? ['current'] : undefined }, [head, ...(children.length ? [tocList(children, current)] : [])]);
     }),
