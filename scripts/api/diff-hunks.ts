@@ -1,4 +1,4 @@
-import type { ChapterDiff, Hunk } from './diff.ts';
+import type { ChapterDiff, Hunk } from './diff-types.ts';
 
 /** Letters and digits only, lower-cased: how pdftotext's lines, hyphenation and spacing stop mattering. */
 export function letters(text: string): string {

@@ -12,6 +12,7 @@ import { readDestinations } from '../render/pdf-finish.ts';
 import { replaceDirectory } from '../util/atomic.ts';
 import { diffImages } from '../util/imagediff.ts';
 import { hunksOnPage } from './diff-hunks.ts';
+import type { ChapterDiff, Hunk, SectionDiff } from './diff-types.ts';
 import { matchPages, rasterize, renderPage, type PageChange } from '../render/pdfpages.ts';
 import { chapterSections, diffSequences, inlineDiff, similarity, type InlinePart, type Section, type TextBlockOut } from '../util/textdiff.ts';
 import { withEnv } from '../util/env.ts';
@@ -151,27 +152,7 @@ export async function buildRevision(manuscript: string, out: string, options: { 
 // ---------------------------------------------------------------------------
 // Text: chapters, sections, paragraphs.
 
-export type Hunk =
-  | { kind: 'changed'; before: string; after: string; parts: InlinePart[]; question?: string }
-  | { kind: 'removed'; before: string; question?: string }
-  | { kind: 'added'; after: string; question?: string };
-
-export interface SectionDiff {
-  id: string;
-  title: string;
-  status: 'added' | 'removed' | 'changed';
-  hunks: Hunk[];
-  /** Numbers (or ids) of the questions whose text changed. */
-  questions: string[];
-}
-
-export interface ChapterDiff {
-  source: string;
-  title: string;
-  number?: string;
-  status: 'added' | 'removed' | 'changed';
-  sections: SectionDiff[];
-}
+export type { ChapterDiff, Hunk, SectionDiff } from './diff-types.ts';
 
 /** Pairs a run of removed and added paragraphs: alike ones as changed, in order; the rest removed or added. */
 function pairRun(removed: TextBlockOut[], added: TextBlockOut[]): Hunk[] {

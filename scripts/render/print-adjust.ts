@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import type { Element, ElementContent } from 'hast';
 import type { Page } from 'puppeteer-core';
 import { visit } from 'unist-util-visit';
-import { analyse, readLayout, type Finding } from '../checks/preflight.ts';
+import { analyse, readLayout, type Finding } from './print-analysis.ts';
 import type { Composition } from './pdf-compose.ts';
 import { addClass, hasClass } from './print-typeset.ts';
 
