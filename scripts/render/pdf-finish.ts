@@ -9,7 +9,7 @@ import {
   PDFString,
   type PDFContext,
   type PDFObject,
-} from 'pdf-lib';
+} from '@cantoo/pdf-lib';
 import type { Geometry } from './pdf-pages-css.ts';
 import { localDigits } from '../model/numerals.ts';
 

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Element } from 'hast';
-import { PDFDocument } from 'pdf-lib';
+import { PDFDocument } from '@cantoo/pdf-lib';
 import { EXIT, visit } from 'unist-util-visit';
 import type { LoadedBook } from '../model/book/load.ts';
 import { buildDate } from '../util/build-date.ts';

@@ -36,7 +36,7 @@ export interface LoadOptions {
 export interface LoadedBook extends Book {
   registry: AssetRegistry;
   /** What reading a chapter again needs (galley dev). */
-  context: ChapterContext;
+  context: LoaderContext;
 }
 
 /** Unique, safe chapter keys from source paths: `part-2/Ünï & co.md` → `part-2-uni-co`. */
@@ -48,7 +48,8 @@ function chapterKey(source: string, used: Set<string>): string {
   return key;
 }
 
-export interface ChapterContext {
+/** What the loader hands every chapter it reads: the folder no path may leave, the bibliography, the source tool's settings. */
+export interface LoaderContext {
   boundary: string;
   bibliography?: Map<string, BibEntry>;
   foreign?: ForeignConfig;
@@ -59,7 +60,7 @@ export interface ChapterContext {
  * cleaned, within the parser limits, front matter split off, template tags
  * marked, and the loader's context on `file.data`.
  */
-export async function readChapter(absolute: string, root: string, context: ChapterContext): Promise<{ file: VFile; data: Record<string, unknown> }> {
+export async function readChapter(absolute: string, root: string, context: LoaderContext): Promise<{ file: VFile; data: Record<string, unknown> }> {
   const file = new VFile({ path: absolute, cwd: root });
   const bytes = await readFile(absolute);
   let text: string;
@@ -144,7 +145,7 @@ export async function loadBook(rootDir: string, options: LoadOptions = {}): Prom
 
   const boundary = path.resolve(options.boundary ?? configRoot);
   const registry = new AssetRegistry(boundary);
-  const context: ChapterContext = { boundary, bibliography, foreign };
+  const context: LoaderContext = { boundary, bibliography, foreign };
   const chapters: Chapter[] = [];
   // Names the EPUB's own documents take (nav, NCX, cover page): a chapter never gets them.
   const usedKeys = new Set<string>(['toc', 'cover', 'nav', 'index']);
