@@ -47,9 +47,9 @@ function wire(program: Command, definition: CommandDefinition<never>, setCode: (
     positional.forEach((argument, i) => (options[argument.key] = command.processedArgs[i]));
     if (definition.book) {
       const manuscript = bookFolder(command, command.processedArgs[positional.length] as string | undefined);
-      if (!existsSync(manuscript) || !statSync(manuscript).isDirectory()) {
+      if (!existsSync(manuscript) || !statSync(manuscript).isDirectory()) 
         throw new UsageError(`no book folder at \`${manuscript}\`: give the book's folder (\`galley ${definition.name} path/to/book\`), or start one with \`galley init\``);
-      }
+      
       options.manuscript = manuscript;
     }
     setCode(await definition.run(options as never));

@@ -148,9 +148,9 @@ function forbiddenIn(file: string, text: string): Finding[] {
           if (!(tag === 'html' || (tag === 'a' && name === 'href'))) found.push({ file, what: `${name}="${value}" on <${node.tagName}>` });
           else if (link) found.push({ file, what: `link to ${value}` });
         }
-        if (!link && !scheme && (value.startsWith('/') || value.split('/').includes('..')) && !(file.startsWith('html/') && value.startsWith('../fonts/'))) {
+        if (!link && !scheme && (value.startsWith('/') || value.split('/').includes('..')) && !(file.startsWith('html/') && value.startsWith('../fonts/'))) 
           found.push({ file, what: `${name}="${value}" on <${node.tagName}> leaves the book` });
-        }
+        
       }
     }
   });
@@ -228,9 +228,9 @@ describe('a hostile book, built to HTML, EPUB and PDF', () => {
 
   it('drops script URLs from links but keeps their text (case 6)', () => {
     const page = files.get('html/c06-js-links.xhtml')!.toString('utf8');
-    for (const label of ['mixed case', 'tab entity', 'newline entity', 'data html', 'data base64', 'leading space', 'decimal entity', 'vbscript', 'ref link']) {
+    for (const label of ['mixed case', 'tab entity', 'newline entity', 'data html', 'data base64', 'leading space', 'decimal entity', 'vbscript', 'ref link']) 
       expect(page).toContain(`<a>${label}</a>`);
-    }
+    
   });
 
   it('turns a frame onto file:///etc/passwd into a caption without its source (case 7)', () => {
@@ -241,9 +241,9 @@ describe('a hostile book, built to HTML, EPUB and PDF', () => {
 
   it('never fetches remote images: each is an error at its line, shown as a placeholder (case 8)', () => {
     const file = 'c08-remote-images.md';
-    for (const needle of ['169.254.169.254', '/x.png', '/raw.png', '/poster.png']) {
+    for (const needle of ['169.254.169.254', '/x.png', '/raw.png', '/poster.png']) 
       expect(at(file, book.lineOf(file, needle), 'remote-resource', /Remote image .* is not fetched during a build/), needle).toHaveLength(1);
-    }
+    
     const page = files.get('html/c08-remote-images.xhtml')!.toString('utf8');
     expect(page).toContain('<span class="missing-image">[metadata]</span>');
     expect(page).not.toContain('169.254');
@@ -274,16 +274,16 @@ describe('a hostile book, built to HTML, EPUB and PDF', () => {
 
   it('refuses symlinks out of the manuscript: to /etc/passwd, to a secret, through a linked folder (case 11)', () => {
     const file = 'c11-symlink.md';
-    for (const needle of ['images/a.png', 'images/b.png', 'linked/secret.png']) {
+    for (const needle of ['images/a.png', 'images/b.png', 'linked/secret.png']) 
       expect(at(file, book.lineOf(file, needle), 'broken-image', /is a link that points outside the manuscript/), needle).toHaveLength(1);
-    }
+    
   });
 
   it('refuses files whose bytes are not an image, whatever their name (case 12)', () => {
     const file = 'c12-magic.md';
-    for (const needle of ['images/fake.png', 'images/page.svg']) {
+    for (const needle of ['images/fake.png', 'images/page.svg']) 
       expect(at(file, book.lineOf(file, needle), 'broken-image', /is not an image .* by its content/), needle).toHaveLength(1);
-    }
+    
     const images = [...files.keys()].filter((name) => name.startsWith('html/images/'));
     expect(images.some((name) => /\/ok-[0-9a-f]{10}\.png$/.test(name))).toBe(true);
     expect(images.some((name) => /fake|page/.test(name))).toBe(false);

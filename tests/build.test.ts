@@ -141,9 +141,9 @@ describe('a real HonKit book (algorithm-archive)', () => {
       expect(messages.length).toBeGreaterThan(0);
       const html = await renderHtml(book, pages, out.dir);
       expect(html.pages).toBe(pages.length);
-      for (const name of (await readdir(html.dir)).filter((f) => f.endsWith('.xhtml'))) {
+      for (const name of (await readdir(html.dir)).filter((f) => f.endsWith('.xhtml'))) 
         expect(XMLValidator.validate(await readFile(path.join(html.dir, name), 'utf8')), name).toBe(true);
-      }
+      
     } finally {
       await out.cleanup();
     }

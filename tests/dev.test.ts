@@ -55,9 +55,9 @@ describe('galley dev', () => {
     const fresh = path.join(work.dir, 'fresh');
     await build({ manuscript, out: fresh, formats: ['html', 'web'], quiet: true });
     await session.settled();
-    for (const name of ['chapters-two.html', 'questions.html', 'chapters-one.html', 'js/search-index.js']) {
+    for (const name of ['chapters-two.html', 'questions.html', 'chapters-one.html', 'js/search-index.js']) 
       expect(await readFile(path.join(work.dir, 'dist/.dev/web', name), 'utf8'), name).toBe(await readFile(path.join(fresh, 'web', name), 'utf8'));
-    }
+    
   });
 
   it('rebuilds everything when SUMMARY.md changes, and picks up saves from the watcher', async () => {

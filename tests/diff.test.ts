@@ -100,10 +100,10 @@ describe('galley diff between two commits of a fixture book', () => {
     const diff = PNG.sync.read(await readFile(path.join(out, chapterPage!.images!.diff!)));
     const box = chapterPage!.boxes![0]!;
     let red = 0;
-    for (let y = box.y; y < box.y + box.height; y++) for (let x = box.x; x < box.x + box.width; x++) {
+    for (let y = box.y; y < box.y + box.height; y++) {for (let x = box.x; x < box.x + box.width; x++) {
       const i = (diff.width * y + x) * 4;
       if (diff.data[i]! > 200 && diff.data[i + 1]! < 60) red++;
-    }
+    }}
     expect(red).toBeGreaterThan(10);
   });
 

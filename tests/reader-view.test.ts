@@ -139,7 +139,7 @@ describe('printed and ebook editions', () => {
       if (/^\d+$/.test(last)) return Number(last);
       return i + 1 < texts.length ? (folio(i + 1) ?? 0) - 1 : undefined;
     };
-    for (const [text, index] of indexPages) {
+    for (const [text] of indexPages) {
       // An entry runs from its number (first line) to the next; its page is the number in the slot at the line's end,
       // the rightmost number of the entry (a fraction's numerator or an exponent can print on a line of its own, further left).
       const entries = text.trimEnd().replace(/\n[^\n]*$/, '').split(/\n(?=\d+\.\d+\.\d+)/).filter((e) => /^\d+\.\d+\.\d+/.test(e));

@@ -188,9 +188,9 @@ describe('a HonKit book with one file per section, its own numbers, Part entries
     // Past the contents, each section title prints once (running heads name the chapter).
     const contents = flowing.findIndex((p) => /Contents/.test(p));
     const body = flowing.slice(contents + 1).join('\n');
-    for (const title of ['1.1 Different machine learning roles', '1.2 Companies large and small', '5.1 Algebra and reduction', '5.3 Probability']) {
+    for (const title of ['1.1 Different machine learning roles', '1.2 Companies large and small', '5.1 Algebra and reduction', '5.3 Probability']) 
       expect(occurrences(body, title), title).toBe(1);
-    }
+    
     expect(occurrences(body, 'CHAPTER')).toBe(0);
     const openings = ['Part I. Overview', 'Chapter 1. Machine learning jobs', 'Part II. Questions', 'Chapter 5. Mathematics', 'Questions by difficulty'];
     expect(await sparsePages(artifact(result, 'pdf'), openings)).toEqual([]);

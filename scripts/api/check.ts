@@ -112,9 +112,9 @@ export async function check(options: CheckOptions = {}): Promise<CheckResult> {
     // Network access is the caller's decision (`--external`, or GALLEY_EXTERNAL_LINKS=1 set by CI), never the book's:
     // a pull request could otherwise switch it on. book.yaml's `enabled` alone only earns a note.
     if (externalAllowed(options)) await checkExternalLinks(book, { noCache: options.noCache, progress });
-    else if (book.config.links.external.enabled) {
+    else if (book.config.links.external.enabled) 
       list.push({ file: toPosix(path.relative(manuscript, book.configFile.path)) || 'book.yaml', line: 1, column: 1, ruleId: 'external-link-unchecked', severity: 'info', message: 'links.external.enabled does not turn on network access by itself: run `galley check --external`, or set GALLEY_EXTERNAL_LINKS=1 in CI' });
-    }
+    
     checkCopyrightFooters(book);
     checkTocTitles(book);
     const nested = editions.filter((e) => e.root !== edition.root && e.root.startsWith(edition.root + path.sep));

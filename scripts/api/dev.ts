@@ -157,9 +157,9 @@ export async function startDev(options: DevOptions = {}): Promise<DevSession> {
       written.push(sitePath(state, name));
     };
     const redo = new Set(update.changed);
-    for (const [index, page] of state.pages.entries()) {
+    for (const [index, page] of state.pages.entries()) 
       if (redo.has(page)) await write(webName(page.outName), webPage(context, index, pageNames));
-    }
+    
     // The title page and the shared contents (js/toc.js) list every title too.
     if (update.all) {
       await write('js/toc.js', tocScript(context));
@@ -204,9 +204,9 @@ export async function startDev(options: DevOptions = {}): Promise<DevSession> {
   await renderWeb(states.map(webEdition), [], siteDir);
 
   let server: SiteServer | undefined;
-  if (options.port !== undefined) {
+  if (options.port !== undefined) 
     server = await serveSite(siteDir, { port: options.port, live: true, initial: () => [{ event: 'problems', data: problems() }] });
-  }
+  
 
   const watchers: FSWatcher[] = [];
   let pending = new Set<string>();

@@ -14,8 +14,8 @@ function probes(hunk: Hunk): { side: 'before' | 'after'; text: string }[] {
     if (flat.length <= 48) out.push({ side, text: flat });
     else out.push({ side, text: flat.slice(0, 40) }, { side, text: flat.slice(-40) });
   };
-  if (hunk.kind === 'added') ends('after', hunk.after);
-  else if (hunk.kind === 'removed') ends('before', hunk.before);
+  if (hunk.kind === 'added') {ends('after', hunk.after);}
+  else if (hunk.kind === 'removed') {ends('before', hunk.before);}
   else {
     // Each change with up to 24 letters of unchanged text either side, on the side where it prints.
     hunk.parts.forEach((part, i) => {
@@ -49,9 +49,9 @@ export function hunksOnPage(chapters: ChapterDiff[], page: { before?: string; af
   const found: Hunk[] = [];
   for (const chapter of chapters) {
     for (const section of chapter.sections) {
-      for (const hunk of section.hunks) {
+      for (const hunk of section.hunks) 
         if (probes(hunk).some((probe) => probe.text.length >= 4 && text[probe.side].includes(probe.text))) found.push(hunk);
-      }
+      
     }
   }
   return found;

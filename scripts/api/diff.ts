@@ -14,7 +14,7 @@ import { diffImages } from '../util/imagediff.ts';
 import { hunksOnPage } from './diff-hunks.ts';
 import type { ChapterDiff, Hunk, SectionDiff } from './diff-types.ts';
 import { matchPages, rasterize, renderPage, type PageChange } from '../render/pdfpages.ts';
-import { chapterSections, diffSequences, inlineDiff, similarity, type InlinePart, type Section, type TextBlockOut } from '../util/textdiff.ts';
+import { chapterSections, diffSequences, inlineDiff, similarity, type Section, type TextBlockOut } from '../util/textdiff.ts';
 import { withEnv } from '../util/env.ts';
 import { stopwatch } from '../util/stopwatch.ts';
 
@@ -184,8 +184,8 @@ function diffBlocks(before: TextBlockOut[], after: TextBlockOut[]): Hunk[] {
   let removed: TextBlockOut[] = [];
   let added: TextBlockOut[] = [];
   for (const op of diffSequences(before, after, (x, y) => x.text === y.text)) {
-    if (op.op === 'delete') removed.push(op.a);
-    else if (op.op === 'insert') added.push(op.b);
+    if (op.op === 'delete') {removed.push(op.a);}
+    else if (op.op === 'insert') {added.push(op.b);}
     else {
       hunks.push(...pairRun(removed, added));
       removed = [];
@@ -236,7 +236,7 @@ export function diffBooks(before: LoadedBook, after: LoadedBook): ChapterDiff[] 
       pendingRemoved = [];
     };
     for (const op of ops) {
-      if (op.op === 'delete') pendingRemoved.push(op.a);
+      if (op.op === 'delete') {pendingRemoved.push(op.a);}
       else if (op.op === 'insert') {
         // A heading that was renamed: the section with the most text in common takes its place.
         const index = pendingRemoved.findIndex((s) => similarity(s.blocks.map((b) => b.text).join(' '), op.b.blocks.map((b) => b.text).join(' ')) >= 0.5);
@@ -259,9 +259,9 @@ export function diffBooks(before: LoadedBook, after: LoadedBook): ChapterDiff[] 
     flushRemoved();
     if (sections.length > 0) out.push({ source: chapter.source, title: chapter.title, number: chapter.number, status: 'changed', sections });
   }
-  for (const chapter of before.chapters) {
+  for (const chapter of before.chapters) 
     if (!seen.has(chapter.source)) out.push({ source: chapter.source, title: chapter.title, number: chapter.number, status: 'removed', sections: whole(chapter, 'removed') });
-  }
+  
   return out;
 }
 
@@ -335,7 +335,7 @@ export function reportHtml(report: DiffReport): string {
   }
 
   parts.push('<h2 id="pages">PDF pages</h2>');
-  if (!report.pages) parts.push(`<p>Not compared: ${esc(report.pdfSkipped ?? '')}</p>`);
+  if (!report.pages) {parts.push(`<p>Not compared: ${esc(report.pdfSkipped ?? '')}</p>`);}
   else {
     if (changedPages.length === 0) parts.push('<p>No page changed.</p>');
     for (const page of changedPages) {
@@ -354,9 +354,9 @@ export function reportHtml(report: DiffReport): string {
       parts.push(`<div class="changes">${text}${page.images?.diff ? `<figure class="pixels"><a class="full" href="${esc(page.images.diff)}" target="_blank" title="Open full size"><img src="${esc(page.images.diff)}" alt="Changed pixels in red" loading="lazy"/></a><figcaption>Changed pixels${page.boxes?.length ? ` (${page.boxes.length} area${page.boxes.length === 1 ? '' : 's'})` : ''}</figcaption></figure>` : ''}</div>`);
       parts.push('</div></section>');
     }
-    if (moved.length > 0) {
+    if (moved.length > 0) 
       parts.push(`<h3>Moved without change (${moved.length})</h3><p class="moved">${moved.map((p) => `${p.before} → ${p.after}`).join(', ')}</p>`);
-    }
+    
   }
   const css = `body{font:15px/1.5 system-ui,sans-serif;margin:2rem auto;max-width:75rem;padding:0 1rem;color:#222}
 h1{font-size:1.4rem}h3 small,h4 small{color:#777;font-weight:normal;font-size:.8em}
@@ -474,8 +474,8 @@ export async function diffRevisions(refA: string, refB: string | undefined, opti
       }
       report.pages = { before: pagesA.length, after: pagesB.length, list };
       lap('page diff');
-    } else if (wantPdf) report.pdfSkipped = 'no PDF was made';
-    else report.pdfSkipped = '--no-pdf';
+    } else if (wantPdf) {report.pdfSkipped = 'no PDF was made';}
+    else {report.pdfSkipped = '--no-pdf';}
 
     report.seconds = (performance.now() - started) / 1000;
     await replaceDirectory(out, async (dir) => {

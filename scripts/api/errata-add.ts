@@ -91,9 +91,9 @@ async function ask(input: ErratumInput, book: LoadedBook, options: AddOptions): 
         say(`  ${(error as Error).message}`);
       }
     }
-    while (!out.kind || !(ERRATA_KINDS as readonly string[]).includes(out.kind)) {
+    while (!out.kind || !(ERRATA_KINDS as readonly string[]).includes(out.kind)) 
       out.kind = (await rl.question(`Kind (${ERRATA_KINDS.join(', ')}): `)).trim().toLowerCase();
-    }
+    
     if (out.now === undefined && out.text === undefined) {
       const was = (await rl.question('What the book said (was; Enter to skip): ')).trim();
       if (was) {
@@ -165,9 +165,9 @@ export async function addErratum(manuscript: string, input: ErratumInput, option
   entry.set('id', id);
   entry.set('location', wanted.location!.trim());
   entry.set('kind', wanted.kind as ErratumKind);
-  for (const [key, value] of [['was', wanted.was], ['now', wanted.now], ['text', wanted.text], ['credit', wanted.credit]] as const) {
+  for (const [key, value] of [['was', wanted.was], ['now', wanted.now], ['text', wanted.text], ['credit', wanted.credit]] as const) 
     if (value !== undefined && value.trim()) entry.set(key, quoted(doc, value.trim()));
-  }
+  
   entry.set('reported', quoted(doc, wanted.reported ?? options.today ?? new Date().toISOString().slice(0, 10)));
   if (wanted.fixedIn) entry.set('fixed_in', quoted(doc, wanted.fixedIn));
   // Entries in the file are separated by blank lines: the new one follows suit.

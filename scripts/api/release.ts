@@ -22,7 +22,6 @@ import { editionStamp } from '../model/errata/stamp.ts';
 import { applySeverities, diagnostics, type Diagnostic } from '../model/report.ts';
 import { replaceDirectory } from '../util/atomic.ts';
 import { buildDate } from '../util/build-date.ts';
-import { ensureErrataAppendix } from '../passes/errata/appendix.ts';
 import { errataChangelog, errataJson, releaseNotes } from '../render/changelog.ts';
 import { checkErrata, latestRelease } from '../passes/errata/checks.ts';
 import { loadErrata, type Errata } from '../model/errata/load.ts';
@@ -177,9 +176,9 @@ export async function epubStampCheck(file: string, book: LoadedBook, name: strin
   const opfPath = container ? /full-path="([^"]+)"/.exec(container)?.[1] : undefined;
   const opf = opfPath ? await zip.file(opfPath)?.async('string') : undefined;
   const version = book.config.version;
-  if (!opf || !opf.includes(`<meta property="schema:version">${version}</meta>`)) {
+  if (!opf || !opf.includes(`<meta property="schema:version">${version}</meta>`)) 
     return [{ file: name, line: 1, column: 1, ruleId: 'release-stamp', severity: 'error', message: `The EPUB's package document does not give version ${version} (schema:version)` }];
-  }
+  
   return [];
 }
 
@@ -231,9 +230,9 @@ export async function release(options: ReleaseOptions = {}): Promise<ReleaseResu
   const target = path.join(out, 'release', version);
   const result = (ok: boolean, list: Diagnostic[], artifacts: ReleaseArtifact[] = []): ReleaseResult => ({ ok, version, dir: target, diagnostics: dedupe(list), artifacts, seconds: (performance.now() - started) / 1000, timings });
 
-  if (existsSync(target) && !options.force) {
+  if (existsSync(target) && !options.force) 
     return result(false, [{ file: 'book.yaml', line: 1, column: 1, ruleId: 'release-exists', severity: 'error', message: `${relative(process.cwd(), target)} already exists: a published version is never replaced; bump the version (and add the release to errata.yaml), or pass --force` }]);
-  }
+  
 
   log('Checking the sources…');
   // Errata first: where check() reports the same message (once prepare() runs the errata checks), the release's severity wins.

@@ -29,9 +29,9 @@ export async function checkArtifacts(book: LoadedBook, outDir: string, webDir?: 
   // The HTML intermediate and the web edition (its own folder only: another edition's pages carry that edition's footer).
   for (const dir of [htmlDir, webDir]) {
     if (!expected || !dir || !existsSync(dir)) continue;
-    for (const name of (await readdir(dir)).filter((n) => /\.x?html$/.test(n)).sort()) {
+    for (const name of (await readdir(dir)).filter((n) => /\.x?html$/.test(n)).sort()) 
       if (!squash(await readFile(path.join(dir, name), 'utf8')).includes(expected)) problem(path.join(dir, name), `Web page ${name} does not carry the copyright footer “${expected}”`);
-    }
+    
   }
 
   const epubPath = path.join(outDir, `${slug}.epub`);

@@ -125,9 +125,9 @@ export async function runEpubcheck(file: string, options: EpubcheckOptions = {})
   if (!info?.isFile()) throw new Error(`EPUBCheck: no EPUB at ${file}`);
   const [program, ...args] = epubcheckCommand(options.command);
   if (!program) throw new Error('EPUBCheck: empty command');
-  if (args[0] === '-jar' && args[1] && !existsSync(args[1])) {
+  if (args[0] === '-jar' && args[1] && !existsSync(args[1])) 
     throw new Error(`EPUBCheck not found at ${args[1]}: install it (Debian: apt-get install epubcheck) or set EPUBCHECK to its jar or command`);
-  }
+  
   const dir = await mkdtemp(path.join(os.tmpdir(), 'galley-epubcheck-'));
   const json = path.join(dir, 'report.json');
   const started = performance.now();

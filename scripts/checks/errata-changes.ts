@@ -44,9 +44,9 @@ export function entryIdsAt(ref: string, errataPath: string): Set<string> {
   if (text === undefined) return new Set();
   const parsed = parseYaml(text, new VFile({ path: errataPath }));
   const entries = (parsed?.value as { entries?: unknown } | undefined)?.entries;
-  if (Array.isArray(entries)) {
+  if (Array.isArray(entries)) 
     return new Set(entries.map((e) => (e && typeof e === 'object' ? (e as { id?: unknown }).id : undefined)).filter((id): id is string => typeof id === 'string'));
-  }
+  
   return new Set([...text.matchAll(/^\s*-?\s*id:\s*["']?([A-Z]+-\d+)/gm)].map((m) => m[1]!));
 }
 
@@ -118,16 +118,16 @@ export function firstTextChange(before: string, after: string, exemptFormatting:
   if (exemptFormatting) {
     const a = textBlocks(before);
     const b = textBlocks(after);
-    for (let i = 0; i < Math.max(a.length, b.length); i++) {
+    for (let i = 0; i < Math.max(a.length, b.length); i++) 
       if (a[i]?.text !== b[i]?.text) return b[i]?.line ?? b.at(-1)?.line ?? 1;
-    }
+    
     return undefined;
   }
   const a = sourceLines(before);
   const b = sourceLines(after);
-  for (let i = 0; i < Math.max(a.length, b.length); i++) {
+  for (let i = 0; i < Math.max(a.length, b.length); i++) 
     if (a[i] !== b[i]) return Math.min(i + 1, Math.max(b.length, 1));
-  }
+  
   return undefined;
 }
 

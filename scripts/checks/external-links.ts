@@ -308,9 +308,9 @@ class Transport {
   request(url: URL, method: 'HEAD' | 'GET', timeoutMs: number): Promise<Answer> {
     // An IP literal never reaches the lookup: check it here.
     const literal = url.hostname.replace(/^\[|\]$/g, '');
-    if (!this.privateNetworks && netIsIP(literal) && isPrivateAddress(literal)) {
+    if (!this.privateNetworks && netIsIP(literal) && isPrivateAddress(literal)) 
       return Promise.reject(Object.assign(new Error(`refused: ${url.hostname} is a private or local address (${literal})`), { code: 'EPRIVATE' }));
-    }
+    
     return new Promise((resolve, reject) => {
       const secure = url.protocol === 'https:';
       const request = (secure ? https : http).request(
@@ -396,9 +396,9 @@ class Checker {
       if ('error' in answer && answer.error.startsWith('refused: ')) return { kind: 'unchecked', reason: answer.error.slice('refused: '.length) + after() };
       if ('error' in answer) return { kind: 'broken', reason: answer.error + after(), ...(firstRedirect === undefined ? {} : { final: current.href }) };
       const { status } = answer;
-      if (status >= 200 && status < 300) {
+      if (status >= 200 && status < 300) 
         return firstRedirect === undefined ? { kind: 'ok', status } : { kind: 'redirect', status, final: current.href, redirectStatus: firstRedirect };
-      }
+      
       if (status >= 300 && status < 400) {
         if (!answer.location) return { kind: 'broken', status, reason: `${statusLine(answer)} without a Location header${after()}` };
         let next: URL;
@@ -535,14 +535,14 @@ export async function checkExternalLinks(book: LoadedBook, options: ExternalOpti
     if (outcome.kind === 'unchecked') stats.unchecked++;
     for (const use of uses) {
       const shown = use.href.trim();
-      if (outcome.kind === 'broken') report(use.file, 'error', `Link to \`${shown}\` is broken: ${outcome.reason}`, use.node, EXTERNAL_RULES.broken);
+      if (outcome.kind === 'broken') {report(use.file, 'error', `Link to \`${shown}\` is broken: ${outcome.reason}`, use.node, EXTERNAL_RULES.broken);}
       else if (outcome.kind === 'redirect') {
         // The link's own #fragment goes on to the final URL unless a redirect set one (RFC 9110 §10.2.2), as in browsers.
         const written = parseRemote(use.href);
         const final = !outcome.final.includes('#') && written instanceof URL && written.hash ? `${outcome.final}${written.hash}` : outcome.final;
         const kind = outcome.redirectStatus === 301 || outcome.redirectStatus === 308 ? 'permanently redirects' : 'redirects';
         report(use.file, 'warning', `Link to \`${shown}\` ${kind} (${outcome.redirectStatus}) to \`${final}\`: link the final URL`, use.node, EXTERNAL_RULES.redirected);
-      } else if (outcome.kind === 'unchecked') report(use.file, 'warning', `Link to \`${shown}\` could not be checked: ${outcome.reason}`, use.node, EXTERNAL_RULES.unchecked);
+      } else if (outcome.kind === 'unchecked') {report(use.file, 'warning', `Link to \`${shown}\` could not be checked: ${outcome.reason}`, use.node, EXTERNAL_RULES.unchecked);}
     }
   }
 

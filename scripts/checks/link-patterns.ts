@@ -38,7 +38,7 @@ export function globMatch(glob: string, text: string, ignoreCase = true): boolea
     } else if (star >= 0) {
       j = star + 1;
       i = ++mark;
-    } else return false;
+    } else {return false;}
   }
   while (j < p.length && p[j] === '*') j++;
   return j === p.length;

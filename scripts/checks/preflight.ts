@@ -1,5 +1,4 @@
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { LoadedBook } from '../model/book/load.ts';
 import type { Severity } from '../model/config/schema.ts';
@@ -7,9 +6,7 @@ import type { Diagnostic } from '../model/report.ts';
 import { buildDate } from '../util/build-date.ts';
 import type { Page } from '../model/pages.ts';
 import { composeBook, type Composition } from '../render/pdf-compose.ts';
-import { readDestinations } from '../render/pdf-finish.ts';
 import { pageLabel } from '../render/pdf.ts';
-import { readImages, readTextLayout, type PlacedImage, type TextLine, type TextPage } from '../render/pdf-text-layout.ts';
 import { bookSlug } from '../model/book-slug.ts';
 import { NEAR_EMPTY, MIN_DPI, normalise, readLayout, analyse, type Finding, type Layout } from '../render/print-analysis.ts';
 
@@ -61,9 +58,9 @@ export function findingsToDiagnostics(book: LoadedBook, composition: Composition
 /** `galley check --print`: the built PDF of this edition, read back and checked. */
 export async function checkPrint(book: LoadedBook, pages: Page[], outDir: string): Promise<Diagnostic[]> {
   const pdfFile = path.join(outDir, `${bookSlug(book)}.pdf`);
-  if (!existsSync(pdfFile)) {
+  if (!existsSync(pdfFile)) 
     return [{ file: path.relative(book.boundary, pdfFile) || pdfFile, line: 1, column: 1, ruleId: 'print-preflight', severity: 'error', message: `No PDF at ${pdfFile}: run \`galley build --format pdf\` first` }];
-  }
+  
   const composition = composeBook(book, pages, { date: buildDate(book.root) });
   const layout = await readLayout(pdfFile);
   return findingsToDiagnostics(book, composition, layout, analyse(composition, layout), pdfFile);

@@ -36,8 +36,8 @@ export function checkTocTitles(book: LoadedBook) {
     if (!h1 || h1.depth !== 1 || !chapter.entry.title || chapter.entry.implicit) continue;
     const a = chapter.entry.title.replace(/\s+/g, ' ').trim();
     const b = h1.text.replace(/\s+/g, ' ').trim();
-    if (!sameTitle(a, b)) {
+    if (!sameTitle(a, b)) 
       report(book.summaryFile, 'warning', `TOC title “${a}” differs from the chapter's heading “${b}” in ${chapter.source}`, chapter.entry.position, 'toc-title');
-    }
+    
   }
 }

@@ -38,8 +38,8 @@ export const checkCommand = defineCommand<CheckCommandOptions>({
     const [{ check }, { exitCode, formatGithub, formatJson, formatText }] = await Promise.all([import('../api/check.ts'), import('../model/report.ts')]);
     const result = await check({ manuscript: opts.manuscript, changedSince: opts.changedSince, fix: opts.fix, quiet: opts.quiet || opts.format !== 'text', external: opts.external, noCache: !opts.cache, epub: opts.epub, out: opts.out, artifacts: opts.artifacts, print: opts.print });
     const list = result.diagnostics;
-    if (opts.format === 'json') process.stdout.write(formatJson(list) + '\n');
-    else if (opts.format === 'github') process.stdout.write(list.length ? formatGithub(list, result.root) + '\n' : '');
+    if (opts.format === 'json') {process.stdout.write(formatJson(list) + '\n');}
+    else if (opts.format === 'github') {process.stdout.write(list.length ? formatGithub(list, result.root) + '\n' : '');}
     else {
       const shown = list.map((d) => ({ ...d, file: path.join(path.relative(process.cwd(), result.root), d.file) }));
       process.stdout.write(formatText(shown, { color: Boolean(process.stdout.isTTY) && !process.env.NO_COLOR }) + '\n');

@@ -23,9 +23,9 @@ async function ask(options: InitCommandOptions, defaults: { title: string; autho
     const { createInterface } = await import('node:readline/promises');
     const rl = createInterface({ input: process.stdin, output: process.stdout });
     try {
-      for (const [key, label] of [['title', 'Title'], ['author', 'Author'], ['language', 'Language (BCP 47, e.g. en, fa)']] as const) {
+      for (const [key, label] of [['title', 'Title'], ['author', 'Author'], ['language', 'Language (BCP 47, e.g. en, fa)']] as const) 
         if (wanted[key] === undefined) wanted[key] = (await rl.question(`${label} (${defaults[key]}): `)).trim() || undefined;
-      }
+      
     } finally {
       rl.close();
     }

@@ -14,8 +14,8 @@ export function resolveCover(book: LoadedBook) {
     report(book.configFile, 'warning', `Cover: ${resolved.error}; the book is built without a cover`, { line: 1, column: 1 }, 'broken-image');
     return;
   }
-  if (resolved.asset.mediaType === 'image/webp') {
+  if (resolved.asset.mediaType === 'image/webp') 
     report(book.configFile, 'warning', `Cover \`${cover}\` is WebP, which EPUB 3.2 reading systems need not support: use PNG or JPEG`, { line: 1, column: 1 }, 'broken-image');
-  }
+  
   book.cover = resolved.asset;
 }

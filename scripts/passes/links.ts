@@ -65,9 +65,9 @@ export function resolveLinks(book: LoadedBook, chapters: Chapter[] = book.chapte
           return;
         }
       }
-      if (anchor && !target.ids.has(anchor)) {
+      if (anchor && !target.ids.has(anchor)) 
         report(chapter.file, 'error', `Link to \`${pathPart ? `${target.source}#${anchor}` : `#${anchor}`}\`: no heading or anchor \`${anchor}\` there.${suggestion(anchor, target.ids)}`, node, 'broken-link');
-      }
+      
       node.properties.href = target === chapter && anchor ? `#${anchor}` : `${target.outName}${anchor ? `#${anchor}` : ''}`;
     });
   }

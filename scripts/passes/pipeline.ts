@@ -174,9 +174,9 @@ export class BookPipeline {
   /** From disk again, always: processing appends to a file's messages, and book passes append to its tree. */
   private async reread(book: LoadedBook, chapter: Chapter) {
     // The load checked where the file leads; a save may have made it a symlink out of the manuscript.
-    if (!isInside(book.boundary, chapter.file.path) || !statSync(chapter.file.path).isFile()) {
+    if (!isInside(book.boundary, chapter.file.path) || !statSync(chapter.file.path).isFile()) 
       throw new Error(`${chapter.source} is no longer a file inside the manuscript`);
-    }
+    
     const { file, data } = await readChapter(chapter.file.path, book.root, book.context);
     chapter.file = file;
     chapter.frontmatter = data;

@@ -394,7 +394,7 @@ function processParallel(run: ParallelRun) {
       for (let received = receiveMessageOnPort(entry.port); received; received = receiveMessageOnPort(entry.port)) {
         progress = true;
         const message = received.message as WorkerMessage;
-        if (message.type === 'ready') entry.ready = true;
+        if (message.type === 'ready') {entry.ready = true;}
         else if (message.type === 'result') {
           entry.inFlight.delete(message.index);
           if (results.has(message.index) || message.index < next) continue;
@@ -403,8 +403,8 @@ function processParallel(run: ParallelRun) {
           if (result) {
             results.set(message.index, result);
             stats.onWorkers++;
-          } else queue.unshift(message.index);
-        } else giveUp(entry);
+          } else {queue.unshift(message.index);}
+        } else {giveUp(entry);}
       }
     }
     return progress;
@@ -435,7 +435,7 @@ function processParallel(run: ParallelRun) {
       if (applyResult(book, chapter, result)) {
         if (cached[next]) stats.hits++;
         else stats.processed++;
-      } else serial(next);
+      } else {serial(next);}
       onChapter?.(chapter, next);
       next++;
     }
@@ -474,7 +474,7 @@ function processParallel(run: ParallelRun) {
       if (Atomics.wait(signal, 0, seen, 250) === 'timed-out') {
         waited += 250;
         if (waited >= STALL_MS) for (const entry of pool) if (!entry.dead && (entry.inFlight.size > 0 || !entry.ready)) giveUp(entry);
-      } else waited = 0;
+      } else {waited = 0;}
     }
     flush();
   } finally {

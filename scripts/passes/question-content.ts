@@ -58,6 +58,7 @@ function copyInline(nodes: ElementContent[]): ElementContent[] {
       out.push(math);
       continue;
     }
+    // eslint-disable-next-line @typescript-eslint/no-unused-vars -- the copy must not repeat the question's id
     const { id: _id, ...properties } = node.properties;
     const children = copyInline(node.children);
     // The `<sup>` a dropped note reference sat in.

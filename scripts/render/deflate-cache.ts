@@ -149,7 +149,7 @@ export function openDeflatePack(dir: string | undefined, id: string): DeflatePac
           stats.deflated++;
         }
         next.set(key, stored);
-      } else stats.reused++;
+      } else {stats.reused++;}
       return { name, method, crc: stored.crc, size: stored.size, data: stored.data };
     },
     save() {

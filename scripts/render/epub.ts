@@ -117,7 +117,7 @@ function surveyAccessibility(pages: Page[]): Accessibility {
         result.images++;
         const alt = node.properties.alt;
         if (typeof alt !== 'string' || alt.trim() === '') result.imagesWithoutAlt++;
-      } else if (node.tagName === 'math') result.math = true;
+      } else if (node.tagName === 'math') {result.math = true;}
     });
   }
   return result;
@@ -293,9 +293,9 @@ class GalleyEPub extends EPub {
 
   /** Never fetch: the book's images, fonts and styles are already bytes in memory. */
   protected override async downloadAllImages(): Promise<void> {
-    for (const file of this.resources) {
+    for (const file of this.resources) 
       this.zip.file(`${EPUB_ROOT}/${file.href}`, file.data, { compression: STORED_TYPES.has(file.mediaType) ? 'STORE' : 'DEFLATE' });
-    }
+    
   }
 
   protected override async downloadAllFonts(): Promise<void> {}
@@ -358,9 +358,9 @@ const MATH_ROWS = new Set(['mtr', 'mlabeledtr']);
 function mathml3(node: Element): void {
   node.children = node.children.map((child) => {
     if (child.type !== 'element') return child;
-    if (MATH_TOKENS.has(child.tagName)) {
+    if (MATH_TOKENS.has(child.tagName)) 
       child.children = child.children.map((c) => (c.type === 'element' && c.tagName !== 'mglyph' && c.tagName !== 'malignmark' ? text(toString(c)) : c));
-    } else mathml3(child);
+     else mathml3(child);
     const moved: Element['properties'] = {};
     for (const name of ['scriptlevel', 'displaystyle']) {
       const allowed = child.tagName === 'mstyle' || (name === 'displaystyle' && child.tagName === 'mtable');
@@ -402,9 +402,9 @@ function epubBody(body: Element, direction: 'ltr' | 'rtl'): Element {
     const display = Array.isArray(className) && className.includes('math-display');
     let properties: Element['properties'] | undefined;
     if (display && node.properties.tabIndex === undefined) properties = { ...node.properties, tabIndex: 0 };
-    if (direction === 'rtl' && node.properties.dir === undefined && (display || node.tagName === 'pre' || node.tagName === 'code' || node.tagName === 'math')) {
+    if (direction === 'rtl' && node.properties.dir === undefined && (display || node.tagName === 'pre' || node.tagName === 'code' || node.tagName === 'math')) 
       properties = { ...(properties ?? node.properties), dir: 'ltr' };
-    }
+    
     if (node.tagName === 'math') {
       const copy = structuredClone(node);
       if (properties) copy.properties = properties;

@@ -132,9 +132,9 @@ export function rewriteForPrint(body: Element, page: Page, keyOfOutName: Map<str
       props.className = [...classes, 'print-url'];
     }
     for (const [name, value] of Object.entries(props)) {
-      if (typeof value === 'string' && value.includes('url(#')) {
+      if (typeof value === 'string' && value.includes('url(#')) 
         props[name] = value.replace(/url\(#([^)]+)\)/g, (all, id: string) => (own.has(id) ? `url(#${prefixId(page.key, id)})` : all));
-      }
+      
     }
   });
   return tree;
@@ -145,7 +145,7 @@ function topLevelChapters(toc: TocEntry[]): Set<string> {
   const keys = new Set<string>();
   const walk = (entries: TocEntry[], topLevel: boolean) => {
     for (const entry of entries) {
-      if (entry.kind === 'part' || entry.part) walk(entry.children, true);
+      if (entry.kind === 'part' || entry.part) {walk(entry.children, true);}
       else {
         if (topLevel && entry.pageKey) keys.add(entry.pageKey);
         walk(entry.children, false);
@@ -170,8 +170,6 @@ function tocLines(book: LoadedBook, pages: Page[], depth: number): TocLine[] {
   };
   return navItems(book, pages, depth).map(convert);
 }
-
-const text = (value: string): ElementContent => ({ type: 'text', value });
 
 function isoDay(date: Date): string {
   return date.toISOString().slice(0, 10);
@@ -317,7 +315,7 @@ export function composeHtml(composition: Composition, layout: PrintLayout, style
     if (block.kind === 'toc') {
       const toc: Element = { ...block.element, children: [...block.element.children, tocList(composition.toc, layout, 1)] };
       parts.push(hastToXml(toc));
-    } else parts.push(hastToXml(fillPageRefs(block.element, (target) => layout.pageRefLabels.get(target), composition.language)));
+    } else {parts.push(hastToXml(fillPageRefs(block.element, (target) => layout.pageRefLabels.get(target), composition.language)));}
   }
   const head = [
     '<meta charset="utf-8"/>',

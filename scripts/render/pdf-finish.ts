@@ -21,7 +21,7 @@ function decodeName(name: PDFName): string {
     if (raw[i] === '#' && /^[0-9a-f]{2}$/i.test(raw.slice(i + 1, i + 3))) {
       bytes.push(parseInt(raw.slice(i + 1, i + 3), 16));
       i += 2;
-    } else bytes.push(raw.charCodeAt(i) & 0xff);
+    } else {bytes.push(raw.charCodeAt(i) & 0xff);}
   }
   return Buffer.from(bytes).toString('utf8');
 }

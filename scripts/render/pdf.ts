@@ -60,10 +60,10 @@ const ADJUST_ROUNDS = 3;
 function roman(n: number): string {
   const table: [number, string][] = [[1000, 'm'], [900, 'cm'], [500, 'd'], [400, 'cd'], [100, 'c'], [90, 'xc'], [50, 'l'], [40, 'xl'], [10, 'x'], [9, 'ix'], [5, 'v'], [4, 'iv'], [1, 'i']];
   let out = '';
-  for (const [value, letters] of table) while (n >= value) {
+  for (const [value, letters] of table) {while (n >= value) {
     out += letters;
     n -= value;
-  }
+  }}
   return out;
 }
 
@@ -272,9 +272,9 @@ export async function renderPdf(book: LoadedBook, pages: Page[], outDir: string,
   const started = performance.now();
   const config = book.config;
   const date = buildDate(book.root);
-  if (config.output.pdf.footnotes === 'page-foot') {
+  if (config.output.pdf.footnotes === 'page-foot') 
     report(book.configFile, 'warning', 'output.pdf.footnotes: page-foot is not available with the Chromium engine; notes print at the end of each chapter (docs/decisions/0003-pdf-engine.md)', { line: 1, column: 1 }, 'pdf-footnotes');
-  }
+  
   const { timings, lap, skip } = stopwatch();
   const stamp = editionStamp(book, options.errata);
   const composition = composeBook(book, pages, { printMarks: options.printMarks, date, stamp });
@@ -287,9 +287,9 @@ export async function renderPdf(book: LoadedBook, pages: Page[], outDir: string,
     const sandbox = await openSandboxedPage(galley, files, BOOK_CSP);
     try {
       await load(sandbox, files, composeHtml(composition, EMPTY_LAYOUT, STYLESHEETS), timings);
-      if (config.output.pdf.wide_tables && (await markWideTables(sandbox.page, composition, config.output.pdf.wide_tables)) > 0) {
+      if (config.output.pdf.wide_tables && (await markWideTables(sandbox.page, composition, config.output.pdf.wide_tables)) > 0) 
         await load(sandbox, files, composeHtml(composition, EMPTY_LAYOUT, STYLESHEETS), timings);
-      }
+      
       let first = await print(sandbox, false, timings);
       // Measure, then adjust: page breaks before stranded headings and lead-ins, figures floated past the text that fills their gap.
       if (options.adjust !== false && (await canAdjust())) {
@@ -327,9 +327,9 @@ export async function renderPdf(book: LoadedBook, pages: Page[], outDir: string,
           plan = planLayout(composition, natural);
           continue;
         }
-        if (moved.length > 0) {
+        if (moved.length > 0) 
           report(book.configFile, 'warning', `PDF: ${moved.length} TOC page numbers may be off by a page (the layout kept moving between prints)`, { line: 1, column: 1 }, 'pdf-toc-pages');
-        }
+        
         stripSoftHyphens(doc);
         const finished = await finishPdf(doc, {
           title: config.subtitle ? `${config.title}: ${config.subtitle}` : config.title,

@@ -153,14 +153,14 @@ export async function matchPages(before: PdfPage[], after: PdfPage[]): Promise<P
     added = [];
   };
   for (const op of ops) {
-    if (op.op === 'delete') removed.push(op.a);
-    else if (op.op === 'insert') added.push(op.b);
+    if (op.op === 'delete') {removed.push(op.a);}
+    else if (op.op === 'insert') {added.push(op.b);}
     else {
       flush();
       const { a, b } = op;
-      if (a.hash === b.hash) out.push({ status: a.index === b.index ? 'unchanged' : 'moved', before: a, after: b });
+      if (a.hash === b.hash) {out.push({ status: a.index === b.index ? 'unchanged' : 'moved', before: a, after: b });}
       // In the same place, the same page renders to the same pixels: any difference is a change.
-      else if (a.index === b.index) out.push({ status: 'changed', before: a, after: b });
+      else if (a.index === b.index) {out.push({ status: 'changed', before: a, after: b });}
       else {
         const same = sameContent(await readFile(a.png), await readFile(b.png));
         out.push({ status: same ? 'moved' : 'changed', before: a, after: b });

@@ -3,7 +3,7 @@ import { readDestinations } from './pdf-finish.ts';
 import type { Element } from 'hast';
 import { toString } from 'hast-util-to-string';
 import { visit } from 'unist-util-visit';
-import { composeBook, type Composition } from './pdf-compose.ts';
+import type { Composition } from './pdf-compose.ts';
 import { hasClass } from './print-typeset.ts';
 import { readImages, readTextLayout, type PlacedImage, type TextLine, type TextPage } from './pdf-text-layout.ts';
 
@@ -56,8 +56,8 @@ function candidates(composition: Composition): Candidate[] {
     if (block.kind !== 'chapter') continue;
     visit(block.element, 'element', (node: Element, _index, parent) => {
       let kind: Candidate['kind'] | undefined;
-      if (/^h[2-6]$/.test(node.tagName)) kind = 'heading';
-      else if (hasClass(node, 'galley-keep')) kind = 'lead-in';
+      if (/^h[2-6]$/.test(node.tagName)) {kind = 'heading';}
+      else if (hasClass(node, 'galley-keep')) {kind = 'lead-in';}
       else if ((node.tagName === 'figcaption' || node.tagName === 'caption') && parent) {
         // A caption above its figure or table; a figure that is only a caption (a video left out) introduces nothing.
         const siblings = (parent as Element).children.filter((c) => c.type === 'element');

@@ -99,7 +99,7 @@ export function changedBoxes(mask: Uint8Array, width: number, height: number, ga
       continue;
     }
     quiet = 0;
-    if (!band) band = { top: y, bottom: y, left, right };
+    if (!band) {band = { top: y, bottom: y, left, right };}
     else {
       band.bottom = y;
       band.left = Math.min(band.left, left);

@@ -58,7 +58,7 @@ export function resolveLocal(root: string, fromFile: string, href: string): Reso
   if (relative.split(path.sep).some((segment) => segment.startsWith('.'))) return { ok: false, reason: `\`${href}\` is a hidden file or inside a hidden folder: books may not use those` };
   // `images/%2e%2e/x.png` stays inside, but no author writes a dot segment in escapes: refuse what hides one.
   if (dotSegments(decoded) > dotSegments(raw.split('#')[0]!.split('?')[0]!)) return { ok: false, reason: `\`${href}\` hides \`..\` or \`.\` in percent-escapes: write the path plainly` };
-  let exists = false;
+  let exists: boolean;
   try {
     const real = realpathSync(absolute);
     const realRoot = realpathSync(rootAbs);

@@ -34,9 +34,9 @@ export function diffSequences<T>(a: readonly T[], b: readonly T[], same: (x: T, 
     const width = m + 1;
     const lcs = new Uint32Array((n + 1) * (m + 1));
     for (let i = n - 1; i >= 0; i--) {
-      for (let j = m - 1; j >= 0; j--) {
+      for (let j = m - 1; j >= 0; j--) 
         lcs[i * width + j] = same(a[start + i]!, b[start + j]!) ? lcs[(i + 1) * width + j + 1]! + 1 : Math.max(lcs[(i + 1) * width + j]!, lcs[i * width + j + 1]!);
-      }
+      
     }
     let i = 0;
     let j = 0;
@@ -90,8 +90,8 @@ export function inlineDiff(before: string, after: string): InlinePart[] {
       // A single space between two changes belongs to the change, not to the text between them.
       flush();
       push('same', op.a);
-    } else if (op.op === 'delete') removed += op.a;
-    else added += op.b;
+    } else if (op.op === 'delete') {removed += op.a;}
+    else {added += op.b;}
   }
   flush();
   return parts;
@@ -133,17 +133,17 @@ const classes = (node: Element) => (Array.isArray(node.properties.className) ? n
 function inlineText(nodes: ElementContent[]): string {
   let out = '';
   for (const node of nodes) {
-    if (node.type === 'text') out += node.value;
+    if (node.type === 'text') {out += node.value;}
     else if (node.type === 'element') {
       const cls = classes(node);
       if (cls.includes('q-number') || cls.includes('page-ref')) continue;
       if (node.tagName === 'math') {
         const tex = findAnnotation(node);
         out += tex !== undefined ? ` $${tex.trim()}$ ` : inlineText(node.children);
-      } else if (node.tagName === 'img') out += ` [image: ${String(node.properties.alt ?? '')} ${String(node.properties.src ?? '')}] `;
-      else if (node.tagName === 'br') out += ' ';
-      else if (cls.includes('badge')) out += `[${inlineText(node.children).trim()}]`;
-      else out += inlineText(node.children);
+      } else if (node.tagName === 'img') {out += ` [image: ${String(node.properties.alt ?? '')} ${String(node.properties.src ?? '')}] `;}
+      else if (node.tagName === 'br') {out += ' ';}
+      else if (cls.includes('badge')) {out += `[${inlineText(node.children).trim()}]`;}
+      else {out += inlineText(node.children);}
     }
   }
   return out;

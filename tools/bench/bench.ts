@@ -268,7 +268,7 @@ async function main() {
       const beside: number[] = [];
       const cpu: number[] = [];
       try {
-        if (failure(warmup)) report.detail(`warm-up build failed: ${failure(warmup)}`);
+        if (failure(warmup)) {report.detail(`warm-up build failed: ${failure(warmup)}`);}
         else {
           for (let run = 0; run < args.runs; run++) {
             await writeFile(edited, `${original}\nA sentence added in rebuild ${run + 1}, as an author would.\n`);
@@ -289,7 +289,7 @@ async function main() {
         await writeFile(edited, original);
       }
       const base = beside.length ? median(beside) : undefined;
-      if (times.length === 0) report.figure(`2. Rebuild after editing one chapter: failed`);
+      if (times.length === 0) {report.figure(`2. Rebuild after editing one chapter: failed`);}
       else {
         report.detail(`rebuild runs: ${list(times)}; chapters from the cache: ${hits.join(', ') || 'unknown'} (cold build: ${galley200 !== undefined ? s(galley200) : 'not measured'})`);
         if (beside.length) report.detail(`pandoc runs beside them: ${list(beside)}`);
@@ -385,7 +385,7 @@ async function main() {
           report.detail(`floor, one plain print of the composed HTML: ${list(floor)} from composing to bytes (of which page.pdf alone ${list(printOnly)})`);
           if (ours.length) report.detail(`galley renderPdf (two prints, TOC page numbers, running heads, pdf-lib finish): ${list(ours)}; ${pageCount} pages`);
           if (paged.length) report.detail(`Paged.js polyfill in the same Chromium, target-counter TOC: ${list(paged)}; ${pagedPages} pages`);
-          if (pending || ours.length === 0) report.figure(`3. PDF of ~300 pages: pending (renderPdf: ${pending ?? 'not run'}); floor ${s(median(floor))}`);
+          if (pending || ours.length === 0) {report.figure(`3. PDF of ~300 pages: pending (renderPdf: ${pending ?? 'not run'}); floor ${s(median(floor))}`);}
           else {
             const g = median(ours);
             const f = median(floor);
@@ -402,7 +402,7 @@ async function main() {
       const { benchExternalLinks } = await import('./external-links.ts');
       const urls = args.quick ? 200 : 1000;
       const result = await benchExternalLinks({ runs: args.runs, urls, log: (line) => report.detail(line.trim()) });
-      if (result.mlcSeconds === undefined) report.figure(`4. galley check --external, ${urls.toLocaleString('en')} URLs: galley ${s(result.galleySeconds)}; markdown-link-check: not installed (target ≥ 5× faster)`);
+      if (result.mlcSeconds === undefined) {report.figure(`4. galley check --external, ${urls.toLocaleString('en')} URLs: galley ${s(result.galleySeconds)}; markdown-link-check: not installed (target ≥ 5× faster)`);}
       else {
         const ratio = result.mlcSeconds / result.galleySeconds;
         report.figure(`4. galley check --external, ${urls.toLocaleString('en')} URLs (server answering after 20 ms): galley ${s(result.galleySeconds)} vs markdown-link-check ${s(result.mlcSeconds)} = ${ratio.toFixed(1)}× faster (target ≥ 5×: ${verdict(ratio >= 5)})`);
@@ -432,7 +432,7 @@ async function main() {
         if (result.maxRssKb) rss.push(result.maxRssKb);
         loop = result.chapters;
       }
-      if (times.length === 0) report.figure(`5. ${name1m} book: build failed`);
+      if (times.length === 0) {report.figure(`5. ${name1m} book: build failed`);}
       else {
         const t = median(times);
         const peak = Math.max(...rss);

@@ -81,9 +81,9 @@ export async function benchExternalLinks(options: ExternalBenchOptions = {}): Pr
       served = 0;
       last = await checkExternalLinks(book, { noCache: true, perHost: options.perHost, privateNetworks: true });
       galley.push(last.seconds);
-      if (last.broken || last.checked !== urls || served !== urls) {
+      if (last.broken || last.checked !== urls || served !== urls) 
         log(`  warning: galley checked ${last.checked} of ${urls} URLs with ${served} requests, ${last.broken} broken`);
-      }
+      
     }
     const galleySeconds = median(galley);
     const setting = options.perHost ? `, per_host ${options.perHost}` : '';

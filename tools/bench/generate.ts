@@ -220,21 +220,21 @@ function chapterText(plan: ChapterPlan, plans: ChapterPlan[], budget: number, w:
       block++;
       const roll = r.next();
       if (block % 9 === 4) out.push(`### ${w.title(r.int(2, 4))}`, '');
-      if (roll < 0.08) out.push('$$', r.pick(DISPLAY_MATH)(r), '$$', '');
-      else if (roll < 0.11) out.push(`$$${r.pick(DISPLAY_MATH)(r)}$$`, '');
-      else if (roll < 0.14) out.push(...table(w), '');
-      else if (roll < 0.18) out.push(...r.pick(CODE)(r), '');
+      if (roll < 0.08) {out.push('$$', r.pick(DISPLAY_MATH)(r), '$$', '');}
+      else if (roll < 0.11) {out.push(`$$${r.pick(DISPLAY_MATH)(r)}$$`, '');}
+      else if (roll < 0.14) {out.push(...table(w), '');}
+      else if (roll < 0.18) {out.push(...r.pick(CODE)(r), '');}
       else if (roll < 0.2) {
         const image = r.pick(images);
         const alt = w.title(r.int(2, 5));
         out.push(r.chance(0.5) ? `![${alt}](${path.posix.relative(dir, image)} "Figure: ${alt.toLowerCase()}")` : `![${alt}](${path.posix.relative(dir, image)})`, '');
-      } else if (roll < 0.23) out.push(`> ${w.paragraph(extras)}`, '');
+      } else if (roll < 0.23) {out.push(`> ${w.paragraph(extras)}`, '');}
       else if (roll < 0.27) {
         const items = r.int(2, 5);
         const ordered = r.chance(0.4);
         for (let i = 0; i < items; i++) out.push(`${ordered ? `${i + 1}.` : '-'} ${w.sentence(r.int(5, 14), extras)}`);
         out.push('');
-      } else out.push(w.paragraph(extras), '');
+      } else {out.push(w.paragraph(extras), '');}
     }
   }
   // Questions close every chapter, nested now and then, math inside some.
@@ -244,9 +244,9 @@ function chapterText(plan: ChapterPlan, plans: ChapterPlan[], budget: number, w:
     const tag = r.pick(['E', 'E', 'M', 'M', 'H']);
     const math = r.chance(0.3) ? ` Use $$${r.pick(INLINE_MATH)(r)}$$ where it helps.` : '';
     out.push(`${q}. [${tag}] ${w.sentence(r.int(7, 16), { links: () => undefined, footnote: () => undefined }).replace(/\.$/, '?')}${math}`);
-    if (r.chance(0.2)) {
+    if (r.chance(0.2)) 
       out.push('', `    1. [E] ${w.sentence(r.int(5, 10), { links: () => undefined, footnote: () => undefined })}`, `    2. [M] ${w.sentence(r.int(5, 10), { links: () => undefined, footnote: () => undefined })}`, '');
-    }
+    
   }
   out.push('');
   if (notes.length) out.push(...notes, '');

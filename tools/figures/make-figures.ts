@@ -191,24 +191,24 @@ function py(fr: Frame, y: number): number {
 const S = 1.5;
 
 function drawGridAndAxes(cv: Canvas, fr: Frame, xStep: number, yStep: number): void {
-  for (let x = Math.ceil(fr.xMin / xStep) * xStep; x <= fr.xMax + 1e-9; x += xStep) {
+  for (let x = Math.ceil(fr.xMin / xStep) * xStep; x <= fr.xMax + 1e-9; x += xStep) 
     cv.line(px(fr, x), fr.top, px(fr, x), fr.top + fr.height, S, PALETTE.grid);
-  }
-  for (let y = Math.ceil(fr.yMin / yStep) * yStep; y <= fr.yMax + 1e-9; y += yStep) {
+  
+  for (let y = Math.ceil(fr.yMin / yStep) * yStep; y <= fr.yMax + 1e-9; y += yStep) 
     cv.line(fr.left, py(fr, y), fr.left + fr.width, py(fr, y), S, PALETTE.grid);
-  }
+  
   // Axes through the origin when the origin is visible, else along the frame edge.
   const ax = fr.xMin <= 0 && fr.xMax >= 0 ? px(fr, 0) : fr.left;
   const ay = fr.yMin <= 0 && fr.yMax >= 0 ? py(fr, 0) : fr.top + fr.height;
   cv.line(fr.left, ay, fr.left + fr.width, ay, 2 * S, PALETTE.axis);
   cv.line(ax, fr.top, ax, fr.top + fr.height, 2 * S, PALETTE.axis);
   // Tick marks.
-  for (let x = Math.ceil(fr.xMin / xStep) * xStep; x <= fr.xMax + 1e-9; x += xStep) {
+  for (let x = Math.ceil(fr.xMin / xStep) * xStep; x <= fr.xMax + 1e-9; x += xStep) 
     cv.line(px(fr, x), ay - 5 * S, px(fr, x), ay + 5 * S, 2 * S, PALETTE.axis);
-  }
-  for (let y = Math.ceil(fr.yMin / yStep) * yStep; y <= fr.yMax + 1e-9; y += yStep) {
+  
+  for (let y = Math.ceil(fr.yMin / yStep) * yStep; y <= fr.yMax + 1e-9; y += yStep) 
     cv.line(ax - 5 * S, py(fr, y), ax + 5 * S, py(fr, y), 2 * S, PALETTE.axis);
-  }
+  
 }
 
 // ---------------------------------------------------------------------------
@@ -496,9 +496,9 @@ function neuralNetSvg(): string {
   const parts: string[] = [];
   for (let li = 0; li + 1 < pos.length; li++) {
     for (const a of pos[li]!) {
-      for (const b of pos[li + 1]!) {
+      for (const b of pos[li + 1]!) 
         parts.push(`  <line x1="${f(a[0])}" y1="${f(a[1])}" x2="${f(b[0])}" y2="${f(b[1])}" stroke="#9aa3ad" stroke-width="1.5"/>`);
-      }
+      
     }
   }
   pos.forEach((pts, li) => {

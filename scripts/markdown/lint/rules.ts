@@ -7,9 +7,9 @@ import type { Root, Heading, List, ListItem, Html, FootnoteReference, FootnoteDe
 export const headingIncrement = lintRule('galley:heading-increment', (tree: Root, file) => {
   let previous = 0;
   visit(tree, 'heading', (node: Heading) => {
-    if (previous && node.depth > previous + 1) {
+    if (previous && node.depth > previous + 1) 
       file.message(`Heading level jumps from ${previous} to ${node.depth}: use ${'#'.repeat(previous + 1)}`, node);
-    }
+    
     previous = node.depth;
   });
 });

@@ -44,7 +44,7 @@ export default function rehypeNormalizeHtml() {
             delete props[dimension];
           } else if (match) {
             props[dimension] = String(Math.round(Number(match[1])));
-          } else delete props[dimension];
+          } else {delete props[dimension];}
         }
       }
       // MathML written by hand: in XHTML it is MathML only with its namespace.

@@ -99,9 +99,9 @@ export default function rehypeQuestions() {
           questions.push({ id, number, difficulty, text: words, ...(aliases.length ? { aliases } : {}) });
           childPrefix = number;
         }
-        for (const child of item.children) {
+        for (const child of item.children) 
           if (child.type === 'element' && (child.tagName === 'ol' || child.tagName === 'ul')) visitList(child, childPrefix);
-        }
+        
       }
     };
 
@@ -118,7 +118,7 @@ export default function rehypeQuestions() {
         if (child.tagName === 'ol' || child.tagName === 'ul') {
           const prefix = authorNumbers ? authorPrefix() : [chapterNumber, section > 0 ? String(section) : undefined].filter(Boolean).join('.');
           visitList(child, prefix);
-        } else if (!['pre', 'code', 'math', 'svg', 'table'].includes(child.tagName)) walk(child);
+        } else if (!['pre', 'code', 'math', 'svg', 'table'].includes(child.tagName)) {walk(child);}
       }
     };
     walk(tree);

@@ -43,7 +43,7 @@ export default function remarkSourceFooter(options: { enabled: boolean }) {
           const kept: Paragraph = { type: 'paragraph', children: rest, position: node.position && { start: { line, column: 1 }, end: node.position.end } };
           tree.children.splice(i, 1, kept);
           report(file, 'warning', 'Text after the copyright footer, with no blank line between, would have joined the footer and vanished: it is kept as a paragraph of its own; move it above the footer', { line, column: 1 }, 'text-after-footer');
-        } else tree.children.splice(i, 1);
+        } else {tree.children.splice(i, 1);}
       }
       return;
     }

@@ -36,9 +36,9 @@ export function firstHeading(source: string): FirstHeading | undefined {
     const atx = /^ {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$/.exec(line);
     if (atx) return { depth: atx[1]!.length, text: plain(atx[2] ?? '') };
     const setext = /^ {0,3}(=+|-+)[ \t]*$/.exec(line);
-    if (setext && previous.trim() && !/^ {0,3}([-*+]|\d+[.)])\s/.test(previous) && !/^ {4}/.test(previous)) {
+    if (setext && previous.trim() && !/^ {0,3}([-*+]|\d+[.)])\s/.test(previous) && !/^ {4}/.test(previous)) 
       return { depth: setext[1]![0] === '=' ? 1 : 2, text: plain(previous.trim()) };
-    }
+    
     previous = line;
   }
   return undefined;

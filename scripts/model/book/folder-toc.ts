@@ -66,7 +66,7 @@ export async function tocFromFolder(root: string, boundary: string, summary: VFi
     if (parent && parent.entry.matter === 'body') {
       item.entry.depth = parent.entry.depth + 1;
       parent.entry.children.push(item.entry);
-    } else toc.push(item.entry);
+    } else {toc.push(item.entry);}
     if (item.entry.matter !== 'front') stack.push({ entry: item.entry, level });
   }
   return toc;

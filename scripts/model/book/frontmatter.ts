@@ -16,9 +16,9 @@ export function splitFrontmatter(text: string, file: VFile): { body: string; dat
     const blank = '\n'.repeat(yaml[0].split('\n').length - (yaml[0].endsWith('\n') ? 1 : 0));
     const parsed = parseYaml(yaml[1]!, file, 1);
     const value = parsed?.value;
-    if (value !== undefined && value !== null && (typeof value !== 'object' || Array.isArray(value))) {
+    if (value !== undefined && value !== null && (typeof value !== 'object' || Array.isArray(value))) 
       report(file, 'error', 'Front matter must be a YAML mapping of keys to values', { line: 1, column: 1 }, 'frontmatter');
-    }
+    
     const data = value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
     return { body: blank + text.slice(yaml[0].length), data };
   }

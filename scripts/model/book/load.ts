@@ -67,7 +67,7 @@ export async function readChapter(absolute: string, root: string, context: Loade
   if (bytes.length > MAX_CHAPTER_BYTES) {
     report(file, 'error', `Chapter is ${(bytes.length / 1024 / 1024).toFixed(1)} MB, over the ${MAX_CHAPTER_BYTES / 1024 / 1024} MB limit: split it into several chapters`, { line: 1, column: 1 }, 'file-size');
     text = '';
-  } else text = decodeSource(bytes, file);
+  } else {text = decodeSource(bytes, file);}
   if (!withinLimits(text, file)) text = '';
   const { body, data } = splitFrontmatter(text, file);
   file.value = markTemplateTags(body);
@@ -164,9 +164,9 @@ export async function loadBook(rootDir: string, options: LoadOptions = {}): Prom
       continue;
     }
     const exact = existsWithExactCase(root, resolved.relative);
-    if (!exact.ok) {
+    if (!exact.ok) 
       report(summaryFile, 'error', `TOC entry “${entry.title}” points to \`${entry.source}\`, but the file is \`${exact.actual}\`: paths are case-sensitive`, entry.position, 'toc-missing-file');
-    }
+    
     const source = toPosix(resolved.relative);
     if (seen.has(source)) {
       report(summaryFile, 'warning', `\`${source}\` is listed twice in the TOC; only the first entry is used`, entry.position, 'toc-duplicate');

@@ -46,9 +46,9 @@ export function parseSummary(file: VFile): TocEntry[] {
       position: (link ?? item).position,
     };
     if (link && !href) report(file, 'warning', `TOC entry “${title}” has an empty link: it is treated as a draft`, link, 'toc-entry');
-    if (item.type === 'listItem') {
+    if (item.type === 'listItem') 
       for (const child of item.children) if (child.type === 'list') entry.children.push(...entriesOf(child, depth + 1, currentMatter));
-    }
+    
     return entry;
   };
 

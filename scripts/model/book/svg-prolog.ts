@@ -51,7 +51,7 @@ export function looksLikeSvg(head: string): boolean {
       if (end === -1) return false;
       doctype = true;
       i = skipSpace(head, end);
-    } else break;
+    } else {break;}
   }
   return startsWithCi(head, i, '<svg') && (isSpace(head[i + 4]) || head[i + 4] === '>');
 }

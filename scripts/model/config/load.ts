@@ -55,7 +55,7 @@ export function locate(doc: Document, lines: LineCounter, keyPath: PropertyKey[]
 export function reportSchemaIssues(error: z.ZodError, file: VFile, doc: Document, lines: LineCounter, ruleId: string, lineOffset = 0) {
   const present = (keyPath: PropertyKey[]) => doc.getIn(keyPath as unknown[], true) !== undefined;
   for (const issue of error.issues) {
-    let keyPath = issue.path as PropertyKey[];
+    const keyPath = issue.path as PropertyKey[];
     let reason: string;
     if (issue.code === 'unrecognized_keys') {
       for (const key of issue.keys) {
@@ -68,7 +68,6 @@ export function reportSchemaIssues(error: z.ZodError, file: VFile, doc: Document
     reason = `Invalid value for ${name}: ${issue.message}`;
     if (issue.code === 'invalid_type' && !present(keyPath)) reason = `Missing required key ${name}`;
     report(file, 'error', reason, locate(doc, lines, keyPath, lineOffset), ruleId);
-    keyPath = [];
   }
 }
 

@@ -295,7 +295,7 @@ export function readEntry(dir: string, key: string): ReadOutcome {
   }
   const outcome = decodeEntry(key, bytes, cacheSecret(dir));
   // A bad entry is removed now and rewritten after processing; it never gets a second chance to be read.
-  if ('corrupt' in outcome) rmSync(file, { force: true });
+  if ('corrupt' in outcome) {rmSync(file, { force: true });}
   else {
     // Used now: the last to go when the folder is pruned.
     const now = new Date();
@@ -380,7 +380,7 @@ export function pruneCache(dir: string, options: { maxBytes?: number; everyMs?: 
             rmSync(file, { force: true });
             removed++;
           }
-        } else if (name.endsWith('.json')) files.push({ file, size: stat.size, used: stat.mtimeMs });
+        } else if (name.endsWith('.json')) {files.push({ file, size: stat.size, used: stat.mtimeMs });}
       } catch {
         // Gone meanwhile (another build pruning): nothing to do.
       }

@@ -79,7 +79,7 @@ export function checkErrata(book: Pick<Book, 'chapters' | 'config' | 'configFile
     if (first !== undefined) {
       const at = errataPlace(errata, ['entries', first, 'id']);
       report(file, 'error', `Duplicate erratum id \`${entry.id}\` (first used at line ${at.line}): ids are never reused; \`galley errata add\` picks the next free one`, errataPlace(errata, ['entries', index, 'id']), 'errata-duplicate-id');
-    } else seen.set(entry.id, index);
+    } else {seen.set(entry.id, index);}
   });
 
   const versions = new Set<string>();
@@ -91,14 +91,14 @@ export function checkErrata(book: Pick<Book, 'chapters' | 'config' | 'configFile
     versions.add(release.version);
     const previous = releases[index - 1];
     if (!previous) return;
-    if (compareVersions(release.version, previous.version) <= 0) {
+    if (compareVersions(release.version, previous.version) <= 0) 
       report(file, 'error', `Release ${release.version} comes after ${previous.version} in the list but is not a later version: list releases oldest first`, errataPlace(errata, ['releases', index, 'version']), 'errata-release-order');
-    } else if (release.date < previous.date) {
+     else if (release.date < previous.date) 
       report(file, 'error', `Release ${release.version} is dated ${release.date}, before ${previous.version} (${previous.date}): release dates must not go backwards`, errataPlace(errata, ['releases', index, 'date']), 'errata-release-order');
-    }
-    if (release.printing !== undefined && previous.printing !== undefined && release.printing < previous.printing) {
+    
+    if (release.printing !== undefined && previous.printing !== undefined && release.printing < previous.printing) 
       report(file, 'error', `Release ${release.version} is printing ${release.printing}, after printing ${previous.printing} of ${previous.version}: printings only go up`, errataPlace(errata, ['releases', index, 'printing']), 'errata-release-order');
-    }
+    
   });
 
   entries.forEach((entry, index) => {
@@ -106,9 +106,9 @@ export function checkErrata(book: Pick<Book, 'chapters' | 'config' | 'configFile
       const known = releases.map((r) => r.version).join(', ') || 'none yet';
       report(file, 'error', `\`fixed_in: ${entry.fixed_in}\` names no release in \`releases\` (${known})`, errataPlace(errata, ['entries', index, 'fixed_in']), 'errata-fixed-in');
     }
-    if (entry.fixed_in === undefined) {
+    if (entry.fixed_in === undefined) 
       report(file, 'warning', `${entry.id} is not in a release yet (no \`fixed_in\`): it is listed as unreleased until the next release names it`, errataPlace(errata, ['entries', index, 'id']), 'errata-unreleased');
-    }
+    
     const resolved = resolveLocation(book, entry.location);
     if (!resolved.ok) report(file, 'error', `${entry.id}: ${resolved.reason}`, errataPlace(errata, ['entries', index, 'location']), 'errata-location');
   });
@@ -126,11 +126,11 @@ export function checkErrata(book: Pick<Book, 'chapters' | 'config' | 'configFile
     report(book.configFile, 'error', `book.yaml says printing ${book.config.printing}, but release ${latest.version} in errata.yaml is printing ${latest.printing}`, configPlace(book, 'printing'), 'errata-version');
   }
 
-  if (errata.data.appendix && !appendixChapter(book, errata)) {
+  if (errata.data.appendix && !appendixChapter(book, errata)) 
     report(file, 'error', `\`appendix: ${errata.data.appendix}\` is not a chapter in SUMMARY.md`, errataPlace(errata, ['appendix']), 'errata-appendix');
-  } else if (!appendixChapter(book, errata) && (entries.length > 0 || releases.length > 0)) {
+   else if (!appendixChapter(book, errata) && (entries.length > 0 || releases.length > 0)) 
     report(file, 'warning', 'No chapter shows the errata: add `generate: errata` to the front matter of a chapter, or `appendix: back/errata.md` here', { line: 1, column: 1 }, 'errata-appendix');
-  }
+  
 
   const after = file.messages.filter((m) => m.fatal).length + book.configFile.messages.filter((m) => m.fatal).length;
   return after - before;

@@ -5,7 +5,7 @@ import type { LoadedBook } from '../../model/book/load.ts';
 import type { Page } from '../../model/pages.ts';
 import { footerElement } from '../../model/pages.ts';
 import { navItems, type NavItem } from '../toc.ts';
-import { labels, type Labels } from '../../util/labels.ts';
+import type { Labels } from '../../util/labels.ts';
 import { stampNodes, type EditionStamp } from '../../model/errata/stamp.ts';
 import { localDigits } from '../../model/numerals.ts';
 import { formatSize, type Download } from './downloads.ts';

@@ -1,4 +1,4 @@
-import type { Element, ElementContent, Root } from 'hast';
+import type { ElementContent, Root } from 'hast';
 import MiniSearch from 'minisearch';
 import type { Page } from '../../model/pages.ts';
 import { texOf } from '../../markdown/plugins/question-ids.ts';
