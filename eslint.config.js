@@ -4,7 +4,19 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', 'lib/', 'coverage/', '.galley-cache/', 'tests/books/', 'tests/corpora/', 'tests/fixtures/', 'manuscript/'] },
+  {
+    ignores: [
+      'node_modules/',
+      'dist/',
+      'lib/',
+      'coverage/',
+      '.galley-cache/',
+      'tests/books/',
+      'tests/corpora/',
+      'tests/fixtures/',
+      'manuscript/',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   { languageOptions: { globals: { ...globals.node } } },

@@ -12,9 +12,25 @@ import { diffCommand } from './commands/diff.ts';
 import { errataAddCommand, errataChangelogCommand, errataGroup } from './commands/errata.ts';
 import { initCommand } from './commands/init.ts';
 import { releaseCommand } from './commands/release.ts';
-import { EXIT_BOOK, EXIT_OK, EXIT_USAGE, UsageError, type CommandDefinition, type CommandGroup } from './commands/types.ts';
+import {
+  EXIT_BOOK,
+  EXIT_OK,
+  EXIT_USAGE,
+  UsageError,
+  type CommandDefinition,
+  type CommandGroup,
+} from './commands/types.ts';
 
-const COMMANDS: CommandDefinition<never>[] = [initCommand, buildCommand, devCommand, checkCommand, errataAddCommand, errataChangelogCommand, diffCommand, releaseCommand] as CommandDefinition<never>[];
+const COMMANDS: CommandDefinition<never>[] = [
+  initCommand,
+  buildCommand,
+  devCommand,
+  checkCommand,
+  errataAddCommand,
+  errataChangelogCommand,
+  diffCommand,
+  releaseCommand,
+] as CommandDefinition<never>[];
 const GROUPS: CommandGroup[] = [errataGroup];
 
 /** The package's version, read from its package.json (beside scripts/ and lib/ alike). */
@@ -26,7 +42,8 @@ export function galleyVersion(): string {
 function bookFolder(command: Command, positional: string | undefined): string {
   const flag = command.getOptionValue('manuscript') as string;
   if (positional === undefined) return flag;
-  if (command.getOptionValueSource('manuscript') === 'cli' && flag !== positional) throw new UsageError(`the book folder is given twice: \`${positional}\` and \`--manuscript ${flag}\`; give one`);
+  if (command.getOptionValueSource('manuscript') === 'cli' && flag !== positional)
+    throw new UsageError(`the book folder is given twice: \`${positional}\` and \`--manuscript ${flag}\`; give one`);
   return positional;
 }
 
@@ -35,7 +52,8 @@ function wire(program: Command, definition: CommandDefinition<never>, setCode: (
   let parent = program;
   for (const word of words.slice(0, -1)) {
     const group = GROUPS.find((g) => g.name === word);
-    parent = parent.commands.find((c) => c.name() === word) ?? parent.command(word).description(group?.description ?? '');
+    parent =
+      parent.commands.find((c) => c.name() === word) ?? parent.command(word).description(group?.description ?? '');
   }
   const command = parent.command(words.at(-1)!).description(definition.description);
   const positional = definition.arguments ?? [];
@@ -47,9 +65,12 @@ function wire(program: Command, definition: CommandDefinition<never>, setCode: (
     positional.forEach((argument, i) => (options[argument.key] = command.processedArgs[i]));
     if (definition.book) {
       const manuscript = bookFolder(command, command.processedArgs[positional.length] as string | undefined);
-      if (!existsSync(manuscript) || !statSync(manuscript).isDirectory()) 
-        throw new UsageError(`no book folder at \`${manuscript}\`: give the book's folder (\`galley ${definition.name} path/to/book\`), or start one with \`galley init\``);
-      
+      if (!existsSync(manuscript) || !statSync(manuscript).isDirectory()) {
+        throw new UsageError(
+          `no book folder at \`${manuscript}\`: give the book's folder (\`galley ${definition.name} path/to/book\`), or start one with \`galley init\``,
+        );
+      }
+
       options.manuscript = manuscript;
     }
     setCode(await definition.run(options as never));

@@ -52,7 +52,6 @@ import { escapeControls, formatCompact, formatJson, formatText } from '../script
 const exec = promisify(execFile);
 const EPOCH = '1780000000';
 
-
 /** A server on 127.0.0.1 that counts every connection and request it gets: it must hear nothing. */
 async function startCanary() {
   const requests: string[] = [];
@@ -90,13 +89,15 @@ async function outputFiles(result: BuildResult): Promise<Map<string, Buffer>> {
   const files = new Map<string, Buffer>();
   for (const artifact of result.artifacts) {
     if (artifact.format === 'html') {
-      for (const file of await listFiles(artifact.path)) files.set(`html/${path.relative(artifact.path, file)}`, await readFile(file));
+      for (const file of await listFiles(artifact.path))
+        files.set(`html/${path.relative(artifact.path, file)}`, await readFile(file));
     } else {
       const bytes = await readFile(artifact.path);
       files.set(artifact.format, bytes);
       if (artifact.format === 'epub') {
         const zip = await JSZip.loadAsync(bytes);
-        for (const entry of Object.values(zip.files)) if (!entry.dir) files.set(`epub:${entry.name}`, await entry.async('nodebuffer'));
+        for (const entry of Object.values(zip.files))
+          if (!entry.dir) files.set(`epub:${entry.name}`, await entry.async('nodebuffer'));
       }
     }
   }
@@ -107,11 +108,48 @@ const isMarkup = (name: string) => /\.(x?html|svg|ncx|opf|xml)$/.test(name);
 
 /** Elements no output may hold, whatever namespace they sit in. */
 const FORBIDDEN_ELEMENTS = new Set([
-  'script', 'iframe', 'frame', 'frameset', 'object', 'embed', 'applet', 'portal', 'base', 'style', 'template', 'noscript',
-  'form', 'button', 'foreignobject', 'image', 'use', 'feimage', 'animate', 'set', 'animatemotion', 'animatetransform', 'handler', 'listener',
+  'script',
+  'iframe',
+  'frame',
+  'frameset',
+  'object',
+  'embed',
+  'applet',
+  'portal',
+  'base',
+  'style',
+  'template',
+  'noscript',
+  'form',
+  'button',
+  'foreignobject',
+  'image',
+  'use',
+  'feimage',
+  'animate',
+  'set',
+  'animatemotion',
+  'animatetransform',
+  'handler',
+  'listener',
 ]);
 /** Attributes that fetch or run something. */
-const FETCHING = new Set(['src', 'href', 'xlinkHref', 'poster', 'data', 'action', 'formAction', 'background', 'codeBase', 'manifest', 'ping', 'cite', 'longDesc', 'itemType']);
+const FETCHING = new Set([
+  'src',
+  'href',
+  'xlinkHref',
+  'poster',
+  'data',
+  'action',
+  'formAction',
+  'background',
+  'codeBase',
+  'manifest',
+  'ping',
+  'cite',
+  'longDesc',
+  'itemType',
+]);
 const SCHEME = /^\s*([a-z][a-z0-9+.-]*)\s*:/i;
 
 interface Finding {
@@ -133,24 +171,36 @@ function forbiddenIn(file: string, text: string): Finding[] {
     if (FORBIDDEN_ELEMENTS.has(tag)) found.push({ file, what: `<${node.tagName}>` });
     if (tag === 'meta') {
       const httpEquiv = node.properties.httpEquiv === undefined ? undefined : String(node.properties.httpEquiv);
-      if ((httpEquiv !== undefined && httpEquiv !== 'Content-Security-Policy') || /url\s*=/i.test(String(node.properties.content ?? ''))) found.push({ file, what: `<meta ${JSON.stringify(node.properties)}>` });
+      if (
+        (httpEquiv !== undefined && httpEquiv !== 'Content-Security-Policy') ||
+        /url\s*=/i.test(String(node.properties.content ?? ''))
+      )
+        found.push({ file, what: `<meta ${JSON.stringify(node.properties)}>` });
     }
     for (const [name, raw] of Object.entries(node.properties)) {
       const value = Array.isArray(raw) ? raw.join(' ') : String(raw);
       if (/^on/i.test(name)) found.push({ file, what: `${name}= on <${node.tagName}>` });
-      if (/^(srcDoc|srcSet|imageSrcSet|formAction|xmlBase)$/i.test(name)) found.push({ file, what: `${name}= on <${node.tagName}>` });
-      if (/(java|vb)\s*script\s*:|data\s*:\s*text\/html|livescript:/i.test(value.replace(/[\u0000-\u0020]/g, ''))) found.push({ file, what: `script URL in ${name}="${value}"` });
-      if (name === 'style' && /url\s*\(|@import|expression\s*\(|image-set|\\/i.test(value)) found.push({ file, what: `style="${value}"` });
+      if (/^(srcDoc|srcSet|imageSrcSet|formAction|xmlBase)$/i.test(name))
+        found.push({ file, what: `${name}= on <${node.tagName}>` });
+      if (/(java|vb)\s*script\s*:|data\s*:\s*text\/html|livescript:/i.test(value.replace(/[\u0000-\u0020]/g, '')))
+        found.push({ file, what: `script URL in ${name}="${value}"` });
+      if (name === 'style' && /url\s*\(|@import|expression\s*\(|image-set|\\/i.test(value))
+        found.push({ file, what: `style="${value}"` });
       if (FETCHING.has(name)) {
         const scheme = SCHEME.exec(value)?.[1]?.toLowerCase();
         const link = tag === 'a' && name === 'href';
         if (scheme && !(link && ['http', 'https', 'mailto'].includes(scheme))) {
-          if (!(tag === 'html' || (tag === 'a' && name === 'href'))) found.push({ file, what: `${name}="${value}" on <${node.tagName}>` });
+          if (!(tag === 'html' || (tag === 'a' && name === 'href')))
+            found.push({ file, what: `${name}="${value}" on <${node.tagName}>` });
           else if (link) found.push({ file, what: `link to ${value}` });
         }
-        if (!link && !scheme && (value.startsWith('/') || value.split('/').includes('..')) && !(file.startsWith('html/') && value.startsWith('../fonts/'))) 
+        if (
+          !link &&
+          !scheme &&
+          (value.startsWith('/') || value.split('/').includes('..')) &&
+          !(file.startsWith('html/') && value.startsWith('../fonts/'))
+        )
           found.push({ file, what: `${name}="${value}" on <${node.tagName}> leaves the book` });
-        
       }
     }
   });
@@ -170,7 +220,14 @@ describe('a hostile book, built to HTML, EPUB and PDF', () => {
     canary = await startCanary();
     work = await tempDir('galley-hostile-');
     book = await writeHostileBook(work.dir, canary.url, `galley-secret-${randomBytes(12).toString('hex')}`);
-    result = await withEnv({ SOURCE_DATE_EPOCH: EPOCH }, () => build({ manuscript: book.manuscript, out: path.join(work.dir, 'out'), formats: ['html', 'epub', 'pdf'], quiet: true }));
+    result = await withEnv({ SOURCE_DATE_EPOCH: EPOCH }, () =>
+      build({
+        manuscript: book.manuscript,
+        out: path.join(work.dir, 'out'),
+        formats: ['html', 'epub', 'pdf'],
+        quiet: true,
+      }),
+    );
     files = await outputFiles(result);
     const pdf = result.artifacts.find((a) => a.format === 'pdf');
     pdfText = pdf ? (await exec('pdftotext', [pdf.path, '-'], { maxBuffer: 64 * 1024 * 1024 })).stdout : '';
@@ -228,22 +285,37 @@ describe('a hostile book, built to HTML, EPUB and PDF', () => {
 
   it('drops script URLs from links but keeps their text (case 6)', () => {
     const page = files.get('html/c06-js-links.xhtml')!.toString('utf8');
-    for (const label of ['mixed case', 'tab entity', 'newline entity', 'data html', 'data base64', 'leading space', 'decimal entity', 'vbscript', 'ref link']) 
+    for (const label of [
+      'mixed case',
+      'tab entity',
+      'newline entity',
+      'data html',
+      'data base64',
+      'leading space',
+      'decimal entity',
+      'vbscript',
+      'ref link',
+    ])
       expect(page).toContain(`<a>${label}</a>`);
-    
   });
 
   it('turns a frame onto file:///etc/passwd into a caption without its source (case 7)', () => {
     const page = files.get('html/c07-iframe.xhtml')!.toString('utf8');
     expect(page).not.toContain('passwd');
-    expect(at('c07-iframe.md', book.lineOf('c07-iframe.md', '<iframe src="file:'), 'media', /without a usable source/)).toHaveLength(1);
+    expect(
+      at('c07-iframe.md', book.lineOf('c07-iframe.md', '<iframe src="file:'), 'media', /without a usable source/),
+    ).toHaveLength(1);
   });
 
   it('never fetches remote images: each is an error at its line, shown as a placeholder (case 8)', () => {
     const file = 'c08-remote-images.md';
-    for (const needle of ['169.254.169.254', '/x.png', '/raw.png', '/poster.png']) 
-      expect(at(file, book.lineOf(file, needle), 'remote-resource', /Remote image .* is not fetched during a build/), needle).toHaveLength(1);
-    
+    for (const needle of ['169.254.169.254', '/x.png', '/raw.png', '/poster.png']) {
+      expect(
+        at(file, book.lineOf(file, needle), 'remote-resource', /Remote image .* is not fetched during a build/),
+        needle,
+      ).toHaveLength(1);
+    }
+
     const page = files.get('html/c08-remote-images.xhtml')!.toString('utf8');
     expect(page).toContain('<span class="missing-image">[metadata]</span>');
     expect(page).not.toContain('169.254');
@@ -267,23 +339,32 @@ describe('a hostile book, built to HTML, EPUB and PDF', () => {
     ];
     for (const [file, needle, pattern] of cases) {
       const line = book.lineOf(file, needle);
-      const found = messagesOf(file).filter((d) => d.line === line && d.column === 1 && d.ruleId === 'broken-image' && pattern.test(d.message));
+      const found = messagesOf(file).filter(
+        (d) => d.line === line && d.column === 1 && d.ruleId === 'broken-image' && pattern.test(d.message),
+      );
       expect(found, `${file}:${line} ${needle}`).toHaveLength(1);
     }
   });
 
   it('refuses symlinks out of the manuscript: to /etc/passwd, to a secret, through a linked folder (case 11)', () => {
     const file = 'c11-symlink.md';
-    for (const needle of ['images/a.png', 'images/b.png', 'linked/secret.png']) 
-      expect(at(file, book.lineOf(file, needle), 'broken-image', /is a link that points outside the manuscript/), needle).toHaveLength(1);
-    
+    for (const needle of ['images/a.png', 'images/b.png', 'linked/secret.png']) {
+      expect(
+        at(file, book.lineOf(file, needle), 'broken-image', /is a link that points outside the manuscript/),
+        needle,
+      ).toHaveLength(1);
+    }
   });
 
   it('refuses files whose bytes are not an image, whatever their name (case 12)', () => {
     const file = 'c12-magic.md';
-    for (const needle of ['images/fake.png', 'images/page.svg']) 
-      expect(at(file, book.lineOf(file, needle), 'broken-image', /is not an image .* by its content/), needle).toHaveLength(1);
-    
+    for (const needle of ['images/fake.png', 'images/page.svg']) {
+      expect(
+        at(file, book.lineOf(file, needle), 'broken-image', /is not an image .* by its content/),
+        needle,
+      ).toHaveLength(1);
+    }
+
     const images = [...files.keys()].filter((name) => name.startsWith('html/images/'));
     expect(images.some((name) => /\/ok-[0-9a-f]{10}\.png$/.test(name))).toBe(true);
     expect(images.some((name) => /fake|page/.test(name))).toBe(false);
@@ -294,7 +375,9 @@ describe('a hostile book, built to HTML, EPUB and PDF', () => {
     expect(svg).toBeDefined();
     const text = svg![1].toString('utf8');
     expect(text).toContain('<circle cx="5" cy="5" r="3" fill="teal"></circle>');
-    expect(text).not.toMatch(/<!DOCTYPE|<!ENTITY|onload|script|iframe|<image|<use|foreignObject|xlink|passwd|127\.0\.0\.1|javascript/i);
+    expect(text).not.toMatch(
+      /<!DOCTYPE|<!ENTITY|onload|script|iframe|<image|<use|foreignObject|xlink|passwd|127\.0\.0\.1|javascript/i,
+    );
   });
 
   it('leaves no style that loads anything: inline styles, <style>, MathML styles, SVG paint (case 14)', () => {
@@ -311,7 +394,10 @@ describe('a hostile book, built to HTML, EPUB and PDF', () => {
     const names = [...files.keys()].filter((n) => n.startsWith('epub:')).map((n) => n.slice(5));
     for (const name of names) {
       expect(name).toMatch(/^(mimetype|META-INF\/[\w.-]+|OEBPS\/[a-z0-9][a-z0-9._/-]*)$/);
-      expect(name.split('/').some((s) => s === '..' || s === '.' || /^(con|prn|aux|nul|com\d|lpt\d)(\.|$)/i.test(s)), name).toBe(false);
+      expect(
+        name.split('/').some((s) => s === '..' || s === '.' || /^(con|prn|aux|nul|com\d|lpt\d)(\.|$)/i.test(s)),
+        name,
+      ).toBe(false);
     }
     expect(new Set(names.map((n) => n.toLowerCase())).size).toBe(names.length);
     for (const doc of ['evil', 'con-file', 'con-file-2', 'a-b', 'uni', 'uni-2', 'dup-a', 'dup-a-2']) {
@@ -323,7 +409,9 @@ describe('a hostile book, built to HTML, EPUB and PDF', () => {
     expect(nav).toContain('../../evil');
     expect(nav).toContain('a\\b');
     expect(nav).toContain('Ünï');
-    expect(files.get('html/c15-title.xhtml')!.toString('utf8')).toContain('<title>&#x3C;/title>&#x3C;script>alert(2)&#x3C;/script>');
+    expect(files.get('html/c15-title.xhtml')!.toString('utf8')).toContain(
+      '<title>&#x3C;/title>&#x3C;script>alert(2)&#x3C;/script>',
+    );
     expect(messagesOf('SUMMARY.md').filter((d) => d.ruleId === 'toc-duplicate')).toHaveLength(1);
   });
 
@@ -338,20 +426,34 @@ describe('a hostile book, built to HTML, EPUB and PDF', () => {
     expect(page).toContain('<h1 id="hygiene">Hygiene</h1>');
     expect(page).toContain('A NUL here: \uFFFD (replaced).');
     expect(page).toContain('Characters XML cannot hold: \uFFFD \uFFFD \uFFFD \uFFFD (replaced).');
-    for (const [name, bytes] of files) if (isMarkup(name)) expect(bytes.toString('utf8').includes('\uFEFF'), name).toBe(false);
+    for (const [name, bytes] of files)
+      if (isMarkup(name)) expect(bytes.toString('utf8').includes('\uFEFF'), name).toBe(false);
     const line = book.lineOf('c17-hygiene.md', '\u202E');
     const column = book.chapters.get('c17-hygiene.md')![line - 1]!.indexOf('\u202E') + 1;
-    expect(messagesOf('c17-hygiene.md').filter((d) => d.ruleId === 'bidi-control').map((d) => [d.line, d.column, d.severity])).toEqual([[line, column, 'warning']]);
+    expect(
+      messagesOf('c17-hygiene.md')
+        .filter((d) => d.ruleId === 'bidi-control')
+        .map((d) => [d.line, d.column, d.severity]),
+    ).toEqual([[line, column, 'warning']]);
   });
 
   it('includes nothing from outside: mdBook and HonKit includes, links and the cover are refused', () => {
     const file = 'c18-includes.md';
     const includes = messagesOf(file).filter((d) => d.ruleId === 'include');
-    expect(includes.map((d) => d.message.replace(/`([^`]*)`.*/, '$1'))).toEqual(['Include ../secret.txt', 'Include listings/leak.txt', 'Include ../secret.md', 'Include listings/leak.md']);
+    expect(includes.map((d) => d.message.replace(/`([^`]*)`.*/, '$1'))).toEqual([
+      'Include ../secret.txt',
+      'Include listings/leak.txt',
+      'Include ../secret.md',
+      'Include listings/leak.md',
+    ]);
     expect(includes.every((d) => /outside the manuscript/.test(d.message))).toBe(true);
     expect(at(file, book.lineOf(file, '[outside]'), 'broken-link', /outside the manuscript/)).toHaveLength(1);
     expect(at(file, book.lineOf(file, 'absolute link'), 'broken-link', /outside the manuscript/)).toHaveLength(1);
-    expect(messagesOf('book.yaml').filter((d) => d.ruleId === 'broken-image' && /^Cover: `\.\.\/secret\.png` is outside the manuscript/.test(d.message))).toHaveLength(1);
+    expect(
+      messagesOf('book.yaml').filter(
+        (d) => d.ruleId === 'broken-image' && /^Cover: `\.\.\/secret\.png` is outside the manuscript/.test(d.message),
+      ),
+    ).toHaveLength(1);
     expect([...files.keys()].some((name) => /cover/.test(name) && /\.png$/.test(name))).toBe(false);
   });
 
@@ -382,8 +484,19 @@ describe('a hostile book, built to HTML, EPUB and PDF', () => {
         const name = url.startsWith(`${origin}/`) ? decodeURIComponent(new URL(url).pathname.slice(1)) : undefined;
         const body = name === undefined ? undefined : served.get(name);
         if (body) {
-          const type = /\.(xhtml|html)$/.test(name!) ? 'application/xhtml+xml' : /\.css$/.test(name!) ? 'text/css' : /\.svg$/.test(name!) ? 'image/svg+xml' : /\.png$/.test(name!) ? 'image/png' : 'application/octet-stream';
-          const data = type === 'application/xhtml+xml' ? Buffer.from(body.toString('utf8').replace(/<meta http-equiv="Content-Security-Policy"[^>]*\/>/, '')) : body;
+          const type = /\.(xhtml|html)$/.test(name!)
+            ? 'application/xhtml+xml'
+            : /\.css$/.test(name!)
+              ? 'text/css'
+              : /\.svg$/.test(name!)
+                ? 'image/svg+xml'
+                : /\.png$/.test(name!)
+                  ? 'image/png'
+                  : 'application/octet-stream';
+          const data =
+            type === 'application/xhtml+xml'
+              ? Buffer.from(body.toString('utf8').replace(/<meta http-equiv="Content-Security-Policy"[^>]*\/>/, ''))
+              : body;
           void request.respond({ status: 200, contentType: type, body: data });
           return;
         }
@@ -423,9 +536,15 @@ async function miniBook(parent: string, files: Record<string, string | Buffer>, 
   const dir = path.join(parent, `book-${++miniCount}`);
   const manuscript = path.join(dir, 'book');
   await mkdir(manuscript, { recursive: true });
-  await writeFile(path.join(manuscript, 'book.yaml'), 'title: "Mini"\nauthors: ["Mallory"]\nidentifier: "urn:uuid:0b7e8a36-1d2f-4c55-9a0e-1f2e3d4c5b6a"\n');
+  await writeFile(
+    path.join(manuscript, 'book.yaml'),
+    'title: "Mini"\nauthors: ["Mallory"]\nidentifier: "urn:uuid:0b7e8a36-1d2f-4c55-9a0e-1f2e3d4c5b6a"\n',
+  );
   const chapters = Object.keys(files).filter((name) => name.endsWith('.md'));
-  await writeFile(path.join(manuscript, 'SUMMARY.md'), summary ?? `# Summary\n\n${chapters.map((name) => `* [${name}](${name})`).join('\n')}\n`);
+  await writeFile(
+    path.join(manuscript, 'SUMMARY.md'),
+    summary ?? `# Summary\n\n${chapters.map((name) => `* [${name}](${name})`).join('\n')}\n`,
+  );
   for (const [name, data] of Object.entries(files)) {
     await mkdir(path.dirname(path.join(manuscript, name)), { recursive: true });
     await writeFile(path.join(manuscript, name), data);
@@ -434,7 +553,9 @@ async function miniBook(parent: string, files: Record<string, string | Buffer>, 
 }
 
 async function buildMini(book: MiniBook, formats: ('html' | 'epub' | 'pdf')[] = ['html', 'epub']) {
-  return withEnv({ SOURCE_DATE_EPOCH: EPOCH }, () => build({ manuscript: book.manuscript, out: book.out, formats, quiet: true }));
+  return withEnv({ SOURCE_DATE_EPOCH: EPOCH }, () =>
+    build({ manuscript: book.manuscript, out: book.out, formats, quiet: true }),
+  );
 }
 
 /** A build that must fail: returns its error diagnostics, after checking nothing was written. */
@@ -466,7 +587,11 @@ describe('hostile inputs that stop the build', () => {
       'coffee.md': `---coffee\ntitle: require('fs').writeFileSync '${pwned('coffee')}', 'x'\n---\n# Coffee\n`,
     });
     const errors = await failing(book);
-    expect(where(errors)).toEqual(['js.md:1:1 frontmatter', 'javascript.md:1:1 frontmatter', 'coffee.md:1:1 frontmatter']);
+    expect(where(errors)).toEqual([
+      'js.md:1:1 frontmatter',
+      'javascript.md:1:1 frontmatter',
+      'coffee.md:1:1 frontmatter',
+    ]);
     expect(errors[0]!.message).toMatch(/is not allowed: only YAML front matter .* never run as code/);
     for (const name of ['js', 'javascript', 'coffee']) expect(existsSync(pwned(name)), name).toBe(false);
   });
@@ -475,7 +600,10 @@ describe('hostile inputs that stop the build', () => {
     const book = await miniBook(work.dir, {
       'fn.md': `---\ntitle: Fine\nrun: !!js/function 'function () { require("fs").writeFileSync("${path.join(work.dir, 'pwned-fn')}", "x") }'\n---\n# Fn\n`,
     });
-    await writeFile(path.join(book.manuscript, 'book.yaml'), 'title: "Mini"\nauthors: ["Mallory"]\nsubtitle: !!js/function "function () { return 1 }"\n');
+    await writeFile(
+      path.join(book.manuscript, 'book.yaml'),
+      'title: "Mini"\nauthors: ["Mallory"]\nsubtitle: !!js/function "function () { return 1 }"\n',
+    );
     const errors = await failing(book);
     expect(where(errors)).toEqual(['book.yaml:3:11 yaml', 'fn.md:3:6 yaml']);
     for (const error of errors) expect(error.message).toMatch(/Invalid YAML: .*no custom tags/);
@@ -511,7 +639,28 @@ describe('hostile inputs that stop the build', () => {
   });
 
   it('gives CRLF and LF sources, with or without a BOM, byte-identical HTML and EPUB (case 17)', async () => {
-    const chapter = ['# Line ends', '', 'A paragraph', 'over two lines.[^n]', '', '- a list', '- of two', '', '```js', 'const x = 1;', '```', '', '| a | b |', '|---|---|', '| 1 | 2 |', '', '$$x^2$$', '', '[^n]: A note.', ''].join('\n');
+    const chapter = [
+      '# Line ends',
+      '',
+      'A paragraph',
+      'over two lines.[^n]',
+      '',
+      '- a list',
+      '- of two',
+      '',
+      '```js',
+      'const x = 1;',
+      '```',
+      '',
+      '| a | b |',
+      '|---|---|',
+      '| 1 | 2 |',
+      '',
+      '$$x^2$$',
+      '',
+      '[^n]: A note.',
+      '',
+    ].join('\n');
     const lf = await miniBook(work.dir, { 'one.md': chapter });
     const crlf = await miniBook(work.dir, { 'one.md': `\uFEFF${chapter.replace(/\n/g, '\r\n')}` });
     for (const name of ['book.yaml', 'SUMMARY.md']) {
@@ -525,7 +674,9 @@ describe('hostile inputs that stop the build', () => {
       const other = path.join(crlf.out, path.relative(lf.out, file));
       expect((await readFile(other)).equals(await readFile(file)), path.relative(lf.out, file)).toBe(true);
     }
-    expect((await readFile(path.join(crlf.out, 'mini.epub'))).equals(await readFile(path.join(lf.out, 'mini.epub')))).toBe(true);
+    expect(
+      (await readFile(path.join(crlf.out, 'mini.epub'))).equals(await readFile(path.join(lf.out, 'mini.epub'))),
+    ).toBe(true);
   });
 
   it('refuses a 50 MB chapter with a clear size error (case 18)', async () => {
@@ -546,11 +697,20 @@ describe('hostile inputs that stop the build', () => {
   }, 60_000);
 
   it('refuses chapters outside the manuscript: ../, a symlink out, a backslash in the name (cases 9, 11, 15)', async () => {
-    const book = await miniBook(work.dir, { 'ok.md': '# OK\n' }, '# Summary\n\n* [OK](ok.md)\n* [Up](../secret.md)\n* [Linked](leak.md)\n* [Slash](a%5Cb.md)\n* [Etc](/etc/passwd)\n');
+    const book = await miniBook(
+      work.dir,
+      { 'ok.md': '# OK\n' },
+      '# Summary\n\n* [OK](ok.md)\n* [Up](../secret.md)\n* [Linked](leak.md)\n* [Slash](a%5Cb.md)\n* [Etc](/etc/passwd)\n',
+    );
     await symlink(path.join(book.dir, '..', 'secret.md'), path.join(book.manuscript, 'leak.md'));
     await writeFile(path.join(book.manuscript, 'a\\b.md'), `# Backslash\n\n${token}\n`);
     const errors = await failing(book);
-    expect(where(errors)).toEqual(['SUMMARY.md:4:3 toc-missing-file', 'SUMMARY.md:5:3 toc-missing-file', 'SUMMARY.md:6:3 toc-missing-file', 'SUMMARY.md:7:3 toc-missing-file']);
+    expect(where(errors)).toEqual([
+      'SUMMARY.md:4:3 toc-missing-file',
+      'SUMMARY.md:5:3 toc-missing-file',
+      'SUMMARY.md:6:3 toc-missing-file',
+      'SUMMARY.md:7:3 toc-missing-file',
+    ]);
     expect(errors.map((d) => d.message.replace(/^TOC entry “\w+”: /, ''))).toEqual([
       expect.stringMatching(/^`\.\.\/secret\.md` is outside the manuscript/),
       expect.stringMatching(/^`leak\.md` is a link that points outside the manuscript/),
@@ -562,7 +722,9 @@ describe('hostile inputs that stop the build', () => {
   });
 
   it('refuses code imports from outside the manuscript, directly or through a symlink', async () => {
-    const book = await miniBook(work.dir, { 'code.md': '# Code\n\n[import](../secret.txt)\n\n[import](listings/leak.txt)\n' });
+    const book = await miniBook(work.dir, {
+      'code.md': '# Code\n\n[import](../secret.txt)\n\n[import](listings/leak.txt)\n',
+    });
     await mkdir(path.join(book.manuscript, 'listings'));
     await symlink(path.join(work.dir, 'secret.txt'), path.join(book.manuscript, 'listings', 'leak.txt'));
     const errors = await failing(book);
@@ -572,16 +734,25 @@ describe('hostile inputs that stop the build', () => {
   });
 
   it('renders no TeX that links or styles: \\href, \\url and \\htmlStyle are errors, untrusted', async () => {
-    const book = await miniBook(work.dir, { 'tex.md': '# TeX\n\n$$\\href{javascript:alert(1)}{x}$$\n\n$$\\url{http://127.0.0.1:9/x}$$\n\n$$\\htmlStyle{background:url(http://127.0.0.1:9/y)}{z}$$\n' });
+    const book = await miniBook(work.dir, {
+      'tex.md':
+        '# TeX\n\n$$\\href{javascript:alert(1)}{x}$$\n\n$$\\url{http://127.0.0.1:9/x}$$\n\n$$\\htmlStyle{background:url(http://127.0.0.1:9/y)}{z}$$\n',
+    });
     const errors = await failing(book);
     expect(where(errors)).toEqual(['tex.md:3:3 math', 'tex.md:5:3 math', 'tex.md:7:3 math']);
   });
 
   it('does not crash on a link whose percent-escapes decode to nothing', async () => {
-    const book = await miniBook(work.dir, { 'escape.md': '# Escape\n\n[a](#%E0%A4%A) and <a href="#%E0">b</a> and [c](x%E0.md)\n' });
+    const book = await miniBook(work.dir, {
+      'escape.md': '# Escape\n\n[a](#%E0%A4%A) and <a href="#%E0">b</a> and [c](x%E0.md)\n',
+    });
     const result = await buildMini(book, ['html']);
     expect(result.diagnostics.filter((d) => d.ruleId === 'internal')).toEqual([]);
-    expect(where(result.diagnostics.filter((d) => d.ruleId === 'broken-link'))).toEqual(['escape.md:3:1 broken-link', 'escape.md:3:20 broken-link', 'escape.md:3:45 broken-link']);
+    expect(where(result.diagnostics.filter((d) => d.ruleId === 'broken-link'))).toEqual([
+      'escape.md:3:1 broken-link',
+      'escape.md:3:20 broken-link',
+      'escape.md:3:45 broken-link',
+    ]);
   });
 
   // Holes this suite found in configuration and content roots, each now closed where the file is read
@@ -603,48 +774,82 @@ describe('hostile inputs that stop the build', () => {
   const HOLES: [string, (book: MiniBook) => Promise<void>][] = [
     // Read by a fixed name with a plain readFile, symlinks followed: scripts/model/config/load.ts, scripts/model/book/load.ts,
     // scripts/model/dialects/bibliography.ts (scripts/util/paths.ts `linksOutside` is there for the check).
-    ['a book.yaml that is a symlink out of the manuscript', async (book) => {
-      await writeFile(path.join(work.dir, 'outside.yaml'), `title: "${token}"\nauthors: ["X"]\n`);
-      await rm(path.join(book.manuscript, 'book.yaml'));
-      await symlink(path.join(work.dir, 'outside.yaml'), path.join(book.manuscript, 'book.yaml'));
-    }],
-    ['a SUMMARY.md that is a symlink out of the manuscript', async (book) => {
-      await writeFile(path.join(work.dir, 'outside-summary.md'), `# Summary\n\n* [${token}](one.md)\n`);
-      await rm(path.join(book.manuscript, 'SUMMARY.md'));
-      await symlink(path.join(work.dir, 'outside-summary.md'), path.join(book.manuscript, 'SUMMARY.md'));
-    }],
-    ['a .bib file that is a symlink out of the manuscript', async (book) => {
-      await writeFile(path.join(book.manuscript, 'one.md'), '# One\n\nAs shown {{ "leak" | cite }}.\n');
-      await symlink(path.join(work.dir, 'secret.bib'), path.join(book.manuscript, 'refs.bib'));
-    }],
+    [
+      'a book.yaml that is a symlink out of the manuscript',
+      async (book) => {
+        await writeFile(path.join(work.dir, 'outside.yaml'), `title: "${token}"\nauthors: ["X"]\n`);
+        await rm(path.join(book.manuscript, 'book.yaml'));
+        await symlink(path.join(work.dir, 'outside.yaml'), path.join(book.manuscript, 'book.yaml'));
+      },
+    ],
+    [
+      'a SUMMARY.md that is a symlink out of the manuscript',
+      async (book) => {
+        await writeFile(path.join(work.dir, 'outside-summary.md'), `# Summary\n\n* [${token}](one.md)\n`);
+        await rm(path.join(book.manuscript, 'SUMMARY.md'));
+        await symlink(path.join(work.dir, 'outside-summary.md'), path.join(book.manuscript, 'SUMMARY.md'));
+      },
+    ],
+    [
+      'a .bib file that is a symlink out of the manuscript',
+      async (book) => {
+        await writeFile(path.join(book.manuscript, 'one.md'), '# One\n\nAs shown {{ "leak" | cite }}.\n');
+        await symlink(path.join(work.dir, 'secret.bib'), path.join(book.manuscript, 'refs.bib'));
+      },
+    ],
     // Content roots other settings name, not held inside the manuscript: an edition's `root` (the schema's
     // pattern lets `..` through; scripts/model/book/editions.ts and load.ts follow it, and a symlinked edition folder),
     // mdBook's `[book] src` and HonKit's `root` (scripts/model/dialects/foreign-config.ts). Without a SUMMARY.md there,
     // every Markdown file of the outside folder is built.
-    ['an edition whose root is ../outside', async (book) => {
-      await outsideFolder('outside-edition');
-      await writeFile(path.join(book.manuscript, 'book.yaml'), 'title: "Mini"\nauthors: ["M"]\neditions:\n  xx:\n    root: ../../outside-edition\n');
-    }],
-    ['an edition folder that is a symlink out', async (book) => {
-      await symlink(await outsideFolder('outside-linked-edition'), path.join(book.manuscript, 'xx'));
-      await writeFile(path.join(book.manuscript, 'book.yaml'), 'title: "Mini"\nauthors: ["M"]\neditions:\n  xx:\n    root: xx\n');
-    }],
-    ["mdBook's [book] src outside the manuscript", async (book) => {
-      await outsideFolder('outside-mdbook');
-      await rm(path.join(book.manuscript, 'book.yaml'));
-      await writeFile(path.join(book.manuscript, 'book.toml'), '[book]\ntitle = "Mini"\nsrc = "../../outside-mdbook"\n');
-    }],
-    ["HonKit's root outside the manuscript", async (book) => {
-      await outsideFolder('outside-honkit');
-      await rm(path.join(book.manuscript, 'book.yaml'));
-      await writeFile(path.join(book.manuscript, 'book.json'), '{"title": "Mini", "root": "../../outside-honkit"}\n');
-    }],
+    [
+      'an edition whose root is ../outside',
+      async (book) => {
+        await outsideFolder('outside-edition');
+        await writeFile(
+          path.join(book.manuscript, 'book.yaml'),
+          'title: "Mini"\nauthors: ["M"]\neditions:\n  xx:\n    root: ../../outside-edition\n',
+        );
+      },
+    ],
+    [
+      'an edition folder that is a symlink out',
+      async (book) => {
+        await symlink(await outsideFolder('outside-linked-edition'), path.join(book.manuscript, 'xx'));
+        await writeFile(
+          path.join(book.manuscript, 'book.yaml'),
+          'title: "Mini"\nauthors: ["M"]\neditions:\n  xx:\n    root: xx\n',
+        );
+      },
+    ],
+    [
+      "mdBook's [book] src outside the manuscript",
+      async (book) => {
+        await outsideFolder('outside-mdbook');
+        await rm(path.join(book.manuscript, 'book.yaml'));
+        await writeFile(
+          path.join(book.manuscript, 'book.toml'),
+          '[book]\ntitle = "Mini"\nsrc = "../../outside-mdbook"\n',
+        );
+      },
+    ],
+    [
+      "HonKit's root outside the manuscript",
+      async (book) => {
+        await outsideFolder('outside-honkit');
+        await rm(path.join(book.manuscript, 'book.yaml'));
+        await writeFile(path.join(book.manuscript, 'book.json'), '{"title": "Mini", "root": "../../outside-honkit"}\n');
+      },
+    ],
   ];
   for (const [name, setup] of HOLES) {
     it(`${name} is refused, and nothing outside reaches the outputs`, async () => {
       const book = await miniBook(work.dir, { 'one.md': '# One\n' });
       await setup(book);
-      expect(await leaks(book).catch((error: Error) => /outside the manuscript|a folder inside the manuscript/.test(error.message) ? false : Promise.reject(error))).toBe(false);
+      expect(
+        await leaks(book).catch((error: Error) =>
+          /outside the manuscript|a folder inside the manuscript/.test(error.message) ? false : Promise.reject(error),
+        ),
+      ).toBe(false);
     });
   }
 });
@@ -652,11 +857,25 @@ describe('hostile inputs that stop the build', () => {
 // ---------------------------------------------------------------------------
 // Round two (issue 14): git, IPv6 forms, hangs, XML-illegal text, a forged cache, lost text, diagnostics.
 
-const GIT_ENV = { ...process.env, GIT_CONFIG_GLOBAL: '/dev/null', GIT_CONFIG_NOSYSTEM: '1', GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@example.invalid', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@example.invalid' };
+const GIT_ENV = {
+  ...process.env,
+  GIT_CONFIG_GLOBAL: '/dev/null',
+  GIT_CONFIG_NOSYSTEM: '1',
+  GIT_AUTHOR_NAME: 't',
+  GIT_AUTHOR_EMAIL: 't@example.invalid',
+  GIT_COMMITTER_NAME: 't',
+  GIT_COMMITTER_EMAIL: 't@example.invalid',
+};
 const rawGit = (cwd: string, args: string[], input?: string) =>
-  execFileSync('git', args, { cwd, encoding: 'utf8', env: { ...GIT_ENV, GIT_COMMITTER_DATE: '2000000000 +0000', GIT_AUTHOR_DATE: '2000000000 +0000' }, input, stdio: ['pipe', 'pipe', 'pipe'] }).trim();
+  execFileSync('git', args, {
+    cwd,
+    encoding: 'utf8',
+    env: { ...GIT_ENV, GIT_COMMITTER_DATE: '2000000000 +0000', GIT_AUTHOR_DATE: '2000000000 +0000' },
+    input,
+    stdio: ['pipe', 'pipe', 'pipe'],
+  }).trim();
 
-describe('round two: git runs only against the author\'s repository, with nothing that runs a program', () => {
+describe("round two: git runs only against the author's repository, with nothing that runs a program", () => {
   let work: Awaited<ReturnType<typeof tempDir>>;
   let marker: string;
   let evil: string;
@@ -686,12 +905,18 @@ describe('round two: git runs only against the author\'s repository, with nothin
     await writeFile(path.join(book, 'one.md'), '# One\n\nText.\n');
     rawGit(work.dir, ['init', '-q', '--bare', inner]);
     const tree = rawGit(inner, ['mktree'], '');
-    const commit = rawGit(inner, ['hash-object', '-t', 'commit', '-w', '--stdin'],
-      `tree ${tree}\nauthor e <e@x> 1000000000 +0000\ncommitter e <e@x> 1000000000 +0000\ngpgsig -----BEGIN PGP SIGNATURE-----\n \n iQEzBAABCAAdFiEE\n -----END PGP SIGNATURE-----\n\nforged\n`);
+    const commit = rawGit(
+      inner,
+      ['hash-object', '-t', 'commit', '-w', '--stdin'],
+      `tree ${tree}\nauthor e <e@x> 1000000000 +0000\ncommitter e <e@x> 1000000000 +0000\ngpgsig -----BEGIN PGP SIGNATURE-----\n \n iQEzBAABCAAdFiEE\n -----END PGP SIGNATURE-----\n\nforged\n`,
+    );
     rawGit(inner, ['update-ref', 'refs/heads/main', commit]);
     rawGit(inner, ['symbolic-ref', 'HEAD', 'refs/heads/main']);
     execFileSync('cp', ['-r', path.join(inner, 'HEAD'), path.join(inner, 'objects'), path.join(inner, 'refs'), book]);
-    await writeFile(path.join(book, 'config'), '[core]\n\trepositoryformatversion = 0\n\tbare = true\n\tfsmonitor = ./evil.sh\n[log]\n\tshowSignature = true\n[gpg]\n\tprogram = ./evil.sh\n[diff]\n\texternal = ./evil.sh\n');
+    await writeFile(
+      path.join(book, 'config'),
+      '[core]\n\trepositoryformatversion = 0\n\tbare = true\n\tfsmonitor = ./evil.sh\n[log]\n\tshowSignature = true\n[gpg]\n\tprogram = ./evil.sh\n[diff]\n\texternal = ./evil.sh\n',
+    );
     await writeFile(path.join(book, 'evil.sh'), `#!/bin/sh\necho ran >> '${marker}'\n`);
     await chmod(path.join(book, 'evil.sh'), 0o755);
     rawGit(outer, ['add', '-A']);
@@ -742,8 +967,11 @@ describe('round two: git runs only against the author\'s repository, with nothin
       await writeFile(path.join(book, 'one.md'), '# One\n');
       rawGit(repo, ['add', '-A']);
       const tree = rawGit(repo, ['write-tree']);
-      const signed = rawGit(repo, ['hash-object', '-t', 'commit', '-w', '--stdin'],
-        `tree ${tree}\nauthor e <e@x> 2000000000 +0000\ncommitter e <e@x> 2000000000 +0000\ngpgsig -----BEGIN PGP SIGNATURE-----\n \n iQEzBAABCAAdFiEE\n -----END PGP SIGNATURE-----\n\nsigned\n`);
+      const signed = rawGit(
+        repo,
+        ['hash-object', '-t', 'commit', '-w', '--stdin'],
+        `tree ${tree}\nauthor e <e@x> 2000000000 +0000\ncommitter e <e@x> 2000000000 +0000\ngpgsig -----BEGIN PGP SIGNATURE-----\n \n iQEzBAABCAAdFiEE\n -----END PGP SIGNATURE-----\n\nsigned\n`,
+      );
       rawGit(repo, ['update-ref', 'HEAD', signed]);
       const file = path.join(repo, '.git', 'config');
       await writeFile(file, (await readFile(file, 'utf8')) + config.replaceAll('EVIL', evil));
@@ -762,14 +990,58 @@ describe('round two: git runs only against the author\'s repository, with nothin
 describe('round two: one address test for every notation, and no network because book.yaml says so', () => {
   // Every way to write 127.0.0.1 (and friends) the URL parser lets through, and the forms it produces.
   const PRIVATE = [
-    '127.0.0.1', '::ffff:127.0.0.1', '::ffff:7f00:1', '[::ffff:7f00:1]', '0:0:0:0:0:ffff:7f00:1', '::ffff:0:7f00:1', '::127.0.0.1', '::7f00:1',
-    '64:ff9b::7f00:1', '64:ff9b::127.0.0.1', '64:ff9b::a9fe:a9fe', '64:ff9b:1::1', '2002:7f00:1::1', '2002:c0a8:101::', '2002:a00:1::',
-    '2001:0:4136:e378:8000:63bf:80ff:fffe', '2001:0:7f00:1::1', 'fe80::5efe:127.0.0.1', '2001:db8::200:5efe:a00:1', 'fe80::1%eth0',
-    '::ffff:169.254.169.254', '::ffff:a9fe:a9fe', '::ffff:10.0.0.1', '::ffff:192.168.0.1', '::ffff:100.64.0.1', '::', '::1', '0::1',
-    'fd00::1', 'fc00::', 'fe80::1', 'fec0::1', 'ff02::1', '100::1', '2001:db8::1', '0.0.0.0', '100.64.0.1', '192.0.2.1', '198.18.0.1', '255.255.255.255',
+    '127.0.0.1',
+    '::ffff:127.0.0.1',
+    '::ffff:7f00:1',
+    '[::ffff:7f00:1]',
+    '0:0:0:0:0:ffff:7f00:1',
+    '::ffff:0:7f00:1',
+    '::127.0.0.1',
+    '::7f00:1',
+    '64:ff9b::7f00:1',
+    '64:ff9b::127.0.0.1',
+    '64:ff9b::a9fe:a9fe',
+    '64:ff9b:1::1',
+    '2002:7f00:1::1',
+    '2002:c0a8:101::',
+    '2002:a00:1::',
+    '2001:0:4136:e378:8000:63bf:80ff:fffe',
+    '2001:0:7f00:1::1',
+    'fe80::5efe:127.0.0.1',
+    '2001:db8::200:5efe:a00:1',
+    'fe80::1%eth0',
+    '::ffff:169.254.169.254',
+    '::ffff:a9fe:a9fe',
+    '::ffff:10.0.0.1',
+    '::ffff:192.168.0.1',
+    '::ffff:100.64.0.1',
+    '::',
+    '::1',
+    '0::1',
+    'fd00::1',
+    'fc00::',
+    'fe80::1',
+    'fec0::1',
+    'ff02::1',
+    '100::1',
+    '2001:db8::1',
+    '0.0.0.0',
+    '100.64.0.1',
+    '192.0.2.1',
+    '198.18.0.1',
+    '255.255.255.255',
     'not an address',
   ];
-  const PUBLIC = ['93.184.216.34', '8.8.8.8', '::ffff:8.8.8.8', '::ffff:808:808', '64:ff9b::808:808', '2002:808:808::1', '2606:4700::1111', '2a00:1450:4001::200e'];
+  const PUBLIC = [
+    '93.184.216.34',
+    '8.8.8.8',
+    '::ffff:8.8.8.8',
+    '::ffff:808:808',
+    '64:ff9b::808:808',
+    '2002:808:808::1',
+    '2606:4700::1111',
+    '2a00:1450:4001::200e',
+  ];
   for (const address of PRIVATE) it(`refuses ${address}`, () => expect(isPrivateAddress(address)).toBe(true));
   for (const address of PUBLIC) it(`allows ${address}`, () => expect(isPrivateAddress(address)).toBe(false));
 
@@ -777,8 +1049,22 @@ describe('round two: one address test for every notation, and no network because
     const canary = await startCanary();
     const work = await tempDir('galley-ssrf-');
     try {
-      const forms = ['[::ffff:127.0.0.1]', '[::ffff:7f00:1]', '[0:0:0:0:0:ffff:7f00:1]', '[::127.0.0.1]', '[64:ff9b::7f00:1]', '[2002:7f00:1::]', '[::1]', '127.1', '0x7f.1', '2130706433', '0177.0.0.1'];
-      const book = await miniBook(work.dir, { 'one.md': `# One\n\n${forms.map((form) => `<a href="http://${form}:${canary.port}/secret">x</a>`).join('\n\n')}\n` });
+      const forms = [
+        '[::ffff:127.0.0.1]',
+        '[::ffff:7f00:1]',
+        '[0:0:0:0:0:ffff:7f00:1]',
+        '[::127.0.0.1]',
+        '[64:ff9b::7f00:1]',
+        '[2002:7f00:1::]',
+        '[::1]',
+        '127.1',
+        '0x7f.1',
+        '2130706433',
+        '0177.0.0.1',
+      ];
+      const book = await miniBook(work.dir, {
+        'one.md': `# One\n\n${forms.map((form) => `<a href="http://${form}:${canary.port}/secret">x</a>`).join('\n\n')}\n`,
+      });
       const { book: loaded } = await prepare(book.manuscript);
       const stats = await checkExternalLinks(loaded, { noCache: true, timeoutMs: 1000 });
       expect(canary.connections).toBe(0);
@@ -796,7 +1082,7 @@ describe('round two: one address test for every notation, and no network because
     }
   });
 
-  it('book.yaml\'s links.external.enabled alone does not check links; --external or GALLEY_EXTERNAL_LINKS=1 does', async () => {
+  it("book.yaml's links.external.enabled alone does not check links; --external or GALLEY_EXTERNAL_LINKS=1 does", async () => {
     expect(externalAllowed({}, {})).toBe(false);
     expect(externalAllowed({}, { GALLEY_EXTERNAL_LINKS: '1' })).toBe(true);
     expect(externalAllowed({ external: true }, {})).toBe(true);
@@ -804,10 +1090,19 @@ describe('round two: one address test for every notation, and no network because
     const work = await tempDir('galley-enabled-');
     try {
       const book = await miniBook(work.dir, { 'one.md': '# One\n\nSee [a site](https://example.invalid/page).\n' });
-      await writeFile(path.join(book.manuscript, 'book.yaml'), 'title: "Mini"\nauthors: ["M"]\nlinks:\n  external:\n    enabled: true\n');
-      const result = await withEnv({ GALLEY_EXTERNAL_LINKS: '' }, () => check({ manuscript: book.manuscript, quiet: true, noCache: true }));
-      const notes = result.diagnostics.filter((d) => d.ruleId.startsWith('external-link') || d.ruleId.startsWith('broken-external'));
-      expect(notes.map((d) => `${d.file} ${d.severity} ${d.ruleId}`)).toEqual(['book.yaml info external-link-unchecked']);
+      await writeFile(
+        path.join(book.manuscript, 'book.yaml'),
+        'title: "Mini"\nauthors: ["M"]\nlinks:\n  external:\n    enabled: true\n',
+      );
+      const result = await withEnv({ GALLEY_EXTERNAL_LINKS: '' }, () =>
+        check({ manuscript: book.manuscript, quiet: true, noCache: true }),
+      );
+      const notes = result.diagnostics.filter(
+        (d) => d.ruleId.startsWith('external-link') || d.ruleId.startsWith('broken-external'),
+      );
+      expect(notes.map((d) => `${d.file} ${d.severity} ${d.ruleId}`)).toEqual([
+        'book.yaml info external-link-unchecked',
+      ]);
       expect(notes[0]!.message).toMatch(/--external.*GALLEY_EXTERNAL_LINKS=1/);
     } finally {
       await work.cleanup();
@@ -834,8 +1129,13 @@ describe('round two: patterns in book.yaml cannot hang a check', () => {
   it('reports a backtracking ignore pattern at its book.yaml line and requests nothing', async () => {
     const work = await tempDir('galley-redos-');
     try {
-      const book = await miniBook(work.dir, { 'one.md': `# One\n\n${Array.from({ length: 50 }, (_, i) => `- [x](https://example.invalid/${'a'.repeat(40 + i)})`).join('\n')}\n` });
-      await writeFile(path.join(book.manuscript, 'book.yaml'), 'title: "Mini"\nauthors: ["M"]\nlinks:\n  external:\n    ignore:\n      - "/(a+)+b/"\n');
+      const book = await miniBook(work.dir, {
+        'one.md': `# One\n\n${Array.from({ length: 50 }, (_, i) => `- [x](https://example.invalid/${'a'.repeat(40 + i)})`).join('\n')}\n`,
+      });
+      await writeFile(
+        path.join(book.manuscript, 'book.yaml'),
+        'title: "Mini"\nauthors: ["M"]\nlinks:\n  external:\n    ignore:\n      - "/(a+)+b/"\n',
+      );
       const { book: loaded } = await prepare(book.manuscript);
       const started = performance.now();
       const stats = await checkExternalLinks(loaded, { noCache: true });
@@ -862,18 +1162,35 @@ describe('round two: every hang ends in seconds with a clear message', () => {
     expect(performance.now() - started).toBeLessThan(ms);
     return value;
   };
-  const errorsOf = (result: BuildResult) => result.diagnostics.filter((d) => d.severity === 'error').map((d) => `${d.file}:${d.line} ${d.ruleId} ${d.message}`);
+  const errorsOf = (result: BuildResult) =>
+    result.diagnostics.filter((d) => d.severity === 'error').map((d) => `${d.file}:${d.line} ${d.ruleId} ${d.message}`);
 
   it('sniffImage reads `<!---->`×60 (and ×100,000) before <svg> linearly', async () => {
     expect(await fast(() => sniffImage(Buffer.from(`${'<!---->'.repeat(60)}x`)), 1000)).toBeUndefined();
     expect((await fast(() => sniffImage(Buffer.from(`${'<!---->'.repeat(60)}<svg>`)), 1000))?.ext).toBe('svg');
-    expect((await fast(() => sniffImage(Buffer.from(`<?xml version="1.0"?><!-- a --><!DOCTYPE svg [<!ENTITY x "y">]><!-- b --><svg xmlns="http://www.w3.org/2000/svg"/>`)), 1000))?.ext).toBe('svg');
+    expect(
+      (
+        await fast(
+          () =>
+            sniffImage(
+              Buffer.from(
+                `<?xml version="1.0"?><!-- a --><!DOCTYPE svg [<!ENTITY x "y">]><!-- b --><svg xmlns="http://www.w3.org/2000/svg"/>`,
+              ),
+            ),
+          1000,
+        )
+      )?.ext,
+    ).toBe('svg');
     expect(await fast(() => sniffImage(Buffer.from(`${'<!--'.repeat(500)}`)), 1000)).toBeUndefined();
   });
 
   it('sanitizeSvg reads 4 MB of `<!DOCTYPE[` linearly', async () => {
     expect(await fast(() => sanitizeSvg('<!DOCTYPE['.repeat(400_000)), 5000)).toBeUndefined();
-    const kept = await fast(() => sanitizeSvg(`<!DOCTYPE svg [${'<!ENTITY a "b">'.repeat(10)}]><svg xmlns="http://www.w3.org/2000/svg"><rect width="1" height="1"/></svg>`));
+    const kept = await fast(() =>
+      sanitizeSvg(
+        `<!DOCTYPE svg [${'<!ENTITY a "b">'.repeat(10)}]><svg xmlns="http://www.w3.org/2000/svg"><rect width="1" height="1"/></svg>`,
+      ),
+    );
     expect(kept).toMatch(/<rect/);
     expect(kept).not.toMatch(/ENTITY/);
   });
@@ -893,19 +1210,35 @@ describe('round two: every hang ends in seconds with a clear message', () => {
     const book = await miniBook(work.dir, { 'many.md': `# Many\n\n${includes}\n`, 'big.txt': big });
     const result = await fast(() => buildMini(book, ['html']), 30_000);
     expect(result.ok).toBe(false);
-    expect(errorsOf(result).filter((e) => /over the 8\.0 MB limit for all includes of a chapter/.test(e))).toHaveLength(1);
+    expect(errorsOf(result).filter((e) => /over the 8\.0 MB limit for all includes of a chapter/.test(e))).toHaveLength(
+      1,
+    );
   });
 
   it('refuses 20,000 list markers on one line, and markers mixed with quotes', async () => {
-    const book = await miniBook(work.dir, { 'list.md': `# List\n\n${'- '.repeat(20_000)}x\n\n${'> - 1. '.repeat(30)}y\n` });
+    const book = await miniBook(work.dir, {
+      'list.md': `# List\n\n${'- '.repeat(20_000)}x\n\n${'> - 1. '.repeat(30)}y\n`,
+    });
     const result = await fast(() => buildMini(book, ['html']));
-    expect(errorsOf(result)).toEqual(['list.md:3 limit 20000 list or quote markers open one line, over the limit of 64 (lists or quotes nested too deep on one line): flatten the nesting']);
+    expect(errorsOf(result)).toEqual([
+      'list.md:3 limit 20000 list or quote markers open one line, over the limit of 64 (lists or quotes nested too deep on one line): flatten the nesting',
+    ]);
     const mixed = await miniBook(work.dir, { 'mixed.md': `# Mixed\n\n${'> - 1. '.repeat(30)}y\n` });
-    expect(errorsOf(await fast(() => buildMini(mixed, ['html'])))).toEqual([expect.stringMatching(/^mixed\.md:3 limit 90 list or quote markers/)]);
+    expect(errorsOf(await fast(() => buildMini(mixed, ['html'])))).toEqual([
+      expect.stringMatching(/^mixed\.md:3 limit 90 list or quote markers/),
+    ]);
   });
 
   it('refuses an @string expansion bomb at its line, and reports a malformed .bib at file:line', async () => {
-    const bomb = ['@string{a = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"}', ...Array.from({ length: 40 }, (_, i) => `@string{m${i + 1} = ${i === 0 ? 'a' : `m${i}`} # ${i === 0 ? 'a' : `m${i}`} # ${i === 0 ? 'a' : `m${i}`}}`), '@book{k, title = m40}'].join('\n');
+    const bomb = [
+      '@string{a = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"}',
+      ...Array.from(
+        { length: 40 },
+        (_, i) =>
+          `@string{m${i + 1} = ${i === 0 ? 'a' : `m${i}`} # ${i === 0 ? 'a' : `m${i}`} # ${i === 0 ? 'a' : `m${i}`}}`,
+      ),
+      '@book{k, title = m40}',
+    ].join('\n');
     const dir = path.join(work.dir, 'bib-bomb');
     await mkdir(dir, { recursive: true });
     await writeFile(path.join(dir, 'refs.bib'), bomb);
@@ -916,7 +1249,10 @@ describe('round two: every hang ends in seconds with a clear message', () => {
 
     const broken = path.join(work.dir, 'bib-broken');
     await mkdir(broken, { recursive: true });
-    await writeFile(path.join(broken, 'refs.bib'), '@book{good, title = {Fine}, year = 2001}\n\n@book{bad, title = "never closed\n}\n');
+    await writeFile(
+      path.join(broken, 'refs.bib'),
+      '@book{good, title = {Fine}, year = 2001}\n\n@book{bad, title = "never closed\n}\n',
+    );
     const more: VFile[] = [];
     const map = await loadBibliography(broken, more);
     expect(map?.has('good')).toBe(true);
@@ -957,7 +1293,10 @@ describe('round two: output that validates whatever the text', () => {
         '',
       ].join('\n');
       const book = await miniBook(work.dir, { 'odd.md': text });
-      await writeFile(path.join(book.manuscript, 'book.yaml'), 'title: "Mini ]]> \\uFFFE \\uD800 end"\nauthors: ["Mallory ]]> \\uDC00"]\ndescription: "A ]]> b \\uFFFF"\nidentifier: "urn:uuid:0b7e8a36-1d2f-4c55-9a0e-1f2e3d4c5b6a"\n');
+      await writeFile(
+        path.join(book.manuscript, 'book.yaml'),
+        'title: "Mini ]]> \\uFFFE \\uD800 end"\nauthors: ["Mallory ]]> \\uDC00"]\ndescription: "A ]]> b \\uFFFF"\nidentifier: "urn:uuid:0b7e8a36-1d2f-4c55-9a0e-1f2e3d4c5b6a"\n',
+      );
       const result = await buildMini(book, ['html', 'epub']);
       expect(result.ok).toBe(true);
       const files = await outputFiles(result);
@@ -971,7 +1310,10 @@ describe('round two: output that validates whatever the text', () => {
       const problems = epubcheck.messages.filter((m) => m.severity === 'fatal' || m.severity === 'error');
       expect(problems.map((m) => `${m.id} ${m.path}:${m.line}:${m.column} ${m.message}`)).toEqual([]);
       // The text itself is kept: `]]>` reads the same after escaping.
-      expect(files.get('epub:OEBPS/odd.xhtml')?.toString('utf8') ?? [...files].find(([n]) => /odd\.xhtml$/.test(n))?.[1].toString('utf8')).toContain('Plain ]]&gt; text.');
+      expect(
+        files.get('epub:OEBPS/odd.xhtml')?.toString('utf8') ??
+          [...files].find(([n]) => /odd\.xhtml$/.test(n))?.[1].toString('utf8'),
+      ).toContain('Plain ]]&gt; text.');
     } finally {
       await work.cleanup();
     }
@@ -1011,19 +1353,26 @@ describe('round two: a cache nobody else can write', () => {
     const text = await readFile(file, 'utf8');
     const key = path.basename(file, '.json');
     const payload = JSON.parse(text.slice(text.indexOf('\n') + 1));
-    payload.tree.children.push({ type: 'element', tagName: 'script', properties: {}, children: [{ type: 'text', value: 'alert(1)' }] }, { type: 'element', tagName: 'iframe', properties: { src: 'file:///etc/passwd' }, children: [] }, { type: 'element', tagName: 'img', properties: { src: 'x', onError: 'alert(2)' }, children: [] });
+    payload.tree.children.push(
+      { type: 'element', tagName: 'script', properties: {}, children: [{ type: 'text', value: 'alert(1)' }] },
+      { type: 'element', tagName: 'iframe', properties: { src: 'file:///etc/passwd' }, children: [] },
+      { type: 'element', tagName: 'img', properties: { src: 'x', onError: 'alert(2)' }, children: [] },
+    );
     const json = JSON.stringify(payload);
     await writeFile(entryPath(dir, key), `galley-chapter 1 ${key} ${sign(key, json)}\n${json}`);
     return { book, key, file: entryPath(dir, key) };
   }
   const poisoned = async (result: BuildResult) => {
-    for (const [, bytes] of await outputFiles(result)) if (/<script|<iframe|onerror/i.test(bytes.toString('utf8'))) return true;
+    for (const [, bytes] of await outputFiles(result))
+      if (/<script|<iframe|onerror/i.test(bytes.toString('utf8'))) return true;
     return false;
   };
 
   it('ignores an entry rewritten with a new unkeyed checksum', async () => {
     const cache = path.join(work.dir, 'cache-a');
-    const { book } = await forge(cache, (key, json) => createHash('sha256').update(key).update('\0').update(json).digest('hex'));
+    const { book } = await forge(cache, (key, json) =>
+      createHash('sha256').update(key).update('\0').update(json).digest('hex'),
+    );
     const again = await withEnv({ GALLEY_CACHE_DIR: cache, GALLEY_WORKERS: '0' }, () => buildMini(book, ['html']));
     expect(again.ok).toBe(true);
     expect(await poisoned(again)).toBe(false);
@@ -1039,7 +1388,9 @@ describe('round two: a cache nobody else can write', () => {
     const secret = Buffer.alloc(32, 7);
     await mkdir(path.join(cache, 'chapters'), { recursive: true });
     await writeFile(path.join(cache, 'chapters', '.secret'), `${secret.toString('hex')}\n`, { mode: 0o600 });
-    const { book, key, file } = await forge(cache, (key, json) => createHmac('sha256', secret).update(key).update('\0').update(json).digest('hex'));
+    const { book, key, file } = await forge(cache, (key, json) =>
+      createHmac('sha256', secret).update(key).update('\0').update(json).digest('hex'),
+    );
     rawGit(repo, ['add', '-f', '.galley-cache']);
     rawGit(repo, ['commit', '-qm', 'cache']);
     const again = await withEnv({ GALLEY_CACHE_DIR: cache, GALLEY_WORKERS: '0' }, () => buildMini(book, ['html']));
@@ -1058,11 +1409,18 @@ describe('round two: nothing lost, nothing overwritten', () => {
   afterAll(() => work?.cleanup());
 
   it('keeps a line written right after the copyright footer, and galley build warns at its line', async () => {
-    const book = await miniBook(work.dir, { 'one.md': '# One\n\nBody text.\n\nCopyright ©2026 Mallory\nA closing line that must survive.\n' });
-    await writeFile(path.join(book.manuscript, 'book.yaml'), 'title: "Mini"\nauthors: ["Mallory"]\nidentifier: "urn:uuid:0b7e8a36-1d2f-4c55-9a0e-1f2e3d4c5b6a"\ncopyright:\n  year: 2026\n  holder: Mallory\n  in_source: true\n');
+    const book = await miniBook(work.dir, {
+      'one.md': '# One\n\nBody text.\n\nCopyright ©2026 Mallory\nA closing line that must survive.\n',
+    });
+    await writeFile(
+      path.join(book.manuscript, 'book.yaml'),
+      'title: "Mini"\nauthors: ["Mallory"]\nidentifier: "urn:uuid:0b7e8a36-1d2f-4c55-9a0e-1f2e3d4c5b6a"\ncopyright:\n  year: 2026\n  holder: Mallory\n  in_source: true\n',
+    );
     const result = await buildMini(book, ['html', 'epub']);
     expect(result.ok).toBe(true);
-    expect(result.diagnostics.map((d) => `${d.file}:${d.line}:${d.column} ${d.severity} ${d.ruleId}`)).toContain('one.md:6:1 warning text-after-footer');
+    expect(result.diagnostics.map((d) => `${d.file}:${d.line}:${d.column} ${d.severity} ${d.ruleId}`)).toContain(
+      'one.md:6:1 warning text-after-footer',
+    );
     const files = await outputFiles(result);
     const chapter = [...files].filter(([name]) => /one\.x?html$/.test(name));
     expect(chapter.length).toBeGreaterThan(1);
@@ -1074,9 +1432,11 @@ describe('round two: nothing lost, nothing overwritten', () => {
     }
   });
 
-  it('galley dev writes its own folder and leaves the release build\'s dist/web as it was', async () => {
+  it("galley dev writes its own folder and leaves the release build's dist/web as it was", async () => {
     const book = await miniBook(work.dir, { 'one.md': '# One\n\nText.\n' });
-    const release = await withEnv({ SOURCE_DATE_EPOCH: EPOCH }, () => build({ manuscript: book.manuscript, out: book.out, formats: ['html', 'epub', 'web'], quiet: true }));
+    const release = await withEnv({ SOURCE_DATE_EPOCH: EPOCH }, () =>
+      build({ manuscript: book.manuscript, out: book.out, formats: ['html', 'epub', 'web'], quiet: true }),
+    );
     expect(release.ok).toBe(true);
     const web = path.join(book.out, 'web');
     const before = new Map<string, Buffer>();
@@ -1134,10 +1494,17 @@ describe('round two: diagnostics print as inert text', () => {
       const book = await miniBook(work.dir, { 'one.md': '# One\n\nText.\n' });
       await writeFile(path.join(book.manuscript, name), '# Stray\n');
       for (const format of ['text', 'json']) {
-        const { stdout } = await exec(process.execPath, [GALLEY, 'check', '--manuscript', book.manuscript, '--format', format, '--no-cache'], { cwd: work.dir }).catch((error: { stdout: string }) => error);
+        const { stdout } = await exec(
+          process.execPath,
+          [GALLEY, 'check', '--manuscript', book.manuscript, '--format', format, '--no-cache'],
+          { cwd: work.dir },
+        ).catch((error: { stdout: string }) => error);
         expect(stdout, format).toContain('evil');
         expect(stdout.includes('\u001b'), format).toBe(false);
-        expect(stdout.split('\n').some((line) => line.startsWith('forged.md')), format).toBe(false);
+        expect(
+          stdout.split('\n').some((line) => line.startsWith('forged.md')),
+          format,
+        ).toBe(false);
       }
     } finally {
       await work.cleanup();
@@ -1154,7 +1521,9 @@ describe('round two: a web edition that grows linearly', () => {
         const files: Record<string, string> = {};
         for (let i = 1; i <= count; i++) files[`c${i}.md`] = `# Chapter ${i} <b>&amp;</b>\n\nText of chapter ${i}.\n`;
         const book = await miniBook(work.dir, files);
-        const result = await withEnv({ SOURCE_DATE_EPOCH: EPOCH }, () => build({ manuscript: book.manuscript, out: book.out, formats: ['web'], quiet: true }));
+        const result = await withEnv({ SOURCE_DATE_EPOCH: EPOCH }, () =>
+          build({ manuscript: book.manuscript, out: book.out, formats: ['web'], quiet: true }),
+        );
         expect(result.ok).toBe(true);
         const web = path.join(book.out, 'web');
         const page = await readFile(path.join(web, 'c1.html'), 'utf8');

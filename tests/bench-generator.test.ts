@@ -57,7 +57,10 @@ describe('benchmark book generator', () => {
     for (const [name, bytes] of a.files) expect(bytes.equals(b.files.get(name)!), name).toBe(true);
     expect(a.chapters.length).toBe(102); // preface, 100 chapters, questions index
     expect(a.words).toBeGreaterThan(180_000);
-    const text = [...a.files].filter(([n]) => n.endsWith('.md')).map(([, b]) => b.toString('utf8')).join('\n');
+    const text = [...a.files]
+      .filter(([n]) => n.endsWith('.md'))
+      .map(([, b]) => b.toString('utf8'))
+      .join('\n');
     expect(text).toMatch(/^\$\$\n[^\n]+\n\$\$$/m); // display math on its own lines
     expect(text).toMatch(/[a-z] \$\$[^$\n]+\$\$ [a-z]/); // inline math in a sentence
     expect(text).toMatch(/^\| Method \|/m); // GFM tables

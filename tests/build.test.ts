@@ -13,7 +13,10 @@ const MINI = path.join(ROOT, 'tests/books/mini');
 
 async function galley(args: string[]) {
   try {
-    const { stdout, stderr } = await run(process.execPath, [GALLEY, ...args], { cwd: ROOT, env: { ...process.env, CI: '1' } });
+    const { stdout, stderr } = await run(process.execPath, [GALLEY, ...args], {
+      cwd: ROOT,
+      env: { ...process.env, CI: '1' },
+    });
     return { code: 0, stdout, stderr };
   } catch (error) {
     const e = error as { code: number; stdout: string; stderr: string };
@@ -32,13 +35,28 @@ describe('end-to-end build of a mini-book', () => {
 
   it('succeeds and counts what it built', () => {
     expect(result.ok).toBe(true);
-    expect(result.summary).toMatchObject({ chapters: 5, questions: { E: 1, M: 1, H: 1 }, formulas: 1, images: 1, footnotes: 1 });
-    expect(result.diagnostics.map((d) => `${d.file}:${d.line}:${d.column} ${d.ruleId}`)).toEqual(['SUMMARY.md:10:3 toc-entry']);
+    expect(result.summary).toMatchObject({
+      chapters: 5,
+      questions: { E: 1, M: 1, H: 1 },
+      formulas: 1,
+      images: 1,
+      footnotes: 1,
+    });
+    expect(result.diagnostics.map((d) => `${d.file}:${d.line}:${d.column} ${d.ruleId}`)).toEqual([
+      'SUMMARY.md:10:3 toc-entry',
+    ]);
   });
 
   it('writes one well-formed page per TOC entry, with no script or remote resource', async () => {
     const files = (await readdir(path.join(out.dir, 'html'))).filter((f) => f.endsWith('.xhtml')).sort();
-    expect(files).toEqual(['chapters-one-b.xhtml', 'chapters-one.xhtml', 'chapters-two.xhtml', 'part-1-part-one.xhtml', 'preface.xhtml', 'questions.xhtml']);
+    expect(files).toEqual([
+      'chapters-one-b.xhtml',
+      'chapters-one.xhtml',
+      'chapters-two.xhtml',
+      'part-1-part-one.xhtml',
+      'preface.xhtml',
+      'questions.xhtml',
+    ]);
     for (const name of [...files, 'index.html']) {
       const text = await readFile(path.join(out.dir, 'html', name), 'utf8');
       expect(XMLValidator.validate(text), name).toBe(true);
@@ -56,7 +74,9 @@ describe('end-to-end build of a mini-book', () => {
     expect(one).toContain('id="details"');
     expect(one).toMatch(/<img src="images\/square-[0-9a-f]{10}\.svg" alt="A square"\/>/);
     const image = (await readdir(path.join(out.dir, 'html/images')))[0]!;
-    expect(await readFile(path.join(out.dir, 'html/images', image), 'utf8')).toContain('<svg xmlns="http://www.w3.org/2000/svg"');
+    expect(await readFile(path.join(out.dir, 'html/images', image), 'utf8')).toContain(
+      '<svg xmlns="http://www.w3.org/2000/svg"',
+    );
   });
 
   it('lists every question by difficulty with links back', async () => {
@@ -85,7 +105,15 @@ describe('the CLI on bad input', () => {
   }
 
   it('builds the mini-book and prints the summary', async () => {
-    const { code, stdout } = await galley(['build', '--manuscript', MINI, '--out', path.join(work.dir, 'ok'), '--format', 'html']);
+    const { code, stdout } = await galley([
+      'build',
+      '--manuscript',
+      MINI,
+      '--out',
+      path.join(work.dir, 'ok'),
+      '--format',
+      'html',
+    ]);
     expect(code).toBe(0);
     expect(stdout).toMatch(/Built 5 chapters/);
     expect(stdout).toMatch(/questions: 3 \(easy 1, medium 1, hard 1\)/);
@@ -106,7 +134,9 @@ describe('the CLI on bad input', () => {
     expect(code).toBe(1);
     const errors = stderr.split('\n').filter((l) => / error /.test(l));
     expect(errors).toHaveLength(1);
-    expect(errors[0]).toMatch(/SUMMARY\.md:4:3 error TOC entry “Gone” points to `gone\.md`, which does not exist.*\[toc-missing-file\]$/);
+    expect(errors[0]).toMatch(
+      /SUMMARY\.md:4:3 error TOC entry “Gone” points to `gone\.md`, which does not exist.*\[toc-missing-file\]$/,
+    );
   });
 
   it('a bad formula: one error at its file:line:column, exit 1', async () => {
@@ -141,9 +171,8 @@ describe('a real HonKit book (algorithm-archive)', () => {
       expect(messages.length).toBeGreaterThan(0);
       const html = await renderHtml(book, pages, out.dir);
       expect(html.pages).toBe(pages.length);
-      for (const name of (await readdir(html.dir)).filter((f) => f.endsWith('.xhtml'))) 
+      for (const name of (await readdir(html.dir)).filter((f) => f.endsWith('.xhtml')))
         expect(XMLValidator.validate(await readFile(path.join(html.dir, name), 'utf8')), name).toBe(true);
-      
     } finally {
       await out.cleanup();
     }

@@ -4,7 +4,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BOOK_MINI, writeBook } from '../tools/bench/generate.ts';
 import { build } from '../scripts/api/build.ts';
 import { loadBook } from '../scripts/model/book/load.ts';
-import { cacheKey, decodeEntry, encodeEntry, pruneCache, readEntry, writeEntry } from '../scripts/passes/cache/chapter-cache.ts';
+import {
+  cacheKey,
+  decodeEntry,
+  encodeEntry,
+  pruneCache,
+  readEntry,
+  writeEntry,
+} from '../scripts/passes/cache/chapter-cache.ts';
 import { lastProcessStats, processChapters } from '../scripts/passes/process-chapters.ts';
 import { ROOT, tempDir } from './helpers.ts';
 
@@ -16,7 +23,11 @@ interface Output {
 const ENV = ['GALLEY_CACHE_DIR', 'GALLEY_WORKERS', 'GALLEY_WORKERS_ONLY', 'SOURCE_DATE_EPOCH'] as const;
 
 /** A whole build (HTML and EPUB) with the given cache and thread settings: every output byte, and the messages. */
-async function buildWith(manuscript: string, out: string, env: Partial<Record<(typeof ENV)[number], string>>): Promise<Output> {
+async function buildWith(
+  manuscript: string,
+  out: string,
+  env: Partial<Record<(typeof ENV)[number], string>>,
+): Promise<Output> {
   const saved = Object.fromEntries(ENV.map((k) => [k, process.env[k]]));
   for (const key of ENV) delete process.env[key];
   Object.assign(process.env, { SOURCE_DATE_EPOCH: '1767225600' }, env);
@@ -28,7 +39,12 @@ async function buildWith(manuscript: string, out: string, env: Partial<Record<(t
       const full = path.join(out, name);
       if ((await stat(full)).isFile()) files.set(name.split(path.sep).join('/'), await readFile(full));
     }
-    return { files, diagnostics: result.diagnostics.map((d) => `${d.file}:${d.line}:${d.column} ${d.severity} ${d.ruleId} ${d.message}`) };
+    return {
+      files,
+      diagnostics: result.diagnostics.map(
+        (d) => `${d.file}:${d.line}:${d.column} ${d.severity} ${d.ruleId} ${d.message}`,
+      ),
+    };
   } finally {
     for (const key of ENV) {
       if (saved[key] === undefined) delete process.env[key];
@@ -45,7 +61,10 @@ function expectSame(actual: Output, expected: Output) {
 }
 
 async function entries(dir: string): Promise<string[]> {
-  return (await readdir(dir, { recursive: true }).catch(() => [] as string[])).filter((n) => n.endsWith('.json')).map((n) => path.join(dir, n)).sort();
+  return (await readdir(dir, { recursive: true }).catch(() => [] as string[]))
+    .filter((n) => n.endsWith('.json'))
+    .map((n) => path.join(dir, n))
+    .sort();
 }
 
 describe('chapter cache and parallel processing', () => {
@@ -58,25 +77,44 @@ describe('chapter cache and parallel processing', () => {
     book = path.join(work.dir, 'book');
     chapters = (await writeBook(book, BOOK_MINI)).chapters.length;
     // The clean serial reference: no entry to read (a fresh folder), no worker.
-    serial = await buildWith(book, path.join(work.dir, 'out-serial'), { GALLEY_CACHE_DIR: path.join(work.dir, 'cache-serial'), GALLEY_WORKERS: '0' });
+    serial = await buildWith(book, path.join(work.dir, 'out-serial'), {
+      GALLEY_CACHE_DIR: path.join(work.dir, 'cache-serial'),
+      GALLEY_WORKERS: '0',
+    });
     expect(lastProcessStats()).toMatchObject({ chapters, hits: 0, processed: chapters, workers: 0 });
   });
   afterAll(() => work.cleanup());
 
   it('a cached build gives the same bytes and messages as a clean serial one', async () => {
     const cache = path.join(work.dir, 'cache');
-    expectSame(await buildWith(book, path.join(work.dir, 'out-cold'), { GALLEY_CACHE_DIR: cache, GALLEY_WORKERS: '0' }), serial);
+    expectSame(
+      await buildWith(book, path.join(work.dir, 'out-cold'), { GALLEY_CACHE_DIR: cache, GALLEY_WORKERS: '0' }),
+      serial,
+    );
     expect((await entries(cache)).length).toBe(chapters);
-    expectSame(await buildWith(book, path.join(work.dir, 'out-warm'), { GALLEY_CACHE_DIR: cache, GALLEY_WORKERS: '0' }), serial);
+    expectSame(
+      await buildWith(book, path.join(work.dir, 'out-warm'), { GALLEY_CACHE_DIR: cache, GALLEY_WORKERS: '0' }),
+      serial,
+    );
     expect(lastProcessStats()).toMatchObject({ hits: chapters, processed: 0 });
   });
 
   it('a parallel build (every chapter on a worker thread) gives the same bytes, and its entries serve a serial build', async () => {
     const cache = path.join(work.dir, 'cache-parallel');
-    expectSame(await buildWith(book, path.join(work.dir, 'out-parallel'), { GALLEY_CACHE_DIR: cache, GALLEY_WORKERS: '1', GALLEY_WORKERS_ONLY: '1' }), serial);
+    expectSame(
+      await buildWith(book, path.join(work.dir, 'out-parallel'), {
+        GALLEY_CACHE_DIR: cache,
+        GALLEY_WORKERS: '1',
+        GALLEY_WORKERS_ONLY: '1',
+      }),
+      serial,
+    );
     expect(lastProcessStats()).toMatchObject({ workers: 1, onWorkers: chapters, hits: 0 });
     expect((await entries(cache)).length).toBe(chapters);
-    expectSame(await buildWith(book, path.join(work.dir, 'out-parallel-warm'), { GALLEY_CACHE_DIR: cache, GALLEY_WORKERS: '0' }), serial);
+    expectSame(
+      await buildWith(book, path.join(work.dir, 'out-parallel-warm'), { GALLEY_CACHE_DIR: cache, GALLEY_WORKERS: '0' }),
+      serial,
+    );
     expect(lastProcessStats()).toMatchObject({ hits: chapters });
     // Main thread and worker sharing the work, cache off.
     const loaded = await loadBook(book);
@@ -92,17 +130,27 @@ describe('chapter cache and parallel processing', () => {
     const text = await readFile(truncated!, 'utf8');
     await writeFile(truncated!, text.slice(0, Math.floor(text.length / 2)));
     const other = await readFile(altered!, 'utf8');
-    await writeFile(altered!, other.replace(/"value":"[A-Z]/, (m) => m.slice(0, -1) + (m.endsWith('X') ? 'Y' : 'X')));
+    await writeFile(
+      altered!,
+      other.replace(/"value":"[A-Z]/, (m) => m.slice(0, -1) + (m.endsWith('X') ? 'Y' : 'X')),
+    );
     await writeFile(garbage!, '\u0000\u0001 not an entry at all');
     const key = path.basename(shape!, '.json');
     await writeFile(shape!, encodeEntry(key, '{"tree":{"type":"root","children":[]},"messages":"none"}'));
     expect(decodeEntry(key, await readFile(shape!, 'utf8'))).toEqual({ corrupt: 'not a chapter result' });
 
-    expectSame(await buildWith(book, path.join(work.dir, 'out-c2'), { GALLEY_CACHE_DIR: cache, GALLEY_WORKERS: '0' }), serial);
+    expectSame(
+      await buildWith(book, path.join(work.dir, 'out-c2'), { GALLEY_CACHE_DIR: cache, GALLEY_WORKERS: '0' }),
+      serial,
+    );
     expect(lastProcessStats()).toMatchObject({ hits: chapters - 4, processed: 4 });
     // Rewritten whole: the next build takes every chapter from the cache.
-    for (const file of [truncated, altered, garbage, shape]) expect('result' in readEntry(path.join(cache, 'chapters'), path.basename(file!, '.json'))).toBe(true);
-    expectSame(await buildWith(book, path.join(work.dir, 'out-c3'), { GALLEY_CACHE_DIR: cache, GALLEY_WORKERS: '0' }), serial);
+    for (const file of [truncated, altered, garbage, shape])
+      expect('result' in readEntry(path.join(cache, 'chapters'), path.basename(file!, '.json'))).toBe(true);
+    expectSame(
+      await buildWith(book, path.join(work.dir, 'out-c3'), { GALLEY_CACHE_DIR: cache, GALLEY_WORKERS: '0' }),
+      serial,
+    );
     expect(lastProcessStats()).toMatchObject({ hits: chapters });
   });
 
@@ -114,34 +162,89 @@ describe('chapter cache and parallel processing', () => {
     const loaded = await loadBook(copy);
     const edited = loaded.chapters[3]!;
     await writeFile(edited.file.path, `${await readFile(edited.file.path, 'utf8')}\nOne more sentence.\n`);
-    const after = await buildWith(copy, path.join(work.dir, 'out-e2'), { GALLEY_CACHE_DIR: cache, GALLEY_WORKERS: '0' });
+    const after = await buildWith(copy, path.join(work.dir, 'out-e2'), {
+      GALLEY_CACHE_DIR: cache,
+      GALLEY_WORKERS: '0',
+    });
     expect(lastProcessStats()).toMatchObject({ hits: chapters - 1, processed: 1 });
-    expectSame(after, await buildWith(copy, path.join(work.dir, 'out-e2-clean'), { GALLEY_CACHE_DIR: path.join(work.dir, 'cache-edit-clean'), GALLEY_WORKERS: '0' }));
+    expectSame(
+      after,
+      await buildWith(copy, path.join(work.dir, 'out-e2-clean'), {
+        GALLEY_CACHE_DIR: path.join(work.dir, 'cache-edit-clean'),
+        GALLEY_WORKERS: '0',
+      }),
+    );
 
     // Images are named by content: new bytes, new name in every chapter that shows it.
     const image = path.join(copy, 'images/diagram-1.svg');
-    await writeFile(image, (await readFile(image, 'utf8')).replace('<title>Figure 1</title>', '<title>Figure 1, redrawn</title>'));
-    const redrawn = await buildWith(copy, path.join(work.dir, 'out-e3'), { GALLEY_CACHE_DIR: cache, GALLEY_WORKERS: '0' });
+    await writeFile(
+      image,
+      (await readFile(image, 'utf8')).replace('<title>Figure 1</title>', '<title>Figure 1, redrawn</title>'),
+    );
+    const redrawn = await buildWith(copy, path.join(work.dir, 'out-e3'), {
+      GALLEY_CACHE_DIR: cache,
+      GALLEY_WORKERS: '0',
+    });
     expect(lastProcessStats()!.processed).toBeGreaterThan(0);
-    expectSame(redrawn, await buildWith(copy, path.join(work.dir, 'out-e3-clean'), { GALLEY_CACHE_DIR: path.join(work.dir, 'cache-edit-clean-2'), GALLEY_WORKERS: '0' }));
+    expectSame(
+      redrawn,
+      await buildWith(copy, path.join(work.dir, 'out-e3-clean'), {
+        GALLEY_CACHE_DIR: path.join(work.dir, 'cache-edit-clean-2'),
+        GALLEY_WORKERS: '0',
+      }),
+    );
   });
 
   it('notices a change in an included file (HonKit include)', async () => {
     const copy = path.join(work.dir, 'honkit');
     await cp(path.join(ROOT, 'tests/books/honkit-mini'), copy, { recursive: true });
     const cache = path.join(work.dir, 'cache-include');
-    const first = await buildWith(copy, path.join(work.dir, 'out-i1'), { GALLEY_CACHE_DIR: cache, GALLEY_WORKERS: '0' });
-    expect([...first.files].some(([name, bytes]) => name.endsWith('.xhtml') && bytes.toString('utf8').includes('Shared <strong>included</strong> text.'))).toBe(true);
+    const first = await buildWith(copy, path.join(work.dir, 'out-i1'), {
+      GALLEY_CACHE_DIR: cache,
+      GALLEY_WORKERS: '0',
+    });
+    expect(
+      [...first.files].some(
+        ([name, bytes]) =>
+          name.endsWith('.xhtml') && bytes.toString('utf8').includes('Shared <strong>included</strong> text.'),
+      ),
+    ).toBe(true);
     await writeFile(path.join(copy, 'shared.md'), 'Shared text, **changed** since.\n');
-    const second = await buildWith(copy, path.join(work.dir, 'out-i2'), { GALLEY_CACHE_DIR: cache, GALLEY_WORKERS: '0' });
-    expect([...second.files].some(([name, bytes]) => name.endsWith('.xhtml') && bytes.toString('utf8').includes('Shared text, <strong>changed</strong> since.'))).toBe(true);
-    expectSame(second, await buildWith(copy, path.join(work.dir, 'out-i2-clean'), { GALLEY_CACHE_DIR: path.join(work.dir, 'cache-include-clean'), GALLEY_WORKERS: '0' }));
+    const second = await buildWith(copy, path.join(work.dir, 'out-i2'), {
+      GALLEY_CACHE_DIR: cache,
+      GALLEY_WORKERS: '0',
+    });
+    expect(
+      [...second.files].some(
+        ([name, bytes]) =>
+          name.endsWith('.xhtml') && bytes.toString('utf8').includes('Shared text, <strong>changed</strong> since.'),
+      ),
+    ).toBe(true);
+    expectSame(
+      second,
+      await buildWith(copy, path.join(work.dir, 'out-i2-clean'), {
+        GALLEY_CACHE_DIR: path.join(work.dir, 'cache-include-clean'),
+        GALLEY_WORKERS: '0',
+      }),
+    );
   });
 
   it('keys on everything processing reads: text, config, lint, chapter number', async () => {
     const loaded = await loadBook(book);
     const chapter = loaded.chapters[2]!;
-    const inputs = { config: loaded.config, lint: false, boundary: loaded.boundary, path: chapter.file.path, key: chapter.key, source: chapter.source, number: chapter.number, language: 'en', frontmatter: chapter.frontmatter, data: {}, text: String(chapter.file.value) };
+    const inputs = {
+      config: loaded.config,
+      lint: false,
+      boundary: loaded.boundary,
+      path: chapter.file.path,
+      key: chapter.key,
+      source: chapter.source,
+      number: chapter.number,
+      language: 'en',
+      frontmatter: chapter.frontmatter,
+      data: {},
+      text: String(chapter.file.value),
+    };
     const key = cacheKey(inputs);
     expect(cacheKey({ ...inputs })).toBe(key);
     expect(cacheKey({ ...inputs, text: `${inputs.text} ` })).not.toBe(key);
@@ -156,13 +259,30 @@ describe('chapter cache and parallel processing', () => {
     const keys = Array.from({ length: 10 }, (_, i) => `${String(i).padStart(2, '0')}${'a'.repeat(62)}`);
     const now = Date.now();
     for (const [i, key] of keys.entries()) {
-      expect(writeEntry(dir, key, JSON.stringify({ tree: { type: 'root', children: [] }, messages: [], assets: [], dependencies: [], data: {}, pad: 'x'.repeat(900) }))).toBe(true);
+      expect(
+        writeEntry(
+          dir,
+          key,
+          JSON.stringify({
+            tree: { type: 'root', children: [] },
+            messages: [],
+            assets: [],
+            dependencies: [],
+            data: {},
+            pad: 'x'.repeat(900),
+          }),
+        ),
+      ).toBe(true);
       // Entry i was last used i hours ago.
       const when = new Date(now - i * 3_600_000);
       await utimes(path.join(dir, key.slice(0, 2), `${key}.json`), when, when);
     }
     await writeFile(path.join(dir, keys[0]!.slice(0, 2), `${keys[0]}.json.tmp-1-0-0`), 'left by a killed build');
-    await utimes(path.join(dir, keys[0]!.slice(0, 2), `${keys[0]}.json.tmp-1-0-0`), new Date(now - 7_200_000), new Date(now - 7_200_000));
+    await utimes(
+      path.join(dir, keys[0]!.slice(0, 2), `${keys[0]}.json.tmp-1-0-0`),
+      new Date(now - 7_200_000),
+      new Date(now - 7_200_000),
+    );
     const size = (await stat(path.join(dir, keys[0]!.slice(0, 2), `${keys[0]}.json`))).size;
     const result = pruneCache(dir, { maxBytes: size * 5, now });
     const left = (await entries(dir)).map((f) => path.basename(f, '.json'));

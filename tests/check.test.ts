@@ -46,7 +46,9 @@ describe('galley check', () => {
   it('reports each injected fault once, at its line', async () => {
     const { diagnostics } = await check({ manuscript: FAULTS, quiet: true });
     expect(diagnostics.map((d) => `${d.file}:${d.line}:${d.column} ${d.severity} ${d.ruleId}`)).toEqual(EXPECTED);
-    expect(diagnostics.find((d) => d.ruleId === 'broken-link' && d.line === 4)?.message).toMatch(/Did you mean `two\.md`\?/);
+    expect(diagnostics.find((d) => d.ruleId === 'broken-link' && d.line === 4)?.message).toMatch(
+      /Did you mean `two\.md`\?/,
+    );
     expect(diagnostics.find((d) => d.ruleId === 'broken-image')?.message).toMatch(/differs in case/);
   });
 
@@ -69,7 +71,9 @@ describe('galley check', () => {
     expect(text.stdout).toMatch(/^8 errors, 10 warnings$/m);
 
     const github = await galley(['check', '--manuscript', FAULTS, '--format', 'github']);
-    expect(github.stdout).toMatch(/^::error file=tests\/books\/faults\/ch\/one\.md,line=3,col=5,title=broken-link::Link to/m);
+    expect(github.stdout).toMatch(
+      /^::error file=tests\/books\/faults\/ch\/one\.md,line=3,col=5,title=broken-link::Link to/m,
+    );
     expect(github.stdout).toMatch(/^::warning file=tests\/books\/faults\/SUMMARY\.md,line=4,col=3,title=toc-title::/m);
   });
 
@@ -84,7 +88,10 @@ describe('galley check', () => {
       const dir = path.join(work.dir, 'severity');
       await cp(FAULTS, dir, { recursive: true });
       const yaml = await readFile(path.join(dir, 'book.yaml'), 'utf8');
-      await writeFile(path.join(dir, 'book.yaml'), `${yaml}checks:\n  heading-increment: off\n  toc-title: error\n  broken-link: warn\n`);
+      await writeFile(
+        path.join(dir, 'book.yaml'),
+        `${yaml}checks:\n  heading-increment: off\n  toc-title: error\n  broken-link: warn\n`,
+      );
       const { diagnostics } = await check({ manuscript: dir, quiet: true });
       expect(diagnostics.some((d) => d.ruleId === 'heading-increment')).toBe(false);
       expect(diagnostics.find((d) => d.ruleId === 'toc-title')?.severity).toBe('error');
@@ -97,21 +104,30 @@ describe('galley check', () => {
       const { fixed, diagnostics } = await check({ manuscript: dir, fix: true, quiet: true });
       expect(fixed).toEqual(['ch/one.md', 'ch/two.md']);
       const rules = diagnostics.map((d) => d.ruleId);
-      for (const gone of ['trailing-whitespace', 'final-newline', 'copyright-footer']) expect(rules).not.toContain(gone);
-      expect(await readFile(path.join(dir, 'ch/two.md'), 'utf8')).toMatch(/no final newline\.\n\nCopyright ©2026 Tester\n$/);
+      for (const gone of ['trailing-whitespace', 'final-newline', 'copyright-footer'])
+        expect(rules).not.toContain(gone);
+      expect(await readFile(path.join(dir, 'ch/two.md'), 'utf8')).toMatch(
+        /no final newline\.\n\nCopyright ©2026 Tester\n$/,
+      );
       expect(await readFile(path.join(dir, 'ch/one.md'), 'utf8')).toMatch(/\nCopyright ©2026 Tester\n$/);
     });
 
     it('--changed-since reports only files changed since a git ref', async () => {
       const dir = path.join(work.dir, 'git');
       await cp(FAULTS, dir, { recursive: true });
-      const git = (...args: string[]) => run('git', ['-c', 'user.name=t', '-c', 'user.email=t@localhost', ...args], { cwd: dir });
+      const git = (...args: string[]) =>
+        run('git', ['-c', 'user.name=t', '-c', 'user.email=t@localhost', ...args], { cwd: dir });
       await git('init', '-q');
       await git('add', '.');
       await git('commit', '-qm', 'base');
-      await writeFile(path.join(dir, 'ch/two.md'), '# Two\n\n## Section\n\nSee [nowhere](nowhere.md).\n\nCopyright ©2026 Tester\n');
+      await writeFile(
+        path.join(dir, 'ch/two.md'),
+        '# Two\n\n## Section\n\nSee [nowhere](nowhere.md).\n\nCopyright ©2026 Tester\n',
+      );
       const { diagnostics } = await check({ manuscript: dir, changedSince: 'HEAD', quiet: true });
-      expect(diagnostics.map((d) => `${d.file}:${d.line}:${d.column} ${d.ruleId}`)).toEqual(['ch/two.md:5:5 broken-link']);
+      expect(diagnostics.map((d) => `${d.file}:${d.line}:${d.column} ${d.ruleId}`)).toEqual([
+        'ch/two.md:5:5 broken-link',
+      ]);
       const all = await check({ manuscript: dir, quiet: true });
       expect(all.diagnostics.some((d) => d.file === 'ch/one.md')).toBe(true);
     });

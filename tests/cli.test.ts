@@ -15,7 +15,10 @@ const exec = promisify(execFile);
 
 async function galley(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}) {
   try {
-    const { stdout, stderr } = await exec(process.execPath, [GALLEY, ...args], { cwd, env: { ...process.env, CI: '1', ...env } });
+    const { stdout, stderr } = await exec(process.execPath, [GALLEY, ...args], {
+      cwd,
+      env: { ...process.env, CI: '1', ...env },
+    });
     return { code: 0, stdout, stderr };
   } catch (error) {
     const e = error as { code: number; stdout: string; stderr: string };
@@ -42,12 +45,16 @@ describe('galley --version and --help', () => {
   it('lists every command and the exit codes', async () => {
     const { code, stdout } = await galley(['--help'], work.dir);
     expect(code).toBe(0);
-    for (const command of ['init', 'build', 'dev', 'check', 'errata', 'diff', 'release']) expect(stdout).toMatch(new RegExp(`^  ${command}\\b`, 'm'));
+    for (const command of ['init', 'build', 'dev', 'check', 'errata', 'diff', 'release'])
+      expect(stdout).toMatch(new RegExp(`^  ${command}\\b`, 'm'));
     expect(stdout).toContain('Exit codes: 0 done, 1 a problem in the book, 2 a usage error.');
   });
 
   it('documents the errata kinds the schema accepts', async () => {
-    const [{ ERRATA_KINDS }, { ERRATA_KINDS_HELP }] = await Promise.all([import('../scripts/model/errata/schema.ts'), import('../scripts/commands/errata.ts')]);
+    const [{ ERRATA_KINDS }, { ERRATA_KINDS_HELP }] = await Promise.all([
+      import('../scripts/model/errata/schema.ts'),
+      import('../scripts/commands/errata.ts'),
+    ]);
     expect(ERRATA_KINDS_HELP).toBe(ERRATA_KINDS.join(', '));
   });
 });
@@ -97,7 +104,15 @@ describe('galley build --json', () => {
   it('prints the summary and the artifacts as JSON, and nothing else on stdout', async () => {
     const result = await galley(['build', 'mini', '--out', 'out-json', '--format', 'html', '--json'], work.dir);
     expect(result.code).toBe(0);
-    const json = JSON.parse(result.stdout) as { ok: boolean; editions: { code: string; summary: { chapters: number; questions: Record<string, number> }; artifacts: { format: string; path: string }[] }[]; diagnostics: unknown[] };
+    const json = JSON.parse(result.stdout) as {
+      ok: boolean;
+      editions: {
+        code: string;
+        summary: { chapters: number; questions: Record<string, number> };
+        artifacts: { format: string; path: string }[];
+      }[];
+      diagnostics: unknown[];
+    };
     expect(json.ok).toBe(true);
     expect(json.editions.map((e) => e.code)).toEqual(['en']);
     const [edition] = json.editions;
@@ -121,20 +136,43 @@ describe('galley build --json', () => {
 
 describe('galley init', () => {
   it('writes a starter book that checks clean, and prints the next three commands', async () => {
-    const result = await galley(['init', 'my-book', '--title', 'A Book: "Quoted"', '--author', 'Ada Writer', '--language', 'fr'], work.dir);
+    const result = await galley(
+      ['init', 'my-book', '--title', 'A Book: "Quoted"', '--author', 'Ada Writer', '--language', 'fr'],
+      work.dir,
+    );
     expect(result.code).toBe(0);
     const dir = path.join(work.dir, 'my-book');
-    const files = (await readdir(dir, { recursive: true, withFileTypes: true })).filter((e) => e.isFile()).map((e) => path.relative(dir, path.join(e.parentPath, e.name))).sort();
-    expect(files).toEqual(['.github/workflows/check.yml', '.gitignore', 'SUMMARY.md', 'book.yaml', 'chapters/first-steps.md', 'errata.yaml', 'images/growth.svg', 'preface.md']);
+    const files = (await readdir(dir, { recursive: true, withFileTypes: true }))
+      .filter((e) => e.isFile())
+      .map((e) => path.relative(dir, path.join(e.parentPath, e.name)))
+      .sort();
+    expect(files).toEqual([
+      '.github/workflows/check.yml',
+      '.gitignore',
+      'SUMMARY.md',
+      'book.yaml',
+      'chapters/first-steps.md',
+      'errata.yaml',
+      'images/growth.svg',
+      'preface.md',
+    ]);
     const next = result.stdout.split('\n').filter((line) => line.startsWith('  galley '));
-    expect(next.map((line) => line.trim().split(/\s+/).slice(0, 3).join(' '))).toEqual(['galley dev my-book', 'galley check my-book', 'galley build my-book']);
+    expect(next.map((line) => line.trim().split(/\s+/).slice(0, 3).join(' '))).toEqual([
+      'galley dev my-book',
+      'galley check my-book',
+      'galley build my-book',
+    ]);
 
     const check = await galley(['check', 'my-book', '--format', 'json'], work.dir);
     expect(check.code).toBe(0);
     expect(JSON.parse(check.stdout)).toEqual([]);
     const built = await galley(['build', 'my-book', '--out', 'out-init', '--format', 'html', '--json'], work.dir);
     expect(built.code).toBe(0);
-    const summary = (JSON.parse(built.stdout) as { editions: { summary: { questions: Record<string, number>; formulas: number; images: number } }[] }).editions[0]!.summary;
+    const summary = (
+      JSON.parse(built.stdout) as {
+        editions: { summary: { questions: Record<string, number>; formulas: number; images: number } }[];
+      }
+    ).editions[0]!.summary;
     // The chapter shows a question, a formula and a figure.
     expect(summary.questions.E + summary.questions.M + summary.questions.H).toBeGreaterThan(0);
     expect(summary.formulas).toBeGreaterThan(0);
@@ -179,7 +217,11 @@ describe('galley dev --open', () => {
     const browser = path.join(work.dir, 'fake-browser.sh');
     await writeFile(browser, `#!/bin/sh\nprintf '%s' "$1" > '${opened}'\n`);
     await chmod(browser, 0o755);
-    child = spawn(process.execPath, [GALLEY, 'dev', 'mini', '--out', 'out-dev', '--port', '0', '--open', '--quiet'], { cwd: work.dir, env: { ...process.env, CI: '1', BROWSER: browser }, stdio: ['ignore', 'pipe', 'pipe'] });
+    child = spawn(process.execPath, [GALLEY, 'dev', 'mini', '--out', 'out-dev', '--port', '0', '--open', '--quiet'], {
+      cwd: work.dir,
+      env: { ...process.env, CI: '1', BROWSER: browser },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));

@@ -20,7 +20,9 @@ async function messagesFor(yaml: string) {
 
 describe('book.yaml', () => {
   it('loads a valid file with defaults filled in', async () => {
-    const { config, messages } = await messagesFor('title: A\nauthors: [B]\ncopyright:\n  year: 2024-2026\n  holder: B\n');
+    const { config, messages } = await messagesFor(
+      'title: A\nauthors: [B]\ncopyright:\n  year: 2024-2026\n  holder: B\n',
+    );
     expect(messages).toEqual([]);
     expect(config.output.toc_depth).toBe(2);
     expect(config.output.pdf.trim).toBe('6x9in');
@@ -50,7 +52,13 @@ describe('book.yaml', () => {
 
   it('rejects an alias bomb quickly', async () => {
     const lines = ['a: &a ["x","x","x","x","x","x","x","x","x"]'];
-    for (let i = 1; i < 12; i++) lines.push(`${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [${Array(9).fill('*' + String.fromCharCode(96 + i)).join(',')}]`);
+    for (let i = 1; i < 12; i++) {
+      lines.push(
+        `${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [${Array(9)
+          .fill('*' + String.fromCharCode(96 + i))
+          .join(',')}]`,
+      );
+    }
     const started = Date.now();
     const { messages } = await messagesFor(`title: A\n${lines.join('\n')}\n`);
     expect(Date.now() - started).toBeLessThan(1000);

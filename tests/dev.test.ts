@@ -29,7 +29,9 @@ describe('galley dev', () => {
     const quiet = await session.rebuild([two]);
     expect(quiet.full).toBe(false);
     expect(quiet.pages).toEqual(['chapters-two.html']);
-    expect(await readFile(path.join(work.dir, 'dist/.dev/web/chapters-two.html'), 'utf8')).toContain('A new paragraph.');
+    expect(await readFile(path.join(work.dir, 'dist/.dev/web/chapters-two.html'), 'utf8')).toContain(
+      'A new paragraph.',
+    );
 
     await writeFile(two, '# Second chapter\n\n1. [H] Prove it.\n2. [E] Explain it again.\n');
     const withQuestions = await session.rebuild([two]);
@@ -45,8 +47,12 @@ describe('galley dev', () => {
     expect(renamed.full).toBe(false);
     expect(renamed.pages).toContain('chapters-one.html');
     expect(renamed.pages).toContain('index.html');
-    expect(await readFile(path.join(work.dir, 'dist/.dev/web/js/toc.js'), 'utf8')).toContain('The second chapter, renamed');
-    expect(await readFile(path.join(work.dir, 'dist/.dev/web/index.html'), 'utf8')).toContain('The second chapter, renamed');
+    expect(await readFile(path.join(work.dir, 'dist/.dev/web/js/toc.js'), 'utf8')).toContain(
+      'The second chapter, renamed',
+    );
+    expect(await readFile(path.join(work.dir, 'dist/.dev/web/index.html'), 'utf8')).toContain(
+      'The second chapter, renamed',
+    );
     await writeFile(two, before);
     await session.rebuild([two]);
   });
@@ -55,9 +61,11 @@ describe('galley dev', () => {
     const fresh = path.join(work.dir, 'fresh');
     await build({ manuscript, out: fresh, formats: ['html', 'web'], quiet: true });
     await session.settled();
-    for (const name of ['chapters-two.html', 'questions.html', 'chapters-one.html', 'js/search-index.js']) 
-      expect(await readFile(path.join(work.dir, 'dist/.dev/web', name), 'utf8'), name).toBe(await readFile(path.join(fresh, 'web', name), 'utf8'));
-    
+    for (const name of ['chapters-two.html', 'questions.html', 'chapters-one.html', 'js/search-index.js']) {
+      expect(await readFile(path.join(work.dir, 'dist/.dev/web', name), 'utf8'), name).toBe(
+        await readFile(path.join(fresh, 'web', name), 'utf8'),
+      );
+    }
   });
 
   it('rebuilds everything when SUMMARY.md changes, and picks up saves from the watcher', async () => {
@@ -65,11 +73,16 @@ describe('galley dev', () => {
     const event = await session.rebuild([summary]);
     expect(event.full).toBe(true);
     const events: RebuildEvent[] = [];
-    const watching = await startDev({ manuscript, out: path.join(work.dir, 'dist-watched'), onRebuild: (e) => events.push(e) });
+    const watching = await startDev({
+      manuscript,
+      out: path.join(work.dir, 'dist-watched'),
+      onRebuild: (e) => events.push(e),
+    });
     try {
       const one = path.join(manuscript, 'chapters/one.md');
       await writeFile(one, (await readFile(one, 'utf8')).replace('Energy is', 'Energy, famously, is'));
-      for (let i = 0; i < 100 && !events.some((e) => e.changed.includes('chapters/one.md')); i++) await new Promise((r) => setTimeout(r, 50));
+      for (let i = 0; i < 100 && !events.some((e) => e.changed.includes('chapters/one.md')); i++)
+        await new Promise((r) => setTimeout(r, 50));
       expect(events.find((e) => e.changed.includes('chapters/one.md'))?.pages).toEqual(['chapters-one.html']);
     } finally {
       await watching.close();
@@ -99,12 +112,19 @@ describe('galley dev with its output inside the manuscript', () => {
     const events: RebuildEvent[] = [];
     const book = path.join(work.dir, 'book');
     await cp(path.join(ROOT, 'tests/books/mini'), book, { recursive: true });
-    const session = await startDev({ manuscript: book, out: path.join(book, 'dist'), onRebuild: (e) => events.push(e) });
+    const session = await startDev({
+      manuscript: book,
+      out: path.join(book, 'dist'),
+      onRebuild: (e) => events.push(e),
+    });
     try {
       // A change that rebuilds the whole site, so every file under dist/ is written again.
       const summary = path.join(book, 'SUMMARY.md');
       await writeFile(summary, (await readFile(summary, 'utf8')) + '\n');
-      await poll(async () => events.length, (n) => n >= 1);
+      await poll(
+        async () => events.length,
+        (n) => n >= 1,
+      );
       await new Promise((r) => setTimeout(r, 500));
       expect(events.map((e) => e.changed)).toEqual([['SUMMARY.md']]);
     } finally {
@@ -122,21 +142,36 @@ describe('galley dev keeps what a chapter save does not touch', () => {
     const session = await startDev({ manuscript: book, out: path.join(work.dir, 'dist') });
     try {
       const errata = path.join(book, 'errata.yaml');
-      await writeFile(errata, (await readFile(errata, 'utf8')).replace('now: "the middle value"', 'now: "the very middle value"'));
+      await writeFile(
+        errata,
+        (await readFile(errata, 'utf8')).replace('now: "the middle value"', 'now: "the very middle value"'),
+      );
       const event = await session.rebuild([errata]);
       expect(event.full).toBe(false);
       expect(event.pages).toEqual(['back-errata.html']);
-      expect(await readFile(path.join(work.dir, 'dist/.dev/web/back-errata.html'), 'utf8')).toContain('the very middle value');
+      expect(await readFile(path.join(work.dir, 'dist/.dev/web/back-errata.html'), 'utf8')).toContain(
+        'the very middle value',
+      );
 
       // The same book built from scratch has the same appendix.
       const fresh = path.join(work.dir, 'fresh');
       await build({ manuscript: book, out: fresh, formats: ['html', 'web'], quiet: true });
-      expect(await readFile(path.join(work.dir, 'dist/.dev/web/back-errata.html'), 'utf8')).toBe(await readFile(path.join(fresh, 'web/back-errata.html'), 'utf8'));
+      expect(await readFile(path.join(work.dir, 'dist/.dev/web/back-errata.html'), 'utf8')).toBe(
+        await readFile(path.join(fresh, 'web/back-errata.html'), 'utf8'),
+      );
 
       // A location that no longer resolves is reported at once, as a build would.
-      await writeFile(errata, (await readFile(errata, 'utf8')).replace('location: chapters/first.md#averages', 'location: chapters/first.md#gone'));
+      await writeFile(
+        errata,
+        (await readFile(errata, 'utf8')).replace(
+          'location: chapters/first.md#averages',
+          'location: chapters/first.md#gone',
+        ),
+      );
       await session.rebuild([errata]);
-      expect(session.problems().some((d) => d.file.endsWith('errata.yaml') && d.ruleId === 'errata-location')).toBe(true);
+      expect(session.problems().some((d) => d.file.endsWith('errata.yaml') && d.ruleId === 'errata-location')).toBe(
+        true,
+      );
     } finally {
       await session.close();
       await work.cleanup();
@@ -148,11 +183,18 @@ describe('galley dev keeps what a chapter save does not touch', () => {
     const book = path.join(work.dir, 'book');
     await cp(path.join(ROOT, 'tests/books/errata-mini'), book, { recursive: true });
     const errata = path.join(book, 'errata.yaml');
-    await writeFile(errata, (await readFile(errata, 'utf8')).replace('location: chapters/first.md#averages', 'location: chapters/first.md#no-such-anchor'));
+    await writeFile(
+      errata,
+      (await readFile(errata, 'utf8')).replace(
+        'location: chapters/first.md#averages',
+        'location: chapters/first.md#no-such-anchor',
+      ),
+    );
     const session = await startDev({ manuscript: book, out: path.join(work.dir, 'dist') });
     try {
       // A location that does not resolve warns in a build (and so in dev); `galley check` makes it an error.
-      const errataProblems = () => session.problems().filter((d) => d.file.endsWith('errata.yaml') && d.ruleId === 'errata-location');
+      const errataProblems = () =>
+        session.problems().filter((d) => d.file.endsWith('errata.yaml') && d.ruleId === 'errata-location');
       expect(errataProblems().length).toBe(1);
       const second = path.join(book, 'chapters/second.md');
       await writeFile(second, (await readFile(second, 'utf8')) + '\nOne more line.\n');
@@ -168,7 +210,8 @@ describe('galley dev keeps what a chapter save does not touch', () => {
       await session.settled();
       for (const name of await readdir(path.join(work.dir, 'dist/.dev/web'), { recursive: true })) {
         const file = path.join(work.dir, 'dist/.dev/web', String(name));
-        if (/\.(html|js)$/.test(file)) expect(await readFile(file, 'utf8'), String(name)).not.toContain('TOP-SECRET-LINE');
+        if (/\.(html|js)$/.test(file))
+          expect(await readFile(file, 'utf8'), String(name)).not.toContain('TOP-SECRET-LINE');
       }
     } finally {
       await session.close();
@@ -195,7 +238,11 @@ describe('galley dev in a browser', () => {
   });
 
   it('serves on a free port, shows a saved change in the open page, overlays an error with file and line, and stops on Ctrl-C', async () => {
-    child = spawn(process.execPath, [GALLEY, 'dev', '--manuscript', 'book', '--out', 'dist', '--port', '0'], { cwd: work.dir, env: { ...process.env, CI: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    child = spawn(process.execPath, [GALLEY, 'dev', '--manuscript', 'book', '--out', 'dist', '--port', '0'], {
+      cwd: work.dir,
+      env: { ...process.env, CI: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
@@ -224,18 +271,36 @@ describe('galley dev in a browser', () => {
     const one = path.join(work.dir, 'book/chapters/one.md');
     const original = await readFile(one, 'utf8');
     await writeFile(one, original.replace('Energy is', 'Energy, as the author just wrote, is'));
-    await poll(() => page.evaluate(() => document.querySelector('main')?.textContent ?? ''), (text) => text.includes('as the author just wrote'));
+    await poll(
+      () => page.evaluate(() => document.querySelector('main')?.textContent ?? ''),
+      (text) => text.includes('as the author just wrote'),
+    );
 
     // A formula that does not parse: the page and the terminal say where.
-    await writeFile(one, original.replace('$$E = mc^2$$', () => '$$E = \\frac{mc^2$$'));
-    const overlay = await poll(() => page.evaluate(() => document.getElementById('galley-dev-overlay')?.textContent ?? ''), (text) => text.includes('one.md'));
+    await writeFile(
+      one,
+      original.replace('$$E = mc^2$$', () => '$$E = \\frac{mc^2$$'),
+    );
+    const overlay = await poll(
+      () => page.evaluate(() => document.getElementById('galley-dev-overlay')?.textContent ?? ''),
+      (text) => text.includes('one.md'),
+    );
     expect(overlay).toMatch(/book\/chapters\/one\.md:5:\d+ error/);
-    for (let i = 0; i < 100 && !/book\/chapters\/one\.md:5:\d+/.test(stderr); i++) await new Promise((r) => setTimeout(r, 50));
+    for (let i = 0; i < 100 && !/book\/chapters\/one\.md:5:\d+/.test(stderr); i++)
+      await new Promise((r) => setTimeout(r, 50));
     expect(stderr).toMatch(/book\/chapters\/one\.md:5:\d+/);
 
     // It kept running: fixing the file clears the overlay and shows the text.
     await writeFile(one, original.replace('Energy is', 'Energy, fixed, is'));
-    await poll(() => page.evaluate(() => !document.getElementById('galley-dev-overlay') && Boolean(document.querySelector('main')?.textContent?.includes('Energy, fixed, is'))), Boolean);
+    await poll(
+      () =>
+        page.evaluate(
+          () =>
+            !document.getElementById('galley-dev-overlay') &&
+            Boolean(document.querySelector('main')?.textContent?.includes('Energy, fixed, is')),
+        ),
+      Boolean,
+    );
     expect(errors).toEqual([]);
     await page.close();
 

@@ -16,11 +16,18 @@ const page = (dir: string, name: string) => readFile(path.join(out.dir, dir, 'ht
 
 describe('HonKit/GitBook books', () => {
   it('builds book.json books with tabs, hints, includes, imports, citations and media', async () => {
-    const result = await build({ manuscript: path.join(ROOT, 'tests/books/honkit-mini'), out: path.join(out.dir, 'honkit'), formats: ['html'], quiet: true });
+    const result = await build({
+      manuscript: path.join(ROOT, 'tests/books/honkit-mini'),
+      out: path.join(out.dir, 'honkit'),
+      formats: ['html'],
+      quiet: true,
+    });
     expect(result.ok).toBe(true);
     expect(result.book.config.title).toBe('Mini HonKit');
     expect(result.book.config.authors).toEqual(['Octo Cat']);
-    expect(result.diagnostics.filter((d) => d.severity !== 'info').map((d) => `${d.file}:${d.line}:${d.column} ${d.ruleId}`)).toEqual([
+    expect(
+      result.diagnostics.filter((d) => d.severity !== 'info').map((d) => `${d.file}:${d.line}:${d.column} ${d.ruleId}`),
+    ).toEqual([
       'chapters/algorithms.md:13:1 missing-import',
       'chapters/algorithms.md:22:1 template-tag',
       'chapters/algorithms.md:24:1 template-tag',
@@ -28,13 +35,17 @@ describe('HonKit/GitBook books', () => {
       'chapters/algorithms.md:28:1 missing-media',
     ]);
     const html = await page('honkit', 'chapters-algorithms.xhtml');
-    expect(html).toMatch(/<section class="tab"[^>]*><p class="tab-caption"><strong>Julia<\/strong><\/p><pre><code class="hljs language-julia">\s*<span class="hljs-keyword">return<\/span> sum\(<span class="hljs-number">1<\/span>:n\)\n<span class="hljs-keyword">end<\/span>\n<\/code><\/pre>/);
+    expect(html).toMatch(
+      /<section class="tab"[^>]*><p class="tab-caption"><strong>Julia<\/strong><\/p><pre><code class="hljs language-julia">\s*<span class="hljs-keyword">return<\/span> sum\(<span class="hljs-number">1<\/span>:n\)\n<span class="hljs-keyword">end<\/span>\n<\/code><\/pre>/,
+    );
     expect(html).toContain('<p class="tab-caption"><strong>Python</strong></p><p class="missing-listing">');
     expect(html).toContain('<div class="hint hint-warning" role="note"><p>Mind the off-by-one.</p></div>');
     expect(html).toContain('<p>Shared <strong>included</strong> text.</p>');
     expect(html).toContain('<p>Body of an unknown tag.</p>');
     expect(html).toContain('<a href="#ref-knuth" class="citation" role="doc-biblioref">[1]</a> and [nobody]');
-    expect(html).toContain('<li id="ref-knuth">Donald E. Knuth. “The Art of Computer Programming”. Addison-Wesley. 1968.</li>');
+    expect(html).toContain(
+      '<li id="ref-knuth">Donald E. Knuth. “The Art of Computer Programming”. Addison-Wesley. 1968.</li>',
+    );
     expect(html).toContain('$5 stays');
     expect(html).not.toContain('$$');
     expect(html).not.toMatch(/<video|<iframe|\{%/);
@@ -49,13 +60,22 @@ describe('HonKit/GitBook books', () => {
     expect([...rules].sort()).toEqual(['broken-image', 'broken-link', 'missing-import', 'missing-media']);
     const at = (file: string, rule: string) => diagnostics.filter((d) => d.file === file && d.ruleId === rule);
     // Stale path: the fern image lives in barnsley/res, not box_muller/res.
-    expect(at('contents/box_muller/box_muller.md', 'broken-link').map((d) => d.message)).toContainEqual(expect.stringContaining('res/full_fern.png'));
+    expect(at('contents/box_muller/box_muller.md', 'broken-link').map((d) => d.message)).toContainEqual(
+      expect.stringContaining('res/full_fern.png'),
+    );
     expect(at('contents/IFS/IFS.md', 'missing-media').length).toBeGreaterThan(0);
     expect(at('contents/euclidean_algorithm/euclidean_algorithm.md', 'missing-import').length).toBeGreaterThan(20);
     // Valid links are not reported: chapters, anchors and the images that exist.
     const broken = diagnostics.filter((d) => d.ruleId === 'broken-link');
     expect(broken.every((d) => /does not exist|no heading or anchor|differs in case/.test(d.message))).toBe(true);
-    expect(broken.some((d) => /\.md\b/.test(d.message) && /does not exist/.test(d.message) && /contents\/[a-z_]+\/[a-z_]+\.md`/.test(d.message))).toBe(false);
+    expect(
+      broken.some(
+        (d) =>
+          /\.md\b/.test(d.message) &&
+          /does not exist/.test(d.message) &&
+          /contents\/[a-z_]+\/[a-z_]+\.md`/.test(d.message),
+      ),
+    ).toBe(false);
     expect(diagnostics.some((d) => d.ruleId === 'math')).toBe(false);
     // The whole corpus, cold in a fresh checkout: minutes on a loaded 2-core machine.
   }, 300_000);
@@ -66,28 +86,49 @@ describe('HonKit/GitBook books', () => {
     expect(result.summary.formulas).toBeGreaterThan(1000);
     for (const name of (await readdir(path.join(out.dir, 'aaa/html'))).filter((f) => f.endsWith('.xhtml'))) {
       const html = await page('aaa', name);
-      expect(html.replace(/<annotation[^>]*>[\s\S]*?<\/annotation>/g, '').replace(/<pre[\s\S]*?<\/pre>/g, ''), name).not.toContain('$$');
+      expect(
+        html.replace(/<annotation[^>]*>[\s\S]*?<\/annotation>/g, '').replace(/<pre[\s\S]*?<\/pre>/g, ''),
+        name,
+      ).not.toContain('$$');
     }
   }, 300_000);
 });
 
 describe('HonKit multilingual books (LANGS.md)', () => {
   it('builds each language folder as its own edition', async () => {
-    const result = await build({ manuscript: path.join(ROOT, 'tests/books/honkit-langs'), out: path.join(out.dir, 'langs'), formats: ['html'], quiet: true });
+    const result = await build({
+      manuscript: path.join(ROOT, 'tests/books/honkit-langs'),
+      out: path.join(out.dir, 'langs'),
+      formats: ['html'],
+      quiet: true,
+    });
     expect(result.ok).toBe(true);
     expect(result.editions.map((e) => [e.code, e.book.config.title, e.book.config.language])).toEqual([
       ['en', 'Polyglot', 'en'],
       ['fr', 'Polyglot', 'fr'],
     ]);
-    expect(await readFile(path.join(out.dir, 'langs/fr/html/readme.xhtml'), 'utf8')).toMatch(/lang="fr"[\s\S]*Texte français\./);
-    const only = await build({ manuscript: path.join(ROOT, 'tests/books/honkit-langs'), out: path.join(out.dir, 'langs-fr'), formats: ['html'], edition: 'fr', quiet: true });
+    expect(await readFile(path.join(out.dir, 'langs/fr/html/readme.xhtml'), 'utf8')).toMatch(
+      /lang="fr"[\s\S]*Texte français\./,
+    );
+    const only = await build({
+      manuscript: path.join(ROOT, 'tests/books/honkit-langs'),
+      out: path.join(out.dir, 'langs-fr'),
+      formats: ['html'],
+      edition: 'fr',
+      quiet: true,
+    });
     expect(only.editions.map((e) => e.code)).toEqual(['fr']);
   });
 });
 
 describe('mdBook books', () => {
   it('builds book.toml books: src/SUMMARY.md, parts, prefix and suffix chapters, includes, hidden lines, .html links, mdBook anchors', async () => {
-    const result = await build({ manuscript: path.join(ROOT, 'tests/books/mdbook-mini'), out: path.join(out.dir, 'mdbook'), formats: ['html'], quiet: true });
+    const result = await build({
+      manuscript: path.join(ROOT, 'tests/books/mdbook-mini'),
+      out: path.join(out.dir, 'mdbook'),
+      formats: ['html'],
+      quiet: true,
+    });
     expect(result.ok).toBe(true);
     expect(result.book.config.title).toBe('Mini mdBook');
     expect(result.book.chapters.map((c) => [c.source, c.matter, c.number ?? null])).toEqual([
@@ -99,7 +140,9 @@ describe('mdBook books', () => {
       ['contributors.md', 'back', null],
     ]);
     const install = await page('mdbook', 'guide-installation.xhtml');
-    expect(install).toMatch(/<span class="hljs-title function_">greet<\/span>\(\) \{\n {4}<span class="hljs-built_in">println!/);
+    expect(install).toMatch(
+      /<span class="hljs-title function_">greet<\/span>\(\) \{\n {4}<span class="hljs-built_in">println!/,
+    );
     expect(install).not.toContain('ANCHOR');
     expect(install).toContain('std::io;');
     expect(install).not.toContain('fn</span> <span class="hljs-title function_">hidden');
@@ -125,8 +168,14 @@ describe('a folder with no TOC', () => {
   it('takes its Markdown files in natural order, with a warning', async () => {
     const dir = path.join(out.dir, 'bare');
     await mkdir(dir, { recursive: true });
-    for (const name of ['1.10-late.md', '1.2-early.md', 'README.md']) await writeFile(path.join(dir, name), `# ${name}\n`);
-    const result = await build({ manuscript: dir, out: path.join(out.dir, 'bare-out'), formats: ['html'], quiet: true });
+    for (const name of ['1.10-late.md', '1.2-early.md', 'README.md'])
+      await writeFile(path.join(dir, name), `# ${name}\n`);
+    const result = await build({
+      manuscript: dir,
+      out: path.join(out.dir, 'bare-out'),
+      formats: ['html'],
+      quiet: true,
+    });
     expect(result.book.chapters.map((c) => c.source)).toEqual(['README.md', '1.2-early.md', '1.10-late.md']);
     expect(result.diagnostics.map((d) => d.ruleId)).toContain('toc-missing');
   });

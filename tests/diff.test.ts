@@ -12,10 +12,20 @@ import { diffSequences, inlineDiff } from '../scripts/util/textdiff.ts';
 import { ROOT, tempDir } from './helpers.ts';
 
 const FIXTURE = path.join(ROOT, 'tests/books/errata-mini');
-const ENV = { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@example.invalid', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@example.invalid' };
+const ENV = {
+  ...process.env,
+  GIT_AUTHOR_NAME: 't',
+  GIT_AUTHOR_EMAIL: 't@example.invalid',
+  GIT_COMMITTER_NAME: 't',
+  GIT_COMMITTER_EMAIL: 't@example.invalid',
+};
 const git = (cwd: string, ...args: string[]) => execFileSync('git', args, { cwd, encoding: 'utf8', env: ENV }).trim();
 
-const LONG = Array.from({ length: 16 }, (_, i) => `Added paragraph ${i + 1}. Spread can also be measured by the interquartile range, the distance between the first and third quartiles, which ignores the most extreme quarter of the data at each end and so is far less sensitive to a single wild value than the range or the variance.`).join('\n\n');
+const LONG = Array.from(
+  { length: 16 },
+  (_, i) =>
+    `Added paragraph ${i + 1}. Spread can also be measured by the interquartile range, the distance between the first and third quartiles, which ignores the most extreme quarter of the data at each end and so is far less sensitive to a single wild value than the range or the variance.`,
+).join('\n\n');
 
 async function galleyTmpDirs() {
   return (await readdir(os.tmpdir())).filter((n) => n.startsWith('galley-diff-'));
@@ -40,8 +50,14 @@ describe('galley diff between two commits of a fixture book', () => {
     const file = path.join(manuscript, 'chapters/first.md');
     const text = await readFile(file, 'utf8');
     const changed = text
-      .replace('has the same units as the data, which makes it easier to read.', 'has the same units as the data, which makes it much easier to interpret.')
-      .replace('Show that the variance never goes below zero.', 'Show that the variance is never negative, and say when it is zero.')
+      .replace(
+        'has the same units as the data, which makes it easier to read.',
+        'has the same units as the data, which makes it much easier to interpret.',
+      )
+      .replace(
+        'Show that the variance never goes below zero.',
+        'Show that the variance is never negative, and say when it is zero.',
+      )
       .replace('depends on only two of the values.', `depends on only two of the values.\n\n${LONG}`);
     await writeFile(file, changed);
     git(repo.dir, 'commit', '-qam', 'Clarify spread');
@@ -87,23 +103,34 @@ describe('galley diff between two commits of a fixture book', () => {
       expect(html).toContain(`src="${image}"`);
       expect(html).toContain(`<a class="full" href="${image}" target="_blank"`);
     }
-    expect(chapterPage!.size).toEqual({ width: PNG.sync.read(await readFile(path.join(out, chapterPage!.images!.after!))).width, height: PNG.sync.read(await readFile(path.join(out, chapterPage!.images!.after!))).height });
+    expect(chapterPage!.size).toEqual({
+      width: PNG.sync.read(await readFile(path.join(out, chapterPage!.images!.after!))).width,
+      height: PNG.sync.read(await readFile(path.join(out, chapterPage!.images!.after!))).height,
+    });
     // The text change is shown beside the page that prints it, and only there.
-    const interpret = (p: { hunks?: { kind: string; after?: string }[] }) => (p.hunks ?? []).some((h) => h.kind === 'changed' && h.after!.includes('much easier to interpret'));
+    const interpret = (p: { hunks?: { kind: string; after?: string }[] }) =>
+      (p.hunks ?? []).some((h) => h.kind === 'changed' && h.after!.includes('much easier to interpret'));
     const showing = pages.list.filter((p) => p.status !== 'moved' && interpret(p));
     expect(showing.length).toBe(1);
-    const section = html.split('<section class="page ').find((part) => part.includes(`src="${showing[0]!.images!.after!}"`))!;
+    const section = html
+      .split('<section class="page ')
+      .find((part) => part.includes(`src="${showing[0]!.images!.after!}"`))!;
     expect(section).toContain('which makes it <ins>much </ins>easier to <del>read</del><ins>interpret</ins>.');
-    expect(section.match(/<span class="box" style="left:[\d.]+%;top:[\d.]+%;width:[\d.]+%;height:[\d.]+%"><\/span>/g)?.length).toBe(2 * showing[0]!.boxes!.length);
+    expect(
+      section.match(/<span class="box" style="left:[\d.]+%;top:[\d.]+%;width:[\d.]+%;height:[\d.]+%"><\/span>/g)
+        ?.length,
+    ).toBe(2 * showing[0]!.boxes!.length);
     expect(chapterPage!.boxes!.length).toBeGreaterThan(0);
     // The highlight is drawn: the diff image has red pixels inside a box.
     const diff = PNG.sync.read(await readFile(path.join(out, chapterPage!.images!.diff!)));
     const box = chapterPage!.boxes![0]!;
     let red = 0;
-    for (let y = box.y; y < box.y + box.height; y++) {for (let x = box.x; x < box.x + box.width; x++) {
-      const i = (diff.width * y + x) * 4;
-      if (diff.data[i]! > 200 && diff.data[i + 1]! < 60) red++;
-    }}
+    for (let y = box.y; y < box.y + box.height; y++) {
+      for (let x = box.x; x < box.x + box.width; x++) {
+        const i = (diff.width * y + x) * 4;
+        if (diff.data[i]! > 200 && diff.data[i + 1]! < 60) red++;
+      }
+    }
     expect(red).toBeGreaterThan(10);
   });
 
@@ -126,8 +153,12 @@ describe('galley diff between two commits of a fixture book', () => {
   it('cleans up when a revision does not build, and says why', async () => {
     await writeFile(path.join(manuscript, 'SUMMARY.md'), '# Summary\n\n* [Gone](missing.md)\n');
     git(repo.dir, 'commit', '-qam', 'Break the TOC');
-    await expect(diffRevisions('HEAD~1', 'HEAD', { manuscript, out: path.join(repo.dir, 'report-2'), pdf: false })).rejects.toThrow(/HEAD does not build \(\d+ errors?\):[\s\S]*SUMMARY\.md:3:3 .*missing\.md/);
-    await expect(diffRevisions('no-such-ref', 'HEAD', { manuscript, out: path.join(repo.dir, 'report-3') })).rejects.toThrow('`no-such-ref` is not a commit');
+    await expect(
+      diffRevisions('HEAD~1', 'HEAD', { manuscript, out: path.join(repo.dir, 'report-2'), pdf: false }),
+    ).rejects.toThrow(/HEAD does not build \(\d+ errors?\):[\s\S]*SUMMARY\.md:3:3 .*missing\.md/);
+    await expect(
+      diffRevisions('no-such-ref', 'HEAD', { manuscript, out: path.join(repo.dir, 'report-3') }),
+    ).rejects.toThrow('`no-such-ref` is not a commit');
     expect(git(repo.dir, 'worktree', 'list').split('\n')).toHaveLength(1);
     expect(await galleyTmpDirs()).toEqual(before);
     expect(existsSync(path.join(repo.dir, 'report-2'))).toBe(false);
@@ -156,14 +187,19 @@ describe('diff building blocks', () => {
     expect(pageKey('Errata Mini\nSome text\nhere. More text.\nxii\n', heads)).toBe(key);
     expect(key).toBe([...'Sometexthere.Moretext.'].sort().join(''));
     // A number in the middle of the page is content (a TOC's page numbers).
-    expect(pageKey('Contents\nFirst steps\n7\nSecond thoughts\n11\nxii\n', heads)).toBe([...'Contents7Secondthoughts'].sort().join(''));
+    expect(pageKey('Contents\nFirst steps\n7\nSecond thoughts\n11\nxii\n', heads)).toBe(
+      [...'Contents7Secondthoughts'].sort().join(''),
+    );
   });
 
   it('outlines the changed area of an image', () => {
     const make = (mark: boolean) => {
       const png = new PNG({ width: 40, height: 40 });
       png.data.fill(255);
-      if (mark) for (let y = 10; y < 14; y++) for (let x = 5; x < 20; x++) png.data.fill(0, (40 * y + x) * 4, (40 * y + x) * 4 + 3);
+      if (mark) {
+        for (let y = 10; y < 14; y++)
+          for (let x = 5; x < 20; x++) png.data.fill(0, (40 * y + x) * 4, (40 * y + x) * 4 + 3);
+      }
       return PNG.sync.write(png);
     };
     const result = diffImages(make(false), make(true));

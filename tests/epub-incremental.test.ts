@@ -74,7 +74,13 @@ describe('incremental EPUB: deflated entries kept between builds', () => {
     const result = await renderEpub(loaded, pages, path.join(work.dir, 'shared'), { cache: false });
     expect(JSON.stringify(pages.map((p) => p.body))).toBe(before);
     const zip = await JSZip.loadAsync(await readFile(result.path));
-    const xhtml = (await Promise.all(Object.keys(zip.files).filter((n) => n.endsWith('.xhtml')).map((n) => zip.file(n)!.async('string')))).join('');
+    const xhtml = (
+      await Promise.all(
+        Object.keys(zip.files)
+          .filter((n) => n.endsWith('.xhtml'))
+          .map((n) => zip.file(n)!.async('string')),
+      )
+    ).join('');
     // The EPUB's version did change (display math made focusable), the shared tree did not.
     expect(xhtml).toMatch(/class="math-display"[^>]*tabindex="0"|tabindex="0"[^>]*class="math-display"/);
     expect(before).not.toContain('"tabIndex":0');

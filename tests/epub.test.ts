@@ -6,7 +6,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { prepare } from '../scripts/api/build.ts';
 import { EPUB_ROOT, bookIdentifier, epubCss, renderEpub } from '../scripts/render/epub.ts';
 import { footerText } from '../scripts/model/pages.ts';
-import { elementPathAt, epubcheckDiagnostics, epubcheckCommand, parseEpubcheckJson, runEpubcheck, type EpubcheckResult } from '../scripts/checks/epubcheck.ts';
+import {
+  elementPathAt,
+  epubcheckDiagnostics,
+  epubcheckCommand,
+  parseEpubcheckJson,
+  runEpubcheck,
+  type EpubcheckResult,
+} from '../scripts/checks/epubcheck.ts';
 import { runAce, type AceResult } from '../scripts/checks/ace.ts';
 import { CORPUS, ROOT, tempDir } from './helpers.ts';
 
@@ -26,7 +33,12 @@ async function withEpoch<T>(epoch: string, fn: () => Promise<T>): Promise<T> {
   }
 }
 
-const xml = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '', textNodeName: '#text', isArray: (name) => ['item', 'itemref', 'meta', 'dc:title', 'dc:creator', 'dc:subject'].includes(name) });
+const xml = new XMLParser({
+  ignoreAttributes: false,
+  attributeNamePrefix: '',
+  textNodeName: '#text',
+  isArray: (name) => ['item', 'itemref', 'meta', 'dc:title', 'dc:creator', 'dc:subject'].includes(name),
+});
 
 interface Item {
   id: string;
@@ -93,7 +105,9 @@ describe('EPUB of the sample book', () => {
     expect(b.subarray(30, 30 + nameLength).toString('latin1')).toBe('mimetype');
     expect(extraLength).toBe(0);
     const size = b.readUInt32LE(18);
-    expect(b.subarray(30 + nameLength + extraLength, 30 + nameLength + extraLength + size).toString('latin1')).toBe('application/epub+zip');
+    expect(b.subarray(30 + nameLength + extraLength, 30 + nameLength + extraLength + size).toString('latin1')).toBe(
+      'application/epub+zip',
+    );
     expect(Object.keys(epub.zip.files)[0]).toBe('mimetype');
   });
 
@@ -113,7 +127,13 @@ describe('EPUB of the sample book', () => {
   it('has one XHTML document per page, in reading order, after the cover and the contents', () => {
     const href = new Map(epub.items.map((i) => [i.id, i.href]));
     // Issue 19: the title and copyright pages come right after the cover, before the contents.
-    expect(epub.spine.map((id) => href.get(id))).toEqual(['cover.xhtml', 'titlepage.xhtml', 'copyright.xhtml', 'toc.xhtml', ...prepared.pages.map((p) => p.outName)]);
+    expect(epub.spine.map((id) => href.get(id))).toEqual([
+      'cover.xhtml',
+      'titlepage.xhtml',
+      'copyright.xhtml',
+      'toc.xhtml',
+      ...prepared.pages.map((p) => p.outName),
+    ]);
     expect(epub.opf.spine.toc).toBe('ncx');
     expect(epub.opf.spine['page-progression-direction']).toBeUndefined();
   });
@@ -134,7 +154,9 @@ describe('EPUB of the sample book', () => {
     expect(cover[0]!.href).toMatch(/^images\/cover-[0-9a-f]{10}\.png$/);
     expect(cover[0]!['media-type']).toBe('image/png');
     // Every file in the container is in the manifest, and the reverse.
-    const inZip = Object.keys(epub.zip.files).filter((n) => !n.endsWith('/') && n.startsWith(`${EPUB_ROOT}/`) && n !== OPF);
+    const inZip = Object.keys(epub.zip.files).filter(
+      (n) => !n.endsWith('/') && n.startsWith(`${EPUB_ROOT}/`) && n !== OPF,
+    );
     expect(inZip.map((n) => n.slice(EPUB_ROOT.length + 1)).sort()).toEqual(epub.items.map((i) => i.href).sort());
   });
 
@@ -156,7 +178,9 @@ describe('EPUB of the sample book', () => {
     expect(nav).not.toContain('epub:type="page-list"');
     const ncx = await epub.text(`${EPUB_ROOT}/toc.ncx`);
     expect(ncx).toContain('<meta name="dtb:uid" content="urn:uuid:5b0f3c2e-8f1a-4c59-9a57-2d4a1f6c7e10"/>');
-    expect(ncx).toMatch(/<navPoint[^>]*>\s*<navLabel><text>Part I: The interview process<\/text><\/navLabel>\s*<content src="part-1-part-i-the-interview-process.xhtml"\/>\s*<navPoint/);
+    expect(ncx).toMatch(
+      /<navPoint[^>]*>\s*<navLabel><text>Part I: The interview process<\/text><\/navLabel>\s*<content src="part-1-part-i-the-interview-process.xhtml"\/>\s*<navPoint/,
+    );
   });
 
   it('resolves every internal link and resource to an existing file and id', async () => {
@@ -185,7 +209,8 @@ describe('EPUB of the sample book', () => {
     expect(checked).toBeGreaterThan(200);
     // Fonts named by the style sheets are in the book too.
     const fonts = await epub.text(`${EPUB_ROOT}/css/fonts.css`);
-    for (const [, url] of fonts.matchAll(/url\("?([^")]+)"?\)/g)) expect(epub.zip.file(`${EPUB_ROOT}/${path.posix.join('css', url!)}`), url).not.toBeNull();
+    for (const [, url] of fonts.matchAll(/url\("?([^")]+)"?\)/g))
+      expect(epub.zip.file(`${EPUB_ROOT}/${path.posix.join('css', url!)}`), url).not.toBeNull();
   });
 
   it('gives every document its language, direction, style sheets and the copyright footer', async () => {
@@ -193,7 +218,8 @@ describe('EPUB of the sample book', () => {
     for (const item of epub.items.filter((i) => i['media-type'] === 'application/xhtml+xml')) {
       const content = await epub.text(`${EPUB_ROOT}/${item.href}`);
       expect(content, item.href).toMatch(/<html [^>]*lang="en" xml:lang="en" dir="ltr"/);
-      for (const css of ['css/fonts.css', 'css/book.css', 'css/epub.css']) expect(content, item.href).toContain(`href="${css}"`);
+      for (const css of ['css/fonts.css', 'css/book.css', 'css/epub.css'])
+        expect(content, item.href).toContain(`href="${css}"`);
       // A title page carries no footer, as in print; the copyright page says it in full.
       if (item.href !== 'cover.xhtml' && item.href !== 'titlepage.xhtml') expect(content, item.href).toContain(footer);
       // No script, no remote resource, no CSP (it would block reading systems' scripts).
@@ -205,7 +231,10 @@ describe('EPUB of the sample book', () => {
   it('carries the metadata of book.yaml and accessibility metadata the content supports', () => {
     const m = epub.opf.metadata;
     expect(m['dc:identifier']['#text']).toBe('urn:uuid:5b0f3c2e-8f1a-4c59-9a57-2d4a1f6c7e10');
-    expect(m['dc:title'].map((t: { '#text': string }) => t['#text'])).toEqual(['Machine Learning Interviews, Compactly', 'A field guide to the process and 80-odd questions worth practising']);
+    expect(m['dc:title'].map((t: { '#text': string }) => t['#text'])).toEqual([
+      'Machine Learning Interviews, Compactly',
+      'A field guide to the process and 80-odd questions worth practising',
+    ]);
     expect(m['dc:creator'].map((t: { '#text': string }) => t['#text'])).toEqual(['The Galley Authors']);
     expect(m['dc:language']).toBe('en');
     expect(m['dc:date']).toBe('2026-11-01');
@@ -214,7 +243,9 @@ describe('EPUB of the sample book', () => {
     expect(metaValues(epub.opfText, 'schema:version')).toEqual(['1.1.0']);
     expect(metaValues(epub.opfText, 'schema:accessMode')).toEqual(['textual', 'visual']);
     expect(metaValues(epub.opfText, 'schema:accessModeSufficient')).toEqual(['textual', 'textual,visual']);
-    expect(metaValues(epub.opfText, 'schema:accessibilityFeature')).toEqual(expect.arrayContaining(['structuralNavigation', 'tableOfContents', 'MathML', 'alternativeText', 'readingOrder']));
+    expect(metaValues(epub.opfText, 'schema:accessibilityFeature')).toEqual(
+      expect.arrayContaining(['structuralNavigation', 'tableOfContents', 'MathML', 'alternativeText', 'readingOrder']),
+    );
     expect(metaValues(epub.opfText, 'schema:accessibilityHazard')).toEqual(['none']);
     expect(metaValues(epub.opfText, 'schema:accessibilitySummary')[0]).toMatch(/MathML/);
     expect(metaValues(epub.opfText, 'dcterms:conformsTo')).toEqual(['EPUB Accessibility 1.1 - WCAG 2.1 Level AA']);
@@ -245,7 +276,15 @@ describe('EPUB of the sample book', () => {
       expect(worst.map((v) => `${v.impact} ${v.rule} ${v.document} ${v.pointers.join(' ')}`)).toEqual([]);
       expect(ace.mathml).toBe(true);
       expect(ace.metadata.passed).toBe(true);
-      expect(ace.metadata.present).toEqual(expect.arrayContaining(['schema:accessMode', 'schema:accessibilityFeature', 'schema:accessibilityHazard', 'schema:accessibilitySummary', 'schema:accessModeSufficient']));
+      expect(ace.metadata.present).toEqual(
+        expect.arrayContaining([
+          'schema:accessMode',
+          'schema:accessibilityFeature',
+          'schema:accessibilityHazard',
+          'schema:accessibilitySummary',
+          'schema:accessModeSufficient',
+        ]),
+      );
     });
   });
 
@@ -258,13 +297,31 @@ describe('EPUB of the sample book', () => {
     // EPUBCheck places a message just after the element's start tag.
     const column = lines[lineIndex]!.indexOf('>', lines[lineIndex]!.indexOf('<h2 id="statistics"')) + 2;
     const list = await epubcheckDiagnostics(
-      { messages: [{ severity: 'error', id: 'RSC-005', message: 'Made up', path: `${EPUB_ROOT}/${name}`, line: lineIndex + 1, column }, { severity: 'warning', id: 'OPF-999', message: 'Made up', path: OPF, line: 3, column: 4 }] },
+      {
+        messages: [
+          {
+            severity: 'error',
+            id: 'RSC-005',
+            message: 'Made up',
+            path: `${EPUB_ROOT}/${name}`,
+            line: lineIndex + 1,
+            column,
+          },
+          { severity: 'warning', id: 'OPF-999', message: 'Made up', path: OPF, line: 3, column: 4 },
+        ],
+      },
       { book: prepared.book, pages: prepared.pages, epubFile: first.path },
     );
     const markdown = (await readFile(path.join(SAMPLE, 'part-2/math-foundations.md'), 'utf8')).split('\n');
     const headingLine = markdown.findIndex((l) => /^## Statistics/i.test(l)) + 1;
     expect(headingLine).toBeGreaterThan(0);
-    expect(list[0]).toMatchObject({ file: 'part-2/math-foundations.md', line: headingLine, column: 1, ruleId: 'epubcheck/RSC-005', severity: 'error' });
+    expect(list[0]).toMatchObject({
+      file: 'part-2/math-foundations.md',
+      line: headingLine,
+      column: 1,
+      ruleId: 'epubcheck/RSC-005',
+      severity: 'error',
+    });
     expect(list[0]!.message).toContain(`${EPUB_ROOT}/${name}:${lineIndex + 1}`);
     expect(list[1]).toMatchObject({ file: 'book.yaml', line: 1, ruleId: 'epubcheck/OPF-999', severity: 'warning' });
   });
@@ -284,9 +341,12 @@ describe('EPUB of the algorithm-archive corpus (a HonKit book with raw HTML, Mat
   afterAll(() => out?.cleanup());
 
   it('passes EPUBCheck without fatals or errors', async () => {
-    const problems = (await epubcheckDiagnostics({ messages: result.messages.filter((m) => m.severity === 'fatal' || m.severity === 'error') }, context)).map(
-      (d) => `${d.file}:${d.line}:${d.column} ${d.ruleId} ${d.message.slice(0, 160)}`,
-    );
+    const problems = (
+      await epubcheckDiagnostics(
+        { messages: result.messages.filter((m) => m.severity === 'fatal' || m.severity === 'error') },
+        context,
+      )
+    ).map((d) => `${d.file}:${d.line}:${d.column} ${d.ruleId} ${d.message.slice(0, 160)}`);
     expect(problems).toEqual([]);
     expect([result.fatals, result.errors]).toEqual([0, 0]);
   });
@@ -299,7 +359,10 @@ describe('EPUB of a right-to-left book', () => {
       const root = path.join(out.dir, 'book');
       await cp(path.join(ROOT, 'tests/books/mini'), root, { recursive: true });
       const yaml = await readFile(path.join(root, 'book.yaml'), 'utf8');
-      await writeFile(path.join(root, 'book.yaml'), yaml.replace('title: Mini Book', 'title: کتاب کوچک').replace('language: en', 'language: fa\ndirection: rtl'));
+      await writeFile(
+        path.join(root, 'book.yaml'),
+        yaml.replace('title: Mini Book', 'title: کتاب کوچک').replace('language: en', 'language: fa\ndirection: rtl'),
+      );
       await appendFile(path.join(root, 'chapters/two.md'), '\n```python\nprint(1)\n```\n\n$$\nx^2\n$$\n');
       const { book, pages } = await prepare(root);
       const file = await renderEpub(book, pages, path.join(out.dir, 'dist'));
@@ -312,7 +375,8 @@ describe('EPUB of a right-to-left book', () => {
       expect(two).toMatch(/<html [^>]*lang="fa" xml:lang="fa" dir="rtl"/);
       expect(two).toContain('<pre dir="ltr">');
       expect(two).toMatch(/<div class="math-display" tabindex="0" dir="ltr">/);
-      for (const css of ['book.css', 'epub.css', 'fonts.css']) expect(await epub.text(`${EPUB_ROOT}/css/${css}`)).not.toMatch(/(?<![-\w])(direction|unicode-bidi)\s*:/);
+      for (const css of ['book.css', 'epub.css', 'fonts.css'])
+        expect(await epub.text(`${EPUB_ROOT}/css/${css}`)).not.toMatch(/(?<![-\w])(direction|unicode-bidi)\s*:/);
     } finally {
       await out.cleanup();
     }
@@ -325,9 +389,18 @@ describe('EPUB helpers', () => {
   });
 
   it('finds EPUBCheck from a jar path or a command', () => {
-    expect(epubcheckCommand('/usr/share/java/epubcheck.jar')).toEqual(['java', '-jar', '/usr/share/java/epubcheck.jar']);
+    expect(epubcheckCommand('/usr/share/java/epubcheck.jar')).toEqual([
+      'java',
+      '-jar',
+      '/usr/share/java/epubcheck.jar',
+    ]);
     expect(epubcheckCommand('/opt/epubcheck-5.1.0/bin/epubcheck')).toEqual(['/opt/epubcheck-5.1.0/bin/epubcheck']);
-    expect(epubcheckCommand('java -Xss4m -jar "/opt/my tools/epubcheck.jar"')).toEqual(['java', '-Xss4m', '-jar', '/opt/my tools/epubcheck.jar']);
+    expect(epubcheckCommand('java -Xss4m -jar "/opt/my tools/epubcheck.jar"')).toEqual([
+      'java',
+      '-Xss4m',
+      '-jar',
+      '/opt/my tools/epubcheck.jar',
+    ]);
   });
 
   it("reads EPUBCheck's JSON: one message per location, counted like its summary line", () => {
@@ -350,14 +423,29 @@ describe('EPUB helpers', () => {
     });
     expect(parsed).toMatchObject({ fatals: 0, errors: 5, warnings: 1, version: '4.2.6' });
     expect(parsed.messages).toEqual([
-      { severity: 'error', id: 'RSC-005', message: 'Error while parsing file', path: 'OEBPS/a.xhtml', line: 4, column: 10 },
-      { severity: 'error', id: 'RSC-005', message: 'Error while parsing file', path: 'OEBPS/b.xhtml', line: 7, column: 2 },
+      {
+        severity: 'error',
+        id: 'RSC-005',
+        message: 'Error while parsing file',
+        path: 'OEBPS/a.xhtml',
+        line: 4,
+        column: 10,
+      },
+      {
+        severity: 'error',
+        id: 'RSC-005',
+        message: 'Error while parsing file',
+        path: 'OEBPS/b.xhtml',
+        line: 7,
+        column: 2,
+      },
       { severity: 'warning', id: 'PKG-010', message: 'Filename contains spaces' },
     ]);
   });
 
   it('finds the element at a line and column of serialized XHTML', () => {
-    const doc = '<?xml version="1.0"?>\n<!DOCTYPE html>\n<html><head><meta charset="utf-8"/></head><body><p>a</p><p id="x">b<img src="i.png" alt="a > b"/></p></body></html>';
+    const doc =
+      '<?xml version="1.0"?>\n<!DOCTYPE html>\n<html><head><meta charset="utf-8"/></head><body><p>a</p><p id="x">b<img src="i.png" alt="a > b"/></p></body></html>';
     const line = 3;
     const at = (needle: string, after = 0) => doc.split('\n')[2]!.indexOf(needle) + 1 + after;
     expect(elementPathAt(doc, line, at('<p id="x">', '<p id="x">'.length))).toEqual([0, 1, 1]);
@@ -366,7 +454,8 @@ describe('EPUB helpers', () => {
   });
 
   it('keeps direction and unicode-bidi out of EPUB style sheets, and nothing else', () => {
-    const css = 'pre {\n  color: red;\n  direction: ltr;\n}\n.a { flex-direction: column; direction: rtl; unicode-bidi: isolate; }\n';
+    const css =
+      'pre {\n  color: red;\n  direction: ltr;\n}\n.a { flex-direction: column; direction: rtl; unicode-bidi: isolate; }\n';
     expect(epubCss(css)).toBe('pre {\n  color: red;\n}\n.a { flex-direction: column; }\n');
   });
 
@@ -375,7 +464,12 @@ describe('EPUB helpers', () => {
     const derived = bookIdentifier({ ...book, config: { ...book.config, identifier: undefined } });
     expect(derived.value).toMatch(/^urn:uuid:[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     expect(bookIdentifier({ ...book, config: { ...book.config, identifier: undefined } })).toEqual(derived);
-    expect(bookIdentifier({ ...book, config: { ...book.config, identifier: '978-3-16-148410-0' } })).toEqual({ value: 'urn:isbn:9783161484100', isbn: true });
-    expect(bookIdentifier({ ...book, config: { ...book.config, identifier: '5B0F3C2E-8F1A-4C59-9A57-2D4A1F6C7E10' } }).value).toBe('urn:uuid:5b0f3c2e-8f1a-4c59-9a57-2d4a1f6c7e10');
+    expect(bookIdentifier({ ...book, config: { ...book.config, identifier: '978-3-16-148410-0' } })).toEqual({
+      value: 'urn:isbn:9783161484100',
+      isbn: true,
+    });
+    expect(
+      bookIdentifier({ ...book, config: { ...book.config, identifier: '5B0F3C2E-8F1A-4C59-9A57-2D4A1F6C7E10' } }).value,
+    ).toBe('urn:uuid:5b0f3c2e-8f1a-4c59-9a57-2d4a1f6c7e10');
   });
 });

@@ -15,14 +15,26 @@ import { renderHtml } from '../scripts/render/html.ts';
 import { diagnostics } from '../scripts/model/report.ts';
 import { addErratum, ErrataInputError, nextId } from '../scripts/api/errata-add.ts';
 import { main } from '../scripts/cli.ts';
-import { buildErrataAppendix, ensureErrataAppendix, fillPageRefs, pageRefTargets } from '../scripts/passes/errata/appendix.ts';
+import {
+  buildErrataAppendix,
+  ensureErrataAppendix,
+  fillPageRefs,
+  pageRefTargets,
+} from '../scripts/passes/errata/appendix.ts';
 import { errataChangelog, errataJson, releaseNotes, writeErrataArtifacts } from '../scripts/render/changelog.ts';
 import { checkErrataForChanges, firstTextChange, textBlocks } from '../scripts/checks/errata-changes.ts';
 import { checkErrata } from '../scripts/passes/errata/checks.ts';
 import { loadErrata, parseErrata } from '../scripts/model/errata/load.ts';
 import { resolveLocation } from '../scripts/model/errata/locate.ts';
 import { compareVersions } from '../scripts/model/errata/schema.ts';
-import { editionStamp, epubStampMeta, pdfStampInfo, stampElement, stampLine, summaryLine } from '../scripts/model/errata/stamp.ts';
+import {
+  editionStamp,
+  epubStampMeta,
+  pdfStampInfo,
+  stampElement,
+  stampLine,
+  summaryLine,
+} from '../scripts/model/errata/stamp.ts';
 import { hastToXml } from '../scripts/render/xhtml.ts';
 import { ROOT, tempDir } from './helpers.ts';
 
@@ -38,13 +50,21 @@ async function copyFixture() {
   return { ...tmp, book: dir };
 }
 
-const messages = (file: VFile) => file.messages.map((m) => `${m.line}:${m.column} ${m.fatal ? 'error' : m.fatal === false ? 'warning' : 'info'} ${m.ruleId}`);
+const messages = (file: VFile) =>
+  file.messages.map(
+    (m) => `${m.line}:${m.column} ${m.fatal ? 'error' : m.fatal === false ? 'warning' : 'info'} ${m.ruleId}`,
+  );
 
 async function checked(dir: string) {
   const { book, pages } = await prepare(dir);
   const errata = (await loadErrata(book))!;
   checkErrata(book, errata);
-  return { book, pages, errata, list: diagnostics(book.files, book.boundary).filter((d) => d.ruleId.startsWith('errata')) };
+  return {
+    book,
+    pages,
+    errata,
+    list: diagnostics(book.files, book.boundary).filter((d) => d.ruleId.startsWith('errata')),
+  };
 }
 
 describe('errata.yaml schema', () => {
@@ -74,10 +94,16 @@ describe('errata.yaml schema', () => {
     expect(got).toContainEqual(expect.stringMatching(/^3 Invalid value for `releases.0.date`/));
     expect(got).toContainEqual('4 Unknown key `releases.0.pritning`: remove it or check its spelling');
     expect(got).toContainEqual(expect.stringMatching(/^8 Invalid value for `entries.0.kind`/));
-    expect(got).toContainEqual(expect.stringMatching(/^10 Invalid value for `entries.1.id`: expected an id such as E-0001/));
+    expect(got).toContainEqual(
+      expect.stringMatching(/^10 Invalid value for `entries.1.id`: expected an id such as E-0001/),
+    );
     expect(got).toContainEqual(expect.stringMatching(/^10 Missing required key `entries.1.location`/));
-    expect(got).toContainEqual(expect.stringMatching(/^12 Invalid value for `entries.2`: an entry needs `now` \(with `was`\) or `text`/));
-    expect(got).toContainEqual(expect.stringMatching(/^12 Invalid value for `entries.2.now`: `was` needs a `now` beside it/));
+    expect(got).toContainEqual(
+      expect.stringMatching(/^12 Invalid value for `entries.2`: an entry needs `now` \(with `was`\) or `text`/),
+    );
+    expect(got).toContainEqual(
+      expect.stringMatching(/^12 Invalid value for `entries.2.now`: `was` needs a `now` beside it/),
+    );
     expect(file.messages.every((m) => m.fatal && m.ruleId === 'errata-schema')).toBe(true);
   });
 
@@ -117,7 +143,7 @@ describe('errata checks', () => {
     expect(errata.data.releases.map((r) => r.version)).toEqual(expect.arrayContaining(['1.0.0', '1.1.0']));
   });
 
-  it('is an error when book.yaml\'s version is not the latest release, at the version line', async () => {
+  it("is an error when book.yaml's version is not the latest release, at the version line", async () => {
     const fixture = await copyFixture();
     try {
       const yaml = await readFile(path.join(fixture.book, 'book.yaml'), 'utf8');
@@ -125,7 +151,15 @@ describe('errata checks', () => {
       const { list } = await checked(fixture.book);
       const line = yaml.split('\n').findIndex((l) => l.startsWith('version:')) + 1;
       expect(list).toEqual([
-        { file: 'book.yaml', line, column: 1, ruleId: 'errata-version', severity: 'error', message: 'book.yaml says version 1.2.0, but the latest release in errata.yaml is 1.1.0: add release 1.2.0 to errata.yaml' },
+        {
+          file: 'book.yaml',
+          line,
+          column: 1,
+          ruleId: 'errata-version',
+          severity: 'error',
+          message:
+            'book.yaml says version 1.2.0, but the latest release in errata.yaml is 1.1.0: add release 1.2.0 to errata.yaml',
+        },
       ]);
     } finally {
       await fixture.cleanup();
@@ -168,7 +202,7 @@ describe('errata checks', () => {
         '6:5 error errata-release-order Release 1.1.0 is listed twice',
         '10:5 error errata-location E-0001: No anchor `#averagse` in chapters/first.md; did you mean `#averages`?',
         '14:5 error errata-duplicate-id Duplicate erratum id `E-0001` (first used at line 9): ids are never reused; `galley errata add` picks the next free one',
-        '15:5 error errata-location E-0001: No chapter `chapters/frist.md` in the book\'s SUMMARY.md; did you mean `chapters/first.md`?',
+        "15:5 error errata-location E-0001: No chapter `chapters/frist.md` in the book's SUMMARY.md; did you mean `chapters/first.md`?",
         '18:5 error errata-fixed-in `fixed_in: 9.9.9` names no release in `releases` (1.1.0, 1.0.0, 1.1.0)',
         '19:5 warning errata-unreleased E-0002 is not in a release yet (no `fixed_in`): it is listed as unreleased until the next release names it',
         '20:5 error errata-location E-0002: No question or anchor `q-mean-above-medain` in the book; did you mean `q-mean-above-median`?',
@@ -180,7 +214,10 @@ describe('errata checks', () => {
 
   it('reports dates going backwards', async () => {
     const file = new VFile({ path: 'errata.yaml' });
-    const parsed = parseErrata('releases:\n  - version: "1.0.0"\n    date: "2026-05-01"\n  - version: "1.0.1"\n    date: "2026-04-01"\n', file);
+    const parsed = parseErrata(
+      'releases:\n  - version: "1.0.0"\n    date: "2026-05-01"\n  - version: "1.0.1"\n    date: "2026-04-01"\n',
+      file,
+    );
     const { book } = await prepare(FIXTURE);
     checkErrata(book, { ...parsed, path: 'errata.yaml' });
     expect(messages(file)).toContain('5:5 error errata-release-order');
@@ -205,9 +242,13 @@ describe('version stamping', () => {
     expect(stamp).toMatchObject({ version: '1.1.0', printing: 2, date: '2026-03-01' });
     expect(stampLine(stamp)).toBe('Version 1.1.0 · Second printing · 2026-03-01');
     expect(summaryLine(stamp)).toBe('  version 1.1.0, second printing (2026-03-01)');
-    expect(epubStampMeta(stamp)).toEqual(['<meta property="schema:bookEdition">Version 1.1.0 · Second printing</meta>']);
+    expect(epubStampMeta(stamp)).toEqual([
+      '<meta property="schema:bookEdition">Version 1.1.0 · Second printing</meta>',
+    ]);
     expect(pdfStampInfo(stamp)).toEqual({ Version: '1.1.0', Printing: '2' });
-    expect(hastToXml(stampElement(stamp))).toMatch(/^<p[^>]* class="edition-line">Version 1\.1\.0 · Second printing · 2026-03-01<\/p>$/);
+    expect(hastToXml(stampElement(stamp))).toMatch(
+      /^<p[^>]* class="edition-line">Version 1\.1\.0 · Second printing · 2026-03-01<\/p>$/,
+    );
   });
 });
 
@@ -235,14 +276,18 @@ describe('Errata appendix', () => {
     const pdf = await renderPdf(book, pages, tmp.dir);
     pdfFile = pdf.path;
     const errataPage = pages.find((p) => p.chapter?.source === 'back/errata.md')!;
-    targets = pageRefTargets(rewriteForPrint(errataPage.body, errataPage, new Map(pages.map((p) => [p.outName, p.key]))));
+    targets = pageRefTargets(
+      rewriteForPrint(errataPage.body, errataPage, new Map(pages.map((p) => [p.outName, p.key]))),
+    );
   }, 120_000);
   afterAll(() => tmp?.cleanup());
 
   it('shows releases newest first in the HTML, each entry linking to its location', async () => {
     expect(html.indexOf('Version 1.1.0')).toBeGreaterThan(0);
     expect(html.indexOf('Version 1.1.0')).toBeLessThan(html.indexOf('Version 1.0.0'));
-    expect(html).toContain('<a class="erratum-location" href="chapters-first.xhtml#averages">Averages<span class="page-ref"></span></a> in First steps');
+    expect(html).toContain(
+      '<a class="erratum-location" href="chapters-first.xhtml#averages">Averages<span class="page-ref"></span></a> in First steps',
+    );
     expect(html).toContain('href="chapters-first.xhtml#q-mean-above-median">Question 2.1.2');
     expect(html).toContain('<li id="erratum-e-0001" class="erratum erratum-typo">');
     expect(html).toContain('<del>the midle value</del>');
@@ -265,9 +310,15 @@ describe('Errata appendix', () => {
     const { stdout } = await exec('pdftotext', [pdfFile, '-'], { encoding: 'utf8' });
     const appendix = stdout.slice(stdout.lastIndexOf('Errata and changes'));
     // Once the PDF renderer fills the page-reference slots, the page follows the location.
-    expect(appendix).toMatch(/Version 1\.1\.0[\s\S]*E-0001 Typo · Averages(, p\. \w+)? in First steps[\s\S]*Version 1\.0\.0/);
+    expect(appendix).toMatch(
+      /Version 1\.1\.0[\s\S]*E-0001 Typo · Averages(, p\. \w+)? in First steps[\s\S]*Version 1\.0\.0/,
+    );
     // What the PDF renderer's second print does with the helpers: labels from where the targets printed.
-    expect(targets).toEqual([prefixId('chapters-first', 'averages'), prefixId('chapters-first', 'q-mean-above-median'), prefixId('chapters-first', 'spread')]);
+    expect(targets).toEqual([
+      prefixId('chapters-first', 'averages'),
+      prefixId('chapters-first', 'q-mean-above-median'),
+      prefixId('chapters-first', 'spread'),
+    ]);
     const { dests } = await readDestinations(await readFile(pdfFile));
     const bodyStart = dests.get('preface')?.page;
     for (const target of targets) expect(dests.has(target), target).toBe(true);
@@ -275,7 +326,9 @@ describe('Errata appendix', () => {
     const errata = (await loadErrata(book))!;
     ensureErrataAppendix(book, errata, pages);
     const page = pages.find((p) => p.chapter?.source === 'back/errata.md')!;
-    const filled = fillPageRefs(rewriteForPrint(page.body, page, new Map(pages.map((p) => [p.outName, p.key]))), (t) => (dests.has(t) ? pageLabel(dests.get(t)!.page, bodyStart) : undefined));
+    const filled = fillPageRefs(rewriteForPrint(page.body, page, new Map(pages.map((p) => [p.outName, p.key]))), (t) =>
+      dests.has(t) ? pageLabel(dests.get(t)!.page, bodyStart) : undefined,
+    );
     const text = JSON.stringify(filled);
     const averages = dests.get(prefixId('chapters-first', 'averages'))!.page;
     expect(text).toContain(`"value":", p. ${pageLabel(averages, bodyStart)}"`);
@@ -284,7 +337,11 @@ describe('Errata appendix', () => {
     expect(first).toContain('"style":"visibility: hidden"');
     expect(first).toContain('", p. 000"');
     // The location really prints on that page.
-    const { stdout: pageText } = await exec('pdftotext', ['-f', String(averages + 1), '-l', String(averages + 1), pdfFile, '-'], { encoding: 'utf8' });
+    const { stdout: pageText } = await exec(
+      'pdftotext',
+      ['-f', String(averages + 1), '-l', String(averages + 1), pdfFile, '-'],
+      { encoding: 'utf8' },
+    );
     expect(pageText).toContain('Averages');
   });
 });
@@ -296,24 +353,48 @@ describe('CHANGELOG.md and errata.json', () => {
     expect(log).toMatch(/^# Changelog\n/);
     expect(log).toContain('[Keep a Changelog](https://keepachangelog.com/en/1.1.0/)');
     expect(log.indexOf('## [1.1.0] - 2026-03-01')).toBeLessThan(log.indexOf('## [1.0.0] - 2026-01-10'));
-    expect(log).toContain('### Fixed\n\n- **E-0001** (typo; Averages in First steps): “the midle value” → “the middle value”. Thanks to A. Reader.\n- **E-0002** (error; Question 2.1.2 in First steps)');
-    expect(log).toContain('### Changed\n\n- **E-0003** (clarification; Spread in First steps): The standard deviation is now introduced as the square root of the variance.');
-    expect(releaseNotes(errata, book)).toMatch(/^# Errata Mini 1\.1\.0\n\nReleased 2026-03-01\.\n\nSecond printing\. Corrections from readers\.\n\n### Fixed/);
+    expect(log).toContain(
+      '### Fixed\n\n- **E-0001** (typo; Averages in First steps): “the midle value” → “the middle value”. Thanks to A. Reader.\n- **E-0002** (error; Question 2.1.2 in First steps)',
+    );
+    expect(log).toContain(
+      '### Changed\n\n- **E-0003** (clarification; Spread in First steps): The standard deviation is now introduced as the square root of the variance.',
+    );
+    expect(releaseNotes(errata, book)).toMatch(
+      /^# Errata Mini 1\.1\.0\n\nReleased 2026-03-01\.\n\nSecond printing\. Corrections from readers\.\n\n### Fixed/,
+    );
   });
 
   it('lists unreleased entries under [Unreleased]', async () => {
     const file = new VFile({ path: 'errata.yaml' });
-    const parsed = parseErrata('releases:\n  - version: "1.0.0"\n    date: "2026-01-01"\nentries:\n  - id: E-0001\n    location: a.md\n    kind: update\n    text: "New *section* on [links]"\n', file);
+    const parsed = parseErrata(
+      'releases:\n  - version: "1.0.0"\n    date: "2026-01-01"\nentries:\n  - id: E-0001\n    location: a.md\n    kind: update\n    text: "New *section* on [links]"\n',
+      file,
+    );
     const log = errataChangelog({ ...parsed, path: 'errata.yaml' });
-    expect(log).toContain('## [Unreleased]\n\n### Changed\n\n- **E-0001** (update; a.md): New \\*section\\* on \\[links\\].\n\n## [1.0.0] - 2026-01-01');
+    expect(log).toContain(
+      '## [Unreleased]\n\n### Changed\n\n- **E-0001** (update; a.md): New \\*section\\* on \\[links\\].\n\n## [1.0.0] - 2026-01-01',
+    );
   });
 
   it('gives a website everything in JSON, and writes both files', async () => {
     const { book, errata } = await checked(FIXTURE);
     const json = errataJson(errata, book);
     expect(json.book).toEqual({ title: 'Errata Mini', version: '1.1.0', printing: 2, language: 'en' });
-    expect(json.releases.map((r) => [r.version, r.entries])).toEqual([['1.1.0', ['E-0001', 'E-0002', 'E-0003']], ['1.0.0', []]]);
-    expect(json.entries[1]).toMatchObject({ id: 'E-0002', section: 'Fixed', location: { source: 'chapters/first.md', anchor: 'q-mean-above-median', question: '2.1.2', href: 'html/chapters-first.xhtml#q-mean-above-median' }, appendix_href: 'html/back-errata.xhtml#erratum-e-0002' });
+    expect(json.releases.map((r) => [r.version, r.entries])).toEqual([
+      ['1.1.0', ['E-0001', 'E-0002', 'E-0003']],
+      ['1.0.0', []],
+    ]);
+    expect(json.entries[1]).toMatchObject({
+      id: 'E-0002',
+      section: 'Fixed',
+      location: {
+        source: 'chapters/first.md',
+        anchor: 'q-mean-above-median',
+        question: '2.1.2',
+        href: 'html/chapters-first.xhtml#q-mean-above-median',
+      },
+      appendix_href: 'html/back-errata.xhtml#erratum-e-0002',
+    });
     const tmp = await tempDir();
     try {
       const written = await writeErrataArtifacts(tmp.dir, errata, book);
@@ -330,11 +411,17 @@ describe('galley errata add', () => {
     const fixture = await copyFixture();
     try {
       const before = await readFile(path.join(fixture.book, 'errata.yaml'), 'utf8');
-      const result = await addErratum(fixture.book, { location: 'chapters/first.md#spread', kind: 'typo', was: 'squard', now: 'squared', credit: 'B. Reader' }, { interactive: false, today: '2026-04-02' });
+      const result = await addErratum(
+        fixture.book,
+        { location: 'chapters/first.md#spread', kind: 'typo', was: 'squard', now: 'squared', credit: 'B. Reader' },
+        { interactive: false, today: '2026-04-02' },
+      );
       expect(result).toMatchObject({ id: 'E-0004', where: 'Spread in First steps' });
       const after = await readFile(path.join(fixture.book, 'errata.yaml'), 'utf8');
       expect(after.startsWith(before.trimEnd())).toBe(true);
-      expect(after.slice(before.trimEnd().length)).toBe('\n\n  - id: E-0004\n    location: chapters/first.md#spread\n    kind: typo\n    was: "squard"\n    now: "squared"\n    credit: "B. Reader"\n    reported: "2026-04-02"\n');
+      expect(after.slice(before.trimEnd().length)).toBe(
+        '\n\n  - id: E-0004\n    location: chapters/first.md#spread\n    kind: typo\n    was: "squard"\n    now: "squared"\n    credit: "B. Reader"\n    reported: "2026-04-02"\n',
+      );
       const { list } = await checked(fixture.book);
       expect(list.map((d) => d.ruleId)).toEqual(['errata-unreleased']);
     } finally {
@@ -346,11 +433,21 @@ describe('galley errata add', () => {
     const fixture = await copyFixture();
     try {
       const before = await readFile(path.join(fixture.book, 'errata.yaml'), 'utf8');
-      await expect(addErratum(fixture.book, { location: 'chapters/first.md#sprea', kind: 'typo', text: 'x' }, { interactive: false })).rejects.toThrow(
+      await expect(
+        addErratum(
+          fixture.book,
+          { location: 'chapters/first.md#sprea', kind: 'typo', text: 'x' },
+          { interactive: false },
+        ),
+      ).rejects.toThrow(
         'The location `chapters/first.md#sprea` does not resolve: No anchor `#sprea` in chapters/first.md; did you mean `#spread`?',
       );
-      await expect(addErratum(fixture.book, { location: 'chapters/first.md' }, { interactive: false })).rejects.toThrow('Missing --kind, --text (or --was and --now)');
-      await expect(addErratum(fixture.book, { location: 'chapters/first.md', kind: 'oops', text: 'x' }, { interactive: false })).rejects.toBeInstanceOf(ErrataInputError);
+      await expect(addErratum(fixture.book, { location: 'chapters/first.md' }, { interactive: false })).rejects.toThrow(
+        'Missing --kind, --text (or --was and --now)',
+      );
+      await expect(
+        addErratum(fixture.book, { location: 'chapters/first.md', kind: 'oops', text: 'x' }, { interactive: false }),
+      ).rejects.toBeInstanceOf(ErrataInputError);
       expect(await readFile(path.join(fixture.book, 'errata.yaml'), 'utf8')).toBe(before);
     } finally {
       await fixture.cleanup();
@@ -362,7 +459,14 @@ describe('galley errata add', () => {
     try {
       const input = new PassThrough();
       const output = new PassThrough();
-      const answers = ['nowhere.md#x', 'q-show-that-the-variance-never-goes-below-zero', 'clarification', '', 'The proof now says why a sum of squares is not negative.', 'C. Reader'];
+      const answers = [
+        'nowhere.md#x',
+        'q-show-that-the-variance-never-goes-below-zero',
+        'clarification',
+        '',
+        'The proof now says why a sum of squares is not negative.',
+        'C. Reader',
+      ];
       let shown = '';
       // Each prompt ends with ": "; answer it when it shows.
       output.on('data', (chunk: Buffer) => {
@@ -375,7 +479,9 @@ describe('galley errata add', () => {
       expect(shown).toContain('does not resolve: No chapter `nowhere.md`');
       expect(shown).toContain('→ Question 2.2.2 in First steps');
       const text = await readFile(path.join(fixture.book, 'errata.yaml'), 'utf8');
-      expect(text).toContain('  - id: E-0004\n    location: q-show-that-the-variance-never-goes-below-zero\n    kind: clarification\n    text: "The proof now says why a sum of squares is not negative."\n    credit: "C. Reader"\n');
+      expect(text).toContain(
+        '  - id: E-0004\n    location: q-show-that-the-variance-never-goes-below-zero\n    kind: clarification\n    text: "The proof now says why a sum of squares is not negative."\n    credit: "C. Reader"\n',
+      );
     } finally {
       await fixture.cleanup();
     }
@@ -396,8 +502,38 @@ describe('galley errata add', () => {
     process.stderr.write = ((s: string) => (errors.push(s), true)) as typeof process.stderr.write;
     process.stdout.write = ((s: string) => (errors.push(s), true)) as typeof process.stdout.write;
     try {
-      codes.push(await main(['errata', 'add', '--manuscript', fixture.book, '--location', 'chapters/first.md#nope', '--kind', 'typo', '--text', 'x', '--no-interactive']));
-      codes.push(await main(['errata', 'add', '--manuscript', fixture.book, '--location', 'q-mean-above-median', '--kind', 'typo', '--text', 'x', '--fixed-in', '1.1.0', '--no-interactive']));
+      codes.push(
+        await main([
+          'errata',
+          'add',
+          '--manuscript',
+          fixture.book,
+          '--location',
+          'chapters/first.md#nope',
+          '--kind',
+          'typo',
+          '--text',
+          'x',
+          '--no-interactive',
+        ]),
+      );
+      codes.push(
+        await main([
+          'errata',
+          'add',
+          '--manuscript',
+          fixture.book,
+          '--location',
+          'q-mean-above-median',
+          '--kind',
+          'typo',
+          '--text',
+          'x',
+          '--fixed-in',
+          '1.1.0',
+          '--no-interactive',
+        ]),
+      );
     } finally {
       process.stderr.write = write;
       process.stdout.write = out;
@@ -410,7 +546,18 @@ describe('galley errata add', () => {
 });
 
 describe('errata-missing: chapter text changed since a git ref without a new entry', () => {
-  const git = (cwd: string, ...args: string[]) => execFileSync('git', args, { cwd, encoding: 'utf8', env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@example.invalid', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@example.invalid' } });
+  const git = (cwd: string, ...args: string[]) =>
+    execFileSync('git', args, {
+      cwd,
+      encoding: 'utf8',
+      env: {
+        ...process.env,
+        GIT_AUTHOR_NAME: 't',
+        GIT_AUTHOR_EMAIL: 't@example.invalid',
+        GIT_COMMITTER_NAME: 't',
+        GIT_COMMITTER_EMAIL: 't@example.invalid',
+      },
+    });
 
   async function repo() {
     const fixture = await copyFixture();
@@ -435,9 +582,15 @@ describe('errata-missing: chapter text changed since a git ref without a new ent
       const text = await readFile(file, 'utf8');
       await writeFile(file, text.replace('how many there are', 'how many numbers there are'));
       const line = text.split('\n').findIndex((l) => l.includes('how many there are')) + 1;
-      expect(await run(fixture.book)).toEqual([expect.objectContaining({ file: 'chapters/first.md', line, column: 1, severity: 'error' })]);
+      expect(await run(fixture.book)).toEqual([
+        expect.objectContaining({ file: 'chapters/first.md', line, column: 1, severity: 'error' }),
+      ]);
       // An entry that existed at the ref does not count; a new one does.
-      await addErratum(fixture.book, { location: 'chapters/first.md#averages', kind: 'clarification', text: 'Says what is counted.' }, { interactive: false });
+      await addErratum(
+        fixture.book,
+        { location: 'chapters/first.md#averages', kind: 'clarification', text: 'Says what is counted.' },
+        { interactive: false },
+      );
       expect(await run(fixture.book)).toEqual([]);
       // Committed, the change and its entry are both in HEAD~0; since the first commit they still pair up.
       git(fixture.book, 'commit', '-qam', 'fix');
@@ -453,7 +606,12 @@ describe('errata-missing: chapter text changed since a git ref without a new ent
       const file = path.join(fixture.book, 'chapters/first.md');
       const text = await readFile(file, 'utf8');
       // Rewrapped, different list markers, emphasis added as markup only: the same text.
-      const reformatted = text.replace('The mean of a list of numbers is their sum divided by how many there are.', 'The mean of a list of numbers is their sum\ndivided by how many there are.').replace('1. [E] What is the variance', '1.  [E] What is the variance');
+      const reformatted = text
+        .replace(
+          'The mean of a list of numbers is their sum divided by how many there are.',
+          'The mean of a list of numbers is their sum\ndivided by how many there are.',
+        )
+        .replace('1. [E] What is the variance', '1.  [E] What is the variance');
       await writeFile(file, reformatted);
       expect(await run(fixture.book)).toHaveLength(1);
       const errataFile = path.join(fixture.book, 'errata.yaml');
@@ -471,7 +629,9 @@ describe('errata-missing: chapter text changed since a git ref without a new ent
     expect(firstTextChange('# A\n\nSome *words* here.\n', '# A\n\nSome _words_\nhere.\n', true)).toBeUndefined();
     expect(firstTextChange('# A\n\nSome words here.\n', '# A\n\nSome words there.\n', true)).toBe(3);
     expect(firstTextChange('# A\n\n[x](a.md)\n', '# A\n\n[x](b.md)\n', true)).toBe(3);
-    expect(firstTextChange('# A\n\nText.\n\nCopyright ©2025 X\n', '# A\n\nText.\n\nCopyright ©2026 X\n', false)).toBeUndefined();
+    expect(
+      firstTextChange('# A\n\nText.\n\nCopyright ©2025 X\n', '# A\n\nText.\n\nCopyright ©2026 X\n', false),
+    ).toBeUndefined();
     expect(textBlocks('---\ntitle: x\n---\n# A\n\n- one\n- two\n').map((b) => b.text)).toEqual(['h1: A', 'one', 'two']);
   });
 });

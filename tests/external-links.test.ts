@@ -4,7 +4,14 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { prepare } from '../scripts/api/build.ts';
-import { CACHE_FILE, checkExternalLinks, compilePattern, retryAfterMs, type ExternalOptions, isPrivateAddress } from '../scripts/checks/external-links.ts';
+import {
+  CACHE_FILE,
+  checkExternalLinks,
+  compilePattern,
+  retryAfterMs,
+  type ExternalOptions,
+  isPrivateAddress,
+} from '../scripts/checks/external-links.ts';
 import { bookSchema } from '../scripts/model/config/schema.ts';
 import { levelOf } from '../scripts/util/messages.ts';
 import { tempDir } from './helpers.ts';
@@ -50,10 +57,12 @@ const ROUTES: Record<string, (req: http.IncomingMessage, res: http.ServerRespons
   '/new-home': (_q, res) => res.writeHead(200).end('new home'),
   '/missing': (_q, res) => res.writeHead(404).end('not here'),
   '/gone': (_q, res) => res.writeHead(410).end('gone'),
-  '/busy': (_q, res, hit) => (hit === 1 ? res.writeHead(429, { 'retry-after': '1' }).end() : res.writeHead(200).end('ok')),
+  '/busy': (_q, res, hit) =>
+    hit === 1 ? res.writeHead(429, { 'retry-after': '1' }).end() : res.writeHead(200).end('ok'),
   '/always-busy': (_q, res) => res.writeHead(429, { 'retry-after': '0' }).end(),
   '/unavailable': (_q, res) => res.writeHead(503, { 'retry-after': '0' }).end(),
-  '/no-head': (req, res) => (req.method === 'HEAD' ? res.writeHead(405, { allow: 'GET' }).end() : res.writeHead(200).end('ok')),
+  '/no-head': (req, res) =>
+    req.method === 'HEAD' ? res.writeHead(405, { allow: 'GET' }).end() : res.writeHead(200).end('ok'),
   '/loop-a': (_q, res) => res.writeHead(302, { location: '/loop-b' }).end(),
   '/loop-b': (_q, res) => res.writeHead(302, { location: '/loop-a' }).end(),
   '/slow': (_q, res) => {
@@ -70,7 +79,8 @@ describe('checkExternalLinks', () => {
   let round = new Map<string, number>();
   const sources: Record<string, string[]> = {};
   /** `line:column` of the link labelled `[label]` on `line` of `file`, however long the port number is. */
-  const at = (file: string, line: number, label: string) => `${file}:${line}:${sources[file]![line - 1]!.indexOf(`[${label}]`) + 1}`;
+  const at = (file: string, line: number, label: string) =>
+    `${file}:${line}:${sources[file]![line - 1]!.indexOf(`[${label}]`) + 1}`;
 
   beforeAll(async () => {
     server = await startServer((req, res) => {
@@ -86,7 +96,15 @@ describe('checkExternalLinks', () => {
     const b = server.base;
     await writeFile(
       path.join(book.dir, 'book.yaml'),
-      ['title: External links', 'links:', '  external:', '    ignore:', '      - "127.0.0.1:*/private/*"', '      - "/skip-me/"', ''].join('\n'),
+      [
+        'title: External links',
+        'links:',
+        '  external:',
+        '    ignore:',
+        '      - "127.0.0.1:*/private/*"',
+        '      - "/skip-me/"',
+        '',
+      ].join('\n'),
     );
     await writeFile(path.join(book.dir, 'SUMMARY.md'), '# Summary\n\n- [One](one.md)\n- [Two](two.md)\n');
     sources['one.md'] = [
@@ -135,7 +153,14 @@ describe('checkExternalLinks', () => {
   async function run(options: Partial<ExternalOptions> = {}) {
     const { book: loaded } = await prepare(book.dir);
     // Retry waits capped at 50 ms except in the first test, which shows Retry-After is honoured.
-    const stats = await checkExternalLinks(loaded, { cacheDir: path.join(book.dir, '.cache'), timeoutMs: 1000, backoffMs: 10, maxRetryWaitMs: 50, privateNetworks: true, ...options });
+    const stats = await checkExternalLinks(loaded, {
+      cacheDir: path.join(book.dir, '.cache'),
+      timeoutMs: 1000,
+      backoffMs: 10,
+      maxRetryWaitMs: 50,
+      privateNetworks: true,
+      ...options,
+    });
     const messages = loaded.chapters.flatMap((c) =>
       c.file.messages
         .filter((m) => /external-link|redirected-link/.test(m.ruleId ?? ''))
@@ -179,7 +204,15 @@ describe('checkExternalLinks', () => {
       'HEAD /loop-a': 1,
       'HEAD /loop-b': 1,
     });
-    expect(stats).toMatchObject({ unique: 14, ignored: 2, checked: 12, cached: 0, broken: 7, redirected: 1, unchecked: 1 });
+    expect(stats).toMatchObject({
+      unique: 14,
+      ignored: 2,
+      checked: 12,
+      cached: 0,
+      broken: 7,
+      redirected: 1,
+      unchecked: 1,
+    });
     // Retry-After: 1 was honoured (a lower bound, not a performance figure).
     const [first, second] = server.times.get('HEAD /busy')!;
     expect(second! - first!).toBeGreaterThanOrEqual(950);
@@ -216,7 +249,11 @@ describe('checkExternalLinks', () => {
   it('ignores a corrupt cache file and replaces it', async () => {
     const cacheDir = path.join(book.dir, '.cache-corrupt');
     await mkdir(cacheDir, { recursive: true });
-    for (const junk of ['{"version":1,"entries":{"', 'null', '{"version":1,"entries":{"x":{"at":"soon","outcome":7}}}']) {
+    for (const junk of [
+      '{"version":1,"entries":{"',
+      'null',
+      '{"version":1,"entries":{"x":{"at":"soon","outcome":7}}}',
+    ]) {
       await writeFile(path.join(cacheDir, CACHE_FILE), junk);
       server.hits.clear();
       round = new Map();
@@ -227,7 +264,10 @@ describe('checkExternalLinks', () => {
     }
     // An entry of the wrong shape (an "ok" without a status) is dropped, not trusted as good.
     const url = `${server.base}/missing`;
-    await writeFile(path.join(cacheDir, CACHE_FILE), JSON.stringify({ version: 1, entries: { [url]: { at: Date.now(), outcome: { kind: 'ok' } } } }));
+    await writeFile(
+      path.join(cacheDir, CACHE_FILE),
+      JSON.stringify({ version: 1, entries: { [url]: { at: Date.now(), outcome: { kind: 'ok' } } } }),
+    );
     const { messages } = await run({ ...quick, cacheDir });
     expect(messages.filter((m) => m.includes('/missing'))).toHaveLength(2);
   });
@@ -238,7 +278,9 @@ describe('checkExternalLinks', () => {
     expect(stats.broken).toBe(0);
     expect(stats.unchecked).toBe(stats.checked);
     expect(messages.length).toBeGreaterThan(0);
-    expect(messages.every((m) => / warning external-link-unchecked .*private or local address \(127\.0\.0\.1\)/.test(m))).toBe(true);
+    expect(
+      messages.every((m) => / warning external-link-unchecked .*private or local address \(127\.0\.0\.1\)/.test(m)),
+    ).toBe(true);
   });
 
   it('checks only allowed hosts when allow is set', async () => {
@@ -271,8 +313,22 @@ describe('links.external in book.yaml', () => {
 
 describe('private addresses', () => {
   it('knows loopback, private, link-local and unique-local ranges', () => {
-    for (const address of ['127.0.0.1', '10.1.2.3', '172.16.0.1', '192.168.1.1', '169.254.169.254', '100.64.0.1', '0.0.0.0', '::1', 'fd00::1', 'fe80::1', '::ffff:127.0.0.1']) expect(isPrivateAddress(address), address).toBe(true);
-    for (const address of ['93.184.216.34', '8.8.8.8', '172.32.0.1', '2606:4700::1111']) expect(isPrivateAddress(address), address).toBe(false);
+    for (const address of [
+      '127.0.0.1',
+      '10.1.2.3',
+      '172.16.0.1',
+      '192.168.1.1',
+      '169.254.169.254',
+      '100.64.0.1',
+      '0.0.0.0',
+      '::1',
+      'fd00::1',
+      'fe80::1',
+      '::ffff:127.0.0.1',
+    ])
+      expect(isPrivateAddress(address), address).toBe(true);
+    for (const address of ['93.184.216.34', '8.8.8.8', '172.32.0.1', '2606:4700::1111'])
+      expect(isPrivateAddress(address), address).toBe(false);
   });
 });
 
@@ -318,19 +374,34 @@ describe('1,000 unique links against a server answering after 20 ms', () => {
     const dir = await tempDir('galley-external-1000-');
     try {
       await writeFile(path.join(dir.dir, 'book.yaml'), 'title: A thousand links\n');
-      await writeFile(path.join(dir.dir, 'SUMMARY.md'), `# Summary\n\n${Array.from({ length: 10 }, (_, i) => `- [Part ${i}](part-${i}.md)\n`).join('')}`);
+      await writeFile(
+        path.join(dir.dir, 'SUMMARY.md'),
+        `# Summary\n\n${Array.from({ length: 10 }, (_, i) => `- [Part ${i}](part-${i}.md)\n`).join('')}`,
+      );
       for (let i = 0; i < 10; i++) {
-        const lines = Array.from({ length: 100 }, (_, j) => `- [link ${i * 100 + j}](${server.base}/page/${i * 100 + j})`);
+        const lines = Array.from(
+          { length: 100 },
+          (_, j) => `- [link ${i * 100 + j}](${server.base}/page/${i * 100 + j})`,
+        );
         await writeFile(path.join(dir.dir, `part-${i}.md`), `# Part ${i}\n\n${lines.join('\n')}\n`);
       }
       const { book } = await prepare(dir.dir);
       const stats = await checkExternalLinks(book, { noCache: true, privateNetworks: true });
-      expect(stats).toMatchObject({ unique: 1000, checked: 1000, broken: 0, redirected: 0, unchecked: 0, requests: 1000 });
+      expect(stats).toMatchObject({
+        unique: 1000,
+        checked: 1000,
+        broken: 0,
+        redirected: 0,
+        unchecked: 0,
+        requests: 1000,
+      });
       expect(server.total()).toBe(1000);
       // At most 12 requests at a time to the one host, over kept-alive connections.
       expect(most).toBeLessThanOrEqual(12);
       expect(connections).toBeLessThanOrEqual(12);
-      expect(book.chapters.flatMap((c) => c.file.messages.filter((m) => /external|redirect/.test(m.ruleId ?? '')))).toEqual([]);
+      expect(
+        book.chapters.flatMap((c) => c.file.messages.filter((m) => /external|redirect/.test(m.ruleId ?? ''))),
+      ).toEqual([]);
     } finally {
       await server.close();
       await dir.cleanup();

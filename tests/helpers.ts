@@ -26,7 +26,9 @@ export function renderMarkdown(markdown: string, options: { config?: BookConfig;
   file.data.chapter = { key: 'input', source: 'input.md', number: options.number };
   const tree = processor.runSync(processor.parse(file), file);
   const html = hastToXml(tree);
-  const messages = file.messages.map((m) => `${m.line ?? 1}:${m.column ?? 1} ${levelOf(m.fatal)} ${m.reason} [${m.ruleId}]`);
+  const messages = file.messages.map(
+    (m) => `${m.line ?? 1}:${m.column ?? 1} ${levelOf(m.fatal)} ${m.reason} [${m.ruleId}]`,
+  );
   return { html, messages, file, tree };
 }
 

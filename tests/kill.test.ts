@@ -36,7 +36,11 @@ async function writeBook(dir: string, edition: string) {
   const summary = await readFile(path.join(dir, 'SUMMARY.md'), 'utf8');
   const extra: string[] = [];
   for (let i = 1; i <= 24; i++) {
-    const paragraphs = Array.from({ length: 12 }, (_, p) => `Paragraph ${p + 1} of chapter ${i} (${edition}): ${'the quick brown fox jumps over the lazy dog '.repeat(8)}with $$x_${p}^2 + y_${i}$$ inline.`);
+    const paragraphs = Array.from(
+      { length: 12 },
+      (_, p) =>
+        `Paragraph ${p + 1} of chapter ${i} (${edition}): ${'the quick brown fox jumps over the lazy dog '.repeat(8)}with $$x_${p}^2 + y_${i}$$ inline.`,
+    );
     await writeFile(path.join(dir, `long-${i}.md`), `# Long chapter ${i}\n\n${paragraphs.join('\n\n')}\n`);
     extra.push(`* [Long chapter ${i}](long-${i}.md)`);
   }
@@ -44,18 +48,23 @@ async function writeBook(dir: string, edition: string) {
 }
 
 function startBuild(manuscript: string, out: string, cwd: string): ChildProcess {
-  return spawn(process.execPath, [GALLEY, 'build', '--manuscript', manuscript, '--out', out, '--format', 'html,epub,pdf', '--quiet'], {
-    cwd,
-    env: { ...process.env, SOURCE_DATE_EPOCH: EPOCH, GALLEY_CACHE_DIR: path.join(cwd, 'cache') },
-    // Its own process group, so the whole group can be killed at once.
-    detached: true,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  return spawn(
+    process.execPath,
+    [GALLEY, 'build', '--manuscript', manuscript, '--out', out, '--format', 'html,epub,pdf', '--quiet'],
+    {
+      cwd,
+      env: { ...process.env, SOURCE_DATE_EPOCH: EPOCH, GALLEY_CACHE_DIR: path.join(cwd, 'cache') },
+      // Its own process group, so the whole group can be killed at once.
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
 }
 
 const exited = (child: ChildProcess) =>
   new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) resolve({ code: child.exitCode, signal: child.signalCode });
+    if (child.exitCode !== null || child.signalCode !== null)
+      resolve({ code: child.exitCode, signal: child.signalCode });
     else child.once('exit', (code, signal) => resolve({ code, signal }));
   });
 
@@ -122,7 +131,9 @@ describe('a build killed with SIGKILL during the PDF step', () => {
     expect(end.signal, 'the build was killed, not finished').toBe('SIGKILL');
     // Chromium reads its end of the DevTools pipe; with the build gone it should follow within seconds.
     for (let i = 0; i < 100; i++) {
-      survivors = (await processes()).filter((p) => (killedAt.profileDir && p.args.includes(killedAt.profileDir)) || p.pid === killedAt.browserPid);
+      survivors = (await processes()).filter(
+        (p) => (killedAt.profileDir && p.args.includes(killedAt.profileDir)) || p.pid === killedAt.browserPid,
+      );
       if (survivors.length === 0) break;
       await sleep(100);
     }
@@ -147,7 +158,8 @@ describe('a build killed with SIGKILL during the PDF step', () => {
       }
     }
     // Chromium's throwaway profile outlives a SIGKILLed build (nothing is left to remove it): remove it here.
-    if (killedAt?.profileDir?.includes('galley-chromium-')) await rm(killedAt.profileDir, { recursive: true, force: true });
+    if (killedAt?.profileDir?.includes('galley-chromium-'))
+      await rm(killedAt.profileDir, { recursive: true, force: true });
     await work?.cleanup();
   });
 
@@ -178,7 +190,9 @@ describe('a build killed with SIGKILL during the PDF step', () => {
 
   it('leaves a complete web edition: every page of one build or the other, each well-formed', () => {
     const pages = [...after.keys()].filter((n) => n.startsWith(`html${path.sep}`) && n.endsWith('.xhtml'));
-    expect(pages.sort()).toEqual([...before.keys()].filter((n) => n.startsWith(`html${path.sep}`) && n.endsWith('.xhtml')).sort());
+    expect(pages.sort()).toEqual(
+      [...before.keys()].filter((n) => n.startsWith(`html${path.sep}`) && n.endsWith('.xhtml')).sort(),
+    );
     const editions = new Set<string>();
     for (const page of pages) {
       const text = after.get(page)!.toString('utf8');

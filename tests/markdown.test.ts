@@ -18,7 +18,9 @@ describe('Markdown dialect fixtures', () => {
     const dir = path.join(FIXTURES, name);
     it(name, () => {
       const input = readFileSync(path.join(dir, 'input.md'), 'utf8');
-      const overrides = existsSync(path.join(dir, 'config.json')) ? JSON.parse(readFileSync(path.join(dir, 'config.json'), 'utf8')) : {};
+      const overrides = existsSync(path.join(dir, 'config.json'))
+        ? JSON.parse(readFileSync(path.join(dir, 'config.json'), 'utf8'))
+        : {};
       const { html, messages } = renderMarkdown(input, { config: config(overrides), number: '3' });
       const actualMessages = messages.join('\n') + (messages.length ? '\n' : '');
       if (update) {

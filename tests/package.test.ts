@@ -29,11 +29,22 @@ interface PackageJson {
 let work: Awaited<ReturnType<typeof tempDir>>;
 let app: string;
 let files: string[];
-const env = { ...process.env, CI: '1', PUPPETEER_SKIP_DOWNLOAD: '1', npm_config_audit: 'false', npm_config_fund: 'false', npm_config_update_notifier: 'false' };
+const env = {
+  ...process.env,
+  CI: '1',
+  PUPPETEER_SKIP_DOWNLOAD: '1',
+  npm_config_audit: 'false',
+  npm_config_fund: 'false',
+  npm_config_update_notifier: 'false',
+};
 
 async function galley(args: string[]) {
   try {
-    const { stdout, stderr } = await exec(path.join(app, 'node_modules', '.bin', 'galley'), args, { cwd: app, env, maxBuffer: 16 * 1024 * 1024 });
+    const { stdout, stderr } = await exec(path.join(app, 'node_modules', '.bin', 'galley'), args, {
+      cwd: app,
+      env,
+      maxBuffer: 16 * 1024 * 1024,
+    });
     return { code: 0, stdout, stderr };
   } catch (error) {
     const e = error as { code: number; stdout: string; stderr: string };
@@ -46,13 +57,18 @@ beforeAll(async () => {
   app = path.join(work.dir, 'app');
   const pkg = JSON.parse(await readFile(path.join(ROOT, 'package.json'), 'utf8')) as PackageJson;
   // lib/ is current (tests/setup/compiled.ts): no second compile through `prepare`.
-  const { stdout } = await exec(NPM, ['pack', '--ignore-scripts', '--json', '--pack-destination', work.dir], { cwd: ROOT, env });
+  const { stdout } = await exec(NPM, ['pack', '--ignore-scripts', '--json', '--pack-destination', work.dir], {
+    cwd: ROOT,
+    env,
+  });
   const [packed] = JSON.parse(stdout) as { filename: string; files: { path: string }[] }[];
   files = packed!.files.map((f) => f.path).sort();
   const tarball = `file:../${packed!.filename}`;
 
   // Exactly the versions this repository's lockfile installs, minus the development ones, under the app.
-  const lock = JSON.parse(await readFile(path.join(ROOT, 'package-lock.json'), 'utf8')) as { packages: Record<string, { dev?: boolean }> };
+  const lock = JSON.parse(await readFile(path.join(ROOT, 'package-lock.json'), 'utf8')) as {
+    packages: Record<string, { dev?: boolean }>;
+  };
   const packages: Record<string, unknown> = { '': { name: 'app', dependencies: { galley: tarball } } };
   for (const [key, value] of Object.entries(lock.packages)) if (key && !value.dev) packages[key] = value;
   const bytes = await readFile(path.join(work.dir, packed!.filename));
@@ -66,15 +82,23 @@ beforeAll(async () => {
     engines: pkg.engines,
   };
   await mkdir(app, { recursive: true });
-  await writeFile(path.join(app, 'package.json'), JSON.stringify({ name: 'app', private: true, dependencies: { galley: tarball } }, null, 2));
-  await writeFile(path.join(app, 'package-lock.json'), JSON.stringify({ name: 'app', lockfileVersion: 3, requires: true, packages }, null, 2));
+  await writeFile(
+    path.join(app, 'package.json'),
+    JSON.stringify({ name: 'app', private: true, dependencies: { galley: tarball } }, null, 2),
+  );
+  await writeFile(
+    path.join(app, 'package-lock.json'),
+    JSON.stringify({ name: 'app', lockfileVersion: 3, requires: true, packages }, null, 2),
+  );
   await exec(NPM, ['ci', '--offline', '--omit=dev'], { cwd: app, env, maxBuffer: 16 * 1024 * 1024 });
 }, 600_000);
 afterAll(() => work?.cleanup());
 
 describe('the packed package', () => {
   it('ships only what runs: compiled code, templates, licence and README', () => {
-    const outside = files.filter((f) => !/^(lib\/.+\.(js|d\.ts)|templates\/.+|LICENSE|README\.md|package\.json)$/.test(f));
+    const outside = files.filter(
+      (f) => !/^(lib\/.+\.(js|d\.ts)|templates\/.+|LICENSE|README\.md|package\.json)$/.test(f),
+    );
     expect(outside).toEqual([]);
     expect(files).toContain('lib/galley.js');
     expect(files).toContain('lib/passes/cache/worker.js');
@@ -91,7 +115,9 @@ describe('the packed package', () => {
     expect((await galley(['init', 'b', '--title', 'Packed', '--author', 'A. Author'])).code).toBe(0);
     const built = await galley(['build', 'b', '--json']);
     expect(built.code, built.stderr).toBe(0);
-    const artifacts = (JSON.parse(built.stdout) as { editions: { artifacts: { format: string; path: string; pages?: number }[] }[] }).editions[0]!.artifacts;
+    const artifacts = (
+      JSON.parse(built.stdout) as { editions: { artifacts: { format: string; path: string; pages?: number }[] }[] }
+    ).editions[0]!.artifacts;
     expect(artifacts.map((a) => a.format)).toEqual(['html', 'epub', 'pdf', 'web']);
     const epub = artifacts.find((a) => a.format === 'epub')!.path;
     expect(path.dirname(epub)).toBe(path.join(app, 'dist'));
@@ -107,7 +133,15 @@ describe('the packed package', () => {
   }, 300_000);
 
   it('imports as a library, with its types', async () => {
-    const { stdout } = await exec(process.execPath, ['--input-type=module', '-e', "const g = await import('galley'); console.log(typeof g.build, typeof g.prepare, typeof g.loadBook)"], { cwd: app });
+    const { stdout } = await exec(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        "const g = await import('galley'); console.log(typeof g.build, typeof g.prepare, typeof g.loadBook)",
+      ],
+      { cwd: app },
+    );
     expect(stdout.trim()).toBe('function function function');
     expect(files).toContain('lib/index.d.ts');
   });

@@ -16,8 +16,17 @@ const CASES: Record<string, { text: string; limited: boolean }> = {
   'nested brackets': { text: '['.repeat(50000) + 'a' + ']'.repeat(50000), limited: true },
   'unclosed brackets': { text: '[a'.repeat(50000), limited: false },
   'nested blockquotes': { text: '>'.repeat(50000) + ' a', limited: true },
-  'lists 1,000 deep': { text: Array.from({ length: 1000 }, (_, i) => ' '.repeat(i * 2) + '- a').join('\n'), limited: true },
-  'many reference definitions': { text: Array.from({ length: 5000 }, (_, i) => `[r${i}]: /u${i}`).join('\n') + '\n\n' + Array.from({ length: 5000 }, (_, i) => `[r${i}]`).join(' '), limited: false },
+  'lists 1,000 deep': {
+    text: Array.from({ length: 1000 }, (_, i) => ' '.repeat(i * 2) + '- a').join('\n'),
+    limited: true,
+  },
+  'many reference definitions': {
+    text:
+      Array.from({ length: 5000 }, (_, i) => `[r${i}]: /u${i}`).join('\n') +
+      '\n\n' +
+      Array.from({ length: 5000 }, (_, i) => `[r${i}]`).join(' '),
+    limited: false,
+  },
   'many backticks': { text: 'a`'.repeat(30000), limited: false },
   'nested html': { text: '<div>'.repeat(20000), limited: true },
   'footnote flood': { text: Array.from({ length: 30000 }, (_, i) => `x[^${i}]`).join(' '), limited: true },
@@ -31,15 +40,22 @@ describe('pathological Markdown', () => {
   afterAll(() => work.cleanup());
 
   for (const [name, { text, limited }] of Object.entries(CASES)) {
-    it(name, async () => {
-      const dir = path.join(work.dir, name.replace(/\W+/g, '-'));
-      await mkdir(dir, { recursive: true });
-      await writeFile(path.join(dir, 'SUMMARY.md'), '# Summary\n\n* [Case](case.md)\n');
-      await writeFile(path.join(dir, 'case.md'), text + '\n');
-      const { book } = await prepare(dir);
-      const messages = book.files.flatMap((f) => f.messages);
-      expect(messages.some((m) => m.ruleId === 'internal'), 'no crash').toBe(false);
-      expect(messages.some((m) => m.ruleId === 'limit')).toBe(limited);
-    }, 30_000);
+    it(
+      name,
+      async () => {
+        const dir = path.join(work.dir, name.replace(/\W+/g, '-'));
+        await mkdir(dir, { recursive: true });
+        await writeFile(path.join(dir, 'SUMMARY.md'), '# Summary\n\n* [Case](case.md)\n');
+        await writeFile(path.join(dir, 'case.md'), text + '\n');
+        const { book } = await prepare(dir);
+        const messages = book.files.flatMap((f) => f.messages);
+        expect(
+          messages.some((m) => m.ruleId === 'internal'),
+          'no crash',
+        ).toBe(false);
+        expect(messages.some((m) => m.ruleId === 'limit')).toBe(limited);
+      },
+      30_000,
+    );
   }
 });

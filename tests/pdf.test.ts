@@ -27,14 +27,28 @@ async function tool(command: string, args: string[]): Promise<string> {
 }
 
 /** Text of one page (1-based), optionally only a band of it (points from the top). */
-async function pageText(file: string, page: number, band?: { y: number; height: number; width: number }): Promise<string> {
+async function pageText(
+  file: string,
+  page: number,
+  band?: { y: number; height: number; width: number },
+): Promise<string> {
   const args = ['-layout', '-f', String(page), '-l', String(page)];
-  if (band) args.push('-x', '0', '-y', String(Math.round(band.y)), '-W', String(Math.round(band.width)), '-H', String(Math.round(band.height)));
+  if (band) {
+    args.push(
+      '-x',
+      '0',
+      '-y',
+      String(Math.round(band.y)),
+      '-W',
+      String(Math.round(band.width)),
+      '-H',
+      String(Math.round(band.height)),
+    );
+  }
   return tool('pdftotext', [...args, file, '-']);
 }
 
 const squash = (text: string) => text.replace(/\s+/g, ' ').trim();
-
 
 interface TocRow {
   title: string;
@@ -48,7 +62,8 @@ function parseToc(text: string): TocRow[] {
   for (const raw of text.split('\n')) {
     const line = raw.trim();
     // The contents run over two pages now (sections of every chapter): skip the folio and the running head between them.
-    if (!line || line === 'Contents' || /^[ivxlcdm]+$/.test(line) || line === 'Machine Learning Interviews, Compactly') continue;
+    if (!line || line === 'Contents' || /^[ivxlcdm]+$/.test(line) || line === 'Machine Learning Interviews, Compactly')
+      continue;
     const match = /^(.*?)\s{2,}([ivxlcdm]+|\d+)$/.exec(line);
     if (!match) {
       pending = `${pending} ${line}`.trim();
@@ -74,9 +89,20 @@ async function outline(file: string): Promise<OutlineItem[]> {
   const items: OutlineItem[] = [];
   let depth = 0;
   for (const match of xml.slice(start).matchAll(/<outline>|<\/outline>|<item page="(\d+)">([^<]*)<\/item>/g)) {
-    if (match[0] === '<outline>') depth++;
-    else if (match[0] === '</outline>') depth--;
-    else items.push({ title: match[2]!.replace(/&amp;/g, '&').replace(/&#39;/g, "'").replace(/&quot;/g, '"'), page: Number(match[1]), depth });
+    if (match[0] === '<outline>') {
+      depth++;
+    } else if (match[0] === '</outline>') {
+      depth--;
+    } else {
+      items.push({
+        title: match[2]!
+          .replace(/&amp;/g, '&')
+          .replace(/&#39;/g, "'")
+          .replace(/&quot;/g, '"'),
+        page: Number(match[1]),
+        depth,
+      });
+    }
   }
   return items;
 }
@@ -89,7 +115,11 @@ async function pageLabels(file: string): Promise<{ start: number; style: string;
   const out: { start: number; style: string; first: number }[] = [];
   for (let i = 0; nums && i + 1 < nums.size(); i += 2) {
     const dict = nums.lookup(i + 1, PDFDict);
-    out.push({ start: (nums.lookup(i) as PDFNumber).asNumber(), style: dict.lookup(PDFName.of('S'))!.toString(), first: (dict.lookupMaybe(PDFName.of('St'), PDFNumber)?.asNumber() ?? 1) });
+    out.push({
+      start: (nums.lookup(i) as PDFNumber).asNumber(),
+      style: dict.lookup(PDFName.of('S'))!.toString(),
+      first: dict.lookupMaybe(PDFName.of('St'), PDFNumber)?.asNumber() ?? 1,
+    });
   }
   return out;
 }
@@ -110,17 +140,22 @@ describe('PDF of the sample book', () => {
 
   beforeAll(async () => {
     out = await tempDir('galley-pdf-');
-    const stop = onBrowserLaunch((browser) => launched.push({ pid: browser.browser.process()?.pid, profileDir: browser.profileDir }));
+    const stop = onBrowserLaunch((browser) =>
+      launched.push({ pid: browser.browser.process()?.pid, profileDir: browser.profileDir }),
+    );
     try {
       await withEnv({ SOURCE_DATE_EPOCH: EPOCH }, async () => {
         const { book, pages } = await prepare(SAMPLE);
         first = await renderPdf(book, pages, path.join(out.dir, 'a'));
       });
       // The second build runs under another time zone and locale: the bytes must not care.
-      await withEnv({ SOURCE_DATE_EPOCH: EPOCH, TZ: 'Asia/Tehran', LANG: 'fa_IR.UTF-8', LC_ALL: 'fa_IR.UTF-8' }, async () => {
-        const { book, pages } = await prepare(SAMPLE);
-        second = await renderPdf(book, pages, path.join(out.dir, 'b'));
-      });
+      await withEnv(
+        { SOURCE_DATE_EPOCH: EPOCH, TZ: 'Asia/Tehran', LANG: 'fa_IR.UTF-8', LC_ALL: 'fa_IR.UTF-8' },
+        async () => {
+          const { book, pages } = await prepare(SAMPLE);
+          second = await renderPdf(book, pages, path.join(out.dir, 'b'));
+        },
+      );
     } finally {
       stop();
     }
@@ -156,7 +191,9 @@ describe('PDF of the sample book', () => {
     expect(info).toMatch(/^CreationDate:\s+2026-05-28T20:26:40(Z|\+00)/m);
     expect(info).toMatch(/^ModDate:\s+2026-05-28T20:26:40(Z|\+00)/m);
     const meta = await tool('pdfinfo', ['-meta', file]);
-    expect(meta).toContain('<dc:rights><rdf:Alt><rdf:li xml:lang="x-default">Copyright ©2025-2026 The Galley Authors</rdf:li>');
+    expect(meta).toContain(
+      '<dc:rights><rdf:Alt><rdf:li xml:lang="x-default">Copyright ©2025-2026 The Galley Authors</rdf:li>',
+    );
     expect(meta).toContain('CC BY-SA 4.0');
     expect(meta).toContain('<rdf:li>en</rdf:li>');
     const custom = await tool('pdfinfo', ['-custom', file]);
@@ -187,7 +224,7 @@ describe('PDF of the sample book', () => {
     expect(pageLabel(bodyStart, bodyStart)).toBe('1');
   });
 
-  it("has page numbers in the TOC equal to the pages where those headings print, and folios that agree", async () => {
+  it('has page numbers in the TOC equal to the pages where those headings print, and folios that agree', async () => {
     const physical = (label: string) => (/^[ivxlcdm]+$/.test(label) ? romanValue(label) : bodyStart + Number(label));
     for (const row of toc) {
       const page = physical(row.label);
@@ -228,7 +265,15 @@ describe('PDF of the sample book', () => {
     expect(squash(await pageText(file, opening + 1, head))).toBe('Machine Learning Interviews, Compactly');
     expect(squash(await pageText(file, opening + 2, head))).toBe('Mathematical foundations');
     // Front matter pages carry roman folios.
-    expect(squash(await pageText(file, romanValue(toc.find((r) => r.title === 'Preface')!.label) + 1, { y: 600, height: 48, width }))).toMatch(/^[ivx]+$/);
+    expect(
+      squash(
+        await pageText(file, romanValue(toc.find((r) => r.title === 'Preface')!.label) + 1, {
+          y: 600,
+          height: 48,
+          width,
+        }),
+      ),
+    ).toMatch(/^[ivx]+$/);
   });
 
   it('adds /PageLabels: roman from the first page, arabic from the body', async () => {
@@ -243,7 +288,9 @@ describe('PDF of the sample book', () => {
 
   it('never leaves a heading as the last line of a page', async () => {
     const { book } = await prepare(SAMPLE);
-    const headings = new Set(book.chapters.flatMap((c) => c.headings.filter((h) => h.depth >= 2).map((h) => squash(h.text))));
+    const headings = new Set(
+      book.chapters.flatMap((c) => c.headings.filter((h) => h.depth >= 2).map((h) => squash(h.text))),
+    );
     const stranded: string[] = [];
     for (let page = bodyStart + 1; page <= first.pages; page++) {
       const lines = (await pageText(file, page, { y: 0, height: 590, width })).split('\n').map(squash).filter(Boolean);
@@ -316,18 +363,36 @@ describe('PDF sandbox', () => {
     const at = (line: number) => ({ start: { line, column: 1 }, end: { line, column: 10 } });
     // Past the sanitizer on purpose: the renderer must hold even if hostile markup got this far.
     const hostile: Element[] = [
-      { type: 'element', tagName: 'img', properties: { src: `${base}/x.png`, alt: 'x' }, children: [], position: at(7) },
+      {
+        type: 'element',
+        tagName: 'img',
+        properties: { src: `${base}/x.png`, alt: 'x' },
+        children: [],
+        position: at(7),
+      },
       { type: 'element', tagName: 'link', properties: { rel: ['stylesheet'], href: `${base}/x.css` }, children: [] },
       { type: 'element', tagName: 'iframe', properties: { src: `${base}/frame` }, children: [] },
       { type: 'element', tagName: 'img', properties: { src: 'file:///etc/passwd', alt: 'y' }, children: [] },
-      { type: 'element', tagName: 'p', properties: { style: `background-image: url(${base}/bg.png)` }, children: [{ type: 'text', value: 'styled' }] },
-      { type: 'element', tagName: 'script', properties: {}, children: [{ type: 'text', value: `fetch('${base}/script')` }] },
+      {
+        type: 'element',
+        tagName: 'p',
+        properties: { style: `background-image: url(${base}/bg.png)` },
+        children: [{ type: 'text', value: 'styled' }],
+      },
+      {
+        type: 'element',
+        tagName: 'script',
+        properties: {},
+        children: [{ type: 'text', value: `fetch('${base}/script')` }],
+      },
     ];
     page.body = { ...page.body, children: [...page.body.children, ...hostile] };
     const result = await renderPdf(book, pages, out.dir);
     expect(hits).toEqual([]);
     expect(result.blocked.map((b) => b.url)).toContain(`${base}/x.png`);
-    const message = page.chapter!.file.messages.find((m) => m.ruleId === 'pdf-blocked-request' && m.reason.includes('/x.png'));
+    const message = page.chapter!.file.messages.find(
+      (m) => m.ruleId === 'pdf-blocked-request' && m.reason.includes('/x.png'),
+    );
     expect(message?.line).toBe(7);
     expect(message?.fatal).toBe(true);
     // A PDF that silently lacks what its content asked for is not written.
@@ -340,7 +405,9 @@ describe('Page geometry', () => {
     const a4 = pageGeometry(pdfSchema.parse({ trim: 'A4' }));
     expect([a4.width, a4.height]).toEqual([210, 297]);
     expect(a4.extra).toBe(0);
-    const custom = pageGeometry(pdfSchema.parse({ trim: { width: '5in', height: '8in' }, margins: { inner: '0.9in' } }));
+    const custom = pageGeometry(
+      pdfSchema.parse({ trim: { width: '5in', height: '8in' }, margins: { inner: '0.9in' } }),
+    );
     expect(custom.width).toBeCloseTo(127);
     expect(custom.margins.inner).toBeCloseTo(toMm('0.9in'));
     const marks = pageGeometry(pdfSchema.parse({}), true);
@@ -354,7 +421,10 @@ describe('Page geometry', () => {
     try {
       const src = path.join(book.dir, 'manuscript');
       await mkdir(src, { recursive: true });
-      await writeFile(path.join(src, 'book.yaml'), 'title: "Marks"\nauthors: ["A. Author"]\noutput:\n  pdf:\n    trim: A5\n    crop_marks: true\n');
+      await writeFile(
+        path.join(src, 'book.yaml'),
+        'title: "Marks"\nauthors: ["A. Author"]\noutput:\n  pdf:\n    trim: A5\n    crop_marks: true\n',
+      );
       await writeFile(path.join(src, 'SUMMARY.md'), '# Summary\n\n* [One](one.md)\n* [Two](two.md)\n');
       await writeFile(path.join(src, 'one.md'), '# One\n\nFirst chapter.\n\n## A section\n\nText.\n');
       await writeFile(path.join(src, 'two.md'), '# Two\n\nSecond chapter, with $$x^2$$ math.\n');

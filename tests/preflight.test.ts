@@ -19,7 +19,9 @@ const SAMPLE = path.join(ROOT, 'manuscript');
 const EPOCH = '1780000000';
 
 async function pageText(file: string, page: number): Promise<string> {
-  const { stdout } = await exec('pdftotext', ['-layout', '-f', String(page), '-l', String(page), file, '-'], { maxBuffer: 1 << 26 });
+  const { stdout } = await exec('pdftotext', ['-layout', '-f', String(page), '-l', String(page), file, '-'], {
+    maxBuffer: 1 << 26,
+  });
   return stdout;
 }
 
@@ -33,19 +35,33 @@ describe('print preflight rules on laid-out pages', () => {
   const leftOf = (index: number) => (index % 2 === 0 ? 20 : 15) * (72 / 25.4);
   const measure = (152.4 - 35) * (72 / 25.4);
 
-  const line = (index: number, y: number, text: string, options: { width?: number; indent?: number } = {}): TextLine => {
+  const line = (
+    index: number,
+    y: number,
+    text: string,
+    options: { width?: number; indent?: number } = {},
+  ): TextLine => {
     const xMin = leftOf(index) + (options.indent ?? 0);
     const xMax = xMin + (options.width ?? measure - (options.indent ?? 0));
     return { xMin, xMax, yMin: y - 10, yMax: y, text, words: [{ xMin, xMax, yMin: y - 10, yMax: y, text }] };
   };
-  const page = (lines: TextLine[]): TextPage => ({ width: W, height: H, blocks: lines.map((l) => ({ ...l, lines: [l] })) });
+  const page = (lines: TextLine[]): TextPage => ({
+    width: W,
+    height: H,
+    blocks: lines.map((l) => ({ ...l, lines: [l] })),
+  });
   /** A full page of justified body lines. */
   const full = (index: number, from = top + 12): TextLine[] => {
     const out: TextLine[] = [];
-    for (let y = from; y < bottom - 2; y += 14) out.push(line(index, y, 'copper meadow ledger harbour quarry thimble saddle walnut pebble'));
+    for (let y = from; y < bottom - 2; y += 14)
+      out.push(line(index, y, 'copper meadow ledger harbour quarry thimble saddle walnut pebble'));
     return out;
   };
-  const layoutOf = (pages: TextLine[][]): Layout => ({ pages: pages.map(page), starts: new Map([[composition.blocks.find((b) => b.page?.key === 'lead-ins')!.id, 0]]), images: [] });
+  const layoutOf = (pages: TextLine[][]): Layout => ({
+    pages: pages.map(page),
+    starts: new Map([[composition.blocks.find((b) => b.page?.key === 'lead-ins')!.id, 0]]),
+    images: [],
+  });
   const rules = (layout: Layout) => analyse(composition, layout).map((f) => f.rule);
 
   beforeAll(async () => {
@@ -77,7 +93,12 @@ describe('print preflight rules on laid-out pages', () => {
   it('finds an orphan at the foot and a widow at the top', () => {
     const orphaned = full(0);
     // A paragraph's indented first line alone at the foot, after a paragraph gap.
-    orphaned[orphaned.length - 1] = line(0, orphaned[orphaned.length - 1]!.yMax + 3, 'Walnut pebble kettle furrow beacon hinge tide lantern', { indent: 12 });
+    orphaned[orphaned.length - 1] = line(
+      0,
+      orphaned[orphaned.length - 1]!.yMax + 3,
+      'Walnut pebble kettle furrow beacon hinge tide lantern',
+      { indent: 12 },
+    );
     expect(rules(layoutOf([orphaned, full(1)]))).toContain('print-orphan');
     const widowed = full(1);
     widowed[0] = line(1, widowed[0]!.yMax, 'orchard copper meadow.', { width: 90 });
@@ -87,10 +108,13 @@ describe('print preflight rules on laid-out pages', () => {
   });
 
   it('takes soft hyphens out of a content stream without moving a glyph', () => {
-    const content = '<0020> Tj\n/Span<</ActualText <FEFF00AD> >> BDC\n7.2 0 Td <0001> Tj\nEMC\n0 0 Td <001E> Tj\n/Span<</ActualText <FEFF006600AD0066> >> BDC\n4.3 0 Td <0081> Tj\nEMC\n';
+    const content =
+      '<0020> Tj\n/Span<</ActualText <FEFF00AD> >> BDC\n7.2 0 Td <0001> Tj\nEMC\n0 0 Td <001E> Tj\n/Span<</ActualText <FEFF006600AD0066> >> BDC\n4.3 0 Td <0081> Tj\nEMC\n';
     const { text, removed } = stripSoftHyphensFromContent(content);
     expect(removed).toBe(2);
-    expect(text).toBe('<0020> Tj\n7.2 0 Td\n0 0 Td <001E> Tj\n/Span<</ActualText <FEFF00660066> >> BDC\n4.3 0 Td <0081> Tj\nEMC\n');
+    expect(text).toBe(
+      '<0020> Tj\n7.2 0 Td\n0 0 Td <001E> Tj\n/Span<</ActualText <FEFF00660066> >> BDC\n4.3 0 Td <0081> Tj\nEMC\n',
+    );
   });
 });
 
@@ -130,7 +154,10 @@ describe('print preflight of a fixture book with faults', () => {
     const layout = await readLayout(pdf);
     let checked = 0;
     for (let i = 1; i <= layout.pages.length; i++) {
-      const lines = (await pageText(pdf, i)).split('\n').map((l) => l.trim()).filter(Boolean);
+      const lines = (await pageText(pdf, i))
+        .split('\n')
+        .map((l) => l.trim())
+        .filter(Boolean);
       // The last line is the folio; the one before it ends the text.
       const last = lines.length > 1 ? lines[lines.length - 2]! : '';
       if (last) checked++;
@@ -169,7 +196,10 @@ describe('the sample book in print', () => {
     out = await tempDir('galley-preflight-sample-');
     await withEnv({ SOURCE_DATE_EPOCH: EPOCH }, async () => {
       for (const edition of await listEditions(SAMPLE)) {
-        const { book, pages } = await prepare(edition.root, undefined, { boundary: edition.boundary, defaults: edition.defaults });
+        const { book, pages } = await prepare(edition.root, undefined, {
+          boundary: edition.boundary,
+          defaults: edition.defaults,
+        });
         const dir = path.join(out.dir, edition.outSubdir);
         built.push({ code: edition.code, pdf: (await renderPdf(book, pages, dir)).path, root: edition.root });
       }
@@ -197,7 +227,8 @@ describe('the sample book in print', () => {
   });
 
   it('lists the sections of chapters inside parts in the printed contents (toc_depth 2)', async () => {
-    const contents = (await pageText(built[0]!.pdf, 5)) + (await pageText(built[0]!.pdf, 6)) + (await pageText(built[0]!.pdf, 7));
+    const contents =
+      (await pageText(built[0]!.pdf, 5)) + (await pageText(built[0]!.pdf, 6)) + (await pageText(built[0]!.pdf, 7));
     expect(contents).toMatch(/Mathematical foundations/);
     expect(contents).toMatch(/Linear algebra/);
   });

@@ -22,35 +22,184 @@ fc.configureGlobal({ seed: 4242, numRuns: 200 });
 
 const FRAGMENTS = [
   // Markup that must not survive.
-  '<script>alert(1)</script>', '<script src=//127.0.0.1:9/x.js>', '</script>', '<SCRIPT>', '<img src=x onerror=y>', '<img src="x" onerror="alert(1)">',
-  '<svg onload=alert(1)>', '<svg><script>alert(1)</script></svg>', '<svg><image href="file:///etc/passwd"/></svg>', '<svg><use href="http://127.0.0.1:9/#a"/></svg>',
-  '<svg><rect fill="url(http://127.0.0.1:9/p)"/></svg>', '<svg><a href="javascript:alert(1)"><text>t</text></a></svg>', '<svg><animate attributeName="href" to="javascript:x"/></svg>',
-  '<math style="background:url(http://127.0.0.1:9/m)"><mi>x</mi></math>', '<math href="javascript:x"><mi>x</mi></math>',
-  '[a](javascript:x)', '[a](JaVaScRiPt:alert(1))', '<a href="java&#x09;script:x">t</a>', '<a href="&#106;avascript:x">t</a>', '<a href="data:text/html,<script>x</script>">t</a>',
-  '[d](data:text/html;base64,PHNjcmlwdD4=)', '<a href=" javascript:x">t</a>', '<a href="vbscript:x">t</a>', '[r][x]', '[x]: javascript:alert(1)',
-  '<iframe src=file:///etc/passwd></iframe>', '<iframe srcdoc="<script>x</script>">', '<object data=x></object>', '<embed src=x>', '<base href=file:///>',
-  '<meta http-equiv=refresh content="0;url=http://127.0.0.1:9/">', '<link rel=stylesheet href=http://127.0.0.1:9/x.css>', '<style>@import url(http://127.0.0.1:9/i.css)</style>',
-  '<p style="background:url(http://127.0.0.1:9/b)">p</p>', '<form action=javascript:x><button formaction=javascript:y>b</button></form>', '<details open ontoggle=alert(1)>',
-  '<a href=x onclick=y>', '<div/onclick=x>', '" onmouseover="alert(1)', "' onfocus='x'", '<noscript><img src=x></noscript>', '<template><script>x</script></template>',
-  '<textarea>', '</textarea>', '<title>', '<xmp>', '<plaintext>', '<select>', '<foreignObject>', '<frameset>', '<!--', '-->', '<![CDATA[', ']]>', '<?xml version="1.0"?>', '<!DOCTYPE html>',
-  '<video src=http://127.0.0.1:9/v.mp4 poster=http://127.0.0.1:9/p.png>', '<audio src=x>', '<picture><source srcset=http://127.0.0.1:9/s.png><img src=a.png></picture>', '<img srcset="http://127.0.0.1:9/s 2x">',
+  '<script>alert(1)</script>',
+  '<script src=//127.0.0.1:9/x.js>',
+  '</script>',
+  '<SCRIPT>',
+  '<img src=x onerror=y>',
+  '<img src="x" onerror="alert(1)">',
+  '<svg onload=alert(1)>',
+  '<svg><script>alert(1)</script></svg>',
+  '<svg><image href="file:///etc/passwd"/></svg>',
+  '<svg><use href="http://127.0.0.1:9/#a"/></svg>',
+  '<svg><rect fill="url(http://127.0.0.1:9/p)"/></svg>',
+  '<svg><a href="javascript:alert(1)"><text>t</text></a></svg>',
+  '<svg><animate attributeName="href" to="javascript:x"/></svg>',
+  '<math style="background:url(http://127.0.0.1:9/m)"><mi>x</mi></math>',
+  '<math href="javascript:x"><mi>x</mi></math>',
+  '[a](javascript:x)',
+  '[a](JaVaScRiPt:alert(1))',
+  '<a href="java&#x09;script:x">t</a>',
+  '<a href="&#106;avascript:x">t</a>',
+  '<a href="data:text/html,<script>x</script>">t</a>',
+  '[d](data:text/html;base64,PHNjcmlwdD4=)',
+  '<a href=" javascript:x">t</a>',
+  '<a href="vbscript:x">t</a>',
+  '[r][x]',
+  '[x]: javascript:alert(1)',
+  '<iframe src=file:///etc/passwd></iframe>',
+  '<iframe srcdoc="<script>x</script>">',
+  '<object data=x></object>',
+  '<embed src=x>',
+  '<base href=file:///>',
+  '<meta http-equiv=refresh content="0;url=http://127.0.0.1:9/">',
+  '<link rel=stylesheet href=http://127.0.0.1:9/x.css>',
+  '<style>@import url(http://127.0.0.1:9/i.css)</style>',
+  '<p style="background:url(http://127.0.0.1:9/b)">p</p>',
+  '<form action=javascript:x><button formaction=javascript:y>b</button></form>',
+  '<details open ontoggle=alert(1)>',
+  '<a href=x onclick=y>',
+  '<div/onclick=x>',
+  '" onmouseover="alert(1)',
+  "' onfocus='x'",
+  '<noscript><img src=x></noscript>',
+  '<template><script>x</script></template>',
+  '<textarea>',
+  '</textarea>',
+  '<title>',
+  '<xmp>',
+  '<plaintext>',
+  '<select>',
+  '<foreignObject>',
+  '<frameset>',
+  '<!--',
+  '-->',
+  '<![CDATA[',
+  ']]>',
+  '<?xml version="1.0"?>',
+  '<!DOCTYPE html>',
+  '<video src=http://127.0.0.1:9/v.mp4 poster=http://127.0.0.1:9/p.png>',
+  '<audio src=x>',
+  '<picture><source srcset=http://127.0.0.1:9/s.png><img src=a.png></picture>',
+  '<img srcset="http://127.0.0.1:9/s 2x">',
   // Markdown and HTML structure.
-  '*', '**', '_', '__', '[', ']', '(', ')', '![', '](', '$$', '$', '`', '```', '~~~', '<', '>', '&', '&amp;', '&lt;', '&#0;', '&#xD800;', '&#x202E;', '&nosuch;', '\\', '\\$', '|', '---',
-  '\n', '\n\n', '\r\n', '\t', '    ', '# ', '## ', '> ', '- ', '1. ', '- [ ] ', '[^1]', '[^1]: note', 'x[^1]\n\n[^1]: A note.\n\n', '{#id}', '<div>', '</div>', '<p>', '</p>', '<span>', '<math>', '<mi>x</mi>', '</math>',
-  '<svg>', '</svg>', '<table><tr><td>', '</td></tr></table>', '| a | b |\n|---|---|\n| 1 | 2 |', '$$\\frac{a}{b}$$', '$$\\href{javascript:x}{y}$$', '$$\\begin{aligned}a&=b\\end{aligned}$$',
+  '*',
+  '**',
+  '_',
+  '__',
+  '[',
+  ']',
+  '(',
+  ')',
+  '![',
+  '](',
+  '$$',
+  '$',
+  '`',
+  '```',
+  '~~~',
+  '<',
+  '>',
+  '&',
+  '&amp;',
+  '&lt;',
+  '&#0;',
+  '&#xD800;',
+  '&#x202E;',
+  '&nosuch;',
+  '\\',
+  '\\$',
+  '|',
+  '---',
+  '\n',
+  '\n\n',
+  '\r\n',
+  '\t',
+  '    ',
+  '# ',
+  '## ',
+  '> ',
+  '- ',
+  '1. ',
+  '- [ ] ',
+  '[^1]',
+  '[^1]: note',
+  'x[^1]\n\n[^1]: A note.\n\n',
+  '{#id}',
+  '<div>',
+  '</div>',
+  '<p>',
+  '</p>',
+  '<span>',
+  '<math>',
+  '<mi>x</mi>',
+  '</math>',
+  '<svg>',
+  '</svg>',
+  '<table><tr><td>',
+  '</td></tr></table>',
+  '| a | b |\n|---|---|\n| 1 | 2 |',
+  '$$\\frac{a}{b}$$',
+  '$$\\href{javascript:x}{y}$$',
+  '$$\\begin{aligned}a&=b\\end{aligned}$$',
   // URLs, paths and includes.
-  'http://127.0.0.1:9/', 'www.example.com', '<http://127.0.0.1:9/x>', 'mailto:a@b.c', '![a](../../../../etc/passwd)', '![a](/etc/passwd)', '![b](//127.0.0.1:9/x.png)', '![c](images/%2e%2e/x.png)',
-  '[l](../secret.md)', '{{#include ../secret.txt}}', '{% include "../secret.md" %}', '{% hint style="info" %}', '{% endhint %}', '[import](../x.js)', '{{ "k" | cite }}',
+  'http://127.0.0.1:9/',
+  'www.example.com',
+  '<http://127.0.0.1:9/x>',
+  'mailto:a@b.c',
+  '![a](../../../../etc/passwd)',
+  '![a](/etc/passwd)',
+  '![b](//127.0.0.1:9/x.png)',
+  '![c](images/%2e%2e/x.png)',
+  '[l](../secret.md)',
+  '{{#include ../secret.txt}}',
+  '{% include "../secret.md" %}',
+  '{% hint style="info" %}',
+  '{% endhint %}',
+  '[import](../x.js)',
+  '{{ "k" | cite }}',
   // Unicode.
-  'é', 'Ünï', '\u202E', '\u200B', '\uFEFF', '\u0000', '\u0001', '\u000B', '\uFFFE', '\uFFFF', '😀', '𝔸', 'ق', 'א', '\u0301',
+  'é',
+  'Ünï',
+  '\u202E',
+  '\u200B',
+  '\uFEFF',
+  '\u0000',
+  '\u0001',
+  '\u000B',
+  '\uFFFE',
+  '\uFFFF',
+  '😀',
+  '𝔸',
+  'ق',
+  'א',
+  '\u0301',
   // What XML cannot hold, in forms that survive source decoding (issue 14): `]]>` in text and attributes,
   // noncharacters and surrogates as references, lone surrogates (the encoder turns them into U+FFFD bytes).
-  'Plain ]]> text.', '<span title="]]>">x</span>', '`]]>`', '<p>]]&gt;</p>', '&#xFFFE;', '&#xFFFF;', '&#65534;', '&#xDFFF;', '<b title="&#xFFFE;&#xD800;">b</b>',
-  '\uD800', '\uDFFF', '\uDBFF\uDFFF', '&#x10FFFE;',
+  'Plain ]]> text.',
+  '<span title="]]>">x</span>',
+  '`]]>`',
+  '<p>]]&gt;</p>',
+  '&#xFFFE;',
+  '&#xFFFF;',
+  '&#65534;',
+  '&#xDFFF;',
+  '<b title="&#xFFFE;&#xD800;">b</b>',
+  '\uD800',
+  '\uDFFF',
+  '\uDBFF\uDFFF',
+  '&#x10FFFE;',
 ];
 
 const hostileMarkdown = fc
-  .array(fc.oneof({ weight: 6, arbitrary: fc.constantFrom(...FRAGMENTS) }, { weight: 1, arbitrary: fc.string({ unit: 'grapheme', maxLength: 8 }) }, { weight: 1, arbitrary: fc.string({ unit: 'binary', maxLength: 4 }) }), { maxLength: 40 })
+  .array(
+    fc.oneof(
+      { weight: 6, arbitrary: fc.constantFrom(...FRAGMENTS) },
+      { weight: 1, arbitrary: fc.string({ unit: 'grapheme', maxLength: 8 }) },
+      { weight: 1, arbitrary: fc.string({ unit: 'binary', maxLength: 4 }) },
+    ),
+    { maxLength: 40 },
+  )
   .map((parts) => parts.join(''));
 
 const processor = createChapterProcessor(config());
@@ -84,19 +233,28 @@ const NOT_XML_CHAR = /[^\u0009\u000A\u000D\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u
 function tags(xml: string): { name: string; attributes: [string, string][] }[] {
   const out: { name: string; attributes: [string, string][] }[] = [];
   for (const match of xml.matchAll(/<([A-Za-z][\w:.-]*)((?:\s+[^\s=/>]+="[^"]*")*)\s*\/?>/g)) {
-    const attributes = [...match[2]!.matchAll(/\s+([^\s=/>]+)="([^"]*)"/g)].map((m) => [m[1]!, m[2]!] as [string, string]);
+    const attributes = [...match[2]!.matchAll(/\s+([^\s=/>]+)="([^"]*)"/g)].map(
+      (m) => [m[1]!, m[2]!] as [string, string],
+    );
     out.push({ name: match[1]!, attributes });
   }
   return out;
 }
 
-const FORBIDDEN_TAGS = /^(script|iframe|frame|frameset|object|embed|base|meta|link|style|template|noscript|form|button|textarea|select|image|use|foreignObject|animate|set|feImage)$/i;
-const unescape = (value: string) => value.replace(/&#x([0-9a-f]+);/gi, (_, hex: string) => String.fromCodePoint(parseInt(hex, 16))).replace(/&quot;/g, '"').replace(/&amp;/g, '&').replace(/&lt;/g, '<');
+const FORBIDDEN_TAGS =
+  /^(script|iframe|frame|frameset|object|embed|base|meta|link|style|template|noscript|form|button|textarea|select|image|use|foreignObject|animate|set|feImage)$/i;
+const unescape = (value: string) =>
+  value
+    .replace(/&#x([0-9a-f]+);/gi, (_, hex: string) => String.fromCodePoint(parseInt(hex, 16)))
+    .replace(/&quot;/g, '"')
+    .replace(/&amp;/g, '&')
+    .replace(/&lt;/g, '<');
 
 /** What must never reach an output, in a serialization. */
 function violations(xml: string): string[] {
   const found: string[] = [];
-  if (/<(script|iframe|object|embed|base|meta)\b/i.test(xml)) found.push(`raw ${/<(script|iframe|object|embed|base|meta)\b/i.exec(xml)![0]}`);
+  if (/<(script|iframe|object|embed|base|meta)\b/i.test(xml))
+    found.push(`raw ${/<(script|iframe|object|embed|base|meta)\b/i.exec(xml)![0]}`);
   for (const tag of tags(xml)) {
     if (FORBIDDEN_TAGS.test(tag.name)) found.push(`<${tag.name}>`);
     for (const [name, raw] of tag.attributes) {
@@ -105,9 +263,14 @@ function violations(xml: string): string[] {
       if (/^(srcdoc|srcset|formaction|xlink:href)$/i.test(name)) found.push(`${name}= on <${tag.name}>`);
       if (/^(javascript|vbscript|livescript|data):/i.test(value)) found.push(`${name}="${raw}" on <${tag.name}>`);
       if (name === 'style' && /url\(|@import|\\/i.test(value)) found.push(`style="${raw}" on <${tag.name}>`);
-      if (['src', 'poster', 'data', 'background'].includes(name) && /^[a-z][a-z0-9+.-]*:|^\/\//i.test(value)) found.push(`${name}="${raw}" on <${tag.name}>`);
+      if (['src', 'poster', 'data', 'background'].includes(name) && /^[a-z][a-z0-9+.-]*:|^\/\//i.test(value))
+        found.push(`${name}="${raw}" on <${tag.name}>`);
       if (name === 'href' && tag.name !== 'a') found.push(`href= on <${tag.name}>`);
-      if (['fill', 'stroke', 'marker-end', 'marker-start', 'marker-mid', 'filter', 'clip-path', 'mask'].includes(name) && /url\((?!\s*['"]?#)/i.test(value)) found.push(`${name}="${raw}" on <${tag.name}>`);
+      if (
+        ['fill', 'stroke', 'marker-end', 'marker-start', 'marker-mid', 'filter', 'clip-path', 'mask'].includes(name) &&
+        /url\((?!\s*['"]?#)/i.test(value)
+      )
+        found.push(`${name}="${raw}" on <${tag.name}>`);
     }
   }
   return found;
@@ -137,10 +300,23 @@ describe('Markdown → XHTML, for any input (fast-check, seed 4242)', () => {
   });
 
   it('serialises any text and attribute value, lone surrogates and ]]> included, as well-formed XML', () => {
-    const anyText = fc.array(fc.oneof(fc.constantFrom(']]>', ']]', '>', '\uD800', '\uDC00', '\uFFFE', '\uFFFF', '\u0000', '\u001B', '&', '<'), fc.string({ unit: 'binary', maxLength: 6 })), { maxLength: 12 }).map((parts) => parts.join(''));
+    const anyText = fc
+      .array(
+        fc.oneof(
+          fc.constantFrom(']]>', ']]', '>', '\uD800', '\uDC00', '\uFFFE', '\uFFFF', '\u0000', '\u001B', '&', '<'),
+          fc.string({ unit: 'binary', maxLength: 6 }),
+        ),
+        { maxLength: 12 },
+      )
+      .map((parts) => parts.join(''));
     fc.assert(
       fc.property(anyText, anyText, (text, title) => {
-        const xml = hastToXml({ type: 'root', children: [{ type: 'element', tagName: 'p', properties: { title }, children: [{ type: 'text', value: text }] }] });
+        const xml = hastToXml({
+          type: 'root',
+          children: [
+            { type: 'element', tagName: 'p', properties: { title }, children: [{ type: 'text', value: text }] },
+          ],
+        });
         const valid = XMLValidator.validate(`<body xmlns="http://www.w3.org/1999/xhtml">${xml}</body>`);
         expect(valid, JSON.stringify(valid)).toBe(true);
         expect(NOT_XML_CHAR.exec(xml)?.[0].codePointAt(0)?.toString(16)).toBeUndefined();
@@ -176,7 +352,11 @@ describe('Markdown → XHTML, for any input (fast-check, seed 4242)', () => {
   });
 
   it('finds what it looks for (the checks themselves are not blind)', () => {
-    expect(violations('<p onclick="x">a</p><script>x</script><a href="java&#x09;script:x">b</a><img src="//h/x.png"/><math style="background:url(x)"></math>')).toEqual([
+    expect(
+      violations(
+        '<p onclick="x">a</p><script>x</script><a href="java&#x09;script:x">b</a><img src="//h/x.png"/><math style="background:url(x)"></math>',
+      ),
+    ).toEqual([
       'raw <script',
       'onclick= on <p>',
       '<script>',

@@ -10,7 +10,14 @@ import { prepare } from '../scripts/api/build.ts';
 import { renderEpub } from '../scripts/render/epub.ts';
 import { renderPdf } from '../scripts/render/pdf.ts';
 import { launchBrowser, type GalleyBrowser } from '../scripts/render/browser.ts';
-import { normalizeTerm, QUERY_OPTIONS, SEARCH_OPTIONS, searchDocuments, snippet, type SearchDocument } from '../scripts/render/web/search-index.ts';
+import {
+  normalizeTerm,
+  QUERY_OPTIONS,
+  SEARCH_OPTIONS,
+  searchDocuments,
+  snippet,
+  type SearchDocument,
+} from '../scripts/render/web/search-index.ts';
 import { replaceArtifacts, MANIFEST_NAME } from '../scripts/render/artifact-manifest.ts';
 import { formatDate, localDigits } from '../scripts/model/numerals.ts';
 import { config, renderMarkdown, ROOT, tempDir } from './helpers.ts';
@@ -43,7 +50,10 @@ async function pageText(file: string, page: number) {
 
 describe('question ids', () => {
   it('keep the letters of a formula, keep the old form as an alias, and never come from the number', () => {
-    const { html, file } = renderMarkdown('## S\n\n1. [E] Compute $$f(x)$$ in terms of $$\\sigma$$ and find its maximum.\n', { number: '7' });
+    const { html, file } = renderMarkdown(
+      '## S\n\n1. [E] Compute $$f(x)$$ in terms of $$\\sigma$$ and find its maximum.\n',
+      { number: '7' },
+    );
     const q = file.data.questions![0]!;
     expect(q.id).toBe('q-compute-f-x-in-terms-of-sigma-and');
     expect(q.aliases).toEqual(['q-compute--in-terms-of--and-find']);
@@ -58,7 +68,10 @@ describe('question ids', () => {
 });
 
 describe('numbers and dates Galley prints', () => {
-  const fa = { ...config({ language: 'fa', calendar: 'persian' }), output: { ...config().output, pdf: { ...config().output.pdf, persian_digits: true } } };
+  const fa = {
+    ...config({ language: 'fa', calendar: 'persian' }),
+    output: { ...config().output, pdf: { ...config().output.pdf, persian_digits: true } },
+  };
   it('are Persian digits and a Persian-calendar date with persian_digits', () => {
     expect(localDigits('1.1.0', fa)).toBe('۱.۱.۰');
     expect(formatDate('2026-11-01', fa)).toBe('۱۰ آبان ۱۴۰۵');
@@ -73,11 +86,17 @@ describe('web search', () => {
   beforeAll(async () => {
     const { pages } = await prepare(SAMPLE);
     docs = searchDocuments(pages, (page) => page.outName.replace(/\.xhtml$/, '.html'));
-    engine = new MiniSearch<SearchDocument>({ fields: [...SEARCH_OPTIONS.fields], storeFields: [...SEARCH_OPTIONS.storeFields], processTerm: normalizeTerm });
+    engine = new MiniSearch<SearchDocument>({
+      fields: [...SEARCH_OPTIONS.fields],
+      storeFields: [...SEARCH_OPTIONS.storeFields],
+      processTerm: normalizeTerm,
+    });
     engine.addAll(docs);
   });
 
-  const first = (query: string) => engine.search(query, { ...QUERY_OPTIONS, boost: { ...QUERY_OPTIONS.boost } })[0] as unknown as SearchDocument | undefined;
+  const first = (query: string) =>
+    engine.search(query, { ...QUERY_OPTIONS, boost: { ...QUERY_OPTIONS.boost } })[0] as unknown as
+      SearchDocument | undefined;
 
   it.each([
     ['bayes', /^part-2-math-foundations\.html#/],
@@ -100,7 +119,8 @@ describe('web search', () => {
   });
 
   it('cuts snippets at word boundaries', () => {
-    const text = 'Bagging trains many models on bootstrap samples and averages them, which lowers variance; an ensemble of shallow trees is the usual example of this idea in practice today.';
+    const text =
+      'Bagging trains many models on bootstrap samples and averages them, which lowers variance; an ensemble of shallow trees is the usual example of this idea in practice today.';
     for (const word of ['ensemble', 'variance', 'today']) {
       const cut = snippet(text, [word], 80).replace(/^… | …$/g, '');
       expect(text.startsWith(cut) || text.includes(` ${cut}`)).toBe(true);
@@ -130,7 +150,9 @@ describe('printed and ebook editions', () => {
     const pages = await pageCount(pdf.path);
     const texts: string[] = [];
     for (let p = 1; p <= pages; p++) texts.push(await pageText(pdf.path, p));
-    const indexPages = texts.map((t, i) => [t, i] as const).filter(([t]) => /^\s*(Questions by difficulty|Easy \(|Medium \(|Hard \()/m.test(t) && /\d+\.\d+\.\d+/.test(t));
+    const indexPages = texts
+      .map((t, i) => [t, i] as const)
+      .filter(([t]) => /^\s*(Questions by difficulty|Easy \(|Medium \(|Hard \()/m.test(t) && /\d+\.\d+\.\d+/.test(t));
     expect(indexPages.length).toBeGreaterThan(0);
     let checked = 0;
     // The folio a page prints (its last line), or the next page's less one on a chapter opening without one.
@@ -142,14 +164,25 @@ describe('printed and ebook editions', () => {
     for (const [text] of indexPages) {
       // An entry runs from its number (first line) to the next; its page is the number in the slot at the line's end,
       // the rightmost number of the entry (a fraction's numerator or an exponent can print on a line of its own, further left).
-      const entries = text.trimEnd().replace(/\n[^\n]*$/, '').split(/\n(?=\d+\.\d+\.\d+)/).filter((e) => /^\d+\.\d+\.\d+/.test(e));
+      const entries = text
+        .trimEnd()
+        .replace(/\n[^\n]*$/, '')
+        .split(/\n(?=\d+\.\d+\.\d+)/)
+        .filter((e) => /^\d+\.\d+\.\d+/.test(e));
       for (const entry of entries) {
         const number = /^(\d+\.\d+\.\d+(?:\.\d+)?) /.exec(entry)![1];
-        const ends = entry.split('\n').map((line) => line.trimEnd()).map((line) => ({ end: [...line].length, page: /\s(\d+)$/.exec(line)?.[1] }));
+        const ends = entry
+          .split('\n')
+          .map((line) => line.trimEnd())
+          .map((line) => ({ end: [...line].length, page: /\s(\d+)$/.exec(line)?.[1] }));
         const right = Math.max(...ends.map((e) => e.end));
         const label = ends.filter((e) => e.page && e.end === right).at(-1)?.page;
         expect(label, `page number of index entry ${number}`).toBeDefined();
-        const printed = texts.findIndex((t, i) => !indexPages.some(([, j]) => j === i) && new RegExp(`(^|\\s)${number!.replace(/\./g, '\\.')}\\s+[EMH]\\s`, 'm').test(t));
+        const printed = texts.findIndex(
+          (t, i) =>
+            !indexPages.some(([, j]) => j === i) &&
+            new RegExp(`(^|\\s)${number!.replace(/\./g, '\\.')}\\s+[EMH]\\s`, 'm').test(t),
+        );
         expect(printed, `question ${number}`).toBeGreaterThan(0);
         expect(folio(printed), `page of question ${number}`).toBe(Number(label));
         checked++;
@@ -162,7 +195,10 @@ describe('printed and ebook editions', () => {
 
   it('the Farsi PDF has no synthetic italic, Persian folios and a Persian date', async () => {
     const pdf = await withEpoch(async () => {
-      const { book, pages, errata } = await prepare(FARSI, undefined, { boundary: SAMPLE, defaults: { language: 'fa' } });
+      const { book, pages, errata } = await prepare(FARSI, undefined, {
+        boundary: SAMPLE,
+        defaults: { language: 'fa' },
+      });
       return renderPdf(book, pages, path.join(out.dir, 'fa'), { browser, errata });
     });
     const { stdout: fonts } = await exec('pdffonts', [pdf.path]);
@@ -177,7 +213,16 @@ describe('printed and ebook editions', () => {
     expect(all.join('\n')).not.toMatch(/2026-11-01|01-11-2026/);
     expect(all.join('\n')).not.toMatch(/\b(ii|iii|iv|vi|vii)\b/);
     // Folios: the last line of a body page is a Persian number, never a Latin one.
-    const folios = all.map((t) => t.replace(/[\u202a-\u202e\u200e\u200f]/g, '').trim().split('\n').at(-1)!.trim()).filter((l) => /^[0-9۰-۹]+$/.test(l));
+    const folios = all
+      .map((t) =>
+        t
+          .replace(/[\u202a-\u202e\u200e\u200f]/g, '')
+          .trim()
+          .split('\n')
+          .at(-1)!
+          .trim(),
+      )
+      .filter((l) => /^[0-9۰-۹]+$/.test(l));
     expect(folios.length).toBeGreaterThan(3);
     expect(folios.every((f) => /^[۰-۹]+$/.test(f))).toBe(true);
     // The viewer's page box shows the same labels as the printed folios: Persian digits, never roman.
@@ -192,12 +237,17 @@ describe('printed and ebook editions', () => {
     expect(labels.length).toBe(pages);
     expect(labels.every((l) => /^[۰-۹]+$/.test(l))).toBe(true);
     all.forEach((text, i) => {
-      const last = text.replace(/[\u202a-\u202e\u200e\u200f]/g, '').trim().split('\n').at(-1)!.trim();
+      const last = text
+        .replace(/[\u202a-\u202e\u200e\u200f]/g, '')
+        .trim()
+        .split('\n')
+        .at(-1)!
+        .trim();
       if (/^[۰-۹]+$/.test(last)) expect(labels[i], `label of page ${i + 1}`).toBe(last);
     });
   }, 240_000);
 
-  it('each edition\'s EPUB opens on a title page, then a copyright page, both landmarks', async () => {
+  it("each edition's EPUB opens on a title page, then a copyright page, both landmarks", async () => {
     for (const [root, options, title] of [
       [SAMPLE, {}, 'Machine Learning Interviews, Compactly'],
       [FARSI, { boundary: SAMPLE, defaults: { language: 'fa' } }, 'مصاحبه‌های یادگیری ماشین، به اختصار'],
@@ -229,8 +279,12 @@ describe('artifacts under an old slug', () => {
     const { dir, cleanup } = await tempDir('galley-manifest-');
     try {
       await mkdir(dir, { recursive: true });
-      for (const name of ['old.epub', 'old.pdf', 'mine.pdf', 'new.epub', 'new.pdf']) await writeFile(path.join(dir, name), name);
-      await writeFile(path.join(dir, MANIFEST_NAME), JSON.stringify({ files: ['old.epub', 'old.pdf', '../escape.pdf'] }));
+      for (const name of ['old.epub', 'old.pdf', 'mine.pdf', 'new.epub', 'new.pdf'])
+        await writeFile(path.join(dir, name), name);
+      await writeFile(
+        path.join(dir, MANIFEST_NAME),
+        JSON.stringify({ files: ['old.epub', 'old.pdf', '../escape.pdf'] }),
+      );
       const removed = await replaceArtifacts(dir, [path.join(dir, 'new.epub'), path.join(dir, 'new.pdf')]);
       expect(removed.sort()).toEqual(['old.epub', 'old.pdf']);
       expect((await readdir(dir)).sort()).toEqual([MANIFEST_NAME, 'mine.pdf', 'new.epub', 'new.pdf']);

@@ -41,11 +41,15 @@ describe('reproducible builds across clocks, time zones, locales and folders', (
       const place = path.join(work.dir, `checkout-${name}`);
       await cp(path.join(ROOT, 'tests', 'books', 'mini'), path.join(place, 'book'), { recursive: true });
       outs[name] = path.join(place, 'dist');
-      await exec(process.execPath, [GALLEY, 'build', '--manuscript', 'book', '--out', 'dist', '--format', 'html,epub,pdf,web', '--quiet'], {
-        cwd: place,
-        env: { ...process.env, ...vars, SOURCE_DATE_EPOCH: EPOCH, GALLEY_CACHE_DIR: path.join(place, 'cache') },
-        maxBuffer: 16 * 1024 * 1024,
-      });
+      await exec(
+        process.execPath,
+        [GALLEY, 'build', '--manuscript', 'book', '--out', 'dist', '--format', 'html,epub,pdf,web', '--quiet'],
+        {
+          cwd: place,
+          env: { ...process.env, ...vars, SOURCE_DATE_EPOCH: EPOCH, GALLEY_CACHE_DIR: path.join(place, 'cache') },
+          maxBuffer: 16 * 1024 * 1024,
+        },
+      );
       // Another moment on the clock for the second build.
       await new Promise((resolve) => setTimeout(resolve, 1100));
     }

@@ -29,18 +29,25 @@ beforeAll(async () => {
 });
 afterAll(() => out.cleanup());
 
-const artifact = (result: BuildResult, format: string) => result.editions[0]!.artifacts.find((a) => a.format === format)!.path;
+const artifact = (result: BuildResult, format: string) =>
+  result.editions[0]!.artifacts.find((a) => a.format === format)!.path;
 const page = (result: BuildResult, name: string) => readFile(path.join(artifact(result, 'html'), name), 'utf8');
 /** Every heading's text on a page. */
-const headings = (html: string) => [...html.matchAll(/<h([1-6])[^>]*>([\s\S]*?)<\/h\1>/g)].map((m) => m[2]!.replace(/<[^>]+>/g, '').trim());
+const headings = (html: string) =>
+  [...html.matchAll(/<h([1-6])[^>]*>([\s\S]*?)<\/h\1>/g)].map((m) => m[2]!.replace(/<[^>]+>/g, '').trim());
 
 async function opfMetadata(epub: string) {
   const zip = await JSZip.loadAsync(await readFile(epub));
   const opf = await zip.file(`${EPUB_ROOT}/content.opf`)!.async('string');
   const metadata = new XMLParser({ ignoreAttributes: false }).parse(opf).package.metadata;
   const list = (value: unknown) => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
-  const text = (value: unknown) => (typeof value === 'object' && value !== null ? String((value as Record<string, unknown>)['#text']) : String(value));
-  return { titles: list(metadata['dc:title']).map(text), creators: list(metadata['dc:creator']).map(text), documents: Object.keys(zip.files).filter((f) => f.endsWith('.xhtml')) };
+  const text = (value: unknown) =>
+    typeof value === 'object' && value !== null ? String((value as Record<string, unknown>)['#text']) : String(value);
+  return {
+    titles: list(metadata['dc:title']).map(text),
+    creators: list(metadata['dc:creator']).map(text),
+    documents: Object.keys(zip.files).filter((f) => f.endsWith('.xhtml')),
+  };
 }
 
 async function pdfPages(file: string): Promise<string[]> {
@@ -85,7 +92,12 @@ async function sparsePages(file: string, openings: string[]): Promise<number[]> 
   const fills = await pageFill(file);
   const texts = await pdfPages(file);
   const contents = texts.findIndex((p) => /Contents/.test(p));
-  const opens = (index: number) => index >= texts.length || fills[index] === 0 || openings.some((title) => squash(texts[index]!).trimStart().startsWith(title) || squash(texts[index]!).includes(` ${title} `));
+  const opens = (index: number) =>
+    index >= texts.length ||
+    fills[index] === 0 ||
+    openings.some(
+      (title) => squash(texts[index]!).trimStart().startsWith(title) || squash(texts[index]!).includes(` ${title} `),
+    );
   return fills.map((fill, i) => (i > contents && fill > 0 && fill < 0.3 && !opens(i + 1) ? i + 1 : 0)).filter(Boolean);
 }
 
@@ -108,7 +120,13 @@ describe('a HonKit book with one file per section, its own numbers, Part entries
     const copy = path.join(out.dir, 'honkit-sections-copy');
     await cp(manuscript, copy, { recursive: true });
     await writeFile(path.join(copy, 'book.yaml'), 'output:\n  pdf:\n    new_page: section\n');
-    sections = await build({ manuscript: copy, out: path.join(out.dir, 'honkit-sections'), formats: ['pdf'], quiet: true, noCache: true });
+    sections = await build({
+      manuscript: copy,
+      out: path.join(out.dir, 'honkit-sections'),
+      formats: ['pdf'],
+      quiet: true,
+      noCache: true,
+    });
   }, 600_000);
 
   it('builds every format, the missing file a warning in the build and an error in the check', async () => {
@@ -116,7 +134,11 @@ describe('a HonKit book with one file per section, its own numbers, Part entries
     expect(result.editions[0]!.artifacts.map((a) => a.format).sort()).toEqual(['epub', 'html', 'pdf', 'web']);
     const missing = result.diagnostics.filter((d) => d.ruleId === 'toc-missing-file');
     expect(missing.map((d) => [d.file, d.line, d.severity])).toEqual([['SUMMARY.md', 11, 'warning']]);
-    const { diagnostics } = await check({ manuscript: path.join(BOOKS, 'honkit-sections'), quiet: true, noCache: true });
+    const { diagnostics } = await check({
+      manuscript: path.join(BOOKS, 'honkit-sections'),
+      quiet: true,
+      noCache: true,
+    });
     expect(diagnostics.filter((d) => d.ruleId === 'toc-missing-file').map((d) => d.severity)).toEqual(['error']);
   });
 
@@ -144,7 +166,11 @@ describe('a HonKit book with one file per section, its own numbers, Part entries
 
   it('prints each title once: a first heading that matches the TOC title is the page title', async () => {
     const roles = headings(await page(result, 'part-1-roles.xhtml'));
-    expect(roles).toEqual(['1.1 Different machine learning roles', '1.1.1 Reading a posting', '1.1.2 Asking the recruiter']);
+    expect(roles).toEqual([
+      '1.1 Different machine learning roles',
+      '1.1.1 Reading a posting',
+      '1.1.2 Asking the recruiter',
+    ]);
     expect(await page(result, 'part-1-roles.xhtml')).toMatch(/<h1 id="11-different-machine-learning-roles">/);
     const jobs = await page(result, 'part-1-jobs.xhtml');
     expect(headings(jobs)).toEqual(['Chapter 1. Machine learning jobs']);
@@ -156,8 +182,13 @@ describe('a HonKit book with one file per section, its own numbers, Part entries
 
   it('makes "Part …" entries with children parts, with part pages', async () => {
     const part = await page(result, 'part-1-readme.xhtml');
-    expect(part).toMatch(/<section class="part" epub:type="part" role="doc-part"[^>]*><h1 id="part-i-overview" class="part-title">Part I\. Overview<\/h1><div class="part-text">/);
-    expect(result.pages.filter((p) => p.kind === 'part').map((p) => p.title)).toEqual(['Part I. Overview', 'Part II. Questions']);
+    expect(part).toMatch(
+      /<section class="part" epub:type="part" role="doc-part"[^>]*><h1 id="part-i-overview" class="part-title">Part I\. Overview<\/h1><div class="part-text">/,
+    );
+    expect(result.pages.filter((p) => p.kind === 'part').map((p) => p.title)).toEqual([
+      'Part I. Overview',
+      'Part II. Questions',
+    ]);
     const web = await readFile(path.join(artifact(result, 'web'), 'index.html'), 'utf8');
     expect(web).toContain('>Part II. Questions<');
     expect(web).not.toMatch(/\d\. Part II/);
@@ -165,11 +196,25 @@ describe('a HonKit book with one file per section, its own numbers, Part entries
 
   it('continues the author’s section numbers in the questions, in every format and in the index', async () => {
     const numbers = result.book.chapters.flatMap((c) => c.questions.map((q) => q.number));
-    expect(numbers).toEqual(['5.1.1.1', '5.1.1.2', '5.1.2.1', '5.1.2.2', '5.1.3.1', '5.1.3.2', '5.1.3.3', '5.3.1', '5.3.2']);
+    expect(numbers).toEqual([
+      '5.1.1.1',
+      '5.1.1.2',
+      '5.1.2.1',
+      '5.1.2.2',
+      '5.1.3.1',
+      '5.1.3.2',
+      '5.1.3.3',
+      '5.3.1',
+      '5.3.2',
+    ]);
     const algebra = await page(result, 'part-2-algebra.xhtml');
-    expect([...algebra.matchAll(/<span class="q-number">([^<]+)<\/span>/g)].map((m) => m[1])).toEqual(numbers.slice(0, 7));
+    expect([...algebra.matchAll(/<span class="q-number">([^<]+)<\/span>/g)].map((m) => m[1])).toEqual(
+      numbers.slice(0, 7),
+    );
     const index = await page(result, 'questions.xhtml');
-    expect([...index.matchAll(/<span class="q-number">([^<]+)<\/span>/g)].map((m) => m[1]).sort()).toEqual([...numbers].sort());
+    expect([...index.matchAll(/<span class="q-number">([^<]+)<\/span>/g)].map((m) => m[1]).sort()).toEqual(
+      [...numbers].sort(),
+    );
     const zip = await JSZip.loadAsync(await readFile(artifact(result, 'epub')));
     const epubAlgebra = await zip.file(`${EPUB_ROOT}/part-2-algebra.xhtml`)!.async('string');
     expect(epubAlgebra).toContain('<span class="q-number">5.1.3.2</span>');
@@ -188,11 +233,22 @@ describe('a HonKit book with one file per section, its own numbers, Part entries
     // Past the contents, each section title prints once (running heads name the chapter).
     const contents = flowing.findIndex((p) => /Contents/.test(p));
     const body = flowing.slice(contents + 1).join('\n');
-    for (const title of ['1.1 Different machine learning roles', '1.2 Companies large and small', '5.1 Algebra and reduction', '5.3 Probability']) 
+    for (const title of [
+      '1.1 Different machine learning roles',
+      '1.2 Companies large and small',
+      '5.1 Algebra and reduction',
+      '5.3 Probability',
+    ])
       expect(occurrences(body, title), title).toBe(1);
-    
+
     expect(occurrences(body, 'CHAPTER')).toBe(0);
-    const openings = ['Part I. Overview', 'Chapter 1. Machine learning jobs', 'Part II. Questions', 'Chapter 5. Mathematics', 'Questions by difficulty'];
+    const openings = [
+      'Part I. Overview',
+      'Chapter 1. Machine learning jobs',
+      'Part II. Questions',
+      'Chapter 5. Mathematics',
+      'Questions by difficulty',
+    ];
     expect(await sparsePages(artifact(result, 'pdf'), openings)).toEqual([]);
     // With a page per file, the short sections leave near-empty pages: the measure sees them.
     expect((await sparsePages(artifact(sections, 'pdf'), openings)).length).toBeGreaterThan(0);
@@ -208,7 +264,13 @@ describe('book.yaml beside another tool’s configuration, and Galley’s own bo
     const copy = path.join(out.dir, 'override');
     await cp(path.join(BOOKS, 'honkit-sections'), copy, { recursive: true });
     await writeFile(path.join(copy, 'book.yaml'), 'title: Hiring Handbook\nauthors: [A. Writer]\nnumbering: galley\n');
-    const result = await build({ manuscript: copy, out: path.join(out.dir, 'override-out'), formats: ['html'], quiet: true, noCache: true });
+    const result = await build({
+      manuscript: copy,
+      out: path.join(out.dir, 'override-out'),
+      formats: ['html'],
+      quiet: true,
+      noCache: true,
+    });
     expect(result.ok).toBe(true);
     expect(result.book.dialect).toBe('honkit');
     expect([result.book.config.title, result.book.config.authors]).toEqual(['Hiring Handbook', ['A. Writer']]);
@@ -234,11 +296,25 @@ describe('book.yaml beside another tool’s configuration, and Galley’s own bo
     await writeFile(path.join(dir, 'SUMMARY.md'), '# Summary\n\n* [One](one.md)\n* [Gone](gone.md)\n');
     await writeFile(path.join(dir, 'one.md'), '# One\n\nText.\n');
     await writeFile(path.join(dir, 'book.yaml'), 'title: Own\n');
-    const strict = await build({ manuscript: dir, out: path.join(out.dir, 'own-out'), formats: ['html'], quiet: true, noCache: true });
+    const strict = await build({
+      manuscript: dir,
+      out: path.join(out.dir, 'own-out'),
+      formats: ['html'],
+      quiet: true,
+      noCache: true,
+    });
     expect(strict.ok).toBe(false);
-    expect(strict.diagnostics.filter((d) => d.ruleId === 'toc-missing-file').map((d) => `${d.file}:${d.line} ${d.severity}`)).toEqual(['SUMMARY.md:4 error']);
+    expect(
+      strict.diagnostics.filter((d) => d.ruleId === 'toc-missing-file').map((d) => `${d.file}:${d.line} ${d.severity}`),
+    ).toEqual(['SUMMARY.md:4 error']);
     await writeFile(path.join(dir, 'book.yaml'), 'title: Own\nchecks:\n  toc-missing-file: warn\n');
-    const lenient = await build({ manuscript: dir, out: path.join(out.dir, 'own-out'), formats: ['html'], quiet: true, noCache: true });
+    const lenient = await build({
+      manuscript: dir,
+      out: path.join(out.dir, 'own-out'),
+      formats: ['html'],
+      quiet: true,
+      noCache: true,
+    });
     expect(lenient.ok).toBe(true);
     expect(lenient.book.config.authors).toEqual([]);
   });
@@ -247,7 +323,12 @@ describe('book.yaml beside another tool’s configuration, and Galley’s own bo
 describe('a bare translation folder with contents/ and no SUMMARY.md', () => {
   let result: BuildResult;
   beforeAll(async () => {
-    result = await build({ manuscript: path.join(BOOKS, 'translation'), out: path.join(out.dir, 'translation'), quiet: true, noCache: true });
+    result = await build({
+      manuscript: path.join(BOOKS, 'translation'),
+      out: path.join(out.dir, 'translation'),
+      quiet: true,
+      noCache: true,
+    });
   }, 600_000);
 
   it('finds the Markdown files in subfolders in natural order, README first, skipping build, dependency, hidden and image folders', () => {
@@ -264,8 +345,14 @@ describe('a bare translation folder with contents/ and no SUMMARY.md', () => {
   });
 
   it('titles chapters by their first heading (the file name only without one) and nests them by heading level', () => {
-    const titles = (entries: typeof result.book.toc): unknown[] => entries.map((e) => (e.children.length ? [e.title, titles(e.children)] : e.title));
-    expect(titles(result.book.toc)).toEqual(['Interview Notes, Translated', '1. Introduction', ['2. Roles', ['2.1 Research', '2.2 Applied work', '2.10 Platforms']], '03-closing']);
+    const titles = (entries: typeof result.book.toc): unknown[] =>
+      entries.map((e) => (e.children.length ? [e.title, titles(e.children)] : e.title));
+    expect(titles(result.book.toc)).toEqual([
+      'Interview Notes, Translated',
+      '1. Introduction',
+      ['2. Roles', ['2.1 Research', '2.2 Applied work', '2.10 Platforms']],
+      '03-closing',
+    ]);
     expect(result.book.chapters[3]!.questions.map((q) => q.number)).toEqual(['2.1.1']);
   });
 
@@ -273,13 +360,17 @@ describe('a bare translation folder with contents/ and no SUMMARY.md', () => {
     const opf = await opfMetadata(artifact(result, 'epub'));
     expect(opf.titles).toEqual(['Interview Notes, Translated']);
     expect(opf.creators).toEqual([]);
-    expect(result.diagnostics.find((d) => d.ruleId === 'book-config')?.message).toMatch(/guessed from README\.md's first heading/);
+    expect(result.diagnostics.find((d) => d.ruleId === 'book-config')?.message).toMatch(
+      /guessed from README\.md's first heading/,
+    );
     const pages = await pdfPages(artifact(result, 'pdf'));
     const body = pages.slice(pages.findIndex((p) => /Contents/.test(p)) + 1).join('\n');
     expect(occurrences(body, '2.1 Research')).toBe(1);
     // The sections of chapter 2 follow one another on its pages.
     const bodyPages = pages.slice(pages.findIndex((p) => /Contents/.test(p)) + 1);
-    expect(bodyPages.filter((p) => squash(p).includes('2.2 Applied work') && squash(p).includes('2.10 Platforms')).length).toBe(1);
+    expect(
+      bodyPages.filter((p) => squash(p).includes('2.2 Applied work') && squash(p).includes('2.10 Platforms')).length,
+    ).toBe(1);
     await expectValidEpub(result);
   }, 300_000);
 });
@@ -287,13 +378,20 @@ describe('a bare translation folder with contents/ and no SUMMARY.md', () => {
 describe('an mdBook book whose sub-chapters repeat their titles, with fence attributes', () => {
   let result: BuildResult;
   beforeAll(async () => {
-    result = await build({ manuscript: path.join(BOOKS, 'mdbook-sections'), out: path.join(out.dir, 'mdbook'), quiet: true, noCache: true });
+    result = await build({
+      manuscript: path.join(BOOKS, 'mdbook-sections'),
+      out: path.join(out.dir, 'mdbook'),
+      quiet: true,
+      noCache: true,
+    });
   }, 600_000);
 
   it('prints each sub-chapter’s title once, its headings moved up with it', async () => {
     expect(result.ok).toBe(true);
     expect(headings(await page(result, 'guide-installation.xhtml'))).toEqual(['Installation', 'Checking the version']);
-    expect(await page(result, 'guide-installation.xhtml')).toMatch(/<h1 id="installation">Installation<\/h1>[\s\S]*<h2 id="checking-the-version">/);
+    expect(await page(result, 'guide-installation.xhtml')).toMatch(
+      /<h1 id="installation">Installation<\/h1>[\s\S]*<h2 id="checking-the-version">/,
+    );
     expect(headings(await page(result, 'guide-hello-world.xhtml'))).toEqual(['Hello, World!']);
     // The book's own numbers are Galley's (its titles carry none).
     expect(result.book.chapters.map((c) => c.number ?? null)).toEqual([null, '1', '1.1', '1.2', '2', '2.1']);
@@ -302,8 +400,12 @@ describe('an mdBook book whose sub-chapters repeat their titles, with fence attr
   it('reads the first word of an info string as the language and shows what a reader needs as a caption', async () => {
     expect(result.diagnostics.filter((d) => /not registered|highlight/i.test(d.message))).toEqual([]);
     const ownership = await page(result, 'guide-ownership.xhtml');
-    expect(ownership).toMatch(/<p class="code-caption">This code does not compile<\/p>\s*<pre><code class="hljs language-rust">/);
-    expect(ownership).toMatch(/<p class="code-caption">This example deliberately fails to compile<\/p>\s*<pre><code class="hljs language-rust">/);
+    expect(ownership).toMatch(
+      /<p class="code-caption">This code does not compile<\/p>\s*<pre><code class="hljs language-rust">/,
+    );
+    expect(ownership).toMatch(
+      /<p class="code-caption">This example deliberately fails to compile<\/p>\s*<pre><code class="hljs language-rust">/,
+    );
     const hello = await page(result, 'guide-hello-world.xhtml');
     expect(hello).toContain('<p class="code-caption">This example panics</p>');
     // `ignore` and `no_run` are neither languages nor captions.
@@ -316,7 +418,8 @@ describe('an mdBook book whose sub-chapters repeat their titles, with fence attr
     const opf = await opfMetadata(artifact(result, 'epub'));
     expect(opf.titles).toEqual(['Ferris Learns Fences']);
     expect(opf.creators).toEqual(['Ferris Crab', 'Corro Crab']);
-    for (const key of ['guide-installation', 'guide-hello-world', 'guide-ownership']) expect(opf.documents).toContain(`${EPUB_ROOT}/${key}.xhtml`);
+    for (const key of ['guide-installation', 'guide-hello-world', 'guide-ownership'])
+      expect(opf.documents).toContain(`${EPUB_ROOT}/${key}.xhtml`);
     const pages = await pdfPages(artifact(result, 'pdf'));
     const start = pages.findIndex((p) => squash(p).includes('start your journey'));
     expect(squash(pages[start]!)).toContain('Installation');
@@ -335,7 +438,10 @@ describe('the rules behind them', () => {
       book.config.output.pdf.new_page = setting;
       const blocks = composeBook(book, pages, { date: new Date(0) }).blocks;
       // A flowing block shares the named page of the block before it, so no page break comes between them.
-      for (const [i, block] of blocks.entries()) if (block.element.properties.className!.toString().includes('galley-flow')) expect(block.group).toBe(blocks[i - 1]!.group);
+      for (const [i, block] of blocks.entries()) {
+        if (block.element.properties.className!.toString().includes('galley-flow'))
+          expect(block.group).toBe(blocks[i - 1]!.group);
+      }
       return blocks.filter((b) => String(b.element.properties.className).includes('galley-flow')).map((b) => b.id);
     };
     const sections = ['part-1-roles', 'part-1-companies', 'part-2-algebra', 'part-2-probability'];
@@ -346,7 +452,17 @@ describe('the rules behind them', () => {
   });
 
   it('reads the numbers authors write', () => {
-    expect(['Chapter 1. Jobs', '5.1.3 Reduction', 'Part II: Questions', 'III. Three', '2019 results', 'I am here', 'Installation'].map(authorNumber)).toEqual(['1', '5.1.3', 'II', 'III', undefined, undefined, undefined]);
+    expect(
+      [
+        'Chapter 1. Jobs',
+        '5.1.3 Reduction',
+        'Part II: Questions',
+        'III. Three',
+        '2019 results',
+        'I am here',
+        'Installation',
+      ].map(authorNumber),
+    ).toEqual(['1', '5.1.3', 'II', 'III', undefined, undefined, undefined]);
   });
 
   it('matches titles ignoring case, spacing, punctuation and a leading number', () => {
@@ -357,7 +473,10 @@ describe('the rules behind them', () => {
 
   it('splits mdBook info strings', () => {
     expect(fenceInfo('rust,ignore')).toEqual({ lang: 'rust', attributes: ['ignore'] });
-    expect(fenceInfo('rust,compile_fail,edition2021')).toEqual({ lang: 'rust', attributes: ['compile_fail', 'edition2021'] });
+    expect(fenceInfo('rust,compile_fail,edition2021')).toEqual({
+      lang: 'rust',
+      attributes: ['compile_fail', 'edition2021'],
+    });
     expect(fenceInfo('python')).toEqual({ lang: 'python', attributes: [] });
   });
 });

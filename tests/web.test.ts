@@ -66,14 +66,19 @@ describe('web edition of the sample book', () => {
   });
 
   /** A page that records console errors, failed requests and error responses. */
-  async function open(options: { width?: number; height?: number; scheme?: 'light' | 'dark' } = {}): Promise<{ page: BrowserPage; visit: Visit }> {
+  async function open(
+    options: { width?: number; height?: number; scheme?: 'light' | 'dark' } = {},
+  ): Promise<{ page: BrowserPage; visit: Visit }> {
     const page = await browser.browser.newPage();
     const visit: Visit = { errors: [] };
     page.on('console', (message) => {
-      if (message.type() === 'error' || message.type() === 'warn') visit.errors.push(`console ${message.type()}: ${message.text()}`);
+      if (message.type() === 'error' || message.type() === 'warn')
+        visit.errors.push(`console ${message.type()}: ${message.text()}`);
     });
     page.on('pageerror', (error) => visit.errors.push(`page error: ${(error as Error).message}`));
-    page.on('requestfailed', (request) => visit.errors.push(`request failed: ${request.url()} ${request.failure()?.errorText}`));
+    page.on('requestfailed', (request) =>
+      visit.errors.push(`request failed: ${request.url()} ${request.failure()?.errorText}`),
+    );
     page.on('response', (response) => {
       if (response.status() >= 400) visit.errors.push(`HTTP ${response.status()}: ${response.url()}`);
     });
@@ -93,7 +98,12 @@ describe('web edition of the sample book', () => {
       for (const page of edition.pages) expect(names).toContain(page.outName.replace(/\.xhtml$/, '.html'));
       expect(await readdir(path.join(dir, 'js'))).toEqual(['galley.js', 'minisearch.js', 'search-index.js', 'toc.js']);
       const downloads = await readdir(path.join(dir, 'downloads'));
-      expect(downloads.sort()).toEqual([path.basename(edition.artifacts.find((a) => a.format === 'epub')!.path), path.basename(edition.artifacts.find((a) => a.format === 'pdf')!.path)].sort());
+      expect(downloads.sort()).toEqual(
+        [
+          path.basename(edition.artifacts.find((a) => a.format === 'epub')!.path),
+          path.basename(edition.artifacts.find((a) => a.format === 'pdf')!.path),
+        ].sort(),
+      );
     }
   });
 
@@ -114,7 +124,8 @@ describe('web edition of the sample book', () => {
           continue;
         }
         const target = decodeURIComponent(value.split('#')[0]!.split('?')[0]!);
-        if (target && !(await stat(path.resolve(path.dirname(file), target)).catch(() => undefined))) missing.push(where);
+        if (target && !(await stat(path.resolve(path.dirname(file), target)).catch(() => undefined)))
+          missing.push(where);
       }
     }
     expect(missing).toEqual([]);
@@ -160,10 +171,14 @@ describe('web edition of the sample book', () => {
 
   it('marks where the reader is in the contents and outlines the page', async () => {
     const { page, visit } = await open();
-    const chapter = result.editions[0]!.pages.find((p) => p.chapter && p.chapter.headings.filter((h) => h.depth === 2).length >= 2)!;
+    const chapter = result.editions[0]!.pages.find(
+      (p) => p.chapter && p.chapter.headings.filter((h) => h.depth === 2).length >= 2,
+    )!;
     const name = chapter.outName.replace(/\.xhtml$/, '.html');
     await page.goto(`${server.url}${name}`, { waitUntil: 'load' });
-    expect(await page.$$eval('#sidebar [aria-current="page"]', (links) => links.map((a) => a.getAttribute('href')))).toEqual([name]);
+    expect(
+      await page.$$eval('#sidebar [aria-current="page"]', (links) => links.map((a) => a.getAttribute('href'))),
+    ).toEqual([name]);
     const outline = await page.$$eval('nav.outline a', (links) => links.map((a) => a.getAttribute('href')));
     const h2 = chapter.chapter!.headings.filter((h) => h.depth === 2).map((h) => `#${h.id}`);
     for (const href of h2) expect(outline).toContain(href);
@@ -178,7 +193,8 @@ describe('web edition of the sample book', () => {
     for (const p of edition.pages) {
       const text = toString(fromHtml(await readFile(path.join(site, p.outName.replace(/\.xhtml$/, '.html')), 'utf8')));
       const main = text.toLowerCase();
-      for (const word of main.match(/\b[a-z]{9,}\b/g) ?? []) words.set(word, (words.get(word) ?? new Set()).add(p.outName));
+      for (const word of main.match(/\b[a-z]{9,}\b/g) ?? [])
+        words.set(word, (words.get(word) ?? new Set()).add(p.outName));
     }
     const [word, where] = [...words].find(([, pages]) => pages.size === 1 && ![...pages][0]!.startsWith('back-'))!;
     const target = [...where][0]!.replace(/\.xhtml$/, '.html');
@@ -213,7 +229,10 @@ describe('web edition of the sample book', () => {
       await page.keyboard.press('Backspace');
       await page.keyboard.type(query);
       await resultsFor(page, query);
-      return page.$eval('.search-list a', (a) => new URL(a.getAttribute('href')!).pathname + new URL(a.getAttribute('href')!).hash);
+      return page.$eval(
+        '.search-list a',
+        (a) => new URL(a.getAttribute('href')!).pathname + new URL(a.getAttribute('href')!).hash,
+      );
     };
     const persian = await firstHit('واریانس');
     expect(persian).toMatch(/\/fa\/[^/]+\.html#/);
@@ -223,7 +242,7 @@ describe('web edition of the sample book', () => {
     await page.close();
   });
 
-  it('searches with the query settings shipped in the index, ranking as the build\'s tests do, with snippets cut at word boundaries', async () => {
+  it("searches with the query settings shipped in the index, ranking as the build's tests do, with snippets cut at word boundaries", async () => {
     const { page, visit } = await open();
     await page.goto(`${server.url}index.html`, { waitUntil: 'load' });
     await page.click('#search-input');
@@ -232,27 +251,66 @@ describe('web edition of the sample book', () => {
       await page.keyboard.press('Backspace');
       await page.keyboard.type(query);
       await resultsFor(page, query);
-      expect(await page.evaluate(() => (window as unknown as { galleySearchIndex: { options: { query: unknown } } }).galleySearchIndex.options.query)).toEqual(JSON.parse(JSON.stringify(QUERY_OPTIONS)));
+      expect(
+        await page.evaluate(
+          () =>
+            (window as unknown as { galleySearchIndex: { options: { query: unknown } } }).galleySearchIndex.options
+              .query,
+        ),
+      ).toEqual(JSON.parse(JSON.stringify(QUERY_OPTIONS)));
       const shown = await page.evaluate(() => {
-        const index = (window as unknown as { galleySearchIndex: { index: { storedFields: Record<string, { href: string; text?: string; lists?: string }> } } }).galleySearchIndex.index;
+        const index = (
+          window as unknown as {
+            galleySearchIndex: {
+              index: { storedFields: Record<string, { href: string; text?: string; lists?: string }> };
+            };
+          }
+        ).galleySearchIndex.index;
         const stored = new Map(Object.values(index.storedFields).map((f) => [f.href, f]));
         return Array.from(document.querySelectorAll('.search-list a')).map((a) => {
           const url = new URL(a.getAttribute('href')!);
           const href = url.pathname.split('/').pop()! + url.hash;
-          return { href, snippet: a.querySelector('.result-snippet')!.textContent!, text: stored.get(href)?.text ?? '', lists: stored.get(href)?.lists ?? '' };
+          return {
+            href,
+            snippet: a.querySelector('.result-snippet')!.textContent!,
+            text: stored.get(href)?.text ?? '',
+            lists: stored.get(href)?.lists ?? '',
+          };
         });
       });
       // The build's engine with the same index and options gives the same hits in the same order.
-      const engine = MiniSearch.loadJSON(JSON.stringify(JSON.parse((await readFile(path.join(site, 'js/search-index.js'), 'utf8')).replace(/^window\.galleySearchIndex = /, '').replace(/;\s*$/, '')).index), { fields: [...SEARCH_OPTIONS.fields], storeFields: [...SEARCH_OPTIONS.storeFields], processTerm: normalizeTerm });
-      const expected = engine.search(query, { ...QUERY_OPTIONS, boost: { ...QUERY_OPTIONS.boost } }).slice(0, 30).map((hit) => hit.href as string);
-      expect(shown.map((s) => s.href), query).toEqual(expected);
+      const engine = MiniSearch.loadJSON(
+        JSON.stringify(
+          JSON.parse(
+            (await readFile(path.join(site, 'js/search-index.js'), 'utf8'))
+              .replace(/^window\.galleySearchIndex = /, '')
+              .replace(/;\s*$/, ''),
+          ).index,
+        ),
+        {
+          fields: [...SEARCH_OPTIONS.fields],
+          storeFields: [...SEARCH_OPTIONS.storeFields],
+          processTerm: normalizeTerm,
+        },
+      );
+      const expected = engine
+        .search(query, { ...QUERY_OPTIONS, boost: { ...QUERY_OPTIONS.boost } })
+        .slice(0, 30)
+        .map((hit) => hit.href as string);
+      expect(
+        shown.map((s) => s.href),
+        query,
+      ).toEqual(expected);
       for (const hit of shown) {
         const cut = hit.snippet.replace(/^… /, '').replace(/ …$/, '');
         const source = [hit.text, hit.lists].find((t) => t.includes(cut));
         expect(source, `snippet of ${hit.href} for ${query}: ${hit.snippet}`).toBeDefined();
         const at = source!.indexOf(cut);
         expect(at === 0 || /\s/.test(source![at - 1]!), `snippet start: ${hit.snippet}`).toBe(true);
-        expect(at + cut.length === source!.length || /\s/.test(source![at + cut.length]!), `snippet end: ${hit.snippet}`).toBe(true);
+        expect(
+          at + cut.length === source!.length || /\s/.test(source![at + cut.length]!),
+          `snippet end: ${hit.snippet}`,
+        ).toBe(true);
       }
     }
     expect(visit.errors).toEqual([]);
@@ -264,17 +322,22 @@ describe('web edition of the sample book', () => {
       const { page, visit } = await open({ width, height: 800 });
       for (const url of ['index.html', 'fa/index.html']) {
         await page.goto(`${server.url}${url}`, { waitUntil: 'load' });
-        const lines = async () => page.$$eval('bdi.galley-date, bdi.galley-version', (els) => els.map((e) => {
-            // A right-to-left date is several runs (digits, letters) side by side: count lines, not boxes.
-            const boxes = Array.from(e.getClientRects()).filter((r) => r.width > 0).sort((a, b) => a.top - b.top);
-            let lines = 0;
-            let bottom = -Infinity;
-            for (const box of boxes) {
-              if (box.top >= bottom - 1) lines++;
-              bottom = Math.max(bottom, box.bottom);
-            }
-            return { text: e.textContent, lines };
-          }));
+        const lines = async () =>
+          page.$$eval('bdi.galley-date, bdi.galley-version', (els) =>
+            els.map((e) => {
+              // A right-to-left date is several runs (digits, letters) side by side: count lines, not boxes.
+              const boxes = Array.from(e.getClientRects())
+                .filter((r) => r.width > 0)
+                .sort((a, b) => a.top - b.top);
+              let lines = 0;
+              let bottom = -Infinity;
+              for (const box of boxes) {
+                if (box.top >= bottom - 1) lines++;
+                bottom = Math.max(bottom, box.bottom);
+              }
+              return { text: e.textContent, lines };
+            }),
+          );
         const natural = await lines();
         expect(natural.length, url).toBeGreaterThanOrEqual(2);
         for (const line of natural) expect(line.lines, `${url} at ${width}px: ${line.text}`).toBe(1);
@@ -290,7 +353,9 @@ describe('web edition of the sample book', () => {
   it('offers the EPUB and PDF with their sizes and the version, and they download', async () => {
     const { page, visit } = await open();
     await page.goto(`${server.url}index.html`, { waitUntil: 'load' });
-    const links = await page.$$eval('main .downloads a', (as) => as.map((a) => ({ href: a.getAttribute('href'), text: a.parentElement?.textContent })));
+    const links = await page.$$eval('main .downloads a', (as) =>
+      as.map((a) => ({ href: a.getAttribute('href'), text: a.parentElement?.textContent })),
+    );
     const edition = result.editions[0]!;
     for (const format of ['epub', 'pdf'] as const) {
       const artifact = edition.artifacts.find((a) => a.format === format)!;
@@ -304,7 +369,9 @@ describe('web edition of the sample book', () => {
       }, link!.href!);
       expect(response).toEqual({ status: 200, bytes: (await stat(artifact.path)).size });
     }
-    expect(await page.$eval('main .downloads .edition-line', (p) => p.textContent)).toContain(`Version ${edition.book.config.version}`);
+    expect(await page.$eval('main .downloads .edition-line', (p) => p.textContent)).toContain(
+      `Version ${edition.book.config.version}`,
+    );
     expect(visit.errors).toEqual([]);
     await page.close();
   });
@@ -346,9 +413,26 @@ describe('web edition of the sample book', () => {
         await page.goto(`${server.url}${name}`, { waitUntil: 'load' });
         await page.addScriptTag({ content: axeSource });
         const violations = await page.evaluate(async () => {
-          const axe = (window as unknown as { axe: { run: (context: Document, options: object) => Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }> } }).axe;
+          const axe = (
+            window as unknown as {
+              axe: {
+                run: (
+                  context: Document,
+                  options: object,
+                ) => Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }>;
+              };
+            }
+          ).axe;
           const results = await axe.run(document, { resultTypes: ['violations'] });
-          return results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id} (${v.impact}) at ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', ')}`);
+          return results.violations
+            .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+            .map(
+              (v) =>
+                `${v.id} (${v.impact}) at ${v.nodes
+                  .slice(0, 3)
+                  .map((n) => n.target.join(' '))
+                  .join(', ')}`,
+            );
         });
         for (const v of violations) found.push(`${run.scheme} ${run.width}px ${name}: ${v}`);
       }
@@ -418,10 +502,13 @@ describe('web edition of the sample book', () => {
     // Raw paths, as a client that does not tidy them would send (fetch would resolve the dots itself).
     const raw = (target: string, host = `127.0.0.1:${server.port}`) =>
       new Promise<{ status: number; location?: string }>((resolve, reject) => {
-        const request = http.request({ host: '127.0.0.1', port: server.port, path: target, headers: { host } }, (response) => {
-          response.resume();
-          resolve({ status: response.statusCode ?? 0, location: response.headers.location });
-        });
+        const request = http.request(
+          { host: '127.0.0.1', port: server.port, path: target, headers: { host } },
+          (response) => {
+            response.resume();
+            resolve({ status: response.statusCode ?? 0, location: response.headers.location });
+          },
+        );
         request.on('error', reject);
         request.end();
       });
@@ -434,9 +521,16 @@ describe('web edition of the sample book', () => {
     expect((await raw(`${SUB}.hidden`)).status).toBe(404);
     await rm(path.join(site, 'leak.txt'));
     await rm(path.join(site, '.hidden'));
-    for (const target of ['../../../../etc/passwd', '..%2f..%2f..%2f..%2fetc%2fpasswd', '%2e%2e/%2e%2e/%2e%2e/%2e%2e/etc/passwd', '..%5c..%5cetc%5cpasswd', '.hidden', 'css/../../../../../etc/passwd']) 
+    for (const target of [
+      '../../../../etc/passwd',
+      '..%2f..%2f..%2f..%2fetc%2fpasswd',
+      '%2e%2e/%2e%2e/%2e%2e/%2e%2e/etc/passwd',
+      '..%5c..%5cetc%5cpasswd',
+      '.hidden',
+      'css/../../../../../etc/passwd',
+    ])
       expect((await raw(`${SUB}${target}`)).status, target).toBe(404);
-    
+
     expect(await raw(`${SUB}/evil.example/..%2ffa`)).toEqual({ status: 404, location: undefined });
     expect((await raw(`${SUB}index.html`, 'attacker.example')).status).toBe(403);
     expect((await raw(`${SUB}index.html`)).status).toBe(200);
@@ -458,7 +552,12 @@ describe('web edition of a HonKit book with LANGS.md', () => {
   it('puts each language in its folder and lists them at the root', async () => {
     const work = await tempDir();
     try {
-      const result = await build({ manuscript: path.join(ROOT, 'tests/books/honkit-langs'), out: work.dir, formats: ['html', 'web'], quiet: true });
+      const result = await build({
+        manuscript: path.join(ROOT, 'tests/books/honkit-langs'),
+        out: work.dir,
+        formats: ['html', 'web'],
+        quiet: true,
+      });
       expect(result.ok).toBe(true);
       const root = await readFile(path.join(work.dir, 'web/index.html'), 'utf8');
       const links = selectAll('a', fromHtml(root)).map((a) => [String(a.properties.href), toString(a)]);
@@ -490,7 +589,8 @@ describe('search terms', () => {
     const source = /function normalizeTerm\(term\) \{[\s\S]*?\n {2}\}/.exec(script)?.[0];
     expect(source).toBeDefined();
     const browserSide = new Function(`${source}; return normalizeTerm;`)() as (term: string) => string;
-    for (const word of ['Régularisation', 'واريانس', 'كتاب', 'جست\u200cوجو', 'مُدل', 'ÆON', 'naïve']) expect(browserSide(word), word).toBe(normalizeTerm(word));
+    for (const word of ['Régularisation', 'واريانس', 'كتاب', 'جست\u200cوجو', 'مُدل', 'ÆON', 'naïve'])
+      expect(browserSide(word), word).toBe(normalizeTerm(word));
   });
 });
 
@@ -507,9 +607,12 @@ describe('web edition of a hostile manuscript', () => {
     for (const file of await htmlFiles(site)) {
       const tree = fromHtml(await readFile(file, 'utf8'));
       for (const element of selectAll('*', tree)) {
-        if (element.tagName === 'script' && !['js/toc.js', 'js/galley.js'].includes(String(element.properties.src))) found.push(`${path.relative(site, file)}: script ${String(element.properties.src)}`);
-        for (const name of Object.keys(element.properties)) if (/^on/i.test(name)) found.push(`${path.relative(site, file)}: ${element.tagName} ${name}`);
-        if (element.tagName === 'img' && String(element.properties.src) === 'x') found.push(`${path.relative(site, file)}: img src=x`);
+        if (element.tagName === 'script' && !['js/toc.js', 'js/galley.js'].includes(String(element.properties.src)))
+          found.push(`${path.relative(site, file)}: script ${String(element.properties.src)}`);
+        for (const name of Object.keys(element.properties))
+          if (/^on/i.test(name)) found.push(`${path.relative(site, file)}: ${element.tagName} ${name}`);
+        if (element.tagName === 'img' && String(element.properties.src) === 'x')
+          found.push(`${path.relative(site, file)}: img src=x`);
       }
     }
     return found;
@@ -521,10 +624,21 @@ describe('web edition of a hostile manuscript', () => {
     const yaml = await readFile(path.join(book, 'book.yaml'), 'utf8');
     await writeFile(
       path.join(book, 'book.yaml'),
-      yaml.replace('title: Mini Book', `title: '</title><script>alert(1)</script>'\ndescription: '</head><script>alert(2)</script><x y="'\nsubtitle: '"><img src=x onerror=alert(3)>'`),
+      yaml.replace(
+        'title: Mini Book',
+        `title: '</title><script>alert(1)</script>'\ndescription: '</head><script>alert(2)</script><x y="'\nsubtitle: '"><img src=x onerror=alert(3)>'`,
+      ),
     );
-    await writeFile(path.join(book, 'chapters/two.md'), '---\ntitle: "<img src=x onerror=alert(4)>"\n---\n# <script>alert(5)</script> heading\n\nText.\n');
-    const result = await build({ manuscript: book, out: path.join(work.dir, 'out'), formats: ['html', 'web'], quiet: true });
+    await writeFile(
+      path.join(book, 'chapters/two.md'),
+      '---\ntitle: "<img src=x onerror=alert(4)>"\n---\n# <script>alert(5)</script> heading\n\nText.\n',
+    );
+    const result = await build({
+      manuscript: book,
+      out: path.join(work.dir, 'out'),
+      formats: ['html', 'web'],
+      quiet: true,
+    });
     expect(result.ok).toBe(true);
     expect(await activeContent(path.join(work.dir, 'out/web'))).toEqual([]);
     // And the live preview's script goes where the book's text cannot move it.
@@ -553,7 +667,10 @@ describe('web edition of a hostile manuscript', () => {
     const evil = 'x"><img src=x onerror=alert(6)>';
     await mkdir(path.join(book, evil));
     await cp(path.join(book, 'fr'), path.join(book, evil), { recursive: true });
-    await writeFile(path.join(book, 'LANGS.md'), `# Languages\n\n* [English](en/)\n* [Français](fr/)\n* [Evil](<${evil}/>)\n`);
+    await writeFile(
+      path.join(book, 'LANGS.md'),
+      `# Languages\n\n* [English](en/)\n* [Français](fr/)\n* [Evil](<${evil}/>)\n`,
+    );
     const out = path.join(work.dir, 'langs-out');
     // Only English is built: French and the hostile folder have never been.
     const result = await build({ manuscript: book, out, formats: ['html', 'web'], edition: 'en', quiet: true });

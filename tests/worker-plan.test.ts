@@ -16,7 +16,9 @@ describe('worker plan', () => {
   it('on 2 cores: no worker for the 200k-word book, one for the 1M-word book, the switch in between', () => {
     expect(planWorkers({ chars: BOOK_200K, chapters: 102, cores: 2 }).workers).toBe(0);
     expect(planWorkers({ chars: BOOK_1M, chapters: 502, cores: 2 }).workers).toBe(1);
-    const first = [2e6, 3e6, 4e6, 5e6, 6e6, 7e6].find((chars) => planWorkers({ chars, chapters: 500, cores: 2 }).workers > 0);
+    const first = [2e6, 3e6, 4e6, 5e6, 6e6, 7e6].find(
+      (chars) => planWorkers({ chars, chapters: 500, cores: 2 }).workers > 0,
+    );
     expect(first).toBeGreaterThanOrEqual(3e6);
     expect(first).toBeLessThanOrEqual(6e6);
   });

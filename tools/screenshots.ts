@@ -15,7 +15,10 @@ await mkdir(out, { recursive: true });
 const server = await serveSite(site, { base: '/book/' });
 const browser = await launchBrowser({ allowLoopback: true });
 try {
-  for (const [device, width, height] of [['desktop', 1400, 900], ['phone', 390, 844]] as const) {
+  for (const [device, width, height] of [
+    ['desktop', 1400, 900],
+    ['phone', 390, 844],
+  ] as const) {
     for (const scheme of ['light', 'dark'] as const) {
       const page = await browser.browser.newPage();
       await page.setViewport({ width, height, deviceScaleFactor: device === 'phone' ? 2 : 1 });

@@ -65,7 +65,12 @@ export const BUILD_SEVERITIES: Record<string, Severity> = {
 
 export { prepare, BookPipeline, type PrepareOptions, type Prepared } from '../passes/pipeline.ts';
 
-export function summarize(book: LoadedBook, pages: Page[], seconds: number, stamp: EditionStamp = editionStamp(book)): BuildSummary {
+export function summarize(
+  book: LoadedBook,
+  pages: Page[],
+  seconds: number,
+  stamp: EditionStamp = editionStamp(book),
+): BuildSummary {
   const questions: Record<Difficulty, number> = { E: 0, M: 0, H: 0 };
   const total = { formulas: 0, images: 0, tables: 0, footnotes: 0, codeBlocks: 0, words: 0 };
   for (const chapter of book.chapters) {
@@ -97,10 +102,19 @@ interface BuildContext {
 }
 
 /** One edition: prepare, stop at the first error-level message, else render each format into its folder. */
-async function buildEdition(edition: Edition, out: string, wanted: Format[] | undefined, context: BuildContext): Promise<EditionResult> {
+async function buildEdition(
+  edition: Edition,
+  out: string,
+  wanted: Format[] | undefined,
+  context: BuildContext,
+): Promise<EditionResult> {
   const { progress } = context;
   const started = performance.now();
-  const { book, pages, errata } = await prepare(edition.root, progress, { boundary: edition.boundary, defaults: edition.defaults, cache: !context.noCache });
+  const { book, pages, errata } = await prepare(edition.root, progress, {
+    boundary: edition.boundary,
+    defaults: edition.defaults,
+    cache: !context.noCache,
+  });
   const formats = wanted ?? book.config.output.formats;
   const outDir = path.join(out, edition.outSubdir);
   applySeverities(book.files, BUILD_SEVERITIES, book.config.checks);
@@ -123,13 +137,20 @@ async function buildEdition(edition: Edition, out: string, wanted: Format[] | un
       if (formats.includes('pdf')) {
         progress.phase('PDF', 1);
         const { renderPdf } = await import('../render/pdf.ts');
-        const pdf = await renderPdf(book, pages, outDir, { printMarks: context.printMarks, browser: await context.browser(), errata });
+        const pdf = await renderPdf(book, pages, outDir, {
+          printMarks: context.printMarks,
+          browser: await context.browser(),
+          errata,
+        });
         artifacts.push({ format: 'pdf', path: pdf.path, pages: pdf.pages });
         progress.tick();
       }
       if (errata?.valid) await writeErrataArtifacts(outDir, errata, book);
       // A slug change leaves the old EPUB and PDF behind: the manifest says which ones this build's predecessor wrote.
-      await replaceArtifacts(outDir, artifacts.filter((a) => a.format === 'epub' || a.format === 'pdf').map((a) => a.path));
+      await replaceArtifacts(
+        outDir,
+        artifacts.filter((a) => a.format === 'epub' || a.format === 'pdf').map((a) => a.path),
+      );
     } finally {
       progress.done();
     }
@@ -138,7 +159,18 @@ async function buildEdition(edition: Edition, out: string, wanted: Format[] | un
   applySeverities(book.files, BUILD_SEVERITIES, book.config.checks);
   const list = diagnostics(book.files, book.boundary);
   const summary = summarize(book, pages, (performance.now() - started) / 1000, editionStamp(book, errata));
-  return { code: edition.code, ok: exitCode(list) === 0, diagnostics: list, artifacts, summary, book, pages, formats, outDir, outSubdir: edition.outSubdir };
+  return {
+    code: edition.code,
+    ok: exitCode(list) === 0,
+    diagnostics: list,
+    artifacts,
+    summary,
+    book,
+    pages,
+    formats,
+    outDir,
+    outSubdir: edition.outSubdir,
+  };
 }
 
 /**
@@ -173,7 +205,11 @@ async function buildWeb(results: EditionResult[], editions: Edition[], out: stri
 function siteLanguages(all: Edition[]) {
   // A language named in the manuscript (a LANGS.md folder, book.yaml) becomes an attribute: only a real tag is used.
   const tag = (value: string | undefined) => (value && LANGUAGE_TAG.test(value) ? value : undefined);
-  return all.map((e) => ({ code: e.code, language: tag(e.main ? undefined : e.defaults.language) ?? tag(e.code) ?? 'und', subdir: e.outSubdir }));
+  return all.map((e) => ({
+    code: e.code,
+    language: tag(e.main ? undefined : e.defaults.language) ?? tag(e.code) ?? 'und',
+    subdir: e.outSubdir,
+  }));
 }
 
 export interface BuildResult extends EditionResult {
@@ -192,7 +228,11 @@ export async function build(options: BuildOptions = {}): Promise<BuildResult> {
   let editions = all;
   if (options.edition) {
     editions = all.filter((e) => e.code === options.edition);
-    if (editions.length === 0) throw new Error(`No edition \`${options.edition}\` in ${manuscript}: its book.yaml lists ${all.map((e) => e.code).join(', ')}`);
+    if (editions.length === 0) {
+      throw new Error(
+        `No edition \`${options.edition}\` in ${manuscript}: its book.yaml lists ${all.map((e) => e.code).join(', ')}`,
+      );
+    }
   }
   const results: EditionResult[] = [];
   let launched: Promise<GalleyBrowser> | undefined;

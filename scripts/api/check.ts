@@ -65,10 +65,26 @@ export const CHECK_SEVERITIES: Record<string, Severity> = {
  * mdBook (no book.yaml) is checked for what is broken, not for style.
  */
 export const STYLE_RULES = [
-  'heading-increment', 'question-tag', 'footnote-match', 'raw-html', 'trailing-whitespace', 'image-alt', 'toc-title',
-  'unreachable-file', 'missing-language', 'final-newline', 'list-item-bullet-indent', 'no-blockquote-without-marker',
-  'ordered-list-marker-style', 'hard-break-spaces', 'no-duplicate-definitions', 'no-heading-content-indent',
-  'no-shortcut-reference-image', 'no-shortcut-reference-link', 'no-undefined-references', 'no-unused-definitions',
+  'heading-increment',
+  'question-tag',
+  'footnote-match',
+  'raw-html',
+  'trailing-whitespace',
+  'image-alt',
+  'toc-title',
+  'unreachable-file',
+  'missing-language',
+  'final-newline',
+  'list-item-bullet-indent',
+  'no-blockquote-without-marker',
+  'ordered-list-marker-style',
+  'hard-break-spaces',
+  'no-duplicate-definitions',
+  'no-heading-content-indent',
+  'no-shortcut-reference-image',
+  'no-shortcut-reference-link',
+  'no-undefined-references',
+  'no-unused-definitions',
 ];
 
 /** Files (relative to the manuscript) that differ from `ref`, committed or not. */
@@ -85,11 +101,16 @@ export function changedFiles(rootDir: string, ref: string): Set<string> {
     .split('\n')
     .filter(Boolean)
     .map((name) => path.relative(top, path.join(root, name)));
-  return new Set([...names, ...untracked].map((name) => path.relative(root, path.join(top, name)).split(path.sep).join('/')));
+  return new Set(
+    [...names, ...untracked].map((name) => path.relative(root, path.join(top, name)).split(path.sep).join('/')),
+  );
 }
 
 /** External links are checked when the command line or the environment says so (`GALLEY_EXTERNAL_LINKS=1`). */
-export function externalAllowed(options: Pick<CheckOptions, 'external'>, env: NodeJS.ProcessEnv = process.env): boolean {
+export function externalAllowed(
+  options: Pick<CheckOptions, 'external'>,
+  env: NodeJS.ProcessEnv = process.env,
+): boolean {
   if (options.external !== undefined) return options.external;
   return /^(1|true|yes)$/i.test(env.GALLEY_EXTERNAL_LINKS ?? '');
 }
@@ -106,31 +127,66 @@ export async function check(options: CheckOptions = {}): Promise<CheckResult> {
     const at = { boundary: edition.boundary, defaults: edition.defaults };
     if (options.fix) {
       const book = await loadBook(edition.root, at);
-      fixed.push(...(await fixSources(book)).map((source) => toPosix(path.relative(manuscript, path.join(edition.root, source)))));
+      fixed.push(
+        ...(await fixSources(book)).map((source) =>
+          toPosix(path.relative(manuscript, path.join(edition.root, source))),
+        ),
+      );
     }
-    const { book, pages, errata } = await prepare(edition.root, progress, { lint: true, cache: !options.noCache, ...at });
+    const { book, pages, errata } = await prepare(edition.root, progress, {
+      lint: true,
+      cache: !options.noCache,
+      ...at,
+    });
     // Network access is the caller's decision (`--external`, or GALLEY_EXTERNAL_LINKS=1 set by CI), never the book's:
     // a pull request could otherwise switch it on. book.yaml's `enabled` alone only earns a note.
-    if (externalAllowed(options)) await checkExternalLinks(book, { noCache: options.noCache, progress });
-    else if (book.config.links.external.enabled) 
-      list.push({ file: toPosix(path.relative(manuscript, book.configFile.path)) || 'book.yaml', line: 1, column: 1, ruleId: 'external-link-unchecked', severity: 'info', message: 'links.external.enabled does not turn on network access by itself: run `galley check --external`, or set GALLEY_EXTERNAL_LINKS=1 in CI' });
-    
+    if (externalAllowed(options)) {
+      await checkExternalLinks(book, { noCache: options.noCache, progress });
+    } else if (book.config.links.external.enabled) {
+      list.push({
+        file: toPosix(path.relative(manuscript, book.configFile.path)) || 'book.yaml',
+        line: 1,
+        column: 1,
+        ruleId: 'external-link-unchecked',
+        severity: 'info',
+        message:
+          'links.external.enabled does not turn on network access by itself: run `galley check --external`, or set GALLEY_EXTERNAL_LINKS=1 in CI',
+      });
+    }
+
     checkCopyrightFooters(book);
     checkTocTitles(book);
     const nested = editions.filter((e) => e.root !== edition.root && e.root.startsWith(edition.root + path.sep));
-    await checkUnreachableFiles(book, nested.map((e) => toPosix(path.relative(edition.root, e.root))));
+    await checkUnreachableFiles(
+      book,
+      nested.map((e) => toPosix(path.relative(edition.root, e.root))),
+    );
     if (changed) checkErrataForChanges(book, errata, changed, options.changedSince!);
-    const style = book.dialect === 'galley' ? {} : Object.fromEntries(STYLE_RULES.map((rule) => [rule, 'off' as const]));
+    const style =
+      book.dialect === 'galley' ? {} : Object.fromEntries(STYLE_RULES.map((rule) => [rule, 'off' as const]));
     applySeverities(book.files, CHECK_SEVERITIES, style, book.config.checks);
     list.push(...diagnostics(book.files, book.boundary));
     // `--epub FILE` names one EPUB: check it with the first edition; every edition's sources are checked regardless.
     if (options.epub && (typeof options.epub !== 'string' || edition === editions[0])) {
-      const file = typeof options.epub === 'string' ? path.resolve(options.epub) : path.join(path.resolve(options.out ?? 'dist'), edition.outSubdir, `${bookSlug(book)}.epub`);
+      const file =
+        typeof options.epub === 'string'
+          ? path.resolve(options.epub)
+          : path.join(path.resolve(options.out ?? 'dist'), edition.outSubdir, `${bookSlug(book)}.epub`);
       if (!existsSync(file)) {
-        list.push({ file: path.relative(manuscript, file) || file, line: 1, column: 1, ruleId: 'epubcheck', severity: 'error', message: `No EPUB at ${file}: run \`galley build\` first` });
+        list.push({
+          file: path.relative(manuscript, file) || file,
+          line: 1,
+          column: 1,
+          ruleId: 'epubcheck',
+          severity: 'error',
+          message: `No EPUB at ${file}: run \`galley build\` first`,
+        });
       } else {
         // The validators (and the EPUB writer's constants they read) load only for --epub.
-        const [{ epubcheckDiagnostics, runEpubcheck }, { aceDiagnostics, runAce }] = await Promise.all([import('../checks/epubcheck.ts'), import('../checks/ace.ts')]);
+        const [{ epubcheckDiagnostics, runEpubcheck }, { aceDiagnostics, runAce }] = await Promise.all([
+          import('../checks/epubcheck.ts'),
+          import('../checks/ace.ts'),
+        ]);
         const [epubcheck, ace] = await Promise.all([runEpubcheck(file), runAce(file)]);
         const context = { book, pages, epubFile: file };
         list.push(...(await epubcheckDiagnostics(epubcheck, context)), ...aceDiagnostics(ace, context));
@@ -139,13 +195,16 @@ export async function check(options: CheckOptions = {}): Promise<CheckResult> {
     if (options.artifacts) {
       const out = path.resolve(options.out ?? 'dist');
       const { checkArtifacts } = await import('../checks/artifacts.ts');
-      list.push(...(await checkArtifacts(book, path.join(out, edition.outSubdir), path.join(out, 'web', edition.outSubdir))));
+      list.push(
+        ...(await checkArtifacts(book, path.join(out, edition.outSubdir), path.join(out, 'web', edition.outSubdir))),
+      );
     }
     if (options.print || options.artifacts) {
       const out = path.join(path.resolve(options.out ?? 'dist'), edition.outSubdir);
       const { checkPrint } = await import('../checks/preflight.ts');
       // --artifacts checks what exists; --print asks for the PDF.
-      if (options.print || existsSync(path.join(out, `${bookSlug(book)}.pdf`))) list.push(...(await checkPrint(book, pages, out)));
+      if (options.print || existsSync(path.join(out, `${bookSlug(book)}.pdf`)))
+        list.push(...(await checkPrint(book, pages, out)));
     }
   }
   if (changed) list = list.filter((d) => changed.has(d.file));

@@ -11,7 +11,15 @@ import { TEMPLATES } from '../render/assets.ts';
 import { applySeverities, diagnostics, type Diagnostic } from '../model/report.ts';
 import type { Errata } from '../model/errata/load.ts';
 import { editionStamp } from '../model/errata/stamp.ts';
-import { renderWeb, searchIndexFor, siteEdition, webContext, webIndexPage, webPage, type WebEdition } from '../render/web/site.ts';
+import {
+  renderWeb,
+  searchIndexFor,
+  siteEdition,
+  webContext,
+  webIndexPage,
+  webPage,
+  type WebEdition,
+} from '../render/web/site.ts';
 import { writeFileAtomic } from '../util/atomic.ts';
 import { tocScript, webName } from '../render/web/layout.ts';
 import { serveSite, type SiteServer } from '../render/web/server.ts';
@@ -80,10 +88,16 @@ export async function startDev(options: DevOptions = {}): Promise<DevSession> {
   let states: EditionState[] = [];
   let failure: Diagnostic | undefined;
 
-  const toCwd = (book: LoadedBook, list: Diagnostic[]) => list.map((d) => ({ ...d, file: path.relative(process.cwd(), path.join(book.boundary, d.file)).split(path.sep).join('/') }));
+  const toCwd = (book: LoadedBook, list: Diagnostic[]) =>
+    list.map((d) => ({
+      ...d,
+      file: path.relative(process.cwd(), path.join(book.boundary, d.file)).split(path.sep).join('/'),
+    }));
   const problems = (): Diagnostic[] => [
     ...(failure ? [failure] : []),
-    ...states.flatMap((s) => toCwd(s.book, diagnostics(s.book.files, s.book.boundary)).filter((d) => d.severity !== 'info')),
+    ...states.flatMap((s) =>
+      toCwd(s.book, diagnostics(s.book.files, s.book.boundary)).filter((d) => d.severity !== 'info'),
+    ),
   ];
 
   const webEdition = (state: EditionState): WebEdition => ({
@@ -95,7 +109,8 @@ export async function startDev(options: DevOptions = {}): Promise<DevSession> {
     subdir: state.edition.outSubdir,
   });
   const siteEditions = () => states.map((s) => siteEdition(webEdition(s)));
-  const sitePath = (state: EditionState, name: string) => (state.edition.outSubdir ? `${state.edition.outSubdir}/${name}` : name);
+  const sitePath = (state: EditionState, name: string) =>
+    state.edition.outSubdir ? `${state.edition.outSubdir}/${name}` : name;
 
   async function prepareAll(): Promise<EditionState[]> {
     const editions = await listEditions(manuscript);
@@ -117,9 +132,18 @@ export async function startDev(options: DevOptions = {}): Promise<DevSession> {
       failure = undefined;
     } catch (error) {
       // A manuscript that cannot be read at all (a deleted folder): keep serving the last site and say why.
-      failure = { file: path.relative(process.cwd(), manuscript) || '.', line: 1, column: 1, ruleId: 'galley-dev', severity: 'error', message: (error as Error).message };
+      failure = {
+        file: path.relative(process.cwd(), manuscript) || '.',
+        line: 1,
+        column: 1,
+        ruleId: 'galley-dev',
+        severity: 'error',
+        message: (error as Error).message,
+      };
     }
-    const pages = states.flatMap((s) => ['index.html', ...s.pages.map((p) => webName(p.outName))].map((name) => sitePath(s, name)));
+    const pages = states.flatMap((s) =>
+      ['index.html', ...s.pages.map((p) => webName(p.outName))].map((name) => sitePath(s, name)),
+    );
     return { changed, pages, milliseconds: performance.now() - started, full: true, diagnostics: problems() };
   };
 
@@ -136,10 +160,20 @@ export async function startDev(options: DevOptions = {}): Promise<DevSession> {
   const writeSearchIndex = (state: EditionState) => {
     // After the pages: a reader sees the edit first, the index follows a moment later. It is made from the state
     // when it runs, so a later rebuild cannot be undone by it.
-    void enqueue(() => writeFileAtomic(path.join(siteDir, state.edition.outSubdir, 'js/search-index.js'), searchIndexFor(state.book, state.pages))).catch(() => undefined);
+    void enqueue(() =>
+      writeFileAtomic(
+        path.join(siteDir, state.edition.outSubdir, 'js/search-index.js'),
+        searchIndexFor(state.book, state.pages),
+      ),
+    ).catch(() => undefined);
   };
 
-  const incremental = async (state: EditionState, files: string[], changed: string[], started: number): Promise<RebuildEvent> => {
+  const incremental = async (
+    state: EditionState,
+    files: string[],
+    changed: string[],
+    started: number,
+  ): Promise<RebuildEvent> => {
     const update = await state.pipeline.update(files);
     Object.assign(state, { book: update.book, pages: update.pages, errata: update.errata });
     const { book } = state;
@@ -157,9 +191,9 @@ export async function startDev(options: DevOptions = {}): Promise<DevSession> {
       written.push(sitePath(state, name));
     };
     const redo = new Set(update.changed);
-    for (const [index, page] of state.pages.entries()) 
+    for (const [index, page] of state.pages.entries())
       if (redo.has(page)) await write(webName(page.outName), webPage(context, index, pageNames));
-    
+
     // The title page and the shared contents (js/toc.js) list every title too.
     if (update.all) {
       await write('js/toc.js', tocScript(context));
@@ -174,14 +208,20 @@ export async function startDev(options: DevOptions = {}): Promise<DevSession> {
 
   const rebuildNow = async (files: string[]): Promise<RebuildEvent> => {
     const started = performance.now();
-    const changed = files.map((f) => (f.startsWith(TEMPLATES + path.sep) ? path.relative(path.dirname(TEMPLATES), f) : path.relative(manuscript, f)).split(path.sep).join('/'));
+    const changed = files.map((f) =>
+      (f.startsWith(TEMPLATES + path.sep) ? path.relative(path.dirname(TEMPLATES), f) : path.relative(manuscript, f))
+        .split(path.sep)
+        .join('/'),
+    );
     // Templates change how pages look, not what they say: write the site again from what is prepared.
     if (files.every((f) => f.startsWith(TEMPLATES + path.sep))) return full(changed, started, false);
     if (failure || states.length === 0) return full(changed, started);
     // Each file belongs to the edition whose folder holds it most closely; one outside every edition (a shared
     // image, LANGS.md) is seen by them all, and each pipeline decides what it invalidates.
     const owner = (file: string) =>
-      [...states].sort((a, b) => b.edition.root.length - a.edition.root.length).find((s) => file === s.edition.root || file.startsWith(s.edition.root + path.sep));
+      [...states]
+        .sort((a, b) => b.edition.root.length - a.edition.root.length)
+        .find((s) => file === s.edition.root || file.startsWith(s.edition.root + path.sep));
     const byEdition = new Map<EditionState, string[]>();
     for (const file of files.map((f) => path.resolve(f))) {
       const state = owner(file);
@@ -204,9 +244,13 @@ export async function startDev(options: DevOptions = {}): Promise<DevSession> {
   await renderWeb(states.map(webEdition), [], siteDir);
 
   let server: SiteServer | undefined;
-  if (options.port !== undefined) 
-    server = await serveSite(siteDir, { port: options.port, live: true, initial: () => [{ event: 'problems', data: problems() }] });
-  
+  if (options.port !== undefined) {
+    server = await serveSite(siteDir, {
+      port: options.port,
+      live: true,
+      initial: () => [{ event: 'problems', data: problems() }],
+    });
+  }
 
   const watchers: FSWatcher[] = [];
   let pending = new Set<string>();

@@ -2,7 +2,10 @@ import type { ChapterDiff, Hunk } from './diff-types.ts';
 
 /** Letters and digits only, lower-cased: how pdftotext's lines, hyphenation and spacing stop mattering. */
 export function letters(text: string): string {
-  return text.normalize('NFKC').toLowerCase().replace(/[^\p{L}\p{N}]+/gu, '');
+  return text
+    .normalize('NFKC')
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}]+/gu, '');
 }
 
 /** Stretches of a hunk's text that, found on a page, place the hunk there: the change with some words around it. */
@@ -14,9 +17,11 @@ function probes(hunk: Hunk): { side: 'before' | 'after'; text: string }[] {
     if (flat.length <= 48) out.push({ side, text: flat });
     else out.push({ side, text: flat.slice(0, 40) }, { side, text: flat.slice(-40) });
   };
-  if (hunk.kind === 'added') {ends('after', hunk.after);}
-  else if (hunk.kind === 'removed') {ends('before', hunk.before);}
-  else {
+  if (hunk.kind === 'added') {
+    ends('after', hunk.after);
+  } else if (hunk.kind === 'removed') {
+    ends('before', hunk.before);
+  } else {
     // Each change with up to 24 letters of unchanged text either side, on the side where it prints.
     hunk.parts.forEach((part, i) => {
       if (part.kind === 'same') return;
@@ -25,7 +30,8 @@ function probes(hunk: Hunk): { side: 'before' | 'after'; text: string }[] {
         let text = '';
         for (let j = from; j >= 0 && j < hunk.parts.length; j += step) {
           const other = hunk.parts[j]!;
-          if (other.kind === 'same' || (other.kind === 'added') === (side === 'after')) text = step < 0 ? other.text + text : text + other.text;
+          if (other.kind === 'same' || (other.kind === 'added') === (side === 'after'))
+            text = step < 0 ? other.text + text : text + other.text;
         }
         return letters(text);
       };
@@ -49,9 +55,10 @@ export function hunksOnPage(chapters: ChapterDiff[], page: { before?: string; af
   const found: Hunk[] = [];
   for (const chapter of chapters) {
     for (const section of chapter.sections) {
-      for (const hunk of section.hunks) 
-        if (probes(hunk).some((probe) => probe.text.length >= 4 && text[probe.side].includes(probe.text))) found.push(hunk);
-      
+      for (const hunk of section.hunks) {
+        if (probes(hunk).some((probe) => probe.text.length >= 4 && text[probe.side].includes(probe.text)))
+          found.push(hunk);
+      }
     }
   }
   return found;

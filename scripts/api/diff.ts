@@ -14,7 +14,14 @@ import { diffImages } from '../util/imagediff.ts';
 import { hunksOnPage } from './diff-hunks.ts';
 import type { ChapterDiff, Hunk, SectionDiff } from './diff-types.ts';
 import { matchPages, rasterize, renderPage, type PageChange } from '../render/pdfpages.ts';
-import { chapterSections, diffSequences, inlineDiff, similarity, type Section, type TextBlockOut } from '../util/textdiff.ts';
+import {
+  chapterSections,
+  diffSequences,
+  inlineDiff,
+  similarity,
+  type Section,
+  type TextBlockOut,
+} from '../util/textdiff.ts';
 import { withEnv } from '../util/env.ts';
 import { stopwatch } from '../util/stopwatch.ts';
 
@@ -57,7 +64,10 @@ export class Worktrees {
     process.kill(process.pid, signal);
   };
 
-  constructor(private readonly repo: string, readonly tmp: string) {
+  constructor(
+    private readonly repo: string,
+    readonly tmp: string,
+  ) {
     process.once('SIGINT', this.onSignal);
     process.once('SIGTERM', this.onSignal);
   }
@@ -111,18 +121,29 @@ export interface BuiltRevision {
   starts: { title: string; page: number }[];
 }
 
-
 /**
  * Builds the main edition of a manuscript with the toolchain that is running
  * (not the revision's own scripts) with `build()`, errata appendix included.
  */
-export async function buildRevision(manuscript: string, out: string, options: { pdf: boolean; label: string }): Promise<BuiltRevision> {
+export async function buildRevision(
+  manuscript: string,
+  out: string,
+  options: { pdf: boolean; label: string },
+): Promise<BuiltRevision> {
   const [main] = await listEditions(manuscript);
-  const result = await build({ manuscript, out, formats: options.pdf ? ['html', 'pdf'] : ['html'], quiet: true, edition: main!.code });
+  const result = await build({
+    manuscript,
+    out,
+    formats: options.pdf ? ['html', 'pdf'] : ['html'],
+    quiet: true,
+    edition: main!.code,
+  });
   if (!result.ok) {
     const errors = result.diagnostics.filter((d) => d.severity === 'error');
     const shown = errors.slice(0, 5).map((d) => `  ${d.file}:${d.line}:${d.column} ${d.message} [${d.ruleId}]`);
-    throw new Error(`${options.label} does not build (${errors.length} error${errors.length === 1 ? '' : 's'}):\n${shown.join('\n')}`);
+    throw new Error(
+      `${options.label} does not build (${errors.length} error${errors.length === 1 ? '' : 's'}):\n${shown.join('\n')}`,
+    );
   }
   const htmlDir = result.artifacts.find((a) => a.format === 'html')?.path ?? path.join(out, 'html');
   const book = result.book;
@@ -132,7 +153,8 @@ export async function buildRevision(manuscript: string, out: string, options: { 
   if (pdf) {
     const { dests } = await readDestinations(await readFile(pdf));
     const named: [string, string][] = [...FRONT_PAGES];
-    for (const chapter of book.chapters) named.push([chapter.key, chapter.number ? `${chapter.number} ${chapter.title}` : chapter.title]);
+    for (const chapter of book.chapters)
+      named.push([chapter.key, chapter.number ? `${chapter.number} ${chapter.title}` : chapter.title]);
     const parts = (entries: TocEntry[]) => {
       for (const entry of entries) {
         if (entry.kind === 'part' && entry.pageKey) named.push([entry.pageKey, entry.title]);
@@ -170,12 +192,20 @@ function pairRun(removed: TextBlockOut[], added: TextBlockOut[]): Hunk[] {
       hunks.push({ kind: 'removed', before: block.text, question: block.question });
       continue;
     }
-    for (let j = next; j < match; j++) hunks.push({ kind: 'added', after: added[j]!.text, question: added[j]!.question });
+    for (let j = next; j < match; j++)
+      hunks.push({ kind: 'added', after: added[j]!.text, question: added[j]!.question });
     const after = added[match]!;
-    hunks.push({ kind: 'changed', before: block.text, after: after.text, parts: inlineDiff(block.text, after.text), question: after.question ?? block.question });
+    hunks.push({
+      kind: 'changed',
+      before: block.text,
+      after: after.text,
+      parts: inlineDiff(block.text, after.text),
+      question: after.question ?? block.question,
+    });
     next = match + 1;
   }
-  for (let j = next; j < added.length; j++) hunks.push({ kind: 'added', after: added[j]!.text, question: added[j]!.question });
+  for (let j = next; j < added.length; j++)
+    hunks.push({ kind: 'added', after: added[j]!.text, question: added[j]!.question });
   return hunks;
 }
 
@@ -184,9 +214,11 @@ function diffBlocks(before: TextBlockOut[], after: TextBlockOut[]): Hunk[] {
   let removed: TextBlockOut[] = [];
   let added: TextBlockOut[] = [];
   for (const op of diffSequences(before, after, (x, y) => x.text === y.text)) {
-    if (op.op === 'delete') {removed.push(op.a);}
-    else if (op.op === 'insert') {added.push(op.b);}
-    else {
+    if (op.op === 'delete') {
+      removed.push(op.a);
+    } else if (op.op === 'insert') {
+      added.push(op.b);
+    } else {
       hunks.push(...pairRun(removed, added));
       removed = [];
       added = [];
@@ -215,18 +247,30 @@ export function diffBooks(before: LoadedBook, after: LoadedBook): ChapterDiff[] 
   const sectionsOf = (c: Chapter) => (c.tree ? chapterSections(c.tree) : []);
   const whole = (c: Chapter, kind: 'added' | 'removed'): SectionDiff[] =>
     sectionsOf(c).map((s) => {
-      const hunks: Hunk[] = s.blocks.map((b) => (kind === 'added' ? { kind, after: b.text, question: b.question } : { kind, before: b.text, question: b.question }));
+      const hunks: Hunk[] = s.blocks.map((b) =>
+        kind === 'added'
+          ? { kind, after: b.text, question: b.question }
+          : { kind, before: b.text, question: b.question },
+      );
       return { id: s.id, title: s.title, status: kind, hunks, questions: questionNumbers(hunks, c) };
     });
   for (const chapter of after.chapters) {
     const old = bySource.get(chapter.source);
     seen.add(chapter.source);
     if (!old) {
-      out.push({ source: chapter.source, title: chapter.title, number: chapter.number, status: 'added', sections: whole(chapter, 'added') });
+      out.push({
+        source: chapter.source,
+        title: chapter.title,
+        number: chapter.number,
+        status: 'added',
+        sections: whole(chapter, 'added'),
+      });
       continue;
     }
     const sections: SectionDiff[] = [];
-    const ops = diffSequences(sectionsOf(old), sectionsOf(chapter), (x: Section, y: Section) => (x.id && y.id ? x.id === y.id : x.title === y.title));
+    const ops = diffSequences(sectionsOf(old), sectionsOf(chapter), (x: Section, y: Section) =>
+      x.id && y.id ? x.id === y.id : x.title === y.title,
+    );
     let pendingRemoved: Section[] = [];
     const flushRemoved = () => {
       for (const s of pendingRemoved) {
@@ -236,32 +280,77 @@ export function diffBooks(before: LoadedBook, after: LoadedBook): ChapterDiff[] 
       pendingRemoved = [];
     };
     for (const op of ops) {
-      if (op.op === 'delete') {pendingRemoved.push(op.a);}
-      else if (op.op === 'insert') {
+      if (op.op === 'delete') {
+        pendingRemoved.push(op.a);
+      } else if (op.op === 'insert') {
         // A heading that was renamed: the section with the most text in common takes its place.
-        const index = pendingRemoved.findIndex((s) => similarity(s.blocks.map((b) => b.text).join(' '), op.b.blocks.map((b) => b.text).join(' ')) >= 0.5);
+        const index = pendingRemoved.findIndex(
+          (s) => similarity(s.blocks.map((b) => b.text).join(' '), op.b.blocks.map((b) => b.text).join(' ')) >= 0.5,
+        );
         if (index >= 0) {
           const [renamed] = pendingRemoved.splice(index, 1);
           const hunks = diffBlocks(renamed!.blocks, op.b.blocks);
-          const titleHunk: Hunk = { kind: 'changed', before: renamed!.title, after: op.b.title, parts: inlineDiff(renamed!.title, op.b.title) };
-          sections.push({ id: op.b.id, title: op.b.title, status: 'changed', hunks: [titleHunk, ...hunks], questions: questionNumbers(hunks, chapter, old) });
+          const titleHunk: Hunk = {
+            kind: 'changed',
+            before: renamed!.title,
+            after: op.b.title,
+            parts: inlineDiff(renamed!.title, op.b.title),
+          };
+          sections.push({
+            id: op.b.id,
+            title: op.b.title,
+            status: 'changed',
+            hunks: [titleHunk, ...hunks],
+            questions: questionNumbers(hunks, chapter, old),
+          });
         } else {
           const hunks: Hunk[] = op.b.blocks.map((b) => ({ kind: 'added', after: b.text, question: b.question }));
-          sections.push({ id: op.b.id, title: op.b.title, status: 'added', hunks, questions: questionNumbers(hunks, chapter) });
+          sections.push({
+            id: op.b.id,
+            title: op.b.title,
+            status: 'added',
+            hunks,
+            questions: questionNumbers(hunks, chapter),
+          });
         }
       } else {
         flushRemoved();
         const hunks = diffBlocks(op.a.blocks, op.b.blocks);
-        if (op.a.title !== op.b.title) hunks.unshift({ kind: 'changed', before: op.a.title, after: op.b.title, parts: inlineDiff(op.a.title, op.b.title) });
-        if (hunks.length > 0) sections.push({ id: op.b.id, title: op.b.title || chapter.title, status: 'changed', hunks, questions: questionNumbers(hunks, chapter, old) });
+        if (op.a.title !== op.b.title) {
+          hunks.unshift({
+            kind: 'changed',
+            before: op.a.title,
+            after: op.b.title,
+            parts: inlineDiff(op.a.title, op.b.title),
+          });
+        }
+        if (hunks.length > 0) {
+          sections.push({
+            id: op.b.id,
+            title: op.b.title || chapter.title,
+            status: 'changed',
+            hunks,
+            questions: questionNumbers(hunks, chapter, old),
+          });
+        }
       }
     }
     flushRemoved();
-    if (sections.length > 0) out.push({ source: chapter.source, title: chapter.title, number: chapter.number, status: 'changed', sections });
+    if (sections.length > 0)
+      out.push({ source: chapter.source, title: chapter.title, number: chapter.number, status: 'changed', sections });
   }
-  for (const chapter of before.chapters) 
-    if (!seen.has(chapter.source)) out.push({ source: chapter.source, title: chapter.title, number: chapter.number, status: 'removed', sections: whole(chapter, 'removed') });
-  
+  for (const chapter of before.chapters) {
+    if (!seen.has(chapter.source)) {
+      out.push({
+        source: chapter.source,
+        title: chapter.title,
+        number: chapter.number,
+        status: 'removed',
+        sections: whole(chapter, 'removed'),
+      });
+    }
+  }
+
   return out;
 }
 
@@ -300,63 +389,111 @@ function hunkHtml(h: Hunk): string {
   const q = h.question ? ' class="question"' : '';
   if (h.kind === 'added') return `<li${q}><span class="tag add">added</span> <ins>${esc(h.after)}</ins></li>`;
   if (h.kind === 'removed') return `<li${q}><span class="tag del">removed</span> <del>${esc(h.before)}</del></li>`;
-  const body = h.parts.map((p) => (p.kind === 'same' ? esc(p.text) : p.kind === 'removed' ? `<del>${esc(p.text)}</del>` : `<ins>${esc(p.text)}</ins>`)).join('');
+  const body = h.parts
+    .map((p) =>
+      p.kind === 'same'
+        ? esc(p.text)
+        : p.kind === 'removed'
+          ? `<del>${esc(p.text)}</del>`
+          : `<ins>${esc(p.text)}</ins>`,
+    )
+    .join('');
   return `<li${q}><span class="tag chg">changed</span> ${body}</li>`;
 }
 
 function revisionLabel(r: Revision): string {
-  return r.commit ? `<code>${esc(r.ref)}</code> (${esc(r.commit.slice(0, 10))}: ${esc(r.subject)})` : `<code>${esc(r.ref)}</code>`;
+  return r.commit
+    ? `<code>${esc(r.ref)}</code> (${esc(r.commit.slice(0, 10))}: ${esc(r.subject)})`
+    : `<code>${esc(r.ref)}</code>`;
 }
 
 const pct = (value: number, total: number) => `${((100 * value) / (total || 1)).toFixed(3)}%`;
 
 export function reportHtml(report: DiffReport): string {
-  const changedPages = report.pages?.list.filter((p) => p.status === 'changed' || p.status === 'added' || p.status === 'removed') ?? [];
+  const changedPages =
+    report.pages?.list.filter((p) => p.status === 'changed' || p.status === 'added' || p.status === 'removed') ?? [];
   const moved = report.pages?.list.filter((p) => p.status === 'moved') ?? [];
   const parts: string[] = [];
   parts.push(`<h1>Changes between ${revisionLabel(report.before)} and ${revisionLabel(report.after)}</h1>`);
   const questionCount = report.chapters.reduce((n, c) => n + c.sections.reduce((m, s) => m + s.questions.length, 0), 0);
   parts.push('<ul class="summary">');
-  parts.push(`<li>${report.chapters.length} chapter${report.chapters.length === 1 ? '' : 's'} with changes, ${report.chapters.reduce((n, c) => n + c.sections.length, 0)} section(s), ${questionCount} question(s)</li>`);
-  if (report.pages) parts.push(`<li>PDF: ${report.pages.before} → ${report.pages.after} pages; ${changedPages.length} changed, added or removed; ${moved.length} moved without change</li>`);
-  else parts.push(`<li>PDF: not compared (${esc(report.pdfSkipped ?? 'skipped')})</li>`);
-  parts.push(`<li>Made in ${report.seconds.toFixed(1)} s (${Object.entries(report.timings).map(([k, v]) => `${esc(k)} ${v.toFixed(1)} s`).join(', ')})</li>`);
+  parts.push(
+    `<li>${report.chapters.length} chapter${report.chapters.length === 1 ? '' : 's'} with changes, ${report.chapters.reduce((n, c) => n + c.sections.length, 0)} section(s), ${questionCount} question(s)</li>`,
+  );
+  if (report.pages) {
+    parts.push(
+      `<li>PDF: ${report.pages.before} → ${report.pages.after} pages; ${changedPages.length} changed, added or removed; ${moved.length} moved without change</li>`,
+    );
+  } else {
+    parts.push(`<li>PDF: not compared (${esc(report.pdfSkipped ?? 'skipped')})</li>`);
+  }
+  parts.push(
+    `<li>Made in ${report.seconds.toFixed(1)} s (${Object.entries(report.timings)
+      .map(([k, v]) => `${esc(k)} ${v.toFixed(1)} s`)
+      .join(', ')})</li>`,
+  );
   parts.push('</ul>');
 
   parts.push('<h2 id="text">Text</h2>');
   if (report.chapters.length === 0) parts.push('<p>No chapter text changed.</p>');
   for (const chapter of report.chapters) {
-    parts.push(`<section class="chapter ${chapter.status}"><h3>${chapter.number ? `${esc(chapter.number)} ` : ''}${esc(chapter.title)} <small>${esc(chapter.source)} · ${chapter.status}</small></h3>`);
+    parts.push(
+      `<section class="chapter ${chapter.status}"><h3>${chapter.number ? `${esc(chapter.number)} ` : ''}${esc(chapter.title)} <small>${esc(chapter.source)} · ${chapter.status}</small></h3>`,
+    );
     for (const section of chapter.sections) {
-      const qs = section.questions.length ? `<p class="questions">Questions: ${section.questions.map(esc).join(', ')}</p>` : '';
-      parts.push(`<div class="section"><h4>${esc(section.title || '(before the first heading)')} <small>${section.id ? `#${esc(section.id)} · ` : ''}${section.status}</small></h4>${qs}<ul class="hunks">${section.hunks.map(hunkHtml).join('')}</ul></div>`);
+      const qs = section.questions.length
+        ? `<p class="questions">Questions: ${section.questions.map(esc).join(', ')}</p>`
+        : '';
+      parts.push(
+        `<div class="section"><h4>${esc(section.title || '(before the first heading)')} <small>${section.id ? `#${esc(section.id)} · ` : ''}${section.status}</small></h4>${qs}<ul class="hunks">${section.hunks.map(hunkHtml).join('')}</ul></div>`,
+      );
     }
     parts.push('</section>');
   }
 
   parts.push('<h2 id="pages">PDF pages</h2>');
-  if (!report.pages) {parts.push(`<p>Not compared: ${esc(report.pdfSkipped ?? '')}</p>`);}
-  else {
+  if (!report.pages) {
+    parts.push(`<p>Not compared: ${esc(report.pdfSkipped ?? '')}</p>`);
+  } else {
     if (changedPages.length === 0) parts.push('<p>No page changed.</p>');
     for (const page of changedPages) {
-      const title = page.status === 'changed' ? `Page ${page.before} → ${page.after}` : page.status === 'added' ? `New page ${page.after}` : `Page ${page.before} removed`;
+      const title =
+        page.status === 'changed'
+          ? `Page ${page.before} → ${page.after}`
+          : page.status === 'added'
+            ? `New page ${page.after}`
+            : `Page ${page.before} removed`;
       // Each image links to itself at full size; the changed regions are outlined over both pages (boxes in image pixels).
-      const marks = (page.boxes ?? []).map((b) => (page.size ? `<span class="box" style="left:${pct(b.x, page.size.width)};top:${pct(b.y, page.size.height)};width:${pct(b.width, page.size.width)};height:${pct(b.height, page.size.height)}"></span>` : '')).join('');
+      const marks = (page.boxes ?? [])
+        .map((b) =>
+          page.size
+            ? `<span class="box" style="left:${pct(b.x, page.size.width)};top:${pct(b.y, page.size.height)};width:${pct(b.width, page.size.width)};height:${pct(b.height, page.size.height)}"></span>`
+            : '',
+        )
+        .join('');
       const figure = (src: string | undefined, caption: string, outlined: boolean) =>
-        src ? `<figure><a class="full" href="${esc(src)}" target="_blank" title="Open full size"><img src="${esc(src)}" alt="${esc(caption)}" loading="lazy"/>${outlined ? marks : ''}</a><figcaption>${esc(caption)} · <a href="${esc(src)}" target="_blank">full size</a></figcaption></figure>` : '';
+        src
+          ? `<figure><a class="full" href="${esc(src)}" target="_blank" title="Open full size"><img src="${esc(src)}" alt="${esc(caption)}" loading="lazy"/>${outlined ? marks : ''}</a><figcaption>${esc(caption)} · <a href="${esc(src)}" target="_blank">full size</a></figcaption></figure>`
+          : '';
       const hunks = page.hunks ?? [];
       const text = hunks.length
         ? `<h4>Text changes on this page</h4><ul class="hunks">${hunks.map(hunkHtml).join('')}</ul>`
         : `<h4>Text changes on this page</h4><p class="note">None found in this page's text: ${page.status === 'changed' ? 'the page changed because text moved onto or off it.' : `the page was ${page.status}.`}</p>`;
-      parts.push(`<section class="page ${page.status}"><h3>${esc(title)}${page.chapter ? ` <small>${esc(page.chapter)}</small>` : ''}</h3><div class="compare">`);
+      parts.push(
+        `<section class="page ${page.status}"><h3>${esc(title)}${page.chapter ? ` <small>${esc(page.chapter)}</small>` : ''}</h3><div class="compare">`,
+      );
       parts.push(figure(page.images?.before, `Before (${report.before.ref}, page ${page.before ?? '–'})`, true));
       parts.push(figure(page.images?.after, `After (${report.after.ref}, page ${page.after ?? '–'})`, true));
-      parts.push(`<div class="changes">${text}${page.images?.diff ? `<figure class="pixels"><a class="full" href="${esc(page.images.diff)}" target="_blank" title="Open full size"><img src="${esc(page.images.diff)}" alt="Changed pixels in red" loading="lazy"/></a><figcaption>Changed pixels${page.boxes?.length ? ` (${page.boxes.length} area${page.boxes.length === 1 ? '' : 's'})` : ''}</figcaption></figure>` : ''}</div>`);
+      parts.push(
+        `<div class="changes">${text}${page.images?.diff ? `<figure class="pixels"><a class="full" href="${esc(page.images.diff)}" target="_blank" title="Open full size"><img src="${esc(page.images.diff)}" alt="Changed pixels in red" loading="lazy"/></a><figcaption>Changed pixels${page.boxes?.length ? ` (${page.boxes.length} area${page.boxes.length === 1 ? '' : 's'})` : ''}</figcaption></figure>` : ''}</div>`,
+      );
       parts.push('</div></section>');
     }
-    if (moved.length > 0) 
-      parts.push(`<h3>Moved without change (${moved.length})</h3><p class="moved">${moved.map((p) => `${p.before} → ${p.after}`).join(', ')}</p>`);
-    
+    if (moved.length > 0) {
+      parts.push(
+        `<h3>Moved without change (${moved.length})</h3><p class="moved">${moved.map((p) => `${p.before} → ${p.after}`).join(', ')}</p>`,
+      );
+    }
   }
   const css = `body{font:15px/1.5 system-ui,sans-serif;margin:2rem auto;max-width:75rem;padding:0 1rem;color:#222}
 h1{font-size:1.4rem}h3 small,h4 small{color:#777;font-weight:normal;font-size:.8em}
@@ -399,7 +536,11 @@ export interface DiffOptions {
  * outlined, each opening full size, the text changes found on the page beside them, and a
  * pixel diff.
  */
-export async function diffRevisions(refA: string, refB: string | undefined, options: DiffOptions = {}): Promise<{ report: DiffReport; out: string; index: string }> {
+export async function diffRevisions(
+  refA: string,
+  refB: string | undefined,
+  options: DiffOptions = {},
+): Promise<{ report: DiffReport; out: string; index: string }> {
   const started = performance.now();
   const { timings, lap } = stopwatch();
   const log = options.log ?? (() => {});
@@ -410,7 +551,9 @@ export async function diffRevisions(refA: string, refB: string | undefined, opti
   // git answers with symlinks resolved.
   const prefix = path.relative(top, realpathSync(manuscript));
   const before = revision(manuscript, refA);
-  const after: Revision = refB ? revision(manuscript, refB) : { ref: 'working tree', subject: 'uncommitted changes included', time: Math.floor(Date.now() / 1000) };
+  const after: Revision = refB
+    ? revision(manuscript, refB)
+    : { ref: 'working tree', subject: 'uncommitted changes included', time: Math.floor(Date.now() / 1000) };
 
   const tmp = await mkdtemp(path.join(os.tmpdir(), 'galley-diff-'));
   const trees = new Worktrees(top, tmp);
@@ -421,7 +564,10 @@ export async function diffRevisions(refA: string, refB: string | undefined, opti
     const epoch = process.env.SOURCE_DATE_EPOCH ?? String(after.time);
     const [builtA, builtB] = await withEnv({ SOURCE_DATE_EPOCH: epoch }, async () => {
       log(`Building ${refA}…`);
-      const a = await buildRevision(dirA, path.join(tmp, 'out-a'), { pdf: wantPdf, label: `${refA} (${before.commit!.slice(0, 10)})` });
+      const a = await buildRevision(dirA, path.join(tmp, 'out-a'), {
+        pdf: wantPdf,
+        label: `${refA} (${before.commit!.slice(0, 10)})`,
+      });
       lap(`build ${refA}`);
       log(`Building ${after.ref}…`);
       const b = await buildRevision(dirB, path.join(tmp, 'out-b'), { pdf: wantPdf, label: after.ref });
@@ -437,22 +583,42 @@ export async function diffRevisions(refA: string, refB: string | undefined, opti
     const diffs: { name: string; png: Buffer }[] = [];
     if (wantPdf && builtA.pdf && builtB.pdf) {
       log('Comparing pages…');
-      const heads = (book: LoadedBook) => [book.config.title, ...book.chapters.flatMap((c) => [c.title, typeof c.frontmatter.running_head === 'string' ? c.frontmatter.running_head : ''])];
+      const heads = (book: LoadedBook) => [
+        book.config.title,
+        ...book.chapters.flatMap((c) => [
+          c.title,
+          typeof c.frontmatter.running_head === 'string' ? c.frontmatter.running_head : '',
+        ]),
+      ];
       const rasterDir = path.join(tmp, 'pages');
       await mkdir(rasterDir, { recursive: true });
-      const [pagesA, pagesB] = await Promise.all([rasterize(builtA.pdf, rasterDir, 'a', heads(builtA.book)), rasterize(builtB.pdf, rasterDir, 'b', heads(builtB.book))]);
+      const [pagesA, pagesB] = await Promise.all([
+        rasterize(builtA.pdf, rasterDir, 'a', heads(builtA.book)),
+        rasterize(builtB.pdf, rasterDir, 'b', heads(builtB.book)),
+      ]);
       lap('pdftoppm');
       const matched = await matchPages(pagesA, pagesB);
-      const chapterAt = (built: BuiltRevision, page: number | undefined) => (page === undefined || built.starts.length === 0 ? undefined : built.starts.filter((s) => s.page <= page - 1).at(-1)?.title ?? 'Front matter');
+      const chapterAt = (built: BuiltRevision, page: number | undefined) =>
+        page === undefined || built.starts.length === 0
+          ? undefined
+          : (built.starts.filter((s) => s.page <= page - 1).at(-1)?.title ?? 'Front matter');
       const list: PageReport[] = [];
       for (const change of matched) {
         const b = 'before' in change ? change.before : undefined;
         const a = 'after' in change ? change.after : undefined;
-        const item: PageReport = { status: change.status, before: b?.index, after: a?.index, chapter: chapterAt(builtB, a?.index) ?? chapterAt(builtA, b?.index) };
+        const item: PageReport = {
+          status: change.status,
+          before: b?.index,
+          after: a?.index,
+          chapter: chapterAt(builtB, a?.index) ?? chapterAt(builtA, b?.index),
+        };
         if (change.status === 'changed' || change.status === 'added' || change.status === 'removed') {
           item.images = {};
           // Pages were matched on small renderings; the ones shown are rendered again, large enough to read.
-          const large = { before: b && (await renderPage(builtA.pdf, b.index, path.join(rasterDir, `large-a-${b.index}.png`))), after: a && (await renderPage(builtB.pdf, a.index, path.join(rasterDir, `large-b-${a.index}.png`))) };
+          const large = {
+            before: b && (await renderPage(builtA.pdf, b.index, path.join(rasterDir, `large-a-${b.index}.png`))),
+            after: a && (await renderPage(builtB.pdf, a.index, path.join(rasterDir, `large-b-${a.index}.png`))),
+          };
           if (b) {
             item.images.before = `pages/before-${String(b.index).padStart(4, '0')}.png`;
             images.push({ from: large.before!, to: item.images.before });
@@ -474,8 +640,11 @@ export async function diffRevisions(refA: string, refB: string | undefined, opti
       }
       report.pages = { before: pagesA.length, after: pagesB.length, list };
       lap('page diff');
-    } else if (wantPdf) {report.pdfSkipped = 'no PDF was made';}
-    else {report.pdfSkipped = '--no-pdf';}
+    } else if (wantPdf) {
+      report.pdfSkipped = 'no PDF was made';
+    } else {
+      report.pdfSkipped = '--no-pdf';
+    }
 
     report.seconds = (performance.now() - started) / 1000;
     await replaceDirectory(out, async (dir) => {

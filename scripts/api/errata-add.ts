@@ -68,14 +68,22 @@ export function nextId(ids: string[]): string {
 
 function locationWhere(book: LoadedBook, location: string): string {
   const resolved = resolveLocation(book, location);
-  if (!resolved.ok) throw new ErrataInputError(`The location \`${location}\` does not resolve: ${resolved.reason}. Write \`part/chapter.md#anchor\` (an anchor the build gives a heading or question) or a question id.`);
+  if (!resolved.ok) {
+    throw new ErrataInputError(
+      `The location \`${location}\` does not resolve: ${resolved.reason}. Write \`part/chapter.md#anchor\` (an anchor the build gives a heading or question) or a question id.`,
+    );
+  }
   const at = resolved.location;
   return at.label === at.chapter.title ? at.chapter.title : `${at.label} in ${at.chapter.title}`;
 }
 
 async function ask(input: ErratumInput, book: LoadedBook, options: AddOptions): Promise<ErratumInput> {
   const output = options.output ?? process.stdout;
-  const rl = createInterface({ input: options.input ?? process.stdin, output, terminal: Boolean((output as { isTTY?: boolean }).isTTY) });
+  const rl = createInterface({
+    input: options.input ?? process.stdin,
+    output,
+    terminal: Boolean((output as { isTTY?: boolean }).isTTY),
+  });
   // rl.write() would type into the input; notes go to the output stream itself.
   const say = (line: string) => void output.write(`${line}\n`);
   const out = { ...input };
@@ -91,9 +99,9 @@ async function ask(input: ErratumInput, book: LoadedBook, options: AddOptions): 
         say(`  ${(error as Error).message}`);
       }
     }
-    while (!out.kind || !(ERRATA_KINDS as readonly string[]).includes(out.kind)) 
+    while (!out.kind || !(ERRATA_KINDS as readonly string[]).includes(out.kind))
       out.kind = (await rl.question(`Kind (${ERRATA_KINDS.join(', ')}): `)).trim().toLowerCase();
-    
+
     if (out.now === undefined && out.text === undefined) {
       const was = (await rl.question('What the book said (was; Enter to skip): ')).trim();
       if (was) {
@@ -127,7 +135,11 @@ function quoted(doc: Document, value: string): Scalar {
  * terminal, or refused with the flags to pass. The file is written atomically
  * and only after the result validates.
  */
-export async function addErratum(manuscript: string, input: ErratumInput, options: AddOptions = {}): Promise<AddResult> {
+export async function addErratum(
+  manuscript: string,
+  input: ErratumInput,
+  options: AddOptions = {},
+): Promise<AddResult> {
   const root = path.resolve(manuscript);
   const { book } = await prepare(root);
   const interactive = options.interactive ?? Boolean(process.stdin.isTTY && process.stdout.isTTY);
@@ -136,10 +148,17 @@ export async function addErratum(manuscript: string, input: ErratumInput, option
   if (wanted.location) locationWhere(book, wanted.location); // refuse a bad location before asking anything else
   if (incomplete() && interactive) wanted = await ask(wanted, book, options);
   if (incomplete()) {
-    const missing = [!wanted.location && '--location', !wanted.kind && '--kind', wanted.now === undefined && wanted.text === undefined && '--text (or --was and --now)'].filter(Boolean);
-    throw new ErrataInputError(`Missing ${missing.join(', ')}: pass them as flags, or run the command on a terminal to be asked`);
+    const missing = [
+      !wanted.location && '--location',
+      !wanted.kind && '--kind',
+      wanted.now === undefined && wanted.text === undefined && '--text (or --was and --now)',
+    ].filter(Boolean);
+    throw new ErrataInputError(
+      `Missing ${missing.join(', ')}: pass them as flags, or run the command on a terminal to be asked`,
+    );
   }
-  if (!(ERRATA_KINDS as readonly string[]).includes(wanted.kind!)) throw new ErrataInputError(`Unknown kind \`${wanted.kind}\`: use ${ERRATA_KINDS.join(', ')}`);
+  if (!(ERRATA_KINDS as readonly string[]).includes(wanted.kind!))
+    throw new ErrataInputError(`Unknown kind \`${wanted.kind}\`: use ${ERRATA_KINDS.join(', ')}`);
   if (wanted.was !== undefined && wanted.now === undefined) throw new ErrataInputError('--was needs --now beside it');
   const where = locationWhere(book, wanted.location!);
 
@@ -149,8 +168,13 @@ export async function addErratum(manuscript: string, input: ErratumInput, option
     throw error;
   });
   const doc = parseDocument(text, { schema: 'core', uniqueKeys: true, prettyErrors: false });
-  if (doc.errors.length > 0) throw new ErrataInputError(`${ERRATA_FILE} has YAML errors (${doc.errors[0]!.message.split('\n')[0]}): fix them first; \`galley check\` shows where`);
-  if (!isMap(doc.contents)) throw new ErrataInputError(`${ERRATA_FILE} must be a mapping with \`releases\` and \`entries\``);
+  if (doc.errors.length > 0) {
+    throw new ErrataInputError(
+      `${ERRATA_FILE} has YAML errors (${doc.errors[0]!.message.split('\n')[0]}): fix them first; \`galley check\` shows where`,
+    );
+  }
+  if (!isMap(doc.contents))
+    throw new ErrataInputError(`${ERRATA_FILE} must be a mapping with \`releases\` and \`entries\``);
   let seq = doc.get('entries', true);
   if (seq === undefined || (isScalar(seq) && seq.value === null)) {
     seq = new YAMLSeq();
@@ -158,27 +182,39 @@ export async function addErratum(manuscript: string, input: ErratumInput, option
   }
   if (!isSeq(seq)) throw new ErrataInputError(`\`entries\` in ${ERRATA_FILE} must be a list`);
   seq.flow = false;
-  const ids = seq.items.flatMap((item) => (isMap(item) ? [item.get('id')] : [])).filter((id): id is string => typeof id === 'string');
+  const ids = seq.items
+    .flatMap((item) => (isMap(item) ? [item.get('id')] : []))
+    .filter((id): id is string => typeof id === 'string');
   const id = nextId(ids);
 
   const entry = doc.createNode({}) as YAMLMap;
   entry.set('id', id);
   entry.set('location', wanted.location!.trim());
   entry.set('kind', wanted.kind as ErratumKind);
-  for (const [key, value] of [['was', wanted.was], ['now', wanted.now], ['text', wanted.text], ['credit', wanted.credit]] as const) 
+  for (const [key, value] of [
+    ['was', wanted.was],
+    ['now', wanted.now],
+    ['text', wanted.text],
+    ['credit', wanted.credit],
+  ] as const)
     if (value !== undefined && value.trim()) entry.set(key, quoted(doc, value.trim()));
-  
+
   entry.set('reported', quoted(doc, wanted.reported ?? options.today ?? new Date().toISOString().slice(0, 10)));
   if (wanted.fixedIn) entry.set('fixed_in', quoted(doc, wanted.fixedIn));
   // Entries in the file are separated by blank lines: the new one follows suit.
   const last = seq.items.at(-1) as { spaceBefore?: boolean } | undefined;
-  if (seq.items.length > 1 && (seq.items[1] as { spaceBefore?: boolean }).spaceBefore) (entry as { spaceBefore?: boolean }).spaceBefore = true;
+  if (seq.items.length > 1 && (seq.items[1] as { spaceBefore?: boolean }).spaceBefore)
+    (entry as { spaceBefore?: boolean }).spaceBefore = true;
   else if (last?.spaceBefore) (entry as { spaceBefore?: boolean }).spaceBefore = true;
   seq.items.push(entry);
 
   const output = doc.toString({ lineWidth: 0 });
   const check = parseErrata(output, new VFile({ path: filePath }));
-  if (!check.valid) throw new ErrataInputError(`The new entry would not validate: ${check.file.messages.map((m) => `${m.line}:${m.column} ${m.reason}`).join('; ')}`);
+  if (!check.valid) {
+    throw new ErrataInputError(
+      `The new entry would not validate: ${check.file.messages.map((m) => `${m.line}:${m.column} ${m.reason}`).join('; ')}`,
+    );
+  }
   await writeFileAtomic(filePath, output);
   return { id, file: filePath, where };
 }

@@ -47,7 +47,11 @@ async function listStarter(dir = STARTER, prefix = ''): Promise<string[]> {
 
 /** Writes the starter book into `dir`; returns the files written, relative to it. */
 export async function initBook(dir: string, options: InitOptions): Promise<string[]> {
-  if (!options.force && !isEmptyFolder(dir)) throw new FolderNotEmptyError(`${dir} is not empty: choose a new folder, or give --force to write the starter files into it`);
+  if (!options.force && !isEmptyFolder(dir)) {
+    throw new FolderNotEmptyError(
+      `${dir} is not empty: choose a new folder, or give --force to write the starter files into it`,
+    );
+  }
   // JSON strings are YAML double-quoted scalars: any title or name is safe in book.yaml.
   const values: Record<string, string> = {
     title: JSON.stringify(options.title),
@@ -58,7 +62,11 @@ export async function initBook(dir: string, options: InitOptions): Promise<strin
   const written: string[] = [];
   for (const relative of await listStarter()) {
     let content = await readFile(path.join(STARTER, relative));
-    if (relative === 'book.yaml') content = Buffer.from(content.toString('utf8').replace(/\{\{(\w+)\}\}/g, (match, key: string) => values[key] ?? match));
+    if (relative === 'book.yaml') {
+      content = Buffer.from(
+        content.toString('utf8').replace(/\{\{(\w+)\}\}/g, (match, key: string) => values[key] ?? match),
+      );
+    }
     const target = path.join(dir, destination(relative));
     await mkdir(path.dirname(target), { recursive: true });
     await writeFile(target, content);

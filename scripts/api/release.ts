@@ -72,7 +72,8 @@ function dedupe(list: Diagnostic[]): Diagnostic[] {
   });
 }
 
-const relative = (from: string, file: string) => path.relative(from, file).split(path.sep).join('/') || path.basename(file);
+const relative = (from: string, file: string) =>
+  path.relative(from, file).split(path.sep).join('/') || path.basename(file);
 
 interface BuiltEdition {
   edition: Edition;
@@ -102,7 +103,16 @@ async function errataDiagnostics(manuscript: string, editions: Edition[]): Promi
     const errata = await loadErrata(book);
     // An errata.yaml with no release yet (as `galley init` writes it) passes `galley check`, not a release.
     if (!errata || (errata.valid && !latestRelease(errata))) {
-      if (edition.main) list.push({ file: 'errata.yaml', line: 1, column: 1, ruleId: 'errata-version', severity: 'error', message: `A release needs errata.yaml with a release for version ${book.config.version}: its changelog is the release notes` });
+      if (edition.main) {
+        list.push({
+          file: 'errata.yaml',
+          line: 1,
+          column: 1,
+          ruleId: 'errata-version',
+          severity: 'error',
+          message: `A release needs errata.yaml with a release for version ${book.config.version}: its changelog is the release notes`,
+        });
+      }
       continue;
     }
     // errata.yaml's own schema messages come from loadErrata; the rest from checkErrata.
@@ -114,9 +124,16 @@ async function errataDiagnostics(manuscript: string, editions: Edition[]): Promi
 }
 
 /** One edition, every format, with the errata appendix: HTML, EPUB and PDF into `<out>/<edition>/`. */
-async function renderEdition(edition: Edition, out: string, browser: () => Promise<GalleyBrowser>): Promise<{ built?: BuiltEdition; diagnostics: Diagnostic[] }> {
+async function renderEdition(
+  edition: Edition,
+  out: string,
+  browser: () => Promise<GalleyBrowser>,
+): Promise<{ built?: BuiltEdition; diagnostics: Diagnostic[] }> {
   // prepare() has already loaded, checked and rendered the errata into the appendix.
-  const { book, pages, errata } = await prepare(edition.root, undefined, { boundary: edition.boundary, defaults: edition.defaults });
+  const { book, pages, errata } = await prepare(edition.root, undefined, {
+    boundary: edition.boundary,
+    defaults: edition.defaults,
+  });
   applySeverities(book.files, CHECK_SEVERITIES, RELEASE_SEVERITIES, book.config.checks);
   const before = diagnostics(book.files, book.boundary);
   if (before.some((d) => d.severity === 'error')) return { diagnostics: before };
@@ -142,7 +159,8 @@ const persian = (text: string) => text.replace(/\d/g, (d) => '۰۱۲۳۴۵۶۷۸
  */
 export async function pdfChecks(file: string, book: LoadedBook, name: string): Promise<Diagnostic[]> {
   const list: Diagnostic[] = [];
-  const at = (ruleId: string, severity: Diagnostic['severity'], message: string) => list.push({ file: name, line: 1, column: 1, ruleId, severity, message });
+  const at = (ruleId: string, severity: Diagnostic['severity'], message: string) =>
+    list.push({ file: name, line: 1, column: 1, ruleId, severity, message });
   let info: string;
   try {
     info = (await exec('pdfinfo', [file], { encoding: 'utf8' })).stdout;
@@ -154,18 +172,28 @@ export async function pdfChecks(file: string, book: LoadedBook, name: string): P
   const pages = Number(field('Pages') ?? '0');
   if (!(pages > 0)) at('pdf-info', 'error', 'The PDF has no pages');
   const title = field('Title') ?? '';
-  if (!title.includes(book.config.title)) at('pdf-info', 'error', `The PDF's Title is “${title}”, not the book's title “${book.config.title}”`);
+  if (!title.includes(book.config.title))
+    at('pdf-info', 'error', `The PDF's Title is “${title}”, not the book's title “${book.config.title}”`);
   // Tagging and embedded fonts are checked by `check --artifacts` (checks/artifacts.ts), which release also runs.
   if (field('Encrypted') !== 'no') at('pdf-info', 'error', 'The PDF is encrypted');
-  const fonts = (await exec('pdffonts', [file], { encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 })).stdout.split('\n').slice(2).filter(Boolean);
+  const fonts = (await exec('pdffonts', [file], { encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 })).stdout
+    .split('\n')
+    .slice(2)
+    .filter(Boolean);
   for (const row of fonts) {
     const cols = row.trim().split(/\s+/);
     // name, type (1–2 words), encoding, emb, sub, uni, object, generation
     if (/Type 3/.test(row)) at('pdf-fonts', 'warning', `Font ${cols[0]} is a Type 3 (bitmap) font`);
   }
-  const front = (await exec('pdftotext', ['-f', '1', '-l', String(Math.min(pages, 8)), file, '-'], { encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 })).stdout;
+  const front = (
+    await exec('pdftotext', ['-f', '1', '-l', String(Math.min(pages, 8)), file, '-'], {
+      encoding: 'utf8',
+      maxBuffer: 16 * 1024 * 1024,
+    })
+  ).stdout;
   const version = book.config.version;
-  if (!front.includes(version) && !front.includes(persian(version))) at('release-stamp', 'error', `The PDF's front pages do not show version ${version} (the copyright page should)`);
+  if (!front.includes(version) && !front.includes(persian(version)))
+    at('release-stamp', 'error', `The PDF's front pages do not show version ${version} (the copyright page should)`);
   return list;
 }
 
@@ -176,9 +204,19 @@ export async function epubStampCheck(file: string, book: LoadedBook, name: strin
   const opfPath = container ? /full-path="([^"]+)"/.exec(container)?.[1] : undefined;
   const opf = opfPath ? await zip.file(opfPath)?.async('string') : undefined;
   const version = book.config.version;
-  if (!opf || !opf.includes(`<meta property="schema:version">${version}</meta>`)) 
-    return [{ file: name, line: 1, column: 1, ruleId: 'release-stamp', severity: 'error', message: `The EPUB's package document does not give version ${version} (schema:version)` }];
-  
+  if (!opf || !opf.includes(`<meta property="schema:version">${version}</meta>`)) {
+    return [
+      {
+        file: name,
+        line: 1,
+        column: 1,
+        ruleId: 'release-stamp',
+        severity: 'error',
+        message: `The EPUB's package document does not give version ${version} (schema:version)`,
+      },
+    ];
+  }
+
   return [];
 }
 
@@ -197,8 +235,14 @@ export async function zipFolder(dir: string, prefix: string, date: Date): Promis
   };
   // DOS dates start in 1980; JSZip writes the date's UTC fields, so the bytes do not depend on the time zone.
   const stamp = new Date(Math.max(date.getTime(), Date.UTC(1980, 0, 1, 12)));
-  for (const file of (await walk('')).sort()) zip.file(`${prefix}/${file}`, await readFile(path.join(dir, file)), { date: stamp, createFolders: false });
-  return zip.generateAsync({ type: 'nodebuffer', compression: 'DEFLATE', compressionOptions: { level: 9 }, platform: 'UNIX' });
+  for (const file of (await walk('')).sort())
+    zip.file(`${prefix}/${file}`, await readFile(path.join(dir, file)), { date: stamp, createFolders: false });
+  return zip.generateAsync({
+    type: 'nodebuffer',
+    compression: 'DEFLATE',
+    compressionOptions: { level: 9 },
+    platform: 'UNIX',
+  });
 }
 
 const sha256 = (data: Uint8Array) => createHash('sha256').update(data).digest('hex');
@@ -228,11 +272,28 @@ export async function release(options: ReleaseOptions = {}): Promise<ReleaseResu
   const { book: mainBook } = await prepare(manuscript);
   const version = mainBook.config.version;
   const target = path.join(out, 'release', version);
-  const result = (ok: boolean, list: Diagnostic[], artifacts: ReleaseArtifact[] = []): ReleaseResult => ({ ok, version, dir: target, diagnostics: dedupe(list), artifacts, seconds: (performance.now() - started) / 1000, timings });
+  const result = (ok: boolean, list: Diagnostic[], artifacts: ReleaseArtifact[] = []): ReleaseResult => ({
+    ok,
+    version,
+    dir: target,
+    diagnostics: dedupe(list),
+    artifacts,
+    seconds: (performance.now() - started) / 1000,
+    timings,
+  });
 
-  if (existsSync(target) && !options.force) 
-    return result(false, [{ file: 'book.yaml', line: 1, column: 1, ruleId: 'release-exists', severity: 'error', message: `${relative(process.cwd(), target)} already exists: a published version is never replaced; bump the version (and add the release to errata.yaml), or pass --force` }]);
-  
+  if (existsSync(target) && !options.force) {
+    return result(false, [
+      {
+        file: 'book.yaml',
+        line: 1,
+        column: 1,
+        ruleId: 'release-exists',
+        severity: 'error',
+        message: `${relative(process.cwd(), target)} already exists: a published version is never replaced; bump the version (and add the release to errata.yaml), or pass --force`,
+      },
+    ]);
+  }
 
   log('Checking the sources…');
   // Errata first: where check() reports the same message (once prepare() runs the errata checks), the release's severity wins.
@@ -251,13 +312,23 @@ export async function release(options: ReleaseOptions = {}): Promise<ReleaseResu
     for (const edition of editions) {
       log(`Building the ${edition.code} edition (HTML, EPUB, PDF)…`);
       const rendered = await renderEdition(edition, path.join(staging, 'build'), sharedBrowser);
-      list.push(...rendered.diagnostics.map((d) => ({ ...d, file: relative(manuscript, path.join(edition.boundary, d.file)) })));
+      list.push(
+        ...rendered.diagnostics.map((d) => ({ ...d, file: relative(manuscript, path.join(edition.boundary, d.file)) })),
+      );
       if (!rendered.built) return result(false, list);
       built.push(rendered.built);
     }
     // The web edition last, as in a build: it offers each edition's EPUB and PDF and links the editions.
     const site = await renderWeb(
-      built.map((b) => ({ code: b.edition.code, book: b.book, pages: b.pages, stamp: editionStamp(b.book, b.errata), outDir: b.dir, subdir: b.edition.outSubdir, artifacts: [b.epub, b.pdf] })),
+      built.map((b) => ({
+        code: b.edition.code,
+        book: b.book,
+        pages: b.pages,
+        stamp: editionStamp(b.book, b.errata),
+        outDir: b.dir,
+        subdir: b.edition.outSubdir,
+        artifacts: [b.epub, b.pdf],
+      })),
       [],
       path.join(staging, 'build', 'web'),
     );
@@ -267,7 +338,13 @@ export async function release(options: ReleaseOptions = {}): Promise<ReleaseResu
     browser = options.browser;
 
     log('EPUBCheck, DAISY Ace and the built artifacts…');
-    const epubChecked = await check({ manuscript, epub: true, artifacts: true, out: path.join(staging, 'build'), quiet: true });
+    const epubChecked = await check({
+      manuscript,
+      epub: true,
+      artifacts: true,
+      out: path.join(staging, 'build'),
+      quiet: true,
+    });
     list.push(...epubChecked.diagnostics);
     lap('epub checks');
     log('PDF checks…');
@@ -291,7 +368,10 @@ export async function release(options: ReleaseOptions = {}): Promise<ReleaseResu
     if (main.errata) {
       files.set('CHANGELOG.md', errataChangelog(main.errata, main.book));
       files.set('errata.json', `${JSON.stringify(errataJson(main.errata, main.book), null, 2)}\n`);
-      files.set('RELEASE-NOTES.md', releaseNotes(main.errata, main.book, latestRelease(main.errata)?.version === version ? version : undefined));
+      files.set(
+        'RELEASE-NOTES.md',
+        releaseNotes(main.errata, main.book, latestRelease(main.errata)?.version === version ? version : undefined),
+      );
     }
     const artifacts: ReleaseArtifact[] = [...files].map(([name, data]) => {
       const bytes = typeof data === 'string' ? Buffer.from(data) : data;
@@ -311,6 +391,7 @@ export async function release(options: ReleaseOptions = {}): Promise<ReleaseResu
     await rm(staging, { recursive: true, force: true });
     // Leave no empty release/ folder behind a refused first release.
     const releaseDir = path.join(out, 'release');
-    if (existsSync(releaseDir) && (await readdir(releaseDir)).length === 0) await rm(releaseDir, { recursive: true, force: true });
+    if (existsSync(releaseDir) && (await readdir(releaseDir)).length === 0)
+      await rm(releaseDir, { recursive: true, force: true });
   }
 }

@@ -56,7 +56,11 @@ export interface AceOptions {
 /* Ace's report, the parts read here. */
 interface EarlAssertion {
   'earl:test'?: { 'earl:impact'?: string; 'dct:title'?: string; 'dct:description'?: string; help?: { url?: string } };
-  'earl:result'?: { 'earl:outcome'?: string; 'dct:description'?: string; 'earl:pointer'?: { css?: string[]; cfi?: string[] } };
+  'earl:result'?: {
+    'earl:outcome'?: string;
+    'dct:description'?: string;
+    'earl:pointer'?: { css?: string[]; cfi?: string[] };
+  };
   'earl:testSubject'?: { url?: string };
   assertions?: EarlAssertion[];
 }
@@ -82,14 +86,22 @@ let loaded: { ace: AceFunction; runner: unknown } | undefined;
 function loadAce() {
   if (loaded) return loaded;
   const chromium = process.env.PUPPETEER_EXECUTABLE_PATH || DEFAULT_CHROMIUM;
-  if (!existsSync(chromium)) throw new Error(`Ace needs Chromium: none at ${chromium} (Debian: apt-get install chromium; or set PUPPETEER_EXECUTABLE_PATH)`);
+  if (!existsSync(chromium)) {
+    throw new Error(
+      `Ace needs Chromium: none at ${chromium} (Debian: apt-get install chromium; or set PUPPETEER_EXECUTABLE_PATH)`,
+    );
+  }
   process.env.PUPPETEER_EXECUTABLE_PATH = chromium;
   const puppeteer = require('puppeteer') as { default?: { configuration?: { executablePath?: string } } };
   const configuration = puppeteer.default?.configuration;
   if (configuration && !configuration.executablePath) configuration.executablePath = chromium;
   // Ace logs through winston's default logger; without a transport winston complains on stderr for every line.
   const aceRequire = createRequire(require.resolve('@daisy/ace-core'));
-  const winston = aceRequire('winston') as { add(transport: unknown): void; transports: { Console: new (options: { silent: boolean }) => unknown }; default: { transports: unknown[] } };
+  const winston = aceRequire('winston') as {
+    add(transport: unknown): void;
+    transports: { Console: new (options: { silent: boolean }) => unknown };
+    default: { transports: unknown[] };
+  };
   if (winston.default.transports.length === 0) winston.add(new winston.transports.Console({ silent: true }));
   loaded = { ace: require('@daisy/ace-core') as AceFunction, runner: require('@daisy/ace-axe-runner-puppeteer') };
   return loaded;
@@ -129,7 +141,13 @@ export function readAceReport(report: AceReport): Omit<AceResult, 'seconds' | 'r
     violations,
     counts,
     mathml: report.properties?.hasMathML === true,
-    metadata: { passed: metadataViolations.length === 0, present: meta.present ?? [], missing: meta.missing ?? [], empty: meta.empty ?? [], violations: metadataViolations },
+    metadata: {
+      passed: metadataViolations.length === 0,
+      present: meta.present ?? [],
+      missing: meta.missing ?? [],
+      empty: meta.empty ?? [],
+      violations: metadataViolations,
+    },
   };
 }
 
@@ -148,15 +166,26 @@ export async function runAce(file: string, options: AceOptions = {}): Promise<Ac
   const outdir = options.outdir ? path.resolve(options.outdir) : path.join(work, 'report');
   const started = performance.now();
   try {
-    const aceOptions: Record<string, unknown> = { cwd: process.cwd(), outdir, tmpdir: path.join(work, 'epub'), silent: true };
+    const aceOptions: Record<string, unknown> = {
+      cwd: process.cwd(),
+      outdir,
+      tmpdir: path.join(work, 'epub'),
+      silent: true,
+    };
     if (options.timeoutMs) aceOptions.timeout = options.timeoutMs;
     // Ace rejects with a job id (not an Error) when it gives up early.
     const [, report] = await ace(epub, aceOptions, runner).catch((error: unknown) => {
       if (error instanceof Error) throw error;
       const detail = typeof error === 'object' && error !== null ? JSON.stringify(error) : String(error ?? '');
-      throw new Error(`Ace could not check ${file}${detail && detail !== '""' && detail !== '{}' ? `: ${detail}` : ''}`);
+      throw new Error(
+        `Ace could not check ${file}${detail && detail !== '""' && detail !== '{}' ? `: ${detail}` : ''}`,
+      );
     });
-    return { ...readAceReport(report), seconds: (performance.now() - started) / 1000, reportDir: options.outdir ? outdir : undefined };
+    return {
+      ...readAceReport(report),
+      seconds: (performance.now() - started) / 1000,
+      reportDir: options.outdir ? outdir : undefined,
+    };
   } finally {
     await rm(work, { recursive: true, force: true });
   }
@@ -165,7 +194,10 @@ export async function runAce(file: string, options: AceOptions = {}): Promise<Ac
 const LEVEL: Record<Impact, Level> = { critical: 'error', serious: 'error', moderate: 'warning', minor: 'info' };
 
 /** Ace's violations as Galley diagnostics: critical and serious are errors, moderate warnings, minor info; placed at the page's Markdown file. */
-export function aceDiagnostics(result: Pick<AceResult, 'violations'>, context: { book: LoadedBook; pages: Page[]; epubFile?: string }): Diagnostic[] {
+export function aceDiagnostics(
+  result: Pick<AceResult, 'violations'>,
+  context: { book: LoadedBook; pages: Page[]; epubFile?: string },
+): Diagnostic[] {
   const { book, pages } = context;
   // Relative to the manuscript, as every other diagnostic (an edition's files are under its folder).
   const rel = (absolute: string) => path.relative(book.boundary, absolute).split(path.sep).join('/');
@@ -180,8 +212,17 @@ export function aceDiagnostics(result: Pick<AceResult, 'violations'>, context: {
       if (page?.chapter) file = rel(page.chapter.file.path);
       else if (page || name === NAV_FILE) file = rel(book.summaryFile.path);
       else if (/\.opf$/.test(name)) file = rel(book.configFile.path);
-      const where = v.pointers.length ? ` (${name}: ${v.pointers.slice(0, 3).join(', ')}${v.pointers.length > 3 ? ', …' : ''})` : ` (${name})`;
-      out.push({ file, line: 1, column: 1, ruleId: `ace/${v.rule}`, severity: LEVEL[impact], message: `${v.description.split('\n')[0] || v.rule}${where}` });
+      const where = v.pointers.length
+        ? ` (${name}: ${v.pointers.slice(0, 3).join(', ')}${v.pointers.length > 3 ? ', …' : ''})`
+        : ` (${name})`;
+      out.push({
+        file,
+        line: 1,
+        column: 1,
+        ruleId: `ace/${v.rule}`,
+        severity: LEVEL[impact],
+        message: `${v.description.split('\n')[0] || v.rule}${where}`,
+      });
     }
   }
   return out;

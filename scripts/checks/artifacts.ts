@@ -10,7 +10,11 @@ import { footerText } from '../model/pages.ts';
 import { bookSlug } from '../model/book-slug.ts';
 
 const run = promisify(execFile);
-const squash = (s: string) => s.replace(/\s+/g, ' ').replace(/&#xA9;|&copy;/g, '©').trim();
+const squash = (s: string) =>
+  s
+    .replace(/\s+/g, ' ')
+    .replace(/&#xA9;|&copy;/g, '©')
+    .trim();
 
 /**
  * `copyright-footer` on what was built, not only on the sources: every web
@@ -21,17 +25,30 @@ const squash = (s: string) => s.replace(/\s+/g, ' ').replace(/&#xA9;|&copy;/g, '
 export async function checkArtifacts(book: LoadedBook, outDir: string, webDir?: string): Promise<Diagnostic[]> {
   const expected = footerText(book);
   const out: Diagnostic[] = [];
-  const problem = (file: string, message: string, ruleId = 'copyright-footer', severity: Diagnostic['severity'] = 'error') =>
-    out.push({ file: path.relative(book.boundary, file).split(path.sep).join('/') || file, line: 1, column: 1, ruleId, severity, message });
+  const problem = (
+    file: string,
+    message: string,
+    ruleId = 'copyright-footer',
+    severity: Diagnostic['severity'] = 'error',
+  ) =>
+    out.push({
+      file: path.relative(book.boundary, file).split(path.sep).join('/') || file,
+      line: 1,
+      column: 1,
+      ruleId,
+      severity,
+      message,
+    });
   const slug = bookSlug(book);
 
   const htmlDir = path.join(outDir, 'html');
   // The HTML intermediate and the web edition (its own folder only: another edition's pages carry that edition's footer).
   for (const dir of [htmlDir, webDir]) {
     if (!expected || !dir || !existsSync(dir)) continue;
-    for (const name of (await readdir(dir)).filter((n) => /\.x?html$/.test(n)).sort()) 
-      if (!squash(await readFile(path.join(dir, name), 'utf8')).includes(expected)) problem(path.join(dir, name), `Web page ${name} does not carry the copyright footer “${expected}”`);
-    
+    for (const name of (await readdir(dir)).filter((n) => /\.x?html$/.test(n)).sort()) {
+      if (!squash(await readFile(path.join(dir, name), 'utf8')).includes(expected))
+        problem(path.join(dir, name), `Web page ${name} does not carry the copyright footer “${expected}”`);
+    }
   }
 
   const epubPath = path.join(outDir, `${slug}.epub`);
@@ -40,12 +57,16 @@ export async function checkArtifacts(book: LoadedBook, outDir: string, webDir?: 
     const opfName = Object.keys(zip.files).find((n) => n.endsWith('.opf'));
     const opf = opfName ? await zip.file(opfName)!.async('string') : '';
     const rights = /<dc:rights[^>]*>([\s\S]*?)<\/dc:rights>/.exec(opf)?.[1];
-    if (expected && !(rights && squash(rights).includes(expected))) problem(epubPath, `EPUB dc:rights is “${rights ?? ''}”, not the copyright footer “${expected}”`);
+    if (expected && !(rights && squash(rights).includes(expected)))
+      problem(epubPath, `EPUB dc:rights is “${rights ?? ''}”, not the copyright footer “${expected}”`);
     if (expected) {
-      for (const name of Object.keys(zip.files).filter((n) => n.endsWith('.xhtml')).sort()) {
+      for (const name of Object.keys(zip.files)
+        .filter((n) => n.endsWith('.xhtml'))
+        .sort()) {
         const text = squash(await zip.file(name)!.async('string'));
         if (/epub:type="cover"/.test(text) && !/<p/.test(text)) continue;
-        if (!text.includes(expected)) problem(epubPath, `EPUB document ${name} does not carry the copyright footer “${expected}”`);
+        if (!text.includes(expected))
+          problem(epubPath, `EPUB document ${name} does not carry the copyright footer “${expected}”`);
       }
     }
   }
@@ -58,8 +79,10 @@ export async function checkArtifacts(book: LoadedBook, outDir: string, webDir?: 
   if (existsSync(pdfPath)) {
     const info = (await run('pdfinfo', ['-custom', pdfPath])).stdout;
     const rights = /^Rights:\s*(.*)$/m.exec(info)?.[1];
-    if (expected && !(rights && squash(rights).includes(expected))) problem(pdfPath, `PDF Rights metadata is “${rights ?? ''}”, not the copyright footer “${expected}”`);
-    if (!/^Tagged:\s*yes/m.test((await run('pdfinfo', [pdfPath])).stdout)) problem(pdfPath, 'PDF is not tagged', 'pdf-tagged');
+    if (expected && !(rights && squash(rights).includes(expected)))
+      problem(pdfPath, `PDF Rights metadata is “${rights ?? ''}”, not the copyright footer “${expected}”`);
+    if (!/^Tagged:\s*yes/m.test((await run('pdfinfo', [pdfPath])).stdout))
+      problem(pdfPath, 'PDF is not tagged', 'pdf-tagged');
     const fonts = (await run('pdffonts', [pdfPath])).stdout.split('\n').slice(2).filter(Boolean);
     for (const line of fonts) {
       const cols = line.trim().split(/\s+/);

@@ -23,17 +23,31 @@ export function checkCopyrightFooters(book: LoadedBook) {
   if (!expected) return;
   const inSource = book.config.copyright?.in_source ?? false;
   for (const chapter of book.chapters) {
-    const found = chapter.file.data.sourceFooter ?? (() => {
-      const last = lastLine(String(chapter.file.value));
-      return FOOTER_PATTERN.test(last.text) ? { text: last.text, line: last.line, column: 1 } : undefined;
-    })();
+    const found =
+      chapter.file.data.sourceFooter ??
+      (() => {
+        const last = lastLine(String(chapter.file.value));
+        return FOOTER_PATTERN.test(last.text) ? { text: last.text, line: last.line, column: 1 } : undefined;
+      })();
     if (found) {
-      if (normalize(found.text) !== normalize(expected)) 
-        report(chapter.file, 'error', `Copyright footer says “${found.text}” but book.yaml says “${expected}”: correct it (galley check --fix)`, { line: found.line, column: found.column }, 'copyright-footer');
-      
+      if (normalize(found.text) !== normalize(expected)) {
+        report(
+          chapter.file,
+          'error',
+          `Copyright footer says “${found.text}” but book.yaml says “${expected}”: correct it (galley check --fix)`,
+          { line: found.line, column: found.column },
+          'copyright-footer',
+        );
+      }
     } else if (inSource) {
       const last = lastLine(String(chapter.file.value));
-      report(chapter.file, 'error', `Missing copyright footer: end the chapter with “${expected}” (galley check --fix adds it)`, { line: last.line, column: 1 }, 'copyright-footer');
+      report(
+        chapter.file,
+        'error',
+        `Missing copyright footer: end the chapter with “${expected}” (galley check --fix adds it)`,
+        { line: last.line, column: 1 },
+        'copyright-footer',
+      );
     }
   }
 }

@@ -88,7 +88,13 @@ interface JsonReport {
   checker?: { checkerVersion?: string };
 }
 
-const SEVERITIES: Record<string, EpubcheckSeverity> = { FATAL: 'fatal', ERROR: 'error', WARNING: 'warning', INFO: 'info', USAGE: 'usage' };
+const SEVERITIES: Record<string, EpubcheckSeverity> = {
+  FATAL: 'fatal',
+  ERROR: 'error',
+  WARNING: 'warning',
+  INFO: 'info',
+  USAGE: 'usage',
+};
 
 /** EPUBCheck's JSON report as one message per location, and counts as its summary line gives them. */
 export function parseEpubcheckJson(report: JsonReport): Omit<EpubcheckResult, 'seconds'> {
@@ -97,7 +103,9 @@ export function parseEpubcheckJson(report: JsonReport): Omit<EpubcheckResult, 's
   for (const m of report.messages ?? []) {
     const severity = SEVERITIES[m.severity] ?? 'error';
     // The last location may be a note, "There are 12 additional locations", at line -1.
-    const locations = (m.locations ?? []).filter((l) => !(l.line === -1 && /^There (are|is) \d+ additional/.test(l.path ?? '')));
+    const locations = (m.locations ?? []).filter(
+      (l) => !(l.line === -1 && /^There (are|is) \d+ additional/.test(l.path ?? '')),
+    );
     if (locations.length === 0) messages.push({ severity, id: m.ID, message: m.message });
     for (const l of locations) {
       messages.push({
@@ -111,7 +119,15 @@ export function parseEpubcheckJson(report: JsonReport): Omit<EpubcheckResult, 's
     }
     counts[severity] += Math.max(locations.length, 1) + (m.additionalLocations ?? 0);
   }
-  return { fatals: counts.fatal, errors: counts.error, warnings: counts.warning, infos: counts.info, usages: counts.usage, messages, version: report.checker?.checkerVersion ?? 'unknown' };
+  return {
+    fatals: counts.fatal,
+    errors: counts.error,
+    warnings: counts.warning,
+    infos: counts.info,
+    usages: counts.usage,
+    messages,
+    version: report.checker?.checkerVersion ?? 'unknown',
+  };
 }
 
 /**
@@ -125,9 +141,12 @@ export async function runEpubcheck(file: string, options: EpubcheckOptions = {})
   if (!info?.isFile()) throw new Error(`EPUBCheck: no EPUB at ${file}`);
   const [program, ...args] = epubcheckCommand(options.command);
   if (!program) throw new Error('EPUBCheck: empty command');
-  if (args[0] === '-jar' && args[1] && !existsSync(args[1])) 
-    throw new Error(`EPUBCheck not found at ${args[1]}: install it (Debian: apt-get install epubcheck) or set EPUBCHECK to its jar or command`);
-  
+  if (args[0] === '-jar' && args[1] && !existsSync(args[1])) {
+    throw new Error(
+      `EPUBCheck not found at ${args[1]}: install it (Debian: apt-get install epubcheck) or set EPUBCHECK to its jar or command`,
+    );
+  }
+
   const dir = await mkdtemp(path.join(os.tmpdir(), 'galley-epubcheck-'));
   const json = path.join(dir, 'report.json');
   const started = performance.now();
@@ -143,7 +162,10 @@ export async function runEpubcheck(file: string, options: EpubcheckOptions = {})
     });
     const text = await readFile(json, 'utf8').catch(() => undefined);
     if (!text) {
-      const why = run.error?.code === 'ENOENT' ? `\`${program}\` not found` : run.stderr.trim().split('\n').slice(-5).join('\n') || run.error?.message || 'no report written';
+      const why =
+        run.error?.code === 'ENOENT'
+          ? `\`${program}\` not found`
+          : run.stderr.trim().split('\n').slice(-5).join('\n') || run.error?.message || 'no report written';
       throw new Error(`EPUBCheck failed on ${file}: ${why}`);
     }
     const parsed = parseEpubcheckJson(JSON.parse(text) as JsonReport);
@@ -155,7 +177,8 @@ export async function runEpubcheck(file: string, options: EpubcheckOptions = {})
 
 // ——— Tracing EPUB locations back to the manuscript ———
 
-const elementsOf = (node: { children: ElementContent[] }) => node.children.filter((c): c is Element => c.type === 'element');
+const elementsOf = (node: { children: ElementContent[] }) =>
+  node.children.filter((c): c is Element => c.type === 'element');
 
 /**
  * The element open at a line and column of an XML text written by Galley's
@@ -171,7 +194,8 @@ export function elementPathAt(xml: string, line: number, column: number): number
     offset = next + 1;
   }
   offset += column - 1;
-  const tag = /<!--[\s\S]*?-->|<\?[\s\S]*?\?>|<!DOCTYPE[^>]*>|<(\/?)([A-Za-z_][\w:.-]*)((?:\s+[^\s=/>]+(?:\s*=\s*(?:"[^"]*"|'[^']*'))?)*)\s*(\/?)>/g;
+  const tag =
+    /<!--[\s\S]*?-->|<\?[\s\S]*?\?>|<!DOCTYPE[^>]*>|<(\/?)([A-Za-z_][\w:.-]*)((?:\s+[^\s=/>]+(?:\s*=\s*(?:"[^"]*"|'[^']*'))?)*)\s*(\/?)>/g;
   const stack: { index: number; children: number }[] = [{ index: -1, children: 0 }];
   let endedHere: number[] | undefined;
   for (const match of xml.matchAll(tag)) {
@@ -197,7 +221,10 @@ export function elementPathAt(xml: string, line: number, column: number): number
 }
 
 /** The Markdown position of the element at an element path of a page document, or of its nearest ancestor that has one. */
-function sourcePosition(bodyChildren: ElementContent[], elementPath: number[]): { line: number; column: number } | undefined {
+function sourcePosition(
+  bodyChildren: ElementContent[],
+  elementPath: number[],
+): { line: number; column: number } | undefined {
   // The path starts at <html>: [0 html, 1 body, …]; the body's children are the page's.
   if (elementPath[0] !== 0 || elementPath[1] !== 1) return undefined;
   let node: { children: ElementContent[] } = { children: bodyChildren };
@@ -229,7 +256,13 @@ export interface TraceContext {
   epubFile?: string;
 }
 
-const LEVEL: Record<EpubcheckSeverity, Level> = { fatal: 'error', error: 'error', warning: 'warning', info: 'info', usage: 'info' };
+const LEVEL: Record<EpubcheckSeverity, Level> = {
+  fatal: 'error',
+  error: 'error',
+  warning: 'warning',
+  info: 'info',
+  usage: 'info',
+};
 
 /**
  * EPUBCheck's messages as Galley diagnostics, placed in the manuscript where
@@ -238,13 +271,18 @@ const LEVEL: Record<EpubcheckSeverity, Level> = { fatal: 'error', error: 'error'
  * package document at book.yaml, an image at its source file; anything else
  * at `<name>.epub/<path inside>`. The EPUB location stays in the message.
  */
-export async function epubcheckDiagnostics(result: Pick<EpubcheckResult, 'messages'>, context: TraceContext): Promise<Diagnostic[]> {
+export async function epubcheckDiagnostics(
+  result: Pick<EpubcheckResult, 'messages'>,
+  context: TraceContext,
+): Promise<Diagnostic[]> {
   const { book, pages } = context;
   // Relative to the manuscript, as every other diagnostic (an edition's files are under its folder).
   const rel = (absolute: string) => path.relative(book.boundary, absolute).split(path.sep).join('/');
   const byName = new Map(pages.map((p) => [p.outName, p]));
   const byTarget = new Map([...book.assets.values()].map((a) => [a.target, a]));
-  const zip = context.epubFile ? await JSZip.loadAsync(await readFile(context.epubFile)).catch(() => undefined) : undefined;
+  const zip = context.epubFile
+    ? await JSZip.loadAsync(await readFile(context.epubFile)).catch(() => undefined)
+    : undefined;
   const xhtml = new Map<string, string | undefined>();
   const readXhtml = async (name: string) => {
     if (!xhtml.has(name)) xhtml.set(name, await zip?.file(`${EPUB_ROOT}/${name}`)?.async('string'));
@@ -272,7 +310,12 @@ export async function epubcheckDiagnostics(result: Pick<EpubcheckResult, 'messag
     } else if (inside && byTarget.has(inside)) {
       out.push({ ...base, file: rel(byTarget.get(inside)!.absolute), line: 1, column: 1 });
     } else {
-      out.push({ ...base, file: m.path ? `${epubName}/${m.path}` : epubName, line: m.line ?? 1, column: m.column ?? 1 });
+      out.push({
+        ...base,
+        file: m.path ? `${epubName}/${m.path}` : epubName,
+        line: m.line ?? 1,
+        column: m.column ?? 1,
+      });
     }
   }
   return out;

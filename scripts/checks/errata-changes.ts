@@ -32,7 +32,9 @@ export interface TextBlock {
 /** `git show REF:./name` from the file's folder; undefined when the file did not exist at REF. */
 export function gitShow(ref: string, file: string): string | undefined {
   try {
-    return gitAt(path.dirname(file), ['show', '--no-textconv', `${ref}:./${path.basename(file)}`], { stderr: 'ignore' });
+    return gitAt(path.dirname(file), ['show', '--no-textconv', `${ref}:./${path.basename(file)}`], {
+      stderr: 'ignore',
+    });
   } catch {
     return undefined;
   }
@@ -44,9 +46,14 @@ export function entryIdsAt(ref: string, errataPath: string): Set<string> {
   if (text === undefined) return new Set();
   const parsed = parseYaml(text, new VFile({ path: errataPath }));
   const entries = (parsed?.value as { entries?: unknown } | undefined)?.entries;
-  if (Array.isArray(entries)) 
-    return new Set(entries.map((e) => (e && typeof e === 'object' ? (e as { id?: unknown }).id : undefined)).filter((id): id is string => typeof id === 'string'));
-  
+  if (Array.isArray(entries)) {
+    return new Set(
+      entries
+        .map((e) => (e && typeof e === 'object' ? (e as { id?: unknown }).id : undefined))
+        .filter((id): id is string => typeof id === 'string'),
+    );
+  }
+
   return new Set([...text.matchAll(/^\s*-?\s*id:\s*["']?([A-Z]+-\d+)/gm)].map((m) => m[1]!));
 }
 
@@ -54,17 +61,33 @@ const processor = unified().use(remarkParse).use(remarkGfm).use(remarkMath);
 
 function inlineText(node: Node): string {
   const n = node as Node & { value?: string; url?: string; alt?: string; children?: Node[]; identifier?: string };
-  if (n.type === 'link' || n.type === 'image') return `${n.type === 'image' ? n.alt ?? '' : (n.children ?? []).map(inlineText).join('')} <${n.url ?? ''}>`;
+  if (n.type === 'link' || n.type === 'image')
+    return `${n.type === 'image' ? (n.alt ?? '') : (n.children ?? []).map(inlineText).join('')} <${n.url ?? ''}>`;
   if (n.type === 'footnoteReference') return `[^${n.identifier ?? ''}]`;
   if (n.type === 'break') return ' ';
   if (typeof n.value === 'string') return n.value;
   return (n.children ?? []).map(inlineText).join('');
 }
 
-const LEAF_BLOCKS = new Set(['paragraph', 'heading', 'code', 'math', 'html', 'tableRow', 'definition', 'thematicBreak']);
+const LEAF_BLOCKS = new Set([
+  'paragraph',
+  'heading',
+  'code',
+  'math',
+  'html',
+  'tableRow',
+  'definition',
+  'thematicBreak',
+]);
 
 function collectBlocks(node: Parent | RootContent, out: TextBlock[]) {
-  const n = node as Node & { depth?: number; url?: string; identifier?: string; lang?: string | null; children?: RootContent[] };
+  const n = node as Node & {
+    depth?: number;
+    url?: string;
+    identifier?: string;
+    lang?: string | null;
+    children?: RootContent[];
+  };
   if (LEAF_BLOCKS.has(n.type)) {
     let text: string;
     if (n.type === 'heading') text = `h${n.depth}: ${inlineText(n)}`;
@@ -118,16 +141,16 @@ export function firstTextChange(before: string, after: string, exemptFormatting:
   if (exemptFormatting) {
     const a = textBlocks(before);
     const b = textBlocks(after);
-    for (let i = 0; i < Math.max(a.length, b.length); i++) 
+    for (let i = 0; i < Math.max(a.length, b.length); i++)
       if (a[i]?.text !== b[i]?.text) return b[i]?.line ?? b.at(-1)?.line ?? 1;
-    
+
     return undefined;
   }
   const a = sourceLines(before);
   const b = sourceLines(after);
-  for (let i = 0; i < Math.max(a.length, b.length); i++) 
+  for (let i = 0; i < Math.max(a.length, b.length); i++)
     if (a[i] !== b[i]) return Math.min(i + 1, Math.max(b.length, 1));
-  
+
   return undefined;
 }
 
@@ -152,7 +175,13 @@ function entryChapter(book: Pick<Book, 'chapters'>, location: string): Chapter |
  * `changed` is what check.ts's `changedFiles(manuscript, ref)` returns: paths
  * relative to the manuscript.
  */
-export function checkErrataForChanges(book: Pick<Book, 'chapters' | 'root' | 'boundary'>, errata: Errata | undefined, changed: Set<string>, ref: string, options: ChangeCheckOptions = {}): number {
+export function checkErrataForChanges(
+  book: Pick<Book, 'chapters' | 'root' | 'boundary'>,
+  errata: Errata | undefined,
+  changed: Set<string>,
+  ref: string,
+  options: ChangeCheckOptions = {},
+): number {
   // A book without errata.yaml has no errata channel to hold changes to.
   if (!errata) return 0;
   const manuscript = path.resolve(options.manuscript ?? book.boundary);
@@ -179,7 +208,13 @@ export function checkErrataForChanges(book: Pick<Book, 'chapters' | 'root' | 'bo
     const what = before ? 'The text of this chapter changed' : 'This chapter is new';
     const hint = `galley errata add --location ${chapter.source}#… --kind typo|error|clarification|update --text "…"`;
     const where = 'errata.yaml has no new entry for it';
-    report(chapter.file, 'error', `${what} since ${ref}, but ${where}: record the change with \`${hint}\`${exempt ? '' : ' (or set `changes.exempt_formatting: true` in errata.yaml if it only changed formatting)'}`, { line, column: 1 }, 'errata-missing');
+    report(
+      chapter.file,
+      'error',
+      `${what} since ${ref}, but ${where}: record the change with \`${hint}\`${exempt ? '' : ' (or set `changes.exempt_formatting: true` in errata.yaml if it only changed formatting)'}`,
+      { line, column: 1 },
+      'errata-missing',
+    );
     reported++;
   }
   return reported;

@@ -151,7 +151,10 @@ class Semaphore {
 class Limiter {
   private hosts = new Map<string, Semaphore>();
   private all: Semaphore;
-  constructor(private perHost: number, concurrency: number) {
+  constructor(
+    private perHost: number,
+    concurrency: number,
+  ) {
     this.all = new Semaphore(concurrency);
   }
   async run<T>(host: string, task: () => Promise<T>): Promise<T> {
@@ -179,7 +182,8 @@ function validOutcome(value: unknown): value is Outcome {
   if (!value || typeof value !== 'object') return false;
   const o = value as Record<string, unknown>;
   if (o.kind === 'ok') return typeof o.status === 'number';
-  if (o.kind === 'redirect') return typeof o.status === 'number' && typeof o.final === 'string' && typeof o.redirectStatus === 'number';
+  if (o.kind === 'redirect')
+    return typeof o.status === 'number' && typeof o.final === 'string' && typeof o.redirectStatus === 'number';
   if (o.kind === 'broken') return typeof o.reason === 'string';
   return false;
 }
@@ -194,10 +198,18 @@ export async function readCache(file: string): Promise<Map<string, CacheEntry>> 
     return entries;
   }
   const root = data as { version?: unknown; entries?: unknown } | null;
-  if (!root || typeof root !== 'object' || root.version !== CACHE_VERSION || !root.entries || typeof root.entries !== 'object') return entries;
+  if (
+    !root ||
+    typeof root !== 'object' ||
+    root.version !== CACHE_VERSION ||
+    !root.entries ||
+    typeof root.entries !== 'object'
+  )
+    return entries;
   for (const [url, entry] of Object.entries(root.entries as Record<string, unknown>)) {
     const e = entry as { at?: unknown; outcome?: unknown } | null;
-    if (e && typeof e.at === 'number' && Number.isFinite(e.at) && validOutcome(e.outcome)) entries.set(url, { at: e.at, outcome: e.outcome });
+    if (e && typeof e.at === 'number' && Number.isFinite(e.at) && validOutcome(e.outcome))
+      entries.set(url, { at: e.at, outcome: e.outcome });
   }
   return entries;
 }
@@ -284,10 +296,13 @@ const publicOnlyLookup: LookupFunction = (hostname, options, callback) => {
     const list = addresses as dns.LookupAddress[];
     const bad = list.find((entry) => isPrivateAddress(entry.address));
     if (bad) {
-      const refused = Object.assign(new Error(`refused: ${hostname} is a private or local address (${bad.address})`), { code: 'EPRIVATE' });
+      const refused = Object.assign(new Error(`refused: ${hostname} is a private or local address (${bad.address})`), {
+        code: 'EPRIVATE',
+      });
       return callback(refused, '', 4);
     }
-    if ((options as dns.LookupOptions).all) return (callback as unknown as (e: null, a: dns.LookupAddress[]) => void)(null, list);
+    if ((options as dns.LookupOptions).all)
+      return (callback as unknown as (e: null, a: dns.LookupAddress[]) => void)(null, list);
     callback(null, list[0]!.address, list[0]!.family);
   });
 };
@@ -302,15 +317,23 @@ class Transport {
 
   constructor(private privateNetworks = false) {
     const lookup = privateNetworks ? undefined : publicOnlyLookup;
-    this.agents = { http: new http.Agent({ keepAlive: true, lookup }), https: new https.Agent({ keepAlive: true, lookup }) };
+    this.agents = {
+      http: new http.Agent({ keepAlive: true, lookup }),
+      https: new https.Agent({ keepAlive: true, lookup }),
+    };
   }
 
   request(url: URL, method: 'HEAD' | 'GET', timeoutMs: number): Promise<Answer> {
     // An IP literal never reaches the lookup: check it here.
     const literal = url.hostname.replace(/^\[|\]$/g, '');
-    if (!this.privateNetworks && netIsIP(literal) && isPrivateAddress(literal)) 
-      return Promise.reject(Object.assign(new Error(`refused: ${url.hostname} is a private or local address (${literal})`), { code: 'EPRIVATE' }));
-    
+    if (!this.privateNetworks && netIsIP(literal) && isPrivateAddress(literal)) {
+      return Promise.reject(
+        Object.assign(new Error(`refused: ${url.hostname} is a private or local address (${literal})`), {
+          code: 'EPRIVATE',
+        }),
+      );
+    }
+
     return new Promise((resolve, reject) => {
       const secure = url.protocol === 'https:';
       const request = (secure ? https : http).request(
@@ -318,7 +341,11 @@ class Transport {
         {
           method,
           agent: secure ? this.agents.https : this.agents.http,
-          headers: { 'user-agent': USER_AGENT, accept: 'text/html,application/xhtml+xml,*/*;q=0.8', 'accept-language': 'en;q=0.9,*;q=0.5' },
+          headers: {
+            'user-agent': USER_AGENT,
+            accept: 'text/html,application/xhtml+xml,*/*;q=0.8',
+            'accept-language': 'en;q=0.9,*;q=0.5',
+          },
           maxHeaderSize: 64 * 1024,
         },
         (response) => {
@@ -327,7 +354,12 @@ class Transport {
             const value = response.headers[name];
             return value === undefined ? null : Array.isArray(value) ? value.join(', ') : value;
           };
-          resolve({ status: response.statusCode ?? 0, statusText: response.statusMessage ?? '', location: header('location'), retryAfter: header('retry-after') });
+          resolve({
+            status: response.statusCode ?? 0,
+            statusText: response.statusMessage ?? '',
+            location: header('location'),
+            retryAfter: header('retry-after'),
+          });
           // Only the status matters: a HEAD has no body to drain; a GET's is never downloaded.
           if (method === 'HEAD') response.resume();
           else response.destroy();
@@ -351,7 +383,11 @@ class Transport {
 
 class Checker {
   requests = 0;
-  constructor(private limiter: Limiter, private transport: Transport, private settings: Settings) {}
+  constructor(
+    private limiter: Limiter,
+    private transport: Transport,
+    private settings: Settings,
+  ) {}
 
   private async send(url: URL, method: 'HEAD' | 'GET'): Promise<Attempt> {
     return this.limiter.run(url.host, async () => {
@@ -378,7 +414,8 @@ class Checker {
         method = 'GET';
         answer = await this.send(url, method);
       }
-      if ('error' in answer || (answer.status !== 429 && answer.status !== 503) || attempt >= this.settings.retries) return answer;
+      if ('error' in answer || (answer.status !== 429 && answer.status !== 503) || attempt >= this.settings.retries)
+        return answer;
       const asked = retryAfterMs(answer.retryAfter);
       await sleep(Math.min(asked ?? this.settings.backoffMs * 2 ** attempt, this.settings.maxRetryWaitMs));
     }
@@ -393,22 +430,35 @@ class Checker {
     for (let hops = 0; ; hops++) {
       const answer = await this.hop(current);
       // A private address says nothing about the link (`http://localhost:8888` in a tutorial): not checked, not broken.
-      if ('error' in answer && answer.error.startsWith('refused: ')) return { kind: 'unchecked', reason: answer.error.slice('refused: '.length) + after() };
-      if ('error' in answer) return { kind: 'broken', reason: answer.error + after(), ...(firstRedirect === undefined ? {} : { final: current.href }) };
+      if ('error' in answer && answer.error.startsWith('refused: '))
+        return { kind: 'unchecked', reason: answer.error.slice('refused: '.length) + after() };
+      if ('error' in answer) {
+        return {
+          kind: 'broken',
+          reason: answer.error + after(),
+          ...(firstRedirect === undefined ? {} : { final: current.href }),
+        };
+      }
       const { status } = answer;
-      if (status >= 200 && status < 300) 
-        return firstRedirect === undefined ? { kind: 'ok', status } : { kind: 'redirect', status, final: current.href, redirectStatus: firstRedirect };
-      
+      if (status >= 200 && status < 300) {
+        return firstRedirect === undefined
+          ? { kind: 'ok', status }
+          : { kind: 'redirect', status, final: current.href, redirectStatus: firstRedirect };
+      }
+
       if (status >= 300 && status < 400) {
-        if (!answer.location) return { kind: 'broken', status, reason: `${statusLine(answer)} without a Location header${after()}` };
+        if (!answer.location)
+          return { kind: 'broken', status, reason: `${statusLine(answer)} without a Location header${after()}` };
         let next: URL;
         try {
           next = new URL(answer.location, current);
         } catch {
           return { kind: 'broken', status, reason: `redirect to an invalid URL \`${answer.location}\`${after()}` };
         }
-        if (!/^https?:$/.test(next.protocol)) return { kind: 'broken', status, reason: `redirect to \`${next.href}\`, which is not http(s)` };
-        if (hops + 1 > MAX_REDIRECTS) return { kind: 'broken', status, reason: `more than ${MAX_REDIRECTS} redirects${after()}` };
+        if (!/^https?:$/.test(next.protocol))
+          return { kind: 'broken', status, reason: `redirect to \`${next.href}\`, which is not http(s)` };
+        if (hops + 1 > MAX_REDIRECTS)
+          return { kind: 'broken', status, reason: `more than ${MAX_REDIRECTS} redirects${after()}` };
         const key = withoutHash(next);
         if (seen.has(key)) return { kind: 'broken', status, reason: `redirect loop at \`${next.href}\`` };
         seen.add(key);
@@ -418,9 +468,22 @@ class Checker {
       }
       const { retries } = this.settings;
       const retried = retries > 0 ? ` after ${retries} ${retries === 1 ? 'retry' : 'retries'}` : '';
-      if (status === 429) return { kind: 'unchecked', reason: `rate limited (${statusLine(answer)})${retried}${after()}` };
-      if (status === 503) return { kind: 'broken', status, reason: `${statusLine(answer)}${retried}${after()}`, ...(firstRedirect === undefined ? {} : { final: current.href }) };
-      return { kind: 'broken', status, reason: `${statusLine(answer)}${after()}`, ...(firstRedirect === undefined ? {} : { final: current.href }) };
+      if (status === 429)
+        return { kind: 'unchecked', reason: `rate limited (${statusLine(answer)})${retried}${after()}` };
+      if (status === 503) {
+        return {
+          kind: 'broken',
+          status,
+          reason: `${statusLine(answer)}${retried}${after()}`,
+          ...(firstRedirect === undefined ? {} : { final: current.href }),
+        };
+      }
+      return {
+        kind: 'broken',
+        status,
+        reason: `${statusLine(answer)}${after()}`,
+        ...(firstRedirect === undefined ? {} : { final: current.href }),
+      };
     }
   }
 }
@@ -428,7 +491,10 @@ class Checker {
 // ---------------------------------------------------------------- the check
 
 /** Every http(s) link of every chapter, by URL without its fragment, with each place it is used. */
-export function collectExternalLinks(book: LoadedBook): { links: Map<string, { url: URL; uses: Use[] }>; invalid: Use[] } {
+export function collectExternalLinks(book: LoadedBook): {
+  links: Map<string, { url: URL; uses: Use[] }>;
+  invalid: Use[];
+} {
   const links = new Map<string, { url: URL; uses: Use[] }>();
   const invalid: Use[] = [];
   for (const chapter of book.chapters) {
@@ -472,13 +538,27 @@ export async function checkExternalLinks(book: LoadedBook, options: ExternalOpti
   const budget = new RegexBudget();
   const allow = (options.allow ?? config?.allow ?? []).map((pattern) => compilePattern(pattern, budget));
   const ignore = (options.ignore ?? config?.ignore ?? []).map((pattern) => compilePattern(pattern, budget));
-  const limiter = new Limiter(options.perHost ?? config?.per_host ?? 12, options.concurrency ?? config?.concurrency ?? 64);
+  const limiter = new Limiter(
+    options.perHost ?? config?.per_host ?? 12,
+    options.concurrency ?? config?.concurrency ?? 64,
+  );
   const transport = new Transport(options.privateNetworks);
   const checker = new Checker(limiter, transport, settings);
-  const stats: ExternalStats = { unique: 0, ignored: 0, checked: 0, cached: 0, broken: 0, redirected: 0, unchecked: 0, requests: 0, seconds: 0 };
+  const stats: ExternalStats = {
+    unique: 0,
+    ignored: 0,
+    checked: 0,
+    cached: 0,
+    broken: 0,
+    redirected: 0,
+    unchecked: 0,
+    requests: 0,
+    seconds: 0,
+  };
 
   const { links, invalid } = collectExternalLinks(book);
-  for (const use of invalid) report(use.file, 'error', `Link \`${use.href}\` is not a valid URL`, use.node, EXTERNAL_RULES.broken);
+  for (const use of invalid)
+    report(use.file, 'error', `Link \`${use.href}\` is not a valid URL`, use.node, EXTERNAL_RULES.broken);
   stats.unique = links.size;
 
   const cacheFile = path.join(path.resolve(options.cacheDir ?? cacheRoot()), CACHE_FILE);
@@ -499,7 +579,9 @@ export async function checkExternalLinks(book: LoadedBook, options: ExternalOpti
   } catch (error) {
     if (!(error instanceof PatternTimeout)) throw error;
     // A pattern that backtracks: an error at its line of book.yaml, and no link is checked.
-    const line = String(book.configFile.value).split('\n').findIndex((text) => text.includes(error.pattern));
+    const line = String(book.configFile.value)
+      .split('\n')
+      .findIndex((text) => text.includes(error.pattern));
     report(book.configFile, 'error', error.message, { line: line + 1 || 1, column: 1 }, 'book-config');
     transport.close();
     stats.seconds = (performance.now() - started) / 1000;
@@ -535,20 +617,40 @@ export async function checkExternalLinks(book: LoadedBook, options: ExternalOpti
     if (outcome.kind === 'unchecked') stats.unchecked++;
     for (const use of uses) {
       const shown = use.href.trim();
-      if (outcome.kind === 'broken') {report(use.file, 'error', `Link to \`${shown}\` is broken: ${outcome.reason}`, use.node, EXTERNAL_RULES.broken);}
-      else if (outcome.kind === 'redirect') {
+      if (outcome.kind === 'broken') {
+        report(use.file, 'error', `Link to \`${shown}\` is broken: ${outcome.reason}`, use.node, EXTERNAL_RULES.broken);
+      } else if (outcome.kind === 'redirect') {
         // The link's own #fragment goes on to the final URL unless a redirect set one (RFC 9110 §10.2.2), as in browsers.
         const written = parseRemote(use.href);
-        const final = !outcome.final.includes('#') && written instanceof URL && written.hash ? `${outcome.final}${written.hash}` : outcome.final;
-        const kind = outcome.redirectStatus === 301 || outcome.redirectStatus === 308 ? 'permanently redirects' : 'redirects';
-        report(use.file, 'warning', `Link to \`${shown}\` ${kind} (${outcome.redirectStatus}) to \`${final}\`: link the final URL`, use.node, EXTERNAL_RULES.redirected);
-      } else if (outcome.kind === 'unchecked') {report(use.file, 'warning', `Link to \`${shown}\` could not be checked: ${outcome.reason}`, use.node, EXTERNAL_RULES.unchecked);}
+        const final =
+          !outcome.final.includes('#') && written instanceof URL && written.hash
+            ? `${outcome.final}${written.hash}`
+            : outcome.final;
+        const kind =
+          outcome.redirectStatus === 301 || outcome.redirectStatus === 308 ? 'permanently redirects' : 'redirects';
+        report(
+          use.file,
+          'warning',
+          `Link to \`${shown}\` ${kind} (${outcome.redirectStatus}) to \`${final}\`: link the final URL`,
+          use.node,
+          EXTERNAL_RULES.redirected,
+        );
+      } else if (outcome.kind === 'unchecked') {
+        report(
+          use.file,
+          'warning',
+          `Link to \`${shown}\` could not be checked: ${outcome.reason}`,
+          use.node,
+          EXTERNAL_RULES.unchecked,
+        );
+      }
     }
   }
 
   if (!options.noCache && stats.checked > 0) {
     const entries: Record<string, CacheEntry> = {};
-    for (const [key, entry] of [...cache].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) if (fresh(entry)) entries[key] = entry;
+    for (const [key, entry] of [...cache].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      if (fresh(entry)) entries[key] = entry;
     try {
       await writeFileAtomic(cacheFile, `${JSON.stringify({ version: CACHE_VERSION, entries }, null, 1)}\n`);
     } catch {

@@ -10,14 +10,22 @@ import vm from 'node:vm';
 
 /** Thrown when a book.yaml regular expression runs out of its time. */
 export class PatternTimeout extends Error {
-  constructor(readonly pattern: string, ms: number) {
-    super(`The link pattern \`${pattern}\` took more than ${ms} ms to match: it backtracks (nested quantifiers such as (a+)+). Use a glob (example.com/docs/*) or a simpler regular expression`);
+  constructor(
+    readonly pattern: string,
+    ms: number,
+  ) {
+    super(
+      `The link pattern \`${pattern}\` took more than ${ms} ms to match: it backtracks (nested quantifiers such as (a+)+). Use a glob (example.com/docs/*) or a simpler regular expression`,
+    );
   }
 }
 
 /** Time left for every regular expression of one check, in milliseconds. */
 export class RegexBudget {
-  constructor(public remainingMs = 2000, readonly totalMs = remainingMs) {}
+  constructor(
+    public remainingMs = 2000,
+    readonly totalMs = remainingMs,
+  ) {}
 }
 
 /** `*` matches any run of characters; everything else itself. Greedy-star scan, O(text × pattern) at worst. */
@@ -38,14 +46,20 @@ export function globMatch(glob: string, text: string, ignoreCase = true): boolea
     } else if (star >= 0) {
       j = star + 1;
       i = ++mark;
-    } else {return false;}
+    } else {
+      return false;
+    }
   }
   while (j < p.length && p[j] === '*') j++;
   return j === p.length;
 }
 
 // One context for every test: the timeout applies to the script run in it, and interrupts a backtracking RegExp.
-const sandbox: { source: string; subject: string; result: boolean } = vm.createContext({ source: '', subject: '', result: false }) as { source: string; subject: string; result: boolean };
+const sandbox: { source: string; subject: string; result: boolean } = vm.createContext({
+  source: '',
+  subject: '',
+  result: false,
+}) as { source: string; subject: string; result: boolean };
 const script = new vm.Script('result = new RegExp(source).test(subject)');
 
 /** `new RegExp(source).test(subject)`, stopped after the budget's time. */

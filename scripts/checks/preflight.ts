@@ -8,7 +8,15 @@ import type { Page } from '../model/pages.ts';
 import { composeBook, type Composition } from '../render/pdf-compose.ts';
 import { pageLabel } from '../render/pdf.ts';
 import { bookSlug } from '../model/book-slug.ts';
-import { NEAR_EMPTY, MIN_DPI, normalise, readLayout, analyse, type Finding, type Layout } from '../render/print-analysis.ts';
+import {
+  NEAR_EMPTY,
+  MIN_DPI,
+  normalise,
+  readLayout,
+  analyse,
+  type Finding,
+  type Layout,
+} from '../render/print-analysis.ts';
 
 export { NEAR_EMPTY, MIN_DPI, normalise, readLayout, analyse, type Finding, type Layout };
 
@@ -29,7 +37,13 @@ export const PREFLIGHT_SEVERITIES: Record<string, Severity> = {
 };
 
 /** The preflight's findings as check messages, with book.yaml's severities. */
-export function findingsToDiagnostics(book: LoadedBook, composition: Composition, layout: Layout, findings: Finding[], pdfFile: string): Diagnostic[] {
+export function findingsToDiagnostics(
+  book: LoadedBook,
+  composition: Composition,
+  layout: Layout,
+  findings: Finding[],
+  pdfFile: string,
+): Diagnostic[] {
   const settings = { ...PREFLIGHT_SEVERITIES, ...book.config.checks };
   const bodyStart = (() => {
     const first = composition.blocks.find((b) => b.matter !== 'front' && (b.kind === 'part' || b.kind === 'chapter'));
@@ -58,9 +72,19 @@ export function findingsToDiagnostics(book: LoadedBook, composition: Composition
 /** `galley check --print`: the built PDF of this edition, read back and checked. */
 export async function checkPrint(book: LoadedBook, pages: Page[], outDir: string): Promise<Diagnostic[]> {
   const pdfFile = path.join(outDir, `${bookSlug(book)}.pdf`);
-  if (!existsSync(pdfFile)) 
-    return [{ file: path.relative(book.boundary, pdfFile) || pdfFile, line: 1, column: 1, ruleId: 'print-preflight', severity: 'error', message: `No PDF at ${pdfFile}: run \`galley build --format pdf\` first` }];
-  
+  if (!existsSync(pdfFile)) {
+    return [
+      {
+        file: path.relative(book.boundary, pdfFile) || pdfFile,
+        line: 1,
+        column: 1,
+        ruleId: 'print-preflight',
+        severity: 'error',
+        message: `No PDF at ${pdfFile}: run \`galley build --format pdf\` first`,
+      },
+    ];
+  }
+
   const composition = composeBook(book, pages, { date: buildDate(book.root) });
   const layout = await readLayout(pdfFile);
   return findingsToDiagnostics(book, composition, layout, analyse(composition, layout), pdfFile);

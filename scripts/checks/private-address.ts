@@ -16,9 +16,20 @@ function v4Number(address: string): number | undefined {
 }
 
 const V4_BLOCKS: [number, number][] = [
-  ['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16], ['172.16.0.0', 12],
-  ['192.0.0.0', 24], ['192.0.2.0', 24], ['192.88.99.0', 24], ['192.168.0.0', 16], ['198.18.0.0', 15], ['198.51.100.0', 24],
-  ['203.0.113.0', 24], ['224.0.0.0', 3],
+  ['0.0.0.0', 8],
+  ['10.0.0.0', 8],
+  ['100.64.0.0', 10],
+  ['127.0.0.0', 8],
+  ['169.254.0.0', 16],
+  ['172.16.0.0', 12],
+  ['192.0.0.0', 24],
+  ['192.0.2.0', 24],
+  ['192.88.99.0', 24],
+  ['192.168.0.0', 16],
+  ['198.18.0.0', 15],
+  ['198.51.100.0', 24],
+  ['203.0.113.0', 24],
+  ['224.0.0.0', 3],
 ].map(([base, bits]) => [v4Number(base as string)!, bits as number]);
 
 function privateV4(n: number): boolean {
@@ -27,7 +38,10 @@ function privateV4(n: number): boolean {
 
 /** Eight 16-bit groups of an IPv6 address (zone id dropped, a trailing dotted quad folded in), or undefined. */
 export function ipv6Groups(address: string): number[] | undefined {
-  let text = address.replace(/^\[|\]$/g, '').replace(/%.*$/, '').toLowerCase();
+  let text = address
+    .replace(/^\[|\]$/g, '')
+    .replace(/%.*$/, '')
+    .toLowerCase();
   if (!isIPv6(text)) return undefined;
   const quad = /(\d+\.\d+\.\d+\.\d+)$/.exec(text);
   if (quad) {

@@ -15,13 +15,21 @@ export async function checkUnreachableFiles(book: LoadedBook, skipDirs: string[]
   const entries = await readdir(book.root, { recursive: true, withFileTypes: true });
   const files = entries
     .filter((e) => e.isFile() && /\.(md|markdown)$/i.test(e.name) && !NOT_CHAPTERS.test(e.name))
-    .map((e) => toPosix(path.relative(book.root, path.join(e.parentPath ?? (e as unknown as { path: string }).path, e.name))))
+    .map((e) =>
+      toPosix(path.relative(book.root, path.join(e.parentPath ?? (e as unknown as { path: string }).path, e.name))),
+    )
     .filter((rel) => !rel.split('/').some((part) => IGNORED_DIRS.has(part) || part.startsWith('.')))
     .filter((rel) => !skipDirs.some((dir) => rel.startsWith(`${dir}/`)))
     .sort();
   for (const rel of files) {
     if (listed.has(rel) || (rel === 'README.md' && !book.summaryFile.value)) continue;
-    report(book.summaryFile, 'warning', `\`${rel}\` is not in the TOC, so no output includes it: add it to SUMMARY.md or delete it`, { line: 1, column: 1 }, 'unreachable-file');
+    report(
+      book.summaryFile,
+      'warning',
+      `\`${rel}\` is not in the TOC, so no output includes it: add it to SUMMARY.md or delete it`,
+      { line: 1, column: 1 },
+      'unreachable-file',
+    );
   }
 }
 
@@ -36,8 +44,14 @@ export function checkTocTitles(book: LoadedBook) {
     if (!h1 || h1.depth !== 1 || !chapter.entry.title || chapter.entry.implicit) continue;
     const a = chapter.entry.title.replace(/\s+/g, ' ').trim();
     const b = h1.text.replace(/\s+/g, ' ').trim();
-    if (!sameTitle(a, b)) 
-      report(book.summaryFile, 'warning', `TOC title “${a}” differs from the chapter's heading “${b}” in ${chapter.source}`, chapter.entry.position, 'toc-title');
-    
+    if (!sameTitle(a, b)) {
+      report(
+        book.summaryFile,
+        'warning',
+        `TOC title “${a}” differs from the chapter's heading “${b}” in ${chapter.source}`,
+        chapter.entry.position,
+        'toc-title',
+      );
+    }
   }
 }

@@ -38,10 +38,28 @@ export const buildCommand = defineCommand<BuildCommandOptions>({
     new Option('--json', 'print the build summary and the artifacts as JSON on stdout (no progress display)'),
   ],
   async run(opts) {
-    const [{ build }, { formatCompact }, { summaryLine }] = await Promise.all([import('../api/build.ts'), import('../model/report.ts'), import('../model/errata/stamp.ts')]);
-    const result = await build({ manuscript: opts.manuscript, out: opts.out, formats: opts.format, quiet: opts.quiet || opts.json, edition: opts.edition, printMarks: opts.printMarks, noCache: !opts.cache });
+    const [{ build }, { formatCompact }, { summaryLine }] = await Promise.all([
+      import('../api/build.ts'),
+      import('../model/report.ts'),
+      import('../model/errata/stamp.ts'),
+    ]);
+    const result = await build({
+      manuscript: opts.manuscript,
+      out: opts.out,
+      formats: opts.format,
+      quiet: opts.quiet || opts.json,
+      edition: opts.edition,
+      printMarks: opts.printMarks,
+      noCache: !opts.cache,
+    });
     const shown = result.diagnostics.filter((d) => d.severity !== 'info');
-    if (shown.length) process.stderr.write(formatCompact(shown.map((d) => ({ ...d, file: path.join(path.relative(process.cwd(), result.book.boundary), d.file) }))) + '\n');
+    if (shown.length) {
+      process.stderr.write(
+        formatCompact(
+          shown.map((d) => ({ ...d, file: path.join(path.relative(process.cwd(), result.book.boundary), d.file) })),
+        ) + '\n',
+      );
+    }
     if (opts.json) {
       const json: BuildJson = {
         ok: result.ok,
@@ -52,7 +70,10 @@ export const buildCommand = defineCommand<BuildCommandOptions>({
     }
     if (!result.ok) {
       const errors = result.diagnostics.filter((d) => d.severity === 'error').length;
-      const kept = result.artifacts.length === 0 ? `the previous output in ${opts.out} was left as it was` : `an artifact with errors was not written; ${result.artifacts.map((a) => a.format).join(', ')} were`;
+      const kept =
+        result.artifacts.length === 0
+          ? `the previous output in ${opts.out} was left as it was`
+          : `an artifact with errors was not written; ${result.artifacts.map((a) => a.format).join(', ')} were`;
       process.stderr.write(`Build failed: ${errors} error${errors === 1 ? '' : 's'}; ${kept}.\n`);
       return EXIT_BOOK;
     }
@@ -65,7 +86,10 @@ export const buildCommand = defineCommand<BuildCommandOptions>({
           summaryLine(summary.stamp),
           `  questions: ${q.E + q.M + q.H} (easy ${q.E}, medium ${q.M}, hard ${q.H})`,
           `  formulas: ${summary.formulas}   images: ${summary.images}   tables: ${summary.tables}   footnotes: ${summary.footnotes}   code blocks: ${summary.codeBlocks}   words: ${summary.words}`,
-          ...artifacts.map((a) => `  ${a.format.padEnd(5)} ${path.relative(process.cwd(), a.path) || a.path}${a.pages ? ` (${a.pages} pages)` : ''}`),
+          ...artifacts.map(
+            (a) =>
+              `  ${a.format.padEnd(5)} ${path.relative(process.cwd(), a.path) || a.path}${a.pages ? ` (${a.pages} pages)` : ''}`,
+          ),
         ];
         process.stdout.write(lines.join('\n') + '\n');
       }

@@ -27,20 +27,45 @@ export const checkCommand = defineCommand<CheckCommandOptions>({
     new Option('--changed-since <ref>', 'only report files changed since this git ref'),
     reportFormatOption(),
     new Option('--fix', 'fix what can be fixed (whitespace, final newlines, copyright footers)'),
-    new Option('--epub [file]', "validate the built EPUB with EPUBCheck and DAISY Ace (default: each edition's dist/<slug>.epub)"),
-    new Option('--artifacts', 'check what was built: copyright footers and rights in web pages, EPUB and PDF; PDF fonts and tags'),
-    new Option('--print', 'print preflight of the built PDF: near-empty pages, headings and lead-ins at a page foot, overfull lines, low-resolution images, widows and orphans'),
+    new Option(
+      '--epub [file]',
+      "validate the built EPUB with EPUBCheck and DAISY Ace (default: each edition's dist/<slug>.epub)",
+    ),
+    new Option(
+      '--artifacts',
+      'check what was built: copyright footers and rights in web pages, EPUB and PDF; PDF fonts and tags',
+    ),
+    new Option(
+      '--print',
+      'print preflight of the built PDF: near-empty pages, headings and lead-ins at a page foot, overfull lines, low-resolution images, widows and orphans',
+    ),
     outOption('output folder where --epub and --artifacts look'),
     noCacheOption('ignore every cache (chapter results, external-link results)'),
     quietOption('no progress display'),
   ],
   async run(opts) {
-    const [{ check }, { exitCode, formatGithub, formatJson, formatText }] = await Promise.all([import('../api/check.ts'), import('../model/report.ts')]);
-    const result = await check({ manuscript: opts.manuscript, changedSince: opts.changedSince, fix: opts.fix, quiet: opts.quiet || opts.format !== 'text', external: opts.external, noCache: !opts.cache, epub: opts.epub, out: opts.out, artifacts: opts.artifacts, print: opts.print });
+    const [{ check }, { exitCode, formatGithub, formatJson, formatText }] = await Promise.all([
+      import('../api/check.ts'),
+      import('../model/report.ts'),
+    ]);
+    const result = await check({
+      manuscript: opts.manuscript,
+      changedSince: opts.changedSince,
+      fix: opts.fix,
+      quiet: opts.quiet || opts.format !== 'text',
+      external: opts.external,
+      noCache: !opts.cache,
+      epub: opts.epub,
+      out: opts.out,
+      artifacts: opts.artifacts,
+      print: opts.print,
+    });
     const list = result.diagnostics;
-    if (opts.format === 'json') {process.stdout.write(formatJson(list) + '\n');}
-    else if (opts.format === 'github') {process.stdout.write(list.length ? formatGithub(list, result.root) + '\n' : '');}
-    else {
+    if (opts.format === 'json') {
+      process.stdout.write(formatJson(list) + '\n');
+    } else if (opts.format === 'github') {
+      process.stdout.write(list.length ? formatGithub(list, result.root) + '\n' : '');
+    } else {
       const shown = list.map((d) => ({ ...d, file: path.join(path.relative(process.cwd(), result.root), d.file) }));
       process.stdout.write(formatText(shown, { color: Boolean(process.stdout.isTTY) && !process.env.NO_COLOR }) + '\n');
       if (result.fixed.length) process.stdout.write(`Fixed: ${result.fixed.join(', ')}\n`);

@@ -23,7 +23,10 @@ export const devCommand = defineCommand<DevCommandOptions>({
     quietOption('print only problems, not each rebuild'),
   ],
   async run(opts) {
-    const [{ startDev }, { formatCompact }] = await Promise.all([import('../api/dev.ts'), import('../model/report.ts')]);
+    const [{ startDev }, { formatCompact }] = await Promise.all([
+      import('../api/dev.ts'),
+      import('../model/report.ts'),
+    ]);
     const print = (list: Diagnostic[]) => {
       const shown = list.filter((d) => d.severity !== 'info');
       if (shown.length) process.stderr.write(formatCompact(shown) + '\n');
@@ -35,11 +38,17 @@ export const devCommand = defineCommand<DevCommandOptions>({
       watch: true,
       onRebuild: (event) => {
         print(event.diagnostics);
-        if (!opts.quiet) process.stdout.write(`${event.full ? 'Rebuilt the site' : `Rebuilt ${event.pages.join(', ') || 'nothing'}`} in ${event.milliseconds.toFixed(0)} ms (${event.changed.join(', ')})\n`);
+        if (!opts.quiet) {
+          process.stdout.write(
+            `${event.full ? 'Rebuilt the site' : `Rebuilt ${event.pages.join(', ') || 'nothing'}`} in ${event.milliseconds.toFixed(0)} ms (${event.changed.join(', ')})\n`,
+          );
+        }
       },
     });
     print(session.problems());
-    process.stdout.write(`Serving the web edition of ${opts.manuscript} at ${session.url}\nWatching for changes; Ctrl-C stops.\n`);
+    process.stdout.write(
+      `Serving the web edition of ${opts.manuscript} at ${session.url}\nWatching for changes; Ctrl-C stops.\n`,
+    );
     const stopped = new Promise<void>((resolve) => {
       process.once('SIGINT', () => resolve());
       process.once('SIGTERM', () => resolve());

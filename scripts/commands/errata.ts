@@ -41,8 +41,12 @@ export const errataAddCommand = defineCommand<ErrataAddOptions>({
   async run(opts) {
     const { addErratum, ErrataInputError } = await import('../api/errata-add.ts');
     try {
-      const result = await addErratum(opts.manuscript, opts, { interactive: opts.interactive === false ? false : undefined });
-      process.stdout.write(`Added ${result.id} (${result.where}) to ${path.relative(process.cwd(), result.file) || result.file}\n`);
+      const result = await addErratum(opts.manuscript, opts, {
+        interactive: opts.interactive === false ? false : undefined,
+      });
+      process.stdout.write(
+        `Added ${result.id} (${result.where}) to ${path.relative(process.cwd(), result.file) || result.file}\n`,
+      );
       return EXIT_OK;
     } catch (error) {
       if (!(error instanceof ErrataInputError)) throw error;
@@ -72,7 +76,9 @@ export const errataChangelogCommand = defineCommand<ErrataChangelogOptions>({
     const { book } = await prepare(path.resolve(opts.manuscript));
     const loaded = await loadErrata(book);
     if (!loaded || !loaded.valid) {
-      process.stderr.write(`galley errata changelog: ${loaded ? `${ERRATA_FILE} has errors: run \`galley check\`` : `no ${ERRATA_FILE} in ${opts.manuscript}`}\n`);
+      process.stderr.write(
+        `galley errata changelog: ${loaded ? `${ERRATA_FILE} has errors: run \`galley check\`` : `no ${ERRATA_FILE} in ${opts.manuscript}`}\n`,
+      );
       return EXIT_BOOK;
     }
     if (opts.stdout) {
@@ -80,7 +86,9 @@ export const errataChangelogCommand = defineCommand<ErrataChangelogOptions>({
       return EXIT_OK;
     }
     const written = await writeErrataArtifacts(path.resolve(opts.out), loaded, book);
-    process.stdout.write(`${path.relative(process.cwd(), written.changelog)}\n${path.relative(process.cwd(), written.json)}\n`);
+    process.stdout.write(
+      `${path.relative(process.cwd(), written.changelog)}\n${path.relative(process.cwd(), written.json)}\n`,
+    );
     return EXIT_OK;
   },
 });

@@ -12,7 +12,10 @@ export interface InitCommandOptions {
 
 /** "my-book" → "My Book": the title offered when none is given. */
 export function titleFromFolder(dir: string): string {
-  const words = path.basename(path.resolve(dir)).split(/[-_\s]+/).filter(Boolean);
+  const words = path
+    .basename(path.resolve(dir))
+    .split(/[-_\s]+/)
+    .filter(Boolean);
   return words.length ? words.map((w) => w[0]!.toUpperCase() + w.slice(1)).join(' ') : 'Untitled';
 }
 
@@ -23,22 +26,33 @@ async function ask(options: InitCommandOptions, defaults: { title: string; autho
     const { createInterface } = await import('node:readline/promises');
     const rl = createInterface({ input: process.stdin, output: process.stdout });
     try {
-      for (const [key, label] of [['title', 'Title'], ['author', 'Author'], ['language', 'Language (BCP 47, e.g. en, fa)']] as const) 
-        if (wanted[key] === undefined) wanted[key] = (await rl.question(`${label} (${defaults[key]}): `)).trim() || undefined;
-      
+      for (const [key, label] of [
+        ['title', 'Title'],
+        ['author', 'Author'],
+        ['language', 'Language (BCP 47, e.g. en, fa)'],
+      ] as const) {
+        if (wanted[key] === undefined)
+          wanted[key] = (await rl.question(`${label} (${defaults[key]}): `)).trim() || undefined;
+      }
     } finally {
       rl.close();
     }
   }
-  return { title: wanted.title ?? defaults.title, author: wanted.author ?? defaults.author, language: wanted.language ?? defaults.language };
+  return {
+    title: wanted.title ?? defaults.title,
+    author: wanted.author ?? defaults.author,
+    language: wanted.language ?? defaults.language,
+  };
 }
 
 export const initCommand = defineCommand<InitCommandOptions>({
   name: 'init',
   description: 'start a book: book.yaml, SUMMARY.md, a preface, a chapter, errata.yaml, .gitignore and a CI workflow',
-  arguments: [{ syntax: '[dir]', description: 'the folder to write the book into (default: the current folder)', key: 'dir' }],
+  arguments: [
+    { syntax: '[dir]', description: 'the folder to write the book into (default: the current folder)', key: 'dir' },
+  ],
   options: [
-    new Option('--title <title>', 'the book\'s title (asked on a terminal; default: from the folder name)'),
+    new Option('--title <title>', "the book's title (asked on a terminal; default: from the folder name)"),
     new Option('--author <name>', 'the author (asked on a terminal)'),
     new Option('--language <code>', 'the language, BCP 47 (asked on a terminal)'),
     new Option('--force', 'write into a folder that is not empty (starter files replace files of the same name)'),
@@ -47,7 +61,11 @@ export const initCommand = defineCommand<InitCommandOptions>({
     const { initBook, isEmptyFolder } = await import('../api/init.ts');
     const dir = opts.dir ?? '.';
     // Refuse before asking anything.
-    if (!opts.force && !isEmptyFolder(dir)) throw new UsageError(`${dir} is not empty: choose a new folder, or give --force to write the starter files into it`);
+    if (!opts.force && !isEmptyFolder(dir)) {
+      throw new UsageError(
+        `${dir} is not empty: choose a new folder, or give --force to write the starter files into it`,
+      );
+    }
     const answers = await ask(opts, { title: titleFromFolder(dir), author: 'The Author', language: 'en' });
     const written = await initBook(dir, { ...answers, force: opts.force });
     const shown = path.relative(process.cwd(), path.resolve(dir)) || '.';

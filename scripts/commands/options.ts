@@ -22,11 +22,19 @@ export function quietOption(description = 'no progress display and no summary'):
 
 /** `build --format html,epub`: the formats to build. */
 export function formatsOption(): Option {
-  return new Option('--format <list>', 'formats to build, comma-separated (html,epub,pdf,web)').argParser((value: string) => {
-    const list = value.split(',').map((s) => s.trim()).filter(Boolean);
-    for (const f of list) if (!FORMATS.includes(f as Format)) throw new InvalidArgumentError(`Unknown format \`${f}\`: use html, epub, pdf or web.`);
-    return list as Format[];
-  });
+  return new Option('--format <list>', 'formats to build, comma-separated (html,epub,pdf,web)').argParser(
+    (value: string) => {
+      const list = value
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
+      for (const f of list) {
+        if (!FORMATS.includes(f as Format))
+          throw new InvalidArgumentError(`Unknown format \`${f}\`: use html, epub, pdf or web.`);
+      }
+      return list as Format[];
+    },
+  );
 }
 
 /** `check --format json`: how problems are reported. */
@@ -41,7 +49,8 @@ export function noCacheOption(description = 'ignore every cache (chapter results
 export function portOption(): Option {
   return new Option('--port <n>', 'port on 127.0.0.1 (0: any free port)').default(3000).argParser((value: string) => {
     const n = Number(value);
-    if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError(`--port must be a whole number from 0 to 65535, not \`${value}\`.`);
+    if (!Number.isInteger(n) || n < 0 || n > 65535)
+      throw new InvalidArgumentError(`--port must be a whole number from 0 to 65535, not \`${value}\`.`);
     return n;
   });
 }

@@ -58,23 +58,28 @@ export type ChapterProcessor = Processor<MdastRoot, MdastRoot, HastRoot, HastRoo
 export function createChapterProcessor(config: BookConfig, options: { lint?: boolean } = {}): ChapterProcessor {
   const words = labels(config.language);
   const processor = unified()
-      // Markdown: CommonMark + GFM + `$$` math (single `$` only when the book asks).
-      .use(remarkParse)
-      .use(remarkGfm, { singleTilde: false })
-      .use(remarkMath, { singleDollarTextMath: config.output.single_dollar_math })
-      .use(remarkDisplayMath)
-      .use(remarkHeadingIds)
-      // Other tools' syntax: HonKit template blocks, code imports and citations; mdBook includes.
-      .use(remarkTemplateBlocks)
-      .use(remarkImports)
-      .use(remarkMdbook)
-      .use(remarkCitations);
+    // Markdown: CommonMark + GFM + `$$` math (single `$` only when the book asks).
+    .use(remarkParse)
+    .use(remarkGfm, { singleTilde: false })
+    .use(remarkMath, { singleDollarTextMath: config.output.single_dollar_math })
+    .use(remarkDisplayMath)
+    .use(remarkHeadingIds)
+    // Other tools' syntax: HonKit template blocks, code imports and citations; mdBook includes.
+    .use(remarkTemplateBlocks)
+    .use(remarkImports)
+    .use(remarkMdbook)
+    .use(remarkCitations);
   if (options.lint) processor.use(lintPlugins);
   return (
     processor
       .use(remarkSourceFooter, { enabled: config.copyright?.in_source ?? false })
       // To HTML, keeping positions so HTML-stage messages still cite Markdown lines.
-      .use(remarkRehype, { allowDangerousHtml: true, clobberPrefix: '', footnoteLabel: words.notes, footnoteBackLabel: words.backToReference })
+      .use(remarkRehype, {
+        allowDangerousHtml: true,
+        clobberPrefix: '',
+        footnoteLabel: words.notes,
+        footnoteBackLabel: words.backToReference,
+      })
       .use(rehypeRawWhenNeeded)
       // Untrusted content ends here: everything after this adds only Galley's own markup.
       .use(rehypeSanitize, sanitizeSchema)
@@ -89,7 +94,11 @@ export function createChapterProcessor(config: BookConfig, options: { lint?: boo
       .use(rehypeImages)
       .use(rehypeFootnotes)
       .use(rehypeHeadingIds)
-      .use(rehypeHighlight, { languages: all, detect: false, plainText: ['text', 'txt', 'plain', 'math', 'console', 'output'] })
+      .use(rehypeHighlight, {
+        languages: all,
+        detect: false,
+        plainText: ['text', 'txt', 'plain', 'math', 'console', 'output'],
+      })
       .use(rehypeUniqueIds)
       .use(rehypeCollect)
       .freeze() as unknown as ChapterProcessor

@@ -2,7 +2,9 @@ import type { Element, ElementContent, Root } from 'hast';
 import type { BookConfig } from './config/schema.ts';
 
 /** What decides how Galley writes the numbers and dates it prints itself. */
-export type NumeralConfig = Pick<BookConfig, 'language' | 'calendar'> & { output: { pdf: { persian_digits: boolean } } };
+export type NumeralConfig = Pick<BookConfig, 'language' | 'calendar'> & {
+  output: { pdf: { persian_digits: boolean } };
+};
 
 export const persianDigitsOn = (config: NumeralConfig) => config.output.pdf.persian_digits;
 
@@ -38,7 +40,16 @@ export function formatDate(iso: string, config: NumeralConfig): string {
 }
 
 /** Galley's own number-bearing elements, by class: text inside them is Galley's, not the author's. */
-export const GALLEY_NUMBER_CLASSES = ['q-number', 'chapter-label', 'toc-number', 'toc-page', 'q-count', 'page-ref', 'galley-number', 'noteref'];
+export const GALLEY_NUMBER_CLASSES = [
+  'q-number',
+  'chapter-label',
+  'toc-number',
+  'toc-page',
+  'q-count',
+  'page-ref',
+  'galley-number',
+  'noteref',
+];
 
 function classesOf(node: Element): string[] {
   const value = node.properties.className;
@@ -48,7 +59,8 @@ function classesOf(node: Element): string[] {
 function convertText(nodes: ElementContent[], on: boolean) {
   for (const node of nodes) {
     if (node.type === 'text') node.value = localDigits(node.value, on);
-    else if (node.type === 'element' && node.tagName !== 'math' && node.tagName !== 'code') convertText(node.children, on);
+    else if (node.type === 'element' && node.tagName !== 'math' && node.tagName !== 'code')
+      convertText(node.children, on);
   }
 }
 
@@ -70,5 +82,10 @@ export function localizeGalleyNumbers(tree: Root | Element, config: NumeralConfi
 
 /** A bidi-isolated run (`<bdi>`) so a date or version keeps its order inside right-to-left text. */
 export function isolate(value: string, className?: string): Element {
-  return { type: 'element', tagName: 'bdi', properties: className ? { className: [className] } : {}, children: [{ type: 'text', value }] };
+  return {
+    type: 'element',
+    tagName: 'bdi',
+    properties: className ? { className: [className] } : {},
+    children: [{ type: 'text', value }],
+  };
 }

@@ -28,8 +28,22 @@ export function footerText(book: LoadedBook): string | undefined {
 export function footerElement(book: LoadedBook): Element | undefined {
   const text = footerText(book);
   if (!text) return undefined;
-  const children: ElementContent[] = [{ type: 'element', tagName: 'p', properties: { className: ['copyright-line'] }, children: [{ type: 'text', value: text }] }];
-  if (book.config.licence) children.push({ type: 'element', tagName: 'p', properties: { className: ['licence-line'] }, children: [{ type: 'text', value: `${labels(book.config.language).licence}: ${book.config.licence}` }] });
+  const children: ElementContent[] = [
+    {
+      type: 'element',
+      tagName: 'p',
+      properties: { className: ['copyright-line'] },
+      children: [{ type: 'text', value: text }],
+    },
+  ];
+  if (book.config.licence) {
+    children.push({
+      type: 'element',
+      tagName: 'p',
+      properties: { className: ['licence-line'] },
+      children: [{ type: 'text', value: `${labels(book.config.language).licence}: ${book.config.licence}` }],
+    });
+  }
   return { type: 'element', tagName: 'footer', properties: { className: ['copyright'] }, children };
 }
 
@@ -45,12 +59,20 @@ function ensureTitle(chapter: Chapter): { children: ElementContent[]; headingId:
     chapter.ids.add(id);
     chapter.headings.unshift({ id, depth: 1, text: chapter.title });
   }
-  return { children: [{ type: 'element', tagName: 'h1', properties: { id }, children: [{ type: 'text', value: chapter.title }] }, ...children], headingId: id };
+  return {
+    children: [
+      { type: 'element', tagName: 'h1', properties: { id }, children: [{ type: 'text', value: chapter.title }] },
+      ...children,
+    ],
+    headingId: id,
+  };
 }
 
 /** A part that has a file of its own ("Part I. Overview" with chapters under it): its title as a part page, its text after. */
 function partWithText(chapter: Chapter, children: ElementContent[], headingId: string): Page {
-  const title = children.find((c): c is Element => c.type === 'element' && c.tagName === 'h1' && c.properties.id === headingId)!;
+  const title = children.find(
+    (c): c is Element => c.type === 'element' && c.tagName === 'h1' && c.properties.id === headingId,
+  )!;
   const rest = children.filter((c) => c !== title && !(c.type === 'text' && !c.value.trim()));
   const heading: Element = { ...title, properties: { ...title.properties, className: ['part-title'] } };
   return {
@@ -65,7 +87,12 @@ function partWithText(chapter: Chapter, children: ElementContent[], headingId: s
       type: 'element',
       tagName: 'section',
       properties: { className: ['part'], 'epub:type': 'part', role: 'doc-part', ariaLabelledBy: [headingId] },
-      children: [heading, ...(rest.length > 0 ? [{ type: 'element', tagName: 'div', properties: { className: ['part-text'] }, children: rest } as Element] : [])],
+      children: [
+        heading,
+        ...(rest.length > 0
+          ? [{ type: 'element', tagName: 'div', properties: { className: ['part-text'] }, children: rest } as Element]
+          : []),
+      ],
     },
   };
 }
@@ -99,7 +126,14 @@ export function bookPages(book: LoadedBook): Page[] {
             type: 'element',
             tagName: 'section',
             properties: { className: ['part'], 'epub:type': 'part', role: 'doc-part', ariaLabelledBy: [headingId] },
-            children: [{ type: 'element', tagName: 'h1', properties: { id: headingId, className: ['part-title'] }, children: [{ type: 'text', value: entry.title }] }],
+            children: [
+              {
+                type: 'element',
+                tagName: 'h1',
+                properties: { id: headingId, className: ['part-title'] },
+                children: [{ type: 'text', value: entry.title }],
+              },
+            ],
           },
         });
         entry.pageKey = key;
@@ -113,9 +147,17 @@ export function bookPages(book: LoadedBook): Page[] {
           continue;
         }
         const body = chapter.matter === 'body';
-        const label: ElementContent[] = body && chapter.number && !chapter.number.includes('.')
-          ? [{ type: 'element', tagName: 'p', properties: { className: ['chapter-label'], ariaHidden: 'true' }, children: [{ type: 'text', value: `${words.chapter} ${chapter.number}` }] }]
-          : [];
+        const label: ElementContent[] =
+          body && chapter.number && !chapter.number.includes('.')
+            ? [
+                {
+                  type: 'element',
+                  tagName: 'p',
+                  properties: { className: ['chapter-label'], ariaHidden: 'true' },
+                  children: [{ type: 'text', value: `${words.chapter} ${chapter.number}` }],
+                },
+              ]
+            : [];
         pages.push({
           key: chapter.key,
           outName: chapter.outName,
@@ -129,7 +171,12 @@ export function bookPages(book: LoadedBook): Page[] {
             type: 'element',
             tagName: 'section',
             properties: body
-              ? { className: ['chapter', `matter-${chapter.matter}`], 'epub:type': 'chapter', role: 'doc-chapter', ariaLabelledBy: [headingId] }
+              ? {
+                  className: ['chapter', `matter-${chapter.matter}`],
+                  'epub:type': 'chapter',
+                  role: 'doc-chapter',
+                  ariaLabelledBy: [headingId],
+                }
               : { className: ['chapter', `matter-${chapter.matter}`], ariaLabelledBy: [headingId] },
             children: [...label, ...children],
           },

@@ -30,14 +30,23 @@ export function diagnostics(files: VFile[], root: string): Diagnostic[] {
   const out: Diagnostic[] = [];
   for (const file of files) {
     const rel = path.relative(root, file.path) || path.basename(file.path);
-    const sorted = [...file.messages].sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0));
+    const sorted = [...file.messages].sort(
+      (a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0),
+    );
     for (const m of sorted) out.push(toDiagnostic(m, rel));
   }
   return out;
 }
 
 function toDiagnostic(m: VFileMessage, file: string): Diagnostic {
-  return { file: file.split(path.sep).join('/'), line: m.line ?? 1, column: m.column ?? 1, ruleId: m.ruleId ?? 'galley', severity: levelOf(m.fatal), message: m.reason };
+  return {
+    file: file.split(path.sep).join('/'),
+    line: m.line ?? 1,
+    column: m.column ?? 1,
+    ruleId: m.ruleId ?? 'galley',
+    severity: levelOf(m.fatal),
+    message: m.reason,
+  };
 }
 
 /**
@@ -61,7 +70,10 @@ function inert(d: Diagnostic): Diagnostic {
 /** JSON for `--format json`: control characters escaped (JSON.stringify leaves DEL, C1 and bidi controls raw). */
 export function formatJson(list: Diagnostic[]): string {
   // C0 controls are already `\n`, `\u001b`… inside JSON strings; outside them are only the layout's own newlines.
-  return JSON.stringify(list, null, 2).replace(/[\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, (c) => `\\u${hex4(c)}`);
+  return JSON.stringify(list, null, 2).replace(
+    /[\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g,
+    (c) => `\\u${hex4(c)}`,
+  );
 }
 
 const SEVERITY_WORD: Record<Level, string> = { error: 'error', warning: 'warning', info: 'info' };
@@ -103,7 +115,10 @@ export function summaryLine(list: Diagnostic[]): string {
 
 /** One line per message, `file:line:column severity message [rule-id]`, as compilers print them. */
 export function formatCompact(list: Diagnostic[]): string {
-  return list.map(inert).map((d) => `${d.file}:${d.line}:${d.column} ${d.severity} ${d.message} [${d.ruleId}]`).join('\n');
+  return list
+    .map(inert)
+    .map((d) => `${d.file}:${d.line}:${d.column} ${d.severity} ${d.message} [${d.ruleId}]`)
+    .join('\n');
 }
 
 export function formatGithub(list: Diagnostic[], root: string): string {

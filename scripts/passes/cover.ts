@@ -11,11 +11,24 @@ export function resolveCover(book: LoadedBook) {
   if (!cover) return;
   const resolved = book.registry.resolve(path.join(book.root, 'book.yaml'), cover);
   if ('error' in resolved) {
-    report(book.configFile, 'warning', `Cover: ${resolved.error}; the book is built without a cover`, { line: 1, column: 1 }, 'broken-image');
+    report(
+      book.configFile,
+      'warning',
+      `Cover: ${resolved.error}; the book is built without a cover`,
+      { line: 1, column: 1 },
+      'broken-image',
+    );
     return;
   }
-  if (resolved.asset.mediaType === 'image/webp') 
-    report(book.configFile, 'warning', `Cover \`${cover}\` is WebP, which EPUB 3.2 reading systems need not support: use PNG or JPEG`, { line: 1, column: 1 }, 'broken-image');
-  
+  if (resolved.asset.mediaType === 'image/webp') {
+    report(
+      book.configFile,
+      'warning',
+      `Cover \`${cover}\` is WebP, which EPUB 3.2 reading systems need not support: use PNG or JPEG`,
+      { line: 1, column: 1 },
+      'broken-image',
+    );
+  }
+
   book.cover = resolved.asset;
 }

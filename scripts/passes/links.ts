@@ -13,8 +13,18 @@ function suggestion(wanted: string, candidates: Iterable<string>): string {
 }
 
 /** Finds the chapter a local path means: the `.md` itself, an mdBook `.html` name, or a folder's README/index. */
-export function chapterFor(book: LoadedBook, relative: string, bySource = new Map(book.chapters.map((c) => [c.source, c]))): Chapter | undefined {
-  const candidates = [relative, relative.replace(/\.html?$/i, '.md'), `${relative}/README.md`, `${relative}/index.md`, relative.replace(/\/$/, '') + '/README.md'];
+export function chapterFor(
+  book: LoadedBook,
+  relative: string,
+  bySource = new Map(book.chapters.map((c) => [c.source, c])),
+): Chapter | undefined {
+  const candidates = [
+    relative,
+    relative.replace(/\.html?$/i, '.md'),
+    `${relative}/README.md`,
+    `${relative}/index.md`,
+    relative.replace(/\/$/, '') + '/README.md',
+  ];
   for (const candidate of candidates) {
     const found = bySource.get(path.posix.normalize(candidate));
     if (found) return found;
@@ -53,22 +63,53 @@ export function resolveLinks(book: LoadedBook, chapters: Chapter[] = book.chapte
           if (resolved.exists) {
             const exact = existsWithExactCase(book.boundary, resolved.relative);
             // The file is there, so the link is not broken; it just has nowhere to go in an EPUB or PDF.
-            if (exact.ok) report(chapter.file, 'info', `Link to \`${pathPart}\`, a file that is not a chapter: it is printed as text`, node, 'link-outside-book');
-            else report(chapter.file, 'error', `Link to \`${pathPart}\` differs in case from the file on disk \`${exact.actual}\``, node, 'broken-link');
+            if (exact.ok) {
+              report(
+                chapter.file,
+                'info',
+                `Link to \`${pathPart}\`, a file that is not a chapter: it is printed as text`,
+                node,
+                'link-outside-book',
+              );
+            } else {
+              report(
+                chapter.file,
+                'error',
+                `Link to \`${pathPart}\` differs in case from the file on disk \`${exact.actual}\``,
+                node,
+                'broken-link',
+              );
+            }
           } else {
             // A link never means its own file: a suggestion to link to itself helps nobody.
-            const chapterNames = book.chapters.filter((c) => c !== chapter).map((c) => path.posix.relative(path.posix.dirname(chapter.source), c.source));
+            const chapterNames = book.chapters
+              .filter((c) => c !== chapter)
+              .map((c) => path.posix.relative(path.posix.dirname(chapter.source), c.source));
             const best = nearest(pathPart, chapterNames);
-            report(chapter.file, 'error', `Link to \`${pathPart}\`, which does not exist.${best ? ` Did you mean \`${best}\`?` : ''}`, node, 'broken-link');
+            report(
+              chapter.file,
+              'error',
+              `Link to \`${pathPart}\`, which does not exist.${best ? ` Did you mean \`${best}\`?` : ''}`,
+              node,
+              'broken-link',
+            );
           }
           delete node.properties.href;
           return;
         }
       }
-      if (anchor && !target.ids.has(anchor)) 
-        report(chapter.file, 'error', `Link to \`${pathPart ? `${target.source}#${anchor}` : `#${anchor}`}\`: no heading or anchor \`${anchor}\` there.${suggestion(anchor, target.ids)}`, node, 'broken-link');
-      
-      node.properties.href = target === chapter && anchor ? `#${anchor}` : `${target.outName}${anchor ? `#${anchor}` : ''}`;
+      if (anchor && !target.ids.has(anchor)) {
+        report(
+          chapter.file,
+          'error',
+          `Link to \`${pathPart ? `${target.source}#${anchor}` : `#${anchor}`}\`: no heading or anchor \`${anchor}\` there.${suggestion(anchor, target.ids)}`,
+          node,
+          'broken-link',
+        );
+      }
+
+      node.properties.href =
+        target === chapter && anchor ? `#${anchor}` : `${target.outName}${anchor ? `#${anchor}` : ''}`;
     });
   }
 }

@@ -44,7 +44,10 @@ export interface Update extends Prepared {
 
 // What every page shows of the others (the contents) and of the edition (version, printing, date).
 const bookSignature = (prepared: Prepared) =>
-  JSON.stringify([prepared.pages.map((p) => [p.outName, p.title, p.number, p.kind]), editionStamp(prepared.book, prepared.errata)]);
+  JSON.stringify([
+    prepared.pages.map((p) => [p.outName, p.title, p.number, p.kind]),
+    editionStamp(prepared.book, prepared.errata),
+  ]);
 
 /**
  * The staged pipeline every command shares: load → chapters (cached) → book
@@ -70,7 +73,10 @@ export class BookPipeline {
     const load: LoadOptions = { boundary: this.options.boundary, defaults: this.options.defaults };
     const book = await loadBook(this.root, load);
     progress.phase('Chapters', book.chapters.length);
-    processChapters(book, (chapter) => progress.tick(chapter.source), { lint: this.options.lint, cache: this.options.cache });
+    processChapters(book, (chapter) => progress.tick(chapter.source), {
+      lint: this.options.lint,
+      cache: this.options.cache,
+    });
     resolveLinks(book);
     buildQuestionsIndex(book);
     resolveCover(book);
@@ -125,7 +131,8 @@ export class BookPipeline {
     const { book } = state;
     this.processor ??= createChapterProcessor(book.config);
     const touched = new Set<Chapter>();
-    const questionsOf = (chapter: Chapter) => JSON.stringify(chapter.questions.map((q) => [q.id, q.number, q.difficulty, q.text]));
+    const questionsOf = (chapter: Chapter) =>
+      JSON.stringify(chapter.questions.map((q) => [q.id, q.number, q.difficulty, q.text]));
     let questionsChanged = false;
     for (const chapter of chapters) {
       const previous = questionsOf(chapter);
@@ -174,9 +181,9 @@ export class BookPipeline {
   /** From disk again, always: processing appends to a file's messages, and book passes append to its tree. */
   private async reread(book: LoadedBook, chapter: Chapter) {
     // The load checked where the file leads; a save may have made it a symlink out of the manuscript.
-    if (!isInside(book.boundary, chapter.file.path) || !statSync(chapter.file.path).isFile()) 
+    if (!isInside(book.boundary, chapter.file.path) || !statSync(chapter.file.path).isFile())
       throw new Error(`${chapter.source} is no longer a file inside the manuscript`);
-    
+
     const { file, data } = await readChapter(chapter.file.path, book.root, book.context);
     chapter.file = file;
     chapter.frontmatter = data;

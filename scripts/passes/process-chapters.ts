@@ -11,7 +11,19 @@ import { report } from '../util/messages.ts';
 import { MAX_INCLUDED_BYTES_PER_BOOK } from '../model/book/included.ts';
 import { trackedByGit } from './cache/location.ts';
 import type { ChapterContext } from '../markdown/plugins/types.ts';
-import { cacheKey, decodeResult, defaultCacheDir, encodeResult, pruneCache, readEntry, restoreMessages, storeMessages, writeEntry, type AssetRef, type ChapterResult } from './cache/chapter-cache.ts';
+import {
+  cacheKey,
+  decodeResult,
+  defaultCacheDir,
+  encodeResult,
+  pruneCache,
+  readEntry,
+  restoreMessages,
+  storeMessages,
+  writeEntry,
+  type AssetRef,
+  type ChapterResult,
+} from './cache/chapter-cache.ts';
 import { dependenciesUnchanged, trackDependencies, untracked, type Dependency } from './cache/dependencies.ts';
 
 type Resolver = (fromFile: string, href: string) => { target: string } | { error: string };
@@ -41,13 +53,23 @@ function producedData(file: VFile, before: Record<string, unknown>): Record<stri
 }
 
 /** Runs the pipeline on a file whose `data.chapter` is set; a crash becomes an error on the chapter, never a dead build. */
-function runPipeline(processor: ChapterProcessor, file: VFile, boundary: string): { tree: HastRoot; dependencies: Dependency[] } {
+function runPipeline(
+  processor: ChapterProcessor,
+  file: VFile,
+  boundary: string,
+): { tree: HastRoot; dependencies: Dependency[] } {
   const { value, dependencies } = trackDependencies(boundary, () => {
     try {
       return processor.runSync(processor.parse(file), file);
     } catch (error) {
       // A crash in one chapter must not take the build down without saying where.
-      report(file, 'error', `Internal error while processing this chapter: ${(error as Error).message}`, { line: 1, column: 1 }, 'internal');
+      report(
+        file,
+        'error',
+        `Internal error while processing this chapter: ${(error as Error).message}`,
+        { line: 1, column: 1 },
+        'internal',
+      );
       return { type: 'root', children: [] } as HastRoot;
     }
   });
@@ -55,7 +77,12 @@ function runPipeline(processor: ChapterProcessor, file: VFile, boundary: string)
 }
 
 /** The chapter context plugins read, with an image resolver that records what it was asked and answered. */
-function chapterContext(context: Omit<ChapterContext, 'resolveAsset'>, file: VFile, resolve: Resolver, refs: AssetRef[]): ChapterContext {
+function chapterContext(
+  context: Omit<ChapterContext, 'resolveAsset'>,
+  file: VFile,
+  resolve: Resolver,
+  refs: AssetRef[],
+): ChapterContext {
   return {
     ...context,
     resolveAsset: (href) => {
@@ -78,7 +105,12 @@ function finishChapter(chapter: Chapter) {
 }
 
 function baseContext(book: LoadedBook, chapter: Chapter): Omit<ChapterContext, 'resolveAsset'> {
-  const context: Omit<ChapterContext, 'resolveAsset'> = { key: chapter.key, source: chapter.source, number: chapter.number, language: book.config.language };
+  const context: Omit<ChapterContext, 'resolveAsset'> = {
+    key: chapter.key,
+    source: chapter.source,
+    number: chapter.number,
+    language: book.config.language,
+  };
   // Only what differs from a plain Galley chapter, so such chapters' cache keys and contexts stay as they were.
   if (chapter.title) context.title = chapter.title;
   if (chapter.entry.implicit) context.titleFromHeading = true;
@@ -87,7 +119,10 @@ function baseContext(book: LoadedBook, chapter: Chapter): Omit<ChapterContext, '
   return context;
 }
 
-const bookResolver = (book: LoadedBook): Resolver => (fromFile, href) => book.registry.resolve(fromFile, href);
+const bookResolver =
+  (book: LoadedBook): Resolver =>
+  (fromFile, href) =>
+    book.registry.resolve(fromFile, href);
 
 /** Processes a chapter where it is, as the plain serial loop always has; returns what a cache entry needs. */
 function inPlace(book: LoadedBook, chapter: Chapter, processor: ChapterProcessor): ChapterResult {
@@ -231,9 +266,14 @@ export function lastProcessStats(): ProcessStats | undefined {
  * is called in reading order. Synchronous, like the serial loop it replaces:
  * workers are driven with `receiveMessageOnPort` and `Atomics.wait`.
  */
-export function processChapters(book: LoadedBook, onChapter?: (chapter: Chapter, index: number) => void, options: ProcessOptions = {}): ProcessStats {
+export function processChapters(
+  book: LoadedBook,
+  onChapter?: (chapter: Chapter, index: number) => void,
+  options: ProcessOptions = {},
+): ProcessStats {
   const lint = options.lint ?? false;
-  const wanted = options.cache === false ? undefined : typeof options.cache === 'string' ? options.cache : defaultCacheDir();
+  const wanted =
+    options.cache === false ? undefined : typeof options.cache === 'string' ? options.cache : defaultCacheDir();
   // A cache folder git tracks came with the sources (a pull request can write it): never read nor written.
   const cacheDir = wanted && !trackedByGit(wanted) ? wanted : undefined;
   const processor = createChapterProcessor(book.config, { lint });
@@ -286,7 +326,20 @@ export function processChapters(book: LoadedBook, onChapter?: (chapter: Chapter,
     });
   } else {
     const mainThread = options.mainThread ?? process.env.GALLEY_WORKERS_ONLY !== '1';
-    processParallel({ book, processor, keys, cached, misses, threads, cacheDir, stats, serial, onChapter, lint, mainThread });
+    processParallel({
+      book,
+      processor,
+      keys,
+      cached,
+      misses,
+      threads,
+      cacheDir,
+      stats,
+      serial,
+      onChapter,
+      lint,
+      mainThread,
+    });
   }
   checkBookIncludes(book);
   if (cacheDir) pruneCache(cacheDir);
@@ -300,7 +353,13 @@ function checkBookIncludes(book: LoadedBook) {
     total += chapter.file.data.included?.bytes ?? 0;
     if (total > MAX_INCLUDED_BYTES_PER_BOOK) {
       const mb = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MB`;
-      report(chapter.file, 'error', `Includes of the whole book reach ${mb(total)} at this chapter, over the ${mb(MAX_INCLUDED_BYTES_PER_BOOK)} limit for a book: include less`, { line: 1, column: 1 }, 'limit');
+      report(
+        chapter.file,
+        'error',
+        `Includes of the whole book reach ${mb(total)} at this chapter, over the ${mb(MAX_INCLUDED_BYTES_PER_BOOK)} limit for a book: include less`,
+        { line: 1, column: 1 },
+        'limit',
+      );
       return;
     }
   }
@@ -314,7 +373,10 @@ interface PoolWorker {
   inFlight: Set<number>;
 }
 
-type WorkerMessage = { type: 'ready' } | { type: 'result'; index: number; json: string } | { type: 'error'; index?: number; message: string };
+type WorkerMessage =
+  | { type: 'ready' }
+  | { type: 'result'; index: number; json: string }
+  | { type: 'error'; index?: number; message: string };
 
 interface ParallelRun {
   book: LoadedBook;
@@ -332,7 +394,10 @@ interface ParallelRun {
 }
 
 // Compiled, the worker is plain JavaScript; run from the TypeScript sources (tests, tsx), it needs tsx registered first.
-const WORKER_ENTRY = new URL(import.meta.url.endsWith('.ts') ? './cache/chapter-worker.mjs' : './cache/worker.js', import.meta.url);
+const WORKER_ENTRY = new URL(
+  import.meta.url.endsWith('.ts') ? './cache/chapter-worker.mjs' : './cache/worker.js',
+  import.meta.url,
+);
 
 function processParallel(run: ParallelRun) {
   const { book, processor, keys, cached, misses, threads, cacheDir, stats, serial, onChapter, lint } = run;
@@ -394,8 +459,9 @@ function processParallel(run: ParallelRun) {
       for (let received = receiveMessageOnPort(entry.port); received; received = receiveMessageOnPort(entry.port)) {
         progress = true;
         const message = received.message as WorkerMessage;
-        if (message.type === 'ready') {entry.ready = true;}
-        else if (message.type === 'result') {
+        if (message.type === 'ready') {
+          entry.ready = true;
+        } else if (message.type === 'result') {
           entry.inFlight.delete(message.index);
           if (results.has(message.index) || message.index < next) continue;
           // The same JSON the worker stored in the cache, read back the same way.
@@ -403,8 +469,12 @@ function processParallel(run: ParallelRun) {
           if (result) {
             results.set(message.index, result);
             stats.onWorkers++;
-          } else {queue.unshift(message.index);}
-        } else {giveUp(entry);}
+          } else {
+            queue.unshift(message.index);
+          }
+        } else {
+          giveUp(entry);
+        }
       }
     }
     return progress;
@@ -435,7 +505,9 @@ function processParallel(run: ParallelRun) {
       if (applyResult(book, chapter, result)) {
         if (cached[next]) stats.hits++;
         else stats.processed++;
-      } else {serial(next);}
+      } else {
+        serial(next);
+      }
       onChapter?.(chapter, next);
       next++;
     }
@@ -448,7 +520,8 @@ function processParallel(run: ParallelRun) {
       feed();
       flush();
       if (next >= chapters.length) break;
-      const here = run.mainThread || pool.every((e) => e.dead) || (!pool.some((e) => e.ready) && Date.now() - started > READY_MS);
+      const here =
+        run.mainThread || pool.every((e) => e.dead) || (!pool.some((e) => e.ready) && Date.now() - started > READY_MS);
       if (queue.length > 0 && here) {
         const index = queue.shift()!;
         const result = runDetached(processor, task(index), resolveHere);
@@ -462,7 +535,8 @@ function processParallel(run: ParallelRun) {
       const busy = pool.filter((e) => !e.dead && e.inFlight.size > 0);
       if (busy.length === 0 && here) {
         // Outstanding chapters no live worker holds (one died): take them back.
-        for (let i = next; i < chapters.length; i++) if (!cached[i] && !results.has(i) && !queue.includes(i)) queue.push(i);
+        for (let i = next; i < chapters.length; i++)
+          if (!cached[i] && !results.has(i) && !queue.includes(i)) queue.push(i);
         if (queue.length === 0) break;
         continue;
       }
@@ -473,8 +547,11 @@ function processParallel(run: ParallelRun) {
       }
       if (Atomics.wait(signal, 0, seen, 250) === 'timed-out') {
         waited += 250;
-        if (waited >= STALL_MS) for (const entry of pool) if (!entry.dead && (entry.inFlight.size > 0 || !entry.ready)) giveUp(entry);
-      } else {waited = 0;}
+        if (waited >= STALL_MS)
+          for (const entry of pool) if (!entry.dead && (entry.inFlight.size > 0 || !entry.ready)) giveUp(entry);
+      } else {
+        waited = 0;
+      }
     }
     flush();
   } finally {

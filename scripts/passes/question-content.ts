@@ -96,7 +96,12 @@ export function linkBack(chapter: Chapter, id: string, href: string, label: stri
       if (child.tagName === 'a' && classesOf(child).includes(INDEX_LINK_CLASS)) return true;
       if (child.tagName === 'span' && classesOf(child).includes('q-number')) {
         // Its own id: the index links (and the PDF measures the page) here, at the number's line, not at the item's top margin.
-        parent.children[index] = { type: 'element', tagName: 'a', properties: { id: numberId(id), className: [INDEX_LINK_CLASS], href, title: label }, children: [child] };
+        parent.children[index] = {
+          type: 'element',
+          tagName: 'a',
+          properties: { id: numberId(id), className: [INDEX_LINK_CLASS], href, title: label },
+          children: [child],
+        };
         chapter.ids.add(numberId(id));
         return true;
       }

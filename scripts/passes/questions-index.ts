@@ -29,7 +29,12 @@ export function buildQuestionsIndex(book: LoadedBook, chapters: Chapter[] = book
         tagName: 'ul',
         properties: { className: ['question-index'] },
         children: items.map((q) => {
-          const linked = linkBack(q.chapter, q.id, chapter === q.chapter ? `#${entryId(q.id)}` : `${chapter.outName}#${entryId(q.id)}`, words.questionsByDifficulty);
+          const linked = linkBack(
+            q.chapter,
+            q.id,
+            chapter === q.chapter ? `#${entryId(q.id)}` : `${chapter.outName}#${entryId(q.id)}`,
+            words.questionsByDifficulty,
+          );
           const anchor = linked ? numberId(q.id) : q.id;
           const target = q.chapter === chapter ? `#${anchor}` : `${q.chapter.outName}#${anchor}`;
           chapter.ids.add(entryId(q.id));
@@ -43,11 +48,26 @@ export function buildQuestionsIndex(book: LoadedBook, chapters: Chapter[] = book
                 tagName: 'a',
                 properties: { href: target },
                 children: [
-                  { type: 'element', tagName: 'span', properties: { className: ['q-number'] }, children: [{ type: 'text', value: q.number }] },
+                  {
+                    type: 'element',
+                    tagName: 'span',
+                    properties: { className: ['q-number'] },
+                    children: [{ type: 'text', value: q.number }],
+                  },
                   { type: 'text', value: ' ' },
-                  { type: 'element', tagName: 'span', properties: { className: ['q-text'] }, children: questionContent(q.chapter, q.id, q.text) },
+                  {
+                    type: 'element',
+                    tagName: 'span',
+                    properties: { className: ['q-text'] },
+                    children: questionContent(q.chapter, q.id, q.text),
+                  },
                   // The PDF prints the question's page here, from the same measurement as the contents' page numbers.
-                  { type: 'element', tagName: 'span', properties: { className: [PAGE_REF_CLASS, BARE_PAGE_REF_CLASS] }, children: [] },
+                  {
+                    type: 'element',
+                    tagName: 'span',
+                    properties: { className: [PAGE_REF_CLASS, BARE_PAGE_REF_CLASS] },
+                    children: [],
+                  },
                 ],
               },
             ],
@@ -59,7 +79,12 @@ export function buildQuestionsIndex(book: LoadedBook, chapters: Chapter[] = book
         tagName: 'section',
         properties: { className: ['difficulty-group'], ariaLabelledBy: [id] },
         children: [
-          { type: 'element', tagName: 'h2', properties: { id }, children: [{ type: 'text', value: `${name} (${localDigits(items.length, book.config)})` }] },
+          {
+            type: 'element',
+            tagName: 'h2',
+            properties: { id },
+            children: [{ type: 'text', value: `${name} (${localDigits(items.length, book.config)})` }],
+          },
           list,
         ],
       });

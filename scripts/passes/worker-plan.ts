@@ -65,7 +65,12 @@ export function predictSeconds(chars: number, workers: number, costs: WorkerCost
  * enough over one thread; 0 otherwise. `cores` is
  * `os.availableParallelism()`: one is the main thread's.
  */
-export function planWorkers(input: { chars: number; chapters: number; cores: number; costs?: WorkerCosts }): WorkerPlan {
+export function planWorkers(input: {
+  chars: number;
+  chapters: number;
+  cores: number;
+  costs?: WorkerCosts;
+}): WorkerPlan {
   const costs = input.costs ?? MEASURED_COSTS;
   const serial = predictSeconds(input.chars, 0, costs);
   const most = Math.min(MAX_WORKERS, Math.max(0, input.cores - 1), Math.floor(input.chapters / CHAPTERS_PER_WORKER));

@@ -29,7 +29,9 @@ const safe = (name: string) => name === path.basename(name) && !name.startsWith(
  * Returns the removed file names.
  */
 export async function replaceArtifacts(dir: string, written: string[]): Promise<string[]> {
-  const now = written.filter((file) => path.dirname(path.resolve(file)) === path.resolve(dir)).map((file) => path.basename(file));
+  const now = written
+    .filter((file) => path.dirname(path.resolve(file)) === path.resolve(dir))
+    .map((file) => path.basename(file));
   const before = await readManifest(dir);
   const removed: string[] = [];
   const kept: string[] = [];
@@ -44,6 +46,9 @@ export async function replaceArtifacts(dir: string, written: string[]): Promise<
     await rm(path.join(dir, name), { force: true });
     removed.push(name);
   }
-  await writeFileAtomic(path.join(dir, MANIFEST_NAME), `${JSON.stringify({ files: [...new Set([...kept, ...now])].sort() } satisfies Manifest, null, 2)}\n`);
+  await writeFileAtomic(
+    path.join(dir, MANIFEST_NAME),
+    `${JSON.stringify({ files: [...new Set([...kept, ...now])].sort() } satisfies Manifest, null, 2)}\n`,
+  );
   return removed;
 }

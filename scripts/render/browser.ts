@@ -117,7 +117,11 @@ function onSignal(signal: NodeJS.Signals) {
   process.kill(process.pid, signal);
 }
 
-const handlers = { SIGINT: () => onSignal('SIGINT'), SIGTERM: () => onSignal('SIGTERM'), SIGHUP: () => onSignal('SIGHUP') };
+const handlers = {
+  SIGINT: () => onSignal('SIGINT'),
+  SIGTERM: () => onSignal('SIGTERM'),
+  SIGHUP: () => onSignal('SIGHUP'),
+};
 
 function installSignalHandlers() {
   if (signalsInstalled) return;
@@ -141,7 +145,8 @@ function sweepStaleProfiles() {
     try {
       process.kill(Number(pid), 0);
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ESRCH') rmSync(path.join(tmpdir(), name), { recursive: true, force: true });
+      if ((error as NodeJS.ErrnoException).code === 'ESRCH')
+        rmSync(path.join(tmpdir(), name), { recursive: true, force: true });
     }
   }
 }
@@ -163,7 +168,9 @@ export async function launchBrowser(options: LaunchOptions = {}): Promise<Galley
       headless: true,
       pipe: true,
       userDataDir: profileDir,
-      args: options.allowLoopback ? CHROMIUM_ARGS.filter((arg) => arg !== '--proxy-bypass-list=<-loopback>') : CHROMIUM_ARGS,
+      args: options.allowLoopback
+        ? CHROMIUM_ARGS.filter((arg) => arg !== '--proxy-bypass-list=<-loopback>')
+        : CHROMIUM_ARGS,
       handleSIGINT: false,
       handleSIGTERM: false,
       handleSIGHUP: false,
@@ -200,7 +207,6 @@ export async function launchBrowser(options: LaunchOptions = {}): Promise<Galley
   return entry;
 }
 
-
 /** The private origin book content is served from; `.invalid` can never resolve (RFC 2606). */
 export const BOOK_ORIGIN = 'https://book.galley.invalid';
 
@@ -227,7 +233,10 @@ export interface SandboxedPage {
 
 /** The URL and kind of a load the Content-Security-Policy (or Chromium's file:// rule) refused, from its console message. */
 export function cspRefusal(message: string): BlockedRequest | undefined {
-  const csp = /^(?:Loading (?:the )?(\w+)(?: data)?(?: from)? '([^']+)'|(Framing) '([^']+)'|Loading plugin data from '([^']+)'|Refused to (?:load|connect to|frame) (?:the )?(\w*) ?'([^']+)')/.exec(message);
+  const csp =
+    /^(?:Loading (?:the )?(\w+)(?: data)?(?: from)? '([^']+)'|(Framing) '([^']+)'|Loading plugin data from '([^']+)'|Refused to (?:load|connect to|frame) (?:the )?(\w*) ?'([^']+)')/.exec(
+      message,
+    );
   if (csp) {
     const url = csp[2] ?? csp[4] ?? csp[5] ?? csp[7]!;
     const kind = csp[1] ?? (csp[3] ? 'frame' : csp[5] ? 'object' : csp[6] || 'resource');
@@ -243,7 +252,11 @@ export function cspRefusal(message: string): BlockedRequest | undefined {
  * intercepted, files answered from memory on a private origin, everything else
  * aborted and recorded. Book content never touches `file://` or the network.
  */
-export async function openSandboxedPage(galley: GalleyBrowser, files: Map<string, ServedFile>, csp?: string): Promise<SandboxedPage> {
+export async function openSandboxedPage(
+  galley: GalleyBrowser,
+  files: Map<string, ServedFile>,
+  csp?: string,
+): Promise<SandboxedPage> {
   const page = await galley.browser.newPage();
   const blocked: BlockedRequest[] = [];
   const consoleErrors: string[] = [];
@@ -268,7 +281,8 @@ export async function openSandboxedPage(galley: GalleyBrowser, files: Map<string
       void request.continue();
       return;
     }
-    if (!/\/favicon\.ico$/.test(url) || !url.startsWith(BOOK_ORIGIN)) blocked.push({ url, resourceType: request.resourceType() });
+    if (!/\/favicon\.ico$/.test(url) || !url.startsWith(BOOK_ORIGIN))
+      blocked.push({ url, resourceType: request.resourceType() });
     void request.abort('blockedbyclient');
   });
   page.on('console', (message) => {

@@ -10,7 +10,12 @@ import { resolveLocation, type ResolvedLocation } from '../model/errata/locate.t
 import type { Entry, ErratumKind, Release } from '../model/errata/schema.ts';
 
 /** Keep a Changelog's sections: corrections are "Fixed", clarifications and updates "Changed". */
-export const CHANGELOG_SECTION: Record<ErratumKind, 'Fixed' | 'Changed'> = { typo: 'Fixed', error: 'Fixed', clarification: 'Changed', update: 'Changed' };
+export const CHANGELOG_SECTION: Record<ErratumKind, 'Fixed' | 'Changed'> = {
+  typo: 'Fixed',
+  error: 'Fixed',
+  clarification: 'Changed',
+  update: 'Changed',
+};
 
 type BookLike = Pick<Book, 'chapters' | 'config'>;
 
@@ -22,21 +27,28 @@ function where(book: BookLike | undefined, entry: Entry): ResolvedLocation | und
 
 /** Markdown-safe inline text: no line breaks, and characters Markdown would read escaped. */
 function inline(text: string): string {
-  return text
-    .replace(/\s+/g, ' ')
-    .trim()
-    .replace(/([\\`*[\]<>])/g, '\\$1')
-    // An underscore inside a word never starts emphasis; elsewhere it might.
-    .replace(/(^|[^\p{L}\p{N}])_|_(?=[^\p{L}\p{N}]|$)/gu, (m) => m.replace('_', '\\_'));
+  return (
+    text
+      .replace(/\s+/g, ' ')
+      .trim()
+      .replace(/([\\`*[\]<>])/g, '\\$1')
+      // An underscore inside a word never starts emphasis; elsewhere it might.
+      .replace(/(^|[^\p{L}\p{N}])_|_(?=[^\p{L}\p{N}]|$)/gu, (m) => m.replace('_', '\\_'))
+  );
 }
 
 const sentence = (text: string) => (/[.!?…]["'”’)]?$/.test(text) ? text : `${text}.`);
 
 function entryLine(book: BookLike | undefined, entry: Entry): string {
   const at = where(book, entry);
-  const place = at ? (at.label === at.chapter.title ? at.chapter.title : `${at.label} in ${at.chapter.title}`) : entry.location;
+  const place = at
+    ? at.label === at.chapter.title
+      ? at.chapter.title
+      : `${at.label} in ${at.chapter.title}`
+    : entry.location;
   const said: string[] = [];
-  if (entry.was !== undefined && entry.now !== undefined) said.push(sentence(`“${inline(entry.was)}” → “${inline(entry.now)}”`));
+  if (entry.was !== undefined && entry.now !== undefined)
+    said.push(sentence(`“${inline(entry.was)}” → “${inline(entry.now)}”`));
   else if (entry.now !== undefined) said.push(sentence(`Now: “${inline(entry.now)}”`));
   if (entry.text !== undefined) said.push(sentence(inline(entry.text)));
   if (entry.credit !== undefined) said.push(`Thanks to ${inline(entry.credit)}.`);
@@ -47,7 +59,12 @@ function releaseNotesBody(book: BookLike | undefined, release: Release | undefin
   const lines: string[] = [];
   if (release?.printing !== undefined || release?.summary) {
     const printing = release.printing !== undefined ? errataWords('en').printing(release.printing) : '';
-    const intro = [printing ? sentence(printing.charAt(0).toUpperCase() + printing.slice(1)) : '', release.summary ? sentence(inline(release.summary)) : ''].filter(Boolean).join(' ');
+    const intro = [
+      printing ? sentence(printing.charAt(0).toUpperCase() + printing.slice(1)) : '',
+      release.summary ? sentence(inline(release.summary)) : '',
+    ]
+      .filter(Boolean)
+      .join(' ');
     lines.push(intro, '');
   }
   for (const section of ['Fixed', 'Changed'] as const) {
@@ -80,7 +97,10 @@ export function errataChangelog(errata: Errata, book?: BookLike): string {
     lines.push(group.release ? `## [${group.release.version}] - ${group.release.date}` : '## [Unreleased]', '');
     lines.push(...releaseNotesBody(book, group.release, group.entries));
   }
-  return `${lines.join('\n').replace(/\n{3,}/g, '\n\n').trimEnd()}\n`;
+  return `${lines
+    .join('\n')
+    .replace(/\n{3,}/g, '\n\n')
+    .trimEnd()}\n`;
 }
 
 /** Release notes for one version (default: the latest release): its changelog section as a document of its own. */
@@ -89,9 +109,18 @@ export function releaseNotes(errata: Errata, book?: BookLike, version?: string):
   if (!release) throw new Error(`No release ${version ?? ''} in errata.yaml`.replace('  ', ' '));
   const entries = errata.data.entries.filter((e) => e.fixed_in === release.version);
   const heading = book ? `${book.config.title} ${release.version}` : `Version ${release.version}`;
-  const lines = [`# ${inline(heading)}`, '', `Released ${release.date}.`, '', ...releaseNotesBody(book, release, entries)];
+  const lines = [
+    `# ${inline(heading)}`,
+    '',
+    `Released ${release.date}.`,
+    '',
+    ...releaseNotesBody(book, release, entries),
+  ];
   if (entries.length === 0) lines.push('No corrections in this release.', '');
-  return `${lines.join('\n').replace(/\n{3,}/g, '\n\n').trimEnd()}\n`;
+  return `${lines
+    .join('\n')
+    .replace(/\n{3,}/g, '\n\n')
+    .trimEnd()}\n`;
 }
 
 export interface ErrataJson {
@@ -104,7 +133,15 @@ export interface ErrataJson {
     kind: ErratumKind;
     section: 'Fixed' | 'Changed';
     fixed_in: string | null;
-    location: { source: string; anchor: string | null; chapter: string | null; chapter_number: string | null; label: string | null; question: string | null; href: string | null };
+    location: {
+      source: string;
+      anchor: string | null;
+      chapter: string | null;
+      chapter_number: string | null;
+      label: string | null;
+      question: string | null;
+      href: string | null;
+    };
     was: string | null;
     now: string | null;
     text: string | null;
@@ -134,11 +171,15 @@ export function errataJson(errata: Errata, book: BookLike): ErrataJson {
       ...(book.config.identifier ? { identifier: book.config.identifier } : {}),
       language: book.config.language,
     },
-    releases: groups.filter((g) => g.release).map((g) => ({ ...g.release!, anchor: releaseAnchor(g.release!.version), entries: g.entries.map((e) => e.id) })),
+    releases: groups
+      .filter((g) => g.release)
+      .map((g) => ({ ...g.release!, anchor: releaseAnchor(g.release!.version), entries: g.entries.map((e) => e.id) })),
     unreleased: groups.filter((g) => !g.release).flatMap((g) => g.entries.map((e) => e.id)),
     entries: errata.data.entries.map((entry) => {
       const at = where(book, entry);
-      const [source, anchor] = entry.location.includes('#') ? (entry.location.split(/#(.*)/s) as [string, string]) : [entry.location, undefined];
+      const [source, anchor] = entry.location.includes('#')
+        ? (entry.location.split(/#(.*)/s) as [string, string])
+        : [entry.location, undefined];
       return {
         id: entry.id,
         kind: entry.kind,
@@ -168,7 +209,11 @@ export function errataJson(errata: Errata, book: BookLike): ErrataJson {
  * Writes `<outDir>/CHANGELOG.md` and `<outDir>/errata.json`, each atomically
  * (a reader sees the old file or the new, never half of one).
  */
-export async function writeErrataArtifacts(outDir: string, errata: Errata, book: BookLike): Promise<{ changelog: string; json: string }> {
+export async function writeErrataArtifacts(
+  outDir: string,
+  errata: Errata,
+  book: BookLike,
+): Promise<{ changelog: string; json: string }> {
   const changelog = path.join(outDir, 'CHANGELOG.md');
   const json = path.join(outDir, 'errata.json');
   await writeFileAtomic(changelog, errataChangelog(errata, book));

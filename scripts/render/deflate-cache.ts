@@ -107,7 +107,10 @@ function holds(stored: Stored, bytes: Uint8Array): boolean {
   if (stored.size !== bytes.length) return false;
   try {
     const inflated = inflateSync(stored.data, { out: new Uint8Array(bytes.length) });
-    return inflated.length === bytes.length && Buffer.from(inflated.buffer, inflated.byteOffset, inflated.length).equals(bytes);
+    return (
+      inflated.length === bytes.length &&
+      Buffer.from(inflated.buffer, inflated.byteOffset, inflated.length).equals(bytes)
+    );
   } catch {
     return false;
   }
@@ -149,7 +152,9 @@ export function openDeflatePack(dir: string | undefined, id: string): DeflatePac
           stats.deflated++;
         }
         next.set(key, stored);
-      } else {stats.reused++;}
+      } else {
+        stats.reused++;
+      }
       return { name, method, crc: stored.crc, size: stored.size, data: stored.data };
     },
     save() {

@@ -60,7 +60,12 @@ interface Metadata {
 
 const escapeXml = escapeXmlText;
 
-const el = (tagName: string, properties: Element['properties'], children: ElementContent[] = []): Element => ({ type: 'element', tagName, properties, children });
+const el = (tagName: string, properties: Element['properties'], children: ElementContent[] = []): Element => ({
+  type: 'element',
+  tagName,
+  properties,
+  children,
+});
 const text = (value: string): ElementContent => ({ type: 'text', value });
 
 function directionOf(book: LoadedBook): 'ltr' | 'rtl' {
@@ -75,17 +80,24 @@ function directionOf(book: LoadedBook): 'ltr' | 'rtl' {
 export function bookIdentifier(book: LoadedBook): { value: string; isbn: boolean } {
   const given = book.config.identifier?.trim();
   if (given) {
-    if (/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(given)) return { value: `urn:uuid:${given.toLowerCase()}`, isbn: false };
+    if (/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(given))
+      return { value: `urn:uuid:${given.toLowerCase()}`, isbn: false };
     const digits = given.replace(/^(urn:)?isbn:?\s*/i, '').replace(/[\s-]/g, '');
-    if (/^(97[89])?\d{9}[\dX]$/i.test(digits) && (/isbn/i.test(given) || /^[\d\s-]+X?$/i.test(given))) return { value: `urn:isbn:${digits.toUpperCase()}`, isbn: true };
+    if (/^(97[89])?\d{9}[\dX]$/i.test(digits) && (/isbn/i.test(given) || /^[\d\s-]+X?$/i.test(given)))
+      return { value: `urn:isbn:${digits.toUpperCase()}`, isbn: true };
     return { value: given, isbn: false };
   }
   // A name-based (version 5 layout) UUID from the book's title and authors.
-  const hash = createHash('sha1').update(['galley', book.config.title, ...book.config.authors].join('\u0000')).digest();
+  const hash = createHash('sha1')
+    .update(['galley', book.config.title, ...book.config.authors].join('\u0000'))
+    .digest();
   hash[6] = (hash[6]! & 0x0f) | 0x50;
   hash[8] = (hash[8]! & 0x3f) | 0x80;
   const hex = hash.subarray(0, 16).toString('hex');
-  return { value: `urn:uuid:${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`, isbn: false };
+  return {
+    value: `urn:uuid:${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`,
+    isbn: false,
+  };
 }
 
 /** `dc:rights`: the same words as the copyright footer on every page, licence included. */
@@ -117,7 +129,9 @@ function surveyAccessibility(pages: Page[]): Accessibility {
         result.images++;
         const alt = node.properties.alt;
         if (typeof alt !== 'string' || alt.trim() === '') result.imagesWithoutAlt++;
-      } else if (node.tagName === 'math') {result.math = true;}
+      } else if (node.tagName === 'math') {
+        result.math = true;
+      }
     });
   }
   return result;
@@ -138,9 +152,15 @@ function accessibilityMeta(a11y: Accessibility, certifier: string): string[] {
   const summary = [
     'This publication has a navigable table of contents, headings that follow the structure of the book, and a reading order that follows the printed order.',
     a11y.math ? 'Mathematics is written in MathML, with the TeX source as an annotation.' : '',
-    a11y.images > 0 ? (altComplete ? 'Every image has a text description.' : `${a11y.imagesWithoutAlt} of ${a11y.images} images have no text description.`) : '',
+    a11y.images > 0
+      ? altComplete
+        ? 'Every image has a text description.'
+        : `${a11y.imagesWithoutAlt} of ${a11y.images} images have no text description.`
+      : '',
     'Text can be resized and restyled by the reading system.',
-  ].filter(Boolean).join(' ');
+  ]
+    .filter(Boolean)
+    .join(' ');
   lines.push(meta('schema:accessibilitySummary', summary));
   // The claim is only made when the checks this renderer can make hold.
   if (altComplete) {
@@ -151,7 +171,15 @@ function accessibilityMeta(a11y: Accessibility, certifier: string): string[] {
   return lines;
 }
 
-function packageDocument(book: LoadedBook, meta: Metadata, files: PackageFile[], spine: PackageFile[], a11y: Accessibility, direction: 'ltr' | 'rtl', stamp: EditionStamp): string {
+function packageDocument(
+  book: LoadedBook,
+  meta: Metadata,
+  files: PackageFile[],
+  spine: PackageFile[],
+  a11y: Accessibility,
+  direction: 'ltr' | 'rtl',
+  stamp: EditionStamp,
+): string {
   const c = book.config;
   const lines: string[] = [];
   lines.push(`<dc:identifier id="pub-id">${escapeXml(meta.identifier)}</dc:identifier>`);
@@ -182,7 +210,10 @@ function packageDocument(book: LoadedBook, meta: Metadata, files: PackageFile[],
   // EPUB 2 readers (and Kindle's converter) find the cover this way.
   if (cover) lines.push(`<meta name="cover" content="${cover.id}"/>`);
 
-  const manifest = files.map((f) => `<item id="${f.id}" href="${escapeXml(f.href)}" media-type="${f.mediaType}"${f.properties.length ? ` properties="${f.properties.join(' ')}"` : ''}/>`);
+  const manifest = files.map(
+    (f) =>
+      `<item id="${f.id}" href="${escapeXml(f.href)}" media-type="${f.mediaType}"${f.properties.length ? ` properties="${f.properties.join(' ')}"` : ''}/>`,
+  );
   const itemrefs = spine.map((f) => `<itemref idref="${f.id}"/>`);
   const lang = escapeXml(c.language);
   return [
@@ -202,7 +233,8 @@ function packageDocument(book: LoadedBook, meta: Metadata, files: PackageFile[],
   ].join('\n');
 }
 
-const navLabel = (item: NavItem) => (item.number && !item.number.includes('.') ? `${item.number}. ${item.title}` : item.title);
+const navLabel = (item: NavItem) =>
+  item.number && !item.number.includes('.') ? `${item.number}. ${item.title}` : item.title;
 
 /** The NCX for EPUB 2 reading systems: the same nested TOC; a label without a page lends its place to its children. */
 function ncxDocument(book: LoadedBook, identifier: string, items: NavItem[]): string {
@@ -274,13 +306,17 @@ class GalleyEPub extends EPub {
     identifier: string,
     private readonly entryDate: Date,
   ) {
-    super(options, documents.map((d) => ({ title: d.filename, filename: d.filename, content: '', excludeFromToc: true })));
+    super(
+      options,
+      documents.map((d) => ({ title: d.filename, filename: d.filename, content: '', excludeFromToc: true })),
+    );
     this.uuid = identifier;
     this.images = [];
     this.content = this.content.map((chapter, i) => {
       const document = documents[i]!;
       // The library strips characters from file names; ours must arrive as given or links break.
-      if (chapter.filename !== document.filename) throw new Error(`epub-gen-memory renamed ${document.filename} to ${chapter.filename}`);
+      if (chapter.filename !== document.filename)
+        throw new Error(`epub-gen-memory renamed ${document.filename} to ${chapter.filename}`);
       return { ...chapter, content: document.content };
     });
   }
@@ -293,9 +329,11 @@ class GalleyEPub extends EPub {
 
   /** Never fetch: the book's images, fonts and styles are already bytes in memory. */
   protected override async downloadAllImages(): Promise<void> {
-    for (const file of this.resources) 
-      this.zip.file(`${EPUB_ROOT}/${file.href}`, file.data, { compression: STORED_TYPES.has(file.mediaType) ? 'STORE' : 'DEFLATE' });
-    
+    for (const file of this.resources) {
+      this.zip.file(`${EPUB_ROOT}/${file.href}`, file.data, {
+        compression: STORED_TYPES.has(file.mediaType) ? 'STORE' : 'DEFLATE',
+      });
+    }
   }
 
   protected override async downloadAllFonts(): Promise<void> {}
@@ -330,7 +368,6 @@ function uniqueName(base: string, taken: Set<string>): string {
   return name;
 }
 
-
 /**
  * EPUB forbids `direction` and `unicode-bidi` in style sheets (CSS-001): the
  * base direction belongs in markup. The shared book.css sets them for code and
@@ -358,9 +395,13 @@ const MATH_ROWS = new Set(['mtr', 'mlabeledtr']);
 function mathml3(node: Element): void {
   node.children = node.children.map((child) => {
     if (child.type !== 'element') return child;
-    if (MATH_TOKENS.has(child.tagName)) 
-      child.children = child.children.map((c) => (c.type === 'element' && c.tagName !== 'mglyph' && c.tagName !== 'malignmark' ? text(toString(c)) : c));
-     else mathml3(child);
+    if (MATH_TOKENS.has(child.tagName)) {
+      child.children = child.children.map((c) =>
+        c.type === 'element' && c.tagName !== 'mglyph' && c.tagName !== 'malignmark' ? text(toString(c)) : c,
+      );
+    } else {
+      mathml3(child);
+    }
     const moved: Element['properties'] = {};
     for (const name of ['scriptlevel', 'displaystyle']) {
       const allowed = child.tagName === 'mstyle' || (name === 'displaystyle' && child.tagName === 'mtable');
@@ -402,9 +443,13 @@ function epubBody(body: Element, direction: 'ltr' | 'rtl'): Element {
     const display = Array.isArray(className) && className.includes('math-display');
     let properties: Element['properties'] | undefined;
     if (display && node.properties.tabIndex === undefined) properties = { ...node.properties, tabIndex: 0 };
-    if (direction === 'rtl' && node.properties.dir === undefined && (display || node.tagName === 'pre' || node.tagName === 'code' || node.tagName === 'math')) 
+    if (
+      direction === 'rtl' &&
+      node.properties.dir === undefined &&
+      (display || node.tagName === 'pre' || node.tagName === 'code' || node.tagName === 'math')
+    )
       properties = { ...(properties ?? node.properties), dir: 'ltr' };
-    
+
     if (node.tagName === 'math') {
       const copy = structuredClone(node);
       if (properties) copy.properties = properties;
@@ -447,7 +492,12 @@ function contentProperties(xml: string): string[] {
  * metadata with accessibility claims the content supports. The same
  * sources and SOURCE_DATE_EPOCH give the same bytes.
  */
-export async function renderEpub(book: LoadedBook, pages: Page[], outDir: string, extra: { errata?: Errata; cache?: boolean | string } = {}): Promise<EpubResult> {
+export async function renderEpub(
+  book: LoadedBook,
+  pages: Page[],
+  outDir: string,
+  extra: { errata?: Errata; cache?: boolean | string } = {},
+): Promise<EpubResult> {
   const c = book.config;
   const words = labels(c.language);
   const direction = directionOf(book);
@@ -464,15 +514,34 @@ export async function renderEpub(book: LoadedBook, pages: Page[], outDir: string
   );
 
   const taken = new Set(pages.map((p) => p.outName));
-  if (taken.has(NAV_FILE)) throw new Error(`A page is named ${NAV_FILE}, the name of the EPUB's navigation document: rename its Markdown file`);
+  if (taken.has(NAV_FILE)) {
+    throw new Error(
+      `A page is named ${NAV_FILE}, the name of the EPUB's navigation document: rename its Markdown file`,
+    );
+  }
   taken.add(NAV_FILE);
   const documents: PackageFile[] = [];
 
   let coverPage: PackageFile | undefined;
   if (cover) {
-    const img = el('img', { src: cover.target, alt: `${words.cover}: ${c.title}`, role: 'doc-cover', 'epub:type': 'cover' });
-    const xml = xhtmlDocument([el('section', { className: ['cover-page'] }, [img])], { ...common, title: c.title, bodyClass: 'cover-page' });
-    coverPage = { href: uniqueName('cover', taken), id: 'cover', mediaType: 'application/xhtml+xml', data: xml, properties: [] };
+    const img = el('img', {
+      src: cover.target,
+      alt: `${words.cover}: ${c.title}`,
+      role: 'doc-cover',
+      'epub:type': 'cover',
+    });
+    const xml = xhtmlDocument([el('section', { className: ['cover-page'] }, [img])], {
+      ...common,
+      title: c.title,
+      bodyClass: 'cover-page',
+    });
+    coverPage = {
+      href: uniqueName('cover', taken),
+      id: 'cover',
+      mediaType: 'application/xhtml+xml',
+      data: xml,
+      properties: [],
+    };
     documents.push(coverPage);
   }
 
@@ -481,31 +550,63 @@ export async function renderEpub(book: LoadedBook, pages: Page[], outDir: string
   const appendix = extra.errata ? appendixChapter(book, extra.errata) : undefined;
   const frontPage = (name: string, id: string, title: string, body: Element): PackageFile => {
     const xml = xhtmlDocument([el('main', {}, [body])], { ...common, title, bodyClass: name });
-    return { href: uniqueName(name, taken), id, mediaType: 'application/xhtml+xml', data: xml, properties: contentProperties(xml) };
+    return {
+      href: uniqueName(name, taken),
+      id,
+      mediaType: 'application/xhtml+xml',
+      data: xml,
+      properties: contentProperties(xml),
+    };
   };
   const titlePage = frontPage('titlepage', 'titlepage', c.title, titlePageBody(book, stamp));
-  const copyrightPage = frontPage('copyright', 'copyright-page', words.copyrightPage, copyrightPageBody(book, stamp, { identifier, isbn }, appendix ? { href: appendix.outName, label: appendix.title } : undefined));
+  const copyrightPage = frontPage(
+    'copyright',
+    'copyright-page',
+    words.copyrightPage,
+    copyrightPageBody(
+      book,
+      stamp,
+      { identifier, isbn },
+      appendix ? { href: appendix.outName, label: appendix.title } : undefined,
+    ),
+  );
   documents.push(titlePage, copyrightPage);
 
   // The navigation document: the nested TOC, then landmarks (hidden; reading systems show them their own way).
   const items = navItems(book, pages, c.output.toc_depth);
   const firstBody = pages.find((p) => p.matter === 'body') ?? pages[0];
   const landmarks: ElementContent[] = [];
-  const landmark = (type: string, href: string, label: string) => landmarks.push(el('li', {}, [el('a', { 'epub:type': type, href }, [text(label)])]));
+  const landmark = (type: string, href: string, label: string) =>
+    landmarks.push(el('li', {}, [el('a', { 'epub:type': type, href }, [text(label)])]));
   if (coverPage) landmark('cover', coverPage.href, words.cover);
   landmark('titlepage', titlePage.href, words.titlePage);
   landmark('copyright-page', copyrightPage.href, words.copyrightPage);
   landmark('toc', `${NAV_FILE}#toc`, words.contents);
   if (firstBody) landmark('bodymatter', firstBody.outName, words.start);
   const navBody: ElementContent[] = [
-    el('nav', { 'epub:type': 'toc', role: 'doc-toc', id: 'toc', ariaLabelledBy: ['toc-title'] }, [el('h1', { id: 'toc-title' }, [text(words.contents)]), navList(items)]),
+    el('nav', { 'epub:type': 'toc', role: 'doc-toc', id: 'toc', ariaLabelledBy: ['toc-title'] }, [
+      el('h1', { id: 'toc-title' }, [text(words.contents)]),
+      navList(items),
+    ]),
     el('nav', { 'epub:type': 'landmarks', id: 'landmarks', hidden: true }, [el('ol', {}, landmarks)]),
   ];
-  const nav: PackageFile = { href: NAV_FILE, id: 'nav', mediaType: 'application/xhtml+xml', data: xhtmlDocument(withFooter(navBody), { ...common, title: words.contents }), properties: ['nav'] };
+  const nav: PackageFile = {
+    href: NAV_FILE,
+    id: 'nav',
+    mediaType: 'application/xhtml+xml',
+    data: xhtmlDocument(withFooter(navBody), { ...common, title: words.contents }),
+    properties: ['nav'],
+  };
 
   const pageFiles = pages.map((page, i): PackageFile => {
     const xml = xhtmlDocument(epubPageBody(book, page), { ...common, title: page.title });
-    return { href: page.outName, id: itemId('page', i + 1), mediaType: 'application/xhtml+xml', data: xml, properties: contentProperties(xml) };
+    return {
+      href: page.outName,
+      id: itemId('page', i + 1),
+      mediaType: 'application/xhtml+xml',
+      data: xml,
+      properties: contentProperties(xml),
+    };
   });
   documents.push(...pageFiles);
 
@@ -515,10 +616,22 @@ export async function renderEpub(book: LoadedBook, pages: Page[], outDir: string
     const n = (counters.get(kind) ?? 0) + 1;
     counters.set(kind, n);
     const isCover = cover !== undefined && file.path === cover.target;
-    return { href: file.path, id: isCover ? 'cover-image' : itemId(kind, n), mediaType: file.mediaType, data: file.data, properties: isCover ? ['cover-image'] : [] };
+    return {
+      href: file.path,
+      id: isCover ? 'cover-image' : itemId(kind, n),
+      mediaType: file.mediaType,
+      data: file.data,
+      properties: isCover ? ['cover-image'] : [],
+    };
   });
 
-  const ncx: PackageFile = { href: NCX_FILE, id: 'ncx', mediaType: 'application/x-dtbncx+xml', data: ncxDocument(book, identifier, items), properties: [] };
+  const ncx: PackageFile = {
+    href: NCX_FILE,
+    id: 'ncx',
+    mediaType: 'application/x-dtbncx+xml',
+    data: ncxDocument(book, identifier, items),
+    properties: [],
+  };
   const manifest = [...(coverPage ? [coverPage] : []), titlePage, copyrightPage, nav, ...pageFiles, ncx, ...resources];
   const spine = [...(coverPage ? [coverPage] : []), titlePage, copyrightPage, nav, ...pageFiles];
   const a11y = surveyAccessibility(pages);
@@ -552,7 +665,10 @@ export async function renderEpub(book: LoadedBook, pages: Page[], outDir: string
   );
   const target = path.join(outDir, `${bookSlug(book)}.epub`);
   const cache = extra.cache ?? true;
-  const pack = openDeflatePack(cache === false ? undefined : typeof cache === 'string' ? cache : defaultDeflateDir(), `${book.root}\0${path.basename(target)}`);
+  const pack = openDeflatePack(
+    cache === false ? undefined : typeof cache === 'string' ? cache : defaultDeflateDir(),
+    `${book.root}\0${path.basename(target)}`,
+  );
   const bytes = await epub.package(pack);
   await writeFileAtomic(target, bytes);
   pack.save();

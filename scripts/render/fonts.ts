@@ -17,9 +17,12 @@ export interface FontFile {
   unicodeRange?: string;
 }
 
-const LATIN = 'U+0000-00FF, U+0131, U+0152-0153, U+02BB-02BC, U+02C6, U+02DA, U+02DC, U+0304, U+0308, U+0329, U+2000-206F, U+20AC, U+2122, U+2191, U+2193, U+2212, U+2215, U+FEFF, U+FFFD';
-const LATIN_EXT = 'U+0100-02BA, U+02BD-02C5, U+02C7-02CC, U+02CE-02D7, U+02DD-02FF, U+0304, U+0308, U+0329, U+1D00-1DBF, U+1E00-1E9F, U+1EF2-1EFF, U+2020, U+20A0-20AB, U+20AD-20C0, U+2113, U+2C60-2C7F, U+A720-A7FF';
-const ARABIC = 'U+0600-06FF, U+0750-077F, U+0870-088E, U+0890-0891, U+0897-08E1, U+08E3-08FF, U+200C-200E, U+2010-2011, U+204F, U+2E41, U+FB50-FDFF, U+FE70-FE74, U+FE76-FEFC, U+102E0-102FB, U+10E60-10E7E, U+10EC2-10EC4, U+10EFC-10EFF, U+1EE00-1EEFF';
+const LATIN =
+  'U+0000-00FF, U+0131, U+0152-0153, U+02BB-02BC, U+02C6, U+02DA, U+02DC, U+0304, U+0308, U+0329, U+2000-206F, U+20AC, U+2122, U+2191, U+2193, U+2212, U+2215, U+FEFF, U+FFFD';
+const LATIN_EXT =
+  'U+0100-02BA, U+02BD-02C5, U+02C7-02CC, U+02CE-02D7, U+02DD-02FF, U+0304, U+0308, U+0329, U+1D00-1DBF, U+1E00-1E9F, U+1EF2-1EFF, U+2020, U+20A0-20AB, U+20AD-20C0, U+2113, U+2C60-2C7F, U+A720-A7FF';
+const ARABIC =
+  'U+0600-06FF, U+0750-077F, U+0870-088E, U+0890-0891, U+0897-08E1, U+08E3-08FF, U+200C-200E, U+2010-2011, U+204F, U+2E41, U+FB50-FDFF, U+FE70-FE74, U+FE76-FEFC, U+102E0-102FB, U+10E60-10E7E, U+10EC2-10EC4, U+10EFC-10EFF, U+1EE00-1EEFF';
 
 const serif = (weight: number, style: 'normal' | 'italic', subset = 'latin'): FontFile => ({
   family: 'Galley Serif',
@@ -39,20 +42,66 @@ export const FONTS: FontFile[] = [
   serif(700, 'normal'),
   serif(700, 'italic'),
   serif(400, 'normal', 'latin-ext'),
-  { family: 'Galley Mono', weight: 400, style: 'normal', pkg: '@fontsource/ibm-plex-mono', file: 'files/ibm-plex-mono-latin-400-normal.woff2', target: 'ibm-plex-mono-latin-400-normal.woff2', licence: 'SIL Open Font License 1.1 (IBM Plex Mono)', unicodeRange: LATIN },
-  { family: 'Galley Mono', weight: 700, style: 'normal', pkg: '@fontsource/ibm-plex-mono', file: 'files/ibm-plex-mono-latin-700-normal.woff2', target: 'ibm-plex-mono-latin-700-normal.woff2', licence: 'SIL Open Font License 1.1 (IBM Plex Mono)', unicodeRange: LATIN },
+  {
+    family: 'Galley Mono',
+    weight: 400,
+    style: 'normal',
+    pkg: '@fontsource/ibm-plex-mono',
+    file: 'files/ibm-plex-mono-latin-400-normal.woff2',
+    target: 'ibm-plex-mono-latin-400-normal.woff2',
+    licence: 'SIL Open Font License 1.1 (IBM Plex Mono)',
+    unicodeRange: LATIN,
+  },
+  {
+    family: 'Galley Mono',
+    weight: 700,
+    style: 'normal',
+    pkg: '@fontsource/ibm-plex-mono',
+    file: 'files/ibm-plex-mono-latin-700-normal.woff2',
+    target: 'ibm-plex-mono-latin-700-normal.woff2',
+    licence: 'SIL Open Font License 1.1 (IBM Plex Mono)',
+    unicodeRange: LATIN,
+  },
   // The whole STIX Two Math font with its OpenType MATH table (fontsource's CSS limits it to Latin; the file does not), so no unicode-range.
-  { family: 'Galley Math', weight: 400, style: 'normal', pkg: '@fontsource/stix-two-math', file: 'files/stix-two-math-latin-400-normal.woff2', target: 'stix-two-math-400-normal.woff2', licence: 'SIL Open Font License 1.1 (STIX Two Math, The STIX Fonts Project)' },
+  {
+    family: 'Galley Math',
+    weight: 400,
+    style: 'normal',
+    pkg: '@fontsource/stix-two-math',
+    file: 'files/stix-two-math-latin-400-normal.woff2',
+    target: 'stix-two-math-400-normal.woff2',
+    licence: 'SIL Open Font License 1.1 (STIX Two Math, The STIX Fonts Project)',
+  },
 ];
 
 /** Fonts for right-to-left Persian editions. */
 export const PERSIAN_FONTS: FontFile[] = [400, 700].flatMap((weight) => [
-  { family: 'Galley Persian', weight, style: 'normal' as const, pkg: '@fontsource/vazirmatn', file: `files/vazirmatn-arabic-${weight}-normal.woff2`, target: `vazirmatn-arabic-${weight}-normal.woff2`, licence: 'SIL Open Font License 1.1 (Vazirmatn)', unicodeRange: ARABIC },
-  { family: 'Galley Persian', weight, style: 'normal' as const, pkg: '@fontsource/vazirmatn', file: `files/vazirmatn-latin-${weight}-normal.woff2`, target: `vazirmatn-latin-${weight}-normal.woff2`, licence: 'SIL Open Font License 1.1 (Vazirmatn)', unicodeRange: LATIN },
+  {
+    family: 'Galley Persian',
+    weight,
+    style: 'normal' as const,
+    pkg: '@fontsource/vazirmatn',
+    file: `files/vazirmatn-arabic-${weight}-normal.woff2`,
+    target: `vazirmatn-arabic-${weight}-normal.woff2`,
+    licence: 'SIL Open Font License 1.1 (Vazirmatn)',
+    unicodeRange: ARABIC,
+  },
+  {
+    family: 'Galley Persian',
+    weight,
+    style: 'normal' as const,
+    pkg: '@fontsource/vazirmatn',
+    file: `files/vazirmatn-latin-${weight}-normal.woff2`,
+    target: `vazirmatn-latin-${weight}-normal.woff2`,
+    licence: 'SIL Open Font License 1.1 (Vazirmatn)',
+    unicodeRange: LATIN,
+  },
 ]);
 
 export function fontsFor(language: string): FontFile[] {
-  return language.toLowerCase().startsWith('fa') || language.toLowerCase().startsWith('ar') ? [...FONTS, ...PERSIAN_FONTS] : FONTS;
+  return language.toLowerCase().startsWith('fa') || language.toLowerCase().startsWith('ar')
+    ? [...FONTS, ...PERSIAN_FONTS]
+    : FONTS;
 }
 
 export function fontBytes(font: FontFile): Buffer {
@@ -63,6 +112,9 @@ export function fontBytes(font: FontFile): Buffer {
 /** `@font-face` rules for the fonts, with URLs relative to a stylesheet in a sibling folder. */
 export function fontFaceCss(fonts: FontFile[], prefix = '../fonts/'): string {
   return fonts
-    .map((f) => `@font-face {\n  font-family: "${f.family}";\n  font-weight: ${f.weight};\n  font-style: ${f.style};\n  src: url("${prefix}${f.target}") format("woff2");${f.unicodeRange ? `\n  unicode-range: ${f.unicodeRange};` : ''}\n}`)
+    .map(
+      (f) =>
+        `@font-face {\n  font-family: "${f.family}";\n  font-weight: ${f.weight};\n  font-style: ${f.style};\n  src: url("${prefix}${f.target}") format("woff2");${f.unicodeRange ? `\n  unicode-range: ${f.unicodeRange};` : ''}\n}`,
+    )
     .join('\n');
 }

@@ -32,14 +32,23 @@ export function titlePageBody(book: LoadedBook, stamp: EditionStamp): Element {
   children.push(h('p', { className: ['book-authors'] }, authorList(c.authors, c.language)));
   children.push(h('p', { className: ['edition-line'] }, stampNodes({ ...stamp, date: undefined }, c)));
   if (c.publisher) children.push(h('p', { className: ['book-publisher'] }, c.publisher));
-  return h('section', { className: ['galley-title-page'], 'epub:type': 'titlepage', role: 'region', ariaLabel: words.titlePage }, children);
+  return h(
+    'section',
+    { className: ['galley-title-page'], 'epub:type': 'titlepage', role: 'region', ariaLabel: words.titlePage },
+    children,
+  );
 }
 
 /**
  * The copyright page: copyright line, licence, version and printing with the
  * date, the identifier (ISBN when it is one), and where to report errors.
  */
-export function copyrightPageBody(book: LoadedBook, stamp: EditionStamp, identity: IdentityLine, errataHref?: { href: string; label: string }): Element {
+export function copyrightPageBody(
+  book: LoadedBook,
+  stamp: EditionStamp,
+  identity: IdentityLine,
+  errataHref?: { href: string; label: string },
+): Element {
   const c = book.config;
   const words = labels(c.language);
   const lines: ElementContent[] = [];
@@ -49,10 +58,22 @@ export function copyrightPageBody(book: LoadedBook, stamp: EditionStamp, identit
   if (footer) lines.push(h('p', { className: ['copyright-line'] }, footer));
   if (c.licence) lines.push(h('p', { className: ['licence-line'] }, `${words.licence}: ${c.licence}`));
   lines.push(h('p', { className: ['edition-line'] }, stampNodes(stamp, c)));
-  const id = identity.isbn ? `ISBN ${localDigits(identity.identifier.replace(/^urn:isbn:/, ''), c)}` : identity.identifier;
+  const id = identity.isbn
+    ? `ISBN ${localDigits(identity.identifier.replace(/^urn:isbn:/, ''), c)}`
+    : identity.identifier;
   lines.push(h('p', { className: ['identifier-line'] }, [isolate(id)]));
   if (c.publisher) lines.push(h('p', { className: ['publisher-line'] }, c.publisher));
   if (c.errata_url) lines.push(h('p', { className: ['errata-line'] }, [h('a', { href: c.errata_url }, c.errata_url)]));
-  if (errataHref) lines.push(h('p', { className: ['errata-line'] }, [h('a', { href: errataHref.href }, errataHref.label)]));
-  return h('section', { className: ['galley-copyright-page'], 'epub:type': 'copyright-page', role: 'region', ariaLabel: words.copyrightPage }, [h('div', { className: ['copyright-block'] }, lines)]);
+  if (errataHref)
+    lines.push(h('p', { className: ['errata-line'] }, [h('a', { href: errataHref.href }, errataHref.label)]));
+  return h(
+    'section',
+    {
+      className: ['galley-copyright-page'],
+      'epub:type': 'copyright-page',
+      role: 'region',
+      ariaLabel: words.copyrightPage,
+    },
+    [h('div', { className: ['copyright-block'] }, lines)],
+  );
 }

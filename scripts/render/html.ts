@@ -16,14 +16,26 @@ function pager(pages: Page[], index: number, words: Labels, rtl: boolean): Eleme
   // Arrows point the way the text reads.
   const [back, forward] = rtl ? ['→', '←'] : ['←', '→'];
   const link = (page: Page | undefined, rel: string, text: string): ElementContent =>
-    page ? { type: 'element', tagName: 'a', properties: { href: page.outName, rel: [rel] }, children: [{ type: 'text', value: text }] } : { type: 'element', tagName: 'span', properties: {}, children: [] };
+    page
+      ? {
+          type: 'element',
+          tagName: 'a',
+          properties: { href: page.outName, rel: [rel] },
+          children: [{ type: 'text', value: text }],
+        }
+      : { type: 'element', tagName: 'span', properties: {}, children: [] };
   return {
     type: 'element',
     tagName: 'nav',
     properties: { className: ['pager'], ariaLabel: words.pages },
     children: [
       link(pages[index - 1], 'prev', `${back} ${pages[index - 1]?.title ?? ''}`),
-      { type: 'element', tagName: 'a', properties: { href: 'index.html' }, children: [{ type: 'text', value: words.contents }] },
+      {
+        type: 'element',
+        tagName: 'a',
+        properties: { href: 'index.html' },
+        children: [{ type: 'text', value: words.contents }],
+      },
       link(pages[index + 1], 'next', `${pages[index + 1]?.title ?? ''} ${forward}`),
     ],
   };
@@ -38,14 +50,27 @@ export function pageDocument(book: LoadedBook, pages: Page[], index: number): st
   const page = pages[index]!;
   const words = labels(book.config.language);
   const direction = directionOf(book);
-  const body: ElementContent[] = [{ type: 'element', tagName: 'main', properties: {}, children: [page.body] }, pager(pages, index, words, direction === 'rtl')];
+  const body: ElementContent[] = [
+    { type: 'element', tagName: 'main', properties: {}, children: [page.body] },
+    pager(pages, index, words, direction === 'rtl'),
+  ];
   const footer = footerElement(book);
   if (footer) body.push(footer);
-  return xhtmlDocument(body, { language: book.config.language, direction, stylesheets: STYLES, csp: BOOK_CSP, title: `${page.title} – ${book.config.title}` });
+  return xhtmlDocument(body, {
+    language: book.config.language,
+    direction,
+    stylesheets: STYLES,
+    csp: BOOK_CSP,
+    title: `${page.title} – ${book.config.title}`,
+  });
 }
 
 /** The web edition and HTML intermediate: `html/` with one XHTML page per TOC entry, an index, styles, fonts and images. */
-export async function renderHtml(book: LoadedBook, pages: Page[], outDir: string): Promise<{ dir: string; pages: number }> {
+export async function renderHtml(
+  book: LoadedBook,
+  pages: Page[],
+  outDir: string,
+): Promise<{ dir: string; pages: number }> {
   const words = labels(book.config.language);
   const direction = directionOf(book);
   const common = { language: book.config.language, direction, stylesheets: STYLES, csp: BOOK_CSP } as const;
@@ -56,19 +81,42 @@ export async function renderHtml(book: LoadedBook, pages: Page[], outDir: string
       await mkdir(path.dirname(path.join(dir, file.path)), { recursive: true });
       await writeFile(path.join(dir, file.path), file.data);
     }
-    for (const [index, page] of pages.entries()) await writeFile(path.join(dir, page.outName), pageDocument(book, pages, index));
+    for (const [index, page] of pages.entries())
+      await writeFile(path.join(dir, page.outName), pageDocument(book, pages, index));
     const titleBlock: ElementContent[] = [
       { type: 'element', tagName: 'h1', properties: {}, children: [{ type: 'text', value: book.config.title }] },
     ];
-    if (book.config.subtitle) titleBlock.push({ type: 'element', tagName: 'p', properties: { className: ['subtitle'] }, children: [{ type: 'text', value: book.config.subtitle }] });
-    if (book.config.authors.length > 0) titleBlock.push({ type: 'element', tagName: 'p', properties: { className: ['authors'] }, children: [{ type: 'text', value: book.config.authors.join(', ') }] });
+    if (book.config.subtitle) {
+      titleBlock.push({
+        type: 'element',
+        tagName: 'p',
+        properties: { className: ['subtitle'] },
+        children: [{ type: 'text', value: book.config.subtitle }],
+      });
+    }
+    if (book.config.authors.length > 0) {
+      titleBlock.push({
+        type: 'element',
+        tagName: 'p',
+        properties: { className: ['authors'] },
+        children: [{ type: 'text', value: book.config.authors.join(', ') }],
+      });
+    }
     const index: ElementContent[] = [
       { type: 'element', tagName: 'header', properties: { className: ['title-page'] }, children: titleBlock },
       {
         type: 'element',
         tagName: 'nav',
         properties: { className: ['toc'], ariaLabelledBy: ['toc-title'] },
-        children: [{ type: 'element', tagName: 'h2', properties: { id: 'toc-title' }, children: [{ type: 'text', value: words.contents }] }, navList(navItems(book, pages, book.config.output.toc_depth), '', true)],
+        children: [
+          {
+            type: 'element',
+            tagName: 'h2',
+            properties: { id: 'toc-title' },
+            children: [{ type: 'text', value: words.contents }],
+          },
+          navList(navItems(book, pages, book.config.output.toc_depth), '', true),
+        ],
       },
     ];
     if (footer) index.push(footer);

@@ -19,7 +19,23 @@ function patternsFor(language: string): Hyphenate | undefined {
   return undefined;
 }
 
-const SKIP = new Set(['pre', 'code', 'kbd', 'samp', 'math', 'svg', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'a', 'script', 'style']);
+const SKIP = new Set([
+  'pre',
+  'code',
+  'kbd',
+  'samp',
+  'math',
+  'svg',
+  'h1',
+  'h2',
+  'h3',
+  'h4',
+  'h5',
+  'h6',
+  'a',
+  'script',
+  'style',
+]);
 
 /**
  * Soft hyphens from TeX's patterns, for print: Chromium on Linux hyphenates
@@ -34,7 +50,12 @@ export function hyphenateTree(root: Element, language: string): Element {
   const walk = (node: Element) => {
     for (const child of node.children as ElementContent[]) {
       if (child.type === 'text') child.value = hyphenate(child.value, { minWordLength: 7 });
-      else if (child.type === 'element' && !SKIP.has(child.tagName) && !(Array.isArray(child.properties.className) && child.properties.className.includes('chapter-label'))) walk(child);
+      else if (
+        child.type === 'element' &&
+        !SKIP.has(child.tagName) &&
+        !(Array.isArray(child.properties.className) && child.properties.className.includes('chapter-label'))
+      )
+        walk(child);
     }
   };
   walk(root);

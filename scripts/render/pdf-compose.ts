@@ -69,11 +69,28 @@ export interface PrintLayout {
 export const EMPTY_LAYOUT: PrintLayout = { blanksBefore: new Set(), pageLabels: new Map(), pageRefLabels: new Map() };
 
 /** Composed-document ids never clash with chapter keys: keys never contain `--`. */
-const FIXED = { halfTitle: 'galley--half-title', title: 'galley--title', copyright: 'galley--copyright', toc: 'galley--toc', tocTitle: 'galley--toc-title' };
+const FIXED = {
+  halfTitle: 'galley--half-title',
+  title: 'galley--title',
+  copyright: 'galley--copyright',
+  toc: 'galley--toc',
+  tocTitle: 'galley--toc-title',
+};
 
 export const prefixId = (key: string, id: string) => `${key}--${id}`;
 
-const ID_LIST_PROPS = ['ariaLabelledBy', 'ariaDescribedBy', 'ariaControls', 'ariaOwns', 'ariaFlowTo', 'ariaDetails', 'ariaErrorMessage', 'ariaActiveDescendant', 'htmlFor', 'headers'];
+const ID_LIST_PROPS = [
+  'ariaLabelledBy',
+  'ariaDescribedBy',
+  'ariaControls',
+  'ariaOwns',
+  'ariaFlowTo',
+  'ariaDetails',
+  'ariaErrorMessage',
+  'ariaActiveDescendant',
+  'htmlFor',
+  'headers',
+];
 
 function decodeFragment(fragment: string): string {
   try {
@@ -85,7 +102,12 @@ function decodeFragment(fragment: string): string {
 
 /** Digits and spaces collapse so `https://x.org/` and its link text `x.org` count as the same. */
 function sameUrl(text: string, href: string): boolean {
-  const norm = (s: string) => s.trim().replace(/^(https?:\/\/)?(www\.)?/i, '').replace(/\/$/, '').toLowerCase();
+  const norm = (s: string) =>
+    s
+      .trim()
+      .replace(/^(https?:\/\/)?(www\.)?/i, '')
+      .replace(/\/$/, '')
+      .toLowerCase();
   return norm(text) === norm(href);
 }
 
@@ -126,15 +148,22 @@ export function rewriteForPrint(body: Element, page: Page, keyOfOutName: Map<str
       if (rewritten === undefined) delete props[name];
       else props[name] = rewritten;
     }
-    if (node.tagName === 'a' && typeof props.href === 'string' && /^https?:/i.test(props.href) && !sameUrl(toString(node), props.href)) {
+    if (
+      node.tagName === 'a' &&
+      typeof props.href === 'string' &&
+      /^https?:/i.test(props.href) &&
+      !sameUrl(toString(node), props.href)
+    ) {
       // Paper cannot be clicked: the address prints after the link text.
       const classes = Array.isArray(props.className) ? props.className.map(String) : [];
       props.className = [...classes, 'print-url'];
     }
     for (const [name, value] of Object.entries(props)) {
-      if (typeof value === 'string' && value.includes('url(#')) 
-        props[name] = value.replace(/url\(#([^)]+)\)/g, (all, id: string) => (own.has(id) ? `url(#${prefixId(page.key, id)})` : all));
-      
+      if (typeof value === 'string' && value.includes('url(#')) {
+        props[name] = value.replace(/url\(#([^)]+)\)/g, (all, id: string) =>
+          own.has(id) ? `url(#${prefixId(page.key, id)})` : all,
+        );
+      }
     }
   });
   return tree;
@@ -145,8 +174,9 @@ function topLevelChapters(toc: TocEntry[]): Set<string> {
   const keys = new Set<string>();
   const walk = (entries: TocEntry[], topLevel: boolean) => {
     for (const entry of entries) {
-      if (entry.kind === 'part' || entry.part) {walk(entry.children, true);}
-      else {
+      if (entry.kind === 'part' || entry.part) {
+        walk(entry.children, true);
+      } else {
         if (topLevel && entry.pageKey) keys.add(entry.pageKey);
         walk(entry.children, false);
       }
@@ -165,7 +195,10 @@ function tocLines(book: LoadedBook, pages: Page[], depth: number): TocLine[] {
     const page = byOutName.get(file);
     if (!page) return { title: item.title, kind: 'draft', children };
     if (fragment) return { target: prefixId(page.key, fragment), title: item.title, kind: 'section', children };
-    const number = page.kind === 'chapter' && page.matter === 'body' && page.number && !page.number.includes('.') ? localDigits(page.number, book.config) : undefined;
+    const number =
+      page.kind === 'chapter' && page.matter === 'body' && page.number && !page.number.includes('.')
+        ? localDigits(page.number, book.config)
+        : undefined;
     return { target: page.key, title: item.title, number, kind: page.kind, children };
   };
   return navItems(book, pages, depth).map(convert);
@@ -175,16 +208,28 @@ function isoDay(date: Date): string {
   return date.toISOString().slice(0, 10);
 }
 
-function frontBlocks(book: LoadedBook, date: Date, plain: PageGroup, tocGroup: PageGroup, stamp: EditionStamp): PrintBlock[] {
+function frontBlocks(
+  book: LoadedBook,
+  date: Date,
+  plain: PageGroup,
+  tocGroup: PageGroup,
+  stamp: EditionStamp,
+): PrintBlock[] {
   const c = book.config;
   const words = labels(c.language);
   const style = `page: ${plain.name}`;
-  const halfTitle = h('section', { id: FIXED.halfTitle, className: ['galley-half-title'], style, ariaLabel: c.title }, [h('p', { className: ['half-title-text'] }, c.title)]);
+  const halfTitle = h('section', { id: FIXED.halfTitle, className: ['galley-half-title'], style, ariaLabel: c.title }, [
+    h('p', { className: ['half-title-text'] }, c.title),
+  ]);
   const titleChildren: ElementContent[] = [h('h1', { className: ['book-title'] }, c.title)];
   if (c.subtitle) titleChildren.push(h('p', { className: ['book-subtitle'] }, c.subtitle));
   if (c.authors.length > 0) titleChildren.push(h('p', { className: ['book-authors'] }, c.authors.join(', ')));
   if (c.publisher) titleChildren.push(h('p', { className: ['book-publisher'] }, c.publisher));
-  const titlePage = h('section', { id: FIXED.title, className: ['galley-title-page'], style, epubType: 'titlepage', ariaLabel: words.titlePage }, titleChildren);
+  const titlePage = h(
+    'section',
+    { id: FIXED.title, className: ['galley-title-page'], style, epubType: 'titlepage', ariaLabel: words.titlePage },
+    titleChildren,
+  );
 
   const lines: ElementContent[] = [];
   const line = (value: string, className: string) => lines.push(h('p', { className: [className] }, value));
@@ -195,16 +240,30 @@ function frontBlocks(book: LoadedBook, date: Date, plain: PageGroup, tocGroup: P
   if (c.licence) line(`${words.licence}: ${c.licence}`, 'licence-line');
   // The same edition line as the EPUB's metadata; the build date only when no release date is known.
   // The same edition line as the web's downloads box; the build date only when no release date is known.
-  lines.push(h('p', { className: ['edition-line'] }, stampNodes(stamp.date ? stamp : { ...stamp, date: isoDay(date) }, c)));
+  lines.push(
+    h('p', { className: ['edition-line'] }, stampNodes(stamp.date ? stamp : { ...stamp, date: isoDay(date) }, c)),
+  );
   if (c.identifier) line(c.identifier, 'identifier-line');
   if (c.publisher) line(c.publisher, 'publisher-line');
   const licences = [...new Set(fontsFor(c.language).map((f) => f.licence))];
   line(licences.join('; '), 'fonts-line');
-  const copyright = h('section', { id: FIXED.copyright, className: ['galley-copyright-page'], style, ariaLabel: words.copyrightPage }, [h('div', { className: ['copyright-block'] }, lines)]);
+  const copyright = h(
+    'section',
+    { id: FIXED.copyright, className: ['galley-copyright-page'], style, ariaLabel: words.copyrightPage },
+    [h('div', { className: ['copyright-block'] }, lines)],
+  );
 
-  const toc = h('nav', { id: FIXED.toc, className: ['galley-toc'], role: 'doc-toc', ariaLabelledBy: [FIXED.tocTitle], style: `page: ${tocGroup.name}` }, [
-    h('h1', { id: FIXED.tocTitle, className: ['toc-title'] }, words.contents),
-  ]);
+  const toc = h(
+    'nav',
+    {
+      id: FIXED.toc,
+      className: ['galley-toc'],
+      role: 'doc-toc',
+      ariaLabelledBy: [FIXED.tocTitle],
+      style: `page: ${tocGroup.name}`,
+    },
+    [h('h1', { id: FIXED.tocTitle, className: ['toc-title'] }, words.contents)],
+  );
   return [
     { id: FIXED.halfTitle, kind: 'half-title', matter: 'front', recto: true, group: plain, element: halfTitle },
     { id: FIXED.title, kind: 'title', matter: 'front', recto: true, group: plain, element: titlePage },
@@ -235,7 +294,12 @@ export function composeBook(book: LoadedBook, pages: Page[], options: ComposeOpt
   const topLevel = topLevelChapters(book.toc);
   const plain: PageGroup = { name: 'galley-front-plain', kind: 'plain-front' };
   const tocGroup: PageGroup = { name: 'galley-toc', kind: 'front-chapter', head: words.contents };
-  const groups: PageGroup[] = [plain, { name: 'galley-blank-front', kind: 'blank-front' }, { name: 'galley-blank', kind: 'blank' }, tocGroup];
+  const groups: PageGroup[] = [
+    plain,
+    { name: 'galley-blank-front', kind: 'blank-front' },
+    { name: 'galley-blank', kind: 'blank' },
+    tocGroup,
+  ];
   const blocks = frontBlocks(book, options.date, plain, tocGroup, options.stamp ?? editionStamp(book));
   const newPage = c.output.pdf.new_page;
   let previous: PrintBlock | undefined;
@@ -252,11 +316,20 @@ export function composeBook(book: LoadedBook, pages: Page[], options: ComposeOpt
       element.properties.style = `page: ${previous!.group.name}`;
       const classes = Array.isArray(element.properties.className) ? element.properties.className.map(String) : [];
       element.properties.className = [...classes, 'galley-block', 'galley-flow'];
-      previous = { id: page.key, kind: page.kind, matter: page.matter, recto: false, group: previous!.group, page, element };
+      previous = {
+        id: page.key,
+        kind: page.kind,
+        matter: page.matter,
+        recto: false,
+        group: previous!.group,
+        page,
+        element,
+      };
       blocks.push(previous);
       continue;
     }
-    const runningHead = typeof page.chapter?.frontmatter.running_head === 'string' ? page.chapter.frontmatter.running_head : page.title;
+    const runningHead =
+      typeof page.chapter?.frontmatter.running_head === 'string' ? page.chapter.frontmatter.running_head : page.title;
     const group: PageGroup =
       page.kind === 'part'
         ? { name: `galley-p${index}`, kind: 'part' }
@@ -275,12 +348,30 @@ export function composeBook(book: LoadedBook, pages: Page[], options: ComposeOpt
   const blockOfTarget = new Map<string, string>();
   for (const block of blocks) {
     visit(block.element, 'element', (node: Element) => {
-      if (node.properties.id !== undefined && node.properties.id !== null) blockOfTarget.set(String(node.properties.id), block.id);
+      if (node.properties.id !== undefined && node.properties.id !== null)
+        blockOfTarget.set(String(node.properties.id), block.id);
     });
   }
   const geometry = pageGeometry(c.output.pdf, options.printMarks);
-  const css = pageCss({ geometry, bookTitle: c.title, groups, rtl: direction === 'rtl', persianDigits: c.output.pdf.persian_digits, noItalic: hasNoItalic(c.language) });
-  return { blocks, toc, blockOfTarget, geometry, pageCss: css, title: c.title, language: c.language, direction, persianDigits: c.output.pdf.persian_digits };
+  const css = pageCss({
+    geometry,
+    bookTitle: c.title,
+    groups,
+    rtl: direction === 'rtl',
+    persianDigits: c.output.pdf.persian_digits,
+    noItalic: hasNoItalic(c.language),
+  });
+  return {
+    blocks,
+    toc,
+    blockOfTarget,
+    geometry,
+    pageCss: css,
+    title: c.title,
+    language: c.language,
+    direction,
+    persianDigits: c.output.pdf.persian_digits,
+  };
 }
 
 function tocList(lines: TocLine[], layout: PrintLayout, level: number): Element {
@@ -292,8 +383,14 @@ function tocList(lines: TocLine[], layout: PrintLayout, level: number): Element 
       if (line.number) label.push(h('span', { className: ['toc-number'] }, line.number));
       label.push(h('span', { className: ['toc-text'] }, line.title));
       // The slot keeps its width whether it is empty (first print) or holds a number (second print).
-      const entry: ElementContent[] = [h('span', { className: ['toc-label'] }, label), h('span', { className: ['toc-leader'], ariaHidden: 'true' }), h('span', { className: ['toc-page'] }, line.target ? layout.pageLabels.get(line.target) ?? '' : '')];
-      const head = line.target ? h('a', { href: `#${line.target}`, className: ['toc-entry'] }, entry) : h('span', { className: ['toc-entry', 'toc-draft'] }, entry);
+      const entry: ElementContent[] = [
+        h('span', { className: ['toc-label'] }, label),
+        h('span', { className: ['toc-leader'], ariaHidden: 'true' }),
+        h('span', { className: ['toc-page'] }, line.target ? (layout.pageLabels.get(line.target) ?? '') : ''),
+      ];
+      const head = line.target
+        ? h('a', { href: `#${line.target}`, className: ['toc-entry'] }, entry)
+        : h('span', { className: ['toc-entry', 'toc-draft'] }, entry);
       const children: ElementContent[] = [head];
       if (line.children.length > 0) children.push(tocList(line.children, layout, level + 1));
       return h('li', { className: [`toc-${line.kind}`] }, children);
@@ -301,21 +398,34 @@ function tocList(lines: TocLine[], layout: PrintLayout, level: number): Element 
   );
 }
 
-const blank = (front: boolean): Element => h('div', { className: ['galley-blank'], style: `page: ${front ? 'galley-blank-front' : 'galley-blank'}`, ariaHidden: 'true' });
+const blank = (front: boolean): Element =>
+  h('div', {
+    className: ['galley-blank'],
+    style: `page: ${front ? 'galley-blank-front' : 'galley-blank'}`,
+    ariaHidden: 'true',
+  });
 
 /** The composed document for one print, as HTML text. */
 export function composeHtml(composition: Composition, layout: PrintLayout, stylesheets: string[]): string {
   const parts: string[] = [];
   let previous: PrintBlock | undefined;
   for (const block of composition.blocks) {
-    if (block.kind === 'title') parts.push(hastToXml(blank(true))); // the half-title's verso
+    if (block.kind === 'title')
+      parts.push(hastToXml(blank(true))); // the half-title's verso
     // A blank verso belongs to what it follows: the one before the body's first page is still front matter.
     else if (layout.blanksBefore.has(block.id)) parts.push(hastToXml(blank(previous?.matter === 'front')));
     previous = block;
     if (block.kind === 'toc') {
-      const toc: Element = { ...block.element, children: [...block.element.children, tocList(composition.toc, layout, 1)] };
+      const toc: Element = {
+        ...block.element,
+        children: [...block.element.children, tocList(composition.toc, layout, 1)],
+      };
       parts.push(hastToXml(toc));
-    } else {parts.push(hastToXml(fillPageRefs(block.element, (target) => layout.pageRefLabels.get(target), composition.language)));}
+    } else {
+      parts.push(
+        hastToXml(fillPageRefs(block.element, (target) => layout.pageRefLabels.get(target), composition.language)),
+      );
+    }
   }
   const head = [
     '<meta charset="utf-8"/>',

@@ -21,7 +21,9 @@ function decodeName(name: PDFName): string {
     if (raw[i] === '#' && /^[0-9a-f]{2}$/i.test(raw.slice(i + 1, i + 3))) {
       bytes.push(parseInt(raw.slice(i + 1, i + 3), 16));
       i += 2;
-    } else {bytes.push(raw.charCodeAt(i) & 0xff);}
+    } else {
+      bytes.push(raw.charCodeAt(i) & 0xff);
+    }
   }
   return Buffer.from(bytes).toString('utf8');
 }
@@ -142,7 +144,8 @@ function writeOutline(doc: PDFDocument, nodes: OutlineNode[], dests: Map<string,
   const top = nodes.map(usable).filter((n): n is OutlineNode => n !== undefined);
   if (top.length === 0) return;
   const rootRef = context.nextRef();
-  const visible = (node: OutlineNode): number => node.children.reduce((sum, child) => sum + 1 + (child.open ? visible(child) : 0), 0);
+  const visible = (node: OutlineNode): number =>
+    node.children.reduce((sum, child) => sum + 1 + (child.open ? visible(child) : 0), 0);
   const build = (list: OutlineNode[], parent: PDFRef): PDFRef[] => {
     const refs = list.map(() => context.nextRef());
     list.forEach((node, i) => {
@@ -166,12 +169,16 @@ function writeOutline(doc: PDFDocument, nodes: OutlineNode[], dests: Map<string,
   };
   const refs = build(top, rootRef);
   const total = top.reduce((sum, node) => sum + 1 + (node.open ? visible(node) : 0), 0);
-  context.assign(rootRef, context.obj({ Type: 'Outlines', First: refs[0]!, Last: refs[refs.length - 1]!, Count: total }));
+  context.assign(
+    rootRef,
+    context.obj({ Type: 'Outlines', First: refs[0]!, Last: refs[refs.length - 1]!, Count: total }),
+  );
   catalog.set(PDFName.of('Outlines'), rootRef);
   catalog.set(PDFName.of('PageMode'), PDFName.of('UseOutlines'));
 }
 
-const xmlEscape = (value: string) => value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+const xmlEscape = (value: string) =>
+  value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 function xmpPacket(options: FinishOptions, iso: string): string {
   const alt = (value: string) => `<rdf:Alt><rdf:li xml:lang="x-default">${xmlEscape(value)}</rdf:li></rdf:Alt>`;
@@ -179,15 +186,25 @@ function xmpPacket(options: FinishOptions, iso: string): string {
   const fields = [
     '<dc:format>application/pdf</dc:format>',
     `<dc:title>${alt(options.title)}</dc:title>`,
-    ...(options.authors.length > 0 ? [`<dc:creator><rdf:Seq>${options.authors.map((a) => `<rdf:li>${xmlEscape(a)}</rdf:li>`).join('')}</rdf:Seq></dc:creator>`] : []),
+    ...(options.authors.length > 0
+      ? [
+          `<dc:creator><rdf:Seq>${options.authors.map((a) => `<rdf:li>${xmlEscape(a)}</rdf:li>`).join('')}</rdf:Seq></dc:creator>`,
+        ]
+      : []),
     `<dc:language><rdf:Bag><rdf:li>${xmlEscape(options.language)}</rdf:li></rdf:Bag></dc:language>`,
   ];
   if (options.subject) fields.push(`<dc:description>${alt(options.subject)}</dc:description>`);
-  if (options.keywords.length > 0) fields.push(`<dc:subject><rdf:Bag>${options.keywords.map((k) => `<rdf:li>${xmlEscape(k)}</rdf:li>`).join('')}</rdf:Bag></dc:subject>`);
-  if (options.rights) fields.push(`<dc:rights>${alt(options.rights)}</dc:rights>`, '<xmpRights:Marked>True</xmpRights:Marked>');
+  if (options.keywords.length > 0) {
+    fields.push(
+      `<dc:subject><rdf:Bag>${options.keywords.map((k) => `<rdf:li>${xmlEscape(k)}</rdf:li>`).join('')}</rdf:Bag></dc:subject>`,
+    );
+  }
+  if (options.rights)
+    fields.push(`<dc:rights>${alt(options.rights)}</dc:rights>`, '<xmpRights:Marked>True</xmpRights:Marked>');
   if (options.licence) fields.push(`<xmpRights:UsageTerms>${alt(options.licence)}</xmpRights:UsageTerms>`);
   if (options.identifier) fields.push(`<dc:identifier>${xmlEscape(options.identifier)}</dc:identifier>`);
-  if (options.publisher) fields.push(`<dc:publisher><rdf:Bag><rdf:li>${xmlEscape(options.publisher)}</rdf:li></rdf:Bag></dc:publisher>`);
+  if (options.publisher)
+    fields.push(`<dc:publisher><rdf:Bag><rdf:li>${xmlEscape(options.publisher)}</rdf:li></rdf:Bag></dc:publisher>`);
   fields.push(
     `<xmp:CreateDate>${iso}</xmp:CreateDate>`,
     `<xmp:ModifyDate>${iso}</xmp:ModifyDate>`,
@@ -333,7 +350,10 @@ function printerMarks(doc: PDFDocument, geometry: Geometry) {
  * equal bytes. Everything Chromium wrote for tagging (StructTreeRoot,
  * MarkInfo, ParentTree) is left as it is.
  */
-export async function finishPdf(input: Uint8Array | PDFDocument, options: FinishOptions): Promise<{ bytes: Uint8Array; pages: number; dests: Map<string, Destination> }> {
+export async function finishPdf(
+  input: Uint8Array | PDFDocument,
+  options: FinishOptions,
+): Promise<{ bytes: Uint8Array; pages: number; dests: Map<string, Destination> }> {
   const doc = input instanceof PDFDocument ? input : await PDFDocument.load(input, { updateMetadata: false });
   const context = doc.context;
   const dests = destinations(doc);
@@ -350,7 +370,8 @@ export async function finishPdf(input: Uint8Array | PDFDocument, options: Finish
   const info = context.lookup(context.trailerInfo.Info, PDFDict);
   if (options.rights) info.set(PDFName.of('Rights'), PDFHexString.fromText(options.rights));
   if (options.licence) info.set(PDFName.of('Licence'), PDFHexString.fromText(options.licence));
-  for (const [key, value] of Object.entries(options.info ?? {})) info.set(PDFName.of(key), PDFHexString.fromText(value));
+  for (const [key, value] of Object.entries(options.info ?? {}))
+    info.set(PDFName.of(key), PDFHexString.fromText(value));
   if (options.identifier) info.set(PDFName.of('Identifier'), PDFHexString.fromText(options.identifier));
   if (options.publisher) info.set(PDFName.of('Publisher'), PDFHexString.fromText(options.publisher));
 
@@ -368,7 +389,10 @@ export async function finishPdf(input: Uint8Array | PDFDocument, options: Finish
     }
     doc.catalog.set(PDFName.of('PageLabels'), context.obj({ Nums: nums }));
   } else if (options.bodyStart !== undefined && options.bodyStart > 0) {
-    doc.catalog.set(PDFName.of('PageLabels'), context.obj({ Nums: [0, { S: 'r' }, options.bodyStart, { S: 'D', St: 1 }] }));
+    doc.catalog.set(
+      PDFName.of('PageLabels'),
+      context.obj({ Nums: [0, { S: 'r' }, options.bodyStart, { S: 'D', St: 1 }] }),
+    );
   }
   writeOutline(doc, options.outline, dests);
   renumberStructureIds(doc);

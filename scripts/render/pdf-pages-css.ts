@@ -52,7 +52,8 @@ function defaultMargins(width: number): Margins {
 const MARK_AREA_MM = 10;
 
 export function pageGeometry(pdf: PdfConfig, printMarks = false): Geometry {
-  const [width, height] = typeof pdf.trim === 'string' ? TRIMS[pdf.trim]! : [toMm(pdf.trim.width), toMm(pdf.trim.height)];
+  const [width, height] =
+    typeof pdf.trim === 'string' ? TRIMS[pdf.trim]! : [toMm(pdf.trim.width), toMm(pdf.trim.height)];
   const defaults = defaultMargins(width);
   const margins: Margins = {
     top: pdf.margins.top ? toMm(pdf.margins.top) : defaults.top,
@@ -70,7 +71,10 @@ export function pageGeometry(pdf: PdfConfig, printMarks = false): Geometry {
 
 /** A CSS string literal. */
 export function cssString(text: string): string {
-  return `"${text.replace(/[\\"]/g, (c) => `\\${c}`).replace(/[\n\r\f]+/g, ' ').replace(/[\u0000-\u001f\u007f]/g, '')}"`;
+  return `"${text
+    .replace(/[\\"]/g, (c) => `\\${c}`)
+    .replace(/[\n\r\f]+/g, ' ')
+    .replace(/[\u0000-\u001f\u007f]/g, '')}"`;
 }
 
 export type PageGroupKind = 'plain-front' | 'blank-front' | 'blank' | 'part' | 'front-chapter' | 'chapter';
@@ -138,15 +142,28 @@ export function pageCss(options: PageCssOptions): string {
   for (const [index, group] of groups.entries()) {
     const counter = `galley-${index}`;
     const front = group.kind === 'plain-front' || group.kind === 'blank-front' || group.kind === 'front-chapter';
-    const increments = [front ? 'page 0 galley-front 1' : '', group.kind === 'front-chapter' || group.kind === 'chapter' ? `${counter} 1` : ''].filter(Boolean).join(' ');
+    const increments = [
+      front ? 'page 0 galley-front 1' : '',
+      group.kind === 'front-chapter' || group.kind === 'chapter' ? `${counter} 1` : '',
+    ]
+      .filter(Boolean)
+      .join(' ');
     lines.push(`@page ${group.name} {${increments ? ` counter-increment: ${increments};` : ''} }`);
     if (group.kind !== 'front-chapter' && group.kind !== 'chapter') continue;
     // Persian has no roman numerals: front matter counts in Persian digits too.
-    const folio = group.kind === 'front-chapter' ? `counter(galley-front, ${options.persianDigits ? 'persian' : 'lower-roman'})` : options.persianDigits ? 'counter(page, persian)' : 'counter(page)';
-    lines.push(`@counter-style galley-head-${index} { system: fixed 1; symbols: ""; fallback: galley-head-${index}-text; }`);
+    const folio =
+      group.kind === 'front-chapter'
+        ? `counter(galley-front, ${options.persianDigits ? 'persian' : 'lower-roman'})`
+        : options.persianDigits
+          ? 'counter(page, persian)'
+          : 'counter(page)';
+    lines.push(
+      `@counter-style galley-head-${index} { system: fixed 1; symbols: ""; fallback: galley-head-${index}-text; }`,
+    );
     lines.push(`@counter-style galley-head-${index}-text { system: cyclic; symbols: ${cssString(group.head ?? '')}; }`);
     for (const page of ['left', 'right'] as const) {
-      const head = page === verso ? `counter(${counter}, galley-book-head)` : `counter(${counter}, galley-head-${index})`;
+      const head =
+        page === verso ? `counter(${counter}, galley-book-head)` : `counter(${counter}, galley-head-${index})`;
       // The outer edge of a left-hand page is its left side, whichever way the book reads.
       const edge = page;
       lines.push(

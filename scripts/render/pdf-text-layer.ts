@@ -1,4 +1,13 @@
-import { decodePDFRawStream, PDFArray, PDFDict, PDFName, PDFRawStream, PDFRef, PDFStream, type PDFDocument } from '@cantoo/pdf-lib';
+import {
+  decodePDFRawStream,
+  PDFArray,
+  PDFDict,
+  PDFName,
+  PDFRawStream,
+  PDFRef,
+  PDFStream,
+  type PDFDocument,
+} from '@cantoo/pdf-lib';
 
 /**
  * Makes the PDF's text layer searchable. Print hyphenation puts a soft hyphen
@@ -37,7 +46,12 @@ function streamsOf(doc: PDFDocument, contents: unknown): { ref?: PDFRef; stream:
     }
     return value instanceof PDFStream ? { stream: value } : undefined;
   };
-  if (contents instanceof PDFArray) return contents.asArray().map(resolve).filter((s) => s !== undefined);
+  if (contents instanceof PDFArray) {
+    return contents
+      .asArray()
+      .map(resolve)
+      .filter((s) => s !== undefined);
+  }
   const one = resolve(contents);
   return one ? [one] : [];
 }
@@ -61,7 +75,10 @@ export function stripSoftHyphens(doc: PDFDocument): number {
       dict.delete(PDFName.of('Filter'));
       dict.delete(PDFName.of('DecodeParms'));
       dict.delete(PDFName.of('Length'));
-      const replacement = doc.context.flateStream(Buffer.from(text, 'latin1'), Object.fromEntries([...dict.entries()].map(([k, v]) => [k.asString().slice(1), v])));
+      const replacement = doc.context.flateStream(
+        Buffer.from(text, 'latin1'),
+        Object.fromEntries([...dict.entries()].map(([k, v]) => [k.asString().slice(1), v])),
+      );
       if (ref) doc.context.assign(ref, replacement);
     }
   }

@@ -27,7 +27,12 @@ export interface TextPage {
 }
 
 const num = (attrs: string, name: string) => Number(new RegExp(`${name}="([-\\d.]+)"`).exec(attrs)?.[1] ?? 0);
-const box = (attrs: string): Box => ({ xMin: num(attrs, 'xMin'), yMin: num(attrs, 'yMin'), xMax: num(attrs, 'xMax'), yMax: num(attrs, 'yMax') });
+const box = (attrs: string): Box => ({
+  xMin: num(attrs, 'xMin'),
+  yMin: num(attrs, 'yMin'),
+  xMax: num(attrs, 'xMax'),
+  yMax: num(attrs, 'yMax'),
+});
 const unescape = (text: string) =>
   text.replace(/&(amp|lt|gt|quot|apos|#\d+|#x[\da-f]+);/gi, (all, name: string) => {
     if (name === 'amp') return '&';
@@ -47,7 +52,10 @@ export function parseBboxLayout(xhtml: string): TextPage[] {
     for (const blockMatch of pageMatch[2]!.matchAll(/<block ([^>]*)>([\s\S]*?)<\/block>/g)) {
       const block: TextBlock = { ...box(blockMatch[1]!), lines: [] };
       for (const lineMatch of blockMatch[2]!.matchAll(/<line ([^>]*)>([\s\S]*?)<\/line>/g)) {
-        const words = [...lineMatch[2]!.matchAll(/<word ([^>]*)>([\s\S]*?)<\/word>/g)].map((w) => ({ ...box(w[1]!), text: unescape(w[2]!) }));
+        const words = [...lineMatch[2]!.matchAll(/<word ([^>]*)>([\s\S]*?)<\/word>/g)].map((w) => ({
+          ...box(w[1]!),
+          text: unescape(w[2]!),
+        }));
         block.lines.push({ ...box(lineMatch[1]!), words, text: words.map((w) => w.text).join(' ') });
       }
       page.blocks.push(block);
@@ -79,7 +87,13 @@ export async function readImages(pdfFile: string): Promise<PlacedImage[]> {
   for (const line of stdout.split('\n').slice(2)) {
     const cols = line.trim().split(/\s+/);
     if (cols.length < 14 || cols[2] !== 'image') continue;
-    out.push({ page: Number(cols[0]) - 1, width: Number(cols[3]), height: Number(cols[4]), xPpi: Number(cols[12]), yPpi: Number(cols[13]) });
+    out.push({
+      page: Number(cols[0]) - 1,
+      width: Number(cols[3]),
+      height: Number(cols[4]),
+      xPpi: Number(cols[12]),
+      yPpi: Number(cols[13]),
+    });
   }
   return out;
 }

@@ -9,9 +9,24 @@ import { buildDate } from '../util/build-date.ts';
 import { writeFileAtomic } from '../util/atomic.ts';
 import { report } from '../util/messages.ts';
 import { sharedFiles } from './assets.ts';
-import { BOOK_ORIGIN, launchBrowser, openSandboxedPage, type BlockedRequest, type GalleyBrowser, type SandboxedPage, type ServedFile } from './browser.ts';
+import {
+  BOOK_ORIGIN,
+  launchBrowser,
+  openSandboxedPage,
+  type BlockedRequest,
+  type GalleyBrowser,
+  type SandboxedPage,
+  type ServedFile,
+} from './browser.ts';
 import { footerText, type Page } from '../model/pages.ts';
-import { composeBook, composeHtml, EMPTY_LAYOUT, type Composition, type PrintLayout, type TocLine } from './pdf-compose.ts';
+import {
+  composeBook,
+  composeHtml,
+  EMPTY_LAYOUT,
+  type Composition,
+  type PrintLayout,
+  type TocLine,
+} from './pdf-compose.ts';
 import { destinations, finishPdf, readDestinations, type OutlineNode } from './pdf-finish.ts';
 import { bookSlug } from '../model/book-slug.ts';
 import { stripSoftHyphens } from './pdf-text-layer.ts';
@@ -50,7 +65,8 @@ export interface PdfResult {
 }
 
 /** ↪, the mark print.css draws before each continuation of a wrapped code line. */
-const CONTINUATION_MARK = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 14"><path d="M3.2 4.2a1.9 1.9 0 0 0 0 3.8H8.6M6.9 6.3 8.7 8 6.9 9.7" fill="none" stroke="#666" stroke-width="0.9" stroke-linecap="round" stroke-linejoin="round"/></svg>';
+const CONTINUATION_MARK =
+  '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 14"><path d="M3.2 4.2a1.9 1.9 0 0 0 0 3.8H8.6M6.9 6.3 8.7 8 6.9 9.7" fill="none" stroke="#666" stroke-width="0.9" stroke-linecap="round" stroke-linejoin="round"/></svg>';
 const STYLESHEETS = ['css/fonts.css', 'css/book.css', 'css/print.css', 'css/pages.css'];
 const DOCUMENT = 'book.html';
 const MAX_PRINTS = 4;
@@ -58,19 +74,36 @@ const MAX_PRINTS = 4;
 const ADJUST_ROUNDS = 3;
 
 function roman(n: number): string {
-  const table: [number, string][] = [[1000, 'm'], [900, 'cm'], [500, 'd'], [400, 'cd'], [100, 'c'], [90, 'xc'], [50, 'l'], [40, 'xl'], [10, 'x'], [9, 'ix'], [5, 'v'], [4, 'iv'], [1, 'i']];
+  const table: [number, string][] = [
+    [1000, 'm'],
+    [900, 'cm'],
+    [500, 'd'],
+    [400, 'cd'],
+    [100, 'c'],
+    [90, 'xc'],
+    [50, 'l'],
+    [40, 'xl'],
+    [10, 'x'],
+    [9, 'ix'],
+    [5, 'v'],
+    [4, 'iv'],
+    [1, 'i'],
+  ];
   let out = '';
-  for (const [value, letters] of table) {while (n >= value) {
-    out += letters;
-    n -= value;
-  }}
+  for (const [value, letters] of table) {
+    while (n >= value) {
+      out += letters;
+      n -= value;
+    }
+  }
   return out;
 }
 
 /** The label a reader sees on page `index` (0-based): roman before the body, arabic from 1 after. */
 export function pageLabel(index: number, bodyStart: number | undefined, persianDigits = false): string {
   // Persian has no roman numerals: the front matter counts in Persian digits as well.
-  if (bodyStart === undefined || index < bodyStart) return persianDigits ? localDigits(index + 1, true) : roman(index + 1);
+  if (bodyStart === undefined || index < bodyStart)
+    return persianDigits ? localDigits(index + 1, true) : roman(index + 1);
   const arabic = String(index - bodyStart + 1);
   return persianDigits ? arabic.replace(/\d/g, (d) => String.fromCharCode(0x06f0 + Number(d))) : arabic;
 }
@@ -103,7 +136,12 @@ export function planLayout(composition: Composition, natural: Map<string, number
   let shift = 0;
   for (const block of composition.blocks) {
     const at = natural.get(block.id);
-    if (at !== undefined && block.recto && (block.kind === 'part' || block.kind === 'chapter') && (at + shift) % 2 === 1) {
+    if (
+      at !== undefined &&
+      block.recto &&
+      (block.kind === 'part' || block.kind === 'chapter') &&
+      (at + shift) % 2 === 1
+    ) {
       blanksBefore.add(block.id);
       shift++;
     }
@@ -166,11 +204,22 @@ function reportBlocked(book: LoadedBook, composition: Composition, blocked: Bloc
       if (where) break;
     }
     const file = where?.block.page?.chapter?.file ?? book.configFile;
-    report(file, 'error', `The PDF's content asked for ${request.url} (${request.resourceType}); the request was blocked: a book may only use its own files`, where?.node.position ?? { line: 1, column: 1 }, 'pdf-blocked-request');
+    report(
+      file,
+      'error',
+      `The PDF's content asked for ${request.url} (${request.resourceType}); the request was blocked: a book may only use its own files`,
+      where?.node.position ?? { line: 1, column: 1 },
+      'pdf-blocked-request',
+    );
   }
 }
 
-async function load(sandbox: SandboxedPage, files: Map<string, ServedFile>, html: string, timings: Record<string, number>) {
+async function load(
+  sandbox: SandboxedPage,
+  files: Map<string, ServedFile>,
+  html: string,
+  timings: Record<string, number>,
+) {
   files.set(DOCUMENT, { mediaType: 'text/html; charset=utf-8', data: html });
   const started = performance.now();
   await sandbox.load(DOCUMENT);
@@ -199,12 +248,18 @@ async function print(sandbox: SandboxedPage, final: boolean, timings: Record<str
  * protocol; the page's own JavaScript stays off. The result is the document
  * `composeHtml(composition, layout)` describes.
  */
-async function applyLayout(sandbox: SandboxedPage, composition: Composition, layout: PrintLayout, timings: Record<string, number>) {
+async function applyLayout(
+  sandbox: SandboxedPage,
+  composition: Composition,
+  layout: PrintLayout,
+  timings: Record<string, number>,
+) {
   const started = performance.now();
   const blanks: [string, string][] = [];
   let previous: Composition['blocks'][number] | undefined;
   for (const block of composition.blocks) {
-    if (block.kind !== 'title' && layout.blanksBefore.has(block.id)) blanks.push([block.id, previous?.matter === 'front' ? 'galley-blank-front' : 'galley-blank']);
+    if (block.kind !== 'title' && layout.blanksBefore.has(block.id))
+      blanks.push([block.id, previous?.matter === 'front' ? 'galley-blank-front' : 'galley-blank']);
     previous = block;
   }
   const applied = await sandbox.page.evaluate(
@@ -234,16 +289,23 @@ async function applyLayout(sandbox: SandboxedPage, composition: Composition, lay
     blanks,
     [...layout.pageLabels],
   );
-  const slots = composition.blocks.flatMap((b) => pageRefTargets(b.element)).filter((t) => layout.pageRefLabels.has(t)).length;
-  const filled = slots > 0 ? await sandbox.page.evaluate(fillPageRefsInPage, [...layout.pageRefLabels], pageWord(composition.language)) : 0;
-  if (applied !== blanks.length + [...layout.pageLabels].length || filled !== slots) throw new Error('The composed print document did not take the second-print layout');
+  const slots = composition.blocks
+    .flatMap((b) => pageRefTargets(b.element))
+    .filter((t) => layout.pageRefLabels.has(t)).length;
+  const filled =
+    slots > 0
+      ? await sandbox.page.evaluate(fillPageRefsInPage, [...layout.pageRefLabels], pageWord(composition.language))
+      : 0;
+  if (applied !== blanks.length + [...layout.pageLabels].length || filled !== slots)
+    throw new Error('The composed print document did not take the second-print layout');
   timings.load = (timings.load ?? 0) + (performance.now() - started) / 1000;
 }
 
 /** Everything a print needs, served from memory on the private origin. */
 async function servedFiles(book: LoadedBook, composition: Composition): Promise<Map<string, ServedFile>> {
   const files = new Map<string, ServedFile>();
-  for (const file of await sharedFiles(book, ['pdf/print.css'])) files.set(file.path, { mediaType: file.mediaType, data: file.data });
+  for (const file of await sharedFiles(book, ['pdf/print.css']))
+    files.set(file.path, { mediaType: file.mediaType, data: file.data });
   files.set('css/pages.css', { mediaType: 'text/css', data: composition.pageCss });
   files.set('css/continuation.svg', { mediaType: 'image/svg+xml', data: CONTINUATION_MARK });
   return files;
@@ -268,13 +330,25 @@ function fingerprint(files: Map<string, ServedFile>, html: string, extra: string
  * pdf-lib (metadata, page labels, outline, fixed dates and /ID). Writes
  * `<outDir>/<slug>.pdf` atomically.
  */
-export async function renderPdf(book: LoadedBook, pages: Page[], outDir: string, options: PdfOptions = {}): Promise<PdfResult> {
+export async function renderPdf(
+  book: LoadedBook,
+  pages: Page[],
+  outDir: string,
+  options: PdfOptions = {},
+): Promise<PdfResult> {
   const started = performance.now();
   const config = book.config;
   const date = buildDate(book.root);
-  if (config.output.pdf.footnotes === 'page-foot') 
-    report(book.configFile, 'warning', 'output.pdf.footnotes: page-foot is not available with the Chromium engine; notes print at the end of each chapter (docs/decisions/0003-pdf-engine.md)', { line: 1, column: 1 }, 'pdf-footnotes');
-  
+  if (config.output.pdf.footnotes === 'page-foot') {
+    report(
+      book.configFile,
+      'warning',
+      'output.pdf.footnotes: page-foot is not available with the Chromium engine; notes print at the end of each chapter (docs/decisions/0003-pdf-engine.md)',
+      { line: 1, column: 1 },
+      'pdf-footnotes',
+    );
+  }
+
   const { timings, lap, skip } = stopwatch();
   const stamp = editionStamp(book, options.errata);
   const composition = composeBook(book, pages, { printMarks: options.printMarks, date, stamp });
@@ -287,9 +361,12 @@ export async function renderPdf(book: LoadedBook, pages: Page[], outDir: string,
     const sandbox = await openSandboxedPage(galley, files, BOOK_CSP);
     try {
       await load(sandbox, files, composeHtml(composition, EMPTY_LAYOUT, STYLESHEETS), timings);
-      if (config.output.pdf.wide_tables && (await markWideTables(sandbox.page, composition, config.output.pdf.wide_tables)) > 0) 
+      if (
+        config.output.pdf.wide_tables &&
+        (await markWideTables(sandbox.page, composition, config.output.pdf.wide_tables)) > 0
+      )
         await load(sandbox, files, composeHtml(composition, EMPTY_LAYOUT, STYLESHEETS), timings);
-      
+
       let first = await print(sandbox, false, timings);
       // Measure, then adjust: page breaks before stranded headings and lead-ins, figures floated past the text that fills their gap.
       if (options.adjust !== false && (await canAdjust())) {
@@ -321,15 +398,24 @@ export async function renderPdf(book: LoadedBook, pages: Page[], outDir: string,
           for (const [id, dest] of dests) {
             const block = composition.blockOfTarget.get(id);
             const before = block ? composition.blocks.findIndex((b) => b.id === block) : -1;
-            const blanks = composition.blocks.slice(0, before + 1).filter((b) => plan.layout.blanksBefore.has(b.id)).length;
+            const blanks = composition.blocks
+              .slice(0, before + 1)
+              .filter((b) => plan.layout.blanksBefore.has(b.id)).length;
             natural.set(id, dest.page - blanks);
           }
           plan = planLayout(composition, natural);
           continue;
         }
-        if (moved.length > 0) 
-          report(book.configFile, 'warning', `PDF: ${moved.length} TOC page numbers may be off by a page (the layout kept moving between prints)`, { line: 1, column: 1 }, 'pdf-toc-pages');
-        
+        if (moved.length > 0) {
+          report(
+            book.configFile,
+            'warning',
+            `PDF: ${moved.length} TOC page numbers may be off by a page (the layout kept moving between prints)`,
+            { line: 1, column: 1 },
+            'pdf-toc-pages',
+          );
+        }
+
         stripSoftHyphens(doc);
         const finished = await finishPdf(doc, {
           title: config.subtitle ? `${config.title}: ${config.subtitle}` : config.title,
@@ -369,14 +455,26 @@ export async function renderPdf(book: LoadedBook, pages: Page[], outDir: string,
     await writeFileAtomic(target, result.bytes);
     lap('write');
   }
-  return { path: target, pages: result.pages, bytes: result.bytes.length, seconds: (performance.now() - started) / 1000, prints: result.prints, blocked: result.blocked, timings };
+  return {
+    path: target,
+    pages: result.pages,
+    bytes: result.bytes.length,
+    seconds: (performance.now() - started) / 1000,
+    prints: result.prints,
+    blocked: result.blocked,
+    timings,
+  };
 }
 
 /**
  * One plain `page.pdf` of the composed book (no second print, no post-pass):
  * the floor any PDF approach here is measured against (npm run bench).
  */
-export async function printFloor(book: LoadedBook, pages: Page[], galley: GalleyBrowser): Promise<{ seconds: number; pages: number }> {
+export async function printFloor(
+  book: LoadedBook,
+  pages: Page[],
+  galley: GalleyBrowser,
+): Promise<{ seconds: number; pages: number }> {
   const composition = composeBook(book, pages, { date: buildDate(book.root) });
   const files = await servedFiles(book, composition);
   const sandbox = await openSandboxedPage(galley, files, BOOK_CSP);

@@ -31,9 +31,18 @@ export const PAGE_IMAGE_HEIGHT = 1200;
  * leave out of each page's key, with folio lines, so a page that only moved
  * keeps its key.
  */
-export async function rasterize(pdf: string, dir: string, prefix: string, heads: Iterable<string>, dpi = 50): Promise<PdfPage[]> {
+export async function rasterize(
+  pdf: string,
+  dir: string,
+  prefix: string,
+  heads: Iterable<string>,
+  dpi = 50,
+): Promise<PdfPage[]> {
   await exec('pdftoppm', ['-r', String(dpi), '-png', pdf, path.join(dir, prefix)], { maxBuffer: 64 * 1024 * 1024 });
-  const { stdout } = await exec('pdftotext', ['-enc', 'UTF-8', pdf, '-'], { maxBuffer: 256 * 1024 * 1024, encoding: 'utf8' });
+  const { stdout } = await exec('pdftotext', ['-enc', 'UTF-8', pdf, '-'], {
+    maxBuffer: 256 * 1024 * 1024,
+    encoding: 'utf8',
+  });
   const texts = stdout.split('\f');
   const names = (await readdir(dir)).filter((n) => n.startsWith(`${prefix}-`) && n.endsWith('.png'));
   names.sort((x, y) => Number(/-(\d+)\.png$/.exec(x)![1]) - Number(/-(\d+)\.png$/.exec(y)![1]));
@@ -43,7 +52,13 @@ export async function rasterize(pdf: string, dir: string, prefix: string, heads:
   for (const [i, name] of names.entries()) {
     const file = path.join(dir, name);
     const bytes = await readFile(file);
-    pages.push({ index: i + 1, png: file, hash: createHash('sha256').update(bytes).digest('hex'), key: pageKey(texts[i] ?? '', headSet, labels[i]), text: texts[i] ?? '' });
+    pages.push({
+      index: i + 1,
+      png: file,
+      hash: createHash('sha256').update(bytes).digest('hex'),
+      key: pageKey(texts[i] ?? '', headSet, labels[i]),
+      text: texts[i] ?? '',
+    });
   }
   return pages;
 }
@@ -53,14 +68,50 @@ export async function rasterize(pdf: string, dir: string, prefix: string, heads:
  * the changed words in a report are legible; returns the PNG's path. Only
  * the pages a report shows are rendered this large.
  */
-export async function renderPage(pdf: string, index: number, file: string, height = PAGE_IMAGE_HEIGHT): Promise<string> {
+export async function renderPage(
+  pdf: string,
+  index: number,
+  file: string,
+  height = PAGE_IMAGE_HEIGHT,
+): Promise<string> {
   const base = file.replace(/\.png$/, '');
-  await exec('pdftoppm', ['-f', String(index), '-l', String(index), '-singlefile', '-scale-to-x', '-1', '-scale-to-y', String(height), '-png', pdf, base], { maxBuffer: 64 * 1024 * 1024 });
+  await exec(
+    'pdftoppm',
+    [
+      '-f',
+      String(index),
+      '-l',
+      String(index),
+      '-singlefile',
+      '-scale-to-x',
+      '-1',
+      '-scale-to-y',
+      String(height),
+      '-png',
+      pdf,
+      base,
+    ],
+    { maxBuffer: 64 * 1024 * 1024 },
+  );
   return `${base}.png`;
 }
 
 function roman(n: number): string {
-  const table: [number, string][] = [[1000, 'm'], [900, 'cm'], [500, 'd'], [400, 'cd'], [100, 'c'], [90, 'xc'], [50, 'l'], [40, 'xl'], [10, 'x'], [9, 'ix'], [5, 'v'], [4, 'iv'], [1, 'i']];
+  const table: [number, string][] = [
+    [1000, 'm'],
+    [900, 'cm'],
+    [500, 'd'],
+    [400, 'cd'],
+    [100, 'c'],
+    [90, 'xc'],
+    [50, 'l'],
+    [40, 'xl'],
+    [10, 'x'],
+    [9, 'ix'],
+    [5, 'v'],
+    [4, 'iv'],
+    [1, 'i'],
+  ];
   let out = '';
   for (const [value, letters] of table) {
     while (n >= value) {
@@ -81,14 +132,26 @@ export async function pageLabels(pdf: string, count: number): Promise<(string | 
     for (let i = 0; nums && i + 1 < nums.size(); i += 2) {
       const dict = nums.lookup(i + 1, PDFDict);
       const prefix = dict.lookupMaybe(PDFName.of('P'), PDFString, PDFHexString)?.decodeText() ?? '';
-      ranges.push({ start: (nums.lookup(i) as PDFNumber).asNumber(), style: dict.lookupMaybe(PDFName.of('S'), PDFName)?.decodeText(), first: dict.lookupMaybe(PDFName.of('St'), PDFNumber)?.asNumber() ?? 1, prefix });
+      ranges.push({
+        start: (nums.lookup(i) as PDFNumber).asNumber(),
+        style: dict.lookupMaybe(PDFName.of('S'), PDFName)?.decodeText(),
+        first: dict.lookupMaybe(PDFName.of('St'), PDFNumber)?.asNumber() ?? 1,
+        prefix,
+      });
     }
     for (const [r, range] of ranges.entries()) {
       const end = ranges[r + 1]?.start ?? count;
       for (let i = range.start; i < end && i < count; i++) {
         const n = range.first + i - range.start;
         // Prefix-only labels (a Persian-digit edition's folios, pdf-finish.ts) are the whole folio.
-        const number = range.style === 'D' ? String(n) : range.style === 'r' ? roman(n) : range.style === 'R' ? roman(n).toUpperCase() : '';
+        const number =
+          range.style === 'D'
+            ? String(n)
+            : range.style === 'r'
+              ? roman(n)
+              : range.style === 'R'
+                ? roman(n).toUpperCase()
+                : '';
         out[i] = range.prefix + number || undefined;
       }
     }
@@ -153,15 +216,20 @@ export async function matchPages(before: PdfPage[], after: PdfPage[]): Promise<P
     added = [];
   };
   for (const op of ops) {
-    if (op.op === 'delete') {removed.push(op.a);}
-    else if (op.op === 'insert') {added.push(op.b);}
-    else {
+    if (op.op === 'delete') {
+      removed.push(op.a);
+    } else if (op.op === 'insert') {
+      added.push(op.b);
+    } else {
       flush();
       const { a, b } = op;
-      if (a.hash === b.hash) {out.push({ status: a.index === b.index ? 'unchanged' : 'moved', before: a, after: b });}
+      if (a.hash === b.hash) {
+        out.push({ status: a.index === b.index ? 'unchanged' : 'moved', before: a, after: b });
+      }
       // In the same place, the same page renders to the same pixels: any difference is a change.
-      else if (a.index === b.index) {out.push({ status: 'changed', before: a, after: b });}
-      else {
+      else if (a.index === b.index) {
+        out.push({ status: 'changed', before: a, after: b });
+      } else {
         const same = sameContent(await readFile(a.png), await readFile(b.png));
         out.push({ status: same ? 'moved' : 'changed', before: a, after: b });
       }

@@ -126,7 +126,12 @@ async function siblingsThatFill(page: Page, composition: Composition, marker: st
  * One round: reads the printed pages, changes the composition. Returns how
  * many changes it made (0: the layout stands).
  */
-export async function adjustAfterPrint(page: Page, composition: Composition, printed: Uint8Array, round: number): Promise<number> {
+export async function adjustAfterPrint(
+  page: Page,
+  composition: Composition,
+  printed: Uint8Array,
+  round: number,
+): Promise<number> {
   const dir = await mkdtemp(path.join(tmpdir(), 'galley-adjust-'));
   let findings: Finding[];
   try {
@@ -137,14 +142,22 @@ export async function adjustAfterPrint(page: Page, composition: Composition, pri
     await rm(dir, { recursive: true, force: true });
   }
   let changes = 0;
-  if (process.env.GALLEY_DEBUG_ADJUST) process.stderr.write(`adjust round ${round}: ${findings.map((f) => `${f.rule}@${f.page}`).join(' ')}\n`);
+  if (process.env.GALLEY_DEBUG_ADJUST)
+    process.stderr.write(`adjust round ${round}: ${findings.map((f) => `${f.rule}@${f.page}`).join(' ')}\n`);
   for (const finding of findings) {
     const element = finding.element;
     if (!element || !finding.block) continue;
     // On a page that is mostly empty, what follows is too tall for any page: a break would only leave another gap.
-    if (finding.rule === 'print-keep-with-next' && !hasClass(element, 'galley-break') && (finding.fill ?? 1) >= MIN_FILL_TO_BREAK) {
+    if (
+      finding.rule === 'print-keep-with-next' &&
+      !hasClass(element, 'galley-break') &&
+      (finding.fill ?? 1) >= MIN_FILL_TO_BREAK
+    ) {
       // A figure or listing caption goes with its parent; a heading or lead-in with itself.
-      let target = element.tagName === 'figcaption' || element.tagName === 'caption' ? parentOf(finding.block.element, element) ?? element : element;
+      let target =
+        element.tagName === 'figcaption' || element.tagName === 'caption'
+          ? (parentOf(finding.block.element, element) ?? element)
+          : element;
       // A heading or lead-in right before it goes along: the break goes before the first of the run.
       const parent = parentOf(finding.block.element, target);
       if (parent) {
@@ -168,7 +181,8 @@ export async function adjustAfterPrint(page: Page, composition: Composition, pri
       const parent = parentOf(finding.block.element, element);
       if (!parent) continue;
       const count = await siblingsThatFillByIndex(page, composition, finding, marker);
-      if (process.env.GALLEY_DEBUG_ADJUST) process.stderr.write(`  figure on ${finding.page}: gap ${finding.gap} pt, ${count} siblings fill it\n`);
+      if (process.env.GALLEY_DEBUG_ADJUST)
+        process.stderr.write(`  figure on ${finding.page}: gap ${finding.gap} pt, ${count} siblings fill it\n`);
       if (count === 0) continue;
       const siblings = elementChildren(parent);
       const after = siblings[siblings.indexOf(element) + count];
@@ -233,7 +247,12 @@ async function fitsOnAPage(page: Page, composition: Composition, first: Element,
 }
 
 /** Finds the figure in the loaded document by its place among the document's figures, then measures. */
-async function siblingsThatFillByIndex(page: Page, composition: Composition, finding: Finding, marker: string): Promise<number> {
+async function siblingsThatFillByIndex(
+  page: Page,
+  composition: Composition,
+  finding: Finding,
+  marker: string,
+): Promise<number> {
   const figures: Element[] = [];
   for (const block of composition.blocks) {
     visit(block.element, 'element', (node: Element) => {

@@ -13,7 +13,6 @@ import { readImages, readTextLayout, type PlacedImage, type TextLine, type TextP
  * renderer's adjust pass acts on it, and the print preflight (checks/preflight.ts) reports it.
  */
 
-
 /** Pages filled less than this (of the text area) are near-empty. */
 export const NEAR_EMPTY = 0.3;
 export const MIN_DPI = 150;
@@ -56,9 +55,11 @@ function candidates(composition: Composition): Candidate[] {
     if (block.kind !== 'chapter') continue;
     visit(block.element, 'element', (node: Element, _index, parent) => {
       let kind: Candidate['kind'] | undefined;
-      if (/^h[2-6]$/.test(node.tagName)) {kind = 'heading';}
-      else if (hasClass(node, 'galley-keep')) {kind = 'lead-in';}
-      else if ((node.tagName === 'figcaption' || node.tagName === 'caption') && parent) {
+      if (/^h[2-6]$/.test(node.tagName)) {
+        kind = 'heading';
+      } else if (hasClass(node, 'galley-keep')) {
+        kind = 'lead-in';
+      } else if ((node.tagName === 'figcaption' || node.tagName === 'caption') && parent) {
         // A caption above its figure or table; a figure that is only a caption (a video left out) introduces nothing.
         const siblings = (parent as Element).children.filter((c) => c.type === 'element');
         if (siblings[0] === node && siblings.length > 1) kind = 'caption';
@@ -100,7 +101,11 @@ export interface Layout {
 }
 
 export async function readLayout(pdfFile: string): Promise<Layout> {
-  const [pages, dests, images] = await Promise.all([readTextLayout(pdfFile), readFile(pdfFile).then((bytes) => readDestinations(bytes)), readImages(pdfFile)]);
+  const [pages, dests, images] = await Promise.all([
+    readTextLayout(pdfFile),
+    readFile(pdfFile).then((bytes) => readDestinations(bytes)),
+    readImages(pdfFile),
+  ]);
   return { pages, starts: new Map([...dests.dests].map(([id, d]) => [id, d.page])), images };
 }
 
@@ -133,7 +138,14 @@ export function analyse(composition: Composition, layout: Layout): Finding[] {
     // Near-empty: a page of a chapter that is not its last page.
     if (block?.kind === 'chapter' && body.length > 0 && !lastOfBlock) {
       const filled = (Math.max(...body.map((l) => l.yMax)) - area.top) / (area.bottom - area.top);
-      if (filled < NEAR_EMPTY) findings.push({ rule: 'print-near-empty', page: i, block, message: `is ${Math.round(filled * 100)}% full (under ${NEAR_EMPTY * 100}% of the text area) and not the last page of its chapter` });
+      if (filled < NEAR_EMPTY) {
+        findings.push({
+          rule: 'print-near-empty',
+          page: i,
+          block,
+          message: `is ${Math.round(filled * 100)}% full (under ${NEAR_EMPTY * 100}% of the text area) and not the last page of its chapter`,
+        });
+      }
     }
     if (body.length === 0 || block?.kind !== 'chapter') continue;
     // Keep with next: the page's last line is a heading, a lead-in or a caption before its figure.
@@ -143,32 +155,92 @@ export function analyse(composition: Composition, layout: Layout): Finding[] {
     if (i + 1 < count && !lastOfBlock && lastText.length > 0) {
       // Compared without spaces: poppler splits words at joiners (پرسش‌ها) and joins others.
       const key = lastText.replace(/ /g, '');
-      const match = all.find((c) => c.block === block && c.text.length > 0 && c.text.replace(/ /g, '').endsWith(key) && (key.length >= 5 || key === c.text.replace(/ /g, '')));
+      const match = all.find(
+        (c) =>
+          c.block === block &&
+          c.text.length > 0 &&
+          c.text.replace(/ /g, '').endsWith(key) &&
+          (key.length >= 5 || key === c.text.replace(/ /g, '')),
+      );
       const fill = (last.yMax - area.top) / (area.bottom - area.top);
-      if (match) findings.push({ rule: 'print-keep-with-next', page: i, block, element: match.element, fill, message: `ends with a ${match.kind} (“${toString(match.element).replace(/\u00ad/g, '').trim().slice(0, 60)}”), separated from what it introduces on the next page` });
+      if (match) {
+        findings.push({
+          rule: 'print-keep-with-next',
+          page: i,
+          block,
+          element: match.element,
+          fill,
+          message: `ends with a ${match.kind} (“${toString(match.element)
+            .replace(/\u00ad/g, '')
+            .trim()
+            .slice(0, 60)}”), separated from what it introduces on the next page`,
+        });
+      }
     }
     // Overfull: text past the text block's edges.
     for (const line of body) {
       const over = line.words.find((w) => w.xMax > area.right + OVERHANG || w.xMin < area.left - OVERHANG);
       if (over) {
-        findings.push({ rule: 'print-overfull', page: i, block, message: `prints “${over.text.slice(0, 40)}” ${Math.round(Math.max(over.xMax - area.right, area.left - over.xMin))} pt past the text block` });
+        findings.push({
+          rule: 'print-overfull',
+          page: i,
+          block,
+          message: `prints “${over.text.slice(0, 40)}” ${Math.round(Math.max(over.xMax - area.right, area.left - over.xMin))} pt past the text block`,
+        });
         break;
       }
     }
     // Orphan: a paragraph's first line alone at the foot (it continues on the next page).
     const previousLine = body[body.length - 2];
     // The first line of a paragraph: after a paragraph gap, full to the right edge (justified: the paragraph goes on).
-    if (i + 1 < count && !lastOfBlock && body.length > 1 && previousLine && last.yMin - previousLine.yMax > 4 && !SENTENCE_END.test(last.text) && Math.abs(last.xMax - area.right) < 2 && lines[i + 1]!.length > 0) {
+    if (
+      i + 1 < count &&
+      !lastOfBlock &&
+      body.length > 1 &&
+      previousLine &&
+      last.yMin - previousLine.yMax > 4 &&
+      !SENTENCE_END.test(last.text) &&
+      Math.abs(last.xMax - area.right) < 2 &&
+      lines[i + 1]!.length > 0
+    ) {
       const next = lines[i + 1]![0]!;
-      if (Math.abs(next.xMin - textArea(composition, i + 1, layout.pages[i + 1]!).left) < 2 && !all.some((c) => c.block === block && c.text.endsWith(lastText))) findings.push({ rule: 'print-orphan', page: i, block, message: `ends with the first line of a paragraph alone (“${last.text.slice(0, 40)}”)` });
+      if (
+        Math.abs(next.xMin - textArea(composition, i + 1, layout.pages[i + 1]!).left) < 2 &&
+        !all.some((c) => c.block === block && c.text.endsWith(lastText))
+      ) {
+        findings.push({
+          rule: 'print-orphan',
+          page: i,
+          block,
+          message: `ends with the first line of a paragraph alone (“${last.text.slice(0, 40)}”)`,
+        });
+      }
     }
     // Widow: a paragraph's last line alone at the top (the previous page ended mid-sentence).
     const first = body[0]!;
     const second = body[1];
     const previous = lines[i - 1];
-    if (i > 0 && !startPages.has(i) && previous && previous.length > 0 && first.xMax < area.right - 20 && SENTENCE_END.test(first.text) && (!second || second.yMin - first.yMax > 4)) {
+    if (
+      i > 0 &&
+      !startPages.has(i) &&
+      previous &&
+      previous.length > 0 &&
+      first.xMax < area.right - 20 &&
+      SENTENCE_END.test(first.text) &&
+      (!second || second.yMin - first.yMax > 4)
+    ) {
       const before = previous[previous.length - 1]!;
-      if (!SENTENCE_END.test(before.text) && Math.abs(before.xMax - textArea(composition, i - 1, layout.pages[i - 1]!).right) < 2) findings.push({ rule: 'print-widow', page: i, block, message: `starts with the last line of a paragraph alone (“${first.text.slice(0, 40)}”)` });
+      if (
+        !SENTENCE_END.test(before.text) &&
+        Math.abs(before.xMax - textArea(composition, i - 1, layout.pages[i - 1]!).right) < 2
+      ) {
+        findings.push({
+          rule: 'print-widow',
+          page: i,
+          block,
+          message: `starts with the last line of a paragraph alone (“${first.text.slice(0, 40)}”)`,
+        });
+      }
     }
   }
   findings.push(...figureGaps(composition, layout, lines, blockOf));
@@ -178,19 +250,36 @@ export function analyse(composition: Composition, layout: Layout): Finding[] {
     let previous: Element | undefined;
     visit(block.element, 'element', (node: Element) => {
       if (!/^h[1-6]$/.test(node.tagName)) {
-        if (['p', 'ul', 'ol', 'pre', 'figure', 'table', 'blockquote', 'div'].includes(node.tagName) && toString(node).trim()) previous = undefined;
+        if (
+          ['p', 'ul', 'ol', 'pre', 'figure', 'table', 'blockquote', 'div'].includes(node.tagName) &&
+          toString(node).trim()
+        )
+          previous = undefined;
         return;
       }
       if (previous && normalise(toString(previous)) === normalise(toString(node))) {
         const page = layout.starts.get(block.id) ?? 0;
-        findings.push({ rule: 'print-repeated-heading', page, block, element: node, message: `prints the heading “${toString(node).trim().slice(0, 60)}” twice in a row` });
+        findings.push({
+          rule: 'print-repeated-heading',
+          page,
+          block,
+          element: node,
+          message: `prints the heading “${toString(node).trim().slice(0, 60)}” twice in a row`,
+        });
       }
       previous = node;
     });
   }
   for (const image of layout.images) {
     const dpi = Math.min(image.xPpi, image.yPpi);
-    if (dpi > 0 && dpi < MIN_DPI) findings.push({ rule: 'print-image-resolution', page: image.page, block: blockOf(image.page), message: `prints a ${image.width}×${image.height} image at ${dpi} dpi (under ${MIN_DPI} dpi at its printed size)` });
+    if (dpi > 0 && dpi < MIN_DPI) {
+      findings.push({
+        rule: 'print-image-resolution',
+        page: image.page,
+        block: blockOf(image.page),
+        message: `prints a ${image.width}×${image.height} image at ${dpi} dpi (under ${MIN_DPI} dpi at its printed size)`,
+      });
+    }
   }
   return findings;
 }
@@ -205,7 +294,12 @@ const FIGURE_GAP = 0.12;
  * (An SVG figure prints its own text, so the caption need not be the first
  * line of its page.)
  */
-function figureGaps(composition: Composition, layout: Layout, lines: TextLine[][], blockOf: (page: number) => Composition['blocks'][number] | undefined): Finding[] {
+function figureGaps(
+  composition: Composition,
+  layout: Layout,
+  lines: TextLine[][],
+  blockOf: (page: number) => Composition['blocks'][number] | undefined,
+): Finding[] {
   const out: Finding[] = [];
   for (const block of composition.blocks) {
     if (block.kind !== 'chapter') continue;
@@ -213,7 +307,10 @@ function figureGaps(composition: Composition, layout: Layout, lines: TextLine[][
       if (node.tagName !== 'figure' || !parent || index === undefined) return;
       const caption = node.children.find((c): c is Element => c.type === 'element' && c.tagName === 'figcaption');
       if (!caption || node.children.filter((c) => c.type === 'element').at(-1) !== caption) return;
-      const before = (parent as Element).children.slice(0, index).filter((c): c is Element => c.type === 'element').at(-1);
+      const before = (parent as Element).children
+        .slice(0, index)
+        .filter((c): c is Element => c.type === 'element')
+        .at(-1);
       const text = normalise(toString(caption));
       const beforeText = before ? normalise(toString(before)) : '';
       if (text.length < 8 || beforeText.length < 6) return;
@@ -224,11 +321,22 @@ function figureGaps(composition: Composition, layout: Layout, lines: TextLine[][
         const last = previous[previous.length - 1];
         if (!last) break;
         // poppler gives a right-to-left line in visual order (characters too): read it back in reading order.
-    const lastText = normalise(composition.direction === 'rtl' ? Array.from(last.text).reverse().join('') : last.text);
+        const lastText = normalise(
+          composition.direction === 'rtl' ? Array.from(last.text).reverse().join('') : last.text,
+        );
         if (lastText.length < 6 || !beforeText.endsWith(lastText)) break;
         const area = textArea(composition, i - 1, layout.pages[i - 1]!);
         const gap = area.bottom - last.yMax;
-        if (gap > FIGURE_GAP * (area.bottom - area.top)) out.push({ rule: 'figure-float', page: i, block, element: node, gap, message: `a figure left ${Math.round(gap)} pt empty on the page before it` });
+        if (gap > FIGURE_GAP * (area.bottom - area.top)) {
+          out.push({
+            rule: 'figure-float',
+            page: i,
+            block,
+            element: node,
+            gap,
+            message: `a figure left ${Math.round(gap)} pt empty on the page before it`,
+          });
+        }
         break;
       }
     });

@@ -14,7 +14,8 @@ import { toString } from 'hast-util-to-string';
 /** Listings up to this many lines never split across pages. */
 export const SHORT_LISTING_LINES = 12;
 
-const classesOf = (node: Element): string[] => (Array.isArray(node.properties.className) ? node.properties.className.map(String) : []);
+const classesOf = (node: Element): string[] =>
+  Array.isArray(node.properties.className) ? node.properties.className.map(String) : [];
 
 export function addClass(node: Element, name: string) {
   const classes = classesOf(node);
@@ -33,11 +34,20 @@ export function isLeadIn(node: Element): boolean {
   if (node.tagName !== 'p') return false;
   // A HonKit tab's language caption, and the errata appendix's printing line under a release heading.
   if (hasClass(node, 'tab-caption') || hasClass(node, 'release-line')) return true;
-  const text = toString(node).replace(/\u00ad/g, '').replace(/\s+/g, ' ').trim();
+  const text = toString(node)
+    .replace(/\u00ad/g, '')
+    .replace(/\s+/g, ' ')
+    .trim();
   if (!text) return false;
   if (/[:：]$/.test(text)) return true;
   // Only a label made of one text run (mdBook's `<span class="filename">` or a plain line), not a sentence with a colon in it.
-  return text.length <= 100 && LABEL.test(text) && !/[.!?]\s/.test(text) && /^[\p{L}][\p{L}\p{N} .-]{0,24}:/u.test(text) && hasFilenameShape(node, text);
+  return (
+    text.length <= 100 &&
+    LABEL.test(text) &&
+    !/[.!?]\s/.test(text) &&
+    /^[\p{L}][\p{L}\p{N} .-]{0,24}:/u.test(text) &&
+    hasFilenameShape(node, text)
+  );
 }
 
 function hasFilenameShape(node: Element, text: string): boolean {

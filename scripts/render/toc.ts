@@ -64,14 +64,21 @@ export function navList(items: NavItem[], hrefPrefix = '', keepDrafts = false): 
     properties: {},
     // A label without a link must head a sub-list (EPUB nav rule), so childless drafts are left out.
     // (Other contents keep them: a TOC entry whose file is missing shows as its title, as HonKit shows it.)
-    children: items.filter((item) => keepDrafts || item.href || item.children.length > 0).map((item): ElementContent => {
-      const label: ElementContent[] = [{ type: 'text', value: item.number && !item.number.includes('.') ? `${item.number}. ${item.title}` : item.title }];
-      const head: Element = item.href
-        ? { type: 'element', tagName: 'a', properties: { href: hrefPrefix + item.href }, children: label }
-        : { type: 'element', tagName: 'span', properties: {}, children: label };
-      const children: ElementContent[] = [head];
-      if (item.children.length > 0) children.push(navList(item.children, hrefPrefix, keepDrafts));
-      return { type: 'element', tagName: 'li', properties: {}, children };
-    }),
+    children: items
+      .filter((item) => keepDrafts || item.href || item.children.length > 0)
+      .map((item): ElementContent => {
+        const label: ElementContent[] = [
+          {
+            type: 'text',
+            value: item.number && !item.number.includes('.') ? `${item.number}. ${item.title}` : item.title,
+          },
+        ];
+        const head: Element = item.href
+          ? { type: 'element', tagName: 'a', properties: { href: hrefPrefix + item.href }, children: label }
+          : { type: 'element', tagName: 'span', properties: {}, children: label };
+        const children: ElementContent[] = [head];
+        if (item.children.length > 0) children.push(navList(item.children, hrefPrefix, keepDrafts));
+        return { type: 'element', tagName: 'li', properties: {}, children };
+      }),
   };
 }

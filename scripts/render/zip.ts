@@ -50,7 +50,8 @@ function dosDateTime(date: Date): { time: number; day: number } {
 
 /** The archive's bytes. Throws on what this writer does not do (zip64: an entry or archive of 4 GB, 65,535 entries). */
 export function zipArchive(entries: ZipEntry[], date: Date): Buffer {
-  if (entries.length > 0xffff) throw new Error(`A zip of ${entries.length} entries needs zip64, which this writer does not write`);
+  if (entries.length > 0xffff)
+    throw new Error(`A zip of ${entries.length} entries needs zip64, which this writer does not write`);
   const { time, day } = dosDateTime(date);
   const parts: Uint8Array[] = [];
   const central: Buffer[] = [];

@@ -9,7 +9,10 @@ export function buildDate(manuscript: string, env: NodeJS.ProcessEnv = process.e
   if (epoch && /^\d+$/.test(epoch.trim())) return new Date(Number(epoch.trim()) * 1000);
   try {
     // Only the repository holding the manuscript, never one the manuscript pretends to be (util/git.ts).
-    const out = gitAt(manuscript, ['log', '-1', '--no-show-signature', '--format=%ct', '--', '.'], { stderr: 'ignore', timeout: 5000 }).trim();
+    const out = gitAt(manuscript, ['log', '-1', '--no-show-signature', '--format=%ct', '--', '.'], {
+      stderr: 'ignore',
+      timeout: 5000,
+    }).trim();
     if (/^\d+$/.test(out)) return new Date(Number(out) * 1000);
   } catch {
     // Not a git checkout, or git missing: fall through to the clock.

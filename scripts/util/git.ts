@@ -39,7 +39,8 @@ export const SAFE_GIT_CONFIG: readonly string[] = [
 ];
 
 /** Environment variables of the caller that could redirect git or make it run something. */
-const DROPPED_ENV = /^GIT_(DIR|WORK_TREE|COMMON_DIR|INDEX_FILE|OBJECT_DIRECTORY|ALTERNATE_OBJECT_DIRECTORIES|NAMESPACE|CEILING_DIRECTORIES|DISCOVERY_ACROSS_FILESYSTEM|EXTERNAL_DIFF|PAGER|EDITOR|SSH|SSH_COMMAND|ASKPASS|CONFIG|CONFIG_COUNT|CONFIG_KEY_\d+|CONFIG_VALUE_\d+|CONFIG_PARAMETERS|EXEC_PATH|TRACE\w*)$/;
+const DROPPED_ENV =
+  /^GIT_(DIR|WORK_TREE|COMMON_DIR|INDEX_FILE|OBJECT_DIRECTORY|ALTERNATE_OBJECT_DIRECTORIES|NAMESPACE|CEILING_DIRECTORIES|DISCOVERY_ACROSS_FILESYSTEM|EXTERNAL_DIFF|PAGER|EDITOR|SSH|SSH_COMMAND|ASKPASS|CONFIG|CONFIG_COUNT|CONFIG_KEY_\d+|CONFIG_VALUE_\d+|CONFIG_PARAMETERS|EXEC_PATH|TRACE\w*)$/;
 
 function isGitEntry(entry: string): boolean {
   try {
@@ -94,7 +95,8 @@ const DIFFING = new Set(['diff', 'log', 'show']);
 /** The whole argument list: overrides first, `--no-ext-diff --no-textconv` after a diffing subcommand. */
 export function safeGitArgs(args: readonly string[]): string[] {
   const [command, ...rest] = args;
-  const tail = command !== undefined && DIFFING.has(command) ? [command, '--no-ext-diff', '--no-textconv', ...rest] : [...args];
+  const tail =
+    command !== undefined && DIFFING.has(command) ? [command, '--no-ext-diff', '--no-textconv', ...rest] : [...args];
   return ['--no-pager', ...SAFE_GIT_CONFIG.flatMap((setting) => ['-c', setting]), ...tail];
 }
 

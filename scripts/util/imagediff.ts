@@ -37,7 +37,11 @@ function pixel(img: PNG, x: number, y: number): [number, number, number] {
  * orange outline around each changed region. Pages of different sizes are
  * compared on the larger canvas, white beyond the smaller.
  */
-export function diffImages(beforePng: Buffer, afterPng: Buffer, options: { threshold?: number; gap?: number } = {}): ImageDiff {
+export function diffImages(
+  beforePng: Buffer,
+  afterPng: Buffer,
+  options: { threshold?: number; gap?: number } = {},
+): ImageDiff {
   const before = PNG.sync.read(beforePng);
   const after = PNG.sync.read(afterPng);
   const width = Math.max(before.width, after.width);
@@ -82,7 +86,12 @@ export function changedBoxes(mask: Uint8Array, width: number, height: number, ga
     const pad = 3;
     const x = Math.max(0, band.left - pad);
     const y = Math.max(0, band.top - pad);
-    boxes.push({ x, y, width: Math.min(width - 1, band.right + pad) - x + 1, height: Math.min(height - 1, band.bottom + pad) - y + 1 });
+    boxes.push({
+      x,
+      y,
+      width: Math.min(width - 1, band.right + pad) - x + 1,
+      height: Math.min(height - 1, band.bottom + pad) - y + 1,
+    });
     band = undefined;
   };
   for (let y = 0; y < height; y++) {
@@ -99,8 +108,9 @@ export function changedBoxes(mask: Uint8Array, width: number, height: number, ga
       continue;
     }
     quiet = 0;
-    if (!band) {band = { top: y, bottom: y, left, right };}
-    else {
+    if (!band) {
+      band = { top: y, bottom: y, left, right };
+    } else {
       band.bottom = y;
       band.left = Math.min(band.left, left);
       band.right = Math.max(band.right, right);
@@ -138,7 +148,11 @@ function outline(img: PNG, box: Box, [r, g, b]: [number, number, number]) {
  * page that moved from a right to a left page (other margins) still counts as
  * the same.
  */
-export function sameContent(beforePng: Buffer, afterPng: Buffer, options: { band?: number; tolerance?: number } = {}): boolean {
+export function sameContent(
+  beforePng: Buffer,
+  afterPng: Buffer,
+  options: { band?: number; tolerance?: number } = {},
+): boolean {
   const a = PNG.sync.read(beforePng);
   const b = PNG.sync.read(afterPng);
   const band = options.band ?? 0.1;

@@ -24,4 +24,3 @@ export function report(file: VFile, level: Level, reason: string, place: Place, 
 export function levelOf(fatal: boolean | null | undefined): Level {
   return fatal ? 'error' : fatal === false ? 'warning' : 'info';
 }
-

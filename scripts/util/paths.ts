@@ -33,8 +33,7 @@ export function isRemote(href: string): boolean {
 const dotSegments = (value: string) => value.split('/').filter((segment) => segment === '.' || segment === '..').length;
 
 export type Resolved =
-  | { ok: true; absolute: string; relative: string; exists: boolean }
-  | { ok: false; reason: string };
+  { ok: true; absolute: string; relative: string; exists: boolean } | { ok: false; reason: string };
 
 const OUTSIDE = 'is outside the manuscript: use a path relative to the chapter that stays inside the book folder';
 
@@ -48,22 +47,28 @@ export function resolveLocal(root: string, fromFile: string, href: string): Reso
   const raw = href.trim();
   if (/^[a-z][a-z0-9+.-]*:/i.test(raw) || raw.startsWith('//')) return { ok: false, reason: `\`${href}\` ${OUTSIDE}` };
   const decoded = fullyDecode(raw.split('#')[0]!.split('?')[0]!);
-  if (/[\\\0]/.test(decoded) || /[\u0000-\u001f]/.test(decoded)) return { ok: false, reason: `\`${href}\` contains a backslash or control character` };
-  if (decoded.startsWith('/') || /^[a-z][a-z0-9+.-]*:/i.test(decoded)) return { ok: false, reason: `\`${href}\` ${OUTSIDE}` };
+  if (/[\\\0]/.test(decoded) || /[\u0000-\u001f]/.test(decoded))
+    return { ok: false, reason: `\`${href}\` contains a backslash or control character` };
+  if (decoded.startsWith('/') || /^[a-z][a-z0-9+.-]*:/i.test(decoded))
+    return { ok: false, reason: `\`${href}\` ${OUTSIDE}` };
   const rootAbs = path.resolve(root);
   const absolute = path.resolve(path.dirname(fromFile), decoded);
   const relative = path.relative(rootAbs, absolute);
-  if (relative === '' || relative.startsWith('..') || path.isAbsolute(relative)) return { ok: false, reason: `\`${href}\` ${OUTSIDE}` };
+  if (relative === '' || relative.startsWith('..') || path.isAbsolute(relative))
+    return { ok: false, reason: `\`${href}\` ${OUTSIDE}` };
   // Hidden files and folders (`.git/config` holds CI's checkout token) are never part of a book.
-  if (relative.split(path.sep).some((segment) => segment.startsWith('.'))) return { ok: false, reason: `\`${href}\` is a hidden file or inside a hidden folder: books may not use those` };
+  if (relative.split(path.sep).some((segment) => segment.startsWith('.')))
+    return { ok: false, reason: `\`${href}\` is a hidden file or inside a hidden folder: books may not use those` };
   // `images/%2e%2e/x.png` stays inside, but no author writes a dot segment in escapes: refuse what hides one.
-  if (dotSegments(decoded) > dotSegments(raw.split('#')[0]!.split('?')[0]!)) return { ok: false, reason: `\`${href}\` hides \`..\` or \`.\` in percent-escapes: write the path plainly` };
+  if (dotSegments(decoded) > dotSegments(raw.split('#')[0]!.split('?')[0]!))
+    return { ok: false, reason: `\`${href}\` hides \`..\` or \`.\` in percent-escapes: write the path plainly` };
   let exists: boolean;
   try {
     const real = realpathSync(absolute);
     const realRoot = realpathSync(rootAbs);
     const realRel = path.relative(realRoot, real);
-    if (realRel.startsWith('..') || path.isAbsolute(realRel)) return { ok: false, reason: `\`${href}\` is a link that points outside the manuscript` };
+    if (realRel.startsWith('..') || path.isAbsolute(realRel))
+      return { ok: false, reason: `\`${href}\` is a link that points outside the manuscript` };
     exists = statSync(real).isFile();
   } catch {
     exists = false;

@@ -16,7 +16,13 @@ export function createProgress(options: { quiet?: boolean; stream?: NodeJS.Write
   const stream = options.stream ?? process.stderr;
   if (options.quiet || !stream.isTTY || process.env.CI) return silent;
   const bar = new cliProgress.SingleBar(
-    { format: ' {phase} [{bar}] {value}/{total} {detail}', stream, hideCursor: true, clearOnComplete: true, barsize: 24 },
+    {
+      format: ' {phase} [{bar}] {value}/{total} {detail}',
+      stream,
+      hideCursor: true,
+      clearOnComplete: true,
+      barsize: 24,
+    },
     cliProgress.Presets.shades_classic,
   );
   let running = false;

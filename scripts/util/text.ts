@@ -46,8 +46,15 @@ export function decodeSource(bytes: Uint8Array, file: VFile): string {
     const lines = text.split('\n');
     lines.forEach((content, index) => {
       const column = content.search(BIDI);
-      if (column >= 0)
-        report(file, 'warning', 'Bidirectional control character: it can make the source read differently from the output', { line: index + 1, column: column + 1 }, 'bidi-control');
+      if (column >= 0) {
+        report(
+          file,
+          'warning',
+          'Bidirectional control character: it can make the source read differently from the output',
+          { line: index + 1, column: column + 1 },
+          'bidi-control',
+        );
+      }
     });
   }
   return text;

@@ -13,7 +13,11 @@ const MAX_CELLS = 6_000_000;
  * common prefix and suffix trimmed first. Ties prefer deletions before
  * insertions, so a replaced item reads "was … now …".
  */
-export function diffSequences<T>(a: readonly T[], b: readonly T[], same: (x: T, y: T) => boolean = (x, y) => x === y): DiffOp<T>[] {
+export function diffSequences<T>(
+  a: readonly T[],
+  b: readonly T[],
+  same: (x: T, y: T) => boolean = (x, y) => x === y,
+): DiffOp<T>[] {
   let start = 0;
   while (start < a.length && start < b.length && same(a[start]!, b[start]!)) start++;
   let endA = a.length;
@@ -34,9 +38,11 @@ export function diffSequences<T>(a: readonly T[], b: readonly T[], same: (x: T, 
     const width = m + 1;
     const lcs = new Uint32Array((n + 1) * (m + 1));
     for (let i = n - 1; i >= 0; i--) {
-      for (let j = m - 1; j >= 0; j--) 
-        lcs[i * width + j] = same(a[start + i]!, b[start + j]!) ? lcs[(i + 1) * width + j + 1]! + 1 : Math.max(lcs[(i + 1) * width + j]!, lcs[i * width + j + 1]!);
-      
+      for (let j = m - 1; j >= 0; j--) {
+        lcs[i * width + j] = same(a[start + i]!, b[start + j]!)
+          ? lcs[(i + 1) * width + j + 1]! + 1
+          : Math.max(lcs[(i + 1) * width + j]!, lcs[i * width + j + 1]!);
+      }
     }
     let i = 0;
     let j = 0;
@@ -54,7 +60,8 @@ export function diffSequences<T>(a: readonly T[], b: readonly T[], same: (x: T, 
       }
     }
   }
-  for (let k = 0; k < a.length - endA; k++) ops.push({ op: 'equal', a: a[endA + k]!, b: b[endB + k]!, ai: endA + k, bi: endB + k });
+  for (let k = 0; k < a.length - endA; k++)
+    ops.push({ op: 'equal', a: a[endA + k]!, b: b[endB + k]!, ai: endA + k, bi: endB + k });
   return ops;
 }
 
@@ -90,8 +97,11 @@ export function inlineDiff(before: string, after: string): InlinePart[] {
       // A single space between two changes belongs to the change, not to the text between them.
       flush();
       push('same', op.a);
-    } else if (op.op === 'delete') {removed += op.a;}
-    else {added += op.b;}
+    } else if (op.op === 'delete') {
+      removed += op.a;
+    } else {
+      added += op.b;
+    }
   }
   flush();
   return parts;
@@ -127,23 +137,30 @@ const SECTION_DEPTH = 3;
 const LEAVES = new Set(['p', 'pre', 'h4', 'h5', 'h6', 'tr', 'figcaption', 'dt', 'dd', 'caption']);
 const CONTAINER_IN_LI = new Set(['ul', 'ol', 'p', 'pre', 'div', 'figure', 'table', 'blockquote', 'dl', 'section']);
 
-const classes = (node: Element) => (Array.isArray(node.properties.className) ? node.properties.className.map(String) : []);
+const classes = (node: Element) =>
+  Array.isArray(node.properties.className) ? node.properties.className.map(String) : [];
 
 /** Plain text of inline content: formulas as their TeX, images as their alt text and file, no question numbers. */
 function inlineText(nodes: ElementContent[]): string {
   let out = '';
   for (const node of nodes) {
-    if (node.type === 'text') {out += node.value;}
-    else if (node.type === 'element') {
+    if (node.type === 'text') {
+      out += node.value;
+    } else if (node.type === 'element') {
       const cls = classes(node);
       if (cls.includes('q-number') || cls.includes('page-ref')) continue;
       if (node.tagName === 'math') {
         const tex = findAnnotation(node);
         out += tex !== undefined ? ` $${tex.trim()}$ ` : inlineText(node.children);
-      } else if (node.tagName === 'img') {out += ` [image: ${String(node.properties.alt ?? '')} ${String(node.properties.src ?? '')}] `;}
-      else if (node.tagName === 'br') {out += ' ';}
-      else if (cls.includes('badge')) {out += `[${inlineText(node.children).trim()}]`;}
-      else {out += inlineText(node.children);}
+      } else if (node.tagName === 'img') {
+        out += ` [image: ${String(node.properties.alt ?? '')} ${String(node.properties.src ?? '')}] `;
+      } else if (node.tagName === 'br') {
+        out += ' ';
+      } else if (cls.includes('badge')) {
+        out += `[${inlineText(node.children).trim()}]`;
+      } else {
+        out += inlineText(node.children);
+      }
     }
   }
   return out;
@@ -183,7 +200,12 @@ export function chapterSections(tree: Root): Section[] {
       const tag = node.tagName;
       const heading = /^h([1-6])$/.exec(tag);
       if (heading && Number(heading[1]) <= SECTION_DEPTH) {
-        sections.push({ id: String(node.properties.id ?? ''), title: normal(inlineText(node.children)), depth: Number(heading[1]), blocks: [] });
+        sections.push({
+          id: String(node.properties.id ?? ''),
+          title: normal(inlineText(node.children)),
+          depth: Number(heading[1]),
+          blocks: [],
+        });
         continue;
       }
       if (LEAVES.has(tag) || (heading && Number(heading[1]) > SECTION_DEPTH)) {
@@ -195,10 +217,14 @@ export function chapterSections(tree: Root): Section[] {
         continue;
       }
       if (tag === 'li') {
-        const id = typeof node.properties.id === 'string' && node.properties.id.startsWith('q-') ? node.properties.id : question;
+        const id =
+          typeof node.properties.id === 'string' && node.properties.id.startsWith('q-') ? node.properties.id : question;
         const own = node.children.filter((c) => !(c.type === 'element' && CONTAINER_IN_LI.has(c.tagName)));
         emit(inlineText(own), id);
-        walk(node.children.filter((c) => c.type === 'element' && CONTAINER_IN_LI.has(c.tagName)), id);
+        walk(
+          node.children.filter((c) => c.type === 'element' && CONTAINER_IN_LI.has(c.tagName)),
+          id,
+        );
         continue;
       }
       walk(node.children, question);

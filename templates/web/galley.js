@@ -79,7 +79,11 @@
         })
         .then(function () {
           var data = window.galleySearchIndex;
-          engine = window.MiniSearch.loadJS(data.index, { fields: data.options.fields, storeFields: data.options.storeFields, processTerm: normalizeTerm });
+          engine = window.MiniSearch.loadJS(data.index, {
+            fields: data.options.fields,
+            storeFields: data.options.storeFields,
+            processTerm: normalizeTerm,
+          });
           if (data.options.query) queryOptions = data.options.query;
           return engine;
         })
@@ -181,7 +185,9 @@
       var text = document.createElement('span');
       text.className = 'result-snippet';
       var body = hit.text || '';
-      var inBody = words.some(function (w) { return body.toLowerCase().indexOf(w) >= 0; });
+      var inBody = words.some(function (w) {
+        return body.toLowerCase().indexOf(w) >= 0;
+      });
       if (!inBody && hit.lists) body = hit.lists;
       text.appendChild(marked(snippet(body, words), words));
       a.append(title, page, text);
@@ -189,7 +195,9 @@
       li.appendChild(a);
       list.appendChild(li);
     });
-    status.textContent = found.length ? status.dataset.results.replace('{n}', String(found.length)) : status.dataset.noResults;
+    status.textContent = found.length
+      ? status.dataset.results.replace('{n}', String(found.length))
+      : status.dataset.noResults;
     panel.hidden = false;
   }
 
@@ -281,7 +289,11 @@
     if (event.key !== forward && event.key !== back) return;
     if (event.defaultPrevented || (panel && !panel.hidden)) return;
     // A formula, table or listing that has the focus scrolls sideways with these keys: leave them to it.
-    if (event.target instanceof Element && event.target.closest('main .math-display, main table, main pre, [tabindex="0"]')) return;
+    if (
+      event.target instanceof Element &&
+      event.target.closest('main .math-display, main table, main pre, [tabindex="0"]')
+    )
+      return;
     var link = document.querySelector(event.key === forward ? 'nav.pager a[rel~="next"]' : 'nav.pager a[rel~="prev"]');
     if (link) window.location.href = link.href;
   });

@@ -38,17 +38,36 @@
     overlay.setAttribute('lang', 'en');
     overlay.setAttribute('dir', 'ltr');
     Object.assign(overlay.style, {
-      position: 'fixed', insetInline: '0', bottom: '0', zIndex: '100', maxHeight: '50vh', overflow: 'auto',
-      background: '#2b0b0b', color: '#fff', borderTop: '4px solid #ff6b6b', padding: '1rem 1.25rem',
-      font: '14px/1.45 ui-monospace, "DejaVu Sans Mono", monospace', boxShadow: '0 -8px 24px rgb(0 0 0 / 0.4)',
+      position: 'fixed',
+      insetInline: '0',
+      bottom: '0',
+      zIndex: '100',
+      maxHeight: '50vh',
+      overflow: 'auto',
+      background: '#2b0b0b',
+      color: '#fff',
+      borderTop: '4px solid #ff6b6b',
+      padding: '1rem 1.25rem',
+      font: '14px/1.45 ui-monospace, "DejaVu Sans Mono", monospace',
+      boxShadow: '0 -8px 24px rgb(0 0 0 / 0.4)',
     });
     var title = document.createElement('h2');
-    title.textContent = 'Build failed: ' + errors.length + ' error' + (errors.length === 1 ? '' : 's') + ' (the page shows the last good build where it could)';
+    title.textContent =
+      'Build failed: ' +
+      errors.length +
+      ' error' +
+      (errors.length === 1 ? '' : 's') +
+      ' (the page shows the last good build where it could)';
     Object.assign(title.style, { font: 'bold 15px system-ui, sans-serif', margin: '0 0 0.6rem' });
     var close = document.createElement('button');
     close.type = 'button';
     close.textContent = 'Dismiss';
-    Object.assign(close.style, { float: 'right', font: '13px system-ui, sans-serif', padding: '0.3rem 0.7rem', cursor: 'pointer' });
+    Object.assign(close.style, {
+      float: 'right',
+      font: '13px system-ui, sans-serif',
+      padding: '0.3rem 0.7rem',
+      cursor: 'pointer',
+    });
     close.addEventListener('click', function () {
       overlay.remove();
       overlay = null;

@@ -23,7 +23,8 @@ function newest(dir: string): number {
 export default function setup() {
   const bin = path.join(ROOT, 'lib', 'galley.js');
   const built = existsSync(bin) ? statSync(bin).mtimeMs : 0;
-  if (built >= Math.max(newest(path.join(ROOT, 'scripts')), statSync(path.join(ROOT, 'tsconfig.build.json')).mtimeMs)) return;
+  if (built >= Math.max(newest(path.join(ROOT, 'scripts')), statSync(path.join(ROOT, 'tsconfig.build.json')).mtimeMs))
+    return;
   const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
   execFileSync(process.execPath, [tsc, '-p', path.join(ROOT, 'tsconfig.build.json')], { cwd: ROOT, stdio: 'inherit' });
 }

@@ -74,10 +74,18 @@ interface Timed {
 }
 
 /** Runs a command to its end; wall time from spawn to exit. */
-function timed(command: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<Timed> {
+function timed(
+  command: string,
+  args: string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+): Promise<Timed> {
   return new Promise((resolve) => {
     const started = performance.now();
-    const child = spawn(command, args, { cwd: options.cwd ?? ROOT, env: options.env ?? process.env, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(command, args, {
+      cwd: options.cwd ?? ROOT,
+      env: options.env ?? process.env,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => {
       stderr += chunk.toString('utf8');
@@ -88,14 +96,44 @@ function timed(command: string, args: string[], options: { cwd?: string; env?: N
       const seconds = (performance.now() - started) / 1000;
       const line = /GALLEY_BENCH (\{.*\})\s*$/.exec(stderr);
       const report = line ? (JSON.parse(line[1]!) as Pick<Timed, 'maxRssKb' | 'cpuSeconds' | 'chapters'>) : {};
-      resolve({ seconds, code, maxRssKb: report.maxRssKb, cpuSeconds: report.cpuSeconds, chapters: report.chapters ?? undefined, stderr });
+      resolve({
+        seconds,
+        code,
+        maxRssKb: report.maxRssKb,
+        cpuSeconds: report.cpuSeconds,
+        chapters: report.chapters ?? undefined,
+        stderr,
+      });
     });
   });
 }
 
 /** `galley build` as a whole process: what an author or CI runs. */
-function galleyBuild(manuscript: string, out: string, flags: string[], env: NodeJS.ProcessEnv, nodeFlags: string[] = []): Promise<Timed> {
-  return timed(process.execPath, [...nodeFlags, CHILD, 'cli', 'build', '--manuscript', manuscript, '--out', out, '--format', 'html,epub', '--quiet', ...flags], { env });
+function galleyBuild(
+  manuscript: string,
+  out: string,
+  flags: string[],
+  env: NodeJS.ProcessEnv,
+  nodeFlags: string[] = [],
+): Promise<Timed> {
+  return timed(
+    process.execPath,
+    [
+      ...nodeFlags,
+      CHILD,
+      'cli',
+      'build',
+      '--manuscript',
+      manuscript,
+      '--out',
+      out,
+      '--format',
+      'html,epub',
+      '--quiet',
+      ...flags,
+    ],
+    { env },
+  );
 }
 
 function failure(result: Timed): string | undefined {
@@ -117,12 +155,34 @@ function findPandoc(): Pandoc {
 /** Pandoc's EPUB of the same Markdown: the chapters in TOC order, footnotes scoped per file, MathML. */
 function pandocEpub(book: GeneratedBook, root: string, out: string): Promise<Timed> {
   // Chapters sit one folder deep and name images `../images/…`: resolve them from a chapter folder.
-  const chapterDir = path.join(root, path.dirname(book.chapters.find((c) => c.startsWith('part-')) ?? book.chapters[0]!));
-  const args = ['--mathml', '--file-scope', `--resource-path=${chapterDir}${path.delimiter}${root}`, '-f', 'markdown', '-t', 'epub3', '--metadata', 'title=Benchmark', '--metadata', 'lang=en', '-o', out, ...book.chapters];
+  const chapterDir = path.join(
+    root,
+    path.dirname(book.chapters.find((c) => c.startsWith('part-')) ?? book.chapters[0]!),
+  );
+  const args = [
+    '--mathml',
+    '--file-scope',
+    `--resource-path=${chapterDir}${path.delimiter}${root}`,
+    '-f',
+    'markdown',
+    '-t',
+    'epub3',
+    '--metadata',
+    'title=Benchmark',
+    '--metadata',
+    'lang=en',
+    '-o',
+    out,
+    ...book.chapters,
+  ];
   return timed('pandoc', args, { cwd: root });
 }
 
-const loadNow = () => os.loadavg().map((l) => l.toFixed(2)).join(', ');
+const loadNow = () =>
+  os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(', ');
 
 class Report {
   readonly lines: string[] = [];
@@ -149,17 +209,29 @@ async function main() {
   const load = loadNow;
   const pandoc = findPandoc();
   const scale = (options: GenerateOptions, factor: number): GenerateOptions =>
-    args.quick ? { ...options, chapters: Math.max(4, Math.round(options.chapters! * factor)), words: Math.round(options.words! * factor), parts: Math.max(1, Math.round(options.parts! * factor)) } : options;
+    args.quick
+      ? {
+          ...options,
+          chapters: Math.max(4, Math.round(options.chapters! * factor)),
+          words: Math.round(options.words! * factor),
+          parts: Math.max(1, Math.round(options.parts! * factor)),
+        }
+      : options;
   const books = { b200k: scale(BOOK_200K, 0.25), b1m: scale(BOOK_1M, 0.25), pdf: scale(BOOK_PDF, 0.34) };
   const name200 = args.quick ? '50k-word' : '200k-word';
   const name1m = args.quick ? '250k-word' : '1M-word';
 
-  console.log(`Galley benchmark: ${args.runs} run${args.runs === 1 ? '' : 's'} per figure, medians${args.quick ? ' (quick: books a quarter the size; not the targets’ figures)' : ''}`);
-  console.log(`  Node ${process.version}, ${os.availableParallelism()} cores (${os.cpus()[0]?.model.trim() ?? 'cpu'}), load average ${load()} at start`);
+  console.log(
+    `Galley benchmark: ${args.runs} run${args.runs === 1 ? '' : 's'} per figure, medians${args.quick ? ' (quick: books a quarter the size; not the targets’ figures)' : ''}`,
+  );
+  console.log(
+    `  Node ${process.version}, ${os.availableParallelism()} cores (${os.cpus()[0]?.model.trim() ?? 'cpu'}), load average ${load()} at start`,
+  );
   console.log(`  pandoc: ${pandoc.version ?? 'not installed'}`);
   const help = spawnSync(process.execPath, [CHILD, 'cli', 'build', '--help'], { cwd: ROOT, encoding: 'utf8' });
   const noCacheFlag = `${help.stdout}${help.stderr}`.includes('--no-cache');
-  if (!noCacheFlag) console.log('  galley build has no --no-cache yet: "cold" runs get a fresh, empty cache folder each');
+  if (!noCacheFlag)
+    console.log('  galley build has no --no-cache yet: "cold" runs get a fresh, empty cache folder each');
   console.log(`  books and outputs in ${work}`);
   console.log('');
 
@@ -193,7 +265,8 @@ async function main() {
       return result.seconds;
     };
     let pandocTimes: number[] | undefined;
-    const pandocMedian = async (): Promise<number | undefined> => (pandocTimes?.length ? median(pandocTimes) : undefined);
+    const pandocMedian = async (): Promise<number | undefined> =>
+      pandocTimes?.length ? median(pandocTimes) : undefined;
 
     // Figure 1: cold HTML + EPUB of the 200k-word book against Pandoc's EPUB.
     let galley200: number | undefined;
@@ -223,7 +296,11 @@ async function main() {
       rss200 = median(rss);
       if (cpu.length) report.detail(`galley CPU (user + system, all threads): ${list(cpu)}, median ${s(median(cpu))}`);
       galley200 = median(times);
-      const threads = loop ? (loop.workers ? `main thread + ${loop.workers} worker (${loop.onWorkers} of ${loop.chapters} chapters on it)` : 'one thread') : 'threads unknown';
+      const threads = loop
+        ? loop.workers
+          ? `main thread + ${loop.workers} worker (${loop.onWorkers} of ${loop.chapters} chapters on it)`
+          : 'one thread'
+        : 'threads unknown';
       report.detail(`galley runs: ${list(times)}; peak memory ${mb(rss200)}; chapters on ${threads}`);
       return galley200;
     };
@@ -231,10 +308,19 @@ async function main() {
       const book = await ensure200();
       const galley = await measure200();
       const base = await pandocMedian();
-      if (pandocTimes) report.detail(`pandoc runs: ${list(pandocTimes)} (${pandoc.version}, --mathml, ${book.chapters.length} files)`);
-      if (galley === undefined) report.figure(`1. Cold HTML+EPUB, ${name200} book: galley build failed`);
-      else if (base === undefined) report.figure(`1. Cold HTML+EPUB, ${name200} book (${book.chapters.length} chapters), whole process: galley ${s(galley)}; pandoc: not installed, no ratio (target ≤ 0.5×)`);
-      else report.figure(`1. Cold HTML+EPUB, ${name200} book (${book.chapters.length} chapters), whole process: galley ${s(galley)} vs pandoc --mathml EPUB ${s(base)} = ${(galley / base).toFixed(2)}× (target ≤ 0.5×: ${verdict(galley / base <= 0.5)})`);
+      if (pandocTimes)
+        report.detail(`pandoc runs: ${list(pandocTimes)} (${pandoc.version}, --mathml, ${book.chapters.length} files)`);
+      if (galley === undefined) {
+        report.figure(`1. Cold HTML+EPUB, ${name200} book: galley build failed`);
+      } else if (base === undefined) {
+        report.figure(
+          `1. Cold HTML+EPUB, ${name200} book (${book.chapters.length} chapters), whole process: galley ${s(galley)}; pandoc: not installed, no ratio (target ≤ 0.5×)`,
+        );
+      } else {
+        report.figure(
+          `1. Cold HTML+EPUB, ${name200} book (${book.chapters.length} chapters), whole process: galley ${s(galley)} vs pandoc --mathml EPUB ${s(base)} = ${(galley / base).toFixed(2)}× (target ≤ 0.5×: ${verdict(galley / base <= 0.5)})`,
+        );
+      }
       // Worker threads: the chapter loop alone, serial against main thread + one worker, in fresh processes.
       const serial: number[] = [];
       const parallel: number[] = [];
@@ -251,7 +337,9 @@ async function main() {
       }
       if (serial.length && parallel.length) {
         const ratio = median(serial) / median(parallel);
-        report.detail(`chapter loop alone: serial ${s(median(serial))} (${list(serial)}), main thread + 1 worker ${s(median(parallel))} (${list(parallel)}): ${ratio.toFixed(2)}× (${onWorker} of ${book.chapters.length} chapters on the worker)`);
+        report.detail(
+          `chapter loop alone: serial ${s(median(serial))} (${list(serial)}), main thread + 1 worker ${s(median(parallel))} (${list(parallel)}): ${ratio.toFixed(2)}× (${onWorker} of ${book.chapters.length} chapters on the worker)`,
+        );
       }
     }
 
@@ -268,8 +356,9 @@ async function main() {
       const beside: number[] = [];
       const cpu: number[] = [];
       try {
-        if (failure(warmup)) {report.detail(`warm-up build failed: ${failure(warmup)}`);}
-        else {
+        if (failure(warmup)) {
+          report.detail(`warm-up build failed: ${failure(warmup)}`);
+        } else {
           for (let run = 0; run < args.runs; run++) {
             await writeFile(edited, `${original}\nA sentence added in rebuild ${run + 1}, as an author would.\n`);
             const result = await galleyBuild(dir200, out, [], env);
@@ -289,11 +378,15 @@ async function main() {
         await writeFile(edited, original);
       }
       const base = beside.length ? median(beside) : undefined;
-      if (times.length === 0) {report.figure(`2. Rebuild after editing one chapter: failed`);}
-      else {
-        report.detail(`rebuild runs: ${list(times)}; chapters from the cache: ${hits.join(', ') || 'unknown'} (cold build: ${galley200 !== undefined ? s(galley200) : 'not measured'})`);
+      if (times.length === 0) {
+        report.figure(`2. Rebuild after editing one chapter: failed`);
+      } else {
+        report.detail(
+          `rebuild runs: ${list(times)}; chapters from the cache: ${hits.join(', ') || 'unknown'} (cold build: ${galley200 !== undefined ? s(galley200) : 'not measured'})`,
+        );
         if (beside.length) report.detail(`pandoc runs beside them: ${list(beside)}`);
-        if (cpu.length) report.detail(`rebuild CPU (user + system, all threads): ${list(cpu)}, median ${s(median(cpu))}`);
+        if (cpu.length)
+          report.detail(`rebuild CPU (user + system, all threads): ${list(cpu)}, median ${s(median(cpu))}`);
         const rebuild = median(times);
         report.figure(
           base === undefined
@@ -321,7 +414,9 @@ async function main() {
         }
         const m = median(warm);
         report.detail(`galley dev rebuilds: ${list(warm, ms)}`);
-        report.figure(`2b. galley dev, warm process, save to updated web page: ${ms(m)} (target ≤ 100 ms: ${verdict(m <= 100)})`);
+        report.figure(
+          `2b. galley dev, warm process, save to updated web page: ${ms(m)} (target ≤ 100 ms: ${verdict(m <= 100)})`,
+        );
       } catch (error) {
         report.figure(`2b. galley dev, warm process: not measured (${(error as Error).message})`);
       }
@@ -366,7 +461,9 @@ async function main() {
               printOnly.push(single.seconds);
               if (!pending) {
                 try {
-                  const result = await pdfModule.renderPdf(book, pages, path.join(work, 'out-pdf'), { browser: galley });
+                  const result = await pdfModule.renderPdf(book, pages, path.join(work, 'out-pdf'), {
+                    browser: galley,
+                  });
                   ours.push(result.seconds);
                   pageCount = result.pages;
                 } catch (error) {
@@ -382,16 +479,33 @@ async function main() {
           } finally {
             await galley.close();
           }
-          report.detail(`floor, one plain print of the composed HTML: ${list(floor)} from composing to bytes (of which page.pdf alone ${list(printOnly)})`);
-          if (ours.length) report.detail(`galley renderPdf (two prints, TOC page numbers, running heads, pdf-lib finish): ${list(ours)}; ${pageCount} pages`);
-          if (paged.length) report.detail(`Paged.js polyfill in the same Chromium, target-counter TOC: ${list(paged)}; ${pagedPages} pages`);
-          if (pending || ours.length === 0) {report.figure(`3. PDF of ~300 pages: pending (renderPdf: ${pending ?? 'not run'}); floor ${s(median(floor))}`);}
-          else {
+          report.detail(
+            `floor, one plain print of the composed HTML: ${list(floor)} from composing to bytes (of which page.pdf alone ${list(printOnly)})`,
+          );
+          if (ours.length) {
+            report.detail(
+              `galley renderPdf (two prints, TOC page numbers, running heads, pdf-lib finish): ${list(ours)}; ${pageCount} pages`,
+            );
+          }
+          if (paged.length) {
+            report.detail(
+              `Paged.js polyfill in the same Chromium, target-counter TOC: ${list(paged)}; ${pagedPages} pages`,
+            );
+          }
+          if (pending || ours.length === 0) {
+            report.figure(
+              `3. PDF of ~300 pages: pending (renderPdf: ${pending ?? 'not run'}); floor ${s(median(floor))}`,
+            );
+          } else {
             const g = median(ours);
             const f = median(floor);
             const vsFloor = `${s(g)} vs floor ${s(f)} = ${(g / f).toFixed(2)}× (target ≤ 2×: ${verdict(g / f <= 2)})`;
-            const vsPaged = paged.length ? `; Paged.js ${s(median(paged))} = ${(median(paged) / g).toFixed(2)}× slower (target ≥ 3×: ${verdict(median(paged) / g >= 3)})` : '; Paged.js: not installed';
-            report.figure(`3. PDF, ${pageCount} pages with TOC page numbers and running heads: galley ${vsFloor}${vsPaged}`);
+            const vsPaged = paged.length
+              ? `; Paged.js ${s(median(paged))} = ${(median(paged) / g).toFixed(2)}× slower (target ≥ 3×: ${verdict(median(paged) / g >= 3)})`
+              : '; Paged.js: not installed';
+            report.figure(
+              `3. PDF, ${pageCount} pages with TOC page numbers and running heads: galley ${vsFloor}${vsPaged}`,
+            );
           }
         }
       }
@@ -402,10 +516,15 @@ async function main() {
       const { benchExternalLinks } = await import('./external-links.ts');
       const urls = args.quick ? 200 : 1000;
       const result = await benchExternalLinks({ runs: args.runs, urls, log: (line) => report.detail(line.trim()) });
-      if (result.mlcSeconds === undefined) {report.figure(`4. galley check --external, ${urls.toLocaleString('en')} URLs: galley ${s(result.galleySeconds)}; markdown-link-check: not installed (target ≥ 5× faster)`);}
-      else {
+      if (result.mlcSeconds === undefined) {
+        report.figure(
+          `4. galley check --external, ${urls.toLocaleString('en')} URLs: galley ${s(result.galleySeconds)}; markdown-link-check: not installed (target ≥ 5× faster)`,
+        );
+      } else {
         const ratio = result.mlcSeconds / result.galleySeconds;
-        report.figure(`4. galley check --external, ${urls.toLocaleString('en')} URLs (server answering after 20 ms): galley ${s(result.galleySeconds)} vs markdown-link-check ${s(result.mlcSeconds)} = ${ratio.toFixed(1)}× faster (target ≥ 5×: ${verdict(ratio >= 5)})`);
+        report.figure(
+          `4. galley check --external, ${urls.toLocaleString('en')} URLs (server answering after 20 ms): galley ${s(result.galleySeconds)} vs markdown-link-check ${s(result.mlcSeconds)} = ${ratio.toFixed(1)}× faster (target ≥ 5×: ${verdict(ratio >= 5)})`,
+        );
       }
     }
 
@@ -432,17 +551,27 @@ async function main() {
         if (result.maxRssKb) rss.push(result.maxRssKb);
         loop = result.chapters;
       }
-      if (times.length === 0) {report.figure(`5. ${name1m} book: build failed`);}
-      else {
+      if (times.length === 0) {
+        report.figure(`5. ${name1m} book: build failed`);
+      } else {
         const t = median(times);
         const peak = Math.max(...rss);
-        const threads = loop ? (loop.workers ? `main thread + ${loop.workers} worker (${loop.onWorkers} of ${loop.chapters} chapters on it)` : 'one thread') : 'threads unknown';
+        const threads = loop
+          ? loop.workers
+            ? `main thread + ${loop.workers} worker (${loop.onWorkers} of ${loop.chapters} chapters on it)`
+            : 'one thread'
+          : 'threads unknown';
         report.detail(`runs: ${list(times)}; peak memory per run ${rss.map(mb).join(', ')}; chapters on ${threads}`);
         if (smallTimes.length) report.detail(`${name200} book's cold builds beside them: ${list(smallTimes)}`);
         const small = smallTimes.length ? median(smallTimes) : undefined;
         const memory = `peak memory ${mb(peak)} (target ≤ 1,024 MB: ${verdict(peak <= 1024 * 1024)})`;
-        const time = small === undefined ? 'no 200k time to compare with' : `${s(t)} = ${(t / small).toFixed(2)}× the ${name200} book's ${s(small)} (target ≤ 5.5×: ${verdict(t / small <= 5.5)})`;
-        report.figure(`5. Cold HTML+EPUB, ${name1m} book (${book.chapters.length} chapters), whole process: ${memory}; ${time}`);
+        const time =
+          small === undefined
+            ? 'no 200k time to compare with'
+            : `${s(t)} = ${(t / small).toFixed(2)}× the ${name200} book's ${s(small)} (target ≤ 5.5×: ${verdict(t / small <= 5.5)})`;
+        report.figure(
+          `5. Cold HTML+EPUB, ${name1m} book (${book.chapters.length} chapters), whole process: ${memory}; ${time}`,
+        );
       }
     }
 
@@ -459,7 +588,13 @@ async function main() {
       await mkdir(dir, { recursive: true });
       // One thread, so the profile shows the whole pipeline in one place.
       const env = { ...process.env, GALLEY_CACHE_DIR: path.join(work, 'cache-profile'), GALLEY_WORKERS: '0' };
-      const profiled = await galleyBuild(dir200, path.join(work, 'out-profile'), noCacheFlag ? ['--no-cache'] : [], env, ['--cpu-prof', `--cpu-prof-dir=${dir}`]);
+      const profiled = await galleyBuild(
+        dir200,
+        path.join(work, 'out-profile'),
+        noCacheFlag ? ['--no-cache'] : [],
+        env,
+        ['--cpu-prof', `--cpu-prof-dir=${dir}`],
+      );
       if (failure(profiled)) report.detail(`profiled build failed: ${failure(profiled)}`);
       const files = (await readdir(dir)).filter((f) => f.endsWith('.cpuprofile'));
       let biggest: { file: string; size: number } | undefined;
@@ -470,12 +605,19 @@ async function main() {
       if (biggest) {
         console.log('');
         console.log(`CPU profile of one cold ${name200} build (main thread, ${path.join(dir, biggest.file)}):`);
-        console.log(formatSummary(summarise(JSON.parse(await readFile(path.join(dir, biggest.file), 'utf8')), 15)).replace(/^/gm, '  '));
+        console.log(
+          formatSummary(summarise(JSON.parse(await readFile(path.join(dir, biggest.file), 'utf8')), 15)).replace(
+            /^/gm,
+            '  ',
+          ),
+        );
       }
     }
   } finally {
     console.log('');
-    console.log(`Summary (${((performance.now() - started) / 1000).toFixed(0)} s; load average ${load()} at the end; this machine is shared, so figures move with its load):`);
+    console.log(
+      `Summary (${((performance.now() - started) / 1000).toFixed(0)} s; load average ${load()} at the end; this machine is shared, so figures move with its load):`,
+    );
     for (const line of report.lines) console.log(`  ${line}`);
     if (args.keep) console.log(`Kept ${work}`);
     else await rm(work, { recursive: true, force: true });

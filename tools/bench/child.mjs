@@ -7,7 +7,9 @@ const [mode, ...args] = process.argv.slice(2);
 // CPU seconds (user + system, every thread) beside wall time: on a loaded machine they move less.
 const report = (extra) => {
   const usage = process.resourceUsage();
-  process.stderr.write(`\nGALLEY_BENCH ${JSON.stringify({ maxRssKb: usage.maxRSS, cpuSeconds: (usage.userCPUTime + usage.systemCPUTime) / 1e6, ...extra })}\n`);
+  process.stderr.write(
+    `\nGALLEY_BENCH ${JSON.stringify({ maxRssKb: usage.maxRSS, cpuSeconds: (usage.userCPUTime + usage.systemCPUTime) / 1e6, ...extra })}\n`,
+  );
 };
 if (mode === 'cli') {
   const { main } = await import('../../lib/cli.js');

@@ -42,14 +42,25 @@ const median = (values: number[]) => {
 function runMlc(file: string): Promise<{ code: number; output: string }> {
   return new Promise((resolve) => {
     // Asynchronous on purpose: the server answering it lives in this process.
-    execFile(MLC, ['--quiet', file], { cwd: path.dirname(file), maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
-      const code = error ? (typeof (error as { code?: unknown }).code === 'number' ? ((error as { code: number }).code) : 1) : 0;
-      resolve({ code, output: `${stdout}${stderr}` });
-    });
+    execFile(
+      MLC,
+      ['--quiet', file],
+      { cwd: path.dirname(file), maxBuffer: 64 * 1024 * 1024 },
+      (error, stdout, stderr) => {
+        const code = error
+          ? typeof (error as { code?: unknown }).code === 'number'
+            ? (error as { code: number }).code
+            : 1
+          : 0;
+        resolve({ code, output: `${stdout}${stderr}` });
+      },
+    );
   });
 }
 
-export async function benchExternalLinks(options: ExternalBenchOptions = {}): Promise<{ galleySeconds: number; mlcSeconds?: number }> {
+export async function benchExternalLinks(
+  options: ExternalBenchOptions = {},
+): Promise<{ galleySeconds: number; mlcSeconds?: number }> {
   const urls = options.urls ?? 1000;
   const delayMs = options.delayMs ?? 20;
   const runs = options.runs ?? 3;
@@ -60,7 +71,10 @@ export async function benchExternalLinks(options: ExternalBenchOptions = {}): Pr
     served++;
     // As real servers do, with a length, so HEAD and GET answers can keep the connection alive.
     const body = '<p>ok</p>';
-    const timer = setTimeout(() => res.writeHead(200, { 'content-type': 'text/html', 'content-length': Buffer.byteLength(body) }).end(body), delayMs);
+    const timer = setTimeout(
+      () => res.writeHead(200, { 'content-type': 'text/html', 'content-length': Buffer.byteLength(body) }).end(body),
+      delayMs,
+    );
     res.on('close', () => clearTimeout(timer));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -68,7 +82,10 @@ export async function benchExternalLinks(options: ExternalBenchOptions = {}): Pr
   const dir = await mkdtemp(path.join(os.tmpdir(), 'galley-bench-links-'));
   try {
     // One chapter holding every link, so markdown-link-check reads exactly the same Markdown.
-    const lines = Array.from({ length: urls }, (_, i) => `- [Reference ${i + 1}](http://127.0.0.1:${port}/ref/${i + 1}) on page ${i + 1}.`);
+    const lines = Array.from(
+      { length: urls },
+      (_, i) => `- [Reference ${i + 1}](http://127.0.0.1:${port}/ref/${i + 1}) on page ${i + 1}.`,
+    );
     const chapter = path.join(dir, 'links.md');
     await writeFile(path.join(dir, 'book.yaml'), 'title: Link benchmark\n');
     await writeFile(path.join(dir, 'SUMMARY.md'), '# Summary\n\n- [Links](links.md)\n');
@@ -81,17 +98,20 @@ export async function benchExternalLinks(options: ExternalBenchOptions = {}): Pr
       served = 0;
       last = await checkExternalLinks(book, { noCache: true, perHost: options.perHost, privateNetworks: true });
       galley.push(last.seconds);
-      if (last.broken || last.checked !== urls || served !== urls) 
+      if (last.broken || last.checked !== urls || served !== urls)
         log(`  warning: galley checked ${last.checked} of ${urls} URLs with ${served} requests, ${last.broken} broken`);
-      
     }
     const galleySeconds = median(galley);
     const setting = options.perHost ? `, per_host ${options.perHost}` : '';
-    log(`External links, ${urls.toLocaleString('en')} unique URLs, server answering after ${delayMs} ms${setting}: galley ${galleySeconds.toFixed(2)} s (median of ${runs}: ${galley.map((s) => s.toFixed(2)).join(', ')}; ${last?.requests} requests)`);
+    log(
+      `External links, ${urls.toLocaleString('en')} unique URLs, server answering after ${delayMs} ms${setting}: galley ${galleySeconds.toFixed(2)} s (median of ${runs}: ${galley.map((s) => s.toFixed(2)).join(', ')}; ${last?.requests} requests)`,
+    );
 
     if (options.skipMlc) return { galleySeconds };
     if (!existsSync(MLC)) {
-      log('  markdown-link-check: not installed (node_modules/.bin/markdown-link-check missing); add it as a devDependency for the side-by-side ratio (target: galley ≥ 5× faster)');
+      log(
+        '  markdown-link-check: not installed (node_modules/.bin/markdown-link-check missing); add it as a devDependency for the side-by-side ratio (target: galley ≥ 5× faster)',
+      );
       return { galleySeconds };
     }
     const mlc: number[] = [];
@@ -99,11 +119,14 @@ export async function benchExternalLinks(options: ExternalBenchOptions = {}): Pr
       const started = performance.now();
       const result = await runMlc(chapter);
       mlc.push((performance.now() - started) / 1000);
-      if (result.code !== 0) log(`  warning: markdown-link-check exited ${result.code}: ${result.output.split('\n').slice(-5).join(' | ')}`);
+      if (result.code !== 0)
+        log(`  warning: markdown-link-check exited ${result.code}: ${result.output.split('\n').slice(-5).join(' | ')}`);
     }
     const mlcSeconds = median(mlc);
     const ratio = mlcSeconds / galleySeconds;
-    log(`  markdown-link-check ${mlcSeconds.toFixed(2)} s (median of ${runs}: ${mlc.map((s) => s.toFixed(2)).join(', ')}): galley is ${ratio.toFixed(1)}× faster (target ≥ 5×: ${ratio >= 5 ? 'met' : 'not met'})`);
+    log(
+      `  markdown-link-check ${mlcSeconds.toFixed(2)} s (median of ${runs}: ${mlc.map((s) => s.toFixed(2)).join(', ')}): galley is ${ratio.toFixed(1)}× faster (target ≥ 5×: ${ratio >= 5 ? 'met' : 'not met'})`,
+    );
     return { galleySeconds, mlcSeconds };
   } finally {
     server.closeAllConnections();

@@ -35,13 +35,37 @@ export interface GeneratedBook {
 }
 
 /** 200,000 words in 100 chapters: figures 1, 2 and 4 of the benchmark. */
-export const BOOK_200K: GenerateOptions = { seed: 200, chapters: 100, words: 200_000, parts: 10, title: 'Synthetic Book of 200k Words' };
+export const BOOK_200K: GenerateOptions = {
+  seed: 200,
+  chapters: 100,
+  words: 200_000,
+  parts: 10,
+  title: 'Synthetic Book of 200k Words',
+};
 /** The same book grown to 1,000,000 words in 500 chapters: figure 5. */
-export const BOOK_1M: GenerateOptions = { seed: 1000, chapters: 500, words: 1_000_000, parts: 25, title: 'Synthetic Book of 1M Words' };
+export const BOOK_1M: GenerateOptions = {
+  seed: 1000,
+  chapters: 500,
+  words: 1_000_000,
+  parts: 25,
+  title: 'Synthetic Book of 1M Words',
+};
 /** About 300 printed pages (6×9 in): figure 3. */
-export const BOOK_PDF: GenerateOptions = { seed: 300, chapters: 30, words: 66_000, parts: 5, title: 'Synthetic Book for Print' };
+export const BOOK_PDF: GenerateOptions = {
+  seed: 300,
+  chapters: 30,
+  words: 66_000,
+  parts: 5,
+  title: 'Synthetic Book for Print',
+};
 /** A small book of the same kind, for tests and `--quick`. */
-export const BOOK_MINI: GenerateOptions = { seed: 7, chapters: 12, words: 12_000, parts: 3, title: 'Synthetic Mini Book' };
+export const BOOK_MINI: GenerateOptions = {
+  seed: 7,
+  chapters: 12,
+  words: 12_000,
+  parts: 3,
+  title: 'Synthetic Mini Book',
+};
 
 /** mulberry32: a small, fast, well-mixed 32-bit PRNG; all the generator's randomness comes from it. */
 export function prng(seed: number) {
@@ -80,7 +104,20 @@ const TITLE_WORDS = (
   'Experiments|Ranking|Recommendation|Search|Language|Vision|Speech|Reinforcement|Causality|Fairness|Privacy|Scaling|Monitoring'
 ).split('|');
 
-const SECTION_WORDS = ['Overview', 'Definitions', 'A worked example', 'Properties', 'In practice', 'Pitfalls', 'Variants', 'Implementation', 'Analysis', 'Trade-offs', 'Summary of the ideas', 'Extensions'];
+const SECTION_WORDS = [
+  'Overview',
+  'Definitions',
+  'A worked example',
+  'Properties',
+  'In practice',
+  'Pitfalls',
+  'Variants',
+  'Implementation',
+  'Analysis',
+  'Trade-offs',
+  'Summary of the ideas',
+  'Extensions',
+];
 
 const INLINE_MATH = [
   (r: Rng) => `\\mathbf{${r.pick(['x', 'w', 'v', 'z'])}}^\\top \\mathbf{${r.pick(['y', 'u', 'b'])}}`,
@@ -94,19 +131,49 @@ const INLINE_MATH = [
 ];
 
 const DISPLAY_MATH = [
-  (r: Rng) => `\\hat{\\theta} = \\arg\\min_{\\theta} \\frac{1}{${r.pick(['n', 'N'])}} \\sum_{i=1}^{${r.pick(['n', 'N'])}} \\ell\\left(f_\\theta(\\mathbf{x}_i), y_i\\right) + \\lambda \\lVert \\theta \\rVert_2^2`,
-  (r: Rng) => `\\begin{bmatrix} ${r.int(1, 9)} & ${r.int(1, 9)} \\\\ ${r.int(1, 9)} & ${r.int(1, 9)} \\end{bmatrix} \\begin{bmatrix} x \\\\ y \\end{bmatrix} = \\begin{bmatrix} ${r.int(1, 40)} \\\\ ${r.int(1, 40)} \\end{bmatrix}`,
+  (r: Rng) =>
+    `\\hat{\\theta} = \\arg\\min_{\\theta} \\frac{1}{${r.pick(['n', 'N'])}} \\sum_{i=1}^{${r.pick(['n', 'N'])}} \\ell\\left(f_\\theta(\\mathbf{x}_i), y_i\\right) + \\lambda \\lVert \\theta \\rVert_2^2`,
+  (r: Rng) =>
+    `\\begin{bmatrix} ${r.int(1, 9)} & ${r.int(1, 9)} \\\\ ${r.int(1, 9)} & ${r.int(1, 9)} \\end{bmatrix} \\begin{bmatrix} x \\\\ y \\end{bmatrix} = \\begin{bmatrix} ${r.int(1, 40)} \\\\ ${r.int(1, 40)} \\end{bmatrix}`,
   (r: Rng) => `P(A \\mid B) = \\frac{P(B \\mid A)\\, P(A)}{P(B)}, \\qquad P(B) = ${r.int(1, 9)}/${r.int(10, 99)}`,
-  (r: Rng) => `\\nabla_\\theta \\mathcal{L} = -\\frac{1}{${r.pick(['m', 'B'])}} \\sum_{j} \\left( y_j - \\sigma(\\mathbf{w}^\\top \\mathbf{x}_j) \\right) \\mathbf{x}_j`,
+  (r: Rng) =>
+    `\\nabla_\\theta \\mathcal{L} = -\\frac{1}{${r.pick(['m', 'B'])}} \\sum_{j} \\left( y_j - \\sigma(\\mathbf{w}^\\top \\mathbf{x}_j) \\right) \\mathbf{x}_j`,
   (r: Rng) => `\\int_{0}^{${r.int(1, 9)}} e^{-x^2/2}\\, dx \\approx ${r.int(1, 2)}.${r.int(100, 999)}`,
   (r: Rng) => `\\operatorname{softmax}(\\mathbf{z})_k = \\frac{e^{z_k}}{\\sum_{c=1}^{${r.pick(['C', 'K'])}} e^{z_c}}`,
 ];
 
 const CODE = [
-  (r: Rng) => ['```python', `def step(w, grad, lr=${r.int(1, 9)}e-${r.int(2, 4)}):`, '    """One plain gradient step."""', '    return [wi - lr * gi for wi, gi in zip(w, grad)]', '', `print(step([${r.int(0, 9)}, ${r.int(0, 9)}], [0.5, -0.25]))`, '```'],
-  (r: Rng) => ['```javascript', `const scores = [${r.int(1, 9)}, ${r.int(1, 9)}, ${r.int(1, 9)}];`, 'const total = scores.reduce((a, b) => a + b, 0);', 'console.log(scores.map((s) => s / total));', '```'],
-  (r: Rng) => ['```bash', `python train.py --epochs ${r.int(5, 50)} --batch-size ${r.pick([32, 64, 128])} \\`, `  --seed ${r.int(1, 999)} --out runs/exp-${r.int(1, 99)}`, '```'],
-  (r: Rng) => ['```json', '{', `  "learning_rate": 0.00${r.int(1, 9)},`, `  "layers": [${r.int(16, 512)}, ${r.int(16, 512)}],`, '  "dropout": 0.1', '}', '```'],
+  (r: Rng) => [
+    '```python',
+    `def step(w, grad, lr=${r.int(1, 9)}e-${r.int(2, 4)}):`,
+    '    """One plain gradient step."""',
+    '    return [wi - lr * gi for wi, gi in zip(w, grad)]',
+    '',
+    `print(step([${r.int(0, 9)}, ${r.int(0, 9)}], [0.5, -0.25]))`,
+    '```',
+  ],
+  (r: Rng) => [
+    '```javascript',
+    `const scores = [${r.int(1, 9)}, ${r.int(1, 9)}, ${r.int(1, 9)}];`,
+    'const total = scores.reduce((a, b) => a + b, 0);',
+    'console.log(scores.map((s) => s / total));',
+    '```',
+  ],
+  (r: Rng) => [
+    '```bash',
+    `python train.py --epochs ${r.int(5, 50)} --batch-size ${r.pick([32, 64, 128])} \\`,
+    `  --seed ${r.int(1, 999)} --out runs/exp-${r.int(1, 99)}`,
+    '```',
+  ],
+  (r: Rng) => [
+    '```json',
+    '{',
+    `  "learning_rate": 0.00${r.int(1, 9)},`,
+    `  "layers": [${r.int(16, 512)}, ${r.int(16, 512)}],`,
+    '  "dropout": 0.1',
+    '}',
+    '```',
+  ],
 ];
 
 interface ChapterPlan {
@@ -179,7 +246,13 @@ function table(w: Writer): string[] {
   const align = Array.from({ length: cols }, (_, i) => (i === 0 ? ':---' : w.r.pick(['---:', ':---:', '---'])));
   const lines = [`| ${head.join(' | ')} |`, `| ${align.join(' | ')} |`];
   for (let r = 0; r < rows; r++) {
-    const cells = Array.from({ length: cols }, (_, i) => (i === 0 ? capitalise(w.word()) : w.r.chance(0.2) ? `$$${w.r.pick(INLINE_MATH)(w.r)}$$` : `${w.r.int(0, 99)}.${w.r.int(0, 9)}`));
+    const cells = Array.from({ length: cols }, (_, i) =>
+      i === 0
+        ? capitalise(w.word())
+        : w.r.chance(0.2)
+          ? `$$${w.r.pick(INLINE_MATH)(w.r)}$$`
+          : `${w.r.int(0, 99)}.${w.r.int(0, 9)}`,
+    );
     lines.push(`| ${cells.join(' | ')} |`);
   }
   w.words += (rows + 1) * cols;
@@ -220,21 +293,33 @@ function chapterText(plan: ChapterPlan, plans: ChapterPlan[], budget: number, w:
       block++;
       const roll = r.next();
       if (block % 9 === 4) out.push(`### ${w.title(r.int(2, 4))}`, '');
-      if (roll < 0.08) {out.push('$$', r.pick(DISPLAY_MATH)(r), '$$', '');}
-      else if (roll < 0.11) {out.push(`$$${r.pick(DISPLAY_MATH)(r)}$$`, '');}
-      else if (roll < 0.14) {out.push(...table(w), '');}
-      else if (roll < 0.18) {out.push(...r.pick(CODE)(r), '');}
-      else if (roll < 0.2) {
+      if (roll < 0.08) {
+        out.push('$$', r.pick(DISPLAY_MATH)(r), '$$', '');
+      } else if (roll < 0.11) {
+        out.push(`$$${r.pick(DISPLAY_MATH)(r)}$$`, '');
+      } else if (roll < 0.14) {
+        out.push(...table(w), '');
+      } else if (roll < 0.18) {
+        out.push(...r.pick(CODE)(r), '');
+      } else if (roll < 0.2) {
         const image = r.pick(images);
         const alt = w.title(r.int(2, 5));
-        out.push(r.chance(0.5) ? `![${alt}](${path.posix.relative(dir, image)} "Figure: ${alt.toLowerCase()}")` : `![${alt}](${path.posix.relative(dir, image)})`, '');
-      } else if (roll < 0.23) {out.push(`> ${w.paragraph(extras)}`, '');}
-      else if (roll < 0.27) {
+        out.push(
+          r.chance(0.5)
+            ? `![${alt}](${path.posix.relative(dir, image)} "Figure: ${alt.toLowerCase()}")`
+            : `![${alt}](${path.posix.relative(dir, image)})`,
+          '',
+        );
+      } else if (roll < 0.23) {
+        out.push(`> ${w.paragraph(extras)}`, '');
+      } else if (roll < 0.27) {
         const items = r.int(2, 5);
         const ordered = r.chance(0.4);
         for (let i = 0; i < items; i++) out.push(`${ordered ? `${i + 1}.` : '-'} ${w.sentence(r.int(5, 14), extras)}`);
         out.push('');
-      } else {out.push(w.paragraph(extras), '');}
+      } else {
+        out.push(w.paragraph(extras), '');
+      }
     }
   }
   // Questions close every chapter, nested now and then, math inside some.
@@ -243,10 +328,17 @@ function chapterText(plan: ChapterPlan, plans: ChapterPlan[], budget: number, w:
   for (let q = 1; q <= count; q++) {
     const tag = r.pick(['E', 'E', 'M', 'M', 'H']);
     const math = r.chance(0.3) ? ` Use $$${r.pick(INLINE_MATH)(r)}$$ where it helps.` : '';
-    out.push(`${q}. [${tag}] ${w.sentence(r.int(7, 16), { links: () => undefined, footnote: () => undefined }).replace(/\.$/, '?')}${math}`);
-    if (r.chance(0.2)) 
-      out.push('', `    1. [E] ${w.sentence(r.int(5, 10), { links: () => undefined, footnote: () => undefined })}`, `    2. [M] ${w.sentence(r.int(5, 10), { links: () => undefined, footnote: () => undefined })}`, '');
-    
+    out.push(
+      `${q}. [${tag}] ${w.sentence(r.int(7, 16), { links: () => undefined, footnote: () => undefined }).replace(/\.$/, '?')}${math}`,
+    );
+    if (r.chance(0.2)) {
+      out.push(
+        '',
+        `    1. [E] ${w.sentence(r.int(5, 10), { links: () => undefined, footnote: () => undefined })}`,
+        `    2. [M] ${w.sentence(r.int(5, 10), { links: () => undefined, footnote: () => undefined })}`,
+        '',
+      );
+    }
   }
   out.push('');
   if (notes.length) out.push(...notes, '');
@@ -258,7 +350,9 @@ function svgImage(r: Rng, n: number): Buffer {
   for (let i = 0; i < 6; i++) {
     const x = r.int(5, 150);
     const y = r.int(5, 80);
-    shapes.push(`  <rect x="${x}" y="${y}" width="${r.int(10, 40)}" height="${r.int(10, 40)}" fill="#${r.int(0x222222, 0xdddddd).toString(16)}"/>`);
+    shapes.push(
+      `  <rect x="${x}" y="${y}" width="${r.int(10, 40)}" height="${r.int(10, 40)}" fill="#${r.int(0x222222, 0xdddddd).toString(16)}"/>`,
+    );
   }
   return Buffer.from(
     `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 200 120" width="200" height="120">\n` +
@@ -317,12 +411,27 @@ export function generateBook(options: GenerateOptions = BOOK_200K): GeneratedBoo
   }
 
   const w = new Writer(r);
-  const preface = ['# Preface', '', w.paragraph({ links: () => `[the first chapter](../${plans[0]!.source}#${plans[0]!.anchors[0]})`, footnote: () => undefined }), '', w.paragraph({ links: () => undefined, footnote: () => undefined }), ''].join('\n');
+  const preface = [
+    '# Preface',
+    '',
+    w.paragraph({
+      links: () => `[the first chapter](../${plans[0]!.source}#${plans[0]!.anchors[0]})`,
+      footnote: () => undefined,
+    }),
+    '',
+    w.paragraph({ links: () => undefined, footnote: () => undefined }),
+    '',
+  ].join('\n');
   files.set('front/preface.md', Buffer.from(preface));
   const prefaceWords = w.words;
   const budget = (words - prefaceWords) / chapters;
   for (const plan of plans) files.set(plan.source, Buffer.from(chapterText(plan, plans, budget, w, images)));
-  files.set('back/questions.md', Buffer.from('---\ngenerate: questions\n---\n\n# Questions by difficulty\n\nEvery question of the book, grouped by difficulty.\n'));
+  files.set(
+    'back/questions.md',
+    Buffer.from(
+      '---\ngenerate: questions\n---\n\n# Questions by difficulty\n\nEvery question of the book, grouped by difficulty.\n',
+    ),
+  );
 
   const summary = ['# Summary', '', '* [Preface](front/preface.md)', ''];
   for (let p = 1; p <= parts; p++) {
@@ -357,7 +466,12 @@ export function generateBook(options: GenerateOptions = BOOK_200K): GeneratedBoo
   );
 
   const sorted = new Map([...files].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
-  return { files: sorted, chapters: ['front/preface.md', ...plans.map((p) => p.source), 'back/questions.md'], words: w.words, images };
+  return {
+    files: sorted,
+    chapters: ['front/preface.md', ...plans.map((p) => p.source), 'back/questions.md'],
+    words: w.words,
+    images,
+  };
 }
 
 /** Writes a generated book into `dir` (emptied first). */
@@ -371,7 +485,12 @@ export async function writeBook(dir: string, options: GenerateOptions = BOOK_200
   return book;
 }
 
-export const PRESETS: Record<string, GenerateOptions> = { '200k': BOOK_200K, '1m': BOOK_1M, pdf: BOOK_PDF, mini: BOOK_MINI };
+export const PRESETS: Record<string, GenerateOptions> = {
+  '200k': BOOK_200K,
+  '1m': BOOK_1M,
+  pdf: BOOK_PDF,
+  mini: BOOK_MINI,
+};
 
 if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {
   const args = process.argv.slice(2);
@@ -384,5 +503,7 @@ if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.ar
   const seedAt = args.indexOf('--seed');
   const options = seedAt >= 0 ? { ...preset, seed: Number(args[seedAt + 1]) } : preset;
   const book = await writeBook(path.resolve(dir), options);
-  process.stdout.write(`${book.chapters.length} chapters, ${book.words.toLocaleString('en')} words of prose, ${book.files.size} files in ${dir}\n`);
+  process.stdout.write(
+    `${book.chapters.length} chapters, ${book.words.toLocaleString('en')} words of prose, ${book.files.size} files in ${dir}\n`,
+  );
 }

@@ -4,7 +4,11 @@ import { loadBook } from '../../scripts/model/book/load.ts';
 import { processChapters, type ProcessStats } from '../../scripts/passes/process-chapters.ts';
 
 /** The chapter loop alone on a freshly loaded book: serial (`workers` 0) or with worker threads. */
-export async function processMeasure(manuscript: string, workers: number, cacheDir?: string): Promise<{ seconds: number; cpuSeconds: number; stats: ProcessStats }> {
+export async function processMeasure(
+  manuscript: string,
+  workers: number,
+  cacheDir?: string,
+): Promise<{ seconds: number; cpuSeconds: number; stats: ProcessStats }> {
   const book = await loadBook(manuscript);
   const cpu = process.cpuUsage();
   const started = performance.now();

@@ -27,20 +27,32 @@ const PAGED_CSS = 'a.toc-entry::after { content: target-counter(attr(href), page
 export function pagedPolyfill(): string | undefined {
   try {
     const entry = require.resolve('pagedjs');
-    return path.join(entry.slice(0, entry.lastIndexOf(`${path.sep}pagedjs${path.sep}`) + '/pagedjs/'.length), 'dist', 'paged.polyfill.js');
+    return path.join(
+      entry.slice(0, entry.lastIndexOf(`${path.sep}pagedjs${path.sep}`) + '/pagedjs/'.length),
+      'dist',
+      'paged.polyfill.js',
+    );
   } catch {
     return undefined;
   }
 }
 
-export async function runPagedJs(book: LoadedBook, pages: Page[], galley: GalleyBrowser): Promise<{ seconds: number; pages: number; bytes: number }> {
+export async function runPagedJs(
+  book: LoadedBook,
+  pages: Page[],
+  galley: GalleyBrowser,
+): Promise<{ seconds: number; pages: number; bytes: number }> {
   const started = performance.now();
   const composition = composeBook(book, pages, { date: buildDate(book.root) });
   const files = new Map<string, ServedFile>();
-  for (const file of await sharedFiles(book, ['pdf/print.css'])) files.set(file.path, { mediaType: file.mediaType, data: file.data });
+  for (const file of await sharedFiles(book, ['pdf/print.css']))
+    files.set(file.path, { mediaType: file.mediaType, data: file.data });
   files.set('css/pages.css', { mediaType: 'text/css', data: composition.pageCss });
   files.set('css/paged.css', { mediaType: 'text/css', data: PAGED_CSS });
-  files.set('paged.polyfill.js', { mediaType: 'text/javascript', data: await readFile(pagedPolyfill() ?? 'pagedjs is not installed') });
+  files.set('paged.polyfill.js', {
+    mediaType: 'text/javascript',
+    data: await readFile(pagedPolyfill() ?? 'pagedjs is not installed'),
+  });
   const html = composeHtml(composition, EMPTY_LAYOUT, [...STYLESHEETS, 'css/paged.css']).replace(
     '</head>',
     '<script>window.PagedConfig = { auto: true, after: (flow) => { window.__galleyPaged = { pages: flow.total }; } };</script><script src="paged.polyfill.js"></script></head>',
@@ -52,7 +64,9 @@ export async function runPagedJs(book: LoadedBook, pages: Page[], galley: Galley
     await page.setRequestInterception(true);
     page.on('request', (request: HTTPRequest) => {
       const url = request.url();
-      const served = url.startsWith(`${BOOK_ORIGIN}/`) ? files.get(decodeURIComponent(new URL(url).pathname.slice(1))) : undefined;
+      const served = url.startsWith(`${BOOK_ORIGIN}/`)
+        ? files.get(decodeURIComponent(new URL(url).pathname.slice(1)))
+        : undefined;
       if (served) void request.respond({ status: 200, contentType: served.mediaType, body: served.data });
       else if (url.startsWith('data:') || url.startsWith('blob:')) void request.continue();
       else void request.abort('blockedbyclient');
@@ -61,7 +75,13 @@ export async function runPagedJs(book: LoadedBook, pages: Page[], galley: Galley
     await page.waitForFunction('window.__galleyPaged !== undefined', { timeout: 600_000, polling: 100 });
     const counted = (await page.evaluate('window.__galleyPaged.pages')) as number;
     // Tagged, with an outline, as Galley's own final print is: the same kind of file.
-    const bytes = await page.pdf({ preferCSSPageSize: true, printBackground: true, tagged: true, outline: true, timeout: 0 });
+    const bytes = await page.pdf({
+      preferCSSPageSize: true,
+      printBackground: true,
+      tagged: true,
+      outline: true,
+      timeout: 0,
+    });
     return { seconds: (performance.now() - started) / 1000, pages: counted, bytes: bytes.length };
   } finally {
     await page.close().catch(() => undefined);

@@ -22,7 +22,10 @@ import { buildDate } from '../../scripts/util/build-date.ts';
 const require = createRequire(import.meta.url);
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
-const WORDS = 'model data training loss gradient feature label sample matrix vector bias variance error metric validation precision recall network layer weight optimiser batch epoch regularisation kernel distribution probability estimate inference'.split(' ');
+const WORDS =
+  'model data training loss gradient feature label sample matrix vector bias variance error metric validation precision recall network layer weight optimiser batch epoch regularisation kernel distribution probability estimate inference'.split(
+    ' ',
+  );
 
 /** A deterministic pseudo-random stream, so every run generates the same book. */
 function random(seed: number) {
@@ -44,9 +47,15 @@ export async function generateManuscript(dir: string, chapters = 45): Promise<st
   const next = random(42);
   const src = path.join(dir, 'manuscript');
   await mkdir(src, { recursive: true });
-  await writeFile(path.join(src, 'book.yaml'), 'title: "Benchmark Book"\nauthors: ["Galley"]\nlanguage: en\ncopyright:\n  year: 2026\n  holder: "Galley"\n');
+  await writeFile(
+    path.join(src, 'book.yaml'),
+    'title: "Benchmark Book"\nauthors: ["Galley"]\nlanguage: en\ncopyright:\n  year: 2026\n  holder: "Galley"\n',
+  );
   const summary = ['# Summary', '', '* [Preface](preface.md)', ''];
-  await writeFile(path.join(src, 'preface.md'), `# Preface\n\n${Array.from({ length: 6 }, () => sentence(next)).join(' ')}\n`);
+  await writeFile(
+    path.join(src, 'preface.md'),
+    `# Preface\n\n${Array.from({ length: 6 }, () => sentence(next)).join(' ')}\n`,
+  );
   for (let c = 1; c <= chapters; c++) {
     if ((c - 1) % 15 === 0) summary.push(`## Part ${Math.ceil(c / 15)}`, '');
     summary.push(`* [Chapter ${c}](ch${c}.md)`);
@@ -55,10 +64,32 @@ export async function generateManuscript(dir: string, chapters = 45): Promise<st
       body.push(`## Section ${c}.${s}`, '');
       for (let p = 0; p < 3; p++) body.push(Array.from({ length: 5 }, () => sentence(next)).join(' '), '');
       if (s === 2) body.push('$$', `\\sum_{i=1}^{n} (x_i - \\bar{x})^2 = ${c}\\,\\sigma^2`, '$$', '');
-      if (s === 3) body.push('```python', `def f${c}(x):`, '    return sum(v * v for v in x)  # a comment long enough to show how long lines wrap on the page', '```', '');
-      if (s === 4) body.push('| Metric | Value | Note |', '| --- | --- | --- |', ...Array.from({ length: 4 }, (_, i) => `| m${i} | ${i * c} | ${sentence(next, 5)} |`), '');
+      if (s === 3) {
+        body.push(
+          '```python',
+          `def f${c}(x):`,
+          '    return sum(v * v for v in x)  # a comment long enough to show how long lines wrap on the page',
+          '```',
+          '',
+        );
+      }
+      if (s === 4) {
+        body.push(
+          '| Metric | Value | Note |',
+          '| --- | --- | --- |',
+          ...Array.from({ length: 4 }, (_, i) => `| m${i} | ${i * c} | ${sentence(next, 5)} |`),
+          '',
+        );
+      }
     }
-    body.push('## Questions', '', `1. [E] ${sentence(next)}`, `2. [M] ${sentence(next)}`, `3. [H] ${sentence(next)}`, '');
+    body.push(
+      '## Questions',
+      '',
+      `1. [E] ${sentence(next)}`,
+      `2. [M] ${sentence(next)}`,
+      `3. [H] ${sentence(next)}`,
+      '',
+    );
     await writeFile(path.join(src, `ch${c}.md`), body.join('\n'));
   }
   await writeFile(path.join(src, 'SUMMARY.md'), summary.join('\n') + '\n');
@@ -70,23 +101,44 @@ export async function generateManuscript(dir: string, chapters = 45): Promise<st
  * polyfill runs as a script (JavaScript on, for this generated book only),
  * paginates, then Chromium prints. Returns undefined when pagedjs is not installed.
  */
-async function pagedJs(galley: GalleyBrowser, manuscript: string): Promise<{ seconds: number; pages: number } | undefined> {
+async function pagedJs(
+  galley: GalleyBrowser,
+  manuscript: string,
+): Promise<{ seconds: number; pages: number } | undefined> {
   let polyfill: string;
   try {
     // pagedjs's exports hide package.json; its CommonJS entry sits in lib/.
-    polyfill = await readFile(path.join(path.dirname(require.resolve('pagedjs')), '..', 'dist/paged.polyfill.min.js'), 'utf8');
+    polyfill = await readFile(
+      path.join(path.dirname(require.resolve('pagedjs')), '..', 'dist/paged.polyfill.min.js'),
+      'utf8',
+    );
   } catch {
     return undefined;
   }
   const { book, pages } = await prepare(manuscript);
   const composition = composeBook(book, pages, { date: buildDate(book.root) });
   const files = new Map<string, { mediaType: string; data: Buffer | string }>();
-  for (const file of await sharedFiles(book, ['pdf/print.css'])) files.set(file.path, { mediaType: file.mediaType, data: file.data });
+  for (const file of await sharedFiles(book, ['pdf/print.css']))
+    files.set(file.path, { mediaType: file.mediaType, data: file.data });
   // Paged.js does the TOC numbers itself, with target-counter.
-  files.set('css/pages.css', { mediaType: 'text/css', data: `${composition.pageCss}\n.toc-page::after { content: target-counter(attr(href), page); }\n` });
-  const html = composeHtml(composition, EMPTY_LAYOUT, ['css/fonts.css', 'css/book.css', 'css/print.css', 'css/pages.css'])
-    .replace(/<a href="(#[^"]+)" class="toc-entry">([\s\S]*?)<span class="toc-page"><\/span>/g, '<a href="$1" class="toc-entry">$2<span class="toc-page" href="$1"></span>')
-    .replace('</head>', '<script>window.PagedConfig = { auto: true, after: () => { window.__pagedDone = true; } };</script><script src="paged.polyfill.js"></script></head>');
+  files.set('css/pages.css', {
+    mediaType: 'text/css',
+    data: `${composition.pageCss}\n.toc-page::after { content: target-counter(attr(href), page); }\n`,
+  });
+  const html = composeHtml(composition, EMPTY_LAYOUT, [
+    'css/fonts.css',
+    'css/book.css',
+    'css/print.css',
+    'css/pages.css',
+  ])
+    .replace(
+      /<a href="(#[^"]+)" class="toc-entry">([\s\S]*?)<span class="toc-page"><\/span>/g,
+      '<a href="$1" class="toc-entry">$2<span class="toc-page" href="$1"></span>',
+    )
+    .replace(
+      '</head>',
+      '<script>window.PagedConfig = { auto: true, after: () => { window.__pagedDone = true; } };</script><script src="paged.polyfill.js"></script></head>',
+    );
   files.set('book.html', { mediaType: 'text/html; charset=utf-8', data: html });
   files.set('paged.polyfill.js', { mediaType: 'text/javascript', data: polyfill });
   const page = await galley.browser.newPage();
@@ -94,7 +146,9 @@ async function pagedJs(galley: GalleyBrowser, manuscript: string): Promise<{ sec
     await page.setRequestInterception(true);
     page.on('request', (request) => {
       const url = request.url();
-      const served = url.startsWith(`${BOOK_ORIGIN}/`) ? files.get(decodeURIComponent(new URL(url).pathname.slice(1))) : undefined;
+      const served = url.startsWith(`${BOOK_ORIGIN}/`)
+        ? files.get(decodeURIComponent(new URL(url).pathname.slice(1)))
+        : undefined;
       if (served) void request.respond({ status: 200, contentType: served.mediaType, body: served.data });
       else if (url.startsWith('data:')) void request.continue();
       else void request.abort('blockedbyclient');
@@ -127,7 +181,10 @@ export async function benchPdf(runs = 3): Promise<PdfBenchRow[]> {
   const rows: PdfBenchRow[] = [];
   try {
     const generated = await generateManuscript(work);
-    for (const [name, manuscript] of [['sample', path.join(ROOT, 'manuscript')], ['generated', generated]] as const) {
+    for (const [name, manuscript] of [
+      ['sample', path.join(ROOT, 'manuscript')],
+      ['generated', generated],
+    ] as const) {
       const floor: number[] = [];
       const twoPass: number[] = [];
       const paged: number[] = [];
@@ -146,7 +203,14 @@ export async function benchPdf(runs = 3): Promise<PdfBenchRow[]> {
           pagedPages = p.pages;
         }
       }
-      rows.push({ book: name, pages, floor: median(floor), twoPass: median(twoPass), pagedJs: paged.length ? median(paged) : undefined, pagedJsPages: pagedPages });
+      rows.push({
+        book: name,
+        pages,
+        floor: median(floor),
+        twoPass: median(twoPass),
+        pagedJs: paged.length ? median(paged) : undefined,
+        pagedJsPages: pagedPages,
+      });
     }
   } finally {
     await galley.close();
@@ -156,7 +220,9 @@ export async function benchPdf(runs = 3): Promise<PdfBenchRow[]> {
 }
 
 export function formatPdfBench(rows: PdfBenchRow[]): string {
-  const lines = ['book        pages   floor (1 print)   two-pass (Galley)   Paged.js 0.4.3      two-pass/floor   Paged.js/two-pass'];
+  const lines = [
+    'book        pages   floor (1 print)   two-pass (Galley)   Paged.js 0.4.3      two-pass/floor   Paged.js/two-pass',
+  ];
   for (const r of rows) {
     lines.push(
       [

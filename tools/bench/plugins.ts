@@ -52,7 +52,13 @@ export async function pluginTimes(manuscript: string): Promise<PluginTimes> {
     const processor = timedProcessor(createChapterProcessor(book.config), times);
     for (const chapter of book.chapters) {
       const file = chapter.file;
-      const context: ChapterContext = { key: chapter.key, source: chapter.source, number: chapter.number, language: book.config.language, resolveAsset: (href) => book.registry.resolve(file.path, href) };
+      const context: ChapterContext = {
+        key: chapter.key,
+        source: chapter.source,
+        number: chapter.number,
+        language: book.config.language,
+        resolveAsset: (href) => book.registry.resolve(file.path, href),
+      };
       file.data.chapter = context;
       file.data.frontmatter = chapter.frontmatter;
       const started = performance.now();
@@ -74,5 +80,9 @@ if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.ar
   }
   const { steps, total } = await pluginTimes(manuscript);
   process.stdout.write(`Chapter pipeline, JIT warm (second pass), ${total.toFixed(0)} ms in all:\n`);
-  for (const [name, ms] of [...steps].sort((a, b) => b[1] - a[1])) process.stdout.write(`  ${((100 * ms) / total).toFixed(1).padStart(5)}%  ${ms.toFixed(0).padStart(6)} ms  ${name}\n`);
+  for (const [name, ms] of [...steps].sort((a, b) => b[1] - a[1])) {
+    process.stdout.write(
+      `  ${((100 * ms) / total).toFixed(1).padStart(5)}%  ${ms.toFixed(0).padStart(6)} ms  ${name}\n`,
+    );
+  }
 }

@@ -47,7 +47,21 @@ export interface ProfileSummary {
   byStage: { stage: string; ms: number }[];
 }
 
-const STAGES = ['loadBook', 'processChapters', 'processChapter', 'resolveLinks', 'buildQuestionsIndex', 'bookPages', 'renderHtml', 'renderEpub', 'xhtmlDocument', 'hastToXml', 'generateAsync', 'package', 'sharedFiles'];
+const STAGES = [
+  'loadBook',
+  'processChapters',
+  'processChapter',
+  'resolveLinks',
+  'buildQuestionsIndex',
+  'bookPages',
+  'renderHtml',
+  'renderEpub',
+  'xhtmlDocument',
+  'hastToXml',
+  'generateAsync',
+  'package',
+  'sharedFiles',
+];
 
 export function summarise(profile: CpuProfile, top = 25): ProfileSummary {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
@@ -79,7 +93,8 @@ export function summarise(profile: CpuProfile, top = 25): ProfileSummary {
     const seen = new Set<string>();
     for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) {
       const frame = byId.get(at)!.callFrame;
-      if (STAGES.includes(frame.functionName) && ownerOf(frame.url).startsWith('scripts/')) seen.add(frame.functionName);
+      if (STAGES.includes(frame.functionName) && ownerOf(frame.url).startsWith('scripts/'))
+        seen.add(frame.functionName);
     }
     for (const stage of seen) stages.set(stage, (stages.get(stage) ?? 0) + ms);
   }
@@ -99,7 +114,8 @@ export function formatSummary(summary: ProfileSummary): string {
   lines.push('', 'By file or package (self):');
   for (const o of summary.byOwner) lines.push(`  ${pct(o.ms)}  ${(o.ms / 1000).toFixed(2).padStart(6)} s  ${o.owner}`);
   lines.push('', 'Top functions (self):');
-  for (const f of summary.byFunction) lines.push(`  ${pct(f.ms)}  ${(f.ms / 1000).toFixed(2).padStart(6)} s  ${f.name}  (${f.owner})`);
+  for (const f of summary.byFunction)
+    lines.push(`  ${pct(f.ms)}  ${(f.ms / 1000).toFixed(2).padStart(6)} s  ${f.name}  (${f.owner})`);
   return lines.join('\n');
 }
 

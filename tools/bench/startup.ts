@@ -36,10 +36,17 @@ const median = (values: number[]) => {
 
 const PRELOAD = `process.on('exit', () => { const u = process.cpuUsage(); process.stderr.write('\\nGALLEY_CPU ' + (u.user + u.system) + '\\n'); });\n`;
 
-function once(args: string[], options: { cwd: string; env: NodeJS.ProcessEnv; preload: string }): Promise<{ wall: number; cpu: number; code: number | null; stderr: string }> {
+function once(
+  args: string[],
+  options: { cwd: string; env: NodeJS.ProcessEnv; preload: string },
+): Promise<{ wall: number; cpu: number; code: number | null; stderr: string }> {
   return new Promise((resolve) => {
     const started = performance.now();
-    const child = spawn(process.execPath, ['--require', options.preload, ...args], { cwd: options.cwd, env: options.env, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, ['--require', options.preload, ...args], {
+      cwd: options.cwd,
+      env: options.env,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
     child.on('close', (code) => {
@@ -50,12 +57,24 @@ function once(args: string[], options: { cwd: string; env: NodeJS.ProcessEnv; pr
   });
 }
 
-async function timing(runs: number, args: string[], options: { cwd: string; env: NodeJS.ProcessEnv; preload: string }, expected = 0): Promise<StartupTiming> {
+async function timing(
+  runs: number,
+  args: string[],
+  options: { cwd: string; env: NodeJS.ProcessEnv; preload: string },
+  expected = 0,
+): Promise<StartupTiming> {
   const walls: number[] = [];
   const cpus: number[] = [];
   for (let run = 0; run < runs; run++) {
     const result = await once(args, options);
-    if (result.code !== expected) return { wall: NaN, cpu: NaN, runs: run, failed: `exit ${result.code}: ${result.stderr.trim().split('\n').slice(-2).join(' | ')}` };
+    if (result.code !== expected) {
+      return {
+        wall: NaN,
+        cpu: NaN,
+        runs: run,
+        failed: `exit ${result.code}: ${result.stderr.trim().split('\n').slice(-2).join(' | ')}`,
+      };
+    }
     walls.push(result.wall);
     cpus.push(result.cpu);
   }

@@ -36,12 +36,20 @@ async function entriesOf(file: string): Promise<Input[]> {
   for (const [name, entry] of Object.entries(zip.files)) {
     const raw = (entry as unknown as { _data: { compression?: { magic?: string } } })._data;
     const store = raw?.compression?.magic === '\x00\x00';
-    out.push({ name, bytes: entry.dir ? new Uint8Array(0) : await entry.async('uint8array'), store: store || entry.dir, dir: entry.dir });
+    out.push({
+      name,
+      bytes: entry.dir ? new Uint8Array(0) : await entry.async('uint8array'),
+      store: store || entry.dir,
+      dir: entry.dir,
+    });
   }
   return out;
 }
 
-async function time(runs: number, fn: () => Promise<number> | number): Promise<{ seconds: number; all: number[]; size: number }> {
+async function time(
+  runs: number,
+  fn: () => Promise<number> | number,
+): Promise<{ seconds: number; all: number[]; size: number }> {
   const all: number[] = [];
   let size = 0;
   for (let i = 0; i < runs; i++) {
@@ -60,22 +68,42 @@ async function main() {
   const runs = Number(runsArg ?? 5);
   const inputs = await entriesOf(file);
   const total = inputs.reduce((sum, e) => sum + e.bytes.length, 0);
-  const load = () => os.loadavg().map((l) => l.toFixed(2)).join(', ');
-  console.log(`${inputs.length} entries, ${(total / 1e6).toFixed(1)} MB uncompressed; ${runs} runs each, medians; load average ${load()} at start`);
+  const load = () =>
+    os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(', ');
+  console.log(
+    `${inputs.length} entries, ${(total / 1e6).toFixed(1)} MB uncompressed; ${runs} runs each, medians; load average ${load()} at start`,
+  );
   const rows: [string, { seconds: number; all: number[]; size: number }][] = [];
 
-  rows.push(['JSZip 3 (pako), level 9', await time(runs, async () => {
-    const zip = new JSZip();
-    for (const e of inputs) {
-      if (e.dir) zip.folder(e.name.replace(/\/$/, ''));
-      else zip.file(e.name, e.bytes, { compression: e.store ? 'STORE' : 'DEFLATE', date });
-    }
-    const out = await zip.generateAsync({ type: 'nodebuffer', compression: 'DEFLATE', compressionOptions: { level: 9 }, platform: 'DOS' });
-    return out.length;
-  })]);
+  rows.push([
+    'JSZip 3 (pako), level 9',
+    await time(runs, async () => {
+      const zip = new JSZip();
+      for (const e of inputs) {
+        if (e.dir) zip.folder(e.name.replace(/\/$/, ''));
+        else zip.file(e.name, e.bytes, { compression: e.store ? 'STORE' : 'DEFLATE', date });
+      }
+      const out = await zip.generateAsync({
+        type: 'nodebuffer',
+        compression: 'DEFLATE',
+        compressionOptions: { level: 9 },
+        platform: 'DOS',
+      });
+      return out.length;
+    }),
+  ]);
 
   const fflate = (level: 6 | 9) => () => {
-    const entries = inputs.map((e) => ({ name: e.name, method: (e.store ? 0 : 8) as 0 | 8, crc: 0, size: e.bytes.length, data: e.store ? e.bytes : deflateSync(e.bytes, { level }) }));
+    const entries = inputs.map((e) => ({
+      name: e.name,
+      method: (e.store ? 0 : 8) as 0 | 8,
+      crc: 0,
+      size: e.bytes.length,
+      data: e.store ? e.bytes : deflateSync(e.bytes, { level }),
+    }));
     return zipArchive(entries, date).length;
   };
   rows.push(['fflate 0.8, level 9, zipArchive (no CRC)', await time(runs, fflate(9))]);
@@ -98,10 +126,13 @@ async function main() {
       pack.save();
       return out.length;
     };
-    rows.push(['Galley cold: fflate level 9 + CRC + pack written', await time(runs, () => {
-      rmSync(dir, { recursive: true, force: true });
-      return viaPack(false)();
-    })]);
+    rows.push([
+      'Galley cold: fflate level 9 + CRC + pack written',
+      await time(runs, () => {
+        rmSync(dir, { recursive: true, force: true });
+        return viaPack(false)();
+      }),
+    ]);
     rows.push(['Galley warm, nothing changed (inflate-checked hits)', await time(runs, viaPack(false))]);
     const changed: number[] = [];
     let size = 0;
@@ -116,25 +147,51 @@ async function main() {
     rmSync(dir, { recursive: true, force: true });
   }
 
-  rows.push(['node zlib deflateRawSync level 9 alone (what yazl runs)', await time(runs, () => inputs.reduce((sum, e) => sum + (e.store ? e.bytes.length : zlib.deflateRawSync(e.bytes, { level: 9 }).length), 0))]);
+  rows.push([
+    'node zlib deflateRawSync level 9 alone (what yazl runs)',
+    await time(runs, () =>
+      inputs.reduce(
+        (sum, e) => sum + (e.store ? e.bytes.length : zlib.deflateRawSync(e.bytes, { level: 9 }).length),
+        0,
+      ),
+    ),
+  ]);
 
   const yazlPath = process.env.GALLEY_BENCH_YAZL;
   if (yazlPath) {
-    const yazl = (await import(yazlPath)).default as { ZipFile: new () => { addBuffer(b: Buffer, n: string, o: object): void; addEmptyDirectory(n: string, o: object): void; end(): void; outputStream: NodeJS.ReadableStream } };
-    rows.push(['yazl 3 (node zlib), level 9 default', await time(runs, () => new Promise<number>((resolve) => {
-      const zip = new yazl.ZipFile();
-      for (const e of inputs) {
-        if (e.dir) zip.addEmptyDirectory(e.name, { mtime: date });
-        else zip.addBuffer(Buffer.from(e.bytes), e.name, { compress: !e.store, mtime: date });
-      }
-      zip.end();
-      let size = 0;
-      zip.outputStream.on('data', (chunk: Buffer) => (size += chunk.length));
-      zip.outputStream.on('end', () => resolve(size));
-    }))]);
+    const yazl = (await import(yazlPath)).default as {
+      ZipFile: new () => {
+        addBuffer(b: Buffer, n: string, o: object): void;
+        addEmptyDirectory(n: string, o: object): void;
+        end(): void;
+        outputStream: NodeJS.ReadableStream;
+      };
+    };
+    rows.push([
+      'yazl 3 (node zlib), level 9 default',
+      await time(
+        runs,
+        () =>
+          new Promise<number>((resolve) => {
+            const zip = new yazl.ZipFile();
+            for (const e of inputs) {
+              if (e.dir) zip.addEmptyDirectory(e.name, { mtime: date });
+              else zip.addBuffer(Buffer.from(e.bytes), e.name, { compress: !e.store, mtime: date });
+            }
+            zip.end();
+            let size = 0;
+            zip.outputStream.on('data', (chunk: Buffer) => (size += chunk.length));
+            zip.outputStream.on('end', () => resolve(size));
+          }),
+      ),
+    ]);
   }
 
-  for (const [name, result] of rows) console.log(`  ${name.padEnd(58)} ${result.seconds.toFixed(3)} s  (${result.all.map((s) => s.toFixed(3)).join(', ')})  ${(result.size / 1e6).toFixed(3)} MB`);
+  for (const [name, result] of rows) {
+    console.log(
+      `  ${name.padEnd(58)} ${result.seconds.toFixed(3)} s  (${result.all.map((s) => s.toFixed(3)).join(', ')})  ${(result.size / 1e6).toFixed(3)} MB`,
+    );
+  }
   console.log(`load average ${load()} at the end`);
 }
 

@@ -66,11 +66,7 @@ function f(n: number): string {
 }
 
 function escapeXml(s: string): string {
-  return s
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;');
+  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
 
 // ---------------------------------------------------------------------------
@@ -191,24 +187,23 @@ function py(fr: Frame, y: number): number {
 const S = 1.5;
 
 function drawGridAndAxes(cv: Canvas, fr: Frame, xStep: number, yStep: number): void {
-  for (let x = Math.ceil(fr.xMin / xStep) * xStep; x <= fr.xMax + 1e-9; x += xStep) 
+  for (let x = Math.ceil(fr.xMin / xStep) * xStep; x <= fr.xMax + 1e-9; x += xStep)
     cv.line(px(fr, x), fr.top, px(fr, x), fr.top + fr.height, S, PALETTE.grid);
-  
-  for (let y = Math.ceil(fr.yMin / yStep) * yStep; y <= fr.yMax + 1e-9; y += yStep) 
+
+  for (let y = Math.ceil(fr.yMin / yStep) * yStep; y <= fr.yMax + 1e-9; y += yStep)
     cv.line(fr.left, py(fr, y), fr.left + fr.width, py(fr, y), S, PALETTE.grid);
-  
+
   // Axes through the origin when the origin is visible, else along the frame edge.
   const ax = fr.xMin <= 0 && fr.xMax >= 0 ? px(fr, 0) : fr.left;
   const ay = fr.yMin <= 0 && fr.yMax >= 0 ? py(fr, 0) : fr.top + fr.height;
   cv.line(fr.left, ay, fr.left + fr.width, ay, 2 * S, PALETTE.axis);
   cv.line(ax, fr.top, ax, fr.top + fr.height, 2 * S, PALETTE.axis);
   // Tick marks.
-  for (let x = Math.ceil(fr.xMin / xStep) * xStep; x <= fr.xMax + 1e-9; x += xStep) 
+  for (let x = Math.ceil(fr.xMin / xStep) * xStep; x <= fr.xMax + 1e-9; x += xStep)
     cv.line(px(fr, x), ay - 5 * S, px(fr, x), ay + 5 * S, 2 * S, PALETTE.axis);
-  
-  for (let y = Math.ceil(fr.yMin / yStep) * yStep; y <= fr.yMax + 1e-9; y += yStep) 
+
+  for (let y = Math.ceil(fr.yMin / yStep) * yStep; y <= fr.yMax + 1e-9; y += yStep)
     cv.line(ax - 5 * S, py(fr, y), ax + 5 * S, py(fr, y), 2 * S, PALETTE.axis);
-  
 }
 
 // ---------------------------------------------------------------------------
@@ -217,7 +212,16 @@ function drawGridAndAxes(cv: Canvas, fr: Frame, xStep: number, yStep: number): v
 
 function activationsPng(): Buffer {
   const cv = new Canvas(600 * S, 400 * S, PALETTE.white);
-  const fr: Frame = { left: 40 * S, top: 20 * S, width: 520 * S, height: 360 * S, xMin: -4, xMax: 4, yMin: -1.5, yMax: 4.5 };
+  const fr: Frame = {
+    left: 40 * S,
+    top: 20 * S,
+    width: 520 * S,
+    height: 360 * S,
+    xMin: -4,
+    xMax: 4,
+    yMin: -1.5,
+    yMax: 4.5,
+  };
   drawGridAndAxes(cv, fr, 1, 0.5);
 
   const sample = (fn: (x: number) => number): Array<[number, number]> => {
@@ -230,9 +234,21 @@ function activationsPng(): Buffer {
     return pts;
   };
 
-  cv.polyline(sample((x) => Math.tanh(x)), 3 * S, PALETTE.green);
-  cv.polyline(sample((x) => 1 / (1 + Math.exp(-x))), 3 * S, PALETTE.blue);
-  cv.polyline(sample((x) => Math.max(0, x)), 3 * S, PALETTE.orange);
+  cv.polyline(
+    sample((x) => Math.tanh(x)),
+    3 * S,
+    PALETTE.green,
+  );
+  cv.polyline(
+    sample((x) => 1 / (1 + Math.exp(-x))),
+    3 * S,
+    PALETTE.blue,
+  );
+  cv.polyline(
+    sample((x) => Math.max(0, x)),
+    3 * S,
+    PALETTE.orange,
+  );
 
   // Legend swatches (colour only; the caption in the book names them).
   const legend: RGB[] = [PALETTE.blue, PALETTE.green, PALETTE.orange];
@@ -248,7 +264,16 @@ function activationsPng(): Buffer {
 
 function decisionBoundaryPng(): Buffer {
   const cv = new Canvas(600 * S, 400 * S, PALETTE.white);
-  const fr: Frame = { left: 30 * S, top: 20 * S, width: 540 * S, height: 360 * S, xMin: -4.5, xMax: 4.5, yMin: -3, yMax: 3 };
+  const fr: Frame = {
+    left: 30 * S,
+    top: 20 * S,
+    width: 540 * S,
+    height: 360 * S,
+    xMin: -4.5,
+    xMax: 4.5,
+    yMin: -3,
+    yMax: 3,
+  };
   const rand = mulberry32(20251101);
 
   // Boundary: w·x + b = 0 with w = (1, 1.2), b = 0.
@@ -359,7 +384,12 @@ function svgDocument(width: number, height: number, title: string, desc: string,
   ].join('\n');
 }
 
-function svgText(x: number, y: number, text: string, opts: { size?: number; anchor?: string; weight?: string; fill?: string } = {}): string {
+function svgText(
+  x: number,
+  y: number,
+  text: string,
+  opts: { size?: number; anchor?: string; weight?: string; fill?: string } = {},
+): string {
   const size = opts.size ?? 14;
   const anchor = opts.anchor ?? 'middle';
   const weight = opts.weight ?? 'normal';
@@ -367,7 +397,12 @@ function svgText(x: number, y: number, text: string, opts: { size?: number; anch
   return `  <text x="${f(x)}" y="${f(y)}" font-size="${size}" text-anchor="${anchor}" font-weight="${weight}" fill="${fill}">${escapeXml(text)}</text>`;
 }
 
-function svgPath(points: ReadonlyArray<readonly [number, number]>, stroke: string, width: number, dash?: string): string {
+function svgPath(
+  points: ReadonlyArray<readonly [number, number]>,
+  stroke: string,
+  width: number,
+  dash?: string,
+): string {
   const d = points.map((p, i) => `${i === 0 ? 'M' : 'L'}${f(p[0])} ${f(p[1])}`).join(' ');
   const dashAttr = dash ? ` stroke-dasharray="${dash}"` : '';
   return `  <path d="${d}" fill="none" stroke="${stroke}" stroke-width="${width}" stroke-linecap="round" stroke-linejoin="round"${dashAttr}/>`;
@@ -403,24 +438,44 @@ function biasVarianceSvg(): string {
   }
   const parts: string[] = [];
   // Axes.
-  parts.push(`  <line x1="${fr.left}" y1="${fr.top + fr.height}" x2="${fr.left + fr.width}" y2="${fr.top + fr.height}" stroke="#5a626e" stroke-width="2"/>`);
-  parts.push(`  <line x1="${fr.left}" y1="${fr.top}" x2="${fr.left}" y2="${fr.top + fr.height}" stroke="#5a626e" stroke-width="2"/>`);
+  parts.push(
+    `  <line x1="${fr.left}" y1="${fr.top + fr.height}" x2="${fr.left + fr.width}" y2="${fr.top + fr.height}" stroke="#5a626e" stroke-width="2"/>`,
+  );
+  parts.push(
+    `  <line x1="${fr.left}" y1="${fr.top}" x2="${fr.left}" y2="${fr.top + fr.height}" stroke="#5a626e" stroke-width="2"/>`,
+  );
   // Irreducible error.
-  parts.push(svgPath([[px(fr, 0.3), py(fr, noise)], [px(fr, 9.7), py(fr, noise)]], '#9aa3ad', 1.5, '4 4'));
+  parts.push(
+    svgPath(
+      [
+        [px(fr, 0.3), py(fr, noise)],
+        [px(fr, 9.7), py(fr, noise)],
+      ],
+      '#9aa3ad',
+      1.5,
+      '4 4',
+    ),
+  );
   parts.push(svgPath(bias2, '#266ebe', 3));
   parts.push(svgPath(variance, '#e67e22', 3));
   parts.push(svgPath(total, '#222831', 3.5));
   // Sweet spot marker.
   const sx = px(fr, bestX);
-  parts.push(`  <line x1="${f(sx)}" y1="${fr.top}" x2="${f(sx)}" y2="${fr.top + fr.height}" stroke="#279b60" stroke-width="1.5" stroke-dasharray="6 4"/>`);
+  parts.push(
+    `  <line x1="${f(sx)}" y1="${fr.top}" x2="${f(sx)}" y2="${fr.top + fr.height}" stroke="#279b60" stroke-width="1.5" stroke-dasharray="6 4"/>`,
+  );
   parts.push(`  <circle cx="${f(sx)}" cy="${f(py(fr, bestY))}" r="5" fill="#279b60"/>`);
   // Labels.
   parts.push(svgText(fr.left + fr.width / 2, H - 25, 'Model complexity →', { size: 15 }));
-  parts.push(`  <text x="22" y="${f(fr.top + fr.height / 2)}" font-size="15" text-anchor="middle" fill="#222831" transform="rotate(-90 22 ${f(fr.top + fr.height / 2)})">Error</text>`);
+  parts.push(
+    `  <text x="22" y="${f(fr.top + fr.height / 2)}" font-size="15" text-anchor="middle" fill="#222831" transform="rotate(-90 22 ${f(fr.top + fr.height / 2)})">Error</text>`,
+  );
   parts.push(svgText(px(fr, 1.3), py(fr, 0.75), 'Bias²', { anchor: 'start', fill: '#266ebe', weight: 'bold' }));
   parts.push(svgText(px(fr, 8.6), py(fr, 0.16), 'Variance', { anchor: 'start', fill: '#e67e22', weight: 'bold' }));
   parts.push(svgText(px(fr, 7.6), py(fr, 0.7), 'Total error', { anchor: 'start', weight: 'bold' }));
-  parts.push(svgText(px(fr, 0.5), py(fr, noise) - 6, 'Irreducible noise', { anchor: 'start', size: 12, fill: '#5a626e' }));
+  parts.push(
+    svgText(px(fr, 0.5), py(fr, noise) - 6, 'Irreducible noise', { anchor: 'start', size: 12, fill: '#5a626e' }),
+  );
   parts.push(svgText(sx, fr.top - 10, 'Best trade-off', { size: 13, fill: '#279b60' }));
   parts.push(svgText(px(fr, 1.4), fr.top + fr.height + 22, 'Underfitting', { size: 13, fill: '#5a626e' }));
   parts.push(svgText(px(fr, 8.6), fr.top + fr.height + 22, 'Overfitting', { size: 13, fill: '#5a626e' }));
@@ -453,13 +508,17 @@ function confusionMatrixSvg(): string {
   parts.push(svgText(x0 + cell, 40, 'Predicted class', { size: 16, weight: 'bold' }));
   parts.push(svgText(x0 + cell / 2, 95, 'Positive', { size: 14 }));
   parts.push(svgText(x0 + (3 * cell) / 2, 95, 'Negative', { size: 14 }));
-  parts.push(`  <text x="45" y="${y0 + cell}" font-size="16" font-weight="bold" text-anchor="middle" fill="#222831" transform="rotate(-90 45 ${y0 + cell})">Actual class</text>`);
+  parts.push(
+    `  <text x="45" y="${y0 + cell}" font-size="16" font-weight="bold" text-anchor="middle" fill="#222831" transform="rotate(-90 45 ${y0 + cell})">Actual class</text>`,
+  );
   parts.push(svgText(x0 - 12, y0 + cell / 2 + 5, 'Positive', { size: 14, anchor: 'end' }));
   parts.push(svgText(x0 - 12, y0 + (3 * cell) / 2 + 5, 'Negative', { size: 14, anchor: 'end' }));
   for (const c of cells) {
     const x = x0 + c.c * cell;
     const y = y0 + c.r * cell;
-    parts.push(`  <rect x="${x}" y="${y}" width="${cell}" height="${cell}" fill="${c.fill}" stroke="#222831" stroke-width="2"/>`);
+    parts.push(
+      `  <rect x="${x}" y="${y}" width="${cell}" height="${cell}" fill="${c.fill}" stroke="#222831" stroke-width="2"/>`,
+    );
     parts.push(svgText(x + cell / 2, y + cell / 2 + 2, c.name, { size: 32, weight: 'bold' }));
     parts.push(svgText(x + cell / 2, y + cell / 2 + 30, c.sub, { size: 13, fill: '#5a626e' }));
   }
@@ -496,14 +555,18 @@ function neuralNetSvg(): string {
   const parts: string[] = [];
   for (let li = 0; li + 1 < pos.length; li++) {
     for (const a of pos[li]!) {
-      for (const b of pos[li + 1]!) 
-        parts.push(`  <line x1="${f(a[0])}" y1="${f(a[1])}" x2="${f(b[0])}" y2="${f(b[1])}" stroke="#9aa3ad" stroke-width="1.5"/>`);
-      
+      for (const b of pos[li + 1]!) {
+        parts.push(
+          `  <line x1="${f(a[0])}" y1="${f(a[1])}" x2="${f(b[0])}" y2="${f(b[1])}" stroke="#9aa3ad" stroke-width="1.5"/>`,
+        );
+      }
     }
   }
   pos.forEach((pts, li) => {
     pts.forEach((p, k) => {
-      parts.push(`  <circle cx="${f(p[0])}" cy="${f(p[1])}" r="20" fill="#ffffff" stroke="${colours[li]!}" stroke-width="3"/>`);
+      parts.push(
+        `  <circle cx="${f(p[0])}" cy="${f(p[1])}" r="20" fill="#ffffff" stroke="${colours[li]!}" stroke-width="3"/>`,
+      );
       const label = li === 0 ? `x${k + 1}` : li === 1 ? `h${k + 1}` : `ŷ${k + 1}`;
       parts.push(svgText(p[0], p[1] + 5, label, { size: 14 }));
     });

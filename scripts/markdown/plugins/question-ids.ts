@@ -5,8 +5,38 @@ import { slug } from '../../util/slug.ts';
 
 /** TeX commands that only lay a formula out: their names say nothing a reader would search or link by. */
 const LAYOUT_COMMANDS = new Set([
-  'left', 'right', 'big', 'bigg', 'Big', 'Bigg', 'bigl', 'bigr', 'Bigl', 'Bigr', 'frac', 'dfrac', 'tfrac', 'mathrm', 'mathbf', 'mathit', 'mathcal',
-  'mathbb', 'boldsymbol', 'text', 'textrm', 'textbf', 'operatorname', 'displaystyle', 'quad', 'qquad', 'cdot', 'cdots', 'ldots', 'dots', 'begin', 'end',
+  'left',
+  'right',
+  'big',
+  'bigg',
+  'Big',
+  'Bigg',
+  'bigl',
+  'bigr',
+  'Bigl',
+  'Bigr',
+  'frac',
+  'dfrac',
+  'tfrac',
+  'mathrm',
+  'mathbf',
+  'mathit',
+  'mathcal',
+  'mathbb',
+  'boldsymbol',
+  'text',
+  'textrm',
+  'textbf',
+  'operatorname',
+  'displaystyle',
+  'quad',
+  'qquad',
+  'cdot',
+  'cdots',
+  'ldots',
+  'dots',
+  'begin',
+  'end',
 ]);
 
 /** The TeX a Temml `<math>` keeps in its annotation, else its text. */
@@ -45,7 +75,8 @@ export function questionText(nodes: ElementContent[], math: 'letters' | 'tex' | 
   for (const node of nodes) {
     if (node.type === 'text') out += node.value;
     else if (node.type !== 'element') continue;
-    else if (node.tagName === 'math') out += math === 'legacy' ? ' … ' : math === 'tex' ? ` ${texOf(node)} ` : ` ${texWords(texOf(node))} `;
+    else if (node.tagName === 'math')
+      out += math === 'legacy' ? ' … ' : math === 'tex' ? ` ${texOf(node)} ` : ` ${texWords(texOf(node))} `;
     else if (!['ol', 'ul', 'svg', 'div'].includes(node.tagName)) out += questionText(node.children, math);
   }
   return out;

@@ -18,7 +18,11 @@ declare module 'vfile' {
 /** Records what book passes, navigation and the build summary need, so none of them walks the tree again. */
 export default function rehypeCollect() {
   return (tree: Root, file: VFile) => {
-    const collected: Collected = { headings: [], ids: [], stats: { formulas: file.data.formulas ?? 0, images: 0, footnotes: 0, codeBlocks: 0, tables: 0, words: 0 } };
+    const collected: Collected = {
+      headings: [],
+      ids: [],
+      stats: { formulas: file.data.formulas ?? 0, images: 0, footnotes: 0, codeBlocks: 0, tables: 0, words: 0 },
+    };
     visit(tree, 'element', (node: Element) => {
       const id = node.properties.id;
       if (id !== undefined) collected.ids.push(String(id));

@@ -22,8 +22,21 @@ export default function rehypeFigures() {
       const alt = image.properties.alt ? String(image.properties.alt) : '';
       delete image.properties.title;
       const caption = title || alt;
-      const figure: Element = { type: 'element', tagName: 'figure', properties: {}, children: [image], position: node.position };
-      if (caption) figure.children.push({ type: 'element', tagName: 'figcaption', properties: {}, children: [{ type: 'text', value: caption }] });
+      const figure: Element = {
+        type: 'element',
+        tagName: 'figure',
+        properties: {},
+        children: [image],
+        position: node.position,
+      };
+      if (caption) {
+        figure.children.push({
+          type: 'element',
+          tagName: 'figcaption',
+          properties: {},
+          children: [{ type: 'text', value: caption }],
+        });
+      }
       parent.children[index] = figure;
     });
   };

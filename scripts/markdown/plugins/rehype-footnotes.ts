@@ -19,7 +19,8 @@ export default function rehypeFootnotes() {
         node.properties.className = ['noteref'];
         return;
       }
-      if (node.tagName !== 'section' || node.properties.dataFootnotes === undefined || !parent || index === undefined) return;
+      if (node.tagName !== 'section' || node.properties.dataFootnotes === undefined || !parent || index === undefined)
+        return;
       const list = node.children.find((c): c is Element => c.type === 'element' && c.tagName === 'ol');
       const title = node.children.find((c): c is Element => c.type === 'element' && c.tagName === 'h2');
       const notes: ElementContent[] = [];
@@ -34,14 +35,24 @@ export default function rehypeFootnotes() {
           link.properties.role = 'doc-backlink';
         });
         const body = item.children.filter((c) => !(c.type === 'text' && c.value.trim() === ''));
-        const marker: Element = { type: 'element', tagName: 'span', properties: { className: ['footnote-number'] }, children: [{ type: 'text', value: `${n}. ` }] };
+        const marker: Element = {
+          type: 'element',
+          tagName: 'span',
+          properties: { className: ['footnote-number'] },
+          children: [{ type: 'text', value: `${n}. ` }],
+        };
         const first = body[0];
         if (first && first.type === 'element' && first.tagName === 'p') first.children.unshift(marker);
         else body.unshift(marker);
         notes.push({
           type: 'element',
           tagName: 'aside',
-          properties: { id: item.properties.id, className: ['footnote'], 'epub:type': 'footnote', role: 'doc-footnote' },
+          properties: {
+            id: item.properties.id,
+            className: ['footnote'],
+            'epub:type': 'footnote',
+            role: 'doc-footnote',
+          },
           children: body,
         });
       }

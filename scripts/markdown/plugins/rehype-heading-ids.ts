@@ -21,8 +21,9 @@ export default function rehypeHeadingIds() {
       else if (node.properties.id !== undefined) taken.push(String(node.properties.id));
     });
     const slugger = createSlugger(taken, file.data.slugStyle ?? 'github');
-    for (const node of headings) 
-      node.properties.id = node.properties.id !== undefined ? slugger.reserve(String(node.properties.id)) : slugger.next(toString(node));
-    
+    for (const node of headings) {
+      node.properties.id =
+        node.properties.id !== undefined ? slugger.reserve(String(node.properties.id)) : slugger.next(toString(node));
+    }
   };
 }

@@ -19,7 +19,7 @@ function writtenSource(node: Element, file: VFile): string | undefined {
   const markdown = /^!\[[^\]]*\]\(\s*(?:<([^>]*)>|(\S+?))(?:\s+["'(][\s\S]*)?\)$/.exec(text);
   if (markdown) return markdown[1] ?? markdown[2];
   const html = /^<img\b[^>]*?\ssrc\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+))/i.exec(text);
-  return html ? html[1] ?? html[2] ?? html[3] : undefined;
+  return html ? (html[1] ?? html[2] ?? html[3]) : undefined;
 }
 
 /**
@@ -44,7 +44,11 @@ export default function rehypeImages() {
       };
       // Without a known boundary only schemes, absolute and protocol-relative paths can be called outside.
       const outside = (href: string) => {
-        const local = resolveLocal(file.data.boundary ?? path.parse(process.cwd()).root, path.resolve(file.path || 'input.md'), href);
+        const local = resolveLocal(
+          file.data.boundary ?? path.parse(process.cwd()).root,
+          path.resolve(file.path || 'input.md'),
+          href,
+        );
         return local.ok ? undefined : local.reason;
       };
       if (!src) {
@@ -55,7 +59,13 @@ export default function rehypeImages() {
         return;
       }
       if (/^https?:/i.test(src)) {
-        report(file, 'error', `Remote image \`${src}\` is not fetched during a build: download it into the manuscript and link it by a relative path`, node, 'remote-resource');
+        report(
+          file,
+          'error',
+          `Remote image \`${src}\` is not fetched during a build: download it into the manuscript and link it by a relative path`,
+          node,
+          'remote-resource',
+        );
         node.properties.src = undefined;
         node.tagName = 'span';
         node.properties.className = ['missing-image'];

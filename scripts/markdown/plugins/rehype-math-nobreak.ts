@@ -5,8 +5,10 @@ import { SKIP, visit } from 'unist-util-visit';
 const CLOSING = /^[.,;:!?)\]}’”'"…»%\u060c\u061b\u061f]+/u;
 const OPENING = /[([{‘“«]+$/u;
 
-const isInlineMath = (node: ElementContent | undefined): node is Element => node?.type === 'element' && node.tagName === 'math' && node.properties.display !== 'block';
-const isNobreak = (node: Element) => node.tagName === 'span' && Array.isArray(node.properties.className) && node.properties.className.includes('nobreak');
+const isInlineMath = (node: ElementContent | undefined): node is Element =>
+  node?.type === 'element' && node.tagName === 'math' && node.properties.display !== 'block';
+const isNobreak = (node: Element) =>
+  node.tagName === 'span' && Array.isArray(node.properties.className) && node.properties.className.includes('nobreak');
 
 /**
  * Keeps inline math together with the punctuation against it (`$\mathbf{B}$.`, `($x$)`). A browser may break a
@@ -43,7 +45,11 @@ export default function rehypeMathNobreak() {
             (after as Text).value = (after as Text).value.slice(match[0].length);
           }
         }
-        out.push(parts.length === 1 ? child : { type: 'element', tagName: 'span', properties: { className: ['nobreak'] }, children: parts });
+        out.push(
+          parts.length === 1
+            ? child
+            : { type: 'element', tagName: 'span', properties: { className: ['nobreak'] }, children: parts },
+        );
       }
       node.children = out.filter((c) => !(c.type === 'text' && c.value === ''));
     });

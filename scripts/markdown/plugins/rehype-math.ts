@@ -22,7 +22,14 @@ function sourcePoint(file: VFile, node: Element, tex: string, offset: number) {
   return location(file).toPoint(at + offset) ?? node.position?.start;
 }
 
-const OPTIONS = { annotate: true, xml: true, throwOnError: true, trust: false, maxExpand: 1000, maxSize: [50, 50] as [number, number] };
+const OPTIONS = {
+  annotate: true,
+  xml: true,
+  throwOnError: true,
+  trust: false,
+  maxExpand: 1000,
+  maxSize: [50, 50] as [number, number],
+};
 
 function toMathElement(tex: string, displayMode: boolean): Element {
   const fragment = fromHtml(temml.renderToString(tex, { ...OPTIONS, displayMode }), { fragment: true });
@@ -52,7 +59,8 @@ export function renderTex(tex: string, display: boolean): Element {
     const attempts: [string, boolean][] = [];
     if (!display && /only in display mode/i.test((first as Error).message)) attempts.push([tex, true]);
     let compat = tex;
-    for (let i = 0; i < 3; i++) for (const [pattern, replacement] of MATHJAX_COMPAT) compat = compat.replace(pattern, replacement as string);
+    for (let i = 0; i < 3; i++)
+      for (const [pattern, replacement] of MATHJAX_COMPAT) compat = compat.replace(pattern, replacement as string);
     if (compat !== tex) attempts.push([compat, display], [compat, true]);
     for (const [source, mode] of attempts) {
       try {
@@ -89,9 +97,24 @@ export default function rehypeMath() {
         count++;
       } catch (error) {
         const err = error as Error & { position?: number };
-        const detail = err.message.replace(/^\s*Temml parse error:\s*/i, '').replace(/\s+/g, ' ').trim();
-        report(file, 'error', `Formula does not parse: ${detail}. Fix the TeX (see the column given) or escape the dollar signs`, sourcePoint(file, holder, tex, err.position ?? 0), 'math');
-        replacement = { type: 'element', tagName: 'code', properties: { className: ['math-error'] }, children: [{ type: 'text', value: tex }], position: place };
+        const detail = err.message
+          .replace(/^\s*Temml parse error:\s*/i, '')
+          .replace(/\s+/g, ' ')
+          .trim();
+        report(
+          file,
+          'error',
+          `Formula does not parse: ${detail}. Fix the TeX (see the column given) or escape the dollar signs`,
+          sourcePoint(file, holder, tex, err.position ?? 0),
+          'math',
+        );
+        replacement = {
+          type: 'element',
+          tagName: 'code',
+          properties: { className: ['math-error'] },
+          children: [{ type: 'text', value: tex }],
+          position: place,
+        };
       }
       // Display math arrives as <pre><code>; swap the whole <pre>.
       const target = parent.type === 'element' && parent.tagName === 'pre' ? parent : undefined;

@@ -6,7 +6,9 @@ import { resolveLocal } from '../../util/paths.ts';
 
 function sourceOf(node: Element): string | undefined {
   if (node.properties.src) return String(node.properties.src);
-  const source = node.children.find((c): c is Element => c.type === 'element' && c.tagName === 'source' && Boolean(c.properties.src));
+  const source = node.children.find(
+    (c): c is Element => c.type === 'element' && c.tagName === 'source' && Boolean(c.properties.src),
+  );
   return source ? String(source.properties.src) : undefined;
 }
 
@@ -23,22 +25,50 @@ export default function rehypeMedia() {
       const kind = node.tagName === 'iframe' ? 'Embedded content' : node.tagName === 'video' ? 'Video' : 'Audio';
       const title = node.properties.title ? String(node.properties.title) : '';
       const children: ElementContent[] = [];
-      if (node.tagName === 'video' && node.properties.poster) 
-        children.push({ type: 'element', tagName: 'img', properties: { src: String(node.properties.poster), alt: title || `${kind} poster` }, children: [], position: node.position });
-      
+      if (node.tagName === 'video' && node.properties.poster) {
+        children.push({
+          type: 'element',
+          tagName: 'img',
+          properties: { src: String(node.properties.poster), alt: title || `${kind} poster` },
+          children: [],
+          position: node.position,
+        });
+      }
+
       const remote = src !== undefined && /^https?:/i.test(src);
       const label = `${kind}${title ? `: ${title}` : ''}`;
       const caption: ElementContent[] = remote
-        ? [{ type: 'text', value: `${label} — ` }, { type: 'element', tagName: 'a', properties: { href: src }, children: [{ type: 'text', value: src! }] }]
+        ? [
+            { type: 'text', value: `${label} — ` },
+            { type: 'element', tagName: 'a', properties: { href: src }, children: [{ type: 'text', value: src! }] },
+          ]
         : [{ type: 'text', value: `${label}${src ? ` (${src.split('/').pop()}, not included in this edition)` : ''}` }];
-      if (!src) {report(file, 'warning', `${kind} without a usable source was removed`, node, 'media');}
-      else if (!remote && file.data.boundary && file.path) {
+      if (!src) {
+        report(file, 'warning', `${kind} without a usable source was removed`, node, 'media');
+      } else if (!remote && file.data.boundary && file.path) {
         const local = resolveLocal(file.data.boundary, file.path, src);
-        if (!local.ok || !local.exists) report(file, 'warning', `${kind} \`${src}\` not found${local.ok ? '' : `: ${local.reason}`}`, node, 'missing-media');
-        else report(file, 'info', `${kind} \`${src}\` cannot be printed: it is shown as a caption`, node, 'media');
-      } else {report(file, 'info', `${kind} \`${src}\` cannot be printed: it is shown as a link`, node, 'media');}
+        if (!local.ok || !local.exists) {
+          report(
+            file,
+            'warning',
+            `${kind} \`${src}\` not found${local.ok ? '' : `: ${local.reason}`}`,
+            node,
+            'missing-media',
+          );
+        } else {
+          report(file, 'info', `${kind} \`${src}\` cannot be printed: it is shown as a caption`, node, 'media');
+        }
+      } else {
+        report(file, 'info', `${kind} \`${src}\` cannot be printed: it is shown as a link`, node, 'media');
+      }
       children.push({ type: 'element', tagName: 'figcaption', properties: {}, children: caption });
-      parent.children[index] = { type: 'element', tagName: 'figure', properties: { className: ['media'] }, children, position: node.position };
+      parent.children[index] = {
+        type: 'element',
+        tagName: 'figure',
+        properties: { className: ['media'] },
+        children,
+        position: node.position,
+      };
     });
   };
 }

@@ -2,8 +2,46 @@ import type { Root, Element, Properties } from 'hast';
 import { visit } from 'unist-util-visit';
 
 /** Presentational attributes HTML5 dropped; EPUBCheck rejects them. */
-const OBSOLETE = ['border', 'cellPadding', 'cellSpacing', 'vAlign', 'bgColor', 'hSpace', 'vSpace', 'clear', 'compact', 'noShade', 'noWrap', 'axis', 'char', 'charOff', 'frame', 'rules', 'summary', 'color', 'size', 'longDesc', 'abbr'];
-const ALIGNABLE = new Set(['p', 'div', 'td', 'th', 'img', 'table', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'figure', 'tr', 'caption']);
+const OBSOLETE = [
+  'border',
+  'cellPadding',
+  'cellSpacing',
+  'vAlign',
+  'bgColor',
+  'hSpace',
+  'vSpace',
+  'clear',
+  'compact',
+  'noShade',
+  'noWrap',
+  'axis',
+  'char',
+  'charOff',
+  'frame',
+  'rules',
+  'summary',
+  'color',
+  'size',
+  'longDesc',
+  'abbr',
+];
+const ALIGNABLE = new Set([
+  'p',
+  'div',
+  'td',
+  'th',
+  'img',
+  'table',
+  'h1',
+  'h2',
+  'h3',
+  'h4',
+  'h5',
+  'h6',
+  'figure',
+  'tr',
+  'caption',
+]);
 const LENGTH = /^\s*(\d+(\.\d+)?)\s*(%|px)?\s*$/;
 
 function addClass(properties: Properties, name: string) {
@@ -27,7 +65,8 @@ export default function rehypeNormalizeHtml() {
       }
       if (props.align !== undefined) {
         const value = String(props.align).toLowerCase();
-        if (ALIGNABLE.has(node.tagName) && ['left', 'right', 'center', 'justify'].includes(value)) addClass(props, `align-${value}`);
+        if (ALIGNABLE.has(node.tagName) && ['left', 'right', 'center', 'justify'].includes(value))
+          addClass(props, `align-${value}`);
         delete props.align;
       }
       for (const name of OBSOLETE) {
@@ -44,7 +83,9 @@ export default function rehypeNormalizeHtml() {
             delete props[dimension];
           } else if (match) {
             props[dimension] = String(Math.round(Number(match[1])));
-          } else {delete props[dimension];}
+          } else {
+            delete props[dimension];
+          }
         }
       }
       // MathML written by hand: in XHTML it is MathML only with its namespace.
@@ -66,13 +107,24 @@ export default function rehypeNormalizeHtml() {
         if (props.id === undefined) props.id = String(props.name);
         delete props.name;
       }
-      if (node.tagName === 'p' && parent && index !== undefined && node.children.every((c) => c.type === 'text' && c.value.trim() === '')) {
+      if (
+        node.tagName === 'p' &&
+        parent &&
+        index !== undefined &&
+        node.children.every((c) => c.type === 'text' && c.value.trim() === '')
+      ) {
         // Paragraphs emptied by the sanitizer (a stripped <meta>, <link>, <script>).
         parent.children.splice(index, 1);
         return index;
       }
       if (node.tagName === 'ol' && props.type !== undefined && !/^[1aAiI]$/.test(String(props.type))) delete props.type;
-      if (node.tagName === 'li' && parent && parent.type === 'element' && !['ol', 'ul', 'menu'].includes(parent.tagName) && index !== undefined) {
+      if (
+        node.tagName === 'li' &&
+        parent &&
+        parent.type === 'element' &&
+        !['ol', 'ul', 'menu'].includes(parent.tagName) &&
+        index !== undefined
+      ) {
         // Gather this and following sibling <li>s into one list.
         let end = index;
         while (end < parent.children.length) {
@@ -81,7 +133,12 @@ export default function rehypeNormalizeHtml() {
           else if (next.type === 'text' && next.value.trim() === '') end++;
           else break;
         }
-        const items = parent.children.splice(index, end - index, { type: 'element', tagName: 'ul', properties: {}, children: [] });
+        const items = parent.children.splice(index, end - index, {
+          type: 'element',
+          tagName: 'ul',
+          properties: {},
+          children: [],
+        });
         (parent.children[index] as Element).children = items.filter((c) => c.type === 'element');
       }
     });

@@ -53,7 +53,8 @@ export default function rehypeQuestions() {
     const authorNumbers = (file.data.chapter?.numbering ?? 'galley') !== 'galley';
     /** Headings open at this point, innermost last, with the number each carries. */
     const open: { depth: number; number?: string }[] = [];
-    const authorPrefix = () => [...open].reverse().find((h) => h.number)?.number ?? file.data.chapter?.authorNumber ?? '';
+    const authorPrefix = () =>
+      [...open].reverse().find((h) => h.number)?.number ?? file.data.chapter?.authorNumber ?? '';
 
     const visitList = (list: Element, prefix: string) => {
       for (const item of list.children) {
@@ -77,31 +78,63 @@ export default function rehypeQuestions() {
           for (let k = 1; usedIds.has(id); k++) id = `${base}-${k}`;
           usedIds.add(id);
           // Saved links and errata locations written against an older id still land here.
-          const aliases = custom ? [] : made.aliases.map((a) => (id === base ? a : `${a}${id.slice(base.length)}`)).filter((a) => a !== id && !usedIds.has(a));
+          const aliases = custom
+            ? []
+            : made.aliases
+                .map((a) => (id === base ? a : `${a}${id.slice(base.length)}`))
+                .filter((a) => a !== id && !usedIds.has(a));
           for (const alias of aliases) usedIds.add(alias);
           const name = names.difficulty[difficulty];
           const badge: ElementContent[] = [
-            { type: 'element', tagName: 'span', properties: { className: ['q-number'] }, children: [{ type: 'text', value: number }] },
+            {
+              type: 'element',
+              tagName: 'span',
+              properties: { className: ['q-number'] },
+              children: [{ type: 'text', value: number }],
+            },
             { type: 'text', value: ' ' },
             {
               type: 'element',
               tagName: 'span',
-              properties: { className: ['badge', `badge-${difficulty.toLowerCase()}`], role: 'img', ariaLabel: `${names.difficultyLabel}: ${name}`, title: name },
+              properties: {
+                className: ['badge', `badge-${difficulty.toLowerCase()}`],
+                role: 'img',
+                ariaLabel: `${names.difficultyLabel}: ${name}`,
+                title: name,
+              },
               children: [{ type: 'text', value: difficulty }],
             },
             { type: 'text', value: ' ' },
           ];
           const holder = item.children.find((c): c is Element => c.type === 'element' && c.tagName === 'p') ?? item;
           const at = holder.children.indexOf(text);
-          holder.children.splice(at, 0, ...aliases.map((alias): ElementContent => ({ type: 'element', tagName: 'span', properties: { id: alias, className: ['q-alias'] }, children: [] })), ...badge);
-          item.properties = { ...item.properties, id, className: ['question', `difficulty-${DIFFICULTY_KEYS[difficulty]}`] };
-          list.properties = { ...list.properties, className: [...new Set([...((list.properties.className as string[]) ?? []), 'questions'])] };
+          holder.children.splice(
+            at,
+            0,
+            ...aliases.map((alias): ElementContent => ({
+              type: 'element',
+              tagName: 'span',
+              properties: { id: alias, className: ['q-alias'] },
+              children: [],
+            })),
+            ...badge,
+          );
+          item.properties = {
+            ...item.properties,
+            id,
+            className: ['question', `difficulty-${DIFFICULTY_KEYS[difficulty]}`],
+          };
+          list.properties = {
+            ...list.properties,
+            className: [...new Set([...((list.properties.className as string[]) ?? []), 'questions'])],
+          };
           questions.push({ id, number, difficulty, text: words, ...(aliases.length ? { aliases } : {}) });
           childPrefix = number;
         }
-        for (const child of item.children) 
-          if (child.type === 'element' && (child.tagName === 'ol' || child.tagName === 'ul')) visitList(child, childPrefix);
-        
+        for (const child of item.children) {
+          if (child.type === 'element' && (child.tagName === 'ol' || child.tagName === 'ul'))
+            visitList(child, childPrefix);
+        }
       }
     };
 
@@ -116,9 +149,13 @@ export default function rehypeQuestions() {
           open.push({ depth, number: authorNumber(toString(child)) });
         }
         if (child.tagName === 'ol' || child.tagName === 'ul') {
-          const prefix = authorNumbers ? authorPrefix() : [chapterNumber, section > 0 ? String(section) : undefined].filter(Boolean).join('.');
+          const prefix = authorNumbers
+            ? authorPrefix()
+            : [chapterNumber, section > 0 ? String(section) : undefined].filter(Boolean).join('.');
           visitList(child, prefix);
-        } else if (!['pre', 'code', 'math', 'svg', 'table'].includes(child.tagName)) {walk(child);}
+        } else if (!['pre', 'code', 'math', 'svg', 'table'].includes(child.tagName)) {
+          walk(child);
+        }
       }
     };
     walk(tree);

@@ -6,7 +6,12 @@ import { report } from '../../util/messages.ts';
 /** Elements whose ids Galley made and links point to: headings, questions, notes and note references. */
 function generated(node: Element): boolean {
   const classes = Array.isArray(node.properties.className) ? node.properties.className.map(String) : [];
-  return /^h[1-6]$/.test(node.tagName) || classes.includes('question') || classes.includes('footnote') || classes.includes('noteref');
+  return (
+    /^h[1-6]$/.test(node.tagName) ||
+    classes.includes('question') ||
+    classes.includes('footnote') ||
+    classes.includes('noteref')
+  );
 }
 
 /**
@@ -33,7 +38,13 @@ export default function rehypeUniqueIds() {
         while (taken.has(`${id}-${n}`)) n++;
         node.properties.id = `${id}-${n}`;
         taken.add(`${id}-${n}`);
-        report(file, 'warning', `Id \`${id}\` is used twice in this chapter: this one was renamed \`${id}-${n}\``, node, 'duplicate-id');
+        report(
+          file,
+          'warning',
+          `Id \`${id}\` is used twice in this chapter: this one was renamed \`${id}-${n}\``,
+          node,
+          'duplicate-id',
+        );
       }
     }
   };

@@ -26,7 +26,9 @@ export default function remarkCitations() {
         const key = match[1]!;
         if (match.index! > last) parts.push({ type: 'text', value: node.value.slice(last, match.index) });
         last = match.index! + match[0].length;
-        const place = node.position ? { line: node.position.start.line, column: node.position.start.column + match.index! } : node;
+        const place = node.position
+          ? { line: node.position.start.line, column: node.position.start.column + match.index! }
+          : node;
         if (!bibliography) {
           report(file, 'warning', `Citation \`${key}\` but the book has no .bib file`, place, 'citation');
           parts.push({ type: 'text', value: `[${key}]` });
@@ -39,7 +41,12 @@ export default function remarkCitations() {
         }
         if (!order.includes(key)) order.push(key);
         const n = order.indexOf(key) + 1;
-        parts.push({ type: 'link', url: `#ref-${key}`, data: { hProperties: { className: ['citation'], role: 'doc-biblioref' } }, children: [{ type: 'text', value: `[${n}]` }] });
+        parts.push({
+          type: 'link',
+          url: `#ref-${key}`,
+          data: { hProperties: { className: ['citation'], role: 'doc-biblioref' } },
+          children: [{ type: 'text', value: `[${n}]` }],
+        });
       }
       if (last === 0) return;
       if (last < node.value.length) parts.push({ type: 'text', value: node.value.slice(last) });
@@ -55,8 +62,18 @@ export default function remarkCitations() {
       children: order.map((key): ListItem => {
         const entry = bibliography.get(key)!;
         const children: PhrasingContent[] = [{ type: 'text', value: entry.text }];
-        if (entry.url) children.push({ type: 'text', value: ' ' }, { type: 'link', url: entry.url, children: [{ type: 'text', value: entry.url }] });
-        return { type: 'listItem', spread: false, data: { hProperties: { id: `ref-${key}` } }, children: [{ type: 'paragraph', children }] };
+        if (entry.url) {
+          children.push(
+            { type: 'text', value: ' ' },
+            { type: 'link', url: entry.url, children: [{ type: 'text', value: entry.url }] },
+          );
+        }
+        return {
+          type: 'listItem',
+          spread: false,
+          data: { hProperties: { id: `ref-${key}` } },
+          children: [{ type: 'paragraph', children }],
+        };
       }),
     };
     // At `{% references %}` if the chapter has one, else at its end.

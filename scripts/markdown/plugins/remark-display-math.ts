@@ -12,7 +12,9 @@ export default function remarkDisplayMath() {
     const source = String(file.value);
     visit(tree, 'paragraph', (node: Paragraph, index, parent) => {
       if (!parent || index === undefined) return;
-      const content = node.children.filter((child) => !(child.type === 'text' && child.value.trim() === '') && child.type !== 'break');
+      const content = node.children.filter(
+        (child) => !(child.type === 'text' && child.value.trim() === '') && child.type !== 'break',
+      );
       if (content.length !== 1 || content[0]!.type !== 'inlineMath') return;
       const math = content[0] as InlineMath;
       const start = math.position?.start.offset;
@@ -22,7 +24,17 @@ export default function remarkDisplayMath() {
         type: 'math',
         value: math.value,
         position: node.position,
-        data: { hName: 'pre', hChildren: [{ type: 'element', tagName: 'code', properties: { className: ['language-math', 'math-display'] }, children: [{ type: 'text', value: math.value }] }] },
+        data: {
+          hName: 'pre',
+          hChildren: [
+            {
+              type: 'element',
+              tagName: 'code',
+              properties: { className: ['language-math', 'math-display'] },
+              children: [{ type: 'text', value: math.value }],
+            },
+          ],
+        },
       };
       parent.children[index] = display;
     });

@@ -9,7 +9,14 @@ import { readIncluded } from '../../model/book/included.ts';
 
 const IMPORT = /^import(?::\s*(\d+)\s*-\s*(\d+))?\s*(?:,\s*lang\s*[:=]\s*"([^"]*)")?\s*$/;
 /** Code-language names HonKit books use that highlight.js knows by another. */
-const LANG_ALIASES: Record<string, string> = { c_cpp: 'cpp', csharp: 'csharp', 'asm-x64': 'x86asm', LOLCODE: 'plaintext', whitespace: 'plaintext', emojicode: 'plaintext' };
+const LANG_ALIASES: Record<string, string> = {
+  c_cpp: 'cpp',
+  csharp: 'csharp',
+  'asm-x64': 'x86asm',
+  LOLCODE: 'plaintext',
+  whitespace: 'plaintext',
+  emojicode: 'plaintext',
+};
 
 /**
  * HonKit's include-codeblock syntax, `[import:4-17, lang:"julia"](code/file.jl)`:
@@ -27,19 +34,39 @@ export default function remarkImports() {
       const match = IMPORT.exec(toString(link).trim());
       if (!match) return;
       const [, from, to, rawLang] = match;
-      const lang = rawLang ? LANG_ALIASES[rawLang] ?? rawLang.toLowerCase() : null;
+      const lang = rawLang ? (LANG_ALIASES[rawLang] ?? rawLang.toLowerCase()) : null;
       const resolved = resolveLocal(boundary, file.path, link.url);
       let value: string | undefined;
-      if (!resolved.ok) report(file, 'error', `Code import ${resolved.reason}`, link, 'missing-import');
-      else if (!resolved.exists) report(file, 'warning', `Code import \`${link.url}\` not found: the listing is left out`, link, 'missing-import');
-      const source = resolved.ok && resolved.exists ? readIncluded(resolved.absolute, file, link, `Code import \`${link.url}\``) : undefined;
+      if (!resolved.ok) {
+        report(file, 'error', `Code import ${resolved.reason}`, link, 'missing-import');
+      } else if (!resolved.exists) {
+        report(
+          file,
+          'warning',
+          `Code import \`${link.url}\` not found: the listing is left out`,
+          link,
+          'missing-import',
+        );
+      }
+      const source =
+        resolved.ok && resolved.exists
+          ? readIncluded(resolved.absolute, file, link, `Code import \`${link.url}\``)
+          : undefined;
       if (source !== undefined) {
         const lines = source.split('\n');
         value = from ? lines.slice(Number(from) - 1, Number(to)).join('\n') : lines.join('\n').replace(/\n$/, '');
         // include-codeblock's `unindent`: drop the indentation every line shares.
-        const indents = value.split('\n').filter((l) => l.trim()).map((l) => /^[ \t]*/.exec(l)![0].length);
+        const indents = value
+          .split('\n')
+          .filter((l) => l.trim())
+          .map((l) => /^[ \t]*/.exec(l)![0].length);
         const common = indents.length ? Math.min(...indents) : 0;
-        if (common) value = value.split('\n').map((l) => l.slice(common)).join('\n');
+        if (common) {
+          value = value
+            .split('\n')
+            .map((l) => l.slice(common))
+            .join('\n');
+        }
       }
       if (value !== undefined) {
         parent.children[index] = { type: 'code', lang, value, position: node.position } as Code;
@@ -48,7 +75,12 @@ export default function remarkImports() {
           type: 'paragraph',
           position: node.position,
           data: { hProperties: { className: ['missing-listing'] } },
-          children: [{ type: 'emphasis', children: [{ type: 'text', value: `Code listing not available: ${path.basename(link.url)}` }] }],
+          children: [
+            {
+              type: 'emphasis',
+              children: [{ type: 'text', value: `Code listing not available: ${path.basename(link.url)}` }],
+            },
+          ],
         };
       }
     });

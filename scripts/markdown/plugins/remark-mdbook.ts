@@ -72,7 +72,13 @@ export default function remarkMdbook() {
           const selector = rest.length ? rest.join(':') : undefined;
           const resolved = resolveLocal(boundary, file.path, filePath!);
           if (!resolved.ok || !resolved.exists) {
-            report(file, 'warning', resolved.ok ? `Included file \`${filePath}\` not found` : `Include ${resolved.reason}`, node, 'include');
+            report(
+              file,
+              'warning',
+              resolved.ok ? `Included file \`${filePath}\` not found` : `Include ${resolved.reason}`,
+              node,
+              'include',
+            );
             return whole;
           }
           const source = readIncluded(resolved.absolute, file, node, `Included file \`${filePath}\``);
@@ -95,7 +101,11 @@ export default function remarkMdbook() {
       }
     });
     for (const { node, parent, text } of captions) {
-      const caption: Paragraph = { type: 'paragraph', data: { hProperties: { className: ['code-caption'] } }, children: [{ type: 'text', value: text }] };
+      const caption: Paragraph = {
+        type: 'paragraph',
+        data: { hProperties: { className: ['code-caption'] } },
+        children: [{ type: 'text', value: text }],
+      };
       parent.children.splice(parent.children.indexOf(node), 0, caption);
     }
   };

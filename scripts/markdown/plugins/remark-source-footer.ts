@@ -12,7 +12,10 @@ function splitFirstLine(children: PhrasingContent[]): [PhrasingContent[], Phrasi
       const at = child.value.indexOf('\n');
       const head = child.value.slice(0, at);
       const tail = child.value.slice(at + 1);
-      return [[...children.slice(0, i), ...(head ? [{ ...child, value: head }] : [])], [...(tail ? [{ ...child, value: tail }] : []), ...children.slice(i + 1)]];
+      return [
+        [...children.slice(0, i), ...(head ? [{ ...child, value: head }] : [])],
+        [...(tail ? [{ ...child, value: tail }] : []), ...children.slice(i + 1)],
+      ];
     }
   }
   return undefined;
@@ -40,10 +43,22 @@ export default function remarkSourceFooter(options: { enabled: boolean }) {
         file.data.sourceFooter = { text: toString(footer).trim(), line: start?.line ?? 1, column: start?.column ?? 1 };
         if (rest) {
           const line = (start?.line ?? 1) + 1;
-          const kept: Paragraph = { type: 'paragraph', children: rest, position: node.position && { start: { line, column: 1 }, end: node.position.end } };
+          const kept: Paragraph = {
+            type: 'paragraph',
+            children: rest,
+            position: node.position && { start: { line, column: 1 }, end: node.position.end },
+          };
           tree.children.splice(i, 1, kept);
-          report(file, 'warning', 'Text after the copyright footer, with no blank line between, would have joined the footer and vanished: it is kept as a paragraph of its own; move it above the footer', { line, column: 1 }, 'text-after-footer');
-        } else {tree.children.splice(i, 1);}
+          report(
+            file,
+            'warning',
+            'Text after the copyright footer, with no blank line between, would have joined the footer and vanished: it is kept as a paragraph of its own; move it above the footer',
+            { line, column: 1 },
+            'text-after-footer',
+          );
+        } else {
+          tree.children.splice(i, 1);
+        }
       }
       return;
     }

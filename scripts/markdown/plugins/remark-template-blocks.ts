@@ -28,19 +28,45 @@ function parseTags(node: Html): Tag[] | undefined {
     const body = m[1]!.trim();
     const name = /^[\w-]+/.exec(body)?.[0] ?? '';
     const args: Record<string, string> = {};
-    for (const a of body.matchAll(/([\w-]+)\s*=\s*("([^"]*)"|'([^']*)'|(\S+))/g)) args[a[1]!] = a[3] ?? a[4] ?? a[5] ?? '';
+    for (const a of body.matchAll(/([\w-]+)\s*=\s*("([^"]*)"|'([^']*)'|(\S+))/g))
+      args[a[1]!] = a[3] ?? a[4] ?? a[5] ?? '';
     const quoted = /^[\w-]+\s+("([^"]*)"|'([^']*)')/.exec(body);
     return { name, args, value: quoted ? (quoted[2] ?? quoted[3]) : undefined, node };
   });
 }
 
-const el = (name: string, className: string[], children: RootContent[], extra: Record<string, string> = {}): RootContent =>
-  ({ type: 'galleyBlock', data: { hName: name, hProperties: { className, ...extra } }, children }) as unknown as RootContent;
+const el = (
+  name: string,
+  className: string[],
+  children: RootContent[],
+  extra: Record<string, string> = {},
+): RootContent =>
+  ({
+    type: 'galleyBlock',
+    data: { hName: name, hProperties: { className, ...extra } },
+    children,
+  }) as unknown as RootContent;
 
 const caption = (text: string): RootContent =>
-  ({ type: 'paragraph', data: { hProperties: { className: ['tab-caption'] } }, children: [{ type: 'strong', children: [{ type: 'text', value: text }] }] }) as Paragraph;
+  ({
+    type: 'paragraph',
+    data: { hProperties: { className: ['tab-caption'] } },
+    children: [{ type: 'strong', children: [{ type: 'text', value: text }] }],
+  }) as Paragraph;
 
-const KNOWN = new Set(['method', 'endmethod', 'sample', 'common', 'hint', 'endhint', 'include', 'references', 'endreferences', 'raw', 'endraw']);
+const KNOWN = new Set([
+  'method',
+  'endmethod',
+  'sample',
+  'common',
+  'hint',
+  'endhint',
+  'include',
+  'references',
+  'endreferences',
+  'raw',
+  'endraw',
+]);
 const MAX_INCLUDE_DEPTH = 5;
 
 export interface TemplateOptions {
@@ -63,11 +89,13 @@ export default function remarkTemplateBlocks(options: TemplateOptions = {}) {
       const out: RootContent[] = [];
       // Open containers: where the next node goes.
       const stack: { kind: string; node: Parent }[] = [];
-      const push = (node: RootContent) => (stack.length ? stack[stack.length - 1]!.node.children.push(node as never) : out.push(node));
+      const push = (node: RootContent) =>
+        stack.length ? stack[stack.length - 1]!.node.children.push(node as never) : out.push(node);
       for (const child of parent.children as RootContent[]) {
         const tags = child.type === 'html' ? parseTags(child) : undefined;
         if (!tags) {
-          if ('children' in child && child.type !== 'paragraph' && child.type !== 'heading' && child.type !== 'table') walk(child as Parent, depth);
+          if ('children' in child && child.type !== 'paragraph' && child.type !== 'heading' && child.type !== 'table')
+            walk(child as Parent, depth);
           push(child);
           continue;
         }
@@ -83,8 +111,13 @@ export default function remarkTemplateBlocks(options: TemplateOptions = {}) {
             case 'common': {
               while (stack.length && stack[stack.length - 1]!.kind === 'tab') stack.pop();
               const lang = tag.args.lang ?? '';
-              const label = tag.name === 'common' ? 'All languages' : names[lang] ?? (lang || 'Sample');
-              const node = el('section', ['tab'], [caption(label)], lang ? { dataLang: lang } : {}) as unknown as Parent;
+              const label = tag.name === 'common' ? 'All languages' : (names[lang] ?? (lang || 'Sample'));
+              const node = el(
+                'section',
+                ['tab'],
+                [caption(label)],
+                lang ? { dataLang: lang } : {},
+              ) as unknown as Parent;
               push(node as unknown as RootContent);
               stack.push({ kind: 'tab', node });
               break;
@@ -105,23 +138,44 @@ export default function remarkTemplateBlocks(options: TemplateOptions = {}) {
               stack.pop();
               break;
             case 'references':
-              push({ type: 'galleyReferences', data: { hName: 'div', hProperties: { className: ['references-here'] } }, children: [] } as unknown as RootContent);
+              push({
+                type: 'galleyReferences',
+                data: { hName: 'div', hProperties: { className: ['references-here'] } },
+                children: [],
+              } as unknown as RootContent);
               break;
             case 'include': {
               const target = tag.value ?? tag.args.file;
               if (!target || depth >= MAX_INCLUDE_DEPTH) {
-                report(file, 'warning', target ? `Includes nested more than ${MAX_INCLUDE_DEPTH} deep: not included` : 'Include without a file name', tag.node, 'include');
+                report(
+                  file,
+                  'warning',
+                  target
+                    ? `Includes nested more than ${MAX_INCLUDE_DEPTH} deep: not included`
+                    : 'Include without a file name',
+                  tag.node,
+                  'include',
+                );
                 break;
               }
               const resolved = resolveLocal(boundary, file.path, target);
               if (!resolved.ok || !resolved.exists) {
-                report(file, 'warning', resolved.ok ? `Included file \`${target}\` not found` : `Include ${resolved.reason}`, tag.node, 'include');
+                report(
+                  file,
+                  'warning',
+                  resolved.ok ? `Included file \`${target}\` not found` : `Include ${resolved.reason}`,
+                  tag.node,
+                  'include',
+                );
                 break;
               }
               const source = readIncluded(resolved.absolute, file, tag.node, `Included file \`${target}\``);
               if (source === undefined) break;
               const text = markTemplateTags(source);
-              const included = fromMarkdown(text, { extensions: [gfm(), math({ singleDollarTextMath: false })], mdastExtensions: [gfmFromMarkdown(), mathFromMarkdown()] });
+              const included = fromMarkdown(text, {
+                extensions: [gfm(), math({ singleDollarTextMath: false })],
+                mdastExtensions: [gfmFromMarkdown(), mathFromMarkdown()],
+              });
               // Positions would name the wrong file: the include line stands for all of it.
               const strip = (n: { position?: unknown; children?: unknown[] }) => {
                 n.position = tag.node.position;
@@ -136,8 +190,15 @@ export default function remarkTemplateBlocks(options: TemplateOptions = {}) {
             case 'endraw':
               break;
             default:
-              if (!KNOWN.has(tag.name))
-                report(file, 'warning', `Unknown template tag \`{% ${tag.name} %}\`: the tag is dropped and its body kept`, tag.node, 'template-tag');
+              if (!KNOWN.has(tag.name)) {
+                report(
+                  file,
+                  'warning',
+                  `Unknown template tag \`{% ${tag.name} %}\`: the tag is dropped and its body kept`,
+                  tag.node,
+                  'template-tag',
+                );
+              }
           }
         }
       }

@@ -11,11 +11,23 @@ const MAX_IMAGE_BYTES = 20 * 1024 * 1024;
 
 /** The media type a file's first bytes prove, whatever its name says. */
 export function sniffImage(bytes: Buffer): { mediaType: string; ext: string } | undefined {
-  if (bytes.length >= 8 && bytes.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]))) return { mediaType: 'image/png', ext: 'png' };
-  if (bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) return { mediaType: 'image/jpeg', ext: 'jpg' };
-  if (bytes.length >= 6 && /^GIF8[79]a$/.test(bytes.subarray(0, 6).toString('latin1'))) return { mediaType: 'image/gif', ext: 'gif' };
-  if (bytes.length >= 12 && bytes.subarray(0, 4).toString('latin1') === 'RIFF' && bytes.subarray(8, 12).toString('latin1') === 'WEBP') return { mediaType: 'image/webp', ext: 'webp' };
-  const head = bytes.subarray(0, 2048).toString('utf8').replace(/^\uFEFF/, '').trimStart();
+  if (bytes.length >= 8 && bytes.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])))
+    return { mediaType: 'image/png', ext: 'png' };
+  if (bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff)
+    return { mediaType: 'image/jpeg', ext: 'jpg' };
+  if (bytes.length >= 6 && /^GIF8[79]a$/.test(bytes.subarray(0, 6).toString('latin1')))
+    return { mediaType: 'image/gif', ext: 'gif' };
+  if (
+    bytes.length >= 12 &&
+    bytes.subarray(0, 4).toString('latin1') === 'RIFF' &&
+    bytes.subarray(8, 12).toString('latin1') === 'WEBP'
+  )
+    return { mediaType: 'image/webp', ext: 'webp' };
+  const head = bytes
+    .subarray(0, 2048)
+    .toString('utf8')
+    .replace(/^\uFEFF/, '')
+    .trimStart();
   // A linear scan, not a regular expression: `<!---->`×60 made one backtrack exponentially.
   if (looksLikeSvg(head)) return { mediaType: 'image/svg+xml', ext: 'svg' };
   return undefined;
@@ -37,13 +49,26 @@ export class AssetRegistry {
     const known = this.assets.get(resolved.absolute);
     if (known) return { target: known.target, asset: known };
     const exact = existsWithExactCase(this.root, resolved.relative);
-    if (!resolved.exists && exact.actual) return { error: `Image \`${href}\` differs in case from the file on disk \`${exact.actual}\`: paths are case-sensitive on most systems` };
+    if (!resolved.exists && exact.actual) {
+      return {
+        error: `Image \`${href}\` differs in case from the file on disk \`${exact.actual}\`: paths are case-sensitive on most systems`,
+      };
+    }
     if (!resolved.exists) return { error: `Image \`${href}\` not found (looked for ${resolved.relative})` };
-    if (!exact.ok) return { error: `Image \`${href}\` differs in case from the file on disk \`${exact.actual}\`: paths are case-sensitive on most systems` };
+    if (!exact.ok) {
+      return {
+        error: `Image \`${href}\` differs in case from the file on disk \`${exact.actual}\`: paths are case-sensitive on most systems`,
+      };
+    }
     let bytes = readFileSync(resolved.absolute);
-    if (bytes.length > MAX_IMAGE_BYTES) return { error: `Image \`${href}\` is larger than ${MAX_IMAGE_BYTES / 1024 / 1024} MB` };
+    if (bytes.length > MAX_IMAGE_BYTES)
+      return { error: `Image \`${href}\` is larger than ${MAX_IMAGE_BYTES / 1024 / 1024} MB` };
     const kind = sniffImage(bytes);
-    if (!kind) return { error: `\`${href}\` is not an image (PNG, JPEG, GIF, WebP or SVG) by its content, whatever its name says` };
+    if (!kind) {
+      return {
+        error: `\`${href}\` is not an image (PNG, JPEG, GIF, WebP or SVG) by its content, whatever its name says`,
+      };
+    }
     if (kind.mediaType === 'image/svg+xml') {
       const clean = sanitizeSvg(bytes.toString('utf8'));
       if (!clean) return { error: `SVG \`${href}\` could not be read as SVG` };
@@ -51,7 +76,12 @@ export class AssetRegistry {
     }
     const hash = createHash('sha256').update(bytes).digest('hex').slice(0, 10);
     const stem = safeName(path.basename(resolved.relative).replace(/\.[^.]+$/, ''));
-    const asset: Asset = { absolute: resolved.absolute, target: `images/${stem}-${hash}.${kind.ext}`, mediaType: kind.mediaType, bytes };
+    const asset: Asset = {
+      absolute: resolved.absolute,
+      target: `images/${stem}-${hash}.${kind.ext}`,
+      mediaType: kind.mediaType,
+      bytes,
+    };
     this.assets.set(resolved.absolute, asset);
     return { target: asset.target, asset };
   }

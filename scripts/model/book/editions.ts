@@ -31,7 +31,12 @@ export interface Edition {
  */
 async function honkitLanguages(root: string): Promise<Edition[] | undefined> {
   const langsPath = path.join(root, 'LANGS.md');
-  if (linksOutside(root, langsPath) || existsSync(path.join(root, 'SUMMARY.md')) || existsSync(path.join(root, 'book.yaml'))) return undefined;
+  if (
+    linksOutside(root, langsPath) ||
+    existsSync(path.join(root, 'SUMMARY.md')) ||
+    existsSync(path.join(root, 'book.yaml'))
+  )
+    return undefined;
   const text = await readFile(langsPath, 'utf8').catch(() => undefined);
   if (text === undefined) return undefined;
   const foreign = await readForeignConfig(root);
@@ -41,10 +46,21 @@ async function honkitLanguages(root: string): Promise<Edition[] | undefined> {
     const folder = link.url.replace(/^\.\//, '').replace(/\/+$/, '');
     if (!folder || /^[a-z]+:/i.test(folder)) return;
     const dir = path.resolve(root, folder);
-    if (!existsSync(dir) || !isInside(root, dir)) throw new Error(`LANGS.md lists \`${link.url}\`, which is not a folder inside the manuscript`);
+    if (!existsSync(dir) || !isInside(root, dir))
+      throw new Error(`LANGS.md lists \`${link.url}\`, which is not a folder inside the manuscript`);
     const code = safeName(folder);
     const language = folder.replace(/_/g, '-');
-    editions.push({ code, root: dir, boundary: root, main: editions.length === 0, defaults: { ...foreign?.defaults, language: foreign?.defaults.language && editions.length === 0 ? foreign.defaults.language : language }, outSubdir: code });
+    editions.push({
+      code,
+      root: dir,
+      boundary: root,
+      main: editions.length === 0,
+      defaults: {
+        ...foreign?.defaults,
+        language: foreign?.defaults.language && editions.length === 0 ? foreign.defaults.language : language,
+      },
+      outSubdir: code,
+    });
   });
   return editions.length ? editions : undefined;
 }
@@ -60,16 +76,37 @@ export async function listEditions(manuscript: string): Promise<Edition[]> {
   const honkit = await honkitLanguages(root);
   if (honkit) return honkit;
   const { config } = await loadConfig(root);
-  const inherited: Partial<BookConfig> = { output: config.output, links: config.links, checks: config.checks, copyright: config.copyright, licence: config.licence, authors: config.authors, version: config.version, date: config.date };
-  const editions: Edition[] = [{ code: config.language, root, boundary: root, main: true, defaults: {}, outSubdir: '' }];
+  const inherited: Partial<BookConfig> = {
+    output: config.output,
+    links: config.links,
+    checks: config.checks,
+    copyright: config.copyright,
+    licence: config.licence,
+    authors: config.authors,
+    version: config.version,
+    date: config.date,
+  };
+  const editions: Edition[] = [
+    { code: config.language, root, boundary: root, main: true, defaults: {}, outSubdir: '' },
+  ];
   for (const [code, edition] of Object.entries(config.editions)) {
     const dir = path.resolve(root, edition.root);
-    if (!(await stat(dir).catch(() => undefined))?.isDirectory()) throw new Error(`Edition \`${code}\` in book.yaml: the folder ${edition.root} does not exist in ${manuscript}`);
+    if (!(await stat(dir).catch(() => undefined))?.isDirectory())
+      throw new Error(`Edition \`${code}\` in book.yaml: the folder ${edition.root} does not exist in ${manuscript}`);
     // An edition is part of the manuscript: a folder outside it (through a symlink) is not read.
-    if (!isInside(root, dir)) throw new Error(`Edition \`${code}\` in book.yaml: the folder ${edition.root} is outside the manuscript (a symlink?); it is not read`);
+    if (!isInside(root, dir)) {
+      throw new Error(
+        `Edition \`${code}\` in book.yaml: the folder ${edition.root} is outside the manuscript (a symlink?); it is not read`,
+      );
+    }
     // Artifacts of an edition are named after the main book's, with the edition's code.
     const output = { ...config.output, slug: config.output.slug ? `${config.output.slug}-${code}` : undefined };
-    const defaults: Partial<BookConfig> = { ...inherited, output, language: edition.language ?? code, title: edition.title ?? config.title };
+    const defaults: Partial<BookConfig> = {
+      ...inherited,
+      output,
+      language: edition.language ?? code,
+      title: edition.title ?? config.title,
+    };
     if (edition.subtitle) defaults.subtitle = edition.subtitle;
     if (edition.direction) defaults.direction = edition.direction;
     editions.push({ code, root: dir, boundary: root, main: false, defaults, outSubdir: code });

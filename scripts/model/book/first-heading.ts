@@ -24,7 +24,8 @@ export function firstHeading(source: string): FirstHeading | undefined {
     const line = lines[i]!;
     const open = /^ {0,3}(`{3,}|~{3,})/.exec(line);
     if (fence) {
-      if (open && open[1]![0] === fence[0] && open[1]!.length >= fence.length && /^ {0,3}[`~]+\s*$/.test(line)) fence = undefined;
+      if (open && open[1]![0] === fence[0] && open[1]!.length >= fence.length && /^ {0,3}[`~]+\s*$/.test(line))
+        fence = undefined;
       previous = '';
       continue;
     }
@@ -36,9 +37,9 @@ export function firstHeading(source: string): FirstHeading | undefined {
     const atx = /^ {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$/.exec(line);
     if (atx) return { depth: atx[1]!.length, text: plain(atx[2] ?? '') };
     const setext = /^ {0,3}(=+|-+)[ \t]*$/.exec(line);
-    if (setext && previous.trim() && !/^ {0,3}([-*+]|\d+[.)])\s/.test(previous) && !/^ {4}/.test(previous)) 
+    if (setext && previous.trim() && !/^ {0,3}([-*+]|\d+[.)])\s/.test(previous) && !/^ {4}/.test(previous))
       return { depth: setext[1]![0] === '=' ? 1 : 2, text: plain(previous.trim()) };
-    
+
     previous = line;
   }
   return undefined;
@@ -48,5 +49,7 @@ export function firstHeading(source: string): FirstHeading | undefined {
 function plain(markdown: string): string {
   const text = markdown.replace(/\s*\{#[^}]*\}\s*$/, '');
   // Parsed as a heading, so `1. Introduction` stays a title and does not become a list.
-  return toString(fromMarkdown(`# ${text}`)).replace(/\s+/g, ' ').trim();
+  return toString(fromMarkdown(`# ${text}`))
+    .replace(/\s+/g, ' ')
+    .trim();
 }

@@ -10,9 +10,11 @@ import { linksOutside, toPosix } from '../../util/paths.ts';
 const natural = new Intl.Collator('en', { numeric: true, sensitivity: 'base' });
 
 /** Folders that hold no chapters: build output, dependencies and images. */
-const SKIPPED = /^(_book|node_modules|book|dist|images?|imgs?|img|pictures|pics|figures|figs|media|assets|res|static)$/i;
+const SKIPPED =
+  /^(_book|node_modules|book|dist|images?|imgs?|img|pictures|pics|figures|figs|media|assets|res|static)$/i;
 /** Files at the top that are the book's furniture, not chapters. */
-const NOT_CHAPTERS = /^(summary|langs|glossary|contributing|code_of_conduct|license|licence|changelog|notice)\.(md|markdown)$/i;
+const NOT_CHAPTERS =
+  /^(summary|langs|glossary|contributing|code_of_conduct|license|licence|changelog|notice)\.(md|markdown)$/i;
 const MARKDOWN = /\.(md|markdown)$/i;
 const README = /^readme\.(md|markdown)$/i;
 
@@ -29,7 +31,8 @@ async function markdownFiles(root: string, boundary: string, dir = ''): Promise<
     // Nothing outside the manuscript is read, not even through a link.
     if (entry.name.startsWith('.') || linksOutside(boundary, path.join(root, rel))) continue;
     if (entry.isDirectory() && !SKIPPED.test(entry.name)) files.push(...(await markdownFiles(root, boundary, rel)));
-    else if (entry.isFile() && MARKDOWN.test(entry.name) && !(dir === '' && NOT_CHAPTERS.test(entry.name))) files.push(rel);
+    else if (entry.isFile() && MARKDOWN.test(entry.name) && !(dir === '' && NOT_CHAPTERS.test(entry.name)))
+      files.push(rel);
   }
   return files;
 }
@@ -42,7 +45,13 @@ async function markdownFiles(root: string, boundary: string, dir = ''): Promise<
  * the nesting (a file opening with `##` belongs under the one before it).
  */
 export async function tocFromFolder(root: string, boundary: string, summary: VFile): Promise<TocEntry[]> {
-  report(summary, 'warning', 'No SUMMARY.md found: chapters are the Markdown files in natural order, titled by their first headings; add a SUMMARY.md to choose the order and titles', { line: 1, column: 1 }, 'toc-missing');
+  report(
+    summary,
+    'warning',
+    'No SUMMARY.md found: chapters are the Markdown files in natural order, titled by their first headings; add a SUMMARY.md to choose the order and titles',
+    { line: 1, column: 1 },
+    'toc-missing',
+  );
   const files = await markdownFiles(root, boundary);
   const found: { entry: TocEntry; level: number }[] = [];
   for (const source of files) {
@@ -52,7 +61,14 @@ export async function tocFromFolder(root: string, boundary: string, summary: VFi
     const heading = firstHeading(text);
     const fileName = path.posix.basename(source).replace(MARKDOWN, '');
     const topReadme = source.match(README) !== null && !source.includes('/');
-    const entry: TocEntry = { kind: 'chapter', title: heading?.text || fileName, source: toPosix(source), matter: topReadme ? 'front' : 'body', depth: 0, children: [] };
+    const entry: TocEntry = {
+      kind: 'chapter',
+      title: heading?.text || fileName,
+      source: toPosix(source),
+      matter: topReadme ? 'front' : 'body',
+      depth: 0,
+      children: [],
+    };
     found.push({ entry, level: heading?.depth ?? 1 });
   }
   // Nest by heading level: an entry goes under the nearest earlier one with a smaller level.
@@ -66,7 +82,9 @@ export async function tocFromFolder(root: string, boundary: string, summary: VFi
     if (parent && parent.entry.matter === 'body') {
       item.entry.depth = parent.entry.depth + 1;
       parent.entry.children.push(item.entry);
-    } else {toc.push(item.entry);}
+    } else {
+      toc.push(item.entry);
+    }
     if (item.entry.matter !== 'front') stack.push({ entry: item.entry, level });
   }
   return toc;

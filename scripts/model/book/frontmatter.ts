@@ -16,15 +16,28 @@ export function splitFrontmatter(text: string, file: VFile): { body: string; dat
     const blank = '\n'.repeat(yaml[0].split('\n').length - (yaml[0].endsWith('\n') ? 1 : 0));
     const parsed = parseYaml(yaml[1]!, file, 1);
     const value = parsed?.value;
-    if (value !== undefined && value !== null && (typeof value !== 'object' || Array.isArray(value))) 
-      report(file, 'error', 'Front matter must be a YAML mapping of keys to values', { line: 1, column: 1 }, 'frontmatter');
-    
+    if (value !== undefined && value !== null && (typeof value !== 'object' || Array.isArray(value))) {
+      report(
+        file,
+        'error',
+        'Front matter must be a YAML mapping of keys to values',
+        { line: 1, column: 1 },
+        'frontmatter',
+      );
+    }
+
     const data = value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
     return { body: blank + text.slice(yaml[0].length), data };
   }
   const other = OTHER_BLOCK.exec(text);
   if (other && (other[2] || other[1] !== '---')) {
-    report(file, 'error', `Front matter \`${other[0].trim()}\` is not allowed: only YAML front matter (\`---\`) is read, and it is never run as code`, { line: 1, column: 1 }, 'frontmatter');
+    report(
+      file,
+      'error',
+      `Front matter \`${other[0].trim()}\` is not allowed: only YAML front matter (\`---\`) is read, and it is never run as code`,
+      { line: 1, column: 1 },
+      'frontmatter',
+    );
     const close = text.indexOf(`\n${other[1]}`, other[0].length - 1);
     const end = close < 0 ? text.length : text.indexOf('\n', close + 1) + 1 || text.length;
     const blank = '\n'.repeat(text.slice(0, end).split('\n').length - 1);

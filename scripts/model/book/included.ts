@@ -29,8 +29,10 @@ function withinBudget(into: VFile, size: number, place: Parameters<typeof report
   if (used.refused) return false;
   const mb = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MB`;
   let reason: string | undefined;
-  if (used.count + 1 > MAX_INCLUDES_PER_CHAPTER) reason = `${what} would be include number ${used.count + 1} of this chapter, over the limit of ${MAX_INCLUDES_PER_CHAPTER} (an include that includes itself?): include less`;
-  else if (used.bytes + size > MAX_INCLUDED_BYTES_PER_CHAPTER) reason = `${what} would bring this chapter's includes to ${mb(used.bytes + size)}, over the ${mb(MAX_INCLUDED_BYTES_PER_CHAPTER)} limit for all includes of a chapter: include less, or split the chapter`;
+  if (used.count + 1 > MAX_INCLUDES_PER_CHAPTER)
+    reason = `${what} would be include number ${used.count + 1} of this chapter, over the limit of ${MAX_INCLUDES_PER_CHAPTER} (an include that includes itself?): include less`;
+  else if (used.bytes + size > MAX_INCLUDED_BYTES_PER_CHAPTER)
+    reason = `${what} would bring this chapter's includes to ${mb(used.bytes + size)}, over the ${mb(MAX_INCLUDED_BYTES_PER_CHAPTER)} limit for all includes of a chapter: include less, or split the chapter`;
   if (reason) {
     used.refused = true;
     report(into, 'error', `${reason}; this and later includes are left out`, place, 'limit');
@@ -47,10 +49,21 @@ function withinBudget(into: VFile, size: number, place: Parameters<typeof report
  * cleaned), and the parser limits. Problems are reported on `into` at
  * `place`; undefined means the file must not be used.
  */
-export function readIncluded(absolute: string, into: VFile, place: Parameters<typeof report>[3], what: string): string | undefined {
+export function readIncluded(
+  absolute: string,
+  into: VFile,
+  place: Parameters<typeof report>[3],
+  what: string,
+): string | undefined {
   const size = statSync(absolute).size;
   if (size > MAX_CHAPTER_BYTES) {
-    report(into, 'error', `${what} is ${(size / 1024 / 1024).toFixed(1)} MB, over the ${MAX_CHAPTER_BYTES / 1024 / 1024} MB limit`, place, 'file-size');
+    report(
+      into,
+      'error',
+      `${what} is ${(size / 1024 / 1024).toFixed(1)} MB, over the ${MAX_CHAPTER_BYTES / 1024 / 1024} MB limit`,
+      place,
+      'file-size',
+    );
     return undefined;
   }
   if (!withinBudget(into, size, place, what)) return undefined;
@@ -58,6 +71,14 @@ export function readIncluded(absolute: string, into: VFile, place: Parameters<ty
   const text = decodeSource(readFileSync(absolute), probe);
   const usable = withinLimits(text, probe) && !probe.messages.some((m) => m.fatal);
   // The included file's own problems, told at the include that brought it in.
-  for (const m of probe.messages) report(into, m.fatal ? 'error' : 'warning', `${what}, line ${m.line ?? 1}: ${m.reason}`, place, m.ruleId ?? 'include');
+  for (const m of probe.messages) {
+    report(
+      into,
+      m.fatal ? 'error' : 'warning',
+      `${what}, line ${m.line ?? 1}: ${m.reason}`,
+      place,
+      m.ruleId ?? 'include',
+    );
+  }
   return usable ? text : undefined;
 }

@@ -37,7 +37,8 @@ export function lineMarkers(line: string): number {
     } else {
       let j = i;
       while (j - i < 9 && line[j]! >= '0' && line[j]! <= '9') j++;
-      if (j === i || (line[j] !== '.' && line[j] !== ')') || (line[j + 1] !== ' ' && line[j + 1] !== '\t')) return count;
+      if (j === i || (line[j] !== '.' && line[j] !== ')') || (line[j + 1] !== ' ' && line[j + 1] !== '\t'))
+        return count;
       i = j + 2;
     }
     count++;
@@ -66,19 +67,44 @@ export function withinLimits(text: string, file: VFile): boolean {
     if (quote && (quote[0].match(/>/g)?.length ?? 0) > LIMITS.blockquoteDepth)
       return fail(`Blockquotes nested more than ${LIMITS.blockquoteDepth} deep: flatten them`, i + 1);
     const markers = lineMarkers(line);
-    if (markers > LIMITS.markersPerLine) return fail(`${markers} list or quote markers open one line, over the limit of ${LIMITS.markersPerLine} (lists or quotes nested too deep on one line): flatten the nesting`, i + 1);
+    if (markers > LIMITS.markersPerLine) {
+      return fail(
+        `${markers} list or quote markers open one line, over the limit of ${LIMITS.markersPerLine} (lists or quotes nested too deep on one line): flatten the nesting`,
+        i + 1,
+      );
+    }
     const indent = /^[ \t]*/.exec(line)![0].replace(/\t/g, '    ').length;
-    if (indent > LIMITS.indentColumns) return fail(`Line indented ${indent} columns (lists nested too deep, limit ${LIMITS.indentColumns}): flatten the nesting`, i + 1);
+    if (indent > LIMITS.indentColumns) {
+      return fail(
+        `Line indented ${indent} columns (lists nested too deep, limit ${LIMITS.indentColumns}): flatten the nesting`,
+        i + 1,
+      );
+    }
     const run = new RegExp(`[\\[\\]]{${LIMITS.bracketRun + 1},}`).exec(line);
-    if (run) return fail(`More than ${LIMITS.bracketRun} brackets in a row: this cannot be meant as text`, i + 1, run.index + 1);
+    if (run) {
+      return fail(
+        `More than ${LIMITS.bracketRun} brackets in a row: this cannot be meant as text`,
+        i + 1,
+        run.index + 1,
+      );
+    }
     delimiters += line.match(/[*_]+/g)?.length ?? 0;
-    if (delimiters > LIMITS.delimitersPerBlock) return fail(`More than ${LIMITS.delimitersPerBlock} emphasis markers in one paragraph: split it or escape them`, blockStart + 1);
-    const opened = line.match(/<(?!(?:br|img|hr|input|meta|link|wbr|col|area|source|track|embed|param)\b)[A-Za-z][^<>]*(?<!\/)>/gi)?.length ?? 0;
+    if (delimiters > LIMITS.delimitersPerBlock) {
+      return fail(
+        `More than ${LIMITS.delimitersPerBlock} emphasis markers in one paragraph: split it or escape them`,
+        blockStart + 1,
+      );
+    }
+    const opened =
+      line.match(/<(?!(?:br|img|hr|input|meta|link|wbr|col|area|source|track|embed|param)\b)[A-Za-z][^<>]*(?<!\/)>/gi)
+        ?.length ?? 0;
     const closed = line.match(/<\/[A-Za-z][^<>]*>/g)?.length ?? 0;
     htmlDepth += opened - closed;
-    if (htmlDepth > LIMITS.htmlDepth) return fail(`HTML nested more than ${LIMITS.htmlDepth} deep in one block: close the elements`, i + 1);
+    if (htmlDepth > LIMITS.htmlDepth)
+      return fail(`HTML nested more than ${LIMITS.htmlDepth} deep in one block: close the elements`, i + 1);
   }
   const notes = text.match(/\[\^[^\]\s]+\]/g)?.length ?? 0;
-  if (notes > LIMITS.footnoteReferences) return fail(`${notes} footnote references, over the limit of ${LIMITS.footnoteReferences}: split the chapter`, 1);
+  if (notes > LIMITS.footnoteReferences)
+    return fail(`${notes} footnote references, over the limit of ${LIMITS.footnoteReferences}: split the chapter`, 1);
   return true;
 }

@@ -41,7 +41,12 @@ export interface LoadedBook extends Book {
 
 /** Unique, safe chapter keys from source paths: `part-2/Ünï & co.md` → `part-2-uni-co`. */
 function chapterKey(source: string, used: Set<string>): string {
-  const base = source.replace(/\.(md|markdown)$/i, '').split('/').map(safeName).join('-') || 'chapter';
+  const base =
+    source
+      .replace(/\.(md|markdown)$/i, '')
+      .split('/')
+      .map(safeName)
+      .join('-') || 'chapter';
   let key = base;
   for (let n = 2; used.has(key); n++) key = `${base}-${n}`;
   used.add(key);
@@ -60,14 +65,26 @@ export interface LoaderContext {
  * cleaned, within the parser limits, front matter split off, template tags
  * marked, and the loader's context on `file.data`.
  */
-export async function readChapter(absolute: string, root: string, context: LoaderContext): Promise<{ file: VFile; data: Record<string, unknown> }> {
+export async function readChapter(
+  absolute: string,
+  root: string,
+  context: LoaderContext,
+): Promise<{ file: VFile; data: Record<string, unknown> }> {
   const file = new VFile({ path: absolute, cwd: root });
   const bytes = await readFile(absolute);
   let text: string;
   if (bytes.length > MAX_CHAPTER_BYTES) {
-    report(file, 'error', `Chapter is ${(bytes.length / 1024 / 1024).toFixed(1)} MB, over the ${MAX_CHAPTER_BYTES / 1024 / 1024} MB limit: split it into several chapters`, { line: 1, column: 1 }, 'file-size');
+    report(
+      file,
+      'error',
+      `Chapter is ${(bytes.length / 1024 / 1024).toFixed(1)} MB, over the ${MAX_CHAPTER_BYTES / 1024 / 1024} MB limit: split it into several chapters`,
+      { line: 1, column: 1 },
+      'file-size',
+    );
     text = '';
-  } else {text = decodeSource(bytes, file);}
+  } else {
+    text = decodeSource(bytes, file);
+  }
   if (!withinLimits(text, file)) text = '';
   const { body, data } = splitFrontmatter(text, file);
   file.value = markTemplateTags(body);
@@ -86,8 +103,19 @@ function addHonkitPages(root: string, toc: TocEntry[], summary: VFile) {
   const listed = new Set(flattenToc(toc).map((e) => e.source?.toLowerCase()));
   const exists = (name: string) => existsWithExactCase(root, name).ok;
   // HonKit titles it "Introduction"; the page itself keeps the README's own first heading as its title.
-  if (!listed.has('readme.md') && exists('README.md')) toc.unshift({ kind: 'chapter', title: 'Introduction', source: 'README.md', matter: 'front', depth: 0, children: [], implicit: true });
-  if (!listed.has('glossary.md') && exists('GLOSSARY.md')) toc.push({ kind: 'chapter', title: 'Glossary', source: 'GLOSSARY.md', matter: 'back', depth: 0, children: [] });
+  if (!listed.has('readme.md') && exists('README.md')) {
+    toc.unshift({
+      kind: 'chapter',
+      title: 'Introduction',
+      source: 'README.md',
+      matter: 'front',
+      depth: 0,
+      children: [],
+      implicit: true,
+    });
+  }
+  if (!listed.has('glossary.md') && exists('GLOSSARY.md'))
+    toc.push({ kind: 'chapter', title: 'Glossary', source: 'GLOSSARY.md', matter: 'back', depth: 0, children: [] });
   void summary;
 }
 
@@ -108,19 +136,55 @@ export async function loadBook(rootDir: string, options: LoadOptions = {}): Prom
   if (foreignRootOutside) root = configRoot;
   // What the source tool would take when its configuration names no title: README's first heading.
   const given = { ...foreign?.defaults, ...options.defaults };
-  const yamlFound = await stat(path.join(configRoot, 'book.yaml')).then(() => true, () => false);
+  const yamlFound = await stat(path.join(configRoot, 'book.yaml')).then(
+    () => true,
+    () => false,
+  );
   const guessed = !given.title && (foreign || !yamlFound) ? await guessTitle(root, configRoot) : undefined;
-  const { config, file: configFile, found } = await loadConfig(configRoot, guessed ? { ...given, title: guessed.title } : given);
+  const {
+    config,
+    file: configFile,
+    found,
+  } = await loadConfig(configRoot, guessed ? { ...given, title: guessed.title } : given);
   const metaFile = foreign?.file ?? configFile;
-  const titleGuessed = guessed !== undefined && config.title === guessed.title && !/^title\s*:/m.test(String(configFile.value ?? ''));
+  const titleGuessed =
+    guessed !== undefined && config.title === guessed.title && !/^title\s*:/m.test(String(configFile.value ?? ''));
   if (!found && !foreign) {
     const guess = titleGuessed ? `; the title “${guessed.title}” is guessed from ${guessed.from}` : '';
-    report(configFile, 'warning', `No book.yaml found: using defaults${guess}; add a book.yaml to set title, authors and copyright`, { line: 1, column: 1 }, 'book-config');
+    report(
+      configFile,
+      'warning',
+      `No book.yaml found: using defaults${guess}; add a book.yaml to set title, authors and copyright`,
+      { line: 1, column: 1 },
+      'book-config',
+    );
   } else if (titleGuessed && foreign) {
-    report(metaFile, 'warning', `Guessed the title “${guessed.title}” from ${guessed.from}: set \`title\` in ${path.basename(foreign.file.path)} or in a book.yaml beside it`, { line: 1, column: 1 }, 'book-config');
+    report(
+      metaFile,
+      'warning',
+      `Guessed the title “${guessed.title}” from ${guessed.from}: set \`title\` in ${path.basename(foreign.file.path)} or in a book.yaml beside it`,
+      { line: 1, column: 1 },
+      'book-config',
+    );
   }
-  if (foreign && !found) report(foreign.file, 'info', `Read ${path.basename(foreign.file.path)} (${foreign.kind}); a book.yaml beside it would give Galley's full settings`, { line: 1, column: 1 }, 'book-config');
-  if (foreignRootOutside) report(foreign!.file, 'error', `The book's content folder \`${foreign!.contentRoot}\` is outside the manuscript: it is not read`, { line: 1, column: 1 }, 'book-config');
+  if (foreign && !found) {
+    report(
+      foreign.file,
+      'info',
+      `Read ${path.basename(foreign.file.path)} (${foreign.kind}); a book.yaml beside it would give Galley's full settings`,
+      { line: 1, column: 1 },
+      'book-config',
+    );
+  }
+  if (foreignRootOutside) {
+    report(
+      foreign!.file,
+      'error',
+      `The book's content folder \`${foreign!.contentRoot}\` is outside the manuscript: it is not read`,
+      { line: 1, column: 1 },
+      'book-config',
+    );
+  }
   const bibFiles: VFile[] = [];
   const bibliography = await loadBibliography(configRoot, bibFiles);
 
@@ -128,7 +192,15 @@ export async function loadBook(rootDir: string, options: LoadOptions = {}): Prom
   const summaryFile = new VFile({ path: summaryPath, cwd: root });
   let toc: TocEntry[];
   const summaryOutside = linksOutside(configRoot, summaryPath);
-  if (summaryOutside) report(summaryFile, 'error', 'SUMMARY.md is a link to a file outside the manuscript: it is not read', { line: 1, column: 1 }, 'toc-missing-file');
+  if (summaryOutside) {
+    report(
+      summaryFile,
+      'error',
+      'SUMMARY.md is a link to a file outside the manuscript: it is not read',
+      { line: 1, column: 1 },
+      'toc-missing-file',
+    );
+  }
   const summaryBytes = summaryOutside ? Buffer.from('') : await readFile(summaryPath).catch(() => undefined);
   if (summaryBytes) {
     summaryFile.value = decodeSource(summaryBytes, summaryFile);
@@ -154,22 +226,47 @@ export async function loadBook(rootDir: string, options: LoadOptions = {}): Prom
     if (entry.kind !== 'chapter' || !entry.source) continue;
     const resolved = resolveLocal(root, summaryPath, entry.source);
     if (!resolved.ok) {
-      report(summaryFile, 'error', `TOC entry “${entry.title}”: ${resolved.reason}`, entry.position, 'toc-missing-file');
+      report(
+        summaryFile,
+        'error',
+        `TOC entry “${entry.title}”: ${resolved.reason}`,
+        entry.position,
+        'toc-missing-file',
+      );
       entry.kind = 'draft';
       continue;
     }
     if (!resolved.exists) {
-      report(summaryFile, missingLevel, `TOC entry “${entry.title}” points to \`${entry.source}\`, which does not exist: create the file or fix the path`, entry.position, 'toc-missing-file');
+      report(
+        summaryFile,
+        missingLevel,
+        `TOC entry “${entry.title}” points to \`${entry.source}\`, which does not exist: create the file or fix the path`,
+        entry.position,
+        'toc-missing-file',
+      );
       entry.kind = 'draft';
       continue;
     }
     const exact = existsWithExactCase(root, resolved.relative);
-    if (!exact.ok) 
-      report(summaryFile, 'error', `TOC entry “${entry.title}” points to \`${entry.source}\`, but the file is \`${exact.actual}\`: paths are case-sensitive`, entry.position, 'toc-missing-file');
-    
+    if (!exact.ok) {
+      report(
+        summaryFile,
+        'error',
+        `TOC entry “${entry.title}” points to \`${entry.source}\`, but the file is \`${exact.actual}\`: paths are case-sensitive`,
+        entry.position,
+        'toc-missing-file',
+      );
+    }
+
     const source = toPosix(resolved.relative);
     if (seen.has(source)) {
-      report(summaryFile, 'warning', `\`${source}\` is listed twice in the TOC; only the first entry is used`, entry.position, 'toc-duplicate');
+      report(
+        summaryFile,
+        'warning',
+        `\`${source}\` is listed twice in the TOC; only the first entry is used`,
+        entry.position,
+        'toc-duplicate',
+      );
       entry.chapter = seen.get(source)!.chapter;
       entry.kind = 'draft';
       continue;
@@ -198,14 +295,42 @@ export async function loadBook(rootDir: string, options: LoadOptions = {}): Prom
   // The author's numbers ("Chapter 1.", "5.1.3") win over Galley's own, which then print nowhere.
   const headingOf = new Map(chapters.map((c) => [c.entry, firstHeading(String(c.file.value))?.text]));
   const numbering = chooseNumbering(config.numbering, flattenToc(toc), (entry) => headingOf.get(entry));
-  for (const chapter of chapters) chapter.authorNumber = authorNumber(chapter.title) ?? authorNumber(headingOf.get(chapter.entry) ?? '');
+  for (const chapter of chapters)
+    chapter.authorNumber = authorNumber(chapter.title) ?? authorNumber(headingOf.get(chapter.entry) ?? '');
   if (numbering !== 'galley') {
     for (const entry of flattenToc(toc)) entry.number = undefined;
     for (const chapter of chapters) chapter.number = undefined;
   }
-  if (chapters.length === 0) report(summaryFile, 'error', 'The book has no chapters: list Markdown files in SUMMARY.md', { line: 1, column: 1 }, 'toc-empty');
+  if (chapters.length === 0) {
+    report(
+      summaryFile,
+      'error',
+      'The book has no chapters: list Markdown files in SUMMARY.md',
+      { line: 1, column: 1 },
+      'toc-empty',
+    );
+  }
 
-  const files = [...(foreign && found ? [foreign.file, configFile] : [metaFile]), summaryFile, ...bibFiles, ...chapters.map((c) => c.file)];
+  const files = [
+    ...(foreign && found ? [foreign.file, configFile] : [metaFile]),
+    summaryFile,
+    ...bibFiles,
+    ...chapters.map((c) => c.file),
+  ];
   const dialect = foreign ? foreign.kind : found ? 'galley' : 'bare';
-  return { root, boundary, dialect, numbering, context, config, configFile, summaryFile, toc, chapters, assets: registry.assets, files, registry };
+  return {
+    root,
+    boundary,
+    dialect,
+    numbering,
+    context,
+    config,
+    configFile,
+    summaryFile,
+    toc,
+    chapters,
+    assets: registry.assets,
+    files,
+    registry,
+  };
 }

@@ -32,7 +32,10 @@ export function withoutNumber(title: string): string {
 
 /** Titles compared as a reader would: case, spacing, punctuation and a leading number ignored. */
 export function sameTitle(a: string, b: string): boolean {
-  const key = (s: string) => withoutNumber(s.normalize('NFKC')).toLowerCase().replace(/[\p{P}\p{S}\s]+/gu, '');
+  const key = (s: string) =>
+    withoutNumber(s.normalize('NFKC'))
+      .toLowerCase()
+      .replace(/[\p{P}\p{S}\s]+/gu, '');
   const ka = key(a);
   return ka !== '' && ka === key(b);
 }
@@ -47,10 +50,16 @@ export function isPartTitle(title: string): boolean {
  * out) carry their own number, in their TOC title or their first heading;
  * otherwise Galley numbers them.
  */
-export function chooseNumbering(setting: 'auto' | 'galley' | 'none', entries: TocEntry[], firstHeading: (entry: TocEntry) => string | undefined): NumberingMode {
+export function chooseNumbering(
+  setting: 'auto' | 'galley' | 'none',
+  entries: TocEntry[],
+  firstHeading: (entry: TocEntry) => string | undefined,
+): NumberingMode {
   if (setting !== 'auto') return setting;
   const body = entries.filter((e) => e.kind !== 'part' && !e.part && e.matter === 'body');
   if (body.length === 0) return 'galley';
-  const numbered = body.filter((e) => authorNumber(e.title) !== undefined || authorNumber(firstHeading(e) ?? '') !== undefined).length;
+  const numbered = body.filter(
+    (e) => authorNumber(e.title) !== undefined || authorNumber(firstHeading(e) ?? '') !== undefined,
+  ).length;
   return numbered * 2 >= body.length ? 'author' : 'galley';
 }

@@ -32,7 +32,8 @@ export function parseSummary(file: VFile): TocEntry[] {
   const listed = new Set<TocEntry>();
 
   const entryFrom = (item: ListItem | Paragraph, depth: number, currentMatter: Matter): TocEntry => {
-    const paragraph = item.type === 'paragraph' ? item : (item.children.find((c) => c.type === 'paragraph') as Paragraph | undefined);
+    const paragraph =
+      item.type === 'paragraph' ? item : (item.children.find((c) => c.type === 'paragraph') as Paragraph | undefined);
     const link = firstLink(paragraph);
     const title = (link ? toString(link) : toString(paragraph ?? item)).trim();
     const href = link?.url.trim() ?? '';
@@ -45,10 +46,13 @@ export function parseSummary(file: VFile): TocEntry[] {
       children: [],
       position: (link ?? item).position,
     };
-    if (link && !href) report(file, 'warning', `TOC entry “${title}” has an empty link: it is treated as a draft`, link, 'toc-entry');
-    if (item.type === 'listItem') 
-      for (const child of item.children) if (child.type === 'list') entry.children.push(...entriesOf(child, depth + 1, currentMatter));
-    
+    if (link && !href)
+      report(file, 'warning', `TOC entry “${title}” has an empty link: it is treated as a draft`, link, 'toc-entry');
+    if (item.type === 'listItem') {
+      for (const child of item.children)
+        if (child.type === 'list') entry.children.push(...entriesOf(child, depth + 1, currentMatter));
+    }
+
     return entry;
   };
 
@@ -76,7 +80,12 @@ export function parseSummary(file: VFile): TocEntry[] {
     } else if (node.type === 'thematicBreak') {
       // mdBook's separator: a visual break in the list, nothing more.
     } else if (node.type === 'list') {
-      if (matter === 'front' && sawList === false && toc.length > 0 && toc.every((e) => e.matter === 'front' && e.kind !== 'part')) {
+      if (
+        matter === 'front' &&
+        sawList === false &&
+        toc.length > 0 &&
+        toc.every((e) => e.matter === 'front' && e.kind !== 'part')
+      ) {
         // mdBook: links before the first list are prefix chapters; the list is numbered.
         matter = 'body';
       }
@@ -93,7 +102,15 @@ export function parseSummary(file: VFile): TocEntry[] {
       }
       for (const child of node.children) {
         if (child.type !== 'link') continue;
-        toc.push({ kind: 'chapter', title: toString(child).trim(), source: decodeURI(child.url.split('#')[0]!).replace(/^\.\//, ''), matter: entryMatter, depth: 0, children: [], position: child.position });
+        toc.push({
+          kind: 'chapter',
+          title: toString(child).trim(),
+          source: decodeURI(child.url.split('#')[0]!).replace(/^\.\//, ''),
+          matter: entryMatter,
+          depth: 0,
+          children: [],
+          position: child.position,
+        });
       }
     }
   }

@@ -46,12 +46,19 @@ export function looksLikeSvg(head: string): boolean {
       const end = head.indexOf('-->', i + 4);
       if (end === -1) return false;
       i = skipSpace(head, end + 3);
-    } else if (!doctype && startsWithCi(head, i, '<!doctype') && isSpace(head[i + 9]) && startsWithCi(head, skipSpace(head, i + 9), 'svg')) {
+    } else if (
+      !doctype &&
+      startsWithCi(head, i, '<!doctype') &&
+      isSpace(head[i + 9]) &&
+      startsWithCi(head, skipSpace(head, i + 9), 'svg')
+    ) {
       const end = doctypeEnd(head, i);
       if (end === -1) return false;
       doctype = true;
       i = skipSpace(head, end);
-    } else {break;}
+    } else {
+      break;
+    }
   }
   return startsWithCi(head, i, '<svg') && (isSpace(head[i + 4]) || head[i + 4] === '>');
 }

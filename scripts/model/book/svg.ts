@@ -16,7 +16,11 @@ export function sanitizeSvg(text: string): string | undefined {
   const tree = fromHtml(stripProlog(text), { fragment: true });
   // Editor metadata (Inkscape's RDF) goes whole: unwrapped, its text would sit loose under <svg>.
   // Only SVG's own drawing elements: the HTML the inline schema allows (`iframe`, `video`, `a`) has no place in an image file.
-  const clean = sanitize(tree, { ...sanitizeSchema, tagNames: SVG_ELEMENTS, strip: [...(sanitizeSchema.strip ?? []), 'metadata', 'sodipodi:namedview', 'iframe', 'video', 'audio'] }) as Root;
+  const clean = sanitize(tree, {
+    ...sanitizeSchema,
+    tagNames: SVG_ELEMENTS,
+    strip: [...(sanitizeSchema.strip ?? []), 'metadata', 'sodipodi:namedview', 'iframe', 'video', 'audio'],
+  }) as Root;
   const svg = clean.children.find((c): c is Element => c.type === 'element' && c.tagName === 'svg');
   if (!svg) return undefined;
   // SVG 1.1 (what EPUB 3.2 validates against) allows no transform on the root: move it to a group.

@@ -12,14 +12,30 @@ import { linksOutside } from '../../util/paths.ts';
  * YAML that is data and nothing else: the core schema (no `!!js/*`, no custom
  * tags), duplicate keys rejected, and few aliases so an alias bomb fails fast.
  */
-export function parseYaml(text: string, file: VFile, lineOffset = 0): { value: unknown; doc: Document; lines: LineCounter } | undefined {
+export function parseYaml(
+  text: string,
+  file: VFile,
+  lineOffset = 0,
+): { value: unknown; doc: Document; lines: LineCounter } | undefined {
   const lines = new LineCounter();
-  const doc = parseDocument(text, { schema: 'core', customTags: [], uniqueKeys: true, lineCounter: lines, prettyErrors: false });
+  const doc = parseDocument(text, {
+    schema: 'core',
+    customTags: [],
+    uniqueKeys: true,
+    lineCounter: lines,
+    prettyErrors: false,
+  });
   const problems = [...doc.errors, ...doc.warnings];
   for (const problem of problems) {
     const pos = lines.linePos(problem.pos[0]);
     const hint = problem.code === 'TAG_RESOLVE_FAILED' ? ' (only plain YAML data is allowed: no custom tags)' : '';
-    report(file, 'error', `Invalid YAML: ${problem.message.split('\n')[0]}${hint}`, { line: pos.line + lineOffset, column: pos.col }, 'yaml');
+    report(
+      file,
+      'error',
+      `Invalid YAML: ${problem.message.split('\n')[0]}${hint}`,
+      { line: pos.line + lineOffset, column: pos.col },
+      'yaml',
+    );
   }
   if (problems.length > 0) return undefined;
   try {
@@ -52,7 +68,14 @@ export function locate(doc: Document, lines: LineCounter, keyPath: PropertyKey[]
 }
 
 /** Turns zod's issues into messages at the offending key. */
-export function reportSchemaIssues(error: z.ZodError, file: VFile, doc: Document, lines: LineCounter, ruleId: string, lineOffset = 0) {
+export function reportSchemaIssues(
+  error: z.ZodError,
+  file: VFile,
+  doc: Document,
+  lines: LineCounter,
+  ruleId: string,
+  lineOffset = 0,
+) {
   const present = (keyPath: PropertyKey[]) => doc.getIn(keyPath as unknown[], true) !== undefined;
   for (const issue of error.issues) {
     const keyPath = issue.path as PropertyKey[];
@@ -60,7 +83,13 @@ export function reportSchemaIssues(error: z.ZodError, file: VFile, doc: Document
     if (issue.code === 'unrecognized_keys') {
       for (const key of issue.keys) {
         const where = locate(doc, lines, [...keyPath, key], lineOffset);
-        report(file, 'error', `Unknown key \`${[...keyPath, key].join('.')}\`: remove it or check its spelling`, where, ruleId);
+        report(
+          file,
+          'error',
+          `Unknown key \`${[...keyPath, key].join('.')}\`: remove it or check its spelling`,
+          where,
+          ruleId,
+        );
       }
       continue;
     }
@@ -88,8 +117,19 @@ function withDefaults(base: Partial<BookConfig>, defaults: Partial<BookConfig>, 
   const result = bookSchema.safeParse(merged);
   if (result.success) return result.data;
   const bad = new Set(result.error.issues.map((issue) => String(issue.path[0])));
-  for (const issue of result.error.issues) report(file, 'warning', `Ignored setting \`${issue.path.join('.')}\`: ${issue.message}`, { line: 1, column: 1 }, 'book-config');
-  return bookSchema.parse({ ...base, ...Object.fromEntries(Object.entries(defaults).filter(([key]) => !bad.has(key))) });
+  for (const issue of result.error.issues) {
+    report(
+      file,
+      'warning',
+      `Ignored setting \`${issue.path.join('.')}\`: ${issue.message}`,
+      { line: 1, column: 1 },
+      'book-config',
+    );
+  }
+  return bookSchema.parse({
+    ...base,
+    ...Object.fromEntries(Object.entries(defaults).filter(([key]) => !bad.has(key))),
+  });
 }
 
 /** Reads and validates `book.yaml`; messages land on the returned file. */
@@ -98,7 +138,13 @@ export async function loadConfig(root: string, defaults: Partial<BookConfig> = {
   let raw: Buffer | undefined;
   const file = new VFile({ path: filePath, cwd: root });
   if (linksOutside(root, filePath)) {
-    report(file, 'error', 'book.yaml is a link to a file outside the manuscript: it is not read', { line: 1, column: 1 }, 'book-config');
+    report(
+      file,
+      'error',
+      'book.yaml is a link to a file outside the manuscript: it is not read',
+      { line: 1, column: 1 },
+      'book-config',
+    );
     return { config: withDefaults({ title: 'Untitled' }, defaults, file), file, found: true };
   }
   try {

@@ -17,10 +17,7 @@ const trim = z.union([
 
 export const pdfSchema = z.strictObject({
   trim: trim.default('6x9in'),
-  margins: z
-    .strictObject({ top: length, bottom: length, inner: length, outer: length })
-    .partial()
-    .default({}),
+  margins: z.strictObject({ top: length, bottom: length, inner: length, outer: length }).partial().default({}),
   bleed: length.optional(),
   crop_marks: z.boolean().default(false),
   footnotes: z.enum(['chapter-end', 'page-foot']).default('chapter-end'),
@@ -35,7 +32,10 @@ export const pdfSchema = z.strictObject({
 
 export const outputSchema = z.strictObject({
   /** Base name of the artifacts: dist/<slug>.epub, dist/<slug>.pdf. */
-  slug: z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, 'use lowercase letters, digits, dots, dashes').optional(),
+  slug: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9._-]*$/, 'use lowercase letters, digits, dots, dashes')
+    .optional(),
   formats: z.array(z.enum(['html', 'epub', 'pdf', 'web'])).default(['html', 'epub', 'pdf', 'web']),
   /** Contents depth in every edition (PDF, EPUB nav, web sidebar): 1 chapters, 2 with their sections, … Parts are not a level. */
   toc_depth: z.number().int().min(1).max(6).default(2),
@@ -54,16 +54,19 @@ export const outputSchema = z.strictObject({
  * - `/regular expression/`: tested against the whole URL (unanchored), with a time limit
  *   (scripts/checks/link-patterns.ts): a pattern that backtracks is an error, not a hang.
  */
-const linkPattern = z.string().min(1).refine((pattern) => {
-  const regex = /^\/(.+)\/$/.exec(pattern);
-  if (!regex) return true;
-  try {
-    new RegExp(regex[1]!);
-    return true;
-  } catch {
-    return false;
-  }
-}, 'expected a host (example.com), a URL glob (https://example.com/docs/*) or a valid /regular expression/');
+const linkPattern = z
+  .string()
+  .min(1)
+  .refine((pattern) => {
+    const regex = /^\/(.+)\/$/.exec(pattern);
+    if (!regex) return true;
+    try {
+      new RegExp(regex[1]!);
+      return true;
+    } catch {
+      return false;
+    }
+  }, 'expected a host (example.com), a URL glob (https://example.com/docs/*) or a valid /regular expression/');
 
 /** `galley check --external` (scripts/checks/external-links.ts). */
 export const externalLinksSchema = z.strictObject({
@@ -97,7 +100,9 @@ export const linksSchema = z.strictObject({
 /** Another language edition inside the manuscript; its own book.yaml, if any, says the rest. */
 export const editionSchema = z.strictObject({
   /** Folder of the edition, relative to the manuscript. */
-  root: z.string().regex(/^(?!\.{1,2}(\/|$))[\w.-]+(\/(?!\.{1,2}(\/|$))[\w.-]+)*$/, 'a folder inside the manuscript, such as fa'),
+  root: z
+    .string()
+    .regex(/^(?!\.{1,2}(\/|$))[\w.-]+(\/(?!\.{1,2}(\/|$))[\w.-]+)*$/, 'a folder inside the manuscript, such as fa'),
   title: z.string().optional(),
   subtitle: z.string().optional(),
   language: z.string().optional(),
@@ -115,7 +120,10 @@ export const bookSchema = z.strictObject({
   language: z.string().regex(LANGUAGE_TAG, 'expected a BCP 47 tag such as en or fa-IR').default('en'),
   direction: z.enum(['ltr', 'rtl']).optional(),
   identifier: z.string().min(1).optional(),
-  version: z.string().regex(/^\d+\.\d+(\.\d+)?(-[\w.]+)?$/, 'expected a version such as 1.2.0').default('0.1.0'),
+  version: z
+    .string()
+    .regex(/^\d+\.\d+(\.\d+)?(-[\w.]+)?$/, 'expected a version such as 1.2.0')
+    .default('0.1.0'),
   printing: z.number().int().min(1).optional(),
   date: z.union([z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a date as YYYY-MM-DD'), z.date()]).optional(),
   /** Calendar of the dates Galley prints (copyright page, downloads): the language's own when left out. */
@@ -135,7 +143,10 @@ export const bookSchema = z.strictObject({
     .optional(),
   licence: z.string().optional(),
   /** Where readers report errors (a web address), printed on the ebook's copyright page. */
-  errata_url: z.string().regex(/^(https?:\/\/|mailto:)\S+$/, 'expected an http(s):// or mailto: address').optional(),
+  errata_url: z
+    .string()
+    .regex(/^(https?:\/\/|mailto:)\S+$/, 'expected an http(s):// or mailto: address')
+    .optional(),
   cover: z.string().optional(),
   /** `auto`: the author's numbers when the titles carry them ("Chapter 1.", "5.1.3"), else Galley's; `galley`; `none`. */
   numbering: z.enum(['auto', 'galley', 'none']).default('auto'),

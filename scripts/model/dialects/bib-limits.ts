@@ -53,7 +53,12 @@ const WORD = /[^\s,=#{}()"]+/y;
 
 /** The first limit the file crosses, or undefined. */
 export function bibLimits(text: string): BibProblem | undefined {
-  if (text.length > MAX_BIB_BYTES) return { line: 1, reason: `The bibliography is ${(text.length / 1024 / 1024).toFixed(1)} MB, over the ${MAX_BIB_BYTES / 1024 / 1024} MB limit` };
+  if (text.length > MAX_BIB_BYTES) {
+    return {
+      line: 1,
+      reason: `The bibliography is ${(text.length / 1024 / 1024).toFixed(1)} MB, over the ${MAX_BIB_BYTES / 1024 / 1024} MB limit`,
+    };
+  }
   const macros = new Map<string, number>();
   let total = 0;
   let i = 0;
@@ -121,8 +126,18 @@ export function bibLimits(text: string): BibProblem | undefined {
       if (!inValue) continue;
       value += added;
       total += added;
-      if (value > MAX_BIB_VALUE_CHARS) return { line: lineAt(text, at), reason: `A ${type === 'string' ? '@string' : 'field'} here expands to ${mb(value)} or more, over the ${MAX_BIB_VALUE_CHARS / 1024} KB limit for one value (macros expanding macros?)` };
-      if (total > MAX_BIB_TOTAL_CHARS) return { line: lineAt(text, at), reason: `Fields expand to ${mb(total)} by here, over the ${mb(MAX_BIB_TOTAL_CHARS)} limit for a bibliography` };
+      if (value > MAX_BIB_VALUE_CHARS) {
+        return {
+          line: lineAt(text, at),
+          reason: `A ${type === 'string' ? '@string' : 'field'} here expands to ${mb(value)} or more, over the ${MAX_BIB_VALUE_CHARS / 1024} KB limit for one value (macros expanding macros?)`,
+        };
+      }
+      if (total > MAX_BIB_TOTAL_CHARS) {
+        return {
+          line: lineAt(text, at),
+          reason: `Fields expand to ${mb(total)} by here, over the ${mb(MAX_BIB_TOTAL_CHARS)} limit for a bibliography`,
+        };
+      }
     }
   }
   return undefined;

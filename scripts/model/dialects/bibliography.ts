@@ -34,21 +34,35 @@ const field = (fields: Record<string, unknown>, key: string) => {
  * gives no bibliography; parse errors are errors at their line.
  */
 export async function loadBibliography(root: string, files?: VFile[]): Promise<Map<string, BibEntry> | undefined> {
-  const name = (await readdir(root).catch(() => [] as string[])).filter((f) => f.endsWith('.bib') && !linksOutside(root, path.join(root, f))).sort()[0];
+  const name = (await readdir(root).catch(() => [] as string[]))
+    .filter((f) => f.endsWith('.bib') && !linksOutside(root, path.join(root, f)))
+    .sort()[0];
   if (!name) return undefined;
   const absolute = path.join(root, name);
   const file = new VFile({ path: absolute, cwd: root });
   files?.push(file);
   const size = (await stat(absolute)).size;
   if (size > MAX_BIB_BYTES) {
-    report(file, 'error', `${name} is ${(size / 1024 / 1024).toFixed(1)} MB, over the ${MAX_BIB_BYTES / 1024 / 1024} MB limit for a bibliography: split it or drop unused entries`, { line: 1, column: 1 }, 'bibliography');
+    report(
+      file,
+      'error',
+      `${name} is ${(size / 1024 / 1024).toFixed(1)} MB, over the ${MAX_BIB_BYTES / 1024 / 1024} MB limit for a bibliography: split it or drop unused entries`,
+      { line: 1, column: 1 },
+      'bibliography',
+    );
     return undefined;
   }
   const text = decodeSource(await readFile(absolute), file);
   file.value = text;
   const problem = bibLimits(text);
   if (problem) {
-    report(file, 'error', `${problem.reason}: the bibliography is not used`, { line: problem.line, column: 1 }, 'bibliography');
+    report(
+      file,
+      'error',
+      `${problem.reason}: the bibliography is not used`,
+      { line: problem.line, column: 1 },
+      'bibliography',
+    );
     return undefined;
   }
   // Loaded only for a book with a .bib file: the parser is a fifth of a second of start-up.
@@ -58,20 +72,35 @@ export async function loadBibliography(root: string, files?: VFile[]): Promise<M
     // Titles as written: the citation style here does not re-case them.
     parsed = parse(text, { sentenceCase: false });
   } catch (error) {
-    report(file, 'error', `${name} could not be read: ${(error as Error).message}`, { line: 1, column: 1 }, 'bibliography');
+    report(
+      file,
+      'error',
+      `${name} could not be read: ${(error as Error).message}`,
+      { line: 1, column: 1 },
+      'bibliography',
+    );
     return undefined;
   }
   for (const problem of parsed.errors) {
     const stated = /at line (\d+)(?:, column (\d+))?/.exec(problem.error);
     const found = problem.input ? text.indexOf(problem.input) : -1;
     const line = stated ? Number(stated[1]) : found >= 0 ? lineAt(text, found) : 1;
-    report(file, 'error', `Bibliography: ${problem.error}`, { line, column: stated?.[2] ? Number(stated[2]) : 1 }, 'bibliography');
+    report(
+      file,
+      'error',
+      `Bibliography: ${problem.error}`,
+      { line, column: stated?.[2] ? Number(stated[2]) : 1 },
+      'bibliography',
+    );
   }
   const map = new Map<string, BibEntry>();
   for (const entry of parsed.entries) {
     const f = entry.fields as Record<string, unknown>;
     const venue = field(f, 'journal') || field(f, 'booktitle') || field(f, 'publisher') || field(f, 'howpublished');
-    const text = [names(f.author) || names(f.editor), field(f, 'title') && `“${field(f, 'title')}”`, venue, field(f, 'year')].filter(Boolean).join('. ') + '.';
+    const text =
+      [names(f.author) || names(f.editor), field(f, 'title') && `“${field(f, 'title')}”`, venue, field(f, 'year')]
+        .filter(Boolean)
+        .join('. ') + '.';
     const url = field(f, 'url') || undefined;
     map.set(entry.key, { key: entry.key, text, url: url && /^https?:\/\//.test(url) ? url : undefined });
   }

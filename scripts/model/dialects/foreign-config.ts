@@ -37,7 +37,13 @@ export async function readForeignConfig(root: string): Promise<ForeignConfig | u
     try {
       data = JSON.parse(json) as Record<string, unknown>;
     } catch (error) {
-      report(file, 'error', `Invalid JSON in book.json: ${(error as Error).message}`, { line: 1, column: 1 }, 'book-config');
+      report(
+        file,
+        'error',
+        `Invalid JSON in book.json: ${(error as Error).message}`,
+        { line: 1, column: 1 },
+        'book-config',
+      );
     }
     const defaults: Partial<BookConfig> = {};
     if (str(data.title)) defaults.title = str(data.title)!;
@@ -46,8 +52,11 @@ export async function readForeignConfig(root: string): Promise<ForeignConfig | u
     if (data.direction === 'rtl' || data.direction === 'ltr') defaults.direction = data.direction;
     if (str(data.description)) defaults.description = str(data.description)!;
     const languageNames: Record<string, string> = {};
-    const selector = (data.pluginsConfig as Record<string, { languages?: { lang: string; name: string }[] }> | undefined)?.['api-language-selector'];
-    for (const entry of selector?.languages ?? []) if (entry?.lang && entry?.name) languageNames[entry.lang] = entry.name;
+    const selector = (
+      data.pluginsConfig as Record<string, { languages?: { lang: string; name: string }[] }> | undefined
+    )?.['api-language-selector'];
+    for (const entry of selector?.languages ?? [])
+      if (entry?.lang && entry?.name) languageNames[entry.lang] = entry.name;
     return { kind: 'honkit', file, defaults, contentRoot: str(data.root) ?? '.', languageNames };
   }
   const tomlPath = path.join(root, 'book.toml');
@@ -59,7 +68,13 @@ export async function readForeignConfig(root: string): Promise<ForeignConfig | u
       data = parseToml(toml) as Record<string, unknown>;
     } catch (error) {
       const e = error as Error & { line?: number; column?: number };
-      report(file, 'error', `Invalid TOML in book.toml: ${e.message.split('\n')[0]}`, { line: e.line ?? 1, column: e.column ?? 1 }, 'book-config');
+      report(
+        file,
+        'error',
+        `Invalid TOML in book.toml: ${e.message.split('\n')[0]}`,
+        { line: e.line ?? 1, column: e.column ?? 1 },
+        'book-config',
+      );
     }
     const book = (data.book ?? {}) as Record<string, unknown>;
     const defaults: Partial<BookConfig> = {};
@@ -67,7 +82,8 @@ export async function readForeignConfig(root: string): Promise<ForeignConfig | u
     if (Array.isArray(book.authors) && book.authors.length) defaults.authors = book.authors.map(String);
     if (str(book.language)) defaults.language = languageTag(str(book.language)!);
     if (str(book.description)) defaults.description = str(book.description)!;
-    if (book['text-direction'] === 'rtl' || book['text-direction'] === 'ltr') defaults.direction = book['text-direction'];
+    if (book['text-direction'] === 'rtl' || book['text-direction'] === 'ltr')
+      defaults.direction = book['text-direction'];
     return { kind: 'mdbook', file, defaults, contentRoot: str(book.src) ?? 'src', languageNames: {} };
   }
   return undefined;

@@ -15,7 +15,8 @@ export async function guessTitle(contentRoot: string, configRoot: string): Promi
     const bytes = await readFile(file).catch(() => undefined);
     if (!bytes || bytes.length > MAX_CHAPTER_BYTES) continue;
     const heading = firstHeading(bytes.toString('utf8'));
-    if (heading?.text) return { title: heading.text, from: `${toPosix(path.relative(configRoot, file))}'s first heading` };
+    if (heading?.text)
+      return { title: heading.text, from: `${toPosix(path.relative(configRoot, file))}'s first heading` };
   }
   return { title: path.basename(configRoot), from: 'the folder name' };
 }

@@ -15,7 +15,8 @@ export function markTemplateTags(text: string): string {
     const line = lines[i]!;
     const opener = /^\s{0,3}(`{3,}|~{3,})/.exec(line);
     if (fence) {
-      if (opener && opener[1]![0] === fence[0] && opener[1]!.length >= fence.length && line.trim() === opener[1]) fence = undefined;
+      if (opener && opener[1]![0] === fence[0] && opener[1]!.length >= fence.length && line.trim() === opener[1])
+        fence = undefined;
       continue;
     }
     if (opener) {
@@ -25,7 +26,9 @@ export function markTemplateTags(text: string): string {
     const trimmed = line.trim();
     if (!/^(\{%-?[\s\S]*?-?%\}\s*)+$/.test(trimmed)) continue;
     const indent = /^\s*/.exec(line)![0];
-    const tags = [...trimmed.matchAll(/\{%-?\s*([\s\S]*?)\s*-?%\}/g)].map((m) => `<!--galley:${m[1]!.replace(/--/g, '- -')}-->`);
+    const tags = [...trimmed.matchAll(/\{%-?\s*([\s\S]*?)\s*-?%\}/g)].map(
+      (m) => `<!--galley:${m[1]!.replace(/--/g, '- -')}-->`,
+    );
     lines[i] = indent + tags.join('');
   }
   return lines.join('\n');

@@ -36,7 +36,11 @@ function describe(chapter: Chapter, id: string | undefined, words: { question: s
  * `chapter.md#anchor`, `chapter.md`, or a bare id found in exactly one chapter
  * (question ids are unique within a book). A miss gets a "did you mean".
  */
-export function resolveLocation(book: Pick<Book, 'chapters'>, location: string, words = { question: 'Question' }): Resolution {
+export function resolveLocation(
+  book: Pick<Book, 'chapters'>,
+  location: string,
+  words = { question: 'Question' },
+): Resolution {
   const value = location.trim();
   const hash = value.indexOf('#');
   const filePart = hash < 0 ? value : value.slice(0, hash);
@@ -46,24 +50,45 @@ export function resolveLocation(book: Pick<Book, 'chapters'>, location: string, 
   if (!value) return { ok: false, reason: 'The location is empty: write `part/chapter.md#anchor` or a question id' };
   const isFile = /\.(md|markdown)$/i.test(filePart);
   if (filePart && !isFile) {
-    if (hash >= 0) return { ok: false, reason: `\`${filePart}\` is not a chapter file: write \`part/chapter.md#anchor\`` };
+    if (hash >= 0)
+      return { ok: false, reason: `\`${filePart}\` is not a chapter file: write \`part/chapter.md#anchor\`` };
     // A bare id: a question id (or any anchor) that occurs in exactly one chapter.
     const holders = book.chapters.filter((c) => c.ids.has(value));
     if (holders.length === 1) return { ok: true, location: describe(holders[0]!, value, words) };
-    if (holders.length > 1) return { ok: false, reason: `\`${value}\` is an anchor in ${holders.length} chapters (${holders.map((c) => c.source).join(', ')}): write \`chapter.md#${value}\`` };
-    const hint = nearest(value, book.chapters.flatMap((c) => c.questions.map((q) => q.id)));
-    return { ok: false, reason: `No question or anchor \`${value}\` in the book${hint ? `; did you mean \`${hint}\`?` : ''}` };
+    if (holders.length > 1) {
+      return {
+        ok: false,
+        reason: `\`${value}\` is an anchor in ${holders.length} chapters (${holders.map((c) => c.source).join(', ')}): write \`chapter.md#${value}\``,
+      };
+    }
+    const hint = nearest(
+      value,
+      book.chapters.flatMap((c) => c.questions.map((q) => q.id)),
+    );
+    return {
+      ok: false,
+      reason: `No question or anchor \`${value}\` in the book${hint ? `; did you mean \`${hint}\`?` : ''}`,
+    };
   }
   const source = (filePart || '').replace(/^\.\//, '');
   const chapter = book.chapters.find((c) => c.source === source);
   if (!chapter) {
-    const hint = nearest(source, book.chapters.map((c) => c.source));
-    return { ok: false, reason: `No chapter \`${source}\` in the book's SUMMARY.md${hint ? `; did you mean \`${hint}\`?` : ''}` };
+    const hint = nearest(
+      source,
+      book.chapters.map((c) => c.source),
+    );
+    return {
+      ok: false,
+      reason: `No chapter \`${source}\` in the book's SUMMARY.md${hint ? `; did you mean \`${hint}\`?` : ''}`,
+    };
   }
   if (id === undefined) return { ok: true, location: describe(chapter, undefined, words) };
   if (!chapter.ids.has(id)) {
     const hint = nearest(id, chapter.ids);
-    return { ok: false, reason: `No anchor \`#${id}\` in ${chapter.source}${hint ? `; did you mean \`#${hint}\`?` : ''}` };
+    return {
+      ok: false,
+      reason: `No anchor \`#${id}\` in ${chapter.source}${hint ? `; did you mean \`#${hint}\`?` : ''}`,
+    };
   }
   return { ok: true, location: describe(chapter, id, words) };
 }

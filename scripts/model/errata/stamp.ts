@@ -24,7 +24,12 @@ export function editionStamp(book: Pick<Book, 'config'>, errata?: Errata): Editi
   const printing = book.config.printing ?? release?.printing;
   const configDate = book.config.date instanceof Date ? book.config.date.toISOString().slice(0, 10) : book.config.date;
   const date = release?.date ?? configDate;
-  return { version, ...(printing !== undefined ? { printing } : {}), ...(date ? { date } : {}), ...(release ? { release } : {}) };
+  return {
+    version,
+    ...(printing !== undefined ? { printing } : {}),
+    ...(date ? { date } : {}),
+    ...(release ? { release } : {}),
+  };
 }
 
 /** For the copyright page: `Version 1.1.0 · Second printing · 2026-11-01`. */
@@ -47,7 +52,10 @@ export function stampLine(stamp: EditionStamp, language = 'en'): string {
  */
 export function stampNodes(stamp: EditionStamp, config: NumeralConfig): ElementContent[] {
   const words = errataWords(config.language);
-  const nodes: ElementContent[] = [{ type: 'text', value: `${words.version} ` }, isolate(localDigits(stamp.version, config), 'galley-version')];
+  const nodes: ElementContent[] = [
+    { type: 'text', value: `${words.version} ` },
+    isolate(localDigits(stamp.version, config), 'galley-version'),
+  ];
   if (stamp.printing !== undefined) {
     const printing = localDigits(words.printing(stamp.printing), config);
     nodes.push({ type: 'text', value: ` · ${printing.charAt(0).toUpperCase()}${printing.slice(1)}` });

@@ -75,7 +75,8 @@ function revive(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(revive);
   if (value === null || typeof value !== 'object') return value;
   const object = value as Record<string, unknown>;
-  if (object[TAG] === 'map') return new Map((object.entries as [unknown, unknown][]).map(([k, v]) => [revive(k), revive(v)]));
+  if (object[TAG] === 'map')
+    return new Map((object.entries as [unknown, unknown][]).map(([k, v]) => [revive(k), revive(v)]));
   if (object[TAG] === 'set') return new Set((object.values as unknown[]).map(revive));
   if (object[TAG] === 'date') return new Date(String(object.iso));
   const out: Record<string, unknown> = {};
@@ -91,12 +92,21 @@ export function encodeResult(result: ChapterResult): string {
 function isResult(value: unknown): value is ChapterResult {
   const v = value as ChapterResult;
   return (
-    typeof v === 'object' && v !== null &&
-    typeof v.tree === 'object' && v.tree !== null && v.tree.type === 'root' && Array.isArray(v.tree.children) &&
-    Array.isArray(v.messages) && v.messages.every((m) => typeof m === 'object' && m !== null && typeof m.reason === 'string') &&
-    Array.isArray(v.assets) && v.assets.every((a) => typeof a === 'object' && a !== null && typeof a.href === 'string') &&
-    Array.isArray(v.dependencies) && v.dependencies.every((d) => typeof d === 'object' && d !== null && typeof d.path === 'string') &&
-    typeof v.data === 'object' && v.data !== null && !Array.isArray(v.data)
+    typeof v === 'object' &&
+    v !== null &&
+    typeof v.tree === 'object' &&
+    v.tree !== null &&
+    v.tree.type === 'root' &&
+    Array.isArray(v.tree.children) &&
+    Array.isArray(v.messages) &&
+    v.messages.every((m) => typeof m === 'object' && m !== null && typeof m.reason === 'string') &&
+    Array.isArray(v.assets) &&
+    v.assets.every((a) => typeof a === 'object' && a !== null && typeof a.href === 'string') &&
+    Array.isArray(v.dependencies) &&
+    v.dependencies.every((d) => typeof d === 'object' && d !== null && typeof d.path === 'string') &&
+    typeof v.data === 'object' &&
+    v.data !== null &&
+    !Array.isArray(v.data)
   );
 }
 
@@ -168,7 +178,10 @@ const CODE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 function installedVersion(name: string): string {
   for (let dir = ROOT; ; dir = path.dirname(dir)) {
     try {
-      return (JSON.parse(readFileSync(path.join(dir, 'node_modules', name, 'package.json'), 'utf8')) as { version?: string }).version ?? '?';
+      return (
+        (JSON.parse(readFileSync(path.join(dir, 'node_modules', name, 'package.json'), 'utf8')) as { version?: string })
+          .version ?? '?'
+      );
     } catch {
       if (path.dirname(dir) === dir) return 'missing';
     }
@@ -192,10 +205,16 @@ export function toolchainVersion(): string {
       return Buffer.alloc(0);
     }
   };
-  const pkg = JSON.parse(read(path.join(ROOT, 'package.json')).toString('utf8') || '{}') as { version?: string; dependencies?: Record<string, string> };
+  const pkg = JSON.parse(read(path.join(ROOT, 'package.json')).toString('utf8') || '{}') as {
+    version?: string;
+    dependencies?: Record<string, string>;
+  };
   hash.update(`${CACHE_FORMAT}\0${pkg.version ?? '0'}\0${process.version}\0`);
   for (const name of Object.keys(pkg.dependencies ?? {}).sort()) hash.update(`${name}@${installedVersion(name)}\0`);
-  const files = [...listFiles(CODE, (n) => /\.(ts|mts|mjs|js)$/.test(n)), ...listFiles(path.join(ROOT, 'templates'), () => true)];
+  const files = [
+    ...listFiles(CODE, (n) => /\.(ts|mts|mjs|js)$/.test(n)),
+    ...listFiles(path.join(ROOT, 'templates'), () => true),
+  ];
   for (const file of files) {
     hash.update(`\0${path.relative(ROOT, file)}\0`);
     hash.update(read(file));
@@ -232,7 +251,9 @@ function digest(value: unknown): string {
   if (value !== null && typeof value === 'object') {
     const known = digests.get(value);
     if (known) return known;
-    const made = createHash('sha256').update(JSON.stringify(value, replacer) ?? 'undefined').digest('hex');
+    const made = createHash('sha256')
+      .update(JSON.stringify(value, replacer) ?? 'undefined')
+      .digest('hex');
     digests.set(value, made);
     return made;
   }
@@ -242,7 +263,9 @@ function digest(value: unknown): string {
 export function cacheKey(inputs: KeyInputs): string {
   const hash = createHash('sha256');
   const { text, data, ...rest } = inputs;
-  const loader = Object.keys(data).sort().map((name) => [name, digest(data[name])]);
+  const loader = Object.keys(data)
+    .sort()
+    .map((name) => [name, digest(data[name])]);
   hash.update(JSON.stringify([CACHE_FORMAT, toolchainVersion(), rest, loader]));
   hash.update('\0');
   hash.update(text);
@@ -295,8 +318,9 @@ export function readEntry(dir: string, key: string): ReadOutcome {
   }
   const outcome = decodeEntry(key, bytes, cacheSecret(dir));
   // A bad entry is removed now and rewritten after processing; it never gets a second chance to be read.
-  if ('corrupt' in outcome) {rmSync(file, { force: true });}
-  else {
+  if ('corrupt' in outcome) {
+    rmSync(file, { force: true });
+  } else {
     // Used now: the last to go when the folder is pruned.
     const now = new Date();
     try {
@@ -348,7 +372,10 @@ export function cacheLimitBytes(): number {
  * file says when), entries not used for longest go first, down to 80% of the
  * limit; temporary files a killed build left behind go too.
  */
-export function pruneCache(dir: string, options: { maxBytes?: number; everyMs?: number; now?: number } = {}): { removed: number; bytes: number } {
+export function pruneCache(
+  dir: string,
+  options: { maxBytes?: number; everyMs?: number; now?: number } = {},
+): { removed: number; bytes: number } {
   const now = options.now ?? Date.now();
   const marker = path.join(dir, '.last-prune');
   try {
@@ -380,7 +407,9 @@ export function pruneCache(dir: string, options: { maxBytes?: number; everyMs?: 
             rmSync(file, { force: true });
             removed++;
           }
-        } else if (name.endsWith('.json')) {files.push({ file, size: stat.size, used: stat.mtimeMs });}
+        } else if (name.endsWith('.json')) {
+          files.push({ file, size: stat.size, used: stat.mtimeMs });
+        }
       } catch {
         // Gone meanwhile (another build pruning): nothing to do.
       }

@@ -22,7 +22,16 @@ export interface Dependency {
   sha256?: string;
 }
 
-const WATCHED = ['readFileSync', 'statSync', 'lstatSync', 'existsSync', 'realpathSync', 'readdirSync', 'accessSync', 'openSync'] as const;
+const WATCHED = [
+  'readFileSync',
+  'statSync',
+  'lstatSync',
+  'existsSync',
+  'realpathSync',
+  'readdirSync',
+  'accessSync',
+  'openSync',
+] as const;
 type Watched = (typeof WATCHED)[number];
 
 let active: { boundary: string; seen: Map<string, boolean> } | undefined;
@@ -106,7 +115,9 @@ export function trackDependencies<T>(boundary: string, fn: () => T): { value: T;
     for (const [name, original] of originals) mutable[name] = original as (...args: unknown[]) => unknown;
     syncBuiltinESMExports();
   }
-  const dependencies = [...seen].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([target, read]) => probe(target, read));
+  const dependencies = [...seen]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([target, read]) => probe(target, read));
   return { value, dependencies };
 }
 

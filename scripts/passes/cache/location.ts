@@ -16,7 +16,8 @@ import { findRepository, runGit } from '../../util/git.ts';
 /** `GALLEY_CACHE_DIR`, else `$XDG_CACHE_HOME/galley`, else `~/.cache/galley`. */
 export function cacheRoot(env: NodeJS.ProcessEnv = process.env): string {
   if (env.GALLEY_CACHE_DIR) return path.resolve(env.GALLEY_CACHE_DIR);
-  const xdg = env.XDG_CACHE_HOME && path.isAbsolute(env.XDG_CACHE_HOME) ? env.XDG_CACHE_HOME : path.join(os.homedir(), '.cache');
+  const xdg =
+    env.XDG_CACHE_HOME && path.isAbsolute(env.XDG_CACHE_HOME) ? env.XDG_CACHE_HOME : path.join(os.homedir(), '.cache');
   return path.join(xdg, 'galley');
 }
 

@@ -27,7 +27,8 @@ export function groupByRelease(errata: Errata): ReleaseGroup[] {
   const groups: ReleaseGroup[] = [];
   const unreleased = entries.filter((e) => e.fixed_in === undefined || !releases.some((r) => r.version === e.fixed_in));
   if (unreleased.length > 0) groups.push({ entries: unreleased });
-  for (const release of [...releases].reverse()) groups.push({ release, entries: entries.filter((e) => e.fixed_in === release.version) });
+  for (const release of [...releases].reverse())
+    groups.push({ release, entries: entries.filter((e) => e.fixed_in === release.version) });
   return groups;
 }
 
@@ -42,7 +43,8 @@ export function releaseLine(release: Release, words: ErrataWords): string {
   return parts.join(' · ');
 }
 
-export const releaseAnchor = (version: string | undefined) => `release-${version ? version.replace(/[^A-Za-z0-9]+/g, '-') : 'unreleased'}`;
+export const releaseAnchor = (version: string | undefined) =>
+  `release-${version ? version.replace(/[^A-Za-z0-9]+/g, '-') : 'unreleased'}`;
 export const entryAnchor = (id: string) => `erratum-${id.toLowerCase()}`;
 
 function uniqueId(chapter: Chapter, wanted: string): string {
@@ -63,18 +65,39 @@ function entryItem(book: Pick<Book, 'chapters'>, chapter: Chapter, entry: Entry,
   if (resolved.ok) {
     const where = resolved.location;
     const href = where.chapter === chapter ? (where.id ? `#${where.id}` : '#') : where.href;
-    head.push(h('a', { className: ['erratum-location'], href }, [where.label, h('span', { className: [PAGE_REF_CLASS] })]));
+    head.push(
+      h('a', { className: ['erratum-location'], href }, [where.label, h('span', { className: [PAGE_REF_CLASS] })]),
+    );
     if (where.label !== where.chapter.title) head.push({ type: 'text', value: ` ${words.in} ${where.chapter.title}` });
   } else {
     // Reported by the checks; the build still shows the entry.
     head.push(h('span', { className: ['erratum-location', 'erratum-location-unresolved'] }, entry.location));
   }
   const children: ElementContent[] = [h('p', { className: ['erratum-head'] }, head)];
-  if (entry.was !== undefined) children.push(h('p', { className: ['erratum-was'] }, [h('span', { className: ['erratum-label'] }, `${words.was}: `), h('del', {}, entry.was)]));
-  if (entry.now !== undefined) children.push(h('p', { className: ['erratum-now'] }, [h('span', { className: ['erratum-label'] }, `${words.now}: `), h('ins', {}, entry.now)]));
+  if (entry.was !== undefined) {
+    children.push(
+      h('p', { className: ['erratum-was'] }, [
+        h('span', { className: ['erratum-label'] }, `${words.was}: `),
+        h('del', {}, entry.was),
+      ]),
+    );
+  }
+  if (entry.now !== undefined) {
+    children.push(
+      h('p', { className: ['erratum-now'] }, [
+        h('span', { className: ['erratum-label'] }, `${words.now}: `),
+        h('ins', {}, entry.now),
+      ]),
+    );
+  }
   if (entry.text !== undefined) children.push(h('p', { className: ['erratum-text'] }, entry.text));
-  if (entry.credit !== undefined) children.push(h('p', { className: ['erratum-credit'] }, `${words.credit} ${entry.credit}`));
-  return h('li', { id: uniqueId(chapter, entryAnchor(entry.id)), className: ['erratum', `erratum-${entry.kind}`] }, children);
+  if (entry.credit !== undefined)
+    children.push(h('p', { className: ['erratum-credit'] }, `${words.credit} ${entry.credit}`));
+  return h(
+    'li',
+    { id: uniqueId(chapter, entryAnchor(entry.id)), className: ['erratum', `erratum-${entry.kind}`] },
+    children,
+  );
 }
 
 /**
@@ -87,10 +110,21 @@ function entryItem(book: Pick<Book, 'chapters'>, chapter: Chapter, entry: Entry,
  * buildQuestionsIndex). Does nothing when there is no such chapter or when it
  * already ran; returns the chapter and the nodes it appended otherwise.
  */
-export function buildErrataAppendix(book: Pick<Book, 'chapters' | 'config'>, errata: Errata): { chapter: Chapter; nodes: Element[] } | undefined {
+export function buildErrataAppendix(
+  book: Pick<Book, 'chapters' | 'config'>,
+  errata: Errata,
+): { chapter: Chapter; nodes: Element[] } | undefined {
   const chapter = appendixChapter(book, errata);
   if (!chapter?.tree) return undefined;
-  if (chapter.tree.children.some((c) => c.type === 'element' && Array.isArray(c.properties.className) && c.properties.className.includes(APPENDIX_CLASS))) return undefined;
+  if (
+    chapter.tree.children.some(
+      (c) =>
+        c.type === 'element' &&
+        Array.isArray(c.properties.className) &&
+        c.properties.className.includes(APPENDIX_CLASS),
+    )
+  )
+    return undefined;
   const words = errataWords(book.config.language);
   const sections: ElementContent[] = [];
   for (const group of groupByRelease(errata)) {
@@ -99,8 +133,17 @@ export function buildErrataAppendix(book: Pick<Book, 'chapters' | 'config'>, err
     const body: ElementContent[] = [h('h2', { id, className: ['release-title'] }, title)];
     if (group.release) body.push(h('p', { className: ['release-line'] }, releaseLine(group.release, words)));
     if (group.release?.summary) body.push(h('p', { className: ['release-summary'] }, group.release.summary));
-    if (group.entries.length > 0) body.push(h('ul', { className: ['errata-list'] }, group.entries.map((entry) => entryItem(book, chapter, entry, words))));
-    else body.push(h('p', { className: ['release-empty'] }, words.noEntries));
+    if (group.entries.length > 0) {
+      body.push(
+        h(
+          'ul',
+          { className: ['errata-list'] },
+          group.entries.map((entry) => entryItem(book, chapter, entry, words)),
+        ),
+      );
+    } else {
+      body.push(h('p', { className: ['release-empty'] }, words.noEntries));
+    }
     // Not in chapter.headings: the contents would grow by a line with every release.
     sections.push(h('section', { className: ['errata-release'], ariaLabelledBy: [id] }, body));
   }
@@ -121,7 +164,8 @@ export function ensureErrataAppendix(book: Pick<Book, 'chapters' | 'config'>, er
   page?.body.children.push(...added.nodes);
 }
 
-const hasClass = (node: Element, name: string) => Array.isArray(node.properties.className) && node.properties.className.map(String).includes(name);
+const hasClass = (node: Element, name: string) =>
+  Array.isArray(node.properties.className) && node.properties.className.map(String).includes(name);
 
 function walk(node: Element, visit: (link: Element, slot: Element) => void) {
   for (const child of node.children) {
@@ -143,7 +187,8 @@ export function pageRefTargets(element: Element): string[] {
   const out: string[] = [];
   walk(element, (link) => {
     const href = link.properties.href;
-    if (typeof href === 'string' && href.startsWith('#') && href.length > 1) out.push(decodeURIComponent(href.slice(1)));
+    if (typeof href === 'string' && href.startsWith('#') && href.length > 1)
+      out.push(decodeURIComponent(href.slice(1)));
   });
   return out;
 }
@@ -154,15 +199,22 @@ export function pageRefTargets(element: Element): string[] {
  * holds an invisible `, p. 000`, so filling it in the second print does not
  * move the text after it.
  */
-export function fillPageRefs(element: Element, labelOf: (target: string) => string | undefined, language = 'en'): Element {
+export function fillPageRefs(
+  element: Element,
+  labelOf: (target: string) => string | undefined,
+  language = 'en',
+): Element {
   const words = errataWords(language);
   const copy = structuredClone(element);
   walk(copy, (link, slot) => {
     const href = link.properties.href;
-    const label = typeof href === 'string' && href.startsWith('#') ? labelOf(decodeURIComponent(href.slice(1))) : undefined;
+    const label =
+      typeof href === 'string' && href.startsWith('#') ? labelOf(decodeURIComponent(href.slice(1))) : undefined;
     const bare = Array.isArray(slot.properties.className) && slot.properties.className.includes(BARE_PAGE_REF_CLASS);
     const shown = (value: string) => (bare ? value : `, ${words.page} ${value}`);
-    slot.children = label ? [{ type: 'text', value: shown(label) }] : [h('span', { style: 'visibility: hidden' }, shown('000'))];
+    slot.children = label
+      ? [{ type: 'text', value: shown(label) }]
+      : [h('span', { style: 'visibility: hidden' }, shown('000'))];
   });
   return copy;
 }

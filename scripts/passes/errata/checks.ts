@@ -78,39 +78,93 @@ export function checkErrata(book: Pick<Book, 'chapters' | 'config' | 'configFile
     const first = seen.get(entry.id);
     if (first !== undefined) {
       const at = errataPlace(errata, ['entries', first, 'id']);
-      report(file, 'error', `Duplicate erratum id \`${entry.id}\` (first used at line ${at.line}): ids are never reused; \`galley errata add\` picks the next free one`, errataPlace(errata, ['entries', index, 'id']), 'errata-duplicate-id');
-    } else {seen.set(entry.id, index);}
+      report(
+        file,
+        'error',
+        `Duplicate erratum id \`${entry.id}\` (first used at line ${at.line}): ids are never reused; \`galley errata add\` picks the next free one`,
+        errataPlace(errata, ['entries', index, 'id']),
+        'errata-duplicate-id',
+      );
+    } else {
+      seen.set(entry.id, index);
+    }
   });
 
   const versions = new Set<string>();
   releases.forEach((release, index) => {
     if (versions.has(release.version)) {
-      report(file, 'error', `Release ${release.version} is listed twice`, errataPlace(errata, ['releases', index, 'version']), 'errata-release-order');
+      report(
+        file,
+        'error',
+        `Release ${release.version} is listed twice`,
+        errataPlace(errata, ['releases', index, 'version']),
+        'errata-release-order',
+      );
       return;
     }
     versions.add(release.version);
     const previous = releases[index - 1];
     if (!previous) return;
-    if (compareVersions(release.version, previous.version) <= 0) 
-      report(file, 'error', `Release ${release.version} comes after ${previous.version} in the list but is not a later version: list releases oldest first`, errataPlace(errata, ['releases', index, 'version']), 'errata-release-order');
-     else if (release.date < previous.date) 
-      report(file, 'error', `Release ${release.version} is dated ${release.date}, before ${previous.version} (${previous.date}): release dates must not go backwards`, errataPlace(errata, ['releases', index, 'date']), 'errata-release-order');
-    
-    if (release.printing !== undefined && previous.printing !== undefined && release.printing < previous.printing) 
-      report(file, 'error', `Release ${release.version} is printing ${release.printing}, after printing ${previous.printing} of ${previous.version}: printings only go up`, errataPlace(errata, ['releases', index, 'printing']), 'errata-release-order');
-    
+    if (compareVersions(release.version, previous.version) <= 0) {
+      report(
+        file,
+        'error',
+        `Release ${release.version} comes after ${previous.version} in the list but is not a later version: list releases oldest first`,
+        errataPlace(errata, ['releases', index, 'version']),
+        'errata-release-order',
+      );
+    } else if (release.date < previous.date) {
+      report(
+        file,
+        'error',
+        `Release ${release.version} is dated ${release.date}, before ${previous.version} (${previous.date}): release dates must not go backwards`,
+        errataPlace(errata, ['releases', index, 'date']),
+        'errata-release-order',
+      );
+    }
+
+    if (release.printing !== undefined && previous.printing !== undefined && release.printing < previous.printing) {
+      report(
+        file,
+        'error',
+        `Release ${release.version} is printing ${release.printing}, after printing ${previous.printing} of ${previous.version}: printings only go up`,
+        errataPlace(errata, ['releases', index, 'printing']),
+        'errata-release-order',
+      );
+    }
   });
 
   entries.forEach((entry, index) => {
     if (entry.fixed_in !== undefined && !versions.has(entry.fixed_in)) {
       const known = releases.map((r) => r.version).join(', ') || 'none yet';
-      report(file, 'error', `\`fixed_in: ${entry.fixed_in}\` names no release in \`releases\` (${known})`, errataPlace(errata, ['entries', index, 'fixed_in']), 'errata-fixed-in');
+      report(
+        file,
+        'error',
+        `\`fixed_in: ${entry.fixed_in}\` names no release in \`releases\` (${known})`,
+        errataPlace(errata, ['entries', index, 'fixed_in']),
+        'errata-fixed-in',
+      );
     }
-    if (entry.fixed_in === undefined) 
-      report(file, 'warning', `${entry.id} is not in a release yet (no \`fixed_in\`): it is listed as unreleased until the next release names it`, errataPlace(errata, ['entries', index, 'id']), 'errata-unreleased');
-    
+    if (entry.fixed_in === undefined) {
+      report(
+        file,
+        'warning',
+        `${entry.id} is not in a release yet (no \`fixed_in\`): it is listed as unreleased until the next release names it`,
+        errataPlace(errata, ['entries', index, 'id']),
+        'errata-unreleased',
+      );
+    }
+
     const resolved = resolveLocation(book, entry.location);
-    if (!resolved.ok) report(file, 'error', `${entry.id}: ${resolved.reason}`, errataPlace(errata, ['entries', index, 'location']), 'errata-location');
+    if (!resolved.ok) {
+      report(
+        file,
+        'error',
+        `${entry.id}: ${resolved.reason}`,
+        errataPlace(errata, ['entries', index, 'location']),
+        'errata-location',
+      );
+    }
   });
 
   const latest = latestRelease(errata);
@@ -118,19 +172,58 @@ export function checkErrata(book: Pick<Book, 'chapters' | 'config' | 'configFile
   if (!latest) {
     // A book before its first release (no release and no entry yet, as `galley init` starts it) has no version to
     // match; `galley release` still refuses it, since a release needs its notes.
-    if (entries.length > 0) report(book.configFile, 'error', `book.yaml says version ${version}, but errata.yaml lists no release: add \`releases: [{version: "${version}", date: …}]\``, configPlace(book, 'version'), 'errata-version');
+    if (entries.length > 0) {
+      report(
+        book.configFile,
+        'error',
+        `book.yaml says version ${version}, but errata.yaml lists no release: add \`releases: [{version: "${version}", date: …}]\``,
+        configPlace(book, 'version'),
+        'errata-version',
+      );
+    }
   } else if (latest.version !== version) {
-    const fix = compareVersions(version, latest.version) > 0 ? `add release ${version} to errata.yaml` : `set \`version: "${latest.version}"\``;
-    report(book.configFile, 'error', `book.yaml says version ${version}, but the latest release in errata.yaml is ${latest.version}: ${fix}`, configPlace(book, 'version'), 'errata-version');
-  } else if (book.config.printing !== undefined && latest.printing !== undefined && book.config.printing !== latest.printing) {
-    report(book.configFile, 'error', `book.yaml says printing ${book.config.printing}, but release ${latest.version} in errata.yaml is printing ${latest.printing}`, configPlace(book, 'printing'), 'errata-version');
+    const fix =
+      compareVersions(version, latest.version) > 0
+        ? `add release ${version} to errata.yaml`
+        : `set \`version: "${latest.version}"\``;
+    report(
+      book.configFile,
+      'error',
+      `book.yaml says version ${version}, but the latest release in errata.yaml is ${latest.version}: ${fix}`,
+      configPlace(book, 'version'),
+      'errata-version',
+    );
+  } else if (
+    book.config.printing !== undefined &&
+    latest.printing !== undefined &&
+    book.config.printing !== latest.printing
+  ) {
+    report(
+      book.configFile,
+      'error',
+      `book.yaml says printing ${book.config.printing}, but release ${latest.version} in errata.yaml is printing ${latest.printing}`,
+      configPlace(book, 'printing'),
+      'errata-version',
+    );
   }
 
-  if (errata.data.appendix && !appendixChapter(book, errata)) 
-    report(file, 'error', `\`appendix: ${errata.data.appendix}\` is not a chapter in SUMMARY.md`, errataPlace(errata, ['appendix']), 'errata-appendix');
-   else if (!appendixChapter(book, errata) && (entries.length > 0 || releases.length > 0)) 
-    report(file, 'warning', 'No chapter shows the errata: add `generate: errata` to the front matter of a chapter, or `appendix: back/errata.md` here', { line: 1, column: 1 }, 'errata-appendix');
-  
+  if (errata.data.appendix && !appendixChapter(book, errata)) {
+    report(
+      file,
+      'error',
+      `\`appendix: ${errata.data.appendix}\` is not a chapter in SUMMARY.md`,
+      errataPlace(errata, ['appendix']),
+      'errata-appendix',
+    );
+  } else if (!appendixChapter(book, errata) && (entries.length > 0 || releases.length > 0)) {
+    report(
+      file,
+      'warning',
+      'No chapter shows the errata: add `generate: errata` to the front matter of a chapter, or `appendix: back/errata.md` here',
+      { line: 1, column: 1 },
+      'errata-appendix',
+    );
+  }
 
   const after = file.messages.filter((m) => m.fatal).length + book.configFile.messages.filter((m) => m.fatal).length;
   return after - before;

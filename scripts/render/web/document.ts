@@ -20,7 +20,8 @@ export interface WebDocumentOptions {
  * come only from files (no inline code); `connect-src 'self'` is for the
  * live preview's event stream.
  */
-export const WEB_CSP = "default-src 'none'; img-src 'self'; style-src 'self' 'unsafe-inline'; font-src 'self'; script-src 'self'; connect-src 'self'; media-src 'none'; object-src 'none'; frame-src 'none'; base-uri 'none'; form-action 'none'";
+export const WEB_CSP =
+  "default-src 'none'; img-src 'self'; style-src 'self' 'unsafe-inline'; font-src 'self'; script-src 'self'; connect-src 'self'; media-src 'none'; object-src 'none'; frame-src 'none'; base-uri 'none'; form-action 'none'";
 
 /** An HTML5 page of the web edition (served as `text/html`, unlike the XHTML intermediate). */
 export function webDocument(body: ElementContent[], options: WebDocumentOptions): string {
@@ -37,6 +38,9 @@ export function webDocument(body: ElementContent[], options: WebDocumentOptions)
   for (const link of options.links ?? []) head.push(h('link', { rel: [link.rel], href: link.href }));
   for (const href of options.stylesheets) head.push(h('link', { rel: ['stylesheet'], href }));
   for (const src of options.scripts) head.push(h('script', { src, defer: true }));
-  const html: Element = h('html', { lang: options.language, dir: options.direction }, [h('head', head), h('body', body)]);
+  const html: Element = h('html', { lang: options.language, dir: options.direction }, [
+    h('head', head),
+    h('body', body),
+  ]);
   return `<!doctype html>\n${toHtml(html)}\n`;
 }

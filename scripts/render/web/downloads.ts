@@ -25,7 +25,8 @@ export async function findDownloads(artifacts: string[]): Promise<Download[]> {
   for (const { format, mediaType } of FORMATS) {
     const source = artifacts.find((file) => file.endsWith(`.${format}`));
     const info = source ? await stat(source).catch(() => undefined) : undefined;
-    if (source && info?.isFile()) found.push({ format, source, name: path.basename(source), bytes: info.size, mediaType });
+    if (source && info?.isFile())
+      found.push({ format, source, name: path.basename(source), bytes: info.size, mediaType });
   }
   return found;
 }
@@ -39,5 +40,10 @@ export function formatSize(bytes: number, language: string): string {
     value /= 1000;
     unit++;
   }
-  return new Intl.NumberFormat(language, { style: 'unit', unit: units[unit], unitDisplay: 'short', maximumFractionDigits: value < 10 && unit > 0 ? 1 : 0 }).format(value);
+  return new Intl.NumberFormat(language, {
+    style: 'unit',
+    unit: units[unit],
+    unitDisplay: 'short',
+    maximumFractionDigits: value < 10 && unit > 0 ? 1 : 0,
+  }).format(value);
 }

@@ -48,7 +48,11 @@ export function webBody(node: Element, pageNames: Set<string>): Element {
     const [file, hash] = properties.href.split('#', 2) as [string, string | undefined];
     if (pageNames.has(file)) properties.href = webName(file) + (hash !== undefined ? `#${hash}` : '');
   }
-  return { ...node, properties, children: node.children.map((child) => (child.type === 'element' ? webBody(child, pageNames) : child)) };
+  return {
+    ...node,
+    properties,
+    children: node.children.map((child) => (child.type === 'element' ? webBody(child, pageNames) : child)),
+  };
 }
 
 function tocList(items: NavItem[], current: string | undefined): Element {
@@ -59,9 +63,18 @@ function tocList(items: NavItem[], current: string | undefined): Element {
       const here = item.href !== undefined && item.href === current;
       // Sections (output.toc_depth) link into their page: `page.html#id`.
       const [file, hash] = (item.href ?? '').split('#', 2) as [string, string | undefined];
-      const head = item.href ? h('a', { href: webName(file) + (hash !== undefined ? `#${hash}` : ''), ariaCurrent: here ? 'page' : undefined }, label) : h('span', label);
+      const head = item.href
+        ? h(
+            'a',
+            { href: webName(file) + (hash !== undefined ? `#${hash}` : ''), ariaCurrent: here ? 'page' : undefined },
+            label,
+          )
+        : h('span', label);
       const children = item.children;
-      return h('li', { className: here ? ['current'] : undefined }, [head, ...(children.length ? [tocList(children, current)] : [])]);
+      return h('li', { className: here ? ['current'] : undefined }, [
+        head,
+        ...(children.length ? [tocList(children, current)] : []),
+      ]);
     }),
   );
 }
@@ -78,7 +91,9 @@ function languageSwitcher(context: WebContext, page: string | undefined): Elemen
       'ul',
       context.editions.map((edition) => {
         const target = page && edition.pages?.has(page) ? webName(page) : 'index.html';
-        return h('li', [h('a', { href: edition.prefix + target, hrefLang: edition.language, lang: edition.language }, edition.name)]);
+        return h('li', [
+          h('a', { href: edition.prefix + target, hrefLang: edition.language, lang: edition.language }, edition.name),
+        ]);
       }),
     ),
   ]);
@@ -89,16 +104,24 @@ function downloadsElement(context: WebContext, where: 'sidebar' | 'index' = 'sid
   if (context.downloads.length === 0) return undefined;
   const { words, book } = context;
   const id = where === 'index' ? 'downloads-index-title' : 'downloads-title';
-  return h('section', { className: where === 'index' ? ['downloads', 'downloads-index'] : ['downloads'], ariaLabelledBy: [id] }, [
-    h('h2', { id }, words.web.downloads),
-    h(
-      'ul',
-      context.downloads.map((d) =>
-        h('li', [h('a', { href: `downloads/${d.name}`, download: d.name, type: d.mediaType }, d.format.toUpperCase()), ' ', h('span.size', `(${localDigits(formatSize(d.bytes, book.config.language), book.config)})`)]),
+  return h(
+    'section',
+    { className: where === 'index' ? ['downloads', 'downloads-index'] : ['downloads'], ariaLabelledBy: [id] },
+    [
+      h('h2', { id }, words.web.downloads),
+      h(
+        'ul',
+        context.downloads.map((d) =>
+          h('li', [
+            h('a', { href: `downloads/${d.name}`, download: d.name, type: d.mediaType }, d.format.toUpperCase()),
+            ' ',
+            h('span.size', `(${localDigits(formatSize(d.bytes, book.config.language), book.config)})`),
+          ]),
+        ),
       ),
-    ),
-    h('p.edition-line', stampNodes(context.stamp, book.config)),
-  ]);
+      h('p.edition-line', stampNodes(context.stamp, book.config)),
+    ],
+  );
 }
 
 function header(context: WebContext, page: string | undefined): Element {
@@ -106,11 +129,22 @@ function header(context: WebContext, page: string | undefined): Element {
   const web = words.web;
   const children: ElementContent[] = [
     // Hidden until the script runs: without it, the title page is the table of contents.
-    h('button.menu-toggle', { type: 'button', ariaControls: 'sidebar', ariaExpanded: 'false', hidden: true }, [h('span.menu-icon', { ariaHidden: 'true' }, '☰'), ' ', h('span.menu-word', web.menu)]),
+    h('button.menu-toggle', { type: 'button', ariaControls: 'sidebar', ariaExpanded: 'false', hidden: true }, [
+      h('span.menu-icon', { ariaHidden: 'true' }, '☰'),
+      ' ',
+      h('span.menu-word', web.menu),
+    ]),
     h('a.book-title', { href: 'index.html', title: web.home }, book.config.title),
     h('form.search', { role: 'search', hidden: true, action: '' }, [
       h('label.sr-only', { htmlFor: 'search-input' }, web.search),
-      h('input#search-input', { type: 'search', placeholder: web.searchPlaceholder, autoComplete: 'off', spellCheck: 'false', ariaControls: 'search-results', ariaDescribedBy: ['search-status'] }),
+      h('input#search-input', {
+        type: 'search',
+        placeholder: web.searchPlaceholder,
+        autoComplete: 'off',
+        spellCheck: 'false',
+        ariaControls: 'search-results',
+        ariaDescribedBy: ['search-status'],
+      }),
     ]),
   ];
   const switcher = languageSwitcher(context, page);
@@ -120,7 +154,11 @@ function header(context: WebContext, page: string | undefined): Element {
 
 function searchResults(context: WebContext): Element {
   return h('section#search-results.search-results', { hidden: true, ariaLabel: context.words.web.search }, [
-    h('p#search-status.search-status', { role: 'status', dataNoResults: context.words.web.noResults, dataResults: context.words.web.results }),
+    h('p#search-status.search-status', {
+      role: 'status',
+      dataNoResults: context.words.web.noResults,
+      dataResults: context.words.web.results,
+    }),
     h('ol.search-list'),
   ]);
 }
@@ -141,7 +179,10 @@ function outline(context: WebContext, page: Page): Element | undefined {
       lastTop = item;
     }
   }
-  return h('nav.outline', { ariaLabelledBy: ['outline-title'] }, [h('h2#outline-title', context.words.web.onThisPage), root]);
+  return h('nav.outline', { ariaLabelledBy: ['outline-title'] }, [
+    h('h2#outline-title', context.words.web.onThisPage),
+    root,
+  ]);
 }
 
 function pager(context: WebContext, index: number): Element {
@@ -150,7 +191,10 @@ function pager(context: WebContext, index: number): Element {
   const link = (page: Page | undefined, rel: 'prev' | 'next') => {
     if (!page) return h('span');
     const word = rel === 'prev' ? words.previous : words.next;
-    return h(`a.${rel}`, { href: webName(page.outName), rel: [rel] }, [h('span.pager-label', rel === 'prev' ? `${back} ${word}` : `${word} ${forward}`), h('span.pager-title', page.title)]);
+    return h(`a.${rel}`, { href: webName(page.outName), rel: [rel] }, [
+      h('span.pager-label', rel === 'prev' ? `${back} ${word}` : `${word} ${forward}`),
+      h('span.pager-title', page.title),
+    ]);
   };
   return h('nav.pager', { ariaLabel: words.pages }, [link(pages[index - 1], 'prev'), link(pages[index + 1], 'next')]);
 }
@@ -183,20 +227,32 @@ export function tocScript(context: WebContext): string {
 
 /** The sidebar: the whole contents on the title page; elsewhere a slot `js/toc.js` fills, with a link to them for readers without scripts. */
 function sidebar(context: WebContext, current: string | undefined): Element {
-  const list = current === 'index.html' ? tocElement(context, current) : h('div#sidebar-toc', [h('p.sidebar-contents', [h('a', { href: 'index.html' }, context.words.contents)])]);
+  const list =
+    current === 'index.html'
+      ? tocElement(context, current)
+      : h('div#sidebar-toc', [h('p.sidebar-contents', [h('a', { href: 'index.html' }, context.words.contents)])]);
   const children: ElementContent[] = [h('h2.sr-only#sidebar-title', context.words.contents), list];
   const downloads = downloadsElement(context);
   if (downloads) children.push(downloads);
   return h('nav#sidebar.sidebar', { ariaLabelledBy: ['sidebar-title'] }, children);
 }
 
-function frame(context: WebContext, current: string | undefined, main: ElementContent[], aside?: Element): ElementContent[] {
+function frame(
+  context: WebContext,
+  current: string | undefined,
+  main: ElementContent[],
+  aside?: Element,
+): ElementContent[] {
   const footer = footerElement(context.book);
   return [
     h('a.skip-link', { href: '#content' }, context.words.web.skip),
     header(context, current),
     searchResults(context),
-    h('div.layout', [sidebar(context, current), h('div.page', [h('main#content', { tabIndex: -1 }, main), ...(footer ? [footer] : [])]), ...(aside ? [aside] : [])]),
+    h('div.layout', [
+      sidebar(context, current),
+      h('div.page', [h('main#content', { tabIndex: -1 }, main), ...(footer ? [footer] : [])]),
+      ...(aside ? [aside] : []),
+    ]),
   ];
 }
 
@@ -218,6 +274,16 @@ export function webIndexBody(context: WebContext): ElementContent[] {
   if (downloads) main.push(downloads);
   main.push(h('nav.toc', { ariaLabelledBy: ['toc-title'] }, [h('h2#toc-title', words.contents), tocElement(context)]));
   const first = context.pages[0];
-  if (first) main.push(h('nav.pager', { ariaLabel: words.pages }, [h('span'), h('a.next', { href: webName(first.outName), rel: ['next'] }, [h('span.pager-label', `${words.start} ${context.direction === 'rtl' ? '←' : '→'}`), h('span.pager-title', first.title)])]));
+  if (first) {
+    main.push(
+      h('nav.pager', { ariaLabel: words.pages }, [
+        h('span'),
+        h('a.next', { href: webName(first.outName), rel: ['next'] }, [
+          h('span.pager-label', `${words.start} ${context.direction === 'rtl' ? '←' : '→'}`),
+          h('span.pager-title', first.title),
+        ]),
+      ]),
+    );
+  }
   return frame(context, 'index.html', main);
 }

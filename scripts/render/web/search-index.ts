@@ -36,7 +36,12 @@ export const SEARCH_OPTIONS = {
 } as const;
 
 /** How the browser searches (sent with the index, so tests search exactly as readers do): headings and questions first, lists last. */
-export const QUERY_OPTIONS = { prefix: true, fuzzy: 0.2, boost: { title: 3, text: 1, lists: 0.2 }, combineWith: 'AND' } as const;
+export const QUERY_OPTIONS = {
+  prefix: true,
+  fuzzy: 0.2,
+  boost: { title: 3, text: 1, lists: 0.2 },
+  combineWith: 'AND',
+} as const;
 
 /**
  * About `width` characters of `text` around the first of `words`, cut at
@@ -63,7 +68,32 @@ export function snippet(text: string, words: string[], width = 200): string {
 const SKIP = new Set(['script', 'style', 'template', 'annotation', 'annotation-xml']);
 /** Generated pages list what other pages say: indexing them would show every question twice. */
 const GENERATED = new Set(['questions', 'errata']);
-const BLOCK = new Set(['p', 'li', 'dt', 'dd', 'td', 'th', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'pre', 'blockquote', 'figcaption', 'caption', 'tr', 'div', 'section', 'aside', 'ol', 'ul', 'table', 'figure']);
+const BLOCK = new Set([
+  'p',
+  'li',
+  'dt',
+  'dd',
+  'td',
+  'th',
+  'h1',
+  'h2',
+  'h3',
+  'h4',
+  'h5',
+  'h6',
+  'pre',
+  'blockquote',
+  'figcaption',
+  'caption',
+  'tr',
+  'div',
+  'section',
+  'aside',
+  'ol',
+  'ul',
+  'table',
+  'figure',
+]);
 
 /**
  * Text as a reader finds it: a formula as its TeX (its symbols run together
@@ -79,7 +109,13 @@ function textOf(node: ElementContent | Root, out: string[]) {
   if (node.type === 'element') {
     if (SKIP.has(node.tagName) || String(node.properties.ariaHidden) === 'true') return;
     const classes = (node.properties.className as string[] | undefined) ?? [];
-    if (classes.includes('badge') || classes.includes('footnote-back') || classes.includes('errata-appendix') || classes.includes('q-alias')) return;
+    if (
+      classes.includes('badge') ||
+      classes.includes('footnote-back') ||
+      classes.includes('errata-appendix') ||
+      classes.includes('q-alias')
+    )
+      return;
     if (node.tagName === 'math') {
       const alt = typeof node.properties.alttext === 'string' ? node.properties.alttext : texOf(node);
       out.push(` ${alt.replace(/\s+/g, ' ').trim()} `);
@@ -92,7 +128,6 @@ function textOf(node: ElementContent | Root, out: string[]) {
   if (block) out.push(' ');
 }
 
-
 const squash = (parts: string[]) => parts.join('').replace(/\s+/g, ' ').trim();
 const HEADING = /^h[2-3]$/;
 
@@ -100,12 +135,22 @@ const HEADING = /^h[2-3]$/;
  * Splits each page at its section headings and questions, so a hit lands on
  * the place that matched rather than the top of a long chapter.
  */
-export function searchDocuments(pages: Page[], hrefOf: (page: Page) => string, questionWord = 'Question'): SearchDocument[] {
+export function searchDocuments(
+  pages: Page[],
+  hrefOf: (page: Page) => string,
+  questionWord = 'Question',
+): SearchDocument[] {
   const docs: SearchDocument[] = [];
   for (const page of pages) {
     if (GENERATED.has(String(page.chapter?.frontmatter.generate ?? ''))) continue;
     const href = hrefOf(page);
-    let current: SearchDocument = { id: `${href}#${page.headingId}`, href: `${href}#${page.headingId}`, title: page.title, page: page.title, text: '' };
+    let current: SearchDocument = {
+      id: `${href}#${page.headingId}`,
+      href: `${href}#${page.headingId}`,
+      title: page.title,
+      page: page.title,
+      text: '',
+    };
     let parts: string[] = [];
     let listParts: string[] = [];
     const flush = () => {
@@ -136,8 +181,18 @@ export function searchDocuments(pages: Page[], hrefOf: (page: Page) => string, q
           const text: string[] = [];
           textOf(node, text);
           const number = /^\s*([\d\u06f0-\u06f9.]*[\d\u06f0-\u06f9])\.?\s+/.exec(squash(text));
-          const body = number ? squash(text).slice(number[0].length - 1).trim() : squash(text);
-          docs.push({ id: `${href}#${id}`, href: `${href}#${id}`, title: number ? `${questionWord} ${number[1]}` : questionWord, page: page.title, text: body });
+          const body = number
+            ? squash(text)
+                .slice(number[0].length - 1)
+                .trim()
+            : squash(text);
+          docs.push({
+            id: `${href}#${id}`,
+            href: `${href}#${id}`,
+            title: number ? `${questionWord} ${number[1]}` : questionWord,
+            page: page.title,
+            text: body,
+          });
           continue;
         }
         const holdsQuestions = (node.properties.className as string[] | undefined)?.includes('questions');
@@ -160,9 +215,17 @@ export function searchDocuments(pages: Page[], hrefOf: (page: Page) => string, q
 
 /** The index as a script that sets a global: a script loads from `file://` too, where `fetch` of a JSON file does not. */
 export function searchIndexScript(docs: SearchDocument[]): string {
-  const search = new MiniSearch<SearchDocument>({ ...SEARCH_OPTIONS, fields: [...SEARCH_OPTIONS.fields], storeFields: [...SEARCH_OPTIONS.storeFields], processTerm: normalizeTerm });
+  const search = new MiniSearch<SearchDocument>({
+    ...SEARCH_OPTIONS,
+    fields: [...SEARCH_OPTIONS.fields],
+    storeFields: [...SEARCH_OPTIONS.storeFields],
+    processTerm: normalizeTerm,
+  });
   search.addAll(docs);
-  const payload = { options: { fields: SEARCH_OPTIONS.fields, storeFields: SEARCH_OPTIONS.storeFields, query: QUERY_OPTIONS }, index: search.toJSON() };
+  const payload = {
+    options: { fields: SEARCH_OPTIONS.fields, storeFields: SEARCH_OPTIONS.storeFields, query: QUERY_OPTIONS },
+    index: search.toJSON(),
+  };
   // `<` cannot end the script early when escaped; the rest is plain JSON.
   return `window.galleySearchIndex = ${JSON.stringify(payload).replace(/</g, '\\u003c')};\n`;
 }

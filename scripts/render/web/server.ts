@@ -39,7 +39,8 @@ export async function serveSite(root: string, options: ServeOptions = {}): Promi
   const streams = new Set<ServerResponse>();
   const liveScript = options.live ? await template('web/live.js') : undefined;
 
-  const send = (res: ServerResponse, event: string, data: unknown) => res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+  const send = (res: ServerResponse, event: string, data: unknown) =>
+    res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
 
   const notFound = (res: ServerResponse) => {
     res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' });
@@ -75,7 +76,11 @@ export async function serveSite(root: string, options: ServeOptions = {}): Promi
       return res.end(liveScript);
     }
     if (options.live && rest === `${LIVE}events`) {
-      res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store', Connection: 'keep-alive' });
+      res.writeHead(200, {
+        'Content-Type': 'text/event-stream',
+        'Cache-Control': 'no-store',
+        Connection: 'keep-alive',
+      });
       res.flushHeaders();
       streams.add(res);
       req.on('close', () => streams.delete(res));
@@ -90,7 +95,13 @@ export async function serveSite(root: string, options: ServeOptions = {}): Promi
     }
     // Nothing hidden, nothing through a symlink out of the site, no `//` (a redirect must not name another host).
     const file = path.join(root, pathname);
-    if (pathname.includes('//') || pathname.startsWith('/') || pathname.split(/[/\\]/).some((segment) => segment.startsWith('.')) || !isInside(root, file)) return notFound(res);
+    if (
+      pathname.includes('//') ||
+      pathname.startsWith('/') ||
+      pathname.split(/[/\\]/).some((segment) => segment.startsWith('.')) ||
+      !isInside(root, file)
+    )
+      return notFound(res);
     const info = await stat(file).catch(() => undefined);
     // A folder without its slash: relative links on its index page would resolve one level up.
     if (pathname !== '' && !pathname.endsWith('/') && info?.isDirectory()) {
@@ -110,7 +121,13 @@ export async function serveSite(root: string, options: ServeOptions = {}): Promi
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', (error: NodeJS.ErrnoException) =>
-      reject(error.code === 'EADDRINUSE' ? new Error(`Port ${options.port} on 127.0.0.1 is in use: pass --port with another number, or --port 0 for any free port`) : error),
+      reject(
+        error.code === 'EADDRINUSE'
+          ? new Error(
+              `Port ${options.port} on 127.0.0.1 is in use: pass --port with another number, or --port 0 for any free port`,
+            )
+          : error,
+      ),
     );
     server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
   });

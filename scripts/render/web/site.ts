@@ -61,19 +61,42 @@ function prefix(from: string, to: string): string {
 type SiteEdition = { code: string; language: string; subdir: string; pages?: Set<string> };
 
 /** A built edition as the other editions' switchers see it. */
-export const siteEdition = (edition: WebEdition): SiteEdition => ({ code: edition.code, language: edition.book.config.language, subdir: edition.subdir, pages: new Set(edition.pages.map((p) => p.outName)) });
+export const siteEdition = (edition: WebEdition): SiteEdition => ({
+  code: edition.code,
+  language: edition.book.config.language,
+  subdir: edition.subdir,
+  pages: new Set(edition.pages.map((p) => p.outName)),
+});
 
 /** The edition's `js/search-index.js`. */
-export const searchIndexFor = (book: LoadedBook, pages: Page[]) => searchIndexScript(searchDocuments(pages, (page) => webName(page.outName), labels(book.config.language).web.question));
+export const searchIndexFor = (book: LoadedBook, pages: Page[]) =>
+  searchIndexScript(searchDocuments(pages, (page) => webName(page.outName), labels(book.config.language).web.question));
 
 /** What every page of an edition is laid out with: its pages, the other editions, its downloads. */
-export async function webContext(edition: WebEdition, all: SiteEdition[]): Promise<{ context: WebContext; pageNames: Set<string> }> {
+export async function webContext(
+  edition: WebEdition,
+  all: SiteEdition[],
+): Promise<{ context: WebContext; pageNames: Set<string> }> {
   const { book, pages } = edition;
   const downloads: Download[] = await findDownloads(edition.artifacts ?? []);
   const editions: EditionLink[] = all
     .filter((other) => other.code !== edition.code)
-    .map((other) => ({ code: other.code, language: other.language, name: languageName(other.language), prefix: prefix(edition.subdir, other.subdir), pages: other.pages }));
-  const context: WebContext = { book, pages, stamp: edition.stamp, downloads, editions, direction: bookDirection(book.config), words: labels(book.config.language) };
+    .map((other) => ({
+      code: other.code,
+      language: other.language,
+      name: languageName(other.language),
+      prefix: prefix(edition.subdir, other.subdir),
+      pages: other.pages,
+    }));
+  const context: WebContext = {
+    book,
+    pages,
+    stamp: edition.stamp,
+    downloads,
+    editions,
+    direction: bookDirection(book.config),
+    words: labels(book.config.language),
+  };
   return { context, pageNames: new Set(pages.map((p) => p.outName)) };
 }
 
@@ -94,7 +117,13 @@ export async function webFiles(edition: WebEdition, all: SiteEdition[]) {
   return { files, context, pageNames };
 }
 
-const commonOptions = (context: WebContext) => ({ language: context.book.config.language, direction: context.direction, stylesheets: STYLES, scripts: SCRIPTS, description: context.book.config.description });
+const commonOptions = (context: WebContext) => ({
+  language: context.book.config.language,
+  direction: context.direction,
+  stylesheets: STYLES,
+  scripts: SCRIPTS,
+  description: context.book.config.description,
+});
 
 /** The edition's title page, as HTML. */
 export function webIndexPage(context: WebContext): string {
@@ -104,8 +133,14 @@ export function webIndexPage(context: WebContext): string {
 /** One chapter or part page of the web edition, as HTML. */
 export function webPage(context: WebContext, index: number, pageNames: Set<string>): string {
   const page = context.pages[index]!;
-  const links = [context.pages[index - 1], context.pages[index + 1]].flatMap((p, i) => (p ? [{ rel: i === 0 ? 'prev' : 'next', href: webName(p.outName) }] : []));
-  return webDocument(webPageBody(context, index, pageNames), { ...commonOptions(context), title: `${page.title} – ${context.book.config.title}`, links });
+  const links = [context.pages[index - 1], context.pages[index + 1]].flatMap((p, i) =>
+    p ? [{ rel: i === 0 ? 'prev' : 'next', href: webName(p.outName) }] : [],
+  );
+  return webDocument(webPageBody(context, index, pageNames), {
+    ...commonOptions(context),
+    title: `${page.title} – ${context.book.config.title}`,
+    links,
+  });
 }
 
 async function writeAll(dir: string, files: Map<string, string | Buffer>) {
@@ -122,13 +157,14 @@ async function writeAll(dir: string, files: Map<string, string | Buffer>) {
  * relative, so the site works from any folder of any static host. Each
  * edition's folder is swapped in whole, as the other outputs are.
  */
-export async function renderWeb(built: WebEdition[], others: OtherEdition[], webRoot: string): Promise<{ dir: string }> {
+export async function renderWeb(
+  built: WebEdition[],
+  others: OtherEdition[],
+  webRoot: string,
+): Promise<{ dir: string }> {
   // An edition not built this time is linked to only if an earlier build left its pages.
   const present = others.filter((o) => existsSync(path.join(webRoot, o.subdir, 'index.html')));
-  const all = [
-    ...built.map(siteEdition),
-    ...present.map((o) => ({ ...o, pages: undefined })),
-  ];
+  const all = [...built.map(siteEdition), ...present.map((o) => ({ ...o, pages: undefined }))];
   const rendered = await Promise.all(built.map(async (edition) => ({ edition, ...(await webFiles(edition, all)) })));
   const main = rendered.find((r) => r.edition.subdir === '');
   if (main) {
@@ -136,12 +172,15 @@ export async function renderWeb(built: WebEdition[], others: OtherEdition[], web
       await writeAll(dir, main.files);
       for (const r of rendered) if (r !== main) await writeAll(path.join(dir, r.edition.subdir), r.files);
       // Editions not built this time keep their pages.
-      for (const other of present) if (other.subdir) await rename(path.join(webRoot, other.subdir), path.join(dir, other.subdir));
+      for (const other of present)
+        if (other.subdir) await rename(path.join(webRoot, other.subdir), path.join(dir, other.subdir));
     });
   } else {
-    for (const r of rendered) await replaceDirectory(path.join(webRoot, r.edition.subdir), (dir) => writeAll(dir, r.files));
+    for (const r of rendered)
+      await replaceDirectory(path.join(webRoot, r.edition.subdir), (dir) => writeAll(dir, r.files));
     // Every edition in a folder of its own (HonKit's LANGS.md): the root lists them.
-    if (!others.some((o) => o.subdir === '')) await writeFileAtomic(path.join(webRoot, 'index.html'), languageChooser(all));
+    if (!others.some((o) => o.subdir === ''))
+      await writeFileAtomic(path.join(webRoot, 'index.html'), languageChooser(all));
   }
   return { dir: webRoot };
 }
@@ -150,7 +189,22 @@ export async function renderWeb(built: WebEdition[], others: OtherEdition[], web
 function languageChooser(all: { code: string; language: string; subdir: string }[]): string {
   const list = h(
     'ul',
-    all.map((e) => h('li', [h('a', { href: `${encodeURI(e.subdir)}/index.html`, hrefLang: e.language, lang: e.language }, languageName(e.language))])),
+    all.map((e) =>
+      h('li', [
+        h(
+          'a',
+          { href: `${encodeURI(e.subdir)}/index.html`, hrefLang: e.language, lang: e.language },
+          languageName(e.language),
+        ),
+      ]),
+    ),
   );
-  return webDocument([h('main', [h('h1', 'Languages'), list])], { title: 'Languages', language: 'en', direction: 'ltr', stylesheets: [], scripts: [], icon: all[0] ? `${encodeURI(all[0].subdir)}/favicon.svg` : undefined });
+  return webDocument([h('main', [h('h1', 'Languages'), list])], {
+    title: 'Languages',
+    language: 'en',
+    direction: 'ltr',
+    stylesheets: [],
+    scripts: [],
+    icon: all[0] ? `${encodeURI(all[0].subdir)}/favicon.svg` : undefined,
+  });
 }
