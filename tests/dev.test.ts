@@ -39,14 +39,22 @@ describe('galley dev', () => {
     expect(await readFile(path.join(work.dir, 'dist/.dev/web/questions.html'), 'utf8')).toContain('Explain it again.');
   });
 
-  it('rewrites every page, the shared contents and the title page when a chapter’s title changes', async () => {
+  it('rewrites the pages that show a chapter’s title, the shared contents and the title page when it changes', async () => {
     const two = path.join(manuscript, 'chapters/two.md');
     const before = await readFile(two, 'utf8');
+    const untouched = await readFile(path.join(work.dir, 'dist/.dev/web/preface.html'), 'utf8');
     await writeFile(two, `---\ntitle: The second chapter, renamed\n---\n${before}`);
     const renamed = await session.rebuild([two]);
     expect(renamed.full).toBe(false);
-    expect(renamed.pages).toContain('chapters-one.html');
-    expect(renamed.pages).toContain('index.html');
+    // The page before it names it in its Next link; a page that shows nothing of it is left alone.
+    expect(renamed.pages).toEqual(
+      expect.arrayContaining(['chapters-one-b.html', 'chapters-two.html', 'js/toc.js', 'index.html']),
+    );
+    expect(renamed.pages).not.toContain('preface.html');
+    expect(await readFile(path.join(work.dir, 'dist/.dev/web/preface.html'), 'utf8')).toBe(untouched);
+    expect(await readFile(path.join(work.dir, 'dist/.dev/web/chapters-one-b.html'), 'utf8')).toContain(
+      'The second chapter, renamed',
+    );
     expect(await readFile(path.join(work.dir, 'dist/.dev/web/js/toc.js'), 'utf8')).toContain(
       'The second chapter, renamed',
     );

@@ -62,8 +62,9 @@ function parseToc(text: string): TocRow[] {
   for (const raw of text.split('\n')) {
     const line = raw.trim();
     // The contents run over two pages now (sections of every chapter): skip the folio and the running head between them.
-    if (!line || line === 'Contents' || /^[ivxlcdm]+$/.test(line) || line === 'Machine Learning Interviews, Compactly')
-      continue;
+    // A verso's running head prints its folio on the same line, on the outer side.
+    const head = /^(?:[ivxlcdm]+\s+)?Machine Learning Interviews, Compactly(?:\s+[ivxlcdm]+)?$/;
+    if (!line || line === 'Contents' || /^[ivxlcdm]+$/.test(line) || head.test(line)) continue;
     const match = /^(.*?)\s{2,}([ivxlcdm]+|\d+)$/.exec(line);
     if (!match) {
       pending = `${pending} ${line}`.trim();
