@@ -87,6 +87,8 @@ export function createChapterProcessor(config: BookConfig, options: { lint?: boo
       // The chapter's title prints once: the author's matching heading, or the TOC title above the file's headings.
       .use(rehypeChapterTitle)
       .use(rehypeMedia)
+      // Math before questions and collect: a question's id reads its formulas' TeX from Temml's annotations, and
+      // collect counts the `file.data.formulas` this stage writes.
       .use(rehypeMath)
       .use(rehypeMathNobreak)
       .use(rehypeQuestions)
@@ -99,6 +101,7 @@ export function createChapterProcessor(config: BookConfig, options: { lint?: boo
         detect: false,
         plainText: ['text', 'txt', 'plain', 'math', 'console', 'output'],
       })
+      // Ids are final only here; collect comes last, so its counts and ids are those of the finished tree.
       .use(rehypeUniqueIds)
       .use(rehypeCollect)
       .freeze() as unknown as ChapterProcessor
