@@ -212,6 +212,15 @@ describe('printed and ebook editions', () => {
     expect(all.join('\n')).toMatch(/۱۴۰۵/);
     expect(all.join('\n')).not.toMatch(/2026-11-01|01-11-2026/);
     expect(all.join('\n')).not.toMatch(/\b(ii|iii|iv|vi|vii)\b/);
+    // Every contents entry, sections under a chapter too (their ids are Persian), has its page number.
+    const contents = all
+      .find((t) => t.includes('فهرست مطالب'))!
+      .replace(/[\u202a-\u202e\u200e\u200f]/g, '')
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => l && !l.includes('فهرست مطالب') && !/^[0-9۰-۹]+$/.test(l));
+    expect(contents.length).toBeGreaterThan(4);
+    for (const line of contents) expect(line, line).toMatch(/[۰-۹]/);
     // Folios: the last line of a body page is a Persian number, never a Latin one.
     const folios = all
       .map((t) =>

@@ -25,7 +25,15 @@ function decodeName(name: PDFName): string {
       bytes.push(raw.charCodeAt(i) & 0xff);
     }
   }
-  return Buffer.from(bytes).toString('utf8');
+  const text = Buffer.from(bytes).toString('utf8');
+  // Chromium names a destination after the element's id percent-encoded (`#سوگیری` → `%D8%B3…`): decode it, so a
+  // non-ASCII id finds its page as an ASCII one does.
+  if (!/%[0-9a-f]{2}/i.test(text)) return text;
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
 }
 
 export interface Destination {
