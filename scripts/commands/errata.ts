@@ -2,21 +2,15 @@ import path from 'node:path';
 import { Option } from 'commander';
 import { EXIT_BOOK, EXIT_OK, defineCommand, type CommandGroup } from './types.ts';
 import { manuscriptOption, outOption } from './options.ts';
+import type { ErratumInput } from '../api/errata-add.ts';
 
 export const errataGroup: CommandGroup = {
   name: 'errata',
   description: 'the errata changelog: add entries, write CHANGELOG.md and errata.json',
 };
 
-export interface ErrataAddOptions {
+export interface ErrataAddOptions extends Omit<ErratumInput, 'reported'> {
   manuscript: string;
-  location?: string;
-  kind?: string;
-  text?: string;
-  was?: string;
-  now?: string;
-  credit?: string;
-  fixedIn?: string;
   interactive: boolean;
 }
 

@@ -8,6 +8,33 @@ export type NumeralConfig = Pick<BookConfig, 'language' | 'calendar'> & {
 
 export const persianDigitsOn = (config: NumeralConfig) => config.output.pdf.persian_digits;
 
+/** Lower-case roman numerals, as front-matter folios print them: `4` → `iv`. */
+export function roman(n: number): string {
+  const table: [number, string][] = [
+    [1000, 'm'],
+    [900, 'cm'],
+    [500, 'd'],
+    [400, 'cd'],
+    [100, 'c'],
+    [90, 'xc'],
+    [50, 'l'],
+    [40, 'xl'],
+    [10, 'x'],
+    [9, 'ix'],
+    [5, 'v'],
+    [4, 'iv'],
+    [1, 'i'],
+  ];
+  let out = '';
+  for (const [value, letters] of table) {
+    while (n >= value) {
+      out += letters;
+      n -= value;
+    }
+  }
+  return out;
+}
+
 /** `12.3` → `۱۲.۳` when the book asks for Persian digits; else unchanged. */
 export function localDigits(value: string | number, config: NumeralConfig | boolean): string {
   const on = typeof config === 'boolean' ? config : persianDigitsOn(config);

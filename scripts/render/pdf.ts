@@ -36,7 +36,7 @@ import type { Errata } from '../model/errata/load.ts';
 import { editionStamp, pdfStampInfo } from '../model/errata/stamp.ts';
 import { BOOK_CSP } from './xhtml.ts';
 import { stopwatch } from '../util/stopwatch.ts';
-import { localDigits } from '../model/numerals.ts';
+import { localDigits, roman } from '../model/numerals.ts';
 
 export interface PdfOptions {
   /** The book's errata (prepare() returns it): the printing for the copyright page and metadata. */
@@ -72,32 +72,6 @@ const DOCUMENT = 'book.html';
 const MAX_PRINTS = 4;
 /** Rounds of the measure-then-adjust pass (print-adjust.ts); each costs a print, and only runs when a page needs it. */
 const ADJUST_ROUNDS = 3;
-
-function roman(n: number): string {
-  const table: [number, string][] = [
-    [1000, 'm'],
-    [900, 'cm'],
-    [500, 'd'],
-    [400, 'cd'],
-    [100, 'c'],
-    [90, 'xc'],
-    [50, 'l'],
-    [40, 'xl'],
-    [10, 'x'],
-    [9, 'ix'],
-    [5, 'v'],
-    [4, 'iv'],
-    [1, 'i'],
-  ];
-  let out = '';
-  for (const [value, letters] of table) {
-    while (n >= value) {
-      out += letters;
-      n -= value;
-    }
-  }
-  return out;
-}
 
 /** The label a reader sees on page `index` (0-based): roman before the body, arabic from 1 after. */
 export function pageLabel(index: number, bodyStart: number | undefined, persianDigits = false): string {

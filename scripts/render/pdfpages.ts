@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import { PDFArray, PDFDict, PDFDocument, PDFHexString, PDFName, PDFNumber, PDFString } from '@cantoo/pdf-lib';
 import { sameContent } from '../util/imagediff.ts';
 import { diffSequences } from '../util/textdiff.ts';
+import { roman } from '../model/numerals.ts';
 
 const exec = promisify(execFile);
 
@@ -94,32 +95,6 @@ export async function renderPage(
     { maxBuffer: 64 * 1024 * 1024 },
   );
   return `${base}.png`;
-}
-
-function roman(n: number): string {
-  const table: [number, string][] = [
-    [1000, 'm'],
-    [900, 'cm'],
-    [500, 'd'],
-    [400, 'cd'],
-    [100, 'c'],
-    [90, 'xc'],
-    [50, 'l'],
-    [40, 'xl'],
-    [10, 'x'],
-    [9, 'ix'],
-    [5, 'v'],
-    [4, 'iv'],
-    [1, 'i'],
-  ];
-  let out = '';
-  for (const [value, letters] of table) {
-    while (n >= value) {
-      out += letters;
-      n -= value;
-    }
-  }
-  return out;
 }
 
 /** The folio each page prints, from the PDF's /PageLabels (decimal and roman styles); empty when it has none. */
