@@ -10,7 +10,7 @@ import { createChapterProcessor, type ChapterProcessor } from '../markdown/proce
 import { report } from '../util/messages.ts';
 import { MAX_INCLUDED_BYTES_PER_BOOK } from '../model/book/included.ts';
 import { trackedByGit } from './cache/location.ts';
-import type { ChapterContext } from '../markdown/plugins/types.ts';
+import { INPUT_KEYS, OUTPUT_KEYS, type ChapterContext } from '../markdown/plugins/types.ts';
 import {
   cacheKey,
   decodeResult,
@@ -28,14 +28,15 @@ import { dependenciesUnchanged, trackDependencies, untracked, type Dependency } 
 
 type Resolver = (fromFile: string, href: string) => { target: string } | { error: string };
 
-/** `file.data` keys the chapter pipeline is given rather than producing. */
-const CONTEXT_KEYS = new Set(['chapter', 'frontmatter']);
-
-/** What the loader left on a chapter's file for the pipeline to read (boundary, bibliography, dialect settings). */
-function loaderData(file: VFile, produced?: Set<string>): Record<string, unknown> {
+/**
+ * What the loader left on a chapter's file for the pipeline to read (boundary, bibliography, dialect settings).
+ * What the pipeline produces (`produced`, OUTPUT_KEYS) is never mistaken for loader input when a chapter is
+ * processed a second time (`galley dev` re-reads the file first, but a caller may not).
+ */
+function loaderData(file: VFile, produced?: ReadonlySet<string>): Record<string, unknown> {
   const data: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(file.data)) {
-    if (CONTEXT_KEYS.has(key) || value === undefined || produced?.has(key)) continue;
+    if (INPUT_KEYS.has(key) || value === undefined || produced?.has(key)) continue;
     data[key] = value;
   }
   return data;
@@ -45,7 +46,7 @@ function loaderData(file: VFile, produced?: Set<string>): Record<string, unknown
 function producedData(file: VFile, before: Record<string, unknown>): Record<string, unknown> {
   const data: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(file.data)) {
-    if (CONTEXT_KEYS.has(key) || value === undefined) continue;
+    if (INPUT_KEYS.has(key) || value === undefined) continue;
     if (key in before && before[key] === value) continue;
     data[key] = value;
   }
@@ -129,7 +130,7 @@ function inPlace(book: LoadedBook, chapter: Chapter, processor: ChapterProcessor
   const file = chapter.file;
   const refs: AssetRef[] = [];
   const from = file.messages.length;
-  const before = loaderData(file, PRODUCED);
+  const before = loaderData(file, OUTPUT_KEYS);
   file.data.chapter = chapterContext(baseContext(book, chapter), file, bookResolver(book), refs);
   file.data.frontmatter = chapter.frontmatter;
   const { tree, dependencies } = runPipeline(processor, file, book.boundary);
@@ -137,13 +138,6 @@ function inPlace(book: LoadedBook, chapter: Chapter, processor: ChapterProcessor
   finishChapter(chapter);
   return { tree, messages: storeMessages(file, from), data: producedData(file, before), assets: refs, dependencies };
 }
-
-/**
- * Keys the pipeline is known to produce: never mistaken for loader input when
- * a chapter is processed a second time (`galley dev` re-reads the file first,
- * but a caller may not).
- */
-const PRODUCED = new Set(['collected', 'questions', 'formulas', 'sourceFooter', 'included']);
 
 /** Runs the per-chapter pipeline on one chapter and stores what it produced on the chapter. */
 export function processChapter(book: LoadedBook, chapter: Chapter, processor = createChapterProcessor(book.config)) {
@@ -293,7 +287,7 @@ export function processChapters(
           language: book.config.language,
           frontmatter: chapter.frontmatter,
           context: baseContext(book, chapter),
-          data: loaderData(chapter.file, PRODUCED),
+          data: loaderData(chapter.file, OUTPUT_KEYS),
           text: String(chapter.file.value),
         })
       : undefined,
@@ -441,7 +435,7 @@ function processParallel(run: ParallelRun) {
       cwd: chapter.file.cwd,
       value: String(chapter.file.value),
       frontmatter: chapter.frontmatter,
-      data: loaderData(chapter.file, PRODUCED),
+      data: loaderData(chapter.file, OUTPUT_KEYS),
       context: baseContext(book, chapter),
       boundary: book.boundary,
       key: keys[index],

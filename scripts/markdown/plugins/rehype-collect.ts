@@ -2,18 +2,7 @@ import type { Root, Element } from 'hast';
 import { toString } from 'hast-util-to-string';
 import { visit } from 'unist-util-visit';
 import type { VFile } from 'vfile';
-
-export interface Collected {
-  headings: { id: string; depth: number; text: string }[];
-  ids: string[];
-  stats: { formulas: number; images: number; footnotes: number; codeBlocks: number; tables: number; words: number };
-}
-
-declare module 'vfile' {
-  interface DataMap {
-    collected: Collected;
-  }
-}
+import type { Collected } from './types.ts';
 
 /** Records what book passes, navigation and the build summary need, so none of them walks the tree again. */
 export default function rehypeCollect() {

@@ -1,5 +1,5 @@
 import type { Difficulty } from '../../model/book/types.ts';
-import type { BibEntry } from './remark-citations.ts';
+import type { BibEntry } from '../../model/dialects/bibliography.ts';
 
 export interface ChapterContext {
   key: string;
@@ -28,22 +28,64 @@ export interface CollectedQuestion {
   aliases?: string[];
 }
 
-declare module 'vfile' {
-  interface DataMap {
-    chapter: ChapterContext;
-    frontmatter: Record<string, unknown>;
-    /** The copyright footer line found at the end of the source, if any. */
-    sourceFooter: { text: string; line: number; column: number };
-    questions: CollectedQuestion[];
-    formulas: number;
-    /**
-     * Set by the loader, needed while processing: the folder no path may
-     * leave, the bibliography for citations, names of code languages.
-     */
-    boundary: string;
-    bibliography: globalThis.Map<string, BibEntry>;
-    languageNames: Record<string, string>;
-    /** How heading ids are made: GitHub's slugs, or mdBook's for mdBook books. */
-    slugStyle: 'github' | 'mdbook';
-  }
+/** What rehype-collect records, so book passes, navigation and the summary never walk the tree again. */
+export interface Collected {
+  headings: { id: string; depth: number; text: string }[];
+  ids: string[];
+  stats: { formulas: number; images: number; footnotes: number; codeBlocks: number; tables: number; words: number };
 }
+
+/**
+ * The `file.data` contract of the chapter pipeline, in one place. Three kinds
+ * of key, each set by one party:
+ * - `ChapterInput`: set per chapter by whoever runs the pipeline (process-chapters);
+ * - `LoaderData`: set by the loader, per book, read by the stages that need it;
+ * - `ChapterOutput`: written by the stages, read by the collector and the book
+ *   passes; a cached or worker result carries exactly these keys back.
+ */
+export interface ChapterInput {
+  chapter: ChapterContext;
+  frontmatter: Record<string, unknown>;
+}
+
+export interface LoaderData {
+  /** The folder no path may leave. */
+  boundary: string;
+  /** The bibliography for citations (remark-citations). */
+  bibliography: globalThis.Map<string, BibEntry>;
+  /** Names of code languages (rehype-highlight's captions). */
+  languageNames: Record<string, string>;
+  /** How heading ids are made: GitHub's slugs, or mdBook's for mdBook books. */
+  slugStyle: 'github' | 'mdbook';
+}
+
+export interface ChapterOutput {
+  /** remark-source-footer: the copyright footer line found at the end of the source, if any. */
+  sourceFooter: { text: string; line: number; column: number };
+  /** rehype-questions. */
+  questions: CollectedQuestion[];
+  /** rehype-math; rehype-collect reads it, so math runs first. */
+  formulas: number;
+  /** rehype-collect, last. */
+  collected: Collected;
+  /** remark-imports and the includes: bytes and count they brought in (model/book/included.ts). */
+  included: { bytes: number; count: number; refused?: boolean };
+}
+
+declare module 'vfile' {
+  // The union of the three kinds above.
+  interface DataMap extends ChapterInput, LoaderData, ChapterOutput {}
+}
+
+/** Keys of `ChapterInput`: never taken for loader data, never stored as output. */
+export const INPUT_KEYS: ReadonlySet<string> = new Set(
+  Object.keys({ chapter: true, frontmatter: true } satisfies Record<keyof ChapterInput, true>),
+);
+
+/** Keys of `ChapterOutput`, checked against it by the compiler: what the collector and the cache carry. */
+export const OUTPUT_KEYS: ReadonlySet<string> = new Set(
+  Object.keys({ sourceFooter: true, questions: true, formulas: true, collected: true, included: true } satisfies Record<
+    keyof ChapterOutput,
+    true
+  >),
+);

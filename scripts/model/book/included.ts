@@ -11,13 +11,6 @@ export const MAX_INCLUDED_BYTES_PER_CHAPTER = MAX_CHAPTER_BYTES;
 /** Bytes every include of the whole book may add (checked as chapters come back: scripts/passes/process-chapters.ts). */
 export const MAX_INCLUDED_BYTES_PER_BOOK = 64 * 1024 * 1024;
 
-declare module 'vfile' {
-  interface DataMap {
-    /** Bytes and count of what includes and code imports brought into this chapter. */
-    included?: { bytes: number; count: number; refused?: boolean };
-  }
-}
-
 /**
  * Counts an include against its chapter's budget; false (with one error, at
  * the first include over it) when the budget is spent. A chapter that includes
