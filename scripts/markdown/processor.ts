@@ -12,6 +12,7 @@ import { all } from 'lowlight';
 import type { Root as HastRoot } from 'hast';
 import type { Root as MdastRoot } from 'mdast';
 import type { BookConfig } from '../model/config/schema.ts';
+import type { ChapterSettings } from '../model/book/load.ts';
 import remarkDisplayMath from './plugins/remark-display-math.ts';
 import remarkHeadingIds from './plugins/remark-heading-ids.ts';
 import remarkSourceFooter from './plugins/remark-source-footer.ts';
@@ -55,8 +56,13 @@ export type ChapterProcessor = Processor<MdastRoot, MdastRoot, HastRoot, HastRoo
  * The whole per-chapter pipeline, in order, in one place: Markdown source to
  * a sanitized hast tree ready for the book passes and every renderer.
  */
-export function createChapterProcessor(config: BookConfig, options: { lint?: boolean } = {}): ChapterProcessor {
+export function createChapterProcessor(
+  config: BookConfig,
+  options: { lint?: boolean; settings?: ChapterSettings } = {},
+): ChapterProcessor {
   const words = labels(config.language);
+  // The book's settings, given to the stages that read them (model/book/load.ts chapterSettings).
+  const { boundary, bibliography, languageNames, slugStyle } = options.settings ?? {};
   const processor = unified()
     // Markdown: CommonMark + GFM + `$$` math (single `$` only when the book asks).
     .use(remarkParse)
@@ -65,10 +71,10 @@ export function createChapterProcessor(config: BookConfig, options: { lint?: boo
     .use(remarkDisplayMath)
     .use(remarkHeadingIds)
     // Other tools' syntax: HonKit template blocks, code imports and citations; mdBook includes.
-    .use(remarkTemplateBlocks)
-    .use(remarkImports)
-    .use(remarkMdbook)
-    .use(remarkCitations);
+    .use(remarkTemplateBlocks, { languageNames, boundary })
+    .use(remarkImports, { boundary })
+    .use(remarkMdbook, { boundary })
+    .use(remarkCitations, { bibliography });
   if (options.lint) processor.use(lintPlugins);
   return (
     processor
@@ -86,16 +92,16 @@ export function createChapterProcessor(config: BookConfig, options: { lint?: boo
       .use(rehypeNormalizeHtml)
       // The chapter's title prints once: the author's matching heading, or the TOC title above the file's headings.
       .use(rehypeChapterTitle)
-      .use(rehypeMedia)
+      .use(rehypeMedia, { boundary })
       // Math before questions and collect: a question's id reads its formulas' TeX from Temml's annotations, and
       // collect counts the `file.data.formulas` this stage writes.
       .use(rehypeMath)
       .use(rehypeMathNobreak)
       .use(rehypeQuestions)
       .use(rehypeFigures)
-      .use(rehypeImages)
+      .use(rehypeImages, { boundary })
       .use(rehypeFootnotes)
-      .use(rehypeHeadingIds)
+      .use(rehypeHeadingIds, { slugStyle })
       .use(rehypeHighlight, {
         languages: all,
         detect: false,

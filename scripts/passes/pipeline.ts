@@ -1,6 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { loadBook, readChapter, type LoadedBook, type LoadOptions } from '../model/book/load.ts';
+import { chapterSettings, loadBook, readChapter, type LoadedBook, type LoadOptions } from '../model/book/load.ts';
 import type { Chapter } from '../model/book/types.ts';
 import type { BookConfig } from '../model/config/schema.ts';
 import { appendixChapter, checkErrata } from './errata/checks.ts';
@@ -129,7 +129,7 @@ export class BookPipeline {
 
   private async redo(state: Prepared, chapters: Chapter[], errataChanged: boolean, before: string): Promise<Update> {
     const { book } = state;
-    this.processor ??= createChapterProcessor(book.config);
+    this.processor ??= createChapterProcessor(book.config, { settings: chapterSettings(book.context) });
     const touched = new Set<Chapter>();
     const questionsOf = (chapter: Chapter) =>
       JSON.stringify(chapter.questions.map((q) => [q.id, q.number, q.difficulty, q.text]));
@@ -184,7 +184,7 @@ export class BookPipeline {
     if (!isInside(book.boundary, chapter.file.path) || !statSync(chapter.file.path).isFile())
       throw new Error(`${chapter.source} is no longer a file inside the manuscript`);
 
-    const { file, data } = await readChapter(chapter.file.path, book.root, book.context);
+    const { file, data } = await readChapter(chapter.file.path, book.root);
     chapter.file = file;
     chapter.frontmatter = data;
     chapter.title = typeof data.title === 'string' ? data.title : chapter.entry.title;

@@ -4,7 +4,7 @@ import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from '
 import { VFile } from 'vfile';
 import type { Root as HastRoot } from 'hast';
 import { AssetRegistry } from '../model/book/assets.ts';
-import type { LoadedBook } from '../model/book/load.ts';
+import { chapterSettings, type ChapterSettings, type LoadedBook } from '../model/book/load.ts';
 import type { Chapter } from '../model/book/types.ts';
 import { createChapterProcessor, type ChapterProcessor } from '../markdown/processor.ts';
 import { report } from '../util/messages.ts';
@@ -27,6 +27,11 @@ import {
 import { dependenciesUnchanged, trackDependencies, untracked, type Dependency } from './cache/dependencies.ts';
 
 type Resolver = (fromFile: string, href: string) => { target: string } | { error: string };
+
+/** The settings that are set, by name: what the cache key digests. */
+function definedSettings(settings: ChapterSettings): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(settings).filter(([, value]) => value !== undefined));
+}
 
 /**
  * What the loader left on a chapter's file for the pipeline to read (boundary, bibliography, dialect settings).
@@ -140,7 +145,11 @@ function inPlace(book: LoadedBook, chapter: Chapter, processor: ChapterProcessor
 }
 
 /** Runs the per-chapter pipeline on one chapter and stores what it produced on the chapter. */
-export function processChapter(book: LoadedBook, chapter: Chapter, processor = createChapterProcessor(book.config)) {
+export function processChapter(
+  book: LoadedBook,
+  chapter: Chapter,
+  processor = createChapterProcessor(book.config, { settings: chapterSettings(book.context) }),
+) {
   inPlace(book, chapter, processor);
 }
 
@@ -270,7 +279,8 @@ export function processChapters(
     options.cache === false ? undefined : typeof options.cache === 'string' ? options.cache : defaultCacheDir();
   // A cache folder git tracks came with the sources (a pull request can write it): never read nor written.
   const cacheDir = wanted && !trackedByGit(wanted) ? wanted : undefined;
-  const processor = createChapterProcessor(book.config, { lint });
+  const settings = chapterSettings(book.context);
+  const processor = createChapterProcessor(book.config, { lint, settings });
   const chapters = book.chapters;
   const stats: ProcessStats = { chapters: chapters.length, hits: 0, processed: 0, onWorkers: 0, workers: 0 };
   last = stats;
@@ -287,7 +297,8 @@ export function processChapters(
           language: book.config.language,
           frontmatter: chapter.frontmatter,
           context: baseContext(book, chapter),
-          data: loaderData(chapter.file, OUTPUT_KEYS),
+          // The book's settings the stages take as options count like what the loader left on the file.
+          data: { ...loaderData(chapter.file, OUTPUT_KEYS), ...definedSettings(settings) },
           text: String(chapter.file.value),
         })
       : undefined,
@@ -403,7 +414,13 @@ function processParallel(run: ParallelRun) {
     const { port1, port2 } = new MessageChannel();
     try {
       const worker = new Worker(WORKER_ENTRY, {
-        workerData: { config: book.config, lint, signal: signal.buffer, port: port2 },
+        workerData: {
+          config: book.config,
+          lint,
+          settings: chapterSettings(book.context),
+          signal: signal.buffer,
+          port: port2,
+        },
         transferList: [port2],
         // A worker holds one chapter at a time: a young generation as large as the main thread's keeps its GC as cheap.
         resourceLimits: { maxYoungGenerationSizeMb: 48 },

@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { VFile } from 'vfile';
 import { report } from '../../util/messages.ts';
 import { resolveLocal } from '../../util/paths.ts';
+import type { ChapterSettings } from '../../model/book/load.ts';
 
 /**
  * The address an image was written with, read back from the source: the
@@ -27,7 +28,7 @@ function writtenSource(node: Element, file: VFile): string | undefined {
  * content-addressed place in the outputs; anything remote or outside is an
  * error and never fetched. Images without alt text draw a warning.
  */
-export default function rehypeImages() {
+export default function rehypeImages(options: Pick<ChapterSettings, 'boundary'> = {}) {
   return (tree: Root, file: VFile) => {
     const resolve = file.data.chapter?.resolveAsset;
     visit(tree, 'element', (node: Element) => {
@@ -45,7 +46,7 @@ export default function rehypeImages() {
       // Without a known boundary only schemes, absolute and protocol-relative paths can be called outside.
       const outside = (href: string) => {
         const local = resolveLocal(
-          file.data.boundary ?? path.parse(process.cwd()).root,
+          options.boundary ?? path.parse(process.cwd()).root,
           path.resolve(file.path || 'input.md'),
           href,
         );

@@ -3,6 +3,7 @@ import { visit } from 'unist-util-visit';
 import type { VFile } from 'vfile';
 import { report } from '../../util/messages.ts';
 import { resolveLocal } from '../../util/paths.ts';
+import type { ChapterSettings } from '../../model/book/load.ts';
 
 function sourceOf(node: Element): string | undefined {
   if (node.properties.src) return String(node.properties.src);
@@ -17,7 +18,7 @@ function sourceOf(node: Element): string | undefined {
  * becomes a figure with a link to the media (and the video's poster image
  * when it has one). Nothing is fetched.
  */
-export default function rehypeMedia() {
+export default function rehypeMedia(options: Pick<ChapterSettings, 'boundary'> = {}) {
   return (tree: Root, file: VFile) => {
     visit(tree, 'element', (node: Element, index, parent) => {
       if (!['video', 'audio', 'iframe'].includes(node.tagName) || !parent || index === undefined) return;
@@ -45,8 +46,8 @@ export default function rehypeMedia() {
         : [{ type: 'text', value: `${label}${src ? ` (${src.split('/').pop()}, not included in this edition)` : ''}` }];
       if (!src) {
         report(file, 'warning', `${kind} without a usable source was removed`, node, 'media');
-      } else if (!remote && file.data.boundary && file.path) {
-        const local = resolveLocal(file.data.boundary, file.path, src);
+      } else if (!remote && options.boundary && file.path) {
+        const local = resolveLocal(options.boundary, file.path, src);
         if (!local.ok || !local.exists) {
           report(
             file,

@@ -3,6 +3,7 @@ import { visit, SKIP } from 'unist-util-visit';
 import type { VFile } from 'vfile';
 import { report } from '../../util/messages.ts';
 import type { BibEntry } from '../../model/dialects/bibliography.ts';
+import type { ChapterSettings } from '../../model/book/load.ts';
 
 export type { BibEntry };
 
@@ -14,9 +15,9 @@ const CITE = /\{\{\s*["']([^"']+)["']\s*\|\s*cite\s*\}\}/g;
  * numbered in order of first citation. Without a .bib file, or for an unknown
  * key, a warning at its line and the key printed in brackets.
  */
-export default function remarkCitations() {
+export default function remarkCitations(options: Pick<ChapterSettings, 'bibliography'> = {}) {
   return (tree: Root, file: VFile) => {
-    const bibliography = file.data.bibliography;
+    const bibliography = options.bibliography;
     const order: string[] = [];
     visit(tree, 'text', (node: Text, index, parent) => {
       if (!parent || index === undefined || !node.value.includes('cite')) return;

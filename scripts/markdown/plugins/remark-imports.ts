@@ -6,6 +6,7 @@ import type { VFile } from 'vfile';
 import { report } from '../../util/messages.ts';
 import { resolveLocal } from '../../util/paths.ts';
 import { readIncluded } from '../../model/book/included.ts';
+import type { ChapterSettings } from '../../model/book/load.ts';
 
 const IMPORT = /^import(?::\s*(\d+)\s*-\s*(\d+))?\s*(?:,\s*lang\s*[:=]\s*"([^"]*)")?\s*$/;
 /** Code-language names HonKit books use that highlight.js knows by another. */
@@ -23,9 +24,9 @@ const LANG_ALIASES: Record<string, string> = {
  * the listing is read from the manuscript (lines 4 to 17) into a code block.
  * A listing that does not exist is reported at its line and replaced by a note.
  */
-export default function remarkImports() {
+export default function remarkImports(options: Pick<ChapterSettings, 'boundary'> = {}) {
   return (tree: Root, file: VFile) => {
-    const boundary = file.data.boundary ?? path.dirname(file.path);
+    const boundary = options.boundary ?? path.dirname(file.path);
     visit(tree, 'paragraph', (node: Paragraph, index, parent) => {
       if (!parent || index === undefined) return;
       const content = node.children.filter((c) => !(c.type === 'text' && c.value.trim() === ''));

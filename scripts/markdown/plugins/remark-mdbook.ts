@@ -5,6 +5,7 @@ import type { VFile } from 'vfile';
 import { report } from '../../util/messages.ts';
 import { resolveLocal } from '../../util/paths.ts';
 import { readIncluded } from '../../model/book/included.ts';
+import type { ChapterSettings } from '../../model/book/load.ts';
 
 const DIRECTIVE = /\{\{#(include|rustdoc_include)\s+([^}\s]+)\s*\}\}/g;
 
@@ -54,9 +55,9 @@ export function fenceInfo(lang: string | null | undefined): { lang: string | und
  * (with `:anchor` or line ranges) inside code blocks, and hidden `# ` lines
  * in Rust code, which mdBook leaves out of the rendered listing.
  */
-export default function remarkMdbook() {
+export default function remarkMdbook(options: Pick<ChapterSettings, 'boundary'> = {}) {
   return (tree: Root, file: VFile) => {
-    const boundary = file.data.boundary ?? path.dirname(file.path);
+    const boundary = options.boundary ?? path.dirname(file.path);
     const captions: { node: Code; parent: Parent; text: string }[] = [];
     visit(tree, 'code', (node: Code, _index, parent) => {
       // The first comma-separated word of the info string is the language; the rest are attributes, never languages.

@@ -10,6 +10,7 @@ import { report } from '../../util/messages.ts';
 import { resolveLocal } from '../../util/paths.ts';
 import { markTemplateTags } from '../../model/dialects/template-tags.ts';
 import { readIncluded } from '../../model/book/included.ts';
+import type { ChapterSettings } from '../../model/book/load.ts';
 
 interface Tag {
   name: string;
@@ -69,10 +70,8 @@ const KNOWN = new Set([
 ]);
 const MAX_INCLUDE_DEPTH = 5;
 
-export interface TemplateOptions {
-  /** Names for `lang="…"` codes in tab captions (HonKit's api-language-selector). */
-  languageNames?: Record<string, string>;
-}
+/** `languageNames`: names for `lang="…"` codes in tab captions (HonKit's api-language-selector). */
+export type TemplateOptions = Pick<ChapterSettings, 'languageNames' | 'boundary'>;
 
 /**
  * HonKit/GitBook template blocks, from the markers template-tags.ts left:
@@ -83,8 +82,8 @@ export interface TemplateOptions {
  */
 export default function remarkTemplateBlocks(options: TemplateOptions = {}) {
   return (tree: Root, file: VFile) => {
-    const names = options.languageNames ?? file.data.languageNames ?? {};
-    const boundary = file.data.boundary ?? (file.path ? path.dirname(file.path) : process.cwd());
+    const names = options.languageNames ?? {};
+    const boundary = options.boundary ?? (file.path ? path.dirname(file.path) : process.cwd());
     const walk = (parent: Parent, depth: number) => {
       const out: RootContent[] = [];
       // Open containers: where the next node goes.

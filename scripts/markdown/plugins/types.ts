@@ -1,5 +1,4 @@
 import type { Difficulty } from '../../model/book/types.ts';
-import type { BibEntry } from '../../model/dialects/bibliography.ts';
 
 export interface ChapterContext {
   key: string;
@@ -36,27 +35,17 @@ export interface Collected {
 }
 
 /**
- * The `file.data` contract of the chapter pipeline, in one place. Three kinds
+ * The `file.data` contract of the chapter pipeline, in one place. Two kinds
  * of key, each set by one party:
  * - `ChapterInput`: set per chapter by whoever runs the pipeline (process-chapters);
- * - `LoaderData`: set by the loader, per book, read by the stages that need it;
  * - `ChapterOutput`: written by the stages, read by the collector and the book
  *   passes; a cached or worker result carries exactly these keys back.
+ * Per-book settings are not here: the stages take them as options
+ * (`ChapterSettings`, given to createChapterProcessor).
  */
 export interface ChapterInput {
   chapter: ChapterContext;
   frontmatter: Record<string, unknown>;
-}
-
-export interface LoaderData {
-  /** The folder no path may leave. */
-  boundary: string;
-  /** The bibliography for citations (remark-citations). */
-  bibliography: globalThis.Map<string, BibEntry>;
-  /** Names of code languages (rehype-highlight's captions). */
-  languageNames: Record<string, string>;
-  /** How heading ids are made: GitHub's slugs, or mdBook's for mdBook books. */
-  slugStyle: 'github' | 'mdbook';
 }
 
 export interface ChapterOutput {
@@ -73,8 +62,8 @@ export interface ChapterOutput {
 }
 
 declare module 'vfile' {
-  // The union of the three kinds above.
-  interface DataMap extends ChapterInput, LoaderData, ChapterOutput {}
+  // The union of the two kinds above.
+  interface DataMap extends ChapterInput, ChapterOutput {}
 }
 
 /** Keys of `ChapterInput`: never taken for loader data, never stored as output. */

@@ -53,6 +53,27 @@ function chapterKey(source: string, used: Set<string>): string {
   return key;
 }
 
+/**
+ * The per-book settings the chapter pipeline's stages take as options
+ * (markdown/processor.ts): the folder no path may leave, the bibliography,
+ * the source tool's names for code languages and its kind of heading ids.
+ */
+export interface ChapterSettings {
+  boundary?: string;
+  bibliography?: Map<string, BibEntry>;
+  languageNames?: Record<string, string>;
+  slugStyle?: 'github' | 'mdbook';
+}
+
+export function chapterSettings(context: LoaderContext): ChapterSettings {
+  return {
+    boundary: context.boundary,
+    bibliography: context.bibliography,
+    languageNames: context.foreign?.languageNames,
+    slugStyle: context.foreign?.kind === 'mdbook' ? 'mdbook' : undefined,
+  };
+}
+
 /** What the loader hands every chapter it reads: the folder no path may leave, the bibliography, the source tool's settings. */
 export interface LoaderContext {
   boundary: string;
@@ -63,12 +84,11 @@ export interface LoaderContext {
 /**
  * One chapter's source as the pipeline wants it: size-checked, decoded and
  * cleaned, within the parser limits, front matter split off, template tags
- * marked, and the loader's context on `file.data`.
+ * marked. The book's settings reach the pipeline as options (chapterSettings).
  */
 export async function readChapter(
   absolute: string,
   root: string,
-  context: LoaderContext,
 ): Promise<{ file: VFile; data: Record<string, unknown> }> {
   const file = new VFile({ path: absolute, cwd: root });
   const bytes = await readFile(absolute);
@@ -88,10 +108,6 @@ export async function readChapter(
   if (!withinLimits(text, file)) text = '';
   const { body, data } = splitFrontmatter(text, file);
   file.value = markTemplateTags(body);
-  file.data.boundary = context.boundary;
-  if (context.bibliography) file.data.bibliography = context.bibliography;
-  if (context.foreign?.languageNames) file.data.languageNames = context.foreign.languageNames;
-  if (context.foreign?.kind === 'mdbook') file.data.slugStyle = 'mdbook';
   return { file, data };
 }
 
@@ -272,7 +288,7 @@ export async function loadBook(rootDir: string, options: LoadOptions = {}): Prom
       continue;
     }
     seen.set(source, entry);
-    const { file, data } = await readChapter(resolved.absolute, root, context);
+    const { file, data } = await readChapter(resolved.absolute, root);
     const key = chapterKey(source, usedKeys);
     const chapter: Chapter = {
       key,

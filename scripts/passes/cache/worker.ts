@@ -11,10 +11,13 @@ import type { BookConfig } from '../../model/config/schema.ts';
 import { createChapterProcessor } from '../../markdown/processor.ts';
 import { runDetached, type ChapterTask } from '../process-chapters.ts';
 import { encodeResult, writeEntry } from './chapter-cache.ts';
+import type { ChapterSettings } from '../../model/book/load.ts';
 
 interface WorkerInput {
   config: BookConfig;
   lint: boolean;
+  /** The book's settings the stages take as options (one book per worker pool). */
+  settings: ChapterSettings;
   signal: SharedArrayBuffer;
   port: MessagePort;
 }
@@ -30,7 +33,7 @@ function send(message: unknown) {
 }
 
 try {
-  const processor = createChapterProcessor(input.config, { lint: input.lint });
+  const processor = createChapterProcessor(input.config, { lint: input.lint, settings: input.settings });
   const registries = new Map<string, AssetRegistry>();
   port.on('message', (task: ChapterTask) => {
     try {
