@@ -35,7 +35,8 @@ describe('galley dev', () => {
 
     await writeFile(two, '# Second chapter\n\n1. [H] Prove it.\n2. [E] Explain it again.\n');
     const withQuestions = await session.rebuild([two]);
-    expect(withQuestions.pages).toEqual(['chapters-two.html', 'questions.html']);
+    // The questions index's headings count each difficulty, and the shared contents list them.
+    expect(withQuestions.pages).toEqual(['chapters-two.html', 'questions.html', 'js/toc.js', 'index.html']);
     expect(await readFile(path.join(work.dir, 'dist/.dev/web/questions.html'), 'utf8')).toContain('Explain it again.');
   });
 
@@ -143,6 +144,55 @@ describe('galley dev with its output inside the manuscript', () => {
 });
 
 describe('galley dev keeps what a chapter save does not touch', () => {
+  it('keeps the shared contents in step with section headings, and writes a changed image under its new name', async () => {
+    const work = await tempDir();
+    const book = path.join(work.dir, 'book');
+    await cp(path.join(ROOT, 'tests/books/mini'), book, { recursive: true });
+    const site = path.join(work.dir, 'dist/.dev/web');
+    const session = await startDev({ manuscript: book, out: path.join(work.dir, 'dist') });
+    try {
+      const one = path.join(book, 'chapters/one.md');
+      await writeFile(one, (await readFile(one, 'utf8')).replace('## Details', '## Finer details'));
+      const renamed = await session.rebuild([one]);
+      expect(renamed.full).toBe(false);
+      expect(renamed.reloadAll).toBe(true);
+      expect(await readFile(path.join(site, 'js/toc.js'), 'utf8')).toContain('Finer details');
+
+      const square = path.join(book, 'images/square.svg');
+      await writeFile(square, (await readFile(square, 'utf8')).replace(/red/g, 'blue'));
+      const redrawn = await session.rebuild([square]);
+      expect(redrawn.full).toBe(true);
+      const page = await readFile(path.join(site, 'chapters-one.html'), 'utf8');
+      const src = /src="(images\/[^"]+)"/.exec(page)![1]!;
+      expect(await readFile(path.join(site, src), 'utf8')).toContain('blue');
+    } finally {
+      await session.close();
+      await work.cleanup();
+    }
+  });
+
+  it('empties the old appendix when errata.yaml names another chapter for it', async () => {
+    const work = await tempDir();
+    const book = path.join(work.dir, 'book');
+    await cp(path.join(ROOT, 'tests/books/errata-mini'), book, { recursive: true });
+    const session = await startDev({ manuscript: book, out: path.join(work.dir, 'dist') });
+    try {
+      const errata = path.join(book, 'errata.yaml');
+      await writeFile(errata, `appendix: chapters/second.md\n${await readFile(errata, 'utf8')}`);
+      await session.rebuild([errata]);
+      const fresh = path.join(work.dir, 'fresh');
+      await build({ manuscript: book, out: fresh, formats: ['html', 'web'], quiet: true });
+      for (const name of ['back-errata.html', 'chapters-second.html']) {
+        expect(await readFile(path.join(work.dir, 'dist/.dev/web', name), 'utf8'), name).toBe(
+          await readFile(path.join(fresh, 'web', name), 'utf8'),
+        );
+      }
+    } finally {
+      await session.close();
+      await work.cleanup();
+    }
+  });
+
   it('redoes the errata passes for an errata.yaml edit, without a full rebuild, and writes only pages that changed', async () => {
     const work = await tempDir();
     const book = path.join(work.dir, 'book');

@@ -17,6 +17,7 @@ import {
   siteEdition,
   webContext,
   webIndexPage,
+  webFiles,
   webPage,
   type WebEdition,
 } from '../render/web/site.ts';
@@ -43,6 +44,8 @@ export interface RebuildEvent {
   /** From the change being noticed to the last page written. */
   milliseconds: number;
   full: boolean;
+  /** What every page shows changed (the shared contents): every open page reloads. */
+  reloadAll?: boolean;
   /** Problems in what was rebuilt (the terminal prints these). */
   diagnostics: Diagnostic[];
 }
@@ -182,29 +185,49 @@ export async function startDev(options: DevOptions = {}): Promise<DevSession> {
     const dir = path.join(siteDir, state.edition.outSubdir);
     await mkdir(dir, { recursive: true });
     const written: string[] = [];
-    // A page is written only when its bytes change, so an edit that reaches every page (a title, the version)
+    // A file is written only when its bytes change, so an edit that reaches every page (a title, the version)
     // still leaves the others alone.
-    const write = async (name: string, html: string) => {
+    const write = async (name: string, data: string | Buffer) => {
       const file = path.join(dir, name);
-      if ((await readFile(file, 'utf8').catch(() => undefined)) === html) return;
-      await writeFile(file, html);
+      const old = await readFile(file).catch(() => undefined);
+      if (old && old.equals(typeof data === 'string' ? Buffer.from(data) : data)) return;
+      await mkdir(path.dirname(file), { recursive: true });
+      await writeFile(file, data);
       written.push(sitePath(state, name));
     };
-    const redo = new Set(update.changed);
-    for (const [index, page] of state.pages.entries())
-      if (redo.has(page)) await write(webName(page.outName), webPage(context, index, pageNames));
-
-    // The title page and the shared contents (js/toc.js) list every title too.
-    if (update.all) {
+    if (update.full) {
+      // The whole pipeline ran (SUMMARY.md, an image, an edition's settings): every file of the edition, assets
+      // included, and only those that differ are written.
+      const { files } = await webFiles(webEdition(state), siteEditions());
+      for (const [name, data] of files) if (name !== 'js/search-index.js') await write(name, data);
+    } else {
+      const redo = new Set(update.changed);
+      for (const [index, page] of state.pages.entries())
+        if (redo.has(page)) await write(webName(page.outName), webPage(context, index, pageNames));
+      // The title page and the shared contents (js/toc.js) list every title and section heading.
       await write('js/toc.js', tocScript(context));
       await write('index.html', webIndexPage(context));
     }
     writeSearchIndex(state);
     const list = toCwd(book, diagnostics(update.all ? book.files : update.chapters.map((c) => c.file), book.boundary));
-    return { changed, pages: written, milliseconds: performance.now() - started, full: update.full, diagnostics: list };
+    return {
+      changed,
+      pages: written,
+      milliseconds: performance.now() - started,
+      full: update.full,
+      // Every open page shows the shared contents: when they change, every page reloads.
+      reloadAll: written.includes(sitePath(state, 'js/toc.js')),
+      diagnostics: list,
+    };
   };
 
   const rebuild = (files: string[]): Promise<RebuildEvent> => enqueue(() => rebuildNow(files));
+
+  /** A chapter, errata.yaml or SUMMARY.md of this edition: nothing another edition reads. */
+  const ownedAlone = (state: EditionState, file: string) =>
+    state.book.chapters.some((c) => c.file.path === file) ||
+    file === path.join(state.book.root, 'errata.yaml') ||
+    file === state.book.summaryFile.path;
 
   const rebuildNow = async (files: string[]): Promise<RebuildEvent> => {
     const started = performance.now();
@@ -225,8 +248,9 @@ export async function startDev(options: DevOptions = {}): Promise<DevSession> {
     const byEdition = new Map<EditionState, string[]>();
     for (const file of files.map((f) => path.resolve(f))) {
       const state = owner(file);
-      // LANGS.md, or a file no edition owns: the editions themselves may have changed.
-      if (!state) return full(changed, started);
+      // A file no edition owns (LANGS.md), or one another edition may read too (the main book.yaml, whose settings
+      // the others inherit, a shared image): every edition again, from a fresh list of editions.
+      if (!state || !ownedAlone(state, file)) return full(changed, started);
       byEdition.set(state, [...(byEdition.get(state) ?? []), file]);
     }
     const events: RebuildEvent[] = [];
@@ -236,6 +260,7 @@ export async function startDev(options: DevOptions = {}): Promise<DevSession> {
       pages: events.flatMap((e) => e.pages),
       milliseconds: performance.now() - started,
       full: events.some((e) => e.full),
+      reloadAll: events.some((e) => e.reloadAll),
       diagnostics: events.flatMap((e) => e.diagnostics),
     };
   };
@@ -266,7 +291,7 @@ export async function startDev(options: DevOptions = {}): Promise<DevSession> {
         rebuild(batch)
           .then((event) => {
             // Reload first: a page that reloads is told the problems when it connects again.
-            server?.broadcast('reload', { all: event.full, pages: event.pages });
+            server?.broadcast('reload', { all: event.full || event.reloadAll, pages: event.pages });
             server?.broadcast('problems', problems());
             options.onRebuild?.(event);
           })

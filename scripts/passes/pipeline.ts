@@ -153,7 +153,12 @@ export class BookPipeline {
     // The errata passes read every chapter's headings and questions, and fill the appendix: redone whenever errata
     // exist, from a fresh appendix, exactly as a full run does.
     let errata = state.errata;
-    if (errataChanged) errata = await loadErrata(book);
+    if (errataChanged) {
+      const before = errata ? appendixChapter(book, errata) : undefined;
+      errata = await loadErrata(book);
+      // The appendix moved to another chapter: the old one must lose what the pass added to it.
+      if (!errata || appendixChapter(book, errata) !== before) return this.rerun();
+    }
     if (errata) {
       const appendix = appendixChapter(book, errata);
       if (appendix) {

@@ -4,7 +4,7 @@
  * than any source, so `npx vitest run` alone never tests stale code.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -26,5 +26,7 @@ export default function setup() {
   if (built >= Math.max(newest(path.join(ROOT, 'scripts')), statSync(path.join(ROOT, 'tsconfig.build.json')).mtimeMs))
     return;
   const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+  // From an empty lib/: tsc never removes what a moved or deleted module compiled to.
+  rmSync(path.join(ROOT, 'lib'), { recursive: true, force: true });
   execFileSync(process.execPath, [tsc, '-p', path.join(ROOT, 'tsconfig.build.json')], { cwd: ROOT, stdio: 'inherit' });
 }
