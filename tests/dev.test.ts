@@ -143,14 +143,27 @@ describe('galley dev with its output inside the manuscript', () => {
   });
 });
 
+/** A dev session (not watching) on a copy of a test book, stopped and removed afterwards. */
+async function withDev(
+  name: string,
+  run: (dev: { work: { dir: string }; book: string; session: DevSession }) => Promise<void>,
+): Promise<void> {
+  const work = await tempDir();
+  const book = path.join(work.dir, 'book');
+  await cp(path.join(ROOT, 'tests/books', name), book, { recursive: true });
+  const session = await startDev({ manuscript: book, out: path.join(work.dir, 'dist') });
+  try {
+    await run({ work, book, session });
+  } finally {
+    await session.close();
+    await work.cleanup();
+  }
+}
+
 describe('galley dev keeps what a chapter save does not touch', () => {
   it('keeps the shared contents in step with section headings, and writes a changed image under its new name', async () => {
-    const work = await tempDir();
-    const book = path.join(work.dir, 'book');
-    await cp(path.join(ROOT, 'tests/books/mini'), book, { recursive: true });
-    const site = path.join(work.dir, 'dist/.dev/web');
-    const session = await startDev({ manuscript: book, out: path.join(work.dir, 'dist') });
-    try {
+    await withDev('mini', async ({ work, book, session }) => {
+      const site = path.join(work.dir, 'dist/.dev/web');
       const one = path.join(book, 'chapters/one.md');
       await writeFile(one, (await readFile(one, 'utf8')).replace('## Details', '## Finer details'));
       const renamed = await session.rebuild([one]);
@@ -165,18 +178,11 @@ describe('galley dev keeps what a chapter save does not touch', () => {
       const page = await readFile(path.join(site, 'chapters-one.html'), 'utf8');
       const src = /src="(images\/[^"]+)"/.exec(page)![1]!;
       expect(await readFile(path.join(site, src), 'utf8')).toContain('blue');
-    } finally {
-      await session.close();
-      await work.cleanup();
-    }
+    });
   });
 
   it('empties the old appendix when errata.yaml names another chapter for it', async () => {
-    const work = await tempDir();
-    const book = path.join(work.dir, 'book');
-    await cp(path.join(ROOT, 'tests/books/errata-mini'), book, { recursive: true });
-    const session = await startDev({ manuscript: book, out: path.join(work.dir, 'dist') });
-    try {
+    await withDev('errata-mini', async ({ work, book, session }) => {
       const errata = path.join(book, 'errata.yaml');
       await writeFile(errata, `appendix: chapters/second.md\n${await readFile(errata, 'utf8')}`);
       await session.rebuild([errata]);
@@ -187,18 +193,11 @@ describe('galley dev keeps what a chapter save does not touch', () => {
           await readFile(path.join(fresh, 'web', name), 'utf8'),
         );
       }
-    } finally {
-      await session.close();
-      await work.cleanup();
-    }
+    });
   });
 
   it('redoes the errata passes for an errata.yaml edit, without a full rebuild, and writes only pages that changed', async () => {
-    const work = await tempDir();
-    const book = path.join(work.dir, 'book');
-    await cp(path.join(ROOT, 'tests/books/errata-mini'), book, { recursive: true });
-    const session = await startDev({ manuscript: book, out: path.join(work.dir, 'dist') });
-    try {
+    await withDev('errata-mini', async ({ work, book, session }) => {
       const errata = path.join(book, 'errata.yaml');
       await writeFile(
         errata,
@@ -230,10 +229,7 @@ describe('galley dev keeps what a chapter save does not touch', () => {
       expect(session.problems().some((d) => d.file.endsWith('errata.yaml') && d.ruleId === 'errata-location')).toBe(
         true,
       );
-    } finally {
-      await session.close();
-      await work.cleanup();
-    }
+    });
   });
 
   it('keeps errata problems after a chapter is saved, and reads no chapter turned into a symlink out of the manuscript', async () => {

@@ -9,7 +9,7 @@ import type { Page } from '../model/pages.ts';
 import { listEditions, type Edition } from '../model/book/editions.ts';
 import { TEMPLATES } from '../render/assets.ts';
 import { applySeverities, diagnostics, type Diagnostic } from '../model/report.ts';
-import type { Errata } from '../model/errata/load.ts';
+import { ERRATA_FILE, type Errata } from '../model/errata/load.ts';
 import { editionStamp } from '../model/errata/stamp.ts';
 import {
   renderWeb,
@@ -226,7 +226,7 @@ export async function startDev(options: DevOptions = {}): Promise<DevSession> {
   /** A chapter, errata.yaml or SUMMARY.md of this edition: nothing another edition reads. */
   const ownedAlone = (state: EditionState, file: string) =>
     state.book.chapters.some((c) => c.file.path === file) ||
-    file === path.join(state.book.root, 'errata.yaml') ||
+    file === path.join(state.book.root, ERRATA_FILE) ||
     file === state.book.summaryFile.path;
 
   const rebuildNow = async (files: string[]): Promise<RebuildEvent> => {
