@@ -67,8 +67,8 @@ describe('galley check', () => {
     const text = await galley(['check', '--manuscript', FAULTS]);
     expect(text.code).toBe(1);
     expect(text.stdout).toMatch(/^tests\/books\/faults\/ch\/one\.md$/m);
-    expect(text.stdout).toMatch(/^ {2}3:5 +error +Link to .* broken-link$/m);
-    expect(text.stdout).toMatch(/^8 errors, 10 warnings$/m);
+    expect(text.stdout).toMatch(/^3:5 +error +Link to .* broken-link$/m);
+    expect(text.stdout).toMatch(/^18 messages \(✖ 8 errors, ⚠ 10 warnings\)$/m);
 
     const github = await galley(['check', '--manuscript', FAULTS, '--format', 'github']);
     expect(github.stdout).toMatch(

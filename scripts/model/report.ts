@@ -1,5 +1,6 @@
 import path from 'node:path';
-import type { VFile } from 'vfile';
+import { VFile } from 'vfile';
+import { reporter } from 'vfile-reporter';
 import type { VFileMessage } from 'vfile-message';
 import type { Severity } from './config/schema.ts';
 import { levelOf, type Level } from '../util/messages.ts';
@@ -76,29 +77,23 @@ export function formatJson(list: Diagnostic[]): string {
   );
 }
 
-const SEVERITY_WORD: Record<Level, string> = { error: 'error', warning: 'warning', info: 'info' };
-
-/** vfile-reporter's layout: messages grouped by file, `line:column  severity  message  rule-id`, then a summary line. */
+/**
+ * The text report is vfile-reporter's own output, over VFiles rebuilt from the
+ * inert diagnostics: the layout unified tools print, with no control character
+ * reaching the terminal from a file name, message or rule id.
+ */
 export function formatText(all: Diagnostic[], options: { color?: boolean } = {}): string {
   const list = all.map(inert);
-  const paint = (code: number, text: string) => (options.color ? `\u001b[${code}m${text}\u001b[39m` : text);
-  const lines: string[] = [];
-  const byFile = new Map<string, Diagnostic[]>();
-  for (const d of list) byFile.set(d.file, [...(byFile.get(d.file) ?? []), d]);
-  for (const [file, items] of byFile) {
-    lines.push(options.color ? `\u001b[4m${file}\u001b[24m` : file);
-    const place = items.map((d) => `${d.line}:${d.column}`);
-    const width = Math.max(...place.map((p) => p.length));
-    const sevWidth = Math.max(...items.map((d) => SEVERITY_WORD[d.severity].length));
-    items.forEach((d, i) => {
-      const sev = SEVERITY_WORD[d.severity].padEnd(sevWidth);
-      const colored = d.severity === 'error' ? paint(31, sev) : d.severity === 'warning' ? paint(33, sev) : sev;
-      lines.push(`  ${place[i]!.padEnd(width)}  ${colored}  ${d.message}  ${d.ruleId}`);
-    });
-    lines.push('');
+  if (list.length === 0) return summaryLine(list);
+  const files = new Map<string, VFile>();
+  for (const d of list) {
+    let file = files.get(d.file);
+    if (!file) files.set(d.file, (file = new VFile({ path: d.file })));
+    const message = file.message(d.message, { place: { line: d.line, column: d.column }, ruleId: d.ruleId });
+    // vfile's three levels: true is an error, false a warning, undefined an info.
+    message.fatal = d.severity === 'error' ? true : d.severity === 'warning' ? false : undefined;
   }
-  lines.push(summaryLine(list));
-  return lines.join('\n');
+  return reporter([...files.values()], { color: Boolean(options.color), quiet: true });
 }
 
 export function summaryLine(list: Diagnostic[]): string {
