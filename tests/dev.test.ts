@@ -181,6 +181,26 @@ describe('galley dev keeps what a chapter save does not touch', () => {
     });
   });
 
+  it('redoes every edition when the main book.yaml changes a setting they inherit', async () => {
+    await withDev('editions-mini', async ({ work, book, session }) => {
+      const site = path.join(work.dir, 'dist/.dev/web');
+      const config = path.join(book, 'book.yaml');
+      await writeFile(
+        config,
+        (await readFile(config, 'utf8')).replace('authors: ["Ann Author"]', 'authors: ["Bea Author"]'),
+      );
+      const event = await session.rebuild([config]);
+      expect(event.full).toBe(true);
+      for (const page of ['index.html', 'de/index.html']) {
+        const html = await readFile(path.join(site, page), 'utf8');
+        expect(html, page).toContain('Bea Author');
+        expect(html, page).not.toContain('Ann Author');
+      }
+      // The edition keeps its own title: only the inherited setting moved.
+      expect(await readFile(path.join(site, 'de/index.html'), 'utf8')).toContain('Zwei Ausgaben');
+    });
+  });
+
   it('empties the old appendix when errata.yaml names another chapter for it', async () => {
     await withDev('errata-mini', async ({ work, book, session }) => {
       const errata = path.join(book, 'errata.yaml');
