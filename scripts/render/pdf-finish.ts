@@ -12,6 +12,7 @@ import {
 } from '@cantoo/pdf-lib';
 import type { Geometry } from './pdf-pages-css.ts';
 import { localDigits } from '../model/numerals.ts';
+import { shortenDestinationNames } from './pdf-dest-names.ts';
 
 /** Named destinations decoded to ids (Chromium names each link target after its id). */
 function decodeName(name: PDFName): string {
@@ -403,6 +404,7 @@ export async function finishPdf(
     );
   }
   writeOutline(doc, options.outline, dests);
+  shortenDestinationNames(doc);
   renumberStructureIds(doc);
   printerMarks(doc, options.geometry);
 
