@@ -2,7 +2,6 @@ import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Element } from 'hast';
-import { PDFDocument } from '@cantoo/pdf-lib';
 import { EXIT, visit } from 'unist-util-visit';
 import type { LoadedBook } from '../model/book/load.ts';
 import { buildDate } from '../util/build-date.ts';
@@ -30,6 +29,7 @@ import {
 import { destinations, finishPdf, readDestinations, type OutlineNode } from './pdf-finish.ts';
 import { bookSlug } from '../model/book-slug.ts';
 import { stripSoftHyphens } from './pdf-text-layer.ts';
+import { loadPdf } from './pdf-lib-speed.ts';
 import { adjustAfterPrint, canAdjust, markWideTables } from './print-adjust.ts';
 import { fillPageRefsInPage, pageRefTargets, pageWord } from '../passes/errata/appendix.ts';
 import type { Errata } from '../model/errata/load.ts';
@@ -340,31 +340,51 @@ export async function renderPdf(
         (await markWideTables(sandbox.page, composition, config.output.pdf.wide_tables)) > 0
       )
         await load(sandbox, files, composeHtml(composition, EMPTY_LAYOUT, STYLESHEETS), timings);
+      lap('first load');
 
       let first = await print(sandbox, false, timings);
+      // Where everything landed is read while poppler reads the pages for the adjust pass (its own processes).
+      let landed = readDestinations(first);
+      landed.catch(() => undefined);
+      lap('first print');
       // Measure, then adjust: page breaks before stranded headings and lead-ins, figures floated past the text that fills their gap.
       if (options.adjust !== false && (await canAdjust())) {
         for (let round = 0; round < ADJUST_ROUNDS; round++) {
-          if ((await adjustAfterPrint(sandbox.page, composition, first, round)) === 0) break;
+          const changed = await adjustAfterPrint(sandbox.page, composition, first, round);
+          lap('adjust analysis');
+          if (changed === 0) break;
           await load(sandbox, files, composeHtml(composition, EMPTY_LAYOUT, STYLESHEETS), timings);
           first = await print(sandbox, false, timings);
+          landed = readDestinations(first);
+          landed.catch(() => undefined);
+          lap('adjust prints');
         }
       }
-      skip();
-      let natural = new Map([...(await readDestinations(first)).dests].map(([id, d]) => [id, d.page]));
+      let natural = new Map([...(await landed).dests].map(([id, d]) => [id, d.page]));
+      lap('destinations');
       let prints = 1;
       let plan = planLayout(composition, natural);
       for (;;) {
-        const html = composeHtml(composition, plan.layout, STYLESHEETS);
+        let html: string | undefined;
         lap('plan');
-        if (prints === 1) await applyLayout(sandbox, composition, plan.layout, timings);
-        else await load(sandbox, files, html, timings);
-        const printed = await print(sandbox, true, timings);
-        skip();
-        const doc = await PDFDocument.load(printed, { updateMetadata: false });
+        if (prints === 1) {
+          await applyLayout(sandbox, composition, plan.layout, timings);
+        } else {
+          html = composeHtml(composition, plan.layout, STYLESHEETS);
+          await load(sandbox, files, html, timings);
+        }
+        lap('apply layout');
+        const printing = print(sandbox, true, timings);
+        printing.catch(() => undefined);
+        // The document as composed (its hash is the PDF's /ID) is serialised while Chromium prints.
+        html ??= composeHtml(composition, plan.layout, STYLESHEETS);
+        const printed = await printing;
+        lap('final print');
+        const doc = await loadPdf(printed);
+        lap('pdf-lib load');
         prints++;
         const dests = destinations(doc);
-        lap('plan');
+        lap('destinations');
         const moved = [...plan.predicted].filter(([id, at]) => dests.get(id)?.page !== at);
         if (moved.length > 0 && prints < MAX_PRINTS) {
           // The layout moved between prints (it should not): start again from what this print shows.
@@ -391,6 +411,7 @@ export async function renderPdf(
         }
 
         stripSoftHyphens(doc);
+        lap('text layer');
         const finished = await finishPdf(doc, {
           title: config.subtitle ? `${config.title}: ${config.subtitle}` : config.title,
           authors: config.authors,
@@ -411,6 +432,7 @@ export async function renderPdf(
           producer: `Galley (${(await galley.browser.version()).replace('HeadlessChrome', 'Chromium')} Skia/PDF; pdf-lib)`,
         });
         lap('finish');
+        timings['finish: save'] = finished.saveSeconds;
         result = { bytes: finished.bytes, pages: finished.pages, prints, blocked: [...sandbox.blocked] };
         break;
       }
