@@ -30,7 +30,7 @@ import { destinations, finishPdf, readDestinations, type OutlineNode } from './p
 import { bookSlug } from '../model/book-slug.ts';
 import { stripSoftHyphens } from './pdf-text-layer.ts';
 import { loadPdf } from './pdf-lib-speed.ts';
-import { adjustAfterPrint, canAdjust, markWideTables } from './print-adjust.ts';
+import { adjustAfterPrint, canAdjust, markWideTables, readFindings } from './print-adjust.ts';
 import { fillPageRefsInPage, pageRefTargets, pageWord } from '../passes/errata/appendix.ts';
 import type { Errata } from '../model/errata/load.ts';
 import { editionStamp, pdfStampInfo } from '../model/errata/stamp.ts';
@@ -246,6 +246,7 @@ async function applyLayout(
         blank.setAttribute('class', 'galley-blank');
         blank.setAttribute('style', `page: ${name}`);
         blank.setAttribute('aria-hidden', 'true');
+        blank.setAttribute('data-galley-inserted', '');
         block.parentNode.insertBefore(blank, block);
         count++;
       }
@@ -266,6 +267,13 @@ async function applyLayout(
   const slots = composition.blocks
     .flatMap((b) => pageRefTargets(b.element))
     .filter((t) => layout.pageRefLabels.has(t)).length;
+  if (slots > 0) {
+    // What each page-reference slot held before, for undoLayout.
+    await sandbox.page.evaluate(() => {
+      for (const slot of Array.from(document.querySelectorAll('a > span.page-ref')))
+        slot.setAttribute('data-galley-empty', slot.textContent ?? '');
+    });
+  }
   const filled =
     slots > 0
       ? await sandbox.page.evaluate(fillPageRefsInPage, [...layout.pageRefLabels], pageWord(composition.language))
@@ -273,6 +281,23 @@ async function applyLayout(
   if (applied !== blanks.length + [...layout.pageLabels].length || filled !== slots)
     throw new Error('The composed print document did not take the second-print layout');
   timings.load = (timings.load ?? 0) + (performance.now() - started) / 1000;
+}
+
+/**
+ * Takes applyLayout's blank versos and page references out again, so the
+ * adjust pass measures the document its findings were read from (it finds
+ * elements by their place among those of their tag, and a filled reference
+ * may rewrap a paragraph). TOC numbers stay: nothing measured is in the
+ * contents.
+ */
+async function undoLayout(sandbox: SandboxedPage) {
+  await sandbox.page.evaluate(() => {
+    for (const blank of Array.from(document.querySelectorAll('[data-galley-inserted]'))) blank.remove();
+    for (const slot of Array.from(document.querySelectorAll('[data-galley-empty]'))) {
+      slot.textContent = slot.getAttribute('data-galley-empty');
+      slot.removeAttribute('data-galley-empty');
+    }
+  });
 }
 
 /** Everything a print needs, served from memory on the private origin. */
@@ -343,52 +368,53 @@ export async function renderPdf(
       lap('first load');
 
       let first = await print(sandbox, false, timings);
-      // Where everything landed is read while poppler reads the pages for the adjust pass (its own processes).
-      let landed = readDestinations(first);
-      landed.catch(() => undefined);
       lap('first print');
-      // Measure, then adjust: page breaks before stranded headings and lead-ins, figures floated past the text that fills their gap.
-      if (options.adjust !== false && (await canAdjust())) {
-        for (let round = 0; round < ADJUST_ROUNDS; round++) {
-          const changed = await adjustAfterPrint(sandbox.page, composition, first, round);
-          lap('adjust analysis');
-          if (changed === 0) break;
-          await load(sandbox, files, composeHtml(composition, EMPTY_LAYOUT, STYLESHEETS), timings);
-          first = await print(sandbox, false, timings);
-          landed = readDestinations(first);
-          landed.catch(() => undefined);
-          lap('adjust prints');
-        }
-      }
-      let natural = new Map([...(await landed).dests].map(([id, d]) => [id, d.page]));
-      lap('destinations');
-      let prints = 1;
-      let plan = planLayout(composition, natural);
-      for (;;) {
-        let html: string | undefined;
+      // Measure, then adjust: page breaks before stranded headings and lead-ins, figures floated past the text that
+      // fills their gap. Poppler reads each print's pages while Chromium already makes the final print from it; when
+      // the reading moves nothing (most books, most rounds), that print is the one kept.
+      const adjusting = options.adjust !== false && (await canAdjust());
+      let kept: { printed: Uint8Array; html: string; plan: Plan } | undefined;
+      for (let round = 0; !kept; round++) {
+        const reading = adjusting && round < ADJUST_ROUNDS ? readFindings(composition, first) : undefined;
+        reading?.catch(() => undefined);
+        const natural = new Map([...(await readDestinations(first)).dests].map(([id, d]) => [id, d.page]));
+        const plan = planLayout(composition, natural);
         lap('plan');
-        if (prints === 1) {
-          await applyLayout(sandbox, composition, plan.layout, timings);
-        } else {
-          html = composeHtml(composition, plan.layout, STYLESHEETS);
-          await load(sandbox, files, html, timings);
-        }
+        await applyLayout(sandbox, composition, plan.layout, timings);
         lap('apply layout');
         const printing = print(sandbox, true, timings);
         printing.catch(() => undefined);
         // The document as composed (its hash is the PDF's /ID) is serialised while Chromium prints.
-        html ??= composeHtml(composition, plan.layout, STYLESHEETS);
+        const html = composeHtml(composition, plan.layout, STYLESHEETS);
+        lap('plan');
+        const findings = reading ? await reading : undefined;
+        lap('adjust analysis');
         const printed = await printing;
         lap('final print');
+        if (findings && findings.length > 0) {
+          await undoLayout(sandbox);
+          const changed = await adjustAfterPrint(sandbox.page, composition, first, round, findings);
+          lap('adjust analysis');
+          if (changed > 0) {
+            await load(sandbox, files, composeHtml(composition, EMPTY_LAYOUT, STYLESHEETS), timings);
+            first = await print(sandbox, false, timings);
+            lap('adjust prints');
+            continue;
+          }
+        }
+        kept = { printed, html, plan };
+      }
+      let { printed, html, plan } = kept;
+      let prints = 2;
+      for (;;) {
         const doc = await loadPdf(printed);
         lap('pdf-lib load');
-        prints++;
         const dests = destinations(doc);
         lap('destinations');
         const moved = [...plan.predicted].filter(([id, at]) => dests.get(id)?.page !== at);
         if (moved.length > 0 && prints < MAX_PRINTS) {
           // The layout moved between prints (it should not): start again from what this print shows.
-          natural = new Map();
+          const natural = new Map<string, number>();
           for (const [id, dest] of dests) {
             const block = composition.blockOfTarget.get(id);
             const before = block ? composition.blocks.findIndex((b) => b.id === block) : -1;
@@ -398,6 +424,11 @@ export async function renderPdf(
             natural.set(id, dest.page - blanks);
           }
           plan = planLayout(composition, natural);
+          html = composeHtml(composition, plan.layout, STYLESHEETS);
+          await load(sandbox, files, html, timings);
+          printed = await print(sandbox, true, timings);
+          prints++;
+          lap('final print');
           continue;
         }
         if (moved.length > 0) {
