@@ -1,3 +1,4 @@
+import { inflateSync } from 'node:zlib';
 import {
   decodePDFRawStream,
   PDFArray,
@@ -38,6 +39,14 @@ export function stripSoftHyphensFromContent(content: string): { text: string; re
   return { text, removed };
 }
 
+/** Chromium's content streams are plain Flate: Node's zlib inflates them far faster than pdf-lib's JavaScript decoder. */
+function decodeContent(stream: PDFRawStream): Uint8Array {
+  const filter = stream.dict.get(PDFName.of('Filter'));
+  if (filter === PDFName.of('FlateDecode') && !stream.dict.has(PDFName.of('DecodeParms')))
+    return inflateSync(stream.contents);
+  return decodePDFRawStream(stream).decode();
+}
+
 function streamsOf(doc: PDFDocument, contents: unknown): { ref?: PDFRef; stream: PDFStream }[] {
   const resolve = (value: unknown): { ref?: PDFRef; stream: PDFStream } | undefined => {
     if (value instanceof PDFRef) {
@@ -65,7 +74,7 @@ export function stripSoftHyphens(doc: PDFDocument): number {
     for (const { ref, stream } of streamsOf(doc, contents)) {
       if (seen.has(stream) || !(stream instanceof PDFRawStream)) continue;
       seen.add(stream);
-      const bytes = decodePDFRawStream(stream).decode();
+      const bytes = decodeContent(stream);
       const before = Buffer.from(bytes).toString('latin1');
       if (!before.includes('00AD')) continue;
       const { text, removed: n } = stripSoftHyphensFromContent(before);

@@ -2,7 +2,6 @@ import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Element } from 'hast';
-import { PDFDocument } from '@cantoo/pdf-lib';
 import { EXIT, visit } from 'unist-util-visit';
 import type { LoadedBook } from '../model/book/load.ts';
 import { buildDate } from '../util/build-date.ts';
@@ -30,7 +29,8 @@ import {
 import { destinations, finishPdf, readDestinations, type OutlineNode } from './pdf-finish.ts';
 import { bookSlug } from '../model/book-slug.ts';
 import { stripSoftHyphens } from './pdf-text-layer.ts';
-import { adjustAfterPrint, canAdjust, markWideTables } from './print-adjust.ts';
+import { loadPdf } from './pdf-lib-speed.ts';
+import { adjustAfterPrint, canAdjust, markWideTables, readFindings } from './print-adjust.ts';
 import { fillPageRefsInPage, pageRefTargets, pageWord } from '../passes/errata/appendix.ts';
 import type { Errata } from '../model/errata/load.ts';
 import { editionStamp, pdfStampInfo } from '../model/errata/stamp.ts';
@@ -246,6 +246,7 @@ async function applyLayout(
         blank.setAttribute('class', 'galley-blank');
         blank.setAttribute('style', `page: ${name}`);
         blank.setAttribute('aria-hidden', 'true');
+        blank.setAttribute('data-galley-inserted', '');
         block.parentNode.insertBefore(blank, block);
         count++;
       }
@@ -266,6 +267,13 @@ async function applyLayout(
   const slots = composition.blocks
     .flatMap((b) => pageRefTargets(b.element))
     .filter((t) => layout.pageRefLabels.has(t)).length;
+  if (slots > 0) {
+    // What each page-reference slot held before, for undoLayout.
+    await sandbox.page.evaluate(() => {
+      for (const slot of Array.from(document.querySelectorAll('a > span.page-ref')))
+        slot.setAttribute('data-galley-empty', slot.textContent ?? '');
+    });
+  }
   const filled =
     slots > 0
       ? await sandbox.page.evaluate(fillPageRefsInPage, [...layout.pageRefLabels], pageWord(composition.language))
@@ -273,6 +281,23 @@ async function applyLayout(
   if (applied !== blanks.length + [...layout.pageLabels].length || filled !== slots)
     throw new Error('The composed print document did not take the second-print layout');
   timings.load = (timings.load ?? 0) + (performance.now() - started) / 1000;
+}
+
+/**
+ * Takes applyLayout's blank versos and page references out again, so the
+ * adjust pass measures the document its findings were read from (it finds
+ * elements by their place among those of their tag, and a filled reference
+ * may rewrap a paragraph). TOC numbers stay: nothing measured is in the
+ * contents.
+ */
+async function undoLayout(sandbox: SandboxedPage) {
+  await sandbox.page.evaluate(() => {
+    for (const blank of Array.from(document.querySelectorAll('[data-galley-inserted]'))) blank.remove();
+    for (const slot of Array.from(document.querySelectorAll('[data-galley-empty]'))) {
+      slot.textContent = slot.getAttribute('data-galley-empty');
+      slot.removeAttribute('data-galley-empty');
+    }
+  });
 }
 
 /** Everything a print needs, served from memory on the private origin. */
@@ -340,35 +365,56 @@ export async function renderPdf(
         (await markWideTables(sandbox.page, composition, config.output.pdf.wide_tables)) > 0
       )
         await load(sandbox, files, composeHtml(composition, EMPTY_LAYOUT, STYLESHEETS), timings);
+      lap('first load');
 
       let first = await print(sandbox, false, timings);
-      // Measure, then adjust: page breaks before stranded headings and lead-ins, figures floated past the text that fills their gap.
-      if (options.adjust !== false && (await canAdjust())) {
-        for (let round = 0; round < ADJUST_ROUNDS; round++) {
-          if ((await adjustAfterPrint(sandbox.page, composition, first, round)) === 0) break;
-          await load(sandbox, files, composeHtml(composition, EMPTY_LAYOUT, STYLESHEETS), timings);
-          first = await print(sandbox, false, timings);
-        }
-      }
-      skip();
-      let natural = new Map([...(await readDestinations(first)).dests].map(([id, d]) => [id, d.page]));
-      let prints = 1;
-      let plan = planLayout(composition, natural);
-      for (;;) {
+      lap('first print');
+      // Measure, then adjust: page breaks before stranded headings and lead-ins, figures floated past the text that
+      // fills their gap. Poppler reads each print's pages while Chromium already makes the final print from it; when
+      // the reading moves nothing (most books, most rounds), that print is the one kept.
+      const adjusting = options.adjust !== false && (await canAdjust());
+      let kept: { printed: Uint8Array; html: string; plan: Plan } | undefined;
+      for (let round = 0; !kept; round++) {
+        const reading = adjusting && round < ADJUST_ROUNDS ? readFindings(composition, first) : undefined;
+        reading?.catch(() => undefined);
+        const natural = new Map([...(await readDestinations(first)).dests].map(([id, d]) => [id, d.page]));
+        const plan = planLayout(composition, natural);
+        lap('plan');
+        await applyLayout(sandbox, composition, plan.layout, timings);
+        lap('apply layout');
+        const printing = print(sandbox, true, timings);
+        printing.catch(() => undefined);
+        // The document as composed (its hash is the PDF's /ID) is serialised while Chromium prints.
         const html = composeHtml(composition, plan.layout, STYLESHEETS);
         lap('plan');
-        if (prints === 1) await applyLayout(sandbox, composition, plan.layout, timings);
-        else await load(sandbox, files, html, timings);
-        const printed = await print(sandbox, true, timings);
-        skip();
-        const doc = await PDFDocument.load(printed, { updateMetadata: false });
-        prints++;
+        const findings = reading ? await reading : undefined;
+        lap('adjust analysis');
+        const printed = await printing;
+        lap('final print');
+        if (findings && findings.length > 0) {
+          await undoLayout(sandbox);
+          const changed = await adjustAfterPrint(sandbox.page, composition, first, round, findings);
+          lap('adjust analysis');
+          if (changed > 0) {
+            await load(sandbox, files, composeHtml(composition, EMPTY_LAYOUT, STYLESHEETS), timings);
+            first = await print(sandbox, false, timings);
+            lap('adjust prints');
+            continue;
+          }
+        }
+        kept = { printed, html, plan };
+      }
+      let { printed, html, plan } = kept;
+      let prints = 2;
+      for (;;) {
+        const doc = await loadPdf(printed);
+        lap('pdf-lib load');
         const dests = destinations(doc);
-        lap('plan');
+        lap('destinations');
         const moved = [...plan.predicted].filter(([id, at]) => dests.get(id)?.page !== at);
         if (moved.length > 0 && prints < MAX_PRINTS) {
           // The layout moved between prints (it should not): start again from what this print shows.
-          natural = new Map();
+          const natural = new Map<string, number>();
           for (const [id, dest] of dests) {
             const block = composition.blockOfTarget.get(id);
             const before = block ? composition.blocks.findIndex((b) => b.id === block) : -1;
@@ -378,6 +424,11 @@ export async function renderPdf(
             natural.set(id, dest.page - blanks);
           }
           plan = planLayout(composition, natural);
+          html = composeHtml(composition, plan.layout, STYLESHEETS);
+          await load(sandbox, files, html, timings);
+          printed = await print(sandbox, true, timings);
+          prints++;
+          lap('final print');
           continue;
         }
         if (moved.length > 0) {
@@ -391,6 +442,7 @@ export async function renderPdf(
         }
 
         stripSoftHyphens(doc);
+        lap('text layer');
         const finished = await finishPdf(doc, {
           title: config.subtitle ? `${config.title}: ${config.subtitle}` : config.title,
           authors: config.authors,
@@ -411,6 +463,7 @@ export async function renderPdf(
           producer: `Galley (${(await galley.browser.version()).replace('HeadlessChrome', 'Chromium')} Skia/PDF; pdf-lib)`,
         });
         lap('finish');
+        timings['finish: save'] = finished.saveSeconds;
         result = { bytes: finished.bytes, pages: finished.pages, prints, blocked: [...sandbox.blocked] };
         break;
       }

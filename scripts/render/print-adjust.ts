@@ -122,8 +122,20 @@ async function siblingsThatFill(page: Page, composition: Composition, marker: st
   );
 }
 
+/** What the printed pages show (poppler): needs no page, so the renderer reads it while Chromium prints. */
+export async function readFindings(composition: Composition, printed: Uint8Array): Promise<Finding[]> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'galley-adjust-'));
+  try {
+    const file = path.join(dir, 'print.pdf');
+    await writeFile(file, printed);
+    return analyse(composition, await readLayout(file));
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
 /**
- * One round: reads the printed pages, changes the composition. Returns how
+ * One round: reads the printed pages (or takes what `readFindings` read), changes the composition. Returns how
  * many changes it made (0: the layout stands).
  */
 export async function adjustAfterPrint(
@@ -131,16 +143,9 @@ export async function adjustAfterPrint(
   composition: Composition,
   printed: Uint8Array,
   round: number,
+  findings?: Finding[],
 ): Promise<number> {
-  const dir = await mkdtemp(path.join(tmpdir(), 'galley-adjust-'));
-  let findings: Finding[];
-  try {
-    const file = path.join(dir, 'print.pdf');
-    await writeFile(file, printed);
-    findings = analyse(composition, await readLayout(file));
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
+  findings ??= await readFindings(composition, printed);
   let changes = 0;
   if (process.env.GALLEY_DEBUG_ADJUST)
     process.stderr.write(`adjust round ${round}: ${findings.map((f) => `${f.rule}@${f.page}`).join(' ')}\n`);

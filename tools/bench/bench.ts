@@ -453,6 +453,8 @@ async function main() {
           let pageCount = 0;
           let pagedPages = 0;
           let pending: string | undefined;
+          let pagedFailed: string | undefined;
+          const stages = new Map<string, number[]>();
           try {
             for (let run = 0; run < args.runs; run++) {
               const t = performance.now();
@@ -466,14 +468,22 @@ async function main() {
                   });
                   ours.push(result.seconds);
                   pageCount = result.pages;
+                  for (const [stage, seconds] of Object.entries(result.timings))
+                    stages.set(stage, [...(stages.get(stage) ?? []), seconds]);
                 } catch (error) {
                   pending = (error as Error).message;
                 }
               }
-              if (polyfill && existsSync(polyfill)) {
-                const result = await runPagedJs(book, pages, galley);
-                paged.push(result.seconds);
-                pagedPages = result.pages;
+              if (polyfill && existsSync(polyfill) && !pagedFailed) {
+                // Paged.js may time out on a loaded machine: the figure keeps Galley's and the floor's times.
+                try {
+                  const result = await runPagedJs(book, pages, galley);
+                  paged.push(result.seconds);
+                  pagedPages = result.pages;
+                } catch (error) {
+                  pagedFailed = (error as Error).message;
+                  report.detail(`Paged.js failed: ${pagedFailed}`);
+                }
               }
             }
           } finally {
@@ -485,6 +495,9 @@ async function main() {
           if (ours.length) {
             report.detail(
               `galley renderPdf (two prints, TOC page numbers, running heads, pdf-lib finish): ${list(ours)}; ${pageCount} pages`,
+            );
+            report.detail(
+              `its stages, medians: ${[...stages].map(([stage, values]) => `${stage} ${s(median(values))}`).join(', ')}`,
             );
           }
           if (paged.length) {
@@ -499,10 +512,12 @@ async function main() {
           } else {
             const g = median(ours);
             const f = median(floor);
-            const vsFloor = `${s(g)} vs floor ${s(f)} = ${(g / f).toFixed(2)}× (target ≤ 2×: ${verdict(g / f <= 2)})`;
+            const vsFloor = `${s(g)} vs floor ${s(f)} = ${(g / f).toFixed(2)}× (target ≤ 1.2×, issue 20: ${verdict(g / f <= 1.2)})`;
             const vsPaged = paged.length
               ? `; Paged.js ${s(median(paged))} = ${(median(paged) / g).toFixed(2)}× slower (target ≥ 3×: ${verdict(median(paged) / g >= 3)})`
-              : '; Paged.js: not installed';
+              : pagedFailed
+                ? '; Paged.js: failed'
+                : '; Paged.js: not installed';
             report.figure(
               `3. PDF, ${pageCount} pages with TOC page numbers and running heads: galley ${vsFloor}${vsPaged}`,
             );
