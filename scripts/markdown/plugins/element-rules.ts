@@ -1,0 +1,128 @@
+import type { Element, Root } from 'hast';
+import type { VFile } from 'vfile';
+
+export type Parent = Root | Element;
+
+/** Returned by `enter`: this rule does not look inside the element (the other rules still do). */
+export const SKIP = 'skip';
+
+/**
+ * One rule's view of a walk, made afresh for each tree. `enter` sees an
+ * element before anything inside it, `leave` after everything inside it
+ * (whether or not `enter` returned SKIP), `finish` once the walk is over.
+ * A rule may replace the element in `parent.children[index]` or give it new
+ * `children`: the rules after it see the new one, the rules up to it go on
+ * inside the old one, as if each rule had walked the whole tree in turn.
+ */
+export interface ElementVisitor {
+  enter?(node: Element, index: number, parent: Parent): typeof SKIP | void;
+  leave?(node: Element, index: number, parent: Parent): void;
+  finish?(): void;
+}
+
+export type ElementRule = (tree: Root, file: VFile) => ElementVisitor;
+
+interface Entry {
+  visitor: ElementVisitor;
+  /** Position of the rule in the walk: messages are put back in this order. */
+  rank: number;
+}
+
+/** The rules that walk one version of an element: the rules after a replacement see the replacement. */
+interface Segment {
+  node: Element;
+  children: Element['children'];
+  entered: Entry[];
+  inside: Entry[];
+}
+
+/**
+ * Runs rules over one tree in a single walk, with the effects of running them
+ * one after another, each over the whole tree, in the order given: that
+ * holds as long as a rule's `enter` reads only the element, its attributes
+ * and what earlier rules made of it, and anything that needs the element's
+ * insides finished waits for `leave` (or `finish`, for the whole tree).
+ * Messages come out grouped by rule, in rule order, as separate walks gave them.
+ */
+export function walkElements(tree: Root, file: VFile, rules: readonly ElementRule[]): void {
+  const entries: Entry[] = rules.map((rule, rank) => ({ visitor: rule(tree, file), rank }));
+  const start = file.messages.length;
+  const ranks: number[] = [];
+  let current = 0;
+  /** Messages a rule reported while it ran are tagged with its rank. */
+  const tag = () => {
+    while (ranks.length < file.messages.length - start) ranks.push(current);
+  };
+
+  /**
+   * `children` undefined: the parent's own, read live as unist-util-visit does (a rule may replace a child, or, for
+   * display math, the parent's whole list); else the list the parent had before a rule gave it a new one.
+   */
+  const walkChildren = (parent: Parent, children: Parent['children'] | undefined, active: Entry[]) => {
+    for (let index = 0; index < (children ?? parent.children).length; index++) {
+      if ((children ?? parent.children)[index]!.type === 'element') visitElement(parent, children, index, active);
+    }
+  };
+
+  const visitElement = (parent: Parent, siblings: Parent['children'] | undefined, index: number, active: Entry[]) => {
+    const first = (siblings ?? parent.children)[index] as Element;
+    // The common case: nothing replaced, every rule looks inside.
+    let segments: Segment[] | undefined;
+    let segment: Segment = { node: first, children: first.children, entered: [], inside: [] };
+    for (const entry of active) {
+      const node = (siblings ?? parent.children)[index];
+      if (!node || node.type !== 'element') break;
+      if (segment.node !== node || segment.children !== node.children) {
+        (segments ??= [segment]).push((segment = { node, children: node.children, entered: [], inside: [] }));
+      }
+      segment.entered.push(entry);
+      if (!entry.visitor.enter) {
+        segment.inside.push(entry);
+        continue;
+      }
+      current = entry.rank;
+      const result = entry.visitor.enter(node, index, parent);
+      tag();
+      if (result !== SKIP) segment.inside.push(entry);
+    }
+    for (const { node, children, entered, inside } of segments ?? [segment]) {
+      if (inside.length > 0) walkChildren(node, node.children === children ? undefined : children, inside);
+      for (const entry of entered) {
+        if (!entry.visitor.leave) continue;
+        current = entry.rank;
+        entry.visitor.leave(node, index, parent);
+        tag();
+      }
+    }
+  };
+
+  walkChildren(tree, undefined, entries);
+  for (const entry of entries) {
+    current = entry.rank;
+    entry.visitor.finish?.();
+    tag();
+  }
+  // Separate walks reported rule by rule: keep that order (stable within a rule).
+  if (ranks.length > 1 && ranks.some((rank, i) => i > 0 && rank < ranks[i - 1]!)) {
+    const made = file.messages.slice(start);
+    const order = made.map((_, i) => i).sort((a, b) => ranks[a]! - ranks[b]! || a - b);
+    file.messages.splice(start, made.length, ...order.map((i) => made[i]!));
+  }
+}
+
+/** A transformer running the given rules in one walk of each tree. */
+export function elementRules(rules: readonly ElementRule[]) {
+  return (tree: Root, file: VFile) => {
+    walkElements(tree, file, rules);
+  };
+}
+
+/**
+ * A unified plugin running the given rules in one walk of each tree: a new plugin each call, since unified keeps
+ * one entry per plugin function (a second `.use` of the same one would replace the first one's rules).
+ */
+export default function rehypeElementRules(rules: readonly ElementRule[]) {
+  return function rehypeElementRules() {
+    return elementRules(rules);
+  };
+}
