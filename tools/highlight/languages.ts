@@ -46,8 +46,9 @@ export function languageTable(): LanguageTable {
       if (!mode || typeof mode !== 'object' || seen.has(mode)) return;
       seen.add(mode);
       const sub = (mode as { subLanguage?: string | string[] }).subLanguage;
-      if (typeof sub === 'string') {found.add(names[sub.toLowerCase()] ?? sub);}
-      else if (Array.isArray(sub)) {
+      if (typeof sub === 'string') {
+        found.add(names[sub.toLowerCase()] ?? sub);
+      } else if (Array.isArray(sub)) {
         if (sub.length === 0) found.add('*');
         for (const s of sub) found.add(names[s.toLowerCase()] ?? s);
       }

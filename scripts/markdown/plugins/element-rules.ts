@@ -59,9 +59,8 @@ export function walkElements(tree: Root, file: VFile, rules: readonly ElementRul
    * display math, the parent's whole list); else the list the parent had before a rule gave it a new one.
    */
   const walkChildren = (parent: Parent, children: Parent['children'] | undefined, active: Entry[]) => {
-    for (let index = 0; index < (children ?? parent.children).length; index++) 
+    for (let index = 0; index < (children ?? parent.children).length; index++)
       if ((children ?? parent.children)[index]!.type === 'element') visitElement(parent, children, index, active);
-    
   };
 
   const visitElement = (parent: Parent, siblings: Parent['children'] | undefined, index: number, active: Entry[]) => {
@@ -72,9 +71,9 @@ export function walkElements(tree: Root, file: VFile, rules: readonly ElementRul
     for (const entry of active) {
       const node = (siblings ?? parent.children)[index];
       if (!node || node.type !== 'element') break;
-      if (segment.node !== node || segment.children !== node.children) 
+      if (segment.node !== node || segment.children !== node.children)
         (segments ??= [segment]).push((segment = { node, children: node.children, entered: [], inside: [] }));
-      
+
       segment.entered.push(entry);
       if (!entry.visitor.enter) {
         segment.inside.push(entry);
