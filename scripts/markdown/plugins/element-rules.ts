@@ -63,36 +63,53 @@ export function walkElements(tree: Root, file: VFile, rules: readonly ElementRul
       if ((children ?? parent.children)[index]!.type === 'element') visitElement(parent, children, index, active);
   };
 
-  const visitElement = (parent: Parent, siblings: Parent['children'] | undefined, index: number, active: Entry[]) => {
-    const first = (siblings ?? parent.children)[index] as Element;
-    // The common case: nothing replaced, every rule looks inside.
-    let segments: Segment[] | undefined;
-    let segment: Segment = { node: first, children: first.children, entered: [], inside: [] };
-    for (const entry of active) {
-      const node = (siblings ?? parent.children)[index];
-      if (!node || node.type !== 'element') break;
-      if (segment.node !== node || segment.children !== node.children)
-        (segments ??= [segment]).push((segment = { node, children: node.children, entered: [], inside: [] }));
-
-      segment.entered.push(entry);
-      if (!entry.visitor.enter) {
-        segment.inside.push(entry);
-        continue;
-      }
+  const finishSegment = ({ node, children, entered, inside }: Segment, index: number, parent: Parent) => {
+    if (inside.length > 0) walkChildren(node, node.children === children ? undefined : children, inside);
+    for (const entry of entered) {
+      if (!entry.visitor.leave) continue;
       current = entry.rank;
-      const result = entry.visitor.enter(node, index, parent);
+      entry.visitor.leave(node, index, parent);
       tag();
-      if (result !== SKIP) segment.inside.push(entry);
     }
-    for (const { node, children, entered, inside } of segments ?? [segment]) {
-      if (inside.length > 0) walkChildren(node, node.children === children ? undefined : children, inside);
-      for (const entry of entered) {
-        if (!entry.visitor.leave) continue;
+  };
+
+  const visitElement = (parent: Parent, siblings: Parent['children'] | undefined, index: number, active: Entry[]) => {
+    let node: Element | undefined = (siblings ?? parent.children)[index] as Element;
+    let children = node.children;
+    // The rules of the current segment (from `from` on) that look inside; undefined while that is all of them, the
+    // common case, which allocates nothing.
+    let from = 0;
+    let inside: Entry[] | undefined;
+    let replaced: Segment[] | undefined;
+    let i = 0;
+    for (; i < active.length; i++) {
+      const now = (siblings ?? parent.children)[index];
+      if (now !== node || (now.type === 'element' && now.children !== children)) {
+        const entered = active.slice(from, i);
+        (replaced ??= []).push({ node, children, entered, inside: inside ?? entered });
+        if (!now || now.type !== 'element') {
+          node = undefined;
+          break;
+        }
+        node = now;
+        children = now.children;
+        from = i;
+        inside = undefined;
+      }
+      const entry = active[i]!;
+      let result: typeof SKIP | void = undefined;
+      if (entry.visitor.enter) {
         current = entry.rank;
-        entry.visitor.leave(node, index, parent);
+        result = entry.visitor.enter(node, index, parent);
         tag();
       }
+      if (result === SKIP) inside ??= active.slice(from, i);
+      else inside?.push(entry);
     }
+    if (replaced) for (const segment of replaced) finishSegment(segment, index, parent);
+    if (!node) return;
+    const entered = from === 0 ? active : active.slice(from);
+    finishSegment({ node, children, entered, inside: inside ?? entered }, index, parent);
   };
 
   walkChildren(tree, undefined, entries);
