@@ -4,7 +4,6 @@ import remarkGfm from 'remark-gfm';
 import remarkMath from 'remark-math';
 import remarkRehype from 'remark-rehype';
 import rehypeRaw from 'rehype-raw';
-import { visit, EXIT } from 'unist-util-visit';
 import type { VFile } from 'vfile';
 import rehypeSanitize from 'rehype-sanitize';
 import type { Root as HastRoot } from 'hast';
@@ -37,17 +36,15 @@ import { labels } from '../util/labels.ts';
 import { lintPlugins } from './lint/preset.ts';
 import './plugins/types.ts';
 
+type HastNode = HastRoot | HastRoot['children'][number];
+
+/** Whether the tree holds raw HTML; stops at the first. */
+const hasRaw = (node: HastNode): boolean => node.type === 'raw' || ('children' in node && node.children.some(hasRaw));
+
 /** rehype-raw re-parses the whole chapter through parse5: only worth it when the chapter has raw HTML. */
 function rehypeRawWhenNeeded() {
   const raw = rehypeRaw();
-  return (tree: HastRoot, file: VFile) => {
-    let found = false;
-    visit(tree, 'raw', () => {
-      found = true;
-      return EXIT;
-    });
-    return found ? raw(tree, file) : tree;
-  };
+  return (tree: HastRoot, file: VFile) => (hasRaw(tree) ? raw(tree, file) : tree);
 }
 
 export type ChapterProcessor = Processor<MdastRoot, MdastRoot, HastRoot, HastRoot, undefined>;
