@@ -2,7 +2,7 @@
  * Writes scripts/markdown/plugins/highlight-languages.ts: which highlight.js grammar each language name or alias
  * stands for, and which grammars each one embeds, so the chapter pipeline can register only the grammars a book's
  * code blocks name (registering all ~190 takes a third of a second at start-up) and still highlight as if all were
- * there. Run after upgrading highlight.js or lowlight (tests/highlight-languages.test.ts says when):
+ * there. Run after upgrading highlight.js or lowlight (tests/element-rules.test.ts says when):
  *
  *   npx tsx tools/highlight/languages.ts
  */

@@ -18,6 +18,8 @@ export interface LanguageTable {
 }
 
 const require = createRequire(import.meta.url);
+/** Grammars come from the highlight.js lowlight itself uses, found from where lowlight is, as its own imports are. */
+let fromLowlight: NodeRequire | undefined;
 type Lowlight = ReturnType<typeof CreateLowlight>;
 let lowlight: Lowlight | undefined;
 const registered = new Set<string>();
@@ -37,7 +39,8 @@ function highlighter(): Lowlight {
 function register(grammar: string) {
   if (registered.has(grammar)) return;
   registered.add(grammar);
-  highlighter().register(grammar, require(`highlight.js/lib/languages/${grammar}`) as LanguageFn);
+  fromLowlight ??= createRequire(require.resolve('lowlight'));
+  highlighter().register(grammar, fromLowlight(`highlight.js/lib/languages/${grammar}`) as LanguageFn);
   for (const embedded of LANGUAGES.embeds[grammar] ?? []) {
     if (embedded === '*') LANGUAGES.grammars.forEach(register);
     else register(embedded);
