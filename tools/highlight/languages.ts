@@ -84,7 +84,16 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
     '../../scripts/markdown/plugins/highlight-languages.ts',
   );
   const text = `// Written by tools/highlight/languages.ts from highlight.js ${table.version}: do not edit.
-import type { LanguageTable } from './highlight-code.ts';
+
+export interface LanguageTable {
+  version: string;
+  /** Every grammar, in lowlight's \`all\` order. */
+  grammars: string[];
+  /** Each lowercase name and alias, with the grammar it stands for when all are registered. */
+  names: Record<string, string>;
+  /** The grammars each grammar embeds (\`subLanguage\`), transitively; \`*\` for every grammar. */
+  embeds: Record<string, string[]>;
+}
 
 export const LANGUAGES: LanguageTable = ${JSON.stringify(table, null, 2)};
 `;

@@ -7,16 +7,6 @@ import type { createLowlight as CreateLowlight } from 'lowlight';
 import { elementRules, type ElementRule } from './element-rules.ts';
 import { LANGUAGES } from './highlight-languages.ts';
 
-export interface LanguageTable {
-  version: string;
-  /** Every grammar, in lowlight's `all` order. */
-  grammars: string[];
-  /** Each lowercase name and alias, with the grammar it stands for when all are registered. */
-  names: Record<string, string>;
-  /** The grammars each grammar embeds (`subLanguage`), transitively; `*` for every grammar. */
-  embeds: Record<string, string[]>;
-}
-
 const require = createRequire(import.meta.url);
 /** Grammars come from the highlight.js lowlight itself uses, found from where lowlight is, as its own imports are. */
 let fromLowlight: NodeRequire | undefined;

@@ -1,5 +1,14 @@
 // Written by tools/highlight/languages.ts from highlight.js 11.11.2: do not edit.
-import type { LanguageTable } from './highlight-code.ts';
+
+export interface LanguageTable {
+  version: string;
+  /** Every grammar, in lowlight's `all` order. */
+  grammars: string[];
+  /** Each lowercase name and alias, with the grammar it stands for when all are registered. */
+  names: Record<string, string>;
+  /** The grammars each grammar embeds (`subLanguage`), transitively; `*` for every grammar. */
+  embeds: Record<string, string[]>;
+}
 
 export const LANGUAGES: LanguageTable = {
   version: '11.11.2',
