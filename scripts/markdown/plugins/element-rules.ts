@@ -54,17 +54,7 @@ export function walkElements(tree: Root, file: VFile, rules: readonly ElementRul
     while (ranks.length < file.messages.length - start) ranks.push(current);
   };
 
-  /**
-   * `children` undefined: the parent's own, read live as unist-util-visit does (a rule may replace a child, or, for
-   * display math, the parent's whole list); else the list the parent had before a rule gave it a new one.
-   */
-  const walkChildren = (parent: Parent, children: Parent['children'] | undefined, active: Entry[]) => {
-    for (let index = 0; index < (children ?? parent.children).length; index++)
-      if ((children ?? parent.children)[index]!.type === 'element') visitElement(parent, children, index, active);
-  };
-
-  const finishSegment = ({ node, children, entered, inside }: Segment, index: number, parent: Parent) => {
-    if (inside.length > 0) walkChildren(node, node.children === children ? undefined : children, inside);
+  const leaveAll = (node: Element, entered: Entry[], index: number, parent: Parent) => {
     for (const entry of entered) {
       if (!entry.visitor.leave) continue;
       current = entry.rank;
@@ -73,43 +63,61 @@ export function walkElements(tree: Root, file: VFile, rules: readonly ElementRul
     }
   };
 
-  const visitElement = (parent: Parent, siblings: Parent['children'] | undefined, index: number, active: Entry[]) => {
-    let node: Element | undefined = (siblings ?? parent.children)[index] as Element;
-    let children = node.children;
-    // The rules of the current segment (from `from` on) that look inside; undefined while that is all of them, the
-    // common case, which allocates nothing.
-    let from = 0;
-    let inside: Entry[] | undefined;
-    let replaced: Segment[] | undefined;
-    let i = 0;
-    for (; i < active.length; i++) {
-      const now = (siblings ?? parent.children)[index];
-      if (now !== node || (now.type === 'element' && now.children !== children)) {
-        const entered = active.slice(from, i);
-        (replaced ??= []).push({ node, children, entered, inside: inside ?? entered });
-        if (!now || now.type !== 'element') {
-          node = undefined;
-          break;
+  /**
+   * Visits the elements among `parent`'s children and, recursively, inside them: one stack frame per level, like
+   * unist-util-visit. `children` undefined: the parent's own, read live as unist-util-visit does (a rule may
+   * replace a child, or, for display math, the parent's whole list); else the list the parent had before a rule
+   * gave it a new one.
+   */
+  const walkChildren = (parent: Parent, children: Parent['children'] | undefined, active: Entry[]): void => {
+    for (let index = 0; index < (children ?? parent.children).length; index++) {
+      let node: Element | undefined = (children ?? parent.children)[index] as Element;
+      if (node.type !== 'element') continue;
+      let own = node.children;
+      // The rules of the current segment (from `from` on) that look inside; undefined while that is all of them,
+      // the common case, which allocates nothing.
+      let from = 0;
+      let inside: Entry[] | undefined;
+      let replaced: Segment[] | undefined;
+      let i = 0;
+      for (; i < active.length; i++) {
+        const now = (children ?? parent.children)[index];
+        if (now !== node || (now.type === 'element' && now.children !== own)) {
+          const entered = active.slice(from, i);
+          (replaced ??= []).push({ node, children: own, entered, inside: inside ?? entered });
+          if (!now || now.type !== 'element') {
+            node = undefined;
+            break;
+          }
+          node = now;
+          own = now.children;
+          from = i;
+          inside = undefined;
         }
-        node = now;
-        children = now.children;
-        from = i;
-        inside = undefined;
+        const entry = active[i]!;
+        let result: typeof SKIP | void = undefined;
+        if (entry.visitor.enter) {
+          current = entry.rank;
+          result = entry.visitor.enter(node, index, parent);
+          tag();
+        }
+        if (result === SKIP) inside ??= active.slice(from, i);
+        else inside?.push(entry);
       }
-      const entry = active[i]!;
-      let result: typeof SKIP | void = undefined;
-      if (entry.visitor.enter) {
-        current = entry.rank;
-        result = entry.visitor.enter(node, index, parent);
-        tag();
+      if (replaced) {
+        for (const segment of replaced) {
+          const old = segment.node;
+          if (segment.inside.length > 0)
+            walkChildren(old, old.children === segment.children ? undefined : segment.children, segment.inside);
+          leaveAll(old, segment.entered, index, parent);
+        }
       }
-      if (result === SKIP) inside ??= active.slice(from, i);
-      else inside?.push(entry);
+      if (!node) continue;
+      const entered = from === 0 ? active : active.slice(from);
+      inside ??= entered;
+      if (inside.length > 0) walkChildren(node, node.children === own ? undefined : own, inside);
+      leaveAll(node, entered, index, parent);
     }
-    if (replaced) for (const segment of replaced) finishSegment(segment, index, parent);
-    if (!node) return;
-    const entered = from === 0 ? active : active.slice(from);
-    finishSegment({ node, children, entered, inside: inside ?? entered }, index, parent);
   };
 
   walkChildren(tree, undefined, entries);
