@@ -4,11 +4,8 @@ import remarkGfm from 'remark-gfm';
 import remarkMath from 'remark-math';
 import remarkRehype from 'remark-rehype';
 import rehypeRaw from 'rehype-raw';
-import { visit, EXIT } from 'unist-util-visit';
 import type { VFile } from 'vfile';
 import rehypeSanitize from 'rehype-sanitize';
-import rehypeHighlight from 'rehype-highlight';
-import { all } from 'lowlight';
 import type { Root as HastRoot } from 'hast';
 import type { Root as MdastRoot } from 'mdast';
 import type { BookConfig } from '../model/config/schema.ts';
@@ -21,33 +18,33 @@ import remarkImports from './plugins/remark-imports.ts';
 import remarkMdbook from './plugins/remark-mdbook.ts';
 import remarkCitations from './plugins/remark-citations.ts';
 import rehypeNormalizeHtml from './plugins/rehype-normalize-html.ts';
-import rehypeMedia from './plugins/rehype-media.ts';
 import rehypeChapterTitle from './plugins/rehype-chapter-title.ts';
-import rehypeMathNobreak from './plugins/rehype-math-nobreak.ts';
-import rehypeMath from './plugins/rehype-math.ts';
-import rehypeQuestions from './plugins/rehype-questions.ts';
-import rehypeFigures from './plugins/rehype-figures.ts';
-import rehypeImages from './plugins/rehype-images.ts';
-import rehypeFootnotes from './plugins/rehype-footnotes.ts';
-import rehypeHeadingIds from './plugins/rehype-heading-ids.ts';
-import rehypeCollect from './plugins/rehype-collect.ts';
-import rehypeUniqueIds from './plugins/rehype-unique-ids.ts';
+import rehypeElementRules from './plugins/element-rules.ts';
+import { mediaRule } from './plugins/rehype-media.ts';
+import { mathRule } from './plugins/rehype-math.ts';
+import { mathNobreakRule } from './plugins/rehype-math-nobreak.ts';
+import { questionsRule } from './plugins/rehype-questions.ts';
+import { figuresRule } from './plugins/rehype-figures.ts';
+import { imagesRule } from './plugins/rehype-images.ts';
+import { footnotesRule } from './plugins/rehype-footnotes.ts';
+import { headingIdsRule } from './plugins/rehype-heading-ids.ts';
+import { highlightRule } from './plugins/highlight-code.ts';
+import { uniqueIdsRule } from './plugins/rehype-unique-ids.ts';
+import { collectRule } from './plugins/rehype-collect.ts';
 import { sanitizeSchema } from '../model/sanitize-schema.ts';
 import { labels } from '../util/labels.ts';
 import { lintPlugins } from './lint/preset.ts';
 import './plugins/types.ts';
 
+type HastNode = HastRoot | HastRoot['children'][number];
+
+/** Whether the tree holds raw HTML; stops at the first. */
+const hasRaw = (node: HastNode): boolean => node.type === 'raw' || ('children' in node && node.children.some(hasRaw));
+
 /** rehype-raw re-parses the whole chapter through parse5: only worth it when the chapter has raw HTML. */
 function rehypeRawWhenNeeded() {
   const raw = rehypeRaw();
-  return (tree: HastRoot, file: VFile) => {
-    let found = false;
-    visit(tree, 'raw', () => {
-      found = true;
-      return EXIT;
-    });
-    return found ? raw(tree, file) : tree;
-  };
+  return (tree: HastRoot, file: VFile) => (hasRaw(tree) ? raw(tree, file) : tree);
 }
 
 export type ChapterProcessor = Processor<MdastRoot, MdastRoot, HastRoot, HastRoot, undefined>;
@@ -91,25 +88,26 @@ export function createChapterProcessor(
       .use(rehypeSanitize, sanitizeSchema)
       .use(rehypeNormalizeHtml)
       // The chapter's title prints once: the author's matching heading, or the TOC title above the file's headings.
+      // Its own walk: no heading may move before the whole file's top heading level is known.
       .use(rehypeChapterTitle)
-      .use(rehypeMedia, { boundary })
+      // The element rules, three walks of the tree in all, each running its rules as if one after another over the
+      // whole tree (plugins/element-rules.ts). A walk ends where a rule needs an earlier one finished everywhere:
       // Math before questions and collect: a question's id reads its formulas' TeX from Temml's annotations, and
-      // collect counts the `file.data.formulas` this stage writes.
-      .use(rehypeMath)
-      .use(rehypeMathNobreak)
-      .use(rehypeQuestions)
-      .use(rehypeFigures)
-      .use(rehypeImages, { boundary })
-      .use(rehypeFootnotes)
-      .use(rehypeHeadingIds, { slugStyle })
-      .use(rehypeHighlight, {
-        languages: all,
-        detect: false,
-        plainText: ['text', 'txt', 'plain', 'math', 'console', 'output'],
-      })
-      // Ids are final only here; collect comes last, so its counts and ids are those of the finished tree.
-      .use(rehypeUniqueIds)
-      .use(rehypeCollect)
+      // collect counts the `file.data.formulas` this walk writes. Questions read a list once its formulas are made
+      // and kept with their punctuation, and before figures, images and footnotes change what is inside it.
+      .use(rehypeElementRules([mediaRule({ boundary }), mathRule(), mathNobreakRule(), questionsRule()]))
+      // Footnotes rebuild their section once figures and images are done inside it.
+      .use(rehypeElementRules([figuresRule(), imagesRule({ boundary }), footnotesRule()]))
+      // Ids: headings are named once every other id is known, then any clash left is renamed, and collect, last,
+      // records the finished tree's ids, headings and counts.
+      .use(
+        rehypeElementRules([
+          headingIdsRule({ slugStyle }),
+          highlightRule({ plainText: ['text', 'txt', 'plain', 'math', 'console', 'output'] }),
+          uniqueIdsRule(),
+          collectRule(),
+        ]),
+      )
       .freeze() as unknown as ChapterProcessor
   );
 }

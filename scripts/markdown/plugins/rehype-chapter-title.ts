@@ -1,6 +1,6 @@
 import type { Root, Element, RootContent } from 'hast';
 import { toString } from 'hast-util-to-string';
-import { visit } from 'unist-util-visit';
+import { walkElements } from './element-rules.ts';
 import type { VFile } from 'vfile';
 import { sameTitle } from '../../model/book/numbering.ts';
 
@@ -14,11 +14,12 @@ const isOwn = (node: Element) => {
   return node.properties.id === 'footnote-label' || classes.includes('sr-only') || classes.includes('footnotes-title');
 };
 
-function shiftHeadings(tree: Root, skip: Element | undefined, level: (old: number) => number) {
-  visit(tree, 'element', (node: Element) => {
+function shiftHeadings(tree: Root, file: VFile, skip: Element | undefined, level: (old: number) => number) {
+  const enter = (node: Element) => {
     if (node === skip || !HEADING.test(node.tagName) || isOwn(node)) return;
     node.tagName = `h${Math.min(6, Math.max(1, level(levelOf(node))))}`;
-  });
+  };
+  walkElements(tree, file, [() => ({ enter })]);
 }
 
 /**
@@ -39,13 +40,14 @@ export default function rehypeChapterTitle() {
       first.tagName = 'h1';
       tree.children.splice(tree.children.indexOf(first as RootContent), 1);
       tree.children.unshift(first);
-      shiftHeadings(tree, first, (old) => Math.max(2, old - (from - 1)));
+      shiftHeadings(tree, file, first, (old) => Math.max(2, old - (from - 1)));
       return;
     }
     let top = 7;
-    visit(tree, 'element', (node: Element) => {
+    const enter = (node: Element) => {
       if (HEADING.test(node.tagName) && !isOwn(node)) top = Math.min(top, levelOf(node));
-    });
-    if (top === 1) shiftHeadings(tree, undefined, (old) => old + 1);
+    };
+    walkElements(tree, file, [() => ({ enter })]);
+    if (top === 1) shiftHeadings(tree, file, undefined, (old) => old + 1);
   };
 }

@@ -1,14 +1,14 @@
-import type { Root, Element } from 'hast';
-import { visit } from 'unist-util-visit';
+import type { Element } from 'hast';
+import { elementRules, type ElementRule } from './element-rules.ts';
 
 /**
  * An image standing alone in a paragraph is a figure: its title (or else its
  * alt text) becomes the caption, as in Pandoc.
  */
-export default function rehypeFigures() {
-  return (tree: Root) => {
-    visit(tree, 'element', (node: Element, index, parent) => {
-      if (node.tagName !== 'p' || !parent || index === undefined) return;
+export function figuresRule(): ElementRule {
+  return () => ({
+    enter(node, index, parent) {
+      if (node.tagName !== 'p') return;
       const content = node.children.filter((c) => !(c.type === 'text' && c.value.trim() === ''));
       if (content.length !== 1) return;
       const image = content[0]!;
@@ -38,6 +38,10 @@ export default function rehypeFigures() {
         });
       }
       parent.children[index] = figure;
-    });
-  };
+    },
+  });
+}
+
+export default function rehypeFigures() {
+  return elementRules([figuresRule()]);
 }

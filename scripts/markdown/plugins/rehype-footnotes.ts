@@ -1,6 +1,6 @@
-import type { Root, Element, ElementContent } from 'hast';
+import type { Element, ElementContent } from 'hast';
+import { elementRules, type ElementRule } from './element-rules.ts';
 import { visit } from 'unist-util-visit';
-import type { VFile } from 'vfile';
 import { labels } from '../../util/labels.ts';
 
 /**
@@ -8,19 +8,20 @@ import { labels } from '../../util/labels.ts';
  * `<aside epub:type="footnote" role="doc-footnote">` with a back-link, so
  * reading systems can show them as pop-ups and print can place them.
  */
-export default function rehypeFootnotes() {
-  return (tree: Root, file: VFile) => {
-    visit(tree, 'element', (node: Element, index, parent) => {
+export function footnotesRule(): ElementRule {
+  return (_tree, file) => ({
+    enter(node) {
       if (node.tagName === 'a' && node.properties.dataFootnoteRef !== undefined) {
         delete node.properties.dataFootnoteRef;
         delete node.properties.ariaDescribedBy;
         node.properties['epub:type'] = 'noteref';
         node.properties.role = 'doc-noteref';
         node.properties.className = ['noteref'];
-        return;
       }
-      if (node.tagName !== 'section' || node.properties.dataFootnotes === undefined || !parent || index === undefined)
-        return;
+    },
+    // Once the notes' insides are finished (figures, images), as when this rule ran after theirs.
+    leave(node, index, parent) {
+      if (node.tagName !== 'section' || node.properties.dataFootnotes === undefined) return;
       const list = node.children.find((c): c is Element => c.type === 'element' && c.tagName === 'ol');
       const title = node.children.find((c): c is Element => c.type === 'element' && c.tagName === 'h2');
       const notes: ElementContent[] = [];
@@ -69,6 +70,10 @@ export default function rehypeFootnotes() {
         children: [heading, ...notes],
         position: node.position,
       };
-    });
-  };
+    },
+  });
+}
+
+export default function rehypeFootnotes() {
+  return elementRules([footnotesRule()]);
 }

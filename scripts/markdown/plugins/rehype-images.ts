@@ -1,5 +1,5 @@
-import type { Root, Element } from 'hast';
-import { visit } from 'unist-util-visit';
+import type { Element } from 'hast';
+import { elementRules, type ElementRule } from './element-rules.ts';
 import path from 'node:path';
 import type { VFile } from 'vfile';
 import { report } from '../../util/messages.ts';
@@ -28,62 +28,74 @@ function writtenSource(node: Element, file: VFile): string | undefined {
  * content-addressed place in the outputs; anything remote or outside is an
  * error and never fetched. Images without alt text draw a warning.
  */
-export default function rehypeImages(options: Pick<ChapterSettings, 'boundary'> = {}) {
-  return (tree: Root, file: VFile) => {
+export function imagesRule(options: Pick<ChapterSettings, 'boundary'> = {}): ElementRule {
+  return (_tree, file) => {
     const resolve = file.data.chapter?.resolveAsset;
-    visit(tree, 'element', (node: Element) => {
-      if (node.tagName !== 'img') return;
-      const src = node.properties.src === undefined ? '' : String(node.properties.src);
-      if (node.properties.alt === undefined || String(node.properties.alt).trim() === '') {
-        report(file, 'warning', 'Image has no alt text: describe it for readers who cannot see it', node, 'image-alt');
-        node.properties.alt = '';
-      }
-      const placeholder = (text: string) => {
-        node.tagName = 'span';
-        node.properties = { className: ['missing-image'] };
-        node.children = [{ type: 'text', value: text }];
-      };
-      // Without a known boundary only schemes, absolute and protocol-relative paths can be called outside.
-      const outside = (href: string) => {
-        const local = resolveLocal(
-          options.boundary ?? path.parse(process.cwd()).root,
-          path.resolve(file.path || 'input.md'),
-          href,
-        );
-        return local.ok ? undefined : local.reason;
-      };
-      if (!src) {
-        const written = writtenSource(node, file);
-        const reason = written ? outside(written) : undefined;
-        report(file, 'error', reason ?? 'Image has no source', node, 'broken-image');
-        placeholder('[missing image]');
-        return;
-      }
-      if (/^https?:/i.test(src)) {
-        report(
-          file,
-          'error',
-          `Remote image \`${src}\` is not fetched during a build: download it into the manuscript and link it by a relative path`,
-          node,
-          'remote-resource',
-        );
-        node.properties.src = undefined;
-        node.tagName = 'span';
-        node.properties.className = ['missing-image'];
-        node.children = [{ type: 'text', value: `[${String(node.properties.alt || 'image')}]` }];
-        delete node.properties.alt;
-        return;
-      }
-      // Protocol-relative (`//host/x.png`) and absolute paths leave the manuscript, resolver or not.
-      const reason = outside(src);
-      const result = reason ? { error: reason } : resolve?.(src);
-      if (!result) return;
-      if ('error' in result) {
-        report(file, 'error', result.error, node, 'broken-image');
-        placeholder('[missing image]');
-        return;
-      }
-      node.properties.src = result.target;
-    });
+    return {
+      enter(node) {
+        if (node.tagName !== 'img') return;
+        const src = node.properties.src === undefined ? '' : String(node.properties.src);
+        if (node.properties.alt === undefined || String(node.properties.alt).trim() === '') {
+          report(
+            file,
+            'warning',
+            'Image has no alt text: describe it for readers who cannot see it',
+            node,
+            'image-alt',
+          );
+          node.properties.alt = '';
+        }
+        const placeholder = (text: string) => {
+          node.tagName = 'span';
+          node.properties = { className: ['missing-image'] };
+          node.children = [{ type: 'text', value: text }];
+        };
+        // Without a known boundary only schemes, absolute and protocol-relative paths can be called outside.
+        const outside = (href: string) => {
+          const local = resolveLocal(
+            options.boundary ?? path.parse(process.cwd()).root,
+            path.resolve(file.path || 'input.md'),
+            href,
+          );
+          return local.ok ? undefined : local.reason;
+        };
+        if (!src) {
+          const written = writtenSource(node, file);
+          const reason = written ? outside(written) : undefined;
+          report(file, 'error', reason ?? 'Image has no source', node, 'broken-image');
+          placeholder('[missing image]');
+          return;
+        }
+        if (/^https?:/i.test(src)) {
+          report(
+            file,
+            'error',
+            `Remote image \`${src}\` is not fetched during a build: download it into the manuscript and link it by a relative path`,
+            node,
+            'remote-resource',
+          );
+          node.properties.src = undefined;
+          node.tagName = 'span';
+          node.properties.className = ['missing-image'];
+          node.children = [{ type: 'text', value: `[${String(node.properties.alt || 'image')}]` }];
+          delete node.properties.alt;
+          return;
+        }
+        // Protocol-relative (`//host/x.png`) and absolute paths leave the manuscript, resolver or not.
+        const reason = outside(src);
+        const result = reason ? { error: reason } : resolve?.(src);
+        if (!result) return;
+        if ('error' in result) {
+          report(file, 'error', result.error, node, 'broken-image');
+          placeholder('[missing image]');
+          return;
+        }
+        node.properties.src = result.target;
+      },
+    };
   };
+}
+
+export default function rehypeImages(options: Pick<ChapterSettings, 'boundary'> = {}) {
+  return elementRules([imagesRule(options)]);
 }

@@ -1,5 +1,5 @@
-import type { Element, ElementContent, Root, Text } from 'hast';
-import { SKIP, visit } from 'unist-util-visit';
+import type { Element, ElementContent, Text } from 'hast';
+import { elementRules, SKIP, type ElementRule } from './element-rules.ts';
 
 // Punctuation that belongs to the formula it touches: a line must not start with the full stop after `$x$`.
 const CLOSING = /^[.,;:!?)\]}’”'"…»%\u060c\u061b\u061f]+/u;
@@ -15,10 +15,14 @@ const isNobreak = (node: Element) =>
  * line on either side of an inline `<math>`, as around an image, so without this a line of the web page or PDF
  * can begin with a lone full stop. The pair goes into `<span class="nobreak">`, which book.css keeps on one line.
  */
-export default function rehypeMathNobreak() {
-  return (tree: Root) => {
-    visit(tree, 'element', (node: Element) => {
+export function mathNobreakRule(): ElementRule {
+  return () => ({
+    enter(node) {
       if (node.tagName === 'math' || isNobreak(node)) return SKIP;
+    },
+    // After the element's insides, so that formulas made by the math rule in the same walk are there.
+    leave(node) {
+      if (node.tagName === 'math' || isNobreak(node)) return;
       if (!node.children.some(isInlineMath)) return;
       const out: ElementContent[] = [];
       const children = node.children;
@@ -52,6 +56,10 @@ export default function rehypeMathNobreak() {
         );
       }
       node.children = out.filter((c) => !(c.type === 'text' && c.value === ''));
-    });
-  };
+    },
+  });
+}
+
+export default function rehypeMathNobreak() {
+  return elementRules([mathNobreakRule()]);
 }

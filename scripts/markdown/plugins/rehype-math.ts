@@ -1,11 +1,11 @@
-import type { Root, Element, ElementContent } from 'hast';
+import type { Element, ElementContent } from 'hast';
 import { fromHtml } from 'hast-util-from-html';
 import { toString } from 'hast-util-to-string';
-import { visit, SKIP } from 'unist-util-visit';
 import { location } from 'vfile-location';
 import type { VFile } from 'vfile';
 import temml from 'temml';
 import { report } from '../../util/messages.ts';
+import { elementRules, SKIP, type ElementRule } from './element-rules.ts';
 
 function classes(node: Element): string[] {
   const value = node.properties.className;
@@ -78,55 +78,63 @@ export function renderTex(tex: string, display: boolean): Element {
  * JavaScript. A formula that does not parse is an error at its exact
  * file:line:column, and is printed as its TeX source instead.
  */
-export default function rehypeMath() {
-  return (tree: Root, file: VFile) => {
+export function mathRule(): ElementRule {
+  return (_tree, file) => {
     let count = 0;
-    visit(tree, 'element', (node, index, parent) => {
-      if (node.tagName !== 'code' || !parent || index === undefined) return;
-      const names = classes(node);
-      if (!names.includes('language-math')) return;
-      const display = names.includes('math-display');
-      const tex = toString(node);
-      let replacement: ElementContent;
-      const place = node.position ?? (parent.type === 'element' ? parent.position : undefined);
-      const holder: Element = { ...node, position: place };
-      try {
-        const math = renderTex(tex, display);
-        math.position = place;
-        replacement = math;
-        count++;
-      } catch (error) {
-        const err = error as Error & { position?: number };
-        const detail = err.message
-          .replace(/^\s*Temml parse error:\s*/i, '')
-          .replace(/\s+/g, ' ')
-          .trim();
-        report(
-          file,
-          'error',
-          `Formula does not parse: ${detail}. Fix the TeX (see the column given) or escape the dollar signs`,
-          sourcePoint(file, holder, tex, err.position ?? 0),
-          'math',
-        );
-        replacement = {
-          type: 'element',
-          tagName: 'code',
-          properties: { className: ['math-error'] },
-          children: [{ type: 'text', value: tex }],
-          position: place,
-        };
-      }
-      // Display math arrives as <pre><code>; swap the whole <pre>.
-      const target = parent.type === 'element' && parent.tagName === 'pre' ? parent : undefined;
-      if (target && display) {
-        target.tagName = 'div';
-        target.properties = { className: ['math-display'] };
-        target.children = [replacement];
-      } else {
-        parent.children[index] = replacement;
-      }
-      return SKIP;
-    });
-    file.data.formulas = count;
+    return {
+      enter(node, index, parent) {
+        if (node.tagName !== 'code') return;
+        const names = classes(node);
+        if (!names.includes('language-math')) return;
+        const display = names.includes('math-display');
+        const tex = toString(node);
+        let replacement: ElementContent;
+        const place = node.position ?? (parent.type === 'element' ? parent.position : undefined);
+        const holder: Element = { ...node, position: place };
+        try {
+          const math = renderTex(tex, display);
+          math.position = place;
+          replacement = math;
+          count++;
+        } catch (error) {
+          const err = error as Error & { position?: number };
+          const detail = err.message
+            .replace(/^\s*Temml parse error:\s*/i, '')
+            .replace(/\s+/g, ' ')
+            .trim();
+          report(
+            file,
+            'error',
+            `Formula does not parse: ${detail}. Fix the TeX (see the column given) or escape the dollar signs`,
+            sourcePoint(file, holder, tex, err.position ?? 0),
+            'math',
+          );
+          replacement = {
+            type: 'element',
+            tagName: 'code',
+            properties: { className: ['math-error'] },
+            children: [{ type: 'text', value: tex }],
+            position: place,
+          };
+        }
+        // Display math arrives as <pre><code>; swap the whole <pre>.
+        const target = parent.type === 'element' && parent.tagName === 'pre' ? parent : undefined;
+        if (target && display) {
+          target.tagName = 'div';
+          target.properties = { className: ['math-display'] };
+          target.children = [replacement];
+        } else {
+          parent.children[index] = replacement;
+        }
+        return SKIP;
+      },
+      finish() {
+        file.data.formulas = count;
+      },
+    };
   };
+}
+
+export default function rehypeMath() {
+  return elementRules([mathRule()]);
 }

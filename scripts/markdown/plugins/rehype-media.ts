@@ -1,6 +1,5 @@
-import type { Root, Element, ElementContent } from 'hast';
-import { visit } from 'unist-util-visit';
-import type { VFile } from 'vfile';
+import type { Element, ElementContent } from 'hast';
+import { elementRules, type ElementRule } from './element-rules.ts';
 import { report } from '../../util/messages.ts';
 import { resolveLocal } from '../../util/paths.ts';
 import type { ChapterSettings } from '../../model/book/load.ts';
@@ -18,10 +17,10 @@ function sourceOf(node: Element): string | undefined {
  * becomes a figure with a link to the media (and the video's poster image
  * when it has one). Nothing is fetched.
  */
-export default function rehypeMedia(options: Pick<ChapterSettings, 'boundary'> = {}) {
-  return (tree: Root, file: VFile) => {
-    visit(tree, 'element', (node: Element, index, parent) => {
-      if (!['video', 'audio', 'iframe'].includes(node.tagName) || !parent || index === undefined) return;
+export function mediaRule(options: Pick<ChapterSettings, 'boundary'> = {}): ElementRule {
+  return (_tree, file) => ({
+    enter(node, index, parent) {
+      if (!['video', 'audio', 'iframe'].includes(node.tagName)) return;
       const src = sourceOf(node);
       const kind = node.tagName === 'iframe' ? 'Embedded content' : node.tagName === 'video' ? 'Video' : 'Audio';
       const title = node.properties.title ? String(node.properties.title) : '';
@@ -70,6 +69,10 @@ export default function rehypeMedia(options: Pick<ChapterSettings, 'boundary'> =
         children,
         position: node.position,
       };
-    });
-  };
+    },
+  });
+}
+
+export default function rehypeMedia(options: Pick<ChapterSettings, 'boundary'> = {}) {
+  return elementRules([mediaRule(options)]);
 }

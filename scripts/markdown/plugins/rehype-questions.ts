@@ -1,5 +1,5 @@
-import type { Root, Element, ElementContent, Text } from 'hast';
-import type { VFile } from 'vfile';
+import type { Element, ElementContent, Text } from 'hast';
+import { elementRules, SKIP, type ElementRule } from './element-rules.ts';
 import type { Difficulty } from '../../model/book/types.ts';
 import type { CollectedQuestion } from './types.ts';
 import { questionIds, questionText } from './question-ids.ts';
@@ -42,8 +42,8 @@ function lastText(node: Element): Text | undefined {
  * When the author numbers the book ("5.1.3 Dimensionality reduction"), a
  * question continues the number of the heading it is under (`5.1.3.1`).
  */
-export default function rehypeQuestions() {
-  return (tree: Root, file: VFile) => {
+export function questionsRule(): ElementRule {
+  return (_tree, file) => {
     const chapterNumber = file.data.chapter?.number;
     const names = labels(file.data.chapter?.language ?? 'en');
     const questions: CollectedQuestion[] = [];
@@ -51,10 +51,12 @@ export default function rehypeQuestions() {
     const counters = new Map<string, number>();
     let section = 0;
     const authorNumbers = (file.data.chapter?.numbering ?? 'galley') !== 'galley';
-    /** Headings open at this point, innermost last, with the number each carries. */
-    const open: { depth: number; number?: string }[] = [];
+    /** Headings open at this point, innermost last; the number each carries is read when first asked for. */
+    const open: { depth: number; heading: Element; number?: string | null }[] = [];
+    const numberOf = (h: (typeof open)[number]) =>
+      h.number === undefined ? (h.number = authorNumber(toString(h.heading)) ?? null) : h.number;
     const authorPrefix = () =>
-      [...open].reverse().find((h) => h.number)?.number ?? file.data.chapter?.authorNumber ?? '';
+      [...open].reverse().find((h) => numberOf(h))?.number ?? file.data.chapter?.authorNumber ?? '';
 
     const visitList = (list: Element, prefix: string) => {
       for (const item of list.children) {
@@ -138,27 +140,33 @@ export default function rehypeQuestions() {
       }
     };
 
-    const walk = (parent: Root | Element) => {
-      for (const child of parent.children) {
-        if (child.type !== 'element') continue;
-        if (child.tagName === 'h2') section++;
-        const level = /^h([1-6])$/.exec(child.tagName);
+    // The walk questions always made: lists (each handled whole, nested lists included) and headings anywhere but
+    // inside lists, code, formulas, SVG and tables. A list is read once it is finished, formulas and all.
+    return {
+      enter(node) {
+        if (node.tagName === 'h2') section++;
+        const level = /^h([1-6])$/.exec(node.tagName);
         if (level) {
           const depth = Number(level[1]);
           while (open.length > 0 && open[open.length - 1]!.depth >= depth) open.pop();
-          open.push({ depth, number: authorNumber(toString(child)) });
+          open.push({ depth, heading: node });
         }
-        if (child.tagName === 'ol' || child.tagName === 'ul') {
-          const prefix = authorNumbers
-            ? authorPrefix()
-            : [chapterNumber, section > 0 ? String(section) : undefined].filter(Boolean).join('.');
-          visitList(child, prefix);
-        } else if (!['pre', 'code', 'math', 'svg', 'table'].includes(child.tagName)) {
-          walk(child);
-        }
-      }
+        if (['ol', 'ul', 'pre', 'code', 'math', 'svg', 'table'].includes(node.tagName)) return SKIP;
+      },
+      leave(node) {
+        if (node.tagName !== 'ol' && node.tagName !== 'ul') return;
+        const prefix = authorNumbers
+          ? authorPrefix()
+          : [chapterNumber, section > 0 ? String(section) : undefined].filter(Boolean).join('.');
+        visitList(node, prefix);
+      },
+      finish() {
+        file.data.questions = questions;
+      },
     };
-    walk(tree);
-    file.data.questions = questions;
   };
+}
+
+export default function rehypeQuestions() {
+  return elementRules([questionsRule()]);
 }
