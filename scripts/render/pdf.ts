@@ -30,6 +30,7 @@ import {
 import { destinations, finishPdf, readDestinations, type OutlineNode } from './pdf-finish.ts';
 import { bookSlug } from '../model/book-slug.ts';
 import { stripSoftHyphens } from './pdf-text-layer.ts';
+import { compoundWords, joinHyphenatedWords } from './pdf-hyphen-words.ts';
 import { adjustAfterPrint, canAdjust, markWideTables } from './print-adjust.ts';
 import { fillPageRefsInPage, pageRefTargets, pageWord } from '../passes/errata/appendix.ts';
 import type { Errata } from '../model/errata/load.ts';
@@ -390,6 +391,8 @@ export async function renderPdf(
           );
         }
 
+        const compounds = compoundWords(html);
+        joinHyphenatedWords(doc, (word) => compounds.has(word));
         stripSoftHyphens(doc);
         const finished = await finishPdf(doc, {
           title: config.subtitle ? `${config.title}: ${config.subtitle}` : config.title,
