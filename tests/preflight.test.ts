@@ -79,6 +79,21 @@ describe('print preflight rules on laid-out pages', () => {
     expect(rules(layoutOf([full(0), full(1)]))).not.toContain('print-keep-with-next');
   });
 
+  it('sees an image under a lead-in at the foot, and an image filling a page, from where the PDF draws them', () => {
+    const first = full(0).slice(0, 20);
+    const leadIn = line(0, first[first.length - 1]!.yMax, 'Work through these steps:', { width: 120 });
+    first[first.length - 1] = leadIn;
+    const image = { xMin: leftOf(0), xMax: leftOf(0) + 200, yMin: leadIn.yMax + 6, yMax: bottom - 4 };
+    const layout = layoutOf([first, full(1)]);
+    expect(rules(layout)).toContain('print-keep-with-next');
+    expect(rules({ ...layout, imageBoxes: [[image], []] })).not.toContain('print-keep-with-next');
+    const sparse = [line(1, top + 12, 'copper meadow ledger'), line(1, top + 26, 'harbour quarry.', { width: 80 })];
+    const figure = { xMin: leftOf(1), xMax: leftOf(1) + 200, yMin: top + 34, yMax: top + 300 };
+    const sparseLayout = layoutOf([full(0), sparse, full(2)]);
+    expect(rules(sparseLayout)).toContain('print-near-empty');
+    expect(rules({ ...sparseLayout, imageBoxes: [[], [figure], []] })).not.toContain('print-near-empty');
+  });
+
   it('finds a near-empty page that is not the last page of its chapter, and not the last one', () => {
     const sparse = [line(1, top + 12, 'copper meadow ledger'), line(1, top + 26, 'harbour quarry.', { width: 80 })];
     expect(rules(layoutOf([full(0), sparse, full(2)]))).toContain('print-near-empty');
@@ -142,6 +157,15 @@ describe('print preflight of a fixture book with faults', () => {
     expect(repeated).toMatchObject({ file: 'repeated.md', line: 5, severity: 'warning' });
     expect(repeated!.message).toMatch(/^PDF page \d+ \(sheet \d+\) prints the heading “Setting up” twice/);
     const image = print.find((d) => d.ruleId === 'print-image-resolution');
+    // The image's place on its page, read from the content stream: inside the page, where pdfimages puts it.
+    const layout = await readLayout(pdf);
+    const placed = layout.imageBoxes!.flatMap((boxes, page) => boxes.map((box) => ({ page, box })));
+    expect(placed.map((p) => p.page)).toEqual(layout.images.map((i) => i.page));
+    for (const { page, box } of placed) {
+      expect(box.xMax - box.xMin).toBeGreaterThan(1);
+      expect(box.yMin).toBeGreaterThanOrEqual(0);
+      expect(box.yMax).toBeLessThanOrEqual(layout.pages[page]!.height);
+    }
     // book.yaml raises this rule to an error.
     expect(image).toMatchObject({ file: 'low-resolution.md', severity: 'error' });
     expect(image!.message).toMatch(/at \d+ dpi \(under 150 dpi/);
