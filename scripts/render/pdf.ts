@@ -50,6 +50,11 @@ export interface PdfOptions {
   executablePath?: string;
   /** The measure-then-adjust pass (print-adjust.ts); on unless false (tests compare without it). */
   adjust?: boolean;
+  /**
+   * print.css's keep-with-next rules; on unless false. Chromium holds them wherever tried so far, so tests turn
+   * them off to give the adjust pass stranded headings and lead-ins to fix on its own.
+   */
+  cssKeep?: boolean;
 }
 
 export interface PdfResult {
@@ -69,6 +74,16 @@ export interface PdfResult {
 const CONTINUATION_MARK =
   '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 14"><path d="M3.2 4.2a1.9 1.9 0 0 0 0 3.8H8.6M6.9 6.3 8.7 8 6.9 9.7" fill="none" stroke="#666" stroke-width="0.9" stroke-linecap="round" stroke-linejoin="round"/></svg>';
 const STYLESHEETS = ['css/fonts.css', 'css/book.css', 'css/print.css', 'css/pages.css'];
+/** Undoes print.css's keep-with-next rules (not the adjust pass's own breaks): `cssKeep: false`. */
+const NO_KEEP = {
+  path: 'css/no-keep.css',
+  css: `:is(.galley-keep, .galley-keep + *, .galley-keep + :is(ol, ul) > li:first-child, h2, h3, h4, h5, h6,
+  :is(h2, h3, h4, h5, h6) + *, :is(h2, h3) + :is(ol, ul) > li:first-child):not(.galley-break) {
+  break-before: auto !important;
+  break-after: auto !important;
+}
+`,
+};
 const DOCUMENT = 'book.html';
 const MAX_PRINTS = 4;
 /** Rounds of the measure-then-adjust pass (print-adjust.ts); each costs a print, and only runs when a page needs it. */
@@ -328,6 +343,8 @@ export async function renderPdf(
   const stamp = editionStamp(book, options.errata);
   const composition = composeBook(book, pages, { printMarks: options.printMarks, date, stamp });
   const files = await servedFiles(book, composition);
+  const stylesheets = options.cssKeep === false ? [...STYLESHEETS, NO_KEEP.path] : STYLESHEETS;
+  if (options.cssKeep === false) files.set(NO_KEEP.path, { mediaType: 'text/css', data: NO_KEEP.css });
   lap('compose');
   const galley = options.browser ?? (await launchBrowser({ executablePath: options.executablePath }));
   lap('launch');
@@ -335,19 +352,19 @@ export async function renderPdf(
   try {
     const sandbox = await openSandboxedPage(galley, files, BOOK_CSP);
     try {
-      await load(sandbox, files, composeHtml(composition, EMPTY_LAYOUT, STYLESHEETS), timings);
+      await load(sandbox, files, composeHtml(composition, EMPTY_LAYOUT, stylesheets), timings);
       if (
         config.output.pdf.wide_tables &&
         (await markWideTables(sandbox.page, composition, config.output.pdf.wide_tables)) > 0
       )
-        await load(sandbox, files, composeHtml(composition, EMPTY_LAYOUT, STYLESHEETS), timings);
+        await load(sandbox, files, composeHtml(composition, EMPTY_LAYOUT, stylesheets), timings);
 
       let first = await print(sandbox, false, timings);
       // Measure, then adjust: page breaks before stranded headings and lead-ins, figures floated past the text that fills their gap.
       if (options.adjust !== false && (await canAdjust())) {
         for (let round = 0; round < ADJUST_ROUNDS; round++) {
           if ((await adjustAfterPrint(sandbox.page, composition, first, round)) === 0) break;
-          await load(sandbox, files, composeHtml(composition, EMPTY_LAYOUT, STYLESHEETS), timings);
+          await load(sandbox, files, composeHtml(composition, EMPTY_LAYOUT, stylesheets), timings);
           first = await print(sandbox, false, timings);
         }
       }
@@ -356,7 +373,7 @@ export async function renderPdf(
       let prints = 1;
       let plan = planLayout(composition, natural);
       for (;;) {
-        const html = composeHtml(composition, plan.layout, STYLESHEETS);
+        const html = composeHtml(composition, plan.layout, stylesheets);
         lap('plan');
         if (prints === 1) await applyLayout(sandbox, composition, plan.layout, timings);
         else await load(sandbox, files, html, timings);

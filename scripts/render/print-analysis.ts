@@ -148,6 +148,7 @@ export function analyse(composition: Composition, layout: Layout): Finding[] {
   const all = candidates(composition);
   const count = layout.pages.length;
   const lines = layout.pages.map((page, i) => bodyLines(composition, i, page));
+  let nextCandidate = 0;
   for (const [i, page] of layout.pages.entries()) {
     const block = blockOf(i);
     const body = lines[i]!;
@@ -177,13 +178,16 @@ export function analyse(composition: Composition, layout: Layout): Finding[] {
     if (i + 1 < count && !lastOfBlock && lastText.length > 0 && !imageBelow) {
       // Compared without spaces: poppler splits words at joiners (پرسش‌ها) and joins others.
       const key = lastText.replace(/ /g, '');
-      const match = all.find(
-        (c) =>
-          c.block === block &&
-          c.text.length > 0 &&
-          c.text.replace(/ /g, '').endsWith(key) &&
-          (key.length >= 5 || key === c.text.replace(/ /g, '')),
-      );
+      const matches = (c: Candidate) =>
+        c.block === block &&
+        c.text.length > 0 &&
+        c.text.replace(/ /g, '').endsWith(key) &&
+        (key.length >= 5 || key === c.text.replace(/ /g, ''));
+      // Pages and candidates both run in reading order: a text that recurs ("Filename: src/main.rs") is the next
+      // one after the last found, not always the first.
+      const at = all.findIndex((c, index) => index >= nextCandidate && matches(c));
+      const match = at >= 0 ? all[at] : all.find(matches);
+      if (at >= 0) nextCandidate = at + 1;
       const fill = (last.yMax - area.top) / (area.bottom - area.top);
       if (match) {
         findings.push({
