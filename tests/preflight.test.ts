@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -78,6 +79,21 @@ describe('print preflight rules on laid-out pages', () => {
     expect(rules(layoutOf([full(0), full(1)]))).not.toContain('print-keep-with-next');
   });
 
+  it('sees an image under a lead-in at the foot, and an image filling a page, from where the PDF draws them', () => {
+    const first = full(0).slice(0, 20);
+    const leadIn = line(0, first[first.length - 1]!.yMax, 'Work through these steps:', { width: 120 });
+    first[first.length - 1] = leadIn;
+    const image = { xMin: leftOf(0), xMax: leftOf(0) + 200, yMin: leadIn.yMax + 6, yMax: bottom - 4 };
+    const layout = layoutOf([first, full(1)]);
+    expect(rules(layout)).toContain('print-keep-with-next');
+    expect(rules({ ...layout, imageBoxes: [[image], []] })).not.toContain('print-keep-with-next');
+    const sparse = [line(1, top + 12, 'copper meadow ledger'), line(1, top + 26, 'harbour quarry.', { width: 80 })];
+    const figure = { xMin: leftOf(1), xMax: leftOf(1) + 200, yMin: top + 34, yMax: top + 300 };
+    const sparseLayout = layoutOf([full(0), sparse, full(2)]);
+    expect(rules(sparseLayout)).toContain('print-near-empty');
+    expect(rules({ ...sparseLayout, imageBoxes: [[], [figure], []] })).not.toContain('print-near-empty');
+  });
+
   it('finds a near-empty page that is not the last page of its chapter, and not the last one', () => {
     const sparse = [line(1, top + 12, 'copper meadow ledger'), line(1, top + 26, 'harbour quarry.', { width: 80 })];
     expect(rules(layoutOf([full(0), sparse, full(2)]))).toContain('print-near-empty');
@@ -141,6 +157,15 @@ describe('print preflight of a fixture book with faults', () => {
     expect(repeated).toMatchObject({ file: 'repeated.md', line: 5, severity: 'warning' });
     expect(repeated!.message).toMatch(/^PDF page \d+ \(sheet \d+\) prints the heading “Setting up” twice/);
     const image = print.find((d) => d.ruleId === 'print-image-resolution');
+    // The image's place on its page, read from the content stream: inside the page, where pdfimages puts it.
+    const layout = await readLayout(pdf);
+    const placed = layout.imageBoxes!.flatMap((boxes, page) => boxes.map((box) => ({ page, box })));
+    expect(placed.map((p) => p.page)).toEqual(layout.images.map((i) => i.page));
+    for (const { page, box } of placed) {
+      expect(box.xMax - box.xMin).toBeGreaterThan(1);
+      expect(box.yMin).toBeGreaterThanOrEqual(0);
+      expect(box.yMax).toBeLessThanOrEqual(layout.pages[page]!.height);
+    }
     // book.yaml raises this rule to an error.
     expect(image).toMatchObject({ file: 'low-resolution.md', severity: 'error' });
     expect(image!.message).toMatch(/at \d+ dpi \(under 150 dpi/);
@@ -221,9 +246,31 @@ describe('the sample book in print', () => {
       const { stdout } = await exec('pdftotext', [pdf, '-'], { maxBuffer: 1 << 26 });
       expect(stdout).not.toContain('\u00ad');
     }
-    const { stdout } = await exec('pdftotext', [built[0]!.pdf, '-'], { maxBuffer: 1 << 26 });
-    // Words the print hyphenation broke into syllables (reg-u-lar-i-sa-tion) read whole.
-    expect(stdout.replace(/-\n/g, '')).toMatch(/regularisation/);
+    // A word broken at a line end is drawn as its first part and a hyphen: a last word on its line that is much
+    // narrower per letter than its line's words. It reads whole (a word of the manuscript), on that line, even
+    // where poppler would not join lines (-layout); a compound broken at its own hyphen keeps it.
+    const vocabulary = new Set<string>();
+    const { stdout: sources } = await exec('find', [SAMPLE, '-name', '*.md', '-not', '-path', '*/fa/*']);
+    for (const file of sources.trim().split('\n')) {
+      for (const w of (await readFile(file, 'utf8')).match(/[\p{L}\p{N}]+(?:-[\p{L}\p{N}]+)*/gu) ?? [])
+        vocabulary.add(w.toLowerCase());
+    }
+    const broken: string[] = [];
+    for (const page of (await readLayout(built[0]!.pdf)).pages) {
+      for (const line of page.blocks.flatMap((b) => b.lines)) {
+        const perLetter = (w: TextLine['words'][number]) => (w.xMax - w.xMin) / [...w.text].length;
+        const widths = line.words.map(perLetter).sort((a, b) => a - b);
+        const last = line.words.at(-1)!;
+        const word = /^\(?(\p{L}{2,}(?:-\p{L}+)*-?)[.,;:?)]*$/u.exec(last.text)?.[1];
+        if (word && line.words.length >= 4 && perLetter(last) < 0.7 * widths[widths.length >> 1]!) broken.push(word);
+      }
+    }
+    expect(broken.length).toBeGreaterThan(50);
+    expect(broken.filter((w) => !vocabulary.has(w.toLowerCase()))).toEqual([]);
+    expect(broken).toContain('cross-entropy');
+    const { stdout } = await exec('pdftotext', ['-layout', built[0]!.pdf, '-'], { maxBuffer: 1 << 26 });
+    expect(stdout).toMatch(/Regularisation/);
+    expect(stdout).not.toMatch(/crossentropy/);
   });
 
   it('lists the sections of chapters inside parts in the printed contents (toc_depth 2)', async () => {

@@ -1,14 +1,5 @@
-import { inflateSync } from 'node:zlib';
-import {
-  decodePDFRawStream,
-  PDFArray,
-  PDFDict,
-  PDFName,
-  PDFRawStream,
-  PDFRef,
-  PDFStream,
-  type PDFDocument,
-} from '@cantoo/pdf-lib';
+import { PDFName, PDFRawStream, PDFStream, type PDFDocument } from '@cantoo/pdf-lib';
+import { decodeContent, pageContentStreams, replaceStream } from './pdf-streams.ts';
 
 /**
  * Makes the PDF's text layer searchable. Print hyphenation puts a soft hyphen
@@ -18,7 +9,7 @@ import {
  * Here each such glyph is dropped (its advance, a `Td`, stays: nothing moves)
  * and U+00AD is taken out of every other ActualText (ligatures: `f\u00adf`).
  * The hyphen Chromium draws where it did break a word is a plain glyph after
- * the last such span: it stays, and poppler joins the word across the line.
+ * the last such span: pdf-hyphen-words.ts, run first, makes that word extract whole.
  */
 const SHY_SPAN = /\/Span ?<< ?\/ActualText <FEFF00AD> ?>> ?BDC\n((?:[-\d.]+ [-\d.]+ Td )?)<[0-9A-Fa-f]+> Tj\nEMC\n/g;
 const ACTUAL_TEXT = /\/ActualText <FEFF((?:[0-9A-Fa-f]{4})*)>/g;
@@ -39,39 +30,13 @@ export function stripSoftHyphensFromContent(content: string): { text: string; re
   return { text, removed };
 }
 
-/** Chromium's content streams are plain Flate: Node's zlib inflates them far faster than pdf-lib's JavaScript decoder. */
-function decodeContent(stream: PDFRawStream): Uint8Array {
-  const filter = stream.dict.get(PDFName.of('Filter'));
-  if (filter === PDFName.of('FlateDecode') && !stream.dict.has(PDFName.of('DecodeParms')))
-    return inflateSync(stream.contents);
-  return decodePDFRawStream(stream).decode();
-}
-
-function streamsOf(doc: PDFDocument, contents: unknown): { ref?: PDFRef; stream: PDFStream }[] {
-  const resolve = (value: unknown): { ref?: PDFRef; stream: PDFStream } | undefined => {
-    if (value instanceof PDFRef) {
-      const target = doc.context.lookup(value);
-      return target instanceof PDFStream ? { ref: value, stream: target } : undefined;
-    }
-    return value instanceof PDFStream ? { stream: value } : undefined;
-  };
-  if (contents instanceof PDFArray) {
-    return contents
-      .asArray()
-      .map(resolve)
-      .filter((s) => s !== undefined);
-  }
-  const one = resolve(contents);
-  return one ? [one] : [];
-}
-
 /** Rewrites every page's content streams; returns how many soft hyphens left the text layer. */
 export function stripSoftHyphens(doc: PDFDocument): number {
   let removed = 0;
   const seen = new Set<PDFStream>();
   for (const page of doc.getPages()) {
     const contents = page.node.get(PDFName.of('Contents'));
-    for (const { ref, stream } of streamsOf(doc, contents)) {
+    for (const { ref, stream } of pageContentStreams(doc, contents)) {
       if (seen.has(stream) || !(stream instanceof PDFRawStream)) continue;
       seen.add(stream);
       const bytes = decodeContent(stream);
@@ -80,15 +45,7 @@ export function stripSoftHyphens(doc: PDFDocument): number {
       const { text, removed: n } = stripSoftHyphensFromContent(before);
       if (n === 0) continue;
       removed += n;
-      const dict = stream.dict.clone(doc.context) as PDFDict;
-      dict.delete(PDFName.of('Filter'));
-      dict.delete(PDFName.of('DecodeParms'));
-      dict.delete(PDFName.of('Length'));
-      const replacement = doc.context.flateStream(
-        Buffer.from(text, 'latin1'),
-        Object.fromEntries([...dict.entries()].map(([k, v]) => [k.asString().slice(1), v])),
-      );
-      if (ref) doc.context.assign(ref, replacement);
+      replaceStream(doc, ref, stream, text);
     }
   }
   return removed;

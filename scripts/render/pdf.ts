@@ -30,6 +30,7 @@ import { destinations, finishPdf, readDestinations, type OutlineNode } from './p
 import { bookSlug } from '../model/book-slug.ts';
 import { stripSoftHyphens } from './pdf-text-layer.ts';
 import { loadPdf } from './pdf-lib-speed.ts';
+import { compoundWords, joinHyphenatedWords } from './pdf-hyphen-words.ts';
 import { adjustAfterPrint, canAdjust, markWideTables, readFindings } from './print-adjust.ts';
 import { fillPageRefsInPage, pageRefTargets, pageWord } from '../passes/errata/appendix.ts';
 import type { Errata } from '../model/errata/load.ts';
@@ -49,6 +50,11 @@ export interface PdfOptions {
   executablePath?: string;
   /** The measure-then-adjust pass (print-adjust.ts); on unless false (tests compare without it). */
   adjust?: boolean;
+  /**
+   * print.css's keep-with-next rules; on unless false. Chromium holds them wherever tried so far, so tests turn
+   * them off to give the adjust pass stranded headings and lead-ins to fix on its own.
+   */
+  cssKeep?: boolean;
 }
 
 export interface PdfResult {
@@ -68,6 +74,16 @@ export interface PdfResult {
 const CONTINUATION_MARK =
   '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 14"><path d="M3.2 4.2a1.9 1.9 0 0 0 0 3.8H8.6M6.9 6.3 8.7 8 6.9 9.7" fill="none" stroke="#666" stroke-width="0.9" stroke-linecap="round" stroke-linejoin="round"/></svg>';
 const STYLESHEETS = ['css/fonts.css', 'css/book.css', 'css/print.css', 'css/pages.css'];
+/** Undoes print.css's keep-with-next rules (not the adjust pass's own breaks): `cssKeep: false`. */
+const NO_KEEP = {
+  path: 'css/no-keep.css',
+  css: `:is(.galley-keep, .galley-keep + *, .galley-keep + :is(ol, ul) > li:first-child, h2, h3, h4, h5, h6,
+  :is(h2, h3, h4, h5, h6) + *, :is(h2, h3) + :is(ol, ul) > li:first-child):not(.galley-break) {
+  break-before: auto !important;
+  break-after: auto !important;
+}
+`,
+};
 const DOCUMENT = 'book.html';
 const MAX_PRINTS = 4;
 /** Rounds of the measure-then-adjust pass (print-adjust.ts); each costs a print, and only runs when a page needs it. */
@@ -352,6 +368,8 @@ export async function renderPdf(
   const stamp = editionStamp(book, options.errata);
   const composition = composeBook(book, pages, { printMarks: options.printMarks, date, stamp });
   const files = await servedFiles(book, composition);
+  const stylesheets = options.cssKeep === false ? [...STYLESHEETS, NO_KEEP.path] : STYLESHEETS;
+  if (options.cssKeep === false) files.set(NO_KEEP.path, { mediaType: 'text/css', data: NO_KEEP.css });
   lap('compose');
   const galley = options.browser ?? (await launchBrowser({ executablePath: options.executablePath }));
   lap('launch');
@@ -359,12 +377,12 @@ export async function renderPdf(
   try {
     const sandbox = await openSandboxedPage(galley, files, BOOK_CSP);
     try {
-      await load(sandbox, files, composeHtml(composition, EMPTY_LAYOUT, STYLESHEETS), timings);
+      await load(sandbox, files, composeHtml(composition, EMPTY_LAYOUT, stylesheets), timings);
       if (
         config.output.pdf.wide_tables &&
         (await markWideTables(sandbox.page, composition, config.output.pdf.wide_tables)) > 0
       )
-        await load(sandbox, files, composeHtml(composition, EMPTY_LAYOUT, STYLESHEETS), timings);
+        await load(sandbox, files, composeHtml(composition, EMPTY_LAYOUT, stylesheets), timings);
       lap('first load');
 
       let first = await print(sandbox, false, timings);
@@ -385,7 +403,7 @@ export async function renderPdf(
         const printing = print(sandbox, true, timings);
         printing.catch(() => undefined);
         // The document as composed (its hash is the PDF's /ID) is serialised while Chromium prints.
-        const html = composeHtml(composition, plan.layout, STYLESHEETS);
+        const html = composeHtml(composition, plan.layout, stylesheets);
         lap('plan');
         const findings = reading ? await reading : undefined;
         lap('adjust analysis');
@@ -396,7 +414,7 @@ export async function renderPdf(
           const changed = await adjustAfterPrint(sandbox.page, composition, first, round, findings);
           lap('adjust analysis');
           if (changed > 0) {
-            await load(sandbox, files, composeHtml(composition, EMPTY_LAYOUT, STYLESHEETS), timings);
+            await load(sandbox, files, composeHtml(composition, EMPTY_LAYOUT, stylesheets), timings);
             first = await print(sandbox, false, timings);
             lap('adjust prints');
             continue;
@@ -424,7 +442,7 @@ export async function renderPdf(
             natural.set(id, dest.page - blanks);
           }
           plan = planLayout(composition, natural);
-          html = composeHtml(composition, plan.layout, STYLESHEETS);
+          html = composeHtml(composition, plan.layout, stylesheets);
           await load(sandbox, files, html, timings);
           printed = await print(sandbox, true, timings);
           prints++;
@@ -441,6 +459,8 @@ export async function renderPdf(
           );
         }
 
+        const compounds = compoundWords(html);
+        joinHyphenatedWords(doc, (word) => compounds.has(word));
         stripSoftHyphens(doc);
         lap('text layer');
         const finished = await finishPdf(doc, {

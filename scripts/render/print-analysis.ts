@@ -5,7 +5,16 @@ import { toString } from 'hast-util-to-string';
 import { visit } from 'unist-util-visit';
 import type { Composition } from './pdf-compose.ts';
 import { hasClass } from './print-typeset.ts';
-import { readImages, readTextLayout, type PlacedImage, type TextLine, type TextPage } from './pdf-text-layout.ts';
+import { PDFDocument } from '@cantoo/pdf-lib';
+import { imageBoxes } from './pdf-image-boxes.ts';
+import {
+  readImages,
+  readTextLayout,
+  type Box,
+  type PlacedImage,
+  type TextLine,
+  type TextPage,
+} from './pdf-text-layout.ts';
 
 /**
  * What a typesetter would look for on the printed pages, read back from the PDF (poppler): near-empty pages,
@@ -98,15 +107,24 @@ export interface Layout {
   /** Where each block starts (0-based page), for the blocks the PDF links to. */
   starts: Map<string, number>;
   images: PlacedImage[];
+  /** Where each page prints its raster images (points, top left origin), when known. */
+  imageBoxes?: Box[][];
 }
 
 export async function readLayout(pdfFile: string): Promise<Layout> {
-  const [pages, dests, images] = await Promise.all([
+  const bytes = await readFile(pdfFile);
+  const [pages, dests, images, doc] = await Promise.all([
     readTextLayout(pdfFile),
-    readFile(pdfFile).then((bytes) => readDestinations(bytes)),
+    readDestinations(bytes),
     readImages(pdfFile),
+    PDFDocument.load(bytes, { updateMetadata: false }),
   ]);
-  return { pages, starts: new Map([...dests.dests].map(([id, d]) => [id, d.page])), images };
+  return {
+    pages,
+    starts: new Map([...dests.dests].map(([id, d]) => [id, d.page])),
+    images,
+    imageBoxes: imageBoxes(doc),
+  };
 }
 
 /** Which block each page belongs to, and which pages end a block. */
@@ -130,14 +148,18 @@ export function analyse(composition: Composition, layout: Layout): Finding[] {
   const all = candidates(composition);
   const count = layout.pages.length;
   const lines = layout.pages.map((page, i) => bodyLines(composition, i, page));
+  let nextCandidate = 0;
   for (const [i, page] of layout.pages.entries()) {
     const block = blockOf(i);
     const body = lines[i]!;
     const area = textArea(composition, i, page);
     const lastOfBlock = i === count - 1 || startPages.has(i + 1) || (lines[i + 1]?.length ?? 0) === 0;
+    // Images in the text area count as what fills the page, and as what comes after its last line.
+    const images = (layout.imageBoxes?.[i] ?? []).filter((b) => b.yMax > area.top && b.yMin < area.bottom + 3);
     // Near-empty: a page of a chapter that is not its last page.
     if (block?.kind === 'chapter' && body.length > 0 && !lastOfBlock) {
-      const filled = (Math.max(...body.map((l) => l.yMax)) - area.top) / (area.bottom - area.top);
+      const bottom = Math.max(...body.map((l) => l.yMax), ...images.map((b) => Math.min(b.yMax, area.bottom)));
+      const filled = (bottom - area.top) / (area.bottom - area.top);
       if (filled < NEAR_EMPTY) {
         findings.push({
           rule: 'print-near-empty',
@@ -150,18 +172,22 @@ export function analyse(composition: Composition, layout: Layout): Finding[] {
     if (body.length === 0 || block?.kind !== 'chapter') continue;
     // Keep with next: the page's last line is a heading, a lead-in or a caption before its figure.
     const last = body[body.length - 1]!;
+    const imageBelow = images.some((b) => b.yMin >= last.yMax - 1);
     // poppler gives a right-to-left line in visual order (characters too): read it back in reading order.
     const lastText = normalise(composition.direction === 'rtl' ? Array.from(last.text).reverse().join('') : last.text);
-    if (i + 1 < count && !lastOfBlock && lastText.length > 0) {
+    if (i + 1 < count && !lastOfBlock && lastText.length > 0 && !imageBelow) {
       // Compared without spaces: poppler splits words at joiners (پرسش‌ها) and joins others.
       const key = lastText.replace(/ /g, '');
-      const match = all.find(
-        (c) =>
-          c.block === block &&
-          c.text.length > 0 &&
-          c.text.replace(/ /g, '').endsWith(key) &&
-          (key.length >= 5 || key === c.text.replace(/ /g, '')),
-      );
+      const matches = (c: Candidate) =>
+        c.block === block &&
+        c.text.length > 0 &&
+        c.text.replace(/ /g, '').endsWith(key) &&
+        (key.length >= 5 || key === c.text.replace(/ /g, ''));
+      // Pages and candidates both run in reading order: a text that recurs ("Filename: src/main.rs") is the next
+      // one after the last found, not always the first.
+      const at = all.findIndex((c, index) => index >= nextCandidate && matches(c));
+      const match = at >= 0 ? all[at] : all.find(matches);
+      if (at >= 0) nextCandidate = at + 1;
       const fill = (last.yMax - area.top) / (area.bottom - area.top);
       if (match) {
         findings.push({
