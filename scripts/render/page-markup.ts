@@ -1,0 +1,66 @@
+/**
+ * Each page body serialised once per build: the HTML intermediate and the
+ * EPUB write the same markup for a page unless the EPUB adapts it (MathML 3,
+ * right-to-left code), so the second renderer takes the first one's string.
+ * Kept per page body object: a new build makes new pages, and the strings go
+ * with them. A page cache (passes/cache/page-cache.ts) can put strings here
+ * for a page whose tree it never decoded.
+ */
+import type { Element } from 'hast';
+import { HTML_NS, serialiseXhtml } from './xhtml-serialise.ts';
+
+/** What a page's markup is, per edition variant, and what the EPUB's accessibility claims need to know of it. */
+export interface PageMarkup {
+  /** The body as the HTML intermediate writes it. */
+  html?: string;
+  /** The body as the EPUB writes it; the same string when the EPUB changes nothing. */
+  epub?: string;
+  survey?: PageSurvey;
+}
+
+/** What render/epub.ts's accessibility metadata counts in a page. */
+export interface PageSurvey {
+  images: number;
+  imagesWithoutAlt: number;
+  math: boolean;
+}
+
+const made = new WeakMap<Element, PageMarkup>();
+
+function entry(body: Element): PageMarkup {
+  let markup = made.get(body);
+  if (!markup) made.set(body, (markup = {}));
+  return markup;
+}
+
+/** The body's markup as the HTML intermediate has it (inside `<main>`, before `xmlSafeMarkup`). */
+export function htmlMarkup(body: Element): string {
+  const markup = entry(body);
+  return (markup.html ??= serialiseXhtml(body, HTML_NS));
+}
+
+/** The body's markup in the EPUB: `adapt` gives its EPUB tree, and an unchanged tree reuses the HTML string. */
+export function epubMarkup(body: Element, adapt: (body: Element) => Element): string {
+  const markup = entry(body);
+  if (markup.epub === undefined) {
+    const adapted = adapt(body);
+    markup.epub = adapted === body ? htmlMarkup(body) : serialiseXhtml(adapted, HTML_NS);
+  }
+  return markup.epub;
+}
+
+/** The page's survey, counted by `count` once. */
+export function pageSurvey(body: Element, count: (body: Element) => PageSurvey): PageSurvey {
+  const markup = entry(body);
+  return (markup.survey ??= count(body));
+}
+
+/** What is known of a page already (a page cache hit), so nothing above walks its tree. */
+export function seedPageMarkup(body: Element, known: Required<PageMarkup>): void {
+  made.set(body, { ...known });
+}
+
+/** What was made for a page, for a page cache to keep. */
+export function madePageMarkup(body: Element): PageMarkup | undefined {
+  return made.get(body);
+}
