@@ -68,7 +68,6 @@ function attributeInfo(space: Space, key: string): AttributeInfo {
   return info;
 }
 
-// eslint-disable-next-line no-control-regex -- the characters xast-util-to-xml drops
 const NONCHARACTER = /[\u0000-\u0008\u000B\u000C\u000E-\u001F]/g;
 const hex = (c: string) => `&#x${c.charCodeAt(0).toString(16).toUpperCase()};`;
 const TEXT_SPECIAL = /[&<]/g;
