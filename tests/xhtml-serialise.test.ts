@@ -58,7 +58,7 @@ describe('XHTML straight from hast', () => {
           el('a', { href: 'x.xhtml#a"b<&', 'epub:type': 'noteref', download: false, title: '' }),
         ]),
         { type: 'comment', value: 'a -- comment -' },
-        el('svg', { viewBox: '0 0 10 10', width: 10 }, [el('path', { d: 'M0 0', strokeWidth: 2 }), el('title', {})]),
+        el('svg', { viewBox: '0 0 10 10', width: 10 }, [el('path', { d: 'M0 0', strokeWidth: '2' }), el('title', {})]),
         el('math', { xmlns: 'http://www.w3.org/1998/Math/MathML', display: 'block' }, [
           el('mi', { mathvariant: 'normal' }, [{ type: 'text', value: 'x' }]),
         ]),

@@ -94,3 +94,21 @@ export function buildQuestionsIndex(book: LoadedBook, chapters: Chapter[] = book
     chapter.tree.children.push(...sections);
   }
 }
+
+/**
+ * The link from each question of `chapters` to its entry in the book's first
+ * questions index, exactly as `buildQuestionsIndex` makes it: for chapters
+ * whose pages are made again while the index's page comes from the page
+ * cache (passes/pipeline.ts), so the index itself is not rebuilt.
+ */
+export function linkQuestionsBack(book: LoadedBook, chapters: Chapter[]) {
+  const index = book.chapters.find(isQuestionsIndex);
+  if (!index) return;
+  const words = labels(book.config.language);
+  for (const chapter of chapters) {
+    for (const q of chapter.questions) {
+      const href = index === chapter ? `#${entryId(q.id)}` : `${index.outName}#${entryId(q.id)}`;
+      linkBack(chapter, q.id, href, words.questionsByDifficulty);
+    }
+  }
+}

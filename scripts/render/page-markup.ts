@@ -8,22 +8,12 @@
  */
 import type { Element } from 'hast';
 import { HTML_NS, serialiseXhtml } from './xhtml-serialise.ts';
+import { writePage, type PageMarkup, type PageSurvey } from '../passes/cache/page-cache.ts';
+import { pruneCache } from '../passes/cache/chapter-cache.ts';
+import type { SettledPages } from '../passes/settle-pages.ts';
+import type { Page } from '../model/pages.ts';
 
-/** What a page's markup is, per edition variant, and what the EPUB's accessibility claims need to know of it. */
-export interface PageMarkup {
-  /** The body as the HTML intermediate writes it. */
-  html?: string;
-  /** The body as the EPUB writes it; the same string when the EPUB changes nothing. */
-  epub?: string;
-  survey?: PageSurvey;
-}
-
-/** What render/epub.ts's accessibility metadata counts in a page. */
-export interface PageSurvey {
-  images: number;
-  imagesWithoutAlt: number;
-  math: boolean;
-}
+export type { PageMarkup, PageSurvey };
 
 const made = new WeakMap<Element, PageMarkup>();
 
@@ -56,11 +46,38 @@ export function pageSurvey(body: Element, count: (body: Element) => PageSurvey):
 }
 
 /** What is known of a page already (a page cache hit), so nothing above walks its tree. */
-export function seedPageMarkup(body: Element, known: Required<PageMarkup>): void {
+export function seedPageMarkup(body: Element, known: PageMarkup): void {
   made.set(body, { ...known });
 }
 
 /** What was made for a page, for a page cache to keep. */
 export function madePageMarkup(body: Element): PageMarkup | undefined {
   return made.get(body);
+}
+
+/** Before rendering: the markup of every page the page cache holds, so no renderer serialises (or needs) its tree. */
+export function seedSettledPages(pages: Page[], cache: SettledPages): void {
+  for (const page of pages) {
+    const entry = page.chapter && cache.settled.get(page.chapter);
+    if (entry) seedPageMarkup(page.body, entry.markup);
+  }
+}
+
+/** After rendering: an entry for every page made now, with the markup the renderers made of it. */
+export function storeFreshPages(pages: Page[], cache: SettledPages): void {
+  for (const page of pages) {
+    const chapter = page.chapter;
+    const fresh = chapter && cache.fresh.get(chapter);
+    const markup = made.get(page.body);
+    if (!chapter || !fresh || markup?.html === undefined) continue;
+    writePage(cache.dir, fresh.key, {
+      messages: fresh.messages,
+      dependencies: fresh.dependencies,
+      headings: chapter.headings,
+      ids: [...chapter.ids],
+      headingId: page.headingId,
+      markup: { html: markup.html, epub: markup.epub, survey: markup.survey },
+    });
+  }
+  pruneCache(cache.dir);
 }
