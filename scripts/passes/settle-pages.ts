@@ -8,7 +8,7 @@
  * build's: tests/page-cache.test.ts compares the bytes.
  */
 import type { LoadedBook } from '../model/book/load.ts';
-import type { Chapter } from '../model/book/types.ts';
+import type { Chapter, Question } from '../model/book/types.ts';
 import { bookPages, type Page } from '../model/pages.ts';
 import { restoreMessages, storeMessages } from './cache/chapter-cache.ts';
 import { dependenciesUnchanged, trackDependencies } from './cache/dependencies.ts';
@@ -17,7 +17,7 @@ import { bookDigest, pageCacheDir, pageKey, readPage, type PageEntry, type PageV
 import { resolveCover } from './cover.ts';
 import { resolveLinks } from './links.ts';
 import { chapterCacheKey, loadTree, treePending } from './process-chapters.ts';
-import { buildQuestionsIndex, isQuestionsIndex, linkQuestionsBack } from './questions-index.ts';
+import { buildQuestionsIndex, isQuestionsIndex, linkQuestionsBack, questionParts } from './questions-index.ts';
 
 export type { PageVariant };
 
@@ -29,7 +29,7 @@ export interface SettledPages {
   /** Chapters whose page came from the cache, with its entry. */
   settled: Map<Chapter, PageEntry>;
   /** The other chapters with a page key: what their entry is to hold besides the markup, once rendered. */
-  fresh: Map<Chapter, Pick<PageEntry, 'messages' | 'dependencies'> & { key: string }>;
+  fresh: Map<Chapter, Pick<PageEntry, 'messages' | 'dependencies' | 'questions'> & { key: string }>;
 }
 
 /**
@@ -66,9 +66,15 @@ export function settlePages(book: LoadedBook, chaptersDir: string, variants: Pag
   const open = book.chapters.filter((c) => !settled.has(c));
   for (const chapter of open) if (!loadTree(chapter)) return undefined;
   const rebuilt = indexes.filter((c) => !settled.has(c));
-  // The index reads every question's words and link-back from its chapter's tree, settled or not.
-  if (rebuilt.length > 0)
-    for (const chapter of book.chapters) if (chapter.questions.length > 0 && !loadTree(chapter)) return undefined;
+  // The index shows every question's words and whether its number links back: from the entry of a settled
+  // chapter, else from the chapter's tree.
+  const known = (q: Question) => settled.get(q.chapter)?.questions?.[q.id];
+  if (rebuilt.length > 0) {
+    for (const chapter of book.chapters) {
+      if (chapter.questions.every((q) => known(q)) || loadTree(chapter)) continue;
+      return undefined;
+    }
+  }
 
   // The passes, in a plain build's order; each open chapter's link check on its own, to know what it reported and probed.
   const fresh: SettledPages['fresh'] = new Map();
@@ -78,8 +84,14 @@ export function settlePages(book: LoadedBook, chaptersDir: string, variants: Pag
     const key = keys.get(chapter);
     if (key) fresh.set(chapter, { key, messages: storeMessages(chapter.file, from), dependencies });
   }
-  if (rebuilt.length > 0) buildQuestionsIndex(book, rebuilt);
+  if (rebuilt.length > 0) buildQuestionsIndex(book, rebuilt, known);
   else linkQuestionsBack(book, open);
+  if (indexes.length > 0) {
+    for (const chapter of open) {
+      const entry = fresh.get(chapter);
+      if (entry && chapter.questions.length > 0) entry.questions = questionParts(chapter);
+    }
+  }
   resolveCover(book);
   for (const [chapter, entry] of settled) {
     restoreMessages(chapter.file, entry.messages);
@@ -87,5 +99,13 @@ export function settlePages(book: LoadedBook, chaptersDir: string, variants: Pag
     chapter.ids = new Set(entry.ids);
   }
   const pages = bookPages(book, new Map([...settled].map(([chapter, entry]) => [chapter, entry.headingId])));
+  last = { settled: settled.size, open: open.length };
   return { pages, dir, settled, fresh };
+}
+
+let last: { settled: number; open: number } | undefined;
+
+/** What the last `settlePages` in this thread did: chapters taken from the page cache, and the others (tests, benchmark). */
+export function lastSettleStats(): { settled: number; open: number } | undefined {
+  return last;
 }

@@ -77,6 +77,7 @@ export function storeFreshPages(pages: Page[], cache: SettledPages): void {
       ids: [...chapter.ids],
       headingId: page.headingId,
       markup: { html: markup.html, epub: markup.epub, survey: markup.survey },
+      questions: fresh.questions,
     });
   }
   pruneCache(cache.dir);

@@ -23,6 +23,7 @@ import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { threadId } from 'node:worker_threads';
+import type { ElementContent } from 'hast';
 import type { LoadedBook } from '../../model/book/load.ts';
 import type { Chapter, Heading, TocEntry } from '../../model/book/types.ts';
 import { toolchainVersion, type StoredMessage } from './chapter-cache.ts';
@@ -62,6 +63,8 @@ export interface PageEntry {
   /** Id of the page's main heading. */
   headingId: string;
   markup: PageMarkup;
+  /** What a questions index shows of each of the chapter's questions, by id (when the book has an index). */
+  questions?: Record<string, { linked: boolean; content: ElementContent[] }>;
 }
 
 /** `pages/` beside the chapter cache's `chapters/`. */
