@@ -8,6 +8,7 @@
  */
 import type { Element } from 'hast';
 import { HTML_NS, serialiseXhtml } from './xhtml-serialise.ts';
+import { xmlSafeMarkup } from '../util/xml-safe.ts';
 import { writePage, type PageMarkup, type PageSurvey } from '../passes/cache/page-cache.ts';
 import { pruneCache } from '../passes/cache/chapter-cache.ts';
 import type { SettledPages } from '../passes/settle-pages.ts';
@@ -23,10 +24,10 @@ function entry(body: Element): PageMarkup {
   return markup;
 }
 
-/** The body's markup as the HTML intermediate has it (inside `<main>`, before `xmlSafeMarkup`). */
+/** The body's markup as the HTML intermediate has it (inside `<main>`, made safe for XML: render/xhtml.ts). */
 export function htmlMarkup(body: Element): string {
   const markup = entry(body);
-  return (markup.html ??= serialiseXhtml(body, HTML_NS));
+  return (markup.html ??= xmlSafeMarkup(serialiseXhtml(body, HTML_NS)));
 }
 
 /** The body's markup in the EPUB: `adapt` gives its EPUB tree, and an unchanged tree reuses the HTML string. */
@@ -34,7 +35,7 @@ export function epubMarkup(body: Element, adapt: (body: Element) => Element): st
   const markup = entry(body);
   if (markup.epub === undefined) {
     const adapted = adapt(body);
-    markup.epub = adapted === body ? htmlMarkup(body) : serialiseXhtml(adapted, HTML_NS);
+    markup.epub = adapted === body ? htmlMarkup(body) : xmlSafeMarkup(serialiseXhtml(adapted, HTML_NS));
   }
   return markup.epub;
 }

@@ -24,14 +24,17 @@ export function hastToXml(tree: HastRoot | Element): string {
 }
 
 /**
- * The markup of content inside an XHTML document's body, before `xmlSafeMarkup`
- * (which `xhtmlDocumentAround` applies to the whole document): what a page's
- * XHTML, HTML intermediate and EPUB alike, is made of, so it can be made once.
+ * The markup of content inside an XHTML document's body, made safe for XML:
+ * what a page's XHTML, HTML intermediate and EPUB alike, is made of, so it can
+ * be made once. Safe markup concatenates to safe markup: a character XML
+ * cannot hold is one character (or an unpaired surrogate, and `<` and `>` are
+ * neither half of a pair), and `]]>` cannot start before a `>` that ends one
+ * piece nor end at the `<` that starts the next.
  */
 export function bodyMarkup(body: ElementContent[]): string {
   let markup = '';
   for (const node of body) markup += serialiseXhtml(node, HTML_NS);
-  return markup;
+  return xmlSafeMarkup(markup);
 }
 
 /** A complete XHTML5 document (also valid HTML) around a body. */
@@ -39,7 +42,7 @@ export function xhtmlDocument(body: ElementContent[], options: DocumentOptions):
   return xhtmlDocumentAround(bodyMarkup(body), options);
 }
 
-/** The same document around body markup made already (`bodyMarkup`). */
+/** The same document around body markup made already, safe for XML (`bodyMarkup`, render/page-markup.ts). */
 export function xhtmlDocumentAround(markup: string, options: DocumentOptions): string {
   const head: ElementContent[] = [
     { type: 'element', tagName: 'meta', properties: { charSet: 'utf-8' }, children: [] },
@@ -84,5 +87,6 @@ export function xhtmlDocumentAround(markup: string, options: DocumentOptions): s
   // The document with an empty body, and the body's markup put into it: the body is serialised once, wherever it is used.
   const shell = serialiseXhtml(html);
   const at = shell.lastIndexOf('</body>');
-  return `<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE html>\n${xmlSafeMarkup(shell.slice(0, at) + markup + shell.slice(at))}\n`;
+  // The shell ends its part before the body with `>` and starts the part after with `<`: safe pieces make a safe whole.
+  return `<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE html>\n${xmlSafeMarkup(shell.slice(0, at))}${markup}${xmlSafeMarkup(shell.slice(at))}\n`;
 }

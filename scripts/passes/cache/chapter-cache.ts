@@ -8,7 +8,19 @@
  * cost a reprocessing, never a wrong book.
  */
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readSync,
+  renameSync,
+  rmSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import path from 'node:path';
 import { threadId } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
@@ -342,6 +354,8 @@ export function decodeEntryLazy(
   key: string,
   bytes: string,
   secret: Buffer = cacheSecret(defaultCacheDir()),
+  /** The tree's part when `bytes` stops after the summary line (`readEntryLazy`). */
+  treePart?: () => string,
 ): LazyOutcome {
   const newline = bytes.indexOf('\n');
   if (newline < 0) return { corrupt: 'no header' };
@@ -351,7 +365,6 @@ export function decodeEntryLazy(
   const json = bytes.slice(newline + 1);
   const split = json.indexOf('\n');
   const summaryJson = split < 0 ? json : json.slice(0, split);
-  const treeJson = split < 0 ? '' : json.slice(split + 1);
   if (!matches(secret, key, summaryJson, summarySum) || !treeSum) return { corrupt: 'checksum mismatch' };
   const summary = decodeSummary(summaryJson);
   if (!summary || split < 0) return { corrupt: 'not a chapter result' };
@@ -363,6 +376,7 @@ export function decodeEntryLazy(
       tree: () => {
         if (!tried) {
           tried = true;
+          const treeJson = treePart ? treePart() : json.slice(split + 1);
           tree = matches(secret, key, treeJson, treeSum) ? decodeTree(treeJson) : undefined;
         }
         return tree;
@@ -413,9 +427,74 @@ export function readEntry(dir: string, key: string): ReadOutcome {
   return readEntryWith(dir, key, decodeEntry);
 }
 
-/** Like `readEntry`, but the tree is left unparsed until asked for. */
+/**
+ * The bytes of an entry up to the end of its summary line, and a way to read
+ * the rest: the tree is most of an entry, and a build that takes the chapter's
+ * page from the page cache never needs it.
+ */
+function readHead(file: string): { head: string; rest: () => string } | undefined {
+  let fd: number;
+  try {
+    fd = openSync(file, 'r');
+  } catch {
+    return undefined;
+  }
+  try {
+    let buffer = Buffer.alloc(64 * 1024);
+    let length = 0;
+    for (;;) {
+      const read = readSync(fd, buffer, length, buffer.length - length, length);
+      length += read;
+      const header = buffer.subarray(0, length).indexOf(0x0a);
+      const summary = header < 0 ? -1 : buffer.subarray(0, length).indexOf(0x0a, header + 1);
+      if (summary >= 0 || read === 0) {
+        const end = summary >= 0 ? summary : length;
+        // A newline byte is never inside a multi-byte character: the cut is between characters.
+        const head = buffer.toString('utf8', 0, end);
+        const offset = end + 1;
+        return {
+          head: summary >= 0 ? `${head}\n` : head,
+          rest: () => {
+            try {
+              return readFileSync(file).toString('utf8', offset);
+            } catch {
+              return '';
+            }
+          },
+        };
+      }
+      if (length === buffer.length) {
+        const bigger = Buffer.alloc(buffer.length * 2);
+        buffer.copy(bigger);
+        buffer = bigger;
+      }
+    }
+  } catch {
+    return undefined;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Like `readEntry`, but only the summary is read now; the tree is read and parsed when asked for. */
 export function readEntryLazy(dir: string, key: string): LazyOutcome {
-  return readEntryWith(dir, key, decodeEntryLazy);
+  const file = entryPath(dir, key);
+  const read = readHead(file);
+  if (!read) return { missing: true };
+  let rest: string | undefined;
+  // The tree's part of the entry, read only when the tree is wanted; its own HMAC vouches for it.
+  const outcome = decodeEntryLazy(key, read.head, cacheSecret(dir), () => (rest ??= read.rest()));
+  if ('corrupt' in outcome) {
+    rmSync(file, { force: true });
+  } else {
+    const now = new Date();
+    try {
+      utimesSync(file, now, now);
+    } catch {
+      // A read-only cache still serves.
+    }
+  }
+  return outcome;
 }
 
 let counter = 0;

@@ -30,7 +30,7 @@ import { toolchainVersion, type StoredMessage } from './chapter-cache.ts';
 import { cacheSecret } from './location.ts';
 import type { Dependency } from './dependencies.ts';
 
-const PAGE_FORMAT = 'galley-page-cache/1';
+const PAGE_FORMAT = 'galley-page-cache/2';
 const HEADER = 'galley-page 1';
 
 /** Which renderings of a page an entry holds. */
@@ -43,7 +43,7 @@ export interface PageSurvey {
   math: boolean;
 }
 
-/** A page's markup per edition variant (before `xmlSafeMarkup`), and its survey. */
+/** A page's markup per edition variant (safe for XML: render/xhtml.ts `bodyMarkup`), and its survey. */
 export interface PageMarkup {
   /** The page body as the HTML intermediate writes it inside `<main>`. */
   html?: string;
@@ -163,19 +163,26 @@ export function readPage(dir: string, key: string): PageEntry | undefined {
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) return undefined;
   try {
     const value: unknown = JSON.parse(json);
-    return isEntry(value) ? value : undefined;
+    if (!isEntry(value)) return undefined;
+    // Stored once when the EPUB's markup is the HTML's (`writePage`).
+    if ((value.markup.epub as unknown) === SAME) value.markup.epub = value.markup.html;
+    return value;
   } catch {
     return undefined;
   }
 }
 
 let counter = 0;
+/** Stands for the EPUB's markup where it is the HTML intermediate's (most pages): a page's markup is kept once. */
+const SAME = 0;
 
 /** Writes an entry atomically; a cache that cannot be written is skipped silently. */
 export function writePage(dir: string, key: string, entry: PageEntry): void {
   const file = entryFile(dir, key);
   const temp = `${file}.tmp-${process.pid}-${threadId}-${(counter++).toString(36)}`;
-  const json = JSON.stringify(entry);
+  const { markup } = entry;
+  const same = markup.epub !== undefined && markup.epub === markup.html;
+  const json = JSON.stringify(same ? { ...entry, markup: { ...markup, epub: SAME } } : entry);
   try {
     mkdirSync(path.dirname(file), { recursive: true });
     writeFileSync(temp, `${HEADER} ${key} ${mac(cacheSecret(dir), key, json)}\n${json}`);
