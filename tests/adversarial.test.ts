@@ -1352,14 +1352,22 @@ describe('round two: a cache nobody else can write', () => {
     const file = path.join(dir, names[0]!);
     const text = await readFile(file, 'utf8');
     const key = path.basename(file, '.json');
-    const payload = JSON.parse(text.slice(text.indexOf('\n') + 1));
-    payload.tree.children.push(
+    // An entry is a header, a summary line and the tree (chapter-cache.ts): the tree is what gets poisoned.
+    const body = text.slice(text.indexOf('\n') + 1);
+    const summary = body.slice(0, body.indexOf('\n'));
+    const tree = JSON.parse(body.slice(body.indexOf('\n') + 1));
+    tree.children.push(
       { type: 'element', tagName: 'script', properties: {}, children: [{ type: 'text', value: 'alert(1)' }] },
       { type: 'element', tagName: 'iframe', properties: { src: 'file:///etc/passwd' }, children: [] },
       { type: 'element', tagName: 'img', properties: { src: 'x', onError: 'alert(2)' }, children: [] },
     );
-    const json = JSON.stringify(payload);
-    await writeFile(entryPath(dir, key), `galley-chapter 1 ${key} ${sign(key, json)}\n${json}`);
+    const json = JSON.stringify(tree);
+    await writeFile(
+      entryPath(dir, key),
+      `galley-chapter 2 ${key} ${sign(key, summary)} ${sign(key, json)}\n${summary}\n${json}`,
+    );
+    // The page the honest entry made is in the page cache: without it, the build must read the forged tree.
+    await rm(path.join(cache, 'pages'), { recursive: true, force: true });
     return { book, key, file: entryPath(dir, key) };
   }
   const poisoned = async (result: BuildResult) => {

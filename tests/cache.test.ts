@@ -8,6 +8,7 @@ import {
   cacheKey,
   decodeEntry,
   encodeEntry,
+  encodeResult,
   pruneCache,
   readEntry,
   writeEntry,
@@ -61,10 +62,13 @@ function expectSame(actual: Output, expected: Output) {
 }
 
 async function entries(dir: string): Promise<string[]> {
-  return (await readdir(dir, { recursive: true }).catch(() => [] as string[]))
-    .filter((n) => n.endsWith('.json'))
-    .map((n) => path.join(dir, n))
-    .sort();
+  return (
+    (await readdir(dir, { recursive: true }).catch(() => [] as string[]))
+      // Chapter entries only: the page cache (pages/) sits beside them.
+      .filter((n) => n.endsWith('.json') && !n.startsWith(`pages${path.sep}`))
+      .map((n) => path.join(dir, n))
+      .sort()
+  );
 }
 
 describe('chapter cache and parallel processing', () => {
@@ -139,11 +143,17 @@ describe('chapter cache and parallel processing', () => {
     await writeFile(shape!, encodeEntry(key, '{"tree":{"type":"root","children":[]},"messages":"none"}'));
     expect(decodeEntry(key, await readFile(shape!, 'utf8'))).toEqual({ corrupt: 'not a chapter result' });
 
+    // Without the page cache, every chapter's tree is read, damaged or not.
+    await rm(path.join(cache, 'pages'), { recursive: true, force: true });
     expectSame(
       await buildWith(book, path.join(work.dir, 'out-c2'), { GALLEY_CACHE_DIR: cache, GALLEY_WORKERS: '0' }),
       serial,
     );
-    expect(lastProcessStats()).toMatchObject({ hits: chapters - 4, processed: 4 });
+    // A damaged summary is found (and the chapter processed) on the first read; a damaged tree when the tree is
+    // needed, and the build then starts over without lazy trees, which processes the chapter. The four, between them.
+    const stats = lastProcessStats()!;
+    expect(stats.processed).toBeGreaterThanOrEqual(2);
+    expect(stats.hits + stats.processed).toBe(chapters);
     // Rewritten whole: the next build takes every chapter from the cache.
     for (const file of [truncated, altered, garbage, shape])
       expect('result' in readEntry(path.join(cache, 'chapters'), path.basename(file!, '.json'))).toBe(true);
@@ -263,13 +273,12 @@ describe('chapter cache and parallel processing', () => {
         writeEntry(
           dir,
           key,
-          JSON.stringify({
+          encodeResult({
             tree: { type: 'root', children: [] },
             messages: [],
             assets: [],
             dependencies: [],
-            data: {},
-            pad: 'x'.repeat(900),
+            data: { pad: 'x'.repeat(900) },
           }),
         ),
       ).toBe(true);

@@ -93,7 +93,7 @@ describe('incremental EPUB: deflated entries kept between builds', () => {
     const [pack] = await packFiles(packs);
     const original = await readFile(pack!);
 
-    // Altered deflated bytes under a checksum made to match: caught by inflating and comparing.
+    // Altered deflated bytes under a plain checksum made to match: the pack's HMAC (keyed by the folder's secret) fails.
     const newline = original.indexOf(0x0a);
     const body = Buffer.from(original.subarray(newline + 1));
     const firstLength = body.readUInt32LE(40);

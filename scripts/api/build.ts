@@ -9,6 +9,7 @@ import { editionStamp, type EditionStamp } from '../model/errata/stamp.ts';
 import type { Page } from '../model/pages.ts';
 import { prepare } from '../passes/pipeline.ts';
 import { renderHtml } from '../render/html.ts';
+import { seedSettledPages, storeFreshPages } from '../render/page-markup.ts';
 import { replaceArtifacts } from '../render/artifact-manifest.ts';
 import type { GalleyBrowser } from '../render/browser.ts';
 import { applySeverities, diagnostics, exitCode, type Diagnostic } from '../model/report.ts';
@@ -110,10 +111,16 @@ async function buildEdition(
 ): Promise<EditionResult> {
   const { progress } = context;
   const started = performance.now();
-  const { book, pages, errata } = await prepare(edition.root, progress, {
+  const { book, pages, errata, pageCache } = await prepare(edition.root, progress, {
     boundary: edition.boundary,
     defaults: edition.defaults,
     cache: !context.noCache,
+    // HTML and EPUB are made from page markup, which the page cache keeps; PDF and web read page trees.
+    pageVariants: (loaded) => {
+      const made = wanted ?? loaded.config.output.formats;
+      if (!made.every((f) => f === 'html' || f === 'epub')) return undefined;
+      return made.includes('epub') ? ['html', 'epub'] : ['html'];
+    },
   });
   const formats = wanted ?? book.config.output.formats;
   const outDir = path.join(out, edition.outSubdir);
@@ -123,6 +130,7 @@ async function buildEdition(
     try {
       // The HTML intermediate is what EPUB and PDF are made from, so it is always written.
       progress.phase('HTML', 1);
+      if (pageCache) seedSettledPages(pages, pageCache);
       const html = await renderHtml(book, pages, outDir);
       artifacts.push({ format: 'html', path: html.dir });
       progress.tick();
@@ -145,6 +153,7 @@ async function buildEdition(
         artifacts.push({ format: 'pdf', path: pdf.path, pages: pdf.pages });
         progress.tick();
       }
+      if (pageCache) storeFreshPages(pages, pageCache);
       if (errata?.valid) await writeErrataArtifacts(outDir, errata, book);
       // A slug change leaves the old EPUB and PDF behind: the manifest says which ones this build's predecessor wrote.
       await replaceArtifacts(

@@ -102,7 +102,7 @@ function partWithText(chapter: Chapter, children: ElementContent[], headingId: s
  * for each part. Every renderer works from this list, so they agree on order,
  * names and ids.
  */
-export function bookPages(book: LoadedBook): Page[] {
+export function bookPages(book: LoadedBook, settled?: ReadonlyMap<Chapter, string>): Page[] {
   const pages: Page[] = [];
   const words = labels(book.config.language);
   const usedKeys = new Set(book.chapters.map((c) => c.key));
@@ -140,6 +140,23 @@ export function bookPages(book: LoadedBook): Page[] {
       } else if (entry.kind === 'chapter' && entry.chapter && entry.chapter.entry === entry) {
         const chapter = entry.chapter;
         entry.pageKey = chapter.key;
+        const settledId = settled?.get(chapter);
+        if (settledId !== undefined) {
+          // From the page cache (passes/cache/page-cache.ts): its markup is known, its tree was never parsed.
+          pages.push({
+            key: chapter.key,
+            outName: chapter.outName,
+            title: chapter.title,
+            kind: entry.part ? 'part' : 'chapter',
+            matter: chapter.matter,
+            ...(entry.part ? {} : { number: chapter.number }),
+            chapter,
+            headingId: settledId,
+            body: { type: 'element', tagName: 'section', properties: {}, children: [] },
+          });
+          walk(entry.children);
+          continue;
+        }
         const { children, headingId } = ensureTitle(chapter);
         if (entry.part) {
           pages.push(partWithText(chapter, children, headingId));

@@ -13,8 +13,9 @@ import { createProgress, type Progress } from '../util/progress.ts';
 import { isInside } from '../util/paths.ts';
 import { resolveCover } from './cover.ts';
 import { resolveLinks } from './links.ts';
-import { processChapter, processChapters } from './process-chapters.ts';
+import { chapterCacheDir, processChapter, processChapters } from './process-chapters.ts';
 import { buildQuestionsIndex, isQuestionsIndex } from './questions-index.ts';
+import { settlePages, type PageVariant, type SettledPages } from './settle-pages.ts';
 
 export interface PrepareOptions {
   lint?: boolean;
@@ -22,12 +23,21 @@ export interface PrepareOptions {
   cache?: boolean;
   boundary?: string;
   defaults?: Partial<BookConfig>;
+  /**
+   * The renderings the caller will make of every page, when it can take
+   * them from the page cache (passes/cache/page-cache.ts) instead of
+   * page trees: then chapters whose pages are cached are never parsed.
+   * Undefined (the default) for callers that read page trees.
+   */
+  pageVariants?: (book: LoadedBook) => PageVariant[] | undefined;
 }
 
 export interface Prepared {
   book: LoadedBook;
   pages: Page[];
   errata?: Errata;
+  /** Pages from the page cache and what to store for the others, when `pageVariants` asked for it. */
+  pageCache?: SettledPages;
 }
 
 /** What an update changed: every page (`all`), or only these. */
@@ -72,11 +82,26 @@ export class BookPipeline {
   async run(progress: Progress = createProgress({ quiet: true })): Promise<Prepared> {
     const load: LoadOptions = { boundary: this.options.boundary, defaults: this.options.defaults };
     const book = await loadBook(this.root, load);
+    const variants = this.options.pageVariants?.(book);
+    const chaptersDir = chapterCacheDir(this.options.cache);
+    // Errata passes read every chapter's tree: a book with errata.yaml builds its pages from trees.
+    const pagesDir =
+      variants && chaptersDir && !existsSync(path.join(book.root, ERRATA_FILE)) ? chaptersDir : undefined;
     progress.phase('Chapters', book.chapters.length);
     processChapters(book, (chapter) => progress.tick(chapter.source), {
       lint: this.options.lint,
       cache: this.options.cache,
+      lazyTrees: pagesDir !== undefined,
     });
+    if (pagesDir && variants) {
+      const settled = settlePages(book, pagesDir, variants);
+      // A cached tree turned out damaged: the plain way, which processes that chapter again.
+      if (!settled) return new BookPipeline(this.root, { ...this.options, pageVariants: undefined }).run(progress);
+      progress.done();
+      this.processor = undefined;
+      this.state = { book, pages: settled.pages, pageCache: settled };
+      return this.state;
+    }
     resolveLinks(book);
     buildQuestionsIndex(book);
     resolveCover(book);

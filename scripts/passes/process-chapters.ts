@@ -18,11 +18,13 @@ import {
   encodeResult,
   pruneCache,
   readEntry,
+  readEntryLazy,
   restoreMessages,
   storeMessages,
   writeEntry,
   type AssetRef,
   type ChapterResult,
+  type LazyResult,
 } from './cache/chapter-cache.ts';
 import { dependenciesUnchanged, trackDependencies, untracked, type Dependency } from './cache/dependencies.ts';
 
@@ -190,7 +192,7 @@ export function runDetached(processor: ChapterProcessor, task: ChapterTask, reso
  * file changed or an image no longer resolves as it did (images are resolved
  * again through the book's registry, so `book.assets` is the same).
  */
-export function applyResult(book: LoadedBook, chapter: Chapter, result: ChapterResult): boolean {
+export function applyResult(book: LoadedBook, chapter: Chapter, result: ChapterResult | LazyResult): boolean {
   const file = chapter.file;
   if (!dependenciesUnchanged(result.dependencies)) return false;
   for (const ref of result.assets) {
@@ -201,8 +203,45 @@ export function applyResult(book: LoadedBook, chapter: Chapter, result: ChapterR
   file.data.chapter = chapterContext(baseContext(book, chapter), file, bookResolver(book), []);
   file.data.frontmatter = chapter.frontmatter;
   Object.assign(file.data, result.data);
-  chapter.tree = result.tree;
+  if (typeof result.tree === 'function') {
+    // Parsed when a pass or renderer needs it (`loadTree`), never for a chapter whose pages come from the page cache.
+    chapter.tree = undefined;
+    unparsed.set(chapter, result.tree);
+  } else {
+    chapter.tree = result.tree;
+    unparsed.delete(chapter);
+  }
   finishChapter(chapter);
+  return true;
+}
+
+/** Chapters taken from the cache whose trees are not parsed yet (`lazyTrees`). */
+const unparsed = new WeakMap<Chapter, () => HastRoot | undefined>();
+/** Each chapter's cache key, from the last `processChapters` that computed it. */
+const cacheKeys = new WeakMap<Chapter, string>();
+
+/** The chapter's cache key (what its processing depends on), when the cache is on. */
+export function chapterCacheKey(chapter: Chapter): string | undefined {
+  return cacheKeys.get(chapter);
+}
+
+/** Whether the chapter's tree is still in the cache entry, unparsed. */
+export function treePending(chapter: Chapter): boolean {
+  return unparsed.has(chapter);
+}
+
+/**
+ * Parses a chapter's tree left in the cache (`lazyTrees`) and puts it on the
+ * chapter; false when the entry's tree turned out damaged (the caller then
+ * builds without lazy trees, which processes the chapter again).
+ */
+export function loadTree(chapter: Chapter): boolean {
+  const load = unparsed.get(chapter);
+  if (!load) return chapter.tree !== undefined;
+  const tree = load();
+  if (!tree) return false;
+  unparsed.delete(chapter);
+  chapter.tree = tree;
   return true;
 }
 
@@ -228,6 +267,12 @@ export interface ProcessOptions {
    * go through a worker; `GALLEY_WORKERS_ONLY=1` sets it to false.
    */
   mainThread?: boolean;
+  /**
+   * Leave the trees of chapters taken from the cache unparsed until
+   * `loadTree` asks for them: for a build whose page cache holds those
+   * chapters' pages already (passes/pipeline.ts).
+   */
+  lazyTrees?: boolean;
 }
 
 export interface ProcessStats {
@@ -254,6 +299,13 @@ function workerCount(option: ProcessOptions['workers'], chars: number, chapters:
   return planWorkers({ chars, chapters, cores: availableParallelism() }).workers;
 }
 
+/** The chapter cache folder `cache` (ProcessOptions) means, or undefined for none. */
+export function chapterCacheDir(cache: boolean | string | undefined): string | undefined {
+  const wanted = cache === false ? undefined : typeof cache === 'string' ? cache : defaultCacheDir();
+  // A cache folder git tracks came with the sources (a pull request can write it): never read nor written.
+  return wanted && !trackedByGit(wanted) ? wanted : undefined;
+}
+
 let last: ProcessStats | undefined;
 
 /** What the last `processChapters` call in this thread did (cache hits, worker share): for progress lines, tests and the benchmark. */
@@ -275,10 +327,7 @@ export function processChapters(
   options: ProcessOptions = {},
 ): ProcessStats {
   const lint = options.lint ?? false;
-  const wanted =
-    options.cache === false ? undefined : typeof options.cache === 'string' ? options.cache : defaultCacheDir();
-  // A cache folder git tracks came with the sources (a pull request can write it): never read nor written.
-  const cacheDir = wanted && !trackedByGit(wanted) ? wanted : undefined;
+  const cacheDir = chapterCacheDir(options.cache);
   const settings = chapterSettings(book.context);
   const processor = createChapterProcessor(book.config, { lint, settings });
   const chapters = book.chapters;
@@ -312,10 +361,16 @@ export function processChapters(
     if (cacheDir && key) writeEntry(cacheDir, key, encodeResult(result));
   };
 
-  const cached: (ChapterResult | undefined)[] = chapters.map((_, index) => {
+  chapters.forEach((chapter, index) => {
+    const key = keys[index];
+    if (key) cacheKeys.set(chapter, key);
+    else cacheKeys.delete(chapter);
+    unparsed.delete(chapter);
+  });
+  const cached: (ChapterResult | LazyResult | undefined)[] = chapters.map((_, index) => {
     const key = keys[index];
     if (!cacheDir || !key) return undefined;
-    const outcome = readEntry(cacheDir, key);
+    const outcome = options.lazyTrees ? readEntryLazy(cacheDir, key) : readEntry(cacheDir, key);
     return 'result' in outcome ? outcome.result : undefined;
   });
   const misses = chapters.map((_, i) => i).filter((i) => !cached[i]);
@@ -387,7 +442,7 @@ interface ParallelRun {
   book: LoadedBook;
   processor: ChapterProcessor;
   keys: (string | undefined)[];
-  cached: (ChapterResult | undefined)[];
+  cached: (ChapterResult | LazyResult | undefined)[];
   misses: number[];
   threads: number;
   cacheDir: string | undefined;

@@ -111,3 +111,21 @@ export function linkBack(chapter: Chapter, id: string, href: string, label: stri
   };
   return visit(item);
 }
+
+/** Whether the question's number links to its index entry already (what `linkBack` returns, without changing anything). */
+export function isLinkedBack(chapter: Chapter, id: string): boolean {
+  const item = chapter.tree ? findById(chapter.tree.children as ElementContent[], id) : undefined;
+  if (!item) return false;
+  const visit = (parent: Element): boolean | undefined => {
+    for (const child of parent.children) {
+      if (child.type !== 'element') continue;
+      if (child.tagName === 'ol' || child.tagName === 'ul') continue;
+      if (child.tagName === 'a' && classesOf(child).includes(INDEX_LINK_CLASS)) return true;
+      if (child.tagName === 'span' && classesOf(child).includes('q-number')) return false;
+      const found = visit(child);
+      if (found !== undefined) return found;
+    }
+    return undefined;
+  };
+  return visit(item) ?? false;
+}

@@ -1,19 +1,30 @@
 import type { Element, ElementContent } from 'hast';
 import type { LoadedBook } from '../model/book/load.ts';
-import type { Chapter, Difficulty } from '../model/book/types.ts';
+import type { Chapter, Difficulty, Question } from '../model/book/types.ts';
 
 export const isQuestionsIndex = (chapter: Chapter) => chapter.frontmatter.generate === 'questions';
 import { labels } from '../util/labels.ts';
 import { localDigits } from '../model/numerals.ts';
 import { DIFFICULTY_KEYS } from '../markdown/plugins/rehype-questions.ts';
 import { PAGE_REF_CLASS, BARE_PAGE_REF_CLASS } from './errata/appendix.ts';
-import { questionContent, linkBack, entryId, numberId } from './question-content.ts';
+import { questionContent, linkBack, entryId, numberId, isLinkedBack } from './question-content.ts';
 
 /**
  * Book pass: a chapter whose front matter says `generate: questions` gets
  * every question of the book listed by difficulty, each linking back.
  */
-export function buildQuestionsIndex(book: LoadedBook, chapters: Chapter[] = book.chapters) {
+/** What the index shows of one question: whether its number links back, and its words. */
+export interface QuestionPart {
+  linked: boolean;
+  content: ElementContent[];
+}
+
+export function buildQuestionsIndex(
+  book: LoadedBook,
+  chapters: Chapter[] = book.chapters,
+  /** What is known of a question without its chapter's tree (the page cache), if anything. */
+  known?: (q: Question) => QuestionPart | undefined,
+) {
   const words = labels(book.config.language);
   const all = book.chapters.flatMap((c) => c.questions);
   for (const chapter of chapters) {
@@ -29,12 +40,15 @@ export function buildQuestionsIndex(book: LoadedBook, chapters: Chapter[] = book
         tagName: 'ul',
         properties: { className: ['question-index'] },
         children: items.map((q) => {
-          const linked = linkBack(
-            q.chapter,
-            q.id,
-            chapter === q.chapter ? `#${entryId(q.id)}` : `${chapter.outName}#${entryId(q.id)}`,
-            words.questionsByDifficulty,
-          );
+          const part = known?.(q);
+          const linked =
+            part?.linked ??
+            linkBack(
+              q.chapter,
+              q.id,
+              chapter === q.chapter ? `#${entryId(q.id)}` : `${chapter.outName}#${entryId(q.id)}`,
+              words.questionsByDifficulty,
+            );
           const anchor = linked ? numberId(q.id) : q.id;
           const target = q.chapter === chapter ? `#${anchor}` : `${q.chapter.outName}#${anchor}`;
           chapter.ids.add(entryId(q.id));
@@ -59,7 +73,7 @@ export function buildQuestionsIndex(book: LoadedBook, chapters: Chapter[] = book
                     type: 'element',
                     tagName: 'span',
                     properties: { className: ['q-text'] },
-                    children: questionContent(q.chapter, q.id, q.text),
+                    children: part ? structuredClone(part.content) : questionContent(q.chapter, q.id, q.text),
                   },
                   // The PDF prints the question's page here, from the same measurement as the contents' page numbers.
                   {
@@ -93,4 +107,30 @@ export function buildQuestionsIndex(book: LoadedBook, chapters: Chapter[] = book
     }
     chapter.tree.children.push(...sections);
   }
+}
+
+/**
+ * The link from each question of `chapters` to its entry in the book's first
+ * questions index, exactly as `buildQuestionsIndex` makes it: for chapters
+ * whose pages are made again while the index's page comes from the page
+ * cache (passes/pipeline.ts), so the index itself is not rebuilt.
+ */
+export function linkQuestionsBack(book: LoadedBook, chapters: Chapter[]) {
+  const index = book.chapters.find(isQuestionsIndex);
+  if (!index) return;
+  const words = labels(book.config.language);
+  for (const chapter of chapters) {
+    for (const q of chapter.questions) {
+      const href = index === chapter ? `#${entryId(q.id)}` : `${index.outName}#${entryId(q.id)}`;
+      linkBack(chapter, q.id, href, words.questionsByDifficulty);
+    }
+  }
+}
+
+/** What the index shows of each question of `chapter`, for the page cache to keep (after the link-backs were made). */
+export function questionParts(chapter: Chapter): Record<string, QuestionPart> {
+  const parts: Record<string, QuestionPart> = {};
+  for (const q of chapter.questions)
+    parts[q.id] = { linked: isLinkedBack(chapter, q.id), content: questionContent(chapter, q.id, q.text) };
+  return parts;
 }

@@ -6,23 +6,30 @@
  * One pack per output (a book's EPUB), beside the chapter cache: the entries
  * of its last build, rewritten after each build with exactly the entries that
  * build used, so it never grows past one EPUB's worth and needs no pruning.
- * A hit is checked by inflating it and comparing with the bytes it stands
- * for, so a stale, truncated or altered pack can cost a deflate, never a
- * wrong EPUB; the compressed bytes are those fflate gives for that input, so
+ * A pack carries an HMAC keyed by the cache folder's secret (like chapter
+ * entries), and a hit is found under the SHA-256 of the bytes it stands for
+ * and checked for their size and CRC, so a stale, truncated, altered or
+ * forged pack can cost a deflate, never a wrong EPUB; the compressed bytes are those fflate gives for that input, so
  * a warm build is byte-identical to a cold one (tests/epub-incremental.test.ts).
  */
-import { createHash } from 'node:crypto';
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { threadId } from 'node:worker_threads';
-import { deflateSync, inflateSync } from 'fflate';
+import { deflateSync } from 'fflate';
 import { crc32, type ZipEntry } from './zip.ts';
 import { defaultCacheDir } from '../passes/cache/chapter-cache.ts';
+import { cacheSecret, trackedByGit } from '../passes/cache/location.ts';
+
+/** The folder's secret; none for a folder git tracks (it came with the sources, secret and all): no pack is used. */
+function cacheSecretOrNone(dir: string): Buffer | undefined {
+  return trackedByGit(dir) ? undefined : cacheSecret(dir);
+}
 
 /** The compression level every deflated entry gets (the EPUB's level before fflate, JSZip's 9). */
 export const DEFLATE_LEVEL = 9;
-const MAGIC = 'galley-deflate 1';
+const MAGIC = 'galley-deflate 2';
 
 let engineName: string | undefined;
 /** What made the bytes: another fflate version or level may deflate the same input differently. */
@@ -65,14 +72,17 @@ export interface DeflatePack {
 const sha = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest();
 
 /** Pack layout after the header line: per entry, sha256 of the input (32), crc, size, length (u32 LE each), then the deflated bytes. */
-function parse(file: Buffer): Map<string, Stored> {
+function parse(file: Buffer, secret: Buffer | undefined): Map<string, Stored> {
   const entries = new Map<string, Stored>();
   const newline = file.indexOf(0x0a);
   if (newline < 0) return entries;
   const [magic, made, sum] = file.subarray(0, newline).toString('utf8').split('\t');
   if (magic !== MAGIC || made !== engine()) return entries;
   const body = file.subarray(newline + 1);
-  if (createHash('sha256').update(body).digest('hex') !== sum) return entries;
+  if (!sum || !secret) return entries;
+  const expected = Buffer.from(packMac(secret, body), 'hex');
+  const given = Buffer.from(sum, 'hex');
+  if (given.length !== expected.length || !timingSafeEqual(given, expected)) return entries;
   let at = 0;
   while (at + 44 <= body.length) {
     const key = body.subarray(at, at + 32).toString('hex');
@@ -87,7 +97,7 @@ function parse(file: Buffer): Map<string, Stored> {
   return entries;
 }
 
-function serialise(entries: Map<string, Stored>): Buffer {
+function serialise(entries: Map<string, Stored>, secret: Buffer): Buffer {
   const parts: Buffer[] = [];
   for (const [key, stored] of entries) {
     const head = Buffer.alloc(44);
@@ -98,22 +108,21 @@ function serialise(entries: Map<string, Stored>): Buffer {
     parts.push(head, Buffer.from(stored.data.buffer, stored.data.byteOffset, stored.data.length));
   }
   const body = Buffer.concat(parts);
-  const sum = createHash('sha256').update(body).digest('hex');
+  const sum = packMac(secret, body);
   return Buffer.concat([Buffer.from(`${MAGIC}\t${engine()}\t${sum}\n`, 'utf8'), body]);
 }
 
-/** True when `stored` inflates to exactly `bytes`. */
+/** HMAC of a pack's body with the cache folder's secret: only this user's builds make packs it takes. */
+const packMac = (secret: Buffer, body: Buffer) => createHmac('sha256', secret).update(body).digest('hex');
+
+/**
+ * True when `stored` stands for `bytes`. It was found under the SHA-256 of
+ * these bytes in a pack whose HMAC holds, so it is what this user's build
+ * deflated from them; size and CRC are checked again as a guard, without
+ * inflating (which cost as much as a tenth of a warm rebuild).
+ */
 function holds(stored: Stored, bytes: Uint8Array): boolean {
-  if (stored.size !== bytes.length) return false;
-  try {
-    const inflated = inflateSync(stored.data, { out: new Uint8Array(bytes.length) });
-    return (
-      inflated.length === bytes.length &&
-      Buffer.from(inflated.buffer, inflated.byteOffset, inflated.length).equals(bytes)
-    );
-  } catch {
-    return false;
-  }
+  return stored.size === bytes.length && stored.crc === crc32(bytes);
 }
 
 /**
@@ -124,9 +133,10 @@ function holds(stored: Stored, bytes: Uint8Array): boolean {
 export function openDeflatePack(dir: string | undefined, id: string): DeflatePack {
   const file = dir ? path.join(dir, `${createHash('sha256').update(id).digest('hex').slice(0, 32)}.pack`) : undefined;
   let previous = new Map<string, Stored>();
-  if (file) {
+  const secret = dir ? cacheSecretOrNone(dir) : undefined;
+  if (file && secret) {
     try {
-      previous = parse(readFileSync(file));
+      previous = parse(readFileSync(file), secret);
     } catch {
       // No pack yet, or unreadable: every entry is deflated.
     }
@@ -158,11 +168,11 @@ export function openDeflatePack(dir: string | undefined, id: string): DeflatePac
       return { name, method, crc: stored.crc, size: stored.size, data: stored.data };
     },
     save() {
-      if (!file) return;
+      if (!file || !secret) return;
       const temp = `${file}.tmp-${process.pid}-${threadId}`;
       try {
         mkdirSync(path.dirname(file), { recursive: true });
-        writeFileSync(temp, serialise(next));
+        writeFileSync(temp, serialise(next, secret));
         renameSync(temp, file);
       } catch {
         // An unwritable cache costs the next build its deflating, nothing else.

@@ -8,7 +8,8 @@ import type { LoadedBook } from '../model/book/load.ts';
 import { footerElement, footerText, type Page } from '../model/pages.ts';
 import { sharedFiles, type OutputFile } from './assets.ts';
 import { navItems, navList, type NavItem } from './toc.ts';
-import { xhtmlDocument } from './xhtml.ts';
+import { bodyMarkup, xhtmlDocument, xhtmlDocumentAround } from './xhtml.ts';
+import { epubMarkup, pageSurvey, type PageSurvey } from './page-markup.ts';
 import { bookSlug } from '../model/book-slug.ts';
 import { buildDate, isoSeconds } from '../util/build-date.ts';
 import { writeFileAtomic } from '../util/atomic.ts';
@@ -121,18 +122,28 @@ interface Accessibility {
   math: boolean;
 }
 
+function surveyPage(body: Element): PageSurvey {
+  const result: PageSurvey = { images: 0, imagesWithoutAlt: 0, math: false };
+  visit(body, 'element', (node: Element) => {
+    if (node.tagName === 'img') {
+      result.images++;
+      const alt = node.properties.alt;
+      if (typeof alt !== 'string' || alt.trim() === '') result.imagesWithoutAlt++;
+    } else if (node.tagName === 'math') {
+      result.math = true;
+    }
+  });
+  return result;
+}
+
 function surveyAccessibility(pages: Page[]): Accessibility {
   const result: Accessibility = { images: 0, imagesWithoutAlt: 0, math: false };
   for (const page of pages) {
-    visit(page.body, 'element', (node: Element) => {
-      if (node.tagName === 'img') {
-        result.images++;
-        const alt = node.properties.alt;
-        if (typeof alt !== 'string' || alt.trim() === '') result.imagesWithoutAlt++;
-      } else if (node.tagName === 'math') {
-        result.math = true;
-      }
-    });
+    // Counted once per page, or known from the page cache without its tree.
+    const survey = pageSurvey(page.body, surveyPage);
+    result.images += survey.images;
+    result.imagesWithoutAlt += survey.imagesWithoutAlt;
+    result.math ||= survey.math;
   }
   return result;
 }
@@ -599,7 +610,9 @@ export async function renderEpub(
   };
 
   const pageFiles = pages.map((page, i): PackageFile => {
-    const xml = xhtmlDocument(epubPageBody(book, page), { ...common, title: page.title });
+    // The page's markup is the HTML intermediate's string unless the EPUB adapted the tree (render/page-markup.ts).
+    const markup = `<main>${epubMarkup(page.body, (body) => epubBody(body, direction))}</main>${footer ? bodyMarkup([footer]) : ''}`;
+    const xml = xhtmlDocumentAround(markup, { ...common, title: page.title });
     return {
       href: page.outName,
       id: itemId('page', i + 1),

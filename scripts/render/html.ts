@@ -5,7 +5,8 @@ import type { LoadedBook } from '../model/book/load.ts';
 import { footerElement, type Page } from '../model/pages.ts';
 import { sharedFiles } from './assets.ts';
 import { navItems, navList } from './toc.ts';
-import { BOOK_CSP, xhtmlDocument } from './xhtml.ts';
+import { BOOK_CSP, bodyMarkup, xhtmlDocument, xhtmlDocumentAround } from './xhtml.ts';
+import { htmlMarkup } from './page-markup.ts';
 import { replaceDirectory } from '../util/atomic.ts';
 import { labels, type Labels } from '../util/labels.ts';
 import { bookDirection } from '../model/direction.ts';
@@ -50,13 +51,11 @@ export function pageDocument(book: LoadedBook, pages: Page[], index: number): st
   const page = pages[index]!;
   const words = labels(book.config.language);
   const direction = directionOf(book);
-  const body: ElementContent[] = [
-    { type: 'element', tagName: 'main', properties: {}, children: [page.body] },
-    pager(pages, index, words, direction === 'rtl'),
-  ];
+  // The page's own markup is made once (render/page-markup.ts): the EPUB takes the same string where it can.
+  const rest: ElementContent[] = [pager(pages, index, words, direction === 'rtl')];
   const footer = footerElement(book);
-  if (footer) body.push(footer);
-  return xhtmlDocument(body, {
+  if (footer) rest.push(footer);
+  return xhtmlDocumentAround(`<main>${htmlMarkup(page.body)}</main>${bodyMarkup(rest)}`, {
     language: book.config.language,
     direction,
     stylesheets: STYLES,

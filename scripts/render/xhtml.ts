@@ -1,26 +1,8 @@
 import type { Element, ElementContent, Root as HastRoot } from 'hast';
-import type { Root as XastRoot, Element as XastElement } from 'xast';
-import { toXast } from 'hast-util-to-xast';
-import { toXml } from 'xast-util-to-xml';
 import { xmlSafeMarkup } from '../util/xml-safe.ts';
+import { HTML_NS, serialiseXhtml } from './xhtml-serialise.ts';
 
-const VOID = new Set([
-  'area',
-  'base',
-  'br',
-  'col',
-  'embed',
-  'hr',
-  'img',
-  'input',
-  'link',
-  'meta',
-  'source',
-  'track',
-  'wbr',
-]);
-const XHTML = 'http://www.w3.org/1999/xhtml';
-const SELF_CLOSING = /<([A-Za-z][\w:.-]*)((?:\s+[^\s=/>]+="[^"]*")*)\s*\/>/g;
+const XHTML = HTML_NS;
 
 export interface DocumentOptions {
   title: string;
@@ -37,19 +19,31 @@ export const BOOK_CSP =
 
 /** Serialises hast as XML: void elements self-close, other empty ones get an end tag, so the text also parses as HTML. */
 export function hastToXml(tree: HastRoot | Element): string {
-  const xml = toXml(toXast(tree) as XastRoot | XastElement, { closeEmptyElements: true, tightClose: true });
-  // `<p/>` means an unclosed <p> to an HTML parser: only void elements may self-close.
-  // Text and attribute values are escaped, so a `<` here always starts a tag.
   // `]]>` and characters XML cannot hold never reach a file, whatever the text (util/xml-safe.ts).
-  return xmlSafeMarkup(
-    xml.replace(SELF_CLOSING, (tag, name: string, attributes: string) =>
-      VOID.has(name) ? tag : `<${name}${attributes}></${name}>`,
-    ),
-  );
+  return xmlSafeMarkup(serialiseXhtml(tree));
+}
+
+/**
+ * The markup of content inside an XHTML document's body, made safe for XML:
+ * what a page's XHTML, HTML intermediate and EPUB alike, is made of, so it can
+ * be made once. Safe markup concatenates to safe markup: a character XML
+ * cannot hold is one character (or an unpaired surrogate, and `<` and `>` are
+ * neither half of a pair), and `]]>` cannot start before a `>` that ends one
+ * piece nor end at the `<` that starts the next.
+ */
+export function bodyMarkup(body: ElementContent[]): string {
+  let markup = '';
+  for (const node of body) markup += serialiseXhtml(node, HTML_NS);
+  return xmlSafeMarkup(markup);
 }
 
 /** A complete XHTML5 document (also valid HTML) around a body. */
 export function xhtmlDocument(body: ElementContent[], options: DocumentOptions): string {
+  return xhtmlDocumentAround(bodyMarkup(body), options);
+}
+
+/** The same document around body markup made already, safe for XML (`bodyMarkup`, render/page-markup.ts). */
+export function xhtmlDocumentAround(markup: string, options: DocumentOptions): string {
   const head: ElementContent[] = [
     { type: 'element', tagName: 'meta', properties: { charSet: 'utf-8' }, children: [] },
     { type: 'element', tagName: 'title', properties: {}, children: [{ type: 'text', value: options.title }] },
@@ -86,9 +80,13 @@ export function xhtmlDocument(body: ElementContent[], options: DocumentOptions):
         type: 'element',
         tagName: 'body',
         properties: options.bodyClass ? { className: [options.bodyClass] } : {},
-        children: body,
+        children: [],
       },
     ],
   };
-  return `<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE html>\n${hastToXml(html)}\n`;
+  // The document with an empty body, and the body's markup put into it: the body is serialised once, wherever it is used.
+  const shell = serialiseXhtml(html);
+  const at = shell.lastIndexOf('</body>');
+  // The shell ends its part before the body with `>` and starts the part after with `<`: safe pieces make a safe whole.
+  return `<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE html>\n${xmlSafeMarkup(shell.slice(0, at))}${markup}${xmlSafeMarkup(shell.slice(at))}\n`;
 }

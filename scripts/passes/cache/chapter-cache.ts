@@ -8,7 +8,19 @@
  * cost a reprocessing, never a wrong book.
  */
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readSync,
+  renameSync,
+  rmSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import path from 'node:path';
 import { threadId } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
@@ -19,8 +31,8 @@ import type { Dependency } from './dependencies.ts';
 import { cacheRoot, cacheSecret } from './location.ts';
 
 /** Bumped whenever the entry layout changes; part of every key. */
-export const CACHE_FORMAT = 'galley-chapter-cache/1';
-const HEADER = 'galley-chapter 1';
+export const CACHE_FORMAT = 'galley-chapter-cache/2';
+const HEADER = 'galley-chapter 2';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 
@@ -84,20 +96,24 @@ function revive(value: unknown): unknown {
   return out;
 }
 
-/** A result as JSON; the tree goes through plain JSON.stringify (no replacer on the big part). */
+/**
+ * A result as text: one line of JSON with everything but the tree, then the
+ * tree's JSON (plain JSON.stringify, no replacer on the big part). The first
+ * line alone is what the book passes need of an unchanged chapter, so a build
+ * that reuses that chapter's pages never parses its tree (passes/cache/page-cache.ts).
+ */
 export function encodeResult(result: ChapterResult): string {
-  return `{"tree":${JSON.stringify(result.tree)},"messages":${JSON.stringify(result.messages)},"assets":${JSON.stringify(result.assets)},"dependencies":${JSON.stringify(result.dependencies)},"data":${JSON.stringify(result.data, replacer)}}`;
+  return `{"messages":${JSON.stringify(result.messages)},"assets":${JSON.stringify(result.assets)},"dependencies":${JSON.stringify(result.dependencies)},"data":${JSON.stringify(result.data, replacer)}}\n${JSON.stringify(result.tree)}`;
 }
 
-function isResult(value: unknown): value is ChapterResult {
-  const v = value as ChapterResult;
+/** Everything of a result but its tree. */
+export type ChapterSummary = Omit<ChapterResult, 'tree'>;
+
+function isSummary(value: unknown): value is ChapterSummary {
+  const v = value as ChapterSummary;
   return (
     typeof v === 'object' &&
     v !== null &&
-    typeof v.tree === 'object' &&
-    v.tree !== null &&
-    v.tree.type === 'root' &&
-    Array.isArray(v.tree.children) &&
     Array.isArray(v.messages) &&
     v.messages.every((m) => typeof m === 'object' && m !== null && typeof m.reason === 'string') &&
     Array.isArray(v.assets) &&
@@ -110,17 +126,40 @@ function isResult(value: unknown): value is ChapterResult {
   );
 }
 
-/** Parses what encodeResult wrote; undefined for anything else. */
-export function decodeResult(json: string): ChapterResult | undefined {
-  let value: unknown;
+function isTree(value: unknown): value is HastRoot {
+  const v = value as HastRoot;
+  return typeof v === 'object' && v !== null && v.type === 'root' && Array.isArray(v.children);
+}
+
+function parse(json: string): unknown {
   try {
-    value = JSON.parse(json);
+    return JSON.parse(json);
   } catch {
     return undefined;
   }
-  if (!isResult(value)) return undefined;
+}
+
+/** The summary line of what encodeResult wrote; undefined for anything else. */
+function decodeSummary(json: string): ChapterSummary | undefined {
+  const value = parse(json);
+  if (!isSummary(value)) return undefined;
   value.data = revive(value.data) as Record<string, unknown>;
   return value;
+}
+
+/** The tree of what encodeResult wrote; undefined for anything else. */
+function decodeTree(json: string): HastRoot | undefined {
+  const value = parse(json);
+  return isTree(value) ? value : undefined;
+}
+
+/** Parses what encodeResult wrote; undefined for anything else. */
+export function decodeResult(json: string): ChapterResult | undefined {
+  const newline = json.indexOf('\n');
+  if (newline < 0) return undefined;
+  const summary = decodeSummary(json.slice(0, newline));
+  const tree = summary && decodeTree(json.slice(newline + 1));
+  return summary && tree ? { ...summary, tree } : undefined;
 }
 
 export function storeMessages(file: VFile, from = 0): StoredMessage[] {
@@ -286,29 +325,81 @@ function entryMac(secret: Buffer, key: string, json: string): string {
   return createHmac('sha256', secret).update(key).update('\0').update(json).digest('hex');
 }
 
-/** The bytes of an entry: a header line with the payload's HMAC, then the JSON payload. */
+/** The bytes of an entry: a header line with the HMACs of the summary line and of the tree, then the payload. */
 export function encodeEntry(key: string, json: string, secret: Buffer = cacheSecret(defaultCacheDir())): string {
-  return `${HEADER} ${key} ${entryMac(secret, key, json)}\n${json}`;
+  const newline = json.indexOf('\n');
+  const summary = newline < 0 ? json : json.slice(0, newline);
+  const tree = newline < 0 ? '' : json.slice(newline + 1);
+  return `${HEADER} ${key} ${entryMac(secret, key, summary)} ${entryMac(secret, key, tree)}\n${json}`;
 }
 
 export type ReadOutcome = { result: ChapterResult } | { missing: true } | { corrupt: string };
 
-/** Parses an entry's bytes; anything short of a whole, matching, well-formed entry is `corrupt`. */
-export function decodeEntry(key: string, bytes: string, secret: Buffer = cacheSecret(defaultCacheDir())): ReadOutcome {
+/** A cached chapter's summary; its tree is parsed (and its HMAC checked) only when `tree()` is called. */
+export interface LazyResult extends ChapterSummary {
+  /** The tree; undefined when that part of the entry is damaged. */
+  tree(): HastRoot | undefined;
+}
+
+export type LazyOutcome = { result: LazyResult } | { missing: true } | { corrupt: string };
+
+function matches(secret: Buffer, key: string, json: string, sum: string | undefined): boolean {
+  const expected = Buffer.from(entryMac(secret, key, json), 'hex');
+  const given = Buffer.from(sum ?? '', 'hex');
+  return given.length === expected.length && timingSafeEqual(given, expected);
+}
+
+/** Parses an entry's bytes up to the tree; anything short of a whole, matching, well-formed summary is `corrupt`. */
+export function decodeEntryLazy(
+  key: string,
+  bytes: string,
+  secret: Buffer = cacheSecret(defaultCacheDir()),
+  /** The tree's part when `bytes` stops after the summary line (`readEntryLazy`). */
+  treePart?: () => string,
+): LazyOutcome {
   const newline = bytes.indexOf('\n');
   if (newline < 0) return { corrupt: 'no header' };
-  const [magic, version, storedKey, sum] = bytes.slice(0, newline).split(' ');
+  const [magic, version, storedKey, summarySum, treeSum] = bytes.slice(0, newline).split(' ');
   if (`${magic} ${version}` !== HEADER) return { corrupt: 'bad header' };
   if (storedKey !== key) return { corrupt: 'key mismatch' };
   const json = bytes.slice(newline + 1);
-  const expected = Buffer.from(entryMac(secret, key, json), 'hex');
-  const given = Buffer.from(sum ?? '', 'hex');
-  if (given.length !== expected.length || !timingSafeEqual(given, expected)) return { corrupt: 'checksum mismatch' };
-  const result = decodeResult(json);
-  return result ? { result } : { corrupt: 'not a chapter result' };
+  const split = json.indexOf('\n');
+  const summaryJson = split < 0 ? json : json.slice(0, split);
+  if (!matches(secret, key, summaryJson, summarySum) || !treeSum) return { corrupt: 'checksum mismatch' };
+  const summary = decodeSummary(summaryJson);
+  if (!summary || split < 0) return { corrupt: 'not a chapter result' };
+  let tree: HastRoot | undefined;
+  let tried = false;
+  return {
+    result: {
+      ...summary,
+      tree: () => {
+        if (!tried) {
+          tried = true;
+          const treeJson = treePart ? treePart() : json.slice(split + 1);
+          tree = matches(secret, key, treeJson, treeSum) ? decodeTree(treeJson) : undefined;
+        }
+        return tree;
+      },
+    },
+  };
 }
 
-export function readEntry(dir: string, key: string): ReadOutcome {
+/** Parses an entry's bytes; anything short of a whole, matching, well-formed entry is `corrupt`. */
+export function decodeEntry(key: string, bytes: string, secret: Buffer = cacheSecret(defaultCacheDir())): ReadOutcome {
+  const outcome = decodeEntryLazy(key, bytes, secret);
+  if (!('result' in outcome)) return outcome;
+  const { tree: load, ...summary } = outcome.result;
+  const tree = load();
+  if (!tree) return { corrupt: 'checksum mismatch' };
+  return { result: { ...summary, tree } };
+}
+
+function readEntryWith<T extends object>(
+  dir: string,
+  key: string,
+  decode: (key: string, bytes: string, secret: Buffer) => T,
+): T | { missing: true } {
   const file = entryPath(dir, key);
   let bytes: string;
   try {
@@ -316,12 +407,86 @@ export function readEntry(dir: string, key: string): ReadOutcome {
   } catch {
     return { missing: true };
   }
-  const outcome = decodeEntry(key, bytes, cacheSecret(dir));
+  const outcome = decode(key, bytes, cacheSecret(dir));
   // A bad entry is removed now and rewritten after processing; it never gets a second chance to be read.
   if ('corrupt' in outcome) {
     rmSync(file, { force: true });
   } else {
     // Used now: the last to go when the folder is pruned.
+    const now = new Date();
+    try {
+      utimesSync(file, now, now);
+    } catch {
+      // A read-only cache still serves.
+    }
+  }
+  return outcome;
+}
+
+export function readEntry(dir: string, key: string): ReadOutcome {
+  return readEntryWith(dir, key, decodeEntry);
+}
+
+/**
+ * The bytes of an entry up to the end of its summary line, and a way to read
+ * the rest: the tree is most of an entry, and a build that takes the chapter's
+ * page from the page cache never needs it.
+ */
+function readHead(file: string): { head: string; rest: () => string } | undefined {
+  let fd: number;
+  try {
+    fd = openSync(file, 'r');
+  } catch {
+    return undefined;
+  }
+  try {
+    let buffer = Buffer.alloc(64 * 1024);
+    let length = 0;
+    for (;;) {
+      const read = readSync(fd, buffer, length, buffer.length - length, length);
+      length += read;
+      const header = buffer.subarray(0, length).indexOf(0x0a);
+      const summary = header < 0 ? -1 : buffer.subarray(0, length).indexOf(0x0a, header + 1);
+      if (summary >= 0 || read === 0) {
+        const end = summary >= 0 ? summary : length;
+        // A newline byte is never inside a multi-byte character: the cut is between characters.
+        const head = buffer.toString('utf8', 0, end);
+        const offset = end + 1;
+        return {
+          head: summary >= 0 ? `${head}\n` : head,
+          rest: () => {
+            try {
+              return readFileSync(file).toString('utf8', offset);
+            } catch {
+              return '';
+            }
+          },
+        };
+      }
+      if (length === buffer.length) {
+        const bigger = Buffer.alloc(buffer.length * 2);
+        buffer.copy(bigger);
+        buffer = bigger;
+      }
+    }
+  } catch {
+    return undefined;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Like `readEntry`, but only the summary is read now; the tree is read and parsed when asked for. */
+export function readEntryLazy(dir: string, key: string): LazyOutcome {
+  const file = entryPath(dir, key);
+  const read = readHead(file);
+  if (!read) return { missing: true };
+  let rest: string | undefined;
+  // The tree's part of the entry, read only when the tree is wanted; its own HMAC vouches for it.
+  const outcome = decodeEntryLazy(key, read.head, cacheSecret(dir), () => (rest ??= read.rest()));
+  if ('corrupt' in outcome) {
+    rmSync(file, { force: true });
+  } else {
     const now = new Date();
     try {
       utimesSync(file, now, now);

@@ -1,0 +1,133 @@
+import { cp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { build } from '../scripts/api/build.ts';
+import { lastSettleStats } from '../scripts/passes/settle-pages.ts';
+import { ROOT, tempDir } from './helpers.ts';
+
+interface Output {
+  files: Map<string, Buffer>;
+  diagnostics: string[];
+  settled: number;
+}
+
+const ENV = ['GALLEY_CACHE_DIR', 'GALLEY_WORKERS', 'SOURCE_DATE_EPOCH'] as const;
+
+/** A whole HTML and EPUB build, warm from `cache` or clean (`undefined`: `--no-cache`): every byte, every message. */
+async function buildWith(manuscript: string, out: string, cache: string | undefined): Promise<Output> {
+  const saved = Object.fromEntries(ENV.map((k) => [k, process.env[k]]));
+  Object.assign(process.env, { SOURCE_DATE_EPOCH: '1767225600', GALLEY_WORKERS: '0' });
+  if (cache) process.env.GALLEY_CACHE_DIR = cache;
+  try {
+    await rm(out, { recursive: true, force: true });
+    const before = lastSettleStats();
+    const result = await build({ manuscript, out, formats: ['html', 'epub'], quiet: true, noCache: !cache });
+    const stats = lastSettleStats();
+    const files = new Map<string, Buffer>();
+    for (const name of (await readdir(out, { recursive: true })).sort()) {
+      const full = path.join(out, name);
+      if ((await stat(full)).isFile()) files.set(name.split(path.sep).join('/'), await readFile(full));
+    }
+    return {
+      files,
+      diagnostics: result.diagnostics.map(
+        (d) => `${d.file}:${d.line}:${d.column} ${d.severity} ${d.ruleId} ${d.message}`,
+      ),
+      settled: stats && stats !== before ? stats.settled : 0,
+    };
+  } finally {
+    for (const key of ENV) {
+      if (saved[key] === undefined) delete process.env[key];
+      else process.env[key] = saved[key];
+    }
+  }
+}
+
+function expectSame(actual: Output, expected: Output) {
+  expect([...actual.files.keys()]).toEqual([...expected.files.keys()]);
+  expect([...actual.files.keys()].some((n) => n.endsWith('.epub'))).toBe(true);
+  for (const [name, bytes] of expected.files) expect(actual.files.get(name)!.equals(bytes), name).toBe(true);
+  expect(actual.diagnostics).toEqual(expected.diagnostics);
+}
+
+const text = (output: Output, name: string) => output.files.get(name)!.toString('utf8');
+
+describe('page cache: unchanged pages reused, and the same bytes as a clean build', () => {
+  let work: { dir: string; cleanup: () => Promise<void> };
+  let book: string;
+  let cache: string;
+  let n = 0;
+  /** Edits a file, then builds warm and clean: both outputs. */
+  const editAndBuild = async (file: string, edit: (source: string) => string) => {
+    const full = path.join(book, file);
+    await writeFile(full, edit(await readFile(full, 'utf8')));
+    n++;
+    const warm = await buildWith(book, path.join(work.dir, `warm-${n}`), cache);
+    const clean = await buildWith(book, path.join(work.dir, `clean-${n}`), undefined);
+    return { warm, clean };
+  };
+
+  beforeAll(async () => {
+    work = await tempDir('galley-page-cache-');
+    book = path.join(work.dir, 'book');
+    cache = path.join(work.dir, 'cache');
+    await cp(path.join(ROOT, 'tests', 'books', 'mini'), book, { recursive: true });
+    const first = await buildWith(book, path.join(work.dir, 'first'), cache);
+    expect(first.settled).toBe(0);
+  }, 120_000);
+  afterAll(() => work.cleanup());
+
+  it('rebuilds after an edit to one chapter with the other pages from the cache, byte for byte a clean build', async () => {
+    const unchanged = await buildWith(book, path.join(work.dir, 'unchanged'), cache);
+    expect(unchanged.settled).toBeGreaterThan(2);
+    const { warm, clean } = await editAndBuild('chapters/two.md', (s) => `${s}\nA sentence added later.\n`);
+    expect(text(warm, 'html/chapters-two.xhtml')).toContain('A sentence added later.');
+    // Every page but the edited one and the questions index (it copies the edited chapter's questions) reused.
+    expect(warm.settled).toBe(unchanged.settled - 2);
+    expectSame(warm, clean);
+  }, 120_000);
+
+  it('a heading another chapter links to, renamed: the linking chapters are checked again', async () => {
+    const { warm, clean } = await editAndBuild('chapters/one.md', (s) => s.replace('## Details', '## Particulars'));
+    // The preface and the section file link to `one.md#details`, which is gone: they say so, though unedited.
+    const broken = warm.diagnostics.filter((d) => d.includes('broken-link') && d.includes('details'));
+    expect(broken.some((d) => d.includes('preface.md'))).toBe(true);
+    expect(broken.some((d) => d.includes('one-b.md'))).toBe(true);
+    expectSame(warm, clean);
+    // And back: the warnings go, the pages are as they were.
+    const back = await editAndBuild('chapters/one.md', (s) => s.replace('## Particulars', '## Details'));
+    expect(back.warm.diagnostics.some((d) => d.includes('broken-link') && d.includes('details'))).toBe(false);
+    expectSame(back.warm, back.clean);
+  }, 120_000);
+
+  it('a question edited or added: the questions index and its numbers follow', async () => {
+    const edited = await editAndBuild('chapters/two.md', (s) => s.replace('Prove it.', 'Prove it twice.'));
+    const index = (output: Output) => {
+      const name = [...output.files.keys()].find((k) => k.startsWith('html/') && k.includes('questions'))!;
+      return text(output, name);
+    };
+    expect(index(edited.warm)).toContain('Prove it twice.');
+    expectSame(edited.warm, edited.clean);
+
+    const added = await editAndBuild('chapters/one.md', (s) =>
+      s.replace('1. [E] What is energy?', '1. [M] What came first?\n2. [E] What is energy?'),
+    );
+    expect(index(added.warm)).toContain('What came first?');
+    // The old first question is second now, in its chapter and in the index.
+    expect(index(added.warm)).not.toEqual(index(edited.warm));
+    expectSame(added.warm, added.clean);
+  }, 120_000);
+
+  it('a damaged page entry is a miss, never a wrong page', async () => {
+    const dir = path.join(cache, 'pages');
+    for (const name of await readdir(dir, { recursive: true })) {
+      const full = path.join(dir, name);
+      // Still JSON, still a page: only the HMAC can tell.
+      if (name.endsWith('.json'))
+        await writeFile(full, (await readFile(full, 'utf8')).replace(/<\/p>/g, 'X</p>') + ' ');
+    }
+    const { warm, clean } = await editAndBuild('preface.md', (s) => `${s}\nOne more line.\n`);
+    expect(warm.settled).toBe(0);
+    expectSame(warm, clean);
+  }, 120_000);
+});
