@@ -201,6 +201,38 @@ describe('galley dev keeps what a chapter save does not touch', () => {
     });
   });
 
+  it("renumbers when a heading that carries the author's number is edited, as a fresh build does", async () => {
+    await withDev('honkit-sections', async ({ work, book, session }) => {
+      const summary = path.join(book, 'SUMMARY.md');
+      // The chapter's number then comes from its heading alone, not from its title in the contents.
+      await writeFile(
+        summary,
+        (await readFile(summary, 'utf8')).replace('[5.1 Algebra and reduction]', '[Algebra and reduction]'),
+      );
+      await session.rebuild([summary]);
+      const algebra = path.join(book, 'part-2/algebra.md');
+      await writeFile(
+        algebra,
+        (await readFile(algebra, 'utf8')).replace('### 5.1 Algebra and reduction', '### 5.4 Algebra and reduction'),
+      );
+      const event = await session.rebuild([algebra]);
+      const fresh = path.join(work.dir, 'fresh');
+      await build({ manuscript: book, out: fresh, formats: ['web'], quiet: true });
+      const site = path.join(work.dir, 'dist/.dev/web');
+      const pages = (await readdir(path.join(fresh, 'web'))).filter((name) => name.endsWith('.html'));
+      expect(pages.length).toBeGreaterThan(5);
+      for (const name of pages) {
+        const page = await readFile(path.join(site, name), 'utf8');
+        // Dev pages carry the live-reload script; everything else is the fresh build's.
+        expect(page.replace(/<script[^>]*dev[^>]*><\/script>/g, ''), name).toBe(
+          await readFile(path.join(fresh, 'web', name), 'utf8'),
+        );
+      }
+      expect(await readFile(path.join(site, 'part-2-algebra.html'), 'utf8')).toContain('5.4');
+      expect(event.full).toBe(true);
+    });
+  });
+
   it('empties the old appendix when errata.yaml names another chapter for it', async () => {
     await withDev('errata-mini', async ({ work, book, session }) => {
       const errata = path.join(book, 'errata.yaml');

@@ -2,6 +2,8 @@ import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { chapterSettings, loadBook, readChapter, type LoadedBook, type LoadOptions } from '../model/book/load.ts';
 import type { Chapter } from '../model/book/types.ts';
+import { firstHeading } from '../model/book/first-heading.ts';
+import { authorNumber } from '../model/book/numbering.ts';
 import type { BookConfig } from '../model/config/schema.ts';
 import { appendixChapter, checkErrata } from './errata/checks.ts';
 import { buildErrataAppendix } from './errata/appendix.ts';
@@ -215,12 +217,20 @@ export class BookPipeline {
       throw new Error(`${chapter.source} is no longer a file inside the manuscript`);
 
     const { file, data } = await readChapter(chapter.file.path, book.root);
+    const title = typeof data.title === 'string' ? data.title : chapter.entry.title;
+    // The author's number from a heading ("### 5.1 Algebra") numbers the chapter's questions, the contents and the
+    // index, and whether headings carry numbers at all chooses the book's numbering: an edit to it is a whole rerun.
+    const heading = firstHeading(String(file.value))?.text ?? '';
+    if ((authorNumber(title) ?? authorNumber(heading)) !== chapter.authorNumber) throw new NumberingChanged();
     chapter.file = file;
     chapter.frontmatter = data;
-    chapter.title = typeof data.title === 'string' ? data.title : chapter.entry.title;
+    chapter.title = title;
     processChapter(book, chapter, this.processor);
   }
 }
+
+/** A save changed a number the load took from a heading: the update gives way to a whole run. */
+class NumberingChanged extends Error {}
 
 /** Loads, processes and runs the book passes without writing anything: what every command shares. */
 export function prepare(manuscript: string, progress?: Progress, options: PrepareOptions = {}): Promise<Prepared> {
