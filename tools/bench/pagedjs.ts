@@ -72,7 +72,13 @@ export async function runPagedJs(
       else void request.abort('blockedbyclient');
     });
     await page.goto(`${BOOK_ORIGIN}/book.html`, { waitUntil: 'load', timeout: 600_000 });
-    await page.waitForFunction('window.__galleyPaged !== undefined', { timeout: 600_000, polling: 100 });
+    // Polled with short evaluations: one waitForFunction over Paged.js's minutes of layout outlasts the browser's
+    // protocol timeout (180 s), and the figure was lost as "Waiting failed".
+    const deadline = performance.now() + 600_000;
+    while (!(await page.evaluate('window.__galleyPaged !== undefined'))) {
+      if (performance.now() > deadline) throw new Error('Paged.js did not finish in 10 minutes');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
     const counted = (await page.evaluate('window.__galleyPaged.pages')) as number;
     // Tagged, with an outline, as Galley's own final print is: the same kind of file.
     const bytes = await page.pdf({
