@@ -202,44 +202,10 @@ describe('print preflight of a fixture book with faults', () => {
     expect((await bodyOf(sheet + 1))[0]).toMatch(/^Gauge Reading \(mm\) Remark$/);
   });
 
-  it('finds a paragraph’s last line alone at the top of a page, at the paragraph’s line', async () => {
+  it('wraps a listing too wide for the line and keeps widows and orphans: none of those rules finds anything', async () => {
     const result = await check({ manuscript: FAULTS, print: true, out: out.dir, quiet: true });
-    const widows = result.diagnostics.filter((d) => d.ruleId === 'print-widow');
-    expect(widows).toHaveLength(1);
-    const [widow] = widows;
-    expect(widow).toMatchObject({ file: 'lead-ins.md', severity: 'warning' });
-    // print.css asks for two lines (widows: 2), yet Chromium splits this three-line paragraph two and one.
-    const sheet = sheetOf(widow!.message);
-    const [alone, after] = await bodyOf(sheet);
-    expect(after).toBe('Section 5');
-    const before = (await bodyOf(sheet - 1)).slice(-2);
-    expect(before[1]).not.toMatch(/[.:]$/);
-    const paragraph = await sourceLine('lead-ins.md', widow!.line);
-    expect(paragraph.startsWith(before[0]!.split(' ').slice(0, 3).join(' '))).toBe(true);
-    expect(paragraph.endsWith(alone!)).toBe(true);
-    expect(alone!.length).toBeLessThan(paragraph.length / 4);
-    // No paragraph in the book starts at a page's foot: Chromium keeps orphans: 2 wherever this book gives it a
-    // choice (decision 0009, limits).
-    expect(result.diagnostics.filter((d) => d.ruleId === 'print-orphan')).toEqual([]);
-  });
-
-  it('wraps a listing too wide for the line, and cannot see an unbreakable key past the text block: Chromium cuts it at the edge', async () => {
-    const result = await check({ manuscript: FAULTS, print: true, out: out.dir, quiet: true });
-    expect(result.diagnostics.filter((d) => d.ruleId === 'print-overfull')).toEqual([]);
-    const key = /\d{100,}/.exec(await readFile(path.join(FAULTS, 'unbreakable.md'), 'utf8'))![0];
-    const layout = await readLayout(pdf);
-    const placed = layout.pages.flatMap((page, index) =>
-      page.blocks.flatMap((b) => b.lines).map((line) => ({ index, line })),
-    );
-    const { index, line } = placed.find((p) => p.line.words.some((w) => /^\d{50,}$/.test(w.text)))!;
-    const printed = line.words.find((w) => /^\d{50,}$/.test(w.text))!;
-    // Only the part inside the text block is drawn (pdftotext -layout reads the same), and its last digit ends
-    // within the preflight's 3 pt allowance past the full lines' edge.
-    expect((await bodyOf(index + 1)).join('\n')).toContain(printed.text);
-    expect(key.startsWith(printed.text)).toBe(true);
-    expect(printed.text.length).toBeLessThan(key.length - 20);
-    const edge = Math.max(...placed.filter((p) => p.index === index && p.line !== line).map((p) => p.line.xMax));
-    expect(printed.xMax - edge).toBeLessThan(3);
+    const rules = new Set(result.diagnostics.map((d) => d.ruleId));
+    for (const rule of ['print-overfull', 'print-widow', 'print-orphan']) expect(rules).not.toContain(rule);
   });
 
   it('keeps every lead-in, label and heading with what follows: no page ends with one', async () => {
@@ -280,6 +246,48 @@ describe('print preflight of a fixture book with faults', () => {
     expect(html).toContain('code-line');
     expect(html).toContain('galley-short');
     expect(html).toContain('galley-keep');
+  });
+});
+
+describe('print preflight of a word too long for the line', () => {
+  const OVERFULL = path.join(ROOT, 'tests/books/print-overfull');
+  let out: Awaited<ReturnType<typeof tempDir>>;
+  let pdf: string;
+
+  beforeAll(async () => {
+    out = await tempDir('galley-preflight-overfull-');
+    await withEnv({ SOURCE_DATE_EPOCH: EPOCH }, async () => {
+      const { book, pages } = await prepare(OVERFULL);
+      pdf = (await renderPdf(book, pages, out.dir)).path;
+    });
+  }, 240_000);
+
+  afterAll(async () => {
+    await out?.cleanup();
+  });
+
+  it('finds the key Chromium cuts at the text block, at its page and source line', async () => {
+    const result = await check({ manuscript: OVERFULL, print: true, out: out.dir, quiet: true });
+    const found = result.diagnostics.filter((d) => d.ruleId === 'print-overfull');
+    expect(found).toHaveLength(1);
+    const source = await readFile(path.join(OVERFULL, 'unbreakable.md'), 'utf8');
+    const key = /\d{100,}/.exec(source)![0];
+    expect(found[0]).toMatchObject({ file: 'unbreakable.md', severity: 'warning' });
+    expect(source.split('\n')[found[0]!.line - 1]).toContain(key);
+    const sheet = Number(/\(sheet (\d+)\)/.exec(found[0]!.message)![1]);
+    expect(found[0]!.message).toContain(`cuts “${key.slice(0, 40)}”`);
+    // The page prints the key's start, up to the edge, and then the rest of the sentence: the rest of the key is
+    // nowhere, and its last digit is inside the preflight's 3 pt allowance (nothing reads as past the block).
+    const text = (await pageText(pdf, sheet)).replace(/\s+/g, ' ');
+    const printed = /\d{50,}/.exec(text)![0];
+    expect(key.startsWith(printed)).toBe(true);
+    expect(printed.length).toBeLessThan(key.length - 20);
+    expect(text).toContain(`${printed} and then the sentence goes on.`);
+    expect(text).not.toContain(key.slice(-20));
+    const lines = (await readLayout(pdf)).pages[sheet - 1]!.blocks.flatMap((b) => b.lines);
+    const cut = lines.flatMap((l) => l.words).find((w) => w.text === printed)!;
+    const edge = Math.max(...lines.filter((l) => !l.text.includes(printed)).map((l) => l.xMax));
+    expect(cut.xMax - edge).toBeLessThan(3);
   });
 });
 

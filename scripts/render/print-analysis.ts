@@ -122,6 +122,35 @@ function elementOf(
   return found;
 }
 
+/** A chapter's long words (no space to break at), for telling a clipped word from a wrapped one. */
+const tokenCache = new WeakMap<object, string[]>();
+function tokensOf(block: Composition['blocks'][number] | undefined): string[] {
+  if (!block) return [];
+  let tokens = tokenCache.get(block);
+  if (!tokens) {
+    tokens = [...new Set(normalise(toString(block.element)).split(' '))].filter((t) => t.length >= 20);
+    tokenCache.set(block, tokens);
+  }
+  return tokens;
+}
+
+/**
+ * Chromium clips a line at the text block, so a word wider than the line does not print past it (nothing for the
+ * overhang test to see): its last printed word ends at the edge as the start of a longer word of the source,
+ * and the rest neither follows on the next line (a wrap) nor anywhere.
+ */
+function cutWord(line: TextLine, body: TextLine[], right: number, tokens: string[]): string | undefined {
+  const last = line.words.at(-1);
+  if (!last || last.xMax < right - 2 || tokens.length === 0) return undefined;
+  const word = normalise(last.text);
+  if (word.length < 12 || /-$/.test(word)) return undefined;
+  const next = body[body.indexOf(line) + 1];
+  const following = next ? normalise(next.text).replace(/ /g, '') : '';
+  const long = tokens.find((t) => t.length > word.length && t.startsWith(word));
+  if (!long || (following && long.slice(word.length).startsWith(following.slice(0, 4)))) return undefined;
+  return last.text;
+}
+
 const SENTENCE_END = /[.!?:;。؟!)\]"”’»]$/;
 
 export interface Layout {
@@ -238,6 +267,17 @@ export function analyse(composition: Composition, layout: Layout): Finding[] {
           block,
           element: elementOf(block, over.text, (text, word) => text.includes(word)),
           message: `prints “${over.text.slice(0, 40)}” ${Math.round(Math.max(over.xMax - area.right, area.left - over.xMin))} pt past the text block`,
+        });
+        break;
+      }
+      const cut = composition.direction === 'rtl' ? undefined : cutWord(line, body, area.right, tokensOf(block));
+      if (cut) {
+        findings.push({
+          rule: 'print-overfull',
+          page: i,
+          block,
+          element: elementOf(block, cut, (text, word) => text.includes(word)),
+          message: `cuts “${cut.slice(0, 40)}” at the text block's edge: a word too long for the line, whose rest Chromium clips (and may set every page smaller to make room)`,
         });
         break;
       }
