@@ -172,6 +172,42 @@ describe('print preflight of a fixture book with faults', () => {
     expect(JSON.parse(JSON.stringify(print))).toEqual(print);
   });
 
+  /** The sheet (1-based PDF page) a finding names, and its page's text lines without blanks, running head or folio. */
+  const sheetOf = (message: string) => Number(/\(sheet (\d+)\)/.exec(message)![1]);
+  const bodyOf = async (sheet: number) => {
+    const lines = (await pageText(pdf, sheet))
+      .split('\n')
+      .map((l) => l.replace(/\s+/g, ' ').trim())
+      .filter(Boolean);
+    // A chapter's opening page has no running head; every page ends with its folio.
+    return lines.slice(/^CHAPTER \d+$/.test(lines[0]!) ? 0 : 1, -1);
+  };
+  const sourceLine = async (file: string, line: number) =>
+    (await readFile(path.join(FAULTS, file), 'utf8')).split('\n')[line - 1]!;
+
+  it('finds the page a table too tall for it left near-empty, at the table’s line, in Chromium’s own layout', async () => {
+    const result = await check({ manuscript: FAULTS, print: true, out: out.dir, quiet: true });
+    const found = result.diagnostics.filter((d) => d.ruleId === 'print-near-empty');
+    expect(found).toHaveLength(1);
+    const [near] = found;
+    expect(near).toMatchObject({ file: 'long-table.md', severity: 'warning' });
+    expect(await sourceLine('long-table.md', near!.line)).toMatch(/^\| Gauge \| Reading/);
+    expect(near!.message).toMatch(/is \d+% full \(under 30% of the text area\)/);
+    // The page holds the chapter's title and its first paragraph; the whole table starts the next page.
+    const sheet = sheetOf(near!.message);
+    const page = await bodyOf(sheet);
+    expect(page[1]).toBe('Long table');
+    expect(page.at(-1)).toMatch(/with this paragraph\.$/);
+    expect(page.join(' ')).not.toContain('Gauge');
+    expect((await bodyOf(sheet + 1))[0]).toMatch(/^Gauge Reading \(mm\) Remark$/);
+  });
+
+  it('wraps a listing too wide for the line and keeps widows and orphans: none of those rules finds anything', async () => {
+    const result = await check({ manuscript: FAULTS, print: true, out: out.dir, quiet: true });
+    const rules = new Set(result.diagnostics.map((d) => d.ruleId));
+    for (const rule of ['print-overfull', 'print-widow', 'print-orphan']) expect(rules).not.toContain(rule);
+  });
+
   it('keeps every lead-in, label and heading with what follows: no page ends with one', async () => {
     const { book, pages } = await prepare(FAULTS);
     const found = await checkPrint(book, pages, out.dir);
@@ -210,6 +246,48 @@ describe('print preflight of a fixture book with faults', () => {
     expect(html).toContain('code-line');
     expect(html).toContain('galley-short');
     expect(html).toContain('galley-keep');
+  });
+});
+
+describe('print preflight of a word too long for the line', () => {
+  const OVERFULL = path.join(ROOT, 'tests/books/print-overfull');
+  let out: Awaited<ReturnType<typeof tempDir>>;
+  let pdf: string;
+
+  beforeAll(async () => {
+    out = await tempDir('galley-preflight-overfull-');
+    await withEnv({ SOURCE_DATE_EPOCH: EPOCH }, async () => {
+      const { book, pages } = await prepare(OVERFULL);
+      pdf = (await renderPdf(book, pages, out.dir)).path;
+    });
+  }, 240_000);
+
+  afterAll(async () => {
+    await out?.cleanup();
+  });
+
+  it('finds the key Chromium cuts at the text block, at its page and source line', async () => {
+    const result = await check({ manuscript: OVERFULL, print: true, out: out.dir, quiet: true });
+    const found = result.diagnostics.filter((d) => d.ruleId === 'print-overfull');
+    expect(found).toHaveLength(1);
+    const source = await readFile(path.join(OVERFULL, 'unbreakable.md'), 'utf8');
+    const key = /\d{100,}/.exec(source)![0];
+    expect(found[0]).toMatchObject({ file: 'unbreakable.md', severity: 'warning' });
+    expect(source.split('\n')[found[0]!.line - 1]).toContain(key);
+    const sheet = Number(/\(sheet (\d+)\)/.exec(found[0]!.message)![1]);
+    expect(found[0]!.message).toContain(`cuts “${key.slice(0, 40)}”`);
+    // The page prints the key's start, up to the edge, and then the rest of the sentence: the rest of the key is
+    // nowhere, and its last digit is inside the preflight's 3 pt allowance (nothing reads as past the block).
+    const text = (await pageText(pdf, sheet)).replace(/\s+/g, ' ');
+    const printed = /\d{50,}/.exec(text)![0];
+    expect(key.startsWith(printed)).toBe(true);
+    expect(printed.length).toBeLessThan(key.length - 20);
+    expect(text).toContain(`${printed} and then the sentence goes on.`);
+    expect(text).not.toContain(key.slice(-20));
+    const lines = (await readLayout(pdf)).pages[sheet - 1]!.blocks.flatMap((b) => b.lines);
+    const cut = lines.flatMap((l) => l.words).find((w) => w.text === printed)!;
+    const edge = Math.max(...lines.filter((l) => !l.text.includes(printed)).map((l) => l.xMax));
+    expect(cut.xMax - edge).toBeLessThan(3);
   });
 });
 

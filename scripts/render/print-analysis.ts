@@ -100,6 +100,57 @@ function bodyLines(composition: Composition, index: number, page: TextPage): Tex
     .sort((a, b) => a.yMax - b.yMax || a.xMin - b.xMin);
 }
 
+/** Elements that hold a page's lines, in document order (a table before its cells). */
+const HOLDERS = new Set(['p', 'li', 'table', 'pre', 'figure', 'blockquote', 'dl', 'h2', 'h3', 'h4', 'h5', 'h6']);
+
+/**
+ * The first element of the block whose text meets `test` (compared without spaces: poppler splits and joins words
+ * where the source does not), so a finding that names a printed line points at its Markdown line.
+ */
+function elementOf(
+  block: Composition['blocks'][number] | undefined,
+  line: string,
+  test: (text: string, line: string) => boolean,
+): Element | undefined {
+  const key = normalise(line).replace(/ /g, '');
+  if (!block || key.length < 5) return undefined;
+  let found: Element | undefined;
+  visit(block.element, 'element', (node: Element) => {
+    if (found || !HOLDERS.has(node.tagName) || !node.position) return;
+    if (test(normalise(toString(node)).replace(/ /g, ''), key)) found = node;
+  });
+  return found;
+}
+
+/** A chapter's long words (no space to break at), for telling a clipped word from a wrapped one. */
+const tokenCache = new WeakMap<object, string[]>();
+function tokensOf(block: Composition['blocks'][number] | undefined): string[] {
+  if (!block) return [];
+  let tokens = tokenCache.get(block);
+  if (!tokens) {
+    tokens = [...new Set(normalise(toString(block.element)).split(' '))].filter((t) => t.length >= 20);
+    tokenCache.set(block, tokens);
+  }
+  return tokens;
+}
+
+/**
+ * Chromium clips a line at the text block, so a word wider than the line does not print past it (nothing for the
+ * overhang test to see): its last printed word ends at the edge as the start of a longer word of the source,
+ * and the rest neither follows on the next line (a wrap) nor anywhere.
+ */
+function cutWord(line: TextLine, body: TextLine[], right: number, tokens: string[]): string | undefined {
+  const last = line.words.at(-1);
+  if (!last || last.xMax < right - 2 || tokens.length === 0) return undefined;
+  const word = normalise(last.text);
+  if (word.length < 12 || /-$/.test(word)) return undefined;
+  const next = body[body.indexOf(line) + 1];
+  const following = next ? normalise(next.text).replace(/ /g, '') : '';
+  const long = tokens.find((t) => t.length > word.length && t.startsWith(word));
+  if (!long || (following && long.slice(word.length).startsWith(following.slice(0, 4)))) return undefined;
+  return last.text;
+}
+
 const SENTENCE_END = /[.!?:;。؟!)\]"”’»]$/;
 
 export interface Layout {
@@ -161,10 +212,13 @@ export function analyse(composition: Composition, layout: Layout): Finding[] {
       const bottom = Math.max(...body.map((l) => l.yMax), ...images.map((b) => Math.min(b.yMax, area.bottom)));
       const filled = (bottom - area.top) / (area.bottom - area.top);
       if (filled < NEAR_EMPTY) {
+        // What did not fit starts the next page.
+        const next = lines[i + 1]?.[0];
         findings.push({
           rule: 'print-near-empty',
           page: i,
           block,
+          element: next && elementOf(block, next.text, (text, line) => text.startsWith(line)),
           message: `is ${Math.round(filled * 100)}% full (under ${NEAR_EMPTY * 100}% of the text area) and not the last page of its chapter`,
         });
       }
@@ -211,7 +265,19 @@ export function analyse(composition: Composition, layout: Layout): Finding[] {
           rule: 'print-overfull',
           page: i,
           block,
+          element: elementOf(block, over.text, (text, word) => text.includes(word)),
           message: `prints “${over.text.slice(0, 40)}” ${Math.round(Math.max(over.xMax - area.right, area.left - over.xMin))} pt past the text block`,
+        });
+        break;
+      }
+      const cut = composition.direction === 'rtl' ? undefined : cutWord(line, body, area.right, tokensOf(block));
+      if (cut) {
+        findings.push({
+          rule: 'print-overfull',
+          page: i,
+          block,
+          element: elementOf(block, cut, (text, word) => text.includes(word)),
+          message: `cuts “${cut.slice(0, 40)}” at the text block's edge: a word too long for the line, whose rest Chromium clips (and may set every page smaller to make room)`,
         });
         break;
       }
@@ -238,6 +304,7 @@ export function analyse(composition: Composition, layout: Layout): Finding[] {
           rule: 'print-orphan',
           page: i,
           block,
+          element: elementOf(block, last.text, (text, line) => text.includes(line)),
           message: `ends with the first line of a paragraph alone (“${last.text.slice(0, 40)}”)`,
         });
       }
@@ -264,6 +331,7 @@ export function analyse(composition: Composition, layout: Layout): Finding[] {
           rule: 'print-widow',
           page: i,
           block,
+          element: elementOf(block, first.text, (text, line) => text.endsWith(line)),
           message: `starts with the last line of a paragraph alone (“${first.text.slice(0, 40)}”)`,
         });
       }
