@@ -100,7 +100,7 @@ describe('galley dev', () => {
 });
 
 /** Polls `read` until `ok` holds: the page may reload in between, which a single wait does not survive. */
-async function poll<T>(read: () => Promise<T>, ok: (value: T) => boolean, timeout = 20_000): Promise<T> {
+async function poll<T>(read: () => Promise<T>, ok: (value: T) => boolean, timeout = 45_000): Promise<T> {
   const until = Date.now() + timeout;
   let last: T | undefined;
   while (Date.now() < until) {
@@ -415,5 +415,5 @@ describe('galley dev in a browser', () => {
     expect(await exited).toBe(0);
     // Nothing listens any more.
     await expect(fetch(url)).rejects.toThrow();
-  });
+  }, 180_000);
 });
