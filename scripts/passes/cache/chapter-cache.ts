@@ -407,12 +407,17 @@ function readEntryWith<T extends object>(
   } catch {
     return { missing: true };
   }
-  const outcome = decode(key, bytes, cacheSecret(dir));
-  // A bad entry is removed now and rewritten after processing; it never gets a second chance to be read.
+  return settleEntry(file, decode(key, bytes, cacheSecret(dir)));
+}
+
+/**
+ * A bad entry is removed now and rewritten after processing (it never gets a second chance to be read); a good one
+ * is marked used now, so it is the last to go when the folder is pruned.
+ */
+function settleEntry<T extends object>(file: string, outcome: T): T {
   if ('corrupt' in outcome) {
     rmSync(file, { force: true });
   } else {
-    // Used now: the last to go when the folder is pruned.
     const now = new Date();
     try {
       utimesSync(file, now, now);
@@ -483,18 +488,10 @@ export function readEntryLazy(dir: string, key: string): LazyOutcome {
   if (!read) return { missing: true };
   let rest: string | undefined;
   // The tree's part of the entry, read only when the tree is wanted; its own HMAC vouches for it.
-  const outcome = decodeEntryLazy(key, read.head, cacheSecret(dir), () => (rest ??= read.rest()));
-  if ('corrupt' in outcome) {
-    rmSync(file, { force: true });
-  } else {
-    const now = new Date();
-    try {
-      utimesSync(file, now, now);
-    } catch {
-      // A read-only cache still serves.
-    }
-  }
-  return outcome;
+  return settleEntry(
+    file,
+    decodeEntryLazy(key, read.head, cacheSecret(dir), () => (rest ??= read.rest())),
+  );
 }
 
 let counter = 0;
