@@ -2,7 +2,6 @@ import { cp, readFile, readdir, rm, stat, utimes, writeFile } from 'node:fs/prom
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BOOK_MINI, writeBook } from '../tools/bench/generate.ts';
-import { build } from '../scripts/api/build.ts';
 import { loadBook } from '../scripts/model/book/load.ts';
 import {
   cacheKey,
@@ -14,52 +13,8 @@ import {
   writeEntry,
 } from '../scripts/passes/cache/chapter-cache.ts';
 import { lastProcessStats, processChapters } from '../scripts/passes/process-chapters.ts';
+import { buildOutput, expectSameOutput, type BuildOutput } from './build-output.ts';
 import { ROOT, tempDir } from './helpers.ts';
-
-interface Output {
-  files: Map<string, Buffer>;
-  diagnostics: string[];
-}
-
-const ENV = ['GALLEY_CACHE_DIR', 'GALLEY_WORKERS', 'GALLEY_WORKERS_ONLY', 'SOURCE_DATE_EPOCH'] as const;
-
-/** A whole build (HTML and EPUB) with the given cache and thread settings: every output byte, and the messages. */
-async function buildWith(
-  manuscript: string,
-  out: string,
-  env: Partial<Record<(typeof ENV)[number], string>>,
-): Promise<Output> {
-  const saved = Object.fromEntries(ENV.map((k) => [k, process.env[k]]));
-  for (const key of ENV) delete process.env[key];
-  Object.assign(process.env, { SOURCE_DATE_EPOCH: '1767225600' }, env);
-  try {
-    await rm(out, { recursive: true, force: true });
-    const result = await build({ manuscript, out, formats: ['html', 'epub'], quiet: true });
-    const files = new Map<string, Buffer>();
-    for (const name of (await readdir(out, { recursive: true })).sort()) {
-      const full = path.join(out, name);
-      if ((await stat(full)).isFile()) files.set(name.split(path.sep).join('/'), await readFile(full));
-    }
-    return {
-      files,
-      diagnostics: result.diagnostics.map(
-        (d) => `${d.file}:${d.line}:${d.column} ${d.severity} ${d.ruleId} ${d.message}`,
-      ),
-    };
-  } finally {
-    for (const key of ENV) {
-      if (saved[key] === undefined) delete process.env[key];
-      else process.env[key] = saved[key];
-    }
-  }
-}
-
-function expectSame(actual: Output, expected: Output) {
-  expect([...actual.files.keys()]).toEqual([...expected.files.keys()]);
-  expect([...actual.files.keys()].some((n) => n.endsWith('.epub'))).toBe(true);
-  for (const [name, bytes] of expected.files) expect(actual.files.get(name)!.equals(bytes), name).toBe(true);
-  expect(actual.diagnostics).toEqual(expected.diagnostics);
-}
 
 async function entries(dir: string): Promise<string[]> {
   return (
@@ -74,14 +29,14 @@ async function entries(dir: string): Promise<string[]> {
 describe('chapter cache and parallel processing', () => {
   let work: { dir: string; cleanup: () => Promise<void> };
   let book: string;
-  let serial: Output;
+  let serial: BuildOutput;
   let chapters: number;
   beforeAll(async () => {
     work = await tempDir();
     book = path.join(work.dir, 'book');
     chapters = (await writeBook(book, BOOK_MINI)).chapters.length;
     // The clean serial reference: no entry to read (a fresh folder), no worker.
-    serial = await buildWith(book, path.join(work.dir, 'out-serial'), {
+    serial = await buildOutput(book, path.join(work.dir, 'out-serial'), {
       GALLEY_CACHE_DIR: path.join(work.dir, 'cache-serial'),
       GALLEY_WORKERS: '0',
     });
@@ -91,13 +46,13 @@ describe('chapter cache and parallel processing', () => {
 
   it('a cached build gives the same bytes and messages as a clean serial one', async () => {
     const cache = path.join(work.dir, 'cache');
-    expectSame(
-      await buildWith(book, path.join(work.dir, 'out-cold'), { GALLEY_CACHE_DIR: cache, GALLEY_WORKERS: '0' }),
+    expectSameOutput(
+      await buildOutput(book, path.join(work.dir, 'out-cold'), { GALLEY_CACHE_DIR: cache, GALLEY_WORKERS: '0' }),
       serial,
     );
     expect((await entries(cache)).length).toBe(chapters);
-    expectSame(
-      await buildWith(book, path.join(work.dir, 'out-warm'), { GALLEY_CACHE_DIR: cache, GALLEY_WORKERS: '0' }),
+    expectSameOutput(
+      await buildOutput(book, path.join(work.dir, 'out-warm'), { GALLEY_CACHE_DIR: cache, GALLEY_WORKERS: '0' }),
       serial,
     );
     expect(lastProcessStats()).toMatchObject({ hits: chapters, processed: 0 });
@@ -105,8 +60,8 @@ describe('chapter cache and parallel processing', () => {
 
   it('a parallel build (every chapter on a worker thread) gives the same bytes, and its entries serve a serial build', async () => {
     const cache = path.join(work.dir, 'cache-parallel');
-    expectSame(
-      await buildWith(book, path.join(work.dir, 'out-parallel'), {
+    expectSameOutput(
+      await buildOutput(book, path.join(work.dir, 'out-parallel'), {
         GALLEY_CACHE_DIR: cache,
         GALLEY_WORKERS: '1',
         GALLEY_WORKERS_ONLY: '1',
@@ -115,8 +70,11 @@ describe('chapter cache and parallel processing', () => {
     );
     expect(lastProcessStats()).toMatchObject({ workers: 1, onWorkers: chapters, hits: 0 });
     expect((await entries(cache)).length).toBe(chapters);
-    expectSame(
-      await buildWith(book, path.join(work.dir, 'out-parallel-warm'), { GALLEY_CACHE_DIR: cache, GALLEY_WORKERS: '0' }),
+    expectSameOutput(
+      await buildOutput(book, path.join(work.dir, 'out-parallel-warm'), {
+        GALLEY_CACHE_DIR: cache,
+        GALLEY_WORKERS: '0',
+      }),
       serial,
     );
     expect(lastProcessStats()).toMatchObject({ hits: chapters });
@@ -128,7 +86,7 @@ describe('chapter cache and parallel processing', () => {
 
   it('ignores and replaces a corrupt entry: truncated, altered, garbage or of the wrong shape', async () => {
     const cache = path.join(work.dir, 'cache-corrupt');
-    await buildWith(book, path.join(work.dir, 'out-c1'), { GALLEY_CACHE_DIR: cache, GALLEY_WORKERS: '0' });
+    await buildOutput(book, path.join(work.dir, 'out-c1'), { GALLEY_CACHE_DIR: cache, GALLEY_WORKERS: '0' });
     const files = await entries(cache);
     const [truncated, altered, garbage, shape] = files;
     const text = await readFile(truncated!, 'utf8');
@@ -145,8 +103,8 @@ describe('chapter cache and parallel processing', () => {
 
     // Without the page cache, every chapter's tree is read, damaged or not.
     await rm(path.join(cache, 'pages'), { recursive: true, force: true });
-    expectSame(
-      await buildWith(book, path.join(work.dir, 'out-c2'), { GALLEY_CACHE_DIR: cache, GALLEY_WORKERS: '0' }),
+    expectSameOutput(
+      await buildOutput(book, path.join(work.dir, 'out-c2'), { GALLEY_CACHE_DIR: cache, GALLEY_WORKERS: '0' }),
       serial,
     );
     // A damaged summary is found (and the chapter processed) on the first read; a damaged tree when the tree is
@@ -157,8 +115,8 @@ describe('chapter cache and parallel processing', () => {
     // Rewritten whole: the next build takes every chapter from the cache.
     for (const file of [truncated, altered, garbage, shape])
       expect('result' in readEntry(path.join(cache, 'chapters'), path.basename(file!, '.json'))).toBe(true);
-    expectSame(
-      await buildWith(book, path.join(work.dir, 'out-c3'), { GALLEY_CACHE_DIR: cache, GALLEY_WORKERS: '0' }),
+    expectSameOutput(
+      await buildOutput(book, path.join(work.dir, 'out-c3'), { GALLEY_CACHE_DIR: cache, GALLEY_WORKERS: '0' }),
       serial,
     );
     expect(lastProcessStats()).toMatchObject({ hits: chapters });
@@ -168,18 +126,18 @@ describe('chapter cache and parallel processing', () => {
     const copy = path.join(work.dir, 'book-edit');
     await cp(book, copy, { recursive: true });
     const cache = path.join(work.dir, 'cache-edit');
-    await buildWith(copy, path.join(work.dir, 'out-e1'), { GALLEY_CACHE_DIR: cache, GALLEY_WORKERS: '0' });
+    await buildOutput(copy, path.join(work.dir, 'out-e1'), { GALLEY_CACHE_DIR: cache, GALLEY_WORKERS: '0' });
     const loaded = await loadBook(copy);
     const edited = loaded.chapters[3]!;
     await writeFile(edited.file.path, `${await readFile(edited.file.path, 'utf8')}\nOne more sentence.\n`);
-    const after = await buildWith(copy, path.join(work.dir, 'out-e2'), {
+    const after = await buildOutput(copy, path.join(work.dir, 'out-e2'), {
       GALLEY_CACHE_DIR: cache,
       GALLEY_WORKERS: '0',
     });
     expect(lastProcessStats()).toMatchObject({ hits: chapters - 1, processed: 1 });
-    expectSame(
+    expectSameOutput(
       after,
-      await buildWith(copy, path.join(work.dir, 'out-e2-clean'), {
+      await buildOutput(copy, path.join(work.dir, 'out-e2-clean'), {
         GALLEY_CACHE_DIR: path.join(work.dir, 'cache-edit-clean'),
         GALLEY_WORKERS: '0',
       }),
@@ -191,14 +149,14 @@ describe('chapter cache and parallel processing', () => {
       image,
       (await readFile(image, 'utf8')).replace('<title>Figure 1</title>', '<title>Figure 1, redrawn</title>'),
     );
-    const redrawn = await buildWith(copy, path.join(work.dir, 'out-e3'), {
+    const redrawn = await buildOutput(copy, path.join(work.dir, 'out-e3'), {
       GALLEY_CACHE_DIR: cache,
       GALLEY_WORKERS: '0',
     });
     expect(lastProcessStats()!.processed).toBeGreaterThan(0);
-    expectSame(
+    expectSameOutput(
       redrawn,
-      await buildWith(copy, path.join(work.dir, 'out-e3-clean'), {
+      await buildOutput(copy, path.join(work.dir, 'out-e3-clean'), {
         GALLEY_CACHE_DIR: path.join(work.dir, 'cache-edit-clean-2'),
         GALLEY_WORKERS: '0',
       }),
@@ -209,7 +167,7 @@ describe('chapter cache and parallel processing', () => {
     const copy = path.join(work.dir, 'honkit');
     await cp(path.join(ROOT, 'tests/books/honkit-mini'), copy, { recursive: true });
     const cache = path.join(work.dir, 'cache-include');
-    const first = await buildWith(copy, path.join(work.dir, 'out-i1'), {
+    const first = await buildOutput(copy, path.join(work.dir, 'out-i1'), {
       GALLEY_CACHE_DIR: cache,
       GALLEY_WORKERS: '0',
     });
@@ -220,7 +178,7 @@ describe('chapter cache and parallel processing', () => {
       ),
     ).toBe(true);
     await writeFile(path.join(copy, 'shared.md'), 'Shared text, **changed** since.\n');
-    const second = await buildWith(copy, path.join(work.dir, 'out-i2'), {
+    const second = await buildOutput(copy, path.join(work.dir, 'out-i2'), {
       GALLEY_CACHE_DIR: cache,
       GALLEY_WORKERS: '0',
     });
@@ -230,9 +188,9 @@ describe('chapter cache and parallel processing', () => {
           name.endsWith('.xhtml') && bytes.toString('utf8').includes('Shared text, <strong>changed</strong> since.'),
       ),
     ).toBe(true);
-    expectSame(
+    expectSameOutput(
       second,
-      await buildWith(copy, path.join(work.dir, 'out-i2-clean'), {
+      await buildOutput(copy, path.join(work.dir, 'out-i2-clean'), {
         GALLEY_CACHE_DIR: path.join(work.dir, 'cache-include-clean'),
         GALLEY_WORKERS: '0',
       }),

@@ -1,53 +1,25 @@
-import { cp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { cp, readFile, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { build } from '../scripts/api/build.ts';
 import { lastSettleStats } from '../scripts/passes/settle-pages.ts';
+import { buildOutput, expectSameOutput, type BuildOutput } from './build-output.ts';
 import { ROOT, tempDir } from './helpers.ts';
 
-interface Output {
-  files: Map<string, Buffer>;
-  diagnostics: string[];
+interface Output extends BuildOutput {
   settled: number;
 }
 
-const ENV = ['GALLEY_CACHE_DIR', 'GALLEY_WORKERS', 'SOURCE_DATE_EPOCH'] as const;
-
-/** A whole HTML and EPUB build, warm from `cache` or clean (`undefined`: `--no-cache`): every byte, every message. */
+/** A whole HTML and EPUB build, warm from `cache` or clean (`undefined`: `--no-cache`), with the pages it reused. */
 async function buildWith(manuscript: string, out: string, cache: string | undefined): Promise<Output> {
-  const saved = Object.fromEntries(ENV.map((k) => [k, process.env[k]]));
-  Object.assign(process.env, { SOURCE_DATE_EPOCH: '1767225600', GALLEY_WORKERS: '0' });
-  if (cache) process.env.GALLEY_CACHE_DIR = cache;
-  try {
-    await rm(out, { recursive: true, force: true });
-    const before = lastSettleStats();
-    const result = await build({ manuscript, out, formats: ['html', 'epub'], quiet: true, noCache: !cache });
-    const stats = lastSettleStats();
-    const files = new Map<string, Buffer>();
-    for (const name of (await readdir(out, { recursive: true })).sort()) {
-      const full = path.join(out, name);
-      if ((await stat(full)).isFile()) files.set(name.split(path.sep).join('/'), await readFile(full));
-    }
-    return {
-      files,
-      diagnostics: result.diagnostics.map(
-        (d) => `${d.file}:${d.line}:${d.column} ${d.severity} ${d.ruleId} ${d.message}`,
-      ),
-      settled: stats && stats !== before ? stats.settled : 0,
-    };
-  } finally {
-    for (const key of ENV) {
-      if (saved[key] === undefined) delete process.env[key];
-      else process.env[key] = saved[key];
-    }
-  }
-}
-
-function expectSame(actual: Output, expected: Output) {
-  expect([...actual.files.keys()]).toEqual([...expected.files.keys()]);
-  expect([...actual.files.keys()].some((n) => n.endsWith('.epub'))).toBe(true);
-  for (const [name, bytes] of expected.files) expect(actual.files.get(name)!.equals(bytes), name).toBe(true);
-  expect(actual.diagnostics).toEqual(expected.diagnostics);
+  const before = lastSettleStats();
+  const output = await buildOutput(
+    manuscript,
+    out,
+    { GALLEY_WORKERS: '0', ...(cache ? { GALLEY_CACHE_DIR: cache } : {}) },
+    { noCache: !cache },
+  );
+  const stats = lastSettleStats();
+  return { ...output, settled: stats && stats !== before ? stats.settled : 0 };
 }
 
 const text = (output: Output, name: string) => output.files.get(name)!.toString('utf8');
@@ -84,7 +56,7 @@ describe('page cache: unchanged pages reused, and the same bytes as a clean buil
     expect(text(warm, 'html/chapters-two.xhtml')).toContain('A sentence added later.');
     // Every page but the edited one and the questions index (it copies the edited chapter's questions) reused.
     expect(warm.settled).toBe(unchanged.settled - 2);
-    expectSame(warm, clean);
+    expectSameOutput(warm, clean);
   }, 120_000);
 
   it('a heading another chapter links to, renamed: the linking chapters are checked again', async () => {
@@ -93,11 +65,11 @@ describe('page cache: unchanged pages reused, and the same bytes as a clean buil
     const broken = warm.diagnostics.filter((d) => d.includes('broken-link') && d.includes('details'));
     expect(broken.some((d) => d.includes('preface.md'))).toBe(true);
     expect(broken.some((d) => d.includes('one-b.md'))).toBe(true);
-    expectSame(warm, clean);
+    expectSameOutput(warm, clean);
     // And back: the warnings go, the pages are as they were.
     const back = await editAndBuild('chapters/one.md', (s) => s.replace('## Particulars', '## Details'));
     expect(back.warm.diagnostics.some((d) => d.includes('broken-link') && d.includes('details'))).toBe(false);
-    expectSame(back.warm, back.clean);
+    expectSameOutput(back.warm, back.clean);
   }, 120_000);
 
   it('a question edited or added: the questions index and its numbers follow', async () => {
@@ -107,7 +79,7 @@ describe('page cache: unchanged pages reused, and the same bytes as a clean buil
       return text(output, name);
     };
     expect(index(edited.warm)).toContain('Prove it twice.');
-    expectSame(edited.warm, edited.clean);
+    expectSameOutput(edited.warm, edited.clean);
 
     const added = await editAndBuild('chapters/one.md', (s) =>
       s.replace('1. [E] What is energy?', '1. [M] What came first?\n2. [E] What is energy?'),
@@ -115,7 +87,7 @@ describe('page cache: unchanged pages reused, and the same bytes as a clean buil
     expect(index(added.warm)).toContain('What came first?');
     // The old first question is second now, in its chapter and in the index.
     expect(index(added.warm)).not.toEqual(index(edited.warm));
-    expectSame(added.warm, added.clean);
+    expectSameOutput(added.warm, added.clean);
   }, 120_000);
 
   it('a damaged page entry is a miss, never a wrong page', async () => {
@@ -128,6 +100,6 @@ describe('page cache: unchanged pages reused, and the same bytes as a clean buil
     }
     const { warm, clean } = await editAndBuild('preface.md', (s) => `${s}\nOne more line.\n`);
     expect(warm.settled).toBe(0);
-    expectSame(warm, clean);
+    expectSameOutput(warm, clean);
   }, 120_000);
 });
