@@ -207,10 +207,11 @@ async function buildWeb(results: EditionResult[], editions: Edition[], out: stri
     const web = await renderWeb(built, others, path.join(out, 'web'));
     for (const r of wanted) {
       r.artifacts.push({ format: 'web', path: path.join(web.dir, r.outSubdir) });
-      if (!r.book.config.site.url)
+      if (!r.book.config.site.url) {
         (r.summary.notes ??= []).push(
           'web: no site.url in book.yaml, so no sitemap.xml, robots.txt, canonical links or card images (they need the absolute address)',
         );
+      }
     }
     progress.tick();
   } finally {

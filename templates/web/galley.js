@@ -389,7 +389,7 @@
         storageKey,
         JSON.stringify({ theme: root.dataset.theme || 'system', size: root.dataset.textSize || 'medium' }),
       );
-    } catch (e) {
+    } catch {
       // Not remembered, but still applied to this page.
     }
   }

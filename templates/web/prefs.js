@@ -8,7 +8,7 @@
     var saved = JSON.parse(localStorage.getItem('galley-reader:' + (root.dataset.site || '')) || '{}');
     if (/^(light|dark|sepia)$/.test(saved.theme)) root.dataset.theme = saved.theme;
     if (/^(small|large)$/.test(saved.size)) root.dataset.textSize = saved.size;
-  } catch (e) {
+  } catch {
     // No storage (a private window, a browser setting): the system's theme and the normal size.
   }
 })();
