@@ -61,11 +61,13 @@ export async function serveSite(root: string, options: ServeOptions = {}): Promi
       const html = await readFile(file, 'utf8').catch(() => undefined);
       if (html === undefined) continue;
       const prefix = `${base}${folder ? `${folder.split('/').map(encodeURIComponent).join('/')}/` : ''}`;
-      let tags = /<base\s/.test(html) ? '' : `<base href="${prefix}">`;
+      let tags = `<base href="${prefix}">`;
       if (options.live) tags += `<script src="${base}${LIVE}live.js" defer></script>`;
       res.writeHead(404, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store' });
+      // The page's own <base> names where site.url puts it, not where this server does: this one replaces it.
+      const page = html.replace(/<base [^>]*>/, '');
       // Right after `<head>`, before anything that resolves an address.
-      res.end(/<head>/.test(html) ? html.replace(/<head>/, `<head>${tags}`) : tags + html);
+      res.end(/<head>/.test(page) ? page.replace(/<head>/, `<head>${tags}`) : tags + page);
       return;
     }
     notFound(res);
