@@ -13,7 +13,7 @@ import { serveSite, type SiteServer } from '../scripts/render/web/server.ts';
 import { formatSize } from '../scripts/render/web/downloads.ts';
 import { ROOT, tempDir } from './helpers.ts';
 import MiniSearch from 'minisearch';
-import { normalizeTerm, QUERY_OPTIONS, SEARCH_OPTIONS } from '../scripts/render/web/search-index.ts';
+import { normalizeTerm, QUERY_OPTIONS, SEARCH_OPTIONS, tokenize } from '../scripts/render/web/search-index.ts';
 
 /** Every page a visit records: what went wrong on it. */
 interface Visit {
@@ -96,7 +96,13 @@ describe('web edition of the sample book', () => {
       const names = await readdir(dir);
       expect(names).toContain('index.html');
       for (const page of edition.pages) expect(names).toContain(page.outName.replace(/\.xhtml$/, '.html'));
-      expect(await readdir(path.join(dir, 'js'))).toEqual(['galley.js', 'minisearch.js', 'search-index.js', 'toc.js']);
+      expect(await readdir(path.join(dir, 'js'))).toEqual([
+        'galley.js',
+        'minisearch.js',
+        'prefs.js',
+        'search-index.js',
+        'toc.js',
+      ]);
       const downloads = await readdir(path.join(dir, 'downloads'));
       expect(downloads.sort()).toEqual(
         [
@@ -291,6 +297,7 @@ describe('web edition of the sample book', () => {
           fields: [...SEARCH_OPTIONS.fields],
           storeFields: [...SEARCH_OPTIONS.storeFields],
           processTerm: normalizeTerm,
+          tokenize: (text) => tokenize(text, 'en'),
         },
       );
       const expected = engine
