@@ -216,7 +216,7 @@ describe('web edition in Chinese and Persian (tests/books/web-scripts)', () => {
     expect(await page.$eval('body', (b) => getComputedStyle(b).fontSize)).toBe('20px');
     await page.keyboard.press('Tab');
     expect(await active()).toBe('#theme-select');
-    for (const key of ['ArrowDown', 'ArrowDown']) await page.keyboard.press(key);
+    for (let i = 0; i < 2; i++) await page.keyboard.press('ArrowDown');
     expect(await page.$eval('html', (h) => h.dataset.theme)).toBe('dark');
     await page.waitForFunction(() => document.getElementById('reader-status')?.textContent === 'Theme: Dark');
     const background = await page.$eval('body', (b) => getComputedStyle(b).backgroundColor);

@@ -19,7 +19,9 @@ async function measure(name: string, manuscript: string, out: string) {
   if (!result.ok) throw new Error(`build of ${name} failed`);
   const index = await readFile(path.join(out, 'web', 'js', 'search-index.js'));
   const kb = (n: number) => `${(n / 1024).toFixed(1)} KiB`;
-  console.log(`${name}: search-index.js ${kb(index.length)} (gzip ${kb(gzipSync(index).length)}), web build ${seconds.toFixed(1)} s`);
+  console.log(
+    `${name}: search-index.js ${kb(index.length)} (gzip ${kb(gzipSync(index).length)}), web build ${seconds.toFixed(1)} s`,
+  );
 }
 
 const work = await mkdtemp(path.join(os.tmpdir(), 'galley-search-size-'));
