@@ -550,7 +550,7 @@ describe('web edition of the sample book', () => {
     expect(all.some((html) => /<code class="hljs language-\w+">[\s\S]*?<span class="hljs-/.test(html))).toBe(true);
     for (const html of all) {
       const scripts = selectAll('script', fromHtml(html)).map((s) => String(s.properties.src));
-      expect(scripts).toEqual(['js/toc.js', 'js/galley.js']);
+      expect(scripts).toEqual(['js/prefs.js', 'js/toc.js', 'js/galley.js']);
     }
   });
 });
@@ -614,7 +614,10 @@ describe('web edition of a hostile manuscript', () => {
     for (const file of await htmlFiles(site)) {
       const tree = fromHtml(await readFile(file, 'utf8'));
       for (const element of selectAll('*', tree)) {
-        if (element.tagName === 'script' && !['js/toc.js', 'js/galley.js'].includes(String(element.properties.src)))
+        if (
+          element.tagName === 'script' &&
+          !['js/prefs.js', 'js/toc.js', 'js/galley.js'].includes(String(element.properties.src))
+        )
           found.push(`${path.relative(site, file)}: script ${String(element.properties.src)}`);
         for (const name of Object.keys(element.properties))
           if (/^on/i.test(name)) found.push(`${path.relative(site, file)}: ${element.tagName} ${name}`);
