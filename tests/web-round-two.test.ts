@@ -278,6 +278,22 @@ describe('web edition in Chinese and Persian (tests/books/web-scripts)', () => {
     expect(found).toEqual([]);
   }, 120_000);
 
+  it('refuses a site.url that is not an http(s) address, at its line in book.yaml', async () => {
+    const book = path.join(work.dir, 'bad-url');
+    await cp(BOOK, book, { recursive: true });
+    const yaml = await readFile(path.join(book, 'book.yaml'), 'utf8');
+    for (const url of ['ftp://books.example.org/', 'https://books.example.org/a"><script>', 'example.org']) {
+      await writeFile(path.join(book, 'book.yaml'), yaml.replace(/^( {2}url: ).*$/m, `$1'${url}'`));
+      const built = await build({ manuscript: book, out: path.join(work.dir, 'bad-url-dist'), quiet: true });
+      expect(built.ok, url).toBe(false);
+      const line = yaml.split('\n').findIndex((l) => l.startsWith('  url:')) + 1;
+      expect(
+        built.diagnostics.map((d) => `${d.file}:${d.line} ${d.ruleId}`),
+        url,
+      ).toContain(`book.yaml:${line} book-config`);
+    }
+  });
+
   it('without site.url: no absolute tags, no sitemap, and a note in the build summary', async () => {
     const book = path.join(work.dir, 'no-url');
     await cp(BOOK, book, { recursive: true });

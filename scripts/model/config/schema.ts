@@ -115,9 +115,10 @@ export const siteSchema = z.strictObject({
   url: z
     .string()
     .regex(
-      /^https?:\/\/[^\s/?#]+(\/[^\s?#]*)?$/,
+      /^https?:\/\/[A-Za-z0-9.-]+(:\d+)?(\/[^\s?#"'<>\\]*)?$/,
       'expected the address the site is published at, such as https://example.org/book/',
     )
+    .refine((url) => URL.canParse(url), 'expected an address a browser can open')
     .transform((url) => (url.endsWith('/') ? url : `${url}/`))
     .optional(),
 });
