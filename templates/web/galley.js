@@ -379,6 +379,12 @@
   if (document.fonts) document.fonts.ready.then(scrollables);
   window.addEventListener('resize', scrollables);
 
+  // The header wraps to two rows on a phone (three with long names): what hangs below it is placed by its height.
+  var siteHeader = document.querySelector('.site-header');
+  function headerHeight() {
+    if (siteHeader) root.style.setProperty('--header-height', siteHeader.offsetHeight + 'px');
+  }
+
   // Reader controls: text size and theme, remembered per site (js/prefs.js applies them before the page is drawn).
   var controls = unhide('.reader-controls');
   var readerStatus = document.getElementById('reader-status');
@@ -498,6 +504,11 @@
       content.insertBefore(banner, content.firstChild);
     }
   }
+
+  // Once the controls and the version menu are in the header.
+  headerHeight();
+  window.addEventListener('resize', headerHeight);
+  if (document.fonts) document.fonts.ready.then(headerHeight);
 
   // Outline: mark the section being read.
   var outline = document.querySelector('nav.outline');
