@@ -98,6 +98,11 @@ describe('web edition in Chinese and Persian (tests/books/web-scripts)', () => {
     expect(words.length).toBeGreaterThan(10);
     const text = `梯度下降是训练模型最常用的方法。${CHINESE_SENTENCE}学习率过大时，损失函数会来回振荡。`;
     expect(snippet(text, tokenize('收敛速度', 'zh'), 200, 'zh')).toBe(`… ${CHINESE_SENTENCE} …`);
+    // Japanese and Thai, also written without spaces, split into words by the same dictionary-based segmenter.
+    expect(tokenize('機械学習では収束速度が重要です。', 'ja')).toEqual(
+      expect.arrayContaining(['学習', '収束', '速度']),
+    );
+    expect(tokenize('การเรียนรู้ของเครื่องต้องการข้อมูลจำนวนมาก', 'th')).toEqual(expect.arrayContaining(['เครื่อง', 'ข้อมูล']));
     // Persian: the words between spaces, a zero-width non-joiner inside a word kept.
     expect(tokenize('فاصله‌ها از میانگین', 'fa')).toEqual(['فاصله‌ها', 'از', 'میانگین']);
   });
