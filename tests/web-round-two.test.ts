@@ -164,6 +164,14 @@ describe('web edition in Chinese and Persian (tests/books/web-scripts)', () => {
         expect(content('meta[name="twitter:card"]'), name).toEqual(['summary_large_image']);
       }
     }
+    // A chapter's card describes the chapter: its opening sentence; the title page the book.
+    const description = async (name: string) =>
+      selectAll('meta[property="og:description"]', fromHtml(await readFile(path.join(site, name), 'utf8'))).map(
+        (e) => e.properties.content,
+      );
+    expect(await description('chapters-optimisation.html')).toEqual(['梯度下降是训练模型最常用的方法。']);
+    expect(await description('fa/chapters-variance.html')).toEqual(['خطای هر مدل را می‌توان به سه بخش تقسیم کرد.']);
+    expect(await description('index.html')).toEqual(['梯度下降、动量与正则化的简短介绍。']);
     const sitemap = await readFile(path.join(site, 'sitemap.xml'), 'utf8');
     const locs = [...sitemap.matchAll(/<loc>([^<]*)<\/loc>/g)].map((m) => m[1]!);
     expect(new Set(locs).size).toBe(locs.length);

@@ -24,7 +24,9 @@ import {
 import { cardTags, robotsTxt, sitemapXml } from './discovery.ts';
 import { bookSlug } from '../../model/book-slug.ts';
 import { buildDate } from '../../util/build-date.ts';
-import { searchDocuments, searchIndexScript } from './search-index.ts';
+import { searchDocuments, searchIndexScript, snippet } from './search-index.ts';
+import { select } from 'hast-util-select';
+import { toString } from 'hast-util-to-string';
 
 /** One language edition, ready to be written as part of the web site. */
 export interface WebEdition {
@@ -154,7 +156,13 @@ export async function webFiles(edition: WebEdition, all: SiteEdition[]) {
 }
 
 /** What every page's head has, for the page at `pagePath` in its edition's folder. */
-function commonOptions(context: WebContext, pagePath: string, title: string, type: 'book' | 'article' | 'website') {
+function commonOptions(
+  context: WebContext,
+  pagePath: string,
+  title: string,
+  type: 'book' | 'article' | 'website',
+  description = context.book.config.description,
+) {
   const { book } = context;
   const sitePath = sitePathOf(context.subdir, pagePath);
   const scripts = context.release
@@ -173,12 +181,12 @@ function commonOptions(context: WebContext, pagePath: string, title: string, typ
     stylesheets: STYLES,
     scripts,
     blockingScripts: BLOCKING,
-    description: book.config.description,
+    description,
     title,
     data,
     head: cardTags({
       title,
-      description: book.config.description,
+      description,
       language: book.config.language,
       siteName: book.config.title,
       sitePath,
@@ -187,6 +195,17 @@ function commonOptions(context: WebContext, pagePath: string, title: string, typ
       type,
     }),
   };
+}
+
+/** A page's own summary for search results and link previews: its first paragraph's opening sentence. */
+function pageDescription(page: Page, language: string): string | undefined {
+  // The first paragraph of text: not the chapter label (hidden from readers; the title says it), not a note.
+  const first = select('p:not([class]):not([aria-hidden])', page.body);
+  const text = first ? toString(first).replace(/\s+/g, ' ').trim() : '';
+  if (!text) return undefined;
+  const cut = snippet(text, [], 200, language).replace(/ …$/, '');
+  // A whole sentence needs no mark; a sentence cut short does.
+  return cut.length < text.length && !/[.!?。！？؟]$/u.test(cut) ? `${cut}…` : cut;
 }
 
 /** The edition's title page, as HTML. */
@@ -219,7 +238,13 @@ export function webPage(context: WebContext, index: number, pageNames: Set<strin
     p ? [{ rel: i === 0 ? 'prev' : 'next', href: webName(p.outName) }] : [],
   );
   return webDocument(webPageBody(context, index, pageNames), {
-    ...commonOptions(context, webName(page.outName), `${page.title} – ${context.book.config.title}`, 'article'),
+    ...commonOptions(
+      context,
+      webName(page.outName),
+      `${page.title} – ${context.book.config.title}`,
+      'article',
+      pageDescription(page, context.book.config.language) ?? context.book.config.description,
+    ),
     links,
   });
 }
