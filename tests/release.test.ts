@@ -101,9 +101,10 @@ describe('galley release of a clean book', () => {
       'errata-mini-1.1.0.epub',
       'errata-mini-1.1.0.pdf',
       'errata.json',
+      'web',
     ]);
-    // Nothing else is left behind: no staging folder.
-    expect(await readdir(path.join(t.out, 'release'))).toEqual(['1.1.0']);
+    // Nothing else is left behind: no staging folder; versions.js lists the released versions for the version menu.
+    expect((await readdir(path.join(t.out, 'release'))).sort()).toEqual(['1.1.0', 'versions.js']);
   });
 
   it('writes SHA256SUMS that sha256sum verifies', () => {

@@ -13,7 +13,7 @@ import { serveSite, type SiteServer } from '../scripts/render/web/server.ts';
 import { formatSize } from '../scripts/render/web/downloads.ts';
 import { ROOT, tempDir } from './helpers.ts';
 import MiniSearch from 'minisearch';
-import { normalizeTerm, QUERY_OPTIONS, SEARCH_OPTIONS } from '../scripts/render/web/search-index.ts';
+import { normalizeTerm, QUERY_OPTIONS, SEARCH_OPTIONS, tokenize } from '../scripts/render/web/search-index.ts';
 
 /** Every page a visit records: what went wrong on it. */
 interface Visit {
@@ -96,7 +96,13 @@ describe('web edition of the sample book', () => {
       const names = await readdir(dir);
       expect(names).toContain('index.html');
       for (const page of edition.pages) expect(names).toContain(page.outName.replace(/\.xhtml$/, '.html'));
-      expect(await readdir(path.join(dir, 'js'))).toEqual(['galley.js', 'minisearch.js', 'search-index.js', 'toc.js']);
+      expect(await readdir(path.join(dir, 'js'))).toEqual([
+        'galley.js',
+        'minisearch.js',
+        'prefs.js',
+        'search-index.js',
+        'toc.js',
+      ]);
       const downloads = await readdir(path.join(dir, 'downloads'));
       expect(downloads.sort()).toEqual(
         [
@@ -291,6 +297,7 @@ describe('web edition of the sample book', () => {
           fields: [...SEARCH_OPTIONS.fields],
           storeFields: [...SEARCH_OPTIONS.storeFields],
           processTerm: normalizeTerm,
+          tokenize: (text) => tokenize(text, 'en'),
         },
       );
       const expected = engine
@@ -543,7 +550,7 @@ describe('web edition of the sample book', () => {
     expect(all.some((html) => /<code class="hljs language-\w+">[\s\S]*?<span class="hljs-/.test(html))).toBe(true);
     for (const html of all) {
       const scripts = selectAll('script', fromHtml(html)).map((s) => String(s.properties.src));
-      expect(scripts).toEqual(['js/toc.js', 'js/galley.js']);
+      expect(scripts).toEqual(['js/prefs.js', 'js/toc.js', 'js/galley.js']);
     }
   });
 });
@@ -607,7 +614,10 @@ describe('web edition of a hostile manuscript', () => {
     for (const file of await htmlFiles(site)) {
       const tree = fromHtml(await readFile(file, 'utf8'));
       for (const element of selectAll('*', tree)) {
-        if (element.tagName === 'script' && !['js/toc.js', 'js/galley.js'].includes(String(element.properties.src)))
+        if (
+          element.tagName === 'script' &&
+          !['js/prefs.js', 'js/toc.js', 'js/galley.js'].includes(String(element.properties.src))
+        )
           found.push(`${path.relative(site, file)}: script ${String(element.properties.src)}`);
         for (const name of Object.keys(element.properties))
           if (/^on/i.test(name)) found.push(`${path.relative(site, file)}: ${element.tagName} ${name}`);

@@ -50,6 +50,8 @@ export interface BuildSummary {
   words: number;
   seconds: number;
   stamp: EditionStamp;
+  /** What the reader of the summary should know about this build (the web edition without `site.url`). */
+  notes?: string[];
 }
 
 /**
@@ -203,7 +205,14 @@ async function buildWeb(results: EditionResult[], editions: Edition[], out: stri
     }));
     const others = siteLanguages(editions).filter((e) => !wanted.some((r) => r.code === e.code));
     const web = await renderWeb(built, others, path.join(out, 'web'));
-    for (const r of wanted) r.artifacts.push({ format: 'web', path: path.join(web.dir, r.outSubdir) });
+    for (const r of wanted) {
+      r.artifacts.push({ format: 'web', path: path.join(web.dir, r.outSubdir) });
+      if (!r.book.config.site.url) {
+        (r.summary.notes ??= []).push(
+          'web: no site.url in book.yaml, so no sitemap.xml, robots.txt, canonical links or card images (they need the absolute address)',
+        );
+      }
+    }
     progress.tick();
   } finally {
     progress.done();

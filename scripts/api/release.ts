@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { promisify } from 'node:util';
@@ -20,7 +20,8 @@ import type { Page } from '../model/pages.ts';
 import { renderWeb } from '../render/web/site.ts';
 import { editionStamp } from '../model/errata/stamp.ts';
 import { applySeverities, diagnostics, type Diagnostic } from '../model/report.ts';
-import { replaceDirectory } from '../util/atomic.ts';
+import { replaceDirectory, writeFileAtomic } from '../util/atomic.ts';
+import { RELEASE_SITE, releasedVersions, versionsScript } from '../render/web/versions.ts';
 import { buildDate } from '../util/build-date.ts';
 import { errataChangelog, errataJson, releaseNotes } from '../render/changelog.ts';
 import { checkErrata, latestRelease } from '../passes/errata/checks.ts';
@@ -328,6 +329,7 @@ export async function release(options: ReleaseOptions = {}): Promise<ReleaseResu
         outDir: b.dir,
         subdir: b.edition.outSubdir,
         artifacts: [b.epub, b.pdf],
+        release: { version },
       })),
       [],
       path.join(staging, 'build', 'web'),
@@ -382,7 +384,15 @@ export async function release(options: ReleaseOptions = {}): Promise<ReleaseResu
     await replaceDirectory(target, async (dir) => {
       for (const [name, data] of files) await writeFile(path.join(dir, name), data);
       await writeFile(path.join(dir, 'SHA256SUMS'), sums);
+      // The site as it is hosted, beside the other versions' (`release/<version>/web/`), for the version menu.
+      await cp(site.dir, path.join(dir, RELEASE_SITE), { recursive: true });
     });
+    // Every version's pages load this: rewritten at each release, so an older version learns of the newest.
+    const releaseDir = path.join(out, 'release');
+    await writeFileAtomic(
+      path.join(releaseDir, 'versions.js'),
+      versionsScript(await releasedVersions(releaseDir, main.errata?.data.releases ?? [])),
+    );
     artifacts.push({ name: 'SHA256SUMS', bytes: Buffer.byteLength(sums), sha256: sha256(Buffer.from(sums)) });
     lap('publish');
     return result(true, list, artifacts);

@@ -90,6 +90,7 @@ export const buildCommand = defineCommand<BuildCommandOptions>({
             (a) =>
               `  ${a.format.padEnd(5)} ${path.relative(process.cwd(), a.path) || a.path}${a.pages ? ` (${a.pages} pages)` : ''}`,
           ),
+          ...(summary.notes ?? []).map((note) => `  note: ${note}`),
         ];
         process.stdout.write(lines.join('\n') + '\n');
       }

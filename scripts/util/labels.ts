@@ -36,6 +36,23 @@ export interface WebLabels {
   menu: string;
   home: string;
   question: string;
+  /** The 404 page's heading and text. */
+  notFound: string;
+  notFoundText: string;
+  /** Reader controls: the group's name, its three sizes, the theme menu and its choices. */
+  textSize: string;
+  sizes: { small: string; medium: string; large: string };
+  theme: string;
+  themes: { system: string; light: string; dark: string; sepia: string };
+  /** Announced when a control changes: `{value}` is the new choice. */
+  textSizeNow: string;
+  themeNow: string;
+  /** The version menu: `{version}`; the newest one's mark; the banner on an older version (`{version}`, `{newest}`). */
+  versions: string;
+  version: string;
+  newest: string;
+  olderVersion: string;
+  readNewest: string;
 }
 
 const en: Labels = {
@@ -69,6 +86,19 @@ const en: Labels = {
     menu: 'Contents',
     home: 'Title page and contents',
     question: 'Question',
+    notFound: 'Page not found',
+    notFoundText: 'There is no page at this address. Search the book, or start from the contents.',
+    textSize: 'Text size',
+    sizes: { small: 'Small', medium: 'Medium', large: 'Large' },
+    theme: 'Theme',
+    themes: { system: 'System', light: 'Light', dark: 'Dark', sepia: 'Sepia' },
+    textSizeNow: 'Text size: {value}',
+    themeNow: 'Theme: {value}',
+    versions: 'Versions',
+    version: 'Version {version}',
+    newest: 'newest',
+    olderVersion: 'You are reading version {version}; the newest is {newest}.',
+    readNewest: 'Read this page in version {newest}',
   },
 };
 
@@ -103,6 +133,19 @@ const fa: Labels = {
     menu: 'فهرست',
     home: 'صفحهٔ عنوان و فهرست',
     question: 'پرسش',
+    notFound: 'صفحه پیدا نشد',
+    notFoundText: 'در این نشانی صفحه‌ای نیست. در کتاب جست‌وجو کنید یا از فهرست آغاز کنید.',
+    textSize: 'اندازهٔ متن',
+    sizes: { small: 'کوچک', medium: 'متوسط', large: 'بزرگ' },
+    theme: 'پوسته',
+    themes: { system: 'سیستم', light: 'روشن', dark: 'تیره', sepia: 'کاغذی' },
+    textSizeNow: 'اندازهٔ متن: {value}',
+    themeNow: 'پوسته: {value}',
+    versions: 'ویرایش‌ها',
+    version: 'ویرایش {version}',
+    newest: 'تازه‌ترین',
+    olderVersion: 'شما ویرایش {version} را می‌خوانید؛ تازه‌ترین ویرایش {newest} است.',
+    readNewest: 'خواندن این صفحه در ویرایش {newest}',
   },
 };
 

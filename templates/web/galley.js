@@ -79,10 +79,12 @@
         })
         .then(function () {
           var data = window.galleySearchIndex;
+          if (data.options.language) language = data.options.language;
           engine = window.MiniSearch.loadJS(data.index, {
             fields: data.options.fields,
             storeFields: data.options.storeFields,
             processTerm: normalizeTerm,
+            tokenize: terms,
           });
           if (data.options.query) queryOptions = data.options.query;
           return engine;
@@ -96,63 +98,103 @@
     return loading;
   }
 
+  // The page's language splits words (Intl.Segmenter), as tokenize() in scripts/render/web/search-index.ts did
+  // when it built the index: Chinese, Japanese and Thai by dictionary, other scripts at spaces and punctuation.
+  var language = root.lang || 'en';
+  var wordSegmenter = null;
+  var sentenceSegmenter = null;
+  function segments(text) {
+    if (!wordSegmenter) wordSegmenter = new Intl.Segmenter(language, { granularity: 'word' });
+    return Array.from(wordSegmenter.segment(text));
+  }
+
   function terms(query) {
-    return query
-      .toLowerCase()
-      .split(/[\s\p{P}]+/u)
-      .filter(function (t) {
-        return t.length > 0;
+    return segments(query)
+      .filter(function (part) {
+        return part.isWordLike;
+      })
+      .map(function (part) {
+        return part.segment;
       });
   }
 
-  // Text with the query's terms marked, built as nodes (never as HTML).
+  // The words of `text` the query's terms begin (folded as the index folds them), as [start, end] pairs.
+  function matchRanges(text, words) {
+    var wanted = words.map(normalizeTerm).filter(Boolean);
+    if (wanted.length === 0) return [];
+    return segments(text)
+      .filter(function (part) {
+        if (!part.isWordLike) return false;
+        var word = normalizeTerm(part.segment);
+        return wanted.some(function (term) {
+          return word.indexOf(term) === 0;
+        });
+      })
+      .map(function (part) {
+        return [part.index, part.index + part.segment.length];
+      });
+  }
+
+  // Text with the words found marked, built as nodes (never as HTML).
   function marked(text, words) {
     var fragment = document.createDocumentFragment();
-    if (words.length === 0) {
-      fragment.appendChild(document.createTextNode(text));
-      return fragment;
-    }
-    var pattern = new RegExp('(' + words.map(escapeRegExp).join('|') + ')', 'giu');
     var last = 0;
-    text.replace(pattern, function (match, _group, offset) {
-      fragment.appendChild(document.createTextNode(text.slice(last, offset)));
+    matchRanges(text, words).forEach(function (range) {
+      fragment.appendChild(document.createTextNode(text.slice(last, range[0])));
       var mark = document.createElement('mark');
-      mark.textContent = match;
+      mark.textContent = text.slice(range[0], range[1]);
       fragment.appendChild(mark);
-      last = offset + match.length;
-      return match;
+      last = range[1];
     });
     fragment.appendChild(document.createTextNode(text.slice(last)));
     return fragment;
-  }
-
-  function escapeRegExp(s) {
-    return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   }
 
   // The index brings the query options (QUERY_OPTIONS in scripts/render/web/search-index.ts), so the browser ranks
   // exactly as the build's tests do; this is only for an index written before it did.
   var queryOptions = { prefix: true, fuzzy: 0.2, combineWith: 'AND' };
 
-  // The same as snippet() in scripts/render/web/search-index.ts: cut at word boundaries.
-
+  // The same as snippet() in scripts/render/web/search-index.ts: the sentence around the first word found, cut at
+  // word boundaries when it is long.
   function snippet(text, words) {
     var width = 200;
-    var lower = text.toLowerCase();
-    var at = -1;
-    for (var i = 0; i < words.length && at < 0; i++) at = lower.indexOf(words[i]);
-    var start = Math.max(0, at - 60);
-    var end = Math.min(text.length, Math.max(at, 0) + width - 60);
-    if (start > 0) {
-      var space = text.indexOf(' ', start);
-      start = space < 0 || space >= Math.max(at, start + 1) ? start : space + 1;
-      if (start > 0 && /\S/.test(text[start - 1] || '')) start = Math.max(0, text.lastIndexOf(' ', start) + 1);
+    var hit = matchRanges(text, words)[0] || [0, 0];
+    if (!sentenceSegmenter) sentenceSegmenter = new Intl.Segmenter(language, { granularity: 'sentence' });
+    var sentence = sentenceSegmenter.segment(text).containing(hit[0]);
+    var start = sentence ? sentence.index : 0;
+    var end = sentence ? sentence.index + sentence.segment.length : text.length;
+    if (end - start > width) {
+      var starts = [];
+      var ends = [];
+      var previous = null;
+      segments(text.slice(start, end)).forEach(function (part) {
+        var at = start + part.index;
+        var seam = previous && previous.isWordLike && part.isWordLike;
+        if (!/^\s/.test(part.segment) && (!previous || /\s$/.test(previous.segment) || seam)) starts.push(at);
+        if (previous && !/\s$/.test(previous.segment) && (/^\s/.test(part.segment) || seam)) ends.push(at);
+        previous = part;
+      });
+      var from = Math.max(start, hit[0] - 60);
+      var newStart = start;
+      for (var i = 0; i < starts.length; i++) {
+        if (starts[i] >= from && starts[i] <= hit[0]) {
+          newStart = starts[i];
+          break;
+        }
+      }
+      var to = Math.min(end, Math.max(newStart + width, hit[1]));
+      var newEnd = end;
+      for (var j = ends.length - 1; j >= 0; j--) {
+        if (ends[j] <= to && ends[j] >= hit[1]) {
+          newEnd = ends[j];
+          break;
+        }
+      }
+      start = newStart;
+      end = newEnd;
     }
-    if (end < text.length) {
-      var back = text.lastIndexOf(' ', end);
-      if (back > Math.max(at, start)) end = back;
-    }
-    return (start > 0 ? '… ' : '') + text.slice(start, end).trim() + (end < text.length ? ' …' : '');
+    var cut = text.slice(start, end).trim();
+    return (start > 0 ? '… ' : '') + cut + (text.slice(end).trim() ? ' …' : '');
   }
 
   function withHighlight(href, words) {
@@ -185,10 +227,7 @@
       var text = document.createElement('span');
       text.className = 'result-snippet';
       var body = hit.text || '';
-      var inBody = words.some(function (w) {
-        return body.toLowerCase().indexOf(w) >= 0;
-      });
-      if (!inBody && hit.lists) body = hit.lists;
+      if (matchRanges(body, words).length === 0 && hit.lists) body = hit.lists;
       text.appendChild(marked(snippet(body, words), words));
       a.append(title, page, text);
       var li = document.createElement('li');
@@ -304,11 +343,10 @@
   if (wanted && main) {
     var words = terms(wanted);
     if (words.length) {
-      var pattern = new RegExp(words.map(escapeRegExp).join('|'), 'iu');
       var walker = document.createTreeWalker(main, NodeFilter.SHOW_TEXT, {
         acceptNode: function (node) {
           if (node.parentElement && node.parentElement.closest('math, script, style')) return NodeFilter.FILTER_REJECT;
-          return pattern.test(node.nodeValue) ? NodeFilter.FILTER_ACCEPT : NodeFilter.FILTER_SKIP;
+          return matchRanges(node.nodeValue, words).length ? NodeFilter.FILTER_ACCEPT : NodeFilter.FILTER_SKIP;
         },
       });
       var nodes = [];
@@ -340,6 +378,137 @@
   window.addEventListener('load', scrollables);
   if (document.fonts) document.fonts.ready.then(scrollables);
   window.addEventListener('resize', scrollables);
+
+  // The header wraps to two rows on a phone (three with long names): what hangs below it is placed by its height.
+  var siteHeader = document.querySelector('.site-header');
+  function headerHeight() {
+    if (siteHeader) root.style.setProperty('--header-height', siteHeader.offsetHeight + 'px');
+  }
+
+  // Reader controls: text size and theme, remembered per site (js/prefs.js applies them before the page is drawn).
+  var controls = unhide('.reader-controls');
+  var readerStatus = document.getElementById('reader-status');
+  var storageKey = 'galley-reader:' + (root.dataset.site || '');
+  function savePrefs() {
+    try {
+      localStorage.setItem(
+        storageKey,
+        JSON.stringify({ theme: root.dataset.theme || 'system', size: root.dataset.textSize || 'medium' }),
+      );
+    } catch {
+      // Not remembered, but still applied to this page.
+    }
+  }
+  function announce(template, value) {
+    if (!readerStatus) return;
+    // Emptied first, so saying the same thing twice is still announced.
+    readerStatus.textContent = '';
+    setTimeout(function () {
+      readerStatus.textContent = template.replace('{value}', value);
+    }, 50);
+  }
+  if (controls) {
+    var sizeButtons = Array.prototype.slice.call(controls.querySelectorAll('button[data-size]'));
+    var showSize = function () {
+      var size = root.dataset.textSize || 'medium';
+      sizeButtons.forEach(function (button) {
+        button.setAttribute('aria-pressed', String(button.dataset.size === size));
+      });
+    };
+    showSize();
+    sizeButtons.forEach(function (button) {
+      button.addEventListener('click', function () {
+        if (button.dataset.size === 'medium') delete root.dataset.textSize;
+        else root.dataset.textSize = button.dataset.size;
+        showSize();
+        savePrefs();
+        announce(readerStatus.dataset.textSize, button.textContent.replace(/^A/, ''));
+      });
+    });
+    var themeSelect = document.getElementById('theme-select');
+    if (themeSelect) {
+      themeSelect.value = root.dataset.theme || 'system';
+      themeSelect.addEventListener('change', function () {
+        if (themeSelect.value === 'system') delete root.dataset.theme;
+        else root.dataset.theme = themeSelect.value;
+        savePrefs();
+        announce(readerStatus.dataset.theme, themeSelect.options[themeSelect.selectedIndex].text);
+      });
+    }
+  }
+
+  // Versions (a site built by `galley release`): versions.js, beside the released versions, lists them all, and a
+  // newer release rewrites it, so an older version's pages learn that a newer one exists.
+  var versionNav = document.querySelector('nav.versions');
+  var released = window.galleyVersions;
+  if (versionNav && released && released.versions && root.dataset.version) {
+    var here = root.dataset.version;
+    var releases = root.dataset.releases || '';
+    var pagePath = root.dataset.page || 'index.html';
+    // The same page in another version, or that version's title page (of this edition) when it has no such page.
+    var sameIn = function (entry) {
+      var target = pagePath;
+      if (entry.pages && entry.pages.indexOf(target) < 0) {
+        var folder = target.indexOf('/') >= 0 ? target.slice(0, target.lastIndexOf('/') + 1) : '';
+        target = entry.pages.indexOf(folder + 'index.html') >= 0 ? folder + 'index.html' : 'index.html';
+      }
+      return releases + entry.site + target;
+    };
+    var details = document.createElement('details');
+    var summary = document.createElement('summary');
+    summary.textContent = versionNav.dataset.versionLabel.replace('{version}', here);
+    details.appendChild(summary);
+    var menu = document.createElement('ul');
+    released.versions.forEach(function (entry) {
+      var li = document.createElement('li');
+      var label = versionNav.dataset.versionLabel.replace('{version}', entry.version);
+      var item;
+      if (entry.site) {
+        item = document.createElement('a');
+        item.href = sameIn(entry);
+        if (entry.version === here) item.setAttribute('aria-current', 'page');
+      } else {
+        item = document.createElement('span');
+      }
+      item.textContent = label;
+      li.appendChild(item);
+      if (entry.date) li.appendChild(document.createTextNode(' (' + entry.date + ')'));
+      if (entry.version === released.newest) {
+        var badge = document.createElement('strong');
+        badge.className = 'newest';
+        badge.textContent = ' ' + versionNav.dataset.newest;
+        li.appendChild(badge);
+      }
+      menu.appendChild(li);
+    });
+    details.appendChild(menu);
+    versionNav.appendChild(details);
+    versionNav.hidden = false;
+    var newest = released.versions.filter(function (entry) {
+      return entry.version === released.newest && entry.site;
+    })[0];
+    var content = document.getElementById('content');
+    if (newest && newest.version !== here && content) {
+      var banner = document.createElement('p');
+      banner.className = 'version-banner';
+      banner.setAttribute('role', 'note');
+      banner.appendChild(
+        document.createTextNode(
+          versionNav.dataset.older.replace('{version}', here).replace('{newest}', newest.version) + ' ',
+        ),
+      );
+      var link = document.createElement('a');
+      link.href = sameIn(newest);
+      link.textContent = versionNav.dataset.readNewest.replace('{newest}', newest.version);
+      banner.appendChild(link);
+      content.insertBefore(banner, content.firstChild);
+    }
+  }
+
+  // Once the controls and the version menu are in the header.
+  headerHeight();
+  window.addEventListener('resize', headerHeight);
+  if (document.fonts) document.fonts.ready.then(headerHeight);
 
   // Outline: mark the section being read.
   var outline = document.querySelector('nav.outline');

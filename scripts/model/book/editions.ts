@@ -85,6 +85,8 @@ export async function listEditions(manuscript: string): Promise<Edition[]> {
     authors: config.authors,
     version: config.version,
     date: config.date,
+    // One site: each edition is a folder of it.
+    site: config.site,
   };
   const editions: Edition[] = [
     { code: config.language, root, boundary: root, main: true, defaults: {}, outSubdir: '' },

@@ -109,6 +109,20 @@ export const editionSchema = z.strictObject({
   direction: z.enum(['ltr', 'rtl']).optional(),
 });
 
+/** Where the web edition is published: absolute links for search engines and link previews only (pages link relatively). */
+export const siteSchema = z.strictObject({
+  /** The site's public address (`https://example.org/my-book/`): sitemap.xml, canonical links, card images. */
+  url: z
+    .string()
+    .regex(
+      /^https?:\/\/[A-Za-z0-9.-]+(:\d+)?(\/[^\s?#"'<>\\]*)?$/,
+      'expected the address the site is published at, such as https://example.org/book/',
+    )
+    .refine((url) => URL.canParse(url), 'expected an address a browser can open')
+    .transform((url) => (url.endsWith('/') ? url : `${url}/`))
+    .optional(),
+});
+
 /** A BCP 47 language tag as book.yaml may give it (`en`, `fa-IR`). */
 export const LANGUAGE_TAG = /^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/;
 
@@ -151,6 +165,7 @@ export const bookSchema = z.strictObject({
   /** `auto`: the author's numbers when the titles carry them ("Chapter 1.", "5.1.3"), else Galley's; `galley`; `none`. */
   numbering: z.enum(['auto', 'galley', 'none']).default('auto'),
   output: outputSchema.default(outputSchema.parse({})),
+  site: siteSchema.default({}),
   checks: z.record(z.string(), severity).default({}),
   links: linksSchema.default(linksSchema.parse({})),
   editions: z.record(z.string().regex(/^[a-z]{2,3}(-[a-z0-9]+)*$/), editionSchema).default({}),

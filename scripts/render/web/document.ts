@@ -13,6 +13,14 @@ export interface WebDocumentOptions {
   icon?: string;
   /** `<link rel="prev|next">`, which some readers' tools follow. */
   links?: { rel: string; href: string }[];
+  /** More of the head: the canonical link, card tags. */
+  head?: ElementContent[];
+  /** Scripts that run before the page is drawn (the reader's saved theme and text size). */
+  blockingScripts?: string[];
+  /** `data-*` on `<html>`, which the scripts read (`{ site: 'x' }` is `data-site="x"`). */
+  data?: Record<string, string>;
+  /** `<base href>`: only the 404 page, which a host serves at any address, has one. */
+  base?: string;
 }
 
 /**
@@ -29,16 +37,25 @@ export function webDocument(body: ElementContent[], options: WebDocumentOptions)
     h('meta', { charSet: 'utf-8' }),
     h('meta', { name: 'viewport', content: 'width=device-width, initial-scale=1' }),
     h('meta', { name: 'color-scheme', content: 'light dark' }),
-    h('meta', { httpEquiv: 'Content-Security-Policy', content: WEB_CSP }),
+    h('meta', {
+      httpEquiv: 'Content-Security-Policy',
+      content: options.base ? WEB_CSP.replace("base-uri 'none'", "base-uri 'self'") : WEB_CSP,
+    }),
+    ...(options.base ? [h('base', { href: options.base })] : []),
     h('title', options.title),
   ];
   // A page of its own; without one, browsers ask the host's root for /favicon.ico, outside the site.
   head.push(h('link', { rel: ['icon'], href: options.icon ?? 'favicon.svg', type: 'image/svg+xml' }));
   if (options.description) head.push(h('meta', { name: 'description', content: options.description }));
   for (const link of options.links ?? []) head.push(h('link', { rel: [link.rel], href: link.href }));
+  head.push(...(options.head ?? []));
+  for (const src of options.blockingScripts ?? []) head.push(h('script', { src }));
   for (const href of options.stylesheets) head.push(h('link', { rel: ['stylesheet'], href }));
   for (const src of options.scripts) head.push(h('script', { src, defer: true }));
-  const html: Element = h('html', { lang: options.language, dir: options.direction }, [
+  const data = Object.fromEntries(
+    Object.entries(options.data ?? {}).map(([key, value]) => [`data${key[0]!.toUpperCase()}${key.slice(1)}`, value]),
+  );
+  const html: Element = h('html', { lang: options.language, dir: options.direction, ...data }, [
     h('head', head),
     h('body', body),
   ]);

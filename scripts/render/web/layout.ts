@@ -30,6 +30,14 @@ export interface WebContext {
   editions: EditionLink[];
   direction: 'ltr' | 'rtl';
   words: Labels;
+  /** Names the site in the reader's saved settings: one for all its editions. */
+  siteKey: string;
+  /** The edition's folder in the site (`''`, `fa`). */
+  subdir: string;
+  /** `site.url`, ending in `/`: the absolute tags and sitemap need it. */
+  siteUrl?: string;
+  /** Set when `galley release` builds the site: the version menu and the older-version banner. */
+  release?: { version: string };
 }
 
 /** The web edition names pages `.html`; the intermediate's `.xhtml` names stay the keys. */
@@ -147,9 +155,52 @@ function header(context: WebContext, page: string | undefined): Element {
       }),
     ]),
   ];
+  if (context.release) children.push(versionMenu(context));
+  children.push(readerControls(context));
   const switcher = languageSwitcher(context, page);
   if (switcher) children.push(switcher);
   return h('header.site-header', children);
+}
+
+/**
+ * Text size and theme, hidden until `js/galley.js` runs (the page reads as
+ * the system says without it). Sizes are buttons with `aria-pressed`; the
+ * theme is a native select; a polite live region says what changed.
+ */
+function readerControls(context: WebContext): Element {
+  const web = context.words.web;
+  const sizes = (['small', 'medium', 'large'] as const).map((size) =>
+    h(`button.size-${size}`, { type: 'button', dataSize: size, ariaPressed: size === 'medium' ? 'true' : 'false' }, [
+      h('span', { ariaHidden: 'true' }, 'A'),
+      h('span.sr-only', web.sizes[size]),
+    ]),
+  );
+  const themes = (['system', 'light', 'dark', 'sepia'] as const).map((theme) =>
+    h('option', { value: theme }, web.themes[theme]),
+  );
+  return h('div.reader-controls', { hidden: true }, [
+    h('div.text-size', { role: 'group', ariaLabel: web.textSize }, sizes),
+    h('label.sr-only', { htmlFor: 'theme-select' }, web.theme),
+    h('select#theme-select', { title: web.theme }, themes),
+    h('p#reader-status.sr-only', {
+      ariaLive: 'polite',
+      dataTextSize: web.textSizeNow,
+      dataTheme: web.themeNow,
+    }),
+  ]);
+}
+
+/** The slot `js/galley.js` fills with the released versions from `versions.js`, which a newer release rewrites. */
+function versionMenu(context: WebContext): Element {
+  const web = context.words.web;
+  return h('nav.versions', {
+    hidden: true,
+    ariaLabel: web.versions,
+    dataVersionLabel: web.version,
+    dataNewest: web.newest,
+    dataOlder: web.olderVersion,
+    dataReadNewest: web.readNewest,
+  });
 }
 
 function searchResults(context: WebContext): Element {
@@ -260,6 +311,16 @@ function frame(
 export function webPageBody(context: WebContext, index: number, pageNames: Set<string>): ElementContent[] {
   const page = context.pages[index]!;
   return frame(context, page.outName, [webBody(page.body, pageNames), pager(context, index)], outline(context, page));
+}
+
+/** The page a host serves for a missing address: the book's header with its search box, and a way back. */
+export function webNotFoundBody(context: WebContext): ElementContent[] {
+  const web = context.words.web;
+  return frame(context, '404.html', [
+    h('h1', web.notFound),
+    h('p', web.notFoundText),
+    h('p', [h('a', { href: 'index.html' }, context.words.contents)]),
+  ]);
 }
 
 /** The edition's front door: title, edition line, downloads and the whole table of contents. */

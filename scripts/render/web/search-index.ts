@@ -43,26 +43,84 @@ export const QUERY_OPTIONS = {
   combineWith: 'AND',
 } as const;
 
+const segmenters = new Map<string, { words: Intl.Segmenter; sentences: Intl.Segmenter }>();
+function segmenter(language: string) {
+  let found = segmenters.get(language);
+  if (!found) {
+    found = {
+      words: new Intl.Segmenter(language, { granularity: 'word' }),
+      sentences: new Intl.Segmenter(language, { granularity: 'sentence' }),
+    };
+    segmenters.set(language, found);
+  }
+  return found;
+}
+
 /**
- * About `width` characters of `text` around the first of `words`, cut at
- * word boundaries. `templates/web/galley.js` has the same function.
+ * The words of `text` as the page's language splits them (`Intl.Segmenter`):
+ * spaces and punctuation for most scripts, a dictionary for Chinese,
+ * Japanese and Thai, which write no spaces. `templates/web/galley.js` splits
+ * the reader's query the same way, so both sides agree on what a word is.
  */
-export function snippet(text: string, words: string[], width = 200): string {
-  const lower = text.toLowerCase();
-  let at = -1;
-  for (let i = 0; i < words.length && at < 0; i++) at = lower.indexOf(words[i]!);
-  let start = Math.max(0, at - 60);
-  let end = Math.min(text.length, Math.max(at, 0) + width - 60);
-  if (start > 0) {
-    const space = text.indexOf(' ', start);
-    start = space < 0 || space >= Math.max(at, start + 1) ? start : space + 1;
-    if (start > 0 && /\S/.test(text[start - 1] ?? '')) start = Math.max(0, text.lastIndexOf(' ', start) + 1);
+export function tokenize(text: string, language: string): string[] {
+  const words: string[] = [];
+  for (const part of segmenter(language).words.segment(text)) if (part.isWordLike) words.push(part.segment);
+  return words;
+}
+
+/** Where in `text` the words matching `terms` (folded, as a prefix) are: `[start, end]` of each. */
+export function matchRanges(text: string, terms: string[], language: string): [number, number][] {
+  const wanted = terms.map(normalizeTerm).filter(Boolean);
+  const ranges: [number, number][] = [];
+  if (wanted.length === 0) return ranges;
+  for (const part of segmenter(language).words.segment(text)) {
+    if (!part.isWordLike) continue;
+    const word = normalizeTerm(part.segment);
+    if (wanted.some((term) => word.startsWith(term))) ranges.push([part.index, part.index + part.segment.length]);
   }
-  if (end < text.length) {
-    const space = text.lastIndexOf(' ', end);
-    if (space > Math.max(at, start)) end = space;
+  return ranges;
+}
+
+/**
+ * The sentence around the first word matching `terms` (or the text's start),
+ * cut to about `width` characters at word boundaries when the sentence is
+ * longer. `templates/web/galley.js` has the same function.
+ */
+export function snippet(text: string, terms: string[], width = 200, language = 'en'): string {
+  const { words, sentences } = segmenter(language);
+  const hit = matchRanges(text, terms, language)[0] ?? [0, 0];
+  const sentence = sentences.segment(text).containing(hit[0]);
+  let start = sentence ? sentence.index : 0;
+  let end = sentence ? sentence.index + sentence.segment.length : text.length;
+  if (end - start > width) {
+    // A boundary is a space, or the seam between two words written without one (Chinese, Thai).
+    const starts: number[] = [];
+    const ends: number[] = [];
+    let previous: Intl.SegmentData | undefined;
+    for (const part of words.segment(text.slice(start, end))) {
+      const at = start + part.index;
+      if (
+        !/^\s/.test(part.segment) &&
+        (!previous || /\s$/.test(previous.segment) || (previous.isWordLike && part.isWordLike))
+      )
+        starts.push(at);
+      if (
+        previous &&
+        !/\s$/.test(previous.segment) &&
+        (/^\s/.test(part.segment) || (previous.isWordLike && part.isWordLike))
+      )
+        ends.push(at);
+      previous = part;
+    }
+    const from = Math.max(start, hit[0] - 60);
+    const newStart = starts.find((i) => i >= from && i <= hit[0]) ?? start;
+    const to = Math.min(end, Math.max(newStart + width, hit[1]));
+    const newEnd = [...ends].reverse().find((i) => i <= to && i >= hit[1]) ?? end;
+    start = newStart;
+    end = newEnd;
   }
-  return (start > 0 ? '… ' : '') + text.slice(start, end).trim() + (end < text.length ? ' …' : '');
+  const cut = text.slice(start, end).trim();
+  return (start > 0 ? '… ' : '') + cut + (text.slice(end).trim() ? ' …' : '');
 }
 
 const SKIP = new Set(['script', 'style', 'template', 'annotation', 'annotation-xml']);
@@ -214,16 +272,23 @@ export function searchDocuments(
 }
 
 /** The index as a script that sets a global: a script loads from `file://` too, where `fetch` of a JSON file does not. */
-export function searchIndexScript(docs: SearchDocument[]): string {
+export function searchIndexScript(docs: SearchDocument[], language = 'en'): string {
   const search = new MiniSearch<SearchDocument>({
     ...SEARCH_OPTIONS,
     fields: [...SEARCH_OPTIONS.fields],
     storeFields: [...SEARCH_OPTIONS.storeFields],
     processTerm: normalizeTerm,
+    tokenize: (text) => tokenize(text, language),
   });
   search.addAll(docs);
   const payload = {
-    options: { fields: SEARCH_OPTIONS.fields, storeFields: SEARCH_OPTIONS.storeFields, query: QUERY_OPTIONS },
+    // The language the index was split in: the browser splits the query in it too.
+    options: {
+      fields: SEARCH_OPTIONS.fields,
+      storeFields: SEARCH_OPTIONS.storeFields,
+      query: QUERY_OPTIONS,
+      language,
+    },
     index: search.toJSON(),
   };
   // `<` cannot end the script early when escaped; the rest is plain JSON.

@@ -47,6 +47,32 @@ export async function serveSite(root: string, options: ServeOptions = {}): Promi
     res.end('Not found\n');
   };
 
+  /**
+   * A missing page: the site's `404.html` (the edition's, for an address in
+   * an edition's folder) with status 404, as a static host serves it; a
+   * `<base>` to the folder it came from makes its relative links work at any depth.
+   */
+  async function missing(pathname: string, res: ServerResponse) {
+    const folders = pathname.split('/').slice(0, -1);
+    for (let depth = folders.length; depth >= 0; depth--) {
+      const folder = folders.slice(0, depth).join('/');
+      const file = path.join(root, folder, '404.html');
+      if (!isInside(root, file) || folder.split('/').some((segment) => segment.startsWith('.'))) continue;
+      const html = await readFile(file, 'utf8').catch(() => undefined);
+      if (html === undefined) continue;
+      const prefix = `${base}${folder ? `${folder.split('/').map(encodeURIComponent).join('/')}/` : ''}`;
+      let tags = `<base href="${prefix}">`;
+      if (options.live) tags += `<script src="${base}${LIVE}live.js" defer></script>`;
+      res.writeHead(404, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store' });
+      // The page's own <base> names where site.url puts it, not where this server does: this one replaces it.
+      const page = html.replace(/<base [^>]*>/, '');
+      // Right after `<head>`, before anything that resolves an address.
+      res.end(/<head>/.test(page) ? page.replace(/<head>/, `<head>${tags}`) : tags + page);
+      return;
+    }
+    notFound(res);
+  }
+
   /** A page (or a folder's index page) with the live script added; `file` was checked by the caller. */
   async function page(file: string, info: Stats | undefined, res: ServerResponse): Promise<boolean> {
     if (info?.isDirectory()) file = path.join(file, 'index.html');
@@ -110,7 +136,9 @@ export async function serveSite(root: string, options: ServeOptions = {}): Promi
     }
     if (options.live && (await page(file, info, res))) return;
     req.url = `/${rest}${url.search}`;
-    files(req, res, () => notFound(res));
+    files(req, res, () => {
+      missing(pathname, res).catch(() => notFound(res));
+    });
   }
 
   const server = createServer((req, res) => {

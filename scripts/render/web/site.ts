@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { LoadedBook } from '../../model/book/load.ts';
@@ -12,8 +12,21 @@ import type { EditionStamp } from '../../model/errata/stamp.ts';
 import { h } from 'hastscript';
 import { findDownloads, type Download } from './downloads.ts';
 import { webDocument } from './document.ts';
-import { tocScript, webIndexBody, webName, webPageBody, type EditionLink, type WebContext } from './layout.ts';
-import { searchDocuments, searchIndexScript } from './search-index.ts';
+import {
+  tocScript,
+  webIndexBody,
+  webName,
+  webNotFoundBody,
+  webPageBody,
+  type EditionLink,
+  type WebContext,
+} from './layout.ts';
+import { cardTags, robotsTxt, sitemapXml } from './discovery.ts';
+import { bookSlug } from '../../model/book-slug.ts';
+import { buildDate } from '../../util/build-date.ts';
+import { searchDocuments, searchIndexScript, snippet } from './search-index.ts';
+import { select } from 'hast-util-select';
+import { toString } from 'hast-util-to-string';
 
 /** One language edition, ready to be written as part of the web site. */
 export interface WebEdition {
@@ -27,6 +40,8 @@ export interface WebEdition {
   subdir: string;
   /** The EPUB and PDF built in the same run, offered for download; none when unset. */
   artifacts?: string[];
+  /** Set by `galley release`: pages load `versions.js` from the release folder, two levels above the site. */
+  release?: { version: string };
 }
 
 /** Another edition of the same manuscript that was not built this time: the switcher still links to it. */
@@ -39,6 +54,16 @@ export interface OtherEdition {
 const STYLES = ['css/fonts.css', 'css/book.css', 'css/site.css'];
 // toc.js first: galley.js scrolls the sidebar to the current page, which toc.js marks.
 const SCRIPTS = ['js/toc.js', 'js/galley.js'];
+// Before the page is drawn: the reader's theme and text size, so a dark reader never sees a white flash.
+const BLOCKING = ['js/prefs.js'];
+/** From a site built by `galley release` (`release/<version>/web/`) to the release folder. */
+export const RELEASE_ROOT = '../../';
+
+/** From a file at `sitePath` (a path from the site root) back up to the root: `''`, `../`, … */
+export const upFrom = (sitePath: string) => '../'.repeat(sitePath.split('/').length - 1);
+
+/** A page's path from the site root: the edition's folder, then the page's own path in it. */
+export const sitePathOf = (subdir: string, pagePath: string) => (subdir ? `${subdir}/${pagePath}` : pagePath);
 
 const require = createRequire(import.meta.url);
 // The browser build of the search library, shipped beside the pages.
@@ -70,12 +95,19 @@ export const siteEdition = (edition: WebEdition): SiteEdition => ({
 
 /** The edition's `js/search-index.js`. */
 export const searchIndexFor = (book: LoadedBook, pages: Page[]) =>
-  searchIndexScript(searchDocuments(pages, (page) => webName(page.outName), labels(book.config.language).web.question));
+  searchIndexScript(
+    searchDocuments(pages, (page) => webName(page.outName), labels(book.config.language).web.question),
+    book.config.language,
+  );
 
 /** What every page of an edition is laid out with: its pages, the other editions, its downloads. */
 export async function webContext(
   edition: WebEdition,
   all: SiteEdition[],
+  // The main edition's slug (another edition's is the main one's and its code): settings hold across languages.
+  siteKey = edition.subdir
+    ? bookSlug(edition.book).replace(new RegExp(`-${edition.code}$`), '')
+    : bookSlug(edition.book),
 ): Promise<{ context: WebContext; pageNames: Set<string> }> {
   const { book, pages } = edition;
   const downloads: Download[] = await findDownloads(edition.artifacts ?? []);
@@ -96,6 +128,10 @@ export async function webContext(
     editions,
     direction: bookDirection(book.config),
     words: labels(book.config.language),
+    siteKey,
+    subdir: edition.subdir,
+    siteUrl: book.config.site.url,
+    release: edition.release,
   };
   return { context, pageNames: new Set(pages.map((p) => p.outName)) };
 }
@@ -107,27 +143,92 @@ export async function webFiles(edition: WebEdition, all: SiteEdition[]) {
   const files = new Map<string, string | Buffer>();
   for (const file of await sharedFiles(book, ['web/site.css'])) files.set(file.path, file.data);
   files.set('js/galley.js', await template('web/galley.js'));
+  files.set('js/prefs.js', await template('web/prefs.js'));
   files.set('js/toc.js', tocScript(context));
   files.set('favicon.svg', await template('web/favicon.svg'));
   files.set('js/minisearch.js', await readFile(MINISEARCH_UMD));
   files.set('js/search-index.js', searchIndexFor(book, pages));
   for (const download of context.downloads) files.set(`downloads/${download.name}`, await readFile(download.source));
   files.set('index.html', webIndexPage(context));
+  files.set('404.html', webNotFoundPage(context));
   for (const index of pages.keys()) files.set(webName(pages[index]!.outName), webPage(context, index, pageNames));
   return { files, context, pageNames };
 }
 
-const commonOptions = (context: WebContext) => ({
-  language: context.book.config.language,
-  direction: context.direction,
-  stylesheets: STYLES,
-  scripts: SCRIPTS,
-  description: context.book.config.description,
-});
+/** What every page's head has, for the page at `pagePath` in its edition's folder. */
+function commonOptions(
+  context: WebContext,
+  pagePath: string,
+  title: string,
+  type: 'book' | 'article' | 'website',
+  description = context.book.config.description,
+) {
+  const { book } = context;
+  const sitePath = sitePathOf(context.subdir, pagePath);
+  const scripts = context.release
+    ? // Before galley.js, which builds the version menu from it; a newer release rewrites it, so older pages learn of it.
+      [`${upFrom(sitePath)}${RELEASE_ROOT}versions.js`, ...SCRIPTS]
+    : SCRIPTS;
+  const data: Record<string, string> = { site: context.siteKey };
+  if (context.release) {
+    data.version = context.release.version;
+    data.page = sitePath;
+    data.releases = `${upFrom(sitePath)}${RELEASE_ROOT}`;
+  }
+  return {
+    language: book.config.language,
+    direction: context.direction,
+    stylesheets: STYLES,
+    scripts,
+    blockingScripts: BLOCKING,
+    description,
+    title,
+    data,
+    head: cardTags({
+      title,
+      description,
+      language: book.config.language,
+      siteName: book.config.title,
+      sitePath,
+      cover: book.cover ? sitePathOf(context.subdir, book.cover.target) : undefined,
+      siteUrl: context.siteUrl,
+      type,
+    }),
+  };
+}
+
+/** A page's own summary for search results and link previews: its first paragraph's opening sentence. */
+function pageDescription(page: Page, language: string): string | undefined {
+  // The first paragraph of text: not the chapter label (hidden from readers; the title says it), not a note.
+  const first = select('p:not([class]):not([aria-hidden])', page.body);
+  const text = first ? toString(first).replace(/\s+/g, ' ').trim() : '';
+  if (!text) return undefined;
+  const cut = snippet(text, [], 200, language).replace(/ …$/, '');
+  // A whole sentence needs no mark; a sentence cut short does.
+  return cut.length < text.length && !/[.!?。！？؟]$/u.test(cut) ? `${cut}…` : cut;
+}
 
 /** The edition's title page, as HTML. */
 export function webIndexPage(context: WebContext): string {
-  return webDocument(webIndexBody(context), { ...commonOptions(context), title: context.book.config.title });
+  return webDocument(webIndexBody(context), commonOptions(context, 'index.html', context.book.config.title, 'book'));
+}
+
+/**
+ * The edition's `404.html`, which a static host serves at whatever address
+ * was missing: with `site.url`, a `<base>` makes its links work from any
+ * depth (`galley dev` adds one itself); a missing page has no canonical address.
+ */
+export function webNotFoundPage(context: WebContext): string {
+  const title = `${context.words.web.notFound} – ${context.book.config.title}`;
+  const options = commonOptions(context, '404.html', title, 'website');
+  const base = context.siteUrl ? new URL(sitePathOf(context.subdir, ''), context.siteUrl).pathname : undefined;
+  return webDocument(webNotFoundBody(context), {
+    ...options,
+    head: options.head.filter(
+      (tag) => tag.type !== 'element' || (tag.tagName !== 'link' && tag.properties.property !== 'og:url'),
+    ),
+    base,
+  });
 }
 
 /** One chapter or part page of the web edition, as HTML. */
@@ -137,8 +238,13 @@ export function webPage(context: WebContext, index: number, pageNames: Set<strin
     p ? [{ rel: i === 0 ? 'prev' : 'next', href: webName(p.outName) }] : [],
   );
   return webDocument(webPageBody(context, index, pageNames), {
-    ...commonOptions(context),
-    title: `${page.title} – ${context.book.config.title}`,
+    ...commonOptions(
+      context,
+      webName(page.outName),
+      `${page.title} – ${context.book.config.title}`,
+      'article',
+      pageDescription(page, context.book.config.language) ?? context.book.config.description,
+    ),
     links,
   });
 }
@@ -161,12 +267,14 @@ export async function renderWeb(
   built: WebEdition[],
   others: OtherEdition[],
   webRoot: string,
-): Promise<{ dir: string }> {
+): Promise<{ dir: string; sitemap: boolean }> {
   // An edition not built this time is linked to only if an earlier build left its pages.
   const present = others.filter((o) => existsSync(path.join(webRoot, o.subdir, 'index.html')));
   const all = [...built.map(siteEdition), ...present.map((o) => ({ ...o, pages: undefined }))];
   const rendered = await Promise.all(built.map(async (edition) => ({ edition, ...(await webFiles(edition, all)) })));
+  const discovery = await discoveryFiles(rendered, present, webRoot);
   const main = rendered.find((r) => r.edition.subdir === '');
+  if (main) for (const [name, data] of discovery) main.files.set(name, data);
   if (main) {
     await replaceDirectory(webRoot, async (dir) => {
       await writeAll(dir, main.files);
@@ -181,8 +289,40 @@ export async function renderWeb(
     // Every edition in a folder of its own (HonKit's LANGS.md): the root lists them.
     if (!others.some((o) => o.subdir === ''))
       await writeFileAtomic(path.join(webRoot, 'index.html'), languageChooser(all));
+    for (const [name, data] of discovery) await writeFileAtomic(path.join(webRoot, name), data);
   }
-  return { dir: webRoot };
+  return { dir: webRoot, sitemap: discovery.size > 0 };
+}
+
+/** The `.html` pages an earlier build left in an edition's folder, as paths from the site root. */
+async function pagesLeft(webRoot: string, subdir: string): Promise<string[]> {
+  const names = await readdir(path.join(webRoot, subdir), { recursive: true }).catch(() => [] as string[]);
+  return names
+    .map((name) => String(name).split(path.sep).join('/'))
+    .filter((name) => name.endsWith('.html') && name !== '404.html')
+    .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
+    .map((name) => sitePathOf(subdir, name));
+}
+
+/** `sitemap.xml` and `robots.txt` at the site's root, when book.yaml gives `site.url`. */
+async function discoveryFiles(
+  rendered: { edition: WebEdition; context: WebContext }[],
+  present: OtherEdition[],
+  webRoot: string,
+): Promise<Map<string, string>> {
+  const files = new Map<string, string>();
+  const first = rendered.find((r) => r.edition.subdir === '') ?? rendered[0];
+  const siteUrl = first?.context.siteUrl;
+  if (!first || !siteUrl) return files;
+  const paths: string[] = [];
+  for (const { edition } of rendered) {
+    paths.push(sitePathOf(edition.subdir, 'index.html'));
+    for (const page of edition.pages) paths.push(sitePathOf(edition.subdir, webName(page.outName)));
+  }
+  for (const other of present) if (other.subdir) paths.push(...(await pagesLeft(webRoot, other.subdir)));
+  files.set('sitemap.xml', sitemapXml(siteUrl, paths, buildDate(first.edition.book.root).toISOString().slice(0, 10)));
+  files.set('robots.txt', robotsTxt(siteUrl));
+  return files;
 }
 
 /** The root page of a site whose editions are all in folders: a list of them, each in its own language. */
