@@ -1,0 +1,67 @@
+/**
+ * The public surface as a library user sees it: tests/fixtures/public-api/use.ts
+ * imports the package by its name (`galley`, resolved through package.json
+ * `exports` to the compiled lib/index.d.ts, as an installed package is) and
+ * uses every api/ entry with its options and result types; tsc must accept it.
+ * A second program that imports a name the package does not export must fail,
+ * so the first passing means something.
+ */
+import { execFile } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, describe, expect, it } from 'vitest';
+import * as galley from '../scripts/index.ts';
+import { ROOT } from './helpers.ts';
+
+const exec = promisify(execFile);
+const TSC = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+const FIXTURE = path.join(ROOT, 'tests/fixtures/public-api');
+
+async function typecheck(project: string): Promise<{ code: number; output: string }> {
+  try {
+    const { stdout } = await exec(process.execPath, [TSC, '-p', project], { cwd: ROOT });
+    return { code: 0, output: stdout };
+  } catch (error) {
+    const e = error as { code: number; stdout: string };
+    return { code: e.code, output: e.stdout };
+  }
+}
+
+const cleanups: (() => Promise<void>)[] = [];
+afterAll(async () => {
+  for (const cleanup of cleanups) await cleanup();
+});
+
+describe('the public API', () => {
+  it('exports every api/ entry as a function', () => {
+    for (const name of ['build', 'check', 'startDev', 'release', 'diffRevisions', 'init', 'initBook', 'addErratum'])
+      expect(typeof (galley as Record<string, unknown>)[name], name).toBe('function');
+  });
+
+  it('type-checks a program that uses each entry, imported by the package name', async () => {
+    const result = await typecheck(path.join(FIXTURE, 'tsconfig.json'));
+    expect(result.output).toBe('');
+    expect(result.code).toBe(0);
+  }, 120_000);
+
+  it('refuses a program that imports what the package does not export', async () => {
+    // Inside the repository, so `galley` resolves the same way; removed after.
+    const dir = await mkdtemp(path.join(FIXTURE, '.tmp-'));
+    cleanups.push(() => rm(dir, { recursive: true, force: true }));
+    await writeFile(
+      path.join(dir, 'bad.ts'),
+      "import { buildEverything } from 'galley';\nexport const x: number = buildEverything;\n",
+    );
+    await writeFile(
+      path.join(dir, 'tsconfig.json'),
+      JSON.stringify({ extends: '../tsconfig.json', include: ['bad.ts'], exclude: [] }),
+    );
+    const result = await typecheck(path.join(dir, 'tsconfig.json'));
+    expect(result.code).not.toBe(0);
+    expect(result.output).toMatch(
+      /bad\.ts\(1,10\): error TS2305: Module '"galley"' has no exported member 'buildEverything'/,
+    );
+  }, 120_000);
+});
