@@ -27,7 +27,7 @@ export default defineConfig({
     maxWorkers: 2,
     env: {
       // EPUBCheck's JVM, in every test and every `galley` a test starts: the quick JIT tier only and one GC thread.
-      // Same report, half the CPU and a third of the wall time per run on this 2-core machine (decision 0020).
+      // Same report, half the CPU and a third of the wall time per run on this 2-core machine (decision 0025).
       JDK_JAVA_OPTIONS: '-XX:TieredStopAtLevel=1 -XX:+UseSerialGC',
     },
     projects: [
