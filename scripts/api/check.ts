@@ -14,6 +14,7 @@ import { bookSlug } from '../model/book-slug.ts';
 import { toPosix } from '../util/paths.ts';
 import { createProgress, type Progress } from '../util/progress.ts';
 import { checkErrataForChanges } from '../checks/errata-changes.ts';
+import type { PdfReader } from '../checks/pdf-readings.ts';
 
 export interface CheckOptions {
   manuscript?: string;
@@ -37,6 +38,8 @@ export interface CheckOptions {
   /** Print preflight of the built PDF (near-empty pages, stranded headings, overfull lines, …); also part of `artifacts`. */
   print?: boolean;
   progress?: Progress;
+  /** How the artifact checks read a PDF with poppler; `galley release` shares its own so each tool runs once per file. */
+  readPdf?: PdfReader;
 }
 
 export interface CheckResult {
@@ -196,7 +199,12 @@ export async function check(options: CheckOptions = {}): Promise<CheckResult> {
       const out = path.resolve(options.out ?? 'dist');
       const { checkArtifacts } = await import('../checks/artifacts.ts');
       list.push(
-        ...(await checkArtifacts(book, path.join(out, edition.outSubdir), path.join(out, 'web', edition.outSubdir))),
+        ...(await checkArtifacts(
+          book,
+          path.join(out, edition.outSubdir),
+          path.join(out, 'web', edition.outSubdir),
+          options.readPdf,
+        )),
       );
     }
     if (options.print || options.artifacts) {

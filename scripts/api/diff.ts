@@ -525,6 +525,14 @@ export interface DiffOptions {
   log?: (line: string) => void;
 }
 
+export interface DiffResult {
+  report: DiffReport;
+  /** The report folder. */
+  out: string;
+  /** Its index.html. */
+  index: string;
+}
+
 /**
  * `galley diff REF_A [REF_B]`: checks both revisions out into temporary git
  * worktrees (REF_B left out: the working tree as it is), builds each with the
@@ -540,7 +548,7 @@ export async function diffRevisions(
   refA: string,
   refB: string | undefined,
   options: DiffOptions = {},
-): Promise<{ report: DiffReport; out: string; index: string }> {
+): Promise<DiffResult> {
   const started = performance.now();
   const { timings, lap } = stopwatch();
   const log = options.log ?? (() => {});

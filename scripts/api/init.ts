@@ -45,8 +45,11 @@ async function listStarter(dir = STARTER, prefix = ''): Promise<string[]> {
   return out;
 }
 
+/** The files `initBook` wrote, relative to the folder. */
+export type InitResult = string[];
+
 /** Writes the starter book into `dir`; returns the files written, relative to it. */
-export async function initBook(dir: string, options: InitOptions): Promise<string[]> {
+export async function initBook(dir: string, options: InitOptions): Promise<InitResult> {
   if (!options.force && !isEmptyFolder(dir)) {
     throw new FolderNotEmptyError(
       `${dir} is not empty: choose a new folder, or give --force to write the starter files into it`,

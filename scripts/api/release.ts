@@ -1,10 +1,8 @@
-import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { cp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { promisify } from 'node:util';
 import JSZip from 'jszip';
 import { prepare } from './build.ts';
 import { check, CHECK_SEVERITIES } from './check.ts';
@@ -27,8 +25,8 @@ import { errataChangelog, errataJson, releaseNotes } from '../render/changelog.t
 import { checkErrata, latestRelease } from '../passes/errata/checks.ts';
 import { loadErrata, type Errata } from '../model/errata/load.ts';
 import { stopwatch } from '../util/stopwatch.ts';
-
-const exec = promisify(execFile);
+import { localDigits } from '../model/numerals.ts';
+import { pdfReader, readPdf, type PdfReadings } from '../checks/pdf-readings.ts';
 
 /** What `galley release` holds to error level on top of `galley check`'s severities. */
 export const RELEASE_SEVERITIES: Record<string, Severity> = {
@@ -150,21 +148,23 @@ async function renderEdition(
   };
 }
 
-/** Persian digits for a version, as an RTL edition may print it. */
-const persian = (text: string) => text.replace(/\d/g, (d) => '۰۱۲۳۴۵۶۷۸۹'[Number(d)]!);
-
 /**
  * The PDF checks: pdfinfo (it opens, has pages, carries the book's title, is
  * tagged), pdffonts (every font embedded, no Type 3 bitmap fonts) and the
  * version stamp on the front pages (pdftotext).
  */
-export async function pdfChecks(file: string, book: LoadedBook, name: string): Promise<Diagnostic[]> {
+export async function pdfChecks(
+  file: string,
+  book: LoadedBook,
+  name: string,
+  pdf: PdfReadings = readPdf(file),
+): Promise<Diagnostic[]> {
   const list: Diagnostic[] = [];
   const at = (ruleId: string, severity: Diagnostic['severity'], message: string) =>
     list.push({ file: name, line: 1, column: 1, ruleId, severity, message });
   let info: string;
   try {
-    info = (await exec('pdfinfo', [file], { encoding: 'utf8' })).stdout;
+    info = await pdf.info();
   } catch (error) {
     at('pdf-info', 'error', `pdfinfo cannot read the PDF: ${(error as Error).message.split('\n')[0]}`);
     return list;
@@ -177,23 +177,16 @@ export async function pdfChecks(file: string, book: LoadedBook, name: string): P
     at('pdf-info', 'error', `The PDF's Title is “${title}”, not the book's title “${book.config.title}”`);
   // Tagging and embedded fonts are checked by `check --artifacts` (checks/artifacts.ts), which release also runs.
   if (field('Encrypted') !== 'no') at('pdf-info', 'error', 'The PDF is encrypted');
-  const fonts = (await exec('pdffonts', [file], { encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 })).stdout
-    .split('\n')
-    .slice(2)
-    .filter(Boolean);
-  for (const row of fonts) {
+  for (const row of await pdf.fonts()) {
     const cols = row.trim().split(/\s+/);
     // name, type (1–2 words), encoding, emb, sub, uni, object, generation
     if (/Type 3/.test(row)) at('pdf-fonts', 'warning', `Font ${cols[0]} is a Type 3 (bitmap) font`);
   }
-  const front = (
-    await exec('pdftotext', ['-f', '1', '-l', String(Math.min(pages, 8)), file, '-'], {
-      encoding: 'utf8',
-      maxBuffer: 16 * 1024 * 1024,
-    })
-  ).stdout;
+  // The first eight pages (pdftotext stops at the last page of a shorter book).
+  const front = await pdf.front();
   const version = book.config.version;
-  if (!front.includes(version) && !front.includes(persian(version)))
+  // An RTL edition may print its version in Persian digits.
+  if (!front.includes(version) && !front.includes(localDigits(version, true)))
     at('release-stamp', 'error', `The PDF's front pages do not show version ${version} (the copyright page should)`);
   return list;
 }
@@ -340,18 +333,21 @@ export async function release(options: ReleaseOptions = {}): Promise<ReleaseResu
     browser = options.browser;
 
     log('EPUBCheck, DAISY Ace and the built artifacts…');
+    // One poppler run per tool and file, shared by the artifact checks and the PDF checks below.
+    const readPdfOf = pdfReader();
     const epubChecked = await check({
       manuscript,
       epub: true,
       artifacts: true,
       out: path.join(staging, 'build'),
       quiet: true,
+      readPdf: readPdfOf,
     });
     list.push(...epubChecked.diagnostics);
     lap('epub checks');
     log('PDF checks…');
     for (const b of built) {
-      list.push(...(await pdfChecks(b.pdf, b.book, `${b.slug}.pdf`)));
+      list.push(...(await pdfChecks(b.pdf, b.book, `${b.slug}.pdf`, readPdfOf(b.pdf))));
       list.push(...(await epubStampCheck(b.epub, b.book, `${b.slug}.epub`)));
     }
     lap('pdf checks');

@@ -1,15 +1,12 @@
-import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import JSZip from 'jszip';
 import type { LoadedBook } from '../model/book/load.ts';
 import type { Diagnostic } from '../model/report.ts';
 import { footerText } from '../model/pages.ts';
 import { bookSlug } from '../model/book-slug.ts';
-
-const run = promisify(execFile);
+import { readPdf, type PdfReader } from './pdf-readings.ts';
 const squash = (s: string) =>
   s
     .replace(/\s+/g, ' ')
@@ -22,7 +19,13 @@ const squash = (s: string) =>
  * it, and EPUB `dc:rights` and the PDF's Rights metadata say the same. Also
  * the PDF checks poppler can make: every font embedded, the file tagged.
  */
-export async function checkArtifacts(book: LoadedBook, outDir: string, webDir?: string): Promise<Diagnostic[]> {
+export async function checkArtifacts(
+  book: LoadedBook,
+  outDir: string,
+  webDir?: string,
+  // `galley release` passes the reader its own PDF checks use, so poppler reads each file once.
+  readPdfOf: PdfReader = readPdf,
+): Promise<Diagnostic[]> {
   const expected = footerText(book);
   const out: Diagnostic[] = [];
   const problem = (
@@ -79,20 +82,18 @@ export async function checkArtifacts(book: LoadedBook, outDir: string, webDir?: 
     return out;
   }
   if (existsSync(pdfPath)) {
-    const info = (await run('pdfinfo', ['-custom', pdfPath])).stdout;
-    const rights = /^Rights:\s*(.*)$/m.exec(info)?.[1];
+    const pdf = readPdfOf(pdfPath);
+    const rights = /^Rights:\s*(.*)$/m.exec(await pdf.custom())?.[1];
     if (expected && !(rights && squash(rights).includes(expected)))
       problem(pdfPath, `PDF Rights metadata is “${rights ?? ''}”, not the copyright footer “${expected}”`);
-    if (!/^Tagged:\s*yes/m.test((await run('pdfinfo', [pdfPath])).stdout))
-      problem(pdfPath, 'PDF is not tagged', 'pdf-tagged');
-    const fonts = (await run('pdffonts', [pdfPath])).stdout.split('\n').slice(2).filter(Boolean);
-    for (const line of fonts) {
+    if (!/^Tagged:\s*yes/m.test(await pdf.info())) problem(pdfPath, 'PDF is not tagged', 'pdf-tagged');
+    for (const line of await pdf.fonts()) {
       const cols = line.trim().split(/\s+/);
       if (cols[cols.length - 5] !== 'yes') problem(pdfPath, `PDF font ${cols[0]} is not embedded`, 'pdf-fonts');
     }
     if (expected) {
       // The copyright page is in the front matter, within the first pages.
-      const front = (await run('pdftotext', ['-f', '1', '-l', '8', '-layout', pdfPath, '-'])).stdout;
+      const front = await pdf.front();
       // pdftotext reorders right-to-left runs and marks them with bidi controls: compare the words of a line.
       const words = expected.split(/\s+/);
       const printed = front.split('\n').some((line) => {

@@ -42,7 +42,9 @@ export function reportFormatOption(): Option {
   return new Option('--format <format>', 'output format').choices(['text', 'json', 'github']).default('text');
 }
 
-export function noCacheOption(description = 'ignore every cache (chapter results in .galley-cache/)'): Option {
+export function noCacheOption(
+  description = 'ignore every cache (chapter results in the user cache folder or $GALLEY_CACHE_DIR)',
+): Option {
   return new Option('--no-cache', description);
 }
 

@@ -249,8 +249,8 @@ export interface ProcessOptions {
   lint?: boolean;
   /**
    * Reuse and store per-chapter results: `true` (the default) for
-   * `.galley-cache/chapters/` under the working directory (or
-   * `$GALLEY_CACHE_DIR/chapters/`), a folder path, or `false` to ignore
+   * `chapters/` in the user's cache folder (`$GALLEY_CACHE_DIR`, else
+   * `$XDG_CACHE_HOME/galley` or `~/.cache/galley`), a folder path, or `false` to ignore
    * every entry and write none (`--no-cache`).
    */
   cache?: boolean | string;

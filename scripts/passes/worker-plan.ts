@@ -14,7 +14,7 @@
  *
  * so a worker pays only when the serial time exceeds S, and more workers
  * bring T down towards S, never below it. The constants are this machine's
- * (docs/decisions/0004-performance.md, "Worker threshold").
+ * (docs/decisions/0020-performance-an-incremental-epub.md, "The worker threshold comes from measured costs").
  */
 
 export interface WorkerCosts {

@@ -95,7 +95,7 @@ export function pageLabel(index: number, bodyStart: number | undefined, persianD
   if (bodyStart === undefined || index < bodyStart)
     return persianDigits ? localDigits(index + 1, true) : roman(index + 1);
   const arabic = String(index - bodyStart + 1);
-  return persianDigits ? arabic.replace(/\d/g, (d) => String.fromCharCode(0x06f0 + Number(d))) : arabic;
+  return localDigits(arabic, persianDigits);
 }
 
 export interface Plan {

@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import { PDFArray, PDFDict, PDFDocument, PDFHexString, PDFName, PDFNumber, PDFString } from '@cantoo/pdf-lib';
 import { sameContent } from '../util/imagediff.ts';
 import { diffSequences } from '../util/textdiff.ts';
-import { roman } from '../model/numerals.ts';
+import { localDigits, roman } from '../model/numerals.ts';
 
 const exec = promisify(execFile);
 
@@ -150,7 +150,7 @@ export function pageKey(text: string, heads: Set<string>, folio?: string): strin
     .map((l) => l.replace(/\s+/g, ' ').trim())
     .filter(Boolean);
   // The page's own folio, wherever pdftotext put it; Persian digits too.
-  const persian = folio?.replace(/\d/g, (d) => '۰۱۲۳۴۵۶۷۸۹'[Number(d)]!);
+  const persian = folio === undefined ? undefined : localDigits(folio, true);
   let at = -1;
   for (let i = lines.length - 1; folio && i >= 0 && at < 0; i--) if (lines[i] === folio || lines[i] === persian) at = i;
   if (at >= 0) lines.splice(at, 1);

@@ -56,7 +56,13 @@ function language(node: Element): string | false | undefined {
  * rehype-highlight 7 does with every lowlight grammar and no guessing (same
  * classes, same messages), but loading only the grammars the book uses.
  */
-export function highlightRule(options: { plainText?: readonly string[] } = {}): ElementRule {
+/** Options of the highlighting rule and plugin. */
+export interface Options {
+  /** Fence languages printed as plain text, never highlighted (`text`, `console`, …). */
+  plainText?: readonly string[];
+}
+
+export function highlightRule(options: Options = {}): ElementRule {
   const plainText = options.plainText ?? [];
   return (_tree, file) => ({
     enter(node, _index, parent) {
@@ -92,6 +98,6 @@ export function highlightRule(options: { plainText?: readonly string[] } = {}): 
   });
 }
 
-export default function rehypeHighlightCode(options: { plainText?: readonly string[] } = {}) {
+export default function rehypeHighlightCode(options: Options = {}) {
   return elementRules([highlightRule(options)]);
 }

@@ -1,8 +1,13 @@
 import type { Element } from 'hast';
 import { toString } from 'hast-util-to-string';
 import { createSlugger } from '../../util/slug.ts';
-import type { ChapterSettings } from '../../model/book/load.ts';
 import { elementRules, type ElementRule } from './element-rules.ts';
+
+/** Options of rehype-heading-ids. */
+export interface Options {
+  /** How heading text becomes an id: GitHub's slugs (default) or mdBook's, for books imported from mdBook. */
+  slugStyle?: 'github' | 'mdbook';
+}
 
 const HEADING = /^h[1-6]$/;
 
@@ -11,7 +16,7 @@ const HEADING = /^h[1-6]$/;
  * GitHub-style slug of its text, unique within the chapter and never clashing
  * with question or footnote ids.
  */
-export function headingIdsRule(options: Pick<ChapterSettings, 'slugStyle'> = {}): ElementRule {
+export function headingIdsRule(options: Options = {}): ElementRule {
   return () => {
     // The ids headings must not take, and the headings in order: named once the walk has seen every id.
     const taken: string[] = [];
@@ -34,6 +39,6 @@ export function headingIdsRule(options: Pick<ChapterSettings, 'slugStyle'> = {})
   };
 }
 
-export default function rehypeHeadingIds(options: Pick<ChapterSettings, 'slugStyle'> = {}) {
+export default function rehypeHeadingIds(options: Options = {}) {
   return elementRules([headingIdsRule(options)]);
 }

@@ -4,7 +4,12 @@ import path from 'node:path';
 import type { VFile } from 'vfile';
 import { report } from '../../util/messages.ts';
 import { resolveLocal } from '../../util/paths.ts';
-import type { ChapterSettings } from '../../model/book/load.ts';
+
+/** Options of rehype-images. */
+export interface Options {
+  /** The folder no image path may leave (the manuscript); defaults to the file system's root. */
+  boundary?: string;
+}
 
 /**
  * The address an image was written with, read back from the source: the
@@ -28,7 +33,7 @@ function writtenSource(node: Element, file: VFile): string | undefined {
  * content-addressed place in the outputs; anything remote or outside is an
  * error and never fetched. Images without alt text draw a warning.
  */
-export function imagesRule(options: Pick<ChapterSettings, 'boundary'> = {}): ElementRule {
+export function imagesRule(options: Options = {}): ElementRule {
   return (_tree, file) => {
     const resolve = file.data.chapter?.resolveAsset;
     return {
@@ -96,6 +101,6 @@ export function imagesRule(options: Pick<ChapterSettings, 'boundary'> = {}): Ele
   };
 }
 
-export default function rehypeImages(options: Pick<ChapterSettings, 'boundary'> = {}) {
+export default function rehypeImages(options: Options = {}) {
   return elementRules([imagesRule(options)]);
 }

@@ -2,7 +2,12 @@ import type { Element, ElementContent } from 'hast';
 import { elementRules, type ElementRule } from './element-rules.ts';
 import { report } from '../../util/messages.ts';
 import { resolveLocal } from '../../util/paths.ts';
-import type { ChapterSettings } from '../../model/book/load.ts';
+
+/** Options of rehype-media. */
+export interface Options {
+  /** The folder no audio or video path may leave (the manuscript); local files are not resolved without it. */
+  boundary?: string;
+}
 
 function sourceOf(node: Element): string | undefined {
   if (node.properties.src) return String(node.properties.src);
@@ -17,7 +22,7 @@ function sourceOf(node: Element): string | undefined {
  * becomes a figure with a link to the media (and the video's poster image
  * when it has one). Nothing is fetched.
  */
-export function mediaRule(options: Pick<ChapterSettings, 'boundary'> = {}): ElementRule {
+export function mediaRule(options: Options = {}): ElementRule {
   return (_tree, file) => ({
     enter(node, index, parent) {
       if (!['video', 'audio', 'iframe'].includes(node.tagName)) return;
@@ -73,6 +78,6 @@ export function mediaRule(options: Pick<ChapterSettings, 'boundary'> = {}): Elem
   });
 }
 
-export default function rehypeMedia(options: Pick<ChapterSettings, 'boundary'> = {}) {
+export default function rehypeMedia(options: Options = {}) {
   return elementRules([mediaRule(options)]);
 }

@@ -3,7 +3,12 @@ import { visit, SKIP } from 'unist-util-visit';
 import type { VFile } from 'vfile';
 import { report } from '../../util/messages.ts';
 import type { BibEntry } from '../../model/dialects/bibliography.ts';
-import type { ChapterSettings } from '../../model/book/load.ts';
+
+/** Options of remark-citations. */
+export interface Options {
+  /** The book's bibliography by citation key; without it each citation draws a warning and prints its key in brackets. */
+  bibliography?: Map<string, BibEntry>;
+}
 
 export type { BibEntry };
 
@@ -15,7 +20,7 @@ const CITE = /\{\{\s*["']([^"']+)["']\s*\|\s*cite\s*\}\}/g;
  * numbered in order of first citation. Without a .bib file, or for an unknown
  * key, a warning at its line and the key printed in brackets.
  */
-export default function remarkCitations(options: Pick<ChapterSettings, 'bibliography'> = {}) {
+export default function remarkCitations(options: Options = {}) {
   return (tree: Root, file: VFile) => {
     const bibliography = options.bibliography;
     const order: string[] = [];

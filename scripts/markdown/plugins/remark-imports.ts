@@ -6,7 +6,12 @@ import type { VFile } from 'vfile';
 import { report } from '../../util/messages.ts';
 import { resolveLocal } from '../../util/paths.ts';
 import { readIncluded } from '../../model/book/included.ts';
-import type { ChapterSettings } from '../../model/book/load.ts';
+
+/** Options of remark-imports. */
+export interface Options {
+  /** The folder no imported file may leave (the manuscript); defaults to the chapter's own folder. */
+  boundary?: string;
+}
 
 const IMPORT = /^import(?::\s*(\d+)\s*-\s*(\d+))?\s*(?:,\s*lang\s*[:=]\s*"([^"]*)")?\s*$/;
 /** Code-language names HonKit books use that highlight.js knows by another. */
@@ -24,7 +29,7 @@ const LANG_ALIASES: Record<string, string> = {
  * the listing is read from the manuscript (lines 4 to 17) into a code block.
  * A listing that does not exist is reported at its line and replaced by a note.
  */
-export default function remarkImports(options: Pick<ChapterSettings, 'boundary'> = {}) {
+export default function remarkImports(options: Options = {}) {
   return (tree: Root, file: VFile) => {
     const boundary = options.boundary ?? path.dirname(file.path);
     visit(tree, 'paragraph', (node: Paragraph, index, parent) => {

@@ -5,7 +5,12 @@ import type { VFile } from 'vfile';
 import { report } from '../../util/messages.ts';
 import { resolveLocal } from '../../util/paths.ts';
 import { readIncluded } from '../../model/book/included.ts';
-import type { ChapterSettings } from '../../model/book/load.ts';
+
+/** Options of remark-mdbook. */
+export interface Options {
+  /** The folder no `{{#include}}` may leave (the manuscript); defaults to the chapter's own folder. */
+  boundary?: string;
+}
 
 const DIRECTIVE = /\{\{#(include|rustdoc_include)\s+([^}\s]+)\s*\}\}/g;
 
@@ -55,7 +60,7 @@ export function fenceInfo(lang: string | null | undefined): { lang: string | und
  * (with `:anchor` or line ranges) inside code blocks, and hidden `# ` lines
  * in Rust code, which mdBook leaves out of the rendered listing.
  */
-export default function remarkMdbook(options: Pick<ChapterSettings, 'boundary'> = {}) {
+export default function remarkMdbook(options: Options = {}) {
   return (tree: Root, file: VFile) => {
     const boundary = options.boundary ?? path.dirname(file.path);
     const captions: { node: Code; parent: Parent; text: string }[] = [];

@@ -28,7 +28,13 @@ export const FOOTER_PATTERN = /^\s*(copyright\s*)?(©|\(c\)|copyright)\s*/i;
  * the configured footer on every page instead: the source line is taken out
  * (recorded for the `copyright-footer` check) so it never prints twice.
  */
-export default function remarkSourceFooter(options: { enabled: boolean }) {
+/** Options of remark-source-footer. */
+export interface Options {
+  /** Whether the book keeps a copyright line in its sources (`copyright.in_source`): only then is one looked for. */
+  enabled: boolean;
+}
+
+export default function remarkSourceFooter(options: Options) {
   return (tree: Root, file: VFile) => {
     if (!options.enabled) return;
     for (let i = tree.children.length - 1; i >= 0; i--) {

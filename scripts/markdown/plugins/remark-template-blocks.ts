@@ -10,7 +10,6 @@ import { report } from '../../util/messages.ts';
 import { resolveLocal } from '../../util/paths.ts';
 import { markTemplateTags } from '../../model/dialects/template-tags.ts';
 import { readIncluded } from '../../model/book/included.ts';
-import type { ChapterSettings } from '../../model/book/load.ts';
 
 interface Tag {
   name: string;
@@ -71,7 +70,14 @@ const KNOWN = new Set([
 const MAX_INCLUDE_DEPTH = 5;
 
 /** `languageNames`: names for `lang="…"` codes in tab captions (HonKit's api-language-selector). */
-export type TemplateOptions = Pick<ChapterSettings, 'languageNames' | 'boundary'>;
+export interface Options {
+  /** Names of the book's languages by code, for HonKit's language-switch blocks. */
+  languageNames?: Record<string, string>;
+  /** The folder no `{% include %}` may leave (the manuscript); defaults to the chapter's own folder. */
+  boundary?: string;
+}
+/** The former name of `Options`. */
+export type TemplateOptions = Options;
 
 /**
  * HonKit/GitBook template blocks, from the markers template-tags.ts left:
@@ -80,7 +86,7 @@ export type TemplateOptions = Pick<ChapterSettings, 'languageNames' | 'boundary'
  * Markdown, `references` the place of the bibliography. An unknown tag is a
  * warning at its line, and its body is kept.
  */
-export default function remarkTemplateBlocks(options: TemplateOptions = {}) {
+export default function remarkTemplateBlocks(options: Options = {}) {
   return (tree: Root, file: VFile) => {
     const names = options.languageNames ?? {};
     const boundary = options.boundary ?? (file.path ? path.dirname(file.path) : process.cwd());
