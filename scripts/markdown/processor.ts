@@ -18,6 +18,7 @@ import remarkImports from './plugins/remark-imports.ts';
 import remarkMdbook from './plugins/remark-mdbook.ts';
 import remarkCitations from './plugins/remark-citations.ts';
 import rehypeNormalizeHtml from './plugins/rehype-normalize-html.ts';
+import rehypeAuthorStyles from './plugins/rehype-author-styles.ts';
 import rehypeChapterTitle from './plugins/rehype-chapter-title.ts';
 import rehypeElementRules from './plugins/element-rules.ts';
 import { mediaRule } from './plugins/rehype-media.ts';
@@ -59,7 +60,7 @@ export function createChapterProcessor(
 ): ChapterProcessor {
   const words = labels(config.language);
   // The book's settings, given to the stages that read them (model/book/load.ts chapterSettings).
-  const { boundary, bibliography, languageNames, slugStyle } = options.settings ?? {};
+  const { boundary, bibliography, languageNames, slugStyle, templateTags, hiddenRustLines } = options.settings ?? {};
   const processor = unified()
     // Markdown: CommonMark + GFM + `$$` math (single `$` only when the book asks).
     .use(remarkParse)
@@ -68,9 +69,9 @@ export function createChapterProcessor(
     .use(remarkDisplayMath)
     .use(remarkHeadingIds)
     // Other tools' syntax: HonKit template blocks, code imports and citations; mdBook includes.
-    .use(remarkTemplateBlocks, { languageNames, boundary })
+    .use(remarkTemplateBlocks, { languageNames, boundary, templateTags })
     .use(remarkImports, { boundary })
-    .use(remarkMdbook, { boundary })
+    .use(remarkMdbook, { boundary, hiddenRustLines })
     .use(remarkCitations, { bibliography });
   if (options.lint) processor.use(lintPlugins);
   return (
@@ -86,6 +87,8 @@ export function createChapterProcessor(
       .use(rehypeRawWhenNeeded)
       // Untrusted content ends here: everything after this adds only Galley's own markup.
       .use(rehypeSanitize, sanitizeSchema)
+      // Author styles may not leave their element's box (position, layers, viewport units).
+      .use(rehypeAuthorStyles)
       .use(rehypeNormalizeHtml)
       // The chapter's title prints once: the author's matching heading, or the TOC title above the file's headings.
       // Its own walk: no heading may move before the whole file's top heading level is known.

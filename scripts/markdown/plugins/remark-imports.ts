@@ -7,6 +7,7 @@ import { report } from '../../util/messages.ts';
 import { resolveLocal } from '../../util/paths.ts';
 import { readIncluded } from '../../model/book/included.ts';
 import type { ChapterSettings } from '../../model/book/load.ts';
+import { own } from '../../util/own.ts';
 
 const IMPORT = /^import(?::\s*(\d+)\s*-\s*(\d+))?\s*(?:,\s*lang\s*[:=]\s*"([^"]*)")?\s*$/;
 /** Code-language names HonKit books use that highlight.js knows by another. */
@@ -35,7 +36,7 @@ export default function remarkImports(options: Pick<ChapterSettings, 'boundary'>
       const match = IMPORT.exec(toString(link).trim());
       if (!match) return;
       const [, from, to, rawLang] = match;
-      const lang = rawLang ? (LANG_ALIASES[rawLang] ?? rawLang.toLowerCase()) : null;
+      const lang = rawLang ? (own(LANG_ALIASES, rawLang) ?? rawLang.toLowerCase()) : null;
       const resolved = resolveLocal(boundary, file.path, link.url);
       let value: string | undefined;
       if (!resolved.ok) {

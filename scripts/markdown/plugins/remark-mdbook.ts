@@ -6,6 +6,7 @@ import { report } from '../../util/messages.ts';
 import { resolveLocal } from '../../util/paths.ts';
 import { readIncluded } from '../../model/book/included.ts';
 import type { ChapterSettings } from '../../model/book/load.ts';
+import { own } from '../../util/own.ts';
 
 const DIRECTIVE = /\{\{#(include|rustdoc_include)\s+([^}\s]+)\s*\}\}/g;
 
@@ -55,7 +56,7 @@ export function fenceInfo(lang: string | null | undefined): { lang: string | und
  * (with `:anchor` or line ranges) inside code blocks, and hidden `# ` lines
  * in Rust code, which mdBook leaves out of the rendered listing.
  */
-export default function remarkMdbook(options: Pick<ChapterSettings, 'boundary'> = {}) {
+export default function remarkMdbook(options: Pick<ChapterSettings, 'boundary' | 'hiddenRustLines'> = {}) {
   return (tree: Root, file: VFile) => {
     const boundary = options.boundary ?? path.dirname(file.path);
     const captions: { node: Code; parent: Parent; text: string }[] = [];
@@ -64,7 +65,7 @@ export default function remarkMdbook(options: Pick<ChapterSettings, 'boundary'> 
       const info = fenceInfo(node.lang);
       if (info.attributes.length > 0) {
         node.lang = info.lang ?? null;
-        const text = info.attributes.map((a) => FENCE_CAPTIONS[a]).find(Boolean);
+        const text = info.attributes.map((a) => own(FENCE_CAPTIONS, a)).find(Boolean);
         if (text && parent) captions.push({ node, parent, text });
       }
       if (node.value.includes('{{#')) {
@@ -93,7 +94,7 @@ export default function remarkMdbook(options: Pick<ChapterSettings, 'boundary'> 
         });
       }
       const lang = (node.lang ?? '').split(',')[0];
-      if (lang === 'rust' || lang === 'rs') {
+      if (options.hiddenRustLines && (lang === 'rust' || lang === 'rs')) {
         node.value = node.value
           .split('\n')
           .filter((line) => !/^\s*#(\s|$)/.test(line) || /^\s*##/.test(line))

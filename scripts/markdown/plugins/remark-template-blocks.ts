@@ -11,6 +11,7 @@ import { resolveLocal } from '../../util/paths.ts';
 import { markTemplateTags } from '../../model/dialects/template-tags.ts';
 import { readIncluded } from '../../model/book/included.ts';
 import type { ChapterSettings } from '../../model/book/load.ts';
+import { own } from '../../util/own.ts';
 
 interface Tag {
   name: string;
@@ -28,7 +29,7 @@ function parseTags(node: Html): Tag[] | undefined {
   return [...value.matchAll(MARKER)].map((m) => {
     const body = m[1]!.trim();
     const name = /^[\w-]+/.exec(body)?.[0] ?? '';
-    const args: Record<string, string> = {};
+    const args: Record<string, string> = Object.create(null) as Record<string, string>;
     for (const a of body.matchAll(/([\w-]+)\s*=\s*("([^"]*)"|'([^']*)'|(\S+))/g))
       args[a[1]!] = a[3] ?? a[4] ?? a[5] ?? '';
     const quoted = /^[\w-]+\s+("([^"]*)"|'([^']*)')/.exec(body);
@@ -71,7 +72,7 @@ const KNOWN = new Set([
 const MAX_INCLUDE_DEPTH = 5;
 
 /** `languageNames`: names for `lang="…"` codes in tab captions (HonKit's api-language-selector). */
-export type TemplateOptions = Pick<ChapterSettings, 'languageNames' | 'boundary'>;
+export type TemplateOptions = Pick<ChapterSettings, 'languageNames' | 'boundary' | 'templateTags'>;
 
 /**
  * HonKit/GitBook template blocks, from the markers template-tags.ts left:
@@ -82,6 +83,8 @@ export type TemplateOptions = Pick<ChapterSettings, 'languageNames' | 'boundary'
  */
 export default function remarkTemplateBlocks(options: TemplateOptions = {}) {
   return (tree: Root, file: VFile) => {
+    // Elsewhere an author's `<!--galley:…-->` comment is a comment like any other.
+    if (!options.templateTags) return;
     const names = options.languageNames ?? {};
     const boundary = options.boundary ?? (file.path ? path.dirname(file.path) : process.cwd());
     const walk = (parent: Parent, depth: number) => {
@@ -110,7 +113,7 @@ export default function remarkTemplateBlocks(options: TemplateOptions = {}) {
             case 'common': {
               while (stack.length && stack[stack.length - 1]!.kind === 'tab') stack.pop();
               const lang = tag.args.lang ?? '';
-              const label = tag.name === 'common' ? 'All languages' : (names[lang] ?? (lang || 'Sample'));
+              const label = tag.name === 'common' ? 'All languages' : (own(names, lang) ?? (lang || 'Sample'));
               const node = el(
                 'section',
                 ['tab'],
