@@ -90,7 +90,7 @@ export class BookPipeline {
     const pagesDir =
       variants && chaptersDir && !existsSync(path.join(book.root, ERRATA_FILE)) ? chaptersDir : undefined;
     progress.phase('Chapters', book.chapters.length);
-    processChapters(book, (chapter) => progress.tick(chapter.source), {
+    await processChapters(book, (chapter) => progress.tick(chapter.source), {
       lint: this.options.lint,
       cache: this.options.cache,
       lazyTrees: pagesDir !== undefined,
