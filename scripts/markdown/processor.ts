@@ -3,8 +3,6 @@ import remarkParse from 'remark-parse';
 import remarkGfm from 'remark-gfm';
 import remarkMath from 'remark-math';
 import remarkRehype from 'remark-rehype';
-import rehypeRaw from 'rehype-raw';
-import type { VFile } from 'vfile';
 import rehypeSanitize from 'rehype-sanitize';
 import type { Root as HastRoot } from 'hast';
 import type { Root as MdastRoot } from 'mdast';
@@ -19,6 +17,7 @@ import remarkMdbook from './plugins/remark-mdbook.ts';
 import remarkCitations from './plugins/remark-citations.ts';
 import rehypeNormalizeHtml from './plugins/rehype-normalize-html.ts';
 import rehypeAuthorStyles from './plugins/rehype-author-styles.ts';
+import rehypeRawBounded from './plugins/rehype-raw-bounded.ts';
 import rehypeChapterTitle from './plugins/rehype-chapter-title.ts';
 import rehypeElementRules from './plugins/element-rules.ts';
 import { mediaRule } from './plugins/rehype-media.ts';
@@ -36,17 +35,6 @@ import { sanitizeSchema } from '../model/sanitize-schema.ts';
 import { labels } from '../util/labels.ts';
 import { lintPlugins } from './lint/preset.ts';
 import './plugins/types.ts';
-
-type HastNode = HastRoot | HastRoot['children'][number];
-
-/** Whether the tree holds raw HTML; stops at the first. */
-const hasRaw = (node: HastNode): boolean => node.type === 'raw' || ('children' in node && node.children.some(hasRaw));
-
-/** rehype-raw re-parses the whole chapter through parse5: only worth it when the chapter has raw HTML. */
-function rehypeRawWhenNeeded() {
-  const raw = rehypeRaw();
-  return (tree: HastRoot, file: VFile) => (hasRaw(tree) ? raw(tree, file) : tree);
-}
 
 export type ChapterProcessor = Processor<MdastRoot, MdastRoot, HastRoot, HastRoot, undefined>;
 
@@ -84,7 +72,7 @@ export function createChapterProcessor(
         footnoteLabel: words.notes,
         footnoteBackLabel: words.backToReference,
       })
-      .use(rehypeRawWhenNeeded)
+      .use(rehypeRawBounded)
       // Untrusted content ends here: everything after this adds only Galley's own markup.
       .use(rehypeSanitize, sanitizeSchema)
       // Author styles may not leave their element's box (position, layers, viewport units).
