@@ -53,10 +53,11 @@ function boundedMacros(): Record<string, unknown> {
             ? (value as { tokens: unknown[] }).tokens.length
             : 0;
       produced += size;
-      if (produced > MAX_EXPANDED_TOKENS)
+      if (produced > MAX_EXPANDED_TOKENS) {
         throw new Error(
           `Macros in this formula expand to over ${MAX_EXPANDED_TOKENS.toLocaleString('en')} tokens: define smaller macros or expand them fewer times`,
         );
+      }
       return value;
     },
   });

@@ -47,9 +47,10 @@ function tooDeep(tree: Root): { node: Node; depth: number } | undefined {
     const entry = stack.pop()!;
     if (entry.depth > LIMITS.treeDepth) return entry;
     const { node } = entry;
-    if ('children' in node)
+    if ('children' in node) {
       for (let i = node.children.length - 1; i >= 0; i--)
         stack.push({ node: node.children[i]!, depth: entry.depth + 1 });
+    }
   }
   return undefined;
 }

@@ -56,7 +56,7 @@ export function uniqueIdsRule(): ElementRule {
             nextOf.set(id, n + 1);
             node.properties.id = `${id}-${n}`;
             taken.add(`${id}-${n}`);
-            if (reported++ < MAX_REPORTS_PER_ID)
+            if (reported++ < MAX_REPORTS_PER_ID) {
               report(
                 file,
                 'warning',
@@ -64,8 +64,9 @@ export function uniqueIdsRule(): ElementRule {
                 node,
                 'duplicate-id',
               );
+            }
           }
-          if (reported > MAX_REPORTS_PER_ID)
+          if (reported > MAX_REPORTS_PER_ID) {
             report(
               file,
               'warning',
@@ -73,6 +74,7 @@ export function uniqueIdsRule(): ElementRule {
               keep,
               'duplicate-id',
             );
+          }
         }
       },
     };
