@@ -65,7 +65,11 @@ export default function rehypeAuthorStyles() {
     const stack: (Root | Element)[] = [tree];
     while (stack.length > 0) {
       const node = stack.pop()!;
-      for (const child of node.children) if (child.type === 'element') stack.push(child);
+      // Children pushed last first: elements are visited, and warned about, in document order.
+      for (let i = node.children.length - 1; i >= 0; i--) {
+        const child = node.children[i]!;
+        if (child.type === 'element') stack.push(child);
+      }
       if (node.type !== 'element') continue;
       const style = node.properties.style;
       if (typeof style !== 'string' || style.trim() === '') continue;
