@@ -15,10 +15,11 @@ const LATEST_SECONDS = Date.UTC(9999, 11, 31, 23, 59, 59) / 1000;
 export class BuildDateError extends Error {}
 
 function stamp(seconds: number, from: string): Date {
-  if (!Number.isSafeInteger(seconds) || seconds > LATEST_SECONDS)
-    {throw new BuildDateError(
+  if (!Number.isSafeInteger(seconds) || seconds > LATEST_SECONDS) {
+    throw new BuildDateError(
       `${from} is dated ${seconds} s after 1970, past the year 9999 a book's date can hold: correct the date`,
-    );}
+    );
+  }
   return new Date(seconds * 1000);
 }
 

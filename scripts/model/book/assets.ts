@@ -80,10 +80,11 @@ export class AssetRegistry {
       };
     }
     // EPUB 3.2 (what EPUBCheck 4 validates) needs a PNG or JPEG fallback for WebP, which Galley does not make.
-    if (kind.mediaType === 'image/webp')
-      {return {
+    if (kind.mediaType === 'image/webp') {
+      return {
         error: `Image \`${href}\` is WebP, which an EPUB 3.2 may hold only with a PNG or JPEG fallback: convert it to PNG or JPEG`,
-      };}
+      };
+    }
     if (kind.mediaType === 'image/svg+xml') {
       const clean = sanitizeSvg(bytes.toString('utf8'));
       if (!clean) return { error: `SVG \`${href}\` could not be read as SVG` };

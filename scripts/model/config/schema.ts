@@ -180,23 +180,26 @@ export const bookSchema = z.strictObject({
     .record(z.string().regex(/^[a-z]{2,3}(-[a-z0-9]+)*$/), editionSchema)
     .superRefine((editions, ctx) => {
       const codes = Object.keys(editions);
-      if (codes.length > MAX_EDITIONS)
+      if (codes.length > MAX_EDITIONS) {
         ctx.addIssue({
           code: 'custom',
           path: [codes[MAX_EDITIONS]!],
           message: `${codes.length} editions, over the limit of ${MAX_EDITIONS}: each is a whole build`,
         });
+      }
       // Two editions in one folder would build the same book twice (a 64 KB book.yaml could ask for 3,000 builds).
       const byRoot = new Map<string, string>();
       for (const [code, edition] of Object.entries(editions)) {
         const first = byRoot.get(edition.root);
-        if (first !== undefined)
+        if (first !== undefined) {
           ctx.addIssue({
             code: 'custom',
             path: [code, 'root'],
             message: `the folder ${edition.root} is already edition \`${first}\`'s: each edition needs a folder of its own`,
           });
-        else byRoot.set(edition.root, code);
+        } else {
+          byRoot.set(edition.root, code);
+        }
       }
     })
     .default({}),
