@@ -16,6 +16,9 @@ import { parseSummary } from '../scripts/model/book/summary.ts';
 import { nearest } from '../scripts/util/suggest.ts';
 import rehypeUniqueIds from '../scripts/markdown/plugins/rehype-unique-ids.ts';
 import type { Element, Root } from 'hast';
+import { deflateSync } from 'node:zlib';
+import { PDFDocument, PDFRawStream, type PDFDict } from '@cantoo/pdf-lib';
+import { decodeContent, MAX_DECODED_STREAM_BYTES } from '../scripts/render/pdf-streams.ts';
 import { buildDate, BuildDateError } from '../scripts/util/build-date.ts';
 
 const run = promisify(execFile);
@@ -107,6 +110,22 @@ describe('known shapes are linear', () => {
     // Still a useful hint where the target is among the candidates measured.
     expect(value[0]).toBe(ids[0]);
     expect(nearest('intrduction', ['introduction', 'summary'])).toBe('introduction');
+  });
+});
+
+describe('PDF post-passes decode within a bound', () => {
+  it('leaves a content stream that inflates past 32 MB undecoded, and decodes a small one', async () => {
+    const doc = await PDFDocument.create();
+    const stream = (bytes: Buffer) =>
+      PDFRawStream.of(doc.context.obj({ Filter: 'FlateDecode' }) as PDFDict, deflateSync(bytes));
+    const small = decodeContent(stream(Buffer.from('BT /F1 12 Tf (x) Tj ET', 'latin1')));
+    expect(Buffer.from(small!).toString('latin1')).toBe('BT /F1 12 Tf (x) Tj ET');
+    // 40 MB of drawing operators in 40 KB: a page of 200,000 circles is of this kind.
+    const { value, ms } = timed(() =>
+      decodeContent(stream(Buffer.alloc(MAX_DECODED_STREAM_BYTES + 8 * 1024 * 1024, 'q '))),
+    );
+    expect(value).toBeUndefined();
+    expect(ms).toBeLessThan(5000);
   });
 });
 
