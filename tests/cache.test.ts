@@ -80,7 +80,7 @@ describe('chapter cache and parallel processing', () => {
     expect(lastProcessStats()).toMatchObject({ hits: chapters });
     // Main thread and worker sharing the work, cache off.
     const loaded = await loadBook(book);
-    const stats = processChapters(loaded, undefined, { cache: false, workers: 1 });
+    const stats = await processChapters(loaded, undefined, { cache: false, workers: 1 });
     expect(stats.processed).toBe(chapters);
   }, 120_000);
 
@@ -268,7 +268,7 @@ describe('chapter cache and parallel processing', () => {
     process.env.GALLEY_CACHE_DIR = cache;
     try {
       const loaded = await loadBook(book);
-      const stats = processChapters(loaded, undefined, { cache: false, workers: 0 });
+      const stats = await processChapters(loaded, undefined, { cache: false, workers: 0 });
       expect(stats).toMatchObject({ hits: 0, processed: chapters });
       await expect(stat(cache)).rejects.toThrow();
     } finally {

@@ -4,6 +4,7 @@ import { prepare } from './build.ts';
 import { loadBook } from '../model/book/load.ts';
 import type { Severity } from '../model/config/schema.ts';
 import { checkCopyrightFooters } from '../checks/copyright-footer.ts';
+import { checkBuildDate } from '../checks/build-date.ts';
 import { fixSources } from '../checks/fix.ts';
 import { checkTocTitles, checkUnreachableFiles } from '../checks/toc.ts';
 import { applySeverities, diagnostics, type Diagnostic } from '../model/report.ts';
@@ -158,6 +159,7 @@ export async function check(options: CheckOptions = {}): Promise<CheckResult> {
     }
 
     checkCopyrightFooters(book);
+    checkBuildDate(book);
     checkTocTitles(book);
     const nested = editions.filter((e) => e.root !== edition.root && e.root.startsWith(edition.root + path.sep));
     await checkUnreachableFiles(

@@ -3,8 +3,6 @@ import remarkParse from 'remark-parse';
 import remarkGfm from 'remark-gfm';
 import remarkMath from 'remark-math';
 import remarkRehype from 'remark-rehype';
-import rehypeRaw from 'rehype-raw';
-import type { VFile } from 'vfile';
 import rehypeSanitize from 'rehype-sanitize';
 import type { Root as HastRoot } from 'hast';
 import type { Root as MdastRoot } from 'mdast';
@@ -18,6 +16,8 @@ import remarkImports from './plugins/remark-imports.ts';
 import remarkMdbook from './plugins/remark-mdbook.ts';
 import remarkCitations from './plugins/remark-citations.ts';
 import rehypeNormalizeHtml from './plugins/rehype-normalize-html.ts';
+import rehypeAuthorStyles from './plugins/rehype-author-styles.ts';
+import rehypeRawBounded from './plugins/rehype-raw-bounded.ts';
 import rehypeChapterTitle from './plugins/rehype-chapter-title.ts';
 import rehypeElementRules from './plugins/element-rules.ts';
 import { mediaRule } from './plugins/rehype-media.ts';
@@ -36,17 +36,6 @@ import { labels } from '../util/labels.ts';
 import { lintPlugins } from './lint/preset.ts';
 import './plugins/types.ts';
 
-type HastNode = HastRoot | HastRoot['children'][number];
-
-/** Whether the tree holds raw HTML; stops at the first. */
-const hasRaw = (node: HastNode): boolean => node.type === 'raw' || ('children' in node && node.children.some(hasRaw));
-
-/** rehype-raw re-parses the whole chapter through parse5: only worth it when the chapter has raw HTML. */
-function rehypeRawWhenNeeded() {
-  const raw = rehypeRaw();
-  return (tree: HastRoot, file: VFile) => (hasRaw(tree) ? raw(tree, file) : tree);
-}
-
 export type ChapterProcessor = Processor<MdastRoot, MdastRoot, HastRoot, HastRoot, undefined>;
 
 /**
@@ -59,7 +48,7 @@ export function createChapterProcessor(
 ): ChapterProcessor {
   const words = labels(config.language);
   // The book's settings, given to the stages that read them (model/book/load.ts chapterSettings).
-  const { boundary, bibliography, languageNames, slugStyle } = options.settings ?? {};
+  const { boundary, bibliography, languageNames, slugStyle, templateTags, hiddenRustLines } = options.settings ?? {};
   const processor = unified()
     // Markdown: CommonMark + GFM + `$$` math (single `$` only when the book asks).
     .use(remarkParse)
@@ -68,9 +57,9 @@ export function createChapterProcessor(
     .use(remarkDisplayMath)
     .use(remarkHeadingIds)
     // Other tools' syntax: HonKit template blocks, code imports and citations; mdBook includes.
-    .use(remarkTemplateBlocks, { languageNames, boundary })
+    .use(remarkTemplateBlocks, { languageNames, boundary, templateTags })
     .use(remarkImports, { boundary })
-    .use(remarkMdbook, { boundary })
+    .use(remarkMdbook, { boundary, hiddenRustLines })
     .use(remarkCitations, { bibliography });
   if (options.lint) processor.use(lintPlugins);
   return (
@@ -83,9 +72,11 @@ export function createChapterProcessor(
         footnoteLabel: words.notes,
         footnoteBackLabel: words.backToReference,
       })
-      .use(rehypeRawWhenNeeded)
+      .use(rehypeRawBounded)
       // Untrusted content ends here: everything after this adds only Galley's own markup.
       .use(rehypeSanitize, sanitizeSchema)
+      // Author styles may not leave their element's box (position, layers, viewport units).
+      .use(rehypeAuthorStyles)
       .use(rehypeNormalizeHtml)
       // The chapter's title prints once: the author's matching heading, or the TOC title above the file's headings.
       // Its own walk: no heading may move before the whole file's top heading level is known.

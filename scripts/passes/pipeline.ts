@@ -90,7 +90,7 @@ export class BookPipeline {
     const pagesDir =
       variants && chaptersDir && !existsSync(path.join(book.root, ERRATA_FILE)) ? chaptersDir : undefined;
     progress.phase('Chapters', book.chapters.length);
-    processChapters(book, (chapter) => progress.tick(chapter.source), {
+    await processChapters(book, (chapter) => progress.tick(chapter.source), {
       lint: this.options.lint,
       cache: this.options.cache,
       lazyTrees: pagesDir !== undefined,
@@ -216,7 +216,7 @@ export class BookPipeline {
     if (!isInside(book.boundary, chapter.file.path) || !statSync(chapter.file.path).isFile())
       throw new Error(`${chapter.source} is no longer a file inside the manuscript`);
 
-    const { file, data } = await readChapter(chapter.file.path, book.root);
+    const { file, data } = await readChapter(chapter.file.path, book.root, { templateTags: book.dialect === 'honkit' });
     const title = typeof data.title === 'string' ? data.title : chapter.entry.title;
     // The author's number from a heading ("### 5.1 Algebra") numbers the chapter's questions, the contents and the
     // index, and whether headings carry numbers at all chooses the book's numbering: an edit to it is a whole rerun.

@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { planWorkers } from './worker-plan.ts';
+import { chapterBudget, overBudgetMessage, type ChapterBudget } from './chapter-budget.ts';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import { VFile } from 'vfile';
 import type { Root as HastRoot } from 'hast';
@@ -291,6 +292,12 @@ const STALL_MS = 30_000;
 /** With `mainThread: false`, how long to wait for a worker to start before doing the work here after all. */
 const READY_MS = 30_000;
 
+/** Workers are off only when asked for explicitly (`workers: 0`, `GALLEY_WORKERS=0`): then nothing bounds a chapter. */
+function workersAllowed(option: ProcessOptions['workers']): boolean {
+  if (typeof option === 'number') return option > 0;
+  return process.env.GALLEY_WORKERS?.trim() !== '0';
+}
+
 function workerCount(option: ProcessOptions['workers'], chars: number, chapters: number): number {
   if (typeof option === 'number') return Math.max(0, Math.floor(option));
   const env = process.env.GALLEY_WORKERS;
@@ -321,11 +328,11 @@ export function lastProcessStats(): ProcessStats | undefined {
  * is called in reading order. Synchronous, like the serial loop it replaces:
  * workers are driven with `receiveMessageOnPort` and `Atomics.wait`.
  */
-export function processChapters(
+export async function processChapters(
   book: LoadedBook,
   onChapter?: (chapter: Chapter, index: number) => void,
   options: ProcessOptions = {},
-): ProcessStats {
+): Promise<ProcessStats> {
   const lint = options.lint ?? false;
   const cacheDir = chapterCacheDir(options.cache);
   const settings = chapterSettings(book.context);
@@ -375,7 +382,10 @@ export function processChapters(
   });
   const misses = chapters.map((_, i) => i).filter((i) => !cached[i]);
   const chars = misses.reduce((sum, i) => sum + String(chapters[i]!.file.value).length, 0);
-  const threads = workerCount(options.workers, chars, misses.length);
+  const planned = workerCount(options.workers, chars, misses.length);
+  // Unless workers are switched off outright, every chapter to process goes through a worker under the budget.
+  const budgeted = misses.length > 0 && workersAllowed(options.workers);
+  const threads = budgeted ? Math.max(1, planned) : planned;
 
   if (threads === 0) {
     chapters.forEach((chapter, index) => {
@@ -385,8 +395,9 @@ export function processChapters(
       onChapter?.(chapter, index);
     });
   } else {
-    const mainThread = options.mainThread ?? process.env.GALLEY_WORKERS_ONLY !== '1';
-    processParallel({
+    // Under the budget the main thread processes nothing itself: it could not be stopped.
+    const mainThread = !budgeted && (options.mainThread ?? process.env.GALLEY_WORKERS_ONLY !== '1');
+    await processParallel({
       book,
       processor,
       keys,
@@ -399,6 +410,7 @@ export function processChapters(
       onChapter,
       lint,
       mainThread,
+      budget: budgeted ? chapterBudget() : undefined,
     });
   }
   checkBookIncludes(book);
@@ -431,6 +443,11 @@ interface PoolWorker {
   ready: boolean;
   dead: boolean;
   inFlight: Set<number>;
+  /** When the chapter at the head of `inFlight` started (ms). */
+  since: number;
+  /** Why the worker ended, once it has. */
+  failure?: 'memory' | 'time' | 'crash';
+  detail?: string;
 }
 
 type WorkerMessage =
@@ -451,7 +468,21 @@ interface ParallelRun {
   onChapter: ((chapter: Chapter, index: number) => void) | undefined;
   lint: boolean;
   mainThread: boolean;
+  /** Each chapter's memory and time on a worker; a chapter over it gets an error, the rest go on. */
+  budget?: ChapterBudget;
 }
+
+/** `Atomics.waitAsync` (Node 16+), which the ES2022 library types leave out. */
+const waitAsync = (
+  Atomics as unknown as {
+    waitAsync(
+      array: Int32Array,
+      index: number,
+      value: number,
+      timeout: number,
+    ): { async: false; value: 'not-equal' | 'timed-out' } | { async: true; value: Promise<'ok' | 'timed-out'> };
+  }
+).waitAsync;
 
 // Compiled, the worker is plain JavaScript; run from the TypeScript sources (tests, tsx), it needs tsx registered first.
 const WORKER_ENTRY = new URL(
@@ -459,13 +490,13 @@ const WORKER_ENTRY = new URL(
   import.meta.url,
 );
 
-function processParallel(run: ParallelRun) {
-  const { book, processor, keys, cached, misses, threads, cacheDir, stats, serial, onChapter, lint } = run;
+async function processParallel(run: ParallelRun) {
+  const { book, processor, keys, cached, misses, threads, cacheDir, stats, serial, onChapter, lint, budget } = run;
   const started = Date.now();
   const chapters = book.chapters;
   const signal = new Int32Array(new SharedArrayBuffer(4));
   const pool: PoolWorker[] = [];
-  for (let i = 0; i < threads; i++) {
+  const spawn = () => {
     const { port1, port2 } = new MessageChannel();
     try {
       const worker = new Worker(WORKER_ENTRY, {
@@ -478,19 +509,27 @@ function processParallel(run: ParallelRun) {
         },
         transferList: [port2],
         // A worker holds one chapter at a time: a young generation as large as the main thread's keeps its GC as cheap.
-        resourceLimits: { maxYoungGenerationSizeMb: 48 },
+        // Its old generation is the chapter's memory budget: over it, V8 stops the worker, not the build.
+        resourceLimits: { maxYoungGenerationSizeMb: 48, ...(budget ? { maxOldGenerationSizeMb: budget.heapMb } : {}) },
       });
-      const entry: PoolWorker = { worker, port: port1, ready: false, dead: false, inFlight: new Set() };
+      const entry: PoolWorker = { worker, port: port1, ready: false, dead: false, inFlight: new Set(), since: 0 };
       // Delivered asynchronously, possibly after this function returns: it must never throw.
-      worker.on('error', () => {
+      worker.on('error', (error: Error & { code?: string }) => {
         entry.dead = true;
+        entry.failure ??= error.code === 'ERR_WORKER_OUT_OF_MEMORY' ? 'memory' : 'crash';
+        entry.detail ??= error.message;
+      });
+      worker.on('exit', () => {
+        entry.dead = true;
+        if (entry.inFlight.size > 0) entry.failure ??= 'crash';
       });
       worker.unref();
       pool.push(entry);
     } catch {
       port1.close();
     }
-  }
+  };
+  for (let i = 0; i < threads; i++) spawn();
   stats.workers = pool.length;
 
   const results = new Map<number, ChapterResult>();
@@ -529,6 +568,8 @@ function processParallel(run: ParallelRun) {
           entry.ready = true;
         } else if (message.type === 'result') {
           entry.inFlight.delete(message.index);
+          // The next chapter it holds starts now.
+          entry.since = Date.now();
           if (results.has(message.index) || message.index < next) continue;
           // The same JSON the worker stored in the cache, read back the same way.
           const result = decodeResult(message.json);
@@ -553,6 +594,7 @@ function processParallel(run: ParallelRun) {
         const index = queue.shift()!;
         try {
           entry.port.postMessage(task(index));
+          if (entry.inFlight.size === 0) entry.since = Date.now();
           entry.inFlight.add(index);
         } catch {
           // Loader data that cannot be cloned: this chapter stays on the main thread.
@@ -579,15 +621,54 @@ function processParallel(run: ParallelRun) {
     }
   };
 
+  /** An empty chapter carrying the error: never cached, so the next build tries the chapter again. */
+  const failed = (index: number, message: string): ChapterResult => {
+    const chapter = chapters[index]!;
+    const file = new VFile({ path: chapter.file.path, cwd: chapter.file.cwd });
+    report(file, 'error', message, { line: 1, column: 1 }, 'budget');
+    return {
+      tree: { type: 'root', children: [] },
+      messages: storeMessages(file),
+      data: {},
+      assets: [],
+      dependencies: [],
+    };
+  };
+  let respawns = 0;
+  /** A worker gone over the budget: the chapter it was on fails, the others it held go back to the queue. */
+  const overBudget = (entry: PoolWorker) => {
+    if (!budget || entry.inFlight.size === 0) return;
+    const [culprit, ...others] = [...entry.inFlight];
+    entry.inFlight.clear();
+    if (!results.has(culprit!) && culprit! >= next)
+      results.set(culprit!, failed(culprit!, overBudgetMessage(entry.failure ?? 'crash', budget, entry.detail)));
+    for (const index of others.reverse()) if (!results.has(index) && index >= next) queue.unshift(index);
+    // A fresh worker for the rest (bounded: each replacement follows a chapter that failed).
+    if (queue.length > 0 && entry.ready && respawns++ < misses.length) spawn();
+  };
+  const enforce = () => {
+    if (!budget) return;
+    for (const entry of pool) {
+      if (!entry.dead && entry.inFlight.size > 0 && Date.now() - entry.since > budget.seconds * 1000) {
+        entry.dead = true;
+        entry.failure = 'time';
+        void entry.worker.terminate().catch(() => undefined);
+      }
+      if (entry.dead && entry.inFlight.size > 0 && entry.failure) overBudget(entry);
+    }
+  };
+
   try {
     let waited = 0;
     while (next < chapters.length) {
       poll();
+      enforce();
       feed();
       flush();
       if (next >= chapters.length) break;
       const here =
         run.mainThread || pool.every((e) => e.dead) || (!pool.some((e) => e.ready) && Date.now() - started > READY_MS);
+      // Over the budget, a worker that died holding chapters is dealt with above; one that never started is not.
       if (queue.length > 0 && here) {
         const index = queue.shift()!;
         const result = runDetached(processor, task(index), resolveHere);
@@ -611,9 +692,15 @@ function processParallel(run: ParallelRun) {
         waited = 0;
         continue;
       }
-      if (Atomics.wait(signal, 0, seen, 250) === 'timed-out') {
+      // Waiting asynchronously lets a worker's `error` and `exit` events (its heap over the budget) arrive.
+      const wait = waitAsync(signal, 0, seen, 250);
+      // The wait alone does not keep the process alive (the workers are unref'd): a timer does.
+      const alive = setTimeout(() => undefined, 300);
+      const outcome = wait.async ? await wait.value : wait.value;
+      clearTimeout(alive);
+      if (outcome === 'timed-out') {
         waited += 250;
-        if (waited >= STALL_MS)
+        if (waited >= STALL_MS && !budget)
           for (const entry of pool) if (!entry.dead && (entry.inFlight.size > 0 || !entry.ready)) giveUp(entry);
       } else {
         waited = 0;

@@ -414,7 +414,10 @@ export function joinHyphenatedWords(
     if (fonts.size === 0) continue;
     for (const { ref, stream } of pageContentStreams(doc, page.node.get(PDFName.of('Contents')))) {
       if (!(stream instanceof PDFRawStream)) continue;
-      const before = Buffer.from(decodeContent(stream)).toString('latin1');
+      const bytes = decodeContent(stream);
+      // Over the decoding bound: left as Chromium wrote it.
+      if (!bytes) continue;
+      const before = Buffer.from(bytes).toString('latin1');
       const result = joinHyphenatedWordsInContent(before, fonts, isCompound);
       if (result.text === before) continue;
       hyphenated.push(...result.hyphenated);

@@ -1,5 +1,5 @@
 import { PDFDict, PDFName, PDFRawStream, type PDFDocument } from '@cantoo/pdf-lib';
-import { decodeContent } from './pdf-streams.ts';
+import { decodeContent, MAX_DECODED_STREAM_BYTES } from './pdf-streams.ts';
 import { parseContent } from './pdf-content.ts';
 import { pageContentStreams } from './pdf-streams.ts';
 import type { Box } from './pdf-text-layout.ts';
@@ -60,18 +60,24 @@ export function imageBoxes(doc: PDFDocument): Box[][] {
           } else if (subtype === '/Form' && depth < MAX_FORM_DEPTH) {
             const m = formMatrix(target);
             const inner = target.dict.lookupMaybe(PDFName.of('Resources'), PDFDict) ?? resources;
-            const text = Buffer.from(decodeContent(target)).toString('latin1');
-            walk(text, inner, multiply(m, ctm), depth + 1);
+            const bytes = decodeContent(target);
+            // A form over the decoding bound is not looked into.
+            if (bytes) walk(Buffer.from(bytes).toString('latin1'), inner, multiply(m, ctm), depth + 1);
           }
         }
       }
     };
     const resources = page.node.Resources();
     if (!resources?.lookupMaybe(PDFName.of('XObject'), PDFDict)) return boxes;
-    const content = pageContentStreams(doc, page.node.get(PDFName.of('Contents')))
-      .filter((s): s is { stream: PDFRawStream } => s.stream instanceof PDFRawStream)
-      .map(({ stream }) => Buffer.from(decodeContent(stream)).toString('latin1'))
-      .join('\n');
+    // A page's streams are joined into one string: together they stay under the decoding bound too.
+    const texts: string[] = [];
+    let total = 0;
+    for (const { stream } of pageContentStreams(doc, page.node.get(PDFName.of('Contents')))) {
+      const bytes = stream instanceof PDFRawStream ? decodeContent(stream) : undefined;
+      if (!bytes || (total += bytes.length) > MAX_DECODED_STREAM_BYTES) continue;
+      texts.push(Buffer.from(bytes).toString('latin1'));
+    }
+    const content = texts.join('\n');
     walk(content, resources, [1, 0, 0, 1, 0, 0], 0);
     return boxes;
   });

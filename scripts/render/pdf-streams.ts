@@ -10,12 +10,36 @@ import {
   type PDFDocument,
 } from '@cantoo/pdf-lib';
 
-/** Chromium's content streams are plain Flate: Node's zlib inflates them far faster than pdf-lib's JavaScript decoder. */
-export function decodeContent(stream: PDFRawStream): Uint8Array {
+/**
+ * The most a post-pass decodes of one content stream. The passes read streams
+ * as latin1 strings, and V8's strings end at 512 MB: a 15 MB SVG of 200,000
+ * circles made one stream decode past that ("Cannot create a string longer
+ * than 0x1fffffe8 characters"). A stream over this is left as Chromium wrote
+ * it (no text-layer fix, no hyphen join, no image box on that page).
+ */
+export const MAX_DECODED_STREAM_BYTES = 32 * 1024 * 1024;
+
+/**
+ * A content stream's bytes, or undefined when they would pass
+ * MAX_DECODED_STREAM_BYTES. Chromium's content streams are plain Flate:
+ * Node's zlib inflates them far faster than pdf-lib's JavaScript decoder,
+ * and stops at the bound without inflating the rest.
+ */
+export function decodeContent(stream: PDFRawStream): Uint8Array | undefined {
   const filter = stream.dict.get(PDFName.of('Filter'));
-  if (filter === PDFName.of('FlateDecode') && !stream.dict.has(PDFName.of('DecodeParms')))
-    return inflateSync(stream.contents);
-  return decodePDFRawStream(stream).decode();
+  if (filter === PDFName.of('FlateDecode') && !stream.dict.has(PDFName.of('DecodeParms'))) {
+    try {
+      return inflateSync(stream.contents, { maxOutputLength: MAX_DECODED_STREAM_BYTES });
+    } catch (error) {
+      if ((error as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') return undefined;
+      throw error;
+    }
+  }
+  // Other filters decode through pdf-lib, which has no bound: only streams small enough that no filter could
+  // expand them past it (Flate's worst case is about 1032:1).
+  if (stream.contents.length > MAX_DECODED_STREAM_BYTES / 1032) return undefined;
+  const bytes = decodePDFRawStream(stream).decode();
+  return bytes.length > MAX_DECODED_STREAM_BYTES ? undefined : bytes;
 }
 
 /** A page's content streams (its `/Contents`, one stream or an array), with the reference each is stored under. */

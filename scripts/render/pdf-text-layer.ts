@@ -40,6 +40,8 @@ export function stripSoftHyphens(doc: PDFDocument): number {
       if (seen.has(stream) || !(stream instanceof PDFRawStream)) continue;
       seen.add(stream);
       const bytes = decodeContent(stream);
+      // Over the decoding bound: left as Chromium wrote it.
+      if (!bytes) continue;
       const before = Buffer.from(bytes).toString('latin1');
       if (!before.includes('00AD')) continue;
       const { text, removed: n } = stripSoftHyphensFromContent(before);

@@ -12,7 +12,7 @@ export async function processMeasure(
   const book = await loadBook(manuscript);
   const cpu = process.cpuUsage();
   const started = performance.now();
-  const stats = processChapters(book, undefined, { cache: cacheDir ?? false, workers });
+  const stats = await processChapters(book, undefined, { cache: cacheDir ?? false, workers });
   const seconds = (performance.now() - started) / 1000;
   const used = process.cpuUsage(cpu);
   return { seconds, cpuSeconds: (used.user + used.system) / 1e6, stats };

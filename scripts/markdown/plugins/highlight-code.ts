@@ -6,6 +6,7 @@ import type { LanguageFn } from 'highlight.js';
 import type { createLowlight as CreateLowlight } from 'lowlight';
 import { elementRules, type ElementRule } from './element-rules.ts';
 import { LANGUAGES } from './highlight-languages.ts';
+import { own } from '../../util/own.ts';
 
 const require = createRequire(import.meta.url);
 /** Grammars come from the highlight.js lowlight itself uses, found from where lowlight is, as its own imports are. */
@@ -31,7 +32,7 @@ function register(grammar: string) {
   registered.add(grammar);
   fromLowlight ??= createRequire(require.resolve('lowlight'));
   highlighter().register(grammar, fromLowlight(`highlight.js/lib/languages/${grammar}`) as LanguageFn);
-  for (const embedded of LANGUAGES.embeds[grammar] ?? []) {
+  for (const embedded of own(LANGUAGES.embeds, grammar) ?? []) {
     if (embedded === '*') LANGUAGES.grammars.forEach(register);
     else register(embedded);
   }
@@ -72,13 +73,15 @@ export function highlightRule(options: Options = {}): ElementRule {
       if (!Array.isArray(node.properties.className)) node.properties.className = [];
       if (!node.properties.className.includes('hljs')) node.properties.className.unshift('hljs');
       const text = toText(node, { whitespace: 'pre' });
-      const grammar = LANGUAGES.names[lang.toLowerCase()];
+      const grammar = own(LANGUAGES.names, lang.toLowerCase());
       if (grammar) register(grammar);
       let result: Root;
       try {
+        // A name no grammar has (`constructor` included) is never handed to lowlight, whose tables are plain objects.
+        if (!grammar) throw new Error(`Unknown language: \`${lang}\` is not registered`);
         // By the grammar's own name: two grammars share an alias or two (`ls`, `ml`), and the last one registered
         // of all keeps it, whatever order a book's code blocks register them in.
-        result = highlighter().highlight(grammar ?? lang, text);
+        result = highlighter().highlight(grammar, text);
       } catch (error) {
         const cause = error as Error;
         if (/Unknown language/.test(cause.message)) {

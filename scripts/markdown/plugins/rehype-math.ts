@@ -31,8 +31,41 @@ const OPTIONS = {
   maxSize: [50, 50] as [number, number],
 };
 
+/** Tokens all macro expansions of one formula may produce: Temml's `maxExpand` counts expansions, not their size. */
+export const MAX_EXPANDED_TOKENS = 100_000;
+
+/**
+ * The formula's macro table (Temml keeps `\def`s in the object it is given),
+ * counting the tokens each expansion it hands out will push: a `\def` of
+ * 10,000 tokens expanded 900 times (under `maxExpand`) is stopped after ten,
+ * not after building 9 million MathML nodes.
+ */
+function boundedMacros(): Record<string, unknown> {
+  let produced = 0;
+  return new Proxy(Object.create(null) as Record<string, unknown>, {
+    get(target, name) {
+      const value = Reflect.get(target, name) as unknown;
+      if (typeof name !== 'string' || value === undefined) return value;
+      const size =
+        typeof value === 'string'
+          ? value.length
+          : typeof value === 'object' && value !== null && Array.isArray((value as { tokens?: unknown }).tokens)
+            ? (value as { tokens: unknown[] }).tokens.length
+            : 0;
+      produced += size;
+      if (produced > MAX_EXPANDED_TOKENS) {
+        throw new Error(
+          `Macros in this formula expand to over ${MAX_EXPANDED_TOKENS.toLocaleString('en')} tokens: define smaller macros or expand them fewer times`,
+        );
+      }
+      return value;
+    },
+  });
+}
+
 function toMathElement(tex: string, displayMode: boolean): Element {
-  const fragment = fromHtml(temml.renderToString(tex, { ...OPTIONS, displayMode }), { fragment: true });
+  const options = { ...OPTIONS, displayMode, macros: boundedMacros() };
+  const fragment = fromHtml(temml.renderToString(tex, options), { fragment: true });
   const math = fragment.children.find((c): c is Element => c.type === 'element' && c.tagName === 'math');
   if (!math) throw new Error('no MathML produced');
   math.properties = { ...math.properties, xmlns: 'http://www.w3.org/1998/Math/MathML' };

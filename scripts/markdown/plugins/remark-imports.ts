@@ -6,6 +6,7 @@ import type { VFile } from 'vfile';
 import { report } from '../../util/messages.ts';
 import { resolveLocal } from '../../util/paths.ts';
 import { readIncluded } from '../../model/book/included.ts';
+import { own } from '../../util/own.ts';
 
 /** Options of remark-imports. */
 export interface Options {
@@ -40,7 +41,7 @@ export default function remarkImports(options: Options = {}) {
       const match = IMPORT.exec(toString(link).trim());
       if (!match) return;
       const [, from, to, rawLang] = match;
-      const lang = rawLang ? (LANG_ALIASES[rawLang] ?? rawLang.toLowerCase()) : null;
+      const lang = rawLang ? (own(LANG_ALIASES, rawLang) ?? rawLang.toLowerCase()) : null;
       const resolved = resolveLocal(boundary, file.path, link.url);
       let value: string | undefined;
       if (!resolved.ok) {

@@ -5,11 +5,14 @@ import type { VFile } from 'vfile';
 import { report } from '../../util/messages.ts';
 import { resolveLocal } from '../../util/paths.ts';
 import { readIncluded } from '../../model/book/included.ts';
+import { own } from '../../util/own.ts';
 
 /** Options of remark-mdbook. */
 export interface Options {
   /** The folder no `{{#include}}` may leave (the manuscript); defaults to the chapter's own folder. */
   boundary?: string;
+  /** Drop mdBook's hidden `# ` lines from Rust code (mdBook books only). */
+  hiddenRustLines?: boolean;
 }
 
 const DIRECTIVE = /\{\{#(include|rustdoc_include)\s+([^}\s]+)\s*\}\}/g;
@@ -69,7 +72,7 @@ export default function remarkMdbook(options: Options = {}) {
       const info = fenceInfo(node.lang);
       if (info.attributes.length > 0) {
         node.lang = info.lang ?? null;
-        const text = info.attributes.map((a) => FENCE_CAPTIONS[a]).find(Boolean);
+        const text = info.attributes.map((a) => own(FENCE_CAPTIONS, a)).find(Boolean);
         if (text && parent) captions.push({ node, parent, text });
       }
       if (node.value.includes('{{#')) {
@@ -98,7 +101,7 @@ export default function remarkMdbook(options: Options = {}) {
         });
       }
       const lang = (node.lang ?? '').split(',')[0];
-      if (lang === 'rust' || lang === 'rs') {
+      if (options.hiddenRustLines && (lang === 'rust' || lang === 'rs')) {
         node.value = node.value
           .split('\n')
           .filter((line) => !/^\s*#(\s|$)/.test(line) || /^\s*##/.test(line))

@@ -10,6 +10,7 @@ import { report } from '../../util/messages.ts';
 import { resolveLocal } from '../../util/paths.ts';
 import { markTemplateTags } from '../../model/dialects/template-tags.ts';
 import { readIncluded } from '../../model/book/included.ts';
+import { own } from '../../util/own.ts';
 
 interface Tag {
   name: string;
@@ -27,7 +28,7 @@ function parseTags(node: Html): Tag[] | undefined {
   return [...value.matchAll(MARKER)].map((m) => {
     const body = m[1]!.trim();
     const name = /^[\w-]+/.exec(body)?.[0] ?? '';
-    const args: Record<string, string> = {};
+    const args: Record<string, string> = Object.create(null) as Record<string, string>;
     for (const a of body.matchAll(/([\w-]+)\s*=\s*("([^"]*)"|'([^']*)'|(\S+))/g))
       args[a[1]!] = a[3] ?? a[4] ?? a[5] ?? '';
     const quoted = /^[\w-]+\s+("([^"]*)"|'([^']*)')/.exec(body);
@@ -75,6 +76,8 @@ export interface Options {
   languageNames?: Record<string, string>;
   /** The folder no `{% include %}` may leave (the manuscript); defaults to the chapter's own folder. */
   boundary?: string;
+  /** Read `{% … %}` tags at all: HonKit and GitBook books only. */
+  templateTags?: boolean;
 }
 /** The former name of `Options`. */
 export type TemplateOptions = Options;
@@ -88,6 +91,8 @@ export type TemplateOptions = Options;
  */
 export default function remarkTemplateBlocks(options: Options = {}) {
   return (tree: Root, file: VFile) => {
+    // Elsewhere an author's `<!--galley:…-->` comment is a comment like any other.
+    if (!options.templateTags) return;
     const names = options.languageNames ?? {};
     const boundary = options.boundary ?? (file.path ? path.dirname(file.path) : process.cwd());
     const walk = (parent: Parent, depth: number) => {
@@ -116,7 +121,7 @@ export default function remarkTemplateBlocks(options: Options = {}) {
             case 'common': {
               while (stack.length && stack[stack.length - 1]!.kind === 'tab') stack.pop();
               const lang = tag.args.lang ?? '';
-              const label = tag.name === 'common' ? 'All languages' : (names[lang] ?? (lang || 'Sample'));
+              const label = tag.name === 'common' ? 'All languages' : (own(names, lang) ?? (lang || 'Sample'));
               const node = el(
                 'section',
                 ['tab'],

@@ -6,6 +6,7 @@ import { existsWithExactCase, resolveLocal } from '../../util/paths.ts';
 import { safeName } from '../../util/slug.ts';
 import { sanitizeSvg } from './svg.ts';
 import { looksLikeSvg } from './svg-prolog.ts';
+import { MAX_IMAGE_PIXELS, readImageHeader } from './image-header.ts';
 
 const MAX_IMAGE_BYTES = 20 * 1024 * 1024;
 
@@ -67,6 +68,21 @@ export class AssetRegistry {
     if (!kind) {
       return {
         error: `\`${href}\` is not an image (PNG, JPEG, GIF, WebP or SVG) by its content, whatever its name says`,
+      };
+    }
+    const header = readImageHeader(bytes, kind.mediaType);
+    if (header && 'problem' in header)
+      return { error: `Image \`${href}\` is damaged: ${header.problem} (a reader or EPUBCheck would refuse it)` };
+    if (header && header.width * header.height > MAX_IMAGE_PIXELS) {
+      const mp = (header.width * header.height) / 1e6;
+      return {
+        error: `Image \`${href}\` is ${header.width}×${header.height} (${mp.toFixed(0)} megapixels), over the ${MAX_IMAGE_PIXELS / 1e6} megapixel limit: scale it down`,
+      };
+    }
+    // EPUB 3.2 (what EPUBCheck 4 validates) needs a PNG or JPEG fallback for WebP, which Galley does not make.
+    if (kind.mediaType === 'image/webp') {
+      return {
+        error: `Image \`${href}\` is WebP, which an EPUB 3.2 may hold only with a PNG or JPEG fallback: convert it to PNG or JPEG`,
       };
     }
     if (kind.mediaType === 'image/svg+xml') {

@@ -10,6 +10,8 @@ import { safeName } from '../../util/slug.ts';
 import { loadConfig } from '../config/load.ts';
 import type { BookConfig } from '../config/schema.ts';
 import { isInside, linksOutside } from '../../util/paths.ts';
+import { VFile } from 'vfile';
+import { withinLimits } from './limits.ts';
 
 export interface Edition {
   /** Language code naming the edition (`en`, `fa`). */
@@ -39,6 +41,12 @@ async function honkitLanguages(root: string): Promise<Edition[] | undefined> {
     return undefined;
   const text = await readFile(langsPath, 'utf8').catch(() => undefined);
   if (text === undefined) return undefined;
+  // Parsed under the chapters' limits: LANGS.md is as untrusted as they are.
+  const probe = new VFile({ path: langsPath, value: text });
+  if (!withinLimits(text, probe)) {
+    const problem = probe.messages[0]!;
+    throw new Error(`LANGS.md:${problem.line ?? 1}:${problem.column ?? 1}: ${problem.reason}`);
+  }
   const foreign = await readForeignConfig(root);
   const tree = unified().use(remarkParse).parse(text);
   const editions: Edition[] = [];

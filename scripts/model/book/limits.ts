@@ -14,6 +14,8 @@ export const LIMITS = {
   bracketRun: 200,
   delimitersPerBlock: 5000,
   htmlDepth: 200,
+  /** Elements nested in a chapter's tree once its raw HTML is parsed, across blocks (plugins/rehype-raw-bounded.ts). */
+  treeDepth: 400,
   footnoteReferences: 20000,
   /** List and quote markers opening one line (`- - - > - …`): each is a level of nesting, on one line. */
   markersPerLine: 64,

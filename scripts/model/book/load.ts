@@ -63,6 +63,10 @@ export interface ChapterSettings {
   bibliography?: Map<string, BibEntry>;
   languageNames?: Record<string, string>;
   slugStyle?: 'github' | 'mdbook';
+  /** HonKit/GitBook template tags (`{% … %}`) are directives: only in those books. */
+  templateTags?: boolean;
+  /** mdBook's hidden `# ` lines in Rust code are left out: only in mdBook books. */
+  hiddenRustLines?: boolean;
 }
 
 export function chapterSettings(context: LoaderContext): ChapterSettings {
@@ -71,6 +75,8 @@ export function chapterSettings(context: LoaderContext): ChapterSettings {
     bibliography: context.bibliography,
     languageNames: context.foreign?.languageNames,
     slugStyle: context.foreign?.kind === 'mdbook' ? 'mdbook' : undefined,
+    templateTags: context.foreign?.kind === 'honkit' || undefined,
+    hiddenRustLines: context.foreign?.kind === 'mdbook' || undefined,
   };
 }
 
@@ -89,6 +95,7 @@ export interface LoaderContext {
 export async function readChapter(
   absolute: string,
   root: string,
+  options: { templateTags?: boolean } = {},
 ): Promise<{ file: VFile; data: Record<string, unknown> }> {
   const file = new VFile({ path: absolute, cwd: root });
   const bytes = await readFile(absolute);
@@ -107,7 +114,7 @@ export async function readChapter(
   }
   if (!withinLimits(text, file)) text = '';
   const { body, data } = splitFrontmatter(text, file);
-  file.value = markTemplateTags(body);
+  file.value = options.templateTags ? markTemplateTags(body) : body;
   return { file, data };
 }
 
@@ -288,7 +295,7 @@ export async function loadBook(rootDir: string, options: LoadOptions = {}): Prom
       continue;
     }
     seen.set(source, entry);
-    const { file, data } = await readChapter(resolved.absolute, root);
+    const { file, data } = await readChapter(resolved.absolute, root, { templateTags: foreign?.kind === 'honkit' });
     const key = chapterKey(source, usedKeys);
     const chapter: Chapter = {
       key,

@@ -7,6 +7,7 @@ import type { VFile } from 'vfile';
 import type { Matter, TocEntry } from './types.ts';
 import { report } from '../../util/messages.ts';
 import { isPartTitle } from './numbering.ts';
+import { withinLimits } from './limits.ts';
 
 const BACK_MATTER = /^(back\s*matter|appendi(x|ces)|annexes?|پیوست)/i;
 
@@ -23,6 +24,8 @@ function firstLink(paragraph: Paragraph | undefined): Link | undefined {
  * suffix chapters, are the back matter.
  */
 export function parseSummary(file: VFile): TocEntry[] {
+  // The contents file is Markdown from the same untrusted hands as a chapter: the same parser limits, checked first.
+  if (!withinLimits(String(file.value), file)) return [];
   const tree = unified().use(remarkParse).use(remarkGfm).parse(String(file.value)) as Root;
   const toc: TocEntry[] = [];
   let matter: Matter = 'front';

@@ -105,7 +105,7 @@ export const editionSchema = z.strictObject({
     .regex(/^(?!\.{1,2}(\/|$))[\w.-]+(\/(?!\.{1,2}(\/|$))[\w.-]+)*$/, 'a folder inside the manuscript, such as fa'),
   title: z.string().optional(),
   subtitle: z.string().optional(),
-  language: z.string().optional(),
+  language: z.string().refine(usableLanguageTag, 'not a valid BCP 47 language tag (such as en or fa-IR)').optional(),
   direction: z.enum(['ltr', 'rtl']).optional(),
 });
 
@@ -126,12 +126,35 @@ export const siteSchema = z.strictObject({
 /** A BCP 47 language tag as book.yaml may give it (`en`, `fa-IR`). */
 export const LANGUAGE_TAG = /^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/;
 
+/**
+ * Whether a tag is one the renderers can use: well formed by BCP 47 (`en-12`
+ * passes the pattern but is not) and accepted by Intl.NumberFormat, which
+ * numbers the book's chapters and pages.
+ */
+export function usableLanguageTag(tag: string): boolean {
+  try {
+    Intl.getCanonicalLocales(tag);
+    new Intl.NumberFormat(tag);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const languageTag = z
+  .string()
+  .regex(LANGUAGE_TAG, 'expected a BCP 47 tag such as en or fa-IR')
+  .refine(usableLanguageTag, 'not a valid BCP 47 language tag (such as en or fa-IR)');
+
+/** Editions in one book.yaml at most: each is a whole build of its own. */
+export const MAX_EDITIONS = 64;
+
 export const bookSchema = z.strictObject({
   title: z.string().min(1),
   subtitle: z.string().optional(),
   /** No author is printed rather than an invented one. */
   authors: z.array(z.string().min(1)).default([]),
-  language: z.string().regex(LANGUAGE_TAG, 'expected a BCP 47 tag such as en or fa-IR').default('en'),
+  language: languageTag.default('en'),
   direction: z.enum(['ltr', 'rtl']).optional(),
   identifier: z.string().min(1).optional(),
   version: z
@@ -168,7 +191,33 @@ export const bookSchema = z.strictObject({
   site: siteSchema.default({}),
   checks: z.record(z.string(), severity).default({}),
   links: linksSchema.default(linksSchema.parse({})),
-  editions: z.record(z.string().regex(/^[a-z]{2,3}(-[a-z0-9]+)*$/), editionSchema).default({}),
+  editions: z
+    .record(z.string().regex(/^[a-z]{2,3}(-[a-z0-9]+)*$/), editionSchema)
+    .superRefine((editions, ctx) => {
+      const codes = Object.keys(editions);
+      if (codes.length > MAX_EDITIONS) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [codes[MAX_EDITIONS]!],
+          message: `${codes.length} editions, over the limit of ${MAX_EDITIONS}: each is a whole build`,
+        });
+      }
+      // Two editions in one folder would build the same book twice (a 64 KB book.yaml could ask for 3,000 builds).
+      const byRoot = new Map<string, string>();
+      for (const [code, edition] of Object.entries(editions)) {
+        const first = byRoot.get(edition.root);
+        if (first !== undefined) {
+          ctx.addIssue({
+            code: 'custom',
+            path: [code, 'root'],
+            message: `the folder ${edition.root} is already edition \`${first}\`'s: each edition needs a folder of its own`,
+          });
+        } else {
+          byRoot.set(edition.root, code);
+        }
+      }
+    })
+    .default({}),
 });
 
 export type BookConfig = z.infer<typeof bookSchema>;

@@ -51,12 +51,13 @@ export async function readForeignConfig(root: string): Promise<ForeignConfig | u
     if (str(data.language)) defaults.language = languageTag(str(data.language)!);
     if (data.direction === 'rtl' || data.direction === 'ltr') defaults.direction = data.direction;
     if (str(data.description)) defaults.description = str(data.description)!;
-    const languageNames: Record<string, string> = {};
+    // No prototype: a `lang` of `__proto__` is an entry like any other (lookups go through util/own.ts).
+    const languageNames: Record<string, string> = Object.create(null) as Record<string, string>;
     const selector = (
       data.pluginsConfig as Record<string, { languages?: { lang: string; name: string }[] }> | undefined
     )?.['api-language-selector'];
     for (const entry of selector?.languages ?? [])
-      if (entry?.lang && entry?.name) languageNames[entry.lang] = entry.name;
+      if (typeof entry?.lang === 'string' && typeof entry?.name === 'string') languageNames[entry.lang] = entry.name;
     return { kind: 'honkit', file, defaults, contentRoot: str(data.root) ?? '.', languageNames };
   }
   const tomlPath = path.join(root, 'book.toml');
