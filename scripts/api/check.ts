@@ -1,4 +1,4 @@
-import { findRepository, runGit } from '../util/git.ts';
+import { findRepository, runGit, verifyCommit } from '../util/git.ts';
 import path from 'node:path';
 import { prepare } from './build.ts';
 import { loadBook } from '../model/book/load.ts';
@@ -94,7 +94,14 @@ export function changedFiles(rootDir: string, ref: string): Set<string> {
   const repo = findRepository(root);
   if (!repo) throw new Error(`--changed-since needs a git repository: ${root} is not inside one`);
   const top = repo.top;
-  const names = runGit(repo, ['diff', '--no-ext-diff', '--no-textconv', '--name-only', ref, '--', '.'], { cwd: root })
+  const commit = verifyCommit(repo, ref, root);
+  const names = runGit(
+    repo,
+    ['diff', '--no-ext-diff', '--no-textconv', '--name-only', '--end-of-options', commit, '--', '.'],
+    {
+      cwd: root,
+    },
+  )
     .split('\n')
     .filter(Boolean);
   const untracked = runGit(repo, ['ls-files', '--others', '--exclude-standard', '--', '.'], { cwd: root })

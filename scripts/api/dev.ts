@@ -21,7 +21,7 @@ import {
   webPage,
   type WebEdition,
 } from '../render/web/site.ts';
-import { writeFileAtomic } from '../util/atomic.ts';
+import { assertNoLink, writeFileAtomic } from '../util/atomic.ts';
 import { tocScript, webName } from '../render/web/layout.ts';
 import { serveSite, type SiteServer } from '../render/web/server.ts';
 
@@ -88,6 +88,7 @@ export async function startDev(options: DevOptions = {}): Promise<DevSession> {
   const out = path.resolve(options.out ?? 'dist');
   // Its own folder: the release build's site in `<out>/web` (with its downloads) is never overwritten.
   const siteDir = path.join(out, '.dev', 'web');
+  assertNoLink(siteDir, "The preview's folder");
   let states: EditionState[] = [];
   let failure: Diagnostic | undefined;
 
@@ -183,6 +184,7 @@ export async function startDev(options: DevOptions = {}): Promise<DevSession> {
     applySeverities(update.all ? book.files : update.chapters.map((c) => c.file), BUILD_SEVERITIES, book.config.checks);
     const { context, pageNames } = await webContext(webEdition(state), siteEditions());
     const dir = path.join(siteDir, state.edition.outSubdir);
+    assertNoLink(dir, "The preview's folder");
     await mkdir(dir, { recursive: true });
     const written: string[] = [];
     // A file is written only when its bytes change, so an edit that reaches every page (a title, the version)

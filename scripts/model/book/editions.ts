@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { existsSync } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import type { Link } from 'mdast';
 import remarkParse from 'remark-parse';
 import { unified } from 'unified';
@@ -10,6 +10,7 @@ import { safeName } from '../../util/slug.ts';
 import { loadConfig } from '../config/load.ts';
 import type { BookConfig } from '../config/schema.ts';
 import { isInside, linksOutside } from '../../util/paths.ts';
+import { readBookFile } from '../../util/book-file.ts';
 
 export interface Edition {
   /** Language code naming the edition (`en`, `fa`). */
@@ -37,7 +38,8 @@ async function honkitLanguages(root: string): Promise<Edition[] | undefined> {
     existsSync(path.join(root, 'book.yaml'))
   )
     return undefined;
-  const text = await readFile(langsPath, 'utf8').catch(() => undefined);
+  const bytes = readBookFile(root, langsPath);
+  const text = bytes?.toString('utf8');
   if (text === undefined) return undefined;
   const foreign = await readForeignConfig(root);
   const tree = unified().use(remarkParse).parse(text);
