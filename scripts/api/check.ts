@@ -42,6 +42,8 @@ export interface CheckOptions {
 export interface CheckResult {
   diagnostics: Diagnostic[];
   fixed: string[];
+  /** What `--fix` changed in each file it wrote, as a unified diff (the same order as `fixed`). */
+  diffs: string[];
   root: string;
 }
 
@@ -128,17 +130,18 @@ export async function check(options: CheckOptions = {}): Promise<CheckResult> {
   const progress = options.progress ?? createProgress({ quiet: options.quiet });
   const editions = await listEditions(manuscript);
   const fixed: string[] = [];
+  const diffs: string[] = [];
   let list: Diagnostic[] = [];
   const changed = options.changedSince ? changedFiles(manuscript, options.changedSince) : undefined;
   for (const edition of editions) {
     const at = { boundary: edition.boundary, defaults: edition.defaults };
     if (options.fix) {
       const book = await loadBook(edition.root, at);
-      fixed.push(
-        ...(await fixSources(book)).map((source) =>
-          toPosix(path.relative(manuscript, path.join(edition.root, source))),
-        ),
-      );
+      const name = (source: string) => toPosix(path.relative(manuscript, path.join(edition.root, source)));
+      for (const change of await fixSources(book, name)) {
+        fixed.push(name(change.source));
+        diffs.push(change.diff);
+      }
     }
     const { book, pages, errata } = await prepare(edition.root, progress, {
       lint: true,
@@ -215,5 +218,5 @@ export async function check(options: CheckOptions = {}): Promise<CheckResult> {
     }
   }
   if (changed) list = list.filter((d) => changed.has(d.file));
-  return { diagnostics: list, fixed, root: manuscript };
+  return { diagnostics: list, fixed, diffs, root: manuscript };
 }

@@ -10,7 +10,7 @@ import { VFile } from 'vfile';
 import type { Book, Chapter } from '../model/book/types.ts';
 import { splitFrontmatter } from '../model/book/frontmatter.ts';
 import { parseYaml } from '../model/config/load.ts';
-import { FOOTER_PATTERN } from '../markdown/plugins/remark-source-footer.ts';
+import { FOOTER_START as FOOTER_PATTERN } from '../model/footer-line.ts';
 import { report } from '../util/messages.ts';
 import { appendixChapter } from '../passes/errata/checks.ts';
 import type { Errata } from '../model/errata/load.ts';

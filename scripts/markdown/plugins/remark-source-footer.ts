@@ -2,6 +2,8 @@ import type { Paragraph, PhrasingContent, Root } from 'mdast';
 import { toString } from 'mdast-util-to-string';
 import type { VFile } from 'vfile';
 import { report } from '../../util/messages.ts';
+import type { BookConfig } from '../../model/config/schema.ts';
+import { isFooterLine } from '../../model/footer-line.ts';
 
 /** The paragraph's inline content split at its first line end, or undefined when it is one line. */
 function splitFirstLine(children: PhrasingContent[]): [PhrasingContent[], PhrasingContent[]] | undefined {
@@ -21,23 +23,22 @@ function splitFirstLine(children: PhrasingContent[]): [PhrasingContent[], Phrasi
   return undefined;
 }
 
-export const FOOTER_PATTERN = /^\s*(copyright\s*)?(©|\(c\)|copyright)\s*/i;
-
 /**
  * When chapters carry the copyright footer in their source, the build prints
  * the configured footer on every page instead: the source line is taken out
  * (recorded for the `copyright-footer` check) so it never prints twice.
  */
-export default function remarkSourceFooter(options: { enabled: boolean }) {
+export default function remarkSourceFooter(options: { enabled: boolean; copyright?: BookConfig['copyright'] }) {
   return (tree: Root, file: VFile) => {
     if (!options.enabled) return;
     for (let i = tree.children.length - 1; i >= 0; i--) {
       const node = tree.children[i]!;
       if (node.type === 'definition' || node.type === 'footnoteDefinition' || node.type === 'html') continue;
-      if (node.type === 'paragraph' && FOOTER_PATTERN.test(toString(node))) {
+      // Only a footer line is taken out: a paragraph that merely starts with "(c)" or "Copyright" is the author's.
+      const split = node.type === 'paragraph' ? splitFirstLine(node.children) : undefined;
+      if (node.type === 'paragraph' && isFooterLine(toString(split ? split[0] : node), options.copyright)) {
         const start = node.position?.start;
         // Lines written right after the footer, with no blank line, joined its paragraph: keep them as their own.
-        const split = splitFirstLine(node.children);
         const rest = split && split[1].some((c) => toString(c).trim() !== '') ? split[1] : undefined;
         const footer: Paragraph = rest ? { ...node, children: split![0] } : node;
         file.data.sourceFooter = { text: toString(footer).trim(), line: start?.line ?? 1, column: start?.column ?? 1 };
