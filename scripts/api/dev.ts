@@ -309,7 +309,9 @@ export async function startDev(options: DevOptions = {}): Promise<DevSession> {
       const base = file.startsWith(TEMPLATES) ? TEMPLATES : manuscript;
       return /(^|[/\\])\.|~$|\.swp$|\.tmp$/.test(path.relative(base, file)) || written(file);
     };
-    const watcher = chokidar.watch([manuscript, TEMPLATES], { ignoreInitial: true, ignored });
+    // A committed link to `/usr` or `/` must not be walked (100,000 watches outside the book, or `/proc`): links are
+    // watched as links, never followed. What the book reads through one is checked at each read anyway.
+    const watcher = chokidar.watch([manuscript, TEMPLATES], { ignoreInitial: true, ignored, followSymlinks: false });
     watchers.push(watcher);
     watcher.on('all', (_event, file) => schedule(path.resolve(file)));
     // Saves made once startDev has returned must be seen: wait for the watcher to have looked at every folder.
