@@ -14,7 +14,7 @@ export interface InitOptions {
   title: string;
   author: string;
   language: string;
-  /** Write into a folder that already has files (files of the same name are replaced). */
+  /** Write into a folder that already has files (files already there are kept, never replaced). */
   force?: boolean;
   /** The copyright year; this year by default. */
   year?: string;
