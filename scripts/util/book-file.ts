@@ -18,6 +18,7 @@ import { findRepository, runGit } from './git.ts';
  */
 
 const gitDirCache = new Map<string, string[]>();
+const realRoots = new Map<string, string>();
 
 /** Real paths of the git directories of the repository holding `realRoot` (its own, and the common one of a worktree). */
 export function gitDirectories(realRoot: string): string[] {
@@ -88,9 +89,10 @@ export interface BookFileOptions {
  */
 export function checkBookFile(root: string, file: string, options: BookFileOptions = {}): BookFileCheck {
   let real: string;
-  let realRoot: string;
+  let realRoot: string | undefined = realRoots.get(root);
   try {
-    realRoot = realpathSync(root);
+    // A book's root does not move while it is read; every link and image asks about it.
+    if (!realRoot) realRoots.set(root, (realRoot = realpathSync(root)));
   } catch {
     return { ok: false, missing: true };
   }
