@@ -20,6 +20,7 @@ import {
   type CommandDefinition,
   type CommandGroup,
 } from './commands/types.ts';
+import { RefError } from './util/git.ts';
 
 const COMMANDS: CommandDefinition<never>[] = [
   initCommand,
@@ -95,7 +96,7 @@ export async function main(argv: string[]): Promise<number> {
       // --help and --version exit 0; anything else commander refuses (unknown option, missing argument) is usage.
       return error.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
     }
-    if (error instanceof UsageError) {
+    if (error instanceof UsageError || error instanceof RefError) {
       process.stderr.write(`galley: ${error.message}\n`);
       return EXIT_USAGE;
     }

@@ -14,6 +14,7 @@ import { replaceArtifacts } from '../render/artifact-manifest.ts';
 import type { GalleyBrowser } from '../render/browser.ts';
 import { applySeverities, diagnostics, exitCode, type Diagnostic } from '../model/report.ts';
 import { createProgress, type Progress } from '../util/progress.ts';
+import { assertNoLink } from '../util/atomic.ts';
 
 export type Format = 'html' | 'epub' | 'pdf' | 'web';
 
@@ -126,6 +127,8 @@ async function buildEdition(
   });
   const formats = wanted ?? book.config.output.formats;
   const outDir = path.join(out, edition.outSubdir);
+  // An edition's folder inside a committed `dist/` could itself be a link.
+  assertNoLink(outDir, "The edition's output folder");
   applySeverities(book.files, BUILD_SEVERITIES, book.config.checks);
   const artifacts: Artifact[] = [];
   if (exitCode(diagnostics(book.files, book.boundary)) === 0) {
@@ -241,6 +244,8 @@ export interface BuildResult extends EditionResult {
 export async function build(options: BuildOptions = {}): Promise<BuildResult> {
   const manuscript = path.resolve(options.manuscript ?? 'manuscript');
   const out = path.resolve(options.out ?? 'dist');
+  // Before any work: a committed link named `dist` must not make the build write or delete outside.
+  assertNoLink(out);
   const progress = options.progress ?? createProgress({ quiet: options.quiet });
   const all = await listEditions(manuscript);
   let editions = all;

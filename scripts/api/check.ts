@@ -1,4 +1,4 @@
-import { findRepository, runGit } from '../util/git.ts';
+import { findRepository, runGit, verifyCommit } from '../util/git.ts';
 import path from 'node:path';
 import { prepare } from './build.ts';
 import { loadBook } from '../model/book/load.ts';
@@ -46,6 +46,8 @@ export interface CheckOptions {
 export interface CheckResult {
   diagnostics: Diagnostic[];
   fixed: string[];
+  /** What `--fix` changed in each file it wrote, as a unified diff (the same order as `fixed`). */
+  diffs: string[];
   root: string;
 }
 
@@ -98,7 +100,14 @@ export function changedFiles(rootDir: string, ref: string): Set<string> {
   const repo = findRepository(root);
   if (!repo) throw new Error(`--changed-since needs a git repository: ${root} is not inside one`);
   const top = repo.top;
-  const names = runGit(repo, ['diff', '--no-ext-diff', '--no-textconv', '--name-only', ref, '--', '.'], { cwd: root })
+  const commit = verifyCommit(repo, ref, root);
+  const names = runGit(
+    repo,
+    ['diff', '--no-ext-diff', '--no-textconv', '--name-only', '--end-of-options', commit, '--', '.'],
+    {
+      cwd: root,
+    },
+  )
     .split('\n')
     .filter(Boolean);
   const untracked = runGit(repo, ['ls-files', '--others', '--exclude-standard', '--', '.'], { cwd: root })
@@ -125,17 +134,18 @@ export async function check(options: CheckOptions = {}): Promise<CheckResult> {
   const progress = options.progress ?? createProgress({ quiet: options.quiet });
   const editions = await listEditions(manuscript);
   const fixed: string[] = [];
+  const diffs: string[] = [];
   let list: Diagnostic[] = [];
   const changed = options.changedSince ? changedFiles(manuscript, options.changedSince) : undefined;
   for (const edition of editions) {
     const at = { boundary: edition.boundary, defaults: edition.defaults };
     if (options.fix) {
       const book = await loadBook(edition.root, at);
-      fixed.push(
-        ...(await fixSources(book)).map((source) =>
-          toPosix(path.relative(manuscript, path.join(edition.root, source))),
-        ),
-      );
+      const name = (source: string) => toPosix(path.relative(manuscript, path.join(edition.root, source)));
+      for (const change of await fixSources(book, name)) {
+        fixed.push(name(change.source));
+        diffs.push(change.diff);
+      }
     }
     const { book, pages, errata } = await prepare(edition.root, progress, {
       lint: true,
@@ -218,5 +228,5 @@ export async function check(options: CheckOptions = {}): Promise<CheckResult> {
     }
   }
   if (changed) list = list.filter((d) => changed.has(d.file));
-  return { diagnostics: list, fixed, root: manuscript };
+  return { diagnostics: list, fixed, diffs, root: manuscript };
 }

@@ -21,7 +21,7 @@ import {
   webPage,
   type WebEdition,
 } from '../render/web/site.ts';
-import { writeFileAtomic } from '../util/atomic.ts';
+import { assertNoLink, writeFileAtomic } from '../util/atomic.ts';
 import { tocScript, webName } from '../render/web/layout.ts';
 import { serveSite, type SiteServer } from '../render/web/server.ts';
 
@@ -88,6 +88,7 @@ export async function startDev(options: DevOptions = {}): Promise<DevSession> {
   const out = path.resolve(options.out ?? 'dist');
   // Its own folder: the release build's site in `<out>/web` (with its downloads) is never overwritten.
   const siteDir = path.join(out, '.dev', 'web');
+  assertNoLink(siteDir, "The preview's folder");
   let states: EditionState[] = [];
   let failure: Diagnostic | undefined;
 
@@ -183,6 +184,7 @@ export async function startDev(options: DevOptions = {}): Promise<DevSession> {
     applySeverities(update.all ? book.files : update.chapters.map((c) => c.file), BUILD_SEVERITIES, book.config.checks);
     const { context, pageNames } = await webContext(webEdition(state), siteEditions());
     const dir = path.join(siteDir, state.edition.outSubdir);
+    assertNoLink(dir, "The preview's folder");
     await mkdir(dir, { recursive: true });
     const written: string[] = [];
     // A file is written only when its bytes change, so an edit that reaches every page (a title, the version)
@@ -307,7 +309,9 @@ export async function startDev(options: DevOptions = {}): Promise<DevSession> {
       const base = file.startsWith(TEMPLATES) ? TEMPLATES : manuscript;
       return /(^|[/\\])\.|~$|\.swp$|\.tmp$/.test(path.relative(base, file)) || written(file);
     };
-    const watcher = chokidar.watch([manuscript, TEMPLATES], { ignoreInitial: true, ignored });
+    // A committed link to `/usr` or `/` must not be walked (100,000 watches outside the book, or `/proc`): links are
+    // watched as links, never followed. What the book reads through one is checked at each read anyway.
+    const watcher = chokidar.watch([manuscript, TEMPLATES], { ignoreInitial: true, ignored, followSymlinks: false });
     watchers.push(watcher);
     watcher.on('all', (_event, file) => schedule(path.resolve(file)));
     // Saves made once startDev has returned must be seen: wait for the watcher to have looked at every folder.

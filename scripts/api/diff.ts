@@ -1,4 +1,4 @@
-import { gitAt } from '../util/git.ts';
+import { findRepository, gitAt, verifyCommit } from '../util/git.ts';
 import { realpathSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile, copyFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -9,7 +9,7 @@ import type { LoadedBook } from '../model/book/load.ts';
 import { listEditions } from '../model/book/editions.ts';
 import type { Chapter, TocEntry } from '../model/book/types.ts';
 import { readDestinations } from '../render/pdf-finish.ts';
-import { replaceDirectory } from '../util/atomic.ts';
+import { assertNoLink, replaceDirectory } from '../util/atomic.ts';
 import { diffImages } from '../util/imagediff.ts';
 import { hunksOnPage } from './diff-hunks.ts';
 import type { ChapterDiff, Hunk, SectionDiff } from './diff-types.ts';
@@ -43,13 +43,17 @@ export interface Revision {
 }
 
 function revision(cwd: string, ref: string): Revision {
-  let commit: string;
-  try {
-    commit = git(cwd, ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`]);
-  } catch {
-    throw new Error(`\`${ref}\` is not a commit in ${git(cwd, ['rev-parse', '--show-toplevel'])}`);
-  }
-  const [time, ...subject] = git(cwd, ['log', '-1', '--no-show-signature', '--format=%ct%x09%s', commit]).split('\t');
+  const repo = findRepository(cwd);
+  if (!repo) throw new Error(`${cwd} is not inside a git repository (no .git folder above it)`);
+  const commit = verifyCommit(repo, ref, cwd);
+  const [time, ...subject] = git(cwd, [
+    'log',
+    '-1',
+    '--no-show-signature',
+    '--format=%ct%x09%s',
+    '--end-of-options',
+    commit,
+  ]).split('\t');
   return { ref, commit, subject: subject.join('\t'), time: Number(time) };
 }
 
@@ -74,7 +78,7 @@ export class Worktrees {
 
   add(name: string, commit: string): string {
     const dir = path.join(this.tmp, name);
-    git(this.repo, ['worktree', 'add', '--detach', '--quiet', dir, commit]);
+    git(this.repo, ['worktree', 'add', '--detach', '--quiet', dir, '--end-of-options', commit]);
     this.dirs.push(dir);
     return dir;
   }
@@ -554,6 +558,8 @@ export async function diffRevisions(
   const log = options.log ?? (() => {});
   const manuscript = path.resolve(options.manuscript ?? 'manuscript');
   const out = path.resolve(options.out ?? 'dist/diff');
+  // The report folder is replaced at the end: refuse a link before an hour of work, not after.
+  assertNoLink(out, 'The report folder');
   const wantPdf = options.pdf ?? true;
   const top = git(manuscript, ['rev-parse', '--show-toplevel']);
   // git answers with symlinks resolved.

@@ -7,6 +7,7 @@ import { VFile } from 'vfile';
 import { prepare } from './build.ts';
 import type { LoadedBook } from '../model/book/load.ts';
 import { writeFileAtomic } from '../util/atomic.ts';
+import { checkBookFile } from '../util/book-file.ts';
 import { ERRATA_FILE, parseErrata } from '../model/errata/load.ts';
 import { resolveLocation } from '../model/errata/locate.ts';
 import { ERRATA_KINDS, ID_PATTERN, type ErratumKind } from '../model/errata/schema.ts';
@@ -135,6 +136,28 @@ function quoted(doc: Document, value: string): Scalar {
  * terminal, or refused with the flags to pass. The file is written atomically
  * and only after the result validates.
  */
+/**
+ * The rewritten errata.yaml must hold everything the old one did: the same
+ * data with one entry more, and every comment. The YAML library keeps both,
+ * but a file it would rewrite otherwise is refused rather than changed.
+ */
+function keepsEverything(before: string, after: string) {
+  const data = (text: string) => parseDocument(text, { schema: 'core' }).toJS() as Record<string, unknown> | null;
+  const old = data(before) ?? {};
+  const now = data(after) ?? {};
+  const entries = Array.isArray(now.entries) ? now.entries.slice(0, -1) : [];
+  const same =
+    JSON.stringify({ ...old, entries: Array.isArray(old.entries) ? old.entries : [] }) ===
+    JSON.stringify({ ...now, entries });
+  const comments = (text: string) => [...text.matchAll(/#[^\n]*/g)].map((m) => m[0].trim());
+  const lost = comments(before).filter((comment) => !after.includes(comment));
+  if (!same || lost.length > 0) {
+    throw new ErrataInputError(
+      `Adding the entry would change what ${ERRATA_FILE} already holds${lost.length ? ` (${lost[0]})` : ''}: add it by hand`,
+    );
+  }
+}
+
 export async function addErratum(
   manuscript: string,
   input: ErratumInput,
@@ -163,10 +186,18 @@ export async function addErratum(
   const where = locationWhere(book, wanted.location!);
 
   const filePath = path.join(book.root, ERRATA_FILE);
-  const text = await readFile(filePath, 'utf8').catch((error: NodeJS.ErrnoException) => {
-    if (error.code === 'ENOENT') return SKELETON;
-    throw error;
-  });
+  const checked = checkBookFile(book.root, filePath);
+  if (!checked.ok && !checked.missing)
+    throw new ErrataInputError(`${ERRATA_FILE} ${checked.reason}: it is not changed`);
+  let text = SKELETON;
+  if (checked.ok) {
+    try {
+      text = new TextDecoder('utf-8', { fatal: true }).decode(await readFile(checked.real));
+    } catch {
+      // Rewriting it would turn every non-UTF-8 byte into U+FFFD for good.
+      throw new ErrataInputError(`${ERRATA_FILE} is not valid UTF-8: save it as UTF-8 first; it is not changed`);
+    }
+  }
   const doc = parseDocument(text, { schema: 'core', uniqueKeys: true, prettyErrors: false });
   if (doc.errors.length > 0) {
     throw new ErrataInputError(
@@ -208,7 +239,9 @@ export async function addErratum(
   else if (last?.spaceBefore) (entry as { spaceBefore?: boolean }).spaceBefore = true;
   seq.items.push(entry);
 
-  const output = doc.toString({ lineWidth: 0 });
+  let output = doc.toString({ lineWidth: 0 });
+  if (text.includes('\r\n')) output = output.replace(/\r?\n/g, '\r\n');
+  keepsEverything(text, output);
   const check = parseErrata(output, new VFile({ path: filePath }));
   if (!check.valid) {
     throw new ErrataInputError(

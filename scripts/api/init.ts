@@ -3,7 +3,7 @@
  * Files npm would not pack under their own names (`.gitignore`, `.github/`)
  * are stored without the dot and get it back here.
  */
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, realpathSync } from 'node:fs';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,7 +14,7 @@ export interface InitOptions {
   title: string;
   author: string;
   language: string;
-  /** Write into a folder that already has files (files of the same name are replaced). */
+  /** Write into a folder that already has files (files already there are kept, never replaced). */
   force?: boolean;
   /** The copyright year; this year by default. */
   year?: string;
@@ -48,8 +48,13 @@ async function listStarter(dir = STARTER, prefix = ''): Promise<string[]> {
 /** The files `initBook` wrote, relative to the folder. */
 export type InitResult = string[];
 
-/** Writes the starter book into `dir`; returns the files written, relative to it. */
-export async function initBook(dir: string, options: InitOptions): Promise<InitResult> {
+/**
+ * Writes the starter book into `dir`; returns the files written, relative to
+ * it. With `force`, a file already there is kept as it is (listed in
+ * `kept`): a starter file never replaces the author's, and nothing is
+ * written through a link (a `.github` link to elsewhere).
+ */
+export async function initBook(dir: string, options: InitOptions, kept: string[] = []): Promise<InitResult> {
   if (!options.force && !isEmptyFolder(dir)) {
     throw new FolderNotEmptyError(
       `${dir} is not empty: choose a new folder, or give --force to write the starter files into it`,
@@ -72,7 +77,19 @@ export async function initBook(dir: string, options: InitOptions): Promise<InitR
     }
     const target = path.join(dir, destination(relative));
     await mkdir(path.dirname(target), { recursive: true });
-    await writeFile(target, content);
+    const inside = path.relative(realpathSync(dir), realpathSync(path.dirname(target)));
+    if (inside.startsWith('..') || path.isAbsolute(inside)) {
+      kept.push(destination(relative));
+      continue;
+    }
+    try {
+      // `wx`: never over a file (or a link) that is there already.
+      await writeFile(target, content, { flag: 'wx' });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      kept.push(destination(relative));
+      continue;
+    }
     written.push(destination(relative));
   }
   return written;

@@ -18,7 +18,7 @@ import type { Page } from '../model/pages.ts';
 import { renderWeb } from '../render/web/site.ts';
 import { editionStamp } from '../model/errata/stamp.ts';
 import { applySeverities, diagnostics, type Diagnostic } from '../model/report.ts';
-import { replaceDirectory, writeFileAtomic } from '../util/atomic.ts';
+import { assertNoLink, replaceDirectory, writeFileAtomic } from '../util/atomic.ts';
 import { RELEASE_SITE, releasedVersions, versionsScript } from '../render/web/versions.ts';
 import { buildDate } from '../util/build-date.ts';
 import { errataChangelog, errataJson, releaseNotes } from '../render/changelog.ts';
@@ -262,6 +262,8 @@ export async function release(options: ReleaseOptions = {}): Promise<ReleaseResu
   const log = options.log ?? (() => {});
   const manuscript = path.resolve(options.manuscript ?? 'manuscript');
   const out = path.resolve(options.out ?? 'dist');
+  // The release folder is replaced and its staging folder deleted: never through a link.
+  assertNoLink(path.join(out, 'release'));
   const editions = await listEditions(manuscript);
   const { book: mainBook } = await prepare(manuscript);
   const version = mainBook.config.version;

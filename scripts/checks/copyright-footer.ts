@@ -1,5 +1,5 @@
 import type { LoadedBook } from '../model/book/load.ts';
-import { FOOTER_PATTERN } from '../markdown/plugins/remark-source-footer.ts';
+import { isFooterLine } from '../model/footer-line.ts';
 import { footerText } from '../model/pages.ts';
 import { report } from '../util/messages.ts';
 
@@ -27,7 +27,9 @@ export function checkCopyrightFooters(book: LoadedBook) {
       chapter.file.data.sourceFooter ??
       (() => {
         const last = lastLine(String(chapter.file.value));
-        return FOOTER_PATTERN.test(last.text) ? { text: last.text, line: last.line, column: 1 } : undefined;
+        return isFooterLine(last.text, book.config.copyright)
+          ? { text: last.text, line: last.line, column: 1 }
+          : undefined;
       })();
     if (found) {
       if (normalize(found.text) !== normalize(expected)) {

@@ -1,4 +1,4 @@
-import { gitAt } from '../util/git.ts';
+import { findRepository, gitAt, verifyCommit } from '../util/git.ts';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Node, Parent, Root, RootContent } from 'mdast';
@@ -10,7 +10,7 @@ import { VFile } from 'vfile';
 import type { Book, Chapter } from '../model/book/types.ts';
 import { splitFrontmatter } from '../model/book/frontmatter.ts';
 import { parseYaml } from '../model/config/load.ts';
-import { FOOTER_PATTERN } from '../markdown/plugins/remark-source-footer.ts';
+import { FOOTER_START as FOOTER_PATTERN } from '../model/footer-line.ts';
 import { report } from '../util/messages.ts';
 import { appendixChapter } from '../passes/errata/checks.ts';
 import type { Errata } from '../model/errata/load.ts';
@@ -32,9 +32,17 @@ export interface TextBlock {
 /** `git show REF:./name` from the file's folder; undefined when the file did not exist at REF. */
 export function gitShow(ref: string, file: string): string | undefined {
   try {
-    return gitAt(path.dirname(file), ['show', '--no-textconv', `${ref}:./${path.basename(file)}`], {
-      stderr: 'ignore',
-    });
+    const repo = findRepository(path.dirname(file));
+    if (!repo) return undefined;
+    // `ref` is checked and turned into a commit id first: `-…:./x` must never reach git as an option.
+    const commit = verifyCommit(repo, ref, path.dirname(file));
+    return gitAt(
+      path.dirname(file),
+      ['show', '--no-textconv', '--end-of-options', `${commit}:./${path.basename(file)}`],
+      {
+        stderr: 'ignore',
+      },
+    );
   } catch {
     return undefined;
   }

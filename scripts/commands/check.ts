@@ -68,6 +68,8 @@ export const checkCommand = defineCommand<CheckCommandOptions>({
     } else {
       const shown = list.map((d) => ({ ...d, file: path.join(path.relative(process.cwd(), result.root), d.file) }));
       process.stdout.write(formatText(shown, { color: Boolean(process.stdout.isTTY) && !process.env.NO_COLOR }) + '\n');
+      // The author's files were rewritten: show exactly how, so nothing changes unseen.
+      for (const diff of result.diffs) process.stdout.write(diff);
       if (result.fixed.length) process.stdout.write(`Fixed: ${result.fixed.join(', ')}\n`);
     }
     return exitCode(list);

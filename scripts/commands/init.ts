@@ -55,7 +55,7 @@ export const initCommand = defineCommand<InitCommandOptions>({
     new Option('--title <title>', "the book's title (asked on a terminal; default: from the folder name)"),
     new Option('--author <name>', 'the author (asked on a terminal)'),
     new Option('--language <code>', 'the language, BCP 47 (asked on a terminal)'),
-    new Option('--force', 'write into a folder that is not empty (starter files replace files of the same name)'),
+    new Option('--force', 'write into a folder that is not empty (files already there are kept, never replaced)'),
   ],
   async run(opts) {
     const { initBook, isEmptyFolder } = await import('../api/init.ts');
@@ -67,12 +67,15 @@ export const initCommand = defineCommand<InitCommandOptions>({
       );
     }
     const answers = await ask(opts, { title: titleFromFolder(dir), author: 'The Author', language: 'en' });
-    const written = await initBook(dir, { ...answers, force: opts.force });
+    const kept: string[] = [];
+    const written = await initBook(dir, { ...answers, force: opts.force }, kept);
     const shown = path.relative(process.cwd(), path.resolve(dir)) || '.';
     // Named even when it is the current folder: without one, the commands read manuscript/.
     const book = ` ${shown.includes(' ') ? JSON.stringify(shown) : shown}`;
     process.stdout.write(
-      `Started "${answers.title}" in ${shown}/: ${written.join(', ')}\n\nNext:\n` +
+      `Started "${answers.title}" in ${shown}/: ${written.join(', ')}\n` +
+        (kept.length ? `Kept as they were (not replaced): ${kept.join(', ')}\n` : '') +
+        `\nNext:\n` +
         `  galley dev${book}      # the web edition at http://127.0.0.1:3000/, rebuilt on each save\n` +
         `  galley check${book}    # links, images, footers and format\n` +
         `  galley build${book}    # EPUB, PDF and the web edition into dist/\n`,

@@ -64,7 +64,7 @@ export function createChapterProcessor(
   if (options.lint) processor.use(lintPlugins);
   return (
     processor
-      .use(remarkSourceFooter, { enabled: config.copyright?.in_source ?? false })
+      .use(remarkSourceFooter, { enabled: config.copyright?.in_source ?? false, copyright: config.copyright })
       // To HTML, keeping positions so HTML-stage messages still cite Markdown lines.
       .use(remarkRehype, {
         allowDangerousHtml: true,

@@ -1,4 +1,5 @@
-import { existsSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { checkBookFile } from '../util/book-file.ts';
 import path from 'node:path';
 import { chapterSettings, loadBook, readChapter, type LoadedBook, type LoadOptions } from '../model/book/load.ts';
 import type { Chapter } from '../model/book/types.ts';
@@ -212,9 +213,13 @@ export class BookPipeline {
 
   /** From disk again, always: processing appends to a file's messages, and book passes append to its tree. */
   private async reread(book: LoadedBook, chapter: Chapter) {
-    // The load checked where the file leads; a save may have made it a symlink out of the manuscript.
-    if (!isInside(book.boundary, chapter.file.path) || !statSync(chapter.file.path).isFile())
-      throw new Error(`${chapter.source} is no longer a file inside the manuscript`);
+    // The load checked where the file leads; a save may have made it a link out of the manuscript, into the git
+    // folder, or a FIFO: the same gate as the load.
+    const checked = checkBookFile(book.boundary, chapter.file.path);
+    if (!isInside(book.boundary, chapter.file.path) || !checked.ok) {
+      const why = !checked.ok && !checked.missing ? checked.reason : 'is no longer a file inside the manuscript';
+      throw new Error(`${chapter.source} ${why}`);
+    }
 
     const { file, data } = await readChapter(chapter.file.path, book.root, { templateTags: book.dialect === 'honkit' });
     const title = typeof data.title === 'string' ? data.title : chapter.entry.title;

@@ -1,4 +1,5 @@
 import { availableParallelism } from 'node:os';
+import { linkOnPath } from '../util/atomic.ts';
 import { planWorkers } from './worker-plan.ts';
 import { chapterBudget, overBudgetMessage, type ChapterBudget } from './chapter-budget.ts';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
@@ -309,8 +310,9 @@ function workerCount(option: ProcessOptions['workers'], chars: number, chapters:
 /** The chapter cache folder `cache` (ProcessOptions) means, or undefined for none. */
 export function chapterCacheDir(cache: boolean | string | undefined): string | undefined {
   const wanted = cache === false ? undefined : typeof cache === 'string' ? cache : defaultCacheDir();
-  // A cache folder git tracks came with the sources (a pull request can write it): never read nor written.
-  return wanted && !trackedByGit(wanted) ? wanted : undefined;
+  // A cache folder git tracks came with the sources (a pull request can write it): never read nor written. Nor one
+  // that is a link or lies under one (a committed `.galley-cache` link would send the writes elsewhere).
+  return wanted && !linkOnPath(wanted) && !trackedByGit(wanted) ? wanted : undefined;
 }
 
 let last: ProcessStats | undefined;

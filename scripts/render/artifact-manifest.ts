@@ -1,4 +1,4 @@
-import { readFile, rm } from 'node:fs/promises';
+import { lstat, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { writeFileAtomic } from '../util/atomic.ts';
 
@@ -11,7 +11,10 @@ interface Manifest {
 
 async function readManifest(dir: string): Promise<string[]> {
   try {
-    const data = JSON.parse(await readFile(path.join(dir, MANIFEST_NAME), 'utf8')) as Partial<Manifest>;
+    const file = path.join(dir, MANIFEST_NAME);
+    // Only the file a build wrote: a link (committed in a `dist/` folder) names nothing Galley made.
+    if (!(await lstat(file)).isFile()) return [];
+    const data = JSON.parse(await readFile(file, 'utf8')) as Partial<Manifest>;
     return Array.isArray(data.files) ? data.files.filter((f): f is string => typeof f === 'string') : [];
   } catch {
     return [];

@@ -12,7 +12,10 @@ import { bodyMarkup, xhtmlDocument, xhtmlDocumentAround } from './xhtml.ts';
 import { epubMarkup, pageSurvey, type PageSurvey } from './page-markup.ts';
 import { bookSlug } from '../model/book-slug.ts';
 import { buildDate, isoSeconds } from '../util/build-date.ts';
-import { writeFileAtomic } from '../util/atomic.ts';
+import { linkOnPath, writeFileAtomic } from '../util/atomic.ts';
+
+/** A cache folder that is a link, or lies under one, is not used: its writes would land wherever the link points. */
+const withoutLink = (dir: string) => (linkOnPath(dir) ? undefined : dir);
 import type { Errata } from '../model/errata/load.ts';
 import { editionStamp, epubStampMeta, type EditionStamp } from '../model/errata/stamp.ts';
 import { labels } from '../util/labels.ts';
@@ -679,7 +682,7 @@ export async function renderEpub(
   const target = path.join(outDir, `${bookSlug(book)}.epub`);
   const cache = extra.cache ?? true;
   const pack = openDeflatePack(
-    cache === false ? undefined : typeof cache === 'string' ? cache : defaultDeflateDir(),
+    cache === false ? undefined : withoutLink(typeof cache === 'string' ? cache : defaultDeflateDir()),
     `${book.root}\0${path.basename(target)}`,
   );
   const bytes = await epub.package(pack);

@@ -128,3 +128,29 @@ export function gitAt(folder: string, args: readonly string[], options: Omit<Git
   if (!repo) throw new Error(`${folder} is not inside a git repository (no .git folder above it)`);
   return runGit(repo, args, { ...options, cwd: realpathSync(folder) });
 }
+
+/** A revision that cannot be one (it would read as an option): a usage error, exit 2. */
+export class RefError extends Error {}
+
+/**
+ * The full commit id `ref` names in `repo`. Every revision a user or a CI
+ * template gives reaches git only through here: one starting with `-` would
+ * be read as an option (`--output=FILE` truncates FILE), so it is refused
+ * before git runs, and the check itself passes it after `--end-of-options`.
+ * Callers hand git the returned id, never the text they were given.
+ */
+export function verifyCommit(repo: Repository, ref: string, cwd?: string): string {
+  if (ref === '' || ref.startsWith('-') || /[\0\n]/.test(ref)) {
+    throw new RefError(
+      `\`${ref}\` is not a git revision: a revision never starts with \`-\` (give a branch, tag or commit)`,
+    );
+  }
+  try {
+    return runGit(repo, ['rev-parse', '--verify', '--quiet', '--end-of-options', `${ref}^{commit}`], {
+      cwd,
+      timeout: 10_000,
+    }).trim();
+  } catch {
+    throw new Error(`\`${ref}\` is not a commit in ${repo.top}`);
+  }
+}

@@ -1,4 +1,5 @@
-import { realpathSync, readdirSync, statSync } from 'node:fs';
+import { realpathSync, readdirSync } from 'node:fs';
+import { checkBookFile } from './book-file.ts';
 import path from 'node:path';
 
 /** Decodes percent-escapes until nothing changes, so `%252e%252e` cannot hide a `..`. */
@@ -33,7 +34,17 @@ export function isRemote(href: string): boolean {
 const dotSegments = (value: string) => value.split('/').filter((segment) => segment === '.' || segment === '..').length;
 
 export type Resolved =
-  { ok: true; absolute: string; relative: string; exists: boolean } | { ok: false; reason: string };
+  | {
+      ok: true;
+      absolute: string;
+      relative: string;
+      /** A regular file is there. */
+      exists: boolean;
+      /** A folder is there (a link may name one; a reader must not). */
+      folder?: boolean;
+    }
+  /** `severe`: the real path is refused (a secret, a FIFO): an error wherever the reference is. */
+  | { ok: false; reason: string; severe?: boolean };
 
 const OUTSIDE = 'is outside the manuscript: use a path relative to the chapter that stays inside the book folder';
 
@@ -62,18 +73,12 @@ export function resolveLocal(root: string, fromFile: string, href: string): Reso
   // `images/%2e%2e/x.png` stays inside, but no author writes a dot segment in escapes: refuse what hides one.
   if (dotSegments(decoded) > dotSegments(raw.split('#')[0]!.split('?')[0]!))
     return { ok: false, reason: `\`${href}\` hides \`..\` or \`.\` in percent-escapes: write the path plainly` };
-  let exists: boolean;
-  try {
-    const real = realpathSync(absolute);
-    const realRoot = realpathSync(rootAbs);
-    const realRel = path.relative(realRoot, real);
-    if (realRel.startsWith('..') || path.isAbsolute(realRel))
-      return { ok: false, reason: `\`${href}\` is a link that points outside the manuscript` };
-    exists = statSync(real).isFile();
-  } catch {
-    exists = false;
-  }
-  return { ok: true, absolute, relative: relative.split(path.sep).join('/'), exists };
+  // By real path: a plainly written `notes.md` may be a link to `.git/config`, a FIFO or a folder.
+  const checked = checkBookFile(rootAbs, absolute);
+  if (!checked.ok && !checked.missing && !checked.folder)
+    return { ok: false, reason: `\`${href}\` ${checked.reason}`, severe: !checked.outside };
+  const folder = !checked.ok && !checked.missing ? checked.folder : undefined;
+  return { ok: true, absolute, relative: relative.split(path.sep).join('/'), exists: checked.ok, folder };
 }
 
 /**

@@ -83,8 +83,11 @@ export default function remarkMdbook(options: Options = {}) {
           if (!resolved.ok || !resolved.exists) {
             report(
               file,
-              'warning',
-              resolved.ok ? `Included file \`${filePath}\` not found` : `Include ${resolved.reason}`,
+              // A secret or a FIFO behind a plain name is an error, not a missing file.
+              !resolved.ok && resolved.severe ? 'error' : 'warning',
+              resolved.ok
+                ? `Included file \`${filePath}\` ${resolved.folder ? 'is a folder, not a file' : 'not found'}`
+                : `Include ${resolved.reason}`,
               node,
               'include',
             );

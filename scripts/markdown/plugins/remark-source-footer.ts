@@ -2,6 +2,8 @@ import type { Paragraph, PhrasingContent, Root } from 'mdast';
 import { toString } from 'mdast-util-to-string';
 import type { VFile } from 'vfile';
 import { report } from '../../util/messages.ts';
+import type { BookConfig } from '../../model/config/schema.ts';
+import { isFooterLine } from '../../model/footer-line.ts';
 
 /** The paragraph's inline content split at its first line end, or undefined when it is one line. */
 function splitFirstLine(children: PhrasingContent[]): [PhrasingContent[], PhrasingContent[]] | undefined {
@@ -21,8 +23,6 @@ function splitFirstLine(children: PhrasingContent[]): [PhrasingContent[], Phrasi
   return undefined;
 }
 
-export const FOOTER_PATTERN = /^\s*(copyright\s*)?(©|\(c\)|copyright)\s*/i;
-
 /**
  * When chapters carry the copyright footer in their source, the build prints
  * the configured footer on every page instead: the source line is taken out
@@ -32,6 +32,8 @@ export const FOOTER_PATTERN = /^\s*(copyright\s*)?(©|\(c\)|copyright)\s*/i;
 export interface Options {
   /** Whether the book keeps a copyright line in its sources (`copyright.in_source`): only then is one looked for. */
   enabled: boolean;
+  /** The configured notice, whose line (and only that line) is the footer. */
+  copyright?: BookConfig['copyright'];
 }
 
 export default function remarkSourceFooter(options: Options) {
@@ -40,10 +42,11 @@ export default function remarkSourceFooter(options: Options) {
     for (let i = tree.children.length - 1; i >= 0; i--) {
       const node = tree.children[i]!;
       if (node.type === 'definition' || node.type === 'footnoteDefinition' || node.type === 'html') continue;
-      if (node.type === 'paragraph' && FOOTER_PATTERN.test(toString(node))) {
+      // Only a footer line is taken out: a paragraph that merely starts with "(c)" or "Copyright" is the author's.
+      const split = node.type === 'paragraph' ? splitFirstLine(node.children) : undefined;
+      if (node.type === 'paragraph' && isFooterLine(toString(split ? split[0] : node), options.copyright)) {
         const start = node.position?.start;
         // Lines written right after the footer, with no blank line, joined its paragraph: keep them as their own.
-        const split = splitFirstLine(node.children);
         const rest = split && split[1].some((c) => toString(c).trim() !== '') ? split[1] : undefined;
         const footer: Paragraph = rest ? { ...node, children: split![0] } : node;
         file.data.sourceFooter = { text: toString(footer).trim(), line: start?.line ?? 1, column: start?.column ?? 1 };

@@ -172,8 +172,11 @@ export default function remarkTemplateBlocks(options: Options = {}) {
               if (!resolved.ok || !resolved.exists) {
                 report(
                   file,
-                  'warning',
-                  resolved.ok ? `Included file \`${target}\` not found` : `Include ${resolved.reason}`,
+                  // A secret or a FIFO behind a plain name is an error, not a missing file.
+                  !resolved.ok && resolved.severe ? 'error' : 'warning',
+                  resolved.ok
+                    ? `Included file \`${target}\` ${resolved.folder ? 'is a folder, not a file' : 'not found'}`
+                    : `Include ${resolved.reason}`,
                   tag.node,
                   'include',
                 );

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { existsSync } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import type { Link } from 'mdast';
 import remarkParse from 'remark-parse';
 import { unified } from 'unified';
@@ -12,6 +12,7 @@ import type { BookConfig } from '../config/schema.ts';
 import { isInside, linksOutside } from '../../util/paths.ts';
 import { VFile } from 'vfile';
 import { withinLimits } from './limits.ts';
+import { readBookFile } from '../../util/book-file.ts';
 
 export interface Edition {
   /** Language code naming the edition (`en`, `fa`). */
@@ -39,7 +40,8 @@ async function honkitLanguages(root: string): Promise<Edition[] | undefined> {
     existsSync(path.join(root, 'book.yaml'))
   )
     return undefined;
-  const text = await readFile(langsPath, 'utf8').catch(() => undefined);
+  const bytes = readBookFile(root, langsPath);
+  const text = bytes?.toString('utf8');
   if (text === undefined) return undefined;
   // Parsed under the chapters' limits: LANGS.md is as untrusted as they are.
   const probe = new VFile({ path: langsPath, value: text });

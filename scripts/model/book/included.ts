@@ -3,6 +3,7 @@ import { VFile } from 'vfile';
 import { MAX_CHAPTER_BYTES, withinLimits } from './limits.ts';
 import { decodeSource } from '../../util/text.ts';
 import { report } from '../../util/messages.ts';
+import { fileKind } from '../../util/book-file.ts';
 
 /** Includes and code imports one chapter may expand, all levels together. */
 export const MAX_INCLUDES_PER_CHAPTER = 256;
@@ -48,7 +49,16 @@ export function readIncluded(
   place: Parameters<typeof report>[3],
   what: string,
 ): string | undefined {
-  const size = statSync(absolute).size;
+  const stat = statSync(absolute);
+  // resolveLocal let only regular files through; a hard link it cannot see (both names are plain files).
+  if (!stat.isFile() || stat.nlink > 1) {
+    const reason = !stat.isFile()
+      ? `is ${fileKind(stat)}, not a file`
+      : `has ${stat.nlink} hard links: git cannot carry hard links, so one was made outside the repository (it could be a secret's other name); copy the file instead`;
+    report(into, 'error', `${what} ${reason}: not included`, place, 'include');
+    return undefined;
+  }
+  const size = stat.size;
   if (size > MAX_CHAPTER_BYTES) {
     report(
       into,

@@ -105,7 +105,8 @@ export function withinLimits(text: string, file: VFile): boolean {
     if (htmlDepth > LIMITS.htmlDepth)
       return fail(`HTML nested more than ${LIMITS.htmlDepth} deep in one block: close the elements`, i + 1);
   }
-  const notes = text.match(/\[\^[^\]\s]+\]/g)?.length ?? 0;
+  // References only: a definition (`[^x]: …`) is not one, and counting both halved the limit (a false alarm).
+  const notes = text.match(/\[\^[^\]\s]+\](?!:)/g)?.length ?? 0;
   if (notes > LIMITS.footnoteReferences)
     return fail(`${notes} footnote references, over the limit of ${LIMITS.footnoteReferences}: split the chapter`, 1);
   return true;

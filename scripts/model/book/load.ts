@@ -19,6 +19,7 @@ import { AssetRegistry } from './assets.ts';
 import { decodeSource } from '../../util/text.ts';
 import { report } from '../../util/messages.ts';
 import { existsWithExactCase, resolveLocal, toPosix, isInside, linksOutside } from '../../util/paths.ts';
+import { checkBookFile } from '../../util/book-file.ts';
 import { safeName } from '../../util/slug.ts';
 
 export { MAX_CHAPTER_BYTES };
@@ -224,7 +225,23 @@ export async function loadBook(rootDir: string, options: LoadOptions = {}): Prom
       'toc-missing-file',
     );
   }
-  const summaryBytes = summaryOutside ? Buffer.from('') : await readFile(summaryPath).catch(() => undefined);
+  // By real path and kind too: a link to `.git/config`, a FIFO (a build blocked forever) or a folder is not read.
+  const summaryChecked = summaryOutside ? undefined : checkBookFile(configRoot, summaryPath);
+  if (summaryChecked && !summaryChecked.ok && !summaryChecked.missing) {
+    report(
+      summaryFile,
+      'error',
+      `SUMMARY.md ${summaryChecked.reason}: it is not read`,
+      { line: 1, column: 1 },
+      'toc-missing-file',
+    );
+  }
+  const summaryBytes =
+    summaryChecked?.ok === true
+      ? await readFile(summaryChecked.real)
+      : summaryOutside || (summaryChecked && !summaryChecked.ok && !summaryChecked.missing)
+        ? Buffer.from('')
+        : undefined;
   if (summaryBytes) {
     summaryFile.value = decodeSource(summaryBytes, summaryFile);
     toc = parseSummary(summaryFile);
@@ -253,6 +270,17 @@ export async function loadBook(rootDir: string, options: LoadOptions = {}): Prom
         summaryFile,
         'error',
         `TOC entry “${entry.title}”: ${resolved.reason}`,
+        entry.position,
+        'toc-missing-file',
+      );
+      entry.kind = 'draft';
+      continue;
+    }
+    if (resolved.folder) {
+      report(
+        summaryFile,
+        'error',
+        `TOC entry “${entry.title}” points to \`${entry.source}\`, which is a folder: name a Markdown file`,
         entry.position,
         'toc-missing-file',
       );

@@ -7,6 +7,7 @@ import { bookSchema, type BookConfig } from './schema.ts';
 import { report } from '../../util/messages.ts';
 import { decodeSource } from '../../util/text.ts';
 import { linksOutside } from '../../util/paths.ts';
+import { checkBookFile } from '../../util/book-file.ts';
 
 /**
  * YAML that is data and nothing else: the core schema (no `!!js/*`, no custom
@@ -147,11 +148,13 @@ export async function loadConfig(root: string, defaults: Partial<BookConfig> = {
     );
     return { config: withDefaults({ title: 'Untitled' }, defaults, file), file, found: true };
   }
-  try {
-    raw = await readFile(filePath);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  // By real path and kind: a link to `.git/config`, a FIFO (a build blocked forever) or a folder is not read.
+  const checked = checkBookFile(root, filePath);
+  if (!checked.ok && !checked.missing) {
+    report(file, 'error', `book.yaml ${checked.reason}: it is not read`, { line: 1, column: 1 }, 'book-config');
+    return { config: withDefaults({ title: 'Untitled' }, defaults, file), file, found: true };
   }
+  if (checked.ok) raw = await readFile(checked.real);
   if (!raw) {
     const config = withDefaults({ title: path.basename(path.resolve(root)) }, defaults, file);
     return { config, file, found: false };

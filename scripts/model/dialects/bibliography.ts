@@ -1,4 +1,4 @@
-import { readFile, readdir, stat } from 'node:fs/promises';
+import { readFile, readdir } from 'node:fs/promises';
 import { VFile } from 'vfile';
 import { bibLimits, lineAt, MAX_BIB_BYTES } from './bib-limits.ts';
 import { report } from '../../util/messages.ts';
@@ -6,6 +6,7 @@ import { decodeSource } from '../../util/text.ts';
 import path from 'node:path';
 import type * as Bibtex from '@retorquere/bibtex-parser';
 import { linksOutside } from '../../util/paths.ts';
+import { checkBookFile } from '../../util/book-file.ts';
 
 export interface BibEntry {
   key: string;
@@ -41,7 +42,14 @@ export async function loadBibliography(root: string, files?: VFile[]): Promise<M
   const absolute = path.join(root, name);
   const file = new VFile({ path: absolute, cwd: root });
   files?.push(file);
-  const size = (await stat(absolute)).size;
+  const checked = checkBookFile(root, absolute);
+  if (!checked.ok) {
+    // A `refs.bib` folder, FIFO or link to a secret: named at its first line, never read.
+    if (!checked.missing)
+      report(file, 'error', `${name} ${checked.reason}: it is not read`, { line: 1, column: 1 }, 'bibliography');
+    return undefined;
+  }
+  const size = checked.stat.size;
   if (size > MAX_BIB_BYTES) {
     report(
       file,
@@ -52,7 +60,7 @@ export async function loadBibliography(root: string, files?: VFile[]): Promise<M
     );
     return undefined;
   }
-  const text = decodeSource(await readFile(absolute), file);
+  const text = decodeSource(await readFile(checked.real), file);
   file.value = text;
   const problem = bibLimits(text);
   if (problem) {

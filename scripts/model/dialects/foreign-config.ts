@@ -1,10 +1,10 @@
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parse as parseToml } from 'smol-toml';
 import { VFile } from 'vfile';
 import type { BookConfig } from '../config/schema.ts';
 import { report } from '../../util/messages.ts';
 import { linksOutside } from '../../util/paths.ts';
+import { readBookFile } from '../../util/book-file.ts';
 
 export interface ForeignConfig {
   kind: 'honkit' | 'mdbook';
@@ -30,7 +30,7 @@ const str = (value: unknown) => (typeof value === 'string' && value.trim() ? val
 export async function readForeignConfig(root: string): Promise<ForeignConfig | undefined> {
   const jsonPath = path.join(root, 'book.json');
   // Configuration that is a link out of the manuscript is not read (nor is anything else).
-  const json = linksOutside(root, jsonPath) ? undefined : await readFile(jsonPath, 'utf8').catch(() => undefined);
+  const json = linksOutside(root, jsonPath) ? undefined : readBookFile(root, jsonPath)?.toString('utf8');
   if (json !== undefined) {
     const file = new VFile({ path: jsonPath, value: json });
     let data: Record<string, unknown> = {};
@@ -61,7 +61,7 @@ export async function readForeignConfig(root: string): Promise<ForeignConfig | u
     return { kind: 'honkit', file, defaults, contentRoot: str(data.root) ?? '.', languageNames };
   }
   const tomlPath = path.join(root, 'book.toml');
-  const toml = linksOutside(root, tomlPath) ? undefined : await readFile(tomlPath, 'utf8').catch(() => undefined);
+  const toml = linksOutside(root, tomlPath) ? undefined : readBookFile(root, tomlPath)?.toString('utf8');
   if (toml !== undefined) {
     const file = new VFile({ path: tomlPath, value: toml });
     let data: Record<string, unknown> = {};

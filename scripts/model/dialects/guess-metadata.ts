@@ -3,6 +3,7 @@ import path from 'node:path';
 import { firstHeading } from '../book/first-heading.ts';
 import { MAX_CHAPTER_BYTES } from '../book/limits.ts';
 import { existsWithExactCase, linksOutside, toPosix } from '../../util/paths.ts';
+import { checkBookFile } from '../../util/book-file.ts';
 
 /**
  * The title HonKit gives a book whose configuration names none: the first
@@ -12,7 +13,9 @@ export async function guessTitle(contentRoot: string, configRoot: string): Promi
   for (const name of ['README.md', 'readme.md', 'Readme.md']) {
     const file = path.join(contentRoot, name);
     if (!existsWithExactCase(contentRoot, name).ok || linksOutside(configRoot, file)) continue;
-    const bytes = await readFile(file).catch(() => undefined);
+    const checked = checkBookFile(configRoot, file);
+    if (!checked.ok) continue;
+    const bytes = await readFile(checked.real).catch(() => undefined);
     if (!bytes || bytes.length > MAX_CHAPTER_BYTES) continue;
     const heading = firstHeading(bytes.toString('utf8'));
     if (heading?.text)

@@ -5,6 +5,8 @@ import { VFile } from 'vfile';
 import type { Book } from '../book/types.ts';
 import { locate, parseYaml, reportSchemaIssues } from '../config/load.ts';
 import { decodeSource } from '../../util/text.ts';
+import { checkBookFile } from '../../util/book-file.ts';
+import { report } from '../../util/messages.ts';
 import { errataSchema, type ErrataData } from './schema.ts';
 
 /** The errata file's name, at the root of the book (beside book.yaml). */
@@ -52,13 +54,8 @@ export function parseErrata(text: string, file: VFile): Omit<Errata, 'path'> {
  */
 export async function loadErrata(book: Pick<Book, 'root' | 'files'>): Promise<Errata | undefined> {
   const filePath = path.join(book.root, ERRATA_FILE);
-  let raw: Buffer;
-  try {
-    raw = await readFile(filePath);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw error;
-  }
+  const checked = checkBookFile(book.root, filePath);
+  if (!checked.ok && checked.missing) return undefined;
   let file = book.files.find((f) => f.path === filePath);
   if (!file) {
     file = new VFile({ path: filePath, cwd: book.root });
@@ -67,6 +64,13 @@ export async function loadErrata(book: Pick<Book, 'root' | 'files'>): Promise<Er
     // Loaded again (a second pass over the same book): the new parse says it all.
     file.messages = [];
   }
+  if (!checked.ok) {
+    // A link out or to a secret, a FIFO, a folder: named, never read.
+    report(file, 'error', `errata.yaml ${checked.reason}: it is not read`, { line: 1, column: 1 }, 'errata-schema');
+    file.value = '';
+    return { path: filePath, file, data: EMPTY, valid: false };
+  }
+  const raw = await readFile(checked.real);
   const text = decodeSource(raw, file);
   file.value = text;
   return { path: filePath, ...parseErrata(text, file) };

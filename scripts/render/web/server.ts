@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Stats } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
+import { lstat, readFile, stat } from 'node:fs/promises';
+import { realpathSync } from 'node:fs';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import sirv from 'sirv';
@@ -27,6 +28,19 @@ export interface SiteServer {
 }
 
 const LIVE = '__galley/';
+
+/** What sirv (dev mode, default extensions) tries for a path, in its order. */
+const SIRV_CANDIDATES = ['', '.html', '.htm', '/index.html', '/index.htm'];
+
+/** Whether `file`'s real path has a hidden segment below `root`'s (a link to the site's own dot-folder). */
+function hiddenBelow(root: string, file: string): boolean {
+  try {
+    const relative = path.relative(realpathSync(root), realpathSync(file));
+    return relative.split(path.sep).some((segment) => segment.startsWith('.'));
+  } catch {
+    return false;
+  }
+}
 
 /**
  * A static server for the web edition, on 127.0.0.1 only. In live mode it
@@ -128,6 +142,12 @@ export async function serveSite(root: string, options: ServeOptions = {}): Promi
       !isInside(root, file)
     )
       return notFound(res);
+    // sirv answers `/page` with `page.html` (or `page/index.html`): each name it may send is checked by its real
+    // path, not only the one asked for, so a linked `page.html` cannot be reached without its extension.
+    for (const candidate of SIRV_CANDIDATES.map((suffix) => file + suffix)) {
+      const found = await lstat(candidate).catch(() => undefined);
+      if (found && (!isInside(root, candidate) || hiddenBelow(root, candidate))) return notFound(res);
+    }
     const info = await stat(file).catch(() => undefined);
     // A folder without its slash: relative links on its index page would resolve one level up.
     if (pathname !== '' && !pathname.endsWith('/') && info?.isDirectory()) {
