@@ -15,7 +15,7 @@ import type { GalleyBrowser } from '../render/browser.ts';
 import { applySeverities, diagnostics, exitCode, type Diagnostic } from '../model/report.ts';
 import { createProgress, type Progress } from '../util/progress.ts';
 
-export type Format = 'html' | 'epub' | 'pdf' | 'web';
+export type Format = 'html' | 'epub' | 'pdf' | 'web' | 'cover';
 
 export interface BuildOptions {
   manuscript?: string;
@@ -142,6 +142,7 @@ async function buildEdition(
         artifacts.push({ format: 'epub', path: epub.path });
         progress.tick();
       }
+      let interiorPages: number | undefined;
       if (formats.includes('pdf')) {
         progress.phase('PDF', 1);
         const { renderPdf } = await import('../render/pdf.ts');
@@ -151,6 +152,21 @@ async function buildEdition(
           errata,
         });
         artifacts.push({ format: 'pdf', path: pdf.path, pages: pdf.pages });
+        interiorPages = pdf.pages;
+        progress.tick();
+      }
+      if (formats.includes('cover')) {
+        progress.phase('Cover', 1);
+        const [{ renderPdf }, { renderCover }] = await Promise.all([
+          import('../render/pdf.ts'),
+          import('../render/cover.ts'),
+        ]);
+        // The spine is as thick as this build's interior: printed here, not written, when the PDF was not asked for.
+        interiorPages ??= (
+          await renderPdf(book, pages, outDir, { browser: await context.browser(), errata, write: false })
+        ).pages;
+        const cover = await renderCover(book, interiorPages, outDir, await context.browser());
+        artifacts.push({ format: 'cover', path: cover.path, pages: 1 });
         progress.tick();
       }
       if (pageCache) storeFreshPages(pages, pageCache);
@@ -158,7 +174,7 @@ async function buildEdition(
       // A slug change leaves the old EPUB and PDF behind: the manifest says which ones this build's predecessor wrote.
       await replaceArtifacts(
         outDir,
-        artifacts.filter((a) => a.format === 'epub' || a.format === 'pdf').map((a) => a.path),
+        artifacts.filter((a) => a.format === 'epub' || a.format === 'pdf' || a.format === 'cover').map((a) => a.path),
       );
     } finally {
       progress.done();
