@@ -92,9 +92,8 @@ export async function checkPdfX(bytes: Uint8Array): Promise<PdfXReport> {
   if (!context.trailerInfo.ID) fail(PDFX_REQUIREMENTS[2], 'no /ID in the trailer');
 
   const info = context.trailerInfo.Info ? context.lookup(context.trailerInfo.Info) : undefined;
-  if (!(info instanceof PDFDict)) {
-    fail(PDFX_REQUIREMENTS[3], 'no Info dictionary');
-  }
+  if (!(info instanceof PDFDict)) fail(PDFX_REQUIREMENTS[3], 'no Info dictionary');
+
   const infoText = (key: string) => (info instanceof PDFDict ? text(info.get(PDFName.of(key))) : undefined);
   if (!infoText('GTS_PDFXVersion')?.startsWith('PDF/X-4'))
     fail(PDFX_REQUIREMENTS[3], `GTS_PDFXVersion is ${infoText('GTS_PDFXVersion') ?? 'missing'}`);
@@ -107,8 +106,9 @@ export async function checkPdfX(bytes: Uint8Array): Promise<PdfXReport> {
 
   const metadata = doc.catalog.lookupMaybe(PDFName.of('Metadata'), PDFStream);
   let xmp = '';
-  if (!metadata) fail(PDFX_REQUIREMENTS[6], 'no Metadata stream on the catalog');
-  else {
+  if (!metadata) {
+    fail(PDFX_REQUIREMENTS[6], 'no Metadata stream on the catalog');
+  } else {
     if (metadata.dict.get(PDFName.of('Filter'))) fail(PDFX_REQUIREMENTS[6], 'the XMP stream is compressed');
     xmp = Buffer.from(streamBytes(metadata)).toString('utf8');
   }
@@ -134,14 +134,16 @@ export async function checkPdfX(bytes: Uint8Array): Promise<PdfXReport> {
     .map((i) => context.lookup(i))
     .filter((i): i is PDFDict => i instanceof PDFDict && i.get(PDFName.of('S')) === PDFName.of('GTS_PDFX'));
   let intentSpace = '';
-  if (pdfx.length !== 1) fail(PDFX_REQUIREMENTS[11], `${pdfx.length} GTS_PDFX output intents`);
-  else {
+  if (pdfx.length !== 1) {
+    fail(PDFX_REQUIREMENTS[11], `${pdfx.length} GTS_PDFX output intents`);
+  } else {
     const intent = pdfx[0]!;
     if (!text(intent.get(PDFName.of('OutputConditionIdentifier'))))
       fail(PDFX_REQUIREMENTS[11], 'no OutputConditionIdentifier');
     const profile = intent.lookupMaybe(PDFName.of('DestOutputProfile'), PDFStream);
-    if (!profile) fail(PDFX_REQUIREMENTS[12], 'no DestOutputProfile');
-    else {
+    if (!profile) {
+      fail(PDFX_REQUIREMENTS[12], 'no DestOutputProfile');
+    } else {
       const icc = Buffer.from(streamBytes(profile));
       intentSpace = icc.toString('latin1', 16, 20);
       if (icc.toString('latin1', 36, 40) !== 'acsp') fail(PDFX_REQUIREMENTS[12], 'not an ICC profile');

@@ -222,10 +222,11 @@ function xmpPacket(options: FinishOptions, iso: string): string {
   if (options.licence) fields.push(`<xmpRights:UsageTerms>${alt(options.licence)}</xmpRights:UsageTerms>`);
   const identifier = options.identifier ?? (options.isbn ? `urn:isbn:${options.isbn}` : undefined);
   if (identifier) fields.push(`<dc:identifier>${xmlEscape(identifier)}</dc:identifier>`);
-  if (options.isbn)
+  if (options.isbn) {
     fields.push(
       `<xmp:Identifier><rdf:Bag><rdf:li>urn:isbn:${xmlEscape(options.isbn)}</rdf:li></rdf:Bag></xmp:Identifier>`,
     );
+  }
   if (options.publisher)
     fields.push(`<dc:publisher><rdf:Bag><rdf:li>${xmlEscape(options.publisher)}</rdf:li></rdf:Bag></dc:publisher>`);
   fields.push(
