@@ -55,13 +55,12 @@ function defaultMargins(width: number): Margins {
 const MARK_AREA_MM = 10;
 
 /**
- * The page for book.yaml's `output.pdf`. A preset (model/config/presets.ts) supplies the trim when none is named,
- * raises the margins to the service's minimums (the gutter for `pageCount` pages: thicker books need more), turns
+ * The page for book.yaml's `output.pdf`. A preset (model/config/presets.ts) raises the margins to the service's minimums (the gutter for `pageCount` pages: thicker books need more), turns
  * bleed on where the service prints every file with it, and takes crop marks off where they are refused.
  */
 export function pageGeometry(pdf: PdfConfig, printMarks = false, pageCount = 0): Geometry {
   const preset = presetOf(pdf);
-  const trim = pdf.trim ?? preset?.trim ?? '6x9in';
+  const trim = pdf.trim;
   const [width, height] = typeof trim === 'string' ? TRIMS[trim]! : [toMm(trim.width), toMm(trim.height)];
   const defaults = defaultMargins(width);
   const asked = printMarks || pdf.crop_marks;

@@ -12,8 +12,6 @@ export interface PrintPreset {
   name: PresetName;
   /** How reports name the service. */
   service: string;
-  /** The trim when book.yaml names none. */
-  trim: NonNullable<PdfConfig['trim']>;
   /** The inside margin for a page count (it grows with the book's thickness). */
   gutter: (pages: number) => number;
   /** Top, bottom and outside margins at least this, without and with bleed. */
@@ -54,7 +52,6 @@ export const PRESETS: Record<PresetName, PrintPreset> = {
   kdp: {
     name: 'kdp',
     service: 'KDP',
-    trim: '6x9in',
     gutter: kdpGutter,
     outside: { plain: 0.25, bleed: 0.375 },
     safe: 0.25,
@@ -72,7 +69,6 @@ export const PRESETS: Record<PresetName, PrintPreset> = {
   ingramspark: {
     name: 'ingramspark',
     service: 'IngramSpark',
-    trim: '6x9in',
     // 0.5 in on every side; the binding side grows as KDP's does for thick books.
     gutter: (pages) => Math.max(0.5, kdpGutter(pages)),
     outside: { plain: 0.5, bleed: 0.5 },
@@ -91,7 +87,6 @@ export const PRESETS: Record<PresetName, PrintPreset> = {
   lulu: {
     name: 'lulu',
     service: 'Lulu',
-    trim: '6x9in',
     // A 0.5 in safety margin plus a gutter addition for thicker books.
     gutter: (pages) =>
       0.5 + (pages <= 60 ? 0 : pages <= 150 ? 0.125 : pages <= 400 ? 0.5 : pages <= 600 ? 0.625 : 0.75),
@@ -111,7 +106,6 @@ export const PRESETS: Record<PresetName, PrintPreset> = {
   'a4-office': {
     name: 'a4-office',
     service: 'an office printer (A4)',
-    trim: 'A4',
     gutter: () => 25 / 25.4,
     outside: { plain: 20 / 25.4, bleed: 20 / 25.4 },
     safe: 5 / 25.4,

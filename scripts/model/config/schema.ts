@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { isbnProblem } from './isbn.ts';
+import { PRESET_TRIMS } from './preset-trims.ts';
 
 /** `2025` or `2024-2026` (hyphen or en dash). */
 const yearOrRange = z.union([
@@ -16,9 +17,8 @@ const trim = z.union([
   z.strictObject({ width: length, height: length }),
 ]);
 
-export const pdfSchema = z.strictObject({
-  /** 6x9in unless a preset says otherwise (a4-office: A4). */
-  trim: trim.optional(),
+const pdfObject = z.strictObject({
+  trim: trim.default('6x9in'),
   margins: z.strictObject({ top: length, bottom: length, inner: length, outer: length }).partial().default({}),
   bleed: length.optional(),
   crop_marks: z.boolean().default(false),
@@ -39,6 +39,15 @@ export const pdfSchema = z.strictObject({
   /** The interior paper: its thickness per page sets the cover's spine width. */
   paper: z.enum(['white', 'cream', 'colour']).default('white'),
 });
+
+/** A preset's trim (a4-office: A4) when book.yaml names none; 6x9in otherwise. */
+export const pdfSchema = z.preprocess((value) => {
+  if (!value || typeof value !== 'object' || 'trim' in value) return value;
+  const preset = (value as { preset?: unknown }).preset;
+  return typeof preset === 'string' && preset in PRESET_TRIMS
+    ? { ...value, trim: PRESET_TRIMS[preset as keyof typeof PRESET_TRIMS] }
+    : value;
+}, pdfObject);
 
 const colour = z.string().regex(/^#[0-9a-fA-F]{6}$/, 'expected a colour such as #1d3557');
 
