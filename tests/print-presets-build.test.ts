@@ -25,7 +25,7 @@ async function buildWith(name: string, pdfBlock: string) {
   const yaml = await readFile(path.join(manuscript, 'book.yaml'), 'utf8');
   await writeFile(
     path.join(manuscript, 'book.yaml'),
-    yaml.replace(/  pdf:\n(    .*\n)+/, `  pdf:\n${pdfBlock.replace(/^/gm, '    ')}\n`),
+    yaml.replace(/ {2}pdf:\n( {4}.*\n)+/, `  pdf:\n${pdfBlock.replace(/^/gm, '    ')}\n`),
   );
   const out = path.join(root.dir, `${name}-out`);
   const result = await build({ manuscript, out, formats: ['pdf'], quiet: true });
