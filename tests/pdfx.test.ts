@@ -1,10 +1,12 @@
+import { execFile } from 'node:child_process';
 import { cp, readFile, writeFile } from 'node:fs/promises';
+import { promisify } from 'node:util';
 import path from 'node:path';
 import { PDFDict, PDFDocument, PDFName } from '@cantoo/pdf-lib';
 import JSZip from 'jszip';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { build } from '../scripts/api/build.ts';
-import { ROOT, tempDir } from './helpers.ts';
+import { GALLEY, ROOT, tempDir } from './helpers.ts';
 import { checkPdfX, PDFX_REQUIREMENTS } from './pdfx-check.ts';
 
 /** PDF/X-4 interiors and covers: the sample book with the KDP preset, and the press fixture. */
@@ -114,4 +116,22 @@ describe('PDF/X-4', () => {
     );
     expect(copyright.join('\n')).toMatch(/ISBN 0306406152[\s\S]*ISBN 978-0-306-40615-7 \(print\)/);
   });
+
+  it('--pdfx makes a book without the setting PDF/X-4', async () => {
+    const out = path.join(root.dir, 'faults-pdfx');
+    const book = path.join(ROOT, 'tests', 'books', 'preset-faults');
+    await promisify(execFile)(process.execPath, [
+      GALLEY,
+      'build',
+      book,
+      '--out',
+      out,
+      '--format',
+      'pdf',
+      '--pdfx',
+      '--quiet',
+    ]);
+    const report = await checkPdfX(await readFile(path.join(out, 'preset-faults.pdf')));
+    expect(report.problems).toEqual([]);
+  }, 120_000);
 });

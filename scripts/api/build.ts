@@ -27,6 +27,8 @@ export interface BuildOptions {
   edition?: string;
   /** PDF with bleed and crop marks. */
   printMarks?: boolean;
+  /** PDF/X-4 interior and cover, as `output.pdf.standard: pdf/x-4` (`--pdfx`). */
+  pdfx?: boolean;
   /** Ignore every cache: no chapter result is read or written (`--no-cache`). */
   noCache?: boolean;
 }
@@ -97,6 +99,7 @@ export interface EditionResult {
 interface BuildContext {
   progress: Progress;
   printMarks?: boolean;
+  pdfx?: boolean;
   noCache?: boolean;
   /** The one browser of this build, launched on the first PDF. */
   browser: () => Promise<GalleyBrowser>;
@@ -123,6 +126,7 @@ async function buildEdition(
     },
   });
   const formats = wanted ?? book.config.output.formats;
+  if (context.pdfx) book.config.output.pdf.standard = 'pdf/x-4';
   const outDir = path.join(out, edition.outSubdir);
   applySeverities(book.files, BUILD_SEVERITIES, book.config.checks);
   const artifacts: Artifact[] = [];
@@ -265,6 +269,7 @@ export async function build(options: BuildOptions = {}): Promise<BuildResult> {
   const context: BuildContext = {
     progress,
     printMarks: options.printMarks,
+    pdfx: options.pdfx,
     noCache: options.noCache,
     browser: () => (launched ??= import('../render/browser.ts').then(({ launchBrowser }) => launchBrowser())),
   };
