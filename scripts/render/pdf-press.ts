@@ -16,7 +16,7 @@ export function keyPlace(book: LoadedBook, key: string): { line: number; column:
 
 /**
  * The ICC profile book.yaml names for the output intent: a file inside the manuscript whose header says it is an
- * ICC profile with RGB, CMYK or grey data. Anything else is an error at its line and the build uses sRGB.
+ * ICC profile with RGB data. Anything else is an error at its line and the build uses sRGB.
  */
 function outputIntent(book: LoadedBook, name: string): PdfXOptions['profile'] | undefined {
   const file = path.resolve(book.root, name);
@@ -36,8 +36,9 @@ function outputIntent(book: LoadedBook, name: string): PdfXOptions['profile'] | 
   }
   if (bytes.length < 132 || bytes.toString('latin1', 36, 40) !== 'acsp') return refuse('not an ICC profile');
   const space = bytes.toString('latin1', 16, 20);
-  if (!['RGB ', 'CMYK', 'GRAY'].includes(space))
-    return refuse(`an output intent profile holds RGB, CMYK or grey data, not ${space.trim()}`);
+  // Chromium's content is RGB and Galley converts no colours: under a CMYK or grey intent the file would not be X-4.
+  if (space !== 'RGB ')
+    return refuse(`Galley's pages are RGB, so the output intent must be an RGB profile, not ${space.trim()}`);
   return { bytes, name: path.basename(name).replace(/\.ic[cm]$/i, '') };
 }
 
