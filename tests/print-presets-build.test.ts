@@ -81,7 +81,10 @@ describe('galley check --print with a preset', () => {
     expect(pages.message).toMatch(/IngramSpark prints 18 to 1200/);
     const gutter = preset.find((d) => d.ruleId === 'print-preset-gutter')!;
     expect([gutter.file, gutter.line]).toEqual(['book.yaml', 15]);
-    expect(preset.find((d) => d.ruleId === 'print-preset-image-dpi')!.message).toMatch(/at 2\d\d dpi.*300 dpi/);
+    const image = preset.find((d) => d.ruleId === 'print-preset-image-dpi')!;
+    expect(image.message).toMatch(/at 2\d\d dpi.*300 dpi/);
+    // At the image's Markdown line, not only a PDF page.
+    expect([image.file, image.line]).toEqual(['rules.md', 6]);
     // The blank last page is there: Galley added it.
     expect(rules.has('print-preset-blank-last-page')).toBe(false);
   }, 120_000);

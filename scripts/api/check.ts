@@ -207,7 +207,7 @@ export async function check(options: CheckOptions = {}): Promise<CheckResult> {
         list.push(...(await checkPrint(book, pages, out)));
       if (options.print && book.config.output.pdf.preset) {
         const { checkPrintPreset } = await import('../checks/print-preset.ts');
-        list.push(...(await checkPrintPreset(book, out)));
+        list.push(...(await checkPrintPreset(book, pages, out)));
       }
     }
   }

@@ -7,7 +7,13 @@ import { bookSlug } from '../model/book-slug.ts';
 import { presetOf, type PrintPreset } from '../model/config/presets.ts';
 import type { Severity } from '../model/config/schema.ts';
 import type { Diagnostic } from '../model/report.ts';
-import { readLayout, type Layout } from '../render/print-analysis.ts';
+import { normalise, readLayout, type Layout } from '../render/print-analysis.ts';
+import { composeBook, type Composition } from '../render/pdf-compose.ts';
+import type { Page } from '../model/pages.ts';
+import { buildDate } from '../util/build-date.ts';
+import type { Element } from 'hast';
+import { toString } from 'hast-util-to-string';
+import { visit } from 'unist-util-visit';
 import { pageGeometry } from '../render/pdf-pages-css.ts';
 import { keyPlace } from '../render/pdf-press.ts';
 
@@ -30,6 +36,10 @@ interface Problem {
   page?: number;
   /** A book.yaml key, when the problem is a setting. */
   key?: string;
+  /** The printed word, to find its Markdown line. */
+  word?: string;
+  /** An image problem: the page's first image is looked for in the chapter. */
+  image?: boolean;
 }
 
 /** The trim box of each page, top-left origin (poppler's), in points. */
@@ -77,6 +87,7 @@ export function presetProblems(
       problems.push({
         rule: 'print-preset-image-dpi',
         page: image.page,
+        image: true,
         message: `prints a ${image.width}×${image.height} image at ${dpi} dpi; ${service} asks ${preset.minDpi} dpi at its printed size`,
       });
     }
@@ -98,6 +109,7 @@ export function presetProblems(
       problems.push({
         rule: 'print-preset-safe-area',
         page: index,
+        word: outside.text,
         message: `prints “${outside.text.slice(0, 40)}” outside the safe area (${preset.safe} in inside the trim, as ${service} asks)`,
       });
     }
@@ -113,8 +125,35 @@ export function presetProblems(
   return problems;
 }
 
+type Block = Composition['blocks'][number];
+
+/** The chapter a PDF page belongs to, and the element on it a problem names, for a Markdown line. */
+function placeOnPage(composition: Composition, layout: Layout, problem: Problem) {
+  let block: Block | undefined;
+  let at = -1;
+  for (const candidate of composition.blocks) {
+    const start = layout.starts.get(candidate.id);
+    if (start !== undefined && start <= problem.page! && start >= at) {
+      block = candidate;
+      at = start;
+    }
+  }
+  const file = block?.page?.chapter?.file;
+  if (!block || !file?.path) return undefined;
+  let found: Element | undefined;
+  const word = problem.word ? normalise(problem.word) : '';
+  visit(block.element, 'element', (node: Element) => {
+    if (found || !node.position) return;
+    if (problem.image && node.tagName === 'img') found = node;
+    if (word.length >= 3 && /^(p|li|h[1-6]|td|th|figcaption|pre|dt|dd)$/.test(node.tagName)) 
+      if (normalise(toString(node)).includes(word)) found = node;
+    
+  });
+  return { path: file.path, line: found?.position?.start.line ?? 1, column: found?.position?.start.column ?? 1 };
+}
+
 /** `galley check --print`: the built PDF of this edition against its preset. */
-export async function checkPrintPreset(book: LoadedBook, outDir: string): Promise<Diagnostic[]> {
+export async function checkPrintPreset(book: LoadedBook, pages: Page[], outDir: string): Promise<Diagnostic[]> {
   const preset = presetOf(book.config.output.pdf);
   const pdfFile = path.join(outDir, `${bookSlug(book)}.pdf`);
   if (!preset || !existsSync(pdfFile)) return [];
@@ -124,16 +163,18 @@ export async function checkPrintPreset(book: LoadedBook, outDir: string): Promis
   ]);
   const geometry = pageGeometry(book.config.output.pdf, false, layout.pages.length);
   const problems = presetProblems(preset, layout, trimBoxes(doc), geometry.margins.inner);
+  const composition = composeBook(book, pages, { date: buildDate(book.root) });
   const settings = { ...PRESET_SEVERITIES, ...book.config.checks };
-  const configFile = path.relative(book.boundary, book.configFile.path).split(path.sep).join('/');
-  const pdfName = path.relative(book.boundary, pdfFile).split(path.sep).join('/');
+  const relative = (file: string) => path.relative(book.boundary, file).split(path.sep).join('/');
   const out: Diagnostic[] = [];
   for (const problem of problems) {
     const setting = settings[problem.rule] ?? 'error';
     if (setting === 'off') continue;
-    const place = problem.key ? keyPlace(book, problem.key) : { line: 1, column: 1 };
+    const onPage = problem.page === undefined ? undefined : placeOnPage(composition, layout, problem);
+    const place = problem.key ? keyPlace(book, problem.key) : (onPage ?? { line: 1, column: 1 });
+    const file = problem.key ? book.configFile.path : (onPage?.path ?? pdfFile);
     out.push({
-      file: problem.page === undefined ? configFile : pdfName,
+      file: relative(file),
       line: place.line,
       column: place.column,
       ruleId: problem.rule,
