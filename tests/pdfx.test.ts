@@ -63,6 +63,10 @@ describe('PDF/X-4', () => {
     expect(doc.catalog.lookupMaybe(PDFName.of('StructTreeRoot'), PDFDict)).toBeDefined();
     // 67 pages or so: under KDP's 79, so the spine carries no text, and the build says so.
     if (pdf.pages! < 79) expect(result.diagnostics.map((d) => d.ruleId)).toContain('cover-spine-text');
+    // The sample's 800 × 1200 cover image is under 300 dpi across a 6.125 × 9.25 in front.
+    const lowRes = result.diagnostics.find((d) => d.ruleId === 'cover-image-resolution');
+    expect(lowRes?.message).toMatch(/800×1200 cover image prints at 12\d dpi/);
+    expect(lowRes?.line).toBe(16);
   }, 180_000);
 
   it('the press fixture: both files pass; a cover built alone measures the same interior, byte for byte', async () => {

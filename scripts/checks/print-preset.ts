@@ -145,9 +145,8 @@ function placeOnPage(composition: Composition, layout: Layout, problem: Problem)
   visit(block.element, 'element', (node: Element) => {
     if (found || !node.position) return;
     if (problem.image && node.tagName === 'img') found = node;
-    if (word.length >= 3 && /^(p|li|h[1-6]|td|th|figcaption|pre|dt|dd)$/.test(node.tagName)) 
+    if (word.length >= 3 && /^(p|li|h[1-6]|td|th|figcaption|pre|dt|dd)$/.test(node.tagName))
       if (normalise(toString(node)).includes(word)) found = node;
-    
   });
   return { path: file.path, line: found?.position?.start.line ?? 1, column: found?.position?.start.column ?? 1 };
 }

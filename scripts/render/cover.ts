@@ -224,6 +224,23 @@ export async function renderCover(
   let printed: Uint8Array;
   try {
     await sandbox.load('cover.html');
+    const natural = await sandbox.page.evaluate(() => {
+      const img = document.querySelector('img.picture');
+      return img instanceof HTMLImageElement ? [img.naturalWidth, img.naturalHeight] : undefined;
+    });
+    if (natural && natural[0]! > 0 && natural[1]! > 0) {
+      // object-fit: cover scales the picture until it fills the front and its bleed.
+      const dpi = Math.floor(Math.min(natural[0]! / (trim.width + layout.bleed), natural[1]! / layout.height));
+      if (dpi < preset.minDpi) {
+        report(
+          book.configFile,
+          'warning',
+          `Cover: the ${natural[0]}×${natural[1]} cover image prints at ${dpi} dpi on the front; ${preset.service} asks ${preset.minDpi} dpi (${Math.ceil((trim.width + layout.bleed) * preset.minDpi)}×${Math.ceil(layout.height * preset.minDpi)} pixels or more)`,
+          keyPlace(book, 'cover'),
+          'cover-image-resolution',
+        );
+      }
+    }
     printed = await sandbox.page.pdf({ preferCSSPageSize: true, printBackground: true, tagged: false, timeout: 0 });
   } finally {
     await sandbox.close();
