@@ -72,7 +72,9 @@ describe('presets: the interior page', () => {
     expect(ingram.cropMarks).toBe(false);
     expect(ingram.cropMarksRefused).toBe(true);
     expect(ingram.bleed).toBeCloseTo(0.125 * IN, 6);
-    expect(pageGeometry(pdfSchema.parse({ preset: 'kdp', crop_marks: true })).cropMarks).toBe(true);
+    const kdpMarks = pageGeometry(pdfSchema.parse({ preset: 'kdp', crop_marks: true }));
+    expect(kdpMarks.cropMarks).toBe(true);
+    expect(kdpMarks.bleed).toBeCloseTo(0.125 * IN, 6);
     const a4 = pageGeometry(pdfSchema.parse({ preset: 'a4-office' }));
     expect([a4.width, a4.height, a4.bleed]).toEqual([210, 297, 0]);
     expect(PRESETS.ingramspark.blankLastPage).toBe(true);

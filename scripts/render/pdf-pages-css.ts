@@ -66,15 +66,14 @@ export function pageGeometry(pdf: PdfConfig, printMarks = false, pageCount = 0):
   const asked = printMarks || pdf.crop_marks;
   const cropMarks = asked && !preset?.noCropMarks;
   // Printers want 3 mm of bleed with marks unless the book says otherwise.
+  // A preset's service gives its own bleed (0.125 in) for a book that bleeds.
   const bleed = pdf.bleed
     ? toMm(pdf.bleed)
-    : preset?.bleedByDefault
+    : preset && (preset.bleedByDefault || asked)
       ? preset.bleed * 25.4
       : cropMarks
         ? 3
-        : preset && asked
-          ? preset.bleed * 25.4
-          : 0;
+        : 0;
   if (preset) {
     const outside = (bleed > 0 ? preset.outside.bleed : preset.outside.plain) * 25.4;
     defaults.top = Math.max(defaults.top, outside);
