@@ -403,8 +403,11 @@ export async function renderPdf(
       let first = await print(sandbox, false, timings);
       lap('first print');
       if (preset) {
-        // The service's gutter grows with the page count, known once printed: one reprint when it moves to another step.
-        const count = (await readDestinations(first)).pages + (press.blankLastPage ? 1 : 0);
+        // The service's gutter grows with the page count, known once printed: one reprint when it moves to another
+        // step. The blank versos come in the next print, so each right-hand opening counts as one: a gutter a step
+        // too wide near a boundary is allowed, one too narrow is not.
+        const openings = composition.blocks.filter((b) => b.recto && (b.kind === 'part' || b.kind === 'chapter'));
+        const count = (await readDestinations(first)).pages + openings.length + (press.blankLastPage ? 1 : 0);
         const sized = composeBook(book, pages, { printMarks: options.printMarks, date, stamp, pageCount: count });
         if (sized.geometry.margins.inner !== composition.geometry.margins.inner) {
           composition = sized;
