@@ -106,6 +106,14 @@ describe('cover spread', () => {
     expect(layout.barcode.x).toBeGreaterThanOrEqual(layout.back);
     expect(layout.barcode.y).toBeCloseTo(0.125 + 0.25, 9);
   });
+
+  it('opens the other way for a right-to-left book: front on the left, back and barcode on the right', () => {
+    const layout = coverLayout(PRESETS.kdp, 'white', 300, trim, true);
+    expect(layout.front).toBeCloseTo(0.125, 9);
+    expect(layout.back).toBeCloseTo(6.125 + 0.6756, 9);
+    expect(layout.barcode.x).toBeCloseTo(layout.back + 0.25, 9);
+    expect(layout.width).toBeCloseTo(coverLayout(PRESETS.kdp, 'white', 300, trim).width, 9);
+  });
 });
 
 /** A page of poppler's layout with one word at (x, y) points from the top left. */

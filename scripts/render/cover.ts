@@ -5,6 +5,7 @@ import type { LoadedBook } from '../model/book/load.ts';
 import { bookSlug } from '../model/book-slug.ts';
 import { coverSize, PRESETS, presetOf, type PrintPreset } from '../model/config/presets.ts';
 import { footerText } from '../model/pages.ts';
+import { bookDirection } from '../model/direction.ts';
 import { writeFileAtomic } from '../util/atomic.ts';
 import { buildDate } from '../util/build-date.ts';
 import { report } from '../util/messages.ts';
@@ -29,6 +30,8 @@ export interface CoverLayout {
   bleed: number;
   spine: number;
   trim: { width: number; height: number };
+  /** A right-to-left book: the front is the left panel. */
+  rtl: boolean;
   /** Left edges of the back panel, the spine and the front panel. */
   back: number;
   spineLeft: number;
@@ -36,25 +39,29 @@ export interface CoverLayout {
   barcode: { x: number; y: number; width: number; height: number };
 }
 
+/** Back, spine, front from left to right; a right-to-left book opens the other way, its front on the left. */
 export function coverLayout(
   preset: PrintPreset,
   paper: 'white' | 'cream' | 'colour',
   pages: number,
   trim: { width: number; height: number },
+  rtl = false,
 ): CoverLayout {
   const size = coverSize(preset, paper, pages, trim);
-  const back = size.bleed;
-  const spineLeft = back + trim.width;
-  const front = spineLeft + size.spine;
+  const spineLeft = size.bleed + trim.width;
+  const beyondSpine = spineLeft + size.spine;
+  const back = rtl ? beyondSpine : size.bleed;
+  const front = rtl ? size.bleed : beyondSpine;
   const { width, height, inset } = preset.barcode;
   return {
     ...size,
     trim,
+    rtl,
     back,
     spineLeft,
     front,
-    // Bottom right of the back cover, the corner nearest the spine, as the services place it.
-    barcode: { x: spineLeft - inset - width, y: size.bleed + inset, width, height },
+    // At the bottom of the back cover, in the corner nearest the spine, as the services place it.
+    barcode: { x: rtl ? beyondSpine + inset : spineLeft - inset - width, y: size.bleed + inset, width, height },
   };
 }
 
@@ -70,7 +77,7 @@ function coverHtml(book: LoadedBook, layout: CoverLayout, spineText: string | un
     `left: ${inch(left + SAFE_IN)}; top: ${top}; width: ${inch(trim.width - 2 * SAFE_IN)}; height: ${inch(trim.height - 2 * SAFE_IN)};`;
   // The front picture runs into the bleed on its three outer sides.
   const front = book.cover
-    ? `<img class="picture" alt="" src="${esc(book.cover.target)}" style="left: ${inch(layout.front)}; top: 0; width: ${inch(trim.width + bleed)}; height: ${inch(layout.height)};">`
+    ? `<img class="picture" alt="" src="${esc(book.cover.target)}" style="left: ${inch(layout.rtl ? 0 : layout.front)}; top: 0; width: ${inch(trim.width + bleed)}; height: ${inch(layout.height)};">`
     : `<div class="front" style="${panel(layout.front)}"><h1>${esc(c.title)}</h1>${c.subtitle ? `<p class="subtitle">${esc(c.subtitle)}</p>` : ''}<p class="authors">${esc(c.authors.join(', '))}</p></div>`;
   const backText = (colours.back_text ?? c.description ?? '')
     .split(/\n\s*\n/)
@@ -150,7 +157,7 @@ function addGuides(doc: PDFDocument, layout: CoverLayout) {
     '0.5 w 1 0 0 RG',
     rect(bleed, bleed, layout.width - 2 * bleed, trim.height),
     `${n(layout.spineLeft)} 0 m ${n(layout.spineLeft)} ${n(layout.height)} l S`,
-    `${n(layout.front)} 0 m ${n(layout.front)} ${n(layout.height)} l S`,
+    `${n(layout.spineLeft + layout.spine)} 0 m ${n(layout.spineLeft + layout.spine)} ${n(layout.height)} l S`,
     '[3 3] 0 d 0 0.6 0 RG',
     rect(layout.back + SAFE_IN, bleed + SAFE_IN, trim.width - 2 * SAFE_IN, trim.height - 2 * SAFE_IN),
     rect(layout.front + SAFE_IN, bleed + SAFE_IN, trim.width - 2 * SAFE_IN, trim.height - 2 * SAFE_IN),
@@ -203,7 +210,7 @@ export async function renderCover(
   const preset = presetOf(pdf) ?? PRESETS.kdp;
   const geometry = pageGeometry(pdf, false, interiorPages);
   const trim = { width: geometry.width / 25.4, height: geometry.height / 25.4 };
-  const layout = coverLayout(preset, pdf.paper, interiorPages, trim);
+  const layout = coverLayout(preset, pdf.paper, interiorPages, trim, bookDirection(c) === 'rtl');
   const wanted = c.output.cover.spine_text ?? [c.title, c.authors[0]].filter(Boolean).join(' · ');
   const spineText = interiorPages >= preset.spineTextMin ? wanted : undefined;
   if (!spineText && wanted) {
