@@ -78,7 +78,7 @@ function coverHtml(book: LoadedBook, layout: CoverLayout, spineText: string | un
   // The front picture runs into the bleed on its three outer sides.
   const front = book.cover
     ? `<img class="picture" alt="" src="${esc(book.cover.target)}" style="left: ${inch(layout.rtl ? 0 : layout.front)}; top: 0; width: ${inch(trim.width + bleed)}; height: ${inch(layout.height)};">`
-    : `<div class="front" style="${panel(layout.front)}"><h1>${esc(c.title)}</h1>${c.subtitle ? `<p class="subtitle">${esc(c.subtitle)}</p>` : ''}<p class="authors">${esc(c.authors.join(', '))}</p></div>`;
+    : `<div class="front" style="${panel(layout.front)}"><h1>${esc(c.title)}</h1>${c.subtitle ? `<p class="cover-subtitle">${esc(c.subtitle)}</p>` : ''}<p class="authors">${esc(c.authors.join(', '))}</p></div>`;
   const backText = (colours.back_text ?? c.description ?? '')
     .split(/\n\s*\n/)
     .map((p) => p.trim())
@@ -89,7 +89,7 @@ function coverHtml(book: LoadedBook, layout: CoverLayout, spineText: string | un
   const b = layout.barcode;
   const barcodeTop = layout.height - b.y - b.height;
   return `<!DOCTYPE html>
-<html lang="${esc(c.language)}"><head><meta charset="utf-8"><title>${esc(c.title)} (cover)</title>
+<html lang="${esc(c.language)}" dir="${layout.rtl ? 'rtl' : 'ltr'}"><head><meta charset="utf-8"><title>${esc(c.title)} (cover)</title>
 <link rel="stylesheet" href="css/fonts.css">
 <style>
 @page { size: ${inch(layout.width)} ${inch(layout.height)}; margin: 0; }
@@ -100,7 +100,8 @@ body { width: ${inch(layout.width)}; height: ${inch(layout.height)}; position: r
 .front, .back { position: absolute; box-sizing: border-box; }
 .front { display: flex; flex-direction: column; justify-content: center; text-align: center; }
 .front h1 { font-size: 30pt; line-height: 1.15; margin: 0 0 0.3in; font-weight: 700; }
-.front .subtitle { font-size: 14pt; font-style: italic; margin: 0 0 0.6in; }
+.front *, .back * { color: inherit; }
+.front .cover-subtitle { font-size: 14pt; font-style: italic; margin: 0 0 0.6in; }
 .front .authors { font-size: 16pt; letter-spacing: 0.04em; margin: 0; }
 .back { font-size: 11pt; line-height: 1.45; }
 .back p { margin: 0 0 0.8em; }
