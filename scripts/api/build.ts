@@ -16,7 +16,7 @@ import { applySeverities, diagnostics, exitCode, type Diagnostic } from '../mode
 import { createProgress, type Progress } from '../util/progress.ts';
 import { assertNoLink } from '../util/atomic.ts';
 
-export type Format = 'html' | 'epub' | 'pdf' | 'web';
+export type Format = 'html' | 'epub' | 'pdf' | 'web' | 'cover';
 
 export interface BuildOptions {
   manuscript?: string;
@@ -28,6 +28,8 @@ export interface BuildOptions {
   edition?: string;
   /** PDF with bleed and crop marks. */
   printMarks?: boolean;
+  /** PDF/X-4 interior and cover, as `output.pdf.standard: pdf/x-4` (`--pdfx`). */
+  pdfx?: boolean;
   /** Ignore every cache: no chapter result is read or written (`--no-cache`). */
   noCache?: boolean;
 }
@@ -100,6 +102,7 @@ export interface EditionResult {
 interface BuildContext {
   progress: Progress;
   printMarks?: boolean;
+  pdfx?: boolean;
   noCache?: boolean;
   /** The one browser of this build, launched on the first PDF. */
   browser: () => Promise<GalleyBrowser>;
@@ -126,6 +129,7 @@ async function buildEdition(
     },
   });
   const formats = wanted ?? book.config.output.formats;
+  if (context.pdfx) book.config.output.pdf.standard = 'pdf/x-4';
   const outDir = path.join(out, edition.outSubdir);
   // An edition's folder inside a committed `dist/` could itself be a link.
   assertNoLink(outDir, "The edition's output folder");
@@ -147,6 +151,7 @@ async function buildEdition(
         artifacts.push({ format: 'epub', path: epub.path });
         progress.tick();
       }
+      let interiorPages: number | undefined;
       if (formats.includes('pdf')) {
         progress.phase('PDF', 1);
         const { renderPdf } = await import('../render/pdf.ts');
@@ -156,6 +161,21 @@ async function buildEdition(
           errata,
         });
         artifacts.push({ format: 'pdf', path: pdf.path, pages: pdf.pages });
+        interiorPages = pdf.pages;
+        progress.tick();
+      }
+      if (formats.includes('cover')) {
+        progress.phase('Cover', 1);
+        const [{ renderPdf }, { renderCover }] = await Promise.all([
+          import('../render/pdf.ts'),
+          import('../render/cover.ts'),
+        ]);
+        // The spine is as thick as this build's interior: printed here, not written, when the PDF was not asked for.
+        interiorPages ??= (
+          await renderPdf(book, pages, outDir, { browser: await context.browser(), errata, write: false })
+        ).pages;
+        const cover = await renderCover(book, interiorPages, outDir, await context.browser());
+        artifacts.push({ format: 'cover', path: cover.path, pages: 1 });
         progress.tick();
       }
       if (pageCache) storeFreshPages(pages, pageCache);
@@ -163,7 +183,7 @@ async function buildEdition(
       // A slug change leaves the old EPUB and PDF behind: the manifest says which ones this build's predecessor wrote.
       await replaceArtifacts(
         outDir,
-        artifacts.filter((a) => a.format === 'epub' || a.format === 'pdf').map((a) => a.path),
+        artifacts.filter((a) => a.format === 'epub' || a.format === 'pdf' || a.format === 'cover').map((a) => a.path),
       );
     } finally {
       progress.done();
@@ -263,6 +283,7 @@ export async function build(options: BuildOptions = {}): Promise<BuildResult> {
   const context: BuildContext = {
     progress,
     printMarks: options.printMarks,
+    pdfx: options.pdfx,
     noCache: options.noCache,
     browser: () => (launched ??= import('../render/browser.ts').then(({ launchBrowser }) => launchBrowser())),
   };

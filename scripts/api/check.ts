@@ -225,6 +225,10 @@ export async function check(options: CheckOptions = {}): Promise<CheckResult> {
       // --artifacts checks what exists; --print asks for the PDF.
       if (options.print || existsSync(path.join(out, `${bookSlug(book)}.pdf`)))
         list.push(...(await checkPrint(book, pages, out)));
+      if (options.print && book.config.output.pdf.preset) {
+        const { checkPrintPreset } = await import('../checks/print-preset.ts');
+        list.push(...(await checkPrintPreset(book, pages, out)));
+      }
     }
   }
   if (changed) list = list.filter((d) => changed.has(d.file));

@@ -11,6 +11,7 @@ export interface BuildCommandOptions {
   format?: Format[];
   edition?: string;
   printMarks?: boolean;
+  pdfx?: boolean;
   cache: boolean;
   quiet?: boolean;
   json?: boolean;
@@ -33,6 +34,7 @@ export const buildCommand = defineCommand<BuildCommandOptions>({
     formatsOption(),
     new Option('--edition <code>', 'build only this language edition (e.g. fa); all by default'),
     new Option('--print-marks', 'PDF with bleed and crop marks for a printer'),
+    new Option('--pdfx', 'PDF/X-4 interior and cover (as output.pdf.standard: pdf/x-4)'),
     noCacheOption(),
     quietOption(),
     new Option('--json', 'print the build summary and the artifacts as JSON on stdout (no progress display)'),
@@ -50,6 +52,7 @@ export const buildCommand = defineCommand<BuildCommandOptions>({
       quiet: opts.quiet || opts.json,
       edition: opts.edition,
       printMarks: opts.printMarks,
+      pdfx: opts.pdfx,
       noCache: !opts.cache,
     });
     const shown = result.diagnostics.filter((d) => d.severity !== 'info');

@@ -37,7 +37,7 @@ export const checkCommand = defineCommand<CheckCommandOptions>({
     ),
     new Option(
       '--print',
-      'print preflight of the built PDF: near-empty pages, headings and lead-ins at a page foot, overfull lines, low-resolution images, widows and orphans',
+      'print preflight of the built PDF: near-empty pages, headings and lead-ins at a page foot, overfull lines, low-resolution images, widows and orphans; with output.pdf.preset, what the service would refuse',
     ),
     outOption('output folder where --epub and --artifacts look'),
     noCacheOption('ignore every cache (chapter results, external-link results)'),

@@ -6,7 +6,7 @@
 import { InvalidArgumentError, Option } from 'commander';
 import type { Format } from '../api/build.ts';
 
-export const FORMATS: readonly Format[] = ['html', 'epub', 'pdf', 'web'];
+export const FORMATS: readonly Format[] = ['html', 'epub', 'pdf', 'web', 'cover'];
 
 export function manuscriptOption(): Option {
   return new Option('--manuscript <dir>', 'manuscript folder (or give it as the last argument)').default('manuscript');
@@ -22,7 +22,7 @@ export function quietOption(description = 'no progress display and no summary'):
 
 /** `build --format html,epub`: the formats to build. */
 export function formatsOption(): Option {
-  return new Option('--format <list>', 'formats to build, comma-separated (html,epub,pdf,web)').argParser(
+  return new Option('--format <list>', 'formats to build, comma-separated (html,epub,pdf,web,cover)').argParser(
     (value: string) => {
       const list = value
         .split(',')
@@ -30,7 +30,7 @@ export function formatsOption(): Option {
         .filter(Boolean);
       for (const f of list) {
         if (!FORMATS.includes(f as Format))
-          throw new InvalidArgumentError(`Unknown format \`${f}\`: use html, epub, pdf or web.`);
+          throw new InvalidArgumentError(`Unknown format \`${f}\`: use html, epub, pdf, web or cover.`);
       }
       return list as Format[];
     },

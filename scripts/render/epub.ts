@@ -21,6 +21,7 @@ import { editionStamp, epubStampMeta, type EditionStamp } from '../model/errata/
 import { labels } from '../util/labels.ts';
 import { escapeXmlText } from '../util/xml-safe.ts';
 import { titlePageBody, copyrightPageBody } from './front-pages.ts';
+import { isbnDigits } from '../model/config/isbn.ts';
 import { appendixChapter } from '../passes/errata/checks.ts';
 import { bookDirection } from '../model/direction.ts';
 import { zipArchive, type ZipEntry } from './zip.ts';
@@ -82,6 +83,8 @@ function directionOf(book: LoadedBook): 'ltr' | 'rtl' {
  * never gives it a new identity.
  */
 export function bookIdentifier(book: LoadedBook): { value: string; isbn: boolean } {
+  // The ebook's own ISBN is its identity when book.yaml gives one.
+  if (book.config.isbn?.ebook) return { value: `urn:isbn:${isbnDigits(book.config.isbn.ebook)}`, isbn: true };
   const given = book.config.identifier?.trim();
   if (given) {
     if (/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(given))

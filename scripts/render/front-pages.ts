@@ -6,6 +6,7 @@ import { stampNodes } from '../model/errata/stamp.ts';
 import { footerText } from '../model/pages.ts';
 import { labels } from '../util/labels.ts';
 import { isolate, localDigits } from '../model/numerals.ts';
+import { isbnDigits } from '../model/config/isbn.ts';
 
 /** What the copyright page says about the book's identity besides its words. */
 export interface IdentityLine {
@@ -62,6 +63,10 @@ export function copyrightPageBody(
     ? `ISBN ${localDigits(identity.identifier.replace(/^urn:isbn:/, ''), c)}`
     : identity.identifier;
   lines.push(h('p', { className: ['identifier-line'] }, [isolate(id)]));
+  // The print edition's ISBN too, as publishers list every edition's number on the copyright page.
+  const print = c.isbn?.print;
+  if (print && `urn:isbn:${isbnDigits(print)}` !== identity.identifier)
+    lines.push(h('p', { className: ['isbn-line'] }, [isolate(`ISBN ${localDigits(print, c)} (print)`)]));
   if (c.publisher) lines.push(h('p', { className: ['publisher-line'] }, c.publisher));
   if (c.errata_url) lines.push(h('p', { className: ['errata-line'] }, [h('a', { href: c.errata_url }, c.errata_url)]));
   if (errataHref)

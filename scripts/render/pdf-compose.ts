@@ -243,6 +243,9 @@ function frontBlocks(
   lines.push(
     h('p', { className: ['edition-line'] }, stampNodes(stamp.date ? stamp : { ...stamp, date: isoDay(date) }, c)),
   );
+  // The printed book's ISBN, then the other editions' (publishers list every edition's number here).
+  if (c.isbn?.print) line(`ISBN ${c.isbn.print}`, 'isbn-line');
+  if (c.isbn?.ebook) line(`ISBN ${c.isbn.ebook} (ebook)`, 'isbn-line');
   if (c.identifier) line(c.identifier, 'identifier-line');
   if (c.publisher) line(c.publisher, 'publisher-line');
   const licences = [...new Set(fontsFor(c.language).map((f) => f.licence))];
@@ -274,6 +277,8 @@ function frontBlocks(
 
 export interface ComposeOptions {
   printMarks?: boolean;
+  /** The interior's page count, for a preset's gutter (0 or unset: its narrowest). */
+  pageCount?: number;
   /** The build date, printed on the copyright page. */
   date: Date;
   /** Printing number from errata.yaml's release of this version (editionStamp), when book.yaml gives none. */
@@ -352,7 +357,7 @@ export function composeBook(book: LoadedBook, pages: Page[], options: ComposeOpt
         blockOfTarget.set(String(node.properties.id), block.id);
     });
   }
-  const geometry = pageGeometry(c.output.pdf, options.printMarks);
+  const geometry = pageGeometry(c.output.pdf, options.printMarks, options.pageCount);
   const css = pageCss({
     geometry,
     bookTitle: c.title,

@@ -15,6 +15,7 @@ import type { Geometry } from './pdf-pages-css.ts';
 import { localDigits } from '../model/numerals.ts';
 import { shortenDestinationNames } from './pdf-dest-names.ts';
 import { loadPdf, savePdf } from './pdf-lib-speed.ts';
+import { applyPdfX, PDFX_XMP_NAMESPACE, pdfxXmpFields, type PdfXOptions } from './pdf-x.ts';
 
 /** Named destinations decoded to ids (Chromium names each link target after its id). */
 function decodeName(name: PDFName): string {
@@ -115,6 +116,12 @@ export interface FinishOptions {
   outline: OutlineNode[];
   geometry: Geometry;
   producer: string;
+  /** The print ISBN (digits): XMP xmp:Identifier as urn:isbn, and an /ISBN Info key. */
+  isbn?: string;
+  /** Make the file PDF/X-4 (output.pdf.standard: pdf/x-4). */
+  pdfx?: PdfXOptions;
+  /** End on a blank page (a preset whose service asks for one). */
+  blankLastPage?: boolean;
 }
 
 function deleteOutline(context: PDFContext, catalog: PDFDict) {
@@ -213,7 +220,13 @@ function xmpPacket(options: FinishOptions, iso: string): string {
   if (options.rights)
     fields.push(`<dc:rights>${alt(options.rights)}</dc:rights>`, '<xmpRights:Marked>True</xmpRights:Marked>');
   if (options.licence) fields.push(`<xmpRights:UsageTerms>${alt(options.licence)}</xmpRights:UsageTerms>`);
-  if (options.identifier) fields.push(`<dc:identifier>${xmlEscape(options.identifier)}</dc:identifier>`);
+  const identifier = options.identifier ?? (options.isbn ? `urn:isbn:${options.isbn}` : undefined);
+  if (identifier) fields.push(`<dc:identifier>${xmlEscape(identifier)}</dc:identifier>`);
+  if (options.isbn) {
+    fields.push(
+      `<xmp:Identifier><rdf:Bag><rdf:li>urn:isbn:${xmlEscape(options.isbn)}</rdf:li></rdf:Bag></xmp:Identifier>`,
+    );
+  }
   if (options.publisher)
     fields.push(`<dc:publisher><rdf:Bag><rdf:li>${xmlEscape(options.publisher)}</rdf:li></rdf:Bag></dc:publisher>`);
   fields.push(
@@ -225,12 +238,13 @@ function xmpPacket(options: FinishOptions, iso: string): string {
     `<pdf:Keywords>${xmlEscape(options.keywords.join(', '))}</pdf:Keywords>`,
     `<xmpMM:DocumentID>${uuid}</xmpMM:DocumentID>`,
     `<xmpMM:InstanceID>${uuid}</xmpMM:InstanceID>`,
+    ...(options.pdfx ? pdfxXmpFields() : []),
   );
   return [
     '<?xpacket begin="\uFEFF" id="W5M0MpCehiHzreSzNTczkc9d"?>',
     '<x:xmpmeta xmlns:x="adobe:ns:meta/">',
     '<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">',
-    '<rdf:Description rdf:about="" xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:xmp="http://ns.adobe.com/xap/1.0/" xmlns:pdf="http://ns.adobe.com/pdf/1.3/" xmlns:xmpRights="http://ns.adobe.com/xap/1.0/rights/" xmlns:xmpMM="http://ns.adobe.com/xap/1.0/mm/">',
+    `<rdf:Description rdf:about="" xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:xmp="http://ns.adobe.com/xap/1.0/" xmlns:pdf="http://ns.adobe.com/pdf/1.3/" xmlns:xmpRights="http://ns.adobe.com/xap/1.0/rights/" xmlns:xmpMM="http://ns.adobe.com/xap/1.0/mm/"${options.pdfx ? ` ${PDFX_XMP_NAMESPACE}` : ''}>`,
     ...fields,
     '</rdf:Description>',
     '</rdf:RDF>',
@@ -385,6 +399,7 @@ export async function finishPdf(
     info.set(PDFName.of(key), PDFHexString.fromText(value));
   if (options.identifier) info.set(PDFName.of('Identifier'), PDFHexString.fromText(options.identifier));
   if (options.publisher) info.set(PDFName.of('Publisher'), PDFHexString.fromText(options.publisher));
+  if (options.isbn) info.set(PDFName.of('ISBN'), PDFString.of(options.isbn));
 
   const iso = options.date.toISOString().replace(/\.\d{3}Z$/, 'Z');
   const xmp = context.stream(Buffer.from(xmpPacket(options, iso), 'utf8'), { Type: 'Metadata', Subtype: 'XML' });
@@ -408,7 +423,13 @@ export async function finishPdf(
   writeOutline(doc, options.outline, dests);
   shortenDestinationNames(doc);
   renumberStructureIds(doc);
+  if (options.blankLastPage) {
+    // No content and no structure: the service's blank last page stays out of the tag tree.
+    const last = doc.getPage(doc.getPageCount() - 1);
+    doc.addPage([last.getWidth(), last.getHeight()]);
+  }
   printerMarks(doc, options.geometry);
+  if (options.pdfx) applyPdfX(doc, options.pdfx);
 
   const id = PDFHexString.of(options.fingerprint.slice(0, 32).toUpperCase());
   context.trailerInfo.ID = context.obj([id, id]);

@@ -1,4 +1,5 @@
 import type { PdfConfig } from '../model/config/schema.ts';
+import { presetOf } from '../model/config/presets.ts';
 
 /** Lengths in millimetres; CSS gets them back as `…mm`. */
 const UNIT_MM: Record<string, number> = { mm: 1, cm: 10, in: 25.4, pt: 25.4 / 72, px: 25.4 / 96 };
@@ -28,6 +29,8 @@ export interface Geometry {
   /** Room beyond the trim for bleed and crop marks: the sheet is trim + 2 × this. */
   extra: number;
   cropMarks: boolean;
+  /** Crop marks were asked for and the preset's service refuses them. */
+  cropMarksRefused?: boolean;
   /** Base font size in points, from the trim width. */
   fontSize: number;
 }
@@ -51,22 +54,42 @@ function defaultMargins(width: number): Margins {
 /** Crop marks sit outside the bleed; this much paper beyond the trim holds both. */
 const MARK_AREA_MM = 10;
 
-export function pageGeometry(pdf: PdfConfig, printMarks = false): Geometry {
-  const [width, height] =
-    typeof pdf.trim === 'string' ? TRIMS[pdf.trim]! : [toMm(pdf.trim.width), toMm(pdf.trim.height)];
+/**
+ * The page for book.yaml's `output.pdf`. A preset (model/config/presets.ts) raises the margins to the service's minimums (the gutter for `pageCount` pages: thicker books need more), turns
+ * bleed on where the service prints every file with it, and takes crop marks off where they are refused.
+ */
+export function pageGeometry(pdf: PdfConfig, printMarks = false, pageCount = 0): Geometry {
+  const preset = presetOf(pdf);
+  const trim = pdf.trim;
+  const [width, height] = typeof trim === 'string' ? TRIMS[trim]! : [toMm(trim.width), toMm(trim.height)];
   const defaults = defaultMargins(width);
+  const asked = printMarks || pdf.crop_marks;
+  const cropMarks = asked && !preset?.noCropMarks;
+  // Printers want 3 mm of bleed with marks unless the book says otherwise.
+  // A preset's service gives its own bleed (0.125 in) for a book that bleeds.
+  const bleed = pdf.bleed
+    ? toMm(pdf.bleed)
+    : preset && (preset.bleedByDefault || asked)
+      ? preset.bleed * 25.4
+      : cropMarks
+        ? 3
+        : 0;
+  if (preset) {
+    const outside = (bleed > 0 ? preset.outside.bleed : preset.outside.plain) * 25.4;
+    defaults.top = Math.max(defaults.top, outside);
+    defaults.bottom = Math.max(defaults.bottom, outside);
+    defaults.outer = Math.max(defaults.outer, outside);
+    defaults.inner = Math.max(defaults.inner, preset.gutter(pageCount) * 25.4);
+  }
   const margins: Margins = {
     top: pdf.margins.top ? toMm(pdf.margins.top) : defaults.top,
     bottom: pdf.margins.bottom ? toMm(pdf.margins.bottom) : defaults.bottom,
     inner: pdf.margins.inner ? toMm(pdf.margins.inner) : defaults.inner,
     outer: pdf.margins.outer ? toMm(pdf.margins.outer) : defaults.outer,
   };
-  const cropMarks = printMarks || pdf.crop_marks;
-  // Printers want 3 mm of bleed with marks unless the book says otherwise.
-  const bleed = pdf.bleed ? toMm(pdf.bleed) : cropMarks ? 3 : 0;
   const extra = cropMarks ? Math.max(MARK_AREA_MM, bleed + 6) : bleed;
   const fontSize = width >= 200 ? 11 : width >= 170 ? 10.5 : 10;
-  return { width, height, margins, bleed, extra, cropMarks, fontSize };
+  return { width, height, margins, bleed, extra, cropMarks, cropMarksRefused: asked && !cropMarks, fontSize };
 }
 
 /** A CSS string literal. */

@@ -30,6 +30,8 @@ import { destinations, finishPdf, readDestinations, type OutlineNode } from './p
 import { bookSlug } from '../model/book-slug.ts';
 import { stripSoftHyphens } from './pdf-text-layer.ts';
 import { loadPdf } from './pdf-lib-speed.ts';
+import { keyPlace, pressOptions } from './pdf-press.ts';
+import { presetOf } from '../model/config/presets.ts';
 import { compoundWords, joinHyphenatedWords } from './pdf-hyphen-words.ts';
 import { adjustAfterPrint, canAdjust, markWideTables, readFindings } from './print-adjust.ts';
 import { fillPageRefsInPage, pageRefTargets, pageWord } from '../passes/errata/appendix.ts';
@@ -55,6 +57,8 @@ export interface PdfOptions {
    * them off to give the adjust pass stranded headings and lead-ins to fix on its own.
    */
   cssKeep?: boolean;
+  /** Write the file (default); false only measures it (a cover built without its interior needs the page count). */
+  write?: boolean;
 }
 
 export interface PdfResult {
@@ -366,7 +370,18 @@ export async function renderPdf(
 
   const { timings, lap, skip } = stopwatch();
   const stamp = editionStamp(book, options.errata);
-  const composition = composeBook(book, pages, { printMarks: options.printMarks, date, stamp });
+  let composition = composeBook(book, pages, { printMarks: options.printMarks, date, stamp });
+  const press = pressOptions(book);
+  const preset = presetOf(config.output.pdf);
+  if (preset && composition.geometry.cropMarksRefused) {
+    report(
+      book.configFile,
+      'warning',
+      `${preset.service} refuses crop marks in the interior: the PDF is printed without them (output.pdf.preset: ${preset.name})`,
+      keyPlace(book, 'preset'),
+      'print-preset',
+    );
+  }
   const files = await servedFiles(book, composition);
   const stylesheets = options.cssKeep === false ? [...STYLESHEETS, NO_KEEP.path] : STYLESHEETS;
   if (options.cssKeep === false) files.set(NO_KEEP.path, { mediaType: 'text/css', data: NO_KEEP.css });
@@ -387,6 +402,21 @@ export async function renderPdf(
 
       let first = await print(sandbox, false, timings);
       lap('first print');
+      if (preset) {
+        // The service's gutter grows with the page count, known once printed: one reprint when it moves to another
+        // step. The blank versos come in the next print, so each right-hand opening counts as one: a gutter a step
+        // too wide near a boundary is allowed, one too narrow is not.
+        const openings = composition.blocks.filter((b) => b.recto && (b.kind === 'part' || b.kind === 'chapter'));
+        const count = (await readDestinations(first)).pages + openings.length + (press.blankLastPage ? 1 : 0);
+        const sized = composeBook(book, pages, { printMarks: options.printMarks, date, stamp, pageCount: count });
+        if (sized.geometry.margins.inner !== composition.geometry.margins.inner) {
+          composition = sized;
+          files.set('css/pages.css', { mediaType: 'text/css', data: composition.pageCss });
+          await load(sandbox, files, composeHtml(composition, EMPTY_LAYOUT, stylesheets), timings);
+          first = await print(sandbox, false, timings);
+          lap('gutter print');
+        }
+      }
       // Measure, then adjust: page breaks before stranded headings and lead-ins, figures floated past the text that
       // fills their gap. Poppler reads each print's pages while Chromium already makes the final print from it; when
       // the reading moves nothing (most books, most rounds), that print is the one kept.
@@ -480,6 +510,7 @@ export async function renderPdf(
           persianDigits: composition.persianDigits,
           outline: outlineOf(composition.toc),
           geometry: composition.geometry,
+          ...press,
           producer: `Galley (${(await galley.browser.version()).replace('HeadlessChrome', 'Chromium')} Skia/PDF; pdf-lib)`,
         });
         lap('finish');
@@ -497,7 +528,7 @@ export async function renderPdf(
   if (result.blocked.length > 0) {
     // The content asked for something outside the book: an error, and no PDF that silently lacks it.
     reportBlocked(book, composition, result.blocked);
-  } else {
+  } else if (options.write !== false) {
     skip();
     await writeFileAtomic(target, result.bytes);
     lap('write');

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { isbnProblem } from './isbn.ts';
+import { PRESET_TRIMS } from './preset-trims.ts';
 
 /** `2025` or `2024-2026` (hyphen or en dash). */
 const yearOrRange = z.union([
@@ -15,7 +17,7 @@ const trim = z.union([
   z.strictObject({ width: length, height: length }),
 ]);
 
-export const pdfSchema = z.strictObject({
+const pdfObject = z.strictObject({
   trim: trim.default('6x9in'),
   margins: z.strictObject({ top: length, bottom: length, inner: length, outer: length }).partial().default({}),
   bleed: length.optional(),
@@ -28,6 +30,37 @@ export const pdfSchema = z.strictObject({
   persian_digits: z.boolean().default(false),
   /** What opens a new page: parts only, parts and top-level chapters (the rest flows on), or every TOC entry. */
   new_page: z.enum(['part', 'chapter', 'section']).default('chapter'),
+  /** A print-on-demand service's rules (presets.ts): trim, margins, bleed, marks, page range, preflight. */
+  preset: z.enum(['kdp', 'ingramspark', 'lulu', 'a4-office']).optional(),
+  /** `pdf/x-4`: the interior and the cover as PDF/X-4 (render/pdf-x.ts). */
+  standard: z.enum(['pdf/x-4']).optional(),
+  /** An ICC profile in the manuscript for the PDF/X output intent; Galley's own sRGB profile when left out. */
+  output_intent: z.string().min(1).optional(),
+  /** The interior paper: its thickness per page sets the cover's spine width. */
+  paper: z.enum(['white', 'cream', 'colour']).default('white'),
+});
+
+/** A preset's trim (a4-office: A4) when book.yaml names none; 6x9in otherwise. */
+export const pdfSchema = z.preprocess((value) => {
+  if (!value || typeof value !== 'object' || 'trim' in value) return value;
+  const preset = (value as { preset?: unknown }).preset;
+  return typeof preset === 'string' && preset in PRESET_TRIMS
+    ? { ...value, trim: PRESET_TRIMS[preset as keyof typeof PRESET_TRIMS] }
+    : value;
+}, pdfObject);
+
+const colour = z.string().regex(/^#[0-9a-fA-F]{6}$/, 'expected a colour such as #1d3557');
+
+/** `galley build --format cover` (render/cover.ts). */
+export const coverSchema = z.strictObject({
+  /** Text on the back cover (blank lines separate paragraphs). */
+  back_text: z.string().optional(),
+  /** Spine text; the title and the first author when left out. */
+  spine_text: z.string().optional(),
+  background: colour.default('#1d3557'),
+  foreground: colour.default('#f1faee'),
+  /** Colour of the spine band. */
+  spine: colour.optional(),
 });
 
 export const outputSchema = z.strictObject({
@@ -36,12 +69,19 @@ export const outputSchema = z.strictObject({
     .string()
     .regex(/^[a-z0-9][a-z0-9._-]*$/, 'use lowercase letters, digits, dots, dashes')
     .optional(),
-  formats: z.array(z.enum(['html', 'epub', 'pdf', 'web'])).default(['html', 'epub', 'pdf', 'web']),
+  formats: z.array(z.enum(['html', 'epub', 'pdf', 'web', 'cover'])).default(['html', 'epub', 'pdf', 'web']),
   /** Contents depth in every edition (PDF, EPUB nav, web sidebar): 1 chapters, 2 with their sections, … Parts are not a level. */
   toc_depth: z.number().int().min(1).max(6).default(2),
   /** Read `$…$` as inline math too; off by default because `$50K` is money. */
   single_dollar_math: z.boolean().default(false),
   pdf: pdfSchema.default(pdfSchema.parse({})),
+  cover: coverSchema.default(coverSchema.parse({})),
+});
+
+/** An ISBN-10 or ISBN-13, hyphens and spaces allowed; a wrong check digit is an error at its line. */
+const isbn = z.string().superRefine((value, context) => {
+  const problem = isbnProblem(value);
+  if (problem) context.addIssue({ code: 'custom', message: problem });
 });
 
 /**
@@ -157,6 +197,8 @@ export const bookSchema = z.strictObject({
   language: languageTag.default('en'),
   direction: z.enum(['ltr', 'rtl']).optional(),
   identifier: z.string().min(1).optional(),
+  /** The print edition's ISBN (PDF, cover, copyright page) and the ebook's (the EPUB's dc:identifier). */
+  isbn: z.strictObject({ print: isbn.optional(), ebook: isbn.optional() }).optional(),
   version: z
     .string()
     .regex(/^\d+\.\d+(\.\d+)?(-[\w.]+)?$/, 'expected a version such as 1.2.0')
@@ -222,5 +264,6 @@ export const bookSchema = z.strictObject({
 
 export type BookConfig = z.infer<typeof bookSchema>;
 export type PdfConfig = z.infer<typeof pdfSchema>;
+export type CoverConfig = z.infer<typeof coverSchema>;
 export type ExternalLinksConfig = z.infer<typeof externalLinksSchema>;
 export type Severity = z.infer<typeof severity>;
