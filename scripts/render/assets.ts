@@ -63,9 +63,9 @@ export function bookFonts(book: LoadedBook) {
   return bookFontFiles(
     named.map((name) => {
       const resolved = resolveLocal(book.boundary, from, name);
-      if (!resolved.ok || !resolved.exists) {
+      if (!resolved.ok || !resolved.exists)
         throw new Error(`output.pdf.fonts: ${resolved.ok ? `\`${name}\` not found` : resolved.reason}`);
-      }
+
       return { path: resolved.absolute, name: path.basename(name) };
     }),
   );

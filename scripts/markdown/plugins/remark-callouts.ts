@@ -100,9 +100,9 @@ function fromAdmonish(code: Code, file: VFile): RootContent {
   const meta = code.meta ?? '';
   const word = /^\s*([\w-]+)/.exec(meta)?.[1];
   const kind = calloutKind(word) ?? 'note';
-  if (word && !calloutKind(word) && !word.includes('=')) {
+  if (word && !calloutKind(word) && !word.includes('='))
     report(file, 'warning', `Unknown admonish kind \`${word}\`: printed as a note`, code, 'callout-kind');
-  }
+
   const quoted = /title\s*=\s*"([^"]*)"/.exec(meta)?.[1] ?? /^\s*[\w-]+\s+"([^"]*)"/.exec(meta)?.[1];
   const body = fromMarkdown(code.value, { extensions: [gfm()], mdastExtensions: [gfmFromMarkdown()] });
   const offset = code.position ? code.position.start.line : 0;
