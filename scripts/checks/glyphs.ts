@@ -6,7 +6,16 @@ import type { Diagnostic } from '../model/report.ts';
 import { pageFonts } from '../render/pdf-fonts.ts';
 
 /** Characters that never need a glyph of their own: joiners, variation selectors, bidi and format marks. */
-const INVISIBLE = /[\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufe00-\ufe0f\u{e0000}-\u{e007f}\u{1f3fb}-\u{1f3ff}]/u;
+const INVISIBLE_RANGES: [number, number][] = [
+  [0x200b, 0x200f],
+  [0x202a, 0x202e],
+  [0x2060, 0x2064],
+  [0xfe00, 0xfe0f],
+  [0xe0000, 0xe007f],
+  // Skin-tone modifiers: the base emoji carries the meaning.
+  [0x1f3fb, 0x1f3ff],
+];
+const invisible = (cp: number) => INVISIBLE_RANGES.some(([lo, hi]) => cp >= lo && cp <= hi);
 
 /** Every character the PDF's embedded fonts can show: the union of their ToUnicode maps. */
 export async function pdfGlyphs(pdfFile: string): Promise<Set<string>> {
@@ -44,7 +53,7 @@ export async function checkGlyphs(book: LoadedBook, pdfFile: string): Promise<Di
     source.split('\n').forEach((text, index) => {
       let column = 1;
       for (const ch of text) {
-        if (ch.codePointAt(0)! > 0x7f && !/\s/u.test(ch) && !INVISIBLE.test(ch) && !glyphs.has(ch)) {
+        if (ch.codePointAt(0)! > 0x7f && !/\s/u.test(ch) && !invisible(ch.codePointAt(0)!) && !glyphs.has(ch)) {
           const place = first.get(ch);
           if (place) place.count++;
           else first.set(ch, { line: index + 1, column, count: 1 });
