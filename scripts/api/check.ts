@@ -36,6 +36,8 @@ export interface CheckOptions {
   artifacts?: boolean;
   /** Print preflight of the built PDF (near-empty pages, stranded headings, overfull lines, …); also part of `artifacts`. */
   print?: boolean;
+  /** Compare the author's text with each built format's (web, EPUB, PDF): every run of missing words. */
+  fidelity?: boolean;
   progress?: Progress;
 }
 
@@ -205,6 +207,16 @@ export async function check(options: CheckOptions = {}): Promise<CheckResult> {
       // --artifacts checks what exists; --print asks for the PDF.
       if (options.print || existsSync(path.join(out, `${bookSlug(book)}.pdf`)))
         list.push(...(await checkPrint(book, pages, out)));
+    }
+    if (options.fidelity) {
+      const root = path.resolve(options.out ?? 'dist');
+      const { checkFidelity } = await import('../checks/fidelity.ts');
+      const result = await checkFidelity(
+        book,
+        path.join(root, edition.outSubdir),
+        path.join(root, 'web', edition.outSubdir),
+      );
+      list.push(...result.diagnostics);
     }
   }
   if (changed) list = list.filter((d) => changed.has(d.file));
