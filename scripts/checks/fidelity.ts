@@ -90,7 +90,8 @@ export function sourceTexts(book: LoadedBook): SourceText[] {
           if (node.alt) add(node, node.alt, true);
           break;
         case 'html': {
-          for (const m of node.value.matchAll(ATTRIBUTE_TEXT)) add(node, m[2] ?? m[3] ?? '', m[1]!.toLowerCase() === 'alt');
+          for (const m of node.value.matchAll(ATTRIBUTE_TEXT))
+            add(node, m[2] ?? m[3] ?? '', m[1]!.toLowerCase() === 'alt');
           const text = node.value
             .replace(/<!--[\s\S]*?-->/g, ' ')
             .replace(/<(script|style)\b[\s\S]*?<\/\1\s*>/gi, ' ')
@@ -137,7 +138,8 @@ function htmlText(source: string): string {
     if (node.type === 'element') {
       const el = node as Element;
       if (['script', 'style'].includes(el.tagName)) return SKIP;
-      for (const key of ['alt', 'title', 'ariaLabel']) if (el.properties[key]) parts.push(`\n${String(el.properties[key])}\n`);
+      for (const key of ['alt', 'title', 'ariaLabel'])
+        if (el.properties[key]) parts.push(`\n${String(el.properties[key])}\n`);
       if (/^(p|div|li|h\d|pre|figcaption|dt|dd|td|th|br|tr)$/.test(el.tagName)) parts.push('\n');
     }
     return undefined;
@@ -175,7 +177,9 @@ export async function formatWords(
   const epub = path.join(outDir, `${bookSlug(book)}.epub`);
   if (existsSync(epub)) {
     const zip = await JSZip.loadAsync(await readFile(epub));
-    const names = Object.keys(zip.files).filter((n) => /\.xhtml$/.test(n)).sort();
+    const names = Object.keys(zip.files)
+      .filter((n) => /\.xhtml$/.test(n))
+      .sort();
     const texts = await Promise.all(names.map(async (n) => htmlText(await zip.file(n)!.async('string'))));
     found.set('epub', wordSet(texts.join('\n')));
   } else {
