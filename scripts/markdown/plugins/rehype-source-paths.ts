@@ -29,7 +29,15 @@ export default function rehypeSourcePaths(options: Pick<ChapterSettings, 'bounda
         (a) => a.type === 'element' && ['video', 'audio', 'picture'].includes((a as Element).tagName),
       );
       const urls: string[] = [];
-      if (node.properties.src !== undefined && (inside || !CHECKED_LATER.has(node.tagName)))
+      const parent = ancestors[ancestors.length - 1] as Element | undefined;
+      // The media rule reports the source it uses: a video's own src, else its first <source>.
+      const mediaSource =
+        node.tagName === 'source' &&
+        parent?.type === 'element' &&
+        ['video', 'audio'].includes(parent.tagName) &&
+        parent.properties.src === undefined &&
+        parent.children.find((c) => c.type === 'element' && c.tagName === 'source' && c.properties.src) === node;
+      if (node.properties.src !== undefined && !mediaSource && (inside || !CHECKED_LATER.has(node.tagName)))
         urls.push(String(node.properties.src));
       if (node.properties.srcSet !== undefined) {
         const value = node.properties.srcSet;

@@ -1,7 +1,7 @@
 import type { Root, Parent, Paragraph, RootContent } from 'mdast';
 import { toString } from 'mdast-util-to-string';
 
-const INTRODUCES = new Set(['code', 'list', 'table', 'math']);
+const INTRODUCES = new Set(['code', 'list', 'table']);
 const FILENAME = /^Filename:\s*\S/;
 
 /**
