@@ -8,6 +8,7 @@ import type { Element, Root as HastRoot } from 'hast';
 import { fromHtml } from 'hast-util-from-html';
 import type { Root as MdastRoot, Nodes as MdastNodes } from 'mdast';
 import { visit, SKIP } from 'unist-util-visit';
+import { toString as mdToString } from 'mdast-util-to-string';
 import { VFile } from 'vfile';
 import type { LoadedBook } from '../model/book/load.ts';
 import type { Diagnostic } from '../model/report.ts';
@@ -47,8 +48,20 @@ export function words(text: string): string[] {
 
 const ATTRIBUTE_TEXT = /\b(caption|title|alt|label|file-name)\s*=\s*(?:"([^"]*)"|'([^']*)')/gi;
 /** What the source has that is markup, not words: alert markers, heading attributes, template tags, comments. */
-const MARKUP = [/\[![A-Za-z]+\]/g, /\{[#.][^}]*\}/g, /\{%[\s\S]*?%\}/g, /<!--[\s\S]*?-->/g, /\{\{#[^}]*\}\}/g];
+const MARKUP = [/\[![A-Za-z]+\]/g, /\{[#.][^}]*\}/g, /\{%[\s\S]*?%\}/g, /<!--[\s\S]*?-->/g, /\{\{[\s\S]*?\}\}/g];
 const stripMarkup = (text: string) => MARKUP.reduce((t, pattern) => t.replace(pattern, ' '), text);
+
+/** Inline text between `<video>` and `</video>` in a paragraph or table cell: a browser's fallback only. */
+function insideMedia(siblings: MdastNodes[] | undefined, index: number | undefined): boolean {
+  if (!siblings || index === undefined) return false;
+  for (let i = index - 1; i >= 0; i--) {
+    const node = siblings[i]!;
+    if (node.type !== 'html') continue;
+    if (/<\/(video|audio)\s*>/i.test(node.value)) return false;
+    if (/<(video|audio)\b/i.test(node.value)) return true;
+  }
+  return false;
+}
 
 /** Rust lines mdBook hides (`# use std::io;`): the book never shows them, so they are not the reader's text. */
 const hiddenRust = (code: string) =>
@@ -73,10 +86,22 @@ export function sourceTexts(book: LoadedBook): SourceText[] {
       const start = node.position?.start ?? { line: 1, column: 1 };
       if (list.length) out.push({ file, line: start.line, column: start.column, words: list, screenOnly });
     };
-    visit(tree as MdastRoot, (node: MdastNodes) => {
+    visit(tree as MdastRoot, (node: MdastNodes, index, parent) => {
       switch (node.type) {
-        case 'text':
-          add(node, node.value);
+        case 'text': {
+          if (insideMedia(parent?.children, index)) break;
+          // A word glued to a formula (`$$1.9$$ms`) prints inside the formula's text run: it is not compared.
+          let value = node.value;
+          const before = index !== undefined ? parent?.children[index - 1] : undefined;
+          const after = index !== undefined ? parent?.children[index + 1] : undefined;
+          if (before?.type === 'inlineMath') value = value.replace(/^[\p{L}\p{N}]+/u, '');
+          if (after?.type === 'inlineMath') value = value.replace(/[\p{L}\p{N}]+$/u, '');
+          add(node, value);
+          break;
+        }
+        case 'link':
+          // `[import:3-9, lang:"julia"](file)`: HonKit's import syntax, which the imported code replaces.
+          if (/^import\b/.test(mdToString(node))) return SKIP;
           break;
         case 'inlineCode':
           add(node, node.value);
@@ -94,6 +119,8 @@ export function sourceTexts(book: LoadedBook): SourceText[] {
             add(node, m[2] ?? m[3] ?? '', m[1]!.toLowerCase() === 'alt');
           const text = node.value
             .replace(/<!--[\s\S]*?-->/g, ' ')
+            // A browser's fallback ("Your browser does not support the video tag"): media print as a caption.
+            .replace(/<(video|audio)\b[\s\S]*?<\/\1\s*>/gi, ' ')
             .replace(/<(script|style)\b[\s\S]*?<\/\1\s*>/gi, ' ')
             .replace(/<[^>]*>/g, ' ')
             .replace(/&[#\w]+;/g, ' ');
@@ -119,12 +146,25 @@ export function sourceTexts(book: LoadedBook): SourceText[] {
 export function wordSet(text: string): Set<string> {
   const set = new Set<string>();
   const lines = text.split('\n');
-  let previous: string[] = [];
+  let chain = '';
+  // A word hyphenated at a page's foot continues after the folio and running head: kept for a few lines.
+  let hyphenated: { word: string; lines: number } | undefined;
   for (const line of lines) {
     const list = words(line);
     for (const w of list) set.add(w);
-    if (previous.length && list.length) set.add(previous[previous.length - 1]! + list[0]!);
-    if (list.length) previous = list;
+    // A word broken over lines with no hyphen (a long number, a wrapped code line) may take several lines.
+    if (chain && list.length) set.add(chain + list[0]!);
+    if (list.length) chain = list.length === 1 && chain ? chain + list[0]! : list[list.length - 1]!;
+    if (hyphenated && list.length) {
+      if (/^\s*\p{Ll}/u.test(line)) {
+        set.add(hyphenated.word + list[0]!);
+        hyphenated = undefined;
+      } else if (++hyphenated.lines > 6) {
+        hyphenated = undefined;
+      }
+    }
+    if (list.length && /[\p{L}][-\u00ad\u2010]\s*$/u.test(line))
+      hyphenated = { word: list[list.length - 1]!, lines: 0 };
   }
   return set;
 }
