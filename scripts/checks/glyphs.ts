@@ -28,8 +28,9 @@ export async function pdfGlyphs(pdfFile: string): Promise<Set<string>> {
       fonts.add(name);
       for (const text of font.unicode.values()) {
         // U+FFFD is what a .notdef box maps to: never a glyph. Shaped scripts map presentation forms (Arabic
-        // ﺳ for س, the ligature ﻼ for لا): their compatibility decomposition names the letters the source has.
-        for (const ch of text + text.normalize('NFKC')) if (ch !== '\uFFFD') seen.add(ch);
+        // ﺳ for س, the ligature ﻼ for لا, ﮤ for ۀ = ە + hamza above): their compatibility forms, composed and
+        // decomposed, name the letters and marks the source has.
+        for (const ch of text + text.normalize('NFKC') + text.normalize('NFKD')) if (ch !== '\uFFFD') seen.add(ch);
       }
     }
   }
