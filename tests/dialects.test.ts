@@ -39,7 +39,9 @@ describe('HonKit/GitBook books', () => {
       /<section class="tab"[^>]*><p class="tab-caption"><strong>Julia<\/strong><\/p><pre><code class="hljs language-julia">\s*<span class="hljs-keyword">return<\/span> sum\(<span class="hljs-number">1<\/span>:n\)\n<span class="hljs-keyword">end<\/span>\n<\/code><\/pre>/,
     );
     expect(html).toContain('<p class="tab-caption"><strong>Python</strong></p><p class="missing-listing">');
-    expect(html).toContain('<div class="hint hint-warning" role="note"><p>Mind the off-by-one.</p></div>');
+    expect(html).toContain(
+      '<aside class="callout callout-warning" role="note" aria-label="Warning"><p class="callout-title"><span class="callout-icon" aria-hidden="true">⚠</span> Warning</p><p>Mind the off-by-one.</p></aside>',
+    );
     expect(html).toContain('<p>Shared <strong>included</strong> text.</p>');
     expect(html).toContain('<p>Body of an unknown tag.</p>');
     expect(html).toContain('<a href="#ref-knuth" class="citation" role="doc-biblioref">[1]</a> and [nobody]');

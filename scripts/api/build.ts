@@ -50,6 +50,8 @@ export interface BuildSummary {
   tables: number;
   footnotes: number;
   codeBlocks: number;
+  /** Numbered listings (mdBook's `<Listing>`). */
+  listings: number;
   words: number;
   seconds: number;
   stamp: EditionStamp;
@@ -78,10 +80,10 @@ export function summarize(
   stamp: EditionStamp = editionStamp(book),
 ): BuildSummary {
   const questions: Record<Difficulty, number> = { E: 0, M: 0, H: 0 };
-  const total = { formulas: 0, images: 0, tables: 0, footnotes: 0, codeBlocks: 0, words: 0 };
+  const total = { formulas: 0, images: 0, tables: 0, footnotes: 0, codeBlocks: 0, listings: 0, words: 0 };
   for (const chapter of book.chapters) {
     for (const q of chapter.questions) questions[q.difficulty]++;
-    for (const key of Object.keys(total) as (keyof typeof total)[]) total[key] += chapter.stats[key];
+    for (const key of Object.keys(total) as (keyof typeof total)[]) total[key] += chapter.stats[key] ?? 0;
   }
   return { chapters: book.chapters.length, pages: pages.length, questions, ...total, seconds, stamp };
 }
@@ -192,6 +194,12 @@ async function buildEdition(
   // Renderers report too (a blocked request, a missing cover): book.yaml's severities apply to those as well.
   applySeverities(book.files, BUILD_SEVERITIES, book.config.checks);
   const list = diagnostics(book.files, book.boundary);
+  // A character the PDF has no glyph for prints as a box: the build says so (a warning; `check --print` errs).
+  const pdfArtifact = artifacts.find((a) => a.format === 'pdf');
+  if (pdfArtifact) {
+    const { checkGlyphs } = await import('../checks/glyphs.ts');
+    for (const d of await checkGlyphs(book, pdfArtifact.path)) list.push({ ...d, severity: 'warning' });
+  }
   const summary = summarize(book, pages, (performance.now() - started) / 1000, editionStamp(book, errata));
   return {
     code: edition.code,

@@ -38,6 +38,8 @@ export interface CheckOptions {
   artifacts?: boolean;
   /** Print preflight of the built PDF (near-empty pages, stranded headings, overfull lines, …); also part of `artifacts`. */
   print?: boolean;
+  /** Compare the author's text with each built format's (web, EPUB, PDF): every run of missing words. */
+  fidelity?: boolean;
   progress?: Progress;
   /** How the artifact checks read a PDF with poppler; `galley release` shares its own so each tool runs once per file. */
   readPdf?: PdfReader;
@@ -229,6 +231,16 @@ export async function check(options: CheckOptions = {}): Promise<CheckResult> {
         const { checkPrintPreset } = await import('../checks/print-preset.ts');
         list.push(...(await checkPrintPreset(book, pages, out)));
       }
+    }
+    if (options.fidelity) {
+      const root = path.resolve(options.out ?? 'dist');
+      const { checkFidelity } = await import('../checks/fidelity.ts');
+      const result = await checkFidelity(
+        book,
+        path.join(root, edition.outSubdir),
+        path.join(root, 'web', edition.outSubdir),
+      );
+      list.push(...result.diagnostics);
     }
   }
   if (changed) list = list.filter((d) => changed.has(d.file));

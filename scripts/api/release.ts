@@ -341,6 +341,7 @@ export async function release(options: ReleaseOptions = {}): Promise<ReleaseResu
       manuscript,
       epub: true,
       artifacts: true,
+      fidelity: true,
       out: path.join(staging, 'build'),
       quiet: true,
       readPdf: readPdfOf,

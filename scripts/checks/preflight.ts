@@ -8,6 +8,7 @@ import type { Page } from '../model/pages.ts';
 import { composeBook, type Composition } from '../render/pdf-compose.ts';
 import { pageLabel } from '../render/pdf.ts';
 import { bookSlug } from '../model/book-slug.ts';
+import { checkGlyphs } from './glyphs.ts';
 import {
   NEAR_EMPTY,
   MIN_DPI,
@@ -87,5 +88,8 @@ export async function checkPrint(book: LoadedBook, pages: Page[], outDir: string
 
   const composition = composeBook(book, pages, { date: buildDate(book.root) });
   const layout = await readLayout(pdfFile);
-  return findingsToDiagnostics(book, composition, layout, analyse(composition, layout), pdfFile);
+  return [
+    ...findingsToDiagnostics(book, composition, layout, analyse(composition, layout), pdfFile),
+    ...(await checkGlyphs(book, pdfFile)),
+  ];
 }

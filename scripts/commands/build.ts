@@ -88,7 +88,7 @@ export const buildCommand = defineCommand<BuildCommandOptions>({
           `Built ${summary.chapters} chapters (${summary.pages} pages) of the \`${edition.code}\` edition in ${summary.seconds.toFixed(2)} s`,
           summaryLine(summary.stamp),
           `  questions: ${q.E + q.M + q.H} (easy ${q.E}, medium ${q.M}, hard ${q.H})`,
-          `  formulas: ${summary.formulas}   images: ${summary.images}   tables: ${summary.tables}   footnotes: ${summary.footnotes}   code blocks: ${summary.codeBlocks}   words: ${summary.words}`,
+          `  formulas: ${summary.formulas}   images: ${summary.images}   tables: ${summary.tables}   footnotes: ${summary.footnotes}   code blocks: ${summary.codeBlocks}   listings: ${summary.listings}   words: ${summary.words}`,
           ...artifacts.map(
             (a) =>
               `  ${a.format.padEnd(5)} ${path.relative(process.cwd(), a.path) || a.path}${a.pages ? ` (${a.pages} pages)` : ''}`,

@@ -12,6 +12,7 @@ export interface CheckCommandOptions {
   epub?: boolean | string;
   artifacts?: boolean;
   print?: boolean;
+  fidelity?: boolean;
   out: string;
   cache: boolean;
   quiet?: boolean;
@@ -39,6 +40,10 @@ export const checkCommand = defineCommand<CheckCommandOptions>({
       '--print',
       'print preflight of the built PDF: near-empty pages, headings and lead-ins at a page foot, overfull lines, low-resolution images, widows and orphans; with output.pdf.preset, what the service would refuse',
     ),
+    new Option(
+      '--fidelity',
+      "compare the author's text with the built web edition, EPUB and PDF: every run of words missing from a format",
+    ),
     outOption('output folder where --epub and --artifacts look'),
     noCacheOption('ignore every cache (chapter results, external-link results)'),
     quietOption('no progress display'),
@@ -59,6 +64,7 @@ export const checkCommand = defineCommand<CheckCommandOptions>({
       out: opts.out,
       artifacts: opts.artifacts,
       print: opts.print,
+      fidelity: opts.fidelity,
     });
     const list = result.diagnostics;
     if (opts.format === 'json') {

@@ -3,7 +3,6 @@ import remarkParse from 'remark-parse';
 import remarkGfm from 'remark-gfm';
 import remarkMath from 'remark-math';
 import remarkRehype from 'remark-rehype';
-import rehypeSanitize from 'rehype-sanitize';
 import type { Root as HastRoot } from 'hast';
 import type { Root as MdastRoot } from 'mdast';
 import type { BookConfig } from '../model/config/schema.ts';
@@ -15,6 +14,13 @@ import remarkTemplateBlocks from './plugins/remark-template-blocks.ts';
 import remarkImports from './plugins/remark-imports.ts';
 import remarkMdbook from './plugins/remark-mdbook.ts';
 import remarkCitations from './plugins/remark-citations.ts';
+import remarkListings from './plugins/remark-listings.ts';
+import remarkCallouts from './plugins/remark-callouts.ts';
+import remarkLeadIns from './plugins/remark-lead-ins.ts';
+import remarkSmartypants from 'remark-smartypants';
+import { remarkDefinitionList, defListHastHandlers } from 'remark-definition-list';
+import rehypeSanitizeReported from './plugins/rehype-sanitize-reported.ts';
+import rehypeSourcePaths from './plugins/rehype-source-paths.ts';
 import rehypeNormalizeHtml from './plugins/rehype-normalize-html.ts';
 import rehypeAuthorStyles from './plugins/rehype-author-styles.ts';
 import rehypeRawBounded from './plugins/rehype-raw-bounded.ts';
@@ -53,6 +59,8 @@ export function createChapterProcessor(
     // Markdown: CommonMark + GFM + `$$` math (single `$` only when the book asks).
     .use(remarkParse)
     .use(remarkGfm, { singleTilde: false })
+    // mdBook 0.5's defaults: definition lists (and smart punctuation, below, where the book turns it on).
+    .use(remarkDefinitionList)
     .use(remarkMath, { singleDollarTextMath: config.output.single_dollar_math })
     .use(remarkDisplayMath)
     .use(remarkHeadingIds)
@@ -60,7 +68,14 @@ export function createChapterProcessor(
     .use(remarkTemplateBlocks, { languageNames, boundary, templateTags })
     .use(remarkImports, { boundary })
     .use(remarkMdbook, { boundary, hiddenRustLines })
-    .use(remarkCitations, { bibliography });
+    .use(remarkCitations, { bibliography })
+    // Listings and callouts of every dialect, before anything reads code blocks or quotes.
+    .use(remarkListings)
+    .use(remarkCallouts)
+    // Marks "For example:" and "Filename: …" paragraphs so print keeps them with what they introduce.
+    .use(remarkLeadIns);
+  // mdBook's (pulldown-cmark's) dashes: `--` an en dash, `---` an em dash.
+  if (config.output.smart_punctuation) processor.use(remarkSmartypants, { dashes: 'oldschool' });
   if (options.lint) processor.use(lintPlugins);
   return (
     processor
@@ -71,10 +86,14 @@ export function createChapterProcessor(
         clobberPrefix: '',
         footnoteLabel: words.notes,
         footnoteBackLabel: words.backToReference,
+        handlers: { ...defListHastHandlers },
       })
       .use(rehypeRawBounded)
-      // Untrusted content ends here: everything after this adds only Galley's own markup.
-      .use(rehypeSanitize, sanitizeSchema)
+      // Every src and srcset, while the raw tree still has them all.
+      .use(rehypeSourcePaths, { boundary })
+      // Untrusted content ends here: everything after this adds only Galley's own markup. What it removes that a
+      // reader would have seen is a warning at its line.
+      .use(rehypeSanitizeReported, sanitizeSchema)
       // Author styles may not leave their element's box (position, layers, viewport units).
       .use(rehypeAuthorStyles)
       .use(rehypeNormalizeHtml)

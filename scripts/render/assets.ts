@@ -2,7 +2,8 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { LoadedBook } from '../model/book/load.ts';
-import { fontBytes, fontFaceCss, fontsFor } from './fonts.ts';
+import { bookFontFiles, fontBytes, fontFaceCss, fontsFor } from './fonts.ts';
+import { resolveLocal } from '../util/paths.ts';
 import { scriptCss } from './script-css.ts';
 
 export const TEMPLATES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../templates');
@@ -22,8 +23,12 @@ export async function template(name: string): Promise<Buffer> {
  * The files every output shares besides pages: stylesheets from templates/,
  * the embedded fonts and the book's images, in a fixed order.
  */
-export async function sharedFiles(book: LoadedBook, extraCss: string[]): Promise<OutputFile[]> {
-  const fonts = fontsFor(book.config.language);
+export async function sharedFiles(
+  book: LoadedBook,
+  extraCss: string[],
+  options: { pdf?: boolean } = {},
+): Promise<OutputFile[]> {
+  const fonts = fontsFor(book.config.language, bookText(book), options.pdf ? bookFonts(book) : []);
   const files: OutputFile[] = [
     {
       path: 'css/fonts.css',
@@ -40,4 +45,28 @@ export async function sharedFiles(book: LoadedBook, extraCss: string[]): Promise
   const assets = [...book.assets.values()].sort((a, b) => (a.target < b.target ? -1 : a.target > b.target ? 1 : 0));
   for (const asset of assets) files.push({ path: asset.target, mediaType: asset.mediaType, data: asset.bytes });
   return files;
+}
+
+/** The sources' text, for which emoji subsets to embed (fonts.ts `fontsFor`). */
+export function bookText(book: LoadedBook): string {
+  return book.chapters.map((chapter) => String(chapter.file.value ?? '')).join('\n') + book.config.title;
+}
+
+/**
+ * `output.pdf.fonts`: font files the book names for scripts Galley does not bundle, resolved inside the
+ * manuscript like any resource (the schema checked their extensions); one that is missing or outside stops
+ * the build with its path.
+ */
+export function bookFonts(book: LoadedBook) {
+  const named = book.config.output.pdf.fonts ?? [];
+  const from = path.join(book.root, 'book.yaml');
+  return bookFontFiles(
+    named.map((name) => {
+      const resolved = resolveLocal(book.boundary, from, name);
+      if (!resolved.ok || !resolved.exists)
+        throw new Error(`output.pdf.fonts: ${resolved.ok ? `\`${name}\` not found` : resolved.reason}`);
+
+      return { path: resolved.absolute, name: path.basename(name) };
+    }),
+  );
 }

@@ -2,15 +2,18 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 
+import { EMOJI_SUBSETS, SYMBOLS_RANGE } from './symbol-fonts.ts';
+
 const require = createRequire(import.meta.url);
 
 export interface FontFile {
   family: string;
   weight: number;
   style: 'normal' | 'italic';
-  /** Package and file inside it. */
+  /** Package and file inside it, or (a book's own font) `path`, the file inside the manuscript. */
   pkg: string;
   file: string;
+  path?: string;
   /** Name in the outputs' fonts/ folder. */
   target: string;
   licence: string;
@@ -74,6 +77,32 @@ export const FONTS: FontFile[] = [
   },
 ];
 
+/** Noto Sans Symbols 2's symbols subset: always embedded, because the callouts' icons come from it. */
+export const SYMBOL_FONTS: FontFile[] = [
+  {
+    family: 'Galley Symbols',
+    weight: 400,
+    style: 'normal',
+    pkg: '@fontsource/noto-sans-symbols-2',
+    file: 'files/noto-sans-symbols-2-symbols-400-normal.woff2',
+    target: 'noto-sans-symbols-2-symbols-400-normal.woff2',
+    licence: 'SIL Open Font License 1.1 (Noto Sans Symbols 2, Google)',
+    unicodeRange: SYMBOLS_RANGE,
+  },
+];
+
+/** Noto Emoji (monochrome, so it prints in greyscale), one file per subset; only the subsets a book uses ship. */
+export const EMOJI_FONTS: FontFile[] = EMOJI_SUBSETS.map(([n, range]) => ({
+  family: 'Galley Symbols',
+  weight: 400,
+  style: 'normal',
+  pkg: '@fontsource/noto-emoji',
+  file: `files/noto-emoji-${n}-400-normal.woff2`,
+  target: `noto-emoji-${n}-400-normal.woff2`,
+  licence: 'SIL Open Font License 1.1 (Noto Emoji, Google)',
+  unicodeRange: range,
+}));
+
 /** Fonts for right-to-left Persian editions. */
 export const PERSIAN_FONTS: FontFile[] = [400, 700].flatMap((weight) => [
   {
@@ -98,13 +127,59 @@ export const PERSIAN_FONTS: FontFile[] = [400, 700].flatMap((weight) => [
   },
 ]);
 
-export function fontsFor(language: string): FontFile[] {
-  return language.toLowerCase().startsWith('fa') || language.toLowerCase().startsWith('ar')
-    ? [...FONTS, ...PERSIAN_FONTS]
-    : FONTS;
+/**
+ * The fonts an edition embeds: the text fonts, the symbol font, the emoji subsets that hold a character of
+ * `text` (the book's sources), and last the book's own fonts, named in book.yaml for scripts Galley does not
+ * bundle. The symbol, emoji and book fonts are faces of one family, "Galley Symbols", which every font stack
+ * names after its text font: a browser checks faces in reverse order, so a character is looked for in the
+ * ranged faces first and in a book's font (declared first, no range) last.
+ */
+export function fontsFor(language: string, text?: string, bookFonts: FontFile[] = []): FontFile[] {
+  const base =
+    language.toLowerCase().startsWith('fa') || language.toLowerCase().startsWith('ar')
+      ? [...FONTS, ...PERSIAN_FONTS]
+      : FONTS;
+  const emoji = text === undefined ? [] : EMOJI_FONTS.filter((font) => usesRange(text, font.unicodeRange!));
+  return [...base, ...bookFonts, ...SYMBOL_FONTS, ...emoji];
 }
 
+/** A book's own font files (`output.pdf.fonts`), already resolved inside the manuscript. */
+export function bookFontFiles(files: { path: string; name: string }[]): FontFile[] {
+  return files.map((file, i) => ({
+    family: 'Galley Symbols',
+    weight: 400,
+    style: 'normal',
+    pkg: '',
+    file: file.name,
+    path: file.path,
+    target: `book-${i + 1}-${file.name.replace(/[^\w.-]/g, '_')}`,
+    licence: `the book's own font ${file.name}`,
+  }));
+}
+
+function parseRange(range: string): [number, number][] {
+  return range.split(',').map((part) => {
+    const [lo, hi] = part.trim().replace(/^U\+/i, '').split('-');
+    return [parseInt(lo!, 16), parseInt(hi ?? lo!, 16)];
+  });
+}
+
+/** Whether `text` holds a character inside a CSS unicode-range. */
+export function usesRange(text: string, range: string): boolean {
+  const ranges = parseRange(range);
+  for (const ch of text) {
+    const cp = ch.codePointAt(0)!;
+    // Every emoji subset lists ZWJ and VS16; they alone never need a font.
+    if (cp < 0x2000 || cp === 0x200d || cp === 0xfe0f) continue;
+    if (ranges.some(([lo, hi]) => cp >= lo && cp <= hi)) return true;
+  }
+  return false;
+}
+
+const FORMATS: Record<string, string> = { '.woff2': 'woff2', '.woff': 'woff', '.ttf': 'truetype', '.otf': 'opentype' };
+
 export function fontBytes(font: FontFile): Buffer {
+  if (font.path) return readFileSync(font.path);
   const pkgJson = require.resolve(`${font.pkg}/package.json`);
   return readFileSync(path.join(path.dirname(pkgJson), font.file));
 }
@@ -114,7 +189,7 @@ export function fontFaceCss(fonts: FontFile[], prefix = '../fonts/'): string {
   return fonts
     .map(
       (f) =>
-        `@font-face {\n  font-family: "${f.family}";\n  font-weight: ${f.weight};\n  font-style: ${f.style};\n  src: url("${prefix}${f.target}") format("woff2");${f.unicodeRange ? `\n  unicode-range: ${f.unicodeRange};` : ''}\n}`,
+        `@font-face {\n  font-family: "${f.family}";\n  font-weight: ${f.weight};\n  font-style: ${f.style};\n  src: url("${prefix}${f.target}") format("${FORMATS[path.extname(f.target).toLowerCase()] ?? 'woff2'}");${f.unicodeRange ? `\n  unicode-range: ${f.unicodeRange};` : ''}\n}`,
     )
     .join('\n');
 }

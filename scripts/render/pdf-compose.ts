@@ -8,6 +8,7 @@ import { hyphenateTree } from './hyphenate.ts';
 import { typesetForPrint } from './print-typeset.ts';
 import { labels } from '../util/labels.ts';
 import { fontsFor } from './fonts.ts';
+import { bookFonts, bookText } from './assets.ts';
 import { footerText, type Page } from '../model/pages.ts';
 import { navItems, type NavItem } from './toc.ts';
 import { hastToXml } from './xhtml.ts';
@@ -248,7 +249,7 @@ function frontBlocks(
   if (c.isbn?.ebook) line(`ISBN ${c.isbn.ebook} (ebook)`, 'isbn-line');
   if (c.identifier) line(c.identifier, 'identifier-line');
   if (c.publisher) line(c.publisher, 'publisher-line');
-  const licences = [...new Set(fontsFor(c.language).map((f) => f.licence))];
+  const licences = [...new Set(fontsFor(c.language, bookText(book), bookFonts(book)).map((f) => f.licence))];
   line(licences.join('; '), 'fonts-line');
   const copyright = h(
     'section',

@@ -323,7 +323,7 @@ async function undoLayout(sandbox: SandboxedPage) {
 /** Everything a print needs, served from memory on the private origin. */
 async function servedFiles(book: LoadedBook, composition: Composition): Promise<Map<string, ServedFile>> {
   const files = new Map<string, ServedFile>();
-  for (const file of await sharedFiles(book, ['pdf/print.css']))
+  for (const file of await sharedFiles(book, ['pdf/print.css'], { pdf: true }))
     files.set(file.path, { mediaType: file.mediaType, data: file.data });
   files.set('css/pages.css', { mediaType: 'text/css', data: composition.pageCss });
   files.set('css/continuation.svg', { mediaType: 'image/svg+xml', data: CONTINUATION_MARK });

@@ -8,7 +8,7 @@ const HEADING = /^h([1-6])$/;
 /** Records what book passes, navigation and the build summary need, so none of them walks the tree again. */
 export function collectRule(): ElementRule {
   return (tree, file) => {
-    const stats = { formulas: 0, images: 0, footnotes: 0, codeBlocks: 0, tables: 0, words: 0 };
+    const stats = { formulas: 0, images: 0, footnotes: 0, codeBlocks: 0, tables: 0, words: 0, listings: 0 };
     // Elements with an id, or headings (whose ids earlier rules may give at their `finish`), in order: ids are
     // read at the end, once they are final.
     const noted: Element[] = [];
@@ -19,6 +19,7 @@ export function collectRule(): ElementRule {
         if (node.tagName === 'aside' && node.properties.role === 'doc-footnote') stats.footnotes++;
         if (node.tagName === 'pre') stats.codeBlocks++;
         if (node.tagName === 'table') stats.tables++;
+        if (node.tagName === 'figure' && String(node.properties.id ?? '').startsWith('listing-')) stats.listings++;
         if (node.tagName === 'math') return SKIP;
       },
       finish() {

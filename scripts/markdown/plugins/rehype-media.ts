@@ -40,6 +40,9 @@ export function mediaRule(options: Options = {}): ElementRule {
         });
       }
 
+      // A fallback image inside the element (`<video><img …/></video>`) is what print can show: it stays.
+      const fallback = node.children.filter((c): c is Element => c.type === 'element' && c.tagName === 'img');
+      children.push(...fallback);
       const remote = src !== undefined && /^https?:/i.test(src);
       const label = `${kind}${title ? `: ${title}` : ''}`;
       const caption: ElementContent[] = remote
@@ -48,7 +51,9 @@ export function mediaRule(options: Options = {}): ElementRule {
             { type: 'element', tagName: 'a', properties: { href: src }, children: [{ type: 'text', value: src! }] },
           ]
         : [{ type: 'text', value: `${label}${src ? ` (${src.split('/').pop()}, not included in this edition)` : ''}` }];
-      if (!src) {
+      if (!src && fallback.length) {
+        report(file, 'info', `${kind} without a source is shown as its fallback image`, node, 'media');
+      } else if (!src) {
         report(file, 'warning', `${kind} without a usable source was removed`, node, 'media');
       } else if (!remote && options.boundary && file.path) {
         const local = resolveLocal(options.boundary, file.path, src);

@@ -1,18 +1,25 @@
 import type { Root, Heading, Text } from 'mdast';
 import { visit } from 'unist-util-visit';
 
-const CUSTOM_ID = /\s*\{#([A-Za-z][\w:.-]*)\}\s*$/;
+/** A trailing attribute block: `{#id}`, `{.class}`, `{#id .a .b}` (Pandoc, mdBook 0.5, kramdown). */
+const ATTRIBUTES = /\s*\{((?:\s*(?:#[A-Za-z][\w:.-]*|\.[A-Za-z_-][\w-]*))+)\s*\}\s*$/;
 
-/** `## Title {#custom-id}` (Pandoc, mdBook, kramdown) sets the heading's id. */
+/** `## Title {#custom-id .class}` sets the heading's id and classes. */
 export default function remarkHeadingIds() {
   return (tree: Root) => {
     visit(tree, 'heading', (node: Heading) => {
       const last = node.children[node.children.length - 1];
       if (!last || last.type !== 'text') return;
-      const match = CUSTOM_ID.exec((last as Text).value);
+      const match = ATTRIBUTES.exec((last as Text).value);
       if (!match) return;
+      const words = match[1]!.trim().split(/\s+/);
+      const id = words.find((w) => w.startsWith('#'))?.slice(1);
+      const classes = words.filter((w) => w.startsWith('.')).map((w) => w.slice(1));
       (last as Text).value = (last as Text).value.slice(0, match.index);
-      node.data = { ...node.data, hProperties: { ...(node.data?.hProperties ?? {}), id: match[1]! } };
+      const hProperties: Record<string, unknown> = { ...(node.data?.hProperties ?? {}) };
+      if (id) hProperties.id = id;
+      if (classes.length) hProperties.className = classes;
+      node.data = { ...node.data, hProperties: hProperties as never };
     });
   };
 }

@@ -11,6 +11,8 @@ import { resolveLocal } from '../../util/paths.ts';
 import { markTemplateTags } from '../../model/dialects/template-tags.ts';
 import { readIncluded } from '../../model/book/included.ts';
 import { own } from '../../util/own.ts';
+import { calloutKind } from '../../model/callouts.ts';
+import { calloutNode } from './callout-node.ts';
 
 interface Tag {
   name: string;
@@ -137,8 +139,9 @@ export default function remarkTemplateBlocks(options: Options = {}) {
               if (stack.length && stack[stack.length - 1]!.kind === 'method') stack.pop();
               break;
             case 'hint': {
-              const style = (tag.args.style ?? 'info').replace(/[^\w-]/g, '');
-              const node = el('div', ['hint', `hint-${style}`], [], { role: 'note' }) as unknown as Parent;
+              // The one callout model (callout-node.ts); HonKit's styles are info, tip, success, warning, danger.
+              const kind = calloutKind(tag.args.style) ?? 'note';
+              const node = calloutNode(kind, undefined, [], tag.node.position) as unknown as Parent;
               push(node as unknown as RootContent);
               stack.push({ kind: 'hint', node });
               break;

@@ -31,7 +31,15 @@ export interface CollectedQuestion {
 export interface Collected {
   headings: { id: string; depth: number; text: string }[];
   ids: string[];
-  stats: { formulas: number; images: number; footnotes: number; codeBlocks: number; tables: number; words: number };
+  stats: {
+    formulas: number;
+    images: number;
+    footnotes: number;
+    codeBlocks: number;
+    tables: number;
+    words: number;
+    listings?: number;
+  };
 }
 
 /**

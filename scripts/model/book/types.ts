@@ -67,7 +67,15 @@ export interface Chapter {
   /** Ids present in the chapter, for link checks. */
   ids: Set<string>;
   /** Counts for the build summary. */
-  stats: { formulas: number; images: number; footnotes: number; codeBlocks: number; tables: number; words: number };
+  stats: {
+    formulas: number;
+    images: number;
+    footnotes: number;
+    codeBlocks: number;
+    tables: number;
+    words: number;
+    listings?: number;
+  };
 }
 
 export interface Asset {

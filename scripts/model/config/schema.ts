@@ -30,6 +30,10 @@ const pdfObject = z.strictObject({
   persian_digits: z.boolean().default(false),
   /** What opens a new page: parts only, parts and top-level chapters (the rest flows on), or every TOC entry. */
   new_page: z.enum(['part', 'chapter', 'section']).default('chapter'),
+  /** The book's own font files (inside the manuscript) for scripts Galley does not bundle, used after its fonts. */
+  fonts: z
+    .array(z.string().regex(/\.(ttf|otf|woff2?)$/i, 'expected a font file path ending in .ttf, .otf, .woff or .woff2'))
+    .optional(),
   /** A print-on-demand service's rules (presets.ts): trim, margins, bleed, marks, page range, preflight. */
   preset: z.enum(['kdp', 'ingramspark', 'lulu', 'a4-office']).optional(),
   /** `pdf/x-4`: the interior and the cover as PDF/X-4 (render/pdf-x.ts). */
@@ -74,6 +78,8 @@ export const outputSchema = z.strictObject({
   toc_depth: z.number().int().min(1).max(6).default(2),
   /** Read `$…$` as inline math too; off by default because `$50K` is money. */
   single_dollar_math: z.boolean().default(false),
+  /** Curly quotes, dashes and ellipses from straight ASCII (SmartyPants); mdBook books default to on, as mdBook 0.5 does. */
+  smart_punctuation: z.boolean().default(false),
   pdf: pdfSchema.default(pdfSchema.parse({})),
   cover: coverSchema.default(coverSchema.parse({})),
 });

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { parse as parseToml } from 'smol-toml';
 import { VFile } from 'vfile';
-import type { BookConfig } from '../config/schema.ts';
+import { outputSchema, type BookConfig } from '../config/schema.ts';
 import { report } from '../../util/messages.ts';
 import { linksOutside } from '../../util/paths.ts';
 import { readBookFile } from '../../util/book-file.ts';
@@ -85,6 +85,10 @@ export async function readForeignConfig(root: string): Promise<ForeignConfig | u
     if (str(book.description)) defaults.description = str(book.description)!;
     if (book['text-direction'] === 'rtl' || book['text-direction'] === 'ltr')
       defaults.direction = book['text-direction'];
+    // mdBook 0.5 turns smart punctuation on unless `[output.html] smart-punctuation = false` (older: `curly-quotes`).
+    const html = ((data.output ?? {}) as Record<string, unknown>).html as Record<string, unknown> | undefined;
+    const smart = html?.['smart-punctuation'] ?? html?.['curly-quotes'];
+    defaults.output = outputSchema.parse({ smart_punctuation: smart === undefined ? true : smart === true });
     return { kind: 'mdbook', file, defaults, contentRoot: str(book.src) ?? 'src', languageNames: {} };
   }
   return undefined;
