@@ -77,24 +77,33 @@ describe('reads by real path (the repository is the manuscript)', () => {
     expect(result.stdout + result.stderr).not.toContain(TOKEN);
   });
 
-  it('refuses every include of it ({{#include}}, import, {% include %}) as an error at the include line', async () => {
-    const book = await repoBook(work.dir, 'include');
-    await symlink('../.git/config', path.join(book, 'chapters/notes.md'));
-    await writeFile(
-      path.join(book, 'chapters/one.md'),
-      '# One\n\n```\n{{#include notes.md}}\n```\n\n[import](notes.md)\n\n{% include "notes.md" %}\n\nCopyright ©2026 Mallory\n',
-    );
-    const result = await galley(['check', '.'], book);
-    expect(result.code).toBe(1);
-    const lines = (result.stdout.match(/^\s*(\d+):\d+\s+error\s+.*git folder.*$/gm) ?? []).map((l) =>
-      Number(/\d+/.exec(l)![0]),
-    );
-    // mdBook's include is told at its code block's first line, as every include message is.
-    expect(lines).toEqual([3, 7, 9]);
-    const built = await galley(['build', '.', '--format', 'html'], book);
-    expect(built.code).toBe(1);
-    expect(await allOutput(path.join(book, 'dist'))).not.toContain(TOKEN);
-  });
+  // Template tags are HonKit's: in a book.yaml book `{% include %}` is text and reads nothing, in a HonKit book it is
+  // an include like the others.
+  for (const dialect of ['book.yaml', 'HonKit'] as const) {
+    it(`refuses every include of it ({{#include}}, import, {% include %}) at the include line (${dialect})`, async () => {
+      const book = await repoBook(work.dir, `include-${dialect}`);
+      if (dialect === 'HonKit') {
+        await rm(path.join(book, 'book.yaml'));
+        await writeFile(path.join(book, 'book.json'), JSON.stringify({ title: 'Hostile repository' }));
+        await writeFile(path.join(book, 'README.md'), '# Hostile repository\n\nAn introduction.\n');
+      }
+      await symlink('../.git/config', path.join(book, 'chapters/notes.md'));
+      await writeFile(
+        path.join(book, 'chapters/one.md'),
+        '# One\n\n```\n{{#include notes.md}}\n```\n\n[import](notes.md)\n\n{% include "notes.md" %}\n\nCopyright ©2026 Mallory\n',
+      );
+      const result = await galley(['check', '.'], book);
+      expect(result.code).toBe(1);
+      const lines = (result.stdout.match(/^\s*(\d+):\d+\s+error\s+.*git folder.*$/gm) ?? []).map((l) =>
+        Number(/\d+/.exec(l)![0]),
+      );
+      // mdBook's include is told at its code block's first line, as every include message is.
+      expect(lines).toEqual(dialect === 'HonKit' ? [3, 7, 9] : [3, 7]);
+      const built = await galley(['build', '.', '--format', 'html'], book);
+      expect(built.code).toBe(1);
+      expect(await allOutput(path.join(book, 'dist'))).not.toContain(TOKEN);
+    });
+  }
 
   it('refuses fixed-name files that are links into the git folder: book.yaml, SUMMARY.md, errata.yaml, refs.bib', async () => {
     for (const name of ['book.yaml', 'SUMMARY.md', 'errata.yaml', 'refs.bib']) {
