@@ -77,7 +77,10 @@ describe('callouts: one element for every dialect', () => {
   });
 
   it("HonKit's {% hint style %} (as the loader marks it)", () => {
-    const { html } = renderMarkdown('<!--galley:hint style="danger"-->\n\nDo not touch.\n\n<!--galley:endhint-->\n');
+    // Template tags are read in HonKit books only (the loader's `templateTags` setting).
+    const { html } = renderMarkdown('<!--galley:hint style="danger"-->\n\nDo not touch.\n\n<!--galley:endhint-->\n', {
+      settings: { templateTags: true },
+    });
     expect(html).toContain(`${title('caution', '⛔', 'Caution')}<p>Do not touch.</p></aside>`);
   });
 });
@@ -157,5 +160,19 @@ describe('every src and srcset is checked', () => {
     ]);
     // The video's fallback image is what print shows.
     expect(hastToXml(tree)).toContain('alt="Pour"');
+  });
+});
+
+describe('galley check on alerts', () => {
+  it('takes a GitHub alert marker for a callout, not an undefined reference; other brackets still warn', () => {
+    const processor = createChapterProcessor(config(), { lint: true });
+    const file = new VFile({
+      path: 'input.md',
+      value: '# T\n\n> [!TIP]\n> Say it aloud.\n\n> [!BOGUS]\n> Not a kind.\n',
+    });
+    file.data.chapter = { key: 'input', source: 'input.md' };
+    processor.runSync(processor.parse(file), file);
+    const undefinedRefs = file.messages.filter((m) => m.ruleId === 'no-undefined-references').map((m) => m.line);
+    expect(undefinedRefs).toEqual([6]);
   });
 });

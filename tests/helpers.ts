@@ -4,6 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { VFile } from 'vfile';
 import { bookSchema, type BookConfig } from '../scripts/model/config/schema.ts';
+import type { ChapterSettings } from '../scripts/model/book/load.ts';
 import { createChapterProcessor } from '../scripts/markdown/processor.ts';
 import { hastToXml } from '../scripts/render/xhtml.ts';
 import { levelOf } from '../scripts/util/messages.ts';
@@ -20,8 +21,11 @@ export function config(overrides: Partial<BookConfig> = {}): BookConfig {
 }
 
 /** Runs one Markdown string through the chapter pipeline: its XHTML and its messages. */
-export function renderMarkdown(markdown: string, options: { config?: BookConfig; number?: string } = {}) {
-  const processor = createChapterProcessor(options.config ?? config());
+export function renderMarkdown(
+  markdown: string,
+  options: { config?: BookConfig; number?: string; settings?: ChapterSettings } = {},
+) {
+  const processor = createChapterProcessor(options.config ?? config(), { settings: options.settings });
   const file = new VFile({ path: 'input.md', value: markdown });
   file.data.chapter = { key: 'input', source: 'input.md', number: options.number };
   const tree = processor.runSync(processor.parse(file), file);

@@ -8,12 +8,13 @@ import { footnoteMatch, headingIncrement, questionTag, rawHtml, trailingWhitespa
 /**
  * Format checks for `galley check`: remark-lint's recommended rules, tuned
  * for books (difficulty tags and task boxes are not references, GFM
- * autolinks are fine, list indentation is the author's), plus the book's own.
+ * autolinks are fine, list indentation is the author's; a GitHub alert's
+ * `[!NOTE]` marker is a callout), plus the book's own.
  */
 export const lintPlugins: Preset = {
   plugins: [
     remarkPresetLintRecommended,
-    [remarkLintNoUndefinedReferences, { allow: ['E', 'M', 'H', 'x', 'X', ' '] }],
+    [remarkLintNoUndefinedReferences, { allow: ['E', 'M', 'H', 'x', 'X', ' ', /^!(note|tip|important|warning|caution)$/i] }],
     [remarkLintListItemIndent, false],
     [remarkLintNoLiteralUrls, false],
     headingIncrement,
