@@ -19,10 +19,12 @@ import {
   webIndexPage,
   webFiles,
   webPage,
+  webFileName,
   type WebEdition,
 } from '../render/web/site.ts';
 import { writeFileAtomic } from '../util/atomic.ts';
-import { tocScript, webName } from '../render/web/layout.ts';
+import { tocScript } from '../render/web/layout.ts';
+import { webPaths } from '../model/web-paths.ts';
 import { serveSite, type SiteServer } from '../render/web/server.ts';
 
 export interface DevOptions {
@@ -145,7 +147,7 @@ export async function startDev(options: DevOptions = {}): Promise<DevSession> {
       };
     }
     const pages = states.flatMap((s) =>
-      ['index.html', ...s.pages.map((p) => webName(p.outName))].map((name) => sitePath(s, name)),
+      ['index.html', ...webPaths(s.book, s.pages).values()].map((name) => sitePath(s, name)),
     );
     return { changed, pages, milliseconds: performance.now() - started, full: true, diagnostics: problems() };
   };
@@ -203,7 +205,7 @@ export async function startDev(options: DevOptions = {}): Promise<DevSession> {
     } else {
       const redo = new Set(update.changed);
       for (const [index, page] of state.pages.entries())
-        if (redo.has(page)) await write(webName(page.outName), webPage(context, index, pageNames));
+        if (redo.has(page)) await write(webFileName(context, page), webPage(context, index, pageNames));
       // The title page and the shared contents (js/toc.js) list every title and section heading.
       await write('js/toc.js', tocScript(context));
       await write('index.html', webIndexPage(context));

@@ -30,6 +30,15 @@ export const pdfSchema = z.strictObject({
   new_page: z.enum(['part', 'chapter', 'section']).default('chapter'),
 });
 
+export const webSchema = z.strictObject({
+  /**
+   * Page file names of the web edition. `source`: a HonKit/GitBook or mdBook book's pages keep the source tool's
+   * paths, folders included (`contents/1.1-x.html`, README as `index.html`), so links into an existing site still
+   * work; `galley`: Galley's flat names (`contents-1-1-x.html`). A Galley book always has Galley's names.
+   */
+  paths: z.enum(['source', 'galley']).default('source'),
+});
+
 export const outputSchema = z.strictObject({
   /** Base name of the artifacts: dist/<slug>.epub, dist/<slug>.pdf. */
   slug: z
@@ -42,6 +51,7 @@ export const outputSchema = z.strictObject({
   /** Read `$…$` as inline math too; off by default because `$50K` is money. */
   single_dollar_math: z.boolean().default(false),
   pdf: pdfSchema.default(pdfSchema.parse({})),
+  web: webSchema.default(webSchema.parse({})),
 });
 
 /**
@@ -152,6 +162,14 @@ export const bookSchema = z.strictObject({
   numbering: z.enum(['auto', 'galley', 'none']).default('auto'),
   output: outputSchema.default(outputSchema.parse({})),
   checks: z.record(z.string(), severity).default({}),
+  /**
+   * Web pages that moved: `old/path.html: new/path.html#anchor`. Each old path gets a page that sends the reader on
+   * (a meta refresh and a canonical link); the target is relative to the old page's folder, or to the site's root
+   * with a leading `/`, as mdBook's `[output.html.redirect]` (read from book.toml too).
+   */
+  redirects: z
+    .record(z.string().regex(/^\/?[^?#]+\.html?$/, 'expected a page path such as old/intro.html'), z.string().min(1))
+    .default({}),
   links: linksSchema.default(linksSchema.parse({})),
   editions: z.record(z.string().regex(/^[a-z]{2,3}(-[a-z0-9]+)*$/), editionSchema).default({}),
 });

@@ -84,6 +84,13 @@ export async function readForeignConfig(root: string): Promise<ForeignConfig | u
     if (str(book.description)) defaults.description = str(book.description)!;
     if (book['text-direction'] === 'rtl' || book['text-direction'] === 'ltr')
       defaults.direction = book['text-direction'];
+    // mdBook's redirects become book.yaml's `redirects:` (the same meaning: old page → its new address).
+    const html = (data.output as Record<string, Record<string, unknown>> | undefined)?.html;
+    const redirect = html?.redirect;
+    if (redirect && typeof redirect === 'object' && !Array.isArray(redirect)) {
+      const entries = Object.entries(redirect).filter((e): e is [string, string] => typeof e[1] === 'string');
+      if (entries.length) defaults.redirects = Object.fromEntries(entries);
+    }
     return { kind: 'mdbook', file, defaults, contentRoot: str(book.src) ?? 'src', languageNames: {} };
   }
   return undefined;

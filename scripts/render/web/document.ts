@@ -13,6 +13,22 @@ export interface WebDocumentOptions {
   icon?: string;
   /** `<link rel="prev|next">`, which some readers' tools follow. */
   links?: { rel: string; href: string }[];
+  /**
+   * A page in a folder (`contents/1.1-x.html`): `base` leads back to the
+   * edition's root, which every link is written from, and `self` is the
+   * page's own path, which in-page `#anchor` links are given so the base
+   * does not send them to the root.
+   */
+  base?: { href: string; self: string };
+  /** A page that only sends the reader on: a meta refresh to this address. */
+  refresh?: string;
+}
+
+function anchorsToSelf(node: ElementContent, self: string): void {
+  if (node.type !== 'element') return;
+  const href = node.properties.href;
+  if (typeof href === 'string' && href.startsWith('#')) node.properties.href = self + href;
+  for (const child of node.children) anchorsToSelf(child, self);
 }
 
 /**
@@ -21,23 +37,27 @@ export interface WebDocumentOptions {
  * live preview's event stream.
  */
 export const WEB_CSP =
-  "default-src 'none'; img-src 'self'; style-src 'self' 'unsafe-inline'; font-src 'self'; script-src 'self'; connect-src 'self'; media-src 'none'; object-src 'none'; frame-src 'none'; base-uri 'none'; form-action 'none'";
+  "default-src 'none'; img-src 'self'; style-src 'self' 'unsafe-inline'; font-src 'self'; script-src 'self'; connect-src 'self'; media-src 'none'; object-src 'none'; frame-src 'none'; base-uri 'self'; form-action 'none'";
 
 /** An HTML5 page of the web edition (served as `text/html`, unlike the XHTML intermediate). */
 export function webDocument(body: ElementContent[], options: WebDocumentOptions): string {
   const head: ElementContent[] = [
     h('meta', { charSet: 'utf-8' }),
+    ...(options.base ? [h('base', { href: options.base.href })] : []),
     h('meta', { name: 'viewport', content: 'width=device-width, initial-scale=1' }),
     h('meta', { name: 'color-scheme', content: 'light dark' }),
     h('meta', { httpEquiv: 'Content-Security-Policy', content: WEB_CSP }),
     h('title', options.title),
   ];
+  if (options.refresh !== undefined)
+    head.push(h('meta', { httpEquiv: 'refresh', content: `0; url=${options.refresh}` }));
   // A page of its own; without one, browsers ask the host's root for /favicon.ico, outside the site.
   head.push(h('link', { rel: ['icon'], href: options.icon ?? 'favicon.svg', type: 'image/svg+xml' }));
   if (options.description) head.push(h('meta', { name: 'description', content: options.description }));
   for (const link of options.links ?? []) head.push(h('link', { rel: [link.rel], href: link.href }));
   for (const href of options.stylesheets) head.push(h('link', { rel: ['stylesheet'], href }));
   for (const src of options.scripts) head.push(h('script', { src, defer: true }));
+  if (options.base) for (const node of body) anchorsToSelf(node, encodeURI(options.base.self));
   const html: Element = h('html', { lang: options.language, dir: options.direction }, [
     h('head', head),
     h('body', body),

@@ -12,7 +12,16 @@ import type { EditionStamp } from '../../model/errata/stamp.ts';
 import { h } from 'hastscript';
 import { findDownloads, type Download } from './downloads.ts';
 import { webDocument } from './document.ts';
-import { tocScript, webIndexBody, webName, webPageBody, type EditionLink, type WebContext } from './layout.ts';
+import {
+  pageHref,
+  tocScript,
+  webIndexBody,
+  webName,
+  webPageBody,
+  type EditionLink,
+  type WebContext,
+} from './layout.ts';
+import { relativeHref, sitePath, webPaths } from '../../model/web-paths.ts';
 import { searchDocuments, searchIndexScript } from './search-index.ts';
 
 /** One language edition, ready to be written as part of the web site. */
@@ -58,7 +67,13 @@ function prefix(from: string, to: string): string {
   return relative ? `${relative}/` : '';
 }
 
-type SiteEdition = { code: string; language: string; subdir: string; pages?: Set<string> };
+type SiteEdition = {
+  code: string;
+  language: string;
+  subdir: string;
+  pages?: Set<string>;
+  paths?: Map<string, string>;
+};
 
 /** A built edition as the other editions' switchers see it. */
 export const siteEdition = (edition: WebEdition): SiteEdition => ({
@@ -66,11 +81,16 @@ export const siteEdition = (edition: WebEdition): SiteEdition => ({
   language: edition.book.config.language,
   subdir: edition.subdir,
   pages: new Set(edition.pages.map((p) => p.outName)),
+  paths: webPaths(edition.book, edition.pages),
 });
 
 /** The edition's `js/search-index.js`. */
-export const searchIndexFor = (book: LoadedBook, pages: Page[]) =>
-  searchIndexScript(searchDocuments(pages, (page) => webName(page.outName), labels(book.config.language).web.question));
+export const searchIndexFor = (book: LoadedBook, pages: Page[]) => {
+  const paths = webPaths(book, pages);
+  return searchIndexScript(
+    searchDocuments(pages, (page) => pageHref(paths, page.outName), labels(book.config.language).web.question),
+  );
+};
 
 /** What every page of an edition is laid out with: its pages, the other editions, its downloads. */
 export async function webContext(
@@ -87,6 +107,7 @@ export async function webContext(
       name: languageName(other.language),
       prefix: prefix(edition.subdir, other.subdir),
       pages: other.pages,
+      paths: other.paths,
     }));
   const context: WebContext = {
     book,
@@ -96,6 +117,7 @@ export async function webContext(
     editions,
     direction: bookDirection(book.config),
     words: labels(book.config.language),
+    paths: webPaths(book, pages),
   };
   return { context, pageNames: new Set(pages.map((p) => p.outName)) };
 }
@@ -112,9 +134,56 @@ export async function webFiles(edition: WebEdition, all: SiteEdition[]) {
   files.set('js/minisearch.js', await readFile(MINISEARCH_UMD));
   files.set('js/search-index.js', searchIndexFor(book, pages));
   for (const download of context.downloads) files.set(`downloads/${download.name}`, await readFile(download.source));
+  // A README kept as `index.html` (HonKit, mdBook) is the site's first page, in place of Galley's title page.
   files.set('index.html', webIndexPage(context));
-  for (const index of pages.keys()) files.set(webName(pages[index]!.outName), webPage(context, index, pageNames));
+  for (const index of pages.keys()) files.set(webFileName(context, pages[index]!), webPage(context, index, pageNames));
+  for (const [name, page] of redirectPages(book, new Set(files.keys()))) files.set(name, page);
   return { files, context, pageNames };
+}
+
+/** Where a page is written in its edition's folder. */
+export const webFileName = (context: WebContext, page: Page) =>
+  context.paths?.get(page.outName) ?? webName(page.outName);
+
+/**
+ * `redirects:` (book.yaml, or mdBook's `[output.html.redirect]`): a page at
+ * each old path that sends the reader on, with a canonical link for search
+ * engines. A target is relative to the old page, or to the site's root with a
+ * leading `/`, or a web address. An old path that is a page, or leaves the
+ * site, is not written (galley check reports it).
+ */
+export function redirectPages(book: LoadedBook, taken: Set<string>): Map<string, string> {
+  const pages = new Map<string, string>();
+  for (const [from, to] of Object.entries(book.config.redirects)) {
+    const at = sitePath(from);
+    const target = redirectTarget(at ?? '', to);
+    if (!at || taken.has(at) || target === undefined) continue;
+    const href = target.external ?? relativeHref(at, target.path);
+    pages.set(
+      at,
+      webDocument([h('p', [h('a', { href }, href)])], {
+        title: 'Moved',
+        language: book.config.language,
+        direction: bookDirection(book.config),
+        stylesheets: [],
+        scripts: [],
+        icon: relativeHref(at, 'favicon.svg'),
+        links: [{ rel: 'canonical', href }],
+        refresh: href,
+      }),
+    );
+  }
+  return pages;
+}
+
+/** A redirect's target: a path in the site (with its `#anchor`), or a web address; undefined for anything else. */
+export function redirectTarget(from: string, to: string): { path: string; external?: string } | undefined {
+  if (/^https?:\/\//i.test(to)) return { path: '', external: to };
+  if (/^[a-z][a-z0-9+.-]*:/i.test(to)) return undefined;
+  const [file, hash] = to.split('#', 2) as [string, string | undefined];
+  const joined = file === '' ? from : file.startsWith('/') ? file : path.posix.join(path.posix.dirname(from), file);
+  const at = sitePath(decodeURI(joined.endsWith('/') || joined === '' ? `${joined}index.html` : joined));
+  return at === undefined ? undefined : { path: at + (hash !== undefined ? `#${hash}` : '') };
 }
 
 const commonOptions = (context: WebContext) => ({
@@ -134,12 +203,15 @@ export function webIndexPage(context: WebContext): string {
 export function webPage(context: WebContext, index: number, pageNames: Set<string>): string {
   const page = context.pages[index]!;
   const links = [context.pages[index - 1], context.pages[index + 1]].flatMap((p, i) =>
-    p ? [{ rel: i === 0 ? 'prev' : 'next', href: webName(p.outName) }] : [],
+    p ? [{ rel: i === 0 ? 'prev' : 'next', href: pageHref(context.paths, p.outName) }] : [],
   );
+  const self = webFileName(context, page);
+  const depth = self.split('/').length - 1;
   return webDocument(webPageBody(context, index, pageNames), {
     ...commonOptions(context),
     title: `${page.title} – ${context.book.config.title}`,
     links,
+    base: depth > 0 ? { href: '../'.repeat(depth), self } : undefined,
   });
 }
 
