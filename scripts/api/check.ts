@@ -6,6 +6,7 @@ import type { Severity } from '../model/config/schema.ts';
 import { checkCopyrightFooters } from '../checks/copyright-footer.ts';
 import { fixSources } from '../checks/fix.ts';
 import { checkTocTitles, checkUnreachableFiles } from '../checks/toc.ts';
+import { checkRedirects } from '../checks/redirects.ts';
 import { applySeverities, diagnostics, type Diagnostic } from '../model/report.ts';
 import { listEditions } from '../model/book/editions.ts';
 import { existsSync, realpathSync } from 'node:fs';
@@ -156,6 +157,7 @@ export async function check(options: CheckOptions = {}): Promise<CheckResult> {
 
     checkCopyrightFooters(book);
     checkTocTitles(book);
+    checkRedirects(book, pages);
     const nested = editions.filter((e) => e.root !== edition.root && e.root.startsWith(edition.root + path.sep));
     await checkUnreachableFiles(
       book,
