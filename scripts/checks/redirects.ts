@@ -47,10 +47,9 @@ export function checkRedirects(book: LoadedBook, pages: Page[]) {
     if (target.external) continue;
     const [file, hash] = target.path.split('#', 2) as [string, string | undefined];
     const page = byPath.get(file);
-    if (!page && file !== 'index.html') {
+    if (!page && file !== 'index.html')
       fail(`Redirect \`${from}\` → \`${to}\` leads to \`${file}\`, which is not a page of the web edition`);
-    } else if (hash && page && !(page.chapter?.ids.has(hash) || page.headingId === hash)) {
+    else if (hash && page && !(page.chapter?.ids.has(hash) || page.headingId === hash))
       fail(`Redirect \`${from}\` → \`${to}\`: \`${file}\` has no anchor \`#${hash}\``);
-    }
   }
 }
