@@ -96,7 +96,14 @@ describe('galley mdbook', () => {
       const result = await run(GALLEY, ['mdbook'], JSON.stringify(context), destination);
       expect(result.code, result.stderr).toBe(0);
       expect(result.stderr).toContain(`[INFO] (mdbook-galley): Galley built epub, pdf from mdBook ${version}`);
-      expect(result.stderr).not.toMatch(/\[(ERROR|WARN)\]/);
+      expect(result.stderr).not.toContain('[ERROR]');
+      // additional-css came along: its two addresses out of the book are dropped, each reported at its line.
+      expect(result.stderr.match(/^\[WARN\].*$/gm)).toEqual([
+        expect.stringMatching(/^\[WARN\] \(mdbook-galley\): theme\/custom\.css:5:1: `@import .* is dropped/),
+        expect.stringMatching(
+          /^\[WARN\] \(mdbook-galley\): theme\/custom\.css:7:15: `url\('\.\.\/\.\.\/\.\.\/\.\.\/etc\/passwd'\)` is dropped: it leads out/,
+        ),
+      ]);
       const epub = path.join(destination, 'backend-book.epub');
       const check = await runEpubcheck(epub);
       expect([check.fatals, check.errors]).toEqual([0, 0]);
@@ -105,6 +112,10 @@ describe('galley mdbook', () => {
       expect(list).toMatch(/OEBPS\/images\/chart-[0-9a-f]+\.png/);
       const { stdout: listing } = await exec('unzip', ['-p', epub, 'OEBPS/listings.xhtml']);
       expect(listing).toContain('println!');
+      const { stdout: css } = await exec('unzip', ['-p', epub, 'OEBPS/css/author.css']);
+      expect(css).toContain('.author-note');
+      expect(css).toContain('url("data:image/png;base64,');
+      expect(css).not.toMatch(/passwd|fonts\.example\.com/);
       const { stdout: info } = await exec('pdfinfo', [path.join(destination, 'backend-book.pdf')]);
       expect(Number(/^Pages:\s+(\d+)/m.exec(info)?.[1])).toBeGreaterThan(3);
     }, 180_000);

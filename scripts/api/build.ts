@@ -9,6 +9,7 @@ import { editionStamp, type EditionStamp } from '../model/errata/stamp.ts';
 import type { Page } from '../model/pages.ts';
 import { prepare } from '../passes/pipeline.ts';
 import { renderHtml } from '../render/html.ts';
+import { loadAuthorCss } from '../model/author-css.ts';
 import { seedSettledPages, storeFreshPages } from '../render/page-markup.ts';
 import { replaceArtifacts } from '../render/artifact-manifest.ts';
 import type { GalleyBrowser } from '../render/browser.ts';
@@ -123,6 +124,8 @@ async function buildEdition(
     },
   });
   const formats = wanted ?? book.config.output.formats;
+  // The author's stylesheets are read (and their problems reported) before anything is written.
+  await loadAuthorCss(book);
   const outDir = path.join(out, edition.outSubdir);
   applySeverities(book.files, BUILD_SEVERITIES, book.config.checks);
   const artifacts: Artifact[] = [];

@@ -1,4 +1,4 @@
-import { copyFile, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { copyFile, lstat, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { stringify } from 'smol-toml';
@@ -82,6 +82,24 @@ async function copySources(from: string, to: string, skip: string): Promise<void
 }
 
 /**
+ * `[output.html] additional-css` names files beside book.toml, outside `src`:
+ * each one inside the book (a regular file) is copied to the same place in
+ * the temporary book; the build reports one that is missing or outside.
+ */
+async function copyAdditionalCss(context: MdbookContext, root: string, stage: string): Promise<void> {
+  const html = (context.config.output as Record<string, Record<string, unknown>> | undefined)?.html;
+  const list = Array.isArray(html?.['additional-css']) ? (html['additional-css'] as unknown[]).map(String) : [];
+  for (const relative of list) {
+    const from = path.resolve(root, relative);
+    if (!isInside(root, from)) continue;
+    const info = await lstat(from).catch(() => undefined);
+    if (!info?.isFile()) continue;
+    await mkdir(path.dirname(path.join(stage, path.relative(root, from))), { recursive: true });
+    await copyFile(from, path.join(stage, path.relative(root, from)));
+  }
+}
+
+/**
  * `galley mdbook`: builds the formats `[output.galley]` asks for from the
  * chapters mdBook hands over (after its preprocessors) into the destination.
  * The chapters are written, with a SUMMARY.md and book.toml made from the
@@ -111,6 +129,7 @@ export async function buildMdbook(json: string, options: MdbookOptions = {}): Pr
       await writeFile(file, chapter.content);
     }
     await writeFile(path.join(stagedSrc, 'SUMMARY.md'), summaryMarkdown(context));
+    await copyAdditionalCss(context, root, stage);
     await writeFile(
       path.join(stage, 'book.toml'),
       stringify({ ...context.config, book: { ...context.book, src: srcName } }),

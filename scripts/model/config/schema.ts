@@ -28,6 +28,7 @@ export const pdfSchema = z.strictObject({
   persian_digits: z.boolean().default(false),
   /** What opens a new page: parts only, parts and top-level chapters (the rest flows on), or every TOC entry. */
   new_page: z.enum(['part', 'chapter', 'section']).default('chapter'),
+  css: z.array(z.string().min(1)).default([]),
 });
 
 export const webSchema = z.strictObject({
@@ -37,6 +38,12 @@ export const webSchema = z.strictObject({
    * work; `galley`: Galley's flat names (`contents-1-1-x.html`). A Galley book always has Galley's names.
    */
   paths: z.enum(['source', 'galley']).default('source'),
+  /** The author's stylesheets, after Galley's, from inside the manuscript (model/author-css.ts). */
+  css: z.array(z.string().min(1)).default([]),
+});
+
+export const epubSchema = z.strictObject({
+  css: z.array(z.string().min(1)).default([]),
 });
 
 export const outputSchema = z.strictObject({
@@ -52,6 +59,7 @@ export const outputSchema = z.strictObject({
   single_dollar_math: z.boolean().default(false),
   pdf: pdfSchema.default(pdfSchema.parse({})),
   web: webSchema.default(webSchema.parse({})),
+  epub: epubSchema.default(epubSchema.parse({})),
 });
 
 /**

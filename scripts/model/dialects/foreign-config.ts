@@ -91,6 +91,15 @@ export async function readForeignConfig(root: string): Promise<ForeignConfig | u
       const entries = Object.entries(redirect).filter((e): e is [string, string] => typeof e[1] === 'string');
       if (entries.length) defaults.redirects = Object.fromEntries(entries);
     }
+    // mdBook's additional-css is the book's own look: it applies to every format Galley makes.
+    const extra = Array.isArray(html?.['additional-css']) ? (html['additional-css'] as unknown[]).map(String) : [];
+    if (extra.length) {
+      defaults.output = {
+        web: { paths: 'source', css: extra },
+        epub: { css: extra },
+        pdf: { css: extra },
+      } as unknown as BookConfig['output'];
+    }
     return { kind: 'mdbook', file, defaults, contentRoot: str(book.src) ?? 'src', languageNames: {} };
   }
   return undefined;

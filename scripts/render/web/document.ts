@@ -32,12 +32,13 @@ function anchorsToSelf(node: ElementContent, self: string): void {
 }
 
 /**
- * What a web page may load: its own folder's files, nothing remote. Scripts
+ * What a web page may load: its own folder's files (and the data: URLs the
+ * author's stylesheets embed their images and fonts as), nothing remote. Scripts
  * come only from files (no inline code); `connect-src 'self'` is for the
  * live preview's event stream.
  */
 export const WEB_CSP =
-  "default-src 'none'; img-src 'self'; style-src 'self' 'unsafe-inline'; font-src 'self'; script-src 'self'; connect-src 'self'; media-src 'none'; object-src 'none'; frame-src 'none'; base-uri 'self'; form-action 'none'";
+  "default-src 'none'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; font-src 'self' data:; script-src 'self'; connect-src 'self'; media-src 'none'; object-src 'none'; frame-src 'none'; base-uri 'self'; form-action 'none'";
 
 /** An HTML5 page of the web edition (served as `text/html`, unlike the XHTML intermediate). */
 export function webDocument(body: ElementContent[], options: WebDocumentOptions): string {

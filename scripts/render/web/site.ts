@@ -22,6 +22,7 @@ import {
   type WebContext,
 } from './layout.ts';
 import { relativeHref, sitePath, webPaths } from '../../model/web-paths.ts';
+import { authorCss } from '../../model/author-css.ts';
 import { searchDocuments, searchIndexScript } from './search-index.ts';
 
 /** One language edition, ready to be written as part of the web site. */
@@ -129,6 +130,7 @@ export async function webFiles(edition: WebEdition, all: SiteEdition[]) {
   const files = new Map<string, string | Buffer>();
   for (const file of await sharedFiles(book, ['web/site.css'])) files.set(file.path, file.data);
   files.set('js/galley.js', await template('web/galley.js'));
+  if (authorCss(book, 'web')) files.set('css/author.css', authorCss(book, 'web'));
   files.set('js/toc.js', tocScript(context));
   files.set('favicon.svg', await template('web/favicon.svg'));
   files.set('js/minisearch.js', await readFile(MINISEARCH_UMD));
@@ -189,7 +191,7 @@ export function redirectTarget(from: string, to: string): { path: string; extern
 const commonOptions = (context: WebContext) => ({
   language: context.book.config.language,
   direction: context.direction,
-  stylesheets: STYLES,
+  stylesheets: authorCss(context.book, 'web') ? [...STYLES, 'css/author.css'] : STYLES,
   scripts: SCRIPTS,
   description: context.book.config.description,
 });
