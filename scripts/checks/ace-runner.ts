@@ -17,10 +17,25 @@ export interface AceRunner {
   run(url: string, scripts: string[], scriptContents: string[], basedir?: string): Promise<unknown>;
 }
 
-interface AceWindow {
-  daisy?: { ace?: { run?: (done: (error: unknown, result: unknown) => void) => void; createReport?: unknown } };
-  axe?: unknown;
-}
+/**
+ * What runs in the page, as text: a function passed to `evaluate` would be
+ * serialised from its compiled form, and a transpiler's helpers (esbuild's
+ * `__name` under vitest and tsx) do not exist in the page.
+ */
+const RUN_ACE = `new Promise((resolve, reject) => {
+  let tries = 0;
+  const attempt = () => {
+    const ace = window.daisy && window.daisy.ace;
+    if (!ace || !ace.run || !ace.createReport || !window.axe) {
+      tries++;
+      if (tries < 15) setTimeout(attempt, 400);
+      else reject(new Error("Ace's scripts did not load after " + tries + ' tries'));
+      return;
+    }
+    ace.run((error, result) => (error ? reject(error) : resolve(result)));
+  };
+  attempt();
+})`;
 
 /** Answers a file: XHTML document as XHTML (Chromium would parse a `.html` file as HTML), aborts every http(s) request. */
 function interceptRequest(request: HTTPRequest): void {
@@ -69,24 +84,7 @@ export function createAceRunner(executablePath: string): AceRunner {
           await element.evaluate((node) => node.setAttribute('data-ace', ''));
         }
         // Ace's scripts register themselves asynchronously: wait for them as Ace's own runner does (15 × 400 ms).
-        return await page.evaluate(
-          () =>
-            new Promise((resolve, reject) => {
-              let tries = 0;
-              const attempt = () => {
-                const w = window as unknown as AceWindow;
-                const run = w.daisy?.ace?.run;
-                if (!run || !w.daisy?.ace?.createReport || !w.axe) {
-                  tries++;
-                  if (tries < 15) setTimeout(attempt, 400);
-                  else reject(new Error(`Ace's scripts did not load after ${tries} tries`));
-                  return;
-                }
-                run((error, result) => (error ? reject(error) : resolve(result)));
-              };
-              attempt();
-            }),
-        );
+        return await page.evaluate(RUN_ACE);
       } finally {
         await page.close().catch(() => undefined);
       }
