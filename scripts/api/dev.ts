@@ -208,7 +208,9 @@ export async function startDev(options: DevOptions = {}): Promise<DevSession> {
         if (redo.has(page)) await write(webFileName(context, page), webPage(context, index, pageNames));
       // The title page and the shared contents (js/toc.js) list every title and section heading.
       await write('js/toc.js', tocScript(context));
-      await write('index.html', webIndexPage(context));
+      // Unless a README is the site's index.html (model/web-paths.ts): then that page was rewritten above.
+      if (!state.pages.some((p) => webFileName(context, p) === 'index.html'))
+        await write('index.html', webIndexPage(context));
     }
     writeSearchIndex(state);
     const list = toCwd(book, diagnostics(update.all ? book.files : update.chapters.map((c) => c.file), book.boundary));
