@@ -241,8 +241,9 @@ export function tocScript(context: WebContext): string {
 
 /** The sidebar: the whole contents on the title page; elsewhere a slot `js/toc.js` fills, with a link to them for readers without scripts. */
 function sidebar(context: WebContext, current: string | undefined): Element {
+  // The page at index.html (the title page, or a README kept there) carries the contents without a script.
   const list =
-    current === 'index.html'
+    current === 'index.html' || (current !== undefined && context.paths?.get(current) === 'index.html')
       ? tocElement(context, current)
       : h('div#sidebar-toc', [h('p.sidebar-contents', [h('a', { href: 'index.html' }, context.words.contents)])]);
   const children: ElementContent[] = [h('h2.sr-only#sidebar-title', context.words.contents), list];
