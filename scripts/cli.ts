@@ -11,6 +11,7 @@ import { devCommand } from './commands/dev.ts';
 import { diffCommand } from './commands/diff.ts';
 import { errataAddCommand, errataChangelogCommand, errataGroup } from './commands/errata.ts';
 import { initCommand } from './commands/init.ts';
+import { mdbookCommand } from './commands/mdbook.ts';
 import { releaseCommand } from './commands/release.ts';
 import {
   EXIT_BOOK,
@@ -31,6 +32,7 @@ const COMMANDS: CommandDefinition<never>[] = [
   errataChangelogCommand,
   diffCommand,
   releaseCommand,
+  mdbookCommand,
 ] as CommandDefinition<never>[];
 const GROUPS: CommandGroup[] = [errataGroup];
 

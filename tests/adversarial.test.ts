@@ -17,7 +17,7 @@ import { promisify } from 'node:util';
 import type { Element, Root } from 'hast';
 import { fromHtml } from 'hast-util-from-html';
 import JSZip from 'jszip';
-import type { HTTPRequest } from 'puppeteer';
+import type { HTTPRequest } from 'puppeteer-core';
 import { visit } from 'unist-util-visit';
 import { VFile } from 'vfile';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

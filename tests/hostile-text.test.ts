@@ -180,11 +180,12 @@ describe('errata add and init never destroy existing text', () => {
     const fresh = path.join(work.dir, 'init-fresh');
     await initBook(fresh, { title: 'T', author: 'A', language: 'en' });
     const workflow = await readFile(path.join(fresh, '.github/workflows/check.yml'), 'utf8');
-    const uses = [...workflow.matchAll(/uses: (\S+)@(\S+)/g)].map((m) => [m[1], m[2]]);
-    expect(uses.map(([name]) => name)).toEqual(['actions/checkout', 'actions/setup-node']);
-    for (const [, ref] of uses) expect(ref).toMatch(/^[0-9a-f]{40}$/);
-    expect(workflow).toMatch(/^\s*- run: npm ci --ignore-scripts$/m);
-    expect(workflow).not.toMatch(/^\s*- run: npm ci$/m);
+    const uses = [...workflow.matchAll(/uses: (\S+)@(\S+)/g)].map((m) => [m[1]!, m[2]!]);
+    // GitHub's own actions by commit; Galley's action (which installs with --ignore-scripts, action.test.ts) by the
+    // version of Galley that wrote the workflow.
+    expect(uses.map(([name]) => name)).toEqual(['actions/checkout', 'OWNER/galley']);
+    for (const [name, ref] of uses) if (name.startsWith('actions/')) expect(ref).toMatch(/^[0-9a-f]{40}$/);
+    expect(workflow).not.toMatch(/npm (ci|install)/);
   });
 });
 

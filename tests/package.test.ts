@@ -4,10 +4,12 @@
  * `galley` (and `import('galley')`) away from this repository. The install
  * runs offline (`npm ci --offline`) from a lockfile made of this repository's
  * own, so it needs only the npm cache `npm ci` filled, never the network.
+ * The install runs with no environment beyond PATH, a fresh HOME and that
+ * cache: no PUPPETEER_SKIP_DOWNLOAD, and nothing may try to fetch a browser.
  */
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -28,15 +30,17 @@ interface PackageJson {
 
 let work: Awaited<ReturnType<typeof tempDir>>;
 let app: string;
+let home: string;
 let files: string[];
-const env = {
+let installLog: string;
+const env: NodeJS.ProcessEnv = {
   ...process.env,
   CI: '1',
-  PUPPETEER_SKIP_DOWNLOAD: '1',
   npm_config_audit: 'false',
   npm_config_fund: 'false',
   npm_config_update_notifier: 'false',
 };
+delete env.PUPPETEER_SKIP_DOWNLOAD;
 
 async function galley(args: string[]) {
   try {
@@ -90,7 +94,24 @@ beforeAll(async () => {
     path.join(app, 'package-lock.json'),
     JSON.stringify({ name: 'app', lockfileVersion: 3, requires: true, packages }, null, 2),
   );
-  await exec(NPM, ['ci', '--offline', '--omit=dev'], { cwd: app, env, maxBuffer: 16 * 1024 * 1024 });
+  // What an author's machine has: no Galley or Puppeteer variable, a HOME of its own (where Puppeteer would cache a browser).
+  home = path.join(work.dir, 'home');
+  await mkdir(home);
+  const { stdout: cache } = await exec(NPM, ['config', 'get', 'cache'], { cwd: ROOT, env });
+  const clean = {
+    PATH: process.env.PATH ?? '',
+    HOME: home,
+    npm_config_cache: cache.trim(),
+    npm_config_audit: 'false',
+    npm_config_fund: 'false',
+    npm_config_update_notifier: 'false',
+  };
+  const installed = await exec(NPM, ['ci', '--offline', '--omit=dev', '--foreground-scripts'], {
+    cwd: app,
+    env: clean,
+    maxBuffer: 16 * 1024 * 1024,
+  });
+  installLog = installed.stdout + installed.stderr;
 }, 600_000);
 afterAll(() => work?.cleanup());
 
@@ -131,6 +152,36 @@ describe('the packed package', () => {
     expect(checked.code, checked.stdout).toBe(0);
     expect(checked.stdout).toContain('no issues found');
   }, 300_000);
+
+  it('installs without an environment variable and downloads no browser', async () => {
+    // Only puppeteer-core, which has no install script; the full puppeteer (which fetches Chrome) is not installed.
+    await expect(stat(path.join(app, 'node_modules', 'puppeteer-core'))).resolves.toBeTruthy();
+    await expect(stat(path.join(app, 'node_modules', 'puppeteer'))).rejects.toThrow();
+    const lock = JSON.parse(await readFile(path.join(app, 'node_modules', '.package-lock.json'), 'utf8')) as {
+      packages: Record<string, { hasInstallScript?: boolean }>;
+    };
+    expect(Object.keys(lock.packages).filter((k) => lock.packages[k]!.hasInstallScript)).toEqual([]);
+    expect(installLog).not.toMatch(/chrome|chromium|browser/i);
+    expect(await readdir(home)).not.toContain('.cache');
+    // `bin` entries run: npm made them executable, and so does `npm run compile` in a checkout.
+    expect((await stat(path.join(app, 'node_modules', 'galley', 'lib', 'galley.js'))).mode & 0o111).not.toBe(0);
+    expect((await stat(path.join(ROOT, 'lib', 'galley.js'))).mode & 0o111).not.toBe(0);
+    expect((await stat(path.join(ROOT, 'lib', 'mdbook-galley.js'))).mode & 0o111).not.toBe(0);
+  });
+
+  it('is publishable: not private, with repository, keywords, engines, publishConfig and both commands', async () => {
+    const pkg = JSON.parse(await readFile(path.join(ROOT, 'package.json'), 'utf8')) as Record<string, unknown>;
+    expect(pkg.private).toBeUndefined();
+    expect(pkg).toMatchObject({
+      repository: { type: 'git' },
+      engines: { node: expect.any(String) },
+      publishConfig: { access: 'public' },
+      bin: { galley: 'lib/galley.js', 'mdbook-galley': 'lib/mdbook-galley.js' },
+    });
+    expect((pkg.keywords as string[]).length).toBeGreaterThan(3);
+    expect(files).toContain('lib/mdbook-galley.js');
+    expect(Object.keys(pkg.dependencies as object)).not.toContain('puppeteer');
+  });
 
   it('imports as a library, with its types', async () => {
     const { stdout } = await exec(

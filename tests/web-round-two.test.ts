@@ -7,7 +7,7 @@ import { promisify } from 'node:util';
 import { fromHtml } from 'hast-util-from-html';
 import { select, selectAll } from 'hast-util-select';
 import { toString } from 'hast-util-to-string';
-import type { Page as BrowserPage } from 'puppeteer';
+import type { Page as BrowserPage } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { build, type BuildResult } from '../scripts/api/build.ts';
 import { startDev } from '../scripts/api/dev.ts';

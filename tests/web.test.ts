@@ -4,7 +4,7 @@ import path from 'node:path';
 import { fromHtml } from 'hast-util-from-html';
 import { selectAll } from 'hast-util-select';
 import { toString } from 'hast-util-to-string';
-import type { Page as BrowserPage } from 'puppeteer';
+import type { Page as BrowserPage } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { build, type BuildResult, type EditionResult } from '../scripts/api/build.ts';
 import { footerText } from '../scripts/model/pages.ts';

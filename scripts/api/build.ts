@@ -9,6 +9,7 @@ import { editionStamp, type EditionStamp } from '../model/errata/stamp.ts';
 import type { Page } from '../model/pages.ts';
 import { prepare } from '../passes/pipeline.ts';
 import { renderHtml } from '../render/html.ts';
+import { loadAuthorCss } from '../model/author-css.ts';
 import { seedSettledPages, storeFreshPages } from '../render/page-markup.ts';
 import { replaceArtifacts } from '../render/artifact-manifest.ts';
 import type { GalleyBrowser } from '../render/browser.ts';
@@ -132,6 +133,8 @@ async function buildEdition(
   });
   const formats = wanted ?? book.config.output.formats;
   if (context.pdfx) book.config.output.pdf.standard = 'pdf/x-4';
+  // The author's stylesheets are read (and their problems reported) before anything is written.
+  await loadAuthorCss(book);
   const outDir = path.join(out, edition.outSubdir);
   // An edition's folder inside a committed `dist/` could itself be a link.
   assertNoLink(outDir, "The edition's output folder");

@@ -7,6 +7,7 @@ import { checkCopyrightFooters } from '../checks/copyright-footer.ts';
 import { checkBuildDate } from '../checks/build-date.ts';
 import { fixSources } from '../checks/fix.ts';
 import { checkTocTitles, checkUnreachableFiles } from '../checks/toc.ts';
+import { checkRedirects } from '../checks/redirects.ts';
 import { applySeverities, diagnostics, type Diagnostic } from '../model/report.ts';
 import { listEditions } from '../model/book/editions.ts';
 import { existsSync, realpathSync } from 'node:fs';
@@ -173,6 +174,7 @@ export async function check(options: CheckOptions = {}): Promise<CheckResult> {
     checkCopyrightFooters(book);
     checkBuildDate(book);
     checkTocTitles(book);
+    checkRedirects(book, pages);
     const nested = editions.filter((e) => e.root !== edition.root && e.root.startsWith(edition.root + path.sep));
     await checkUnreachableFiles(
       book,

@@ -19,10 +19,12 @@ import {
   webIndexPage,
   webFiles,
   webPage,
+  webFileName,
   type WebEdition,
 } from '../render/web/site.ts';
 import { assertNoLink, writeFileAtomic } from '../util/atomic.ts';
-import { tocScript, webName } from '../render/web/layout.ts';
+import { tocScript } from '../render/web/layout.ts';
+import { webPaths } from '../model/web-paths.ts';
 import { serveSite, type SiteServer } from '../render/web/server.ts';
 
 export interface DevOptions {
@@ -146,7 +148,7 @@ export async function startDev(options: DevOptions = {}): Promise<DevSession> {
       };
     }
     const pages = states.flatMap((s) =>
-      ['index.html', ...s.pages.map((p) => webName(p.outName))].map((name) => sitePath(s, name)),
+      ['index.html', ...webPaths(s.book, s.pages).values()].map((name) => sitePath(s, name)),
     );
     return { changed, pages, milliseconds: performance.now() - started, full: true, diagnostics: problems() };
   };
@@ -205,10 +207,12 @@ export async function startDev(options: DevOptions = {}): Promise<DevSession> {
     } else {
       const redo = new Set(update.changed);
       for (const [index, page] of state.pages.entries())
-        if (redo.has(page)) await write(webName(page.outName), webPage(context, index, pageNames));
+        if (redo.has(page)) await write(webFileName(context, page), webPage(context, index, pageNames));
       // The title page and the shared contents (js/toc.js) list every title and section heading.
       await write('js/toc.js', tocScript(context));
-      await write('index.html', webIndexPage(context));
+      // Unless a README is the site's index.html (model/web-paths.ts): then that page was rewritten above.
+      if (!state.pages.some((p) => webFileName(context, p) === 'index.html'))
+        await write('index.html', webIndexPage(context));
     }
     writeSearchIndex(state);
     const list = toCwd(book, diagnostics(update.all ? book.files : update.chapters.map((c) => c.file), book.boundary));

@@ -18,6 +18,33 @@ export interface InitOptions {
   force?: boolean;
   /** The copyright year; this year by default. */
   year?: string;
+  /** The GitHub repository of Galley's action (`owner/name`); Galley's package.json `repository` by default. */
+  actionRepo?: string;
+}
+
+const WORKFLOW = 'github/workflows/check.yml';
+
+/** `owner/name` from a GitHub repository URL (`git+https://github.com/o/n.git`, `github:o/n`), if it is one. */
+export function githubRepository(url: string | undefined): string | undefined {
+  const match =
+    /^(?:git\+)?(?:https?:\/\/|git@|ssh:\/\/git@)?(?:github\.com[/:]|github:)([\w.-]+)\/([\w.-]+?)(?:\.git)?\/?$/.exec(
+      url ?? '',
+    );
+  return match ? `${match[1]}/${match[2]}` : undefined;
+}
+
+/**
+ * What the starter workflow's `uses:` names: the action in Galley's own
+ * repository at this version's tag. Galley's repository URL is a placeholder
+ * (OWNER/galley) until it is published; the workflow's comment says so.
+ */
+export async function actionReference(actionRepo?: string): Promise<string> {
+  const pkg = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+    repository?: string | { url?: string };
+  };
+  const url = typeof pkg.repository === 'string' ? pkg.repository : pkg.repository?.url;
+  return `${actionRepo ?? githubRepository(url) ?? 'OWNER/galley'}@v${pkg.version}`;
 }
 
 /** Thrown when the folder is not empty and `force` is not set. */
@@ -67,9 +94,11 @@ export async function initBook(dir: string, options: InitOptions, kept: string[]
     language: JSON.stringify(options.language),
     year: options.year ?? String(new Date().getUTCFullYear()),
   };
+  const action = await actionReference(options.actionRepo);
   const written: string[] = [];
   for (const relative of await listStarter()) {
     let content = await readFile(path.join(STARTER, relative));
+    if (relative === WORKFLOW) content = Buffer.from(content.toString('utf8').replace('{{action}}', action));
     if (relative === 'book.yaml') {
       content = Buffer.from(
         content.toString('utf8').replace(/\{\{(\w+)\}\}/g, (match, key: string) => values[key] ?? match),

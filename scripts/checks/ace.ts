@@ -9,6 +9,7 @@ import type { Page } from '../model/pages.ts';
 import { EPUB_ROOT, NAV_FILE } from '../render/epub.ts';
 import type { Diagnostic } from '../model/report.ts';
 import type { Level } from '../util/messages.ts';
+import { createAceRunner } from './ace-runner.ts';
 
 export const DEFAULT_CHROMIUM = '/usr/bin/chromium';
 export const IMPACTS = ['critical', 'serious', 'moderate', 'minor'] as const;
@@ -78,10 +79,7 @@ const require = createRequire(import.meta.url);
 let loaded: { ace: AceFunction; runner: unknown } | undefined;
 
 /**
- * Loads Ace and its puppeteer runner with the system's Chromium: puppeteer
- * here never downloads a browser, so without an executable path it would
- * find none. Its CommonJS build reads PUPPETEER_EXECUTABLE_PATH when first
- * loaded, and its configuration is set too in case it was loaded before.
+ * Loads Ace with Galley's own runner (ace-runner.ts) on the system's Chromium.
  */
 function loadAce() {
   if (loaded) return loaded;
@@ -91,10 +89,6 @@ function loadAce() {
       `Ace needs Chromium: none at ${chromium} (Debian: apt-get install chromium; or set PUPPETEER_EXECUTABLE_PATH)`,
     );
   }
-  process.env.PUPPETEER_EXECUTABLE_PATH = chromium;
-  const puppeteer = require('puppeteer') as { default?: { configuration?: { executablePath?: string } } };
-  const configuration = puppeteer.default?.configuration;
-  if (configuration && !configuration.executablePath) configuration.executablePath = chromium;
   // Ace logs through winston's default logger; without a transport winston complains on stderr for every line.
   const aceRequire = createRequire(require.resolve('@daisy/ace-core'));
   const winston = aceRequire('winston') as {
@@ -103,7 +97,7 @@ function loadAce() {
     default: { transports: unknown[] };
   };
   if (winston.default.transports.length === 0) winston.add(new winston.transports.Console({ silent: true }));
-  loaded = { ace: require('@daisy/ace-core') as AceFunction, runner: require('@daisy/ace-axe-runner-puppeteer') };
+  loaded = { ace: require('@daisy/ace-core') as AceFunction, runner: createAceRunner(chromium) };
   return loaded;
 }
 

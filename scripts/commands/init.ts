@@ -8,6 +8,7 @@ export interface InitCommandOptions {
   author?: string;
   language?: string;
   force?: boolean;
+  actionRepo?: string;
 }
 
 /** "my-book" → "My Book": the title offered when none is given. */
@@ -55,6 +56,13 @@ export const initCommand = defineCommand<InitCommandOptions>({
     new Option('--title <title>', "the book's title (asked on a terminal; default: from the folder name)"),
     new Option('--author <name>', 'the author (asked on a terminal)'),
     new Option('--language <code>', 'the language, BCP 47 (asked on a terminal)'),
+    new Option(
+      '--action-repo <owner/name>',
+      "the GitHub repository of Galley's action for the CI workflow (default: Galley's package.json repository)",
+    ).argParser((value) => {
+      if (!/^[\w.-]+\/[\w.-]+$/.test(value)) throw new UsageError(`--action-repo wants owner/name, not ${value}`);
+      return value;
+    }),
     new Option('--force', 'write into a folder that is not empty (files already there are kept, never replaced)'),
   ],
   async run(opts) {
@@ -68,7 +76,7 @@ export const initCommand = defineCommand<InitCommandOptions>({
     }
     const answers = await ask(opts, { title: titleFromFolder(dir), author: 'The Author', language: 'en' });
     const kept: string[] = [];
-    const written = await initBook(dir, { ...answers, force: opts.force }, kept);
+    const written = await initBook(dir, { ...answers, force: opts.force, actionRepo: opts.actionRepo }, kept);
     const shown = path.relative(process.cwd(), path.resolve(dir)) || '.';
     // Named even when it is the current folder: without one, the commands read manuscript/.
     const book = ` ${shown.includes(' ') ? JSON.stringify(shown) : shown}`;

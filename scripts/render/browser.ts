@@ -1,11 +1,12 @@
 import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import puppeteer, { type Browser, type HTTPRequest, type Page } from 'puppeteer';
+import puppeteer, { type Browser, type HTTPRequest, type Page } from 'puppeteer-core';
 
 /**
- * Where Chromium usually lives. Puppeteer never downloads a browser here
- * (.puppeteerrc.cjs), so the system's Chromium or Chrome is the engine.
+ * Where Chromium usually lives. Galley drives it through puppeteer-core,
+ * which has no browser of its own to download: the system's Chromium or
+ * Chrome is the engine.
  */
 export const CHROMIUM_CANDIDATES = [
   '/usr/bin/chromium',

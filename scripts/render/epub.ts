@@ -5,6 +5,7 @@ import { EPub, type Options } from 'epub-gen-memory';
 import { toString } from 'hast-util-to-string';
 import { visit } from 'unist-util-visit';
 import type { LoadedBook } from '../model/book/load.ts';
+import { authorCss } from '../model/author-css.ts';
 import { footerElement, footerText, type Page } from '../model/pages.ts';
 import { sharedFiles, type OutputFile } from './assets.ts';
 import { navItems, navList, type NavItem } from './toc.ts';
@@ -520,7 +521,12 @@ export async function renderEpub(
   const direction = directionOf(book);
   const built = buildDate(book.root);
   const { value: identifier, isbn } = bookIdentifier(book);
-  const common = { language: c.language, direction, stylesheets: STYLES } as const;
+  const own = authorCss(book, 'epub');
+  const common = {
+    language: c.language,
+    direction,
+    stylesheets: own ? [...STYLES, 'css/author.css'] : STYLES,
+  } as const;
   const footer = footerElement(book);
   const withFooter = (children: ElementContent[]) => (footer ? [...children, footer] : children);
 
@@ -529,6 +535,7 @@ export async function renderEpub(
   const shared = (await sharedFiles(book, ['epub/epub.css'])).map((file) =>
     file.mediaType === 'text/css' ? { ...file, data: Buffer.from(epubCss(file.data.toString('utf8')), 'utf8') } : file,
   );
+  if (own) shared.push({ path: 'css/author.css', mediaType: 'text/css', data: Buffer.from(own, 'utf8') });
 
   const taken = new Set(pages.map((p) => p.outName));
   if (taken.has(NAV_FILE)) {

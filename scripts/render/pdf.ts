@@ -4,6 +4,7 @@ import { performance } from 'node:perf_hooks';
 import type { Element } from 'hast';
 import { EXIT, visit } from 'unist-util-visit';
 import type { LoadedBook } from '../model/book/load.ts';
+import { authorCss } from '../model/author-css.ts';
 import { buildDate } from '../util/build-date.ts';
 import { writeFileAtomic } from '../util/atomic.ts';
 import { report } from '../util/messages.ts';
@@ -383,7 +384,13 @@ export async function renderPdf(
     );
   }
   const files = await servedFiles(book, composition);
-  const stylesheets = options.cssKeep === false ? [...STYLESHEETS, NO_KEEP.path] : STYLESHEETS;
+  const own = authorCss(book, 'pdf');
+  if (own) files.set('css/author.css', { mediaType: 'text/css', data: own });
+  const stylesheets = [
+    ...STYLESHEETS,
+    ...(options.cssKeep === false ? [NO_KEEP.path] : []),
+    ...(own ? ['css/author.css'] : []),
+  ];
   if (options.cssKeep === false) files.set(NO_KEEP.path, { mediaType: 'text/css', data: NO_KEEP.css });
   lap('compose');
   const galley = options.browser ?? (await launchBrowser({ executablePath: options.executablePath }));

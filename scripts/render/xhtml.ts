@@ -15,7 +15,7 @@ export interface DocumentOptions {
 }
 
 export const BOOK_CSP =
-  "default-src 'none'; img-src 'self'; style-src 'self' 'unsafe-inline'; font-src 'self'; media-src 'none'; script-src 'none'; object-src 'none'; frame-src 'none'";
+  "default-src 'none'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; font-src 'self' data:; media-src 'none'; script-src 'none'; object-src 'none'; frame-src 'none'";
 
 /** Serialises hast as XML: void elements self-close, other empty ones get an end tag, so the text also parses as HTML. */
 export function hastToXml(tree: HastRoot | Element): string {

@@ -4,8 +4,7 @@
  * than any source, so `npx vitest run` alone never tests stale code.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -25,8 +24,9 @@ export default function setup() {
   const built = existsSync(bin) ? statSync(bin).mtimeMs : 0;
   if (built >= Math.max(newest(path.join(ROOT, 'scripts')), statSync(path.join(ROOT, 'tsconfig.build.json')).mtimeMs))
     return;
-  const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
-  // From an empty lib/: tsc never removes what a moved or deleted module compiled to.
-  rmSync(path.join(ROOT, 'lib'), { recursive: true, force: true });
-  execFileSync(process.execPath, [tsc, '-p', path.join(ROOT, 'tsconfig.build.json')], { cwd: ROOT, stdio: 'inherit' });
+  // package.json's `compile`: from an empty lib/ (tsc never removes what a moved module compiled to), bins executable.
+  execFileSync(process.platform === 'win32' ? 'npm.cmd' : 'npm', ['run', '--silent', 'compile'], {
+    cwd: ROOT,
+    stdio: 'inherit',
+  });
 }

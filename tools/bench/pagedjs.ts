@@ -9,7 +9,7 @@ import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import type { HTTPRequest } from 'puppeteer';
+import type { HTTPRequest } from 'puppeteer-core';
 import type { LoadedBook } from '../../scripts/model/book/load.ts';
 import { sharedFiles } from '../../scripts/render/assets.ts';
 import { BOOK_ORIGIN, type GalleyBrowser, type ServedFile } from '../../scripts/render/browser.ts';

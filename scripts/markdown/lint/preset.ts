@@ -14,7 +14,10 @@ import { footnoteMatch, headingIncrement, questionTag, rawHtml, trailingWhitespa
 export const lintPlugins: Preset = {
   plugins: [
     remarkPresetLintRecommended,
-    [remarkLintNoUndefinedReferences, { allow: ['E', 'M', 'H', 'x', 'X', ' ', /^!(note|tip|important|warning|caution)$/i] }],
+    [
+      remarkLintNoUndefinedReferences,
+      { allow: ['E', 'M', 'H', 'x', 'X', ' ', /^!(note|tip|important|warning|caution)$/i] },
+    ],
     [remarkLintListItemIndent, false],
     [remarkLintNoLiteralUrls, false],
     headingIncrement,

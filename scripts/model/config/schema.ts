@@ -42,6 +42,8 @@ const pdfObject = z.strictObject({
   output_intent: z.string().min(1).optional(),
   /** The interior paper: its thickness per page sets the cover's spine width. */
   paper: z.enum(['white', 'cream', 'colour']).default('white'),
+  /** The author's stylesheets for the PDF, after Galley's, from inside the manuscript (model/author-css.ts). */
+  css: z.array(z.string().min(1)).default([]),
 });
 
 /** A preset's trim (a4-office: A4) when book.yaml names none; 6x9in otherwise. */
@@ -67,6 +69,21 @@ export const coverSchema = z.strictObject({
   spine: colour.optional(),
 });
 
+export const webSchema = z.strictObject({
+  /**
+   * Page file names of the web edition. `source`: a HonKit/GitBook or mdBook book's pages keep the source tool's
+   * paths, folders included (`contents/1.1-x.html`, README as `index.html`), so links into an existing site still
+   * work; `galley`: Galley's flat names (`contents-1-1-x.html`). A Galley book always has Galley's names.
+   */
+  paths: z.enum(['source', 'galley']).default('source'),
+  /** The author's stylesheets, after Galley's, from inside the manuscript (model/author-css.ts). */
+  css: z.array(z.string().min(1)).default([]),
+});
+
+export const epubSchema = z.strictObject({
+  css: z.array(z.string().min(1)).default([]),
+});
+
 export const outputSchema = z.strictObject({
   /** Base name of the artifacts: dist/<slug>.epub, dist/<slug>.pdf. */
   slug: z
@@ -82,6 +99,8 @@ export const outputSchema = z.strictObject({
   smart_punctuation: z.boolean().default(false),
   pdf: pdfSchema.default(pdfSchema.parse({})),
   cover: coverSchema.default(coverSchema.parse({})),
+  web: webSchema.default(webSchema.parse({})),
+  epub: epubSchema.default(epubSchema.parse({})),
 });
 
 /** An ISBN-10 or ISBN-13, hyphens and spaces allowed; a wrong check digit is an error at its line. */
@@ -238,6 +257,14 @@ export const bookSchema = z.strictObject({
   output: outputSchema.default(outputSchema.parse({})),
   site: siteSchema.default({}),
   checks: z.record(z.string(), severity).default({}),
+  /**
+   * Web pages that moved: `old/path.html: new/path.html#anchor`. Each old path gets a page that sends the reader on
+   * (a meta refresh and a canonical link); the target is relative to the old page's folder, or to the site's root
+   * with a leading `/`, as mdBook's `[output.html.redirect]` (read from book.toml too).
+   */
+  redirects: z
+    .record(z.string().regex(/^\/?[^?#]+\.html?$/, 'expected a page path such as old/intro.html'), z.string().min(1))
+    .default({}),
   links: linksSchema.default(linksSchema.parse({})),
   editions: z
     .record(z.string().regex(/^[a-z]{2,3}(-[a-z0-9]+)*$/), editionSchema)

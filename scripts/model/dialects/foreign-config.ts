@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { parse as parseToml } from 'smol-toml';
 import { VFile } from 'vfile';
-import { outputSchema, type BookConfig } from '../config/schema.ts';
+import type { BookConfig } from '../config/schema.ts';
 import { report } from '../../util/messages.ts';
 import { linksOutside } from '../../util/paths.ts';
 import { readBookFile } from '../../util/book-file.ts';
@@ -85,10 +85,22 @@ export async function readForeignConfig(root: string): Promise<ForeignConfig | u
     if (str(book.description)) defaults.description = str(book.description)!;
     if (book['text-direction'] === 'rtl' || book['text-direction'] === 'ltr')
       defaults.direction = book['text-direction'];
+    const html = (data.output as Record<string, Record<string, unknown>> | undefined)?.html;
     // mdBook 0.5 turns smart punctuation on unless `[output.html] smart-punctuation = false` (older: `curly-quotes`).
-    const html = ((data.output ?? {}) as Record<string, unknown>).html as Record<string, unknown> | undefined;
     const smart = html?.['smart-punctuation'] ?? html?.['curly-quotes'];
-    defaults.output = outputSchema.parse({ smart_punctuation: smart === undefined ? true : smart === true });
+    const output: Record<string, unknown> = { smart_punctuation: smart === undefined ? true : smart === true };
+    // mdBook's redirects become book.yaml's `redirects:` (the same meaning: old page → its new address).
+    const redirect = html?.redirect;
+    if (redirect && typeof redirect === 'object' && !Array.isArray(redirect)) {
+      const entries = Object.entries(redirect).filter((e): e is [string, string] => typeof e[1] === 'string');
+      if (entries.length) defaults.redirects = Object.fromEntries(entries);
+    }
+    // mdBook's additional-css is the book's own look: it applies to every format Galley makes.
+    const extra = Array.isArray(html?.['additional-css']) ? (html['additional-css'] as unknown[]).map(String) : [];
+    if (extra.length)
+      Object.assign(output, { web: { paths: 'source', css: extra }, epub: { css: extra }, pdf: { css: extra } });
+    // Partial: the schema fills in the rest when the config is read (config/load.ts withDefaults).
+    defaults.output = output as unknown as BookConfig['output'];
     return { kind: 'mdbook', file, defaults, contentRoot: str(book.src) ?? 'src', languageNames: {} };
   }
   return undefined;

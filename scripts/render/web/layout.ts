@@ -20,6 +20,8 @@ export interface EditionLink {
   prefix: string;
   /** That edition's page names, when it was built with this one: the switcher then keeps the reader's place. */
   pages?: Set<string>;
+  /** Where that edition writes each page (model/web-paths.ts), when it differs from the flat name. */
+  paths?: Map<string, string>;
 }
 
 export interface WebContext {
@@ -38,32 +40,41 @@ export interface WebContext {
   siteUrl?: string;
   /** Set when `galley release` builds the site: the version menu and the older-version banner. */
   release?: { version: string };
+  /** Where each page is written, by intermediate name (model/web-paths.ts); the flat `.html` name when unset. */
+  paths?: Map<string, string>;
 }
 
 /** The web edition names pages `.html`; the intermediate's `.xhtml` names stay the keys. */
 export const webName = (outName: string) => outName.replace(/\.xhtml$/, '.html');
 
 /**
+ * A page's address from the edition's root (a page in a folder has a
+ * `<base>` pointing there, so every link is written from the root).
+ */
+export const pageHref = (paths: Map<string, string> | undefined, outName: string) =>
+  encodeURI(paths?.get(outName) ?? webName(outName));
+
+/**
  * A copy of a page's body for the web: links to other pages renamed to
  * `.html`, EPUB-only attributes dropped. The original is shared with the
  * EPUB and PDF, so it is not touched.
  */
-export function webBody(node: Element, pageNames: Set<string>): Element {
+export function webBody(node: Element, pageNames: Set<string>, paths?: Map<string, string>): Element {
   const properties = { ...node.properties };
   delete properties['epub:type'];
   delete properties['epubType'];
   if (node.tagName === 'a' && typeof properties.href === 'string') {
     const [file, hash] = properties.href.split('#', 2) as [string, string | undefined];
-    if (pageNames.has(file)) properties.href = webName(file) + (hash !== undefined ? `#${hash}` : '');
+    if (pageNames.has(file)) properties.href = pageHref(paths, file) + (hash !== undefined ? `#${hash}` : '');
   }
   return {
     ...node,
     properties,
-    children: node.children.map((child) => (child.type === 'element' ? webBody(child, pageNames) : child)),
+    children: node.children.map((child) => (child.type === 'element' ? webBody(child, pageNames, paths) : child)),
   };
 }
 
-function tocList(items: NavItem[], current: string | undefined): Element {
+function tocList(items: NavItem[], current: string | undefined, paths?: Map<string, string>): Element {
   return h(
     'ol',
     items.map((item) => {
@@ -74,14 +85,17 @@ function tocList(items: NavItem[], current: string | undefined): Element {
       const head = item.href
         ? h(
             'a',
-            { href: webName(file) + (hash !== undefined ? `#${hash}` : ''), ariaCurrent: here ? 'page' : undefined },
+            {
+              href: pageHref(paths, file) + (hash !== undefined ? `#${hash}` : ''),
+              ariaCurrent: here ? 'page' : undefined,
+            },
             label,
           )
         : h('span', label);
       const children = item.children;
       return h('li', { className: here ? ['current'] : undefined }, [
         head,
-        ...(children.length ? [tocList(children, current)] : []),
+        ...(children.length ? [tocList(children, current, paths)] : []),
       ]);
     }),
   );
@@ -89,7 +103,7 @@ function tocList(items: NavItem[], current: string | undefined): Element {
 
 /** The book's pages as a nested list, the current one marked: what the sidebar and the title page show. */
 export function tocElement(context: WebContext, current?: string): Element {
-  return tocList(navItems(context.book, context.pages, context.book.config.output.toc_depth), current);
+  return tocList(navItems(context.book, context.pages, context.book.config.output.toc_depth), current, context.paths);
 }
 
 function languageSwitcher(context: WebContext, page: string | undefined): Element | undefined {
@@ -98,7 +112,7 @@ function languageSwitcher(context: WebContext, page: string | undefined): Elemen
     h(
       'ul',
       context.editions.map((edition) => {
-        const target = page && edition.pages?.has(page) ? webName(page) : 'index.html';
+        const target = page && edition.pages?.has(page) ? pageHref(edition.paths, page) : 'index.html';
         return h('li', [
           h('a', { href: edition.prefix + target, hrefLang: edition.language, lang: edition.language }, edition.name),
         ]);
@@ -242,7 +256,7 @@ function pager(context: WebContext, index: number): Element {
   const link = (page: Page | undefined, rel: 'prev' | 'next') => {
     if (!page) return h('span');
     const word = rel === 'prev' ? words.previous : words.next;
-    return h(`a.${rel}`, { href: webName(page.outName), rel: [rel] }, [
+    return h(`a.${rel}`, { href: pageHref(context.paths, page.outName), rel: [rel] }, [
       h('span.pager-label', rel === 'prev' ? `${back} ${word}` : `${word} ${forward}`),
       h('span.pager-title', page.title),
     ]);
@@ -278,8 +292,9 @@ export function tocScript(context: WebContext): string {
 
 /** The sidebar: the whole contents on the title page; elsewhere a slot `js/toc.js` fills, with a link to them for readers without scripts. */
 function sidebar(context: WebContext, current: string | undefined): Element {
+  // The page at index.html (the title page, or a README kept there) carries the contents without a script.
   const list =
-    current === 'index.html'
+    current === 'index.html' || (current !== undefined && context.paths?.get(current) === 'index.html')
       ? tocElement(context, current)
       : h('div#sidebar-toc', [h('p.sidebar-contents', [h('a', { href: 'index.html' }, context.words.contents)])]);
   const children: ElementContent[] = [h('h2.sr-only#sidebar-title', context.words.contents), list];
@@ -310,7 +325,12 @@ function frame(
 /** One page of the web edition: header with search and languages, the sidebar, the page, its outline, the pager and the footer. */
 export function webPageBody(context: WebContext, index: number, pageNames: Set<string>): ElementContent[] {
   const page = context.pages[index]!;
-  return frame(context, page.outName, [webBody(page.body, pageNames), pager(context, index)], outline(context, page));
+  return frame(
+    context,
+    page.outName,
+    [webBody(page.body, pageNames, context.paths), pager(context, index)],
+    outline(context, page),
+  );
 }
 
 /** The page a host serves for a missing address: the book's header with its search box, and a way back. */
@@ -339,7 +359,7 @@ export function webIndexBody(context: WebContext): ElementContent[] {
     main.push(
       h('nav.pager', { ariaLabel: words.pages }, [
         h('span'),
-        h('a.next', { href: webName(first.outName), rel: ['next'] }, [
+        h('a.next', { href: pageHref(context.paths, first.outName), rel: ['next'] }, [
           h('span.pager-label', `${words.start} ${context.direction === 'rtl' ? '←' : '→'}`),
           h('span.pager-title', first.title),
         ]),

@@ -13,6 +13,7 @@ import { h } from 'hastscript';
 import { findDownloads, type Download } from './downloads.ts';
 import { webDocument } from './document.ts';
 import {
+  pageHref,
   tocScript,
   webIndexBody,
   webName,
@@ -27,6 +28,8 @@ import { buildDate } from '../../util/build-date.ts';
 import { searchDocuments, searchIndexScript, snippet } from './search-index.ts';
 import { select } from 'hast-util-select';
 import { toString } from 'hast-util-to-string';
+import { relativeHref, sitePath, webPaths } from '../../model/web-paths.ts';
+import { authorCss } from '../../model/author-css.ts';
 
 /** One language edition, ready to be written as part of the web site. */
 export interface WebEdition {
@@ -83,7 +86,13 @@ function prefix(from: string, to: string): string {
   return relative ? `${relative}/` : '';
 }
 
-type SiteEdition = { code: string; language: string; subdir: string; pages?: Set<string> };
+type SiteEdition = {
+  code: string;
+  language: string;
+  subdir: string;
+  pages?: Set<string>;
+  paths?: Map<string, string>;
+};
 
 /** A built edition as the other editions' switchers see it. */
 export const siteEdition = (edition: WebEdition): SiteEdition => ({
@@ -91,14 +100,17 @@ export const siteEdition = (edition: WebEdition): SiteEdition => ({
   language: edition.book.config.language,
   subdir: edition.subdir,
   pages: new Set(edition.pages.map((p) => p.outName)),
+  paths: webPaths(edition.book, edition.pages),
 });
 
 /** The edition's `js/search-index.js`. */
-export const searchIndexFor = (book: LoadedBook, pages: Page[]) =>
-  searchIndexScript(
-    searchDocuments(pages, (page) => webName(page.outName), labels(book.config.language).web.question),
+export const searchIndexFor = (book: LoadedBook, pages: Page[]) => {
+  const paths = webPaths(book, pages);
+  return searchIndexScript(
+    searchDocuments(pages, (page) => pageHref(paths, page.outName), labels(book.config.language).web.question),
     book.config.language,
   );
+};
 
 /** What every page of an edition is laid out with: its pages, the other editions, its downloads. */
 export async function webContext(
@@ -119,6 +131,7 @@ export async function webContext(
       name: languageName(other.language),
       prefix: prefix(edition.subdir, other.subdir),
       pages: other.pages,
+      paths: other.paths,
     }));
   const context: WebContext = {
     book,
@@ -132,6 +145,7 @@ export async function webContext(
     subdir: edition.subdir,
     siteUrl: book.config.site.url,
     release: edition.release,
+    paths: webPaths(book, pages),
   };
   return { context, pageNames: new Set(pages.map((p) => p.outName)) };
 }
@@ -144,15 +158,63 @@ export async function webFiles(edition: WebEdition, all: SiteEdition[]) {
   for (const file of await sharedFiles(book, ['web/site.css'])) files.set(file.path, file.data);
   files.set('js/galley.js', await template('web/galley.js'));
   files.set('js/prefs.js', await template('web/prefs.js'));
+  if (authorCss(book, 'web')) files.set('css/author.css', authorCss(book, 'web'));
   files.set('js/toc.js', tocScript(context));
   files.set('favicon.svg', await template('web/favicon.svg'));
   files.set('js/minisearch.js', await readFile(MINISEARCH_UMD));
   files.set('js/search-index.js', searchIndexFor(book, pages));
   for (const download of context.downloads) files.set(`downloads/${download.name}`, await readFile(download.source));
+  // A README kept as `index.html` (HonKit, mdBook) is the site's first page, in place of Galley's title page.
   files.set('index.html', webIndexPage(context));
   files.set('404.html', webNotFoundPage(context));
-  for (const index of pages.keys()) files.set(webName(pages[index]!.outName), webPage(context, index, pageNames));
+  for (const index of pages.keys()) files.set(webFileName(context, pages[index]!), webPage(context, index, pageNames));
+  for (const [name, page] of redirectPages(book, new Set(files.keys()))) files.set(name, page);
   return { files, context, pageNames };
+}
+
+/** Where a page is written in its edition's folder. */
+export const webFileName = (context: WebContext, page: Page) =>
+  context.paths?.get(page.outName) ?? webName(page.outName);
+
+/**
+ * `redirects:` (book.yaml, or mdBook's `[output.html.redirect]`): a page at
+ * each old path that sends the reader on, with a canonical link for search
+ * engines. A target is relative to the old page, or to the site's root with a
+ * leading `/`, or a web address. An old path that is a page, or leaves the
+ * site, is not written (galley check reports it).
+ */
+export function redirectPages(book: LoadedBook, taken: Set<string>): Map<string, string> {
+  const pages = new Map<string, string>();
+  for (const [from, to] of Object.entries(book.config.redirects)) {
+    const at = sitePath(from);
+    const target = redirectTarget(at ?? '', to);
+    if (!at || taken.has(at) || target === undefined) continue;
+    const href = target.external ?? relativeHref(at, target.path);
+    pages.set(
+      at,
+      webDocument([h('p', [h('a', { href }, href)])], {
+        title: 'Moved',
+        language: book.config.language,
+        direction: bookDirection(book.config),
+        stylesheets: [],
+        scripts: [],
+        icon: relativeHref(at, 'favicon.svg'),
+        links: [{ rel: 'canonical', href }],
+        refresh: href,
+      }),
+    );
+  }
+  return pages;
+}
+
+/** A redirect's target: a path in the site (with its `#anchor`), or a web address; undefined for anything else. */
+export function redirectTarget(from: string, to: string): { path: string; external?: string } | undefined {
+  if (/^https?:\/\//i.test(to)) return { path: '', external: to };
+  if (/^[a-z][a-z0-9+.-]*:/i.test(to)) return undefined;
+  const [file, hash] = to.split('#', 2) as [string, string | undefined];
+  const joined = file === '' ? from : file.startsWith('/') ? file : path.posix.join(path.posix.dirname(from), file);
+  const at = sitePath(decodeURI(joined.endsWith('/') || joined === '' ? `${joined}index.html` : joined));
+  return at === undefined ? undefined : { path: at + (hash !== undefined ? `#${hash}` : '') };
 }
 
 /** What every page's head has, for the page at `pagePath` in its edition's folder. */
@@ -165,20 +227,22 @@ function commonOptions(
 ) {
   const { book } = context;
   const sitePath = sitePathOf(context.subdir, pagePath);
+  // A page in a folder has a <base> at its edition's root (webPage): its relative links start there.
+  const linksFrom = pagePath.includes('/') ? sitePathOf(context.subdir, 'index.html') : sitePath;
   const scripts = context.release
     ? // Before galley.js, which builds the version menu from it; a newer release rewrites it, so older pages learn of it.
-      [`${upFrom(sitePath)}${RELEASE_ROOT}versions.js`, ...SCRIPTS]
+      [`${upFrom(linksFrom)}${RELEASE_ROOT}versions.js`, ...SCRIPTS]
     : SCRIPTS;
   const data: Record<string, string> = { site: context.siteKey };
   if (context.release) {
     data.version = context.release.version;
     data.page = sitePath;
-    data.releases = `${upFrom(sitePath)}${RELEASE_ROOT}`;
+    data.releases = `${upFrom(linksFrom)}${RELEASE_ROOT}`;
   }
   return {
     language: book.config.language,
     direction: context.direction,
-    stylesheets: STYLES,
+    stylesheets: authorCss(book, 'web') ? [...STYLES, 'css/author.css'] : STYLES,
     scripts,
     blockingScripts: BLOCKING,
     description,
@@ -227,7 +291,7 @@ export function webNotFoundPage(context: WebContext): string {
     head: options.head.filter(
       (tag) => tag.type !== 'element' || (tag.tagName !== 'link' && tag.properties.property !== 'og:url'),
     ),
-    base,
+    base: base === undefined ? undefined : { href: base },
   });
 }
 
@@ -235,17 +299,20 @@ export function webNotFoundPage(context: WebContext): string {
 export function webPage(context: WebContext, index: number, pageNames: Set<string>): string {
   const page = context.pages[index]!;
   const links = [context.pages[index - 1], context.pages[index + 1]].flatMap((p, i) =>
-    p ? [{ rel: i === 0 ? 'prev' : 'next', href: webName(p.outName) }] : [],
+    p ? [{ rel: i === 0 ? 'prev' : 'next', href: pageHref(context.paths, p.outName) }] : [],
   );
+  const self = webFileName(context, page);
+  const depth = self.split('/').length - 1;
   return webDocument(webPageBody(context, index, pageNames), {
     ...commonOptions(
       context,
-      webName(page.outName),
+      self,
       `${page.title} – ${context.book.config.title}`,
       'article',
       pageDescription(page, context.book.config.language) ?? context.book.config.description,
     ),
     links,
+    base: depth > 0 ? { href: '../'.repeat(depth), self } : undefined,
   });
 }
 
@@ -314,13 +381,18 @@ async function discoveryFiles(
   const first = rendered.find((r) => r.edition.subdir === '') ?? rendered[0];
   const siteUrl = first?.context.siteUrl;
   if (!first || !siteUrl) return files;
-  const paths: string[] = [];
-  for (const { edition } of rendered) {
-    paths.push(sitePathOf(edition.subdir, 'index.html'));
-    for (const page of edition.pages) paths.push(sitePathOf(edition.subdir, webName(page.outName)));
+  // A set: a README kept as a book's `index.html` is its title page too.
+  const paths = new Set<string>();
+  for (const { edition, context } of rendered) {
+    paths.add(sitePathOf(edition.subdir, 'index.html'));
+    for (const page of edition.pages) paths.add(sitePathOf(edition.subdir, webFileName(context, page)));
   }
-  for (const other of present) if (other.subdir) paths.push(...(await pagesLeft(webRoot, other.subdir)));
-  files.set('sitemap.xml', sitemapXml(siteUrl, paths, buildDate(first.edition.book.root).toISOString().slice(0, 10)));
+  for (const other of present)
+    if (other.subdir) for (const left of await pagesLeft(webRoot, other.subdir)) paths.add(left);
+  files.set(
+    'sitemap.xml',
+    sitemapXml(siteUrl, [...paths], buildDate(first.edition.book.root).toISOString().slice(0, 10)),
+  );
   files.set('robots.txt', robotsTxt(siteUrl));
   return files;
 }
