@@ -3,7 +3,6 @@ import { visitParents } from 'unist-util-visit-parents';
 import type { VFile } from 'vfile';
 import { report } from '../../util/messages.ts';
 import { resolveLocal } from '../../util/paths.ts';
-import type { ChapterSettings } from '../../model/book/load.ts';
 
 /** Elements whose own `src` a later rule checks (images, media): anything else, or inside them, is checked here. */
 const CHECKED_LATER = new Set(['img', 'video', 'audio', 'iframe']);
@@ -21,7 +20,13 @@ export function srcsetUrls(srcset: string): string[] {
  * replaces a `<video>` with its figure: a fallback `<img>` inside `<video>` or `<picture>`, a `<source>`, any
  * `srcset`. A missing file is a `missing-media` warning at its line; remote URLs are never fetched.
  */
-export default function rehypeSourcePaths(options: Pick<ChapterSettings, 'boundary'> = {}) {
+/** Options of rehype-source-paths. */
+export interface Options {
+  /** The folder no `src` or `srcset` may leave (the manuscript); nothing is checked without it. */
+  boundary?: string;
+}
+
+export default function rehypeSourcePaths(options: Options = {}) {
   return (tree: Root, file: VFile) => {
     if (!options.boundary || !file.path) return;
     visitParents(tree, 'element', (node: Element, ancestors) => {
