@@ -309,7 +309,7 @@ function xref(cite: Cite, place: Place): PhrasingContent {
     className.push(XREF_BARE_CLASS);
   } else if (cite.prefix) {
     className.push(XREF_CUSTOM_CLASS);
-    children.push({ type: 'text', value: cite.prefix });
+    children.push({ type: 'text', value: `${cite.prefix}\u00a0` });
   } else {
     children.push({ type: 'text', value: `@${cite.key}` });
   }

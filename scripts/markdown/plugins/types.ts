@@ -83,8 +83,12 @@ export const INPUT_KEYS: ReadonlySet<string> = new Set(
 
 /** Keys of `ChapterOutput`, checked against it by the compiler: what the collector and the cache carry. */
 export const OUTPUT_KEYS: ReadonlySet<string> = new Set(
-  Object.keys({ sourceFooter: true, questions: true, formulas: true, collected: true, included: true, citations: true } satisfies Record<
-    keyof ChapterOutput,
-    true
-  >),
+  Object.keys({
+    sourceFooter: true,
+    questions: true,
+    formulas: true,
+    collected: true,
+    included: true,
+    citations: true,
+  } satisfies Record<keyof ChapterOutput, true>),
 );
