@@ -253,14 +253,13 @@ function writeBibliography(book: LoadedBook, chapter: Chapter, listChapter: Chap
     chapter.ids.add(`ref-${key}`);
     return { type: 'element', tagName: 'li', properties: { id: `ref-${key}` }, children };
   });
-  const own = chapter.frontmatter.generate === 'bibliography';
   const section: Element = {
     type: 'element',
     tagName: 'section',
     properties: { className: [BIBLIOGRAPHY_CLASS], role: 'doc-bibliography' },
     children: [],
   };
-  if (!own) {
+  {
     section.properties.ariaLabelledBy = ['bibliography'];
     section.children.push({
       type: 'element',

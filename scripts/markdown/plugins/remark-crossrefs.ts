@@ -147,9 +147,11 @@ function labelBlocks(tree: Root, equations: Map<number, string>, label: (id: str
       if (content.length === 2 && image?.type === 'image' && figure) {
         const id = figure[1]!;
         label(id, node);
-        const alt = (image as Image).alt ?? '';
+        // The caption as rehype-figures takes it: the title, else the alt text (Quarto's caption).
+        const caption = (image as Image).title || ((image as Image).alt ?? '');
+        (image as Image).title = null;
         const children: unknown[] = [image];
-        if (alt) children.push(block('figcaption', {}, [{ type: 'text', value: alt }], node));
+        if (caption) children.push(block('figcaption', {}, [{ type: 'text', value: caption }], node));
         siblings[index] = block('figure', { className: ['figure'], id }, children, node);
         return SKIP;
       }

@@ -120,7 +120,9 @@ export async function loadBibliography(
     const text =
       [names(f.author) || names(f.editor), field(f, 'title') && `“${field(f, 'title')}”`, venue, field(f, 'year')]
         .filter(Boolean)
-        .join('. ') + '.';
+        .join('. ')
+        // "et al." ends its part with the stop the join adds.
+        .replace(/(?<!\.)\.\.(?!\.)/g, '.') + '.';
     const url = field(f, 'url') || undefined;
     const creators = (Array.isArray(f.author) ? f.author : Array.isArray(f.editor) ? f.editor : []) as Creator[];
     map.set(entry.key, {
@@ -190,7 +192,9 @@ function cslJson(text: string, file: VFile): Map<string, BibEntry> | undefined {
       text:
         [full.length > 3 ? `${full[0]} et al.` : full.join(', '), title && `“${title}”`, venue, year]
           .filter(Boolean)
-          .join('. ') + '.',
+          .join('. ')
+          // "et al." ends its part with the stop the join adds.
+          .replace(/(?<!\.)\.\.(?!\.)/g, '.') + '.',
       url: /^https?:\/\//.test(url) ? url : undefined,
       names: people.map((p) => p.family ?? p.literal ?? '').filter(Boolean),
       year: year || undefined,
