@@ -330,17 +330,17 @@ const positionAt = (place: Place) =>
     : place.position;
 
 /** Family names as an author-date citation prints them. */
-export function authorsOf(entry: BibEntry): string {
+export function authorsOf(entry: BibEntry, and = 'and'): string {
   const names = entry.names ?? [];
   if (names.length === 0) return entry.key;
   if (names.length === 1) return names[0]!;
-  if (names.length === 2) return `${names[0]} and ${names[1]}`;
+  if (names.length === 2) return `${names[0]} ${and} ${names[1]}`;
   return `${names[0]} et al.`;
 }
 
 function citation(
   cites: Cite[],
-  options: Required<Pick<Options, 'style'>> & Pick<Options, 'bibliography'>,
+  options: Required<Pick<Options, 'style' | 'and'>> & Pick<Options, 'bibliography'>,
   cited: string[],
   place: Place,
   inText = false,
@@ -360,10 +360,15 @@ function citation(
   if (inText) {
     const c = cites[0]!;
     const entry = options.bibliography!.get(c.key)!;
-    if (numeric)
-      return [{ type: 'text', value: `${authorsOf(entry)} [` }, link(c.key, c.key), { type: 'text', value: ']' }];
+    if (numeric) {
+      return [
+        { type: 'text', value: `${authorsOf(entry, options.and)} [` },
+        link(c.key, c.key),
+        { type: 'text', value: ']' },
+      ];
+    }
     return [
-      { type: 'text', value: `${authorsOf(entry)} (` },
+      { type: 'text', value: `${authorsOf(entry, options.and)} (` },
       link(c.key, entry.year ?? 'n.d.'),
       { type: 'text', value: ')' },
     ];
@@ -373,7 +378,11 @@ function citation(
     const entry = options.bibliography!.get(c.key)!;
     if (i > 0) out.push({ type: 'text', value: numeric ? ', ' : '; ' });
     if (c.prefix) out.push({ type: 'text', value: `${c.prefix} ` });
-    const words = numeric ? c.key : c.suppress ? (entry.year ?? 'n.d.') : `${authorsOf(entry)} ${entry.year ?? 'n.d.'}`;
+    const words = numeric
+      ? c.key
+      : c.suppress
+        ? (entry.year ?? 'n.d.')
+        : `${authorsOf(entry, options.and)} ${entry.year ?? 'n.d.'}`;
     out.push(link(c.key, words));
     if (c.locator) out.push({ type: 'text', value: c.locator });
   });
