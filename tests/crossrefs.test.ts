@@ -192,7 +192,11 @@ describe('mistakes and edits', () => {
     const dir = path.join(book.dir, 'wrong');
     await cp(BOOK, dir, { recursive: true });
     const file = path.join(dir, 'chapters/reporting.md');
-    await writeFile(file, (await readFile(file, 'utf8')) + '\nSee @fig-pipelin and [@nosuchwork, p. 4].\n');
+    await writeFile(
+      file,
+      (await readFile(file, 'utf8')) +
+        '\nSee @fig-pipelin and [@nosuchwork, p. 4].\n\n![Again](../images/pipeline.svg){#fig-pipeline}\n',
+    );
     const result = await galley(
       ['build', dir, '--out', path.join(book.dir, 'wrong-out'), '--format', 'html'],
       cache.dir,
@@ -203,6 +207,10 @@ describe('mistakes and edits', () => {
     );
     expect(result.stderr).toContain(
       'chapters/reporting.md:8:22 error Citation `@nosuchwork` is not in the bibliography [citation]',
+    );
+    // A label another chapter already has.
+    expect(result.stderr).toContain(
+      'chapters/reporting.md:10:1 error The label `fig-pipeline` is used twice: first in chapters/measuring.md [crossref]',
     );
   }, 60_000);
 
