@@ -15,6 +15,7 @@ import remarkImports from './plugins/remark-imports.ts';
 import remarkMdbook from './plugins/remark-mdbook.ts';
 import remarkCitations from './plugins/remark-citations.ts';
 import remarkListings from './plugins/remark-listings.ts';
+import remarkCrossrefs from './plugins/remark-crossrefs.ts';
 import remarkCallouts from './plugins/remark-callouts.ts';
 import remarkLeadIns from './plugins/remark-lead-ins.ts';
 import remarkSmartypants from 'remark-smartypants';
@@ -71,6 +72,12 @@ export function createChapterProcessor(
     .use(remarkCitations, { bibliography })
     // Listings and callouts of every dialect, before anything reads code blocks or quotes.
     .use(remarkListings)
+    // Quarto's numbered labels and references, and Pandoc citations (the numbers are passes/crossrefs.ts's).
+    .use(remarkCrossrefs, {
+      bibliography,
+      style: config.bibliography.style,
+      and: words.crossref.and,
+    })
     .use(remarkCallouts)
     // Marks "For example:" and "Filename: …" paragraphs so print keeps them with what they introduce.
     .use(remarkLeadIns);

@@ -7,6 +7,9 @@ import type { Chapter } from '../model/book/types.ts';
 import { report } from '../util/messages.ts';
 import { existsWithExactCase, safeDecode, isRemote, resolveLocal, toPosix } from '../util/paths.ts';
 
+const isCrossref = (node: Element) =>
+  Array.isArray(node.properties.className) && node.properties.className.some((c) => c === 'xref' || c === 'citation');
+
 function suggestion(wanted: string, candidates: Iterable<string>): string {
   const best = nearest(wanted, candidates);
   return best ? ` Did you mean \`#${best}\`?` : '';
@@ -44,6 +47,8 @@ export function resolveLinks(book: LoadedBook, chapters: Chapter[] = book.chapte
     if (!chapter.tree) continue;
     visit(chapter.tree, 'element', (node: Element) => {
       if (node.tagName !== 'a' || node.properties.href === undefined) return;
+      // Cross-references and citations are the crossrefs pass's to resolve and check (passes/crossrefs.ts).
+      if (isCrossref(node)) return;
       const href = String(node.properties.href);
       if (isRemote(href) || href === '') return;
       const hashAt = href.indexOf('#');

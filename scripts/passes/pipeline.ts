@@ -16,6 +16,7 @@ import { createProgress, type Progress } from '../util/progress.ts';
 import { isInside } from '../util/paths.ts';
 import { resolveCover } from './cover.ts';
 import { resolveLinks } from './links.ts';
+import { crossrefSignature, resolveCrossrefs } from './crossrefs.ts';
 import { chapterCacheDir, processChapter, processChapters } from './process-chapters.ts';
 import { buildQuestionsIndex, isQuestionsIndex } from './questions-index.ts';
 import { settlePages, type PageVariant, type SettledPages } from './settle-pages.ts';
@@ -106,6 +107,7 @@ export class BookPipeline {
       return this.state;
     }
     resolveLinks(book);
+    resolveCrossrefs(book);
     buildQuestionsIndex(book);
     resolveCover(book);
     const errata = await loadErrata(book);
@@ -162,6 +164,8 @@ export class BookPipeline {
     const questionsOf = (chapter: Chapter) =>
       JSON.stringify(chapter.questions.map((q) => [q.id, q.number, q.difficulty, q.text]));
     let questionsChanged = false;
+    // Labels, headings and citations number every chapter's references: when they change, every chapter's pass again.
+    const crossrefsBefore = crossrefSignature(book);
     for (const chapter of chapters) {
       const previous = questionsOf(chapter);
       await this.reread(book, chapter);
@@ -177,6 +181,8 @@ export class BookPipeline {
       }
     }
     resolveLinks(book, [...touched]);
+    if (crossrefSignature(book) !== crossrefsBefore) for (const chapter of book.chapters) touched.add(chapter);
+    resolveCrossrefs(book, [...touched]);
     buildQuestionsIndex(book, [...touched]);
     // The errata passes read every chapter's headings and questions, and fill the appendix: redone whenever errata
     // exist, from a fresh appendix, exactly as a full run does.

@@ -110,6 +110,7 @@ function finishChapter(chapter: Chapter) {
   chapter.ids = new Set(collected?.ids ?? []);
   chapter.stats = collected?.stats ?? chapter.stats;
   chapter.questions = (chapter.file.data.questions ?? []).map((q) => ({ ...q, chapter }));
+  chapter.citations = chapter.file.data.citations ?? [];
   const h1 = chapter.headings.find((h) => h.depth === 1);
   if (!chapter.frontmatter.title && !chapter.entry.title && h1) chapter.title = h1.text;
 }

@@ -16,6 +16,7 @@ import { trackedByGit } from './cache/location.ts';
 import { bookDigest, pageCacheDir, pageKey, readPage, type PageEntry, type PageVariant } from './cache/page-cache.ts';
 import { resolveCover } from './cover.ts';
 import { resolveLinks } from './links.ts';
+import { crossrefTargets, resolveCrossrefs } from './crossrefs.ts';
 import { chapterCacheKey, loadTree, treePending } from './process-chapters.ts';
 import { buildQuestionsIndex, isQuestionsIndex, linkQuestionsBack, questionParts } from './questions-index.ts';
 
@@ -78,9 +79,13 @@ export function settlePages(book: LoadedBook, chaptersDir: string, variants: Pag
 
   // The passes, in a plain build's order; each open chapter's link check on its own, to know what it reported and probed.
   const fresh: SettledPages['fresh'] = new Map();
+  const targets = crossrefTargets(book);
   for (const chapter of open) {
     const from = chapter.file.messages.length;
-    const { dependencies } = trackDependencies(book.boundary, () => resolveLinks(book, [chapter]));
+    const { dependencies } = trackDependencies(book.boundary, () => {
+      resolveLinks(book, [chapter]);
+      resolveCrossrefs(book, [chapter], targets);
+    });
     const key = keys.get(chapter);
     if (key) fresh.set(chapter, { key, messages: storeMessages(chapter.file, from), dependencies });
   }

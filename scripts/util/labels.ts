@@ -19,6 +19,9 @@ export interface Labels {
   pages: string;
   previous: string;
   next: string;
+  /** Names of numbered things cross-references print ("Figure 2.3"), and the bibliography's heading. */
+  crossref: { fig: string; tbl: string; eq: string; sec: string; lst: string; and: string };
+  references: string;
   /** The web edition's own words. */
   web: WebLabels;
 }
@@ -74,6 +77,8 @@ const en: Labels = {
   pages: 'Pages',
   previous: 'Previous',
   next: 'Next',
+  crossref: { fig: 'Figure', tbl: 'Table', eq: 'Equation', sec: 'Section', lst: 'Listing', and: 'and' },
+  references: 'References',
   web: {
     skip: 'Skip to content',
     search: 'Search the book',
@@ -121,6 +126,8 @@ const fa: Labels = {
   pages: 'صفحه‌ها',
   previous: 'قبلی',
   next: 'بعدی',
+  crossref: { fig: 'شکل', tbl: 'جدول', eq: 'معادله', sec: 'بخش', lst: 'فهرست برنامه', and: 'و' },
+  references: 'منابع',
   web: {
     skip: 'رفتن به متن',
     search: 'جست‌وجو در کتاب',

@@ -32,6 +32,7 @@ import remarkTemplateBlocks from '../../scripts/markdown/plugins/remark-template
 import remarkImports from '../../scripts/markdown/plugins/remark-imports.ts';
 import remarkMdbook from '../../scripts/markdown/plugins/remark-mdbook.ts';
 import remarkCitations from '../../scripts/markdown/plugins/remark-citations.ts';
+import remarkCrossrefs from '../../scripts/markdown/plugins/remark-crossrefs.ts';
 import rehypeNormalizeHtml from '../../scripts/markdown/plugins/rehype-normalize-html.ts';
 import rehypeChapterTitle from '../../scripts/markdown/plugins/rehype-chapter-title.ts';
 import rehypeMedia from '../../scripts/markdown/plugins/rehype-media.ts';
@@ -87,6 +88,14 @@ const PLUGINS: Record<string, Entry> = {
     stage: 'remark',
     plugin: remarkCitations,
     options: (o) => ({
+      bibliography: new Map(Object.entries((o.bibliography ?? {}) as Record<string, BibEntry>)),
+    }),
+  },
+  'remark-crossrefs': {
+    stage: 'remark',
+    plugin: remarkCrossrefs,
+    options: (o) => ({
+      ...o,
       bibliography: new Map(Object.entries((o.bibliography ?? {}) as Record<string, BibEntry>)),
     }),
   },

@@ -57,6 +57,8 @@ export default function remarkListings() {
         const number = attrs.number;
         const properties: Record<string, unknown> = { className: ['listing'] };
         if (number && /^[\w.-]+$/.test(number)) properties.id = `listing-${number}`;
+        // A Quarto label (`id="lst-…"`): numbered by passes/crossrefs.ts like a fenced listing's.
+        if (!number && attrs.id && /^lst-[\w:.-]*\w$/.test(attrs.id)) properties.id = attrs.id;
         const content: RootContent[] = [];
         if (attrs['file-name']) {
           content.push({

@@ -67,6 +67,8 @@ export interface ChapterOutput {
   collected: Collected;
   /** remark-imports and the includes: bytes and count they brought in (model/book/included.ts). */
   included: { bytes: number; count: number; refused?: boolean };
+  /** remark-crossrefs: the bibliography keys the chapter cites, in order of first citation. */
+  citations: string[];
 }
 
 declare module 'vfile' {
@@ -81,8 +83,12 @@ export const INPUT_KEYS: ReadonlySet<string> = new Set(
 
 /** Keys of `ChapterOutput`, checked against it by the compiler: what the collector and the cache carry. */
 export const OUTPUT_KEYS: ReadonlySet<string> = new Set(
-  Object.keys({ sourceFooter: true, questions: true, formulas: true, collected: true, included: true } satisfies Record<
-    keyof ChapterOutput,
-    true
-  >),
+  Object.keys({
+    sourceFooter: true,
+    questions: true,
+    formulas: true,
+    collected: true,
+    included: true,
+    citations: true,
+  } satisfies Record<keyof ChapterOutput, true>),
 );

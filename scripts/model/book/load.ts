@@ -210,7 +210,7 @@ export async function loadBook(rootDir: string, options: LoadOptions = {}): Prom
     );
   }
   const bibFiles: VFile[] = [];
-  const bibliography = await loadBibliography(configRoot, bibFiles);
+  const bibliography = await loadBibliography(configRoot, bibFiles, config.bibliography.file);
 
   const summaryPath = path.join(root, 'SUMMARY.md');
   const summaryFile = new VFile({ path: summaryPath, cwd: root });

@@ -64,6 +64,8 @@ export interface Chapter {
   tree?: HastRoot;
   headings: Heading[];
   questions: Question[];
+  /** Bibliography keys the chapter cites (`[@key]`), in order of first citation. */
+  citations?: string[];
   /** Ids present in the chapter, for link checks. */
   ids: Set<string>;
   /** Counts for the build summary. */

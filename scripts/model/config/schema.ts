@@ -44,6 +44,8 @@ const pdfObject = z.strictObject({
   paper: z.enum(['white', 'cream', 'colour']).default('white'),
   /** The author's stylesheets for the PDF, after Galley's, from inside the manuscript (model/author-css.ts). */
   css: z.array(z.string().min(1)).default([]),
+  /** Cross-references print ", p. 57" after their number in the PDF (the page the target lands on). */
+  page_references: z.boolean().default(false),
 });
 
 /** A preset's trim (a4-office: A4) when book.yaml names none; 6x9in otherwise. */
@@ -158,6 +160,19 @@ export const externalLinksSchema = z.strictObject({
   failure_ttl_hours: z.number().min(0).default(1),
 });
 
+/** Citations (`[@key]`): how they print and where the list of works goes. */
+export const bibliographySchema = z.strictObject({
+  /** `author-date`: (Knuth 1984), the list sorted by author; `numeric`: [1], numbered in order of first citation. */
+  style: z.enum(['author-date', 'numeric']).default('author-date'),
+  /** `book`: one list at the book's end (or in the chapter whose front matter says `generate: bibliography`); `chapter`: each chapter's own. */
+  placement: z.enum(['book', 'chapter']).default('book'),
+  /** The bibliography file (`.bib` BibTeX or `.json` CSL-JSON), relative to book.yaml; default the first `.bib` there. */
+  file: z
+    .string()
+    .regex(/^(?![/\\])(?!.*\.\.)[^\\]*\.(bib|json)$/, 'expected a relative path to a .bib or .json file')
+    .optional(),
+});
+
 export const linksSchema = z.strictObject({
   external: externalLinksSchema.default(externalLinksSchema.parse({})),
 });
@@ -266,6 +281,7 @@ export const bookSchema = z.strictObject({
     .record(z.string().regex(/^\/?[^?#]+\.html?$/, 'expected a page path such as old/intro.html'), z.string().min(1))
     .default({}),
   links: linksSchema.default(linksSchema.parse({})),
+  bibliography: bibliographySchema.default(bibliographySchema.parse({})),
   editions: z
     .record(z.string().regex(/^[a-z]{2,3}(-[a-z0-9]+)*$/), editionSchema)
     .superRefine((editions, ctx) => {

@@ -30,7 +30,7 @@ import { toolchainVersion, type StoredMessage } from './chapter-cache.ts';
 import { cacheSecret } from './location.ts';
 import type { Dependency } from './dependencies.ts';
 
-const PAGE_FORMAT = 'galley-page-cache/2';
+const PAGE_FORMAT = 'galley-page-cache/3';
 const HEADER = 'galley-page 1';
 
 /** Which renderings of a page an entry holds. */
@@ -102,6 +102,9 @@ export function bookDigest(book: LoadedBook, isQuestionsIndex: (chapter: Chapter
     c.matter,
     isQuestionsIndex(c),
     [...c.ids],
+    // Numeric citations are numbered across the book, and the bibliography lists every chapter's works.
+    c.citations ?? [],
+    c.frontmatter.generate === 'bibliography',
   ]);
   return createHash('sha256')
     .update(
