@@ -18,6 +18,7 @@ import { resolveCover } from './cover.ts';
 import { resolveLinks } from './links.ts';
 import { chapterCacheDir, processChapter, processChapters } from './process-chapters.ts';
 import { buildQuestionsIndex, isQuestionsIndex } from './questions-index.ts';
+import { buildBookIndex, indexTermsOf, isBookIndex } from './book-index.ts';
 import { settlePages, type PageVariant, type SettledPages } from './settle-pages.ts';
 
 export interface PrepareOptions {
@@ -88,8 +89,11 @@ export class BookPipeline {
     const variants = this.options.pageVariants?.(book);
     const chaptersDir = chapterCacheDir(this.options.cache);
     // Errata passes read every chapter's tree: a book with errata.yaml builds its pages from trees.
+    // So does a book with an index (`generate: index`): its page lists every chapter's terms.
     const pagesDir =
-      variants && chaptersDir && !existsSync(path.join(book.root, ERRATA_FILE)) ? chaptersDir : undefined;
+      variants && chaptersDir && !existsSync(path.join(book.root, ERRATA_FILE)) && !book.chapters.some(isBookIndex)
+        ? chaptersDir
+        : undefined;
     progress.phase('Chapters', book.chapters.length);
     await processChapters(book, (chapter) => progress.tick(chapter.source), {
       lint: this.options.lint,
@@ -107,6 +111,7 @@ export class BookPipeline {
     }
     resolveLinks(book);
     buildQuestionsIndex(book);
+    buildBookIndex(book);
     resolveCover(book);
     const errata = await loadErrata(book);
     if (errata) this.errataPasses(book, errata);
@@ -162,11 +167,22 @@ export class BookPipeline {
     const questionsOf = (chapter: Chapter) =>
       JSON.stringify(chapter.questions.map((q) => [q.id, q.number, q.difficulty, q.text]));
     let questionsChanged = false;
+    let termsChanged = false;
     for (const chapter of chapters) {
       const previous = questionsOf(chapter);
+      const terms = indexTermsOf(chapter);
       await this.reread(book, chapter);
       touched.add(chapter);
       if (questionsOf(chapter) !== previous) questionsChanged = true;
+      if (indexTermsOf(chapter) !== terms) termsChanged = true;
+    }
+    if (termsChanged) {
+      for (const index of book.chapters.filter(isBookIndex)) {
+        if (!touched.has(index)) {
+          await this.reread(book, index);
+          touched.add(index);
+        }
+      }
     }
     if (questionsChanged) {
       for (const index of book.chapters.filter(isQuestionsIndex)) {
@@ -178,6 +194,7 @@ export class BookPipeline {
     }
     resolveLinks(book, [...touched]);
     buildQuestionsIndex(book, [...touched]);
+    buildBookIndex(book, [...touched]);
     // The errata passes read every chapter's headings and questions, and fill the appendix: redone whenever errata
     // exist, from a fresh appendix, exactly as a full run does.
     let errata = state.errata;

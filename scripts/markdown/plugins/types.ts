@@ -27,6 +27,19 @@ export interface CollectedQuestion {
   aliases?: string[];
 }
 
+/** One `:index[…]` place (remark-index-terms): what the book's index lists, and the marker's id. */
+export interface IndexTerm {
+  id: string;
+  term: string;
+  sub?: string;
+  /** "see …": the entry points to another term instead of a page. */
+  see?: string;
+  /** "see also …". */
+  also?: string;
+  line?: number;
+  column?: number;
+}
+
 /** What rehype-collect records, so book passes, navigation and the summary never walk the tree again. */
 export interface Collected {
   headings: { id: string; depth: number; text: string }[];
@@ -67,6 +80,8 @@ export interface ChapterOutput {
   collected: Collected;
   /** remark-imports and the includes: bytes and count they brought in (model/book/included.ts). */
   included: { bytes: number; count: number; refused?: boolean };
+  /** remark-index-terms: the chapter's index terms in reading order. */
+  indexTerms: IndexTerm[];
 }
 
 declare module 'vfile' {
@@ -81,8 +96,12 @@ export const INPUT_KEYS: ReadonlySet<string> = new Set(
 
 /** Keys of `ChapterOutput`, checked against it by the compiler: what the collector and the cache carry. */
 export const OUTPUT_KEYS: ReadonlySet<string> = new Set(
-  Object.keys({ sourceFooter: true, questions: true, formulas: true, collected: true, included: true } satisfies Record<
-    keyof ChapterOutput,
-    true
-  >),
+  Object.keys({
+    sourceFooter: true,
+    questions: true,
+    formulas: true,
+    collected: true,
+    included: true,
+    indexTerms: true,
+  } satisfies Record<keyof ChapterOutput, true>),
 );
