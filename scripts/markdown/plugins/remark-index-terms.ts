@@ -1,6 +1,7 @@
 import type { Root, Text, PhrasingContent } from 'mdast';
 import { visit, SKIP } from 'unist-util-visit';
 import type { VFile } from 'vfile';
+import { location } from 'vfile-location';
 import { report } from '../../util/messages.ts';
 import type { IndexTerm } from './types.ts';
 
@@ -25,18 +26,15 @@ const KNOWN = new Set(['sub', 'see', 'also', 'see-also', 'seealso']);
 export default function remarkIndexTerms() {
   return (tree: Root, file: VFile) => {
     const terms: IndexTerm[] = [];
+    const where = location(file);
     visit(tree, 'text', (node: Text, index, parent) => {
       if (!parent || index === undefined || !node.value.includes(':index[')) return;
       const parts: PhrasingContent[] = [];
       let last = 0;
       for (const match of node.value.matchAll(INDEX)) {
-        const place = node.position
-          ? {
-              line: node.position.start.line,
-              column: node.position.start.column + match.index,
-              offset: (node.position.start.offset ?? 0) + match.index,
-            }
-          : undefined;
+        // A text node spans lines: the term's own line and column, from its offset in the source.
+        const start = node.position?.start.offset;
+        const place = start === undefined ? undefined : where.toPoint(start + match.index);
         const [path, attributes] = [match[1]!, match[2] ?? ''];
         const [term = '', ...subs] = path.split('!').map((s) => s.trim());
         const entry: IndexTerm = { id: '', term, line: place?.line, column: place?.column };
