@@ -4,6 +4,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { build } from '../scripts/api/build.ts';
+import { runEpubcheck } from '../scripts/checks/epubcheck.ts';
 import { ROOT, renderMarkdown, tempDir } from './helpers.ts';
 
 const exec = promisify(execFile);
@@ -48,7 +49,12 @@ describe('the index of a built book', () => {
   beforeAll(async () => {
     out = await tempDir('galley-book-index-');
     process.env.SOURCE_DATE_EPOCH = '1767225600';
-    const result = await build({ manuscript: BOOK, out: out.dir, formats: ['html', 'epub', 'pdf'], quiet: true });
+    const result = await build({
+      manuscript: BOOK,
+      out: out.dir,
+      formats: ['html', 'epub', 'pdf', 'web'],
+      quiet: true,
+    });
     errors = result.diagnostics.filter((d) => d.severity === 'error').map((d) => `${d.file}:${d.line} ${d.message}`);
   }, 180_000);
   afterAll(() => out.cleanup());
@@ -87,6 +93,23 @@ describe('the index of a built book', () => {
     expect(faHeadings).toEqual([...faHeadings].sort(new Intl.Collator('fa').compare));
     expect(faHeadings).toEqual(['آهنگ یادگیری', 'بهینه‌ساز', 'شیب', 'نزول گرادیان']);
   });
+
+  it('links every place in the web edition too', async () => {
+    const index = await readFile(path.join(out.dir, 'web', 'book-index.html'), 'utf8');
+    const links = [...index.matchAll(/href="([a-z-]+\.html)#(idx-\d+)"/g)];
+    expect(links.length).toBe(9);
+    for (const [, file, id] of links) {
+      expect(await readFile(path.join(out.dir, 'web', file!), 'utf8')).toContain(`id="${id}"`);
+    }
+  });
+
+  it('passes EPUBCheck in both editions', async () => {
+    for (const file of ['diagrams-and-index.epub', path.join('fa', 'fa.epub')]) {
+      const result = await runEpubcheck(path.join(out.dir, file));
+      const list = result.messages.filter((m) => m.severity !== 'info' && m.severity !== 'usage');
+      expect(list.map((m) => `${file} ${m.severity} ${m.id} ${m.path}:${m.line} ${m.message}`)).toEqual([]);
+    }
+  }, 120_000);
 
   it('prints in the PDF only pages where the term is (pdftotext)', async () => {
     const pdf = (await exec('pdftotext', ['-enc', 'UTF-8', path.join(out.dir, 'diagrams-and-index.pdf'), '-'])).stdout;
