@@ -128,11 +128,17 @@ export function buildBookIndex(book: LoadedBook, chapters: Chapter[] = book.chap
     };
     const list = h(
       'ul',
-      { className: [BOOK_INDEX_CLASS] },
+      { className: ['book-index-entries'] },
       sorted(entries).map((e) => item(e, ids.get(e.term))),
     );
     for (const id of ids.values()) index.ids.add(id);
-    tree.children.push(list);
+    // Marked as the book's index for reading systems and assistive technology (EPUB Structural Semantics, DPUB-ARIA).
+    tree.children.push({
+      type: 'element',
+      tagName: 'section',
+      properties: { className: [BOOK_INDEX_CLASS], 'epub:type': 'index', role: 'doc-index', ariaLabel: index.title },
+      children: [list],
+    });
   }
 }
 
@@ -155,7 +161,7 @@ export const indexTermsOf = (chapter: Chapter) =>
 export function mergeIndexPagesInPage(): number {
   const ascii = (s: string) => s.replace(/[\u06f0-\u06f9]/g, (d) => String(d.charCodeAt(0) - 0x06f0));
   let hidden = 0;
-  for (const group of Array.from(document.querySelectorAll('ul.book-index .index-locators'))) {
+  for (const group of Array.from(document.querySelectorAll('.book-index .index-locators'))) {
     const slots = Array.from(group.querySelectorAll<HTMLElement>(':scope > .index-locator > a > span.page-ref'));
     let run: { slot: HTMLElement; first: string; last: number } | undefined;
     const seen = new Set<string>();
