@@ -98,9 +98,8 @@ describe('the index of a built book', () => {
     const index = await readFile(path.join(out.dir, 'web', 'book-index.html'), 'utf8');
     const links = [...index.matchAll(/href="([a-z-]+\.html)#(idx-\d+)"/g)];
     expect(links.length).toBe(9);
-    for (const [, file, id] of links) {
+    for (const [, file, id] of links)
       expect(await readFile(path.join(out.dir, 'web', file!), 'utf8')).toContain(`id="${id}"`);
-    }
   });
 
   it('passes EPUBCheck in both editions', async () => {
