@@ -14,6 +14,7 @@ import remarkTemplateBlocks from './plugins/remark-template-blocks.ts';
 import remarkImports from './plugins/remark-imports.ts';
 import remarkMdbook from './plugins/remark-mdbook.ts';
 import remarkCitations from './plugins/remark-citations.ts';
+import remarkIndexTerms from './plugins/remark-index-terms.ts';
 import remarkListings from './plugins/remark-listings.ts';
 import remarkCrossrefs from './plugins/remark-crossrefs.ts';
 import remarkCallouts from './plugins/remark-callouts.ts';
@@ -70,6 +71,8 @@ export function createChapterProcessor(
     .use(remarkImports, { boundary })
     .use(remarkMdbook, { boundary, hiddenRustLines })
     .use(remarkCitations, { bibliography })
+    // Back-of-book index terms (`:index[…]`), before smart punctuation curls their attribute quotes.
+    .use(remarkIndexTerms)
     // Listings and callouts of every dialect, before anything reads code blocks or quotes.
     .use(remarkListings)
     // Quarto's numbered labels and references, and Pandoc citations (the numbers are passes/crossrefs.ts's).

@@ -19,6 +19,7 @@ import { resolveLinks } from './links.ts';
 import { crossrefSignature, resolveCrossrefs } from './crossrefs.ts';
 import { chapterCacheDir, processChapter, processChapters } from './process-chapters.ts';
 import { buildQuestionsIndex, isQuestionsIndex } from './questions-index.ts';
+import { buildBookIndex, indexTermsOf, isBookIndex } from './book-index.ts';
 import { settlePages, type PageVariant, type SettledPages } from './settle-pages.ts';
 
 export interface PrepareOptions {
@@ -89,8 +90,11 @@ export class BookPipeline {
     const variants = this.options.pageVariants?.(book);
     const chaptersDir = chapterCacheDir(this.options.cache);
     // Errata passes read every chapter's tree: a book with errata.yaml builds its pages from trees.
+    // So does a book with an index (`generate: index`): its page lists every chapter's terms.
     const pagesDir =
-      variants && chaptersDir && !existsSync(path.join(book.root, ERRATA_FILE)) ? chaptersDir : undefined;
+      variants && chaptersDir && !existsSync(path.join(book.root, ERRATA_FILE)) && !book.chapters.some(isBookIndex)
+        ? chaptersDir
+        : undefined;
     progress.phase('Chapters', book.chapters.length);
     await processChapters(book, (chapter) => progress.tick(chapter.source), {
       lint: this.options.lint,
@@ -109,6 +113,7 @@ export class BookPipeline {
     resolveLinks(book);
     resolveCrossrefs(book);
     buildQuestionsIndex(book);
+    buildBookIndex(book);
     resolveCover(book);
     const errata = await loadErrata(book);
     if (errata) this.errataPasses(book, errata);
@@ -166,11 +171,22 @@ export class BookPipeline {
     let questionsChanged = false;
     // Labels, headings and citations number every chapter's references: when they change, every chapter's pass again.
     const crossrefsBefore = crossrefSignature(book);
+    let termsChanged = false;
     for (const chapter of chapters) {
       const previous = questionsOf(chapter);
+      const terms = indexTermsOf(chapter);
       await this.reread(book, chapter);
       touched.add(chapter);
       if (questionsOf(chapter) !== previous) questionsChanged = true;
+      if (indexTermsOf(chapter) !== terms) termsChanged = true;
+    }
+    if (termsChanged) {
+      for (const index of book.chapters.filter(isBookIndex)) {
+        if (!touched.has(index)) {
+          await this.reread(book, index);
+          touched.add(index);
+        }
+      }
     }
     if (questionsChanged) {
       for (const index of book.chapters.filter(isQuestionsIndex)) {
@@ -184,6 +200,7 @@ export class BookPipeline {
     if (crossrefSignature(book) !== crossrefsBefore) for (const chapter of book.chapters) touched.add(chapter);
     resolveCrossrefs(book, [...touched]);
     buildQuestionsIndex(book, [...touched]);
+    buildBookIndex(book, [...touched]);
     // The errata passes read every chapter's headings and questions, and fill the appendix: redone whenever errata
     // exist, from a fresh appendix, exactly as a full run does.
     let errata = state.errata;

@@ -607,6 +607,8 @@ export async function renderEpub(
   landmark('copyright-page', copyrightPage.href, words.copyrightPage);
   landmark('toc', `${NAV_FILE}#toc`, words.contents);
   if (firstBody) landmark('bodymatter', firstBody.outName, words.start);
+  const bookIndex = pages.find((p) => p.chapter?.frontmatter.generate === 'index');
+  if (bookIndex) landmark('index', bookIndex.outName, bookIndex.title);
   const navBody: ElementContent[] = [
     el('nav', { 'epub:type': 'toc', role: 'doc-toc', id: 'toc', ariaLabelledBy: ['toc-title'] }, [
       el('h1', { id: 'toc-title' }, [text(words.contents)]),

@@ -36,6 +36,7 @@ import { presetOf } from '../model/config/presets.ts';
 import { compoundWords, joinHyphenatedWords } from './pdf-hyphen-words.ts';
 import { adjustAfterPrint, canAdjust, markWideTables, readFindings } from './print-adjust.ts';
 import { fillPageRefsInPage, pageRefTargets, pageWord } from '../passes/errata/appendix.ts';
+import { mergeIndexPagesInPage } from '../passes/book-index.ts';
 import type { Errata } from '../model/errata/load.ts';
 import { editionStamp, pdfStampInfo } from '../model/errata/stamp.ts';
 import { BOOK_CSP } from './xhtml.ts';
@@ -301,6 +302,8 @@ async function applyLayout(
       : 0;
   if (applied !== blanks.length + [...layout.pageLabels].length || filled !== slots)
     throw new Error('The composed print document did not take the second-print layout');
+  // The index lists a page once, and consecutive pages as a range.
+  if (filled > 0) await sandbox.page.evaluate(mergeIndexPagesInPage);
   timings.load = (timings.load ?? 0) + (performance.now() - started) / 1000;
 }
 
@@ -314,6 +317,10 @@ async function applyLayout(
 async function undoLayout(sandbox: SandboxedPage) {
   await sandbox.page.evaluate(() => {
     for (const blank of Array.from(document.querySelectorAll('[data-galley-inserted]'))) blank.remove();
+    for (const merged of Array.from(document.querySelectorAll<HTMLElement>('[data-galley-merged]'))) {
+      if (merged.getAttribute('data-galley-merged') === 'hidden') merged.style.removeProperty('display');
+      merged.removeAttribute('data-galley-merged');
+    }
     for (const slot of Array.from(document.querySelectorAll('[data-galley-empty]'))) {
       slot.textContent = slot.getAttribute('data-galley-empty');
       slot.removeAttribute('data-galley-empty');

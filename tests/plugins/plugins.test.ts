@@ -33,6 +33,7 @@ import remarkImports from '../../scripts/markdown/plugins/remark-imports.ts';
 import remarkMdbook from '../../scripts/markdown/plugins/remark-mdbook.ts';
 import remarkCitations from '../../scripts/markdown/plugins/remark-citations.ts';
 import remarkCrossrefs from '../../scripts/markdown/plugins/remark-crossrefs.ts';
+import remarkIndexTerms from '../../scripts/markdown/plugins/remark-index-terms.ts';
 import rehypeNormalizeHtml from '../../scripts/markdown/plugins/rehype-normalize-html.ts';
 import rehypeChapterTitle from '../../scripts/markdown/plugins/rehype-chapter-title.ts';
 import rehypeMedia from '../../scripts/markdown/plugins/rehype-media.ts';
@@ -100,6 +101,7 @@ const PLUGINS: Record<string, Entry> = {
     }),
   },
   'remark-source-footer': { stage: 'remark', plugin: remarkSourceFooter },
+  'remark-index-terms': { stage: 'remark', plugin: remarkIndexTerms },
   'rehype-normalize-html': { stage: 'rehype', plugin: rehypeNormalizeHtml },
   'rehype-chapter-title': { stage: 'rehype', plugin: rehypeChapterTitle },
   'rehype-media': { stage: 'rehype', plugin: rehypeMedia, options: (o, dir) => ({ ...o, boundary: dir }) },

@@ -27,6 +27,19 @@ export interface CollectedQuestion {
   aliases?: string[];
 }
 
+/** One `:index[…]` place (remark-index-terms): what the book's index lists, and the marker's id. */
+export interface IndexTerm {
+  id: string;
+  term: string;
+  sub?: string;
+  /** "see …": the entry points to another term instead of a page. */
+  see?: string;
+  /** "see also …". */
+  also?: string;
+  line?: number;
+  column?: number;
+}
+
 /** What rehype-collect records, so book passes, navigation and the summary never walk the tree again. */
 export interface Collected {
   headings: { id: string; depth: number; text: string }[];
@@ -69,6 +82,8 @@ export interface ChapterOutput {
   included: { bytes: number; count: number; refused?: boolean };
   /** remark-crossrefs: the bibliography keys the chapter cites, in order of first citation. */
   citations: string[];
+  /** remark-index-terms: the chapter's index terms in reading order. */
+  indexTerms: IndexTerm[];
 }
 
 declare module 'vfile' {
@@ -90,5 +105,6 @@ export const OUTPUT_KEYS: ReadonlySet<string> = new Set(
     collected: true,
     included: true,
     citations: true,
+    indexTerms: true,
   } satisfies Record<keyof ChapterOutput, true>),
 );

@@ -125,7 +125,7 @@ export function snippet(text: string, terms: string[], width = 200, language = '
 
 const SKIP = new Set(['script', 'style', 'template', 'annotation', 'annotation-xml']);
 /** Generated pages list what other pages say: indexing them would show every question twice. */
-const GENERATED = new Set(['questions', 'errata']);
+const GENERATED = new Set(['questions', 'errata', 'index']);
 const BLOCK = new Set([
   'p',
   'li',
