@@ -25,8 +25,8 @@ export default defineConfig({
   test: {
     testTimeout: 60_000,
     hookTimeout: 120_000,
-    // Twice the cores: a file spends about half its time waiting (on Chromium's and the JVM's start, on servers,
-    // timers and hang guards), so two files per core keep the cores busy (decision 0025). GALLEY_TEST_WORKERS overrides.
+    // Twice the cores: files wait on Chromium's and the JVM's start, on servers, timers and hang guards, and a second
+    // file per core computes meanwhile (decision 0025). On a loaded machine, GALLEY_TEST_WORKERS=2 paces it as before.
     maxWorkers: Number(process.env.GALLEY_TEST_WORKERS) || 2 * availableParallelism(),
     // Every project's files in one queue, longest first, so no long file starts last.
     sequence: { sequencer: LongestFirst },
