@@ -1,0 +1,34 @@
+/**
+ * The order test files start in. vitest's own sequencer runs the projects one
+ * after the other (all of `fast`, then `slow`) and, within each, the longest
+ * first; so a long `fast` file can start late, and the run ends with one worker
+ * busy on the last long file while the others wait. Here every file of every
+ * project is one queue, longest first by the last run's times (vitest's cache),
+ * so the long files start at once and the short ones fill the gaps at the end
+ * (decision 0025).
+ */
+import { BaseSequencer, type TestSpecification } from 'vitest/node';
+
+export default class LongestFirst extends BaseSequencer {
+  override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
+    const cache = this.ctx.cache;
+    const key = (spec: TestSpecification) =>
+      `${spec.project.name}:${spec.moduleId.slice(this.ctx.config.root.length + 1)}`;
+    const known = (spec: TestSpecification) => cache.getFileTestResults(key(spec));
+    // Files never timed run first: a new file may be long, and a short one costs little at the front.
+    // Among them the slow project first (it drives Chromium and EPUBCheck), then the larger file.
+    const unknownWeight = (spec: TestSpecification) =>
+      (spec.project.name === 'fast' ? 0 : 1e12) + (cache.getFileStats(key(spec))?.size ?? 0);
+    return [...files].sort((a, b) => {
+      const ra = known(a);
+      const rb = known(b);
+      if (!ra || !rb) {
+        if (ra) return 1;
+        if (rb) return -1;
+        return unknownWeight(b) - unknownWeight(a);
+      }
+      if (ra.failed !== rb.failed) return ra.failed ? -1 : 1;
+      return (rb.duration ?? 0) - (ra.duration ?? 0);
+    });
+  }
+}
