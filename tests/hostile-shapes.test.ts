@@ -42,7 +42,7 @@ const SHAPES: { name: string; body: () => string; error: RegExp; svg?: () => str
   {
     name: '100,000 questions',
     body: () => `# Two\n\n${Array.from({ length: 100_000 }, (_, i) => `- [E] Question ${i}?`).join('\n')}\n`,
-    error: /chapters\/two\.md:50003:1 error More than 50000 list items in one chapter/,
+    error: /chapters\/two\.md:20003:1 error More than 20000 list items in one chapter/,
   },
 ];
 

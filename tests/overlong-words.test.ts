@@ -11,6 +11,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { prepare } from '../scripts/api/build.ts';
 import { check } from '../scripts/api/check.ts';
+import { wordSet } from '../scripts/checks/fidelity.ts';
 import { readLayout } from '../scripts/checks/preflight.ts';
 import { renderPdf } from '../scripts/render/pdf.ts';
 import { withEnv } from '../scripts/util/env.ts';
@@ -55,6 +56,8 @@ describe('a word longer than the line', () => {
     const { stdout } = await exec('pdftotext', [pdf, '-'], { maxBuffer: 1 << 26 });
     // Broken over lines, the key's pieces are consecutive digit runs.
     expect(stdout.replace(/(\d)\s+(?=\d)/g, '$1')).toContain(key);
+    // The fidelity check joins the pieces too (it once chained the key to the last word of the line before).
+    expect(wordSet(stdout).has(key)).toBe(true);
     const old = await exec('pdftotext', [before, '-'], { maxBuffer: 1 << 26 });
     expect(old.stdout.replace(/(\d)\s+(?=\d)/g, '$1')).not.toContain(key);
     const result = await check({ manuscript: OVERFULL, print: true, out: out.dir, quiet: true });

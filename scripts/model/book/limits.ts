@@ -22,7 +22,7 @@ export const LIMITS = {
    * heading, list item or table cell, so 300,000 headings ran past half a minute. Far above any real chapter.
    */
   headings: 20000,
-  listItems: 50000,
+  listItems: 20000,
   tableCells: 100000,
   /** List and quote markers opening one line (`- - - > - …`): each is a level of nesting, on one line. */
   markersPerLine: 64,
