@@ -146,15 +146,18 @@ export function sourceTexts(book: LoadedBook): SourceText[] {
 export function wordSet(text: string): Set<string> {
   const set = new Set<string>();
   const lines = text.split('\n');
-  let chain = '';
+  // The ends a word broken over one-word lines may have reached: a chain may start on any of those lines (a 150-digit
+  // key after `it:` is the key, not `it` and the key). Few: one-word lines in a row are rare.
+  let chains: string[] = [];
   // A word hyphenated at a page's foot continues after the folio and running head: kept for a few lines.
   let hyphenated: { word: string; lines: number } | undefined;
   for (const line of lines) {
     const list = words(line);
     for (const w of list) set.add(w);
     // A word broken over lines with no hyphen (a long number, a wrapped code line) may take several lines.
-    if (chain && list.length) set.add(chain + list[0]!);
-    if (list.length) chain = list.length === 1 && chain ? chain + list[0]! : list[list.length - 1]!;
+    if (list.length) for (const chain of chains) set.add(chain + list[0]!);
+    if (list.length === 1) chains = [list[0]!, ...chains.map((chain) => chain + list[0]!)].slice(0, 8);
+    else if (list.length) chains = [list[list.length - 1]!];
     if (hyphenated && list.length) {
       if (/^\s*\p{Ll}/u.test(line)) {
         set.add(hyphenated.word + list[0]!);

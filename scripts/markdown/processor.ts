@@ -25,6 +25,7 @@ import rehypeSanitizeReported from './plugins/rehype-sanitize-reported.ts';
 import rehypeSourcePaths from './plugins/rehype-source-paths.ts';
 import rehypeNormalizeHtml from './plugins/rehype-normalize-html.ts';
 import rehypeAuthorStyles from './plugins/rehype-author-styles.ts';
+import { listItemHast } from './plugins/list-item-hast.ts';
 import rehypeRawBounded from './plugins/rehype-raw-bounded.ts';
 import rehypeChapterTitle from './plugins/rehype-chapter-title.ts';
 import rehypeElementRules from './plugins/element-rules.ts';
@@ -96,7 +97,7 @@ export function createChapterProcessor(
         clobberPrefix: '',
         footnoteLabel: words.notes,
         footnoteBackLabel: words.backToReference,
-        handlers: { ...defListHastHandlers },
+        handlers: { ...defListHastHandlers, listItem: listItemHast },
       })
       .use(rehypeRawBounded)
       // Every src and srcset, while the raw tree still has them all.

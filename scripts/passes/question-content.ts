@@ -1,4 +1,4 @@
-import type { Element, ElementContent } from 'hast';
+import type { Element, ElementContent, Root } from 'hast';
 import type { Chapter } from '../model/book/types.ts';
 
 /** Id of a question's entry in the questions index. */
@@ -15,14 +15,27 @@ function classesOf(node: Element): string[] {
   return Array.isArray(value) ? value.map(String) : [];
 }
 
-function findById(nodes: ElementContent[], id: string): Element | undefined {
-  for (const node of nodes) {
+/** Each tree's elements by id, made once: a search per question made the index quadratic (20,000 questions: minutes). */
+const byId = new WeakMap<Root, Map<string, Element>>();
+
+function indexIds(tree: Root): Map<string, Element> {
+  const map = new Map<string, Element>();
+  const stack = [...(tree.children as ElementContent[])].reverse();
+  while (stack.length > 0) {
+    const node = stack.pop()!;
     if (node.type !== 'element') continue;
-    if (node.properties.id === id) return node;
-    const found = findById(node.children, id);
-    if (found) return found;
+    const id = node.properties.id;
+    // The first in document order, as the search it replaces found.
+    if (typeof id === 'string' && !map.has(id)) map.set(id, node);
+    for (let i = node.children.length - 1; i >= 0; i--) stack.push(node.children[i]!);
   }
-  return undefined;
+  byId.set(tree, map);
+  return map;
+}
+
+function findById(tree: Root, id: string): Element | undefined {
+  // A tree changed since it was indexed (`galley dev`) is indexed again when an id is not found.
+  return (byId.get(tree) ?? indexIds(tree)).get(id) ?? indexIds(tree).get(id);
 }
 
 /** What Galley put into a question that an index entry must not repeat. */
@@ -70,7 +83,7 @@ function copyInline(nodes: ElementContent[]): ElementContent[] {
 
 /** The question's words with their math, for the index; its plain text when the chapter tree is gone. */
 export function questionContent(chapter: Chapter, id: string, fallback: string): ElementContent[] {
-  const item = chapter.tree ? findById(chapter.tree.children as ElementContent[], id) : undefined;
+  const item = chapter.tree ? findById(chapter.tree, id) : undefined;
   if (!item) return [{ type: 'text', value: fallback }];
   const content = copyInline(item.children);
   // Leading and trailing spaces of the source are noise in a list.
@@ -87,7 +100,7 @@ export function questionContent(chapter: Chapter, id: string, fallback: string):
  * (`galley dev` runs the pass again on unchanged trees).
  */
 export function linkBack(chapter: Chapter, id: string, href: string, label: string): boolean {
-  const item = chapter.tree ? findById(chapter.tree.children as ElementContent[], id) : undefined;
+  const item = chapter.tree ? findById(chapter.tree, id) : undefined;
   if (!item) return false;
   const visit = (parent: Element): boolean => {
     for (const [index, child] of parent.children.entries()) {
@@ -114,7 +127,7 @@ export function linkBack(chapter: Chapter, id: string, href: string, label: stri
 
 /** Whether the question's number links to its index entry already (what `linkBack` returns, without changing anything). */
 export function isLinkedBack(chapter: Chapter, id: string): boolean {
-  const item = chapter.tree ? findById(chapter.tree.children as ElementContent[], id) : undefined;
+  const item = chapter.tree ? findById(chapter.tree, id) : undefined;
   if (!item) return false;
   const visit = (parent: Element): boolean | undefined => {
     for (const child of parent.children) {

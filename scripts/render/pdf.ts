@@ -59,6 +59,11 @@ export interface PdfOptions {
    * them off to give the adjust pass stranded headings and lead-ins to fix on its own.
    */
   cssKeep?: boolean;
+  /**
+   * print.css's break of a word longer than the line; on unless false. Tests of the preflight's overfull rule turn
+   * it off to have Chromium overrun the text block as it would without it.
+   */
+  wrapWords?: boolean;
   /** Write the file (default); false only measures it (a cover built without its interior needs the page count). */
   write?: boolean;
 }
@@ -90,6 +95,8 @@ const NO_KEEP = {
 }
 `,
 };
+/** Undoes print.css's break of overlong words: `wrapWords: false`. */
+const NO_WRAP = { path: 'css/no-wrap.css', css: 'body.galley-print {\n  overflow-wrap: normal !important;\n}\n' };
 const DOCUMENT = 'book.html';
 const MAX_PRINTS = 4;
 /** Rounds of the measure-then-adjust pass (print-adjust.ts); each costs a print, and only runs when a page needs it. */
@@ -391,14 +398,21 @@ export async function renderPdf(
     );
   }
   const files = await servedFiles(book, composition);
+  const stylesheets = [...STYLESHEETS];
+  for (const [off, sheet] of [
+    [options.cssKeep === false, NO_KEEP],
+    [options.wrapWords === false, NO_WRAP],
+  ] as const) {
+    if (!off) continue;
+    stylesheets.push(sheet.path);
+    files.set(sheet.path, { mediaType: 'text/css', data: sheet.css });
+  }
+  // The author's stylesheet comes last: it may override Galley's (and the internal test sheets above).
   const own = authorCss(book, 'pdf');
-  if (own) files.set('css/author.css', { mediaType: 'text/css', data: own });
-  const stylesheets = [
-    ...STYLESHEETS,
-    ...(options.cssKeep === false ? [NO_KEEP.path] : []),
-    ...(own ? ['css/author.css'] : []),
-  ];
-  if (options.cssKeep === false) files.set(NO_KEEP.path, { mediaType: 'text/css', data: NO_KEEP.css });
+  if (own) {
+    files.set('css/author.css', { mediaType: 'text/css', data: own });
+    stylesheets.push('css/author.css');
+  }
   lap('compose');
   const galley = options.browser ?? (await launchBrowser({ executablePath: options.executablePath }));
   lap('launch');

@@ -40,6 +40,12 @@ export function sniffImage(bytes: Buffer): { mediaType: string; ext: string } | 
  * given an output name made from its content hash, so no source path can
  * choose where a file lands.
  */
+/**
+ * Sanitizing costs about 0.1 ms an element, and Chromium draws each again on every print: 200,000 circles (15 MB)
+ * ran the chapter's whole 40 s budget (issue 24). A drawing that large is a plot better printed as a PNG.
+ */
+const MAX_SVG_ELEMENTS = 50_000;
+
 export class AssetRegistry {
   readonly assets = new Map<string, Asset>();
   constructor(readonly root: string) {}
@@ -86,7 +92,14 @@ export class AssetRegistry {
       };
     }
     if (kind.mediaType === 'image/svg+xml') {
-      const clean = sanitizeSvg(bytes.toString('utf8'));
+      const text = bytes.toString('utf8');
+      const elements = text.match(/<[A-Za-z]/g)?.length ?? 0;
+      if (elements > MAX_SVG_ELEMENTS) {
+        return {
+          error: `SVG \`${href}\` has ${elements} elements, over the limit of ${MAX_SVG_ELEMENTS}: simplify it or convert it to PNG`,
+        };
+      }
+      const clean = sanitizeSvg(text);
       if (!clean) return { error: `SVG \`${href}\` could not be read as SVG` };
       bytes = Buffer.from(clean, 'utf8');
     }

@@ -17,6 +17,13 @@ export const LIMITS = {
   /** Elements nested in a chapter's tree once its raw HTML is parsed, across blocks (plugins/rehype-raw-bounded.ts). */
   treeDepth: 400,
   footnoteReferences: 20000,
+  /**
+   * Counts that make a chapter's tree, and so its work, large (issue 24): parsing alone costs about 70 µs a
+   * heading, list item or table cell, so 300,000 headings ran past half a minute. Far above any real chapter.
+   */
+  headings: 20000,
+  listItems: 20000,
+  tableCells: 100000,
   /** List and quote markers opening one line (`- - - > - …`): each is a level of nesting, on one line. */
   markersPerLine: 64,
 };
@@ -55,6 +62,10 @@ export function withinLimits(text: string, file: VFile): boolean {
   };
   const lines = text.split('\n');
   let blockStart = 0;
+  let fence: string | undefined;
+  let headings = 0;
+  let listItems = 0;
+  let cells = 0;
   let delimiters = 0;
   let htmlDepth = 0;
   for (let i = 0; i < lines.length; i++) {
@@ -63,8 +74,27 @@ export function withinLimits(text: string, file: VFile): boolean {
       blockStart = i + 1;
       delimiters = 0;
       htmlDepth = 0;
+      cells = 0;
       continue;
     }
+    // Code is text, however many `#` or `|` it holds: only lines outside fences count as headings, items, cells.
+    const fenceMark = /^ {0,3}(`{3,}|~{3,})/.exec(line)?.[1];
+    if (fence !== undefined) {
+      if (fenceMark?.[0] === fence[0] && fenceMark.length >= fence.length && line.trim() === fenceMark)
+        fence = undefined;
+      continue;
+    }
+    if (fenceMark) {
+      fence = fenceMark;
+      continue;
+    }
+    if (/^ {0,3}#{1,6}(?:[ \t]|$)/.test(line) && ++headings > LIMITS.headings)
+      return fail(`More than ${LIMITS.headings} headings in one chapter: split the chapter`, i + 1);
+    if (/^[ \t]*(?:[-+*]|\d{1,9}[.)])(?:[ \t]|$)/.test(line) && ++listItems > LIMITS.listItems)
+      return fail(`More than ${LIMITS.listItems} list items in one chapter: split the chapter`, i + 1);
+    cells += line.match(/\|/g)?.length ?? 0;
+    if (cells > LIMITS.tableCells)
+      return fail(`More than ${LIMITS.tableCells} table cells in one table: split the table`, blockStart + 1);
     const quote = /^(\s{0,3}>)+/.exec(line);
     if (quote && (quote[0].match(/>/g)?.length ?? 0) > LIMITS.blockquoteDepth)
       return fail(`Blockquotes nested more than ${LIMITS.blockquoteDepth} deep: flatten them`, i + 1);
