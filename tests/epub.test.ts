@@ -174,6 +174,8 @@ describe('EPUB of the sample book', () => {
       'copyright-page copyright.xhtml',
       'toc toc.xhtml#toc',
       `bodymatter ${prepared.pages.find((p) => p.matter === 'body')!.outName}`,
+      // The sample's back-of-book index (generate: index).
+      'index back-index.xhtml',
     ]);
     expect(nav).not.toContain('epub:type="page-list"');
     const ncx = await epub.text(`${EPUB_ROOT}/toc.ncx`);

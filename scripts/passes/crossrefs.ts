@@ -140,7 +140,9 @@ export function resolveCrossrefs(
       } else if (names.includes('citation') && typeof node.properties.href === 'string') {
         const key = node.properties.href.replace(/^.*#ref-/, '');
         if (names.includes(CITATION_NUMBER_CLASS)) node.children = [numberSpan(String(numbers?.get(key) ?? '?'))];
-        if (listChapter && listChapter !== chapter) node.properties.href = `${listChapter.outName}#ref-${key}`;
+        // A chapter with its own list (HonKit's `{% references %}`) keeps its links: the entry is on the page.
+        if (listChapter && listChapter !== chapter && !chapter.ids.has(`ref-${key}`))
+          node.properties.href = `${listChapter.outName}#ref-${key}`;
       }
     });
     writeBibliography(book, chapter, listChapter, words.references);
