@@ -4,9 +4,9 @@ import JSZip from 'jszip';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BOOK_MINI, writeBook } from '../tools/bench/generate.ts';
 import { prepare } from '../scripts/api/build.ts';
-import { openDeflatePack } from '../scripts/render/deflate-cache.ts';
-import { renderEpub } from '../scripts/render/epub.ts';
-import { crc32, zipArchive } from '../scripts/render/zip.ts';
+import { openDeflatePack } from '../scripts/render/epub/deflate-cache.ts';
+import { renderEpub } from '../scripts/render/epub/epub.ts';
+import { crc32, zipArchive } from '../scripts/render/epub/zip.ts';
 import { tempDir } from './helpers.ts';
 
 const EPOCH = '1767225600';

@@ -148,7 +148,7 @@ async function buildEdition(
       if (formats.includes('epub')) {
         progress.phase('EPUB', 1);
         // The EPUB writer loads when an EPUB is made, not for `galley check`.
-        const { renderEpub } = await import('../render/epub.ts');
+        const { renderEpub } = await import('../render/epub/epub.ts');
         const epub = await renderEpub(book, pages, outDir, { errata, cache: !context.noCache });
         artifacts.push({ format: 'epub', path: epub.path });
         progress.tick();
@@ -156,7 +156,7 @@ async function buildEdition(
       let interiorPages: number | undefined;
       if (formats.includes('pdf')) {
         progress.phase('PDF', 1);
-        const { renderPdf } = await import('../render/pdf.ts');
+        const { renderPdf } = await import('../render/pdf/pdf.ts');
         const pdf = await renderPdf(book, pages, outDir, {
           printMarks: context.printMarks,
           browser: await context.browser(),
@@ -169,7 +169,7 @@ async function buildEdition(
       if (formats.includes('cover')) {
         progress.phase('Cover', 1);
         const [{ renderPdf }, { renderCover }] = await Promise.all([
-          import('../render/pdf.ts'),
+          import('../render/pdf/pdf.ts'),
           import('../render/cover.ts'),
         ]);
         // The spine is as thick as this build's interior: printed here, not written, when the PDF was not asked for.

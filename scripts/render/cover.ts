@@ -11,10 +11,10 @@ import { buildDate } from '../util/build-date.ts';
 import { report } from '../util/messages.ts';
 import { sharedFiles } from './assets.ts';
 import { openSandboxedPage, type GalleyBrowser, type ServedFile } from './browser.ts';
-import { finishPdf } from './pdf-finish.ts';
-import { loadPdf } from './pdf-lib-speed.ts';
-import { pageGeometry } from './pdf-pages-css.ts';
-import { keyPlace, pressOptions } from './pdf-press.ts';
+import { finishPdf } from './pdf/post/finish.ts';
+import { loadPdf } from './pdf/lib-speed.ts';
+import { pageGeometry } from './pdf/pages-css.ts';
+import { keyPlace, pressOptions } from './pdf/press.ts';
 import { BOOK_CSP } from './xhtml.ts';
 
 const PT = 72;

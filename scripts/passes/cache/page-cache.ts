@@ -36,7 +36,7 @@ const HEADER = 'galley-page 1';
 /** Which renderings of a page an entry holds. */
 export type PageVariant = 'html' | 'epub';
 
-/** What render/epub.ts's accessibility metadata counts in a page. */
+/** What render/epub/epub.ts's accessibility metadata counts in a page. */
 export interface PageSurvey {
   images: number;
   imagesWithoutAlt: number;
