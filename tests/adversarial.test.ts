@@ -45,7 +45,7 @@ import { sanitizeSvg } from '../scripts/model/book/svg.ts';
 import { loadBibliography } from '../scripts/model/dialects/bibliography.ts';
 import { createHash, createHmac } from 'node:crypto';
 import { decodeEntry, defaultCacheDir, entryPath } from '../scripts/passes/cache/chapter-cache.ts';
-import { cacheRoot } from '../scripts/passes/cache/location.ts';
+import { cacheRoot } from '../scripts/util/cache-location.ts';
 import { startDev } from '../scripts/api/dev.ts';
 import { escapeControls, formatCompact, formatJson, formatText } from '../scripts/model/report.ts';
 

@@ -11,7 +11,7 @@ import type { Chapter } from '../model/book/types.ts';
 import { createChapterProcessor, type ChapterProcessor } from '../markdown/processor.ts';
 import { report } from '../util/messages.ts';
 import { MAX_INCLUDED_BYTES_PER_BOOK } from '../model/book/included.ts';
-import { trackedByGit } from './cache/location.ts';
+import { trackedByGit } from '../util/cache-location.ts';
 import { INPUT_KEYS, OUTPUT_KEYS, type ChapterContext } from '../markdown/plugins/types.ts';
 import {
   cacheKey,

@@ -12,7 +12,7 @@ import type { Chapter, Question } from '../model/book/types.ts';
 import { bookPages, type Page } from '../model/pages.ts';
 import { restoreMessages, storeMessages } from './cache/chapter-cache.ts';
 import { dependenciesUnchanged, trackDependencies } from './cache/dependencies.ts';
-import { trackedByGit } from './cache/location.ts';
+import { trackedByGit } from '../util/cache-location.ts';
 import { bookDigest, pageCacheDir, pageKey, readPage, type PageEntry, type PageVariant } from './cache/page-cache.ts';
 import { resolveCover } from './cover.ts';
 import { resolveLinks } from './links.ts';

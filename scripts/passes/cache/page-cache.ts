@@ -27,7 +27,7 @@ import type { ElementContent } from 'hast';
 import type { LoadedBook } from '../../model/book/load.ts';
 import type { Chapter, Heading, TocEntry } from '../../model/book/types.ts';
 import { toolchainVersion, type StoredMessage } from './chapter-cache.ts';
-import { cacheSecret } from './location.ts';
+import { cacheSecret } from '../../util/cache-location.ts';
 import type { Dependency } from './dependencies.ts';
 
 const PAGE_FORMAT = 'galley-page-cache/2';

@@ -20,7 +20,7 @@ import { threadId } from 'node:worker_threads';
 import { deflateSync } from 'fflate';
 import { crc32, type ZipEntry } from './zip.ts';
 import { defaultCacheDir } from '../../passes/cache/chapter-cache.ts';
-import { cacheSecret, trackedByGit } from '../../passes/cache/location.ts';
+import { cacheSecret, trackedByGit } from '../../util/cache-location.ts';
 
 /** The folder's secret; none for a folder git tracks (it came with the sources, secret and all): no pack is used. */
 function cacheSecretOrNone(dir: string): Buffer | undefined {

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { findRepository, runGit } from '../../util/git.ts';
+import { findRepository, runGit } from './git.ts';
 
 /**
  * Where caches live, and the key that proves an entry was written here. A
