@@ -21,6 +21,11 @@ export function cacheRoot(env: NodeJS.ProcessEnv = process.env): string {
   return path.join(xdg, 'galley');
 }
 
+/** The EPUB deflate packs (render/epub/deflate-cache.ts): `deflate/` beside the chapters' `chapters/`. */
+export function defaultDeflateDir(): string {
+  return path.join(cacheRoot(), 'deflate');
+}
+
 const SECRET_FILE = '.secret';
 const secrets = new Map<string, Buffer>();
 

@@ -10,6 +10,7 @@ import { sharedFiles, type OutputFile } from '../assets.ts';
 import { navItems, navList, type NavItem } from '../toc.ts';
 import { bodyMarkup, xhtmlDocument, xhtmlDocumentAround } from '../xhtml.ts';
 import { epubMarkup, pageSurvey, type PageSurvey } from '../page-markup.ts';
+import { BuildCache } from '../../model/build-cache.ts';
 import { bookSlug } from '../../model/book-slug.ts';
 import { buildDate, isoSeconds } from '../../util/build-date.ts';
 import { linkOnPath, writeFileAtomic } from '../../util/atomic.ts';
@@ -25,7 +26,9 @@ import { isbnDigits } from '../../model/config/isbn.ts';
 import { appendixChapter } from '../../passes/errata/checks.ts';
 import { bookDirection } from '../../model/direction.ts';
 import { zipArchive, type ZipEntry } from './zip.ts';
-import { defaultDeflateDir, openDeflatePack, type DeflatePack, type DeflateStats } from './deflate-cache.ts';
+import { defaultDeflateDir } from '../../util/cache-location.ts';
+import { openDeflatePack, type DeflatePack, type DeflateStats } from './deflate-cache.ts';
+import type { Renderer } from '../renderer.ts';
 
 /** Stylesheets of every EPUB content document, paths inside OEBPS/. */
 const STYLES = ['css/fonts.css', 'css/book.css', 'css/epub.css'];
@@ -142,11 +145,11 @@ function surveyPage(body: Element): PageSurvey {
   return result;
 }
 
-function surveyAccessibility(pages: Page[]): Accessibility {
+function surveyAccessibility(pages: Page[], cache: BuildCache): Accessibility {
   const result: Accessibility = { images: 0, imagesWithoutAlt: 0, math: false };
   for (const page of pages) {
     // Counted once per page, or known from the page cache without its tree.
-    const survey = pageSurvey(page.body, surveyPage);
+    const survey = pageSurvey(cache, page.body, surveyPage);
     result.images += survey.images;
     result.imagesWithoutAlt += survey.imagesWithoutAlt;
     result.math ||= survey.math;
@@ -513,8 +516,13 @@ export async function renderEpub(
   book: LoadedBook,
   pages: Page[],
   outDir: string,
-  extra: { errata?: Errata; cache?: boolean | string } = {},
+  extra: {
+    errata?: Errata;
+    /** The build's cache: page markup shared with the HTML, and the deflate pack's folder (none: no pack). */
+    cache?: BuildCache;
+  } = {},
 ): Promise<EpubResult> {
+  const cache = extra.cache ?? new BuildCache({ deflate: defaultDeflateDir() });
   const c = book.config;
   const words = labels(c.language);
   const direction = directionOf(book);
@@ -617,7 +625,7 @@ export async function renderEpub(
 
   const pageFiles = pages.map((page, i): PackageFile => {
     // The page's markup is the HTML intermediate's string unless the EPUB adapted the tree (render/page-markup.ts).
-    const markup = `<main>${epubMarkup(page.body, (body) => epubBody(body, direction))}</main>${footer ? bodyMarkup([footer]) : ''}`;
+    const markup = `<main>${epubMarkup(cache, page.body, (body) => epubBody(body, direction))}</main>${footer ? bodyMarkup([footer]) : ''}`;
     const xml = xhtmlDocumentAround(markup, { ...common, title: page.title });
     return {
       href: page.outName,
@@ -653,7 +661,7 @@ export async function renderEpub(
   };
   const manifest = [...(coverPage ? [coverPage] : []), titlePage, copyrightPage, nav, ...pageFiles, ncx, ...resources];
   const spine = [...(coverPage ? [coverPage] : []), titlePage, copyrightPage, nav, ...pageFiles];
-  const a11y = surveyAccessibility(pages);
+  const a11y = surveyAccessibility(pages, cache);
   const meta: Metadata = { identifier, isbn, modified: isoSeconds(built), date: built };
   const opf = packageDocument(book, meta, manifest, spine, a11y, direction, stamp);
 
@@ -683,9 +691,8 @@ export async function renderEpub(
     entryDate,
   );
   const target = path.join(outDir, `${bookSlug(book)}.epub`);
-  const cache = extra.cache ?? true;
   const pack = openDeflatePack(
-    cache === false ? undefined : withoutLink(typeof cache === 'string' ? cache : defaultDeflateDir()),
+    cache.deflate.dir === undefined ? undefined : withoutLink(cache.deflate.dir),
     `${book.root}\0${path.basename(target)}`,
   );
   const bytes = await epub.package(pack);
@@ -693,3 +700,11 @@ export async function renderEpub(
   pack.save();
   return { path: target, bytes: bytes.length, entries: { ...pack.stats } };
 }
+
+export const renderer: Renderer = {
+  format: 'epub',
+  async render(ctx) {
+    const epub = await renderEpub(ctx.book, ctx.pages, ctx.outDir, { errata: ctx.errata, cache: ctx.cache });
+    return [{ format: 'epub', path: epub.path }];
+  },
+};

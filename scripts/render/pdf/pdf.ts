@@ -33,6 +33,7 @@ import { editionStamp, pdfStampInfo } from '../../model/errata/stamp.ts';
 import { BOOK_CSP } from '../xhtml.ts';
 import { stopwatch } from '../../util/stopwatch.ts';
 import { localDigits, roman } from '../../model/numerals.ts';
+import type { Renderer } from '../renderer.ts';
 
 export interface PdfOptions {
   /** The book's errata (prepare() returns it): the printing for the copyright page and metadata. */
@@ -559,3 +560,15 @@ export async function printFloor(
     await sandbox.close();
   }
 }
+
+export const renderer: Renderer = {
+  format: 'pdf',
+  async render(ctx) {
+    const pdf = await renderPdf(ctx.book, ctx.pages, ctx.outDir, {
+      printMarks: ctx.printMarks,
+      browser: await ctx.browser(),
+      errata: ctx.errata,
+    });
+    return [{ format: 'pdf', path: pdf.path, pages: pdf.pages }];
+  },
+};
