@@ -11,7 +11,7 @@ import os from 'node:os';
 
 import { createHash, createHmac } from 'node:crypto';
 import { decodeEntry, defaultCacheDir, entryPath } from '../scripts/passes/cache/chapter-cache.ts';
-import { cacheRoot } from '../scripts/passes/cache/location.ts';
+import { cacheRoot } from '../scripts/util/cache-location.ts';
 import { startDev } from '../scripts/api/dev.ts';
 import { escapeControls, formatCompact, formatJson, formatText } from '../scripts/model/report.ts';
 import { exec, EPOCH, listFiles, outputFiles, isMarkup, miniBook, buildMini, rawGit } from './adversarial/shared.ts';

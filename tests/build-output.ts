@@ -2,11 +2,15 @@ import { readFile, readdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { expect } from 'vitest';
 import { build } from '../scripts/api/build.ts';
+import type { BuildCache } from '../scripts/model/build-cache.ts';
+import { openBuildCache } from '../scripts/passes/cache/build-cache.ts';
 
 /** Every byte an HTML and EPUB build wrote, by path, and every message it gave. */
 export interface BuildOutput {
   files: Map<string, Buffer>;
   diagnostics: string[];
+  /** The build's cache: its stats say what was reused. */
+  cache: BuildCache;
 }
 
 const ENV = ['GALLEY_CACHE_DIR', 'GALLEY_WORKERS', 'GALLEY_WORKERS_ONLY', 'SOURCE_DATE_EPOCH'] as const;
@@ -24,7 +28,9 @@ export async function buildOutput(
   Object.assign(process.env, { SOURCE_DATE_EPOCH: '1767225600' }, env);
   try {
     await rm(out, { recursive: true, force: true });
-    const result = await build({ manuscript, out, formats: ['html', 'epub'], quiet: true, noCache: options.noCache });
+    // Opened once the environment names the cache folder.
+    const cache = openBuildCache(!options.noCache);
+    const result = await build({ manuscript, out, formats: ['html', 'epub'], quiet: true, cache });
     const files = new Map<string, Buffer>();
     for (const name of (await readdir(out, { recursive: true })).sort()) {
       const full = path.join(out, name);
@@ -32,6 +38,7 @@ export async function buildOutput(
     }
     return {
       files,
+      cache,
       diagnostics: result.diagnostics.map(
         (d) => `${d.file}:${d.line}:${d.column} ${d.severity} ${d.ruleId} ${d.message}`,
       ),

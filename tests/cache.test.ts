@@ -12,7 +12,7 @@ import {
   readEntry,
   writeEntry,
 } from '../scripts/passes/cache/chapter-cache.ts';
-import { lastProcessStats, processChapters } from '../scripts/passes/process-chapters.ts';
+import { processChapters } from '../scripts/passes/process-chapters.ts';
 import { buildOutput, expectSameOutput, type BuildOutput } from './build-output.ts';
 import { ROOT, tempDir } from './helpers.ts';
 
@@ -31,12 +31,16 @@ describe('chapter cache and parallel processing', () => {
   let book: string;
   let serial: BuildOutput;
   let chapters: number;
+  /** The last build's output: its cache's stats say what it reused. */
+  let last: BuildOutput;
+  const built = async (...args: Parameters<typeof buildOutput>) => (last = await buildOutput(...args));
+  const lastProcessStats = () => last.cache.chapters.stats;
   beforeAll(async () => {
     work = await tempDir();
     book = path.join(work.dir, 'book');
     chapters = (await writeBook(book, BOOK_MINI)).chapters.length;
     // The clean serial reference: no entry to read (a fresh folder), no worker.
-    serial = await buildOutput(book, path.join(work.dir, 'out-serial'), {
+    serial = await built(book, path.join(work.dir, 'out-serial'), {
       GALLEY_CACHE_DIR: path.join(work.dir, 'cache-serial'),
       GALLEY_WORKERS: '0',
     });
@@ -47,12 +51,12 @@ describe('chapter cache and parallel processing', () => {
   it('a cached build gives the same bytes and messages as a clean serial one', async () => {
     const cache = path.join(work.dir, 'cache');
     expectSameOutput(
-      await buildOutput(book, path.join(work.dir, 'out-cold'), { GALLEY_CACHE_DIR: cache, GALLEY_WORKERS: '0' }),
+      await built(book, path.join(work.dir, 'out-cold'), { GALLEY_CACHE_DIR: cache, GALLEY_WORKERS: '0' }),
       serial,
     );
     expect((await entries(cache)).length).toBe(chapters);
     expectSameOutput(
-      await buildOutput(book, path.join(work.dir, 'out-warm'), { GALLEY_CACHE_DIR: cache, GALLEY_WORKERS: '0' }),
+      await built(book, path.join(work.dir, 'out-warm'), { GALLEY_CACHE_DIR: cache, GALLEY_WORKERS: '0' }),
       serial,
     );
     expect(lastProcessStats()).toMatchObject({ hits: chapters, processed: 0 });
@@ -61,7 +65,7 @@ describe('chapter cache and parallel processing', () => {
   it('a parallel build (every chapter on a worker thread) gives the same bytes, and its entries serve a serial build', async () => {
     const cache = path.join(work.dir, 'cache-parallel');
     expectSameOutput(
-      await buildOutput(book, path.join(work.dir, 'out-parallel'), {
+      await built(book, path.join(work.dir, 'out-parallel'), {
         GALLEY_CACHE_DIR: cache,
         GALLEY_WORKERS: '1',
         GALLEY_WORKERS_ONLY: '1',
@@ -71,7 +75,7 @@ describe('chapter cache and parallel processing', () => {
     expect(lastProcessStats()).toMatchObject({ workers: 1, onWorkers: chapters, hits: 0 });
     expect((await entries(cache)).length).toBe(chapters);
     expectSameOutput(
-      await buildOutput(book, path.join(work.dir, 'out-parallel-warm'), {
+      await built(book, path.join(work.dir, 'out-parallel-warm'), {
         GALLEY_CACHE_DIR: cache,
         GALLEY_WORKERS: '0',
       }),
@@ -86,7 +90,7 @@ describe('chapter cache and parallel processing', () => {
 
   it('ignores and replaces a corrupt entry: truncated, altered, garbage or of the wrong shape', async () => {
     const cache = path.join(work.dir, 'cache-corrupt');
-    await buildOutput(book, path.join(work.dir, 'out-c1'), { GALLEY_CACHE_DIR: cache, GALLEY_WORKERS: '0' });
+    await built(book, path.join(work.dir, 'out-c1'), { GALLEY_CACHE_DIR: cache, GALLEY_WORKERS: '0' });
     const files = await entries(cache);
     const [truncated, altered, garbage, shape] = files;
     const text = await readFile(truncated!, 'utf8');
@@ -104,7 +108,7 @@ describe('chapter cache and parallel processing', () => {
     // Without the page cache, every chapter's tree is read, damaged or not.
     await rm(path.join(cache, 'pages'), { recursive: true, force: true });
     expectSameOutput(
-      await buildOutput(book, path.join(work.dir, 'out-c2'), { GALLEY_CACHE_DIR: cache, GALLEY_WORKERS: '0' }),
+      await built(book, path.join(work.dir, 'out-c2'), { GALLEY_CACHE_DIR: cache, GALLEY_WORKERS: '0' }),
       serial,
     );
     // A damaged summary is found (and the chapter processed) on the first read; a damaged tree when the tree is
@@ -116,7 +120,7 @@ describe('chapter cache and parallel processing', () => {
     for (const file of [truncated, altered, garbage, shape])
       expect('result' in readEntry(path.join(cache, 'chapters'), path.basename(file!, '.json'))).toBe(true);
     expectSameOutput(
-      await buildOutput(book, path.join(work.dir, 'out-c3'), { GALLEY_CACHE_DIR: cache, GALLEY_WORKERS: '0' }),
+      await built(book, path.join(work.dir, 'out-c3'), { GALLEY_CACHE_DIR: cache, GALLEY_WORKERS: '0' }),
       serial,
     );
     expect(lastProcessStats()).toMatchObject({ hits: chapters });
@@ -126,18 +130,18 @@ describe('chapter cache and parallel processing', () => {
     const copy = path.join(work.dir, 'book-edit');
     await cp(book, copy, { recursive: true });
     const cache = path.join(work.dir, 'cache-edit');
-    await buildOutput(copy, path.join(work.dir, 'out-e1'), { GALLEY_CACHE_DIR: cache, GALLEY_WORKERS: '0' });
+    await built(copy, path.join(work.dir, 'out-e1'), { GALLEY_CACHE_DIR: cache, GALLEY_WORKERS: '0' });
     const loaded = await loadBook(copy);
     const edited = loaded.chapters[3]!;
     await writeFile(edited.file.path, `${await readFile(edited.file.path, 'utf8')}\nOne more sentence.\n`);
-    const after = await buildOutput(copy, path.join(work.dir, 'out-e2'), {
+    const after = await built(copy, path.join(work.dir, 'out-e2'), {
       GALLEY_CACHE_DIR: cache,
       GALLEY_WORKERS: '0',
     });
     expect(lastProcessStats()).toMatchObject({ hits: chapters - 1, processed: 1 });
     expectSameOutput(
       after,
-      await buildOutput(copy, path.join(work.dir, 'out-e2-clean'), {
+      await built(copy, path.join(work.dir, 'out-e2-clean'), {
         GALLEY_CACHE_DIR: path.join(work.dir, 'cache-edit-clean'),
         GALLEY_WORKERS: '0',
       }),
@@ -149,14 +153,14 @@ describe('chapter cache and parallel processing', () => {
       image,
       (await readFile(image, 'utf8')).replace('<title>Figure 1</title>', '<title>Figure 1, redrawn</title>'),
     );
-    const redrawn = await buildOutput(copy, path.join(work.dir, 'out-e3'), {
+    const redrawn = await built(copy, path.join(work.dir, 'out-e3'), {
       GALLEY_CACHE_DIR: cache,
       GALLEY_WORKERS: '0',
     });
     expect(lastProcessStats()!.processed).toBeGreaterThan(0);
     expectSameOutput(
       redrawn,
-      await buildOutput(copy, path.join(work.dir, 'out-e3-clean'), {
+      await built(copy, path.join(work.dir, 'out-e3-clean'), {
         GALLEY_CACHE_DIR: path.join(work.dir, 'cache-edit-clean-2'),
         GALLEY_WORKERS: '0',
       }),
@@ -167,7 +171,7 @@ describe('chapter cache and parallel processing', () => {
     const copy = path.join(work.dir, 'honkit');
     await cp(path.join(ROOT, 'tests/books/honkit-mini'), copy, { recursive: true });
     const cache = path.join(work.dir, 'cache-include');
-    const first = await buildOutput(copy, path.join(work.dir, 'out-i1'), {
+    const first = await built(copy, path.join(work.dir, 'out-i1'), {
       GALLEY_CACHE_DIR: cache,
       GALLEY_WORKERS: '0',
     });
@@ -178,7 +182,7 @@ describe('chapter cache and parallel processing', () => {
       ),
     ).toBe(true);
     await writeFile(path.join(copy, 'shared.md'), 'Shared text, **changed** since.\n');
-    const second = await buildOutput(copy, path.join(work.dir, 'out-i2'), {
+    const second = await built(copy, path.join(work.dir, 'out-i2'), {
       GALLEY_CACHE_DIR: cache,
       GALLEY_WORKERS: '0',
     });
@@ -190,7 +194,7 @@ describe('chapter cache and parallel processing', () => {
     ).toBe(true);
     expectSameOutput(
       second,
-      await buildOutput(copy, path.join(work.dir, 'out-i2-clean'), {
+      await built(copy, path.join(work.dir, 'out-i2-clean'), {
         GALLEY_CACHE_DIR: path.join(work.dir, 'cache-include-clean'),
         GALLEY_WORKERS: '0',
       }),

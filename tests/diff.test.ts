@@ -7,7 +7,7 @@ import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { diffRevisions, type DiffReport } from '../scripts/api/diff.ts';
 import { diffImages } from '../scripts/util/imagediff.ts';
-import { pageKey } from '../scripts/render/pdfpages.ts';
+import { pageKey } from '../scripts/api/diff-pages.ts';
 import { diffSequences, inlineDiff } from '../scripts/util/textdiff.ts';
 import { ROOT, tempDir } from './helpers.ts';
 

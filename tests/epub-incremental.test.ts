@@ -4,10 +4,11 @@ import JSZip from 'jszip';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BOOK_MINI, writeBook } from '../tools/bench/generate.ts';
 import { prepare } from '../scripts/api/build.ts';
-import { openDeflatePack } from '../scripts/render/deflate-cache.ts';
-import { renderEpub } from '../scripts/render/epub.ts';
-import { crc32, zipArchive } from '../scripts/render/zip.ts';
+import { openDeflatePack } from '../scripts/render/epub/deflate-cache.ts';
+import { renderEpub } from '../scripts/render/epub/epub.ts';
+import { crc32, zipArchive } from '../scripts/render/epub/zip.ts';
 import { tempDir } from './helpers.ts';
+import { BuildCache } from '../scripts/model/build-cache.ts';
 
 const EPOCH = '1767225600';
 
@@ -17,7 +18,9 @@ async function epubOf(manuscript: string, out: string, cache: string | boolean) 
   process.env.SOURCE_DATE_EPOCH = EPOCH;
   try {
     const { book, pages } = await prepare(manuscript, undefined, { cache: false });
-    const result = await renderEpub(book, pages, out, { cache });
+    // `true`: the default, a pack in the user's cache folder; a folder; `false`: none.
+    const options = cache === true ? {} : { cache: new BuildCache({ deflate: cache || undefined }) };
+    const result = await renderEpub(book, pages, out, options);
     return { ...result, data: await readFile(result.path) };
   } finally {
     if (saved === undefined) delete process.env.SOURCE_DATE_EPOCH;
@@ -71,7 +74,7 @@ describe('incremental EPUB: deflated entries kept between builds', () => {
     const { book: loaded, pages } = await prepare(book, undefined, { cache: false });
     const before = JSON.stringify(pages.map((p) => p.body));
     expect(before).toContain('"tagName":"math"');
-    const result = await renderEpub(loaded, pages, path.join(work.dir, 'shared'), { cache: false });
+    const result = await renderEpub(loaded, pages, path.join(work.dir, 'shared'), { cache: new BuildCache() });
     expect(JSON.stringify(pages.map((p) => p.body))).toBe(before);
     const zip = await JSZip.loadAsync(await readFile(result.path));
     const xhtml = (

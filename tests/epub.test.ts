@@ -4,7 +4,7 @@ import JSZip from 'jszip';
 import { XMLParser } from 'fast-xml-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { prepare } from '../scripts/api/build.ts';
-import { EPUB_ROOT, bookIdentifier, epubCss, renderEpub } from '../scripts/render/epub.ts';
+import { EPUB_ROOT, bookIdentifier, epubCss, renderEpub } from '../scripts/render/epub/epub.ts';
 import { footerText } from '../scripts/model/pages.ts';
 import {
   elementPathAt,

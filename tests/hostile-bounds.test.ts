@@ -18,7 +18,7 @@ import rehypeUniqueIds from '../scripts/markdown/plugins/rehype-unique-ids.ts';
 import type { Element, Root } from 'hast';
 import { deflateSync } from 'node:zlib';
 import { PDFDocument, PDFRawStream, type PDFDict } from '@cantoo/pdf-lib';
-import { decodeContent, MAX_DECODED_STREAM_BYTES } from '../scripts/render/pdf-streams.ts';
+import { decodeContent, MAX_DECODED_STREAM_BYTES } from '../scripts/render/pdf/read/streams.ts';
 import { buildDate, BuildDateError } from '../scripts/util/build-date.ts';
 
 const run = promisify(execFile);

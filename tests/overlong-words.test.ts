@@ -13,7 +13,7 @@ import { prepare } from '../scripts/api/build.ts';
 import { check } from '../scripts/api/check.ts';
 import { wordSet } from '../scripts/checks/fidelity.ts';
 import { readLayout } from '../scripts/checks/preflight.ts';
-import { renderPdf } from '../scripts/render/pdf.ts';
+import { renderPdf } from '../scripts/render/pdf/pdf.ts';
 import { withEnv } from '../scripts/util/env.ts';
 import { ROOT, tempDir } from './helpers.ts';
 

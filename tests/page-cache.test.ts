@@ -1,7 +1,6 @@
 import { cp, readFile, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { lastSettleStats } from '../scripts/passes/settle-pages.ts';
 import { buildOutput, expectSameOutput, type BuildOutput } from './build-output.ts';
 import { ROOT, tempDir } from './helpers.ts';
 
@@ -11,15 +10,13 @@ interface Output extends BuildOutput {
 
 /** A whole HTML and EPUB build, warm from `cache` or clean (`undefined`: `--no-cache`), with the pages it reused. */
 async function buildWith(manuscript: string, out: string, cache: string | undefined): Promise<Output> {
-  const before = lastSettleStats();
   const output = await buildOutput(
     manuscript,
     out,
     { GALLEY_WORKERS: '0', ...(cache ? { GALLEY_CACHE_DIR: cache } : {}) },
     { noCache: !cache },
   );
-  const stats = lastSettleStats();
-  return { ...output, settled: stats && stats !== before ? stats.settled : 0 };
+  return { ...output, settled: output.cache.pages.stats?.settled ?? 0 };
 }
 
 const text = (output: Output, name: string) => output.files.get(name)!.toString('utf8');

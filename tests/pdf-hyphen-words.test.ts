@@ -5,14 +5,14 @@ import { promisify } from 'node:util';
 import { PDFDocument } from '@cantoo/pdf-lib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser, type GalleyBrowser } from '../scripts/render/browser.ts';
-import { parseContent } from '../scripts/render/pdf-content.ts';
-import { parseToUnicode, type FontText } from '../scripts/render/pdf-fonts.ts';
+import { parseContent } from '../scripts/render/pdf/read/content.ts';
+import { parseToUnicode, type FontText } from '../scripts/render/pdf/read/fonts.ts';
 import {
   compoundWords,
   joinHyphenatedWords,
   joinHyphenatedWordsInContent,
-} from '../scripts/render/pdf-hyphen-words.ts';
-import { stripSoftHyphens } from '../scripts/render/pdf-text-layer.ts';
+} from '../scripts/render/pdf/post/hyphen-words.ts';
+import { stripSoftHyphens } from '../scripts/render/pdf/post/text-layer.ts';
 import { tempDir } from './helpers.ts';
 
 const exec = promisify(execFile);

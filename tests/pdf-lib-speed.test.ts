@@ -1,6 +1,6 @@
 import { PDFDocument, PDFName, PDFNumber, PDFString } from '@cantoo/pdf-lib';
 import { describe, expect, it } from 'vitest';
-import { loadPdf, savePdf } from '../scripts/render/pdf-lib-speed.ts';
+import { loadPdf, savePdf } from '../scripts/render/pdf/lib-speed.ts';
 
 /** A document shaped like Chromium's tagged print: a few pages and thousands of small dictionaries. */
 async function taggedLike(): Promise<Uint8Array> {

@@ -10,9 +10,9 @@ import { PDFArray, PDFDict, PDFDocument, PDFName, PDFNumber } from '@cantoo/pdf-
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { prepare } from '../scripts/api/build.ts';
 import { onBrowserLaunch } from '../scripts/render/browser.ts';
-import { pageGeometry, toMm } from '../scripts/render/pdf-pages-css.ts';
+import { pageGeometry, toMm } from '../scripts/render/pdf/pages-css.ts';
 import { bookSlug } from '../scripts/model/book-slug.ts';
-import { renderPdf, pageLabel, type PdfResult } from '../scripts/render/pdf.ts';
+import { renderPdf, pageLabel, type PdfResult } from '../scripts/render/pdf/pdf.ts';
 import { pdfSchema } from '../scripts/model/config/schema.ts';
 import { ROOT, tempDir } from './helpers.ts';
 import { withEnv } from '../scripts/util/env.ts';

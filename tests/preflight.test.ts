@@ -7,10 +7,10 @@ import { prepare } from '../scripts/api/build.ts';
 import { listEditions } from '../scripts/model/book/editions.ts';
 import { check } from '../scripts/api/check.ts';
 import { analyse, checkPrint, readLayout, type Layout } from '../scripts/checks/preflight.ts';
-import { composeBook, type Composition } from '../scripts/render/pdf-compose.ts';
-import { renderPdf } from '../scripts/render/pdf.ts';
-import type { TextLine, TextPage } from '../scripts/render/pdf-text-layout.ts';
-import { stripSoftHyphensFromContent } from '../scripts/render/pdf-text-layer.ts';
+import { composeBook, type Composition } from '../scripts/render/pdf/compose.ts';
+import { renderPdf } from '../scripts/render/pdf/pdf.ts';
+import type { TextLine, TextPage } from '../scripts/render/pdf/read/text-layout.ts';
+import { stripSoftHyphensFromContent } from '../scripts/render/pdf/post/text-layer.ts';
 import { withEnv } from '../scripts/util/env.ts';
 import { ROOT, tempDir } from './helpers.ts';
 

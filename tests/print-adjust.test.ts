@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { prepare } from '../scripts/api/build.ts';
 import { checkPrint, readLayout } from '../scripts/checks/preflight.ts';
 import { launchBrowser, type GalleyBrowser } from '../scripts/render/browser.ts';
-import { renderPdf } from '../scripts/render/pdf.ts';
+import { renderPdf } from '../scripts/render/pdf/pdf.ts';
 import { withEnv } from '../scripts/util/env.ts';
 import type { Diagnostic } from '../scripts/model/report.ts';
 import { ROOT, tempDir } from './helpers.ts';

@@ -4,7 +4,7 @@ import { PDFDocument } from '@cantoo/pdf-lib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { build } from '../scripts/api/build.ts';
 import { check } from '../scripts/api/check.ts';
-import { readTextLayout } from '../scripts/render/pdf-text-layout.ts';
+import { readTextLayout } from '../scripts/render/pdf/read/text-layout.ts';
 import { ROOT, tempDir } from './helpers.ts';
 
 /** Each preset on a small fixture book (the sample book's KDP build is in pdfx.test.ts), and check --print. */

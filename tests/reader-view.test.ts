@@ -7,8 +7,8 @@ import MiniSearch from 'minisearch';
 import { PDFArray, PDFDict, PDFDocument, PDFHexString, PDFName, PDFNumber } from '@cantoo/pdf-lib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { prepare } from '../scripts/api/build.ts';
-import { renderEpub } from '../scripts/render/epub.ts';
-import { renderPdf } from '../scripts/render/pdf.ts';
+import { renderEpub } from '../scripts/render/epub/epub.ts';
+import { renderPdf } from '../scripts/render/pdf/pdf.ts';
 import { launchBrowser, type GalleyBrowser } from '../scripts/render/browser.ts';
 import {
   normalizeTerm,
@@ -20,7 +20,7 @@ import {
 } from '../scripts/render/web/search-index.ts';
 import { replaceArtifacts, MANIFEST_NAME } from '../scripts/render/artifact-manifest.ts';
 import { formatDate, localDigits } from '../scripts/model/numerals.ts';
-import { MAX_NAME_BYTES, nameBytes } from '../scripts/render/pdf-dest-names.ts';
+import { MAX_NAME_BYTES, nameBytes } from '../scripts/render/pdf/post/dest-names.ts';
 import { config, renderMarkdown, ROOT, tempDir } from './helpers.ts';
 
 const exec = promisify(execFile);

@@ -7,12 +7,12 @@ import JSZip from 'jszip';
 import { XMLParser } from 'fast-xml-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { build, prepare, type BuildResult } from '../scripts/api/build.ts';
-import { composeBook } from '../scripts/render/pdf-compose.ts';
+import { composeBook } from '../scripts/render/pdf/compose.ts';
 import { check } from '../scripts/api/check.ts';
 import { runEpubcheck } from '../scripts/checks/epubcheck.ts';
 import { authorNumber, sameTitle } from '../scripts/model/book/numbering.ts';
 import { fenceInfo } from '../scripts/markdown/plugins/remark-mdbook.ts';
-import { EPUB_ROOT } from '../scripts/render/epub.ts';
+import { EPUB_ROOT } from '../scripts/render/epub/epub.ts';
 import { ROOT, tempDir } from './helpers.ts';
 
 /**

@@ -8,16 +8,18 @@ import { writeErrataArtifacts } from '../render/changelog.ts';
 import { editionStamp, type EditionStamp } from '../model/errata/stamp.ts';
 import type { Page } from '../model/pages.ts';
 import { prepare } from '../passes/pipeline.ts';
-import { renderHtml } from '../render/html.ts';
 import { loadAuthorCss } from '../model/author-css.ts';
-import { seedSettledPages, storeFreshPages } from '../render/page-markup.ts';
+import { seedSettledPages, storeFreshPages } from '../passes/settle-pages.ts';
+import { renderEdition } from '../render/renderers.ts';
+import type { Artifact, Format, RenderContext } from '../render/renderer.ts';
 import { replaceArtifacts } from '../render/artifact-manifest.ts';
 import type { GalleyBrowser } from '../render/browser.ts';
 import { applySeverities, diagnostics, exitCode, type Diagnostic } from '../model/report.ts';
 import { createProgress, type Progress } from '../util/progress.ts';
 import { assertNoLink } from '../util/atomic.ts';
+import type { BuildCache } from '../model/build-cache.ts';
 
-export type Format = 'html' | 'epub' | 'pdf' | 'web' | 'cover';
+export type { Artifact, Format };
 
 export interface BuildOptions {
   manuscript?: string;
@@ -33,13 +35,11 @@ export interface BuildOptions {
   pdfx?: boolean;
   /** Ignore every cache: no chapter result is read or written (`--no-cache`). */
   noCache?: boolean;
-}
-
-export interface Artifact {
-  format: Format;
-  path: string;
-  /** Printed pages, for PDFs. */
-  pages?: number;
+  /**
+   * The cache to build with, for a caller that wants to see what the build
+   * reused (its stats); a fresh one per edition when unset (`openBuildCache`).
+   */
+  cache?: BuildCache;
 }
 
 export interface BuildSummary {
@@ -102,11 +102,18 @@ export interface EditionResult {
   outSubdir: string;
 }
 
+/** An edition built, with what its renderers were given (none when it had errors): the web edition starts from it. */
+interface Built {
+  result: EditionResult;
+  render?: RenderContext;
+}
+
 interface BuildContext {
   progress: Progress;
   printMarks?: boolean;
   pdfx?: boolean;
   noCache?: boolean;
+  cache?: BuildCache;
   /** The one browser of this build, launched on the first PDF. */
   browser: () => Promise<GalleyBrowser>;
 }
@@ -117,13 +124,13 @@ async function buildEdition(
   out: string,
   wanted: Format[] | undefined,
   context: BuildContext,
-): Promise<EditionResult> {
+): Promise<Built> {
   const { progress } = context;
   const started = performance.now();
-  const { book, pages, errata, pageCache } = await prepare(edition.root, progress, {
+  const { book, pages, errata, pageCache, cache } = await prepare(edition.root, progress, {
     boundary: edition.boundary,
     defaults: edition.defaults,
-    cache: !context.noCache,
+    cache: context.cache ?? !context.noCache,
     // HTML and EPUB are made from page markup, which the page cache keeps; PDF and web read page trees.
     pageVariants: (loaded) => {
       const made = wanted ?? loaded.config.output.formats;
@@ -140,59 +147,30 @@ async function buildEdition(
   assertNoLink(outDir, "The edition's output folder");
   applySeverities(book.files, BUILD_SEVERITIES, book.config.checks);
   const artifacts: Artifact[] = [];
+  let render: RenderContext | undefined;
   if (exitCode(diagnostics(book.files, book.boundary)) === 0) {
-    try {
-      // The HTML intermediate is what EPUB and PDF are made from, so it is always written.
-      progress.phase('HTML', 1);
-      if (pageCache) seedSettledPages(pages, pageCache);
-      const html = await renderHtml(book, pages, outDir);
-      artifacts.push({ format: 'html', path: html.dir });
-      progress.tick();
-      if (formats.includes('epub')) {
-        progress.phase('EPUB', 1);
-        // The EPUB writer loads when an EPUB is made, not for `galley check`.
-        const { renderEpub } = await import('../render/epub.ts');
-        const epub = await renderEpub(book, pages, outDir, { errata, cache: !context.noCache });
-        artifacts.push({ format: 'epub', path: epub.path });
-        progress.tick();
-      }
-      let interiorPages: number | undefined;
-      if (formats.includes('pdf')) {
-        progress.phase('PDF', 1);
-        const { renderPdf } = await import('../render/pdf.ts');
-        const pdf = await renderPdf(book, pages, outDir, {
-          printMarks: context.printMarks,
-          browser: await context.browser(),
-          errata,
-        });
-        artifacts.push({ format: 'pdf', path: pdf.path, pages: pdf.pages });
-        interiorPages = pdf.pages;
-        progress.tick();
-      }
-      if (formats.includes('cover')) {
-        progress.phase('Cover', 1);
-        const [{ renderPdf }, { renderCover }] = await Promise.all([
-          import('../render/pdf.ts'),
-          import('../render/cover.ts'),
-        ]);
-        // The spine is as thick as this build's interior: printed here, not written, when the PDF was not asked for.
-        interiorPages ??= (
-          await renderPdf(book, pages, outDir, { browser: await context.browser(), errata, write: false })
-        ).pages;
-        const cover = await renderCover(book, interiorPages, outDir, await context.browser());
-        artifacts.push({ format: 'cover', path: cover.path, pages: 1 });
-        progress.tick();
-      }
-      if (pageCache) storeFreshPages(pages, pageCache);
-      if (errata?.valid) await writeErrataArtifacts(outDir, errata, book);
-      // A slug change leaves the old EPUB and PDF behind: the manifest says which ones this build's predecessor wrote.
-      await replaceArtifacts(
-        outDir,
-        artifacts.filter((a) => a.format === 'epub' || a.format === 'pdf' || a.format === 'cover').map((a) => a.path),
-      );
-    } finally {
-      progress.done();
-    }
+    render = {
+      book,
+      pages,
+      errata,
+      outDir,
+      browser: context.browser,
+      cache,
+      progress,
+      artifacts,
+      printMarks: context.printMarks,
+    };
+    if (pageCache) seedSettledPages(pages, pageCache, cache);
+    // The HTML intermediate is what EPUB and PDF are made from, so it is always written; the web edition comes
+    // after every edition (buildWeb).
+    await renderEdition(render, ['html', ...formats.filter((f) => f !== 'html' && f !== 'web')]);
+    if (pageCache) storeFreshPages(pages, pageCache, cache);
+    if (errata?.valid) await writeErrataArtifacts(outDir, errata, book);
+    // A slug change leaves the old EPUB and PDF behind: the manifest says which ones this build's predecessor wrote.
+    await replaceArtifacts(
+      outDir,
+      artifacts.filter((a) => a.format === 'epub' || a.format === 'pdf' || a.format === 'cover').map((a) => a.path),
+    );
   }
   // Renderers report too (a blocked request, a missing cover): book.yaml's severities apply to those as well.
   applySeverities(book.files, BUILD_SEVERITIES, book.config.checks);
@@ -204,7 +182,7 @@ async function buildEdition(
     for (const d of await checkGlyphs(book, pdfArtifact.path)) list.push({ ...d, severity: 'warning' });
   }
   const summary = summarize(book, pages, (performance.now() - started) / 1000, editionStamp(book, errata));
-  return {
+  const result: EditionResult = {
     code: edition.code,
     ok: exitCode(list) === 0,
     diagnostics: list,
@@ -216,41 +194,36 @@ async function buildEdition(
     outDir,
     outSubdir: edition.outSubdir,
   };
+  return { result, render };
 }
 
 /**
  * The web edition comes last: it links every language edition to the others
  * and offers each one's EPUB and PDF, so those must exist first.
  */
-async function buildWeb(results: EditionResult[], editions: Edition[], out: string, progress: Progress) {
-  const wanted = results.filter((r) => r.ok && r.formats.includes('web'));
+async function buildWeb(built: Built[], all: Edition[], out: string, progress: Progress) {
+  const wanted = built.filter((b) => b.result.ok && b.result.formats.includes('web'));
   if (wanted.length === 0) return;
-  progress.phase('Web', 1);
-  try {
-    const { renderWeb } = await import('../render/web/site.ts');
-    const built = wanted.map((r) => ({
-      code: r.code,
-      book: r.book,
-      pages: r.pages,
-      stamp: r.summary.stamp,
-      outDir: r.outDir,
-      subdir: r.outSubdir,
-      artifacts: r.artifacts.filter((a) => a.format === 'epub' || a.format === 'pdf').map((a) => a.path),
-    }));
-    const others = siteLanguages(editions).filter((e) => !wanted.some((r) => r.code === e.code));
-    const web = await renderWeb(built, others, path.join(out, 'web'));
-    for (const r of wanted) {
-      r.artifacts.push({ format: 'web', path: path.join(web.dir, r.outSubdir) });
-      if (!r.book.config.site.url) {
-        (r.summary.notes ??= []).push(
-          'web: no site.url in book.yaml, so no sitemap.xml, robots.txt, canonical links or card images (they need the absolute address)',
-        );
-      }
+  const editions = wanted.map(({ result: r }) => ({
+    code: r.code,
+    book: r.book,
+    pages: r.pages,
+    stamp: r.summary.stamp,
+    outDir: r.outDir,
+    subdir: r.outSubdir,
+    artifacts: r.artifacts.filter((a) => a.format === 'epub' || a.format === 'pdf').map((a) => a.path),
+  }));
+  const others = siteLanguages(all).filter((e) => !wanted.some((b) => b.result.code === e.code));
+  const site = { editions, others, dir: path.join(out, 'web') };
+  const web = await renderEdition({ ...wanted[0]!.render!, artifacts: [], progress, site }, ['web']);
+  wanted.forEach(({ result: r }, i) => {
+    r.artifacts.push(web[i]!);
+    if (!r.book.config.site.url) {
+      (r.summary.notes ??= []).push(
+        'web: no site.url in book.yaml, so no sitemap.xml, robots.txt, canonical links or card images (they need the absolute address)',
+      );
     }
-    progress.tick();
-  } finally {
-    progress.done();
-  }
+  });
 }
 
 /** Every edition of the manuscript, built this time or not, as the language switcher names it. */
@@ -288,7 +261,7 @@ export async function build(options: BuildOptions = {}): Promise<BuildResult> {
       );
     }
   }
-  const results: EditionResult[] = [];
+  const built: Built[] = [];
   let launched: Promise<GalleyBrowser> | undefined;
   // Puppeteer is loaded only by builds that print: HTML and EPUB builds start faster without it.
   const context: BuildContext = {
@@ -296,14 +269,16 @@ export async function build(options: BuildOptions = {}): Promise<BuildResult> {
     printMarks: options.printMarks,
     pdfx: options.pdfx,
     noCache: options.noCache,
+    cache: options.cache,
     browser: () => (launched ??= import('../render/browser.ts').then(({ launchBrowser }) => launchBrowser())),
   };
   try {
-    for (const edition of editions) results.push(await buildEdition(edition, out, options.formats, context));
-    await buildWeb(results, all, out, progress);
+    for (const edition of editions) built.push(await buildEdition(edition, out, options.formats, context));
+    await buildWeb(built, all, out, progress);
   } finally {
     if (launched) await (await launched.catch(() => undefined))?.close();
   }
+  const results = built.map((b) => b.result);
   const first = results[0]!;
   return {
     ...first,

@@ -12,7 +12,6 @@ import { applySeverities, diagnostics, type Diagnostic } from '../model/report.t
 import { ERRATA_FILE, type Errata } from '../model/errata/load.ts';
 import { editionStamp } from '../model/errata/stamp.ts';
 import {
-  renderWeb,
   searchIndexFor,
   siteEdition,
   webContext,
@@ -26,6 +25,8 @@ import { assertNoLink, writeFileAtomic } from '../util/atomic.ts';
 import { tocScript } from '../render/web/layout.ts';
 import { webPaths } from '../model/web-paths.ts';
 import { serveSite, type SiteServer } from '../render/web/server.ts';
+import { renderEdition } from '../render/renderers.ts';
+import { createProgress } from '../util/progress.ts';
 
 export interface DevOptions {
   manuscript?: string;
@@ -118,6 +119,25 @@ export async function startDev(options: DevOptions = {}): Promise<DevSession> {
   const sitePath = (state: EditionState, name: string) =>
     state.edition.outSubdir ? `${state.edition.outSubdir}/${name}` : name;
 
+  /** The whole site through the driver a build uses; the first edition's pipeline lends its cache. */
+  async function renderSite(): Promise<void> {
+    const first = states[0]!;
+    await renderEdition(
+      {
+        book: first.book,
+        pages: first.pages,
+        errata: first.errata,
+        outDir: path.join(out, first.edition.outSubdir),
+        browser: () => Promise.reject(new Error('galley dev prints no PDF')),
+        cache: first.pipeline.cache,
+        progress: createProgress({ quiet: true }),
+        artifacts: [],
+        site: { editions: states.map(webEdition), others: [], dir: siteDir },
+      },
+      ['web'],
+    );
+  }
+
   async function prepareAll(): Promise<EditionState[]> {
     const editions = await listEditions(manuscript);
     const next: EditionState[] = [];
@@ -134,7 +154,7 @@ export async function startDev(options: DevOptions = {}): Promise<DevSession> {
   const full = async (changed: string[], started: number, reprepare = true): Promise<RebuildEvent> => {
     try {
       if (reprepare) states = await prepareAll();
-      await renderWeb(states.map(webEdition), [], siteDir);
+      await renderSite();
       failure = undefined;
     } catch (error) {
       // A manuscript that cannot be read at all (a deleted folder): keep serving the last site and say why.
@@ -272,7 +292,7 @@ export async function startDev(options: DevOptions = {}): Promise<DevSession> {
   };
 
   states = await prepareAll();
-  await renderWeb(states.map(webEdition), [], siteDir);
+  await renderSite();
 
   let server: SiteServer | undefined;
   if (options.port !== undefined) {

@@ -8,12 +8,12 @@ import { build } from './build.ts';
 import type { LoadedBook } from '../model/book/load.ts';
 import { listEditions } from '../model/book/editions.ts';
 import type { Chapter, TocEntry } from '../model/book/types.ts';
-import { readDestinations } from '../render/pdf-finish.ts';
+import { readDestinations } from '../render/pdf/post/finish.ts';
 import { assertNoLink, replaceDirectory } from '../util/atomic.ts';
 import { diffImages } from '../util/imagediff.ts';
 import { hunksOnPage } from './diff-hunks.ts';
 import type { ChapterDiff, Hunk, SectionDiff } from './diff-types.ts';
-import { matchPages, rasterize, renderPage, type PageChange } from '../render/pdfpages.ts';
+import { matchPages, rasterize, renderPage, type PageChange } from './diff-pages.ts';
 import {
   chapterSections,
   diffSequences,
@@ -109,7 +109,7 @@ export class Worktrees {
 // ---------------------------------------------------------------------------
 // Building a revision with the current toolchain.
 
-/** The PDF renderer's fixed front pages (scripts/render/pdf-compose.ts), by their ids. */
+/** The PDF renderer's fixed front pages (scripts/render/pdf/compose.ts), by their ids. */
 const FRONT_PAGES: [string, string][] = [
   ['galley--half-title', 'Half title'],
   ['galley--title', 'Title page'],

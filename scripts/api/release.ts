@@ -10,12 +10,11 @@ import type { Severity } from '../model/config/schema.ts';
 import { listEditions, type Edition } from '../model/book/editions.ts';
 import type { LoadedBook } from '../model/book/load.ts';
 import { launchBrowser, type GalleyBrowser } from '../render/browser.ts';
-import { renderEpub } from '../render/epub.ts';
-import { renderHtml } from '../render/html.ts';
-import { renderPdf } from '../render/pdf.ts';
+import { renderEdition } from '../render/renderers.ts';
+import type { RenderContext } from '../render/renderer.ts';
+import { createProgress } from '../util/progress.ts';
 import { bookSlug } from '../model/book-slug.ts';
 import type { Page } from '../model/pages.ts';
-import { renderWeb } from '../render/web/site.ts';
 import { editionStamp } from '../model/errata/stamp.ts';
 import { applySeverities, diagnostics, type Diagnostic } from '../model/report.ts';
 import { assertNoLink, replaceDirectory, writeFileAtomic } from '../util/atomic.ts';
@@ -86,6 +85,8 @@ interface BuiltEdition {
   pdf: string;
   /** Its folder of the web site, once written. */
   web?: string;
+  /** What its renderers were given: the web edition starts from it. */
+  render: RenderContext;
 }
 
 /**
@@ -123,13 +124,13 @@ async function errataDiagnostics(manuscript: string, editions: Edition[]): Promi
 }
 
 /** One edition, every format, with the errata appendix: HTML, EPUB and PDF into `<out>/<edition>/`. */
-async function renderEdition(
+async function buildReleaseEdition(
   edition: Edition,
   out: string,
   browser: () => Promise<GalleyBrowser>,
 ): Promise<{ built?: BuiltEdition; diagnostics: Diagnostic[] }> {
   // prepare() has already loaded, checked and rendered the errata into the appendix.
-  const { book, pages, errata } = await prepare(edition.root, undefined, {
+  const { book, pages, errata, cache } = await prepare(edition.root, undefined, {
     boundary: edition.boundary,
     defaults: edition.defaults,
   });
@@ -137,13 +138,23 @@ async function renderEdition(
   const before = diagnostics(book.files, book.boundary);
   if (before.some((d) => d.severity === 'error')) return { diagnostics: before };
   const dir = path.join(out, edition.outSubdir);
-  // The intermediate, as a build writes it (check --artifacts looks at its footers too).
-  await renderHtml(book, pages, dir);
-  const epub = await renderEpub(book, pages, dir, { errata });
-  const pdf = await renderPdf(book, pages, dir, { browser: await browser(), errata });
+  // The intermediate, as a build writes it (check --artifacts looks at its footers too); the same driver as a build.
+  const render: RenderContext = {
+    book,
+    pages,
+    errata,
+    outDir: dir,
+    browser,
+    cache,
+    progress: createProgress({ quiet: true }),
+    artifacts: [],
+  };
+  const made = await renderEdition(render, ['html', 'epub', 'pdf']);
+  const epub = made.find((a) => a.format === 'epub')!;
+  const pdf = made.find((a) => a.format === 'pdf')!;
   applySeverities(book.files, CHECK_SEVERITIES, RELEASE_SEVERITIES, book.config.checks);
   return {
-    built: { edition, book, slug: bookSlug(book), errata, pages, dir, epub: epub.path, pdf: pdf.path },
+    built: { edition, book, slug: bookSlug(book), errata, pages, dir, epub: epub.path, pdf: pdf.path, render },
     diagnostics: diagnostics(book.files, book.boundary),
   };
 }
@@ -307,7 +318,7 @@ export async function release(options: ReleaseOptions = {}): Promise<ReleaseResu
     const built: BuiltEdition[] = [];
     for (const edition of editions) {
       log(`Building the ${edition.code} edition (HTML, EPUB, PDF)…`);
-      const rendered = await renderEdition(edition, path.join(staging, 'build'), sharedBrowser);
+      const rendered = await buildReleaseEdition(edition, path.join(staging, 'build'), sharedBrowser);
       list.push(
         ...rendered.diagnostics.map((d) => ({ ...d, file: relative(manuscript, path.join(edition.boundary, d.file)) })),
       );
@@ -315,21 +326,19 @@ export async function release(options: ReleaseOptions = {}): Promise<ReleaseResu
       built.push(rendered.built);
     }
     // The web edition last, as in a build: it offers each edition's EPUB and PDF and links the editions.
-    const site = await renderWeb(
-      built.map((b) => ({
-        code: b.edition.code,
-        book: b.book,
-        pages: b.pages,
-        stamp: editionStamp(b.book, b.errata),
-        outDir: b.dir,
-        subdir: b.edition.outSubdir,
-        artifacts: [b.epub, b.pdf],
-        release: { version },
-      })),
-      [],
-      path.join(staging, 'build', 'web'),
-    );
-    for (const b of built) b.web = path.join(site.dir, b.edition.outSubdir);
+    const webEditions = built.map((b) => ({
+      code: b.edition.code,
+      book: b.book,
+      pages: b.pages,
+      stamp: editionStamp(b.book, b.errata),
+      outDir: b.dir,
+      subdir: b.edition.outSubdir,
+      artifacts: [b.epub, b.pdf],
+      release: { version },
+    }));
+    const site = { editions: webEditions, others: [], dir: path.join(staging, 'build', 'web') };
+    const web = await renderEdition({ ...built[0]!.render, artifacts: [], site }, ['web']);
+    built.forEach((b, i) => (b.web = web[i]!.path));
     lap('build');
     if (browser && browser !== options.browser) await browser.close();
     browser = options.browser;

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { LoadedBook } from '../model/book/load.ts';
 import type { Page } from '../model/pages.ts';
-import { EPUB_ROOT, NAV_FILE } from '../render/epub.ts';
+import { EPUB_ROOT, NAV_FILE } from '../render/epub/epub.ts';
 import type { Diagnostic } from '../model/report.ts';
 import type { Level } from '../util/messages.ts';
 import { createAceRunner } from './ace-runner.ts';

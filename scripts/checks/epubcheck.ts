@@ -9,7 +9,7 @@ import JSZip from 'jszip';
 import type { LoadedBook } from '../model/book/load.ts';
 import type { TocEntry } from '../model/book/types.ts';
 import type { Page } from '../model/pages.ts';
-import { EPUB_ROOT, NAV_FILE, NCX_FILE, epubPageBody } from '../render/epub.ts';
+import { EPUB_ROOT, NAV_FILE, NCX_FILE, epubPageBody } from '../render/epub/epub.ts';
 import type { Diagnostic } from '../model/report.ts';
 import type { Level } from '../util/messages.ts';
 

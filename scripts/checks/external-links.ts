@@ -12,7 +12,7 @@ import type { Progress } from '../util/progress.ts';
 import { writeFileAtomic } from '../util/atomic.ts';
 import { isPrivateAddress } from './private-address.ts';
 import { compilePattern, PatternTimeout, RegexBudget } from './link-patterns.ts';
-import { cacheRoot } from '../passes/cache/location.ts';
+import { cacheRoot } from '../util/cache-location.ts';
 import { report } from '../util/messages.ts';
 
 /**
@@ -39,7 +39,7 @@ export interface ExternalOptions {
   /**
    * Folder of the cache file `external-links.json`. Default: the cache root
    * (`GALLEY_CACHE_DIR`, else `$XDG_CACHE_HOME/galley` or `~/.cache/galley`;
-   * scripts/passes/cache/location.ts), never the working tree.
+   * scripts/util/cache-location.ts), never the working tree.
    */
   cacheDir?: string;
   timeoutMs?: number;

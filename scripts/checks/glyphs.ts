@@ -3,7 +3,7 @@ import path from 'node:path';
 import { PDFDocument } from '@cantoo/pdf-lib';
 import type { LoadedBook } from '../model/book/load.ts';
 import type { Diagnostic } from '../model/report.ts';
-import { pageFonts } from '../render/pdf-fonts.ts';
+import { pageFonts } from '../render/pdf/read/fonts.ts';
 
 /** Characters that never need a glyph of their own: joiners, variation selectors, bidi and format marks. */
 const INVISIBLE_RANGES: [number, number][] = [

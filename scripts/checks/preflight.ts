@@ -5,8 +5,8 @@ import type { Severity } from '../model/config/schema.ts';
 import type { Diagnostic } from '../model/report.ts';
 import { buildDate } from '../util/build-date.ts';
 import type { Page } from '../model/pages.ts';
-import { composeBook, type Composition } from '../render/pdf-compose.ts';
-import { pageLabel } from '../render/pdf.ts';
+import { composeBook, type Composition } from '../render/pdf/compose.ts';
+import { pageLabel } from '../render/pdf/pdf.ts';
 import { bookSlug } from '../model/book-slug.ts';
 import { checkGlyphs } from './glyphs.ts';
 import {
@@ -17,7 +17,7 @@ import {
   analyse,
   type Finding,
   type Layout,
-} from '../render/print-analysis.ts';
+} from '../render/pdf/analysis.ts';
 
 export { NEAR_EMPTY, MIN_DPI, normalise, readLayout, analyse, type Finding, type Layout };
 

@@ -7,15 +7,15 @@ import { bookSlug } from '../model/book-slug.ts';
 import { presetOf, type PrintPreset } from '../model/config/presets.ts';
 import type { Severity } from '../model/config/schema.ts';
 import type { Diagnostic } from '../model/report.ts';
-import { normalise, readLayout, type Layout } from '../render/print-analysis.ts';
-import { composeBook, type Composition } from '../render/pdf-compose.ts';
+import { normalise, readLayout, type Layout } from '../render/pdf/analysis.ts';
+import { composeBook, type Composition } from '../render/pdf/compose.ts';
 import type { Page } from '../model/pages.ts';
 import { buildDate } from '../util/build-date.ts';
 import type { Element } from 'hast';
 import { toString } from 'hast-util-to-string';
 import { visit } from 'unist-util-visit';
-import { pageGeometry } from '../render/pdf-pages-css.ts';
-import { keyPlace } from '../render/pdf-press.ts';
+import { pageGeometry } from '../render/pdf/pages-css.ts';
+import { keyPlace } from '../render/pdf/press.ts';
 
 /**
  * `galley check --print` with `output.pdf.preset`: what the service would refuse in the built interior. Errors by

@@ -17,15 +17,20 @@ import { isInside } from '../util/paths.ts';
 import { resolveCover } from './cover.ts';
 import { resolveLinks } from './links.ts';
 import { crossrefSignature, resolveCrossrefs } from './crossrefs.ts';
-import { chapterCacheDir, processChapter, processChapters } from './process-chapters.ts';
+import { processChapter, processChapters } from './process-chapters.ts';
+import { BuildCache } from '../model/build-cache.ts';
+import { openBuildCache } from './cache/build-cache.ts';
 import { buildQuestionsIndex, isQuestionsIndex } from './questions-index.ts';
 import { buildBookIndex, indexTermsOf, isBookIndex } from './book-index.ts';
 import { settlePages, type PageVariant, type SettledPages } from './settle-pages.ts';
 
 export interface PrepareOptions {
   lint?: boolean;
-  /** `false` ignores the chapter cache (`--no-cache`); on by default. */
-  cache?: boolean;
+  /**
+   * The build's cache, shared with the renderers; or `false` for none
+   * (`--no-cache`), `true` (the default) for a fresh one in the user's cache folder.
+   */
+  cache?: boolean | BuildCache;
   boundary?: string;
   defaults?: Partial<BookConfig>;
   /**
@@ -43,6 +48,8 @@ export interface Prepared {
   errata?: Errata;
   /** Pages from the page cache and what to store for the others, when `pageVariants` asked for it. */
   pageCache?: SettledPages;
+  /** The cache this run used: the renderers take page markup from it and leave theirs in it. */
+  cache: BuildCache;
 }
 
 /** What an update changed: every page (`all`), or only these. */
@@ -73,11 +80,15 @@ const bookSignature = (prepared: Prepared) =>
 export class BookPipeline {
   private state?: Prepared;
   private processor?: ReturnType<typeof createChapterProcessor>;
+  /** One cache for every run and update of this pipeline. */
+  readonly cache: BuildCache;
 
   constructor(
     private readonly root: string,
     private readonly options: PrepareOptions = {},
-  ) {}
+  ) {
+    this.cache = options.cache instanceof BuildCache ? options.cache : openBuildCache(options.cache ?? true);
+  }
 
   get prepared(): Prepared | undefined {
     return this.state;
@@ -86,9 +97,10 @@ export class BookPipeline {
   /** The whole pipeline, from the files on disk. */
   async run(progress: Progress = createProgress({ quiet: true })): Promise<Prepared> {
     const load: LoadOptions = { boundary: this.options.boundary, defaults: this.options.defaults };
-    const book = await loadBook(this.root, load);
+    const cache = this.cache;
+    let book = await loadBook(this.root, load);
     const variants = this.options.pageVariants?.(book);
-    const chaptersDir = chapterCacheDir(this.options.cache);
+    const chaptersDir = cache.chapters.dir;
     // Errata passes read every chapter's tree: a book with errata.yaml builds its pages from trees.
     // So does a book with an index (`generate: index`): its page lists every chapter's terms.
     const pagesDir =
@@ -98,17 +110,21 @@ export class BookPipeline {
     progress.phase('Chapters', book.chapters.length);
     await processChapters(book, (chapter) => progress.tick(chapter.source), {
       lint: this.options.lint,
-      cache: this.options.cache,
+      cache,
       lazyTrees: pagesDir !== undefined,
     });
     if (pagesDir && variants) {
-      const settled = settlePages(book, pagesDir, variants);
-      // A cached tree turned out damaged: the plain way, which processes that chapter again.
-      if (!settled) return new BookPipeline(this.root, { ...this.options, pageVariants: undefined }).run(progress);
-      progress.done();
-      this.processor = undefined;
-      this.state = { book, pages: settled.pages, pageCache: settled };
-      return this.state;
+      const settled = settlePages(book, cache, pagesDir, variants);
+      if (settled) {
+        progress.done();
+        this.processor = undefined;
+        this.state = { book, pages: settled.pages, pageCache: settled, cache };
+        return this.state;
+      }
+      // A cached tree turned out damaged: the plain way, from a fresh load, which processes that chapter again.
+      book = await loadBook(this.root, load);
+      progress.phase('Chapters', book.chapters.length);
+      await processChapters(book, (chapter) => progress.tick(chapter.source), { lint: this.options.lint, cache });
     }
     resolveLinks(book);
     resolveCrossrefs(book);
@@ -120,7 +136,7 @@ export class BookPipeline {
     const pages = bookPages(book);
     progress.done();
     this.processor = undefined;
-    this.state = { book, pages, errata };
+    this.state = { book, pages, errata, cache };
     return this.state;
   }
 
@@ -223,7 +239,7 @@ export class BookPipeline {
     const fresh = new Map(book.chapters.map((c) => [c.file.path, c.file]));
     book.files = book.files.map((file) => fresh.get(file.path) ?? file);
     const pages = bookPages(book);
-    this.state = { book, pages, errata };
+    this.state = { book, pages, errata, cache: this.cache };
     const all = bookSignature(this.state) !== before;
     const changed = all ? pages : pages.filter((p) => p.chapter && touched.has(p.chapter));
     return { ...this.state, full: false, all, changed, chapters: [...touched] };

@@ -10,10 +10,19 @@
 import type { LoadedBook } from '../model/book/load.ts';
 import type { Chapter, Question } from '../model/book/types.ts';
 import { bookPages, type Page } from '../model/pages.ts';
-import { restoreMessages, storeMessages } from './cache/chapter-cache.ts';
+import { pruneCache, restoreMessages, storeMessages } from './cache/chapter-cache.ts';
+import type { BuildCache } from '../model/build-cache.ts';
 import { dependenciesUnchanged, trackDependencies } from './cache/dependencies.ts';
-import { trackedByGit } from './cache/location.ts';
-import { bookDigest, pageCacheDir, pageKey, readPage, type PageEntry, type PageVariant } from './cache/page-cache.ts';
+import { trackedByGit } from '../util/cache-location.ts';
+import {
+  bookDigest,
+  pageCacheDir,
+  pageKey,
+  readPage,
+  writePage,
+  type PageEntry,
+  type PageVariant,
+} from './cache/page-cache.ts';
 import { resolveCover } from './cover.ts';
 import { resolveLinks } from './links.ts';
 import { crossrefTargets, resolveCrossrefs } from './crossrefs.ts';
@@ -37,23 +46,28 @@ export interface SettledPages {
  * Runs the book passes over a book processed with `lazyTrees`, settling every
  * chapter it can; undefined when a cached tree it needed turned out damaged.
  */
-export function settlePages(book: LoadedBook, chaptersDir: string, variants: PageVariant[]): SettledPages | undefined {
+export function settlePages(
+  book: LoadedBook,
+  cache: BuildCache,
+  chaptersDir: string,
+  variants: PageVariant[],
+): SettledPages | undefined {
   const dir = pageCacheDir(chaptersDir);
   const usable = !trackedByGit(dir);
   const digest = bookDigest(book, isQuestionsIndex);
   // A questions index copies the words of every question: its page is new when any chapter with questions is.
   const questionKeys = book.chapters
     .filter((c) => c.questions.length > 0)
-    .map((c) => chapterCacheKey(c) ?? `uncached:${c.source}`);
+    .map((c) => chapterCacheKey(cache, c) ?? `uncached:${c.source}`);
   const keys = new Map<Chapter, string>();
   const settled = new Map<Chapter, PageEntry>();
   for (const chapter of book.chapters) {
-    const own = chapterCacheKey(chapter);
+    const own = chapterCacheKey(cache, chapter);
     if (!own || !usable) continue;
     const key = pageKey(digest, own, isQuestionsIndex(chapter) ? questionKeys : []);
     keys.set(chapter, key);
     // Only a chapter whose tree was left unparsed can be settled: one processed now is new anyway.
-    if (!treePending(chapter)) continue;
+    if (!treePending(cache, chapter)) continue;
     const entry = readPage(dir, key);
     if (!entry || !dependenciesUnchanged(entry.dependencies)) continue;
     const complete = variants.every((v) => entry.markup[v] !== undefined);
@@ -65,14 +79,14 @@ export function settlePages(book: LoadedBook, chaptersDir: string, variants: Pag
   const indexes = book.chapters.filter(isQuestionsIndex);
   if (indexes.some((c) => !settled.has(c))) for (const index of indexes) settled.delete(index);
   const open = book.chapters.filter((c) => !settled.has(c));
-  for (const chapter of open) if (!loadTree(chapter)) return undefined;
+  for (const chapter of open) if (!loadTree(cache, chapter)) return undefined;
   const rebuilt = indexes.filter((c) => !settled.has(c));
   // The index shows every question's words and whether its number links back: from the entry of a settled
   // chapter, else from the chapter's tree.
   const known = (q: Question) => settled.get(q.chapter)?.questions?.[q.id];
   if (rebuilt.length > 0) {
     for (const chapter of book.chapters) {
-      if (chapter.questions.every((q) => known(q)) || loadTree(chapter)) continue;
+      if (chapter.questions.every((q) => known(q)) || loadTree(cache, chapter)) continue;
       return undefined;
     }
   }
@@ -104,13 +118,34 @@ export function settlePages(book: LoadedBook, chaptersDir: string, variants: Pag
     chapter.ids = new Set(entry.ids);
   }
   const pages = bookPages(book, new Map([...settled].map(([chapter, entry]) => [chapter, entry.headingId])));
-  last = { settled: settled.size, open: open.length };
+  cache.pages.stats = { settled: settled.size, open: open.length };
   return { pages, dir, settled, fresh };
 }
 
-let last: { settled: number; open: number } | undefined;
+/** Before rendering: the markup of every page the page cache holds, so no renderer serialises (or needs) its tree. */
+export function seedSettledPages(pages: Page[], settled: SettledPages, cache: BuildCache): void {
+  for (const page of pages) {
+    const entry = page.chapter && settled.settled.get(page.chapter);
+    if (entry) cache.markup.set(page.body, { ...entry.markup });
+  }
+}
 
-/** What the last `settlePages` in this thread did: chapters taken from the page cache, and the others (tests, benchmark). */
-export function lastSettleStats(): { settled: number; open: number } | undefined {
-  return last;
+/** After rendering: an entry for every page made now, with the markup the renderers made of it. */
+export function storeFreshPages(pages: Page[], settled: SettledPages, cache: BuildCache): void {
+  for (const page of pages) {
+    const chapter = page.chapter;
+    const fresh = chapter && settled.fresh.get(chapter);
+    const markup = cache.markup.get(page.body);
+    if (!chapter || !fresh || markup?.html === undefined) continue;
+    writePage(settled.dir, fresh.key, {
+      messages: fresh.messages,
+      dependencies: fresh.dependencies,
+      headings: chapter.headings,
+      ids: [...chapter.ids],
+      headingId: page.headingId,
+      markup: { html: markup.html, epub: markup.epub, survey: markup.survey },
+      questions: fresh.questions,
+    });
+  }
+  pruneCache(settled.dir);
 }

@@ -11,11 +11,13 @@ import { buildDate } from '../util/build-date.ts';
 import { report } from '../util/messages.ts';
 import { sharedFiles } from './assets.ts';
 import { openSandboxedPage, type GalleyBrowser, type ServedFile } from './browser.ts';
-import { finishPdf } from './pdf-finish.ts';
-import { loadPdf } from './pdf-lib-speed.ts';
-import { pageGeometry } from './pdf-pages-css.ts';
-import { keyPlace, pressOptions } from './pdf-press.ts';
+import { finishPdf } from './pdf/post/finish.ts';
+import { loadPdf } from './pdf/lib-speed.ts';
+import { pageGeometry } from './pdf/pages-css.ts';
+import { keyPlace, pressOptions } from './pdf/press.ts';
 import { BOOK_CSP } from './xhtml.ts';
+import type { Renderer } from './renderer.ts';
+import { renderPdf } from './pdf/pdf.ts';
 
 const PT = 72;
 /** Text stays this far inside the trim and the spine folds. */
@@ -275,3 +277,16 @@ export async function renderCover(
   await writeFileAtomic(target, finished.bytes);
   return { path: target, layout, spineText: spineText !== undefined };
 }
+
+export const renderer: Renderer = {
+  format: 'cover',
+  async render(ctx) {
+    const browser = await ctx.browser();
+    // The spine is as thick as this build's interior: printed here, not written, when the PDF was not asked for.
+    const interiorPages =
+      ctx.artifacts.find((a) => a.format === 'pdf')?.pages ??
+      (await renderPdf(ctx.book, ctx.pages, ctx.outDir, { browser, errata: ctx.errata, write: false })).pages;
+    const cover = await renderCover(ctx.book, interiorPages, ctx.outDir, browser);
+    return [{ format: 'cover', path: cover.path, pages: 1 }];
+  },
+};

@@ -7,9 +7,11 @@ import { sharedFiles } from './assets.ts';
 import { navItems, navList } from './toc.ts';
 import { BOOK_CSP, bodyMarkup, xhtmlDocument, xhtmlDocumentAround } from './xhtml.ts';
 import { htmlMarkup } from './page-markup.ts';
+import { BuildCache } from '../model/build-cache.ts';
 import { replaceDirectory } from '../util/atomic.ts';
 import { labels, type Labels } from '../util/labels.ts';
 import { bookDirection } from '../model/direction.ts';
+import type { Renderer } from './renderer.ts';
 
 const STYLES = ['css/fonts.css', 'css/book.css', 'css/web.css'];
 
@@ -47,7 +49,7 @@ function directionOf(book: LoadedBook): 'ltr' | 'rtl' {
 }
 
 /** One page of the web edition as an XHTML document: the page, a pager and the copyright footer. */
-export function pageDocument(book: LoadedBook, pages: Page[], index: number): string {
+export function pageDocument(book: LoadedBook, pages: Page[], index: number, cache = new BuildCache()): string {
   const page = pages[index]!;
   const words = labels(book.config.language);
   const direction = directionOf(book);
@@ -55,7 +57,7 @@ export function pageDocument(book: LoadedBook, pages: Page[], index: number): st
   const rest: ElementContent[] = [pager(pages, index, words, direction === 'rtl')];
   const footer = footerElement(book);
   if (footer) rest.push(footer);
-  return xhtmlDocumentAround(`<main>${htmlMarkup(page.body)}</main>${bodyMarkup(rest)}`, {
+  return xhtmlDocumentAround(`<main>${htmlMarkup(cache, page.body)}</main>${bodyMarkup(rest)}`, {
     language: book.config.language,
     direction,
     stylesheets: STYLES,
@@ -69,6 +71,7 @@ export async function renderHtml(
   book: LoadedBook,
   pages: Page[],
   outDir: string,
+  cache = new BuildCache(),
 ): Promise<{ dir: string; pages: number }> {
   const words = labels(book.config.language);
   const direction = directionOf(book);
@@ -81,7 +84,7 @@ export async function renderHtml(
       await writeFile(path.join(dir, file.path), file.data);
     }
     for (const [index, page] of pages.entries())
-      await writeFile(path.join(dir, page.outName), pageDocument(book, pages, index));
+      await writeFile(path.join(dir, page.outName), pageDocument(book, pages, index, cache));
     const titleBlock: ElementContent[] = [
       { type: 'element', tagName: 'h1', properties: {}, children: [{ type: 'text', value: book.config.title }] },
     ];
@@ -123,3 +126,12 @@ export async function renderHtml(
   });
   return { dir: target, pages: pages.length };
 }
+
+/** The HTML intermediate, which EPUB and PDF are made from: a build always writes it. */
+export const renderer: Renderer = {
+  format: 'html',
+  async render(ctx) {
+    const html = await renderHtml(ctx.book, ctx.pages, ctx.outDir, ctx.cache);
+    return [{ format: 'html', path: html.dir }];
+  },
+};

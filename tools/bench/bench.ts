@@ -429,10 +429,10 @@ async function main() {
       const { prepare } = await import('../../scripts/api/build.ts');
       const { book, pages } = await prepare(dir);
       let browserModule: typeof import('../../scripts/render/browser.ts') | undefined;
-      let pdfModule: typeof import('../../scripts/render/pdf.ts') | undefined;
+      let pdfModule: typeof import('../../scripts/render/pdf/pdf.ts') | undefined;
       try {
         browserModule = await import('../../scripts/render/browser.ts');
-        pdfModule = await import('../../scripts/render/pdf.ts');
+        pdfModule = await import('../../scripts/render/pdf/pdf.ts');
       } catch (error) {
         report.figure(`3. PDF: pending (${(error as Error).message})`);
       }

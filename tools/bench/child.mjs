@@ -13,10 +13,10 @@ const report = (extra) => {
 };
 if (mode === 'cli') {
   const { main } = await import('../../lib/cli.js');
-  const { lastProcessStats } = await import('../../lib/passes/process-chapters.js');
   const code = await main(args);
-  // What the chapter loop did in the last edition built: cache hits, chapters on the worker.
-  report({ code, chapters: lastProcessStats() });
+  // The chapter loop's stats live on each build's cache now (model/build-cache.ts), which the CLI does not hand
+  // out: the `process` mode measures the loop alone.
+  report({ code });
   process.exitCode = code;
 } else if (mode === 'process') {
   // measure.ts is a development script: TypeScript through tsx.

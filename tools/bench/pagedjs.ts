@@ -14,7 +14,7 @@ import type { LoadedBook } from '../../scripts/model/book/load.ts';
 import { sharedFiles } from '../../scripts/render/assets.ts';
 import { BOOK_ORIGIN, type GalleyBrowser, type ServedFile } from '../../scripts/render/browser.ts';
 import type { Page } from '../../scripts/model/pages.ts';
-import { composeBook, composeHtml, EMPTY_LAYOUT } from '../../scripts/render/pdf-compose.ts';
+import { composeBook, composeHtml, EMPTY_LAYOUT } from '../../scripts/render/pdf/compose.ts';
 import { buildDate } from '../../scripts/util/build-date.ts';
 
 const require = createRequire(import.meta.url);

@@ -13,7 +13,7 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { prepare } from '../../scripts/api/build.ts';
 import { launchBrowser } from '../../scripts/render/browser.ts';
-import { printFloor, renderPdf } from '../../scripts/render/pdf.ts';
+import { printFloor, renderPdf } from '../../scripts/render/pdf/pdf.ts';
 import { BOOK_PDF, writeBook } from './generate.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');

@@ -14,8 +14,8 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { prepare } from '../../scripts/api/build.ts';
 import { BOOK_ORIGIN, launchBrowser, type GalleyBrowser } from '../../scripts/render/browser.ts';
-import { composeBook, composeHtml, EMPTY_LAYOUT } from '../../scripts/render/pdf-compose.ts';
-import { printFloor, renderPdf } from '../../scripts/render/pdf.ts';
+import { composeBook, composeHtml, EMPTY_LAYOUT } from '../../scripts/render/pdf/compose.ts';
+import { printFloor, renderPdf } from '../../scripts/render/pdf/pdf.ts';
 import { sharedFiles } from '../../scripts/render/assets.ts';
 import { buildDate } from '../../scripts/util/build-date.ts';
 

@@ -14,8 +14,8 @@ import { performance } from 'node:perf_hooks';
 import zlib from 'node:zlib';
 import JSZip from 'jszip';
 import { deflateSync } from 'fflate';
-import { openDeflatePack } from '../../scripts/render/deflate-cache.ts';
-import { zipArchive } from '../../scripts/render/zip.ts';
+import { openDeflatePack } from '../../scripts/render/epub/deflate-cache.ts';
+import { zipArchive } from '../../scripts/render/epub/zip.ts';
 
 const median = (values: number[]) => {
   const sorted = [...values].sort((a, b) => a - b);

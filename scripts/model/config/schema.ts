@@ -36,7 +36,7 @@ const pdfObject = z.strictObject({
     .optional(),
   /** A print-on-demand service's rules (presets.ts): trim, margins, bleed, marks, page range, preflight. */
   preset: z.enum(['kdp', 'ingramspark', 'lulu', 'a4-office']).optional(),
-  /** `pdf/x-4`: the interior and the cover as PDF/X-4 (render/pdf-x.ts). */
+  /** `pdf/x-4`: the interior and the cover as PDF/X-4 (render/pdf/post/pdf-x.ts). */
   standard: z.enum(['pdf/x-4']).optional(),
   /** An ICC profile in the manuscript for the PDF/X output intent; Galley's own sRGB profile when left out. */
   output_intent: z.string().min(1).optional(),

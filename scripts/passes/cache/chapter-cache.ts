@@ -3,7 +3,7 @@
  * pipeline made of one chapter (the hast tree before the book passes, the
  * messages it reported, what it collected, the images it asked for), keyed by
  * everything that can change it. Entries are written atomically and carry an
- * HMAC keyed by a secret of the cache folder (cache/location.ts), so a
+ * HMAC keyed by a secret of the cache folder (util/cache-location.ts), so a
  * truncated, tampered or forged entry is noticed, ignored and replaced: it can
  * cost a reprocessing, never a wrong book.
  */
@@ -28,7 +28,7 @@ import type { Root as HastRoot } from 'hast';
 import type { Point, Position } from 'unist';
 import type { VFile } from 'vfile';
 import type { Dependency } from './dependencies.ts';
-import { cacheRoot, cacheSecret } from './location.ts';
+import { cacheRoot, cacheSecret } from '../../util/cache-location.ts';
 
 /** Bumped whenever the entry layout changes; part of every key. */
 export const CACHE_FORMAT = 'galley-chapter-cache/2';
@@ -311,7 +311,7 @@ export function cacheKey(inputs: KeyInputs): string {
   return hash.digest('hex');
 }
 
-/** `chapters/` under the cache root: `GALLEY_CACHE_DIR`, else the user's cache folder (cache/location.ts), never the working tree. */
+/** `chapters/` under the cache root: `GALLEY_CACHE_DIR`, else the user's cache folder (util/cache-location.ts), never the working tree. */
 export function defaultCacheDir(): string {
   return path.join(cacheRoot(), 'chapters');
 }

@@ -27,7 +27,8 @@ import type { ElementContent } from 'hast';
 import type { LoadedBook } from '../../model/book/load.ts';
 import type { Chapter, Heading, TocEntry } from '../../model/book/types.ts';
 import { toolchainVersion, type StoredMessage } from './chapter-cache.ts';
-import { cacheSecret } from './location.ts';
+import type { PageMarkup, PageSurvey } from '../../model/build-cache.ts';
+import { cacheSecret } from '../../util/cache-location.ts';
 import type { Dependency } from './dependencies.ts';
 
 const PAGE_FORMAT = 'galley-page-cache/3';
@@ -36,21 +37,7 @@ const HEADER = 'galley-page 1';
 /** Which renderings of a page an entry holds. */
 export type PageVariant = 'html' | 'epub';
 
-/** What render/epub.ts's accessibility metadata counts in a page. */
-export interface PageSurvey {
-  images: number;
-  imagesWithoutAlt: number;
-  math: boolean;
-}
-
-/** A page's markup per edition variant (safe for XML: render/xhtml.ts `bodyMarkup`), and its survey. */
-export interface PageMarkup {
-  /** The page body as the HTML intermediate writes it inside `<main>`. */
-  html?: string;
-  /** The same for the EPUB, which may adapt the tree (MathML 3, right-to-left code). */
-  epub?: string;
-  survey?: PageSurvey;
-}
+export type { PageMarkup, PageSurvey };
 
 export interface PageEntry {
   /** What the book passes reported on the chapter, in order. */

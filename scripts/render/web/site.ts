@@ -8,7 +8,6 @@ import { sharedFiles, template } from '../assets.ts';
 import { replaceDirectory, writeFileAtomic } from '../../util/atomic.ts';
 import { labels } from '../../util/labels.ts';
 import { bookDirection } from '../../model/direction.ts';
-import type { EditionStamp } from '../../model/errata/stamp.ts';
 import { h } from 'hastscript';
 import { findDownloads, type Download } from './downloads.ts';
 import { webDocument } from './document.ts';
@@ -30,29 +29,10 @@ import { select } from 'hast-util-select';
 import { toString } from 'hast-util-to-string';
 import { relativeHref, sitePath, webPaths } from '../../model/web-paths.ts';
 import { authorCss } from '../../model/author-css.ts';
+import type { OtherEdition, Renderer, WebEdition } from '../renderer.ts';
 
 /** One language edition, ready to be written as part of the web site. */
-export interface WebEdition {
-  code: string;
-  book: LoadedBook;
-  pages: Page[];
-  stamp: EditionStamp;
-  /** The edition's artifact folder (`dist/`, `dist/fa/`): where its EPUB and PDF are. */
-  outDir: string;
-  /** Its folder inside the site (`''` for the main edition, else its code). */
-  subdir: string;
-  /** The EPUB and PDF built in the same run, offered for download; none when unset. */
-  artifacts?: string[];
-  /** Set by `galley release`: pages load `versions.js` from the release folder, two levels above the site. */
-  release?: { version: string };
-}
-
-/** Another edition of the same manuscript that was not built this time: the switcher still links to it. */
-export interface OtherEdition {
-  code: string;
-  language: string;
-  subdir: string;
-}
+export type { OtherEdition, WebEdition };
 
 const STYLES = ['css/fonts.css', 'css/book.css', 'css/site.css'];
 // toc.js first: galley.js scrolls the sidebar to the current page, which toc.js marks.
@@ -420,3 +400,13 @@ function languageChooser(all: { code: string; language: string; subdir: string }
     icon: all[0] ? `${encodeURI(all[0].subdir)}/favicon.svg` : undefined,
   });
 }
+
+/** The site of every edition in `ctx.site`: one artifact per edition, its folder in the site. */
+export const renderer: Renderer = {
+  format: 'web',
+  async render(ctx) {
+    if (!ctx.site) throw new Error('The web edition is rendered for a site: its editions are missing');
+    const web = await renderWeb(ctx.site.editions, ctx.site.others, ctx.site.dir);
+    return ctx.site.editions.map((e) => ({ format: 'web', path: path.join(web.dir, e.subdir) }));
+  },
+};

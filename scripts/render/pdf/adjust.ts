@@ -6,9 +6,9 @@ import { promisify } from 'node:util';
 import type { Element, ElementContent } from 'hast';
 import type { Page } from 'puppeteer-core';
 import { visit } from 'unist-util-visit';
-import { analyse, readLayout, type Finding } from './print-analysis.ts';
-import type { Composition } from './pdf-compose.ts';
-import { addClass, hasClass } from './print-typeset.ts';
+import { analyse, readLayout, type Finding } from './analysis.ts';
+import type { Composition } from './compose.ts';
+import { addClass, hasClass } from './typeset.ts';
 
 /**
  * The measure-then-adjust pass for what CSS cannot do in Chromium: after a

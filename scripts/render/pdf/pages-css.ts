@@ -1,5 +1,5 @@
-import type { PdfConfig } from '../model/config/schema.ts';
-import { presetOf } from '../model/config/presets.ts';
+import type { PdfConfig } from '../../model/config/schema.ts';
+import { presetOf } from '../../model/config/presets.ts';
 
 /** Lengths in millimetres; CSS gets them back as `…mm`. */
 const UNIT_MM: Record<string, number> = { mm: 1, cm: 10, in: 25.4, pt: 25.4 / 72, px: 25.4 / 96 };

@@ -1,8 +1,8 @@
 import { PDFDict, PDFName, PDFRawStream, type PDFDocument } from '@cantoo/pdf-lib';
-import { decodeContent, MAX_DECODED_STREAM_BYTES } from './pdf-streams.ts';
-import { parseContent } from './pdf-content.ts';
-import { pageContentStreams } from './pdf-streams.ts';
-import type { Box } from './pdf-text-layout.ts';
+import { decodeContent, MAX_DECODED_STREAM_BYTES } from './streams.ts';
+import { parseContent } from './content.ts';
+import { pageContentStreams } from './streams.ts';
+import type { Box } from './text-layout.ts';
 
 type Matrix = [number, number, number, number, number, number];
 

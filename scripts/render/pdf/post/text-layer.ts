@@ -1,5 +1,5 @@
 import { PDFName, PDFRawStream, PDFStream, type PDFDocument } from '@cantoo/pdf-lib';
-import { decodeContent, pageContentStreams, replaceStream } from './pdf-streams.ts';
+import { decodeContent, pageContentStreams, replaceStream } from '../read/streams.ts';
 
 /**
  * Makes the PDF's text layer searchable. Print hyphenation puts a soft hyphen

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { findRepository, runGit } from '../../util/git.ts';
+import { findRepository, runGit } from './git.ts';
 
 /**
  * Where caches live, and the key that proves an entry was written here. A
@@ -19,6 +19,11 @@ export function cacheRoot(env: NodeJS.ProcessEnv = process.env): string {
   const xdg =
     env.XDG_CACHE_HOME && path.isAbsolute(env.XDG_CACHE_HOME) ? env.XDG_CACHE_HOME : path.join(os.homedir(), '.cache');
   return path.join(xdg, 'galley');
+}
+
+/** The EPUB deflate packs (render/epub/deflate-cache.ts): `deflate/` beside the chapters' `chapters/`. */
+export function defaultDeflateDir(): string {
+  return path.join(cacheRoot(), 'deflate');
 }
 
 const SECRET_FILE = '.secret';

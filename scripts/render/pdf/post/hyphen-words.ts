@@ -1,5 +1,5 @@
 import { PDFName, PDFRawStream, type PDFDocument } from '@cantoo/pdf-lib';
-import { decodeContent } from './pdf-streams.ts';
+import { decodeContent } from '../read/streams.ts';
 import {
   applyEdits,
   decodeTextString,
@@ -9,9 +9,9 @@ import {
   textString,
   type ContentEdit,
   type ContentOp,
-} from './pdf-content.ts';
-import { pageFonts, type FontText } from './pdf-fonts.ts';
-import { pageContentStreams, replaceStream } from './pdf-streams.ts';
+} from '../read/content.ts';
+import { pageFonts, type FontText } from '../read/fonts.ts';
+import { pageContentStreams, replaceStream } from '../read/streams.ts';
 
 /**
  * Makes a word broken across two lines extract whole. Poppler joins a word

@@ -2,22 +2,22 @@ import type { Element, ElementContent } from 'hast';
 import { h } from 'hastscript';
 import { toString } from 'hast-util-to-string';
 import { visit } from 'unist-util-visit';
-import type { LoadedBook } from '../model/book/load.ts';
-import type { Matter, TocEntry } from '../model/book/types.ts';
+import type { LoadedBook } from '../../model/book/load.ts';
+import type { Matter, TocEntry } from '../../model/book/types.ts';
 import { hyphenateTree } from './hyphenate.ts';
-import { typesetForPrint } from './print-typeset.ts';
-import { labels } from '../util/labels.ts';
-import { fontsFor } from './fonts.ts';
-import { bookFonts, bookText } from './assets.ts';
-import { footerText, type Page } from '../model/pages.ts';
-import { navItems, type NavItem } from './toc.ts';
-import { hastToXml } from './xhtml.ts';
-import { fillPageRefs } from '../passes/errata/appendix.ts';
-import { pageCss, pageGeometry, type Geometry, type PageGroup } from './pdf-pages-css.ts';
-import { bookDirection } from '../model/direction.ts';
-import { editionStamp, stampNodes, type EditionStamp } from '../model/errata/stamp.ts';
-import { localDigits } from '../model/numerals.ts';
-import { hasNoItalic } from './script-css.ts';
+import { typesetForPrint } from './typeset.ts';
+import { labels } from '../../util/labels.ts';
+import { fontsFor } from '../fonts.ts';
+import { bookFonts, bookText } from '../assets.ts';
+import { footerText, type Page } from '../../model/pages.ts';
+import { navItems, type NavItem } from '../toc.ts';
+import { hastToXml } from '../xhtml.ts';
+import { fillPageRefs } from '../../passes/errata/appendix.ts';
+import { pageCss, pageGeometry, type Geometry, type PageGroup } from './pages-css.ts';
+import { bookDirection } from '../../model/direction.ts';
+import { editionStamp, stampNodes, type EditionStamp } from '../../model/errata/stamp.ts';
+import { localDigits } from '../../model/numerals.ts';
+import { hasNoItalic } from '../script-css.ts';
 
 /**
  * One piece of the printed book that starts on a new page: the fixed front

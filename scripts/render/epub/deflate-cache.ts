@@ -19,8 +19,7 @@ import path from 'node:path';
 import { threadId } from 'node:worker_threads';
 import { deflateSync } from 'fflate';
 import { crc32, type ZipEntry } from './zip.ts';
-import { defaultCacheDir } from '../passes/cache/chapter-cache.ts';
-import { cacheSecret, trackedByGit } from '../passes/cache/location.ts';
+import { cacheSecret, trackedByGit } from '../../util/cache-location.ts';
 
 /** The folder's secret; none for a folder git tracks (it came with the sources, secret and all): no pack is used. */
 function cacheSecretOrNone(dir: string): Buffer | undefined {
@@ -39,11 +38,6 @@ function engine(): string {
     engineName = `fflate ${version} level ${DEFLATE_LEVEL}`;
   }
   return engineName;
-}
-
-/** Beside the chapter entries: `…/deflate/` next to `…/chapters/`, wherever the chapter cache lives. */
-export function defaultDeflateDir(): string {
-  return path.join(path.dirname(defaultCacheDir()), 'deflate');
 }
 
 interface Stored {

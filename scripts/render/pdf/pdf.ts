@@ -3,12 +3,12 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Element } from 'hast';
 import { EXIT, visit } from 'unist-util-visit';
-import type { LoadedBook } from '../model/book/load.ts';
-import { authorCss } from '../model/author-css.ts';
-import { buildDate } from '../util/build-date.ts';
-import { writeFileAtomic } from '../util/atomic.ts';
-import { report } from '../util/messages.ts';
-import { sharedFiles } from './assets.ts';
+import type { LoadedBook } from '../../model/book/load.ts';
+import { authorCss } from '../../model/author-css.ts';
+import { buildDate } from '../../util/build-date.ts';
+import { writeFileAtomic } from '../../util/atomic.ts';
+import { report } from '../../util/messages.ts';
+import { sharedFiles } from '../assets.ts';
 import {
   BOOK_ORIGIN,
   launchBrowser,
@@ -17,31 +17,25 @@ import {
   type GalleyBrowser,
   type SandboxedPage,
   type ServedFile,
-} from './browser.ts';
-import { footerText, type Page } from '../model/pages.ts';
-import {
-  composeBook,
-  composeHtml,
-  EMPTY_LAYOUT,
-  type Composition,
-  type PrintLayout,
-  type TocLine,
-} from './pdf-compose.ts';
-import { destinations, finishPdf, readDestinations, type OutlineNode } from './pdf-finish.ts';
-import { bookSlug } from '../model/book-slug.ts';
-import { stripSoftHyphens } from './pdf-text-layer.ts';
-import { loadPdf } from './pdf-lib-speed.ts';
-import { keyPlace, pressOptions } from './pdf-press.ts';
-import { presetOf } from '../model/config/presets.ts';
-import { compoundWords, joinHyphenatedWords } from './pdf-hyphen-words.ts';
-import { adjustAfterPrint, canAdjust, markWideTables, readFindings } from './print-adjust.ts';
-import { fillPageRefsInPage, pageRefTargets, pageWord } from '../passes/errata/appendix.ts';
-import { mergeIndexPagesInPage } from '../passes/book-index.ts';
-import type { Errata } from '../model/errata/load.ts';
-import { editionStamp, pdfStampInfo } from '../model/errata/stamp.ts';
-import { BOOK_CSP } from './xhtml.ts';
-import { stopwatch } from '../util/stopwatch.ts';
-import { localDigits, roman } from '../model/numerals.ts';
+} from '../browser.ts';
+import { footerText, type Page } from '../../model/pages.ts';
+import { composeBook, composeHtml, EMPTY_LAYOUT, type Composition, type PrintLayout, type TocLine } from './compose.ts';
+import { destinations, finishPdf, readDestinations, type OutlineNode } from './post/finish.ts';
+import { bookSlug } from '../../model/book-slug.ts';
+import { stripSoftHyphens } from './post/text-layer.ts';
+import { loadPdf } from './lib-speed.ts';
+import { keyPlace, pressOptions } from './press.ts';
+import { presetOf } from '../../model/config/presets.ts';
+import { compoundWords, joinHyphenatedWords } from './post/hyphen-words.ts';
+import { adjustAfterPrint, canAdjust, markWideTables, readFindings } from './adjust.ts';
+import { fillPageRefsInPage, pageRefTargets, pageWord } from '../../passes/errata/appendix.ts';
+import { mergeIndexPagesInPage } from '../../passes/book-index.ts';
+import type { Errata } from '../../model/errata/load.ts';
+import { editionStamp, pdfStampInfo } from '../../model/errata/stamp.ts';
+import { BOOK_CSP } from '../xhtml.ts';
+import { stopwatch } from '../../util/stopwatch.ts';
+import { localDigits, roman } from '../../model/numerals.ts';
+import type { Renderer } from '../renderer.ts';
 
 export interface PdfOptions {
   /** The book's errata (prepare() returns it): the printing for the copyright page and metadata. */
@@ -594,3 +588,15 @@ export async function printFloor(
     await sandbox.close();
   }
 }
+
+export const renderer: Renderer = {
+  format: 'pdf',
+  async render(ctx) {
+    const pdf = await renderPdf(ctx.book, ctx.pages, ctx.outDir, {
+      printMarks: ctx.printMarks,
+      browser: await ctx.browser(),
+      errata: ctx.errata,
+    });
+    return [{ format: 'pdf', path: pdf.path, pages: pdf.pages }];
+  },
+};

@@ -7,7 +7,7 @@ import { SRGB_DESCRIPTION, srgbProfile } from './srgb-icc.ts';
  * lists what it covers.
  */
 export interface PdfXOptions {
-  /** The output intent's ICC profile; Galley's sRGB (render/srgb-icc.ts) when not given. */
+  /** The output intent's ICC profile; Galley's sRGB (srgb-icc.ts) when not given. */
   profile?: { bytes: Uint8Array; name: string };
 }
 

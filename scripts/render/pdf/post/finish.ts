@@ -11,10 +11,10 @@ import {
   type PDFContext,
   type PDFObject,
 } from '@cantoo/pdf-lib';
-import type { Geometry } from './pdf-pages-css.ts';
-import { localDigits } from '../model/numerals.ts';
-import { shortenDestinationNames } from './pdf-dest-names.ts';
-import { loadPdf, savePdf } from './pdf-lib-speed.ts';
+import type { Geometry } from '../pages-css.ts';
+import { localDigits } from '../../../model/numerals.ts';
+import { shortenDestinationNames } from './dest-names.ts';
+import { loadPdf, savePdf } from '../lib-speed.ts';
 import { applyPdfX, PDFX_XMP_NAMESPACE, pdfxXmpFields, type PdfXOptions } from './pdf-x.ts';
 
 /** Named destinations decoded to ids (Chromium names each link target after its id). */

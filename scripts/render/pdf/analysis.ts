@@ -1,12 +1,12 @@
 import { readFile } from 'node:fs/promises';
-import { readDestinations } from './pdf-finish.ts';
+import { readDestinations } from './post/finish.ts';
 import type { Element } from 'hast';
 import { toString } from 'hast-util-to-string';
 import { visit } from 'unist-util-visit';
-import type { Composition } from './pdf-compose.ts';
-import { hasClass } from './print-typeset.ts';
+import type { Composition } from './compose.ts';
+import { hasClass } from './typeset.ts';
 import { PDFDocument } from '@cantoo/pdf-lib';
-import { imageBoxes } from './pdf-image-boxes.ts';
+import { imageBoxes } from './read/image-boxes.ts';
 import {
   readImages,
   readTextLayout,
@@ -14,7 +14,7 @@ import {
   type PlacedImage,
   type TextLine,
   type TextPage,
-} from './pdf-text-layout.ts';
+} from './read/text-layout.ts';
 
 /**
  * What a typesetter would look for on the printed pages, read back from the PDF (poppler): near-empty pages,

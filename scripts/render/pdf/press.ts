@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { LoadedBook } from '../model/book/load.ts';
-import { isbnDigits } from '../model/config/isbn.ts';
-import { presetOf } from '../model/config/presets.ts';
-import { report } from '../util/messages.ts';
-import { linksOutside } from '../util/paths.ts';
-import type { PdfXOptions } from './pdf-x.ts';
+import type { LoadedBook } from '../../model/book/load.ts';
+import { isbnDigits } from '../../model/config/isbn.ts';
+import { presetOf } from '../../model/config/presets.ts';
+import { report } from '../../util/messages.ts';
+import { linksOutside } from '../../util/paths.ts';
+import type { PdfXOptions } from './post/pdf-x.ts';
 
 /** Where `key:` first appears in book.yaml, so a message about its value lands on its line. */
 export function keyPlace(book: LoadedBook, key: string): { line: number; column: number } {
