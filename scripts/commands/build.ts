@@ -91,7 +91,7 @@ export const buildCommand = defineCommand<BuildCommandOptions>({
           `  formulas: ${summary.formulas}   images: ${summary.images}   tables: ${summary.tables}   footnotes: ${summary.footnotes}   code blocks: ${summary.codeBlocks}   listings: ${summary.listings}   words: ${summary.words}`,
           ...artifacts.map(
             (a) =>
-              `  ${a.format.padEnd(5)} ${path.relative(process.cwd(), a.path) || a.path}${a.pages ? ` (${a.pages} pages)` : ''}`,
+              `  ${a.format.padEnd(5)} ${path.relative(process.cwd(), a.path) || a.path}${a.pages ? ` (${a.pages} ${a.pages === 1 ? 'page' : 'pages'})` : ''}`,
           ),
           ...(summary.notes ?? []).map((note) => `  note: ${note}`),
         ];
