@@ -41,7 +41,10 @@ describe('galley check --fidelity', () => {
     const drop = (html: string) =>
       html.replace(/(<figure class="listing"[^>]*>[\s\S]*?)<figcaption>[\s\S]*?<\/figcaption>/g, '$1');
     const web = path.join(copy, 'web');
-    for (const name of readdirSync(web).filter((n) => n.endsWith('.html')))
+    // Recursive: an mdBook book's pages keep their source folders (ch02/brew.html).
+    for (const name of readdirSync(web, { recursive: true })
+      .map(String)
+      .filter((n) => n.endsWith('.html')))
       writeFileSync(path.join(web, name), drop(readFileSync(path.join(web, name), 'utf8')));
     const epubFile = path.join(copy, 'kettle-logic.epub');
     const zip = await JSZip.loadAsync(readFileSync(epubFile));

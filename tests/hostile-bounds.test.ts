@@ -172,8 +172,12 @@ describe('the chapter budget', () => {
   it('stops a chapter over its memory budget with an error naming it; the rest and the previous output are kept', async () => {
     const book = path.join(work.dir, 'book');
     await cp(path.join(ROOT, 'tests/books/mini'), book, { recursive: true });
-    // Any shape that grows without bound: here 100,000 sections, far past a 48 MB heap.
-    await writeFile(path.join(book, 'chapters/two.md'), `# Two\n\n${'## h\n\ntext\n\n'.repeat(100_000)}`);
+    // Any shape that grows without bound and no count limits first (headings, list items and cells have their own):
+    // here 200,000 paragraphs, far past a 48 MB heap.
+    await writeFile(
+      path.join(book, 'chapters/two.md'),
+      `# Two\n\n${'Some *text* in a paragraph of its own.\n\n'.repeat(200_000)}`,
+    );
     const out = path.join(work.dir, 'out');
     await mkdir(out);
     await writeFile(path.join(out, 'previous.txt'), 'the last good build\n');

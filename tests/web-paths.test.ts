@@ -50,7 +50,8 @@ async function htmlFiles(dir: string, prefix = ''): Promise<string[]> {
   for (const entry of await readdir(dir, { withFileTypes: true })) {
     const relative = prefix ? `${prefix}/${entry.name}` : entry.name;
     if (entry.isDirectory()) out.push(...(await htmlFiles(path.join(dir, entry.name), relative)));
-    else if (entry.name.endsWith('.html')) out.push(relative);
+    // Every edition's 404.html is the host's not-found page, not a page of the book.
+    else if (entry.name.endsWith('.html') && relative !== '404.html') out.push(relative);
   }
   return out.sort();
 }
