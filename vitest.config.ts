@@ -19,6 +19,8 @@ export const FAST = [
   'tests/worker-plan.test.ts',
   'tests/xhtml-serialise.test.ts',
   'tests/pdf-lib-speed.test.ts',
+  'tests/callouts-listings.test.ts',
+  'tests/print-presets.test.ts',
 ];
 
 export default defineConfig({

@@ -4,37 +4,19 @@
  * layout `galley init` makes, built with `galley build .`), whose `.git/config`
  * holds CI's token after `actions/checkout`.
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { cp, link, mkdir, readFile, readdir, rm, symlink, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serveSite } from '../scripts/render/web/server.ts';
 import { startDev } from '../scripts/api/dev.ts';
-import { GALLEY, ROOT, tempDir } from './helpers.ts';
+import { ROOT, runGalley, tempDir } from './helpers.ts';
 
 const FIXTURE = path.join(ROOT, 'tests/books/hostile-repo');
 const TOKEN = 'ghs_CANARYtoken0123456789abcdef';
 
-function galley(args: string[], cwd: string, timeout = 60_000) {
-  return new Promise<{ code: number | null; stdout: string; stderr: string; ms: number }>((resolve) => {
-    const started = Date.now();
-    const child = spawn(process.execPath, [GALLEY, ...args], {
-      cwd,
-      env: { ...process.env, NO_COLOR: '1' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeout);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr, ms: Date.now() - started });
-    });
-  });
-}
+const galley = runGalley;
 
 /** A copy of the fixture as a git repository with CI's token in .git/config. */
 async function repoBook(parent: string, name: string): Promise<string> {

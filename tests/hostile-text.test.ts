@@ -3,7 +3,7 @@
  * the author's files never destroy text, and the workflow `galley init`
  * writes pins its actions and runs no install scripts.
  */
-import { spawn } from 'node:child_process';
+
 import { cp, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { VFile } from 'vfile';
@@ -14,7 +14,7 @@ import { addErratum, ErrataInputError } from '../scripts/api/errata-add.ts';
 import { initBook } from '../scripts/api/init.ts';
 import { LIMITS, withinLimits } from '../scripts/model/book/limits.ts';
 import { build } from '../scripts/api/build.ts';
-import { GALLEY, ROOT, tempDir } from './helpers.ts';
+import { ROOT, runGalley, tempDir } from './helpers.ts';
 
 const FIXTURE = path.join(ROOT, 'tests/books/hostile-repo');
 const copyright = bookSchema.parse({
@@ -22,20 +22,7 @@ const copyright = bookSchema.parse({
   copyright: { year: 2026, holder: 'Mallory', in_source: true },
 }).copyright;
 
-function galley(args: string[], cwd: string) {
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-    const child = spawn(process.execPath, [GALLEY, ...args], {
-      cwd,
-      env: { ...process.env, NO_COLOR: '1' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const galley = runGalley;
 
 /** Author paragraphs that start like a notice and are not one. */
 const NOT_FOOTERS = [

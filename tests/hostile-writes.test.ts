@@ -3,7 +3,7 @@
  * ref never becomes a git option. The manuscript is the repository's root
  * (`galley build .`); a pull request commits a link named `dist`.
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { cp, lstat, mkdir, readFile, readdir, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,28 +13,11 @@ import { chapterCacheDir } from '../scripts/passes/process-chapters.ts';
 import { startDev } from '../scripts/api/dev.ts';
 import { diffRevisions } from '../scripts/api/diff.ts';
 import { RefError } from '../scripts/util/git.ts';
-import { GALLEY, ROOT, tempDir } from './helpers.ts';
+import { ROOT, runGalley, tempDir } from './helpers.ts';
 
 const FIXTURE = path.join(ROOT, 'tests/books/hostile-repo');
 
-function galley(args: string[], cwd: string) {
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-    const child = spawn(process.execPath, [GALLEY, ...args], {
-      cwd,
-      env: { ...process.env, NO_COLOR: '1' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+const galley = runGalley;
 
 /** Names, kinds and bytes of everything under `dir`: what "untouched" means. */
 async function snapshot(dir: string): Promise<string[]> {
