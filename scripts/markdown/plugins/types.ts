@@ -1,4 +1,4 @@
-import type { Difficulty } from '../../model/book/types.ts';
+import type { ChapterStats, Difficulty } from '../../model/book/types.ts';
 
 export interface ChapterContext {
   key: string;
@@ -44,15 +44,7 @@ export interface IndexTerm {
 export interface Collected {
   headings: { id: string; depth: number; text: string }[];
   ids: string[];
-  stats: {
-    formulas: number;
-    images: number;
-    footnotes: number;
-    codeBlocks: number;
-    tables: number;
-    words: number;
-    listings?: number;
-  };
+  stats: ChapterStats;
 }
 
 /**

@@ -69,15 +69,19 @@ export interface Chapter {
   /** Ids present in the chapter, for link checks. */
   ids: Set<string>;
   /** Counts for the build summary. */
-  stats: {
-    formulas: number;
-    images: number;
-    footnotes: number;
-    codeBlocks: number;
-    tables: number;
-    words: number;
-    listings?: number;
-  };
+  stats: ChapterStats;
+}
+
+/** What a chapter holds, counted for the build summary (rehype-collect). */
+export interface ChapterStats {
+  formulas: number;
+  images: number;
+  footnotes: number;
+  codeBlocks: number;
+  tables: number;
+  words: number;
+  /** Optional: chapter-cache entries made before listings were counted read as none. */
+  listings?: number;
 }
 
 export interface Asset {

@@ -10,6 +10,7 @@ import {
   PDFString,
   type PDFContext,
   type PDFObject,
+  type PDFPage,
 } from '@cantoo/pdf-lib';
 import type { Geometry } from '../pages-css.ts';
 import { localDigits } from '../../../model/numerals.ts';
@@ -358,14 +359,24 @@ function printerMarks(doc: PDFDocument, geometry: Geometry) {
     page.node.set(PDFName.of('TrimBox'), context.obj(trim));
     page.node.set(PDFName.of('BleedBox'), context.obj(bleed));
     if (!before || !after) continue;
-    const contents = page.node.get(PDFName.of('Contents'));
-    const list: PDFObject[] = [before];
-    const existing = contents ? context.lookup(contents) : undefined;
-    if (existing instanceof PDFArray) for (let i = 0; i < existing.size(); i++) list.push(existing.get(i));
-    else if (contents) list.push(contents);
-    list.push(after);
-    page.node.set(PDFName.of('Contents'), context.obj(list));
+    wrapContents(page, before, after);
   }
+}
+
+/**
+ * Puts `before` and `after` content streams around what a page already draws
+ * (a `q` before, a `Q` and marks after), whether its Contents is one stream or
+ * an array of them.
+ */
+export function wrapContents(page: PDFPage, before: PDFObject, after: PDFObject): void {
+  const { context } = page.doc;
+  const contents = page.node.get(PDFName.of('Contents'));
+  const list: PDFObject[] = [before];
+  const existing = contents ? context.lookup(contents) : undefined;
+  if (existing instanceof PDFArray) for (let i = 0; i < existing.size(); i++) list.push(existing.get(i));
+  else if (contents) list.push(contents);
+  list.push(after);
+  page.node.set(PDFName.of('Contents'), context.obj(list));
 }
 
 /**
