@@ -28,6 +28,7 @@ import { keyPlace, pressOptions } from './press.ts';
 import { presetOf } from '../../model/config/presets.ts';
 import { compoundWords, joinHyphenatedWords } from './post/hyphen-words.ts';
 import { adjustAfterPrint, canAdjust, markWideTables, readFindings } from './adjust.ts';
+import { fitWideMath } from './fit-math.ts';
 import { fillPageRefsInPage, pageRefTargets, pageWord } from '../../passes/errata/appendix.ts';
 import { mergeIndexPagesInPage } from '../../passes/book-index.ts';
 import type { Errata } from '../../model/errata/load.ts';
@@ -415,10 +416,10 @@ export async function renderPdf(
     const sandbox = await openSandboxedPage(galley, files, BOOK_CSP);
     try {
       await load(sandbox, files, composeHtml(composition, EMPTY_LAYOUT, stylesheets), timings);
-      if (
-        config.output.pdf.wide_tables &&
-        (await markWideTables(sandbox.page, composition, config.output.pdf.wide_tables)) > 0
-      )
+      const tables = config.output.pdf.wide_tables
+        ? await markWideTables(sandbox.page, composition, config.output.pdf.wide_tables)
+        : 0;
+      if (tables + (await fitWideMath(sandbox.page, composition)) > 0)
         await load(sandbox, files, composeHtml(composition, EMPTY_LAYOUT, stylesheets), timings);
       lap('first load');
 
