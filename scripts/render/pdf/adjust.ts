@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import type { Element, ElementContent } from 'hast';
 import type { Page } from 'puppeteer-core';
 import { visit } from 'unist-util-visit';
-import { analyse, readLayout, type Finding } from './analysis.ts';
+import { analyse, readLayout, type Finding } from './analysis/index.ts';
 import type { Composition } from './compose.ts';
 import { addClass, hasClass } from './typeset.ts';
 
