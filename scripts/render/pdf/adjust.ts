@@ -26,6 +26,7 @@ import { addClass, hasClass } from './typeset.ts';
 
 const run = promisify(execFile);
 
+/** Whether this machine has pdftotext, asked once per process: a fact about the machine, not cache state. */
 let popplerChecked: boolean | undefined;
 /** The pass reads pages with poppler's pdftotext; without it the layout is Chromium's alone. */
 export async function canAdjust(): Promise<boolean> {
