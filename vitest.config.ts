@@ -23,6 +23,7 @@ export const FAST = [
   'tests/print-presets.test.ts',
   'tests/pdf-analysis.test.ts',
   'tests/module-state.test.ts',
+  'tests/epub-package.test.ts',
 ];
 
 export default defineConfig({

@@ -152,8 +152,15 @@ export function itemId(prefix: string, n: number) {
   return `${prefix}-${n}`;
 }
 
-/** Points reading systems at the package document (OCF 3.0); the bytes epub-gen-memory wrote, so EPUBs stay as they were. */
-export const CONTAINER_XML = `<?xml version="1.0" encoding="UTF-8" ?><container version="1.0" xmlns="urn:oasis:names:tc:opendocument:xmlns:container"><rootfiles><rootfile full-path="${EPUB_ROOT}/content.opf" media-type="application/oebps-package+xml"/></rootfiles></container>`;
+/**
+ * Points reading systems at the package document (OCF 3.0): the bytes epub-gen-memory wrote, so EPUBs stay as
+ * they were.
+ */
+export const CONTAINER_XML =
+  '<?xml version="1.0" encoding="UTF-8" ?>' +
+  '<container version="1.0" xmlns="urn:oasis:names:tc:opendocument:xmlns:container"><rootfiles>' +
+  `<rootfile full-path="${EPUB_ROOT}/content.opf" media-type="application/oebps-package+xml"/>` +
+  '</rootfiles></container>';
 
 /** What goes into the EPUB besides `mimetype` and the container: Galley writes every one of these itself. */
 export interface PackageParts {
