@@ -1,12 +1,19 @@
 /**
  * The EPUB's zip entries as Galley lists them (scripts/render/epub/package.ts), without building a book: the order
  * epub-gen-memory used (so EPUBs kept their bytes when it was dropped), `mimetype` first and stored, each folder
- * before its first file, and no two files under one name. tests/epub.test.ts checks whole EPUBs with EPUBCheck.
+ * before its first file, and no two files under one name; and one image in two folders packaged once (a fixture book,
+ * no browser). tests/epub.test.ts checks whole EPUBs with EPUBCheck.
  */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import JSZip from 'jszip';
 import { describe, expect, it } from 'vitest';
+import { prepare } from '../scripts/api/build.ts';
+import { BuildCache } from '../scripts/model/build-cache.ts';
+import { renderEpub } from '../scripts/render/epub/epub.ts';
 import { openDeflatePack } from '../scripts/render/epub/deflate-cache.ts';
 import { CONTAINER_XML, packageEntries, packageEpub, type PackageFile } from '../scripts/render/epub/package.ts';
+import { ROOT, tempDir } from './helpers.ts';
 
 const file = (href: string, mediaType: string, data: string | Buffer): PackageFile => ({
   href,
@@ -64,5 +71,25 @@ describe('EPUB package entries', () => {
     expect(await zip.file('META-INF/container.xml')!.async('string')).toBe(CONTAINER_XML);
     expect(CONTAINER_XML).toContain('full-path="OEBPS/content.opf"');
     expect(await zip.file('OEBPS/a.xhtml')!.async('string')).toBe('ä');
+  });
+});
+
+describe('an image kept in two folders', () => {
+  it('is one file and one manifest item (EPUBCheck OPF-074 otherwise)', async () => {
+    const out = await tempDir();
+    try {
+      const { book, pages } = await prepare(path.join(ROOT, 'tests/books/same-image'));
+      const targets = [...book.assets.values()].map((a) => a.target);
+      // Two sources, one target: the name and a hash of the bytes.
+      expect(targets).toHaveLength(2);
+      expect(new Set(targets).size).toBe(1);
+      const epub = await renderEpub(book, pages, out.dir, { cache: new BuildCache() });
+      const zip = await JSZip.loadAsync(await readFile(epub.path));
+      const opf = await zip.file('OEBPS/content.opf')!.async('string');
+      expect(opf.split(`href="${targets[0]}"`)).toHaveLength(2);
+      expect(Object.keys(zip.files).filter((name) => name.endsWith('.svg'))).toEqual([`OEBPS/${targets[0]}`]);
+    } finally {
+      await out.cleanup();
+    }
   });
 });
