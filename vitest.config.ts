@@ -21,6 +21,9 @@ export const FAST = [
   'tests/pdf-lib-speed.test.ts',
   'tests/callouts-listings.test.ts',
   'tests/print-presets.test.ts',
+  'tests/pdf-analysis.test.ts',
+  'tests/module-state.test.ts',
+  'tests/epub-package.test.ts',
 ];
 
 export default defineConfig({

@@ -8,7 +8,7 @@ import { pdfSchema } from '../scripts/model/config/schema.ts';
 import { presetProblems } from '../scripts/checks/print-preset.ts';
 import { coverLayout } from '../scripts/render/cover.ts';
 import { pageGeometry } from '../scripts/render/pdf/pages-css.ts';
-import type { Layout } from '../scripts/render/pdf/analysis.ts';
+import type { Layout } from '../scripts/render/pdf/analysis/index.ts';
 import { tempDir } from './helpers.ts';
 
 let root: { dir: string; cleanup: () => Promise<void> };

@@ -76,6 +76,7 @@ interface AceReport {
 type AceFunction = (epub: string, options: Record<string, unknown>, runner: unknown) => Promise<[unknown, AceReport]>;
 
 const require = createRequire(import.meta.url);
+/** DAISY Ace, loaded on first use like an import (it is large): a module, not cache state. */
 let loaded: { ace: AceFunction; runner: unknown } | undefined;
 
 /**

@@ -55,6 +55,7 @@ export function globMatch(glob: string, text: string, ignoreCase = true): boolea
 }
 
 // One context for every test: the timeout applies to the script run in it, and interrupts a backtracking RegExp.
+// Not cache state: each test writes its inputs into it before running and reads only that run's result.
 const sandbox: { source: string; subject: string; result: boolean } = vm.createContext({
   source: '',
   subject: '',

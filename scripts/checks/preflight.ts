@@ -17,7 +17,7 @@ import {
   analyse,
   type Finding,
   type Layout,
-} from '../render/pdf/analysis.ts';
+} from '../render/pdf/analysis/index.ts';
 
 export { NEAR_EMPTY, MIN_DPI, normalise, readLayout, analyse, type Finding, type Layout };
 

@@ -7,7 +7,7 @@ import { bookSlug } from '../model/book-slug.ts';
 import { presetOf, type PrintPreset } from '../model/config/presets.ts';
 import type { Severity } from '../model/config/schema.ts';
 import type { Diagnostic } from '../model/report.ts';
-import { normalise, readLayout, type Layout } from '../render/pdf/analysis.ts';
+import { normalise, readLayout, type Layout } from '../render/pdf/analysis/index.ts';
 import { composeBook, type Composition } from '../render/pdf/compose.ts';
 import type { Page } from '../model/pages.ts';
 import { buildDate } from '../util/build-date.ts';

@@ -97,7 +97,7 @@ export function createChapterProcessor(
         clobberPrefix: '',
         footnoteLabel: words.notes,
         footnoteBackLabel: words.backToReference,
-        handlers: { ...defListHastHandlers, listItem: listItemHast },
+        handlers: { ...defListHastHandlers, listItem: listItemHast() },
       })
       .use(rehypeRawBounded)
       // Every src and srcset, while the raw tree still has them all.

@@ -22,8 +22,6 @@ const MEDIA: Record<string, string> = {
 };
 const MAX_EMBED = 2 * 1024 * 1024;
 
-const loaded = new WeakMap<LoadedBook, Record<CssFormat, string>>();
-
 /** The stylesheets a format's `css:` names (mdBook's `additional-css` lands in all three). */
 function listed(book: LoadedBook, format: CssFormat): string[] {
   const output = book.config.output;
@@ -50,12 +48,13 @@ export async function loadAuthorCss(book: LoadedBook): Promise<void> {
   const result = {} as Record<CssFormat, string>;
   for (const format of ['web', 'epub', 'pdf'] as const)
     result[format] = (await Promise.all(listed(book, format).map(read))).filter(Boolean).join('\n');
-  loaded.set(book, result);
+  // Kept on the book it was read for: a new load (a dev update of book.yaml) reads it again.
+  book.authorCss = result;
 }
 
 /** The author's CSS for a format, after Galley's; empty when none (or loadAuthorCss was not called). */
 export function authorCss(book: LoadedBook, format: CssFormat): string {
-  return loaded.get(book)?.[format] ?? '';
+  return book.authorCss?.[format] ?? '';
 }
 
 async function readOne(book: LoadedBook, file: string, relative: string): Promise<string> {

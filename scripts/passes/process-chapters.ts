@@ -300,23 +300,28 @@ export async function processChapters(
   const chapters = book.chapters;
   const stats: ProcessStats = { chapters: chapters.length, hits: 0, processed: 0, onWorkers: 0, workers: 0 };
   cache.chapters.stats = stats;
+  // Values every chapter shares (the bibliography) are hashed once for this round of keys.
+  const digests = new WeakMap<object, string>();
   const keys = chapters.map((chapter) =>
     cacheDir
-      ? cacheKey({
-          config: book.config,
-          lint,
-          boundary: book.boundary,
-          path: chapter.file.path,
-          key: chapter.key,
-          source: chapter.source,
-          number: chapter.number,
-          language: book.config.language,
-          frontmatter: chapter.frontmatter,
-          context: baseContext(book, chapter),
-          // The book's settings the stages take as options count like what the loader left on the file.
-          data: { ...loaderData(chapter.file, OUTPUT_KEYS), ...definedSettings(settings) },
-          text: String(chapter.file.value),
-        })
+      ? cacheKey(
+          {
+            config: book.config,
+            lint,
+            boundary: book.boundary,
+            path: chapter.file.path,
+            key: chapter.key,
+            source: chapter.source,
+            number: chapter.number,
+            language: book.config.language,
+            frontmatter: chapter.frontmatter,
+            context: baseContext(book, chapter),
+            // The book's settings the stages take as options count like what the loader left on the file.
+            data: { ...loaderData(chapter.file, OUTPUT_KEYS), ...definedSettings(settings) },
+            text: String(chapter.file.value),
+          },
+          digests,
+        )
       : undefined,
   );
 

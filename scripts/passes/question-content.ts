@@ -15,27 +15,30 @@ function classesOf(node: Element): string[] {
   return Array.isArray(value) ? value.map(String) : [];
 }
 
-/** Each tree's elements by id, made once: a search per question made the index quadratic (20,000 questions: minutes). */
-const byId = new WeakMap<Root, Map<string, Element>>();
+/**
+ * Finds elements by id, indexing each tree once: a search per question made the index quadratic (20,000 questions:
+ * minutes). A pass makes one for its run (passes/questions-index.ts), so the index goes with the run.
+ */
+export type IdLookup = (tree: Root, id: string) => Element | undefined;
 
-function indexIds(tree: Root): Map<string, Element> {
-  const map = new Map<string, Element>();
-  const stack = [...(tree.children as ElementContent[])].reverse();
-  while (stack.length > 0) {
-    const node = stack.pop()!;
-    if (node.type !== 'element') continue;
-    const id = node.properties.id;
-    // The first in document order, as the search it replaces found.
-    if (typeof id === 'string' && !map.has(id)) map.set(id, node);
-    for (let i = node.children.length - 1; i >= 0; i--) stack.push(node.children[i]!);
-  }
-  byId.set(tree, map);
-  return map;
-}
-
-function findById(tree: Root, id: string): Element | undefined {
-  // A tree changed since it was indexed (`galley dev`) is indexed again when an id is not found.
-  return (byId.get(tree) ?? indexIds(tree)).get(id) ?? indexIds(tree).get(id);
+export function idLookup(): IdLookup {
+  const byId = new WeakMap<Root, Map<string, Element>>();
+  const indexIds = (tree: Root): Map<string, Element> => {
+    const map = new Map<string, Element>();
+    const stack = [...(tree.children as ElementContent[])].reverse();
+    while (stack.length > 0) {
+      const node = stack.pop()!;
+      if (node.type !== 'element') continue;
+      const id = node.properties.id;
+      // The first in document order, as the search it replaces found.
+      if (typeof id === 'string' && !map.has(id)) map.set(id, node);
+      for (let i = node.children.length - 1; i >= 0; i--) stack.push(node.children[i]!);
+    }
+    byId.set(tree, map);
+    return map;
+  };
+  // A tree changed since it was indexed is indexed again when an id is not found.
+  return (tree, id) => (byId.get(tree) ?? indexIds(tree)).get(id) ?? indexIds(tree).get(id);
 }
 
 /** What Galley put into a question that an index entry must not repeat. */
@@ -82,7 +85,12 @@ function copyInline(nodes: ElementContent[]): ElementContent[] {
 }
 
 /** The question's words with their math, for the index; its plain text when the chapter tree is gone. */
-export function questionContent(chapter: Chapter, id: string, fallback: string): ElementContent[] {
+export function questionContent(
+  chapter: Chapter,
+  id: string,
+  fallback: string,
+  findById: IdLookup = idLookup(),
+): ElementContent[] {
   const item = chapter.tree ? findById(chapter.tree, id) : undefined;
   if (!item) return [{ type: 'text', value: fallback }];
   const content = copyInline(item.children);
@@ -99,7 +107,13 @@ export function questionContent(chapter: Chapter, id: string, fallback: string):
  * both ways. Done once: a question whose number already links is left alone
  * (`galley dev` runs the pass again on unchanged trees).
  */
-export function linkBack(chapter: Chapter, id: string, href: string, label: string): boolean {
+export function linkBack(
+  chapter: Chapter,
+  id: string,
+  href: string,
+  label: string,
+  findById: IdLookup = idLookup(),
+): boolean {
   const item = chapter.tree ? findById(chapter.tree, id) : undefined;
   if (!item) return false;
   const visit = (parent: Element): boolean => {
@@ -126,7 +140,7 @@ export function linkBack(chapter: Chapter, id: string, href: string, label: stri
 }
 
 /** Whether the question's number links to its index entry already (what `linkBack` returns, without changing anything). */
-export function isLinkedBack(chapter: Chapter, id: string): boolean {
+export function isLinkedBack(chapter: Chapter, id: string, findById: IdLookup = idLookup()): boolean {
   const item = chapter.tree ? findById(chapter.tree, id) : undefined;
   if (!item) return false;
   const visit = (parent: Element): boolean | undefined => {

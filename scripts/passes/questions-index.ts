@@ -7,7 +7,7 @@ import { labels } from '../util/labels.ts';
 import { localDigits } from '../model/numerals.ts';
 import { DIFFICULTY_KEYS } from '../markdown/plugins/rehype-questions.ts';
 import { PAGE_REF_CLASS, BARE_PAGE_REF_CLASS } from './errata/appendix.ts';
-import { questionContent, linkBack, entryId, numberId, isLinkedBack } from './question-content.ts';
+import { questionContent, linkBack, entryId, numberId, isLinkedBack, idLookup } from './question-content.ts';
 
 /**
  * Book pass: a chapter whose front matter says `generate: questions` gets
@@ -26,6 +26,7 @@ export function buildQuestionsIndex(
   known?: (q: Question) => QuestionPart | undefined,
 ) {
   const words = labels(book.config.language);
+  const find = idLookup();
   const all = book.chapters.flatMap((c) => c.questions);
   for (const chapter of chapters) {
     if (!isQuestionsIndex(chapter) || !chapter.tree) continue;
@@ -48,6 +49,7 @@ export function buildQuestionsIndex(
               q.id,
               chapter === q.chapter ? `#${entryId(q.id)}` : `${chapter.outName}#${entryId(q.id)}`,
               words.questionsByDifficulty,
+              find,
             );
           const anchor = linked ? numberId(q.id) : q.id;
           const target = q.chapter === chapter ? `#${anchor}` : `${q.chapter.outName}#${anchor}`;
@@ -73,7 +75,7 @@ export function buildQuestionsIndex(
                     type: 'element',
                     tagName: 'span',
                     properties: { className: ['q-text'] },
-                    children: part ? structuredClone(part.content) : questionContent(q.chapter, q.id, q.text),
+                    children: part ? structuredClone(part.content) : questionContent(q.chapter, q.id, q.text, find),
                   },
                   // The PDF prints the question's page here, from the same measurement as the contents' page numbers.
                   {
@@ -119,10 +121,11 @@ export function linkQuestionsBack(book: LoadedBook, chapters: Chapter[]) {
   const index = book.chapters.find(isQuestionsIndex);
   if (!index) return;
   const words = labels(book.config.language);
+  const find = idLookup();
   for (const chapter of chapters) {
     for (const q of chapter.questions) {
       const href = index === chapter ? `#${entryId(q.id)}` : `${index.outName}#${entryId(q.id)}`;
-      linkBack(chapter, q.id, href, words.questionsByDifficulty);
+      linkBack(chapter, q.id, href, words.questionsByDifficulty, find);
     }
   }
 }
@@ -130,7 +133,12 @@ export function linkQuestionsBack(book: LoadedBook, chapters: Chapter[]) {
 /** What the index shows of each question of `chapter`, for the page cache to keep (after the link-backs were made). */
 export function questionParts(chapter: Chapter): Record<string, QuestionPart> {
   const parts: Record<string, QuestionPart> = {};
-  for (const q of chapter.questions)
-    parts[q.id] = { linked: isLinkedBack(chapter, q.id), content: questionContent(chapter, q.id, q.text) };
+  const find = idLookup();
+  for (const q of chapter.questions) {
+    parts[q.id] = {
+      linked: isLinkedBack(chapter, q.id, find),
+      content: questionContent(chapter, q.id, q.text, find),
+    };
+  }
   return parts;
 }

@@ -43,7 +43,14 @@ export async function sharedFiles(
     files.push({ path: `fonts/${font.target}`, mediaType: 'font/woff2', data: fontBytes(font) });
   // Code-unit order, not the locale's: the EPUB's bytes must not depend on LANG.
   const assets = [...book.assets.values()].sort((a, b) => (a.target < b.target ? -1 : a.target > b.target ? 1 : 0));
-  for (const asset of assets) files.push({ path: asset.target, mediaType: asset.mediaType, data: asset.bytes });
+  const listed = new Set<string>();
+  for (const asset of assets) {
+    // The same image in two folders has one target (its name and a hash of its bytes): one file, one manifest item
+    // (EPUBCheck OPF-074 otherwise).
+    if (listed.has(asset.target)) continue;
+    listed.add(asset.target);
+    files.push({ path: asset.target, mediaType: asset.mediaType, data: asset.bytes });
+  }
   return files;
 }
 

@@ -89,6 +89,7 @@ export interface LaunchOptions {
   allowLoopback?: boolean;
 }
 
+/** The browsers this process has open, for the signal handlers to close on exit: a registry, not cache state. */
 const open = new Set<GalleyBrowser>();
 let signalsInstalled = false;
 const launchListeners = new Set<(browser: GalleyBrowser) => void>();

@@ -44,6 +44,10 @@ interface AttributeInfo {
   commaSeparated: boolean;
 }
 
+/**
+ * How hast-util-to-xast writes each property, asked once per name: a fact about that library, the same in every
+ * build, so not cache state.
+ */
 const infos: Record<Space, Map<string, AttributeInfo>> = { html: new Map(), svg: new Map() };
 
 /** The attribute `hast-util-to-xast` makes of one property: an element holding only it, converted. */
@@ -80,6 +84,7 @@ function escapeText(value: string): string {
 function escapeValue(value: string): string {
   return value.replace(NONCHARACTER, '').replace(VALUE_SPECIAL, hex);
 }
+/** Escaped names, a pure function of the name (the same in every build): not cache state. */
 const names = new Map<string, string>();
 function escapeName(value: string): string {
   let name = names.get(value);

@@ -17,6 +17,11 @@ import { findRepository, runGit } from './git.ts';
  *   folder gives a raw EISDIR, a device never ends.
  */
 
+/**
+ * Not cache state of a build: facts about the machine per manuscript root (its real path, its repository's git
+ * folders), asked once per process because git is a process to start. A book's root does not move while it is
+ * read; a `galley dev` session on a root that does is restarted.
+ */
 const gitDirCache = new Map<string, string[]>();
 const realRoots = new Map<string, string>();
 

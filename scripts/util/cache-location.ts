@@ -27,6 +27,10 @@ export function defaultDeflateDir(): string {
 }
 
 const SECRET_FILE = '.secret';
+/**
+ * The key this process uses for each cache folder: fixed for the life of the process, so what it writes it can
+ * read back (a read-only folder gets a key for this process only). An identity, not cache state.
+ */
 const secrets = new Map<string, Buffer>();
 
 /**

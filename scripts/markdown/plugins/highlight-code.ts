@@ -9,7 +9,10 @@ import { LANGUAGES } from './highlight-languages.ts';
 import { own } from '../../util/own.ts';
 
 const require = createRequire(import.meta.url);
-/** Grammars come from the highlight.js lowlight itself uses, found from where lowlight is, as its own imports are. */
+/**
+ * Grammars come from the highlight.js lowlight itself uses, found from where lowlight is, as its own imports are.
+ * Not cache state: the library and the grammars registered in it, loaded on first use like imports.
+ */
 let fromLowlight: NodeRequire | undefined;
 type Lowlight = ReturnType<typeof CreateLowlight>;
 let lowlight: Lowlight | undefined;

@@ -38,6 +38,8 @@ export interface LoadedBook extends Book {
   registry: AssetRegistry;
   /** What reading a chapter again needs (galley dev). */
   context: LoaderContext;
+  /** The author's stylesheets per format, once model/author-css.ts `loadAuthorCss` has read them for a build. */
+  authorCss?: { web: string; epub: string; pdf: string };
 }
 
 /** Unique, safe chapter keys from source paths: `part-2/Ünï & co.md` → `part-2-uni-co`. */

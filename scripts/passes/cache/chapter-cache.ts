@@ -204,6 +204,7 @@ function listFiles(dir: string, test: (name: string) => boolean, out: string[] =
   return out;
 }
 
+/** The running code's identity (below), worked out once: it cannot change while the code runs, so not cache state. */
 let toolchain: string | undefined;
 
 /** The folder of the running code: scripts/ from the sources, lib/ in the package. */
@@ -283,10 +284,12 @@ export interface KeyInputs {
   text: string;
 }
 
-const digests = new WeakMap<object, string>();
-
-/** A hash of one `file.data` value; a value shared by every chapter (the bibliography) is hashed once. */
-function digest(value: unknown): string {
+/**
+ * A hash of one `file.data` value; a value shared by every chapter (the bibliography) is hashed once per
+ * `digests`, which the caller makes for one round of keys (process-chapters.ts), so a value changed between
+ * builds is hashed again.
+ */
+function digest(value: unknown, digests: WeakMap<object, string>): string {
   if (value !== null && typeof value === 'object') {
     const known = digests.get(value);
     if (known) return known;
@@ -299,12 +302,12 @@ function digest(value: unknown): string {
   return JSON.stringify(value) ?? 'undefined';
 }
 
-export function cacheKey(inputs: KeyInputs): string {
+export function cacheKey(inputs: KeyInputs, digests = new WeakMap<object, string>()): string {
   const hash = createHash('sha256');
   const { text, data, ...rest } = inputs;
   const loader = Object.keys(data)
     .sort()
-    .map((name) => [name, digest(data[name])]);
+    .map((name) => [name, digest(data[name], digests)]);
   hash.update(JSON.stringify([CACHE_FORMAT, toolchainVersion(), rest, loader]));
   hash.update('\0');
   hash.update(text);
@@ -494,9 +497,8 @@ export function readEntryLazy(dir: string, key: string): LazyOutcome {
   );
 }
 
+/** Makes temporary names unique within a thread: a name, not cache state. */
 let counter = 0;
-/** Shard folders known to exist: one mkdir per folder and process, not one per entry. */
-const made = new Set<string>();
 
 /** Writes an entry atomically (temporary file, then rename); a cache that cannot be written is skipped silently. */
 export function writeEntry(dir: string, key: string, json: string): boolean {
@@ -504,17 +506,18 @@ export function writeEntry(dir: string, key: string, json: string): boolean {
   const temp = `${file}.tmp-${process.pid}-${threadId}-${(counter++).toString(36)}`;
   const entry = encodeEntry(key, json, cacheSecret(dir));
   try {
-    const dir = path.dirname(file);
-    if (!made.has(dir)) {
-      mkdirSync(dir, { recursive: true });
-      made.add(dir);
+    try {
+      writeFileSync(temp, entry);
+    } catch (error) {
+      // A shard folder is made by its first entry (again if the cache was removed meanwhile): one failed write,
+      // not a record of which folders exist that goes stale.
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      mkdirSync(path.dirname(file), { recursive: true });
+      writeFileSync(temp, entry);
     }
-    writeFileSync(temp, entry);
     renameSync(temp, file);
     return true;
   } catch {
-    // The folder may have been removed since: try once more from scratch next time.
-    made.delete(path.dirname(file));
     rmSync(temp, { force: true });
     return false;
   }

@@ -34,6 +34,7 @@ const WATCHED = [
 ] as const;
 type Watched = (typeof WATCHED)[number];
 
+/** The probe of the one synchronous call being watched (`track`), cleared when it returns: not cache state. */
 let active: { boundary: string; seen: Map<string, boolean> } | undefined;
 let paused = 0;
 

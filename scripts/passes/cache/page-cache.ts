@@ -162,6 +162,7 @@ export function readPage(dir: string, key: string): PageEntry | undefined {
   }
 }
 
+/** Makes temporary names unique within a thread: a name, not cache state. */
 let counter = 0;
 /** Stands for the EPUB's markup where it is the HTML intermediate's (most pages): a page's markup is kept once. */
 const SAME = 0;

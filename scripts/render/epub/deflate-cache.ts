@@ -30,6 +30,7 @@ function cacheSecretOrNone(dir: string): Buffer | undefined {
 export const DEFLATE_LEVEL = 9;
 const MAGIC = 'galley-deflate 2';
 
+/** The installed fflate's name and version, read once: a fact about the code, not cache state. */
 let engineName: string | undefined;
 /** What made the bytes: another fflate version or level may deflate the same input differently. */
 function engine(): string {

@@ -21,7 +21,7 @@ import { openDeflatePack, type DeflateStats } from './deflate-cache.ts';
 import type { Renderer } from '../renderer.ts';
 import { bookIdentifier, surveyAccessibility } from './metadata.ts';
 import {
-  GalleyEPub,
+  packageEpub,
   Metadata,
   NAV_FILE,
   NCX_FILE,
@@ -218,37 +218,17 @@ export async function renderEpub(
   const meta: Metadata = { identifier, isbn, modified: isoSeconds(built), date: built };
   const opf = packageDocument(book, meta, manifest, spine, a11y, direction, stamp);
 
-  // Templates that print what Galley made; `<%-` keeps EJS from escaping it.
-  const options = {
-    title: c.title,
-    author: c.authors,
-    lang: c.language,
-    date: built.toISOString(),
-    version: 3,
-    css: '',
-    chapterXHTML: '<%- content %>',
-    contentOPF: '<%- galleyOpf %>',
-    tocNCX: '<%- galleyNcx %>',
-    tocXHTML: '<%- galleyNav %>',
-    verbose: false,
-    galleyOpf: opf,
-    galleyNcx: ncx.data as string,
-    galleyNav: nav.data as string,
-  };
   const entryDate = new Date(Math.max(built.getTime(), DOS_EPOCH));
-  const epub = new GalleyEPub(
-    options,
-    documents.map((d) => ({ filename: d.href, content: d.data as string })),
-    resources,
-    identifier,
-    entryDate,
-  );
   const target = path.join(outDir, `${bookSlug(book)}.epub`);
   const pack = openDeflatePack(
     cache.deflate.dir === undefined ? undefined : withoutLink(cache.deflate.dir),
     `${book.root}\0${path.basename(target)}`,
   );
-  const bytes = await epub.package(pack);
+  const bytes = packageEpub(
+    { documents, opf, ncx: ncx.data as string, nav: nav.data as string, resources },
+    pack,
+    entryDate,
+  );
   await writeFileAtomic(target, bytes);
   pack.save();
   return { path: target, bytes: bytes.length, entries: { ...pack.stats } };

@@ -1,14 +1,16 @@
-/** The package documents (OPF, NCX) and the zip they go into, through epub-gen-memory's protected surface. */
-import { EPub, type Options } from 'epub-gen-memory';
+/**
+ * The package documents (OPF, NCX) and the zip they go into. Galley writes every entry itself, `mimetype` and
+ * `META-INF/container.xml` included (decision 0026: epub-gen-memory, which laid them out before, is no longer used).
+ */
 import type { LoadedBook } from '../../model/book/load.ts';
 import { type NavItem } from '../toc.ts';
 import { epubStampMeta, type EditionStamp } from '../../model/errata/stamp.ts';
 import { escapeXmlText } from '../../util/xml-safe.ts';
-import { zipArchive, type ZipEntry } from './zip.ts';
+import { zipArchive } from './zip.ts';
 import { type DeflatePack } from './deflate-cache.ts';
 import { accessibilityMeta, publicationDate, rightsText, type Accessibility } from './metadata.ts';
 
-/** epub-gen-memory writes the package under this folder and names the navigation document and NCX itself. */
+/** The package's folder and the names of the navigation document and NCX: the names epub-gen-memory gave them. */
 export const EPUB_ROOT = 'OEBPS';
 export const NAV_FILE = 'toc.xhtml';
 export const NCX_FILE = 'toc.ncx';
@@ -16,7 +18,7 @@ export const NCX_FILE = 'toc.ncx';
 /** Already compressed: deflating them again costs time and saves nothing. */
 export const STORED_TYPES = new Set(['image/png', 'image/jpeg', 'image/gif', 'image/webp', 'font/woff2', 'font/woff']);
 
-/** One file of the package besides those epub-gen-memory writes itself (mimetype, container.xml). */
+/** One file of the package, declared in the manifest (not `mimetype` or the container). */
 export interface PackageFile {
   /** Path inside OEBPS/. */
   href: string;
@@ -151,78 +153,68 @@ export function itemId(prefix: string, n: number) {
 }
 
 /**
- * epub-gen-memory's packager, used through its protected surface only.
- *
- * Its constructor re-parses chapter HTML and drops every attribute outside an
- * allow-list (`xmlns` on MathML and SVG, MathML's `display` and `mathvariant`,
- * `start` on lists, …) and queues every `<img>` for download under a random
- * name (measured: docs/decisions/0002-epub-packaging.md). So the constructor
- * gets empty chapters, and the finished XHTML documents go into the protected
- * `content` afterwards, where its templates (`<%- content %>`) print them
- * unchanged. Images, fonts and styles come from the book, never from a
- * download; identifier and entry dates are Galley's, so output is reproducible.
+ * Points reading systems at the package document (OCF 3.0): the bytes epub-gen-memory wrote, so EPUBs stay as
+ * they were.
  */
-export class GalleyEPub extends EPub {
-  constructor(
-    options: Options,
-    documents: { filename: string; content: string }[],
-    private readonly resources: PackageFile[],
-    identifier: string,
-    private readonly entryDate: Date,
-  ) {
-    super(
-      options,
-      documents.map((d) => ({ title: d.filename, filename: d.filename, content: '', excludeFromToc: true })),
-    );
-    this.uuid = identifier;
-    this.images = [];
-    this.content = this.content.map((chapter, i) => {
-      const document = documents[i]!;
-      // The library strips characters from file names; ours must arrive as given or links break.
-      if (chapter.filename !== document.filename)
-        throw new Error(`epub-gen-memory renamed ${document.filename} to ${chapter.filename}`);
-      return { ...chapter, content: document.content };
-    });
-  }
+export const CONTAINER_XML =
+  '<?xml version="1.0" encoding="UTF-8" ?>' +
+  '<container version="1.0" xmlns="urn:oasis:names:tc:opendocument:xmlns:container"><rootfiles>' +
+  `<rootfile full-path="${EPUB_ROOT}/content.opf" media-type="application/oebps-package+xml"/>` +
+  '</rootfiles></container>';
 
-  protected override async generateTemplateFiles(): Promise<void> {
-    await super.generateTemplateFiles();
-    // Its own stylesheet: Galley's come with the resources and are declared in the manifest.
-    this.zip.remove(`${EPUB_ROOT}/style.css`);
-  }
+/** What goes into the EPUB besides `mimetype` and the container: Galley writes every one of these itself. */
+export interface PackageParts {
+  /** The content documents (cover, front pages, pages), in spine order. */
+  documents: PackageFile[];
+  opf: string;
+  ncx: string;
+  nav: string;
+  /** Styles, fonts and images, as bytes. */
+  resources: PackageFile[];
+}
 
-  /** Never fetch: the book's images, fonts and styles are already bytes in memory. */
-  protected override async downloadAllImages(): Promise<void> {
-    for (const file of this.resources) {
-      this.zip.file(`${EPUB_ROOT}/${file.href}`, file.data, {
-        compression: STORED_TYPES.has(file.mediaType) ? 'STORE' : 'DEFLATE',
-      });
-    }
-  }
-
-  protected override async downloadAllFonts(): Promise<void> {}
-
-  protected override async makeCover(): Promise<void> {}
-
-  /**
-   * The EPUB's bytes: the entries the library laid out, in its order
-   * (`mimetype` first and stored: the constructor adds it so), every entry
-   * dated alike, written by `zipArchive` instead of JSZip's generator so that
-   * unchanged entries keep the deflated bytes of the previous build (`pack`).
-   */
-  async package(pack: DeflatePack): Promise<Buffer> {
-    await this.render();
-    const entries: ZipEntry[] = [];
-    for (const [name, file] of Object.entries(this.zip.files)) {
-      if (file.dir) {
-        entries.push(pack.entry(name, new Uint8Array(0), 0));
-        continue;
+/**
+ * The EPUB's entries in order: `mimetype` first and stored (readers look for it at a fixed offset), each folder
+ * before its first file, then the documents, the container, OPF, NCX, nav and the resources. This is the order
+ * epub-gen-memory laid the same files out in, so the bytes did not change when Galley stopped using it.
+ */
+export function packageEntries(parts: PackageParts): { name: string; data: Uint8Array; method: 0 | 8 }[] {
+  const entries: { name: string; data: Uint8Array; method: 0 | 8 }[] = [];
+  const names = new Set<string>();
+  const add = (name: string, data: string | Uint8Array, method: 0 | 8) => {
+    // A folder entry before the first file in it, outermost first, as zip tools list them.
+    const folders = name.split('/').slice(0, -1);
+    for (let i = 1; i <= folders.length; i++) {
+      const folder = `${folders.slice(0, i).join('/')}/`;
+      if (!names.has(folder)) {
+        names.add(folder);
+        entries.push({ name: folder, data: new Uint8Array(0), method: 0 });
       }
-      const bytes = await file.async('uint8array');
-      entries.push(pack.entry(name, bytes, file.options.compression === 'STORE' ? 0 : 8));
     }
-    return zipArchive(entries, this.entryDate);
-  }
+    // Two files under one name would leave one of them out of the book.
+    if (names.has(name)) throw new Error(`The EPUB would hold two files named ${name}`);
+    names.add(name);
+    entries.push({ name, data: typeof data === 'string' ? Buffer.from(data, 'utf8') : data, method });
+  };
+  add('mimetype', 'application/epub+zip', 0);
+  for (const d of parts.documents) add(`${EPUB_ROOT}/${d.href}`, d.data, 8);
+  add('META-INF/container.xml', CONTAINER_XML, 8);
+  add(`${EPUB_ROOT}/content.opf`, parts.opf, 8);
+  add(`${EPUB_ROOT}/${NCX_FILE}`, parts.ncx, 8);
+  add(`${EPUB_ROOT}/${NAV_FILE}`, parts.nav, 8);
+  for (const r of parts.resources) add(`${EPUB_ROOT}/${r.href}`, r.data, STORED_TYPES.has(r.mediaType) ? 0 : 8);
+  return entries;
+}
+
+/**
+ * The EPUB's bytes, written by `zipArchive` with one date for every entry; unchanged entries keep the deflated
+ * bytes of the previous build (`pack`).
+ */
+export function packageEpub(parts: PackageParts, pack: DeflatePack, entryDate: Date): Buffer {
+  return zipArchive(
+    packageEntries(parts).map((e) => pack.entry(e.name, e.data, e.method)),
+    entryDate,
+  );
 }
 
 export function uniqueName(base: string, taken: Set<string>): string {

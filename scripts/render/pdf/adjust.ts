@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import type { Element, ElementContent } from 'hast';
 import type { Page } from 'puppeteer-core';
 import { visit } from 'unist-util-visit';
-import { analyse, readLayout, type Finding } from './analysis.ts';
+import { analyse, readLayout, type Finding } from './analysis/index.ts';
 import type { Composition } from './compose.ts';
 import { addClass, hasClass } from './typeset.ts';
 
@@ -26,6 +26,7 @@ import { addClass, hasClass } from './typeset.ts';
 
 const run = promisify(execFile);
 
+/** Whether this machine has pdftotext, asked once per process: a fact about the machine, not cache state. */
 let popplerChecked: boolean | undefined;
 /** The pass reads pages with poppler's pdftotext; without it the layout is Chromium's alone. */
 export async function canAdjust(): Promise<boolean> {

@@ -24,6 +24,7 @@ interface WithEntries {
   appendEntry(entry: Entry): void;
 }
 
+/** The patch is put into pdf-lib's classes once per process: a registry, not cache state. */
 let installed = false;
 function install() {
   if (installed) return;

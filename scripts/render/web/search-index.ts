@@ -43,6 +43,7 @@ export const QUERY_OPTIONS = {
   combineWith: 'AND',
 } as const;
 
+/** One `Intl.Segmenter` per language, a tool that keeps nothing between texts: not cache state. */
 const segmenters = new Map<string, { words: Intl.Segmenter; sentences: Intl.Segmenter }>();
 function segmenter(language: string) {
   let found = segmenters.get(language);

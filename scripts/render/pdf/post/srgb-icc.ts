@@ -126,6 +126,7 @@ const IDENTITY = [
   [0, 0, 1],
 ];
 
+/** The profile's bytes, a constant made on first use: not cache state. */
 let cached: Uint8Array | undefined;
 
 /** The profile's bytes (ICC v2.1, class prtr, RGB data, XYZ connection space). */
