@@ -26,6 +26,11 @@ export function defaultDeflateDir(): string {
   return path.join(cacheRoot(), 'deflate');
 }
 
+/** The drawn diagrams (render/diagrams/diagram-cache.ts): `diagrams/` beside `chapters/`. */
+export function defaultDiagramDir(): string {
+  return path.join(cacheRoot(), 'diagrams');
+}
+
 const SECRET_FILE = '.secret';
 const secrets = new Map<string, Buffer>();
 
