@@ -21,7 +21,7 @@ export interface DiagramFence {
 
 const LANGUAGE = /^\{?\.?mermaid(?=$|[\s}])/;
 const OPTION = /^%%\|\s*([\w-]+)\s*:\s*(.*?)\s*$/;
-const LABEL = /(?:^|[\s{])#(fig-[\w:.-]*\w)/;
+const LABEL = /(?:^|[\s{])#([\w:.-]*\w)/;
 const CAPTION = /(?:fig-cap|caption)="([^"]*)"/;
 
 const unquote = (value: string) => value.replace(/^(["'])(.*)\1$/, '$2');
@@ -68,6 +68,9 @@ export default function remarkMermaid() {
           node,
           'diagram',
         );
+        // Kept as plain code, so the source is still there to read.
+        node.lang = null;
+        node.meta = null;
         return;
       }
       if (label !== undefined && !/^fig-[\w:.-]*\w$/.test(label)) {

@@ -42,8 +42,9 @@ interface Placeholder {
 const classes = (node: Element) =>
   Array.isArray(node.properties.className) ? node.properties.className.map(String) : [];
 
-// Later stages may re-indent a `<pre>` (the drawing is made from the fence's own text): compared without whitespace.
-const squeeze = (text: string) => text.replace(/\s+/g, '');
+// Later stages may re-indent a `<pre>` or read `%` as template syntax (the drawing is made from the fence's own
+// text): compared without either.
+const squeeze = (text: string) => text.replace(/[\s%]+/g, '');
 
 /** The placeholders of one chapter tree, paired in order with the fences remark-mermaid recorded. */
 function placeholders(chapter: Chapter, tree: Root, chapterIndex: number): Omit<Placeholder, 'key'>[] {
@@ -56,10 +57,15 @@ function placeholders(chapter: Chapter, tree: Root, chapterIndex: number): Omit<
     const pre = figure.children.find(
       (c): c is Element => c.type === 'element' && c.tagName === 'pre' && classes(c).includes(DIAGRAM_SOURCE_CLASS),
     );
-    const fence = fences[next];
-    // Markup that only looks like a placeholder (the author's raw HTML) is not a fence: it stays as written.
-    if (!pre || !fence || squeeze(toString(pre)) !== squeeze(fence.source)) return;
-    next++;
+    if (!pre) return;
+    // The next fence with this text: a drawing already in place (`galley dev` redraws what a change left) is passed
+    // over, and markup that only looks like a placeholder (the author's raw HTML) is no fence and stays as written.
+    const text = squeeze(toString(pre));
+    let at = next;
+    while (at < fences.length && squeeze(fences[at]!.source) !== text) at++;
+    const fence = fences[at];
+    if (!fence) return;
+    next = at + 1;
     found.push({ chapter, fence, figure, pre, prefix: `diagram-${chapterIndex + 1}-${next}` });
   });
   return found;
@@ -156,6 +162,7 @@ export async function drawDiagrams(
       report(item.chapter.file, 'error', 'Diagram: Mermaid drew no SVG', place, 'diagram');
       continue;
     }
+    fitSvg11(svg);
     renameIds(svg, item.prefix);
     const caption = item.figure.children.find((c): c is Element => c.type === 'element' && c.tagName === 'figcaption');
     // The drawing is one image to assistive technology, named by its caption or else its words.
@@ -165,6 +172,35 @@ export async function drawDiagrams(
     item.figure.children[at] = svg;
   }
   return stats;
+}
+
+const SIZED = new Set(['svg', 'rect', 'pattern']);
+const BOXED = new Set(['svg', 'symbol', 'marker', 'pattern']);
+
+/**
+ * What EPUB 3.2 validates inline SVG against is SVG 1.1: Mermaid's drawings
+ * carry sizes where 1.1 has none (`width` on a `symbol`, `viewBox` on a
+ * `path`), empty attributes and empty `<rect>` placeholders. None of them
+ * draws anything, so they go.
+ */
+function fitSvg11(svg: Element) {
+  const clean = (node: Element) => {
+    for (const [name, value] of Object.entries(node.properties)) {
+      const empty = value === '' || value === null || (Array.isArray(value) && value.length === 0);
+      if (empty || ((name === 'width' || name === 'height') && !SIZED.has(node.tagName))) delete node.properties[name];
+      else if (name === 'viewBox' && !BOXED.has(node.tagName)) delete node.properties[name];
+    }
+    node.children = node.children.filter(
+      (c) =>
+        !(
+          c.type === 'element' &&
+          c.tagName === 'rect' &&
+          (c.properties.width === undefined || c.properties.height === undefined)
+        ),
+    );
+    for (const child of node.children) if (child.type === 'element') clean(child);
+  };
+  clean(svg);
 }
 
 /** The labels of a drawing, one space between each. */
