@@ -9,6 +9,9 @@ import { build, type BuildResult } from '../scripts/api/build.ts';
 import { runEpubcheck } from '../scripts/checks/epubcheck.ts';
 import type { BuildCache } from '../scripts/model/build-cache.ts';
 import { openBuildCache } from '../scripts/passes/cache/build-cache.ts';
+import { prepare } from '../scripts/passes/pipeline.ts';
+import { BrowserNotFoundError } from '../scripts/render/browser.ts';
+import { drawDiagrams } from '../scripts/render/diagrams/diagrams.ts';
 import { ROOT, renderMarkdown, tempDir } from './helpers.ts';
 
 const exec = promisify(execFile);
@@ -44,6 +47,30 @@ describe('mermaid fences (Markdown level)', () => {
       expect.stringMatching(/^7\d{3}:1 error Diagram label `tbl-x`: a diagram's label starts with `fig-` \[diagram\]$/),
     ]);
     expect(file.data.diagrams).toHaveLength(1);
+  });
+});
+
+describe('a diagram to draw without Chromium', () => {
+  it('is an error at its fence that says how to get Chromium', async () => {
+    const work = await tempDir('galley-diagrams-nobrowser-');
+    try {
+      await writeFile(path.join(work.dir, 'book.yaml'), 'title: No browser\n');
+      await writeFile(path.join(work.dir, 'SUMMARY.md'), '# Summary\n\n* [One](one.md)\n');
+      await writeFile(path.join(work.dir, 'one.md'), '# One\n\nText.\n\n```mermaid\nflowchart TD\n  A --> B\n```\n');
+      const { book, cache } = await prepare(work.dir, undefined, { cache: false });
+      const stats = await drawDiagrams(book, cache, {
+        browser: () => Promise.reject(new BrowserNotFoundError(['/nowhere/chromium'])),
+      });
+      expect(stats).toEqual({ diagrams: 1, hits: 0, drawn: 0, pages: 0 });
+      const messages = book.chapters[0]!.file.messages.map((m) => `${m.line}:${m.column} ${m.ruleId} ${m.reason}`);
+      expect(messages).toEqual([
+        expect.stringMatching(
+          /^5:1 diagram Diagram: Diagrams are drawn by Chromium: No Chromium found .*PUPPETEER_EXECUTABLE_PATH/,
+        ),
+      ]);
+    } finally {
+      await work.cleanup();
+    }
   });
 });
 
