@@ -84,12 +84,13 @@ export default function remarkMermaid() {
         line: start?.line,
         column: start?.column,
       });
-      const pre = block(
-        'pre',
-        { className: [DIAGRAM_SOURCE_CLASS] },
-        [block('code', {}, [{ type: 'text', value: node.value }], node)],
-        node,
-      );
+      // `hChildren`: the text goes into the page as written (a text node would lose each line's indentation).
+      const code = {
+        type: 'galleyBlock',
+        data: { hName: 'code', hChildren: [{ type: 'text', value: node.value }] },
+        children: [],
+      } as unknown as RootContent;
+      const pre = block('pre', { className: [DIAGRAM_SOURCE_CLASS] }, [code], node);
       const children = [pre];
       if (caption) children.push(block('figcaption', {}, [{ type: 'text', value: caption }], node));
       parent.children[index] = block(
