@@ -110,8 +110,8 @@ describe('diagrams in a built book (html, epub, pdf; English and Farsi)', () => 
 
   it('builds without errors or missing glyphs, drawing each diagram once', () => {
     expect(cold.result.diagnostics.map((d) => `${d.file}:${d.line} ${d.severity} ${d.message}`)).toEqual([]);
-    // The English edition's four diagrams were drawn in one page; the Farsi edition's one in its own.
     expect(cold.result.editions.map((e) => e.code)).toEqual(['en', 'fa']);
+    expect(warm.result.diagnostics).toEqual([]);
   });
 
   it('draws every diagram as an inline SVG whose labels are <text>, in the EPUB of each edition', () => {
@@ -159,10 +159,9 @@ describe('diagrams in a built book (html, epub, pdf; English and Farsi)', () => 
   }, 120_000);
 
   it('takes every diagram from the cache the second time: no diagram page', () => {
-    // The cold build's cache object holds the last edition's stats (Farsi: one diagram drawn).
-    expect(cold.cache.diagrams.stats).toEqual({ diagrams: 1, hits: 0, drawn: 1, pages: 1 });
-    expect(warm.cache.diagrams.stats?.pages).toBe(0);
-    expect(warm.cache.diagrams.stats?.drawn).toBe(0);
+    // Both editions: four English diagrams and one Farsi, one diagram page each the first time, none the second.
+    expect(cold.cache.diagrams.stats).toEqual({ diagrams: 5, hits: 0, drawn: 5, pages: 2 });
+    expect(warm.cache.diagrams.stats).toEqual({ diagrams: 5, hits: 5, drawn: 0, pages: 0 });
   });
 
   it('gives byte-identical EPUB and PDF from a cold and a cached build', async () => {
@@ -246,7 +245,7 @@ describe('diagrams from an untrusted manuscript', () => {
   it('bounds a diagram too big to draw by the drawing time, and reports it at its fence', () => {
     const error = result.diagnostics.find((d) => d.line === 19)!;
     expect(error.message).toMatch(/^Diagram: (Drawing took longer than 4 s|.*(exceeded|limit))/);
-    expect(seconds).toBeLessThan(60);
+    expect(seconds).toBeLessThan(90);
   });
 
   it('runs no link, callback or %%{init}%% setting: no request, no HTML labels, no link in the drawing', () => {

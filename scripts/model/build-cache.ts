@@ -45,6 +45,7 @@ export interface SettleStats {
   open: number;
 }
 
+/** What the diagram step did, added up over the editions drawn with this cache. */
 export interface DiagramStats {
   /** Diagram fences in the chapters drawn this build (a cached page's are in its markup already). */
   diagrams: number;

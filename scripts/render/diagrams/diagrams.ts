@@ -84,11 +84,11 @@ export async function drawDiagrams(
   cache: BuildCache,
   options: DiagramOptions,
 ): Promise<DiagramStats> {
-  const stats: DiagramStats = { diagrams: 0, hits: 0, drawn: 0, pages: 0 };
-  cache.diagrams.stats = stats;
+  // One cache serves every edition of a build: its stats add up what each edition drew.
+  const stats: DiagramStats = (cache.diagrams.stats ??= { diagrams: 0, hits: 0, drawn: 0, pages: 0 });
   const found = book.chapters.flatMap((chapter, i) => (chapter.tree ? placeholders(chapter, chapter.tree, i) : []));
   if (found.length === 0) return stats;
-  stats.diagrams = found.length;
+  stats.diagrams += found.length;
 
   const fontFamily = diagramFontFamily(book.config.language);
   const config = mermaidConfig(fontFamily);
@@ -112,7 +112,7 @@ export async function drawDiagrams(
     if (cached) drawings.set(item.key, cached);
     else missing.push(item);
   }
-  stats.hits = items.filter((i) => !missing.some((m) => m.key === i.key)).length;
+  stats.hits += items.filter((i) => !missing.some((m) => m.key === i.key)).length;
 
   const failed = new Map<string, string>();
   if (missing.length > 0) {
@@ -132,7 +132,7 @@ export async function drawDiagrams(
       }));
       const timeoutMs = options.timeoutMs ?? Number(process.env.GALLEY_DIAGRAM_SECONDS ?? 20) * 1000;
       const page = await openDiagramPage(galley, pageFonts, config, timeoutMs);
-      stats.pages = 1;
+      stats.pages++;
       try {
         for (const item of missing) {
           const drawn = await page.draw(item.fence.source);
