@@ -11,6 +11,7 @@ import { prepare } from '../passes/pipeline.ts';
 import { loadAuthorCss } from '../model/author-css.ts';
 import { seedSettledPages, storeFreshPages } from '../passes/settle-pages.ts';
 import { renderEdition } from '../render/renderers.ts';
+import { drawDiagrams } from '../render/diagrams/diagrams.ts';
 import type { Artifact, Format, RenderContext } from '../render/renderer.ts';
 import { replaceArtifacts } from '../render/artifact-manifest.ts';
 import type { GalleyBrowser } from '../render/browser.ts';
@@ -145,6 +146,9 @@ async function buildEdition(
   const outDir = path.join(out, edition.outSubdir);
   // An edition's folder inside a committed `dist/` could itself be a link.
   assertNoLink(outDir, "The edition's output folder");
+  // Mermaid fences are drawn once every chapter is processed, before any format is written: a diagram that does not
+  // parse is an error at its fence, and nothing is written.
+  await drawDiagrams(book, cache, { browser: context.browser });
   applySeverities(book.files, BUILD_SEVERITIES, book.config.checks);
   const artifacts: Artifact[] = [];
   let render: RenderContext | undefined;

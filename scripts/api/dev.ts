@@ -26,6 +26,8 @@ import { tocScript } from '../render/web/layout.ts';
 import { webPaths } from '../model/web-paths.ts';
 import { serveSite, type SiteServer } from '../render/web/server.ts';
 import { renderEdition } from '../render/renderers.ts';
+import { drawDiagrams } from '../render/diagrams/diagrams.ts';
+import type { GalleyBrowser } from '../render/browser.ts';
 import { createProgress } from '../util/progress.ts';
 
 export interface DevOptions {
@@ -93,6 +95,9 @@ export async function startDev(options: DevOptions = {}): Promise<DevSession> {
   const siteDir = path.join(out, '.dev', 'web');
   assertNoLink(siteDir, "The preview's folder");
   let states: EditionState[] = [];
+  // Launched for the first diagram not in the cache, closed with the session.
+  let launched: Promise<GalleyBrowser> | undefined;
+  const browser = () => (launched ??= import('../render/browser.ts').then(({ launchBrowser }) => launchBrowser()));
   let failure: Diagnostic | undefined;
 
   const toCwd = (book: LoadedBook, list: Diagnostic[]) =>
@@ -144,6 +149,7 @@ export async function startDev(options: DevOptions = {}): Promise<DevSession> {
     for (const edition of editions) {
       const pipeline = new BookPipeline(edition.root, { boundary: edition.boundary, defaults: edition.defaults });
       const { book, pages, errata } = await pipeline.run();
+      await drawDiagrams(book, pipeline.cache, { browser });
       // The same severities as `galley build`: what only warns there only warns here.
       applySeverities(book.files, BUILD_SEVERITIES, book.config.checks);
       next.push({ edition, pipeline, book, pages, errata });
@@ -201,6 +207,7 @@ export async function startDev(options: DevOptions = {}): Promise<DevSession> {
     started: number,
   ): Promise<RebuildEvent> => {
     const update = await state.pipeline.update(files);
+    await drawDiagrams(update.book, state.pipeline.cache, { browser });
     Object.assign(state, { book: update.book, pages: update.pages, errata: update.errata });
     const { book } = state;
     applySeverities(update.all ? book.files : update.chapters.map((c) => c.file), BUILD_SEVERITIES, book.config.checks);
@@ -369,6 +376,7 @@ export async function startDev(options: DevOptions = {}): Promise<DevSession> {
       await Promise.all(watchers.map((watcher) => watcher.close()));
       await queue;
       await server?.close();
+      if (launched) await (await launched.catch(() => undefined))?.close();
     },
   };
 }

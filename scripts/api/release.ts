@@ -11,6 +11,7 @@ import { listEditions, type Edition } from '../model/book/editions.ts';
 import type { LoadedBook } from '../model/book/load.ts';
 import { launchBrowser, type GalleyBrowser } from '../render/browser.ts';
 import { renderEdition } from '../render/renderers.ts';
+import { drawDiagrams } from '../render/diagrams/diagrams.ts';
 import type { RenderContext } from '../render/renderer.ts';
 import { createProgress } from '../util/progress.ts';
 import { bookSlug } from '../model/book-slug.ts';
@@ -134,6 +135,8 @@ async function buildReleaseEdition(
     boundary: edition.boundary,
     defaults: edition.defaults,
   });
+  // Diagrams are drawn as a build draws them: an undrawable one is an error at its fence, before anything is written.
+  await drawDiagrams(book, cache, { browser });
   applySeverities(book.files, CHECK_SEVERITIES, RELEASE_SEVERITIES, book.config.checks);
   const before = diagnostics(book.files, book.boundary);
   if (before.some((d) => d.severity === 'error')) return { diagnostics: before };

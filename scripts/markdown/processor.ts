@@ -16,6 +16,7 @@ import remarkMdbook from './plugins/remark-mdbook.ts';
 import remarkCitations from './plugins/remark-citations.ts';
 import remarkIndexTerms from './plugins/remark-index-terms.ts';
 import remarkListings from './plugins/remark-listings.ts';
+import remarkMermaid from './plugins/remark-mermaid.ts';
 import remarkCrossrefs from './plugins/remark-crossrefs.ts';
 import remarkCallouts from './plugins/remark-callouts.ts';
 import remarkLeadIns from './plugins/remark-lead-ins.ts';
@@ -74,7 +75,9 @@ export function createChapterProcessor(
     .use(remarkCitations, { bibliography })
     // Back-of-book index terms (`:index[…]`), before smart punctuation curls their attribute quotes.
     .use(remarkIndexTerms)
-    // Listings and callouts of every dialect, before anything reads code blocks or quotes.
+    // Mermaid fences become figures holding their source (drawn after the chapters, render/diagrams), then
+    // listings and callouts of every dialect, before anything reads code blocks or quotes.
+    .use(remarkMermaid)
     .use(remarkListings)
     // Quarto's numbered labels and references, and Pandoc citations (the numbers are passes/crossrefs.ts's).
     .use(remarkCrossrefs, {

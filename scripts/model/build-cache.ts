@@ -45,11 +45,25 @@ export interface SettleStats {
   open: number;
 }
 
+/** What the diagram step did, added up over the editions drawn with this cache. */
+export interface DiagramStats {
+  /** Diagram fences in the chapters drawn this build (a cached page's are in its markup already). */
+  diagrams: number;
+  /** Of those, taken from the diagram cache. */
+  hits: number;
+  /** Drawn in Chromium now. */
+  drawn: number;
+  /** Diagram pages opened (0 when every diagram was cached). */
+  pages: number;
+}
+
 export interface BuildCacheFolders {
   /** The chapter cache folder; undefined for none (`--no-cache`, a folder git tracks or a link). */
   chapters?: string;
   /** The EPUB deflate pack folder; undefined for none. */
   deflate?: string;
+  /** The drawn diagrams' folder; undefined for none. */
+  diagrams?: string;
 }
 
 export class BuildCache {
@@ -63,6 +77,7 @@ export class BuildCache {
   };
   readonly pages: { stats?: SettleStats } = {};
   readonly deflate: { readonly dir?: string };
+  readonly diagrams: { readonly dir?: string; stats?: DiagramStats };
   /**
    * Each page body serialised once: the HTML intermediate and the EPUB write
    * the same markup unless the EPUB adapts it; the page cache seeds it for
@@ -74,5 +89,6 @@ export class BuildCache {
   constructor(folders: BuildCacheFolders = {}) {
     this.chapters = { dir: folders.chapters, keys: new WeakMap(), unparsed: new WeakMap() };
     this.deflate = { dir: folders.deflate };
+    this.diagrams = { dir: folders.diagrams };
   }
 }

@@ -26,6 +26,11 @@ export function defaultDeflateDir(): string {
   return path.join(cacheRoot(), 'deflate');
 }
 
+/** The drawn diagrams (render/diagrams/diagram-cache.ts): `diagrams/` beside `chapters/`. */
+export function defaultDiagramDir(): string {
+  return path.join(cacheRoot(), 'diagrams');
+}
+
 const SECRET_FILE = '.secret';
 /**
  * The key this process uses for each cache folder: fixed for the life of the process, so what it writes it can

@@ -54,6 +54,7 @@ import rehypeSourcePaths from '../../scripts/markdown/plugins/rehype-source-path
 import remarkCallouts from '../../scripts/markdown/plugins/remark-callouts.ts';
 import remarkLeadIns from '../../scripts/markdown/plugins/remark-lead-ins.ts';
 import remarkListings from '../../scripts/markdown/plugins/remark-listings.ts';
+import remarkMermaid from '../../scripts/markdown/plugins/remark-mermaid.ts';
 import { sanitizeSchema } from '../../scripts/model/sanitize-schema.ts';
 import '../../scripts/markdown/plugins/types.ts';
 
@@ -117,6 +118,7 @@ const PLUGINS: Record<string, Entry> = {
   // Collect records the ids the heading rule gives.
   'rehype-collect': { stage: 'rehype', plugin: rehypeCollect, before: [rehypeHeadingIds] },
   'remark-listings': { stage: 'remark', plugin: remarkListings },
+  'remark-mermaid': { stage: 'remark', plugin: remarkMermaid },
   'remark-callouts': { stage: 'remark', plugin: remarkCallouts },
   'remark-lead-ins': { stage: 'remark', plugin: remarkLeadIns },
   'rehype-raw-bounded': { stage: 'rehype', plugin: rehypeRawBounded, parsesRaw: true },

@@ -2,6 +2,7 @@ import type { Element } from 'hast';
 import { toString } from 'hast-util-to-string';
 import type { Collected } from './types.ts';
 import { elementRules, SKIP, type ElementRule } from './element-rules.ts';
+import { DIAGRAM_SOURCE_CLASS } from './remark-mermaid.ts';
 
 const HEADING = /^h([1-6])$/;
 
@@ -17,7 +18,9 @@ export function collectRule(): ElementRule {
         if (node.properties.id !== undefined || HEADING.test(node.tagName)) noted.push(node);
         if (node.tagName === 'img') stats.images++;
         if (node.tagName === 'aside' && node.properties.role === 'doc-footnote') stats.footnotes++;
-        if (node.tagName === 'pre') stats.codeBlocks++;
+        // A diagram's source waits in a `<pre>` for its drawing (remark-mermaid): it is no code block.
+        if (node.tagName === 'pre' && !String(node.properties.className ?? '').includes(DIAGRAM_SOURCE_CLASS))
+          stats.codeBlocks++;
         if (node.tagName === 'table') stats.tables++;
         if (node.tagName === 'figure' && String(node.properties.id ?? '').startsWith('listing-')) stats.listings++;
         if (node.tagName === 'math') return SKIP;

@@ -1,4 +1,5 @@
 import type { ChapterStats, Difficulty } from '../../model/book/types.ts';
+import type { DiagramFence } from './remark-mermaid.ts';
 
 export interface ChapterContext {
   key: string;
@@ -76,6 +77,8 @@ export interface ChapterOutput {
   citations: string[];
   /** remark-index-terms: the chapter's index terms in reading order. */
   indexTerms: IndexTerm[];
+  /** remark-mermaid: the chapter's diagram fences in reading order (render/diagrams draws them). */
+  diagrams: DiagramFence[];
 }
 
 declare module 'vfile' {
@@ -98,5 +101,6 @@ export const OUTPUT_KEYS: ReadonlySet<string> = new Set(
     included: true,
     citations: true,
     indexTerms: true,
+    diagrams: true,
   } satisfies Record<keyof ChapterOutput, true>),
 );

@@ -13,7 +13,18 @@ import { xmlSafeMarkup } from '../../util/xml-safe.ts';
  * XML with its namespace; undefined when no `<svg>` root is found.
  */
 export function sanitizeSvg(text: string): string | undefined {
-  const tree = fromHtml(stripProlog(text), { fragment: true });
+  const svg = sanitizeSvgElement(stripProlog(text));
+  if (!svg) return undefined;
+  return `<?xml version="1.0" encoding="UTF-8"?>\n${xmlSafeMarkup(toXml(toXast(svg)))}\n`;
+}
+
+/**
+ * The `<svg>` element of SVG markup, through the image-file allow-list, as a
+ * hast element to place in a page (a drawn diagram, render/diagrams); undefined
+ * when no `<svg>` root is found.
+ */
+export function sanitizeSvgElement(markup: string): Element | undefined {
+  const tree = fromHtml(markup, { fragment: true });
   // Editor metadata (Inkscape's RDF) goes whole: unwrapped, its text would sit loose under <svg>.
   // Only SVG's own drawing elements: the HTML the inline schema allows (`iframe`, `video`, `a`) has no place in an image file.
   const clean = sanitize(tree, {
@@ -29,5 +40,5 @@ export function sanitizeSvg(text: string): string | undefined {
     delete svg.properties.transform;
     svg.children = [{ type: 'element', tagName: 'g', properties: { transform }, children: svg.children }];
   }
-  return `<?xml version="1.0" encoding="UTF-8"?>\n${xmlSafeMarkup(toXml(toXast(svg)))}\n`;
+  return svg;
 }

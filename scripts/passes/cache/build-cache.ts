@@ -4,7 +4,7 @@
  * its own (a path), or none (`false`, `--no-cache`).
  */
 import { linkOnPath } from '../../util/atomic.ts';
-import { defaultDeflateDir, trackedByGit } from '../../util/cache-location.ts';
+import { defaultDeflateDir, defaultDiagramDir, trackedByGit } from '../../util/cache-location.ts';
 import { BuildCache } from '../../model/build-cache.ts';
 import { defaultCacheDir } from './chapter-cache.ts';
 
@@ -16,10 +16,13 @@ export function chapterCacheDir(cache: boolean | string | undefined): string | u
   return wanted && !linkOnPath(wanted) && !trackedByGit(wanted) ? wanted : undefined;
 }
 
+const usableDir = (dir: string) => (!linkOnPath(dir) && !trackedByGit(dir) ? dir : undefined);
+
 /** A fresh cache for one build (or one `galley dev` session). */
 export function openBuildCache(cache: boolean | string | undefined = true): BuildCache {
   return new BuildCache({
     chapters: chapterCacheDir(cache),
     deflate: cache === false ? undefined : defaultDeflateDir(),
+    diagrams: cache === false ? undefined : usableDir(defaultDiagramDir()),
   });
 }
