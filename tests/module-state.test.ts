@@ -29,6 +29,7 @@ const ALLOWED: Record<string, string> = {
   'scripts/render/browser.ts:launchListeners': 'registry for tests that watch launches',
   'scripts/render/browser.ts:open': 'open browsers, for the signal handlers',
   'scripts/render/browser.ts:signalsInstalled': 'signal handlers installed once',
+  'scripts/render/diagrams/mermaid-page.ts:bundle': 'the Mermaid bundle, read on first use like an import',
   'scripts/render/epub/deflate-cache.ts:engineName': 'the installed fflate’s version',
   'scripts/render/pdf/adjust.ts:popplerChecked': 'whether the machine has pdftotext',
   'scripts/render/pdf/lib-speed.ts:installed': 'a patch put into pdf-lib once',

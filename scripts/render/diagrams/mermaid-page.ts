@@ -20,6 +20,7 @@ const mermaidDir = () => path.dirname(require.resolve('mermaid/package.json'));
 export const mermaidVersion = (): string =>
   (JSON.parse(readFileSync(path.join(mermaidDir(), 'package.json'), 'utf8')) as { version: string }).version;
 
+/** Mermaid's bundle, read on first use like an import (3 MB): the installed code, not cache state. */
 let bundle: string | undefined;
 const mermaidBundle = () => (bundle ??= readFileSync(path.join(mermaidDir(), 'dist', 'mermaid.min.js'), 'utf8'));
 
