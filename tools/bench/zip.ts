@@ -118,7 +118,7 @@ async function main() {
         let bytes = e.bytes;
         if (changed && i === Math.floor(inputs.length / 2) && !e.store) {
           bytes = new Uint8Array(e.bytes);
-          bytes[bytes.length - 1] ^= 1;
+          bytes[bytes.length - 1] = (bytes.at(-1) ?? 0) ^ 1;
         }
         return pack.entry(e.name, bytes, e.store ? 0 : 8);
       });
