@@ -154,7 +154,7 @@ export async function loadBook(rootDir: string, options: LoadOptions = {}): Prom
   const rootStat = await stat(configRoot).catch(() => undefined);
   if (!rootStat?.isDirectory()) throw new Error(`Manuscript folder not found: ${rootDir}`);
   // Books made for HonKit/GitBook or mdBook keep their own configuration; a book.yaml beside it overrides any field.
-  const foreign = await readForeignConfig(configRoot);
+  const foreign = readForeignConfig(configRoot);
   let root = path.resolve(configRoot, foreign?.contentRoot ?? '.');
   const foreignRootOutside = foreign !== undefined && !isInside(options.boundary ?? configRoot, root);
   if (foreignRootOutside) root = configRoot;
@@ -202,9 +202,9 @@ export async function loadBook(rootDir: string, options: LoadOptions = {}): Prom
   }
   if (foreignRootOutside) {
     report(
-      foreign!.file,
+      foreign.file,
       'error',
-      `The book's content folder \`${foreign!.contentRoot}\` is outside the manuscript: it is not read`,
+      `The book's content folder \`${foreign.contentRoot}\` is outside the manuscript: it is not read`,
       { line: 1, column: 1 },
       'book-config',
     );
