@@ -80,7 +80,7 @@ export default function rehypeRawBounded() {
     };
     let out: Root;
     try {
-      out = raw(tree, file) as Root;
+      out = raw(tree, file);
     } catch (error) {
       // hast-util-raw converts parse5's tree recursively: nesting deep enough overflows the stack there.
       if (error instanceof RangeError) return fail(deepRawLine(tree));

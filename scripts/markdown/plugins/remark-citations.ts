@@ -30,10 +30,10 @@ export default function remarkCitations(options: Options = {}) {
       let last = 0;
       for (const match of node.value.matchAll(CITE)) {
         const key = match[1]!;
-        if (match.index! > last) parts.push({ type: 'text', value: node.value.slice(last, match.index) });
-        last = match.index! + match[0].length;
+        if (match.index > last) parts.push({ type: 'text', value: node.value.slice(last, match.index) });
+        last = match.index + match[0].length;
         const place = node.position
-          ? { line: node.position.start.line, column: node.position.start.column + match.index! }
+          ? { line: node.position.start.line, column: node.position.start.column + match.index }
           : node;
         if (!bibliography) {
           report(file, 'warning', `Citation \`${key}\` but the book has no .bib file`, place, 'citation');

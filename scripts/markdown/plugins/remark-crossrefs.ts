@@ -1,4 +1,4 @@
-import type { Code, Image, Paragraph, Parent, PhrasingContent, Root, RootContent, Table, Text } from 'mdast';
+import type { Paragraph, Parent, PhrasingContent, Root, RootContent, Table, Text } from 'mdast';
 import type { Math } from 'mdast-util-math';
 import type { Processor } from 'unified';
 import { visit, SKIP } from 'unist-util-visit';
@@ -111,7 +111,7 @@ const block = (hName: string, properties: Record<string, unknown>, children: unk
 function labelBlocks(tree: Root, equations: Map<number, string>, label: (id: string, place: Place) => void) {
   visit(tree, (node, index, parent) => {
     if (!parent || index === undefined) return;
-    const siblings = (parent as Parent).children as RootContent[];
+    const siblings = (parent as Parent).children;
     if (node.type === 'heading') {
       const id = (node.data?.hProperties as { id?: unknown } | undefined)?.id;
       if (typeof id === 'string' && LABEL.test(id)) label(id, node);
@@ -121,11 +121,11 @@ function labelBlocks(tree: Root, equations: Map<number, string>, label: (id: str
       const id = equations.get(node.position?.end.line ?? -1);
       if (!id) return;
       label(id, node);
-      siblings[index] = block('div', { className: ['equation'], id }, [node as Math], node);
+      siblings[index] = block('div', { className: ['equation'], id }, [node], node);
       return SKIP;
     }
     if (node.type === 'code') {
-      const code = node as Code;
+      const code = node;
       const attributes = `${code.lang ?? ''} ${code.meta ?? ''}`;
       const id = /(?:^|[\s{])#(lst-[\w:.-]*\w)/.exec(attributes)?.[1];
       if (!id) return;
@@ -140,7 +140,7 @@ function labelBlocks(tree: Root, equations: Map<number, string>, label: (id: str
       return SKIP;
     }
     if (node.type === 'paragraph') {
-      const paragraph = node as Paragraph;
+      const paragraph = node;
       const content = paragraph.children.filter((c) => !(c.type === 'text' && c.value.trim() === ''));
       const [image, tail] = content;
       const figure = tail?.type === 'text' ? FIG_LABEL.exec(tail.value) : null;
@@ -148,8 +148,8 @@ function labelBlocks(tree: Root, equations: Map<number, string>, label: (id: str
         const id = figure[1]!;
         label(id, node);
         // The caption as rehype-figures takes it: the title, else the alt text (Quarto's caption).
-        const caption = (image as Image).title || ((image as Image).alt ?? '');
-        (image as Image).title = null;
+        const caption = image.title || (image.alt ?? '');
+        image.title = null;
         const children: unknown[] = [image];
         if (caption) children.push(block('figcaption', {}, [{ type: 'text', value: caption }], node));
         siblings[index] = block('figure', { className: ['figure'], id }, children, node);
@@ -217,7 +217,7 @@ function references(
   // Bracketed groups first, then bare keys in the text between them.
   const spans: { start: number; end: number; nodes: PhrasingContent[] }[] = [];
   for (const match of value.matchAll(BRACKETED)) {
-    const start = match.index!;
+    const start = match.index;
     // `[text](url)` and `[text][ref]` were links already; `[@x]:` a definition: never here.
     const cites = parseGroup(match[1]!);
     if (!cites) continue;
@@ -253,7 +253,7 @@ function references(
     for (const match of slice.matchAll(IN_TEXT)) {
       let key = match[3]!;
       key = key.replace(TRAILING, '');
-      const start = match.index! + match[1]!.length;
+      const start = match.index + match[1]!.length;
       const end = start + match[2]!.length + 1 + key.length;
       const place = placeIn(node, from + start) ?? node;
       const cite: Cite = { prefix: '', key, suppress: match[2] === '-', locator: '' };
