@@ -111,7 +111,7 @@ function element(node: Element, state: State, out: string[]): void {
   for (const key in props) {
     if (!Object.hasOwn(props, key)) continue;
     const info = attributeInfo(space, key);
-    let value: unknown = props[key];
+    let value = props[key];
     if (
       (typeof value === 'number' && Number.isNaN(value)) ||
       (!value && info.boolean) ||
@@ -123,7 +123,7 @@ function element(node: Element, state: State, out: string[]): void {
     if (value === true || info.boolean) value = '';
     else if (Array.isArray(value)) value = info.commaSeparated ? commas(value) : spaces(value);
     else if (typeof value !== 'string') value = String(value);
-    attributes[info.attribute] = value as string;
+    attributes[info.attribute] = value;
   }
   const name = escapeName(node.tagName);
   let open = `<${name}`;

@@ -176,7 +176,8 @@ export class GalleyEPub extends EPub {
     );
     this.uuid = identifier;
     this.images = [];
-    this.content = this.content.map((chapter, i) => {
+    // Typed here: the library's NormChapter names types from a package it does not install.
+    this.content = this.content.map((chapter: { filename: string }, i) => {
       const document = documents[i]!;
       // The library strips characters from file names; ours must arrive as given or links break.
       if (chapter.filename !== document.filename)
@@ -192,12 +193,13 @@ export class GalleyEPub extends EPub {
   }
 
   /** Never fetch: the book's images, fonts and styles are already bytes in memory. */
-  protected override async downloadAllImages(): Promise<void> {
+  protected override downloadAllImages(): Promise<void> {
     for (const file of this.resources) {
       this.zip.file(`${EPUB_ROOT}/${file.href}`, file.data, {
         compression: STORED_TYPES.has(file.mediaType) ? 'STORE' : 'DEFLATE',
       });
     }
+    return Promise.resolve();
   }
 
   protected override async downloadAllFonts(): Promise<void> {}

@@ -70,7 +70,7 @@ function candidates(composition: Composition): Candidate[] {
         kind = 'lead-in';
       } else if ((node.tagName === 'figcaption' || node.tagName === 'caption') && parent) {
         // A caption above its figure or table; a figure that is only a caption (a video left out) introduces nothing.
-        const siblings = (parent as Element).children.filter((c) => c.type === 'element');
+        const siblings = parent.children.filter((c) => c.type === 'element');
         if (siblings[0] === node && siblings.length > 1) kind = 'caption';
       }
       if (kind) out.push({ element: node, text: normalise(toString(node)), kind, block });
@@ -401,7 +401,7 @@ function figureGaps(
       if (node.tagName !== 'figure' || !parent || index === undefined) return;
       const caption = node.children.find((c): c is Element => c.type === 'element' && c.tagName === 'figcaption');
       if (!caption || node.children.filter((c) => c.type === 'element').at(-1) !== caption) return;
-      const before = (parent as Element).children
+      const before = parent.children
         .slice(0, index)
         .filter((c): c is Element => c.type === 'element')
         .at(-1);

@@ -21,7 +21,7 @@ interface Entry {
 }
 interface WithEntries {
   entries: Entry[];
-  appendEntry(entry: Entry): void;
+  appendEntry: (this: WithEntries, entry: Entry) => void;
 }
 
 let installed = false;
