@@ -65,7 +65,9 @@ function wire(program: Command, definition: CommandDefinition<never>, setCode: (
   for (const option of definition.options) command.addOption(option);
   command.action(async () => {
     const options: Record<string, unknown> = { ...command.opts() };
-    positional.forEach((argument, i) => (options[argument.key] = command.processedArgs[i]));
+    positional.forEach((argument, i) => {
+      options[argument.key] = command.processedArgs[i];
+    });
     if (definition.book) {
       const manuscript = bookFolder(command, command.processedArgs[positional.length] as string | undefined);
       if (!existsSync(manuscript) || !statSync(manuscript).isDirectory()) {

@@ -10,7 +10,7 @@ import { writeFileAtomic } from '../util/atomic.ts';
 import { checkBookFile } from '../util/book-file.ts';
 import { ERRATA_FILE, parseErrata } from '../model/errata/load.ts';
 import { resolveLocation } from '../model/errata/locate.ts';
-import { ERRATA_KINDS, ID_PATTERN, type ErratumKind } from '../model/errata/schema.ts';
+import { ERRATA_KINDS, ID_PATTERN } from '../model/errata/schema.ts';
 
 export interface ErratumInput {
   location?: string;
@@ -221,7 +221,7 @@ export async function addErratum(
   const entry = doc.createNode({}) as YAMLMap;
   entry.set('id', id);
   entry.set('location', wanted.location!.trim());
-  entry.set('kind', wanted.kind as ErratumKind);
+  entry.set('kind', wanted.kind);
   for (const [key, value] of [
     ['was', wanted.was],
     ['now', wanted.now],

@@ -199,9 +199,9 @@ export function elementPathAt(xml: string, line: number, column: number): number
   const stack: { index: number; children: number }[] = [{ index: -1, children: 0 }];
   let endedHere: number[] | undefined;
   for (const match of xml.matchAll(tag)) {
-    if (match.index! >= offset) break;
+    if (match.index >= offset) break;
     if (!match[2]) continue;
-    const end = match.index! + match[0].length;
+    const end = match.index + match[0].length;
     if (match[1]) {
       if (stack.length > 1) stack.pop();
       endedHere = undefined;
