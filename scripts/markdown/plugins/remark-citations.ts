@@ -29,7 +29,7 @@ export default function remarkCitations(options: Options = {}) {
       const parts: PhrasingContent[] = [];
       let last = 0;
       for (const match of node.value.matchAll(CITE)) {
-        const key = match[1]!;
+        const [, key = ''] = match;
         if (match.index > last) parts.push({ type: 'text', value: node.value.slice(last, match.index) });
         last = match.index + match[0].length;
         const place = node.position

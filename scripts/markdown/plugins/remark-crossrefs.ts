@@ -4,6 +4,7 @@ import type { Processor } from 'unified';
 import { visit, SKIP } from 'unist-util-visit';
 import type { VFile } from 'vfile';
 import { report } from '../../util/messages.ts';
+import { must } from '../../util/must.ts';
 import type { BibEntry } from '../../model/dialects/bibliography.ts';
 
 /** Options of remark-crossrefs. */
@@ -185,7 +186,7 @@ function tableCaption(paragraph: Paragraph): { id: string; children: PhrasingCon
   head.value = head.value.replace(TBL_CAPTION_START, '');
   const tail = children[children.length - 1] as Text;
   tail.value = tail.value.slice(0, tail.value.length - match[0].length);
-  return { id: match[1]!, children: children.filter((c) => !(c.type === 'text' && c.value === '')) };
+  return { id: match[1] ?? '', children: children.filter((c) => !(c.type === 'text' && c.value === '')) };
 }
 
 /** Where `offset` of a text node's value is in the source. */
@@ -219,7 +220,7 @@ function references(
   for (const match of value.matchAll(BRACKETED)) {
     const start = match.index;
     // `[text](url)` and `[text][ref]` were links already; `[@x]:` a definition: never here.
-    const cites = parseGroup(match[1]!);
+    const cites = parseGroup(match[1] ?? '');
     if (!cites) continue;
     const place = placeIn(node, start) ?? node;
     const nodes: PhrasingContent[] = [];
@@ -251,7 +252,7 @@ function references(
     const slice = value.slice(from, to);
     let at = 0;
     for (const match of slice.matchAll(IN_TEXT)) {
-      let key = match[3]!;
+      let key = match[3] ?? '';
       key = key.replace(TRAILING, '');
       const start = match.index + match[1]!.length;
       const end = start + match[2]!.length + 1 + key.length;
@@ -295,8 +296,8 @@ function parseGroup(inner: string): Cite[] | undefined {
   for (const part of inner.split(';')) {
     const at = part.search(/-?@\w/);
     if (at < 0) return undefined;
-    const match = KEY.exec(part.slice(at))!;
-    const key = match[1]!.replace(TRAILING, '');
+    const match = must(KEY.exec(part.slice(at)), 'the key search() found');
+    const key = (match[1] ?? '').replace(TRAILING, '');
     const prefix = part.slice(0, at).trim();
     const consumed = (match[0].startsWith('-') ? 2 : 1) + key.length;
     cites.push({ prefix, key, suppress: match[0].startsWith('-'), locator: part.slice(at + consumed).trimEnd() });

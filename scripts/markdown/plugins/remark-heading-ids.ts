@@ -12,7 +12,7 @@ export default function remarkHeadingIds() {
       if (!last || last.type !== 'text') return;
       const match = ATTRIBUTES.exec(last.value);
       if (!match) return;
-      const words = match[1]!.trim().split(/\s+/);
+      const words = (match[1] ?? '').trim().split(/\s+/);
       const id = words.find((w) => w.startsWith('#'))?.slice(1);
       const classes = words.filter((w) => w.startsWith('.')).map((w) => w.slice(1));
       last.value = last.value.slice(0, match.index);

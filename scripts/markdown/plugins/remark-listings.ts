@@ -8,7 +8,8 @@ const CLOSE = /^<\/Listing\s*>\s*$/i;
 
 function attributes(source: string): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const m of source.matchAll(/([\w-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')/g)) out[m[1]!.toLowerCase()] = m[2] ?? m[3]!;
+  for (const m of source.matchAll(/([\w-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')/g))
+    out[(m[1] ?? '').toLowerCase()] = m[2] ?? m[3] ?? '';
   return out;
 }
 

@@ -28,7 +28,7 @@ function parseTags(node: Html): Tag[] | undefined {
   const value = node.value.trim();
   if (!/^(<!--galley:[\s\S]*?-->\s*)+$/.test(value)) return undefined;
   return [...value.matchAll(MARKER)].map((m) => {
-    const body = m[1]!.trim();
+    const body = (m[1] ?? '').trim();
     const name = /^[\w-]+/.exec(body)?.[0] ?? '';
     const args: Record<string, string> = Object.create(null) as Record<string, string>;
     for (const a of body.matchAll(/([\w-]+)\s*=\s*("([^"]*)"|'([^']*)'|(\S+))/g))
