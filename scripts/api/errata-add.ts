@@ -59,10 +59,10 @@ export function nextId(ids: string[]): string {
   const parsed = ids.filter((id) => ID_PATTERN.test(id)).map((id) => /^([A-Z]+)-(\d+)$/.exec(id)!);
   if (parsed.length === 0) return 'E-0001';
   const counts = new Map<string, number>();
-  for (const m of parsed) counts.set(m[1]!, (counts.get(m[1]!) ?? 0) + 1);
+  for (const [, letters = ''] of parsed) counts.set(letters, (counts.get(letters) ?? 0) + 1);
   const prefix = [...counts].sort((a, b) => b[1] - a[1])[0]![0];
   const mine = parsed.filter((m) => m[1] === prefix);
-  const width = Math.max(4, ...mine.map((m) => m[2]!.length));
+  const width = Math.max(4, ...mine.map(([, , digits = '']) => digits.length));
   const next = Math.max(...mine.map((m) => Number(m[2]))) + 1;
   return `${prefix}-${String(next).padStart(width, '0')}`;
 }

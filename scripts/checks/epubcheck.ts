@@ -55,7 +55,8 @@ export interface EpubcheckOptions {
 /** Splits a command line on spaces, honouring double and single quotes (no shell is involved). */
 function splitCommand(command: string): string[] {
   const parts: string[] = [];
-  for (const match of command.matchAll(/"([^"]*)"|'([^']*)'|(\S+)/g)) parts.push(match[1] ?? match[2] ?? match[3]!);
+  for (const match of command.matchAll(/"([^"]*)"|'([^']*)'|(\S+)/g))
+    parts.push(match[1] ?? match[2] ?? match[3] ?? '');
   return parts;
 }
 
@@ -65,7 +66,8 @@ export function epubcheckCommand(command = process.env.EPUBCHECK?.trim() || DEFA
   // A path to a jar, even with spaces in it.
   if (/\.jar$/i.test(trimmed) && (existsSync(trimmed) || !/\s/.test(trimmed))) return ['java', '-jar', trimmed];
   const parts = splitCommand(trimmed);
-  if (parts.length === 1 && /\.jar$/i.test(parts[0]!)) return ['java', '-jar', parts[0]!];
+  const [only] = parts;
+  if (parts.length === 1 && only !== undefined && /\.jar$/i.test(only)) return ['java', '-jar', only];
   return parts;
 }
 

@@ -62,7 +62,7 @@ export function entryIdsAt(ref: string, errataPath: string): Set<string> {
     );
   }
 
-  return new Set([...text.matchAll(/^\s*-?\s*id:\s*["']?([A-Z]+-\d+)/gm)].map((m) => m[1]!));
+  return new Set([...text.matchAll(/^\s*-?\s*id:\s*["']?([A-Z]+-\d+)/gm)].map(([, id = '']) => id));
 }
 
 const processor = unified().use(remarkParse).use(remarkGfm).use(remarkMath);

@@ -116,7 +116,7 @@ export function sourceTexts(book: LoadedBook): SourceText[] {
           break;
         case 'html': {
           for (const m of node.value.matchAll(ATTRIBUTE_TEXT))
-            add(node, m[2] ?? m[3] ?? '', m[1]!.toLowerCase() === 'alt');
+            add(node, m[2] ?? m[3] ?? '', m[1]?.toLowerCase() === 'alt');
           const text = node.value
             .replace(/<!--[\s\S]*?-->/g, ' ')
             // A browser's fallback ("Your browser does not support the video tag"): media print as a caption.

@@ -152,7 +152,7 @@ function element(node: Element, state: State, out: string[]): void {
   // `<p/>` means an unclosed <p> to an HTML parser: only void elements may self-close.
   const tag = `${open}/>`;
   const match = SELF_CLOSING.exec(tag);
-  out[before] = match && !VOID.has(match[1]!) ? `${open}></${name}>` : tag;
+  out[before] = match?.[1] !== undefined && !VOID.has(match[1]) ? `${open}></${name}>` : tag;
 }
 
 function one(node: Nodes, state: State, out: string[]): void {

@@ -76,7 +76,7 @@ export function markTemplateTags(text: string): string {
     const line = lines[i]!;
     const indent = /^\s*/.exec(line)![0];
     const tags = [...line.trim().matchAll(/\{%-?\s*([\s\S]*?)\s*-?%\}/g)].map(
-      (m) => `<!--galley:${m[1]!.replace(/--/g, '- -')}-->`,
+      ([, tag = '']) => `<!--galley:${tag.replace(/--/g, '- -')}-->`,
     );
     lines[i] = indent + tags.join('');
   }
