@@ -44,8 +44,9 @@ export async function loadAuthorCss(book: LoadedBook): Promise<void> {
   const files = new Map<string, Promise<string>>();
   const read = (relative: string) => {
     const file = path.resolve(base, relative);
-    if (!files.has(file)) files.set(file, readOne(book, file, relative));
-    return files.get(file)!;
+    let text = files.get(file);
+    if (!text) files.set(file, (text = readOne(book, file, relative)));
+    return text;
   };
   const result = {} as Record<CssFormat, string>;
   for (const format of ['web', 'epub', 'pdf'] as const)

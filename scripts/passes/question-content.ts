@@ -21,8 +21,7 @@ const byId = new WeakMap<Root, Map<string, Element>>();
 function indexIds(tree: Root): Map<string, Element> {
   const map = new Map<string, Element>();
   const stack = [...(tree.children as ElementContent[])].reverse();
-  while (stack.length > 0) {
-    const node = stack.pop()!;
+  for (let node = stack.pop(); node !== undefined; node = stack.pop()) {
     if (node.type !== 'element') continue;
     const id = node.properties.id;
     // The first in document order, as the search it replaces found.

@@ -28,8 +28,7 @@ function verbatimLines(text: string): Set<number> {
   // An explicit stack: a chapter may nest blocks thousands deep.
   const stack: Nodes[] = [tree];
   const html: { start: number; end: number; value: string }[] = [];
-  while (stack.length > 0) {
-    const node = stack.pop()!;
+  for (let node = stack.pop(); node !== undefined; node = stack.pop()) {
     const place = node.position;
     if (place && (node.type === 'code' || node.type === 'inlineCode' || node.type === 'math'))
       mark(place.start.line, place.end.line);
