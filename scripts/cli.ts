@@ -22,6 +22,7 @@ import {
   type CommandGroup,
 } from './commands/types.ts';
 import { RefError } from './util/git.ts';
+import { must } from './util/must.ts';
 
 const COMMANDS: CommandDefinition<never>[] = [
   initCommand,
@@ -58,7 +59,7 @@ function wire(program: Command, definition: CommandDefinition<never>, setCode: (
     parent =
       parent.commands.find((c) => c.name() === word) ?? parent.command(word).description(group?.description ?? '');
   }
-  const command = parent.command(words.at(-1)!).description(definition.description);
+  const command = parent.command(must(words.at(-1), 'a command name')).description(definition.description);
   const positional = definition.arguments ?? [];
   for (const argument of positional) command.argument(argument.syntax, argument.description);
   if (definition.book) command.argument('[book]', 'the book folder (the same as --manuscript)');

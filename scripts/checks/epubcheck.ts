@@ -12,6 +12,7 @@ import type { Page } from '../model/pages.ts';
 import { EPUB_ROOT, NAV_FILE, NCX_FILE, epubPageBody } from '../render/epub/epub.ts';
 import type { Diagnostic } from '../model/report.ts';
 import type { Level } from '../util/messages.ts';
+import { must } from '../util/must.ts';
 
 export const DEFAULT_EPUBCHECK = '/usr/share/java/epubcheck.jar';
 
@@ -310,7 +311,7 @@ export async function epubcheckDiagnostics(
     } else if (inside === 'content.opf') {
       out.push({ ...base, file: rel(book.configFile.path), line: 1, column: 1 });
     } else if (inside && byTarget.has(inside)) {
-      out.push({ ...base, file: rel(byTarget.get(inside)!.absolute), line: 1, column: 1 });
+      out.push({ ...base, file: rel(must(byTarget.get(inside), inside).absolute), line: 1, column: 1 });
     } else {
       out.push({
         ...base,

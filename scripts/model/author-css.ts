@@ -79,7 +79,7 @@ async function readOne(book: LoadedBook, file: string, relative: string): Promis
   if (!book.files.some((f) => f.path === file)) book.files.push(vfile);
   const place = (index: number) => {
     const before = text.slice(0, index).split('\n');
-    return { line: before.length, column: before.at(-1)!.length + 1 };
+    return { line: before.length, column: (before.at(-1) ?? '').length + 1 };
   };
   const drop = (index: number, reason: string) => report(vfile, 'warning', reason, place(index), 'author-css');
   // One pass over the text as written, so each warning points at the author's line; comments are left alone.

@@ -3,6 +3,7 @@ import { visit, SKIP } from 'unist-util-visit';
 import type { VFile } from 'vfile';
 import { report } from '../../util/messages.ts';
 import type { BibEntry } from '../../model/dialects/bibliography.ts';
+import { must } from '../../util/must.ts';
 
 /** Options of remark-citations. */
 export interface Options {
@@ -66,7 +67,7 @@ export default function remarkCitations(options: Options = {}) {
       spread: false,
       data: { hProperties: { className: ['references'] } },
       children: order.map((key): ListItem => {
-        const entry = bibliography.get(key)!;
+        const entry = must(bibliography.get(key), `the bibliography entry ${key}`);
         const children: PhrasingContent[] = [{ type: 'text', value: entry.text }];
         if (entry.url) {
           children.push(

@@ -360,7 +360,7 @@ function citation(
   for (const c of cites) if (!cited.includes(c.key)) cited.push(c.key);
   if (inText) {
     const c = cites[0]!;
-    const entry = options.bibliography!.get(c.key)!;
+    const entry = must(options.bibliography?.get(c.key), `the bibliography entry ${c.key}`);
     if (numeric) {
       return [
         { type: 'text', value: `${authorsOf(entry, options.and)} [` },
@@ -376,7 +376,7 @@ function citation(
   }
   out.push({ type: 'text', value: numeric ? '[' : '(' });
   cites.forEach((c, i) => {
-    const entry = options.bibliography!.get(c.key)!;
+    const entry = must(options.bibliography?.get(c.key), `the bibliography entry ${c.key}`);
     if (i > 0) out.push({ type: 'text', value: numeric ? ', ' : '; ' });
     if (c.prefix) out.push({ type: 'text', value: `${c.prefix} ` });
     const words = numeric

@@ -21,6 +21,7 @@ import { report } from '../../util/messages.ts';
 import { existsWithExactCase, resolveLocal, toPosix, isInside, linksOutside } from '../../util/paths.ts';
 import { checkBookFile } from '../../util/book-file.ts';
 import { safeName } from '../../util/slug.ts';
+import { must } from '../../util/must.ts';
 
 export { MAX_CHAPTER_BYTES };
 
@@ -318,7 +319,7 @@ export async function loadBook(rootDir: string, options: LoadOptions = {}): Prom
         entry.position,
         'toc-duplicate',
       );
-      entry.chapter = seen.get(source)!.chapter;
+      entry.chapter = must(seen.get(source), `the first TOC entry for ${source}`).chapter;
       entry.kind = 'draft';
       continue;
     }
