@@ -18,8 +18,15 @@ export default tseslint.config(
     ],
   },
   js.configs.recommended,
-  ...tseslint.configs.recommended,
-  { languageOptions: { globals: { ...globals.node } } },
+  ...tseslint.configs.recommendedTypeChecked,
+  {
+    languageOptions: {
+      globals: { ...globals.node },
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+    },
+  },
+  // Plain JavaScript (this file, the web edition's scripts) has no types to check.
+  { files: ['**/*.{js,cjs,mjs}'], ...tseslint.configs.disableTypeChecked },
   // The web edition's own scripts run in the reader's browser.
   { files: ['templates/**/*.js'], languageOptions: { globals: { ...globals.browser } } },
   {

@@ -22,6 +22,7 @@ import {
   type CommandGroup,
 } from './commands/types.ts';
 import { RefError } from './util/git.ts';
+import { must } from './util/must.ts';
 
 const COMMANDS: CommandDefinition<never>[] = [
   initCommand,
@@ -58,14 +59,16 @@ function wire(program: Command, definition: CommandDefinition<never>, setCode: (
     parent =
       parent.commands.find((c) => c.name() === word) ?? parent.command(word).description(group?.description ?? '');
   }
-  const command = parent.command(words.at(-1)!).description(definition.description);
+  const command = parent.command(must(words.at(-1), 'a command name')).description(definition.description);
   const positional = definition.arguments ?? [];
   for (const argument of positional) command.argument(argument.syntax, argument.description);
   if (definition.book) command.argument('[book]', 'the book folder (the same as --manuscript)');
   for (const option of definition.options) command.addOption(option);
   command.action(async () => {
     const options: Record<string, unknown> = { ...command.opts() };
-    positional.forEach((argument, i) => (options[argument.key] = command.processedArgs[i]));
+    positional.forEach((argument, i) => {
+      options[argument.key] = command.processedArgs[i];
+    });
     if (definition.book) {
       const manuscript = bookFolder(command, command.processedArgs[positional.length] as string | undefined);
       if (!existsSync(manuscript) || !statSync(manuscript).isDirectory()) {

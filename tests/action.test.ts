@@ -108,7 +108,8 @@ async function runAction(repo: string, given: Record<string, string>) {
           t
             .split('\n')
             .filter(Boolean)
-            .map((l) => l.split(/=(.*)/s).slice(0, 2)),
+            .map((l) => l.split(/=(.*)/s))
+            .map(([key = '', value = '']) => [key, value] as const),
         ),
       );
     carried = { ...carried, ...(await lines(paths.GITHUB_ENV!)) };

@@ -103,7 +103,7 @@ describe('round two: a cache nobody else can write', () => {
     // An entry is a header, a summary line and the tree (chapter-cache.ts): the tree is what gets poisoned.
     const body = text.slice(text.indexOf('\n') + 1);
     const summary = body.slice(0, body.indexOf('\n'));
-    const tree = JSON.parse(body.slice(body.indexOf('\n') + 1));
+    const tree = JSON.parse(body.slice(body.indexOf('\n') + 1)) as { children: unknown[] };
     tree.children.push(
       { type: 'element', tagName: 'script', properties: {}, children: [{ type: 'text', value: 'alert(1)' }] },
       { type: 'element', tagName: 'iframe', properties: { src: 'file:///etc/passwd' }, children: [] },

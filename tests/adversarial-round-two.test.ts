@@ -88,7 +88,7 @@ describe("round two: git runs only against the author's repository, with nothing
     expect(ran()).toBe(false);
   });
 
-  it('a manuscript outside any repository gets no date from a repository it pretends to be', async () => {
+  it('a manuscript outside any repository gets no date from a repository it pretends to be', () => {
     const lone = path.join(work.dir, 'lone');
     execFileSync('cp', ['-r', path.join(work.dir, 'clone', 'book'), lone]);
     expect(findRepository(lone)).toBeUndefined();

@@ -88,7 +88,7 @@ describe('the index of a built book', () => {
     );
     const fa = await readFile(path.join(out.dir, 'fa', 'html', 'namaye.xhtml'), 'utf8');
     const faHeadings = [...fa.matchAll(/<li id="index-entry-\d+"><span class="index-heading">([^<]+)</g)].map(
-      (m) => m[1],
+      (m) => m[1] ?? '',
     );
     expect(faHeadings).toEqual([...faHeadings].sort(new Intl.Collator('fa').compare));
     expect(faHeadings).toEqual(['آهنگ یادگیری', 'بهینه‌ساز', 'شیب', 'نزول گرادیان']);

@@ -60,8 +60,8 @@ describe('galley check', () => {
   it('prints JSON, vfile-reporter text and GitHub annotations, exiting 1 on errors', async () => {
     const json = await galley(['check', '--manuscript', FAULTS, '--format', 'json']);
     expect(json.code).toBe(1);
-    const list = JSON.parse(json.stdout);
-    expect(Object.keys(list[0]).sort()).toEqual(['column', 'file', 'line', 'message', 'ruleId', 'severity']);
+    const list = JSON.parse(json.stdout) as object[];
+    expect(Object.keys(list[0] ?? {}).sort()).toEqual(['column', 'file', 'line', 'message', 'ruleId', 'severity']);
     expect(list).toHaveLength(EXPECTED.length);
 
     const text = await galley(['check', '--manuscript', FAULTS]);

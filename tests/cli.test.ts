@@ -170,7 +170,7 @@ describe('galley init', () => {
     expect(built.code).toBe(0);
     const summary = (
       JSON.parse(built.stdout) as {
-        editions: { summary: { questions: Record<string, number>; formulas: number; images: number } }[];
+        editions: { summary: { questions: Record<'E' | 'M' | 'H', number>; formulas: number; images: number } }[];
       }
     ).editions[0]!.summary;
     // The chapter shows a question, a formula and a figure.

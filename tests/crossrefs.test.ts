@@ -133,7 +133,7 @@ describe('the crossrefs fixture book in every format', () => {
     expect(listed).toEqual(['bringhurst1992', 'knuth1984', 'lamport1994']);
   });
 
-  it('EPUB: the same links, and EPUBCheck reports no error in either edition', async () => {
+  it('EPUB: the same links, and EPUBCheck reports no error in either edition', () => {
     const epub = path.join(out.dir, 'crossrefs.epub');
     const two = execFileSync('unzip', ['-p', epub, 'OEBPS/chapters-reporting.xhtml'], { encoding: 'utf8' });
     expect(references(two)).toEqual(expected);

@@ -131,7 +131,7 @@ describe('galley dev with its output inside the manuscript', () => {
       const summary = path.join(book, 'SUMMARY.md');
       await writeFile(summary, (await readFile(summary, 'utf8')) + '\n');
       await poll(
-        async () => events.length,
+        () => Promise.resolve(events.length),
         (n) => n >= 1,
       );
       await new Promise((r) => setTimeout(r, 500));

@@ -147,7 +147,9 @@ describe('galley diff between two commits of a fixture book', () => {
   it('removes its worktrees and temporary folders', async () => {
     expect(git(repo.dir, 'worktree', 'list').split('\n')).toHaveLength(1);
     expect(await galleyTmpDirs()).toEqual(before);
-    expect(JSON.parse(await readFile(path.join(out, 'report.json'), 'utf8')).after.subject).toBe('Clarify spread');
+    expect((JSON.parse(await readFile(path.join(out, 'report.json'), 'utf8')) as DiffReport).after.subject).toBe(
+      'Clarify spread',
+    );
   });
 
   it('cleans up when a revision does not build, and says why', async () => {

@@ -47,6 +47,17 @@ interface Item {
   properties?: string;
 }
 
+/** The parts of content.opf the tests read, as fast-xml-parser gives them. */
+interface Opf {
+  manifest: { item: Item[] };
+  spine: { itemref: { idref: string }[]; toc?: string; 'page-progression-direction'?: string };
+  metadata: Record<string, unknown> & {
+    'dc:identifier': { '#text': string };
+    'dc:title': { '#text': string }[];
+    'dc:creator': { '#text': string }[];
+  };
+}
+
 async function unpack(file: string) {
   const bytes = await readFile(file);
   const zip = await JSZip.loadAsync(bytes);
@@ -56,9 +67,9 @@ async function unpack(file: string) {
     return entry.async('string');
   };
   const opfText = await text(OPF);
-  const opf = xml.parse(opfText).package;
-  const items: Item[] = opf.manifest.item;
-  const spine: string[] = opf.spine.itemref.map((r: { idref: string }) => r.idref);
+  const opf = (xml.parse(opfText) as { package: Opf }).package;
+  const items = opf.manifest.item;
+  const spine = opf.spine.itemref.map((r) => r.idref);
   return { bytes, zip, text, opfText, opf, items, spine };
 }
 
@@ -233,11 +244,11 @@ describe('EPUB of the sample book', () => {
   it('carries the metadata of book.yaml and accessibility metadata the content supports', () => {
     const m = epub.opf.metadata;
     expect(m['dc:identifier']['#text']).toBe('urn:uuid:5b0f3c2e-8f1a-4c59-9a57-2d4a1f6c7e10');
-    expect(m['dc:title'].map((t: { '#text': string }) => t['#text'])).toEqual([
+    expect(m['dc:title'].map((t) => t['#text'])).toEqual([
       'Machine Learning Interviews, Compactly',
       'A field guide to the process and 80-odd questions worth practising',
     ]);
-    expect(m['dc:creator'].map((t: { '#text': string }) => t['#text'])).toEqual(['The Galley Authors']);
+    expect(m['dc:creator'].map((t) => t['#text'])).toEqual(['The Galley Authors']);
     expect(m['dc:language']).toBe('en');
     expect(m['dc:date']).toBe('2026-11-01');
     expect(m['dc:rights']).toBe('Copyright ©2025-2026 The Galley Authors. Licence: CC BY-SA 4.0');

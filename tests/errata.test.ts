@@ -4,7 +4,7 @@ import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { promisify } from 'node:util';
 import JSZip from 'jszip';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { VFile } from 'vfile';
 import { prepare } from '../scripts/api/build.ts';
 import { prefixId, rewriteForPrint } from '../scripts/render/pdf/compose.ts';
@@ -364,7 +364,7 @@ describe('CHANGELOG.md and errata.json', () => {
     );
   });
 
-  it('lists unreleased entries under [Unreleased]', async () => {
+  it('lists unreleased entries under [Unreleased]', () => {
     const file = new VFile({ path: 'errata.yaml' });
     const parsed = parseErrata(
       'releases:\n  - version: "1.0.0"\n    date: "2026-01-01"\nentries:\n  - id: E-0001\n    location: a.md\n    kind: update\n    text: "New *section* on [links]"\n',
@@ -497,10 +497,8 @@ describe('galley errata add', () => {
     const fixture = await copyFixture();
     const codes: number[] = [];
     const errors: string[] = [];
-    const write = process.stderr.write;
-    const out = process.stdout.write;
-    process.stderr.write = ((s: string) => (errors.push(s), true)) as typeof process.stderr.write;
-    process.stdout.write = ((s: string) => (errors.push(s), true)) as typeof process.stdout.write;
+    const stderr = vi.spyOn(process.stderr, 'write').mockImplementation((s) => (errors.push(String(s)), true));
+    const stdout = vi.spyOn(process.stdout, 'write').mockImplementation((s) => (errors.push(String(s)), true));
     try {
       codes.push(
         await main([
@@ -535,8 +533,8 @@ describe('galley errata add', () => {
         ]),
       );
     } finally {
-      process.stderr.write = write;
-      process.stdout.write = out;
+      stderr.mockRestore();
+      stdout.mockRestore();
       await fixture.cleanup();
     }
     expect(codes).toEqual([1, 0]);

@@ -259,7 +259,7 @@ describe('checkExternalLinks', () => {
       round = new Map();
       const { stats } = await run({ ...quick, cacheDir });
       expect(stats).toMatchObject({ checked: 10, cached: 0, broken: 6 });
-      const written = JSON.parse(await readFile(path.join(cacheDir, CACHE_FILE), 'utf8'));
+      const written = JSON.parse(await readFile(path.join(cacheDir, CACHE_FILE), 'utf8')) as { entries: object };
       expect(Object.keys(written.entries)).toHaveLength(10);
     }
     // An entry of the wrong shape (an "ok" without a status) is dropped, not trusted as good.

@@ -17,7 +17,7 @@ import { nearest } from '../scripts/util/suggest.ts';
 import rehypeUniqueIds from '../scripts/markdown/plugins/rehype-unique-ids.ts';
 import type { Element, Root } from 'hast';
 import { deflateSync } from 'node:zlib';
-import { PDFDocument, PDFRawStream, type PDFDict } from '@cantoo/pdf-lib';
+import { PDFDocument, PDFRawStream } from '@cantoo/pdf-lib';
 import { decodeContent, MAX_DECODED_STREAM_BYTES } from '../scripts/render/pdf/read/streams.ts';
 import { buildDate, BuildDateError } from '../scripts/util/build-date.ts';
 
@@ -116,8 +116,7 @@ describe('known shapes are linear', () => {
 describe('PDF post-passes decode within a bound', () => {
   it('leaves a content stream that inflates past 32 MB undecoded, and decodes a small one', async () => {
     const doc = await PDFDocument.create();
-    const stream = (bytes: Buffer) =>
-      PDFRawStream.of(doc.context.obj({ Filter: 'FlateDecode' }) as PDFDict, deflateSync(bytes));
+    const stream = (bytes: Buffer) => PDFRawStream.of(doc.context.obj({ Filter: 'FlateDecode' }), deflateSync(bytes));
     const small = decodeContent(stream(Buffer.from('BT /F1 12 Tf (x) Tj ET', 'latin1')));
     expect(Buffer.from(small!).toString('latin1')).toBe('BT /F1 12 Tf (x) Tj ET');
     // 40 MB of drawing operators in 40 KB: a page of 200,000 circles is of this kind.

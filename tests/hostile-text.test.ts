@@ -167,7 +167,7 @@ describe('errata add and init never destroy existing text', () => {
     const fresh = path.join(work.dir, 'init-fresh');
     await initBook(fresh, { title: 'T', author: 'A', language: 'en' });
     const workflow = await readFile(path.join(fresh, '.github/workflows/check.yml'), 'utf8');
-    const uses = [...workflow.matchAll(/uses: (\S+)@(\S+)/g)].map((m) => [m[1]!, m[2]!]);
+    const uses = [...workflow.matchAll(/uses: (\S+)@(\S+)/g)].map(([, name = '', ref = '']) => [name, ref] as const);
     // GitHub's own actions by commit; Galley's action (which installs with --ignore-scripts, action.test.ts) by the
     // version of Galley that wrote the workflow.
     expect(uses.map(([name]) => name)).toEqual(['actions/checkout', 'OWNER/galley']);

@@ -19,7 +19,7 @@ describe('Markdown dialect fixtures', () => {
     it(name, () => {
       const input = readFileSync(path.join(dir, 'input.md'), 'utf8');
       const overrides = existsSync(path.join(dir, 'config.json'))
-        ? JSON.parse(readFileSync(path.join(dir, 'config.json'), 'utf8'))
+        ? (JSON.parse(readFileSync(path.join(dir, 'config.json'), 'utf8')) as Parameters<typeof config>[0])
         : {};
       const { html, messages } = renderMarkdown(input, { config: config(overrides), number: '3' });
       const actualMessages = messages.join('\n') + (messages.length ? '\n' : '');

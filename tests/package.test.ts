@@ -174,7 +174,7 @@ describe('the packed package', () => {
     expect(pkg.private).toBeUndefined();
     expect(pkg).toMatchObject({
       repository: { type: 'git' },
-      engines: { node: expect.any(String) },
+      engines: { node: expect.any(String) as unknown },
       publishConfig: { access: 'public' },
       bin: { galley: 'lib/galley.js', 'mdbook-galley': 'lib/mdbook-galley.js' },
     });

@@ -223,9 +223,10 @@ export async function checkPdfX(bytes: Uint8Array): Promise<PdfXReport> {
     const bleed = boxOf(page.node, 'BleedBox') ?? media;
     if (!trim) fail(PDFX_REQUIREMENTS[13], `${where} has no TrimBox`);
     if (trim && page.node.get(PDFName.of('ArtBox'))) fail(PDFX_REQUIREMENTS[13], `${where} has TrimBox and ArtBox`);
-    if (!within(bleed, media)) fail(PDFX_REQUIREMENTS[14], `${where}: BleedBox ${bleed} outside MediaBox ${media}`);
+    if (!within(bleed, media))
+      fail(PDFX_REQUIREMENTS[14], `${where}: BleedBox ${bleed.join(',')} outside MediaBox ${media.join(',')}`);
     if (trim && !within(trim, bleed))
-      fail(PDFX_REQUIREMENTS[14], `${where}: TrimBox ${trim} outside BleedBox ${bleed}`);
+      fail(PDFX_REQUIREMENTS[14], `${where}: TrimBox ${trim.join(',')} outside BleedBox ${bleed.join(',')}`);
     checkResources(page.node.Resources(), where);
     const contents = page.node.get(PDFName.of('Contents'));
     const streams = contents ? context.lookup(contents) : undefined;

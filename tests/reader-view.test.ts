@@ -322,7 +322,10 @@ describe('artifacts under an old slug', () => {
       const removed = await replaceArtifacts(dir, [path.join(dir, 'new.epub'), path.join(dir, 'new.pdf')]);
       expect(removed.sort()).toEqual(['old.epub', 'old.pdf']);
       expect((await readdir(dir)).sort()).toEqual([MANIFEST_NAME, 'mine.pdf', 'new.epub', 'new.pdf']);
-      expect(JSON.parse(await readFile(path.join(dir, MANIFEST_NAME), 'utf8')).files).toEqual(['new.epub', 'new.pdf']);
+      expect((JSON.parse(await readFile(path.join(dir, MANIFEST_NAME), 'utf8')) as { files: string[] }).files).toEqual([
+        'new.epub',
+        'new.pdf',
+      ]);
     } finally {
       await cleanup();
     }

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { cp, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import JSZip from 'jszip';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { release, type ReleaseResult } from '../scripts/api/release.ts';
 import { main } from '../scripts/cli.ts';
 import { ROOT, tempDir } from './helpers.ts';
@@ -30,12 +30,11 @@ describe('galley release refuses a book with an error', () => {
       await edit(path.join(t.book, 'book.yaml'), 'version: "1.1.0"', 'version: "1.2.0"');
       const codes: number[] = [];
       const stderr: string[] = [];
-      const write = process.stderr.write;
-      process.stderr.write = ((s: string) => (stderr.push(s), true)) as typeof process.stderr.write;
+      const spy = vi.spyOn(process.stderr, 'write').mockImplementation((s) => (stderr.push(String(s)), true));
       try {
         codes.push(await main(['release', '--manuscript', t.book, '--out', t.out, '--quiet']));
       } finally {
-        process.stderr.write = write;
+        spy.mockRestore();
       }
       expect(codes).toEqual([1]);
       const text = stderr.join('');

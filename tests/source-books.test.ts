@@ -39,8 +39,10 @@ const headings = (html: string) =>
 async function opfMetadata(epub: string) {
   const zip = await JSZip.loadAsync(await readFile(epub));
   const opf = await zip.file(`${EPUB_ROOT}/content.opf`)!.async('string');
-  const metadata = new XMLParser({ ignoreAttributes: false }).parse(opf).package.metadata;
-  const list = (value: unknown) => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
+  const { metadata } = (
+    new XMLParser({ ignoreAttributes: false }).parse(opf) as { package: { metadata: Record<string, unknown> } }
+  ).package;
+  const list = (value: unknown): unknown[] => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
   const text = (value: unknown) =>
     typeof value === 'object' && value !== null ? String((value as Record<string, unknown>)['#text']) : String(value);
   return {

@@ -59,7 +59,7 @@ async function htmlFiles(dir: string, prefix = ''): Promise<string[]> {
 /** Follows a link as a browser would from `page` (its `<base>` included): the file it reaches and the id, if any. */
 async function follow(site: string, page: string, href: string) {
   const tree = fromHtml(await readFile(path.join(site, page), 'utf8'));
-  const base = selectAll('base', tree)[0]?.properties.href as string | undefined;
+  const base = selectAll('base', tree)[0]?.properties.href;
   const url = new URL(href, new URL(base ?? '.', `file:///site/${page}`));
   const file = decodeURIComponent(url.pathname.replace(/^\/site\//, ''));
   const target = await readFile(path.join(site, file), 'utf8').catch(() => undefined);
@@ -134,7 +134,7 @@ describe('redirects', () => {
       expect.objectContaining({
         file: 'book.yaml',
         line: 5,
-        message: expect.stringContaining('chapters/nowhere.html'),
+        message: expect.stringContaining('chapters/nowhere.html') as unknown,
       }),
     ]);
     expect(checked.code).toBe(1);

@@ -64,7 +64,7 @@ async function search(page: BrowserPage, query: string, language: string) {
     links.map((a) => ({
       path: new URL(a.getAttribute('href')!).pathname,
       marks: Array.from(a.querySelectorAll('.result-snippet mark, .result-title mark')).map((m) => m.textContent),
-      snippet: a.querySelector('.result-snippet')!.textContent!,
+      snippet: a.querySelector('.result-snippet')!.textContent,
     })),
   );
 }
@@ -364,7 +364,7 @@ describe('version menu across two releases (tests/books/errata-mini)', () => {
     await page.waitForSelector('nav.versions:not([hidden]) li');
     return page.$$eval('nav.versions li', (items) =>
       items.map((li) => ({
-        text: li.textContent!.trim(),
+        text: li.textContent.trim(),
         href: li.querySelector('a')?.href,
         current: li.querySelector('a')?.getAttribute('aria-current') === 'page',
       })),
@@ -406,7 +406,7 @@ describe('version menu across two releases (tests/books/errata-mini)', () => {
     const { page, errors } = await open(browser);
     try {
       await page.goto(`${server.url}1.1.0/web/index.html`, { waitUntil: 'load' });
-      const link = await page.$eval('main .version-banner a', (a) => (a as HTMLAnchorElement).href);
+      const link = await page.$eval('main .version-banner a', (a) => a.href);
       expect(link).toBe(`${server.url}1.2.0/web/index.html`);
       expect((await fetch(link)).status).toBe(200);
       expect(errors).toEqual([]);

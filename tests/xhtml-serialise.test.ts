@@ -1,7 +1,6 @@
 import path from 'node:path';
 import type { Element, Root } from 'hast';
 import { toXast } from 'hast-util-to-xast';
-import type { Element as XastElement, Root as XastRoot } from 'xast';
 import { toXml } from 'xast-util-to-xml';
 import { describe, expect, it } from 'vitest';
 import { prepare } from '../scripts/api/build.ts';
@@ -29,7 +28,7 @@ const SELF_CLOSING = /<([A-Za-z][\w:.-]*)((?:\s+[^\s=/>]+="[^"]*")*)\s*\/>/g;
 
 /** What render/xhtml.ts wrote before the direct serialiser: hast → xast → XML, then only void elements self-closed. */
 function throughXast(tree: Root | Element): string {
-  const xml = toXml(toXast(tree) as XastRoot | XastElement, { closeEmptyElements: true, tightClose: true });
+  const xml = toXml(toXast(tree), { closeEmptyElements: true, tightClose: true });
   return xmlSafeMarkup(
     xml.replace(SELF_CLOSING, (tag, name: string, attributes: string) =>
       VOID.has(name) ? tag : `<${name}${attributes}></${name}>`,

@@ -99,7 +99,7 @@ export async function renderPage(
 
 /** The folio each page prints, from the PDF's /PageLabels (decimal and roman styles); empty when it has none. */
 export async function pageLabels(pdf: string, count: number): Promise<(string | undefined)[]> {
-  const out: (string | undefined)[] = new Array(count).fill(undefined);
+  const out = new Array<string | undefined>(count).fill(undefined);
   try {
     const doc = await PDFDocument.load(await readFile(pdf), { updateMetadata: false });
     const nums = doc.catalog.lookupMaybe(PDFName.of('PageLabels'), PDFDict)?.lookup(PDFName.of('Nums'), PDFArray);

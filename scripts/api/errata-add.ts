@@ -10,7 +10,7 @@ import { writeFileAtomic } from '../util/atomic.ts';
 import { checkBookFile } from '../util/book-file.ts';
 import { ERRATA_FILE, parseErrata } from '../model/errata/load.ts';
 import { resolveLocation } from '../model/errata/locate.ts';
-import { ERRATA_KINDS, ID_PATTERN, type ErratumKind } from '../model/errata/schema.ts';
+import { ERRATA_KINDS, ID_PATTERN } from '../model/errata/schema.ts';
 
 export interface ErratumInput {
   location?: string;
@@ -59,10 +59,10 @@ export function nextId(ids: string[]): string {
   const parsed = ids.filter((id) => ID_PATTERN.test(id)).map((id) => /^([A-Z]+)-(\d+)$/.exec(id)!);
   if (parsed.length === 0) return 'E-0001';
   const counts = new Map<string, number>();
-  for (const m of parsed) counts.set(m[1]!, (counts.get(m[1]!) ?? 0) + 1);
+  for (const [, letters = ''] of parsed) counts.set(letters, (counts.get(letters) ?? 0) + 1);
   const prefix = [...counts].sort((a, b) => b[1] - a[1])[0]![0];
   const mine = parsed.filter((m) => m[1] === prefix);
-  const width = Math.max(4, ...mine.map((m) => m[2]!.length));
+  const width = Math.max(4, ...mine.map(([, , digits = '']) => digits.length));
   const next = Math.max(...mine.map((m) => Number(m[2]))) + 1;
   return `${prefix}-${String(next).padStart(width, '0')}`;
 }
@@ -221,7 +221,7 @@ export async function addErratum(
   const entry = doc.createNode({}) as YAMLMap;
   entry.set('id', id);
   entry.set('location', wanted.location!.trim());
-  entry.set('kind', wanted.kind as ErratumKind);
+  entry.set('kind', wanted.kind);
   for (const [key, value] of [
     ['was', wanted.was],
     ['now', wanted.now],

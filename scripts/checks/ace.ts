@@ -171,7 +171,12 @@ export async function runAce(file: string, options: AceOptions = {}): Promise<Ac
     // Ace rejects with a job id (not an Error) when it gives up early.
     const [, report] = await ace(epub, aceOptions, runner).catch((error: unknown) => {
       if (error instanceof Error) throw error;
-      const detail = typeof error === 'object' && error !== null ? JSON.stringify(error) : String(error ?? '');
+      const detail =
+        typeof error === 'object' && error !== null
+          ? JSON.stringify(error)
+          : typeof error === 'string' || typeof error === 'number'
+            ? String(error)
+            : '';
       throw new Error(
         `Ace could not check ${file}${detail && detail !== '""' && detail !== '{}' ? `: ${detail}` : ''}`,
       );

@@ -12,6 +12,7 @@ import type { Page } from '../model/pages.ts';
 import { EPUB_ROOT, NAV_FILE, NCX_FILE, epubPageBody } from '../render/epub/epub.ts';
 import type { Diagnostic } from '../model/report.ts';
 import type { Level } from '../util/messages.ts';
+import { must } from '../util/must.ts';
 
 export const DEFAULT_EPUBCHECK = '/usr/share/java/epubcheck.jar';
 
@@ -55,7 +56,8 @@ export interface EpubcheckOptions {
 /** Splits a command line on spaces, honouring double and single quotes (no shell is involved). */
 function splitCommand(command: string): string[] {
   const parts: string[] = [];
-  for (const match of command.matchAll(/"([^"]*)"|'([^']*)'|(\S+)/g)) parts.push(match[1] ?? match[2] ?? match[3]!);
+  for (const match of command.matchAll(/"([^"]*)"|'([^']*)'|(\S+)/g))
+    parts.push(match[1] ?? match[2] ?? match[3] ?? '');
   return parts;
 }
 
@@ -65,7 +67,8 @@ export function epubcheckCommand(command = process.env.EPUBCHECK?.trim() || DEFA
   // A path to a jar, even with spaces in it.
   if (/\.jar$/i.test(trimmed) && (existsSync(trimmed) || !/\s/.test(trimmed))) return ['java', '-jar', trimmed];
   const parts = splitCommand(trimmed);
-  if (parts.length === 1 && /\.jar$/i.test(parts[0]!)) return ['java', '-jar', parts[0]!];
+  const [only] = parts;
+  if (parts.length === 1 && only !== undefined && /\.jar$/i.test(only)) return ['java', '-jar', only];
   return parts;
 }
 
@@ -199,9 +202,9 @@ export function elementPathAt(xml: string, line: number, column: number): number
   const stack: { index: number; children: number }[] = [{ index: -1, children: 0 }];
   let endedHere: number[] | undefined;
   for (const match of xml.matchAll(tag)) {
-    if (match.index! >= offset) break;
+    if (match.index >= offset) break;
     if (!match[2]) continue;
-    const end = match.index! + match[0].length;
+    const end = match.index + match[0].length;
     if (match[1]) {
       if (stack.length > 1) stack.pop();
       endedHere = undefined;
@@ -308,7 +311,7 @@ export async function epubcheckDiagnostics(
     } else if (inside === 'content.opf') {
       out.push({ ...base, file: rel(book.configFile.path), line: 1, column: 1 });
     } else if (inside && byTarget.has(inside)) {
-      out.push({ ...base, file: rel(byTarget.get(inside)!.absolute), line: 1, column: 1 });
+      out.push({ ...base, file: rel(must(byTarget.get(inside), inside).absolute), line: 1, column: 1 });
     } else {
       out.push({
         ...base,

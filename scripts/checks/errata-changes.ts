@@ -1,7 +1,7 @@
 import { findRepository, gitAt, verifyCommit } from '../util/git.ts';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { Node, Parent, Root, RootContent } from 'mdast';
+import type { Node, Parent, RootContent } from 'mdast';
 import remarkGfm from 'remark-gfm';
 import remarkMath from 'remark-math';
 import remarkParse from 'remark-parse';
@@ -62,7 +62,7 @@ export function entryIdsAt(ref: string, errataPath: string): Set<string> {
     );
   }
 
-  return new Set([...text.matchAll(/^\s*-?\s*id:\s*["']?([A-Z]+-\d+)/gm)].map((m) => m[1]!));
+  return new Set([...text.matchAll(/^\s*-?\s*id:\s*["']?([A-Z]+-\d+)/gm)].map(([, id = '']) => id));
 }
 
 const processor = unified().use(remarkParse).use(remarkGfm).use(remarkMath);
@@ -120,7 +120,7 @@ function collectBlocks(node: Parent | RootContent, out: TextBlock[]) {
  */
 export function textBlocks(markdown: string): TextBlock[] {
   const { body } = splitFrontmatter(markdown.replace(/\r\n?/g, '\n'), new VFile());
-  const tree = processor.parse(body) as Root;
+  const tree = processor.parse(body);
   const blocks: TextBlock[] = [];
   collectBlocks(tree, blocks);
   const last = blocks.at(-1);

@@ -293,7 +293,7 @@ export { isPrivateAddress };
 const publicOnlyLookup: LookupFunction = (hostname, options, callback) => {
   dns.lookup(hostname, { ...options, all: true }, (error, addresses) => {
     if (error) return callback(error, '', 4);
-    const list = addresses as dns.LookupAddress[];
+    const list = addresses;
     const bad = list.find((entry) => isPrivateAddress(entry.address));
     if (bad) {
       const refused = Object.assign(new Error(`refused: ${hostname} is a private or local address (${bad.address})`), {
@@ -301,8 +301,7 @@ const publicOnlyLookup: LookupFunction = (hostname, options, callback) => {
       });
       return callback(refused, '', 4);
     }
-    if ((options as dns.LookupOptions).all)
-      return (callback as unknown as (e: null, a: dns.LookupAddress[]) => void)(null, list);
+    if (options.all) return (callback as unknown as (e: null, a: dns.LookupAddress[]) => void)(null, list);
     callback(null, list[0]!.address, list[0]!.family);
   });
 };

@@ -4,9 +4,9 @@ import { readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import JSZip from 'jszip';
-import type { Element, Root as HastRoot } from 'hast';
+import type { Root as HastRoot } from 'hast';
 import { fromHtml } from 'hast-util-from-html';
-import type { Root as MdastRoot, Nodes as MdastNodes } from 'mdast';
+import type { Nodes as MdastNodes } from 'mdast';
 import { visit, SKIP } from 'unist-util-visit';
 import { toString as mdToString } from 'mdast-util-to-string';
 import { VFile } from 'vfile';
@@ -86,7 +86,7 @@ export function sourceTexts(book: LoadedBook): SourceText[] {
       const start = node.position?.start ?? { line: 1, column: 1 };
       if (list.length) out.push({ file, line: start.line, column: start.column, words: list, screenOnly });
     };
-    visit(tree as MdastRoot, (node: MdastNodes, index, parent) => {
+    visit(tree, (node: MdastNodes, index, parent) => {
       switch (node.type) {
         case 'text': {
           if (insideMedia(parent?.children, index)) break;
@@ -116,7 +116,7 @@ export function sourceTexts(book: LoadedBook): SourceText[] {
           break;
         case 'html': {
           for (const m of node.value.matchAll(ATTRIBUTE_TEXT))
-            add(node, m[2] ?? m[3] ?? '', m[1]!.toLowerCase() === 'alt');
+            add(node, m[2] ?? m[3] ?? '', m[1]?.toLowerCase() === 'alt');
           const text = node.value
             .replace(/<!--[\s\S]*?-->/g, ' ')
             // A browser's fallback ("Your browser does not support the video tag"): media print as a caption.
@@ -179,7 +179,7 @@ function htmlText(source: string): string {
   visit(tree, (node) => {
     if (node.type === 'text') parts.push(node.value);
     if (node.type === 'element') {
-      const el = node as Element;
+      const el = node;
       if (['script', 'style'].includes(el.tagName)) return SKIP;
       for (const key of ['alt', 'title', 'ariaLabel'])
         if (el.properties[key]) parts.push(`\n${String(el.properties[key])}\n`);
@@ -290,7 +290,7 @@ export async function checkFidelity(book: LoadedBook, outDir: string, webDir: st
     for (const text of sources) {
       if (format === 'pdf' && text.screenOnly) continue;
       for (const run of missingRuns(text, have)) {
-        lost[format]!++;
+        lost[format]++;
         if (setting === 'off') continue;
         const shown = run.length > 12 ? `${run.slice(0, 12).join(' ')} …` : run.join(' ');
         diagnostics.push({

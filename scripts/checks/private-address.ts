@@ -52,7 +52,7 @@ export function ipv6Groups(address: string): number[] | undefined {
   const [head, tail] = text.includes('::') ? text.split('::') : [text, undefined];
   const left = head ? head.split(':') : [];
   const right = tail ? tail.split(':') : [];
-  const middle = tail === undefined ? [] : Array(8 - left.length - right.length).fill('0');
+  const middle = tail === undefined ? [] : new Array<string>(8 - left.length - right.length).fill('0');
   const groups = [...left, ...middle, ...right].map((g) => parseInt(g, 16));
   return groups.length === 8 && groups.every((g) => g >= 0 && g <= 0xffff) ? groups : undefined;
 }

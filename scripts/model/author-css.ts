@@ -42,8 +42,9 @@ export async function loadAuthorCss(book: LoadedBook): Promise<void> {
   const files = new Map<string, Promise<string>>();
   const read = (relative: string) => {
     const file = path.resolve(base, relative);
-    if (!files.has(file)) files.set(file, readOne(book, file, relative));
-    return files.get(file)!;
+    let text = files.get(file);
+    if (!text) files.set(file, (text = readOne(book, file, relative)));
+    return text;
   };
   const result = {} as Record<CssFormat, string>;
   for (const format of ['web', 'epub', 'pdf'] as const)
@@ -77,7 +78,7 @@ async function readOne(book: LoadedBook, file: string, relative: string): Promis
   if (!book.files.some((f) => f.path === file)) book.files.push(vfile);
   const place = (index: number) => {
     const before = text.slice(0, index).split('\n');
-    return { line: before.length, column: before.at(-1)!.length + 1 };
+    return { line: before.length, column: (before.at(-1) ?? '').length + 1 };
   };
   const drop = (index: number, reason: string) => report(vfile, 'warning', reason, place(index), 'author-css');
   // One pass over the text as written, so each warning points at the author's line; comments are left alone.

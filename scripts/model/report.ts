@@ -16,7 +16,7 @@ export interface Diagnostic {
 
 /** Applies `checks:` from book.yaml (and a command's own defaults) to every message's severity. */
 export function applySeverities(files: VFile[], ...maps: Record<string, Severity>[]) {
-  const merged: Record<string, Severity> = Object.assign({}, ...maps);
+  const merged: Record<string, Severity> = Object.assign({}, ...maps) as Record<string, Severity>;
   for (const file of files) {
     file.messages = file.messages.filter((m) => merged[m.ruleId ?? ''] !== 'off');
     for (const message of file.messages) {

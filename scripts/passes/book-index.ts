@@ -2,7 +2,6 @@ import type { Element, ElementContent } from 'hast';
 import { h } from 'hastscript';
 import type { LoadedBook } from '../model/book/load.ts';
 import type { Chapter } from '../model/book/types.ts';
-import type { IndexTerm } from '../markdown/plugins/types.ts';
 import { PAGE_REF_CLASS, BARE_PAGE_REF_CLASS } from './errata/appendix.ts';
 
 /** A chapter whose front matter says `generate: index` shows the book's index. */
@@ -41,7 +40,7 @@ const newEntry = (term: string): Entry => ({ term, places: [], see: new Set(), a
 export function gatherIndex(chapters: Chapter[]): Map<string, Entry> {
   const entries = new Map<string, Entry>();
   for (const chapter of chapters) {
-    for (const term of (chapter.file.data.indexTerms ?? []) as IndexTerm[]) {
+    for (const term of chapter.file.data.indexTerms ?? []) {
       let entry = entries.get(term.term);
       if (!entry) entries.set(term.term, (entry = newEntry(term.term)));
       if (term.sub) {
@@ -147,9 +146,7 @@ const hasClass = (node: Element, name: string) =>
 
 /** The index terms of a chapter, to know in `galley dev` whether a change touches the index. */
 export const indexTermsOf = (chapter: Chapter) =>
-  JSON.stringify(
-    ((chapter.file.data.indexTerms ?? []) as IndexTerm[]).map((t) => [t.id, t.term, t.sub, t.see, t.also]),
-  );
+  JSON.stringify((chapter.file.data.indexTerms ?? []).map((t) => [t.id, t.term, t.sub, t.see, t.also]));
 
 /**
  * In the PDF's print document, once page-reference slots hold their pages:

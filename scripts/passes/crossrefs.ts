@@ -14,6 +14,7 @@ import {
   XREF_CUSTOM_CLASS,
 } from '../markdown/plugins/remark-crossrefs.ts';
 import { PAGE_REF_CLASS } from './errata/appendix.ts';
+import { must } from '../util/must.ts';
 
 /**
  * Book pass: numbers every label of the book per chapter ("Figure 2.3",
@@ -228,7 +229,7 @@ function writeBibliography(book: LoadedBook, chapter: Chapter, listChapter: Chap
   if (keys.length === 0) return;
   if (style === 'author-date') {
     const collator = new Intl.Collator(book.config.language);
-    const sortKey = (key: string) => bibliography.get(key)!;
+    const sortKey = (key: string) => must(bibliography.get(key), `the bibliography entry ${key}`);
     keys.sort((a, b) => {
       const x = sortKey(a);
       const y = sortKey(b);
@@ -240,7 +241,7 @@ function writeBibliography(book: LoadedBook, chapter: Chapter, listChapter: Chap
     });
   }
   const items: Element[] = keys.map((key) => {
-    const entry = bibliography.get(key)!;
+    const entry = must(bibliography.get(key), `the bibliography entry ${key}`);
     const children: ElementContent[] = [];
     if (style === 'numeric') children.push(numberSpan(`[${numbers.get(key)}]`), text(' '));
     children.push(text(entry.text));

@@ -75,7 +75,7 @@ function runPipeline(
         { line: 1, column: 1 },
         'internal',
       );
-      return { type: 'root', children: [] } as HastRoot;
+      return { type: 'root', children: [] } satisfies HastRoot;
     }
   });
   return { tree: value, dependencies };

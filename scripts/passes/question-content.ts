@@ -26,8 +26,7 @@ export function idLookup(): IdLookup {
   const indexIds = (tree: Root): Map<string, Element> => {
     const map = new Map<string, Element>();
     const stack = [...(tree.children as ElementContent[])].reverse();
-    while (stack.length > 0) {
-      const node = stack.pop()!;
+    for (let node = stack.pop(); node !== undefined; node = stack.pop()) {
       if (node.type !== 'element') continue;
       const id = node.properties.id;
       // The first in document order, as the search it replaces found.

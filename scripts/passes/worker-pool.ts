@@ -89,12 +89,12 @@ export interface ParallelRun {
 /** `Atomics.waitAsync` (Node 16+), which the ES2022 library types leave out. */
 const waitAsync = (
   Atomics as unknown as {
-    waitAsync(
+    waitAsync: (
       array: Int32Array,
       index: number,
       value: number,
       timeout: number,
-    ): { async: false; value: 'not-equal' | 'timed-out' } | { async: true; value: Promise<'ok' | 'timed-out'> };
+    ) => { async: false; value: 'not-equal' | 'timed-out' } | { async: true; value: Promise<'ok' | 'timed-out'> };
   }
 ).waitAsync;
 

@@ -116,7 +116,7 @@ function element(node: Element, state: State, out: string[]): void {
   for (const key in props) {
     if (!Object.hasOwn(props, key)) continue;
     const info = attributeInfo(space, key);
-    let value: unknown = props[key];
+    let value = props[key];
     if (
       (typeof value === 'number' && Number.isNaN(value)) ||
       (!value && info.boolean) ||
@@ -128,7 +128,7 @@ function element(node: Element, state: State, out: string[]): void {
     if (value === true || info.boolean) value = '';
     else if (Array.isArray(value)) value = info.commaSeparated ? commas(value) : spaces(value);
     else if (typeof value !== 'string') value = String(value);
-    attributes[info.attribute] = value as string;
+    attributes[info.attribute] = value;
   }
   const name = escapeName(node.tagName);
   let open = `<${name}`;
@@ -157,7 +157,7 @@ function element(node: Element, state: State, out: string[]): void {
   // `<p/>` means an unclosed <p> to an HTML parser: only void elements may self-close.
   const tag = `${open}/>`;
   const match = SELF_CLOSING.exec(tag);
-  out[before] = match && !VOID.has(match[1]!) ? `${open}></${name}>` : tag;
+  out[before] = match?.[1] !== undefined && !VOID.has(match[1]) ? `${open}></${name}>` : tag;
 }
 
 function one(node: Nodes, state: State, out: string[]): void {

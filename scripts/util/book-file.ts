@@ -50,7 +50,7 @@ export function gitDirectories(realRoot: string): string[] {
       try {
         const text = readFileSync(repo.gitDir, 'utf8');
         const match = /^gitdir: (.+)$/m.exec(text);
-        if (match) add(path.resolve(path.dirname(repo.gitDir), match[1]!.trim()));
+        if (match?.[1] !== undefined) add(path.resolve(path.dirname(repo.gitDir), match[1].trim()));
       } catch {
         // A folder, added above.
       }

@@ -10,12 +10,12 @@ export function stopwatch() {
   let mark = performance.now();
   return {
     timings,
-    lap(name: string) {
+    lap: (name: string) => {
       const now = performance.now();
       timings[name] = (timings[name] ?? 0) + (now - mark) / 1000;
       mark = now;
     },
-    skip() {
+    skip: () => {
       mark = performance.now();
     },
   };

@@ -6,7 +6,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import type { Element, Root } from 'hast';
+import type { Element } from 'hast';
 import { fromHtml } from 'hast-util-from-html';
 import JSZip from 'jszip';
 import { visit } from 'unist-util-visit';
@@ -132,7 +132,7 @@ export interface Finding {
  */
 export function forbiddenIn(file: string, text: string): Finding[] {
   const found: Finding[] = [];
-  const tree = fromHtml(text.replace(/^<\?xml[^>]*>/, ''), { fragment: false }) as Root;
+  const tree = fromHtml(text.replace(/^<\?xml[^>]*>/, ''), { fragment: false });
   visit(tree, 'element', (node: Element) => {
     const tag = node.tagName.toLowerCase();
     if (FORBIDDEN_ELEMENTS.has(tag)) found.push({ file, what: `<${node.tagName}>` });

@@ -10,7 +10,7 @@
 import { BaseSequencer, type TestSpecification } from 'vitest/node';
 
 export default class LongestFirst extends BaseSequencer {
-  override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
+  override sort(files: TestSpecification[]): Promise<TestSpecification[]> {
     const cache = this.ctx.cache;
     const key = (spec: TestSpecification) =>
       `${spec.project.name}:${spec.moduleId.slice(this.ctx.config.root.length + 1)}`;
@@ -19,7 +19,7 @@ export default class LongestFirst extends BaseSequencer {
     // Among them the slow project first (it drives Chromium and EPUBCheck), then the larger file.
     const unknownWeight = (spec: TestSpecification) =>
       (spec.project.name === 'fast' ? 0 : 1e12) + (cache.getFileStats(key(spec))?.size ?? 0);
-    return [...files].sort((a, b) => {
+    const sorted = [...files].sort((a, b) => {
       const ra = known(a);
       const rb = known(b);
       if (!ra || !rb) {
@@ -30,5 +30,6 @@ export default class LongestFirst extends BaseSequencer {
       if (ra.failed !== rb.failed) return ra.failed ? -1 : 1;
       return (rb.duration ?? 0) - (ra.duration ?? 0);
     });
+    return Promise.resolve(sorted);
   }
 }

@@ -21,7 +21,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { BOOK_1M, BOOK_200K, BOOK_PDF, writeBook, type GenerateOptions, type GeneratedBook } from './generate.ts';
-import { formatSummary, summarise } from './profile.ts';
+import { formatSummary, summarise, type CpuProfile } from './profile.ts';
 import { measureStartup, startupLines } from './startup.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -265,8 +265,7 @@ async function main() {
       return result.seconds;
     };
     let pandocTimes: number[] | undefined;
-    const pandocMedian = async (): Promise<number | undefined> =>
-      pandocTimes?.length ? median(pandocTimes) : undefined;
+    const pandocMedian = (): number | undefined => (pandocTimes?.length ? median(pandocTimes) : undefined);
 
     // Figure 1: cold HTML + EPUB of the 200k-word book against Pandoc's EPUB.
     let galley200: number | undefined;
@@ -307,7 +306,7 @@ async function main() {
     if (want(1)) {
       const book = await ensure200();
       const galley = await measure200();
-      const base = await pandocMedian();
+      const base = pandocMedian();
       if (pandocTimes)
         report.detail(`pandoc runs: ${list(pandocTimes)} (${pandoc.version}, --mathml, ${book.chapters.length} files)`);
       if (galley === undefined) {
@@ -621,10 +620,9 @@ async function main() {
         console.log('');
         console.log(`CPU profile of one cold ${name200} build (main thread, ${path.join(dir, biggest.file)}):`);
         console.log(
-          formatSummary(summarise(JSON.parse(await readFile(path.join(dir, biggest.file), 'utf8')), 15)).replace(
-            /^/gm,
-            '  ',
-          ),
+          formatSummary(
+            summarise(JSON.parse(await readFile(path.join(dir, biggest.file), 'utf8')) as CpuProfile, 15),
+          ).replace(/^/gm, '  '),
         );
       }
     }

@@ -15,7 +15,7 @@ import zlib from 'node:zlib';
 import JSZip from 'jszip';
 import { deflateSync } from 'fflate';
 import { openDeflatePack } from '../../scripts/render/epub/deflate-cache.ts';
-import { zipArchive } from '../../scripts/render/epub/zip.ts';
+import { zipArchive, type ZipEntry } from '../../scripts/render/epub/zip.ts';
 
 const median = (values: number[]) => {
   const sorted = [...values].sort((a, b) => a - b);
@@ -97,9 +97,9 @@ async function main() {
   ]);
 
   const fflate = (level: 6 | 9) => () => {
-    const entries = inputs.map((e) => ({
+    const entries = inputs.map((e): ZipEntry => ({
       name: e.name,
-      method: (e.store ? 0 : 8) as 0 | 8,
+      method: e.store ? 0 : 8,
       crc: 0,
       size: e.bytes.length,
       data: e.store ? e.bytes : deflateSync(e.bytes, { level }),
@@ -118,7 +118,7 @@ async function main() {
         let bytes = e.bytes;
         if (changed && i === Math.floor(inputs.length / 2) && !e.store) {
           bytes = new Uint8Array(e.bytes);
-          bytes[bytes.length - 1] ^= 1;
+          bytes[bytes.length - 1] = (bytes.at(-1) ?? 0) ^ 1;
         }
         return pack.entry(e.name, bytes, e.store ? 0 : 8);
       });
@@ -159,12 +159,14 @@ async function main() {
 
   const yazlPath = process.env.GALLEY_BENCH_YAZL;
   if (yazlPath) {
-    const yazl = (await import(yazlPath)).default as {
-      ZipFile: new () => {
-        addBuffer(b: Buffer, n: string, o: object): void;
-        addEmptyDirectory(n: string, o: object): void;
-        end(): void;
-        outputStream: NodeJS.ReadableStream;
+    const { default: yazl } = (await import(yazlPath)) as {
+      default: {
+        ZipFile: new () => {
+          addBuffer(b: Buffer, n: string, o: object): void;
+          addEmptyDirectory(n: string, o: object): void;
+          end(): void;
+          outputStream: NodeJS.ReadableStream;
+        };
       };
     };
     rows.push([

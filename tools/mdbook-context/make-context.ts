@@ -50,7 +50,7 @@ function expand(file: string, markdown: string): string {
 
 const book = path.resolve(process.argv[2]!);
 const config = parse(readFileSync(path.join(book, 'book.toml'), 'utf8')) as Record<string, Record<string, unknown>>;
-const src = path.join(book, String(config.book?.src ?? 'src'));
+const src = path.join(book, typeof config.book?.src === 'string' ? config.book.src : 'src');
 const summary = readFileSync(path.join(src, 'SUMMARY.md'), 'utf8').split('\n');
 
 const top: Item[] = [];

@@ -63,8 +63,7 @@ export default function rehypeAuthorStyles() {
   return (tree: Root, file: VFile) => {
     // An explicit stack: the tree may nest deeply.
     const stack: (Root | Element)[] = [tree];
-    while (stack.length > 0) {
-      const node = stack.pop()!;
+    for (let node = stack.pop(); node !== undefined; node = stack.pop()) {
       // Children pushed last first: elements are visited, and warned about, in document order.
       for (let i = node.children.length - 1; i >= 0; i--) {
         const child = node.children[i]!;

@@ -1,4 +1,4 @@
-import type { Root, Element, RootContent } from 'hast';
+import type { Root, Element } from 'hast';
 import { toString } from 'hast-util-to-string';
 import { walkElements } from './element-rules.ts';
 import type { VFile } from 'vfile';
@@ -38,7 +38,7 @@ export default function rehypeChapterTitle() {
     if (first && (context.titleFromHeading || sameTitle(toString(first), context.title ?? ''))) {
       const from = levelOf(first);
       first.tagName = 'h1';
-      tree.children.splice(tree.children.indexOf(first as RootContent), 1);
+      tree.children.splice(tree.children.indexOf(first), 1);
       tree.children.unshift(first);
       shiftHeadings(tree, file, first, (old) => Math.max(2, old - (from - 1)));
       return;

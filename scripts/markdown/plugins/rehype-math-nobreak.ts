@@ -1,4 +1,4 @@
-import type { Element, ElementContent, Text } from 'hast';
+import type { Element, ElementContent } from 'hast';
 import { elementRules, SKIP, type ElementRule } from './element-rules.ts';
 
 // Punctuation that belongs to the formula it touches: a line must not start with the full stop after `$x$`.
@@ -43,10 +43,10 @@ export function mathNobreakRule(): ElementRule {
         }
         const after = children[i + 1];
         if (after?.type === 'text') {
-          const match = CLOSING.exec((after as Text).value);
+          const match = CLOSING.exec(after.value);
           if (match) {
             parts.push({ type: 'text', value: match[0] });
-            (after as Text).value = (after as Text).value.slice(match[0].length);
+            after.value = after.value.slice(match[0].length);
           }
         }
         out.push(

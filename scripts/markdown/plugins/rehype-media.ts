@@ -48,7 +48,7 @@ export function mediaRule(options: Options = {}): ElementRule {
       const caption: ElementContent[] = remote
         ? [
             { type: 'text', value: `${label} — ` },
-            { type: 'element', tagName: 'a', properties: { href: src }, children: [{ type: 'text', value: src! }] },
+            { type: 'element', tagName: 'a', properties: { href: src }, children: [{ type: 'text', value: src }] },
           ]
         : [{ type: 'text', value: `${label}${src ? ` (${src.split('/').pop()}, not included in this edition)` : ''}` }];
       if (!src && fallback.length) {

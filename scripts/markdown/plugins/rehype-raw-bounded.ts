@@ -9,8 +9,7 @@ type Node = Root | RootContent;
 /** Whether the tree holds raw HTML; stops at the first. */
 function hasRaw(tree: Root): boolean {
   const stack: Node[] = [tree];
-  while (stack.length > 0) {
-    const node = stack.pop()!;
+  for (let node = stack.pop(); node !== undefined; node = stack.pop()) {
     if (node.type === 'raw') return true;
     // One push per child: a spread of 600,000 children (300,000 headings) overflows the call stack.
     if ('children' in node) for (const child of node.children) stack.push(child);
@@ -27,8 +26,7 @@ const VOID = /^(?:area|base|br|col|embed|hr|img|input|link|meta|param|source|tra
 function deepRawLine(tree: Root): number {
   let depth = 0;
   const stack: Node[] = [tree];
-  while (stack.length > 0) {
-    const node = stack.pop()!;
+  for (let node = stack.pop(); node !== undefined; node = stack.pop()) {
     if (node.type === 'raw') {
       for (const tag of node.value.matchAll(/<(\/?)([A-Za-z][\w-]*)[^<>]*?(\/?)>/g)) {
         if (tag[1]) depth--;
@@ -44,8 +42,7 @@ function deepRawLine(tree: Root): number {
 /** The first element deeper than the limit, if any (an explicit stack: the tree is what may be too deep). */
 function tooDeep(tree: Root): { node: Node; depth: number } | undefined {
   const stack: { node: Node; depth: number }[] = [{ node: tree, depth: 0 }];
-  while (stack.length > 0) {
-    const entry = stack.pop()!;
+  for (let entry = stack.pop(); entry !== undefined; entry = stack.pop()) {
     if (entry.depth > LIMITS.treeDepth) return entry;
     const { node } = entry;
     if ('children' in node) {
@@ -80,7 +77,7 @@ export default function rehypeRawBounded() {
     };
     let out: Root;
     try {
-      out = raw(tree, file) as Root;
+      out = raw(tree, file);
     } catch (error) {
       // hast-util-raw converts parse5's tree recursively: nesting deep enough overflows the stack there.
       if (error instanceof RangeError) return fail(deepRawLine(tree));

@@ -30,9 +30,7 @@ export default function rehypeSourcePaths(options: Options = {}) {
   return (tree: Root, file: VFile) => {
     if (!options.boundary || !file.path) return;
     visitParents(tree, 'element', (node: Element, ancestors) => {
-      const inside = ancestors.some(
-        (a) => a.type === 'element' && ['video', 'audio', 'picture'].includes((a as Element).tagName),
-      );
+      const inside = ancestors.some((a) => a.type === 'element' && ['video', 'audio', 'picture'].includes(a.tagName));
       const urls: string[] = [];
       const parent = ancestors[ancestors.length - 1] as Element | undefined;
       // The media rule reports the source it uses: a video's own src, else its first <source>.

@@ -1,4 +1,4 @@
-import type { Root, RootContent, Blockquote, Code, Parent, Paragraph, Text, PhrasingContent } from 'mdast';
+import type { Root, RootContent, Blockquote, Code, Parent, Paragraph, PhrasingContent } from 'mdast';
 import { fromMarkdown } from 'mdast-util-from-markdown';
 import { gfm } from 'micromark-extension-gfm';
 import { gfmFromMarkdown } from 'mdast-util-gfm';
@@ -20,12 +20,12 @@ const LEADING_WORD = /^(Note|Tip|Hint|Important|Warning|Caution|Danger)\s*:\s*/i
 export default function remarkCallouts() {
   return (tree: Root, file: VFile) => {
     const walk = (parent: Parent) => {
-      parent.children = (parent.children as RootContent[]).map((child) => {
-        if ('children' in child) walk(child as Parent);
+      parent.children = parent.children.map((child) => {
+        if ('children' in child) walk(child);
         if (child.type === 'blockquote') return fromQuote(child, file) ?? child;
         if (child.type === 'code' && child.lang === 'admonish') return fromAdmonish(child, file);
         return child;
-      }) as never;
+      });
     };
     walk(tree);
   };
@@ -63,7 +63,7 @@ function fromQuote(quote: Blockquote, file: VFile): RootContent | undefined {
   }
   // `**Note:** text` or `**Note**: text`.
   if (head?.type === 'strong' && head.children.length === 1 && head.children[0]!.type === 'text') {
-    const inner = (head.children[0] as Text).value.trim();
+    const inner = head.children[0].value.trim();
     const next = first.children[1];
     const colonInside = /^(\w+):$/.exec(inner);
     const colonAfter = next?.type === 'text' && /^\s*:/.test(next.value) ? /^(\w+)$/.exec(inner) : null;
@@ -115,7 +115,7 @@ function fromAdmonish(code: Code, file: VFile): RootContent {
     }
     for (const c of (n.children ?? []) as { position?: RootContent['position']; children?: unknown[] }[]) shift(c);
   };
-  shift(body as never);
+  shift(body);
   const title: RootContent[] | undefined = quoted === undefined ? undefined : [{ type: 'text', value: quoted }];
   // `title=""` hides the title line in mdBook-admonish; the label still names the kind.
   return calloutNode(kind, quoted === '' ? undefined : title, body.children, code.position);

@@ -3,6 +3,7 @@ import { visit, SKIP } from 'unist-util-visit';
 import type { VFile } from 'vfile';
 import { report } from '../../util/messages.ts';
 import type { BibEntry } from '../../model/dialects/bibliography.ts';
+import { must } from '../../util/must.ts';
 
 /** Options of remark-citations. */
 export interface Options {
@@ -29,11 +30,11 @@ export default function remarkCitations(options: Options = {}) {
       const parts: PhrasingContent[] = [];
       let last = 0;
       for (const match of node.value.matchAll(CITE)) {
-        const key = match[1]!;
-        if (match.index! > last) parts.push({ type: 'text', value: node.value.slice(last, match.index) });
-        last = match.index! + match[0].length;
+        const [, key = ''] = match;
+        if (match.index > last) parts.push({ type: 'text', value: node.value.slice(last, match.index) });
+        last = match.index + match[0].length;
         const place = node.position
-          ? { line: node.position.start.line, column: node.position.start.column + match.index! }
+          ? { line: node.position.start.line, column: node.position.start.column + match.index }
           : node;
         if (!bibliography) {
           report(file, 'warning', `Citation \`${key}\` but the book has no .bib file`, place, 'citation');
@@ -66,7 +67,7 @@ export default function remarkCitations(options: Options = {}) {
       spread: false,
       data: { hProperties: { className: ['references'] } },
       children: order.map((key): ListItem => {
-        const entry = bibliography.get(key)!;
+        const entry = must(bibliography.get(key), `the bibliography entry ${key}`);
         const children: PhrasingContent[] = [{ type: 'text', value: entry.text }];
         if (entry.url) {
           children.push(

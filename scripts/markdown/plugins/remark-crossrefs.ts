@@ -1,9 +1,10 @@
-import type { Code, Image, Paragraph, Parent, PhrasingContent, Root, RootContent, Table, Text } from 'mdast';
+import type { Paragraph, Parent, PhrasingContent, Root, RootContent, Table, Text } from 'mdast';
 import type { Math } from 'mdast-util-math';
 import type { Processor } from 'unified';
 import { visit, SKIP } from 'unist-util-visit';
 import type { VFile } from 'vfile';
 import { report } from '../../util/messages.ts';
+import { must } from '../../util/must.ts';
 import type { BibEntry } from '../../model/dialects/bibliography.ts';
 
 /** Options of remark-crossrefs. */
@@ -111,7 +112,7 @@ const block = (hName: string, properties: Record<string, unknown>, children: unk
 function labelBlocks(tree: Root, equations: Map<number, string>, label: (id: string, place: Place) => void) {
   visit(tree, (node, index, parent) => {
     if (!parent || index === undefined) return;
-    const siblings = (parent as Parent).children as RootContent[];
+    const siblings = (parent as Parent).children;
     if (node.type === 'heading') {
       const id = (node.data?.hProperties as { id?: unknown } | undefined)?.id;
       if (typeof id === 'string' && LABEL.test(id)) label(id, node);
@@ -121,11 +122,11 @@ function labelBlocks(tree: Root, equations: Map<number, string>, label: (id: str
       const id = equations.get(node.position?.end.line ?? -1);
       if (!id) return;
       label(id, node);
-      siblings[index] = block('div', { className: ['equation'], id }, [node as Math], node);
+      siblings[index] = block('div', { className: ['equation'], id }, [node], node);
       return SKIP;
     }
     if (node.type === 'code') {
-      const code = node as Code;
+      const code = node;
       const attributes = `${code.lang ?? ''} ${code.meta ?? ''}`;
       const id = /(?:^|[\s{])#(lst-[\w:.-]*\w)/.exec(attributes)?.[1];
       if (!id) return;
@@ -140,7 +141,7 @@ function labelBlocks(tree: Root, equations: Map<number, string>, label: (id: str
       return SKIP;
     }
     if (node.type === 'paragraph') {
-      const paragraph = node as Paragraph;
+      const paragraph = node;
       const content = paragraph.children.filter((c) => !(c.type === 'text' && c.value.trim() === ''));
       const [image, tail] = content;
       const figure = tail?.type === 'text' ? FIG_LABEL.exec(tail.value) : null;
@@ -148,8 +149,8 @@ function labelBlocks(tree: Root, equations: Map<number, string>, label: (id: str
         const id = figure[1]!;
         label(id, node);
         // The caption as rehype-figures takes it: the title, else the alt text (Quarto's caption).
-        const caption = (image as Image).title || ((image as Image).alt ?? '');
-        (image as Image).title = null;
+        const caption = image.title || (image.alt ?? '');
+        image.title = null;
         const children: unknown[] = [image];
         if (caption) children.push(block('figcaption', {}, [{ type: 'text', value: caption }], node));
         siblings[index] = block('figure', { className: ['figure'], id }, children, node);
@@ -185,7 +186,7 @@ function tableCaption(paragraph: Paragraph): { id: string; children: PhrasingCon
   head.value = head.value.replace(TBL_CAPTION_START, '');
   const tail = children[children.length - 1] as Text;
   tail.value = tail.value.slice(0, tail.value.length - match[0].length);
-  return { id: match[1]!, children: children.filter((c) => !(c.type === 'text' && c.value === '')) };
+  return { id: match[1] ?? '', children: children.filter((c) => !(c.type === 'text' && c.value === '')) };
 }
 
 /** Where `offset` of a text node's value is in the source. */
@@ -217,9 +218,9 @@ function references(
   // Bracketed groups first, then bare keys in the text between them.
   const spans: { start: number; end: number; nodes: PhrasingContent[] }[] = [];
   for (const match of value.matchAll(BRACKETED)) {
-    const start = match.index!;
+    const start = match.index;
     // `[text](url)` and `[text][ref]` were links already; `[@x]:` a definition: never here.
-    const cites = parseGroup(match[1]!);
+    const cites = parseGroup(match[1] ?? '');
     if (!cites) continue;
     const place = placeIn(node, start) ?? node;
     const nodes: PhrasingContent[] = [];
@@ -251,9 +252,9 @@ function references(
     const slice = value.slice(from, to);
     let at = 0;
     for (const match of slice.matchAll(IN_TEXT)) {
-      let key = match[3]!;
+      let key = match[3] ?? '';
       key = key.replace(TRAILING, '');
-      const start = match.index! + match[1]!.length;
+      const start = match.index + match[1]!.length;
       const end = start + match[2]!.length + 1 + key.length;
       const place = placeIn(node, from + start) ?? node;
       const cite: Cite = { prefix: '', key, suppress: match[2] === '-', locator: '' };
@@ -295,8 +296,8 @@ function parseGroup(inner: string): Cite[] | undefined {
   for (const part of inner.split(';')) {
     const at = part.search(/-?@\w/);
     if (at < 0) return undefined;
-    const match = KEY.exec(part.slice(at))!;
-    const key = match[1]!.replace(TRAILING, '');
+    const match = must(KEY.exec(part.slice(at)), 'the key search() found');
+    const key = (match[1] ?? '').replace(TRAILING, '');
     const prefix = part.slice(0, at).trim();
     const consumed = (match[0].startsWith('-') ? 2 : 1) + key.length;
     cites.push({ prefix, key, suppress: match[0].startsWith('-'), locator: part.slice(at + consumed).trimEnd() });
@@ -359,7 +360,7 @@ function citation(
   for (const c of cites) if (!cited.includes(c.key)) cited.push(c.key);
   if (inText) {
     const c = cites[0]!;
-    const entry = options.bibliography!.get(c.key)!;
+    const entry = must(options.bibliography?.get(c.key), `the bibliography entry ${c.key}`);
     if (numeric) {
       return [
         { type: 'text', value: `${authorsOf(entry, options.and)} [` },
@@ -375,7 +376,7 @@ function citation(
   }
   out.push({ type: 'text', value: numeric ? '[' : '(' });
   cites.forEach((c, i) => {
-    const entry = options.bibliography!.get(c.key)!;
+    const entry = must(options.bibliography?.get(c.key), `the bibliography entry ${c.key}`);
     if (i > 0) out.push({ type: 'text', value: numeric ? ', ' : '; ' });
     if (c.prefix) out.push({ type: 'text', value: `${c.prefix} ` });
     const words = numeric

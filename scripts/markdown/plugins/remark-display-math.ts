@@ -1,5 +1,5 @@
 import type { Root, Paragraph } from 'mdast';
-import type { InlineMath, Math } from 'mdast-util-math';
+import type { Math } from 'mdast-util-math';
 import { visit } from 'unist-util-visit';
 import type { VFile } from 'vfile';
 
@@ -16,7 +16,7 @@ export default function remarkDisplayMath() {
         (child) => !(child.type === 'text' && child.value.trim() === '') && child.type !== 'break',
       );
       if (content.length !== 1 || content[0]!.type !== 'inlineMath') return;
-      const math = content[0] as InlineMath;
+      const math = content[0];
       const start = math.position?.start.offset;
       if (start === undefined || source.slice(start, start + 2) !== '$$') return;
       // Fresh hast data: the inline node's own says `math-inline`.

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import type { Root, Paragraph, Link, Code } from 'mdast';
+import type { Root, Paragraph } from 'mdast';
 import { toString } from 'mdast-util-to-string';
 import { visit } from 'unist-util-visit';
 import type { VFile } from 'vfile';
@@ -37,7 +37,7 @@ export default function remarkImports(options: Options = {}) {
       if (!parent || index === undefined) return;
       const content = node.children.filter((c) => !(c.type === 'text' && c.value.trim() === ''));
       if (content.length !== 1 || content[0]!.type !== 'link') return;
-      const link = content[0] as Link;
+      const link = content[0];
       const match = IMPORT.exec(toString(link).trim());
       if (!match) return;
       const [, from, to, rawLang] = match;
@@ -76,7 +76,7 @@ export default function remarkImports(options: Options = {}) {
         }
       }
       if (value !== undefined) {
-        parent.children[index] = { type: 'code', lang, value, position: node.position } as Code;
+        parent.children[index] = { type: 'code', lang, value, position: node.position };
       } else {
         parent.children[index] = {
           type: 'paragraph',

@@ -35,7 +35,7 @@ export default function remarkIndexTerms() {
         // A text node spans lines: the term's own line and column, from its offset in the source.
         const start = node.position?.start.offset;
         const place = start === undefined ? undefined : where.toPoint(start + match.index);
-        const [path, attributes] = [match[1]!, match[2] ?? ''];
+        const [, path = '', attributes = ''] = match;
         const [term = '', ...subs] = path.split('!').map((s) => s.trim());
         const entry: IndexTerm = { id: '', term, line: place?.line, column: place?.column };
         if (subs.length > 0) entry.sub = subs.join(', ');

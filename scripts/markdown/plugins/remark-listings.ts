@@ -8,7 +8,8 @@ const CLOSE = /^<\/Listing\s*>\s*$/i;
 
 function attributes(source: string): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const m of source.matchAll(/([\w-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')/g)) out[m[1]!.toLowerCase()] = m[2] ?? m[3]!;
+  for (const m of source.matchAll(/([\w-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')/g))
+    out[(m[1] ?? '').toLowerCase()] = m[2] ?? m[3] ?? '';
   return out;
 }
 
@@ -21,7 +22,7 @@ function inline(text: string, at: Html): PhrasingContent[] {
     n.position = at.position;
     for (const c of (n.children ?? []) as { position?: unknown; children?: unknown[] }[]) place(c);
   };
-  for (const n of nodes) place(n as never);
+  for (const n of nodes) place(n);
   return nodes;
 }
 
@@ -35,12 +36,12 @@ export default function remarkListings() {
   return (tree: Root, file: VFile) => {
     const walk = (parent: Parent) => {
       const out: RootContent[] = [];
-      const children = parent.children as RootContent[];
+      const children = parent.children;
       for (let i = 0; i < children.length; i++) {
         const child = children[i]!;
         const open = child.type === 'html' ? OPEN.exec(child.value.trim()) : null;
         if (!open) {
-          if ('children' in child) walk(child as Parent);
+          if ('children' in child) walk(child);
           out.push(child);
           continue;
         }
@@ -66,9 +67,9 @@ export default function remarkListings() {
             data: { hProperties: { className: ['listing-file'] } },
             position: child.position,
             children: [{ type: 'text', value: `Filename: ${attrs['file-name']}` }],
-          } as RootContent);
+          });
         }
-        content.push(...(inner.children as RootContent[]));
+        content.push(...inner.children);
         const caption = captionText(attrs, child as Html);
         if (caption.length) {
           content.push({
@@ -86,7 +87,7 @@ export default function remarkListings() {
         } as unknown as RootContent);
         i = close;
       }
-      parent.children = out as never;
+      parent.children = out;
     };
     walk(tree);
   };
@@ -105,5 +106,5 @@ function captionText(attrs: Record<string, string>, at: Html): PhrasingContent[]
 /** An unclosed listing still prints what it says, as a paragraph. */
 function listingLabel(attrs: Record<string, string>, at: Html): RootContent[] {
   const caption = captionText(attrs, at);
-  return caption.length ? [{ type: 'paragraph', position: at.position, children: caption } as RootContent] : [];
+  return caption.length ? [{ type: 'paragraph', position: at.position, children: caption }] : [];
 }

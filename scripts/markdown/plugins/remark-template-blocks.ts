@@ -1,5 +1,5 @@
 import path from 'node:path';
-import type { Root, RootContent, Parent, Html, Paragraph } from 'mdast';
+import type { Root, RootContent, Parent, Html } from 'mdast';
 import { fromMarkdown } from 'mdast-util-from-markdown';
 import { gfm } from 'micromark-extension-gfm';
 import { gfmFromMarkdown } from 'mdast-util-gfm';
@@ -28,7 +28,7 @@ function parseTags(node: Html): Tag[] | undefined {
   const value = node.value.trim();
   if (!/^(<!--galley:[\s\S]*?-->\s*)+$/.test(value)) return undefined;
   return [...value.matchAll(MARKER)].map((m) => {
-    const body = m[1]!.trim();
+    const body = (m[1] ?? '').trim();
     const name = /^[\w-]+/.exec(body)?.[0] ?? '';
     const args: Record<string, string> = Object.create(null) as Record<string, string>;
     for (const a of body.matchAll(/([\w-]+)\s*=\s*("([^"]*)"|'([^']*)'|(\S+))/g))
@@ -50,12 +50,11 @@ const el = (
     children,
   }) as unknown as RootContent;
 
-const caption = (text: string): RootContent =>
-  ({
-    type: 'paragraph',
-    data: { hProperties: { className: ['tab-caption'] } },
-    children: [{ type: 'strong', children: [{ type: 'text', value: text }] }],
-  }) as Paragraph;
+const caption = (text: string): RootContent => ({
+  type: 'paragraph',
+  data: { hProperties: { className: ['tab-caption'] } },
+  children: [{ type: 'strong', children: [{ type: 'text', value: text }] }],
+});
 
 const KNOWN = new Set([
   'method',
@@ -102,12 +101,12 @@ export default function remarkTemplateBlocks(options: Options = {}) {
       // Open containers: where the next node goes.
       const stack: { kind: string; node: Parent }[] = [];
       const push = (node: RootContent) =>
-        stack.length ? stack[stack.length - 1]!.node.children.push(node as never) : out.push(node);
-      for (const child of parent.children as RootContent[]) {
+        stack.length ? stack[stack.length - 1]!.node.children.push(node) : out.push(node);
+      for (const child of parent.children) {
         const tags = child.type === 'html' ? parseTags(child) : undefined;
         if (!tags) {
           if ('children' in child && child.type !== 'paragraph' && child.type !== 'heading' && child.type !== 'table')
-            walk(child as Parent, depth);
+            walk(child, depth);
           push(child);
           continue;
         }
@@ -197,8 +196,8 @@ export default function remarkTemplateBlocks(options: Options = {}) {
                 n.position = tag.node.position;
                 for (const c of (n.children ?? []) as { position?: unknown; children?: unknown[] }[]) strip(c);
               };
-              strip(included as never);
-              walk(included as Parent, depth + 1);
+              strip(included);
+              walk(included, depth + 1);
               for (const node of included.children) push(node);
               break;
             }
@@ -218,7 +217,7 @@ export default function remarkTemplateBlocks(options: Options = {}) {
           }
         }
       }
-      parent.children = out as never;
+      parent.children = out;
     };
     walk(tree, 0);
   };

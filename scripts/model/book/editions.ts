@@ -32,7 +32,7 @@ export interface Edition {
  * language (`* [English](en/)`), each a book with its own SUMMARY.md; the
  * root's book.json gives what they share. Each builds to `<out>/<folder>/`.
  */
-async function honkitLanguages(root: string): Promise<Edition[] | undefined> {
+function honkitLanguages(root: string): Edition[] | undefined {
   const langsPath = path.join(root, 'LANGS.md');
   if (
     linksOutside(root, langsPath) ||
@@ -49,7 +49,7 @@ async function honkitLanguages(root: string): Promise<Edition[] | undefined> {
     const problem = probe.messages[0]!;
     throw new Error(`LANGS.md:${problem.line ?? 1}:${problem.column ?? 1}: ${problem.reason}`);
   }
-  const foreign = await readForeignConfig(root);
+  const foreign = readForeignConfig(root);
   const tree = unified().use(remarkParse).parse(text);
   const editions: Edition[] = [];
   visit(tree, 'link', (link: Link) => {
@@ -83,7 +83,7 @@ async function honkitLanguages(root: string): Promise<Edition[] | undefined> {
  */
 export async function listEditions(manuscript: string): Promise<Edition[]> {
   const root = path.resolve(manuscript);
-  const honkit = await honkitLanguages(root);
+  const honkit = honkitLanguages(root);
   if (honkit) return honkit;
   const { config } = await loadConfig(root);
   const inherited: Partial<BookConfig> = {

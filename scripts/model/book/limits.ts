@@ -80,7 +80,7 @@ export function withinLimits(text: string, file: VFile): boolean {
     // Code is text, however many `#` or `|` it holds: only lines outside fences count as headings, items, cells.
     const fenceMark = /^ {0,3}(`{3,}|~{3,})/.exec(line)?.[1];
     if (fence !== undefined) {
-      if (fenceMark?.[0] === fence[0] && fenceMark.length >= fence.length && line.trim() === fenceMark)
+      if (fenceMark && fenceMark[0] === fence[0] && fenceMark.length >= fence.length && line.trim() === fenceMark)
         fence = undefined;
       continue;
     }

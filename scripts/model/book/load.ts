@@ -21,6 +21,7 @@ import { report } from '../../util/messages.ts';
 import { existsWithExactCase, resolveLocal, toPosix, isInside, linksOutside } from '../../util/paths.ts';
 import { checkBookFile } from '../../util/book-file.ts';
 import { safeName } from '../../util/slug.ts';
+import { must } from '../../util/must.ts';
 
 export { MAX_CHAPTER_BYTES };
 
@@ -156,7 +157,7 @@ export async function loadBook(rootDir: string, options: LoadOptions = {}): Prom
   const rootStat = await stat(configRoot).catch(() => undefined);
   if (!rootStat?.isDirectory()) throw new Error(`Manuscript folder not found: ${rootDir}`);
   // Books made for HonKit/GitBook or mdBook keep their own configuration; a book.yaml beside it overrides any field.
-  const foreign = await readForeignConfig(configRoot);
+  const foreign = readForeignConfig(configRoot);
   let root = path.resolve(configRoot, foreign?.contentRoot ?? '.');
   const foreignRootOutside = foreign !== undefined && !isInside(options.boundary ?? configRoot, root);
   if (foreignRootOutside) root = configRoot;
@@ -204,9 +205,9 @@ export async function loadBook(rootDir: string, options: LoadOptions = {}): Prom
   }
   if (foreignRootOutside) {
     report(
-      foreign!.file,
+      foreign.file,
       'error',
-      `The book's content folder \`${foreign!.contentRoot}\` is outside the manuscript: it is not read`,
+      `The book's content folder \`${foreign.contentRoot}\` is outside the manuscript: it is not read`,
       { line: 1, column: 1 },
       'book-config',
     );
@@ -320,7 +321,7 @@ export async function loadBook(rootDir: string, options: LoadOptions = {}): Prom
         entry.position,
         'toc-duplicate',
       );
-      entry.chapter = seen.get(source)!.chapter;
+      entry.chapter = must(seen.get(source), `the first TOC entry for ${source}`).chapter;
       entry.kind = 'draft';
       continue;
     }

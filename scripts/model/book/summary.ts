@@ -2,7 +2,7 @@ import { unified } from 'unified';
 import remarkParse from 'remark-parse';
 import remarkGfm from 'remark-gfm';
 import { toString } from 'mdast-util-to-string';
-import type { List, ListItem, Root, RootContent, Link, Paragraph } from 'mdast';
+import type { List, ListItem, Link, Paragraph } from 'mdast';
 import type { VFile } from 'vfile';
 import type { Matter, TocEntry } from './types.ts';
 import { report } from '../../util/messages.ts';
@@ -26,7 +26,7 @@ function firstLink(paragraph: Paragraph | undefined): Link | undefined {
 export function parseSummary(file: VFile): TocEntry[] {
   // The contents file is Markdown from the same untrusted hands as a chapter: the same parser limits, checked first.
   if (!withinLimits(String(file.value), file)) return [];
-  const tree = unified().use(remarkParse).use(remarkGfm).parse(String(file.value)) as Root;
+  const tree = unified().use(remarkParse).use(remarkGfm).parse(String(file.value));
   const toc: TocEntry[] = [];
   let matter: Matter = 'front';
   let part: TocEntry | undefined;
@@ -36,7 +36,7 @@ export function parseSummary(file: VFile): TocEntry[] {
 
   const entryFrom = (item: ListItem | Paragraph, depth: number, currentMatter: Matter): TocEntry => {
     const paragraph =
-      item.type === 'paragraph' ? item : (item.children.find((c) => c.type === 'paragraph') as Paragraph | undefined);
+      item.type === 'paragraph' ? item : item.children.find((c): c is Paragraph => c.type === 'paragraph');
     const link = firstLink(paragraph);
     const title = (link ? toString(link) : toString(paragraph ?? item)).trim();
     const href = link?.url.trim() ?? '';
@@ -64,7 +64,7 @@ export function parseSummary(file: VFile): TocEntry[] {
 
   const target = () => (part ? part.children : toc);
 
-  for (const node of tree.children as RootContent[]) {
+  for (const node of tree.children) {
     if (node.type === 'heading') {
       const title = toString(node).trim();
       if (!sawTitle && toc.length === 0 && node.depth === 1 && /^(summary|table of contents|contents)$/i.test(title)) {

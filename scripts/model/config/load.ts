@@ -79,7 +79,7 @@ export function reportSchemaIssues(
 ) {
   const present = (keyPath: PropertyKey[]) => doc.getIn(keyPath as unknown[], true) !== undefined;
   for (const issue of error.issues) {
-    const keyPath = issue.path as PropertyKey[];
+    const keyPath = issue.path;
     let reason: string;
     if (issue.code === 'unrecognized_keys') {
       for (const key of issue.keys) {
@@ -165,7 +165,7 @@ export async function loadConfig(root: string, defaults: Partial<BookConfig> = {
   const fallback = withDefaults({ title: 'Untitled' }, defaults, file);
   if (!parsed) return { config: fallback, file, found: true };
   const input = parsed.value ?? {};
-  const result = bookSchema.safeParse(typeof input === 'object' ? { ...defaults, ...(input as object) } : input);
+  const result = bookSchema.safeParse(typeof input === 'object' ? { ...defaults, ...input } : input);
   if (!result.success) {
     reportSchemaIssues(result.error, file, parsed.doc, parsed.lines, 'book-config');
     return { config: fallback, file, found: true };

@@ -27,7 +27,7 @@ const str = (value: unknown) => (typeof value === 'string' && value.trim() ? val
  * direction, root) and mdBook's `book.toml` (`[book]` title, authors,
  * language, src). Unknown keys are theirs, not errors.
  */
-export async function readForeignConfig(root: string): Promise<ForeignConfig | undefined> {
+export function readForeignConfig(root: string): ForeignConfig | undefined {
   const jsonPath = path.join(root, 'book.json');
   // Configuration that is a link out of the manuscript is not read (nor is anything else).
   const json = linksOutside(root, jsonPath) ? undefined : readBookFile(root, jsonPath)?.toString('utf8');
@@ -46,11 +46,12 @@ export async function readForeignConfig(root: string): Promise<ForeignConfig | u
       );
     }
     const defaults: Partial<BookConfig> = {};
-    if (str(data.title)) defaults.title = str(data.title)!;
-    if (str(data.author)) defaults.authors = [str(data.author)!];
-    if (str(data.language)) defaults.language = languageTag(str(data.language)!);
+    const [title, author, language, description] = [data.title, data.author, data.language, data.description].map(str);
+    if (title) defaults.title = title;
+    if (author) defaults.authors = [author];
+    if (language) defaults.language = languageTag(language);
     if (data.direction === 'rtl' || data.direction === 'ltr') defaults.direction = data.direction;
-    if (str(data.description)) defaults.description = str(data.description)!;
+    if (description) defaults.description = description;
     // No prototype: a `lang` of `__proto__` is an entry like any other (lookups go through util/own.ts).
     const languageNames: Record<string, string> = Object.create(null) as Record<string, string>;
     const selector = (
@@ -66,7 +67,7 @@ export async function readForeignConfig(root: string): Promise<ForeignConfig | u
     const file = new VFile({ path: tomlPath, value: toml });
     let data: Record<string, unknown> = {};
     try {
-      data = parseToml(toml) as Record<string, unknown>;
+      data = parseToml(toml);
     } catch (error) {
       const e = error as Error & { line?: number; column?: number };
       report(
@@ -79,10 +80,11 @@ export async function readForeignConfig(root: string): Promise<ForeignConfig | u
     }
     const book = (data.book ?? {}) as Record<string, unknown>;
     const defaults: Partial<BookConfig> = {};
-    if (str(book.title)) defaults.title = str(book.title)!;
+    const [title, language, description] = [book.title, book.language, book.description].map(str);
+    if (title) defaults.title = title;
     if (Array.isArray(book.authors) && book.authors.length) defaults.authors = book.authors.map(String);
-    if (str(book.language)) defaults.language = languageTag(str(book.language)!);
-    if (str(book.description)) defaults.description = str(book.description)!;
+    if (language) defaults.language = languageTag(language);
+    if (description) defaults.description = description;
     if (book['text-direction'] === 'rtl' || book['text-direction'] === 'ltr')
       defaults.direction = book['text-direction'];
     const html = (data.output as Record<string, Record<string, unknown>> | undefined)?.html;

@@ -97,7 +97,11 @@ export function parseRenderContext(json: string): MdbookContext {
   }
   const version = (data as { version?: unknown } | null)?.version;
   const series = typeof version === 'string' ? /^(\d+)\.(\d+)/.exec(version) : null;
-  if (!series || !(SUPPORTED_MDBOOK as readonly string[]).includes(`${series[1]}.${series[2]}`)) {
+  if (
+    typeof version !== 'string' ||
+    !series ||
+    !(SUPPORTED_MDBOOK as readonly string[]).includes(`${series[1]}.${series[2]}`)
+  ) {
     throw new MdbookContextError(
       `mdBook ${typeof version === 'string' ? version : '(no version)'} is not supported: ` +
         `Galley reads the RenderContext of mdBook ${SUPPORTED_MDBOOK.join(' and ')}`,
@@ -115,9 +119,9 @@ export function parseRenderContext(json: string): MdbookContext {
     );
   }
   const book = parsed.data.config.book ?? {};
-  const text = (key: string) => (typeof book[key] === 'string' ? (book[key] as string) : undefined);
+  const text = (key: string) => (typeof book[key] === 'string' ? book[key] : undefined);
   return {
-    version: version as string,
+    version,
     root: parsed.data.root,
     destination: parsed.data.destination,
     items: raw.map(convert),
@@ -128,7 +132,7 @@ export function parseRenderContext(json: string): MdbookContext {
       'text-direction': text('text-direction'),
       src: text('src'),
     },
-    config: parsed.data.config as Record<string, unknown>,
+    config: parsed.data.config,
   };
 }
 

@@ -28,8 +28,7 @@ function verbatimLines(text: string): Set<number> {
   // An explicit stack: a chapter may nest blocks thousands deep.
   const stack: Nodes[] = [tree];
   const html: { start: number; end: number; value: string }[] = [];
-  while (stack.length > 0) {
-    const node = stack.pop()!;
+  for (let node = stack.pop(); node !== undefined; node = stack.pop()) {
     const place = node.position;
     if (place && (node.type === 'code' || node.type === 'inlineCode' || node.type === 'math'))
       mark(place.start.line, place.end.line);
@@ -76,7 +75,7 @@ export function markTemplateTags(text: string): string {
     const line = lines[i]!;
     const indent = /^\s*/.exec(line)![0];
     const tags = [...line.trim().matchAll(/\{%-?\s*([\s\S]*?)\s*-?%\}/g)].map(
-      (m) => `<!--galley:${m[1]!.replace(/--/g, '- -')}-->`,
+      ([, tag = '']) => `<!--galley:${tag.replace(/--/g, '- -')}-->`,
     );
     lines[i] = indent + tags.join('');
   }

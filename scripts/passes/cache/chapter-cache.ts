@@ -341,7 +341,7 @@ export type ReadOutcome = { result: ChapterResult } | { missing: true } | { corr
 /** A cached chapter's summary; its tree is parsed (and its HMAC checked) only when `tree()` is called. */
 export interface LazyResult extends ChapterSummary {
   /** The tree; undefined when that part of the entry is damaged. */
-  tree(): HastRoot | undefined;
+  tree: () => HastRoot | undefined;
 }
 
 export type LazyOutcome = { result: LazyResult } | { missing: true } | { corrupt: string };

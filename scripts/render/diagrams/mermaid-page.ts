@@ -80,7 +80,7 @@ export interface DiagramPage {
   close(): Promise<void>;
 }
 
-export async function openDiagramPage(
+export function openDiagramPage(
   galley: GalleyBrowser,
   fonts: PageFont[],
   config: Record<string, unknown>,
@@ -104,7 +104,8 @@ export async function openDiagramPage(
     // A page stuck in a script may not answer: the close is not awaited for long.
     if (target) await Promise.race([target.close().catch(() => undefined), delay(5000)]);
   };
-  return {
+  // The page opens with the first drawing: a build whose diagrams all come from the cache starts none.
+  return Promise.resolve({
     blocked,
     async draw(source: string) {
       page ??= await start();
@@ -132,7 +133,7 @@ export async function openDiagramPage(
       await close(page);
       page = undefined;
     },
-  };
+  });
 }
 
 const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

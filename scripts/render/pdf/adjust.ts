@@ -3,7 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import type { Element, ElementContent } from 'hast';
+import type { Element } from 'hast';
 import type { Page } from 'puppeteer-core';
 import { visit } from 'unist-util-visit';
 import { analyse, readLayout, type Finding } from './analysis/index.ts';
@@ -52,7 +52,7 @@ function elementChildren(parent: Element): Element[] {
 function parentOf(root: Element, target: Element): Element | undefined {
   let found: Element | undefined;
   visit(root, 'element', (node: Element) => {
-    if (node.children.includes(target as ElementContent)) found = node;
+    if (node.children.includes(target)) found = node;
   });
   return found;
 }

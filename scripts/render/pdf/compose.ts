@@ -129,7 +129,7 @@ export function rewriteForPrint(body: Element, page: Page, keyOfOutName: Map<str
     if (value.startsWith('#')) return `#${local(decodeFragment(value.slice(1)))}`;
     if (/^(https?:|mailto:)/i.test(value)) return value;
     const match = /^([^#?]+)(?:\?[^#]*)?(?:#(.*))?$/.exec(value);
-    const key = match ? keyOfOutName.get(decodeFragment(match[1]!).replace(/^\.\//, '')) : undefined;
+    const key = match?.[1] !== undefined ? keyOfOutName.get(decodeFragment(match[1]).replace(/^\.\//, '')) : undefined;
     if (!key) return undefined;
     return match![2] ? `#${prefixId(key, decodeFragment(match![2]))}` : `#${key}`;
   };

@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import type { Element, ElementContent } from 'hast';
+import type { Element } from 'hast';
 
 const require = createRequire(import.meta.url);
 
@@ -48,7 +48,7 @@ export function hyphenateTree(root: Element, language: string): Element {
   const hyphenate = patternsFor(language);
   if (!hyphenate) return root;
   const walk = (node: Element) => {
-    for (const child of node.children as ElementContent[]) {
+    for (const child of node.children) {
       if (child.type === 'text') child.value = hyphenate(child.value, { minWordLength: 7 });
       else if (
         child.type === 'element' &&

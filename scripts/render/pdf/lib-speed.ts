@@ -21,7 +21,7 @@ interface Entry {
 }
 interface WithEntries {
   entries: Entry[];
-  appendEntry(entry: Entry): void;
+  appendEntry: (this: WithEntries, entry: Entry) => void;
 }
 
 /** The patch is put into pdf-lib's classes once per process: a registry, not cache state. */

@@ -1,4 +1,4 @@
-import type { Element, ElementContent, Text } from 'hast';
+import type { Element, ElementContent } from 'hast';
 import { toString } from 'hast-util-to-string';
 
 /**
@@ -70,7 +70,7 @@ function splitLines(code: Element): Element[] {
         const parts = node.value.split('\n');
         parts.forEach((part, i) => {
           if (i > 0) lines.push([]);
-          if (part) lines[lines.length - 1]!.push(...wrap([{ type: 'text', value: part } as Text]));
+          if (part) lines[lines.length - 1]!.push(...wrap([{ type: 'text', value: part }]));
         });
       } else if (node.type === 'element') {
         const shell = (content: ElementContent[]): ElementContent[] => wrap([{ ...node, children: content }]);

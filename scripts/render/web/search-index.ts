@@ -167,7 +167,7 @@ function textOf(node: ElementContent | Root, out: string[]) {
   if (node.type !== 'element' && node.type !== 'root') return;
   if (node.type === 'element') {
     if (SKIP.has(node.tagName) || String(node.properties.ariaHidden) === 'true') return;
-    const classes = (node.properties.className as string[] | undefined) ?? [];
+    const classes = node.properties.className ?? [];
     if (
       classes.includes('badge') ||
       classes.includes('footnote-back') ||
@@ -201,7 +201,8 @@ export function searchDocuments(
 ): SearchDocument[] {
   const docs: SearchDocument[] = [];
   for (const page of pages) {
-    if (GENERATED.has(String(page.chapter?.frontmatter.generate ?? ''))) continue;
+    const generate = page.chapter?.frontmatter.generate;
+    if (typeof generate === 'string' && GENERATED.has(generate)) continue;
     const href = hrefOf(page);
     let current: SearchDocument = {
       id: `${href}#${page.headingId}`,
@@ -235,7 +236,7 @@ export function searchDocuments(
           continue;
         }
         if (node.tagName === 'h1') continue;
-        if (node.tagName === 'li' && id && (node.properties.className as string[] | undefined)?.includes('question')) {
+        if (node.tagName === 'li' && id && node.properties.className?.includes('question')) {
           // A question is its own hit, titled by its number.
           const text: string[] = [];
           textOf(node, text);
@@ -254,7 +255,7 @@ export function searchDocuments(
           });
           continue;
         }
-        const holdsQuestions = (node.properties.className as string[] | undefined)?.includes('questions');
+        const holdsQuestions = node.properties.className?.includes('questions');
         if ((node.tagName === 'ol' || node.tagName === 'ul') && !holdsQuestions) {
           textOf(node, listParts);
           continue;

@@ -36,14 +36,14 @@ export interface PrintedPages {
   /** Each page's lines inside the text area, top to bottom. */
   lines: TextLine[][];
   /** The chapter or other block a page belongs to. */
-  blockOf(page: number): Block | undefined;
+  blockOf: (page: number) => Block | undefined;
   /** Pages that start a block. */
   startPages: Set<number>;
-  area(page: number): Area;
+  area: (page: number) => Area;
   /** The last page of its block: the book's last, the page before a block starts, or one before an empty page. */
-  lastOfBlock(page: number): boolean;
+  lastOfBlock: (page: number) => boolean;
   /** Raster images inside the text area: they fill a page, and can come after its last line. */
-  images(page: number): Box[];
+  images: (page: number) => Box[];
   /** Pages of a chapter that print body lines: the pages a per-page finding looks at. */
   chapterPages: number[];
   candidates: Candidate[];
@@ -122,7 +122,7 @@ function candidates(composition: Composition): Candidate[] {
         kind = 'lead-in';
       } else if ((node.tagName === 'figcaption' || node.tagName === 'caption') && parent) {
         // A caption above its figure or table; a figure that is only a caption (a video left out) introduces nothing.
-        const siblings = (parent as Element).children.filter((c) => c.type === 'element');
+        const siblings = parent.children.filter((c) => c.type === 'element');
         if (siblings[0] === node && siblings.length > 1) kind = 'caption';
       }
       if (kind) out.push({ element: node, text: normalise(toString(node)), kind, block });

@@ -168,7 +168,7 @@ function writeOutline(doc: PDFDocument, nodes: OutlineNode[], dests: Map<string,
   const build = (list: OutlineNode[], parent: PDFRef): PDFRef[] => {
     const refs = list.map(() => context.nextRef());
     list.forEach((node, i) => {
-      const dict = context.obj({}) as PDFDict;
+      const dict = context.obj({});
       dict.set(PDFName.of('Title'), PDFHexString.fromText(node.title));
       dict.set(PDFName.of('Parent'), parent);
       if (i > 0) dict.set(PDFName.of('Prev'), refs[i - 1]!);

@@ -237,7 +237,7 @@ type Splits = Map<number, Map<number, string[]>>;
 
 function splitAt(splits: Splits, op: number, glyph: number, text: string) {
   let at = splits.get(op);
-  if (!at) splits.set(op, (at = new Map()));
+  if (!at) splits.set(op, (at = new Map<number, string[]>()));
   at.set(glyph, [...(at.get(glyph) ?? []), text]);
 }
 

@@ -7,8 +7,13 @@
  * one-dimensional tables. The bytes never change, so the PDF stays reproducible.
  */
 
+import { must } from '../../../util/must.ts';
+
+type Row = [number, number, number];
+type Matrix = [Row, Row, Row];
+
 /** sRGB primaries adapted to D50 (columns: red, green, blue), the ICC's published sRGB matrix. */
-const TO_XYZ = [
+const TO_XYZ: Matrix = [
   [0.4360747, 0.3850649, 0.1430804],
   [0.2225045, 0.7168786, 0.0606169],
   [0.0139322, 0.0971045, 0.7141733],
@@ -18,15 +23,12 @@ const D50 = [0.9642, 1, 0.8249];
 const decode = (v: number) => (v <= 0.04045 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4);
 const encode = (v: number) => (v <= 0.0031308 ? v * 12.92 : 1.055 * v ** (1 / 2.4) - 0.055);
 
-function invert(m: number[][]): number[][] {
-  const [a, b, c] = m[0]!;
-  const [d, e, f] = m[1]!;
-  const [g, h, i] = m[2]!;
-  const det = a! * (e! * i! - f! * h!) - b! * (d! * i! - f! * g!) + c! * (d! * h! - e! * g!);
+function invert([[a, b, c], [d, e, f], [g, h, i]]: Matrix): Matrix {
+  const det = a * (e * i - f * h) - b * (d * i - f * g) + c * (d * h - e * g);
   return [
-    [(e! * i! - f! * h!) / det, (c! * h! - b! * i!) / det, (b! * f! - c! * e!) / det],
-    [(f! * g! - d! * i!) / det, (a! * i! - c! * g!) / det, (c! * d! - a! * f!) / det],
-    [(d! * h! - e! * g!) / det, (b! * g! - a! * h!) / det, (a! * e! - b! * d!) / det],
+    [(e * i - f * h) / det, (c * h - b * i) / det, (b * f - c * e) / det],
+    [(f * g - d * i) / det, (a * i - c * g) / det, (c * d - a * f) / det],
+    [(d * h - e * g) / det, (b * g - a * h) / det, (a * e - b * d) / det],
   ];
 }
 
@@ -137,7 +139,7 @@ export function srgbProfile(): Uint8Array {
     3,
     IDENTITY,
     decode,
-    ([r, g, b]) => TO_XYZ.map((row) => (row[0]! * r! + row[1]! * g! + row[2]! * b!) * XYZ_SCALE),
+    ([r = 0, g = 0, b = 0]) => TO_XYZ.map(([x, y, z]) => (x * r + y * g + z * b) * XYZ_SCALE),
     (v) => v,
     1024,
   );
@@ -199,13 +201,13 @@ export function srgbProfile(): Uint8Array {
   header.zeros(4 + 16 + 28);
   header.u32(tags.length + shared.length);
   for (const [sig] of tags) {
-    const [offset, size] = offsets.get(sig)!;
+    const [offset, size] = must(offsets.get(sig), `the offset of tag ${sig}`);
     header.sig(sig);
     header.u32(offset);
     header.u32(size);
   }
   for (const [sig, from] of shared) {
-    const [offset, size] = offsets.get(from)!;
+    const [offset, size] = must(offsets.get(from), `the offset of tag ${from}`);
     header.sig(sig);
     header.u32(offset);
     header.u32(size);

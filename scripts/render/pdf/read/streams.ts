@@ -2,7 +2,6 @@ import { inflateSync } from 'node:zlib';
 import {
   decodePDFRawStream,
   PDFArray,
-  PDFDict,
   PDFName,
   PDFRawStream,
   PDFRef,
@@ -64,7 +63,7 @@ export function pageContentStreams(doc: PDFDocument, contents: unknown): { ref?:
 /** Stores new content (latin1 text) for a stream under its reference, compressed, its other entries kept. */
 export function replaceStream(doc: PDFDocument, ref: PDFRef | undefined, stream: PDFStream, text: string): void {
   if (!ref) return;
-  const dict = stream.dict.clone(doc.context) as PDFDict;
+  const dict = stream.dict.clone(doc.context);
   dict.delete(PDFName.of('Filter'));
   dict.delete(PDFName.of('DecodeParms'));
   dict.delete(PDFName.of('Length'));
