@@ -48,7 +48,7 @@ const squeeze = (text: string) => text.replace(/[\s%]+/g, '');
 
 /** The placeholders of one chapter tree, paired in order with the fences remark-mermaid recorded. */
 function placeholders(chapter: Chapter, tree: Root, chapterIndex: number): Omit<Placeholder, 'key'>[] {
-  const fences = (chapter.file.data.diagrams ?? []);
+  const fences = chapter.file.data.diagrams ?? [];
   const found: Omit<Placeholder, 'key'>[] = [];
   if (fences.length === 0) return found;
   let next = 0;

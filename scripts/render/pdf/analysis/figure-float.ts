@@ -23,7 +23,7 @@ export const figureFloat: Finder = (printed) => {
       if (node.tagName !== 'figure' || !parent || index === undefined) return;
       const caption = node.children.find((c): c is Element => c.type === 'element' && c.tagName === 'figcaption');
       if (!caption || node.children.filter((c) => c.type === 'element').at(-1) !== caption) return;
-      const before = (parent).children
+      const before = parent.children
         .slice(0, index)
         .filter((c): c is Element => c.type === 'element')
         .at(-1);
