@@ -164,7 +164,10 @@ async function main() {
      * load (the machine is shared): undefined without Pandoc or when it fails.
      */
     let pandocBroken = false;
+    /** The last Pandoc run's CPU seconds (/proc cutime + cstime): on a loaded machine CPU moves less than wall time. */
+    let pandocCpu: number | undefined;
     const pandocOnce = async (): Promise<number | undefined> => {
+      pandocCpu = undefined;
       if (!pandoc.version || pandocBroken) return undefined;
       const book = await ensure200();
       const result = await pandocEpub(book, dir200, path.join(work, 'pandoc.epub'));
@@ -173,9 +176,17 @@ async function main() {
         pandocBroken = true;
         return undefined;
       }
+      pandocCpu = result.treeCpuSeconds;
       return result.seconds;
     };
     let pandocTimes: number[] | undefined;
+    const pandocCpus: number[] = [];
+    /** Galley's CPU against Pandoc's, both whole processes: the ratio the load moves least. */
+    const cpuRatio = (galley: number[], pandocs: number[]) =>
+      galley.length && pandocs.length
+        ? `CPU time: galley ${s(median(galley))} vs pandoc ${s(median(pandocs))} = ${(median(galley) / median(pandocs)).toFixed(2)}×`
+        : undefined;
+    let cpu200: number[] = [];
     const pandocMedian = async (): Promise<number | undefined> =>
       pandocTimes?.length ? median(pandocTimes) : undefined;
 
@@ -199,9 +210,11 @@ async function main() {
         // Its baseline beside it, in the same minute of load.
         const base = await pandocOnce();
         if (base !== undefined) (pandocTimes ??= []).push(base);
+        if (pandocCpu !== undefined) pandocCpus.push(pandocCpu);
         times.push(result.seconds);
         if (result.maxRssKb) rss.push(result.maxRssKb);
         if (result.cpuSeconds !== undefined) cpu.push(result.cpuSeconds);
+        cpu200 = cpu;
         loop = result.chapters;
       }
       rss200 = median(rss);
@@ -221,6 +234,8 @@ async function main() {
       const base = await pandocMedian();
       if (pandocTimes)
         report.detail(`pandoc runs: ${list(pandocTimes)} (${pandoc.version}, --mathml, ${book.chapters.length} files)`);
+      const byCpu = cpuRatio(cpu200, pandocCpus);
+      if (byCpu) report.detail(byCpu);
       if (galley === undefined) {
         report.figure(`1. Cold HTML+EPUB, ${name200} book: galley build failed`);
       } else if (base === undefined) {
@@ -265,6 +280,7 @@ async function main() {
       const times: number[] = [];
       const hits: string[] = [];
       const beside: number[] = [];
+      const besideCpu: number[] = [];
       const cpu: number[] = [];
       try {
         if (failure(warmup)) {
@@ -283,6 +299,7 @@ async function main() {
             await writeFile(edited, original);
             const base = await pandocOnce();
             if (base !== undefined) beside.push(base);
+            if (pandocCpu !== undefined) besideCpu.push(pandocCpu);
           }
         }
       } finally {
@@ -298,6 +315,8 @@ async function main() {
         if (beside.length) report.detail(`pandoc runs beside them: ${list(beside)}`);
         if (cpu.length)
           report.detail(`rebuild CPU (user + system, all threads): ${list(cpu)}, median ${s(median(cpu))}`);
+        const byCpu = cpuRatio(cpu, besideCpu);
+        if (byCpu) report.detail(byCpu);
         const rebuild = median(times);
         report.figure(
           base === undefined
