@@ -152,7 +152,7 @@ export async function benchLongBook(options: LongBookOptions): Promise<void> {
     } else {
       const g = median(coldPdf.map((r) => r.seconds));
       report.detail(
-        `cold PDF builds (whole process, fresh cache, --no-cache): ${list(coldPdf.map((r) => r.seconds))}; CPU ${list(coldPdf.map((r) => cpuOf(r) ?? NaN))}`,
+        `cold PDF builds (whole process, fresh cache, --no-cache): ${list(coldPdf.map((r) => r.seconds))}; CPU with Chromium's ${list(coldPdf.map((r) => cpuOf(r) ?? NaN))}, of which galley's own process ${list(coldPdf.map((r) => r.cpuSeconds ?? NaN))}`,
       );
       report.figure(
         `7. PDF of the ${name} (${pages ?? '?'} pages), cold, whole process: galley ${s(g)} vs floor ${s(f)} = ${(g / f).toFixed(2)}× (goal ≤ ${GOALS.coldPdf}×: ${verdict(g / f <= GOALS.coldPdf)})`,
@@ -169,7 +169,7 @@ export async function benchLongBook(options: LongBookOptions): Promise<void> {
       const c = median(coldPdf.map((r) => r.seconds));
       const kept = pageCounts.every((p) => p.cold !== undefined && p.cold === p.warm);
       report.detail(
-        `PDF builds after a one-word edit of ${path.relative(dir, edited)} (warm cache): ${list(warmPdf.map((r) => r.seconds))}; page count ${kept ? 'kept' : `changed (${pageCounts.map((p) => `${p.cold}→${p.warm}`).join(', ')})`}`,
+        `PDF builds after a one-word edit of ${path.relative(dir, edited)} (warm cache): ${list(warmPdf.map((r) => r.seconds))}, CPU ${list(warmPdf.map((r) => cpuOf(r) ?? NaN))}; page count ${kept ? 'kept' : `changed (${pageCounts.map((p) => `${p.cold}→${p.warm}`).join(', ')})`}`,
       );
       report.figure(
         `8. PDF of the ${name} after a one-chapter edit keeping its page count, whole process: ${s(w)} vs cold PDF build ${s(c)} = ${(w / c).toFixed(2)}× (goal ≤ ${GOALS.editedPdf}×: ${verdict(w / c <= GOALS.editedPdf)})`,
