@@ -168,7 +168,7 @@ function parseRange(range: string): [number, number][] {
 /**
  * Every emoji subset lists ZWJ and VS16, and none reaches below U+2000: what is left can need a ranged face.
  * One regular-expression scan of the whole book's text, instead of a loop over its characters per subset,
- * which cost a rebuild half a second (docs/decisions/0027-faster-round-two.md).
+ * which was the largest function in a one-chapter rebuild's profile (docs/decisions/0027-faster-round-two.md).
  */
 const RANGED = /[^\u0000-\u1fff]/gu;
 

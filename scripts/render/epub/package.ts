@@ -191,7 +191,7 @@ export class GalleyEPub extends EPub {
     this.zip.remove(`${EPUB_ROOT}/style.css`);
   }
 
-  /** The resources' bytes by entry name: `package` takes them as they are instead of through JSZip's streams. */
+  /** The resources' bytes by JSZip entry: `package` takes them as they are instead of through JSZip's streams. */
   private readonly given = new Map<unknown, Uint8Array>();
 
   /** Never fetch: the book's images, fonts and styles are already bytes in memory. */
