@@ -13,6 +13,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { readFile, readdir, writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { BOOK_PDF_700, writeBook, type GenerateOptions, type GeneratedBook } from './generate.ts';
@@ -69,6 +70,8 @@ async function pdfPages(out: string): Promise<number | undefined> {
   return pages ? Number(pages[1]) : undefined;
 }
 
+const loadNow = () => os.loadavg()[0]!.toFixed(1);
+
 const cpuOf = (result: Timed) => result.treeCpuSeconds ?? result.cpuSeconds;
 
 export async function benchLongBook(options: LongBookOptions): Promise<void> {
@@ -91,6 +94,8 @@ export async function benchLongBook(options: LongBookOptions): Promise<void> {
   const warmPdf: Timed[] = [];
   const every: Timed[] = [];
   const pageCounts: { cold?: number; warm?: number }[] = [];
+  /** The one-minute load average as each measurement ended: the figures are printed together at the end. */
+  const loads: string[] = [];
   let failed: string | undefined;
   let run = 0;
   const fresh = (what: string) => {
@@ -104,6 +109,7 @@ export async function benchLongBook(options: LongBookOptions): Promise<void> {
       const t = performance.now();
       const single = await printFloor(loaded, pages, browser);
       floor.push((performance.now() - t) / 1000);
+      loads.push(`floor ${loadNow()}`);
       printOnly.push(single.seconds);
 
       if (want(7) || want(8)) {
@@ -111,6 +117,7 @@ export async function benchLongBook(options: LongBookOptions): Promise<void> {
         const cold = await galleyBuild(dir, out, ['--no-cache'], env, [], 'pdf');
         if ((failed = failure(cold))) break;
         coldPdf.push(cold);
+        loads.push(`cold PDF ${loadNow()}`);
         const counts: { cold?: number; warm?: number } = { cold: await pdfPages(out) };
         if (want(8) && edit) {
           // Warm the cache the edited build reads (the cold run ignored it), then edit one word.
@@ -121,6 +128,7 @@ export async function benchLongBook(options: LongBookOptions): Promise<void> {
             const warm = await galleyBuild(dir, out, [], env, [], 'pdf');
             if ((failed = failure(warm))) break;
             warmPdf.push(warm);
+            loads.push(`edited PDF ${loadNow()}`);
             counts.warm = await pdfPages(out);
           } finally {
             await writeFile(edited, original);
@@ -133,6 +141,7 @@ export async function benchLongBook(options: LongBookOptions): Promise<void> {
         const all = await galleyBuild(dir, out, ['--no-cache'], env, [], EVERY_FORMAT);
         if ((failed = failure(all))) break;
         every.push(all);
+        loads.push(`every format ${loadNow()}`);
       }
     }
   } finally {
@@ -140,6 +149,7 @@ export async function benchLongBook(options: LongBookOptions): Promise<void> {
     await writeFile(edited, original);
   }
   if (failed) report.detail(`${name}: a build failed: ${failed}`);
+  report.detail(`load average (1 min) as each measurement ended: ${loads.join(', ')}`);
   const f = median(floor);
   const pages = pageCounts[0]?.cold;
   report.detail(
