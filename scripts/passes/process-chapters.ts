@@ -26,6 +26,7 @@ import {
   type LazyResult,
 } from './cache/chapter-cache.ts';
 import { dependenciesUnchanged, trackDependencies, untracked, type Dependency } from './cache/dependencies.ts';
+import { saveStatDigests, useStatDigests } from './cache/stat-digest.ts';
 
 /** The settings that are set, by name: what the cache key digests. */
 function definedSettings(settings: ChapterSettings): Record<string, unknown> {
@@ -295,6 +296,8 @@ export async function processChapters(
   const lint = options.lint ?? false;
   const cache = options.cache instanceof BuildCache ? options.cache : openBuildCache(options.cache);
   const cacheDir = cache.chapters.dir;
+  // Included files of cached chapters are checked through the stat-keyed memo of this cache folder.
+  useStatDigests(cacheDir);
   const settings = chapterSettings(book.context);
   const processor = createChapterProcessor(book.config, { lint, settings });
   const chapters = book.chapters;
@@ -382,6 +385,7 @@ export async function processChapters(
   }
   checkBookIncludes(book);
   if (cacheDir) pruneCache(cacheDir);
+  saveStatDigests();
   return stats;
 }
 

@@ -13,6 +13,7 @@ import { bookPages, type Page } from '../model/pages.ts';
 import { pruneCache, restoreMessages, storeMessages } from './cache/chapter-cache.ts';
 import type { BuildCache } from '../model/build-cache.ts';
 import { dependenciesUnchanged, trackDependencies } from './cache/dependencies.ts';
+import { saveStatDigests } from './cache/stat-digest.ts';
 import { trackedByGit } from '../util/cache-location.ts';
 import {
   bookDigest,
@@ -74,6 +75,7 @@ export function settlePages(
     if (!complete || (variants.includes('epub') && !entry.markup.survey)) continue;
     settled.set(chapter, entry);
   }
+  saveStatDigests();
 
   // Link-backs go to the first index, made while an index is built: with one index new, every index is built.
   const indexes = book.chapters.filter(isQuestionsIndex);

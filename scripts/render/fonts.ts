@@ -139,7 +139,8 @@ export function fontsFor(language: string, text?: string, bookFonts: FontFile[] 
     language.toLowerCase().startsWith('fa') || language.toLowerCase().startsWith('ar')
       ? [...FONTS, ...PERSIAN_FONTS]
       : FONTS;
-  const emoji = text === undefined ? [] : EMOJI_FONTS.filter((font) => usesRange(text, font.unicodeRange!));
+  const used = text === undefined ? undefined : rangedCodePoints(text);
+  const emoji = used === undefined ? [] : EMOJI_FONTS.filter((font) => anyInRange(used, font.unicodeRange!));
   return [...base, ...bookFonts, ...SYMBOL_FONTS, ...emoji];
 }
 
@@ -164,16 +165,32 @@ function parseRange(range: string): [number, number][] {
   });
 }
 
+/**
+ * Every emoji subset lists ZWJ and VS16, and none reaches below U+2000: what is left can need a ranged face.
+ * One regular-expression scan of the whole book's text, instead of a loop over its characters per subset,
+ * which was the largest function in a one-chapter rebuild's profile (docs/decisions/0027-faster-round-two.md).
+ */
+const RANGED = /[^\u0000-\u1fff]/gu;
+
+/** The distinct code points of `text` that a ranged (symbol or emoji) face could be needed for. */
+export function rangedCodePoints(text: string): Set<number> {
+  const found = new Set<number>();
+  for (const match of text.matchAll(RANGED)) found.add(match[0].codePointAt(0)!);
+  found.delete(0x200d);
+  found.delete(0xfe0f);
+  return found;
+}
+
+function anyInRange(codePoints: Set<number>, range: string): boolean {
+  if (codePoints.size === 0) return false;
+  const ranges = parseRange(range);
+  for (const cp of codePoints) if (ranges.some(([lo, hi]) => cp >= lo && cp <= hi)) return true;
+  return false;
+}
+
 /** Whether `text` holds a character inside a CSS unicode-range. */
 export function usesRange(text: string, range: string): boolean {
-  const ranges = parseRange(range);
-  for (const ch of text) {
-    const cp = ch.codePointAt(0)!;
-    // Every emoji subset lists ZWJ and VS16; they alone never need a font.
-    if (cp < 0x2000 || cp === 0x200d || cp === 0xfe0f) continue;
-    if (ranges.some(([lo, hi]) => cp >= lo && cp <= hi)) return true;
-  }
-  return false;
+  return anyInRange(rangedCodePoints(text), range);
 }
 
 const FORMATS: Record<string, string> = { '.woff2': 'woff2', '.woff': 'woff', '.ttf': 'truetype', '.otf': 'opentype' };

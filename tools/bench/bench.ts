@@ -1,5 +1,5 @@
 /**
- * `npm run bench`: the figures of issue 9, measured side by side in one run
+ * `npm run bench`: the figures of issues 9, 20 and 31, measured side by side in one run
  * on deterministic synthetic books (tools/bench/generate.ts). Every figure
  * is the median of several runs and is printed with its ratio to the baseline
  * measured in the same run, each baseline run right beside a Galley run (the
@@ -9,23 +9,22 @@
  *
  *   --runs N      runs per measurement (default 3)
  *   --quick       smaller books and one run each (a smoke run; not the targets' figures)
- *   --only 1,3    some figures only (6: start-up of the compiled package)
+ *   --only 1,3    some figures only (6: start-up of the compiled package; 7–10: the 700-page book,
+ *                 tools/bench/long-book.ts)
  *   --profile     also write a CPU profile of one cold 200k build and print its top frames
  *   --keep        keep the generated books and outputs (printed at the end)
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { fileURLToPath } from 'node:url';
 import { BOOK_1M, BOOK_200K, BOOK_PDF, writeBook, type GenerateOptions, type GeneratedBook } from './generate.ts';
 import { formatSummary, summarise, type CpuProfile } from './profile.ts';
 import { measureStartup, startupLines } from './startup.ts';
-
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const CHILD = path.join(ROOT, 'tools/bench/child.mjs');
+import { benchLongBook } from './long-book.ts';
+import { CHILD, ROOT, failure, galleyBuild, list, median, s, timed, verdict, type Timed } from './run.ts';
 
 interface Args {
   runs: number;
@@ -52,95 +51,9 @@ function parseArgs(argv: string[]): Args {
   };
 }
 
-export const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length === 0 ? NaN : sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-};
-const s = (seconds: number) => `${seconds.toFixed(2)} s`;
+export { median };
 const ms = (milliseconds: number) => `${milliseconds.toFixed(0)} ms`;
-const list = (values: number[], unit = s) => values.map(unit).join(', ');
 const mb = (kb: number) => `${(kb / 1024).toFixed(0)} MB`;
-
-interface Timed {
-  seconds: number;
-  code: number | null;
-  maxRssKb?: number;
-  /** User + system CPU seconds of the child, all its threads (tools/bench/child.mjs). */
-  cpuSeconds?: number;
-  /** The chapter loop's counts, from a `galley` child (tools/bench/child.mjs). */
-  chapters?: { chapters: number; hits: number; processed: number; onWorkers: number; workers: number };
-  stderr: string;
-}
-
-/** Runs a command to its end; wall time from spawn to exit. */
-function timed(
-  command: string,
-  args: string[],
-  options: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
-): Promise<Timed> {
-  return new Promise((resolve) => {
-    const started = performance.now();
-    const child = spawn(command, args, {
-      cwd: options.cwd ?? ROOT,
-      env: options.env ?? process.env,
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    let stderr = '';
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString('utf8');
-      if (stderr.length > 1_000_000) stderr = stderr.slice(-500_000);
-    });
-    child.on('error', (error) => resolve({ seconds: NaN, code: null, stderr: `${error.message}` }));
-    child.on('close', (code) => {
-      const seconds = (performance.now() - started) / 1000;
-      const line = /GALLEY_BENCH (\{.*\})\s*$/.exec(stderr);
-      const report = line ? (JSON.parse(line[1]!) as Pick<Timed, 'maxRssKb' | 'cpuSeconds' | 'chapters'>) : {};
-      resolve({
-        seconds,
-        code,
-        maxRssKb: report.maxRssKb,
-        cpuSeconds: report.cpuSeconds,
-        chapters: report.chapters ?? undefined,
-        stderr,
-      });
-    });
-  });
-}
-
-/** `galley build` as a whole process: what an author or CI runs. */
-function galleyBuild(
-  manuscript: string,
-  out: string,
-  flags: string[],
-  env: NodeJS.ProcessEnv,
-  nodeFlags: string[] = [],
-): Promise<Timed> {
-  return timed(
-    process.execPath,
-    [
-      ...nodeFlags,
-      CHILD,
-      'cli',
-      'build',
-      '--manuscript',
-      manuscript,
-      '--out',
-      out,
-      '--format',
-      'html,epub',
-      '--quiet',
-      ...flags,
-    ],
-    { env },
-  );
-}
-
-function failure(result: Timed): string | undefined {
-  if (result.code === 0) return undefined;
-  const lines = result.stderr.split('\n').filter((l) => l.trim() && !l.startsWith('GALLEY_BENCH'));
-  return `exit ${result.code}: ${lines.slice(-3).join(' | ')}`;
-}
 
 interface Pandoc {
   version?: string;
@@ -197,8 +110,6 @@ class Report {
   }
 }
 
-const verdict = (met: boolean) => (met ? 'met' : 'not met');
-
 async function main() {
   const args = parseArgs(process.argv.slice(2));
   const want = (n: number) => !args.only || args.only.has(n);
@@ -253,7 +164,10 @@ async function main() {
      * load (the machine is shared): undefined without Pandoc or when it fails.
      */
     let pandocBroken = false;
+    /** The last Pandoc run's CPU seconds (/proc cutime + cstime): on a loaded machine CPU moves less than wall time. */
+    let pandocCpu: number | undefined;
     const pandocOnce = async (): Promise<number | undefined> => {
+      pandocCpu = undefined;
       if (!pandoc.version || pandocBroken) return undefined;
       const book = await ensure200();
       const result = await pandocEpub(book, dir200, path.join(work, 'pandoc.epub'));
@@ -262,9 +176,17 @@ async function main() {
         pandocBroken = true;
         return undefined;
       }
+      pandocCpu = result.treeCpuSeconds;
       return result.seconds;
     };
     let pandocTimes: number[] | undefined;
+    const pandocCpus: number[] = [];
+    /** Galley's CPU against Pandoc's, both whole processes: the ratio the load moves least. */
+    const cpuRatio = (galley: number[], pandocs: number[]) =>
+      galley.length && pandocs.length
+        ? `CPU time: galley ${s(median(galley))} vs pandoc ${s(median(pandocs))} = ${(median(galley) / median(pandocs)).toFixed(2)}×`
+        : undefined;
+    let cpu200: number[] = [];
     const pandocMedian = (): number | undefined => (pandocTimes?.length ? median(pandocTimes) : undefined);
 
     // Figure 1: cold HTML + EPUB of the 200k-word book against Pandoc's EPUB.
@@ -287,9 +209,11 @@ async function main() {
         // Its baseline beside it, in the same minute of load.
         const base = await pandocOnce();
         if (base !== undefined) (pandocTimes ??= []).push(base);
+        if (pandocCpu !== undefined) pandocCpus.push(pandocCpu);
         times.push(result.seconds);
         if (result.maxRssKb) rss.push(result.maxRssKb);
         if (result.cpuSeconds !== undefined) cpu.push(result.cpuSeconds);
+        cpu200 = cpu;
         loop = result.chapters;
       }
       rss200 = median(rss);
@@ -309,6 +233,8 @@ async function main() {
       const base = pandocMedian();
       if (pandocTimes)
         report.detail(`pandoc runs: ${list(pandocTimes)} (${pandoc.version}, --mathml, ${book.chapters.length} files)`);
+      const byCpu = cpuRatio(cpu200, pandocCpus);
+      if (byCpu) report.detail(byCpu);
       if (galley === undefined) {
         report.figure(`1. Cold HTML+EPUB, ${name200} book: galley build failed`);
       } else if (base === undefined) {
@@ -353,6 +279,7 @@ async function main() {
       const times: number[] = [];
       const hits: string[] = [];
       const beside: number[] = [];
+      const besideCpu: number[] = [];
       const cpu: number[] = [];
       try {
         if (failure(warmup)) {
@@ -371,6 +298,7 @@ async function main() {
             await writeFile(edited, original);
             const base = await pandocOnce();
             if (base !== undefined) beside.push(base);
+            if (pandocCpu !== undefined) besideCpu.push(pandocCpu);
           }
         }
       } finally {
@@ -386,6 +314,8 @@ async function main() {
         if (beside.length) report.detail(`pandoc runs beside them: ${list(beside)}`);
         if (cpu.length)
           report.detail(`rebuild CPU (user + system, all threads): ${list(cpu)}, median ${s(median(cpu))}`);
+        const byCpu = cpuRatio(cpu, besideCpu);
+        if (byCpu) report.detail(byCpu);
         const rebuild = median(times);
         report.figure(
           base === undefined
@@ -594,6 +524,15 @@ async function main() {
       const { figure, details } = startupLines(await measureStartup(ROOT, work, Math.max(args.runs, 5)));
       for (const line of details) report.detail(line);
       report.figure(figure);
+    }
+
+    // Figures 7–10 (issue 31): the ~700-page print book's PDF cold and after an edit, every format, CPU per wall.
+    if ([7, 8, 9, 10].some(want)) {
+      try {
+        await benchLongBook({ work, runs: args.runs, quick: args.quick, report, want });
+      } catch (error) {
+        report.figure(`7–10. The 700-page book: not measured (${(error as Error).message})`);
+      }
     }
 
     if (args.profile) {

@@ -12,6 +12,9 @@ const report = (extra) => {
   );
 };
 if (mode === 'cli') {
+  // As lib/galley.js starts: the compile cache (Node 22.1+) before the CLI's modules load.
+  const { enableCompileCache } = await import('../../lib/util/compile-cache.js');
+  enableCompileCache();
   const { main } = await import('../../lib/cli.js');
   const code = await main(args);
   // The chapter loop's stats live on each build's cache now (model/build-cache.ts), which the CLI does not hand

@@ -13,6 +13,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import { syncBuiltinESMExports } from 'node:module';
 import path from 'node:path';
+import { fileDigest } from './stat-digest.ts';
 
 /** What a path looked like: its kind, its real path, and (for files that were read) a hash of the bytes. */
 export interface Dependency {
@@ -71,11 +72,10 @@ export function probe(target: string, read: boolean): Dependency {
     // Gone between the two calls: its kind says enough.
   }
   if (read && dep.kind === 'file') {
-    try {
-      dep.sha256 = createHash('sha256').update(fs.readFileSync(target)).digest('hex');
-    } catch {
-      dep.kind = 'other';
-    }
+    // Known from its stat when it has not changed (stat-digest.ts); read and hashed when it has.
+    const sha256 = fileDigest(target);
+    if (sha256) dep.sha256 = sha256;
+    else dep.kind = 'other';
   } else if (dep.kind === 'dir') {
     try {
       dep.sha256 = createHash('sha256').update(fs.readdirSync(target).sort().join('\0')).digest('hex');
