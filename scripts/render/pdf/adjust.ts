@@ -6,7 +6,11 @@ import { promisify } from 'node:util';
 import type { Element, ElementContent } from 'hast';
 import type { Page } from 'puppeteer-core';
 import { visit } from 'unist-util-visit';
-import { analyse, readLayout, type Finding } from './analysis.ts';
+import { analyse, type Finding, type Layout } from './analysis.ts';
+import { loadPdf } from './lib-speed.ts';
+import { destinations } from './post/finish.ts';
+import { imageBoxes } from './read/image-boxes.ts';
+import { readImages, readTextLayout } from './read/text-layout.ts';
 import type { Composition } from './compose.ts';
 import { addClass, hasClass } from './typeset.ts';
 
@@ -128,7 +132,16 @@ export async function readFindings(composition: Composition, printed: Uint8Array
   try {
     const file = path.join(dir, 'print.pdf');
     await writeFile(file, printed);
-    return analyse(composition, await readLayout(file));
+    // readLayout's reading, with pdf-lib's faster parse: this is the tagged final print, tens of thousands of
+    // structure elements, and it is read while pdf-lib finishes the same print on the same thread.
+    const [pages, images, doc] = await Promise.all([readTextLayout(file), readImages(file), loadPdf(printed)]);
+    const layout: Layout = {
+      pages,
+      starts: new Map([...destinations(doc)].map(([id, d]) => [id, d.page])),
+      images,
+      imageBoxes: imageBoxes(doc),
+    };
+    return analyse(composition, layout);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { PDFArray, PDFNumber } from '@cantoo/pdf-lib';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Element } from 'hast';
@@ -36,6 +37,8 @@ import { BOOK_CSP } from '../xhtml.ts';
 import { stopwatch } from '../../util/stopwatch.ts';
 import { localDigits, roman } from '../../model/numerals.ts';
 import type { Renderer } from '../renderer.ts';
+import type { Page as PuppeteerPage } from 'puppeteer-core';
+import { chooseCuts, printInPieces } from './pieces.ts';
 
 export interface PdfOptions {
   /** The book's errata (prepare() returns it): the printing for the copyright page and metadata. */
@@ -58,6 +61,11 @@ export interface PdfOptions {
    * it off to have Chromium overrun the text block as it would without it.
    */
   wrapWords?: boolean;
+  /**
+   * Make the final print in this many pieces at once, joined into one PDF (decision 0028); 1, the default, prints
+   * the book whole. GALLEY_PRINT_PIECES sets it when this is not given.
+   */
+  pieces?: number;
   /** Write the file (default); false only measures it (a cover built without its interior needs the page count). */
   write?: boolean;
 }
@@ -72,6 +80,8 @@ export interface PdfResult {
    * the adjust pass's rounds (a probe and a final print each) are not counted.
    */
   prints: number;
+  /** Pieces the kept print was made in (1: the book whole; see PdfOptions.pieces). */
+  pieces: number;
   /** Requests the book's content made that were refused (each also reported on its chapter). */
   blocked: BlockedRequest[];
   /** Seconds spent in each step, for `npm run bench`. */
@@ -229,7 +239,13 @@ async function load(
 
 async function print(sandbox: SandboxedPage, final: boolean, timings: Record<string, number>): Promise<Uint8Array> {
   const started = performance.now();
-  const bytes = await sandbox.page.pdf({
+  const bytes = await printPage(sandbox.page, final);
+  timings.print = (timings.print ?? 0) + (performance.now() - started) / 1000;
+  return bytes;
+}
+
+function printPage(page: PuppeteerPage, final: boolean): Promise<Uint8Array> {
+  return page.pdf({
     preferCSSPageSize: true,
     printBackground: true,
     displayHeaderFooter: false,
@@ -238,9 +254,20 @@ async function print(sandbox: SandboxedPage, final: boolean, timings: Record<str
     outline: final,
     timeout: 0,
   });
-  timings.print = (timings.print ?? 0) + (performance.now() - started) / 1000;
-  return bytes;
 }
+
+interface Probe {
+  pages: number;
+  /** Each target's 0-based page, without blank versos. */
+  at: Map<string, number>;
+  /** Where on its page, as Chromium's destination says (points from the foot). */
+  top: Map<string, number>;
+}
+
+const topOf = (array: PDFArray) => {
+  const value = array.lookup(3);
+  return value instanceof PDFNumber ? value.asNumber() : 0;
+};
 
 /**
  * Where every target lands without blank versos, from a print of the layout
@@ -249,14 +276,15 @@ async function print(sandbox: SandboxedPage, final: boolean, timings: Record<str
  * the real print at about 40% of an untagged print's cost (decision 0021), so
  * the tagged print that follows is the only full one.
  */
-async function probe(
-  sandbox: SandboxedPage,
-  timings: Record<string, number>,
-): Promise<{ pages: number; at: Map<string, number> }> {
+async function probe(sandbox: SandboxedPage, timings: Record<string, number>): Promise<Probe> {
   await sandbox.page.evaluate(() => document.documentElement.style.setProperty('visibility', 'hidden', 'important'));
   try {
     const { pages, dests } = await readDestinations(await print(sandbox, false, timings));
-    return { pages, at: new Map([...dests].map(([id, d]) => [id, d.page])) };
+    return {
+      pages,
+      at: new Map([...dests].map(([id, d]) => [id, d.page])),
+      top: new Map([...dests].map(([id, d]) => [id, topOf(d.array)])),
+    };
   } finally {
     await sandbox.page.evaluate(() => document.documentElement.style.removeProperty('visibility'));
   }
@@ -434,7 +462,7 @@ export async function renderPdf(
   lap('compose');
   const galley = options.browser ?? (await launchBrowser({ executablePath: options.executablePath }));
   lap('launch');
-  let result: { bytes: Uint8Array; pages: number; prints: number; blocked: BlockedRequest[] };
+  let result: { bytes: Uint8Array; pages: number; prints: number; pieces: number; blocked: BlockedRequest[] };
   try {
     const sandbox = await openSandboxedPage(galley, files, BOOK_CSP);
     try {
@@ -446,7 +474,7 @@ export async function renderPdf(
         await load(sandbox, files, composeHtml(composition, EMPTY_LAYOUT, stylesheets), timings);
       lap('first load');
 
-      let natural = await probe(sandbox, timings);
+      let natural: Probe = await probe(sandbox, timings);
       lap('probe print');
       if (preset) {
         // The service's gutter grows with the page count, known once probed: one more probe when it moves to another
@@ -525,13 +553,43 @@ export async function renderPdf(
       // while pdf-lib finishes it. When the reading moves nothing (most books, and the last round of every book),
       // the finished file is the one kept; when it moves something, the round starts again with a probe.
       const adjusting = options.adjust !== false && (await canAdjust());
+      const pieces = options.pieces ?? Number(process.env.GALLEY_PRINT_PIECES ?? 1);
+      let printedPieces = 1;
+      const finalPrint = async (plan: Plan, natural: Probe) => {
+        printedPieces = 1;
+        const total = natural.pages + plan.layout.blanksBefore.size;
+        const cuts =
+          pieces > 1 && plan.bodyStart !== undefined
+            ? chooseCuts(composition, plan.layout, natural.at, total, pieces)
+            : [];
+        if (cuts.length === 0 || plan.bodyStart === undefined) return print(sandbox, true, timings);
+        const started = performance.now();
+        const joined = await printInPieces(galley, sandbox.page, files, composition, cuts, plan.bodyStart, (page) =>
+          printPage(page, true),
+        );
+        sandbox.blocked.push(...joined.blocked);
+        timings.print = (timings.print ?? 0) + (performance.now() - started) / 1000;
+        // Chromium sets every page of a document smaller when something in it is wider than the page: then a piece
+        // without it prints larger than the book does. Every target must sit where the probe of the whole book put it.
+        const dests = destinations(joined.doc);
+        const off = [...natural.top].filter(([id, top]) => {
+          const dest = dests.get(id);
+          return dest !== undefined && Math.abs(topOf(dest.array) - top) > 0.5;
+        });
+        if (off.length === 0) {
+          printedPieces = joined.pieces;
+          return joined.bytes;
+        }
+        timings['pieces refused'] = (timings['pieces refused'] ?? 0) + 1;
+        return print(sandbox, true, timings);
+      };
       let reprints = 0;
       for (let round = 0; ; round++) {
         const plan = planLayout(composition, natural.at);
         lap('plan');
         await applyLayout(sandbox, composition, plan.layout, timings);
         lap('apply layout');
-        const printing = print(sandbox, true, timings);
+        const printing = finalPrint(plan, natural);
         printing.catch(() => undefined);
         // The document as composed (its hash is the PDF's /ID) is serialised while Chromium prints.
         const html = composeHtml(composition, plan.layout, stylesheets);
@@ -573,7 +631,7 @@ export async function renderPdf(
               .filter((b) => plan.layout.blanksBefore.has(b.id)).length;
             at.set(id, dest.page - blanks);
           }
-          natural = { pages: natural.pages, at };
+          natural = { ...natural, at };
           await undoLayout(sandbox);
           continue;
         }
@@ -582,6 +640,7 @@ export async function renderPdf(
           bytes: outcome.finished.bytes,
           pages: outcome.finished.pages,
           prints: 2 + reprints,
+          pieces: printedPieces,
           blocked: [...sandbox.blocked],
         };
         break;
@@ -607,6 +666,7 @@ export async function renderPdf(
     bytes: result.bytes.length,
     seconds: (performance.now() - started) / 1000,
     prints: result.prints,
+    pieces: result.pieces,
     blocked: result.blocked,
     timings,
   };
