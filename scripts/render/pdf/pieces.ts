@@ -72,7 +72,7 @@ interface Split {
 
 /** The loaded document (blank versos and page numbers in) cut at `cuts`, read from the page itself. */
 async function split(page: Page, cuts: string[]): Promise<Split> {
-  return page.evaluate((cuts: string[]) => {
+  const parts = await page.evaluate((cuts: string[]) => {
     const children = Array.from(document.body.children);
     const starts = [0, ...cuts.map((id) => children.findIndex((c) => c.id === id))];
     const markup = starts.map((start, i) =>
@@ -107,8 +107,11 @@ async function split(page: Page, cuts: string[]): Promise<Split> {
       const child = children[start];
       return child ? getComputedStyle(child).getPropertyValue('page') : '';
     });
-    return { head: document.head.innerHTML, markup, owners, pageNames };
+    return { head: document.head.innerHTML, markup, owners, pageNames, found: starts.every((s) => s >= 0) };
   }, cuts);
+  // Every block is a child of the body (compose.ts): a cut that is not is a bug, not a book's fault.
+  if (!parts.found) throw new Error('A piece of the print did not start at a block of the composed document');
+  return parts;
 }
 
 const escapeAttr = (value: string) =>
