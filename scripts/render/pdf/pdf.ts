@@ -555,11 +555,12 @@ export async function renderPdf(
       const adjusting = options.adjust !== false && (await canAdjust());
       const pieces = options.pieces ?? Number(process.env.GALLEY_PRINT_PIECES ?? 1);
       let printedPieces = 1;
+      let refused = false;
       const finalPrint = async (plan: Plan, natural: Probe) => {
         printedPieces = 1;
         const total = natural.pages + plan.layout.blanksBefore.size;
         const cuts =
-          pieces > 1 && plan.bodyStart !== undefined
+          pieces > 1 && !refused && plan.bodyStart !== undefined
             ? chooseCuts(composition, plan.layout, natural.at, total, pieces)
             : [];
         if (cuts.length === 0 || plan.bodyStart === undefined) return print(sandbox, true, timings);
@@ -581,6 +582,8 @@ export async function renderPdf(
           return joined.bytes;
         }
         timings['pieces refused'] = (timings['pieces refused'] ?? 0) + 1;
+        // What made the scale differ is still there in the adjust pass's next round: print that round whole.
+        refused = true;
         return print(sandbox, true, timings);
       };
       let reprints = 0;
