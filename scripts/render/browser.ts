@@ -258,8 +258,11 @@ export async function openSandboxedPage(
   galley: GalleyBrowser,
   files: Map<string, ServedFile>,
   csp?: string,
+  options: { isolated?: boolean } = {},
 ): Promise<SandboxedPage> {
-  const page = await galley.browser.newPage();
+  // A page in a context of its own gets a renderer process of its own: pages printed at once use several cores.
+  const context = options.isolated ? await galley.browser.createBrowserContext() : undefined;
+  const page = await (context ?? galley.browser).newPage();
   const blocked: BlockedRequest[] = [];
   const consoleErrors: string[] = [];
   await page.setJavaScriptEnabled(false);
@@ -309,6 +312,7 @@ export async function openSandboxedPage(
     },
     async close() {
       await page.close().catch(() => undefined);
+      await context?.close().catch(() => undefined);
     },
   };
 }

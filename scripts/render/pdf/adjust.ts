@@ -129,7 +129,9 @@ export async function readFindings(composition: Composition, printed: Uint8Array
   try {
     const file = path.join(dir, 'print.pdf');
     await writeFile(file, printed);
-    return analyse(composition, await readLayout(file));
+    // The tagged final print has tens of thousands of structure elements, read while pdf-lib finishes the same print.
+    const layout = await readLayout(file, printed);
+    return analyse(composition, layout);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

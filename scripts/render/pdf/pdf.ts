@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { PDFArray, PDFNumber } from '@cantoo/pdf-lib';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Element } from 'hast';
@@ -37,6 +38,8 @@ import { BOOK_CSP } from '../xhtml.ts';
 import { stopwatch } from '../../util/stopwatch.ts';
 import { localDigits, roman } from '../../model/numerals.ts';
 import type { Renderer } from '../renderer.ts';
+import type { Page as PuppeteerPage } from 'puppeteer-core';
+import { chooseCuts, printInPieces } from './pieces.ts';
 
 export interface PdfOptions {
   /** The book's errata (prepare() returns it): the printing for the copyright page and metadata. */
@@ -59,6 +62,11 @@ export interface PdfOptions {
    * it off to have Chromium overrun the text block as it would without it.
    */
   wrapWords?: boolean;
+  /**
+   * Make the final print in this many pieces at once, joined into one PDF (decision 0028); 1, the default, prints
+   * the book whole. GALLEY_PRINT_PIECES sets it when this is not given.
+   */
+  pieces?: number;
   /** Write the file (default); false only measures it (a cover built without its interior needs the page count). */
   write?: boolean;
 }
@@ -68,8 +76,13 @@ export interface PdfResult {
   pages: number;
   bytes: number;
   seconds: number;
-  /** Chromium prints made (2 normally; 3 or 4 if the layout moved between prints). */
+  /**
+   * Chromium prints made: 2 normally (the layout probe and the final print), more if the layout moved between them;
+   * the adjust pass's rounds (a probe and a final print each) are not counted.
+   */
   prints: number;
+  /** Pieces the kept print was made in (1: the book whole; see PdfOptions.pieces). */
+  pieces: number;
   /** Requests the book's content made that were refused (each also reported on its chapter). */
   blocked: BlockedRequest[];
   /** Seconds spent in each step, for `npm run bench`. */
@@ -93,7 +106,8 @@ const NO_KEEP = {
 /** Undoes print.css's break of overlong words: `wrapWords: false`. */
 const NO_WRAP = { path: 'css/no-wrap.css', css: 'body.galley-print {\n  overflow-wrap: normal !important;\n}\n' };
 const DOCUMENT = 'book.html';
-const MAX_PRINTS = 4;
+/** Final prints made again when the layout moved between the probe and the print (it should not). */
+const MAX_REPRINTS = 2;
 /** Rounds of the measure-then-adjust pass (print-adjust.ts); each costs a print, and only runs when a page needs it. */
 const ADJUST_ROUNDS = 3;
 
@@ -226,7 +240,13 @@ async function load(
 
 async function print(sandbox: SandboxedPage, final: boolean, timings: Record<string, number>): Promise<Uint8Array> {
   const started = performance.now();
-  const bytes = await sandbox.page.pdf({
+  const bytes = await printPage(sandbox.page, final);
+  timings.print = (timings.print ?? 0) + (performance.now() - started) / 1000;
+  return bytes;
+}
+
+function printPage(page: PuppeteerPage, final: boolean): Promise<Uint8Array> {
+  return page.pdf({
     preferCSSPageSize: true,
     printBackground: true,
     displayHeaderFooter: false,
@@ -235,8 +255,40 @@ async function print(sandbox: SandboxedPage, final: boolean, timings: Record<str
     outline: final,
     timeout: 0,
   });
-  timings.print = (timings.print ?? 0) + (performance.now() - started) / 1000;
-  return bytes;
+}
+
+interface Probe {
+  pages: number;
+  /** Each target's 0-based page, without blank versos. */
+  at: Map<string, number>;
+  /** Where on its page, as Chromium's destination says (points from the foot). */
+  top: Map<string, number>;
+}
+
+const topOf = (array: PDFArray) => {
+  const value = array.lookup(3);
+  return value instanceof PDFNumber ? value.asNumber() : 0;
+};
+
+/**
+ * Where every target lands without blank versos, from a print of the layout
+ * alone: everything hidden (visibility breaks nothing and paints nothing),
+ * untagged, without an outline. It gives the same pages and destinations as
+ * the real print at about 40% of an untagged print's cost (decision 0021), so
+ * the tagged print that follows is the only full one.
+ */
+async function probe(sandbox: SandboxedPage, timings: Record<string, number>): Promise<Probe> {
+  await sandbox.page.evaluate(() => document.documentElement.style.setProperty('visibility', 'hidden', 'important'));
+  try {
+    const { pages, dests } = await readDestinations(await print(sandbox, false, timings));
+    return {
+      pages,
+      at: new Map([...dests].map(([id, d]) => [id, d.page])),
+      top: new Map([...dests].map(([id, d]) => [id, topOf(d.array)])),
+    };
+  } finally {
+    await sandbox.page.evaluate(() => document.documentElement.style.removeProperty('visibility'));
+  }
 }
 
 /**
@@ -353,9 +405,9 @@ function fingerprint(files: Map<string, ServedFile>, html: string, extra: string
 }
 
 /**
- * The print edition: the book composed as one HTML document, printed by
- * Chromium twice (the first print says where headings and chapters land; the
- * second carries blank versos and TOC page numbers), then finished with
+ * The print edition: the book composed as one HTML document, probed once
+ * (a print of the layout alone says where headings and chapters land) and
+ * printed once in full (with blank versos and page numbers), then finished with
  * pdf-lib (metadata, page labels, outline, fixed dates and /ID). Writes
  * `<outDir>/<slug>.pdf` atomically.
  */
@@ -411,7 +463,7 @@ export async function renderPdf(
   lap('compose');
   const galley = options.browser ?? (await launchBrowser({ executablePath: options.executablePath }));
   lap('launch');
-  let result: { bytes: Uint8Array; pages: number; prints: number; blocked: BlockedRequest[] };
+  let result: { bytes: Uint8Array; pages: number; prints: number; pieces: number; blocked: BlockedRequest[] };
   try {
     const sandbox = await openSandboxedPage(galley, files, BOOK_CSP);
     try {
@@ -423,85 +475,41 @@ export async function renderPdf(
         await load(sandbox, files, composeHtml(composition, EMPTY_LAYOUT, stylesheets), timings);
       lap('first load');
 
-      let first = await print(sandbox, false, timings);
-      lap('first print');
+      let natural: Probe = await probe(sandbox, timings);
+      lap('probe print');
       if (preset) {
-        // The service's gutter grows with the page count, known once printed: one reprint when it moves to another
-        // step. The blank versos come in the next print, so each right-hand opening counts as one: a gutter a step
+        // The service's gutter grows with the page count, known once probed: one more probe when it moves to another
+        // step. The blank versos come in the final print, so each right-hand opening counts as one: a gutter a step
         // too wide near a boundary is allowed, one too narrow is not.
         const openings = composition.blocks.filter((b) => b.recto && (b.kind === 'part' || b.kind === 'chapter'));
-        const count = (await readDestinations(first)).pages + openings.length + (press.blankLastPage ? 1 : 0);
+        const count = natural.pages + openings.length + (press.blankLastPage ? 1 : 0);
         const sized = composeBook(book, pages, { printMarks: options.printMarks, date, stamp, pageCount: count });
         if (sized.geometry.margins.inner !== composition.geometry.margins.inner) {
           composition = sized;
           files.set('css/pages.css', { mediaType: 'text/css', data: composition.pageCss });
           await load(sandbox, files, composeHtml(composition, EMPTY_LAYOUT, stylesheets), timings);
-          first = await print(sandbox, false, timings);
+          natural = await probe(sandbox, timings);
           lap('gutter print');
         }
       }
-      // Measure, then adjust: page breaks before stranded headings and lead-ins, figures floated past the text that
-      // fills their gap. Poppler reads each print's pages while Chromium already makes the final print from it; when
-      // the reading moves nothing (most books, most rounds), that print is the one kept.
-      const adjusting = options.adjust !== false && (await canAdjust());
-      let kept: { printed: Uint8Array; html: string; plan: Plan } | undefined;
-      for (let round = 0; !kept; round++) {
-        const reading = adjusting && round < ADJUST_ROUNDS ? readFindings(composition, first) : undefined;
-        reading?.catch(() => undefined);
-        const natural = new Map([...(await readDestinations(first)).dests].map(([id, d]) => [id, d.page]));
-        const plan = planLayout(composition, natural);
-        lap('plan');
-        await applyLayout(sandbox, composition, plan.layout, timings);
-        lap('apply layout');
-        const printing = print(sandbox, true, timings);
-        printing.catch(() => undefined);
-        // The document as composed (its hash is the PDF's /ID) is serialised while Chromium prints.
-        const html = composeHtml(composition, plan.layout, stylesheets);
-        lap('plan');
-        const findings = reading ? await reading : undefined;
-        lap('adjust analysis');
-        const printed = await printing;
-        lap('final print');
-        if (findings && findings.length > 0) {
-          await undoLayout(sandbox);
-          const changed = await adjustAfterPrint(sandbox.page, composition, first, round, findings);
-          lap('adjust analysis');
-          if (changed > 0) {
-            await load(sandbox, files, composeHtml(composition, EMPTY_LAYOUT, stylesheets), timings);
-            first = await print(sandbox, false, timings);
-            lap('adjust prints');
-            continue;
-          }
-        }
-        kept = { printed, html, plan };
-      }
-      let { printed, html, plan } = kept;
-      let prints = 2;
-      for (;;) {
+      type Finished = Awaited<ReturnType<typeof finishPdf>>;
+      const finish = async (
+        printed: Uint8Array,
+        html: string,
+        plan: Plan,
+        mayReprint: boolean,
+        stop: AbortSignal,
+      ): Promise<{ moved: Map<string, { page: number }> } | { finished: Finished } | undefined> => {
+        const clock = (name: string, since: number) => {
+          timings[name] = (timings[name] ?? 0) + (performance.now() - since) / 1000;
+          return performance.now();
+        };
+        let at = performance.now();
         const doc = await loadPdf(printed);
-        lap('pdf-lib load');
+        at = clock('pdf-lib load', at);
         const dests = destinations(doc);
-        lap('destinations');
-        const moved = [...plan.predicted].filter(([id, at]) => dests.get(id)?.page !== at);
-        if (moved.length > 0 && prints < MAX_PRINTS) {
-          // The layout moved between prints (it should not): start again from what this print shows.
-          const natural = new Map<string, number>();
-          for (const [id, dest] of dests) {
-            const block = composition.blockOfTarget.get(id);
-            const before = block ? composition.blocks.findIndex((b) => b.id === block) : -1;
-            const blanks = composition.blocks
-              .slice(0, before + 1)
-              .filter((b) => plan.layout.blanksBefore.has(b.id)).length;
-            natural.set(id, dest.page - blanks);
-          }
-          plan = planLayout(composition, natural);
-          html = composeHtml(composition, plan.layout, stylesheets);
-          await load(sandbox, files, html, timings);
-          printed = await print(sandbox, true, timings);
-          prints++;
-          lap('final print');
-          continue;
-        }
+        const moved = [...plan.predicted].filter(([id, page]) => dests.get(id)?.page !== page);
+        if (moved.length > 0 && mayReprint) return { moved: dests };
         if (moved.length > 0) {
           report(
             book.configFile,
@@ -511,11 +519,12 @@ export async function renderPdf(
             'pdf-toc-pages',
           );
         }
-
+        if (stop.aborted) return undefined;
         const compounds = compoundWords(html);
         joinHyphenatedWords(doc, (word) => compounds.has(word));
         stripSoftHyphens(doc);
-        lap('text layer');
+        at = clock('text layer', at);
+        if (stop.aborted) return undefined;
         const finished = await finishPdf(doc, {
           title: config.subtitle ? `${config.title}: ${config.subtitle}` : config.title,
           authors: config.authors,
@@ -536,9 +545,108 @@ export async function renderPdf(
           ...press,
           producer: `Galley (${(await galley.browser.version()).replace('HeadlessChrome', 'Chromium')} Skia/PDF; pdf-lib)`,
         });
-        lap('finish');
+        clock('finish', at);
         timings['finish: save'] = finished.saveSeconds;
-        result = { bytes: finished.bytes, pages: finished.pages, prints, blocked: [...sandbox.blocked] };
+        return { finished };
+      };
+      // The final print comes straight after the probe; the adjust pass (page breaks before stranded headings,
+      // figures floated past the text that fills their gap) reads that print itself, in poppler's own processes
+      // while pdf-lib finishes it. When the reading moves nothing (most books, and the last round of every book),
+      // the finished file is the one kept; when it moves something, the round starts again with a probe.
+      const adjusting = options.adjust !== false && (await canAdjust());
+      const pieces = options.pieces ?? Number(process.env.GALLEY_PRINT_PIECES ?? 1);
+      let printedPieces = 1;
+      let refused = false;
+      const finalPrint = async (plan: Plan, natural: Probe) => {
+        printedPieces = 1;
+        const total = natural.pages + plan.layout.blanksBefore.size;
+        const cuts =
+          pieces > 1 && !refused && plan.bodyStart !== undefined
+            ? chooseCuts(composition, plan.layout, natural.at, total, pieces)
+            : [];
+        if (cuts.length === 0 || plan.bodyStart === undefined) return print(sandbox, true, timings);
+        const started = performance.now();
+        const joined = await printInPieces(galley, sandbox.page, files, composition, cuts, plan.bodyStart, (page) =>
+          printPage(page, true),
+        );
+        sandbox.blocked.push(...joined.blocked);
+        timings.print = (timings.print ?? 0) + (performance.now() - started) / 1000;
+        // Chromium sets every page of a document smaller when something in it is wider than the page: then a piece
+        // without it prints larger than the book does. Every target must sit where the probe of the whole book put it.
+        const dests = destinations(joined.doc);
+        const off = [...natural.top].filter(([id, top]) => {
+          const dest = dests.get(id);
+          return dest !== undefined && Math.abs(topOf(dest.array) - top) > 0.5;
+        });
+        if (off.length === 0) {
+          printedPieces = joined.pieces;
+          return joined.bytes;
+        }
+        timings['pieces refused'] = (timings['pieces refused'] ?? 0) + 1;
+        // What made the scale differ is still there in the adjust pass's next round: print that round whole.
+        refused = true;
+        return print(sandbox, true, timings);
+      };
+      let reprints = 0;
+      for (let round = 0; ; round++) {
+        const plan = planLayout(composition, natural.at);
+        lap('plan');
+        await applyLayout(sandbox, composition, plan.layout, timings);
+        lap('apply layout');
+        const printing = finalPrint(plan, natural);
+        printing.catch(() => undefined);
+        // The document as composed (its hash is the PDF's /ID) is serialised while Chromium prints.
+        const html = composeHtml(composition, plan.layout, stylesheets);
+        lap('plan');
+        const printed = await printing;
+        lap('final print');
+        const reading = adjusting && round < ADJUST_ROUNDS ? readFindings(composition, printed) : undefined;
+        reading?.catch(() => undefined);
+        const stop = new AbortController();
+        const finishing = finish(printed, html, plan, reprints < MAX_REPRINTS, stop.signal);
+        finishing.catch(() => undefined);
+        const findings = reading ? await reading : [];
+        lap('adjust analysis');
+        if (findings.length > 0) {
+          await undoLayout(sandbox);
+          const changed = await adjustAfterPrint(sandbox.page, composition, printed, round, findings);
+          lap('adjust analysis');
+          if (changed > 0) {
+            stop.abort();
+            await finishing.catch(() => undefined);
+            lap('finish (thrown away)');
+            await load(sandbox, files, composeHtml(composition, EMPTY_LAYOUT, stylesheets), timings);
+            natural = await probe(sandbox, timings);
+            lap('adjust prints');
+            continue;
+          }
+        }
+        const outcome = await finishing;
+        lap('finish (waited)');
+        if (outcome && 'moved' in outcome) {
+          // The layout moved between probe and print (it should not): start again from what this print shows.
+          reprints++;
+          const at = new Map<string, number>();
+          for (const [id, dest] of outcome.moved) {
+            const block = composition.blockOfTarget.get(id);
+            const before = block ? composition.blocks.findIndex((b) => b.id === block) : -1;
+            const blanks = composition.blocks
+              .slice(0, before + 1)
+              .filter((b) => plan.layout.blanksBefore.has(b.id)).length;
+            at.set(id, dest.page - blanks);
+          }
+          natural = { ...natural, at };
+          await undoLayout(sandbox);
+          continue;
+        }
+        if (!outcome) throw new Error('The PDF was not finished');
+        result = {
+          bytes: outcome.finished.bytes,
+          pages: outcome.finished.pages,
+          prints: 2 + reprints,
+          pieces: printedPieces,
+          blocked: [...sandbox.blocked],
+        };
         break;
       }
     } finally {
@@ -562,6 +670,7 @@ export async function renderPdf(
     bytes: result.bytes.length,
     seconds: (performance.now() - started) / 1000,
     prints: result.prints,
+    pieces: result.pieces,
     blocked: result.blocked,
     timings,
   };

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
-import { PDFDocument } from '@cantoo/pdf-lib';
-import { readDestinations } from '../post/finish.ts';
+import { loadPdf } from '../lib-speed.ts';
+import { destinations } from '../post/finish.ts';
 import { imageBoxes } from '../read/image-boxes.ts';
 import { readImages, readTextLayout, type Box, type PlacedImage, type TextPage } from '../read/text-layout.ts';
 
@@ -14,17 +14,19 @@ export interface Layout {
   imageBoxes?: Box[][];
 }
 
-export async function readLayout(pdfFile: string): Promise<Layout> {
-  const bytes = await readFile(pdfFile);
-  const [pages, dests, images, doc] = await Promise.all([
+/**
+ * Reads a printed PDF: poppler for words and images, pdf-lib's faster parse (one, shared) for destinations and image
+ * boxes. `bytes`, when the caller holds them, saves reading the file again.
+ */
+export async function readLayout(pdfFile: string, bytes?: Uint8Array): Promise<Layout> {
+  const [pages, images, doc] = await Promise.all([
     readTextLayout(pdfFile),
-    readDestinations(bytes),
     readImages(pdfFile),
-    PDFDocument.load(bytes, { updateMetadata: false }),
+    (bytes ? Promise.resolve(bytes) : readFile(pdfFile)).then(loadPdf),
   ]);
   return {
     pages,
-    starts: new Map([...dests.dests].map(([id, d]) => [id, d.page])),
+    starts: new Map([...destinations(doc)].map(([id, d]) => [id, d.page])),
     images,
     imageBoxes: imageBoxes(doc),
   };

@@ -19,7 +19,7 @@ import { loadPdf, savePdf } from '../lib-speed.ts';
 import { applyPdfX, PDFX_XMP_NAMESPACE, pdfxXmpFields, type PdfXOptions } from './pdf-x.ts';
 
 /** Named destinations decoded to ids (Chromium names each link target after its id). */
-function decodeName(name: PDFName): string {
+export function decodeName(name: PDFName): string {
   const raw = name.asString().slice(1);
   const bytes: number[] = [];
   for (let i = 0; i < raw.length; i++) {
