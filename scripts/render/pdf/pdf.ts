@@ -36,6 +36,8 @@ import { BOOK_CSP } from '../xhtml.ts';
 import { stopwatch } from '../../util/stopwatch.ts';
 import { localDigits, roman } from '../../model/numerals.ts';
 import type { Renderer } from '../renderer.ts';
+import type { PrintPageMap } from '../print-page-map.ts';
+import { measurePageStarts } from './page-starts.ts';
 
 export interface PdfOptions {
   /** The book's errata (prepare() returns it): the printing for the copyright page and metadata. */
@@ -60,6 +62,8 @@ export interface PdfOptions {
   wrapWords?: boolean;
   /** Write the file (default); false only measures it (a cover built without its interior needs the page count). */
   write?: boolean;
+  /** Also measure where every page starts (render/pdf/page-starts.ts), for the EPUB made in the same run. */
+  pageStarts?: boolean;
 }
 
 export interface PdfResult {
@@ -73,6 +77,8 @@ export interface PdfResult {
   blocked: BlockedRequest[];
   /** Seconds spent in each step, for `npm run bench`. */
   timings: Record<string, number>;
+  /** Where every page starts, when `pageStarts` asked and the measuring print kept the layout. */
+  pageMap?: PrintPageMap;
 }
 
 /** ↪, the mark print.css draws before each continuation of a wrapped code line. */
@@ -410,7 +416,13 @@ export async function renderPdf(
   lap('compose');
   const galley = options.browser ?? (await launchBrowser({ executablePath: options.executablePath }));
   lap('launch');
-  let result: { bytes: Uint8Array; pages: number; prints: number; blocked: BlockedRequest[] };
+  let result: {
+    bytes: Uint8Array;
+    pages: number;
+    prints: number;
+    blocked: BlockedRequest[];
+    pageMap?: PrintPageMap;
+  };
   try {
     const sandbox = await openSandboxedPage(galley, files, BOOK_CSP);
     try {
@@ -511,6 +523,7 @@ export async function renderPdf(
           );
         }
 
+        const printedPages = doc.getPageCount();
         const compounds = compoundWords(html);
         joinHyphenatedWords(doc, (word) => compounds.has(word));
         stripSoftHyphens(doc);
@@ -538,6 +551,18 @@ export async function renderPdf(
         lap('finish');
         timings['finish: save'] = finished.saveSeconds;
         result = { bytes: finished.bytes, pages: finished.pages, prints, blocked: [...sandbox.blocked] };
+        if (options.pageStarts) {
+          // Last, as it leaves markers in the loaded document: one more print, not kept.
+          const bodyStart = plan.bodyStart;
+          result.pageMap = await measurePageStarts(
+            sandbox,
+            composition.blocks.filter((b) => b.page !== undefined).map((b) => b.id),
+            { printed: printedPages, total: finished.pages },
+            (index) => pageLabel(index, bodyStart, composition.persianDigits),
+            () => print(sandbox, false, timings),
+          );
+          lap('page starts');
+        }
         break;
       }
     } finally {
@@ -563,6 +588,7 @@ export async function renderPdf(
     prints: result.prints,
     blocked: result.blocked,
     timings,
+    ...(result.pageMap ? { pageMap: result.pageMap } : {}),
   };
 }
 
@@ -596,7 +622,9 @@ export const renderer: Renderer = {
       printMarks: ctx.printMarks,
       browser: await ctx.browser(),
       errata: ctx.errata,
+      // The EPUB of the same run marks where each printed page starts (render/epub/page-list.ts).
+      pageStarts: ctx.formats?.includes('epub') === true,
     });
-    return [{ format: 'pdf', path: pdf.path, pages: pdf.pages }];
+    return [{ format: 'pdf', path: pdf.path, pages: pdf.pages, ...(pdf.pageMap ? { pageMap: pdf.pageMap } : {}) }];
   },
 };
