@@ -35,6 +35,8 @@ interface Place {
   /** The text node the character is in, and the character's index in it. */
   node: Text;
   at: number;
+  /** The outermost element around it hidden from assistive technology (a chapter label), and that one's parent. */
+  hidden?: { element: Element; parent: Element };
 }
 
 interface Survey {
@@ -52,13 +54,13 @@ function survey(body: Element): Survey {
   const ordinals = new Map<string, number>();
   const parts: string[] = [];
   const countText = (value: string): string => value.replace(UNCOUNTED, '');
-  const walk = (node: Element) => {
+  const walk = (node: Element, hidden?: Place['hidden']) => {
     for (const child of node.children) {
       if (child.type === 'text') {
         for (let i = 0; i < child.value.length; i++) {
           const char = child.value[i]!;
           if (uncounted.test(char)) continue;
-          out.places.push({ node: child, at: i });
+          out.places.push({ node: child, at: i, ...(hidden ? { hidden } : {}) });
           parts.push(char);
         }
       } else if (child.type === 'element') {
@@ -75,7 +77,8 @@ function survey(body: Element): Survey {
             parts.push(char);
           }
         } else {
-          walk(child);
+          const hides = String(child.properties.ariaHidden) === 'true';
+          walk(child, hidden ?? (hides ? { element: child, parent: node } : undefined));
         }
       }
     }
@@ -93,7 +96,7 @@ function textOf(node: ElementContent): string {
 
 /** The offset nearest `offset` where the counted text continues with `probe` (shortened until it is found). */
 function findAgain(counted: string, offset: number, probe: string): number | undefined {
-  for (let length = probe.length; length >= 6; length = Math.floor(length / 2)) {
+  for (let length = probe.length; length > 0 && length >= Math.min(6, probe.length); length = Math.floor(length / 2)) {
     const wanted = probe.slice(0, length);
     if (counted.startsWith(wanted, offset)) return offset;
     let best: number | undefined;
@@ -146,6 +149,12 @@ export function withPageBreaks(
       start,
       order: offset!,
       apply: () => {
+        // A marker inside an element hidden from screen readers would be hidden too: it goes before that element.
+        if (place.hidden) {
+          const { element, parent } = place.hidden;
+          parent.children.splice(parent.children.indexOf(element), 0, span);
+          return;
+        }
         // The text node keeps what comes before the page start; the marker and the rest follow it.
         const parent = parentOf(copy, place.node);
         if (!parent) return;

@@ -560,6 +560,7 @@ export async function renderPdf(
             { printed: printedPages, total: finished.pages },
             (index) => pageLabel(index, bodyStart, composition.persianDigits),
             () => print(sandbox, false, timings),
+            finished.bytes,
           );
           lap('page starts');
         }
