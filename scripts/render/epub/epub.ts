@@ -211,7 +211,6 @@ export async function renderEpub(
     properties: ['nav'],
   };
 
-
   const counters = new Map<string, number>();
   const resources = shared.map((file: OutputFile): PackageFile => {
     const kind = file.mediaType === 'text/css' ? 'css' : file.mediaType.startsWith('font/') ? 'font' : 'img';

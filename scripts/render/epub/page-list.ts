@@ -186,10 +186,7 @@ function parentOf(root: Element, target: Text): Element | undefined {
 }
 
 /** The `page-list` nav: one link per marker placed, in page order. */
-export function pageListNav(
-  placed: { start: PageStart; href: string }[],
-  heading: string,
-): Element {
+export function pageListNav(placed: { start: PageStart; href: string }[], heading: string): Element {
   return el('nav', { 'epub:type': 'page-list', role: 'doc-pagelist', id: 'page-list', hidden: true }, [
     el('h2', {}, [text(heading)]),
     el(
