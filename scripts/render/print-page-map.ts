@@ -1,6 +1,6 @@
 /**
  * Where each printed page of the PDF starts, in terms the EPUB can find again:
- * the PDF renderer measures it (render/pdf/page-starts.ts) when the same run
+ * the PDF renderer reads it from its own text (render/pdf/page-starts.ts) when the same run
  * also makes the EPUB, which places a page-break marker there and lists the
  * markers in its `page-list` (render/epub/page-list.ts).
  */

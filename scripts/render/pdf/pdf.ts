@@ -523,7 +523,6 @@ export async function renderPdf(
           );
         }
 
-        const printedPages = doc.getPageCount();
         const compounds = compoundWords(html);
         joinHyphenatedWords(doc, (word) => compounds.has(word));
         stripSoftHyphens(doc);
@@ -552,14 +551,13 @@ export async function renderPdf(
         timings['finish: save'] = finished.saveSeconds;
         result = { bytes: finished.bytes, pages: finished.pages, prints, blocked: [...sandbox.blocked] };
         if (options.pageStarts) {
-          // Last, as it leaves markers in the loaded document: one more print, not kept.
+          // Read from the kept file's text, in the loaded document (render/pdf/page-starts.ts).
           const bodyStart = plan.bodyStart;
           result.pageMap = await measurePageStarts(
             sandbox,
             composition.blocks.filter((b) => b.page !== undefined).map((b) => b.id),
-            { printed: printedPages, total: finished.pages },
+            finished.pages,
             (index) => pageLabel(index, bodyStart, composition.persianDigits),
-            () => print(sandbox, false, timings),
             finished.bytes,
           );
           lap('page starts');
