@@ -72,10 +72,9 @@ function survey(body: Element): Survey {
           out.wholes.push({ tag: child.tagName, n, element: child, parent: node, offset: out.places.length });
           // Its text counts, but no marker goes inside: the offsets run on past it.
           const inside = countText(textOf(child));
-          for (const char of inside) {
-            out.places.push({ node: { type: 'text', value: '' }, at: -1 });
-            parts.push(char);
-          }
+          // One place per UTF-16 unit, as the print counts (a math letter such as 𝐱 is two).
+          for (let i = 0; i < inside.length; i++) out.places.push({ node: { type: 'text', value: '' }, at: -1 });
+          parts.push(inside);
         } else {
           const hides = String(child.properties.ariaHidden) === 'true';
           walk(child, hidden ?? (hides ? { element: child, parent: node } : undefined));

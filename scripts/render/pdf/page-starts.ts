@@ -64,7 +64,8 @@ function readTexts(keys: string[], whole: string[], printOnly: string, uncounted
 /**
  * Reads where each page of the kept PDF (`final`) starts. `keys` are the
  * print blocks that are book pages, in order; `label` gives a page's printed
- * folio. Undefined without poppler.
+ * folio; `opens` the page (0-based) each book page opens on, where the PDF
+ * knows it (a link target's destination). Undefined without poppler.
  */
 export async function measurePageStarts(
   sandbox: SandboxedPage,
@@ -72,11 +73,12 @@ export async function measurePageStarts(
   pages: number,
   label: (index: number) => string,
   final: Uint8Array,
+  opens: Map<string, number>,
 ): Promise<PrintPageMap | undefined> {
   const printed = await pageTexts(final);
   if (!printed) return undefined;
   const blocks = await sandbox.page.evaluate(readTexts, keys, WHOLE_ELEMENTS, PRINT_ONLY_CLASS, UNCOUNTED.source);
-  return { starts: pageStarts(blocks, printed, pages, label), pages };
+  return { starts: pageStarts(blocks, printed, pages, label, opens), pages };
 }
 
 /**
@@ -91,11 +93,14 @@ export function pageStarts(
   printed: string[][],
   pages: number,
   label: (index: number) => string,
+  opens: Map<string, number> = new Map(),
 ): PageStart[] {
   // The book's text, folded for comparing, and for each character its book page and offset there.
   let plain = '';
   const where: [block: number, offset: number][] = [];
+  const begins: number[] = [];
   blocks.forEach(([, text], b) => {
+    begins.push(plain.length);
     for (let i = 0; i < text.length; i++) {
       if (/\p{M}/u.test(text[i]!)) continue;
       where.push([b, i]);
@@ -110,7 +115,10 @@ export function pageStarts(
   let from = 0;
   for (let index = 0; index < pages; index++) {
     const lines = printed[index] ?? [];
-    const found = lines.length > 0 ? findLine(lines, plain, from, firstLines) : undefined;
+    // A page's text lies before every book page that opens after it (the print's front pages before all of them).
+    const next = blocks.findIndex(([key]) => (opens.get(key) ?? -1) > index);
+    const until = next < 0 ? plain.length : begins[next]!;
+    const found = lines.length > 0 ? findLine(lines, plain, from, until, firstLines) : undefined;
     if (found === undefined) {
       pending.push(index);
       continue;
@@ -156,7 +164,13 @@ function fold(char: string): string {
  * too, is passed over), or after that line's first word (the end of a word
  * hyphenated on the page before), long probes before short ones.
  */
-function findLine(lines: string[], plain: string, from: number, firstLines: Map<string, number>): number | undefined {
+function findLine(
+  lines: string[],
+  plain: string,
+  from: number,
+  until: number,
+  firstLines: Map<string, number>,
+): number | undefined {
   const texts: string[] = [];
   for (let n = 0; n < Math.min(3, lines.length); n++) {
     if (n === 0 && (firstLines.get(lines[0]!) ?? 0) > 1) continue;
@@ -164,7 +178,7 @@ function findLine(lines: string[], plain: string, from: number, firstLines: Map<
     for (const skip of [0, 1])
       texts.push([...words.slice(skip).join('').replace(UNCOUNTED, '').replace(PDF_NOISE, '')].map(fold).join(''));
   }
-  const to = Math.min(plain.length, from + AHEAD);
+  const to = Math.min(until, from + AHEAD);
   for (const length of PROBES) {
     for (const text of texts) {
       const probe = text.slice(0, length);

@@ -559,6 +559,7 @@ export async function renderPdf(
             finished.pages,
             (index) => pageLabel(index, bodyStart, composition.persianDigits),
             finished.bytes,
+            new Map([...dests].map(([id, d]) => [id, d.page])),
           );
           lap('page starts');
         }
