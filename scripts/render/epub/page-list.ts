@@ -121,10 +121,12 @@ export function withPageBreaks(
   type Insert = { start: PageStart; order: number; apply: () => void };
   const inserts: Insert[] = [];
   const placed: PageStart[] = [];
+  const atEnd: [number, Element][] = [];
   for (const start of starts) {
     const span = marker(ids.get(start)!, start.label);
     if (start.atEnd) {
-      inserts.push({ start, order: Number.MAX_SAFE_INTEGER, apply: () => copy.children.push(span) });
+      // Appended after the others, in page order (below).
+      inserts.push({ start, order: Number.MAX_SAFE_INTEGER, apply: () => atEnd.push([start.index, span]) });
       placed.push(start);
       continue;
     }
@@ -165,10 +167,22 @@ export function withPageBreaks(
     });
     placed.push(start);
   }
+  // The page-list must follow reading order (EPUBCheck NAV-011): a page found before the page ahead of it (the print's
+  // copy of a generated page can differ from the EPUB's) is left out rather than listed out of order.
+  let reached = -1;
+  const kept = new Set<PageStart>();
+  for (const insert of [...inserts].sort((a, b) => a.start.index - b.start.index)) {
+    if (insert.order < reached) continue;
+    reached = insert.order;
+    kept.add(insert.start);
+  }
+  inserts.splice(0, inserts.length, ...inserts.filter((i) => kept.has(i.start)));
+  placed.splice(0, placed.length, ...placed.filter((p) => kept.has(p)));
   // From the last place to the first, so a split leaves the places before it where they were; of two markers at one
   // place, the later page's goes in first and the earlier one's before it.
   inserts.sort((a, b) => b.order - a.order || b.start.index - a.start.index);
   for (const insert of inserts) insert.apply();
+  for (const [, span] of atEnd.sort((a, b) => a[0] - b[0])) copy.children.push(span);
   placed.sort((a, b) => a.index - b.index);
   return { body: copy, placed };
 }
