@@ -23,6 +23,8 @@ export const RENDERERS: readonly Registered[] = [
   { format: 'web', label: 'Web', load: () => import('./web/site.ts') },
 ];
 
+const SHOWN: readonly Format[] = ['html', 'epub', 'pdf', 'cover', 'web'];
+
 /** The one driver: each registered format `formats` names, in the list's order; the artifacts join `ctx.artifacts`. */
 export async function renderEdition(ctx: RenderContext, formats: readonly Format[]): Promise<Artifact[]> {
   const made: Artifact[] = [];
@@ -40,5 +42,8 @@ export async function renderEdition(ctx: RenderContext, formats: readonly Format
   } finally {
     ctx.progress.done();
   }
-  return made;
+  // Reported in the usual order (the summary lists the EPUB before the PDF), whatever order they were made in.
+  const order = (a: Artifact, b: Artifact) => SHOWN.indexOf(a.format) - SHOWN.indexOf(b.format);
+  ctx.artifacts.sort(order);
+  return made.sort(order);
 }
