@@ -12,6 +12,7 @@ import type { Page } from '../model/pages.ts';
 import type { Progress } from '../util/progress.ts';
 import type { GalleyBrowser } from './browser.ts';
 import type { EditionStamp } from '../model/errata/stamp.ts';
+import type { PrintPageMap } from './print-page-map.ts';
 
 export interface WebEdition {
   code: string;
@@ -42,6 +43,8 @@ export interface Artifact {
   path: string;
   /** Printed pages, for PDFs. */
   pages?: number;
+  /** For a PDF made with the EPUB of the same run: where each printed page starts (the EPUB's page-list). */
+  pageMap?: PrintPageMap;
 }
 
 export interface RenderContext {
@@ -56,6 +59,8 @@ export interface RenderContext {
   progress: Progress;
   /** What the renderers before this one wrote for the edition (the cover reads the PDF's page count). */
   artifacts: Artifact[];
+  /** Every format this run makes for the edition (renderEdition sets it): the PDF measures page starts for an EPUB. */
+  formats?: readonly Format[];
   /** PDF with bleed and crop marks (`--print-marks`). */
   printMarks?: boolean;
   /**

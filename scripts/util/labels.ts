@@ -17,6 +17,8 @@ export interface Labels {
   /** Accessible name of a difficulty badge. */
   difficultyLabel: string;
   pages: string;
+  /** What an EPUB's page numbers come from when the printed book has no ISBN. */
+  printEdition: string;
   previous: string;
   next: string;
   /** Names of numbered things cross-references print ("Figure 2.3"), and the bibliography's heading. */
@@ -75,6 +77,7 @@ const en: Labels = {
   start: 'Start of content',
   difficultyLabel: 'Difficulty',
   pages: 'Pages',
+  printEdition: 'print edition',
   previous: 'Previous',
   next: 'Next',
   crossref: { fig: 'Figure', tbl: 'Table', eq: 'Equation', sec: 'Section', lst: 'Listing', and: 'and' },
@@ -124,6 +127,7 @@ const fa: Labels = {
   start: 'آغاز متن',
   difficultyLabel: 'دشواری',
   pages: 'صفحه‌ها',
+  printEdition: 'نسخهٔ چاپی',
   previous: 'قبلی',
   next: 'بعدی',
   crossref: { fig: 'شکل', tbl: 'جدول', eq: 'معادله', sec: 'بخش', lst: 'فهرست برنامه', and: 'و' },

@@ -32,6 +32,11 @@ import {
   uniqueName,
 } from './package.ts';
 import { contentProperties, directionOf, el, epubBody, epubCss, text } from './content.ts';
+import { markerIds, pageListNav, withPageBreaks } from './page-list.ts';
+import type { PageStart, PrintPageMap } from '../print-page-map.ts';
+import { HTML_NS, serialiseXhtml } from '../xhtml-serialise.ts';
+import { xmlSafeMarkup } from '../../util/xml-safe.ts';
+import { isbnDigits } from '../../model/config/isbn.ts';
 export { EPUB_ROOT, NAV_FILE, NCX_FILE } from './package.ts';
 export { bookIdentifier, rightsText } from './metadata.ts';
 export { epubCss, epubPageBody } from './content.ts';
@@ -65,6 +70,8 @@ export async function renderEpub(
     errata?: Errata;
     /** The build's cache: page markup shared with the HTML, and the deflate pack's folder (none: no pack). */
     cache?: BuildCache;
+    /** Where the pages of the PDF made in the same run start: the EPUB gets page-break markers and a page-list. */
+    pageMap?: PrintPageMap;
   } = {},
 ): Promise<EpubResult> {
   const cache = extra.cache ?? new BuildCache({ deflate: defaultDeflateDir() });
@@ -161,24 +168,21 @@ export async function renderEpub(
   if (firstBody) landmark('bodymatter', firstBody.outName, words.start);
   const bookIndex = pages.find((p) => p.chapter?.frontmatter.generate === 'index');
   if (bookIndex) landmark('index', bookIndex.outName, bookIndex.title);
-  const navBody: ElementContent[] = [
-    el('nav', { 'epub:type': 'toc', role: 'doc-toc', id: 'toc', ariaLabelledBy: ['toc-title'] }, [
-      el('h1', { id: 'toc-title' }, [text(words.contents)]),
-      navList(items),
-    ]),
-    el('nav', { 'epub:type': 'landmarks', id: 'landmarks', hidden: true }, [el('ol', {}, landmarks)]),
-  ];
-  const nav: PackageFile = {
-    href: NAV_FILE,
-    id: 'nav',
-    mediaType: 'application/xhtml+xml',
-    data: xhtmlDocument(withFooter(navBody), { ...common, title: words.contents }),
-    properties: ['nav'],
-  };
 
+  // The printed pages, when the PDF was made in the same run (render/epub/page-list.ts).
+  const startsOf = new Map<string, PageStart[]>();
+  for (const start of extra.pageMap?.starts ?? []) startsOf.set(start.key, [...(startsOf.get(start.key) ?? []), start]);
+  const ids = markerIds(extra.pageMap?.starts ?? []);
+  const printedPages: { start: PageStart; href: string }[] = [];
   const pageFiles = pages.map((page, i): PackageFile => {
+    const marked = withPageBreaks(page.body, startsOf.get(page.key) ?? [], ids);
+    for (const start of marked.placed) printedPages.push({ start, href: `${page.outName}#${ids.get(start)!}` });
     // The page's markup is the HTML intermediate's string unless the EPUB adapted the tree (render/page-markup.ts).
-    const markup = `<main>${epubMarkup(cache, page.body, (body) => epubBody(body, direction))}</main>${footer ? bodyMarkup([footer]) : ''}`;
+    const inner =
+      marked.placed.length > 0
+        ? xmlSafeMarkup(serialiseXhtml(epubBody(marked.body, direction), HTML_NS))
+        : epubMarkup(cache, page.body, (body) => epubBody(body, direction));
+    const markup = `<main>${inner}</main>${footer ? bodyMarkup([footer]) : ''}`;
     const xml = xhtmlDocumentAround(markup, { ...common, title: page.title });
     return {
       href: page.outName,
@@ -189,6 +193,23 @@ export async function renderEpub(
     };
   });
   documents.push(...pageFiles);
+
+  const navBody: ElementContent[] = [
+    el('nav', { 'epub:type': 'toc', role: 'doc-toc', id: 'toc', ariaLabelledBy: ['toc-title'] }, [
+      el('h1', { id: 'toc-title' }, [text(words.contents)]),
+      navList(items),
+    ]),
+    el('nav', { 'epub:type': 'landmarks', id: 'landmarks', hidden: true }, [el('ol', {}, landmarks)]),
+  ];
+  printedPages.sort((a, b) => a.start.index - b.start.index);
+  if (printedPages.length > 0) navBody.push(pageListNav(printedPages, words.pages));
+  const nav: PackageFile = {
+    href: NAV_FILE,
+    id: 'nav',
+    mediaType: 'application/xhtml+xml',
+    data: xhtmlDocument(withFooter(navBody), { ...common, title: words.contents }),
+    properties: ['nav'],
+  };
 
   const counters = new Map<string, number>();
   const resources = shared.map((file: OutputFile): PackageFile => {
@@ -215,6 +236,7 @@ export async function renderEpub(
   const manifest = [...(coverPage ? [coverPage] : []), titlePage, copyrightPage, nav, ...pageFiles, ncx, ...resources];
   const spine = [...(coverPage ? [coverPage] : []), titlePage, copyrightPage, nav, ...pageFiles];
   const a11y = surveyAccessibility(pages, cache);
+  if (printedPages.length > 0) a11y.pageSource = printSource(book);
   const meta: Metadata = { identifier, isbn, modified: isoSeconds(built), date: built };
   const opf = packageDocument(book, meta, manifest, spine, a11y, direction, stamp);
 
@@ -234,10 +256,24 @@ export async function renderEpub(
   return { path: target, bytes: bytes.length, entries: { ...pack.stats } };
 }
 
+/** What the page-list's numbers come from: the print edition's ISBN, else its title. */
+export function printSource(book: LoadedBook): string {
+  const print = book.config.isbn?.print;
+  if (print) return `urn:isbn:${isbnDigits(print)}`;
+  const title = book.config.subtitle ? `${book.config.title}: ${book.config.subtitle}` : book.config.title;
+  return `${title} (${labels(book.config.language).printEdition})`;
+}
+
 export const renderer: Renderer = {
   format: 'epub',
   async render(ctx) {
-    const epub = await renderEpub(ctx.book, ctx.pages, ctx.outDir, { errata: ctx.errata, cache: ctx.cache });
+    // The PDF of the same run, made first (render/renderers.ts), says where its pages start.
+    const pageMap = ctx.artifacts.find((a) => a.format === 'pdf' && a.pageMap)?.pageMap;
+    const epub = await renderEpub(ctx.book, ctx.pages, ctx.outDir, {
+      errata: ctx.errata,
+      cache: ctx.cache,
+      ...(pageMap ? { pageMap } : {}),
+    });
     return [{ format: 'epub', path: epub.path }];
   },
 };

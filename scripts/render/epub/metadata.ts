@@ -62,6 +62,8 @@ export interface Accessibility {
   images: number;
   imagesWithoutAlt: number;
   math: boolean;
+  /** The print edition whose page numbers the EPUB carries (render/epub/page-list.ts); none without a page-list. */
+  pageSource?: string;
 }
 
 export function surveyPage(body: Element): PageSurvey {
@@ -100,6 +102,9 @@ export function accessibilityMeta(a11y: Accessibility, certifier: string): strin
   const features = ['structuralNavigation', 'tableOfContents', 'readingOrder', 'displayTransformability'];
   if (a11y.math) features.push('MathML');
   if (a11y.images > 0 && altComplete) features.push('alternativeText');
+  // EPUB Accessibility 1.1 names them pageBreakMarkers and pageNavigation; printPageNumbers is the older name,
+  // which reading systems and Ace still read.
+  if (a11y.pageSource) features.push('pageBreakMarkers', 'printPageNumbers', 'pageNavigation');
   for (const feature of features) lines.push(meta('schema:accessibilityFeature', feature));
   lines.push(meta('schema:accessibilityHazard', 'none'));
   const summary = [
@@ -111,6 +116,9 @@ export function accessibilityMeta(a11y: Accessibility, certifier: string): strin
         : `${a11y.imagesWithoutAlt} of ${a11y.images} images have no text description.`
       : '',
     'Text can be resized and restyled by the reading system.',
+    a11y.pageSource
+      ? `Page-break markers and a page list give the page numbers of the print edition (${a11y.pageSource}).`
+      : '',
   ]
     .filter(Boolean)
     .join(' ');

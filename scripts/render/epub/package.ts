@@ -69,6 +69,13 @@ export function packageDocument(
   for (const keyword of c.keywords) lines.push(`<dc:subject>${escapeXml(keyword)}</dc:subject>`);
   const rights = rightsText(book);
   if (rights) lines.push(`<dc:rights>${escapeXml(rights)}</dc:rights>`);
+  if (a11y.pageSource) {
+    // The print edition the page-list counts: EPUB 3.2's dc:source refined as the source of pagination. EPUB
+    // Accessibility 1.1's `pageBreakSource` is still incubating: EPUBCheck 4.2 rejects it with or without the a11y:
+    // prefix (OPF-027), and Ace reads dc:source as well (docs/decisions/0016).
+    lines.push(`<dc:source id="page-source">${escapeXml(a11y.pageSource)}</dc:source>`);
+    lines.push('<meta refines="#page-source" property="source-of">pagination</meta>');
+  }
   lines.push(`<meta property="schema:version">${escapeXml(c.version)}</meta>`);
   lines.push(...epubStampMeta(stamp));
   lines.push(...accessibilityMeta(a11y, c.publisher ?? (c.authors.join(', ') || c.title)));

@@ -40,6 +40,8 @@ import { localDigits, roman } from '../../model/numerals.ts';
 import type { Renderer } from '../renderer.ts';
 import type { Page as PuppeteerPage } from 'puppeteer-core';
 import { chooseCuts, printInPieces } from './pieces.ts';
+import type { PrintPageMap } from '../print-page-map.ts';
+import { measurePageStarts } from './page-starts.ts';
 
 export interface PdfOptions {
   /** The book's errata (prepare() returns it): the printing for the copyright page and metadata. */
@@ -69,6 +71,8 @@ export interface PdfOptions {
   pieces?: number;
   /** Write the file (default); false only measures it (a cover built without its interior needs the page count). */
   write?: boolean;
+  /** Also measure where every page starts (render/pdf/page-starts.ts), for the EPUB made in the same run. */
+  pageStarts?: boolean;
 }
 
 export interface PdfResult {
@@ -87,6 +91,8 @@ export interface PdfResult {
   blocked: BlockedRequest[];
   /** Seconds spent in each step, for `npm run bench`. */
   timings: Record<string, number>;
+  /** Where every page starts, when `pageStarts` asked and the measuring print kept the layout. */
+  pageMap?: PrintPageMap;
 }
 
 /** ↪, the mark print.css draws before each continuation of a wrapped code line. */
@@ -463,7 +469,14 @@ export async function renderPdf(
   lap('compose');
   const galley = options.browser ?? (await launchBrowser({ executablePath: options.executablePath }));
   lap('launch');
-  let result: { bytes: Uint8Array; pages: number; prints: number; pieces: number; blocked: BlockedRequest[] };
+  let result: {
+    bytes: Uint8Array;
+    pages: number;
+    prints: number;
+    pieces: number;
+    blocked: BlockedRequest[];
+    pageMap?: PrintPageMap;
+  };
   try {
     const sandbox = await openSandboxedPage(galley, files, BOOK_CSP);
     try {
@@ -647,6 +660,19 @@ export async function renderPdf(
           pieces: printedPieces,
           blocked: [...sandbox.blocked],
         };
+        if (options.pageStarts) {
+          // Read from the kept file's text, in the loaded document (render/pdf/page-starts.ts).
+          const bodyStart = plan.bodyStart;
+          result.pageMap = await measurePageStarts(
+            sandbox,
+            composition.blocks.filter((b) => b.page !== undefined).map((b) => b.id),
+            outcome.finished.pages,
+            (index) => pageLabel(index, bodyStart, composition.persianDigits),
+            outcome.finished.bytes,
+            new Map([...outcome.finished.dests].map(([id, d]) => [id, d.page])),
+          );
+          lap('page starts');
+        }
         break;
       }
     } finally {
@@ -673,6 +699,7 @@ export async function renderPdf(
     pieces: result.pieces,
     blocked: result.blocked,
     timings,
+    ...(result.pageMap ? { pageMap: result.pageMap } : {}),
   };
 }
 
@@ -706,7 +733,9 @@ export const renderer: Renderer = {
       printMarks: ctx.printMarks,
       browser: await ctx.browser(),
       errata: ctx.errata,
+      // The EPUB of the same run marks where each printed page starts (render/epub/page-list.ts).
+      pageStarts: ctx.formats?.includes('epub') === true,
     });
-    return [{ format: 'pdf', path: pdf.path, pages: pdf.pages }];
+    return [{ format: 'pdf', path: pdf.path, pages: pdf.pages, ...(pdf.pageMap ? { pageMap: pdf.pageMap } : {}) }];
   },
 };
