@@ -1,0 +1,87 @@
+/**
+ * The builds made once per run by tests/setup/shared-builds.ts. Read them,
+ * never write into them: copy an output before changing it.
+ */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { inject } from 'vitest';
+import type { Artifact, BuildSummary } from '../scripts/api/build.ts';
+import { prepare } from '../scripts/api/build.ts';
+import { listEditions } from '../scripts/model/book/editions.ts';
+import type { LoadedBook } from '../scripts/model/book/load.ts';
+import type { Page } from '../scripts/model/pages.ts';
+import { SHARED_BUILDS, type SharedBuildName } from './setup/shared-build-list.ts';
+import { ROOT } from './helpers.ts';
+
+interface Outcome {
+  code: number | null;
+  signal?: string | null;
+  stdout: string;
+  stderr: string;
+  ms: number;
+}
+
+/** One edition of a shared build: what `galley build --json` says, and the book and pages it was made from. */
+export interface SharedEdition {
+  code: string;
+  ok: boolean;
+  summary: BuildSummary;
+  artifacts: Artifact[];
+  book: LoadedBook;
+  pages: Page[];
+  outSubdir: string;
+}
+
+export interface SharedBuild {
+  /** The output folder (`--out`). */
+  dir: string;
+  manuscript: string;
+  ok: boolean;
+  editions: SharedEdition[];
+}
+
+/** A shared build, once it is done; throws the build's own output if it failed. */
+export async function sharedBuild(name: SharedBuildName, timeout = 600_000): Promise<SharedBuild> {
+  const dir = inject('sharedBuilds');
+  if (!dir) throw new Error('No shared builds: tests/setup/shared-builds.ts is not this project’s globalSetup');
+  const { manuscript, epoch } = SHARED_BUILDS[name];
+  const deadline = Date.now() + timeout;
+  for (;;) {
+    const outcome = await readFile(path.join(dir, `${name}.json`), 'utf8').then(
+      (text) => JSON.parse(text) as Outcome,
+      () => undefined,
+    );
+    if (outcome) {
+      if (outcome.code !== 0) {
+        throw new Error(
+          `The shared build "${name}" (galley build ${manuscript}, SOURCE_DATE_EPOCH=${epoch}) failed ` +
+            `(exit ${outcome.code ?? outcome.signal}):\n${outcome.stderr}\n${outcome.stdout}`,
+        );
+      }
+      const json = JSON.parse(outcome.stdout) as {
+        ok: boolean;
+        editions: Omit<SharedEdition, 'book' | 'pages' | 'outSubdir'>[];
+      };
+      const root = path.join(ROOT, manuscript);
+      const editions = await listEditions(root);
+      return {
+        dir: path.join(dir, name),
+        manuscript: root,
+        ok: json.ok,
+        editions: await Promise.all(
+          json.editions.map(async (built) => {
+            const edition = editions.find((e) => e.code === built.code)!;
+            // The Markdown-level half of the build again (cheap, and cached): the book and pages tests compare with.
+            const { book, pages } = await prepare(edition.root, undefined, {
+              boundary: edition.boundary,
+              defaults: edition.defaults,
+            });
+            return { ...built, book, pages, outSubdir: edition.outSubdir };
+          }),
+        ),
+      };
+    }
+    if (Date.now() > deadline) throw new Error(`The shared build "${name}" did not finish in ${timeout / 1000} s`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
