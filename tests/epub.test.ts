@@ -1,4 +1,4 @@
-import { appendFile, cp, readFile, writeFile } from 'node:fs/promises';
+import { appendFile, cp, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import JSZip from 'jszip';
 import { XMLParser } from 'fast-xml-parser';
@@ -16,6 +16,7 @@ import {
 } from '../scripts/checks/epubcheck.ts';
 import { runAce, type AceResult } from '../scripts/checks/ace.ts';
 import { CORPUS, ROOT, tempDir } from './helpers.ts';
+import { sharedBuild } from './shared-builds.ts';
 
 const SAMPLE = path.join(ROOT, 'manuscript');
 const EPOCH = '1780000000';
@@ -77,18 +78,23 @@ describe('EPUB of the sample book', () => {
 
   beforeAll(async () => {
     out = await tempDir('galley-epub-');
+    // The first build is `galley build` of the sample book, made once per run (tests/setup/shared-builds.ts).
+    const shared = await sharedBuild('sample');
+    const built = shared.editions[0]!.artifacts.find((a) => a.format === 'epub')!.path;
+    first = { path: built, bytes: (await stat(built)).size };
     await withEpoch(EPOCH, async () => {
       prepared = await prepare(SAMPLE);
-      first = await renderEpub(prepared.book, prepared.pages, path.join(out.dir, 'a'));
-      // A second build from scratch: the sources, not shared state, make the bytes.
+      // A second build from scratch, here: the sources, not shared state, make the bytes.
       const fresh = await prepare(SAMPLE);
-      again = await renderEpub(fresh.book, fresh.pages, path.join(out.dir, 'b'));
+      again = await renderEpub(fresh.book, fresh.pages, path.join(out.dir, 'b'), { errata: fresh.errata });
     });
     await withEpoch('1790000000', async () => {
-      otherEpoch = await renderEpub(prepared.book, prepared.pages, path.join(out.dir, 'c'));
+      otherEpoch = await renderEpub(prepared.book, prepared.pages, path.join(out.dir, 'c'), {
+        errata: prepared.errata,
+      });
     });
     epub = await unpack(first.path);
-  });
+  }, 600_000);
   afterAll(() => out?.cleanup());
 
   it('is written as <slug>.epub (output.slug in book.yaml)', () => {
