@@ -15,7 +15,7 @@ import {
   type EpubcheckResult,
 } from '../scripts/checks/epubcheck.ts';
 import { runAce, type AceResult } from '../scripts/checks/ace.ts';
-import { CORPUS, ROOT, tempDir } from './helpers.ts';
+import { ROOT, tempDir } from './helpers.ts';
 import { sharedBuild } from './shared-builds.ts';
 
 const SAMPLE = path.join(ROOT, 'manuscript');
@@ -336,17 +336,16 @@ describe('EPUB of the sample book', () => {
 });
 
 describe('EPUB of the algorithm-archive corpus (a HonKit book with raw HTML, MathML and SVG)', () => {
-  let out: Awaited<ReturnType<typeof tempDir>>;
   let result: EpubcheckResult;
   let context: Parameters<typeof epubcheckDiagnostics>[1];
   beforeAll(async () => {
-    out = await tempDir('galley-epub-corpus-');
-    const { book, pages } = await prepare(CORPUS);
-    const file = await renderEpub(book, pages, out.dir);
+    // `galley build` of the corpus, made once per run (tests/setup/shared-builds.ts).
+    const shared = await sharedBuild('corpus');
+    const { book, pages } = shared.editions[0]!;
+    const file = shared.editions[0]!.artifacts.find((a) => a.format === 'epub')!;
     context = { book, pages, epubFile: file.path };
     result = await runEpubcheck(file.path);
-  }, 180_000);
-  afterAll(() => out?.cleanup());
+  }, 600_000);
 
   it('passes EPUBCheck without fatals or errors', async () => {
     const problems = (
