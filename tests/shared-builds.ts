@@ -1,8 +1,10 @@
 /**
- * The builds made once per run by tests/setup/shared-builds.ts. Read them,
- * never write into them: copy an output before changing it.
+ * The fixture builds made once per run (tests/setup/shared-builds.ts gives
+ * their folder). Read them, never write into them: copy an output before
+ * changing it.
  */
-import { readFile } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { inject } from 'vitest';
 import type { Artifact, BuildSummary } from '../scripts/api/build.ts';
@@ -11,7 +13,7 @@ import { listEditions } from '../scripts/model/book/editions.ts';
 import type { LoadedBook } from '../scripts/model/book/load.ts';
 import type { Page } from '../scripts/model/pages.ts';
 import { SHARED_BUILDS, type SharedBuildName } from './setup/shared-build-list.ts';
-import { ROOT } from './helpers.ts';
+import { GALLEY, ROOT } from './helpers.ts';
 
 interface Outcome {
   code: number | null;
@@ -40,11 +42,44 @@ export interface SharedBuild {
   editions: SharedEdition[];
 }
 
-/** A shared build, once it is done; throws the build's own output if it failed. */
+/**
+ * Starts `galley build` for a shared build unless another file already has (the lock is the folder `<name>.lock`,
+ * which only one mkdir can make); its outcome lands in `<name>.json` when it exits.
+ */
+async function start(dir: string, name: SharedBuildName): Promise<void> {
+  try {
+    await mkdir(path.join(dir, `${name}.lock`));
+  } catch {
+    return;
+  }
+  const build = SHARED_BUILDS[name];
+  const started = Date.now();
+  const child = spawn(
+    process.execPath,
+    [GALLEY, 'build', '--manuscript', build.manuscript, '--out', path.join(dir, name), '--json', ...build.args],
+    {
+      cwd: ROOT,
+      env: { ...process.env, NO_COLOR: '1', SOURCE_DATE_EPOCH: build.epoch, ...build.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const outcome = (result: Omit<Outcome, 'ms'>) =>
+    writeFile(path.join(dir, `${name}.json`), JSON.stringify({ ...result, ms: Date.now() - started }));
+  child.on('close', (code, signal) => void outcome({ code, signal, stdout, stderr }));
+  child.on('error', (error) => void outcome({ code: null, stdout, stderr: `${stderr}\n${String(error)}` }));
+  if (child.pid) await writeFile(path.join(dir, `${name}.pid`), String(child.pid));
+}
+
+/** A shared build, once it is done (started here if no file has asked yet); throws the build's output if it failed. */
 export async function sharedBuild(name: SharedBuildName, timeout = 600_000): Promise<SharedBuild> {
   const dir = inject('sharedBuilds');
   if (!dir) throw new Error('No shared builds: tests/setup/shared-builds.ts is not this project’s globalSetup');
-  const { manuscript, epoch } = SHARED_BUILDS[name];
+  const { manuscript, epoch, args } = SHARED_BUILDS[name];
+  await start(dir, name);
   const deadline = Date.now() + timeout;
   for (;;) {
     const outcome = await readFile(path.join(dir, `${name}.json`), 'utf8').then(
@@ -54,8 +89,8 @@ export async function sharedBuild(name: SharedBuildName, timeout = 600_000): Pro
     if (outcome) {
       if (outcome.code !== 0) {
         throw new Error(
-          `The shared build "${name}" (galley build ${manuscript}, SOURCE_DATE_EPOCH=${epoch}) failed ` +
-            `(exit ${outcome.code ?? outcome.signal}):\n${outcome.stderr}\n${outcome.stdout}`,
+          `The shared build "${name}" (galley build ${manuscript} ${args.join(' ')}, SOURCE_DATE_EPOCH=${epoch}) ` +
+            `failed (exit ${outcome.code ?? outcome.signal}):\n${outcome.stderr}\n${outcome.stdout}`,
         );
       }
       const json = JSON.parse(outcome.stdout) as {
