@@ -49,12 +49,6 @@ export default defineConfig({
           name: 'slow',
           include: ['tests/**/*.test.ts'],
           exclude: FAST,
-          // One module graph per worker here too: the build cache is an explicit object now (issue 26, item 3), so
-          // one file's builds no longer warm the next file's; re-importing the pipeline per file cost about 1 s of
-          // CPU a file (decision 0025, round two).
-          isolate: false,
-          // Which makes a file's changes to process.env the next file's: each file's are undone after it.
-          setupFiles: ['tests/setup/restore-env.ts'],
           // These spawn the compiled `galley`: lib/ is brought up to date first. Then the fixture builds several
           // files read start, once per run (tests/setup/shared-builds.ts).
           globalSetup: ['tests/setup/compiled.ts', 'tests/setup/shared-builds.ts'],
