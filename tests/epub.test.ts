@@ -340,7 +340,7 @@ describe('EPUB of the algorithm-archive corpus (a HonKit book with raw HTML, Mat
   let context: Parameters<typeof epubcheckDiagnostics>[1];
   beforeAll(async () => {
     // `galley build` of the corpus, made once per run (tests/setup/shared-builds.ts).
-    const shared = await sharedBuild('corpus');
+    const shared = await sharedBuild('corpus', { pages: true });
     const { book, pages } = shared.editions[0]!;
     const file = shared.editions[0]!.artifacts.find((a) => a.format === 'epub')!;
     context = { book, pages, epubFile: file.path };

@@ -23,23 +23,27 @@ interface Outcome {
   ms: number;
 }
 
-/** One edition of a shared build: what `galley build --json` says, and the book and pages it was made from. */
-export interface SharedEdition {
+/** One edition of a shared build: what `galley build --json` says about it. */
+export interface BuiltEdition {
   code: string;
   ok: boolean;
   summary: BuildSummary;
   artifacts: Artifact[];
+}
+
+/** An edition with the book and pages it was made from (`sharedBuild(name, { pages: true })`). */
+export interface SharedEdition extends BuiltEdition {
   book: LoadedBook;
   pages: Page[];
   outSubdir: string;
 }
 
-export interface SharedBuild {
+export interface SharedBuild<E extends BuiltEdition = BuiltEdition> {
   /** The output folder (`--out`). */
   dir: string;
   manuscript: string;
   ok: boolean;
-  editions: SharedEdition[];
+  editions: E[];
 }
 
 /**
@@ -74,8 +78,23 @@ async function start(dir: string, name: SharedBuildName): Promise<void> {
   if (child.pid) await writeFile(path.join(dir, `${name}.pid`), String(child.pid));
 }
 
-/** A shared build, once it is done (started here if no file has asked yet); throws the build's output if it failed. */
-export async function sharedBuild(name: SharedBuildName, timeout = 600_000): Promise<SharedBuild> {
+/**
+ * A shared build, once it is done (started here if no file has asked yet); throws the build's output if it failed.
+ * With `pages`, each edition also carries its book and pages: the Markdown half of the build again, in this process
+ * (cached, but a few seconds of CPU for the sample book), so only for the files that compare with them.
+ */
+export async function sharedBuild(
+  name: SharedBuildName,
+  options: { pages: true; timeout?: number },
+): Promise<SharedBuild<SharedEdition>>;
+export async function sharedBuild(
+  name: SharedBuildName,
+  options?: { pages?: false; timeout?: number },
+): Promise<SharedBuild>;
+export async function sharedBuild(
+  name: SharedBuildName,
+  { pages: withPages = false, timeout = 600_000 }: { pages?: boolean; timeout?: number } = {},
+): Promise<SharedBuild | SharedBuild<SharedEdition>> {
   const dir = inject('sharedBuilds');
   if (!dir) throw new Error('No shared builds: tests/setup/shared-builds.ts is not this project’s globalSetup');
   const { manuscript, epoch, args } = SHARED_BUILDS[name];
@@ -93,11 +112,9 @@ export async function sharedBuild(name: SharedBuildName, timeout = 600_000): Pro
             `failed (exit ${outcome.code ?? outcome.signal}):\n${outcome.stderr}\n${outcome.stdout}`,
         );
       }
-      const json = JSON.parse(outcome.stdout) as {
-        ok: boolean;
-        editions: Omit<SharedEdition, 'book' | 'pages' | 'outSubdir'>[];
-      };
+      const json = JSON.parse(outcome.stdout) as { ok: boolean; editions: BuiltEdition[] };
       const root = path.join(ROOT, manuscript);
+      if (!withPages) return { dir: path.join(dir, name), manuscript: root, ok: json.ok, editions: json.editions };
       const editions = await listEditions(root);
       return {
         dir: path.join(dir, name),

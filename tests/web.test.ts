@@ -45,7 +45,7 @@ async function htmlFiles(dir: string): Promise<string[]> {
 
 describe('web edition of the sample book', () => {
   let work: { dir: string; cleanup: () => Promise<void> };
-  let result: SharedBuild;
+  let result: SharedBuild<SharedEdition>;
   let site: string;
   let server: SiteServer;
   let browser: GalleyBrowser;
@@ -55,7 +55,7 @@ describe('web edition of the sample book', () => {
     work = await tempDir();
     // The default formats: what `npm run build` makes, the web edition last, with both editions' downloads. Built
     // once per run; copied, because a test here adds files to the site.
-    const shared = await sharedBuild('sample');
+    const shared = await sharedBuild('sample', { pages: true });
     const dist = path.join(work.dir, 'dist');
     await cp(shared.dir, dist, { recursive: true });
     const moved = (artifacts: Artifact[]) =>
