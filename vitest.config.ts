@@ -49,8 +49,8 @@ export default defineConfig({
           name: 'slow',
           include: ['tests/**/*.test.ts'],
           exclude: FAST,
-          // These spawn the compiled `galley`: lib/ is brought up to date first. Then the fixture builds several
-          // files read start, once per run (tests/setup/shared-builds.ts).
+          // These spawn the compiled `galley`: lib/ is brought up to date first. Then a folder for the fixture
+          // builds several files read, each made once per run when first asked for (tests/setup/shared-builds.ts).
           globalSetup: ['tests/setup/compiled.ts', 'tests/setup/shared-builds.ts'],
         },
       },
