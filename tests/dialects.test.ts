@@ -5,6 +5,7 @@ import { build } from '../scripts/api/build.ts';
 import { check } from '../scripts/api/check.ts';
 import { includeSlice } from '../scripts/markdown/plugins/remark-mdbook.ts';
 import { CORPUS, ROOT, tempDir } from './helpers.ts';
+import { sharedBuild } from './shared-builds.ts';
 
 let out: { dir: string; cleanup: () => Promise<void> };
 beforeAll(async () => {
@@ -83,11 +84,13 @@ describe('HonKit/GitBook books', () => {
   }, 300_000);
 
   it('renders all of algorithm-archive’s math: no raw $$ left', async () => {
-    const result = await build({ manuscript: CORPUS, out: path.join(out.dir, 'aaa'), formats: ['html'], quiet: true });
+    // `galley build` of the corpus, made once per run (tests/setup/shared-builds.ts).
+    const result = await sharedBuild('corpus');
     expect(result.ok).toBe(true);
-    expect(result.summary.formulas).toBeGreaterThan(1000);
-    for (const name of (await readdir(path.join(out.dir, 'aaa/html'))).filter((f) => f.endsWith('.xhtml'))) {
-      const html = await page('aaa', name);
+    expect(result.editions[0]!.summary.formulas).toBeGreaterThan(1000);
+    const folder = path.join(result.dir, 'html');
+    for (const name of (await readdir(folder)).filter((f) => f.endsWith('.xhtml'))) {
+      const html = await readFile(path.join(folder, name), 'utf8');
       expect(
         html.replace(/<annotation[^>]*>[\s\S]*?<\/annotation>/g, '').replace(/<pre[\s\S]*?<\/pre>/g, ''),
         name,

@@ -1,4 +1,4 @@
-import { appendFile, cp, readFile, writeFile } from 'node:fs/promises';
+import { appendFile, cp, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import JSZip from 'jszip';
 import { XMLParser } from 'fast-xml-parser';
@@ -15,7 +15,8 @@ import {
   type EpubcheckResult,
 } from '../scripts/checks/epubcheck.ts';
 import { runAce, type AceResult } from '../scripts/checks/ace.ts';
-import { CORPUS, ROOT, tempDir } from './helpers.ts';
+import { ROOT, tempDir } from './helpers.ts';
+import { sharedBuild } from './shared-builds.ts';
 
 const SAMPLE = path.join(ROOT, 'manuscript');
 const EPOCH = '1780000000';
@@ -88,18 +89,23 @@ describe('EPUB of the sample book', () => {
 
   beforeAll(async () => {
     out = await tempDir('galley-epub-');
+    // The first build is `galley build` of the sample book, made once per run (tests/setup/shared-builds.ts).
+    const shared = await sharedBuild('sample');
+    const built = shared.editions[0]!.artifacts.find((a) => a.format === 'epub')!.path;
+    first = { path: built, bytes: (await stat(built)).size };
     await withEpoch(EPOCH, async () => {
       prepared = await prepare(SAMPLE);
-      first = await renderEpub(prepared.book, prepared.pages, path.join(out.dir, 'a'));
-      // A second build from scratch: the sources, not shared state, make the bytes.
+      // A second build from scratch, here: the sources, not shared state, make the bytes.
       const fresh = await prepare(SAMPLE);
-      again = await renderEpub(fresh.book, fresh.pages, path.join(out.dir, 'b'));
+      again = await renderEpub(fresh.book, fresh.pages, path.join(out.dir, 'b'), { errata: fresh.errata });
     });
     await withEpoch('1790000000', async () => {
-      otherEpoch = await renderEpub(prepared.book, prepared.pages, path.join(out.dir, 'c'));
+      otherEpoch = await renderEpub(prepared.book, prepared.pages, path.join(out.dir, 'c'), {
+        errata: prepared.errata,
+      });
     });
     epub = await unpack(first.path);
-  });
+  }, 600_000);
   afterAll(() => out?.cleanup());
 
   it('is written as <slug>.epub (output.slug in book.yaml)', () => {
@@ -341,17 +347,16 @@ describe('EPUB of the sample book', () => {
 });
 
 describe('EPUB of the algorithm-archive corpus (a HonKit book with raw HTML, MathML and SVG)', () => {
-  let out: Awaited<ReturnType<typeof tempDir>>;
   let result: EpubcheckResult;
   let context: Parameters<typeof epubcheckDiagnostics>[1];
   beforeAll(async () => {
-    out = await tempDir('galley-epub-corpus-');
-    const { book, pages } = await prepare(CORPUS);
-    const file = await renderEpub(book, pages, out.dir);
+    // `galley build` of the corpus, made once per run (tests/setup/shared-builds.ts).
+    const shared = await sharedBuild('corpus', { pages: true });
+    const { book, pages } = shared.editions[0]!;
+    const file = shared.editions[0]!.artifacts.find((a) => a.format === 'epub')!;
     context = { book, pages, epubFile: file.path };
     result = await runEpubcheck(file.path);
-  }, 180_000);
-  afterAll(() => out?.cleanup());
+  }, 600_000);
 
   it('passes EPUBCheck without fatals or errors', async () => {
     const problems = (

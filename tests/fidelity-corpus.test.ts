@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { build, prepare } from '../scripts/api/build.ts';
 import { checkFidelity } from '../scripts/checks/fidelity.ts';
 import { CORPUS, tempDir } from './helpers.ts';
+import { sharedBuild, type SharedBuild } from './shared-builds.ts';
 
 /** Five chapters of the corpus, for its PDF. */
 const FIVE = `# Summary
@@ -24,12 +25,14 @@ const FIVE = `# Summary
 `;
 
 let work: Awaited<ReturnType<typeof tempDir>>;
+let corpus: SharedBuild;
 
 beforeAll(async () => {
   process.env.SOURCE_DATE_EPOCH = '1767225600';
   work = await tempDir('galley-fidelity-corpus-');
-  const result = await build({ manuscript: CORPUS, out: work.dir, formats: ['html', 'web', 'epub'], quiet: true });
-  expect(result.ok, result.diagnostics.map((d) => `${d.file}:${d.line} ${d.message}`).join('\n')).toBe(true);
+  // The web edition and the EPUB: `galley build` of the corpus, made once per run (tests/setup/shared-builds.ts).
+  corpus = await sharedBuild('corpus');
+  expect(corpus.ok).toBe(true);
   await cp(CORPUS, path.join(work.dir, 'five'), { recursive: true });
   await writeFile(path.join(work.dir, 'five', 'SUMMARY.md'), FIVE);
   const pdf = await build({
@@ -39,13 +42,13 @@ beforeAll(async () => {
     quiet: true,
   });
   expect(pdf.ok).toBe(true);
-}, 300_000);
+}, 600_000);
 afterAll(async () => work?.cleanup());
 
 describe('fidelity of algorithm-archive', () => {
   it('loses no run of words in the web edition or the EPUB', async () => {
     const { book } = await prepare(CORPUS);
-    const result = await checkFidelity(book, work.dir, path.join(work.dir, 'web'));
+    const result = await checkFidelity(book, corpus.dir, path.join(corpus.dir, 'web'));
     const lost = result.diagnostics.filter((d) => d.ruleId === 'fidelity-lost');
     expect(lost.map((d) => `${d.file}:${d.line} ${d.message}`)).toEqual([]);
     expect(result.lost).toMatchObject({ web: 0, epub: 0 });

@@ -13,6 +13,7 @@ import type { TextLine, TextPage } from '../scripts/render/pdf/read/text-layout.
 import { stripSoftHyphensFromContent } from '../scripts/render/pdf/post/text-layer.ts';
 import { withEnv } from '../scripts/util/env.ts';
 import { ROOT, tempDir } from './helpers.ts';
+import { sharedBuild } from './shared-builds.ts';
 
 const exec = promisify(execFile);
 const FAULTS = path.join(ROOT, 'tests/books/print-faults');
@@ -294,30 +295,21 @@ describe('print preflight of a word too long for the line', () => {
 });
 
 describe('the sample book in print', () => {
-  let out: Awaited<ReturnType<typeof tempDir>>;
-  const built: { code: string; pdf: string; root: string }[] = [];
+  let out: string;
+  const built: { code: string; pdf: string }[] = [];
 
   beforeAll(async () => {
-    out = await tempDir('galley-preflight-sample-');
-    await withEnv({ SOURCE_DATE_EPOCH: EPOCH }, async () => {
-      for (const edition of await listEditions(SAMPLE)) {
-        const { book, pages } = await prepare(edition.root, undefined, {
-          boundary: edition.boundary,
-          defaults: edition.defaults,
-        });
-        const dir = path.join(out.dir, edition.outSubdir);
-        built.push({ code: edition.code, pdf: (await renderPdf(book, pages, dir)).path, root: edition.root });
-      }
-    });
-  }, 300_000);
-
-  afterAll(async () => {
-    await out?.cleanup();
-  });
+    // `galley build` of the sample book, both editions, made once per run (tests/setup/shared-builds.ts).
+    const shared = await sharedBuild('sample');
+    out = shared.dir;
+    for (const edition of shared.editions)
+      built.push({ code: edition.code, pdf: edition.artifacts.find((a) => a.format === 'pdf')!.path });
+  }, 600_000);
 
   it('passes the preflight with no warnings in both editions', async () => {
     expect(built.map((b) => b.code)).toEqual(['en', 'fa']);
-    const result = await check({ manuscript: SAMPLE, print: true, out: out.dir, quiet: true });
+    expect(await listEditions(SAMPLE).then((editions) => editions.map((e) => e.code))).toEqual(['en', 'fa']);
+    const result = await check({ manuscript: SAMPLE, print: true, out, quiet: true });
     expect(result.diagnostics.filter((d) => d.ruleId.startsWith('print-'))).toEqual([]);
   });
 

@@ -5,11 +5,8 @@ import { promisify } from 'node:util';
 import JSZip from 'jszip';
 import MiniSearch from 'minisearch';
 import { PDFArray, PDFDict, PDFDocument, PDFHexString, PDFName, PDFNumber } from '@cantoo/pdf-lib';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { prepare } from '../scripts/api/build.ts';
-import { renderEpub } from '../scripts/render/epub/epub.ts';
-import { renderPdf } from '../scripts/render/pdf/pdf.ts';
-import { launchBrowser, type GalleyBrowser } from '../scripts/render/browser.ts';
 import {
   normalizeTerm,
   QUERY_OPTIONS,
@@ -22,22 +19,10 @@ import { replaceArtifacts, MANIFEST_NAME } from '../scripts/render/artifact-mani
 import { formatDate, localDigits } from '../scripts/model/numerals.ts';
 import { MAX_NAME_BYTES, nameBytes } from '../scripts/render/pdf/post/dest-names.ts';
 import { config, renderMarkdown, ROOT, tempDir } from './helpers.ts';
+import { sharedBuild } from './shared-builds.ts';
 
 const exec = promisify(execFile);
 const SAMPLE = path.join(ROOT, 'manuscript');
-const FARSI = path.join(SAMPLE, 'fa');
-const EPOCH = '1780000000';
-
-async function withEpoch<T>(fn: () => Promise<T>): Promise<T> {
-  const saved = process.env.SOURCE_DATE_EPOCH;
-  process.env.SOURCE_DATE_EPOCH = EPOCH;
-  try {
-    return await fn();
-  } finally {
-    if (saved === undefined) delete process.env.SOURCE_DATE_EPOCH;
-    else process.env.SOURCE_DATE_EPOCH = saved;
-  }
-}
 
 async function pageCount(file: string) {
   const { stdout } = await exec('pdfinfo', [file]);
@@ -132,22 +117,16 @@ describe('web search', () => {
 });
 
 describe('printed and ebook editions', () => {
-  let out: Awaited<ReturnType<typeof tempDir>>;
-  let browser: GalleyBrowser;
+  /** Each edition's artifact of a format, from `galley build` of the sample book made once per run. */
+  let artifact: (code: 'en' | 'fa', format: 'pdf' | 'epub') => { path: string };
   beforeAll(async () => {
-    out = await tempDir('galley-reader-');
-    browser = await launchBrowser();
-  }, 60_000);
-  afterAll(async () => {
-    await browser?.close();
-    await out?.cleanup();
-  });
+    const shared = await sharedBuild('sample');
+    artifact = (code, format) =>
+      shared.editions.find((e) => e.code === code)!.artifacts.find((a) => a.format === format)!;
+  }, 600_000);
 
   it('the PDF questions index shows math and true page numbers', async () => {
-    const pdf = await withEpoch(async () => {
-      const { book, pages, errata } = await prepare(SAMPLE);
-      return renderPdf(book, pages, path.join(out.dir, 'en'), { browser, errata });
-    });
+    const pdf = artifact('en', 'pdf');
     const pages = await pageCount(pdf.path);
     const texts: string[] = [];
     for (let p = 1; p <= pages; p++) texts.push(await pageText(pdf.path, p));
@@ -197,13 +176,7 @@ describe('printed and ebook editions', () => {
   }, 240_000);
 
   it('the Farsi PDF has no synthetic italic, Persian folios and a Persian date', async () => {
-    const pdf = await withEpoch(async () => {
-      const { book, pages, errata } = await prepare(FARSI, undefined, {
-        boundary: SAMPLE,
-        defaults: { language: 'fa' },
-      });
-      return renderPdf(book, pages, path.join(out.dir, 'fa'), { browser, errata });
-    });
+    const pdf = artifact('fa', 'pdf');
     const { stdout: fonts } = await exec('pdffonts', [pdf.path]);
     expect(fonts).toMatch(/Vazirmatn/);
     expect(fonts).not.toMatch(/Vazirmatn\S*(Italic|Oblique)/i);
@@ -282,14 +255,11 @@ describe('printed and ebook editions', () => {
   }, 240_000);
 
   it("each edition's EPUB opens on a title page, then a copyright page, both landmarks", async () => {
-    for (const [root, options, title] of [
-      [SAMPLE, {}, 'Machine Learning Interviews, Compactly'],
-      [FARSI, { boundary: SAMPLE, defaults: { language: 'fa' } }, 'مصاحبه‌های یادگیری ماشین، به اختصار'],
+    for (const [code, title] of [
+      ['en', 'Machine Learning Interviews, Compactly'],
+      ['fa', 'مصاحبه‌های یادگیری ماشین، به اختصار'],
     ] as const) {
-      const epub = await withEpoch(async () => {
-        const { book, pages, errata } = await prepare(root, undefined, options);
-        return renderEpub(book, pages, path.join(out.dir, `epub-${path.basename(root)}`), { errata });
-      });
+      const epub = artifact(code, 'epub');
       const zip = await JSZip.loadAsync(await readFile(epub.path));
       const opf = await zip.file('OEBPS/content.opf')!.async('string');
       const spine = [...opf.matchAll(/<itemref idref="([^"]+)"/g)].map((m) => m[1]);

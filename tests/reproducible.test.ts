@@ -10,6 +10,8 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GALLEY, ROOT, tempDir } from './helpers.ts';
+import { SHARED_BUILDS } from './setup/shared-build-list.ts';
+import { sharedBuild } from './shared-builds.ts';
 
 const exec = promisify(execFile);
 const EPOCH = '1780000000';
@@ -33,27 +35,38 @@ async function files(dir: string, sub = ''): Promise<string[]> {
 describe('reproducible builds across clocks, time zones, locales and folders', () => {
   let work: Awaited<ReturnType<typeof tempDir>>;
   const outs: Record<keyof typeof ENVIRONMENTS, string> = { utc: '', elsewhere: '' };
+  /** The folders each build ran in, which its output must not name. */
+  const places: Record<keyof typeof ENVIRONMENTS, string[]> = { utc: [], elsewhere: [] };
 
   beforeAll(async () => {
     work = await tempDir('galley-reproducible-');
-    for (const [name, vars] of Object.entries(ENVIRONMENTS) as [keyof typeof ENVIRONMENTS, Record<string, string>][]) {
-      // The same commit checked out in two places.
-      const place = path.join(work.dir, `checkout-${name}`);
-      await cp(path.join(ROOT, 'tests', 'books', 'mini'), path.join(place, 'book'), { recursive: true });
-      outs[name] = path.join(place, 'dist');
-      await exec(
-        process.execPath,
-        [GALLEY, 'build', '--manuscript', 'book', '--out', 'dist', '--format', 'html,epub,pdf,web', '--quiet'],
-        {
-          cwd: place,
-          env: { ...process.env, ...vars, SOURCE_DATE_EPOCH: EPOCH, GALLEY_CACHE_DIR: path.join(place, 'cache') },
-          maxBuffer: 16 * 1024 * 1024,
+    // The first build: `galley build` of tests/books/mini in the repository, in UTC and the C locale, made once per
+    // run (tests/setup/shared-builds.ts, whose `mini` entry gives ENVIRONMENTS.utc and the same formats).
+    const shared = await sharedBuild('mini');
+    expect(SHARED_BUILDS.mini).toMatchObject({ epoch: EPOCH, env: ENVIRONMENTS.utc });
+    outs.utc = shared.dir;
+    places.utc = [shared.dir, shared.manuscript];
+    // The same commit checked out in another place, built later on the clock, elsewhere, with a cache of its own.
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    const place = path.join(work.dir, 'checkout-elsewhere');
+    await cp(path.join(ROOT, 'tests', 'books', 'mini'), path.join(place, 'book'), { recursive: true });
+    outs.elsewhere = path.join(place, 'dist');
+    places.elsewhere = [work.dir];
+    await exec(
+      process.execPath,
+      [GALLEY, 'build', '--manuscript', 'book', '--out', 'dist', ...SHARED_BUILDS.mini.args, '--quiet'],
+      {
+        cwd: place,
+        env: {
+          ...process.env,
+          ...ENVIRONMENTS.elsewhere,
+          SOURCE_DATE_EPOCH: EPOCH,
+          GALLEY_CACHE_DIR: path.join(place, 'cache'),
         },
-      );
-      // Another moment on the clock for the second build.
-      await new Promise((resolve) => setTimeout(resolve, 1100));
-    }
-  }, 180_000);
+        maxBuffer: 16 * 1024 * 1024,
+      },
+    );
+  }, 600_000);
 
   afterAll(() => work?.cleanup());
 
@@ -77,9 +90,11 @@ describe('reproducible builds across clocks, time zones, locales and folders', (
   });
 
   it('names no folder of the machine it was built on', async () => {
-    for (const file of await files(outs.utc)) {
-      const bytes = await readFile(path.join(outs.utc, file));
-      expect(bytes.includes(work.dir), file).toBe(false);
+    for (const name of ['utc', 'elsewhere'] as const) {
+      for (const file of await files(outs[name])) {
+        const bytes = await readFile(path.join(outs[name], file));
+        for (const place of places[name]) expect(bytes.includes(place), `${name} ${file}`).toBe(false);
+      }
     }
   });
 });

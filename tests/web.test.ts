@@ -7,12 +7,13 @@ import { selectAll } from 'hast-util-select';
 import { toString } from 'hast-util-to-string';
 import type { Page as BrowserPage } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { build, type BuildResult, type EditionResult } from '../scripts/api/build.ts';
+import { build, type Artifact } from '../scripts/api/build.ts';
 import { footerText } from '../scripts/model/pages.ts';
 import { launchBrowser, type GalleyBrowser } from '../scripts/render/browser.ts';
 import { serveSite, type SiteServer } from '../scripts/render/web/server.ts';
 import { formatSize } from '../scripts/render/web/downloads.ts';
 import { ROOT, tempDir } from './helpers.ts';
+import { sharedBuild, type SharedBuild, type SharedEdition } from './shared-builds.ts';
 import MiniSearch from 'minisearch';
 import { normalizeTerm, QUERY_OPTIONS, SEARCH_OPTIONS, tokenize } from '../scripts/render/web/search-index.ts';
 
@@ -45,7 +46,7 @@ async function htmlFiles(dir: string): Promise<string[]> {
 
 describe('web edition of the sample book', () => {
   let work: { dir: string; cleanup: () => Promise<void> };
-  let result: BuildResult;
+  let result: SharedBuild<SharedEdition>;
   let site: string;
   let server: SiteServer;
   let browser: GalleyBrowser;
@@ -53,12 +54,18 @@ describe('web edition of the sample book', () => {
 
   beforeAll(async () => {
     work = await tempDir();
-    // The default formats: what `npm run build` makes, the web edition last, with both editions' downloads.
-    result = await build({ manuscript: path.join(ROOT, 'manuscript'), out: path.join(work.dir, 'dist'), quiet: true });
+    // The default formats: what `npm run build` makes, the web edition last, with both editions' downloads. Built
+    // once per run; copied, because a test here adds files to the site.
+    const shared = await sharedBuild('sample', { pages: true });
+    const dist = path.join(work.dir, 'dist');
+    await cp(shared.dir, dist, { recursive: true });
+    const moved = (artifacts: Artifact[]) =>
+      artifacts.map((a) => ({ ...a, path: path.join(dist, path.relative(shared.dir, a.path)) }));
+    result = { ...shared, dir: dist, editions: shared.editions.map((e) => ({ ...e, artifacts: moved(e.artifacts) })) };
     site = path.join(work.dir, 'dist/web');
     server = await serveSite(site, { base: SUB });
     browser = await launchBrowser({ allowLoopback: true });
-  }, 180_000);
+  }, 600_000);
 
   afterAll(async () => {
     await browser?.close();
@@ -90,7 +97,10 @@ describe('web edition of the sample book', () => {
 
   it('is part of the default build: both editions, each with its pages, search index and downloads', async () => {
     expect(result.ok).toBe(true);
-    const web = result.artifacts.filter((a) => a.format === 'web').map((a) => path.relative(work.dir, a.path));
+    const web = result.editions
+      .flatMap((e) => e.artifacts)
+      .filter((a) => a.format === 'web')
+      .map((a) => path.relative(work.dir, a.path));
     expect(web).toEqual(['dist/web', 'dist/web/fa']);
     for (const edition of result.editions) {
       const dir = path.join(site, edition.outSubdir);
@@ -139,7 +149,7 @@ describe('web edition of the sample book', () => {
   });
 
   it('puts the copyright footer on every page', async () => {
-    const [en, fa] = result.editions as [EditionResult, EditionResult];
+    const [en, fa] = result.editions as [SharedEdition, SharedEdition];
     expect(footerText(en.book)).toBe('Copyright ©2025-2026 The Galley Authors');
     for (const file of await htmlFiles(site)) {
       const name = path.relative(site, file);
