@@ -57,6 +57,15 @@ export interface DiagramStats {
   pages: number;
 }
 
+/** Included files' hashes, remembered by their stat in the chapter cache folder (passes/cache/stat-digest.ts). */
+export interface FileDigests {
+  readonly dir?: string;
+  /** The file's SHA-256 (hex); undefined when it cannot be read as a file. */
+  digest(file: string): string | undefined;
+  /** Writes what was learnt, if anything. */
+  save(): void;
+}
+
 export interface BuildCacheFolders {
   /** The chapter cache folder; undefined for none (`--no-cache`, a folder git tracks or a link). */
   chapters?: string;
@@ -74,6 +83,8 @@ export class BuildCache {
     /** Chapters taken from the cache whose trees are not parsed yet (`lazyTrees`). */
     readonly unparsed: WeakMap<Chapter, () => Root | undefined>;
     stats?: ProcessStats;
+    /** Opened by the first `processChapters` with this cache; a `galley dev` session keeps it warm. */
+    digests?: FileDigests;
   };
   readonly pages: { stats?: SettleStats } = {};
   readonly deflate: { readonly dir?: string };

@@ -2,7 +2,7 @@ import { availableParallelism } from 'node:os';
 import { planWorkers } from './worker-plan.ts';
 import { chapterBudget } from './chapter-budget.ts';
 import { processParallel, type ChapterTask, type Resolver } from './worker-pool.ts';
-import { BuildCache, type ProcessStats } from '../model/build-cache.ts';
+import { BuildCache, type FileDigests, type ProcessStats } from '../model/build-cache.ts';
 import { chapterCacheDir, openBuildCache } from './cache/build-cache.ts';
 import { VFile } from 'vfile';
 import type { Root as HastRoot } from 'hast';
@@ -26,7 +26,7 @@ import {
   type LazyResult,
 } from './cache/chapter-cache.ts';
 import { dependenciesUnchanged, trackDependencies, untracked, type Dependency } from './cache/dependencies.ts';
-import { saveStatDigests, useStatDigests } from './cache/stat-digest.ts';
+import { statDigests } from './cache/stat-digest.ts';
 
 /** The settings that are set, by name: what the cache key digests. */
 function definedSettings(settings: ChapterSettings): Record<string, unknown> {
@@ -182,9 +182,10 @@ export function applyResult(
   chapter: Chapter,
   result: ChapterResult | LazyResult,
   unparsed: BuildCache['chapters']['unparsed'],
+  digests?: FileDigests,
 ): boolean {
   const file = chapter.file;
-  if (!dependenciesUnchanged(result.dependencies)) return false;
+  if (!dependenciesUnchanged(result.dependencies, digests && ((f) => digests.digest(f)))) return false;
   for (const ref of result.assets) {
     const now = book.registry.resolve(file.path, ref.href);
     if ('error' in now ? now.error !== ref.error : now.target !== ref.target) return false;
@@ -297,7 +298,7 @@ export async function processChapters(
   const cache = options.cache instanceof BuildCache ? options.cache : openBuildCache(options.cache);
   const cacheDir = cache.chapters.dir;
   // Included files of cached chapters are checked through the stat-keyed memo of this cache folder.
-  useStatDigests(cacheDir);
+  const fileDigests = statDigests(cache);
   const settings = chapterSettings(book.context);
   const processor = createChapterProcessor(book.config, { lint, settings });
   const chapters = book.chapters;
@@ -358,7 +359,7 @@ export async function processChapters(
   if (threads === 0) {
     chapters.forEach((chapter, index) => {
       const hit = cached[index];
-      if (hit && applyResult(book, chapter, hit, cache.chapters.unparsed)) stats.hits++;
+      if (hit && applyResult(book, chapter, hit, cache.chapters.unparsed, fileDigests)) stats.hits++;
       else serial(index);
       onChapter?.(chapter, index);
     });
@@ -379,13 +380,13 @@ export async function processChapters(
       mainThread,
       budget: budgeted ? chapterBudget() : undefined,
       task: (index) => chapterTask(book, index, keys[index], cacheDir),
-      apply: (chapter, result) => applyResult(book, chapter, result, cache.chapters.unparsed),
+      apply: (chapter, result) => applyResult(book, chapter, result, cache.chapters.unparsed, fileDigests),
       detached: (task, resolve) => runDetached(processor, task, resolve),
     });
   }
   checkBookIncludes(book);
   if (cacheDir) pruneCache(cacheDir);
-  saveStatDigests();
+  fileDigests.save();
   return stats;
 }
 

@@ -13,7 +13,7 @@ import { bookPages, type Page } from '../model/pages.ts';
 import { pruneCache, restoreMessages, storeMessages } from './cache/chapter-cache.ts';
 import type { BuildCache } from '../model/build-cache.ts';
 import { dependenciesUnchanged, trackDependencies } from './cache/dependencies.ts';
-import { saveStatDigests } from './cache/stat-digest.ts';
+import { statDigests } from './cache/stat-digest.ts';
 import { trackedByGit } from '../util/cache-location.ts';
 import {
   bookDigest,
@@ -62,6 +62,7 @@ export function settlePages(
     .map((c) => chapterCacheKey(cache, c) ?? `uncached:${c.source}`);
   const keys = new Map<Chapter, string>();
   const settled = new Map<Chapter, PageEntry>();
+  const digests = statDigests(cache);
   for (const chapter of book.chapters) {
     const own = chapterCacheKey(cache, chapter);
     if (!own || !usable) continue;
@@ -70,12 +71,12 @@ export function settlePages(
     // Only a chapter whose tree was left unparsed can be settled: one processed now is new anyway.
     if (!treePending(cache, chapter)) continue;
     const entry = readPage(dir, key);
-    if (!entry || !dependenciesUnchanged(entry.dependencies)) continue;
+    if (!entry || !dependenciesUnchanged(entry.dependencies, (f) => digests.digest(f))) continue;
     const complete = variants.every((v) => entry.markup[v] !== undefined);
     if (!complete || (variants.includes('epub') && !entry.markup.survey)) continue;
     settled.set(chapter, entry);
   }
-  saveStatDigests();
+  digests.save();
 
   // Link-backs go to the first index, made while an index is built: with one index new, every index is built.
   const indexes = book.chapters.filter(isQuestionsIndex);

@@ -13,7 +13,6 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import { syncBuiltinESMExports } from 'node:module';
 import path from 'node:path';
-import { fileDigest } from './stat-digest.ts';
 
 /** What a path looked like: its kind, its real path, and (for files that were read) a hash of the bytes. */
 export interface Dependency {
@@ -57,8 +56,21 @@ function record(name: Watched, arg: unknown) {
   active.seen.set(absolute, (active.seen.get(absolute) ?? false) || read);
 }
 
-/** Describes a path as it is now; `read` adds a hash of its bytes. */
-export function probe(target: string, read: boolean): Dependency {
+/** A file's SHA-256, read and hashed now; undefined when it cannot be read. */
+export function hashFile(file: string): string | undefined {
+  try {
+    return createHash('sha256').update(fs.readFileSync(file)).digest('hex');
+  } catch {
+    return undefined;
+  }
+}
+
+/** Describes a path as it is now; `read` adds a hash of its bytes, from `digest` (a stat-keyed memo, or read now). */
+export function probe(
+  target: string,
+  read: boolean,
+  digest: (file: string) => string | undefined = hashFile,
+): Dependency {
   let stat: fs.Stats;
   try {
     stat = fs.statSync(target);
@@ -73,7 +85,7 @@ export function probe(target: string, read: boolean): Dependency {
   }
   if (read && dep.kind === 'file') {
     // Known from its stat when it has not changed (stat-digest.ts); read and hashed when it has.
-    const sha256 = fileDigest(target);
+    const sha256 = digest(target);
     if (sha256) dep.sha256 = sha256;
     else dep.kind = 'other';
   } else if (dep.kind === 'dir') {
@@ -133,9 +145,12 @@ export function untracked<T>(fn: () => T): T {
 }
 
 /** Whether every dependency still looks as it did. */
-export function dependenciesUnchanged(dependencies: Dependency[] | undefined): boolean {
+export function dependenciesUnchanged(
+  dependencies: Dependency[] | undefined,
+  digest?: (file: string) => string | undefined,
+): boolean {
   for (const dep of dependencies ?? []) {
-    const now = probe(dep.path, dep.sha256 !== undefined && dep.kind === 'file');
+    const now = probe(dep.path, dep.sha256 !== undefined && dep.kind === 'file', digest);
     if (now.kind !== dep.kind || now.real !== dep.real || now.sha256 !== dep.sha256) return false;
   }
   return true;

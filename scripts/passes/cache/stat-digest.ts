@@ -18,6 +18,7 @@ import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { threadId } from 'node:worker_threads';
+import type { BuildCache, FileDigests } from '../../model/build-cache.ts';
 import { cacheSecret } from '../../util/cache-location.ts';
 
 /** A stamp this close to the file's last change is not remembered (coarse timestamps, FAT's two seconds). */
@@ -43,7 +44,7 @@ export interface DigestOptions {
   read?: (file: string) => Buffer;
 }
 
-export class StatDigests {
+export class StatDigests implements FileDigests {
   private readonly entries = new Map<string, Entry>();
   private dirty = false;
   /** Files read and hashed, and answered from the memo, since it was opened. */
@@ -137,24 +138,9 @@ function mac(dir: string, json: string): string {
   return createHmac('sha256', cacheSecret(dir)).update('stat-digests\0').update(json).digest('hex');
 }
 
-/** One memo per cache folder for the process (a `galley dev` session keeps it warm); none without a folder. */
-const open = new Map<string, StatDigests>();
-let current: StatDigests = new StatDigests();
-
-/** The memo of the chapter cache folder `dir` becomes the one `fileDigest` uses. */
-export function useStatDigests(dir: string | undefined): StatDigests {
-  if (!dir) return (current = new StatDigests());
-  let memo = open.get(dir);
-  if (!memo) open.set(dir, (memo = new StatDigests(dir)));
-  return (current = memo);
-}
-
-/** The SHA-256 of a file through the memo in use. */
-export function fileDigest(file: string): string | undefined {
-  return current.digest(file);
-}
-
-/** Saves the memo in use. */
-export function saveStatDigests(): void {
-  current.save();
+/** The memo of the cache's chapter folder, opened once per build cache (so a `galley dev` session keeps it warm). */
+export function statDigests(cache: BuildCache): FileDigests {
+  const dir = cache.chapters.dir;
+  if (!cache.chapters.digests || cache.chapters.digests.dir !== dir) cache.chapters.digests = new StatDigests(dir);
+  return cache.chapters.digests;
 }
