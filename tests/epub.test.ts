@@ -83,6 +83,7 @@ describe('EPUB of the sample book', () => {
   let out: Awaited<ReturnType<typeof tempDir>>;
   let first: { path: string; bytes: number };
   let again: { path: string; bytes: number };
+  let againTwice: { path: string; bytes: number };
   let otherEpoch: { path: string; bytes: number };
   let epub: Unpacked;
   let prepared: Awaited<ReturnType<typeof prepare>>;
@@ -98,6 +99,9 @@ describe('EPUB of the sample book', () => {
       // A second build from scratch, here: the sources, not shared state, make the bytes.
       const fresh = await prepare(SAMPLE);
       again = await renderEpub(fresh.book, fresh.pages, path.join(out.dir, 'b'), { errata: fresh.errata });
+      // The shared build made a PDF too, so its EPUB has the print's page-list: two EPUB-only builds compare.
+      const third = await prepare(SAMPLE);
+      againTwice = await renderEpub(third.book, third.pages, path.join(out.dir, 'b2'), { errata: third.errata });
     });
     await withEpoch('1790000000', async () => {
       otherEpoch = await renderEpub(prepared.book, prepared.pages, path.join(out.dir, 'c'), {
@@ -130,7 +134,9 @@ describe('EPUB of the sample book', () => {
 
   it('is byte-identical when built twice with the same SOURCE_DATE_EPOCH', async () => {
     const b = await readFile(again.path);
-    expect(b.equals(epub.bytes)).toBe(true);
+    expect(b.equals(await readFile(againTwice.path))).toBe(true);
+    // The same book as the shared build's but for the print's page-list, which an EPUB-only build has not.
+    expect(b.equals(epub.bytes)).toBe(false);
   });
 
   it('takes dcterms:modified and the entry dates from SOURCE_DATE_EPOCH', async () => {
@@ -194,7 +200,10 @@ describe('EPUB of the sample book', () => {
       // The sample's back-of-book index (generate: index).
       'index back-index.xhtml',
     ]);
-    expect(nav).not.toContain('epub:type="page-list"');
+    // Built with the PDF, the EPUB lists the print's pages (tests/page-list.test.ts checks where they start).
+    expect(nav).toContain('epub:type="page-list"');
+    const alone = await unpack(again.path);
+    expect(await alone.text(`${EPUB_ROOT}/toc.xhtml`)).not.toContain('epub:type="page-list"');
     const ncx = await epub.text(`${EPUB_ROOT}/toc.ncx`);
     expect(ncx).toContain('<meta name="dtb:uid" content="urn:uuid:5b0f3c2e-8f1a-4c59-9a57-2d4a1f6c7e10"/>');
     expect(ncx).toMatch(
@@ -469,6 +478,14 @@ describe('EPUB helpers', () => {
     expect(elementPathAt(doc, line, at('<p id="x">', '<p id="x">'.length))).toEqual([0, 1, 1]);
     expect(elementPathAt(doc, line, at('/></p>', 2))).toEqual([0, 1, 1, 0]);
     expect(elementPathAt(doc, line, at('<meta', 20))).toEqual([0, 0, 0]);
+    // The page-list's markers are the EPUB's own, not the page's: they count as no element.
+    const marked = doc.replace(
+      '<p id="x">b',
+      '<span epub:type="pagebreak" role="doc-pagebreak" id="page-2" aria-label="2"></span><p id="x"><span epub:type="pagebreak" id="page-3"/>b',
+    );
+    const atMarked = (needle: string, after = 0) => marked.split('\n')[2]!.indexOf(needle) + 1 + after;
+    expect(elementPathAt(marked, line, atMarked('<p id="x">', '<p id="x">'.length))).toEqual([0, 1, 1]);
+    expect(elementPathAt(marked, line, atMarked('/></p>', 2))).toEqual([0, 1, 1, 0]);
   });
 
   it('keeps direction and unicode-bidi out of EPUB style sheets, and nothing else', () => {

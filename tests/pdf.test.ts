@@ -9,7 +9,9 @@ import type { Element } from 'hast';
 import { PDFArray, PDFDict, PDFDocument, PDFName, PDFNumber } from '@cantoo/pdf-lib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { prepare } from '../scripts/api/build.ts';
-import { onBrowserLaunch } from '../scripts/render/browser.ts';
+import { launchBrowser, onBrowserLaunch } from '../scripts/render/browser.ts';
+import { drawDiagrams } from '../scripts/render/diagrams/diagrams.ts';
+import { BuildCache } from '../scripts/model/build-cache.ts';
 import { pageGeometry, toMm } from '../scripts/render/pdf/pages-css.ts';
 import { bookSlug } from '../scripts/model/book-slug.ts';
 import { renderPdf, pageLabel, type PdfResult } from '../scripts/render/pdf/pdf.ts';
@@ -157,7 +159,14 @@ describe('PDF of the sample book', () => {
         { SOURCE_DATE_EPOCH: EPOCH, TZ: 'Asia/Tehran', LANG: 'fa_IR.UTF-8', LC_ALL: 'fa_IR.UTF-8' },
         async () => {
           const { book, pages, errata } = await prepare(SAMPLE);
-          second = await renderPdf(book, pages, path.join(out.dir, 'b'), { errata });
+          // One browser, as `galley build` has: it draws the sample's diagrams (as the build does first), then prints.
+          const browser = await launchBrowser();
+          try {
+            await drawDiagrams(book, new BuildCache(), { browser: () => Promise.resolve(browser) });
+            second = await renderPdf(book, pages, path.join(out.dir, 'b'), { errata, browser });
+          } finally {
+            await browser.close();
+          }
         },
       );
     } finally {

@@ -210,6 +210,13 @@ export function elementPathAt(xml: string, line: number, column: number): number
       endedHere = undefined;
       continue;
     }
+    // A page-break marker (render/epub/page-list.ts) is the EPUB's own: the page's tree has no such child.
+    if (/\sepub:type="pagebreak"/.test(match[3] ?? '')) {
+      // Written empty or as a start and end tag: its end tag closes this stand-in, which counts as no child.
+      if (!match[4]) stack.push({ index: -1, children: 0 });
+      endedHere = undefined;
+      continue;
+    }
     const parent = stack[stack.length - 1]!;
     const index = parent.children++;
     if (match[4]) {
