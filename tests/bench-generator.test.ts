@@ -1,9 +1,9 @@
 import { readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { BOOK_200K, BOOK_MINI, generateBook, prng, writeBook } from '../tools/bench/generate.ts';
 import { build } from '../scripts/api/build.ts';
-import { tempDir } from './helpers.ts';
+import { tempDirWithCache } from './helpers.ts';
 
 async function filesOf(dir: string): Promise<Map<string, Buffer>> {
   const out = new Map<string, Buffer>();
@@ -15,17 +15,7 @@ async function filesOf(dir: string): Promise<Map<string, Buffer>> {
 }
 
 describe('benchmark book generator', () => {
-  let work: { dir: string; cleanup: () => Promise<void> };
-  const saved = process.env.GALLEY_CACHE_DIR;
-  beforeAll(async () => {
-    work = await tempDir();
-    process.env.GALLEY_CACHE_DIR = path.join(work.dir, 'cache');
-  });
-  afterAll(async () => {
-    if (saved === undefined) delete process.env.GALLEY_CACHE_DIR;
-    else process.env.GALLEY_CACHE_DIR = saved;
-    await work.cleanup();
-  });
+  const work = tempDirWithCache();
 
   it('draws the same numbers from the same seed', () => {
     const a = prng(42);

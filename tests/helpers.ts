@@ -8,6 +8,7 @@ import { bookSchema, type BookConfig } from '../scripts/model/config/schema.ts';
 import type { ChapterSettings } from '../scripts/model/book/load.ts';
 import { createChapterProcessor } from '../scripts/markdown/processor.ts';
 import { hastToXml } from '../scripts/render/xhtml.ts';
+import { afterAll, beforeAll } from 'vitest';
 import { levelOf } from '../scripts/util/messages.ts';
 import '../scripts/markdown/plugins/types.ts';
 
@@ -40,6 +41,30 @@ export function renderMarkdown(
 export async function tempDir(prefix = 'galley-test-') {
   const dir = await mkdtemp(path.join(os.tmpdir(), prefix));
   return { dir, cleanup: () => rm(dir, { recursive: true, force: true }) };
+}
+
+/**
+ * A temporary folder for the enclosing `describe`, with GALLEY_CACHE_DIR pointed at `cache/` inside it until the
+ * block ends (then put back as it was): builds in the block never touch the developer's cache. Read `.dir` in tests.
+ */
+export function tempDirWithCache(): { readonly dir: string } {
+  let work: Awaited<ReturnType<typeof tempDir>> | undefined;
+  const saved = process.env.GALLEY_CACHE_DIR;
+  beforeAll(async () => {
+    work = await tempDir();
+    process.env.GALLEY_CACHE_DIR = path.join(work.dir, 'cache');
+  });
+  afterAll(async () => {
+    if (saved === undefined) delete process.env.GALLEY_CACHE_DIR;
+    else process.env.GALLEY_CACHE_DIR = saved;
+    await work?.cleanup();
+  });
+  return {
+    get dir() {
+      if (!work) throw new Error('tempDirWithCache: read .dir inside a test, after beforeAll');
+      return work.dir;
+    },
+  };
 }
 
 /** Runs the compiled `galley` in `cwd` as an author would, killed after `timeout` ms; never rejects. */

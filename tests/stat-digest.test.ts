@@ -2,10 +2,10 @@ import { createHash } from 'node:crypto';
 import { cp, readFile, readdir, rename, utimes, writeFile } from 'node:fs/promises';
 import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { RACY_MS, StatDigests } from '../scripts/passes/cache/stat-digest.ts';
 import { build } from '../scripts/api/build.ts';
-import { ROOT, tempDir } from './helpers.ts';
+import { ROOT, tempDirWithCache } from './helpers.ts';
 
 const sha = (text: string) => createHash('sha256').update(text).digest('hex');
 
@@ -25,17 +25,7 @@ function counting() {
 const later = (file: string) => Math.max(statSync(file).mtimeMs, statSync(file).ctimeMs) + RACY_MS + 1;
 
 describe('stat-keyed digests of included files', () => {
-  let work: { dir: string; cleanup: () => Promise<void> };
-  const saved = process.env.GALLEY_CACHE_DIR;
-  beforeAll(async () => {
-    work = await tempDir();
-    process.env.GALLEY_CACHE_DIR = path.join(work.dir, 'cache');
-  });
-  afterAll(async () => {
-    if (saved === undefined) delete process.env.GALLEY_CACHE_DIR;
-    else process.env.GALLEY_CACHE_DIR = saved;
-    await work.cleanup();
-  });
+  const work = tempDirWithCache();
 
   it('hashes a file once, then answers from its stat while nothing changed', async () => {
     const file = path.join(work.dir, 'a.txt');
