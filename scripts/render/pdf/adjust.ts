@@ -9,6 +9,7 @@ import { visit } from 'unist-util-visit';
 import { analyse, readLayout, type Finding } from './analysis/index.ts';
 import type { Composition } from './compose.ts';
 import { addClass, hasClass } from './typeset.ts';
+import { atTextBlockWidth, textBlockMm } from './text-block.ts';
 
 /**
  * The measure-then-adjust pass for what CSS cannot do in Chromium: after a
@@ -66,21 +67,16 @@ export async function markWideTables(page: Page, composition: Composition, mode:
     });
   }
   if (tables.length === 0) return 0;
-  const g = composition.geometry;
-  const width = g.width - g.margins.inner - g.margins.outer;
-  const wide: number[] = await page.evaluate((widthMm: number) => {
-    const body = document.body;
-    const saved = body.getAttribute('style');
-    body.setAttribute('style', `width: ${widthMm}mm; margin: 0`);
-    const out: number[] = [];
-    Array.from(document.querySelectorAll('table')).forEach((table, index) => {
-      const container = table.parentElement?.getBoundingClientRect().width ?? 0;
-      if (table.getBoundingClientRect().width > container + 1) out.push(index);
-    });
-    if (saved === null) body.removeAttribute('style');
-    else body.setAttribute('style', saved);
-    return out;
-  }, width);
+  const wide: number[] = await atTextBlockWidth(page, composition, () =>
+    page.evaluate(() => {
+      const out: number[] = [];
+      Array.from(document.querySelectorAll('table')).forEach((table, index) => {
+        const container = table.parentElement?.getBoundingClientRect().width ?? 0;
+        if (table.getBoundingClientRect().width > container + 1) out.push(index);
+      });
+      return out;
+    }),
+  );
   for (const index of wide) {
     const table = tables[index];
     if (table) addClass(table, mode === 'rotate' ? 'galley-rotate' : 'galley-wide-table');
@@ -90,36 +86,29 @@ export async function markWideTables(page: Page, composition: Composition, mode:
 
 /** How many of the figure's following siblings fit in `gap` points, measured at the text block's width. */
 async function siblingsThatFill(page: Page, composition: Composition, marker: string, gapPt: number): Promise<number> {
-  const g = composition.geometry;
-  const width = g.width - g.margins.inner - g.margins.outer;
-  return page.evaluate(
-    (marker: string, gapPx: number, widthMm: number) => {
-      const figure = document.querySelector(`[data-galley-float="${marker}"]`);
-      if (!figure) return 0;
-      const body = document.body;
-      const saved = body.getAttribute('style');
-      body.setAttribute('style', `width: ${widthMm}mm; margin: 0`);
-      const taken: globalThis.Element[] = [];
-      let next = figure.nextElementSibling;
-      const top = next?.getBoundingClientRect().top ?? 0;
-      while (next && !/^H[1-6]$/.test(next.tagName) && !next.matches('figure, section.footnotes, footer, table')) {
-        const bottom = next.getBoundingClientRect().bottom;
-        // A paragraph may split at the page foot, so the one that crosses the gap still fills it.
-        if (bottom - top > gapPx && next.tagName !== 'P') break;
-        taken.push(next);
-        if (bottom - top > gapPx) break;
-        next = next.nextElementSibling;
-      }
-      // A lead-in stays with what it introduces: the figure does not come between them.
-      while (taken.length > 0 && taken[taken.length - 1]!.matches('.galley-keep')) taken.pop();
-      const count = taken.length;
-      if (saved === null) body.removeAttribute('style');
-      else body.setAttribute('style', saved);
-      return count;
-    },
-    marker,
-    (gapPt * 96) / 72,
-    width,
+  return atTextBlockWidth(page, composition, () =>
+    page.evaluate(
+      (marker: string, gapPx: number) => {
+        const figure = document.querySelector(`[data-galley-float="${marker}"]`);
+        if (!figure) return 0;
+        const taken: globalThis.Element[] = [];
+        let next = figure.nextElementSibling;
+        const top = next?.getBoundingClientRect().top ?? 0;
+        while (next && !/^H[1-6]$/.test(next.tagName) && !next.matches('figure, section.footnotes, footer, table')) {
+          const bottom = next.getBoundingClientRect().bottom;
+          // A paragraph may split at the page foot, so the one that crosses the gap still fills it.
+          if (bottom - top > gapPx && next.tagName !== 'P') break;
+          taken.push(next);
+          if (bottom - top > gapPx) break;
+          next = next.nextElementSibling;
+        }
+        // A lead-in stays with what it introduces: the figure does not come between them.
+        while (taken.length > 0 && taken[taken.length - 1]!.matches('.galley-keep')) taken.pop();
+        return taken.length;
+      },
+      marker,
+      (gapPt * 96) / 72,
+    ),
   );
 }
 
@@ -221,36 +210,29 @@ async function fitsOnAPage(page: Page, composition: Composition, first: Element,
     }
     return at;
   };
-  const g = composition.geometry;
-  const width = g.width - g.margins.inner - g.margins.outer;
-  const height = g.height - g.margins.top - g.margins.bottom;
-  return page.evaluate(
-    (firstTag: string, firstIndex: number, lastTag: string, lastIndex: number, widthMm: number, heightMm: number) => {
-      const start = document.querySelectorAll(firstTag)[firstIndex];
-      const end = document.querySelectorAll(lastTag)[lastIndex];
-      if (!start || !end) return false;
-      const body = document.body;
-      const saved = body.getAttribute('style');
-      body.setAttribute('style', `width: ${widthMm}mm; margin: 0`);
-      const top = start.getBoundingClientRect().top;
-      const next = end.nextElementSibling;
-      let bottom = end.getBoundingClientRect().bottom;
-      if (next) {
-        const box = next.getBoundingClientRect();
-        const splits = next.matches('p, ul, ol, dl, blockquote, section, div.footnotes');
-        bottom = splits ? Math.min(box.bottom, box.top + 48) : box.bottom;
-      }
-      if (saved === null) body.removeAttribute('style');
-      else body.setAttribute('style', saved);
-      // CSS pixels to millimetres, inline: a helper function here would not survive the trip into the page.
-      return ((bottom - top) * 25.4) / 96 < heightMm * 0.95;
-    },
-    first.tagName,
-    indexOf(first),
-    last.tagName,
-    indexOf(last),
-    width,
-    height,
+  return atTextBlockWidth(page, composition, () =>
+    page.evaluate(
+      (firstTag: string, firstIndex: number, lastTag: string, lastIndex: number, heightMm: number) => {
+        const start = document.querySelectorAll(firstTag)[firstIndex];
+        const end = document.querySelectorAll(lastTag)[lastIndex];
+        if (!start || !end) return false;
+        const top = start.getBoundingClientRect().top;
+        const next = end.nextElementSibling;
+        let bottom = end.getBoundingClientRect().bottom;
+        if (next) {
+          const box = next.getBoundingClientRect();
+          const splits = next.matches('p, ul, ol, dl, blockquote, section, div.footnotes');
+          bottom = splits ? Math.min(box.bottom, box.top + 48) : box.bottom;
+        }
+        // CSS pixels to millimetres, inline: a helper function here would not survive the trip into the page.
+        return ((bottom - top) * 25.4) / 96 < heightMm * 0.95;
+      },
+      first.tagName,
+      indexOf(first),
+      last.tagName,
+      indexOf(last),
+      textBlockMm(composition).height,
+    ),
   );
 }
 

@@ -2,6 +2,7 @@ import type { Element } from 'hast';
 import type { Page } from 'puppeteer-core';
 import { visit } from 'unist-util-visit';
 import type { Composition } from './compose.ts';
+import { atTextBlockWidth } from './text-block.ts';
 import { hasClass } from './typeset.ts';
 
 /** Below this a formula is too small to read: it keeps this size and the preflight reports it past the text block. */
@@ -11,7 +12,7 @@ export const MIN_MATH_SCALE = 0.7;
  * Sets each display formula wider than its line a step smaller, so it fits the text block. A formula that runs past
  * the block is not only past the margin: in a right-to-left book Chromium shifts every page of the print by the
  * overflow (6 pt in the Farsi sample, from one numbered equation), so all pages' margins move.
- * Measured at the text block's width, in the print document itself, as `markWideTables` measures tables.
+ * Measured at the text block's width (`atTextBlockWidth`), in the print document itself, as tables are.
  * Returns how many formulas were made smaller.
  */
 export async function fitWideMath(page: Page, composition: Composition): Promise<number> {
@@ -22,13 +23,8 @@ export async function fitWideMath(page: Page, composition: Composition): Promise
     });
   }
   if (displays.length === 0) return 0;
-  const g = composition.geometry;
-  const width = g.width - g.margins.inner - g.margins.outer;
-  const scales: [number, number][] = await page.evaluate(
-    (widthMm: number, minScale: number) => {
-      const body = document.body;
-      const saved = body.getAttribute('style');
-      body.setAttribute('style', `width: ${widthMm}mm; margin: 0`);
+  const scales: [number, number][] = await atTextBlockWidth(page, composition, () =>
+    page.evaluate((minScale: number) => {
       const out: [number, number][] = [];
       Array.from(document.querySelectorAll('.math-display')).forEach((display, index) => {
         const math = display.querySelector('math');
@@ -48,12 +44,8 @@ export async function fitWideMath(page: Page, composition: Composition): Promise
         // Whole hundredths, rounded down: the same book gives the same document, whatever the float noise.
         out.push([index, Math.max(minScale, Math.floor((available / natural) * 100) / 100)]);
       });
-      if (saved === null) body.removeAttribute('style');
-      else body.setAttribute('style', saved);
       return out;
-    },
-    width,
-    MIN_MATH_SCALE,
+    }, MIN_MATH_SCALE),
   );
   for (const [index, scale] of scales) {
     const display = displays[index];
