@@ -9,6 +9,7 @@ import LongestFirst from './tests/setup/sequencer.ts';
  */
 export const FAST = [
   'tests/plugins/**/*.test.ts',
+  'tests/fidelity-source.test.ts',
   'tests/markdown.test.ts',
   'tests/element-rules.test.ts',
   'tests/config.test.ts',

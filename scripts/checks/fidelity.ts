@@ -9,6 +9,8 @@ import { fromHtml } from 'hast-util-from-html';
 import type { Nodes as MdastNodes } from 'mdast';
 import { visit, SKIP } from 'unist-util-visit';
 import { toString as mdToString } from 'mdast-util-to-string';
+import { diagramOptions } from '../markdown/plugins/remark-mermaid.ts';
+import { indexTermWords } from '../markdown/plugins/remark-index-terms.ts';
 import { VFile } from 'vfile';
 import type { LoadedBook } from '../model/book/load.ts';
 import type { Diagnostic } from '../model/report.ts';
@@ -47,9 +49,18 @@ export function words(text: string): string[] {
 }
 
 const ATTRIBUTE_TEXT = /\b(caption|title|alt|label|file-name)\s*=\s*(?:"([^"]*)"|'([^']*)')/gi;
-/** What the source has that is markup, not words: alert markers, heading attributes, template tags, comments. */
+/**
+ * What the source has that is markup, not words: alert markers, heading attributes, template tags, comments (and
+ * index terms' directive syntax, `indexTermWords`).
+ */
 const MARKUP = [/\[![A-Za-z]+\]/g, /\{[#.][^}]*\}/g, /\{%[\s\S]*?%\}/g, /<!--[\s\S]*?-->/g, /\{\{[\s\S]*?\}\}/g];
-const stripMarkup = (text: string) => MARKUP.reduce((t, pattern) => t.replace(pattern, ' '), text);
+/**
+ * A cross-reference or citation key (`@fig-loop`, `[-@fig-talk]`, `[see @knuth84, p. 3]`): the outputs print its
+ * number or its author and year instead. Not after a word character, so an e-mail address stays words.
+ */
+const REFERENCE_KEY = /(?<![\p{L}\p{N}_.])-?@[\w:.-]*\w/gu;
+const stripMarkup = (text: string) =>
+  [...MARKUP, REFERENCE_KEY].reduce((t, pattern) => t.replace(pattern, ' '), indexTermWords(text));
 
 /** Inline text between `<video>` and `</video>` in a paragraph or table cell: a browser's fallback only. */
 function insideMedia(siblings: MdastNodes[] | undefined, index: number | undefined): boolean {
@@ -106,11 +117,19 @@ export function sourceTexts(book: LoadedBook): SourceText[] {
         case 'inlineCode':
           add(node, node.value);
           break;
-        case 'code':
+        case 'code': {
+          // A diagram prints its drawing and caption, not its source: the drawn labels are text in every format
+          // (tests/diagrams.test.ts), and a diagram that cannot be drawn is an error at its fence.
+          const diagram = diagramOptions(node);
+          if (diagram) {
+            if (diagram.caption) add(node, diagram.caption);
+            return SKIP;
+          }
           // An mdBook include stands for a file's text, a hidden line for nothing.
           if (!node.value.includes('{{#')) add(node, node.lang === 'rust' ? hiddenRust(node.value) : node.value);
           // An admonish body is Markdown whose words the callout shows.
           return SKIP;
+        }
         case 'image':
           if (node.alt) add(node, node.alt, true);
           break;

@@ -17,6 +17,16 @@ const INDEX = /:index\[([^\]\n]*)\](?:\{([^}\n]*)\})?/g;
 const ATTRIBUTE = /([A-Za-z-]+)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"']+))/g;
 const KNOWN = new Set(['sub', 'see', 'also', 'see-also', 'seealso']);
 
+/** Text with each `:index[…]{…}` written as the words it holds (the term, sub-entry and see / see also targets). */
+export function indexTermWords(text: string): string {
+  // Spaced: a term often follows the word it marks (`descent:index[descent]`), and the two are two words.
+  return text.replace(
+    INDEX,
+    (_, term: string, attributes?: string) =>
+      ` ${[term, ...[...(attributes ?? '').matchAll(ATTRIBUTE)].map((m) => m[2] ?? m[3] ?? m[4] ?? '')].join(' ')} `,
+  );
+}
+
 /**
  * Marks index terms: each becomes an empty `span.index-term` with an id the
  * book's index links to, and an entry on `file.data.indexTerms`. A term the

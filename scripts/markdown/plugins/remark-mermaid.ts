@@ -35,6 +35,28 @@ const block = (hName: string, properties: Record<string, unknown>, children: unk
   }) as unknown as RootContent;
 
 /**
+ * A Mermaid fence's label and caption, from Quarto's option lines (`%%| label:`, `%%| fig-cap:`) or the fence's
+ * attributes; undefined for any other code block. The fidelity check reads the caption as the author's words.
+ */
+export function diagramOptions(node: Code): { label?: string; caption?: string } | undefined {
+  if (!LANGUAGE.test(node.lang ?? '')) return undefined;
+  const attributes = `${node.lang ?? ''} ${node.meta ?? ''}`;
+  let label = LABEL.exec(attributes)?.[1];
+  let caption = CAPTION.exec(attributes)?.[1];
+  for (const line of node.value.split('\n')) {
+    const option = OPTION.exec(line);
+    if (!option) {
+      if (line.trim() === '') continue;
+      break;
+    }
+    const [, key, value] = option;
+    if (key === 'label') label = unquote(value!);
+    else if (key === 'fig-cap') caption = unquote(value!);
+  }
+  return { label, caption };
+}
+
+/**
  * ```` ```mermaid ```` (and Quarto's ```` ```{mermaid} ````) fences become a
  * figure holding the source in a `<pre>`: the chapter pipeline runs in workers
  * without a browser, so the drawing is the render step's (render/diagrams),
@@ -46,20 +68,11 @@ export default function remarkMermaid() {
   return (tree: Root, file: VFile) => {
     const diagrams: DiagramFence[] = [];
     visit(tree, 'code', (node: Code, index, parent) => {
-      if (!parent || index === undefined || !LANGUAGE.test(node.lang ?? '')) return;
-      const attributes = `${node.lang ?? ''} ${node.meta ?? ''}`;
-      let label = LABEL.exec(attributes)?.[1];
-      let caption = CAPTION.exec(attributes)?.[1];
-      for (const line of node.value.split('\n')) {
-        const option = OPTION.exec(line);
-        if (!option) {
-          if (line.trim() === '') continue;
-          break;
-        }
-        const [, key, value] = option;
-        if (key === 'label') label = unquote(value!);
-        else if (key === 'fig-cap') caption = unquote(value!);
-      }
+      if (!parent || index === undefined) return;
+      const options = diagramOptions(node);
+      if (!options) return;
+      let { label } = options;
+      const { caption } = options;
       if (node.value.length > MAX_DIAGRAM_SOURCE) {
         report(
           file,
