@@ -2,6 +2,7 @@ import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import puppeteer, { type Browser, type HTTPRequest, type Page } from 'puppeteer-core';
+import { withinDeadline } from '../util/deadline.ts';
 
 /**
  * Where Chromium usually lives. Galley drives it through puppeteer-core,
@@ -194,7 +195,7 @@ export async function launchBrowser(options: LaunchOptions = {}): Promise<Galley
       open.delete(entry);
       if (open.size === 0) removeSignalHandlers();
       try {
-        await Promise.race([browser.close(), new Promise((resolve) => setTimeout(resolve, 5000))]);
+        await withinDeadline(browser.close(), 5000);
       } catch {
         // Fall through to the kill below.
       }

@@ -13,6 +13,7 @@ import path from 'node:path';
 import type { Page } from 'puppeteer-core';
 import type { GalleyBrowser } from '../browser.ts';
 import { MAX_DIAGRAM_SOURCE } from '../../markdown/plugins/remark-mermaid.ts';
+import { withinDeadline } from '../../util/deadline.ts';
 
 const require = createRequire(import.meta.url);
 const mermaidDir = () => path.dirname(require.resolve('mermaid/package.json'));
@@ -102,7 +103,12 @@ export function openDiagramPage(
   };
   const close = async (target: Page | undefined) => {
     // A page stuck in a script may not answer: the close is not awaited for long.
-    if (target) await Promise.race([target.close().catch(() => undefined), delay(5000)]);
+    if (target) {
+      await withinDeadline(
+        target.close().catch(() => undefined),
+        5000,
+      );
+    }
   };
   // The page opens with the first drawing: a build whose diagrams all come from the cache starts none.
   return Promise.resolve({
@@ -135,8 +141,6 @@ export function openDiagramPage(
     },
   });
 }
-
-const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** In the page: the book's fonts as FontFaces from bytes (no request). */
 async function loadFonts(fonts: PageFont[]): Promise<void> {
