@@ -5,9 +5,11 @@ import LongestFirst from './tests/setup/sequencer.ts';
 /**
  * Tests that need no Chromium, EPUBCheck, poppler or compiled `galley`: the
  * Markdown pipeline, plugins, model and pure helpers. `npm run test:fast`
- * runs these alone; `npm test` runs them with the rest.
+ * runs these alone; `npm test` runs them with the rest. The repository’s own
+ * checks (type check, lint, format, layers) are a file here too.
  */
 export const FAST = [
+  'tests/checks.test.ts',
   'tests/plugins/**/*.test.ts',
   'tests/fidelity-source.test.ts',
   'tests/markdown.test.ts',
