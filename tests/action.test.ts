@@ -16,7 +16,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { GALLEY, ROOT, tempDir } from './helpers.ts';
+import { chaptersOnThisThread, GALLEY, ROOT, tempDir } from './helpers.ts';
 
 const exec = promisify(execFile);
 
@@ -37,6 +37,8 @@ interface Action {
 
 const source = await readFile(path.join(ROOT, 'action.yml'), 'utf8');
 const action = parse(source) as Action;
+
+chaptersOnThisThread();
 
 let work: Awaited<ReturnType<typeof tempDir>>;
 beforeAll(async () => {
@@ -87,6 +89,8 @@ async function runAction(repo: string, given: Record<string, string>) {
       HOME: process.env.HOME,
       PUPPETEER_EXECUTABLE_PATH: process.env.PUPPETEER_EXECUTABLE_PATH,
       GALLEY_CACHE_DIR: process.env.GALLEY_CACHE_DIR,
+      // The test's setting, not the runner's: chapters on the main thread (helpers.ts, chaptersOnThisThread).
+      GALLEY_WORKERS: process.env.GALLEY_WORKERS,
       GITHUB_ACTION_PATH: ROOT,
       RUNNER_TEMP: temp,
       ...paths,

@@ -4,12 +4,14 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { XMLValidator } from 'fast-xml-parser';
-import { build, prepare } from '../scripts/api/build.ts';
-import { renderHtml } from '../scripts/render/html.ts';
-import { CORPUS, GALLEY, ROOT, tempDir } from './helpers.ts';
+import { build } from '../scripts/api/build.ts';
+import { chaptersOnThisThread, GALLEY, ROOT, tempDir } from './helpers.ts';
+import { sharedBuild, sharedBuildJson } from './shared-builds.ts';
 
 const run = promisify(execFile);
 const MINI = path.join(ROOT, 'tests/books/mini');
+
+chaptersOnThisThread();
 
 async function galley(args: string[]) {
   try {
@@ -92,8 +94,11 @@ describe('end-to-end build of a mini-book', () => {
 
 describe('the CLI on bad input', () => {
   let work: { dir: string; cleanup: () => Promise<void> };
+  /** `galley build` of the mini book into `ok/`: its summary is tested, then a failed build must leave it alone. */
+  let good: Awaited<ReturnType<typeof galley>>;
   beforeAll(async () => {
     work = await tempDir();
+    good = await galley(['build', '--manuscript', MINI, '--out', path.join(work.dir, 'ok'), '--format', 'html']);
   });
   afterAll(() => work.cleanup());
 
@@ -104,16 +109,8 @@ describe('the CLI on bad input', () => {
     return dir;
   }
 
-  it('builds the mini-book and prints the summary', async () => {
-    const { code, stdout } = await galley([
-      'build',
-      '--manuscript',
-      MINI,
-      '--out',
-      path.join(work.dir, 'ok'),
-      '--format',
-      'html',
-    ]);
+  it('builds the mini-book and prints the summary', () => {
+    const { code, stdout } = good;
     expect(code).toBe(0);
     expect(stdout).toMatch(/Built 5 chapters/);
     expect(stdout).toMatch(/questions: 3 \(easy 1, medium 1, hard 1\)/);
@@ -149,8 +146,8 @@ describe('the CLI on bad input', () => {
   });
 
   it('a failed build leaves the previous output as it was', async () => {
-    const outDir = path.join(work.dir, 'kept');
-    expect((await galley(['build', '--manuscript', MINI, '--out', outDir, '--format', 'html'])).code).toBe(0);
+    const outDir = path.join(work.dir, 'ok');
+    expect(good.code).toBe(0);
     const before = await stat(path.join(outDir, 'html/chapters-two.xhtml'));
     const dir = await brokenCopy('math2', 'chapters/two.md', '# Two\n\n$$\\frac{$$\n');
     expect((await galley(['build', '--manuscript', dir, '--out', outDir])).code).toBe(1);
@@ -161,21 +158,20 @@ describe('the CLI on bad input', () => {
 });
 
 describe('a real HonKit book (algorithm-archive)', () => {
+  // The run's shared build of the corpus (`galley build`, HTML, web and EPUB), which other files read too.
   it('processes to HTML without a crash, reporting its problems as messages', async () => {
-    const out = await tempDir();
-    try {
-      const { book, pages } = await prepare(CORPUS);
-      expect(book.chapters.length).toBeGreaterThan(40);
-      const messages = book.files.flatMap((f) => f.messages);
-      expect(messages.some((m) => m.ruleId === 'internal')).toBe(false);
-      expect(messages.length).toBeGreaterThan(0);
-      const html = await renderHtml(book, pages, out.dir);
-      expect(html.pages).toBe(pages.length);
-      for (const name of (await readdir(html.dir)).filter((f) => f.endsWith('.xhtml')))
-        expect(XMLValidator.validate(await readFile(path.join(html.dir, name), 'utf8')), name).toBe(true);
-    } finally {
-      await out.cleanup();
-    }
+    const shared = await sharedBuild('corpus');
+    const json = await sharedBuildJson('corpus');
+    const [edition] = json.editions;
+    expect(json.editions).toHaveLength(1);
+    expect(edition!.summary.chapters).toBeGreaterThan(40);
+    expect(json.diagnostics.some((d) => d.ruleId === 'internal')).toBe(false);
+    expect(json.diagnostics.length).toBeGreaterThan(0);
+    const html = path.join(shared.dir, 'html');
+    const pages = (await readdir(html)).filter((f) => f.endsWith('.xhtml'));
+    expect(pages).toHaveLength(edition!.summary.pages);
+    for (const name of pages)
+      expect(XMLValidator.validate(await readFile(path.join(html, name), 'utf8')), name).toBe(true);
     // 40-odd chapters and 1,000 formulas, processed cold in a fresh checkout: minutes on a loaded 2-core machine.
-  }, 300_000);
+  }, 600_000);
 });

@@ -4,11 +4,13 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { check } from '../scripts/api/check.ts';
-import { build } from '../scripts/api/build.ts';
-import { GALLEY, ROOT, tempDir } from './helpers.ts';
+import { chaptersOnThisThread, GALLEY, ROOT, tempDir } from './helpers.ts';
+import { sharedBuild } from './shared-builds.ts';
 
 const run = promisify(execFile);
 const FAULTS = path.join(ROOT, 'tests/books/faults');
+
+chaptersOnThisThread();
 
 async function galley(args: string[], cwd = ROOT) {
   try {
@@ -136,9 +138,11 @@ describe('galley check', () => {
   it('--artifacts checks footers and rights in the built web pages, EPUB and PDF', async () => {
     const work = await tempDir();
     try {
-      const manuscript = path.join(ROOT, 'tests/books/mini');
-      const built = await build({ manuscript, out: work.dir, quiet: true });
-      expect(built.ok).toBe(true);
+      // The run's shared build of the mini book (every format), copied: this test changes its pages.
+      const shared = await sharedBuild('mini');
+      expect(shared.ok).toBe(true);
+      const manuscript = shared.manuscript;
+      await cp(shared.dir, work.dir, { recursive: true });
       const clean = await check({ manuscript, artifacts: true, out: work.dir, quiet: true });
       expect(clean.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
       for (const name of ['html/chapters-two.xhtml', 'web/chapters-one.html']) {

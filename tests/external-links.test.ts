@@ -14,7 +14,7 @@ import {
 } from '../scripts/checks/external-links.ts';
 import { bookSchema } from '../scripts/model/config/schema.ts';
 import { levelOf } from '../scripts/util/messages.ts';
-import { tempDir } from './helpers.ts';
+import { chaptersOnThisThread, tempDir } from './helpers.ts';
 
 /** A local server, 127.0.0.1 only, counting every request by `METHOD /path`. */
 async function startServer(handler: (req: http.IncomingMessage, res: http.ServerResponse) => void) {
@@ -50,6 +50,8 @@ async function refusedPort(): Promise<number> {
   await new Promise<void>((resolve) => server.close(() => resolve()));
   return port;
 }
+
+chaptersOnThisThread();
 
 const ROUTES: Record<string, (req: http.IncomingMessage, res: http.ServerResponse, hit: number) => void> = {
   '/ok': (_q, res) => res.writeHead(200).end('ok'),

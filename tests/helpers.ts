@@ -87,3 +87,21 @@ export function runGalley(args: string[], cwd: string, timeout = 60_000) {
     });
   });
 }
+
+/**
+ * Chapters processed on the test's own thread (`GALLEY_WORKERS=0`) for the enclosing `describe` or file, and for
+ * every `galley` it spawns; put back as it was after. A chapter the cache misses otherwise goes through a worker
+ * thread, which, run from the TypeScript sources, registers tsx and compiles the whole pipeline again: about a second
+ * of CPU per build of a copied book, for output the same bytes (tests/cache.test.ts). Not for files that test the
+ * workers or the chapter budget they enforce.
+ */
+export function chaptersOnThisThread(): void {
+  const saved = process.env.GALLEY_WORKERS;
+  beforeAll(() => {
+    process.env.GALLEY_WORKERS = '0';
+  });
+  afterAll(() => {
+    if (saved === undefined) delete process.env.GALLEY_WORKERS;
+    else process.env.GALLEY_WORKERS = saved;
+  });
+}

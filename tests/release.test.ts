@@ -6,9 +6,11 @@ import JSZip from 'jszip';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { release, type ReleaseResult } from '../scripts/api/release.ts';
 import { main } from '../scripts/cli.ts';
-import { ROOT, tempDir } from './helpers.ts';
+import { chaptersOnThisThread, ROOT, tempDir } from './helpers.ts';
 
 const FIXTURE = path.join(ROOT, 'tests/books/errata-mini');
+
+chaptersOnThisThread();
 
 async function copyFixture() {
   const tmp = await tempDir('galley-release-');

@@ -8,6 +8,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { inject } from 'vitest';
 import type { Artifact, BuildSummary } from '../scripts/api/build.ts';
+import type { BuildJson } from '../scripts/commands/build.ts';
 import { prepare } from '../scripts/api/build.ts';
 import { listEditions } from '../scripts/model/book/editions.ts';
 import type { LoadedBook } from '../scripts/model/book/load.ts';
@@ -136,4 +137,11 @@ export async function sharedBuild(
     if (Date.now() > deadline) throw new Error(`The shared build "${name}" did not finish in ${timeout / 1000} s`);
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
+}
+
+/** Everything `galley build --json` printed for a shared build, its diagnostics included, once the build is done. */
+export async function sharedBuildJson(name: SharedBuildName): Promise<BuildJson> {
+  await sharedBuild(name);
+  const outcome = JSON.parse(await readFile(path.join(inject('sharedBuilds'), `${name}.json`), 'utf8')) as Outcome;
+  return JSON.parse(outcome.stdout) as BuildJson;
 }

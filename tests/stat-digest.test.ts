@@ -5,7 +5,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { RACY_MS, StatDigests } from '../scripts/passes/cache/stat-digest.ts';
 import { build } from '../scripts/api/build.ts';
-import { ROOT, tempDirWithCache } from './helpers.ts';
+import { chaptersOnThisThread, ROOT, tempDirWithCache } from './helpers.ts';
 
 const sha = (text: string) => createHash('sha256').update(text).digest('hex');
 
@@ -26,6 +26,7 @@ const later = (file: string) => Math.max(statSync(file).mtimeMs, statSync(file).
 
 describe('stat-keyed digests of included files', () => {
   const work = tempDirWithCache();
+  chaptersOnThisThread();
 
   it('hashes a file once, then answers from its stat while nothing changed', async () => {
     const file = path.join(work.dir, 'a.txt');

@@ -7,7 +7,7 @@ import { prepare } from '../scripts/api/build.ts';
 import { hastToXml } from '../scripts/render/xhtml.ts';
 import { HTML_NS, serialiseXhtml } from '../scripts/render/xhtml-serialise.ts';
 import { xmlSafeMarkup } from '../scripts/util/xml-safe.ts';
-import { ROOT } from './helpers.ts';
+import { chaptersOnThisThread, ROOT } from './helpers.ts';
 
 const VOID = new Set([
   'area',
@@ -44,6 +44,8 @@ const el = (tagName: string, properties: Element['properties'], children: Elemen
 });
 
 describe('XHTML straight from hast', () => {
+  chaptersOnThisThread();
+
   it('writes what hast → xast → XML wrote, for markup that exercises every rule', () => {
     const tree: Root = {
       type: 'root',
