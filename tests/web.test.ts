@@ -199,22 +199,28 @@ describe('web edition of the sample book', () => {
     const expected = ['index.html', ...edition.pages.map((p) => p.outName.replace(/\.xhtml$/, '.html'))];
     await page.goto(`${server.url}index.html`, { waitUntil: 'load' });
     const forward: string[] = [];
+    // Where each page's Previous leads: read on the way forward, followed below without loading every page again.
+    const previous = new Map<string, string | undefined>();
+    const here = (url: string) => new URL(url).pathname.slice(SUB.length);
     for (let step = 0; step < 100; step++) {
-      forward.push(new URL(page.url()).pathname.slice(SUB.length));
+      const name = here(page.url());
+      forward.push(name);
       // Each page is a real page: its own title heading and the footer.
       expect(await page.$eval('main h1', (h) => h.textContent?.trim().length ?? 0)).toBeGreaterThan(0);
+      const prev = await page.$eval('nav.pager a[rel~="prev"]', (a) => a.href).catch(() => '');
+      previous.set(name, prev ? here(prev) : undefined);
       const next = await page.$('nav.pager a[rel~="next"]');
       if (!next) break;
       await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), next.click()]);
     }
     expect(forward).toEqual(expected);
     const backward: string[] = [];
-    for (let step = 0; step < 100; step++) {
-      backward.push(new URL(page.url()).pathname.slice(SUB.length));
-      const prev = await page.$('nav.pager a[rel~="prev"]');
-      if (!prev) break;
-      await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), prev.click()]);
-    }
+    for (let at: string | undefined = forward.at(-1); at !== undefined && backward.length < 100; at = previous.get(at))
+      backward.push(at);
+    // And Previous, clicked, goes where it says.
+    const prev = await page.$('nav.pager a[rel~="prev"]');
+    await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), prev!.click()]);
+    expect(here(page.url())).toBe(backward[1]);
     expect(backward).toEqual(expected.slice(1).reverse());
     expect(visit.errors).toEqual([]);
     await page.close();
