@@ -456,7 +456,8 @@ describe('web edition of the sample book', () => {
   // Each page is loaded once, and axe runs on it in every scheme and width it is checked at: the scheme is a media
   // feature and the width a viewport, both applied to the loaded page as a reader's system or window would (the site's
   // dark colours are a `prefers-color-scheme` rule, nothing a script reads at load). The same pass measures the phone
-  // width's sideways overflow of every page. Run once for the tests below, each of which reads its part.
+  // width's sideways overflow of every page. Run once for the tests below, each of which reads its part (and has
+  // room for the whole sweep, should it run first).
   const AXE_RUNS: { scheme: 'light' | 'dark'; width: number; some?: RegExp }[] = [
     { scheme: 'light', width: 1280 },
     { scheme: 'dark', width: 1280 },
@@ -554,7 +555,7 @@ describe('web edition of the sample book', () => {
     expect(await page.evaluate(() => document.activeElement?.classList.contains('menu-toggle'))).toBe(true);
     expect(visit.errors).toEqual([]);
     await page.close();
-  });
+  }, 480_000);
 
   it('leaves the arrow keys to a wide formula that has the focus on a phone', async () => {
     const { page, visit } = await open({ width: 390, height: 844 });
