@@ -1,13 +1,30 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { cp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startDev, type DevSession, type RebuildEvent } from '../scripts/api/dev.ts';
 import { build } from '../scripts/api/build.ts';
 import { launchBrowser, type GalleyBrowser } from '../scripts/render/browser.ts';
 import { GALLEY, ROOT, tempDir } from './helpers.ts';
 
+/**
+ * What `galley dev` redoes after a save, and that it matches a fresh build, not how chapters are spread over
+ * threads: the in-process sessions and builds of the calling suite process their chapters on this thread
+ * (`GALLEY_WORKERS=0`), which spares a worker's start-up (about a CPU-second each, from the TypeScript sources) per
+ * save. The worker pool has tests of its own (tests/cache.test.ts, tests/hostile-bounds.test.ts), and the spawned
+ * `galley dev` in the browser below keeps its workers.
+ */
+function chaptersOnThisThread() {
+  beforeAll(() => {
+    vi.stubEnv('GALLEY_WORKERS', '0');
+  });
+  afterAll(() => {
+    vi.unstubAllEnvs();
+  });
+}
+
 describe('galley dev', () => {
+  chaptersOnThisThread();
   let work: { dir: string; cleanup: () => Promise<void> };
   let session: DevSession;
   let manuscript: string;
@@ -116,6 +133,7 @@ async function poll<T>(read: () => Promise<T>, ok: (value: T) => boolean, timeou
 }
 
 describe('galley dev with its output inside the manuscript', () => {
+  chaptersOnThisThread();
   it('is not woken by what it writes', async () => {
     const work = await tempDir();
     const events: RebuildEvent[] = [];
@@ -161,6 +179,7 @@ async function withDev(
 }
 
 describe('galley dev keeps what a chapter save does not touch', () => {
+  chaptersOnThisThread();
   it('keeps the shared contents in step with section headings, and writes a changed image under its new name', async () => {
     await withDev('mini', async ({ work, book, session }) => {
       const site = path.join(work.dir, 'dist/.dev/web');

@@ -8,7 +8,7 @@ import { fromHtml } from 'hast-util-from-html';
 import { select, selectAll } from 'hast-util-select';
 import { toString } from 'hast-util-to-string';
 import type { Page as BrowserPage } from 'puppeteer-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { build, type BuildResult } from '../scripts/api/build.ts';
 import { startDev } from '../scripts/api/dev.ts';
 import { release } from '../scripts/api/release.ts';
@@ -69,6 +69,20 @@ async function search(page: BrowserPage, query: string, language: string) {
   );
 }
 
+// The site is what these tests read, not how chapters are spread over threads (tests/cache.test.ts and
+// tests/hostile-bounds.test.ts cover the worker pool): the builds, releases and dev session here process their
+// chapters on this thread, which spares a worker's start-up (about a CPU-second each, from the TypeScript sources).
+beforeAll(() => {
+  vi.stubEnv('GALLEY_WORKERS', '0');
+});
+/** One browser for the whole file (the releases print with it too), launched when first asked for. */
+let launched: Promise<GalleyBrowser> | undefined;
+const sharedBrowser = () => (launched ??= launchBrowser({ allowLoopback: true }));
+afterAll(async () => {
+  await (await launched)?.close();
+  vi.unstubAllEnvs();
+});
+
 describe('web edition in Chinese and Persian (tests/books/web-scripts)', () => {
   let work: Awaited<ReturnType<typeof tempDir>>;
   let result: BuildResult;
@@ -81,11 +95,10 @@ describe('web edition in Chinese and Persian (tests/books/web-scripts)', () => {
     result = await build({ manuscript: BOOK, out: path.join(work.dir, 'dist'), quiet: true, noCache: true });
     site = path.join(work.dir, 'dist/web');
     server = await serveSite(site, { base: SUB });
-    browser = await launchBrowser({ allowLoopback: true });
+    browser = await sharedBrowser();
   }, 120_000);
 
   afterAll(async () => {
-    await browser?.close();
     await server?.close();
     await work?.cleanup();
   });
@@ -336,7 +349,8 @@ describe('version menu across two releases (tests/books/errata-mini)', () => {
     const book = path.join(work.dir, 'book');
     await cp(path.join(ROOT, 'tests/books/errata-mini'), book, { recursive: true });
     const out = path.join(work.dir, 'dist');
-    const first = await release({ manuscript: book, out });
+    browser = await sharedBrowser();
+    const first = await release({ manuscript: book, out, browser });
     expect(first.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
     // The next printing: a new version in book.yaml and errata.yaml.
     const yaml = path.join(book, 'book.yaml');
@@ -349,14 +363,12 @@ describe('version menu across two releases (tests/books/errata-mini)', () => {
         '\n  - version: "1.2.0"\n    date: "2026-04-01"\n    summary: "A reprint."\n\nentries:',
       ),
     );
-    const second = await release({ manuscript: book, out });
+    const second = await release({ manuscript: book, out, browser });
     expect(second.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
     releases = path.join(out, 'release');
-    browser = await launchBrowser({ allowLoopback: true });
   }, 400_000);
 
   afterAll(async () => {
-    await browser?.close();
     await work?.cleanup();
   });
 

@@ -6,7 +6,7 @@ import { fromHtml } from 'hast-util-from-html';
 import { selectAll } from 'hast-util-select';
 import { toString } from 'hast-util-to-string';
 import type { Page as BrowserPage } from 'puppeteer-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { build, type Artifact } from '../scripts/api/build.ts';
 import { footerText } from '../scripts/model/pages.ts';
 import { launchBrowser, type GalleyBrowser } from '../scripts/render/browser.ts';
@@ -44,6 +44,28 @@ async function htmlFiles(dir: string): Promise<string[]> {
   return out.sort();
 }
 
+/**
+ * The site is what these tests read, not how chapters are spread over threads (tests/cache.test.ts and
+ * tests/hostile-bounds.test.ts cover the worker pool): the in-process builds of the calling suite process their
+ * chapters on this thread, which spares a worker's start-up (about a CPU-second each, from the TypeScript sources).
+ * Not for the suite that starts the shared build: its `galley` inherits this environment.
+ */
+function chaptersOnThisThread() {
+  beforeAll(() => {
+    vi.stubEnv('GALLEY_WORKERS', '0');
+  });
+  afterAll(() => {
+    vi.unstubAllEnvs();
+  });
+}
+
+/** One browser for every test of the file, launched when first asked for. */
+let launched: Promise<GalleyBrowser> | undefined;
+const sharedBrowser = () => (launched ??= launchBrowser({ allowLoopback: true }));
+afterAll(async () => {
+  await (await launched)?.close();
+});
+
 describe('web edition of the sample book', () => {
   let work: { dir: string; cleanup: () => Promise<void> };
   let result: SharedBuild<SharedEdition>;
@@ -64,14 +86,28 @@ describe('web edition of the sample book', () => {
     result = { ...shared, dir: dist, editions: shared.editions.map((e) => ({ ...e, artifacts: moved(e.artifacts) })) };
     site = path.join(work.dir, 'dist/web');
     server = await serveSite(site, { base: SUB });
-    browser = await launchBrowser({ allowLoopback: true });
+    browser = await sharedBrowser();
   }, 600_000);
 
   afterAll(async () => {
-    await browser?.close();
     await server?.close();
     await work?.cleanup();
   });
+
+  /**
+   * Every page of the site parsed once for the tests that read the files (no test changes a page: the one that adds
+   * files adds no page, and removes what it added).
+   */
+  let parsing: Promise<{ file: string; html: string; tree: ReturnType<typeof fromHtml> }[]> | undefined;
+  const parsedSite = () =>
+    (parsing ??= htmlFiles(site).then((files) =>
+      Promise.all(
+        files.map(async (file) => {
+          const html = await readFile(file, 'utf8');
+          return { file, html, tree: fromHtml(html) };
+        }),
+      ),
+    ));
 
   /** A page that records console errors, failed requests and error responses. */
   async function open(
@@ -125,11 +161,10 @@ describe('web edition of the sample book', () => {
   });
 
   it('links only relatively, and every link inside the site reaches a file', async () => {
-    const files = await htmlFiles(site);
+    const files = await parsedSite();
     expect(files.length).toBeGreaterThan(15);
     const missing: string[] = [];
-    for (const file of files) {
-      const tree = fromHtml(await readFile(file, 'utf8'));
+    for (const { file, tree } of files) {
       for (const element of selectAll('[href], [src]', tree)) {
         const value = String(element.properties.href ?? element.properties.src);
         const where = `${path.relative(site, file)}: ${element.tagName} ${value}`;
@@ -151,9 +186,8 @@ describe('web edition of the sample book', () => {
   it('puts the copyright footer on every page', async () => {
     const [en, fa] = result.editions as [SharedEdition, SharedEdition];
     expect(footerText(en.book)).toBe('Copyright ©2025-2026 The Galley Authors');
-    for (const file of await htmlFiles(site)) {
+    for (const { file, tree } of await parsedSite()) {
       const name = path.relative(site, file);
-      const tree = fromHtml(await readFile(file, 'utf8'));
       const footer = selectAll('footer.copyright', tree).map((f) => toString(f));
       expect(footer.join(' '), name).toContain(footerText(name.startsWith('fa/') ? fa.book : en.book));
     }
@@ -165,22 +199,28 @@ describe('web edition of the sample book', () => {
     const expected = ['index.html', ...edition.pages.map((p) => p.outName.replace(/\.xhtml$/, '.html'))];
     await page.goto(`${server.url}index.html`, { waitUntil: 'load' });
     const forward: string[] = [];
+    // Where each page's Previous leads: read on the way forward, followed below without loading every page again.
+    const previous = new Map<string, string | undefined>();
+    const here = (url: string) => new URL(url).pathname.slice(SUB.length);
     for (let step = 0; step < 100; step++) {
-      forward.push(new URL(page.url()).pathname.slice(SUB.length));
+      const name = here(page.url());
+      forward.push(name);
       // Each page is a real page: its own title heading and the footer.
       expect(await page.$eval('main h1', (h) => h.textContent?.trim().length ?? 0)).toBeGreaterThan(0);
+      const prev = await page.$eval('nav.pager a[rel~="prev"]', (a) => a.href).catch(() => '');
+      previous.set(name, prev ? here(prev) : undefined);
       const next = await page.$('nav.pager a[rel~="next"]');
       if (!next) break;
       await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), next.click()]);
     }
     expect(forward).toEqual(expected);
     const backward: string[] = [];
-    for (let step = 0; step < 100; step++) {
-      backward.push(new URL(page.url()).pathname.slice(SUB.length));
-      const prev = await page.$('nav.pager a[rel~="prev"]');
-      if (!prev) break;
-      await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), prev.click()]);
-    }
+    for (let at: string | undefined = forward.at(-1); at !== undefined && backward.length < 100; at = previous.get(at))
+      backward.push(at);
+    // And Previous, clicked, goes where it says.
+    const prev = await page.$('nav.pager a[rel~="prev"]');
+    await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), prev!.click()]);
+    expect(here(page.url())).toBe(backward[1]);
     expect(backward).toEqual(expected.slice(1).reverse());
     expect(visit.errors).toEqual([]);
     await page.close();
@@ -208,7 +248,10 @@ describe('web edition of the sample book', () => {
     const edition = result.editions[0]!;
     const words = new Map<string, Set<string>>();
     for (const p of edition.pages) {
-      const text = toString(fromHtml(await readFile(path.join(site, p.outName.replace(/\.xhtml$/, '.html')), 'utf8')));
+      const file = path.join(site, p.outName.replace(/\.xhtml$/, '.html'));
+      const parsed = (await parsedSite()).find((f) => f.file === file);
+      expect(parsed, file).toBeDefined();
+      const text = toString(parsed!.tree);
       const main = text.toLowerCase();
       for (const word of main.match(/\b[a-z]{9,}\b/g) ?? [])
         words.set(word, (words.get(word) ?? new Set()).add(p.outName));
@@ -410,65 +453,98 @@ describe('web edition of the sample book', () => {
     await page.close();
   });
 
-  // One test per scheme and width, each with room for its pages: axe over every page at once outran 60 s on a loaded machine.
+  // Each page is loaded once, and axe runs on it in every scheme and width it is checked at: the scheme is a media
+  // feature and the width a viewport, both applied to the loaded page as a reader's system or window would (the site's
+  // dark colours are a `prefers-color-scheme` rule, nothing a script reads at load). The same pass measures the phone
+  // width's sideways overflow of every page. Run once for the tests below, each of which reads its part (and has
+  // room for the whole sweep, should it run first).
   const AXE_RUNS: { scheme: 'light' | 'dark'; width: number; some?: RegExp }[] = [
     { scheme: 'light', width: 1280 },
     { scheme: 'dark', width: 1280 },
     { scheme: 'light', width: 390, some: /index|deep-learning|fundamentals/ },
     { scheme: 'dark', width: 390, some: /index|deep-learning|fundamentals/ },
   ];
-  for (const run of AXE_RUNS) {
-    it(`has no serious or critical axe-core violation on ${run.some ? 'some pages' : 'any page'}, ${run.scheme}, ${run.width}px wide`, async () => {
+  const PHONE = { width: 390, height: 844 };
+  interface Sweep {
+    /** Per run of AXE_RUNS: the pages checked and the serious or critical violations found. */
+    axe: { names: string[]; found: string[] }[];
+    /** Each page's sideways overflow at the phone's width (px). */
+    overflow: Map<string, number>;
+    errors: string[];
+  }
+  let sweeping: Promise<Sweep> | undefined;
+  function sweep(): Promise<Sweep> {
+    sweeping ??= (async () => {
       const axeSource = await readFile(path.join(ROOT, 'node_modules/axe-core/axe.min.js'), 'utf8');
       const pages = (await htmlFiles(site)).map((file) => path.relative(site, file).split(path.sep).join('/'));
-      const names = run.some ? pages.filter((n) => run.some!.test(n)) : pages;
-      expect(names.length).toBeGreaterThan(0);
-      const found: string[] = [];
+      const result: Sweep = {
+        axe: AXE_RUNS.map((run) => ({ names: run.some ? pages.filter((n) => run.some!.test(n)) : pages, found: [] })),
+        overflow: new Map(),
+        errors: [],
+      };
       const { page, visit } = await open();
       // axe is injected by the test, which the pages' own policy would refuse.
       await page.setBypassCSP(true);
-      await page.setViewport({ width: run.width, height: 860 });
-      await page.emulateMediaFeatures([{ name: 'prefers-color-scheme', value: run.scheme }]);
-      for (const name of names) {
+      for (const name of pages) {
+        await page.setViewport({ width: 1280, height: 860 });
+        await page.emulateMediaFeatures([{ name: 'prefers-color-scheme', value: 'light' }]);
         await page.goto(`${server.url}${name}`, { waitUntil: 'load' });
         await page.addScriptTag({ content: axeSource });
-        const violations = await page.evaluate(async () => {
-          const axe = (
-            window as unknown as {
-              axe: {
-                run: (
-                  context: Document,
-                  options: object,
-                ) => Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }>;
-              };
-            }
-          ).axe;
-          const results = await axe.run(document, { resultTypes: ['violations'] });
-          return results.violations
-            .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-            .map(
-              (v) =>
-                `${v.id} (${v.impact}) at ${v.nodes
-                  .slice(0, 3)
-                  .map((n) => n.target.join(' '))
-                  .join(', ')}`,
-            );
-        });
-        for (const v of violations) found.push(`${run.scheme} ${run.width}px ${name}: ${v}`);
+        for (const [i, run] of AXE_RUNS.entries()) {
+          if (!result.axe[i]!.names.includes(name)) continue;
+          await page.setViewport({ width: run.width, height: 860 });
+          await page.emulateMediaFeatures([{ name: 'prefers-color-scheme', value: run.scheme }]);
+          const violations = await page.evaluate(async () => {
+            const axe = (
+              window as unknown as {
+                axe: {
+                  run: (
+                    context: Document,
+                    options: object,
+                  ) => Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }>;
+                };
+              }
+            ).axe;
+            const results = await axe.run(document, { resultTypes: ['violations'] });
+            return results.violations
+              .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+              .map(
+                (v) =>
+                  `${v.id} (${v.impact}) at ${v.nodes
+                    .slice(0, 3)
+                    .map((n) => n.target.join(' '))
+                    .join(', ')}`,
+              );
+          });
+          for (const v of violations) result.axe[i]!.found.push(`${run.scheme} ${run.width}px ${name}: ${v}`);
+        }
+        await page.setViewport(PHONE);
+        await page.emulateMediaFeatures([{ name: 'prefers-color-scheme', value: 'light' }]);
+        result.overflow.set(name, await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth));
       }
-      expect(found).toEqual([]);
-      expect(visit.errors).toEqual([]);
+      result.errors.push(...visit.errors);
       await page.close();
-    }, 240_000);
+      return result;
+    })();
+    return sweeping;
+  }
+
+  for (const [i, run] of AXE_RUNS.entries()) {
+    it(`has no serious or critical axe-core violation on ${run.some ? 'some pages' : 'any page'}, ${run.scheme}, ${run.width}px wide`, async () => {
+      const { axe, errors } = await sweep();
+      expect(axe[i]!.names.length).toBeGreaterThan(0);
+      expect(axe[i]!.found).toEqual([]);
+      expect(errors).toEqual([]);
+    }, 480_000);
   }
 
   it('is usable on a phone: no sideways scrolling, and the contents open from the menu button and close with Escape', async () => {
-    const { page, visit } = await open({ width: 390, height: 844 });
-    for (const p of result.editions[0]!.pages) {
-      await page.goto(`${server.url}${p.outName.replace(/\.xhtml$/, '.html')}`, { waitUntil: 'load' });
-      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-      expect(overflow, p.outName).toBeLessThanOrEqual(0);
-    }
+    const { overflow } = await sweep();
+    for (const p of result.editions[0]!.pages)
+      expect(overflow.get(p.outName.replace(/\.xhtml$/, '.html')), p.outName).toBeLessThanOrEqual(0);
+    const { page, visit } = await open(PHONE);
+    const last = result.editions[0]!.pages.at(-1)!;
+    await page.goto(`${server.url}${last.outName.replace(/\.xhtml$/, '.html')}`, { waitUntil: 'load' });
     expect(await page.$eval('#sidebar', (s) => getComputedStyle(s).visibility)).toBe('hidden');
     await page.click('.menu-toggle');
     await page.waitForFunction(() => getComputedStyle(document.getElementById('sidebar')!).visibility === 'visible');
@@ -479,7 +555,7 @@ describe('web edition of the sample book', () => {
     expect(await page.evaluate(() => document.activeElement?.classList.contains('menu-toggle'))).toBe(true);
     expect(visit.errors).toEqual([]);
     await page.close();
-  });
+  }, 480_000);
 
   it('leaves the arrow keys to a wide formula that has the focus on a phone', async () => {
     const { page, visit } = await open({ width: 390, height: 844 });
@@ -559,16 +635,17 @@ describe('web edition of the sample book', () => {
   it('renders math and code at build time: MathML and highlighted code are in the page, no script makes them', async () => {
     const deep = await readFile(path.join(site, 'part-2-deep-learning.html'), 'utf8');
     expect(deep).toMatch(/<math[ >]/);
-    const all = await Promise.all((await htmlFiles(site)).map((f) => readFile(f, 'utf8')));
-    expect(all.some((html) => /<code class="hljs language-\w+">[\s\S]*?<span class="hljs-/.test(html))).toBe(true);
-    for (const html of all) {
-      const scripts = selectAll('script', fromHtml(html)).map((s) => String(s.properties.src));
+    const all = await parsedSite();
+    expect(all.some(({ html }) => /<code class="hljs language-\w+">[\s\S]*?<span class="hljs-/.test(html))).toBe(true);
+    for (const { tree } of all) {
+      const scripts = selectAll('script', tree).map((s) => String(s.properties.src));
       expect(scripts).toEqual(['js/prefs.js', 'js/toc.js', 'js/galley.js']);
     }
   });
 });
 
 describe('web edition of a HonKit book with LANGS.md', () => {
+  chaptersOnThisThread();
   it('puts each language in its folder and lists them at the root', async () => {
     const work = await tempDir();
     try {
@@ -616,6 +693,7 @@ describe('search terms', () => {
 });
 
 describe('web edition of a hostile manuscript', () => {
+  chaptersOnThisThread();
   let work: { dir: string; cleanup: () => Promise<void> };
   beforeAll(async () => {
     work = await tempDir();
@@ -667,9 +745,9 @@ describe('web edition of a hostile manuscript', () => {
     expect(await activeContent(path.join(work.dir, 'out/web'))).toEqual([]);
     // And the live preview's script goes where the book's text cannot move it.
     const server = await serveSite(path.join(work.dir, 'out/web'), { live: true, initial: () => [] });
-    const browser = await launchBrowser({ allowLoopback: true });
+    const browser = await sharedBrowser();
+    const page = await browser.browser.newPage();
     try {
-      const page = await browser.browser.newPage();
       const dialogs: string[] = [];
       page.on('dialog', (dialog) => {
         dialogs.push(dialog.message());
@@ -681,7 +759,7 @@ describe('web edition of a hostile manuscript', () => {
       expect(await page.title()).toContain('</title><script>alert(1)</script>');
       expect(dialogs).toEqual([]);
     } finally {
-      await browser.close();
+      await page.close();
       await server.close();
     }
   });
