@@ -7,10 +7,13 @@ import { prepare } from '../scripts/api/build.ts';
 import { openDeflatePack } from '../scripts/render/epub/deflate-cache.ts';
 import { renderEpub } from '../scripts/render/epub/epub.ts';
 import { crc32, zipArchive } from '../scripts/render/epub/zip.ts';
-import { tempDir } from './helpers.ts';
+import { chaptersOnMainThread, tempDir } from './helpers.ts';
 import { BuildCache } from '../scripts/model/build-cache.ts';
 
 const EPOCH = '1767225600';
+
+// The pack is under test here, not the worker pool.
+chaptersOnMainThread();
 
 /**
  * The book prepared once per version of its sources (with the chapter cache off): these tests are about the EPUB's

@@ -87,3 +87,21 @@ export function runGalley(args: string[], cwd: string, timeout = 60_000) {
     });
   });
 }
+
+/**
+ * Chapters processed on the test's own thread (`GALLEY_WORKERS=0`) in the enclosing file or `describe`, as they were:
+ * run from the TypeScript sources, every build that processes a chapter starts a worker thread that loads the whole
+ * pipeline through tsx again (about 1.5 CPU-seconds each), and the chapters come out the same on either thread
+ * (tests/cache.test.ts compares them). Only where the worker pool is not what is tested, and never around a `galley`
+ * a shared build starts (it would inherit the setting).
+ */
+export function chaptersOnMainThread(): void {
+  const saved = process.env.GALLEY_WORKERS;
+  beforeAll(() => {
+    process.env.GALLEY_WORKERS = '0';
+  });
+  afterAll(() => {
+    if (saved === undefined) delete process.env.GALLEY_WORKERS;
+    else process.env.GALLEY_WORKERS = saved;
+  });
+}
