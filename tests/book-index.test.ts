@@ -5,10 +5,12 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { build } from '../scripts/api/build.ts';
 import { runEpubcheck } from '../scripts/checks/epubcheck.ts';
-import { ROOT, renderMarkdown, tempDir } from './helpers.ts';
+import { ROOT, chaptersOnThisThread, renderMarkdown, tempDir } from './helpers.ts';
 
 const exec = promisify(execFile);
 const BOOK = path.join(ROOT, 'tests', 'books', 'diagrams-index');
+
+chaptersOnThisThread();
 
 describe(':index[…] terms (Markdown level)', () => {
   it('leaves a marker per term and records term, sub-entry, see and see also', () => {

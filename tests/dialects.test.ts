@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { build } from '../scripts/api/build.ts';
 import { check } from '../scripts/api/check.ts';
 import { includeSlice } from '../scripts/markdown/plugins/remark-mdbook.ts';
-import { CORPUS, ROOT, tempDir } from './helpers.ts';
+import { CORPUS, ROOT, chaptersOnThisThread, tempDir } from './helpers.ts';
 import { sharedBuild } from './shared-builds.ts';
 
 let out: { dir: string; cleanup: () => Promise<void> };
@@ -100,6 +100,7 @@ describe('HonKit/GitBook books', () => {
 });
 
 describe('HonKit multilingual books (LANGS.md)', () => {
+  chaptersOnThisThread();
   it('builds each language folder as its own edition', async () => {
     const result = await build({
       manuscript: path.join(ROOT, 'tests/books/honkit-langs'),
@@ -127,6 +128,7 @@ describe('HonKit multilingual books (LANGS.md)', () => {
 });
 
 describe('mdBook books', () => {
+  chaptersOnThisThread();
   it('builds book.toml books: src/SUMMARY.md, parts, prefix and suffix chapters, includes, hidden lines, .html links, mdBook anchors', async () => {
     const result = await build({
       manuscript: path.join(ROOT, 'tests/books/mdbook-mini'),
@@ -170,6 +172,7 @@ describe('mdBook books', () => {
 });
 
 describe('a folder with no TOC', () => {
+  chaptersOnThisThread();
   it('takes its Markdown files in natural order, with a warning', async () => {
     const dir = path.join(out.dir, 'bare');
     await mkdir(dir, { recursive: true });

@@ -7,17 +7,33 @@ import { prepare } from '../scripts/api/build.ts';
 import { openDeflatePack } from '../scripts/render/epub/deflate-cache.ts';
 import { renderEpub } from '../scripts/render/epub/epub.ts';
 import { crc32, zipArchive } from '../scripts/render/epub/zip.ts';
-import { tempDir } from './helpers.ts';
+import { chaptersOnThisThread, tempDir } from './helpers.ts';
 import { BuildCache } from '../scripts/model/build-cache.ts';
 
 const EPOCH = '1767225600';
 
-/** Prepares the book and writes its EPUB with SOURCE_DATE_EPOCH fixed; `cache` false is a clean build. */
+// The pack is under test here, not the worker pool.
+chaptersOnThisThread();
+
+/**
+ * The book prepared once per version of its sources (with the chapter cache off): these tests are about the EPUB's
+ * deflate pack, not the Markdown, and writing an EPUB leaves the pages as they were (asserted below).
+ */
+let prepared: { manuscript: string; version: number; result: ReturnType<typeof prepare> } | undefined;
+/** Bumped whenever a test edits the book's sources. */
+let sourceVersion = 0;
+function preparedBook(manuscript: string) {
+  if (prepared?.manuscript !== manuscript || prepared.version !== sourceVersion)
+    prepared = { manuscript, version: sourceVersion, result: prepare(manuscript, undefined, { cache: false }) };
+  return prepared.result;
+}
+
+/** Writes the book's EPUB with SOURCE_DATE_EPOCH fixed; `cache` false is a clean build. */
 async function epubOf(manuscript: string, out: string, cache: string | boolean) {
   const saved = process.env.SOURCE_DATE_EPOCH;
   process.env.SOURCE_DATE_EPOCH = EPOCH;
   try {
-    const { book, pages } = await prepare(manuscript, undefined, { cache: false });
+    const { book, pages } = await preparedBook(manuscript);
     // `true`: the default, a pack in the user's cache folder; a folder; `false`: none.
     const options = cache === true ? {} : { cache: new BuildCache({ deflate: cache || undefined }) };
     const result = await renderEpub(book, pages, out, options);
@@ -61,6 +77,7 @@ describe('incremental EPUB: deflated entries kept between builds', () => {
 
     // An author edits one chapter: only its page (and what lists pages, if anything changed there) is deflated again.
     await writeFile(chapterFile, `${await readFile(chapterFile, 'utf8')}\nA sentence added by the test.\n`);
+    sourceVersion++;
     const edited = await epubOf(book, path.join(work.dir, 'edited'), packs);
     const editedClean = await epubOf(book, path.join(work.dir, 'edited-clean'), false);
     expect(edited.data.equals(editedClean.data)).toBe(true);
@@ -71,7 +88,8 @@ describe('incremental EPUB: deflated entries kept between builds', () => {
   }, 120_000);
 
   it('adapts pages for the EPUB without touching the shared page trees', async () => {
-    const { book: loaded, pages } = await prepare(book, undefined, { cache: false });
+    // The pages every EPUB above was written from: no earlier EPUB may have changed them either.
+    const { book: loaded, pages } = await preparedBook(book);
     const before = JSON.stringify(pages.map((p) => p.body));
     expect(before).toContain('"tagName":"math"');
     const result = await renderEpub(loaded, pages, path.join(work.dir, 'shared'), { cache: new BuildCache() });

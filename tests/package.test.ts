@@ -97,7 +97,9 @@ beforeAll(async () => {
   // What an author's machine has: no Galley or Puppeteer variable, a HOME of its own (where Puppeteer would cache a browser).
   home = path.join(work.dir, 'home');
   await mkdir(home);
-  const { stdout: cache } = await exec(NPM, ['config', 'get', 'cache'], { cwd: ROOT, env });
+  // Under `npm test` or `npx`, npm has put its cache folder in the environment: no second npm to ask it.
+  const cache =
+    process.env.npm_config_cache || (await exec(NPM, ['config', 'get', 'cache'], { cwd: ROOT, env })).stdout;
   const clean = {
     PATH: process.env.PATH ?? '',
     HOME: home,

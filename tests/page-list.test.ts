@@ -30,6 +30,8 @@ async function galley(args: string[]) {
     CI: '1',
     SOURCE_DATE_EPOCH: '1765000000',
     GALLEY_CACHE_DIR: path.join(work.dir, 'cache'),
+    // Chapters on the main thread: the page-list is under test, not the worker pool (same output, no worker start-up).
+    GALLEY_WORKERS: '0',
   };
   await run(process.execPath, [GALLEY, ...args], { cwd: ROOT, env, maxBuffer: 64 * 1024 * 1024 });
 }

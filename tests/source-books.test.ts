@@ -13,7 +13,7 @@ import { runEpubcheck } from '../scripts/checks/epubcheck.ts';
 import { authorNumber, sameTitle } from '../scripts/model/book/numbering.ts';
 import { fenceInfo } from '../scripts/markdown/plugins/remark-mdbook.ts';
 import { EPUB_ROOT } from '../scripts/render/epub/epub.ts';
-import { ROOT, tempDir } from './helpers.ts';
+import { ROOT, chaptersOnThisThread, tempDir, tempDirWithCache } from './helpers.ts';
 
 /**
  * Books as their authors wrote them for HonKit and mdBook, built unedited:
@@ -22,6 +22,11 @@ import { ROOT, tempDir } from './helpers.ts';
  */
 const exec = promisify(execFile);
 const BOOKS = path.join(ROOT, 'tests/books');
+
+// A chapter cache of this file's own, fresh each run: the first build of a book is a clean one, and the books built
+// again (a copy with another setting, the check, the rules below) reuse its chapters instead of processing them again.
+tempDirWithCache();
+chaptersOnThisThread();
 
 let out: { dir: string; cleanup: () => Promise<void> };
 beforeAll(async () => {
@@ -117,7 +122,7 @@ describe('a HonKit book with one file per section, its own numbers, Part entries
   let sections: BuildResult;
   beforeAll(async () => {
     const manuscript = path.join(BOOKS, 'honkit-sections');
-    result = await build({ manuscript, out: path.join(out.dir, 'honkit'), quiet: true, noCache: true });
+    result = await build({ manuscript, out: path.join(out.dir, 'honkit'), quiet: true });
     // The same book with every section on a new page, to compare.
     const copy = path.join(out.dir, 'honkit-sections-copy');
     await cp(manuscript, copy, { recursive: true });
@@ -127,7 +132,6 @@ describe('a HonKit book with one file per section, its own numbers, Part entries
       out: path.join(out.dir, 'honkit-sections'),
       formats: ['pdf'],
       quiet: true,
-      noCache: true,
     });
   }, 600_000);
 
@@ -139,7 +143,6 @@ describe('a HonKit book with one file per section, its own numbers, Part entries
     const { diagnostics } = await check({
       manuscript: path.join(BOOKS, 'honkit-sections'),
       quiet: true,
-      noCache: true,
     });
     expect(diagnostics.filter((d) => d.ruleId === 'toc-missing-file').map((d) => d.severity)).toEqual(['error']);
   });
@@ -271,7 +274,6 @@ describe('book.yaml beside another tool’s configuration, and Galley’s own bo
       out: path.join(out.dir, 'override-out'),
       formats: ['html'],
       quiet: true,
-      noCache: true,
     });
     expect(result.ok).toBe(true);
     expect(result.book.dialect).toBe('honkit');
@@ -303,7 +305,6 @@ describe('book.yaml beside another tool’s configuration, and Galley’s own bo
       out: path.join(out.dir, 'own-out'),
       formats: ['html'],
       quiet: true,
-      noCache: true,
     });
     expect(strict.ok).toBe(false);
     expect(
@@ -315,7 +316,6 @@ describe('book.yaml beside another tool’s configuration, and Galley’s own bo
       out: path.join(out.dir, 'own-out'),
       formats: ['html'],
       quiet: true,
-      noCache: true,
     });
     expect(lenient.ok).toBe(true);
     expect(lenient.book.config.authors).toEqual([]);
@@ -328,8 +328,9 @@ describe('a bare translation folder with contents/ and no SUMMARY.md', () => {
     result = await build({
       manuscript: path.join(BOOKS, 'translation'),
       out: path.join(out.dir, 'translation'),
+      // Every format a test below reads (the web edition is tested on the HonKit book above).
+      formats: ['html', 'epub', 'pdf'],
       quiet: true,
-      noCache: true,
     });
   }, 600_000);
 
@@ -383,8 +384,9 @@ describe('an mdBook book whose sub-chapters repeat their titles, with fence attr
     result = await build({
       manuscript: path.join(BOOKS, 'mdbook-sections'),
       out: path.join(out.dir, 'mdbook'),
+      // Every format a test below reads (the web edition is tested on the HonKit book above).
+      formats: ['html', 'epub', 'pdf'],
       quiet: true,
-      noCache: true,
     });
   }, 600_000);
 
@@ -435,7 +437,7 @@ describe('an mdBook book whose sub-chapters repeat their titles, with fence attr
 
 describe('the rules behind them', () => {
   it('opens a new page for parts, top-level chapters or every entry, as output.pdf.new_page says', async () => {
-    const { book, pages } = await prepare(path.join(BOOKS, 'honkit-sections'), undefined, { cache: false });
+    const { book, pages } = await prepare(path.join(BOOKS, 'honkit-sections'));
     const flowing = (setting: 'part' | 'chapter' | 'section') => {
       book.config.output.pdf.new_page = setting;
       const blocks = composeBook(book, pages, { date: new Date(0) }).blocks;
