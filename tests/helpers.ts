@@ -87,3 +87,34 @@ export function runGalley(args: string[], cwd: string, timeout = 60_000) {
     });
   });
 }
+
+/**
+ * `galley <args>` run in `cwd` through the CLI's own `main()` in this process: the same argument handling, reports
+ * and exit code as the command, without a process and a chapter worker to start per call (about a CPU-second each).
+ * Chapters go through the main thread (`GALLEY_WORKERS=0`): what a command reads, refuses and reports is the same
+ * code either way. Spawn the command (`runGalley`) where the process is the point: a read that must never block, a
+ * signal, a time or memory limit, the chapter budget.
+ */
+export async function runGalleyInProcess(args: string[], cwd: string) {
+  const [{ main }, { withEnv }, { vi }] = await Promise.all([
+    import('../scripts/cli.ts'),
+    import('../scripts/util/env.ts'),
+    import('vitest'),
+  ]);
+  const started = Date.now();
+  const saved = process.cwd();
+  let stdout = '';
+  let stderr = '';
+  const capture = (add: (text: string) => void) => (chunk: string | Uint8Array) => (add(String(chunk)), true);
+  const out = vi.spyOn(process.stdout, 'write').mockImplementation(capture((t) => (stdout += t)));
+  const err = vi.spyOn(process.stderr, 'write').mockImplementation(capture((t) => (stderr += t)));
+  process.chdir(cwd);
+  try {
+    const code = await withEnv({ NO_COLOR: '1', GALLEY_WORKERS: '0' }, () => main(args));
+    return { code, stdout, stderr, ms: Date.now() - started };
+  } finally {
+    out.mockRestore();
+    err.mockRestore();
+    process.chdir(saved);
+  }
+}
