@@ -91,11 +91,15 @@ export function runGalley(args: string[], cwd: string, timeout = 60_000) {
 /**
  * `galley <args>` run in `cwd` through the CLI's own `main()` in this process: the same argument handling, reports
  * and exit code as the command, without a process and a chapter worker to start per call (about a CPU-second each).
- * Chapters go through the main thread (`GALLEY_WORKERS=0`): what a command reads, refuses and reports is the same
- * code either way. Spawn the command (`runGalley`) where the process is the point: a read that must never block, a
+ * Chapters go through the main thread unless `env` says otherwise (default `GALLEY_WORKERS=0`): what a command
+ * reads, refuses and reports is the same code either way; pass `{}` to keep the workers and their chapter budget. Spawn the command (`runGalley`) where the process is the point: a read that must never block, a
  * signal, a time or memory limit, the chapter budget.
  */
-export async function runGalleyInProcess(args: string[], cwd: string) {
+export async function runGalleyInProcess(
+  args: string[],
+  cwd: string,
+  env: Record<string, string> = { GALLEY_WORKERS: '0' },
+) {
   const [{ main }, { withEnv }, { vi }] = await Promise.all([
     import('../scripts/cli.ts'),
     import('../scripts/util/env.ts'),
@@ -110,7 +114,7 @@ export async function runGalleyInProcess(args: string[], cwd: string) {
   const err = vi.spyOn(process.stderr, 'write').mockImplementation(capture((t) => (stderr += t)));
   process.chdir(cwd);
   try {
-    const code = await withEnv({ NO_COLOR: '1', GALLEY_WORKERS: '0' }, () => main(args));
+    const code = await withEnv({ NO_COLOR: '1', ...env }, () => main(args));
     return { code, stdout, stderr, ms: Date.now() - started };
   } finally {
     out.mockRestore();
