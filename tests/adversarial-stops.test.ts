@@ -11,9 +11,18 @@ import { parseYaml } from '../scripts/model/config/load.ts';
 import { writeSecrets } from './books/hostile/book.ts';
 import { hastToXml } from '../scripts/render/xhtml.ts';
 import { tempDir } from './helpers.ts';
-import { listFiles, type MiniBook, miniBook, buildMini, failing, where } from './adversarial/shared.ts';
+import {
+  listFiles,
+  type MiniBook,
+  miniBook,
+  buildMini,
+  failing,
+  where,
+  chaptersInProcess,
+} from './adversarial/shared.ts';
 
 describe('hostile inputs that stop the build', () => {
+  chaptersInProcess();
   let work: Awaited<ReturnType<typeof tempDir>>;
   let token: string;
 

@@ -105,3 +105,38 @@ export function chaptersOnThisThread(): void {
     else process.env.GALLEY_WORKERS = saved;
   });
 }
+
+/**
+ * `galley <args>` run in `cwd` through the CLI's own `main()` in this process: the same argument handling, reports
+ * and exit code as the command, without a process and a chapter worker to start per call (about a CPU-second each).
+ * Chapters go through the main thread unless `env` says otherwise (default `GALLEY_WORKERS=0`): what a command
+ * reads, refuses and reports is the same code either way; pass `{}` to keep the workers and their chapter budget. Spawn the command (`runGalley`) where the process is the point: a read that must never block, a
+ * signal, a time or memory limit, the chapter budget.
+ */
+export async function runGalleyInProcess(
+  args: string[],
+  cwd: string,
+  env: Record<string, string> = { GALLEY_WORKERS: '0' },
+) {
+  const [{ main }, { withEnv }, { vi }] = await Promise.all([
+    import('../scripts/cli.ts'),
+    import('../scripts/util/env.ts'),
+    import('vitest'),
+  ]);
+  const started = Date.now();
+  const saved = process.cwd();
+  let stdout = '';
+  let stderr = '';
+  const capture = (add: (text: string) => void) => (chunk: string | Uint8Array) => (add(String(chunk)), true);
+  const out = vi.spyOn(process.stdout, 'write').mockImplementation(capture((t) => (stdout += t)));
+  const err = vi.spyOn(process.stderr, 'write').mockImplementation(capture((t) => (stderr += t)));
+  process.chdir(cwd);
+  try {
+    const code = await withEnv({ NO_COLOR: '1', ...env }, () => main(args));
+    return { code, stdout, stderr, ms: Date.now() - started };
+  } finally {
+    out.mockRestore();
+    err.mockRestore();
+    process.chdir(saved);
+  }
+}

@@ -14,7 +14,8 @@ import { addErratum, ErrataInputError } from '../scripts/api/errata-add.ts';
 import { initBook } from '../scripts/api/init.ts';
 import { LIMITS, withinLimits } from '../scripts/model/book/limits.ts';
 import { build } from '../scripts/api/build.ts';
-import { ROOT, runGalley, tempDir } from './helpers.ts';
+import { withEnv } from '../scripts/util/env.ts';
+import { ROOT, runGalleyInProcess, tempDir } from './helpers.ts';
 
 const FIXTURE = path.join(ROOT, 'tests/books/hostile-repo');
 const copyright = bookSchema.parse({
@@ -22,7 +23,8 @@ const copyright = bookSchema.parse({
   copyright: { year: 2026, holder: 'Mallory', in_source: true },
 }).copyright;
 
-const galley = runGalley;
+/** The command through its own `main()` in this process (tests/helpers.ts): no process or worker start per call. */
+const galley = runGalleyInProcess;
 
 /** Author paragraphs that start like a notice and are not one. */
 const NOT_FOOTERS = [
@@ -63,7 +65,10 @@ describe('the copyright footer is a footer line, never a paragraph', () => {
       `# Summary\n\n${chapters.map(([name], i) => `* [Case ${i}](${name})`).join('\n')}\n`,
     );
     const out = path.join(work.dir, 'paragraphs-out');
-    const result = await build({ manuscript: book, out, formats: ['html'], quiet: true });
+    // Chapters on this thread, as the in-process `galley check` below: a worker's start-up is not what is tested.
+    const result = await withEnv({ GALLEY_WORKERS: '0' }, () =>
+      build({ manuscript: book, out, formats: ['html'], quiet: true }),
+    );
     expect(result.ok).toBe(true);
     for (const [i, text] of NOT_FOOTERS.entries()) {
       const page = await readFile(path.join(out, `html/chapters-p${i}.xhtml`), 'utf8');

@@ -13,11 +13,12 @@ import { chapterCacheDir } from '../scripts/passes/process-chapters.ts';
 import { startDev } from '../scripts/api/dev.ts';
 import { diffRevisions } from '../scripts/api/diff.ts';
 import { RefError } from '../scripts/util/git.ts';
-import { ROOT, runGalley, tempDir } from './helpers.ts';
+import { ROOT, runGalleyInProcess, tempDir } from './helpers.ts';
 
 const FIXTURE = path.join(ROOT, 'tests/books/hostile-repo');
 
-const galley = runGalley;
+/** The command through its own `main()` in this process (tests/helpers.ts): no process or worker start per call. */
+const galley = runGalleyInProcess;
 
 /** Names, kinds and bytes of everything under `dir`: what "untouched" means. */
 async function snapshot(dir: string): Promise<string[]> {
