@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { build, type BuildResult } from '../scripts/api/build.ts';
 import { runEpubcheck } from '../scripts/checks/epubcheck.ts';
 import type { Diagnostic } from '../scripts/model/report.ts';
-import { runGalleyInProcess, tempDir } from './helpers.ts';
+import { chaptersOnThisThread, runGalleyInProcess, tempDir } from './helpers.ts';
 import { withEnv } from '../scripts/util/env.ts';
 import os from 'node:os';
 
@@ -14,19 +14,10 @@ import { decodeEntry, defaultCacheDir, entryPath } from '../scripts/passes/cache
 import { cacheRoot } from '../scripts/util/cache-location.ts';
 import { startDev } from '../scripts/api/dev.ts';
 import { escapeControls, formatCompact, formatJson, formatText } from '../scripts/model/report.ts';
-import {
-  EPOCH,
-  listFiles,
-  outputFiles,
-  isMarkup,
-  miniBook,
-  buildMini,
-  rawGit,
-  chaptersInProcess,
-} from './adversarial/shared.ts';
+import { EPOCH, listFiles, outputFiles, isMarkup, miniBook, buildMini, rawGit } from './adversarial/shared.ts';
 
 // Every build here is small and in this process: chapters on this thread, no worker to start per build.
-chaptersInProcess();
+chaptersOnThisThread();
 
 describe('round two: output that validates whatever the text', () => {
   it('passes EPUBCheck with ]]>, noncharacters and lone surrogates in the text, attributes, titles and metadata', async () => {

@@ -6,7 +6,7 @@ import { performance } from 'node:perf_hooks';
 import { VFile } from 'vfile';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { prepare, type BuildResult } from '../scripts/api/build.ts';
-import { tempDir } from './helpers.ts';
+import { chaptersOnThisThread, tempDir } from './helpers.ts';
 import { withEnv } from '../scripts/util/env.ts';
 import { execFileSync } from 'node:child_process';
 import { chmod } from 'node:fs/promises';
@@ -20,7 +20,7 @@ import { compilePattern, globMatch, PatternTimeout, RegexBudget } from '../scrip
 import { sniffImage } from '../scripts/model/book/assets.ts';
 import { sanitizeSvg } from '../scripts/model/book/svg.ts';
 import { loadBibliography } from '../scripts/model/dialects/bibliography.ts';
-import { startCanary, miniBook, buildMini, rawGit, chaptersInProcess } from './adversarial/shared.ts';
+import { startCanary, miniBook, buildMini, rawGit } from './adversarial/shared.ts';
 
 describe("round two: git runs only against the author's repository, with nothing that runs a program", () => {
   let work: Awaited<ReturnType<typeof tempDir>>;
@@ -136,7 +136,7 @@ describe("round two: git runs only against the author's repository, with nothing
 
 describe('round two: one address test for every notation, and no network because book.yaml says so', () => {
   // Chapters on this thread: no worker to start per prepare() or check() (the hangs below keep theirs).
-  chaptersInProcess();
+  chaptersOnThisThread();
   // Every way to write 127.0.0.1 (and friends) the URL parser lets through, and the forms it produces.
   const PRIVATE = [
     '127.0.0.1',
@@ -261,7 +261,7 @@ describe('round two: one address test for every notation, and no network because
 
 describe('round two: patterns in book.yaml cannot hang a check', () => {
   // Chapters on this thread: no worker to start per prepare() or check() (the hangs below keep theirs).
-  chaptersInProcess();
+  chaptersOnThisThread();
   it('matches globs by a linear scan, even with many stars', () => {
     expect(globMatch('a*b*c', 'aXXbYYc')).toBe(true);
     expect(globMatch('a*b*c', 'aXXbYY')).toBe(false);

@@ -10,19 +10,11 @@ import { prepare } from '../scripts/api/build.ts';
 import { parseYaml } from '../scripts/model/config/load.ts';
 import { writeSecrets } from './books/hostile/book.ts';
 import { hastToXml } from '../scripts/render/xhtml.ts';
-import { tempDir } from './helpers.ts';
-import {
-  listFiles,
-  type MiniBook,
-  miniBook,
-  buildMini,
-  failing,
-  where,
-  chaptersInProcess,
-} from './adversarial/shared.ts';
+import { chaptersOnThisThread, tempDir } from './helpers.ts';
+import { listFiles, type MiniBook, miniBook, buildMini, failing, where } from './adversarial/shared.ts';
 
 describe('hostile inputs that stop the build', () => {
-  chaptersInProcess();
+  chaptersOnThisThread();
   let work: Awaited<ReturnType<typeof tempDir>>;
   let token: string;
 

@@ -10,7 +10,7 @@ import type { Element } from 'hast';
 import { fromHtml } from 'hast-util-from-html';
 import JSZip from 'jszip';
 import { visit } from 'unist-util-visit';
-import { afterAll, beforeAll, expect } from 'vitest';
+import { expect } from 'vitest';
 import { build, type BuildResult } from '../../scripts/api/build.ts';
 import type { Diagnostic } from '../../scripts/model/report.ts';
 import { withEnv } from '../../scripts/util/env.ts';
@@ -244,20 +244,3 @@ export const rawGit = (cwd: string, args: string[], input?: string) =>
     input,
     stdio: ['pipe', 'pipe', 'pipe'],
   }).trim();
-
-/**
- * Chapters processed on the test's own thread for the enclosing `describe` (`GALLEY_WORKERS=0`, put back after):
- * a chapter worker costs about half a CPU-second to start, once per build, and these files make dozens of small
- * builds whose point is what the pipeline does with a hostile input, not the worker it does it in. Not for a case
- * whose hang guard is the chapter budget: without workers nothing bounds a chapter.
- */
-export function chaptersInProcess(): void {
-  const saved = process.env.GALLEY_WORKERS;
-  beforeAll(() => {
-    process.env.GALLEY_WORKERS = '0';
-  });
-  afterAll(() => {
-    if (saved === undefined) delete process.env.GALLEY_WORKERS;
-    else process.env.GALLEY_WORKERS = saved;
-  });
-}
