@@ -9,7 +9,7 @@ import type { Element } from 'hast';
 import { PDFArray, PDFDict, PDFDocument, PDFName, PDFNumber } from '@cantoo/pdf-lib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { prepare } from '../scripts/api/build.ts';
-import { launchBrowser, onBrowserLaunch } from '../scripts/render/browser.ts';
+import { launchBrowser, onBrowserLaunch, type GalleyBrowser } from '../scripts/render/browser.ts';
 import { drawDiagrams } from '../scripts/render/diagrams/diagrams.ts';
 import { BuildCache } from '../scripts/model/build-cache.ts';
 import { pageGeometry, toMm } from '../scripts/render/pdf/pages-css.ts';
@@ -145,6 +145,13 @@ async function pageLabels(file: string): Promise<{ start: number; style: string;
   }
   return out;
 }
+
+/** One Chromium for the small prints after the sample's (the sandbox's and the A5 book's), launched by the first. */
+let smallPrints: Promise<GalleyBrowser> | undefined;
+const sharedBrowser = () => (smallPrints ??= launchBrowser());
+afterAll(async () => {
+  await (await smallPrints)?.close();
+});
 
 function processArgs(): Promise<string> {
   return tool('ps', ['-eo', 'pid,args']);
@@ -432,7 +439,7 @@ describe('PDF sandbox', () => {
       },
     ];
     page.body = { ...page.body, children: [...page.body.children, ...hostile] };
-    const result = await renderPdf(book, pages, out.dir);
+    const result = await renderPdf(book, pages, out.dir, { browser: await sharedBrowser() });
     expect(hits).toEqual([]);
     expect(result.blocked.map((b) => b.url)).toContain(`${base}/x.png`);
     const message = page.chapter!.file.messages.find(
@@ -474,7 +481,7 @@ describe('Page geometry', () => {
       await writeFile(path.join(src, 'one.md'), '# One\n\nFirst chapter.\n\n## A section\n\nText.\n');
       await writeFile(path.join(src, 'two.md'), '# Two\n\nSecond chapter, with $$x^2$$ math.\n');
       const { book: loaded, pages } = await prepare(src);
-      const result = await renderPdf(loaded, pages, path.join(book.dir, 'out'));
+      const result = await renderPdf(loaded, pages, path.join(book.dir, 'out'), { browser: await sharedBrowser() });
       const info = await tool('pdfinfo', ['-box', result.path]);
       const geometry = pageGeometry(loaded.config.output.pdf);
       const pt = (mm: number) => (mm * 72) / 25.4;
