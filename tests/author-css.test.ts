@@ -10,7 +10,7 @@ import { cp, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GALLEY, ROOT, tempDir } from './helpers.ts';
+import { GALLEY, ROOT, tempDir } from './light-helpers.ts';
 
 const exec = promisify(execFile);
 let work: Awaited<ReturnType<typeof tempDir>>;

@@ -1,8 +1,26 @@
+import { execFile } from 'node:child_process';
 import { cp } from 'node:fs/promises';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readLayout } from '../scripts/checks/preflight.ts';
-import { ROOT, runGalley, tempDir } from './helpers.ts';
+// The preflight's own reader, from its module: checks/preflight.ts would load the whole PDF renderer with it.
+import { readLayout } from '../scripts/render/pdf/analysis/layout.ts';
+import { GALLEY, ROOT, tempDir } from './light-helpers.ts';
+
+/** The compiled `galley`, as an author runs it; never rejects. */
+async function runGalley(args: string[], cwd: string, timeout: number) {
+  try {
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, [GALLEY, ...args], {
+      cwd,
+      env: { ...process.env, NO_COLOR: '1' },
+      timeout,
+    });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code: number | null; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
 
 const FIXTURE = path.join(ROOT, 'tests', 'books', 'rtl-wide-math');
 

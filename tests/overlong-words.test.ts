@@ -14,6 +14,7 @@ import { check } from '../scripts/api/check.ts';
 import { wordSet } from '../scripts/checks/fidelity.ts';
 import { readLayout } from '../scripts/checks/preflight.ts';
 import { renderPdf } from '../scripts/render/pdf/pdf.ts';
+import { launchBrowser } from '../scripts/render/browser.ts';
 import { withEnv } from '../scripts/util/env.ts';
 import { ROOT, tempDir } from './helpers.ts';
 
@@ -40,8 +41,14 @@ describe('a word longer than the line', () => {
     clipped = await tempDir('galley-overlong-clipped-');
     await withEnv({ SOURCE_DATE_EPOCH: '1780000000' }, async () => {
       const { book, pages } = await prepare(OVERFULL);
-      pdf = (await renderPdf(book, pages, out.dir)).path;
-      before = (await renderPdf(book, pages, clipped.dir, { wrapWords: false })).path;
+      // One Chromium for both prints.
+      const browser = await launchBrowser();
+      try {
+        pdf = (await renderPdf(book, pages, out.dir, { browser })).path;
+        before = (await renderPdf(book, pages, clipped.dir, { wrapWords: false, browser })).path;
+      } finally {
+        await browser.close();
+      }
     });
   }, 240_000);
 

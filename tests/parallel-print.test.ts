@@ -57,11 +57,11 @@ describe('the final print in pieces, joined', () => {
   beforeAll(async () => {
     out = await tempDir('galley-parallel-');
     galley = await launchBrowser();
-    const render = async (count: number, dir: string) => {
-      const { book, pages, errata } = await prepare(BOOK);
-      return renderPdf(book, pages, path.join(out.dir, dir), { browser: galley, errata, pieces: count });
-    };
     await withEnv({ SOURCE_DATE_EPOCH: '1780000000' }, async () => {
+      // Prepared once: the three prints differ only in how they are cut.
+      const { book, pages, errata } = await prepare(BOOK);
+      const render = (count: number, dir: string) =>
+        renderPdf(book, pages, path.join(out.dir, dir), { browser: galley, errata, pieces: count });
       whole = await render(1, 'whole');
       pieces = await render(3, 'pieces');
       again = await readFile((await render(3, 'again')).path);

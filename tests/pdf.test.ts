@@ -9,7 +9,7 @@ import type { Element } from 'hast';
 import { PDFArray, PDFDict, PDFDocument, PDFName, PDFNumber } from '@cantoo/pdf-lib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { prepare } from '../scripts/api/build.ts';
-import { launchBrowser, onBrowserLaunch } from '../scripts/render/browser.ts';
+import { launchBrowser, onBrowserLaunch, type GalleyBrowser } from '../scripts/render/browser.ts';
 import { drawDiagrams } from '../scripts/render/diagrams/diagrams.ts';
 import { BuildCache } from '../scripts/model/build-cache.ts';
 import { pageGeometry, toMm } from '../scripts/render/pdf/pages-css.ts';
@@ -22,6 +22,8 @@ import { withEnv } from '../scripts/util/env.ts';
 
 const exec = promisify(execFile);
 const SAMPLE = path.join(ROOT, 'manuscript');
+/** A small book for what does not need the sample's size (the sandbox's blocked requests). */
+const MINI = path.join(ROOT, 'tests', 'books', 'mini');
 const EPOCH = '1780000000';
 
 async function tool(command: string, args: string[]): Promise<string> {
@@ -49,6 +51,22 @@ async function pageText(
     );
   }
   return tool('pdftotext', [...args, file, '-']);
+}
+
+/** Every page's text (`-layout`, optionally one band of each page), from one pdftotext run: index 0 is page `first`. */
+async function pagesText(
+  file: string,
+  band?: { y: number; height: number; width: number },
+  range?: { first: number; last: number },
+): Promise<string[]> {
+  const args = ['-layout'];
+  if (range) args.push('-f', String(range.first), '-l', String(range.last));
+  if (band) {
+    args.push('-x', '0', '-y', String(Math.round(band.y)), '-W', String(Math.round(band.width)));
+    args.push('-H', String(Math.round(band.height)));
+  }
+  // Each page's text ends with a form feed: the last piece is what follows the last page (nothing).
+  return (await tool('pdftotext', [...args, file, '-'])).split('\f').slice(0, -1);
 }
 
 const squash = (text: string) => text.replace(/\s+/g, ' ').trim();
@@ -128,6 +146,13 @@ async function pageLabels(file: string): Promise<{ start: number; style: string;
   return out;
 }
 
+/** One Chromium for the small prints after the sample's (the sandbox's and the A5 book's), launched by the first. */
+let smallPrints: Promise<GalleyBrowser> | undefined;
+const sharedBrowser = () => (smallPrints ??= launchBrowser());
+afterAll(async () => {
+  await (await smallPrints)?.close();
+});
+
 function processArgs(): Promise<string> {
   return tool('ps', ['-eo', 'pid,args']);
 }
@@ -139,8 +164,15 @@ describe('PDF of the sample book', () => {
   /** A second build of it here, under another time zone and locale. */
   let second: PdfResult;
   let file: string;
+  /** The sample book as prepared for the second build (the same book as the first). */
+  let sample: Awaited<ReturnType<typeof prepare>>['book'];
+  /** Every page's text, `-layout`, page 1 at index 0. */
+  let texts: string[];
   let toc: TocRow[];
   let bodyStart: number;
+  /** The first build's bookmarks, read once (pdftohtml reads every page to give them). */
+  let bookmarks: Promise<OutlineItem[]> | undefined;
+  const sampleOutline = () => (bookmarks ??= outline(file));
   const launched: { pid?: number; profileDir: string }[] = [];
   const width = 432;
 
@@ -159,6 +191,7 @@ describe('PDF of the sample book', () => {
         { SOURCE_DATE_EPOCH: EPOCH, TZ: 'Asia/Tehran', LANG: 'fa_IR.UTF-8', LC_ALL: 'fa_IR.UTF-8' },
         async () => {
           const { book, pages, errata } = await prepare(SAMPLE);
+          sample = book;
           // One browser, as `galley build` has: it draws the sample's diagrams (as the build does first), then prints.
           const browser = await launchBrowser();
           try {
@@ -175,7 +208,8 @@ describe('PDF of the sample book', () => {
     file = first.path;
     const labels = await pageLabels(file);
     bodyStart = labels.find((l) => l.style === '/D')!.start;
-    toc = parseToc((await pageText(file, 5)) + (await pageText(file, 6)));
+    texts = await pagesText(file);
+    toc = parseToc(texts[4]! + texts[5]!);
   }, 300_000);
 
   afterAll(async () => {
@@ -183,7 +217,7 @@ describe('PDF of the sample book', () => {
   });
 
   it('writes <slug>.pdf with the pages the renderer reports, on a 6×9 in trim', async () => {
-    const { book } = await prepare(SAMPLE);
+    const book = sample;
     expect(path.basename(file)).toBe(`${bookSlug(book)}.pdf`);
     const info = await tool('pdfinfo', [file]);
     expect(Number(/^Pages:\s+(\d+)/m.exec(info)![1])).toBe(first.pages);
@@ -191,6 +225,7 @@ describe('PDF of the sample book', () => {
     expect(path.basename(second.path)).toBe(`${bookSlug(book)}.pdf`);
     expect(first.pages).toBeGreaterThan(40);
     expect(info).toMatch(/^Page size:\s+432 x 648 pts/m);
+    expect(texts.length).toBe(first.pages);
     expect(second.prints).toBe(2);
   });
 
@@ -242,7 +277,7 @@ describe('PDF of the sample book', () => {
     const physical = (label: string) => (/^[ivxlcdm]+$/.test(label) ? romanValue(label) : bodyStart + Number(label));
     for (const row of toc) {
       const page = physical(row.label);
-      const text = squash(await pageText(file, page));
+      const text = squash(texts[page - 1] ?? '');
       expect(text, `“${row.title}” should print on page ${page} (label ${row.label})`).toContain(row.title);
     }
     // A chapter's opening page carries its folio at the foot.
@@ -252,7 +287,7 @@ describe('PDF of the sample book', () => {
   });
 
   it('has an outline that mirrors the TOC, pointing at the same pages', async () => {
-    const items = await outline(file);
+    const items = await sampleOutline();
     expect(items.map((i) => i.title.replace(/^\d+\.\s+/, ''))).toEqual(toc.map((r) => r.title));
     for (const [index, item] of items.entries()) {
       const label = toc[index]!.label;
@@ -263,12 +298,12 @@ describe('PDF of the sample book', () => {
   });
 
   it('opens parts and chapters on right-hand pages, after blank versos without head or folio', async () => {
-    const items = await outline(file);
+    const items = await sampleOutline();
     const openings = items.filter((i) => i.depth === 1 || /^\d+\.\s/.test(i.title));
     for (const item of openings) expect(item.page % 2, `${item.title} on page ${item.page}`).toBe(1);
     const part = items.find((i) => i.title === 'Part II: Knowledge questions')!;
     // The page after a part title is its blank verso: nothing printed at all.
-    expect(squash(await pageText(file, part.page + 1))).toBe('');
+    expect(squash(texts[part.page] ?? 'no such page')).toBe('');
   });
 
   it('prints running heads: the book title on left pages, the chapter on right pages, none on an opening', async () => {
@@ -296,18 +331,20 @@ describe('PDF of the sample book', () => {
       { start: 0, style: '/r', first: 1 },
       { start: bodyStart, style: '/D', first: 1 },
     ]);
-    const items = await outline(file);
+    const items = await sampleOutline();
     expect(items.find((i) => i.title === 'Part I: The interview process')!.page).toBe(bodyStart + 1);
   });
 
   it('never leaves a heading as the last line of a page', async () => {
-    const { book } = await prepare(SAMPLE);
     const headings = new Set(
-      book.chapters.flatMap((c) => c.headings.filter((h) => h.depth >= 2).map((h) => squash(h.text))),
+      sample.chapters.flatMap((c) => c.headings.filter((h) => h.depth >= 2).map((h) => squash(h.text))),
     );
     const stranded: string[] = [];
-    for (let page = bodyStart + 1; page <= first.pages; page++) {
-      const lines = (await pageText(file, page, { y: 0, height: 590, width })).split('\n').map(squash).filter(Boolean);
+    const bands = await pagesText(file, { y: 0, height: 590, width }, { first: bodyStart + 1, last: first.pages });
+    expect(bands.length).toBe(first.pages - bodyStart);
+    for (const [index, band] of bands.entries()) {
+      const page = bodyStart + 1 + index;
+      const lines = band.split('\n').map(squash).filter(Boolean);
       const last = lines[lines.length - 1];
       if (last && headings.has(last)) stranded.push(`${page}: ${last}`);
     }
@@ -372,8 +409,8 @@ describe('PDF sandbox', () => {
   });
 
   it('blocks requests the content makes, reports them at their Markdown line, and the canary hears nothing', async () => {
-    const { book, pages } = await prepare(SAMPLE);
-    const page = pages.find((p) => p.key === 'part-2-math-foundations')!;
+    const { book, pages } = await prepare(MINI);
+    const page = pages.find((p) => p.chapter?.source === 'chapters/one.md')!;
     const base = `http://127.0.0.1:${port}`;
     const at = (line: number) => ({ start: { line, column: 1 }, end: { line, column: 10 } });
     // Past the sanitizer on purpose: the renderer must hold even if hostile markup got this far.
@@ -402,7 +439,7 @@ describe('PDF sandbox', () => {
       },
     ];
     page.body = { ...page.body, children: [...page.body.children, ...hostile] };
-    const result = await renderPdf(book, pages, out.dir);
+    const result = await renderPdf(book, pages, out.dir, { browser: await sharedBrowser() });
     expect(hits).toEqual([]);
     expect(result.blocked.map((b) => b.url)).toContain(`${base}/x.png`);
     const message = page.chapter!.file.messages.find(
@@ -444,7 +481,7 @@ describe('Page geometry', () => {
       await writeFile(path.join(src, 'one.md'), '# One\n\nFirst chapter.\n\n## A section\n\nText.\n');
       await writeFile(path.join(src, 'two.md'), '# Two\n\nSecond chapter, with $$x^2$$ math.\n');
       const { book: loaded, pages } = await prepare(src);
-      const result = await renderPdf(loaded, pages, path.join(book.dir, 'out'));
+      const result = await renderPdf(loaded, pages, path.join(book.dir, 'out'), { browser: await sharedBrowser() });
       const info = await tool('pdfinfo', ['-box', result.path]);
       const geometry = pageGeometry(loaded.config.output.pdf);
       const pt = (mm: number) => (mm * 72) / 25.4;

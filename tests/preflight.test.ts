@@ -9,6 +9,7 @@ import { check } from '../scripts/api/check.ts';
 import { analyse, checkPrint, readLayout, type Layout } from '../scripts/checks/preflight.ts';
 import { composeBook, type Composition } from '../scripts/render/pdf/compose.ts';
 import { renderPdf } from '../scripts/render/pdf/pdf.ts';
+import { launchBrowser, type GalleyBrowser } from '../scripts/render/browser.ts';
 import type { TextLine, TextPage } from '../scripts/render/pdf/read/text-layout.ts';
 import { stripSoftHyphensFromContent } from '../scripts/render/pdf/post/text-layer.ts';
 import { withEnv } from '../scripts/util/env.ts';
@@ -19,6 +20,13 @@ const exec = promisify(execFile);
 const FAULTS = path.join(ROOT, 'tests/books/print-faults');
 const SAMPLE = path.join(ROOT, 'manuscript');
 const EPOCH = '1780000000';
+
+/** One Chromium for the file's two prints, launched by the first. */
+let browser: Promise<GalleyBrowser> | undefined;
+const sharedBrowser = () => (browser ??= launchBrowser());
+afterAll(async () => {
+  await (await browser)?.close();
+});
 
 async function pageText(file: string, page: number): Promise<string> {
   const { stdout } = await exec('pdftotext', ['-layout', '-f', String(page), '-l', String(page), file, '-'], {
@@ -143,7 +151,7 @@ describe('print preflight of a fixture book with faults', () => {
     out = await tempDir('galley-preflight-');
     await withEnv({ SOURCE_DATE_EPOCH: EPOCH }, async () => {
       const { book, pages } = await prepare(FAULTS);
-      pdf = (await renderPdf(book, pages, out.dir)).path;
+      pdf = (await renderPdf(book, pages, out.dir, { browser: await sharedBrowser() })).path;
     });
   }, 240_000);
 
@@ -261,7 +269,7 @@ describe('print preflight of a word too long for the line', () => {
     await withEnv({ SOURCE_DATE_EPOCH: EPOCH }, async () => {
       const { book, pages } = await prepare(OVERFULL);
       // print.css breaks such a word (tests/overlong-words.test.ts): without it, the layout Chromium makes of it.
-      pdf = (await renderPdf(book, pages, out.dir, { wrapWords: false })).path;
+      pdf = (await renderPdf(book, pages, out.dir, { wrapWords: false, browser: await sharedBrowser() })).path;
     });
   }, 240_000);
 
