@@ -1,8 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { VFile } from 'vfile';
 import { bookSchema, type BookConfig } from '../scripts/model/config/schema.ts';
 import type { ChapterSettings } from '../scripts/model/book/load.ts';
@@ -11,10 +8,11 @@ import { hastToXml } from '../scripts/render/xhtml.ts';
 import { afterAll, beforeAll } from 'vitest';
 import { levelOf } from '../scripts/util/messages.ts';
 import '../scripts/markdown/plugins/types.ts';
+import { GALLEY, ROOT, tempDir } from './light-helpers.ts';
 
-export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-/** The compiled `galley` command, as the package runs it (tests/setup/compiled.ts keeps it current). */
-export const GALLEY = path.join(ROOT, 'lib', 'galley.js');
+// What needs no Markdown pipeline lives in light-helpers.ts, which files that only run `galley` import alone.
+export { GALLEY, ROOT, tempDir };
+
 /** A real HonKit book, trimmed (tests/corpora/algorithm-archive/NOTICE.md: CC BY-SA 4.0). */
 export const CORPUS = path.join(ROOT, 'tests', 'corpora', 'algorithm-archive');
 
@@ -36,11 +34,6 @@ export function renderMarkdown(
     (m) => `${m.line ?? 1}:${m.column ?? 1} ${levelOf(m.fatal)} ${m.reason} [${m.ruleId}]`,
   );
   return { html, messages, file, tree };
-}
-
-export async function tempDir(prefix = 'galley-test-') {
-  const dir = await mkdtemp(path.join(os.tmpdir(), prefix));
-  return { dir, cleanup: () => rm(dir, { recursive: true, force: true }) };
 }
 
 /**
