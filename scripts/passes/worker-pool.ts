@@ -14,6 +14,7 @@ import type { ProcessStats } from '../model/build-cache.ts';
 import type { ChapterContext } from '../markdown/plugins/types.ts';
 import { report } from '../util/messages.ts';
 import { overBudgetMessage, type ChapterBudget } from './chapter-budget.ts';
+import { workerEntry } from './worker-entry.ts';
 import {
   decodeResult,
   encodeResult,
@@ -98,22 +99,17 @@ const waitAsync = (
   }
 ).waitAsync;
 
-// Compiled, the worker is plain JavaScript; run from the TypeScript sources (tests, tsx), it needs tsx registered first.
-const WORKER_ENTRY = new URL(
-  import.meta.url.endsWith('.ts') ? './cache/chapter-worker.mjs' : './cache/worker.js',
-  import.meta.url,
-);
-
 export async function processParallel(run: ParallelRun) {
   const { book, keys, cached, misses, threads, cacheDir, stats, serial, onChapter, lint, budget, task } = run;
   const started = Date.now();
   const chapters = book.chapters;
   const signal = new Int32Array(new SharedArrayBuffer(4));
   const pool: PoolWorker[] = [];
+  const workerModule = workerEntry(import.meta.url);
   const spawn = () => {
     const { port1, port2 } = new MessageChannel();
     try {
-      const worker = new Worker(WORKER_ENTRY, {
+      const worker = new Worker(workerModule, {
         workerData: {
           config: book.config,
           lint,
