@@ -10,7 +10,7 @@ import { appendixChapter, checkErrata } from './errata/checks.ts';
 import { buildErrataAppendix } from './errata/appendix.ts';
 import { ERRATA_FILE, loadErrata, type Errata } from '../model/errata/load.ts';
 import { editionStamp } from '../model/errata/stamp.ts';
-import { createChapterProcessor } from '../markdown/processor.ts';
+import type { ChapterProcessor } from '../markdown/processor.ts';
 import { bookPages, type Page } from '../model/pages.ts';
 import { createProgress, type Progress } from '../util/progress.ts';
 import { isInside } from '../util/paths.ts';
@@ -79,7 +79,7 @@ const bookSignature = (prepared: Prepared) =>
  */
 export class BookPipeline {
   private state?: Prepared;
-  private processor?: ReturnType<typeof createChapterProcessor>;
+  private processor?: ChapterProcessor;
   /** One cache for every run and update of this pipeline. */
   readonly cache: BuildCache;
 
@@ -180,7 +180,11 @@ export class BookPipeline {
 
   private async redo(state: Prepared, chapters: Chapter[], errataChanged: boolean, before: string): Promise<Update> {
     const { book } = state;
-    this.processor ??= createChapterProcessor(book.config, { settings: chapterSettings(book.context) });
+    // Loaded on the first update: a whole run processes its chapters on workers, never on this thread.
+    const { createChapterProcessor } = await import('../markdown/processor.ts');
+    const processor = (this.processor ??= createChapterProcessor(book.config, {
+      settings: chapterSettings(book.context),
+    }));
     const touched = new Set<Chapter>();
     const questionsOf = (chapter: Chapter) =>
       JSON.stringify(chapter.questions.map((q) => [q.id, q.number, q.difficulty, q.text]));
@@ -191,7 +195,7 @@ export class BookPipeline {
     for (const chapter of chapters) {
       const previous = questionsOf(chapter);
       const terms = indexTermsOf(chapter);
-      await this.reread(book, chapter);
+      await this.reread(book, chapter, processor);
       touched.add(chapter);
       if (questionsOf(chapter) !== previous) questionsChanged = true;
       if (indexTermsOf(chapter) !== terms) termsChanged = true;
@@ -199,7 +203,7 @@ export class BookPipeline {
     if (termsChanged) {
       for (const index of book.chapters.filter(isBookIndex)) {
         if (!touched.has(index)) {
-          await this.reread(book, index);
+          await this.reread(book, index, processor);
           touched.add(index);
         }
       }
@@ -207,7 +211,7 @@ export class BookPipeline {
     if (questionsChanged) {
       for (const index of book.chapters.filter(isQuestionsIndex)) {
         if (!touched.has(index)) {
-          await this.reread(book, index);
+          await this.reread(book, index, processor);
           touched.add(index);
         }
       }
@@ -229,7 +233,7 @@ export class BookPipeline {
     if (errata) {
       const appendix = appendixChapter(book, errata);
       if (appendix) {
-        if (!touched.has(appendix)) await this.reread(book, appendix);
+        if (!touched.has(appendix)) await this.reread(book, appendix, processor);
         resolveLinks(book, [appendix]);
         touched.add(appendix);
       }
@@ -251,7 +255,7 @@ export class BookPipeline {
   }
 
   /** From disk again, always: processing appends to a file's messages, and book passes append to its tree. */
-  private async reread(book: LoadedBook, chapter: Chapter) {
+  private async reread(book: LoadedBook, chapter: Chapter, processor: ChapterProcessor) {
     // The load checked where the file leads; a save may have made it a link out of the manuscript, into the git
     // folder, or a FIFO: the same gate as the load.
     const checked = checkBookFile(book.boundary, chapter.file.path);
@@ -269,7 +273,7 @@ export class BookPipeline {
     chapter.file = file;
     chapter.frontmatter = data;
     chapter.title = title;
-    processChapter(book, chapter, this.processor);
+    processChapter(book, chapter, processor);
   }
 }
 

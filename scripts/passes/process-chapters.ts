@@ -5,10 +5,9 @@ import { processParallel, type ChapterTask, type Resolver } from './worker-pool.
 import { BuildCache, type FileDigests, type ProcessStats } from '../model/build-cache.ts';
 import { chapterCacheDir, openBuildCache } from './cache/build-cache.ts';
 import { VFile } from 'vfile';
-import type { Root as HastRoot } from 'hast';
 import { chapterSettings, type ChapterSettings, type LoadedBook } from '../model/book/load.ts';
 import type { Chapter } from '../model/book/types.ts';
-import { createChapterProcessor, type ChapterProcessor } from '../markdown/processor.ts';
+import type { ChapterProcessor } from '../markdown/processor.ts';
 import { report } from '../util/messages.ts';
 import { MAX_INCLUDED_BYTES_PER_BOOK } from '../model/book/included.ts';
 import { INPUT_KEYS, OUTPUT_KEYS, type ChapterContext } from '../markdown/plugins/types.ts';
@@ -25,8 +24,9 @@ import {
   type ChapterResult,
   type LazyResult,
 } from './cache/chapter-cache.ts';
-import { dependenciesUnchanged, trackDependencies, untracked, type Dependency } from './cache/dependencies.ts';
+import { dependenciesUnchanged } from './cache/dependencies.ts';
 import { statDigests } from './cache/stat-digest.ts';
+import { chapterContext, producedData, runDetached, runPipeline } from './run-chapter.ts';
 
 /** The settings that are set, by name: what the cache key digests. */
 function definedSettings(settings: ChapterSettings): Record<string, unknown> {
@@ -45,58 +45,6 @@ function loaderData(file: VFile, produced?: ReadonlySet<string>): Record<string,
     data[key] = value;
   }
   return data;
-}
-
-/** Everything the pipeline added to or changed on `file.data`, given what was there before it ran. */
-function producedData(file: VFile, before: Record<string, unknown>): Record<string, unknown> {
-  const data: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(file.data)) {
-    if (INPUT_KEYS.has(key) || value === undefined) continue;
-    if (key in before && before[key] === value) continue;
-    data[key] = value;
-  }
-  return data;
-}
-
-/** Runs the pipeline on a file whose `data.chapter` is set; a crash becomes an error on the chapter, never a dead build. */
-function runPipeline(
-  processor: ChapterProcessor,
-  file: VFile,
-  boundary: string,
-): { tree: HastRoot; dependencies: Dependency[] } {
-  const { value, dependencies } = trackDependencies(boundary, () => {
-    try {
-      return processor.runSync(processor.parse(file), file);
-    } catch (error) {
-      // A crash in one chapter must not take the build down without saying where.
-      report(
-        file,
-        'error',
-        `Internal error while processing this chapter: ${(error as Error).message}`,
-        { line: 1, column: 1 },
-        'internal',
-      );
-      return { type: 'root', children: [] } satisfies HastRoot;
-    }
-  });
-  return { tree: value, dependencies };
-}
-
-/** The chapter context plugins read, with an image resolver that records what it was asked and answered. */
-function chapterContext(
-  context: Omit<ChapterContext, 'resolveAsset'>,
-  file: VFile,
-  resolve: Resolver,
-  refs: AssetRef[],
-): ChapterContext {
-  return {
-    ...context,
-    resolveAsset: (href) => {
-      const result = untracked(() => resolve(file.path, href));
-      refs.push('error' in result ? { href, error: result.error } : { href, target: result.target });
-      return result;
-    },
-  };
 }
 
 /** What the book passes and renderers need, read off what the pipeline left on the chapter. */
@@ -146,30 +94,11 @@ function inPlace(book: LoadedBook, chapter: Chapter, processor: ChapterProcessor
 }
 
 /** Runs the per-chapter pipeline on one chapter and stores what it produced on the chapter. */
-export function processChapter(
-  book: LoadedBook,
-  chapter: Chapter,
-  processor = createChapterProcessor(book.config, { settings: chapterSettings(book.context) }),
-) {
+export function processChapter(book: LoadedBook, chapter: Chapter, processor: ChapterProcessor) {
   inPlace(book, chapter, processor);
 }
 
 export type { ChapterTask };
-
-/**
- * Processes a chapter away from the book (in a worker, or on the main thread
- * in a parallel build): a fresh file, images resolved against a registry of
- * its own; the result is applied to the book later, in reading order.
- */
-export function runDetached(processor: ChapterProcessor, task: ChapterTask, resolve: Resolver): ChapterResult {
-  const file = new VFile({ path: task.path, cwd: task.cwd, value: task.value });
-  Object.assign(file.data, task.data);
-  const assets: AssetRef[] = [];
-  file.data.chapter = chapterContext(task.context, file, resolve, assets);
-  file.data.frontmatter = task.frontmatter;
-  const { tree, dependencies } = runPipeline(processor, file, task.boundary);
-  return { tree, messages: storeMessages(file), data: producedData(file, task.data), assets, dependencies };
-}
 
 /**
  * Puts a result on its chapter as if the pipeline had just run there. It is
@@ -300,7 +229,15 @@ export async function processChapters(
   // Included files of cached chapters are checked through the stat-keyed memo of this cache folder.
   const fileDigests = statDigests(cache);
   const settings = chapterSettings(book.context);
-  const processor = createChapterProcessor(book.config, { lint, settings });
+  let processor: ChapterProcessor | undefined;
+  /**
+   * The pipeline on this thread, loaded when a chapter is first processed here: under the budget every chapter
+   * goes to a worker and a cached build processes none, so this thread need not load the pipeline at all.
+   */
+  const processorHere = async () => {
+    const { createChapterProcessor } = await import('../markdown/processor.ts');
+    return (processor ??= createChapterProcessor(book.config, { lint, settings }));
+  };
   const chapters = book.chapters;
   const stats: ProcessStats = { chapters: chapters.length, hits: 0, processed: 0, onWorkers: 0, workers: 0 };
   cache.chapters.stats = stats;
@@ -330,8 +267,8 @@ export async function processChapters(
   );
 
   /** Serial: in place, in order, so the result is the plain loop's by construction. */
-  const serial = (index: number) => {
-    const result = inPlace(book, chapters[index]!, processor);
+  const serial = async (index: number) => {
+    const result = inPlace(book, chapters[index]!, await processorHere());
     stats.processed++;
     const key = keys[index];
     if (cacheDir && key) writeEntry(cacheDir, key, encodeResult(result));
@@ -357,12 +294,12 @@ export async function processChapters(
   const threads = budgeted ? Math.max(1, planned) : planned;
 
   if (threads === 0) {
-    chapters.forEach((chapter, index) => {
+    for (const [index, chapter] of chapters.entries()) {
       const hit = cached[index];
       if (hit && applyResult(book, chapter, hit, cache.chapters.unparsed, fileDigests)) stats.hits++;
-      else serial(index);
+      else await serial(index);
       onChapter?.(chapter, index);
-    });
+    }
   } else {
     // Under the budget the main thread processes nothing itself: it could not be stopped.
     const mainThread = !budgeted && (options.mainThread ?? process.env.GALLEY_WORKERS_ONLY !== '1');
@@ -381,7 +318,7 @@ export async function processChapters(
       budget: budgeted ? chapterBudget() : undefined,
       task: (index) => chapterTask(book, index, keys[index], cacheDir),
       apply: (chapter, result) => applyResult(book, chapter, result, cache.chapters.unparsed, fileDigests),
-      detached: (task, resolve) => runDetached(processor, task, resolve),
+      detached: async (task, resolve) => runDetached(await processorHere(), task, resolve),
     });
   }
   checkBookIncludes(book);

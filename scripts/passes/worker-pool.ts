@@ -14,6 +14,7 @@ import type { ProcessStats } from '../model/build-cache.ts';
 import type { ChapterContext } from '../markdown/plugins/types.ts';
 import { report } from '../util/messages.ts';
 import { overBudgetMessage, type ChapterBudget } from './chapter-budget.ts';
+import { workerEntry } from './worker-entry.ts';
 import {
   decodeResult,
   encodeResult,
@@ -72,7 +73,7 @@ export interface ParallelRun {
   threads: number;
   cacheDir: string | undefined;
   stats: ProcessStats;
-  serial: (index: number) => void;
+  serial: (index: number) => Promise<void>;
   onChapter: ((chapter: Chapter, index: number) => void) | undefined;
   lint: boolean;
   mainThread: boolean;
@@ -83,7 +84,7 @@ export interface ParallelRun {
   /** Puts a result on its chapter; false when it is stale and the chapter must be processed again. */
   apply: (chapter: Chapter, result: ChapterResult | LazyResult) => boolean;
   /** Processes a task here, on the main thread, as a worker would. */
-  detached: (task: ChapterTask, resolve: Resolver) => ChapterResult;
+  detached: (task: ChapterTask, resolve: Resolver) => Promise<ChapterResult>;
 }
 
 /** `Atomics.waitAsync` (Node 16+), which the ES2022 library types leave out. */
@@ -98,22 +99,17 @@ const waitAsync = (
   }
 ).waitAsync;
 
-// Compiled, the worker is plain JavaScript; run from the TypeScript sources (tests, tsx), it needs tsx registered first.
-const WORKER_ENTRY = new URL(
-  import.meta.url.endsWith('.ts') ? './cache/chapter-worker.mjs' : './cache/worker.js',
-  import.meta.url,
-);
-
 export async function processParallel(run: ParallelRun) {
   const { book, keys, cached, misses, threads, cacheDir, stats, serial, onChapter, lint, budget, task } = run;
   const started = Date.now();
   const chapters = book.chapters;
   const signal = new Int32Array(new SharedArrayBuffer(4));
   const pool: PoolWorker[] = [];
+  const workerModule = workerEntry(import.meta.url);
   const spawn = () => {
     const { port1, port2 } = new MessageChannel();
     try {
-      const worker = new Worker(WORKER_ENTRY, {
+      const worker = new Worker(workerModule, {
         workerData: {
           config: book.config,
           lint,
@@ -203,7 +199,7 @@ export async function processParallel(run: ParallelRun) {
       }
     }
   };
-  const flush = () => {
+  const flush = async () => {
     while (next < chapters.length) {
       const chapter = chapters[next]!;
       const result = cached[next] ?? results.get(next);
@@ -213,7 +209,7 @@ export async function processParallel(run: ParallelRun) {
         if (cached[next]) stats.hits++;
         else stats.processed++;
       } else {
-        serial(next);
+        await serial(next);
       }
       onChapter?.(chapter, next);
       next++;
@@ -263,14 +259,14 @@ export async function processParallel(run: ParallelRun) {
       poll();
       enforce();
       feed();
-      flush();
+      await flush();
       if (next >= chapters.length) break;
       const here =
         run.mainThread || pool.every((e) => e.dead) || (!pool.some((e) => e.ready) && Date.now() - started > READY_MS);
       // Over the budget, a worker that died holding chapters is dealt with above; one that never started is not.
       if (queue.length > 0 && here) {
         const index = queue.shift()!;
-        const result = run.detached(task(index), resolveHere);
+        const result = await run.detached(task(index), resolveHere);
         const key = keys[index];
         if (cacheDir && key) writeEntry(cacheDir, key, encodeResult(result));
         results.set(index, result);
@@ -305,7 +301,7 @@ export async function processParallel(run: ParallelRun) {
         waited = 0;
       }
     }
-    flush();
+    await flush();
   } finally {
     for (const entry of pool) {
       entry.port.close();

@@ -9,7 +9,8 @@ import { workerData, type MessagePort } from 'node:worker_threads';
 import { AssetRegistry } from '../../model/book/assets.ts';
 import type { BookConfig } from '../../model/config/schema.ts';
 import { createChapterProcessor } from '../../markdown/processor.ts';
-import { runDetached, type ChapterTask } from '../process-chapters.ts';
+import { runDetached } from '../run-chapter.ts';
+import type { ChapterTask } from '../worker-pool.ts';
 import { encodeResult, writeEntry } from './chapter-cache.ts';
 import type { ChapterSettings } from '../../model/book/load.ts';
 
