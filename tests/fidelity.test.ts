@@ -7,12 +7,14 @@ import { build } from '../scripts/api/build.ts';
 import { check } from '../scripts/api/check.ts';
 import { wordSet, words } from '../scripts/checks/fidelity.ts';
 import { ROOT, tempDir } from './helpers.ts';
+import { sharedBrowser } from './light-helpers.ts';
 
 const BOOKS = path.join(ROOT, 'tests', 'books');
 /** Built once each, every format: the mdBook-shaped fixture, the glyph fixture and two books of other dialects. */
 const FIXTURES = ['mdbook-features', 'glyphs', 'honkit-mini', 'mdbook-mini'];
 
 let work: { dir: string; cleanup: () => Promise<void> };
+const browser = sharedBrowser();
 const out = (name: string) => path.join(work.dir, name);
 const line = (d: { file: string; line: number; ruleId?: string; message: string }) =>
   `${d.file}:${d.line} ${d.ruleId} ${d.message}`;
@@ -21,7 +23,7 @@ beforeAll(async () => {
   process.env.SOURCE_DATE_EPOCH = '1767225600';
   work = await tempDir('galley-fidelity-');
   for (const name of FIXTURES) {
-    const result = await build({ manuscript: path.join(BOOKS, name), out: out(name), quiet: true });
+    const result = await build({ manuscript: path.join(BOOKS, name), out: out(name), quiet: true, browser: browser() });
     expect(result.ok, `${name}: ${result.diagnostics.map(line).join('\n')}`).toBe(true);
   }
 }, 300_000);
@@ -138,7 +140,13 @@ describe('glyph check (check --print)', () => {
     const book = out('glyphs-missing');
     cpSync(path.join(BOOKS, 'glyphs'), book, { recursive: true });
     writeFileSync(path.join(book, 'symbols.md'), '# Symbols\n\nA Tibetan letter: ཀ.\n');
-    const built = await build({ manuscript: book, out: out('glyphs-missing-out'), formats: ['pdf'], quiet: true });
+    const built = await build({
+      manuscript: book,
+      out: out('glyphs-missing-out'),
+      formats: ['pdf'],
+      quiet: true,
+      browser: browser(),
+    });
     expect(built.diagnostics.filter((d) => d.ruleId === 'print-missing-glyph').map((d) => d.severity)).toEqual([
       'warning',
     ]);

@@ -7,6 +7,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll } from 'vitest';
+import type { GalleyBrowser } from '../scripts/render/browser.ts';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 /** The compiled `galley` command, as the package runs it (tests/setup/compiled.ts keeps it current). */
@@ -15,4 +17,25 @@ export const GALLEY = path.join(ROOT, 'lib', 'galley.js');
 export async function tempDir(prefix = 'galley-test-') {
   const dir = await mkdtemp(path.join(os.tmpdir(), prefix));
   return { dir, cleanup: () => rm(dir, { recursive: true, force: true }) };
+}
+
+/**
+ * One Chromium for the in-process builds of the enclosing file or `describe`
+ * (`build({ …, browser: browser() })`), launched before its tests and closed
+ * after: each build would otherwise launch and close its own, about 1.3
+ * CPU-seconds apiece.
+ */
+export function sharedBrowser(): () => GalleyBrowser {
+  let running: GalleyBrowser | undefined;
+  beforeAll(async () => {
+    const { launchBrowser } = await import('../scripts/render/browser.ts');
+    running = await launchBrowser();
+  });
+  afterAll(async () => {
+    await running?.close();
+  });
+  return () => {
+    if (!running) throw new Error('sharedBrowser(): read it inside a test or hook, after beforeAll');
+    return running;
+  };
 }

@@ -7,6 +7,7 @@ import JSZip from 'jszip';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { build } from '../scripts/api/build.ts';
 import { GALLEY, ROOT, tempDir } from './helpers.ts';
+import { sharedBrowser } from './light-helpers.ts';
 import { checkPdfX, PDFX_REQUIREMENTS } from './pdfx-check.ts';
 
 /** PDF/X-4 interiors and covers: the sample book with the KDP preset, and the press fixture. */
@@ -16,6 +17,7 @@ const PT = 72;
 
 let root: { dir: string; cleanup: () => Promise<void> };
 let epoch: string | undefined;
+const browser = sharedBrowser();
 beforeAll(async () => {
   root = await tempDir('galley-pdfx-');
   epoch = process.env.SOURCE_DATE_EPOCH;
@@ -48,7 +50,14 @@ describe('PDF/X-4', () => {
       ),
     );
     const out = path.join(root.dir, 'sample-out');
-    const result = await build({ manuscript, out, formats: ['pdf', 'cover'], edition: 'en', quiet: true });
+    const result = await build({
+      manuscript,
+      out,
+      formats: ['pdf', 'cover'],
+      edition: 'en',
+      quiet: true,
+      browser: browser(),
+    });
     expect(result.ok, result.diagnostics.map((d) => d.message).join('\n')).toBe(true);
     const pdf = result.artifacts.find((a) => a.format === 'pdf')!;
     const cover = result.artifacts.find((a) => a.format === 'cover')!;
@@ -71,7 +80,7 @@ describe('PDF/X-4', () => {
 
   it('the press fixture: both files pass; a cover built alone measures the same interior, byte for byte', async () => {
     const out = path.join(root.dir, 'press-out');
-    const first = await build({ manuscript: PRESS, out, formats: ['pdf', 'cover'], quiet: true });
+    const first = await build({ manuscript: PRESS, out, formats: ['pdf', 'cover'], quiet: true, browser: browser() });
     expect(first.ok).toBe(true);
     const pdf = first.artifacts.find((a) => a.format === 'pdf')!;
     const coverFile = path.join(out, 'press-cover.pdf');
@@ -101,7 +110,7 @@ describe('PDF/X-4', () => {
     expect(broken).toMatch(/page 3 has no TrimBox/);
 
     const alone = path.join(root.dir, 'press-cover-only');
-    const second = await build({ manuscript: PRESS, out: alone, formats: ['cover'], quiet: true });
+    const second = await build({ manuscript: PRESS, out: alone, formats: ['cover'], quiet: true, browser: browser() });
     expect(second.ok).toBe(true);
     expect(second.artifacts.map((a) => a.format)).toEqual(['html', 'cover']);
     expect(Buffer.compare(await readFile(path.join(alone, 'press-cover.pdf')), coverBytes)).toBe(0);

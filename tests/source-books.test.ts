@@ -14,6 +14,7 @@ import { authorNumber, sameTitle } from '../scripts/model/book/numbering.ts';
 import { fenceInfo } from '../scripts/markdown/plugins/remark-mdbook.ts';
 import { EPUB_ROOT } from '../scripts/render/epub/epub.ts';
 import { ROOT, chaptersOnThisThread, tempDir, tempDirWithCache } from './helpers.ts';
+import { sharedBrowser } from './light-helpers.ts';
 
 /**
  * Books as their authors wrote them for HonKit and mdBook, built unedited:
@@ -117,12 +118,15 @@ async function expectValidEpub(result: BuildResult) {
   expect(report.errors + report.fatals).toBe(0);
 }
 
+/** One Chromium for every in-process PDF build of this file. */
+const browser = sharedBrowser();
+
 describe('a HonKit book with one file per section, its own numbers, Part entries and a missing TOC file', () => {
   let result: BuildResult;
   let sections: BuildResult;
   beforeAll(async () => {
     const manuscript = path.join(BOOKS, 'honkit-sections');
-    result = await build({ manuscript, out: path.join(out.dir, 'honkit'), quiet: true });
+    result = await build({ manuscript, out: path.join(out.dir, 'honkit'), quiet: true, browser: browser() });
     // The same book with every section on a new page, to compare.
     const copy = path.join(out.dir, 'honkit-sections-copy');
     await cp(manuscript, copy, { recursive: true });
@@ -132,6 +136,7 @@ describe('a HonKit book with one file per section, its own numbers, Part entries
       out: path.join(out.dir, 'honkit-sections'),
       formats: ['pdf'],
       quiet: true,
+      browser: browser(),
     });
   }, 600_000);
 
@@ -331,6 +336,7 @@ describe('a bare translation folder with contents/ and no SUMMARY.md', () => {
       // Every format a test below reads (the web edition is tested on the HonKit book above).
       formats: ['html', 'epub', 'pdf'],
       quiet: true,
+      browser: browser(),
     });
   }, 600_000);
 
@@ -387,6 +393,7 @@ describe('an mdBook book whose sub-chapters repeat their titles, with fence attr
       // Every format a test below reads (the web edition is tested on the HonKit book above).
       formats: ['html', 'epub', 'pdf'],
       quiet: true,
+      browser: browser(),
     });
   }, 600_000);
 

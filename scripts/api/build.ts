@@ -41,6 +41,13 @@ export interface BuildOptions {
    * reused (its stats); a fresh one per edition when unset (`openBuildCache`).
    */
   cache?: BuildCache;
+  /**
+   * A running browser to print with, for a caller that builds several books
+   * (a test file, a script over many manuscripts): the build neither launches
+   * nor closes one. When unset, the first PDF launches one and the build
+   * closes it.
+   */
+  browser?: GalleyBrowser;
 }
 
 export interface BuildSummary {
@@ -274,7 +281,10 @@ export async function build(options: BuildOptions = {}): Promise<BuildResult> {
     pdfx: options.pdfx,
     noCache: options.noCache,
     cache: options.cache,
-    browser: () => (launched ??= import('../render/browser.ts').then(({ launchBrowser }) => launchBrowser())),
+    browser: () =>
+      options.browser
+        ? Promise.resolve(options.browser)
+        : (launched ??= import('../render/browser.ts').then(({ launchBrowser }) => launchBrowser())),
   };
   try {
     for (const edition of editions) built.push(await buildEdition(edition, out, options.formats, context));
