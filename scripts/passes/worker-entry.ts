@@ -7,19 +7,9 @@
  * (decision 0027, "Per-build fixed costs"). The worker takes and returns plain data only, so which copy of the
  * code runs it is invisible, as long as it is the same code.
  */
-import { existsSync, readdirSync, statSync } from 'node:fs';
-import path from 'node:path';
+import { existsSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-
-/** The newest modification time under a folder (ms). */
-function newest(dir: string): number {
-  let latest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const full = path.join(dir, entry.name);
-    latest = Math.max(latest, entry.isDirectory() ? newest(full) : statSync(full).mtimeMs);
-  }
-  return latest;
-}
+import { newestMtime } from '../util/newest-mtime.ts';
 
 /** The worker module for a worker pool in the module at `from` (scripts/passes/worker-pool.ts or its compiled copy). */
 export function workerEntry(from: string): URL {
@@ -29,7 +19,7 @@ export function workerEntry(from: string): URL {
     const scripts = fileURLToPath(new URL('../', from));
     const config = fileURLToPath(new URL('../../tsconfig.build.json', from));
     const worker = fileURLToPath(compiled);
-    if (existsSync(worker) && statSync(worker).mtimeMs >= Math.max(newest(scripts), statSync(config).mtimeMs))
+    if (existsSync(worker) && statSync(worker).mtimeMs >= Math.max(newestMtime(scripts), statSync(config).mtimeMs))
       return compiled;
   } catch {
     // No lib/ or no tsconfig.build.json beside the sources (a copied tree): the sources themselves, through tsx.
