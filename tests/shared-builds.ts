@@ -4,7 +4,7 @@
  * changing it.
  */
 import { spawn } from 'node:child_process';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { inject } from 'vitest';
 import type { Artifact, BuildSummary } from '../scripts/api/build.ts';
@@ -72,8 +72,13 @@ async function start(dir: string, name: SharedBuildName): Promise<void> {
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const outcome = (result: Omit<Outcome, 'ms'>) =>
-    writeFile(path.join(dir, `${name}.json`), JSON.stringify({ ...result, ms: Date.now() - started }));
+  // Written whole under another name, then renamed: the files that wait poll for `<name>.json` and must never read
+  // it half-written (a fresh-clone run once failed on a partial file).
+  const outcome = async (result: Omit<Outcome, 'ms'>) => {
+    const file = path.join(dir, `${name}.json`);
+    await writeFile(`${file}.part`, JSON.stringify({ ...result, ms: Date.now() - started }));
+    await rename(`${file}.part`, file);
+  };
   child.on('close', (code, signal) => void outcome({ code, signal, stdout, stderr }));
   child.on('error', (error) => void outcome({ code: null, stdout, stderr: `${stderr}\n${String(error)}` }));
   if (child.pid) await writeFile(path.join(dir, `${name}.pid`), String(child.pid));
