@@ -494,6 +494,11 @@ describe('web edition of the sample book', () => {
           if (!result.axe[i]!.names.includes(name)) continue;
           await page.setViewport({ width: run.width, height: 860 });
           await page.emulateMediaFeatures([{ name: 'prefers-color-scheme', value: run.scheme }]);
+          // The page answers a resize at its next frame (wide formulas become focusable then): wait for it, as a
+          // reader's first keypress after turning a phone would.
+          await page.evaluate(
+            () => new Promise<void>((resolve) => requestAnimationFrame(() => requestAnimationFrame(() => resolve()))),
+          );
           const violations = await page.evaluate(async () => {
             const axe = (
               window as unknown as {
