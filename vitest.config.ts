@@ -27,6 +27,7 @@ export const FAST = [
   'tests/pdf-analysis.test.ts',
   'tests/module-state.test.ts',
   'tests/epub-package.test.ts',
+  'tests/live-server.test.ts',
 ];
 
 export default defineConfig({

@@ -324,7 +324,7 @@ export async function startDev(options: DevOptions = {}): Promise<DevSession> {
         rebuild(batch)
           .then((event) => {
             // Reload first: a page that reloads is told the problems when it connects again.
-            server?.broadcast('reload', { all: event.full || event.reloadAll, pages: event.pages });
+            server?.reload({ all: event.full || event.reloadAll === true, pages: event.pages });
             server?.broadcast('problems', problems());
             options.onRebuild?.(event);
           })

@@ -91,7 +91,10 @@
     document.body.appendChild(overlay);
   }
 
-  var events = new EventSource(new URL('events', script.src));
+  // The build this page was served from: the server then tells of any rebuild of it made while it was loading.
+  var eventsUrl = new URL('events', script.src);
+  eventsUrl.searchParams.set('since', script.getAttribute('data-generation') || '0');
+  var events = new EventSource(eventsUrl);
   // Marks the page as live, for the author's tools and the tests.
   events.addEventListener('open', function () {
     document.documentElement.setAttribute('data-galley-live', 'connected');

@@ -19,11 +19,22 @@ export interface ServeOptions {
   initial?: () => { event: string; data: unknown }[];
 }
 
+/** Which pages a rebuild rewrote, by their path below the site's root; `all` when every page shows the change. */
+export interface Reload {
+  all: boolean;
+  pages: string[];
+}
+
 export interface SiteServer {
   url: string;
   port: number;
   /** Sends an event to every open page. */
   broadcast(event: string, data: unknown): void;
+  /**
+   * Tells every open page which pages were rebuilt. A page that was loading at that moment (not yet listening)
+   * is told when it connects, since it says which build it was served from.
+   */
+  reload(pages: Reload): void;
   close(): Promise<void>;
 }
 
@@ -52,6 +63,20 @@ export async function serveSite(root: string, options: ServeOptions = {}): Promi
   const files = sirv(root, { dev: true, dotfiles: false, etag: false });
   const streams = new Set<ServerResponse>();
   const liveScript = options.live ? await template('web/live.js') : undefined;
+  // Each reload is a new build generation. A page is served with the generation current before its file is read,
+  // so its HTML is never older than the stamp says; on connecting it names that stamp and hears of every reload
+  // since (a reload broadcast while it was loading reached no stream of its own).
+  const reloads: (Reload & { generation: number })[] = [];
+  let generation = 0;
+  const KEPT = 500;
+  const liveTag = (stamp: number) => `<script src="${base}${LIVE}live.js" data-generation="${stamp}" defer></script>`;
+  const missed = (since: number): Reload | undefined => {
+    if (!Number.isInteger(since) || since < 0 || since >= generation) return undefined;
+    // Older than what is kept: every page.
+    if (since < generation - reloads.length) return { all: true, pages: [] };
+    const later = reloads.filter((r) => r.generation > since);
+    return { all: later.some((r) => r.all), pages: [...new Set(later.flatMap((r) => r.pages))] };
+  };
 
   const send = (res: ServerResponse, event: string, data: unknown) =>
     res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
@@ -71,12 +96,13 @@ export async function serveSite(root: string, options: ServeOptions = {}): Promi
     for (let depth = folders.length; depth >= 0; depth--) {
       const folder = folders.slice(0, depth).join('/');
       const file = path.join(root, folder, '404.html');
+      const stamp = generation;
       if (!isInside(root, file) || folder.split('/').some((segment) => segment.startsWith('.'))) continue;
       const html = await readFile(file, 'utf8').catch(() => undefined);
       if (html === undefined) continue;
       const prefix = `${base}${folder ? `${folder.split('/').map(encodeURIComponent).join('/')}/` : ''}`;
       let tags = `<base href="${prefix}">`;
-      if (options.live) tags += `<script src="${base}${LIVE}live.js" defer></script>`;
+      if (options.live) tags += liveTag(stamp);
       res.writeHead(404, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store' });
       // The page's own <base> names where site.url puts it, not where this server does: this one replaces it.
       const page = html.replace(/<base [^>]*>/, '');
@@ -91,10 +117,11 @@ export async function serveSite(root: string, options: ServeOptions = {}): Promi
   async function page(file: string, info: Stats | undefined, res: ServerResponse): Promise<boolean> {
     if (info?.isDirectory()) file = path.join(file, 'index.html');
     else if (!file.endsWith('.html')) return false;
+    const stamp = generation;
     const html = await readFile(file, 'utf8').catch(() => undefined);
     if (html === undefined) return false;
     // Right after `<head>`, which comes before any of the book's text (a `</head>` in a description is text).
-    const tag = `<script src="${base}${LIVE}live.js" defer></script>`;
+    const tag = liveTag(stamp);
     const body = /<head>/.test(html) ? html.replace(/<head>/, `<head>${tag}`) : tag + html;
     res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store' });
     res.end(body);
@@ -124,6 +151,9 @@ export async function serveSite(root: string, options: ServeOptions = {}): Promi
       res.flushHeaders();
       streams.add(res);
       req.on('close', () => streams.delete(res));
+      const since = url.searchParams.get('since');
+      const reload = since === null ? undefined : missed(Number(since));
+      if (reload) send(res, 'reload', reload);
       for (const { event, data } of options.initial?.() ?? []) send(res, event, data);
       return;
     }
@@ -185,6 +215,12 @@ export async function serveSite(root: string, options: ServeOptions = {}): Promi
     port,
     broadcast(event, data) {
       for (const res of streams) send(res, event, data);
+    },
+    reload(pages) {
+      generation += 1;
+      reloads.push({ ...pages, generation });
+      if (reloads.length > KEPT) reloads.shift();
+      for (const res of streams) send(res, 'reload', pages);
     },
     async close() {
       for (const res of streams) res.end();
