@@ -10,6 +10,7 @@ import {
   elementPathAt,
   epubcheckDiagnostics,
   epubcheckCommand,
+  jvmOptionsFor,
   parseEpubcheckJson,
   runEpubcheck,
   type EpubcheckResult,
@@ -426,6 +427,11 @@ describe('EPUB helpers', () => {
       '-jar',
       '/opt/my tools/epubcheck.jar',
     ]);
+  });
+
+  it("starts EPUBCheck's JVM for a quick run on a book-sized EPUB, and for throughput on a very large one", () => {
+    expect(jvmOptionsFor(1_300_000)).toEqual(['-XX:TieredStopAtLevel=1', '-XX:+UseSerialGC']);
+    expect(jvmOptionsFor(5_500_000)).toEqual([]);
   });
 
   it("reads EPUBCheck's JSON: one message per location, counted like its summary line", () => {
