@@ -3,6 +3,7 @@
  * imports: that module loads the Markdown pipeline (for renderMarkdown), about
  * 1.5 CPU-seconds of module loading in every test file that imports it.
  */
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -38,4 +39,25 @@ export function sharedBrowser(): () => GalleyBrowser {
     if (!running) throw new Error('sharedBrowser(): read it inside a test or hook, after beforeAll');
     return running;
   };
+}
+
+/**
+ * CPU seconds used by this process's children that have ended and been waited for (`cutime + cstime` of
+ * /proc/self/stat, in Linux's 100 ticks a second). The difference across one awaited `execFile` is that child's
+ * CPU, its threads included: a bound on it, unlike one on wall time, holds when other jobs share the machine.
+ */
+export function endedChildrenCpuSeconds(): number {
+  const stat = readFileSync('/proc/self/stat', 'utf8');
+  // The fields after the command name, which is in parentheses and may hold spaces.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // cutime and cstime are fields 16 and 17 of the whole line: 14 and 15 counted from the state field (field 3).
+  return (Number(fields[13]) + Number(fields[14])) / 100;
+}
+
+/** CPU milliseconds `fn` takes in this process (every thread of it: vitest runs each file in its own process). */
+export async function cpuMilliseconds<T>(fn: () => T | Promise<T>): Promise<{ value: T; ms: number }> {
+  const before = process.cpuUsage();
+  const value = await fn();
+  const used = process.cpuUsage(before);
+  return { value, ms: (used.user + used.system) / 1000 };
 }
