@@ -22,7 +22,7 @@ export default tseslint.config(
   {
     languageOptions: {
       globals: { ...globals.node },
-      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+      parserOptions: { project: true, tsconfigRootDir: import.meta.dirname },
     },
   },
   // Plain JavaScript (this file, the web edition's scripts) has no types to check.
