@@ -4,7 +4,7 @@
  * browser's flags do, shares nothing with the others, leaves the browser up
  * when it closes, and leaves nothing behind when its process is killed.
  */
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -157,6 +157,28 @@ describe('a build in the shared Chromium', () => {
       ids = await sharedContextIds();
     }
     expect(ids).not.toContain(id);
+  });
+});
+
+describe('closing a connected build', () => {
+  it('leaves nothing that keeps its process alive', () => {
+    // The process ends by itself once the build is closed: a timer or socket left behind would hold it (a launched
+    // browser's close once kept every `galley build` idle for five seconds; a WebSocket's closing handshake has 30).
+    const script = `
+      const { launchBrowser } = await import(${JSON.stringify(pathToFileURL(path.join(ROOT, 'lib/render/browser.js')).href)});
+      const galley = await launchBrowser();
+      await (await galley.newPage()).setContent('<p>x</p>');
+      await galley.close();
+      console.log(JSON.stringify({ connected: Boolean(galley.endpoint), closedAt: Date.now() }));`;
+    const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+    const exitedAt = Date.now();
+    const { connected, closedAt } = JSON.parse(out.trim().split('\n').pop()!) as {
+      connected: boolean;
+      closedAt: number;
+    };
+    expect(connected).toBe(true);
+    // Puppeteer waits 100 ms for a page that might come back; seconds would be something left running.
+    expect(exitedAt - closedAt).toBeLessThan(2000);
   });
 });
 
