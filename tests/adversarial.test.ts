@@ -285,7 +285,7 @@ describe('a hostile book, built to HTML, EPUB and PDF', () => {
     const requests: string[] = [];
     const dialogs: string[] = [];
     try {
-      const page = await galley.browser.newPage();
+      const page = await galley.newPage();
       await page.setJavaScriptEnabled(true);
       await page.setRequestInterception(true);
       page.on('dialog', (dialog) => {

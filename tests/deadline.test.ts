@@ -4,6 +4,7 @@ import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { withinDeadline } from '../scripts/util/deadline.ts';
 import { ROOT } from './helpers.ts';
+import { ownChromiumEnv } from './light-helpers.ts';
 
 /** Pending timers: one left behind keeps a finished `galley` process alive until it fires. */
 const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
@@ -27,7 +28,11 @@ describe('waiting with a deadline', () => {
       await browser.close();
       console.log(JSON.stringify(process.getActiveResourcesInfo()));
       process.exit(0);`;
-    const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+    // A launched Chromium (tests/shared-chromium.test.ts checks the same of a connected one).
+    const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
+      encoding: 'utf8',
+      env: ownChromiumEnv(process.env),
+    });
     expect(JSON.parse(out.trim().split('\n').pop()!)).not.toContain('Timeout');
   });
 });

@@ -387,7 +387,7 @@ describe('galley dev in a browser', () => {
     });
     expect(Number(new URL(url).port)).toBeGreaterThan(0);
 
-    const page = await browser!.browser.newPage();
+    const page = await browser!.newPage();
     const errors: string[] = [];
     page.on('pageerror', (error) => errors.push((error as Error).message));
     page.on('console', (message) => message.type() === 'error' && errors.push(message.text()));

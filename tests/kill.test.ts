@@ -12,6 +12,7 @@ import { PDFDocument } from '@cantoo/pdf-lib';
 import { XMLValidator } from 'fast-xml-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GALLEY, ROOT, tempDir } from './helpers.ts';
+import { ownChromiumEnv } from './light-helpers.ts';
 
 const exec = promisify(execFile);
 const EPOCH = '1780000000';
@@ -53,7 +54,8 @@ function startBuild(manuscript: string, out: string, cwd: string): ChildProcess 
     [GALLEY, 'build', '--manuscript', manuscript, '--out', out, '--format', 'html,epub,pdf', '--quiet'],
     {
       cwd,
-      env: { ...process.env, SOURCE_DATE_EPOCH: EPOCH, GALLEY_CACHE_DIR: path.join(cwd, 'cache') },
+      // A Chromium of its own, not a context in the run's shared one: its process is what must not survive the kill.
+      env: ownChromiumEnv({ ...process.env, SOURCE_DATE_EPOCH: EPOCH, GALLEY_CACHE_DIR: path.join(cwd, 'cache') }),
       // Its own process group, so the whole group can be killed at once.
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],

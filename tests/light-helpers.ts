@@ -60,4 +60,25 @@ export async function cpuMilliseconds<T>(fn: () => T | Promise<T>): Promise<{ va
   const value = await fn();
   const used = process.cpuUsage(before);
   return { value, ms: (used.user + used.system) / 1000 };
+
+ * Runs `fn` with builds launching a Chromium of their own instead of opening a
+ * context in the run's shared one (tests/setup/shared-chromium.ts): for tests
+ * about a launched browser's life, or whose browser must run in `fn`'s
+ * environment (time zone, locale).
+ */
+export async function withoutSharedChromium<T>(fn: () => Promise<T>): Promise<T> {
+  const saved = process.env.GALLEY_BROWSER_WS_ENDPOINT;
+  delete process.env.GALLEY_BROWSER_WS_ENDPOINT;
+  try {
+    return await fn();
+  } finally {
+    if (saved !== undefined) process.env.GALLEY_BROWSER_WS_ENDPOINT = saved;
+  }
+}
+
+/** `env` for a spawned `galley` that must launch its own Chromium (see withoutSharedChromium). */
+export function ownChromiumEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const own = { ...env };
+  delete own.GALLEY_BROWSER_WS_ENDPOINT;
+  return own;
 }

@@ -105,7 +105,7 @@ describe('Chromium-printed hyphenation, extracted', () => {
   beforeAll(async () => {
     out = await tempDir('galley-hyphens-');
     browser = await launchBrowser();
-    const page = await browser.browser.newPage();
+    const page = await browser.newPage();
     await page.setContent(html);
     raw = await page.pdf({ preferCSSPageSize: true, tagged: true });
     await page.close();

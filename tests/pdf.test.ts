@@ -17,6 +17,7 @@ import { bookSlug } from '../scripts/model/book-slug.ts';
 import { renderPdf, pageLabel, type PdfResult } from '../scripts/render/pdf/pdf.ts';
 import { pdfSchema } from '../scripts/model/config/schema.ts';
 import { ROOT, tempDir } from './helpers.ts';
+import { withoutSharedChromium } from './light-helpers.ts';
 import { sharedBuild } from './shared-builds.ts';
 import { withEnv } from '../scripts/util/env.ts';
 
@@ -193,7 +194,9 @@ describe('PDF of the sample book', () => {
           const { book, pages, errata } = await prepare(SAMPLE);
           sample = book;
           // One browser, as `galley build` has: it draws the sample's diagrams (as the build does first), then prints.
-          const browser = await launchBrowser();
+          // Launched here, under this time zone and locale (the run's shared Chromium runs under the runner's), and
+          // watched by onBrowserLaunch.
+          const browser = await withoutSharedChromium(() => launchBrowser());
           try {
             await drawDiagrams(book, new BuildCache(), { browser: () => Promise.resolve(browser) });
             second = await renderPdf(book, pages, path.join(out.dir, 'b'), { errata, browser });

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chaptersOnThisThread, GALLEY, ROOT, tempDir } from './helpers.ts';
+import { ownChromiumEnv } from './light-helpers.ts';
 import { SHARED_BUILDS } from './setup/shared-build-list.ts';
 import { sharedBuild } from './shared-builds.ts';
 
@@ -60,12 +61,13 @@ describe('reproducible builds across clocks, time zones, locales and folders', (
       [GALLEY, 'build', '--manuscript', 'book', '--out', 'dist', ...SHARED_BUILDS.mini.args, '--quiet'],
       {
         cwd: place,
-        env: {
+        // Its own Chromium, started in this environment: the run's shared one runs in the runner's.
+        env: ownChromiumEnv({
           ...process.env,
           ...ENVIRONMENTS.elsewhere,
           SOURCE_DATE_EPOCH: EPOCH,
           GALLEY_CACHE_DIR: path.join(place, 'cache'),
-        },
+        }),
         maxBuffer: 16 * 1024 * 1024,
       },
     );

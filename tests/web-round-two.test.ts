@@ -34,7 +34,7 @@ async function htmlFiles(dir: string): Promise<string[]> {
 
 /** A page that records console errors, failed requests and error responses. */
 async function open(browser: GalleyBrowser, options: { scheme?: 'light' | 'dark'; width?: number } = {}) {
-  const page = await browser.browser.newPage();
+  const page = await browser.newPage();
   const errors: string[] = [];
   page.on('console', (m) => {
     if (m.type() === 'error') errors.push(`console: ${m.text()}`);
@@ -254,7 +254,7 @@ describe('web edition in Chinese and Persian (tests/books/web-scripts)', () => {
     expect(errors).toEqual([]);
     await page.close();
 
-    const plain = await browser.browser.newPage();
+    const plain = await browser.newPage();
     await plain.setJavaScriptEnabled(false);
     await plain.goto(`${server.url}chapters-optimisation.html`, { waitUntil: 'load' });
     expect(await plain.$eval('.reader-controls', (c) => getComputedStyle(c).display)).toBe('none');

@@ -113,7 +113,7 @@ describe('web edition of the sample book', () => {
   async function open(
     options: { width?: number; height?: number; scheme?: 'light' | 'dark' } = {},
   ): Promise<{ page: BrowserPage; visit: Visit }> {
-    const page = await browser.browser.newPage();
+    const page = await browser.newPage();
     const visit: Visit = { errors: [] };
     page.on('console', (message) => {
       if (message.type() === 'error' || message.type() === 'warn')
@@ -751,7 +751,7 @@ describe('web edition of a hostile manuscript', () => {
     // And the live preview's script goes where the book's text cannot move it.
     const server = await serveSite(path.join(work.dir, 'out/web'), { live: true, initial: () => [] });
     const browser = await sharedBrowser();
-    const page = await browser.browser.newPage();
+    const page = await browser.newPage();
     try {
       const dialogs: string[] = [];
       page.on('dialog', (dialog) => {

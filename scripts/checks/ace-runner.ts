@@ -70,7 +70,7 @@ export function createAceRunner(executablePath: string): AceRunner {
     },
     async run(url, scripts, scriptContents) {
       if (!browser) throw new Error('Ace runner: the browser is not running');
-      const page = await browser.browser.newPage();
+      const page = await browser.newPage();
       try {
         await page.setRequestInterception(true);
         page.on('request', interceptRequest);

@@ -1,8 +1,16 @@
 import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import puppeteer, { type Browser, type HTTPRequest, type Page } from 'puppeteer-core';
+import puppeteer, {
+  type Browser,
+  type BrowserContext,
+  type BrowserContextOptions,
+  type HTTPRequest,
+  type Page,
+  TargetType,
+} from 'puppeteer-core';
 import { withinDeadline } from '../util/deadline.ts';
+import { connectDisposingTransport } from './disposing-transport.ts';
 
 /**
  * Where Chromium usually lives. Galley drives it through puppeteer-core,
@@ -50,6 +58,9 @@ export function findChromium(explicit?: string, env: NodeJS.ProcessEnv = process
   throw new BrowserNotFoundError(tried);
 }
 
+/** A closed port on this machine: where requests that escaped interception go instead of the network. */
+const DEAD_PROXY = 'http://127.0.0.1:9';
+
 /**
  * Flags measured to work as root on Debian (findings.md). The proxy flags are
  * a second wall behind request interception: anything that escaped it would
@@ -66,16 +77,24 @@ export const CHROMIUM_ARGS = [
   '--disable-default-apps',
   '--disable-extensions',
   '--mute-audio',
-  '--proxy-server=http://127.0.0.1:9',
+  `--proxy-server=${DEAD_PROXY}`,
   '--proxy-bypass-list=<-loopback>',
   '--font-render-hinting=none',
 ];
 
 export interface GalleyBrowser {
+  /** The launched browser, or the shared one when connected (open pages with `newPage()`, not on this). */
   browser: Browser;
-  /** The throwaway profile folder, removed on close (tests look for processes using it). */
+  /** The throwaway profile folder, removed on close (tests look for processes using it); empty when connected. */
   profileDir: string;
+  /** The binary launched; empty when connected. */
   executablePath: string;
+  /** The shared browser's endpoint when connected (`GALLEY_BROWSER_WS_ENDPOINT`), otherwise undefined. */
+  endpoint?: string;
+  /** A tab in this build's own browser context: its network walls, no cookies or cache shared with other builds. */
+  newPage(): Promise<Page>;
+  /** A further context with the same walls; its pages get a renderer process of their own. */
+  newContext(): Promise<BrowserContext>;
   close(): Promise<void>;
 }
 
@@ -154,13 +173,114 @@ function sweepStaleProfiles() {
   }
 }
 
+/** The variable naming a running Chromium's DevTools endpoint (`ws://127.0.0.1:…`) for builds to share. */
+export const SHARED_BROWSER_VARIABLE = 'GALLEY_BROWSER_WS_ENDPOINT';
+
+/**
+ * The same walls as CHROMIUM_ARGS' proxy flags, for one context of a shared
+ * browser: Chromium applies a context's proxy to that context's requests only.
+ */
+export function contextWalls(allowLoopback = false): BrowserContextOptions {
+  return { proxyServer: DEAD_PROXY, proxyBypassList: allowLoopback ? [] : ['<-loopback>'] };
+}
+
+/** Only a browser on this machine: the dead proxy is a closed port here, and book content stays on this machine. */
+function isLoopbackEndpoint(endpoint: string): boolean {
+  try {
+    const url = new URL(endpoint);
+    return /^wss?:$/.test(url.protocol) && ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * A build's own context in a Chromium that is already running, for harnesses
+ * that run many builds (a test run, a CI farm): a launch costs 1.2-1.5 CPU-s
+ * and most of a second, a context tens of milliseconds (decision 0025, round
+ * five). The context's proxy (the dead port, `<-loopback>` unless loopback is
+ * allowed) and Galley's request interception on every page keep the untrusted
+ * manuscript off the network as with a launched browser, and the context
+ * shares no cookies, storage or cache with other builds. Closing it closes the
+ * context and disconnects; the shared browser stays up for the next build.
+ */
+async function connectBrowser(endpoint: string, options: LaunchOptions): Promise<GalleyBrowser> {
+  const contexts = new Set<BrowserContext>();
+  const connecting = connectDisposingTransport(endpoint).then((transport) =>
+    puppeteer.connect({
+      transport,
+      protocolTimeout: 300_000,
+      // Only this build's pages: attaching to other builds' would cost time, and one stuck in a script would hang here.
+      targetFilter: (target) => target.type() === TargetType.BROWSER || contexts.has(target.browserContext()),
+    }),
+  );
+  const browser = await withinDeadline(connecting, options.timeout ?? 30_000);
+  if (!browser) {
+    // A late connection must not keep this process alive.
+    connecting
+      .then(
+        (late) => late.disconnect(),
+        () => undefined,
+      )
+      .catch(() => undefined);
+    throw new Error(`No answer from the shared Chromium at ${endpoint}`);
+  }
+  const walls = contextWalls(options.allowLoopback);
+  const newContext = async () => {
+    const context = await browser.createBrowserContext(walls);
+    contexts.add(context);
+    return context;
+  };
+  let own: BrowserContext;
+  try {
+    own = await newContext();
+  } catch (error) {
+    await browser.disconnect().catch(() => undefined);
+    throw error;
+  }
+  let closed = false;
+  return {
+    browser,
+    profileDir: '',
+    executablePath: '',
+    endpoint,
+    newPage: () => own.newPage(),
+    newContext,
+    async close() {
+      if (closed) return;
+      closed = true;
+      await withinDeadline(Promise.all([...contexts].map((context) => context.close().catch(() => undefined))), 5000);
+      await browser.disconnect().catch(() => undefined);
+    },
+  };
+}
+
+/**
+ * The Chromium a build uses: its own context in the shared browser named by
+ * GALLEY_BROWSER_WS_ENDPOINT when that answers (a shared browser that crashed
+ * costs a launch, never the build), otherwise a browser of its own.
+ */
+export async function launchBrowser(options: LaunchOptions = {}): Promise<GalleyBrowser> {
+  const endpoint = process.env[SHARED_BROWSER_VARIABLE];
+  if (endpoint && !isLoopbackEndpoint(endpoint)) {
+    process.emitWarning(`${SHARED_BROWSER_VARIABLE} is not a browser on this machine (${endpoint}): launching one.`);
+  } else if (endpoint) {
+    try {
+      return await connectBrowser(endpoint, options);
+    } catch {
+      // Launch instead, below.
+    }
+  }
+  return launchOwnBrowser(options);
+}
+
 /**
  * Starts the one Chromium a build uses, with a fresh profile in a temporary
  * folder. The browser dies with the build: on close, on error (callers use
  * try/finally), on Ctrl-C/SIGTERM and on process exit.
  * `pipe: true` talks to it over a pipe, so no debugging port is opened.
  */
-export async function launchBrowser(options: LaunchOptions = {}): Promise<GalleyBrowser> {
+async function launchOwnBrowser(options: LaunchOptions): Promise<GalleyBrowser> {
   const executablePath = findChromium(options.executablePath);
   sweepStaleProfiles();
   const profileDir = mkdtempSync(path.join(tmpdir(), `galley-chromium-${process.pid}-`));
@@ -189,6 +309,9 @@ export async function launchBrowser(options: LaunchOptions = {}): Promise<Galley
     browser,
     profileDir,
     executablePath,
+    newPage: () => browser.newPage(),
+    // The browser's proxy flags apply to every context it makes.
+    newContext: () => browser.createBrowserContext(),
     async close() {
       if (closed) return;
       closed = true;
@@ -262,8 +385,8 @@ export async function openSandboxedPage(
   options: { isolated?: boolean } = {},
 ): Promise<SandboxedPage> {
   // A page in a context of its own gets a renderer process of its own: pages printed at once use several cores.
-  const context = options.isolated ? await galley.browser.createBrowserContext() : undefined;
-  const page = await (context ?? galley.browser).newPage();
+  const context = options.isolated ? await galley.newContext() : undefined;
+  const page = await (context ? context.newPage() : galley.newPage());
   const blocked: BlockedRequest[] = [];
   const consoleErrors: string[] = [];
   await page.setJavaScriptEnabled(false);

@@ -90,7 +90,7 @@ export function openDiagramPage(
   const blocked: string[] = [];
   let page: Page | undefined;
   const start = async () => {
-    const fresh = await galley.browser.newPage();
+    const fresh = await galley.newPage();
     await fresh.setRequestInterception(true);
     fresh.on('request', (request) => {
       blocked.push(request.url());

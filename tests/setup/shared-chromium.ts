@@ -1,0 +1,39 @@
+/**
+ * vitest global setup (slow project): one Chromium for the whole run. A launch
+ * costs 1.2-1.5 CPU-s and about 118 of them made a third of the suite's CPU
+ * time; a context in a running browser costs tens of milliseconds (decision
+ * 0025, round five). Its endpoint goes in GALLEY_BROWSER_WS_ENDPOINT, which
+ * the test workers and every `galley` they spawn inherit, so each build opens
+ * its own context here (scripts/render/browser.ts). Files about a launched
+ * browser's own life (kill, deadline, profile folders) delete the variable.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import puppeteer from 'puppeteer-core';
+import { CHROMIUM_ARGS, findChromium, SHARED_BROWSER_VARIABLE } from '../../scripts/render/browser.ts';
+
+export default async function setup() {
+  const profileDir = mkdtempSync(path.join(os.tmpdir(), 'galley-shared-chromium-'));
+  const browser = await puppeteer.launch({
+    executablePath: findChromium(),
+    headless: true,
+    // A DevTools port on 127.0.0.1 (port 0: any free one) instead of a pipe, so other processes can connect.
+    pipe: false,
+    userDataDir: profileDir,
+    // Each build's context carries the dead proxy itself, with or without loopback (contextWalls()): a connected
+    // build never opens a page outside its own contexts.
+    args: CHROMIUM_ARGS.filter((arg) => !arg.startsWith('--proxy-')),
+    timeout: 60_000,
+  });
+  const previous = process.env[SHARED_BROWSER_VARIABLE];
+  process.env[SHARED_BROWSER_VARIABLE] = browser.wsEndpoint();
+  return async () => {
+    if (previous === undefined) delete process.env[SHARED_BROWSER_VARIABLE];
+    else process.env[SHARED_BROWSER_VARIABLE] = previous;
+    await browser.close().catch(() => undefined);
+    const child = browser.process();
+    if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    rmSync(profileDir, { recursive: true, force: true });
+  };
+}
