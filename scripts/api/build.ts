@@ -15,7 +15,7 @@ import { drawDiagrams } from '../render/diagrams/diagrams.ts';
 import type { Artifact, Format, RenderContext } from '../render/renderer.ts';
 import { replaceArtifacts } from '../render/artifact-manifest.ts';
 import type { GalleyBrowser } from '../render/browser.ts';
-import { applySeverities, diagnostics, exitCode, type Diagnostic } from '../model/report.ts';
+import { applySeverities, diagnostics, exitCode, type Diagnostic } from '../model/diagnostics.ts';
 import { createProgress, type Progress } from '../util/progress.ts';
 import { assertNoLink } from '../util/atomic.ts';
 import type { BuildCache } from '../model/build-cache.ts';

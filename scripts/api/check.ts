@@ -8,7 +8,7 @@ import { checkBuildDate } from '../checks/build-date.ts';
 import { fixSources } from '../checks/fix.ts';
 import { checkTocTitles, checkUnreachableFiles } from '../checks/toc.ts';
 import { checkRedirects } from '../checks/redirects.ts';
-import { applySeverities, diagnostics, type Diagnostic } from '../model/report.ts';
+import { applySeverities, diagnostics, type Diagnostic } from '../model/diagnostics.ts';
 import { listEditions } from '../model/book/editions.ts';
 import { existsSync, realpathSync } from 'node:fs';
 import { checkExternalLinks } from '../checks/external-links.ts';

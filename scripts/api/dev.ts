@@ -8,7 +8,7 @@ import type { LoadedBook } from '../model/book/load.ts';
 import type { Page } from '../model/pages.ts';
 import { listEditions, type Edition } from '../model/book/editions.ts';
 import { TEMPLATES } from '../render/assets.ts';
-import { applySeverities, diagnostics, type Diagnostic } from '../model/report.ts';
+import { applySeverities, diagnostics, type Diagnostic } from '../model/diagnostics.ts';
 import { ERRATA_FILE, type Errata } from '../model/errata/load.ts';
 import { editionStamp } from '../model/errata/stamp.ts';
 import {

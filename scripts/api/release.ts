@@ -17,7 +17,7 @@ import { createProgress } from '../util/progress.ts';
 import { bookSlug } from '../model/book-slug.ts';
 import type { Page } from '../model/pages.ts';
 import { editionStamp } from '../model/errata/stamp.ts';
-import { applySeverities, diagnostics, type Diagnostic } from '../model/report.ts';
+import { applySeverities, diagnostics, type Diagnostic } from '../model/diagnostics.ts';
 import { assertNoLink, replaceDirectory, writeFileAtomic } from '../util/atomic.ts';
 import { RELEASE_SITE, releasedVersions, versionsScript } from '../render/web/versions.ts';
 import { buildDate } from '../util/build-date.ts';

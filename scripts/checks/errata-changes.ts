@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Node, Parent, RootContent } from 'mdast';
 import remarkGfm from 'remark-gfm';
-import remarkMath from 'remark-math';
+import { remarkMath } from '../util/math-syntax.ts';
 import remarkParse from 'remark-parse';
 import { unified } from 'unified';
 import { VFile } from 'vfile';

@@ -1,5 +1,4 @@
 import { readFile } from 'node:fs/promises';
-import { createTwoFilesPatch } from 'diff';
 import type { LoadedBook } from '../model/book/load.ts';
 import { expectedFooter, isFooterLine } from '../model/footer-line.ts';
 import { writeFileAtomic } from '../util/atomic.ts';
@@ -67,6 +66,8 @@ export async function fixSources(
     trimmed.forEach((line, i) => (text += line + (ends[i] ?? '')));
     if (trimmed[trimmed.length - 1] !== '') text += eol;
     if (text !== original) {
+      // The diff library is for `check --fix` output alone: not loaded by a check that changes nothing.
+      const { createTwoFilesPatch } = await import('diff');
       await writeFileAtomic(chapter.file.path, text);
       changed.push({
         source: chapter.source,

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { Option } from 'commander';
 import type { Artifact, BuildSummary, Format } from '../api/build.ts';
-import type { Diagnostic } from '../model/report.ts';
+import type { Diagnostic } from '../model/diagnostics.ts';
 import { EXIT_BOOK, EXIT_OK, defineCommand } from './types.ts';
 import { formatsOption, manuscriptOption, noCacheOption, outOption, quietOption } from './options.ts';
 
@@ -42,7 +42,7 @@ export const buildCommand = defineCommand<BuildCommandOptions>({
   async run(opts) {
     const [{ build }, { formatCompact }, { summaryLine }] = await Promise.all([
       import('../api/build.ts'),
-      import('../model/report.ts'),
+      import('../model/diagnostics.ts'),
       import('../model/errata/stamp.ts'),
     ]);
     const result = await build({

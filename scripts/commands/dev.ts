@@ -1,5 +1,5 @@
 import { Option } from 'commander';
-import type { Diagnostic } from '../model/report.ts';
+import type { Diagnostic } from '../model/diagnostics.ts';
 import { EXIT_OK, defineCommand } from './types.ts';
 import { manuscriptOption, outOption, portOption, quietOption } from './options.ts';
 
@@ -25,7 +25,7 @@ export const devCommand = defineCommand<DevCommandOptions>({
   async run(opts) {
     const [{ startDev }, { formatCompact }] = await Promise.all([
       import('../api/dev.ts'),
-      import('../model/report.ts'),
+      import('../model/diagnostics.ts'),
     ]);
     const print = (list: Diagnostic[]) => {
       const shown = list.filter((d) => d.severity !== 'info');

@@ -26,7 +26,7 @@ export const releaseCommand = defineCommand<ReleaseCommandOptions>({
   async run(opts) {
     const [{ release }, { formatCompact }] = await Promise.all([
       import('../api/release.ts'),
-      import('../model/report.ts'),
+      import('../model/diagnostics.ts'),
     ]);
     const result = await release({
       manuscript: opts.manuscript,

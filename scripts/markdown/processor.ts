@@ -1,7 +1,7 @@
 import { unified, type Processor } from 'unified';
 import remarkParse from 'remark-parse';
 import remarkGfm from 'remark-gfm';
-import remarkMath from 'remark-math';
+import { remarkMath } from '../util/math-syntax.ts';
 import remarkRehype from 'remark-rehype';
 import type { Root as HastRoot } from 'hast';
 import type { Root as MdastRoot } from 'mdast';

@@ -1,4 +1,5 @@
-import cliProgress from 'cli-progress';
+import { createRequire } from 'node:module';
+import type cliProgressModule from 'cli-progress';
 
 export interface Progress {
   phase(label: string, total: number): void;
@@ -15,6 +16,9 @@ const silent: Progress = { phase() {}, tick() {}, done() {} };
 export function createProgress(options: { quiet?: boolean; stream?: NodeJS.WriteStream } = {}): Progress {
   const stream = options.stream ?? process.stderr;
   if (options.quiet || !stream.isTTY || process.env.CI) return silent;
+  // Only a terminal shows a bar: a build in a pipe, in CI or with --quiet never loads the bar's package.
+  // It is CommonJS, so it loads synchronously here.
+  const cliProgress = createRequire(import.meta.url)('cli-progress') as typeof cliProgressModule;
   const bar = new cliProgress.SingleBar(
     {
       format: ' {phase} [{bar}] {value}/{total} {detail}',

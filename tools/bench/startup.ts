@@ -2,7 +2,8 @@
  * Figure 6 of `npm run bench`: start-up of the compiled package (lib/galley.js),
  * beside `node -e 0` measured in the same run. `galley --help` and
  * `--version` should stay within 3× a bare Node start, and `galley check` of a
- * one-chapter book within 1 s. Each process reports its own CPU time (a
+ * one-chapter book within 1 s; an HTML build of that book is printed beside
+ * it (decision 0027, "Round five: what a galley process loads"). Each process reports its own CPU time (a
  * preloaded script prints process.cpuUsage() on exit), which moves less than
  * wall time on a shared machine; both are printed.
  */
@@ -26,6 +27,8 @@ export interface StartupFigures {
   help: StartupTiming;
   version: StartupTiming;
   check: StartupTiming;
+  /** `galley build --format html` of the same book, no cache: start-up, the chapter worker and the HTML. */
+  html: StartupTiming;
 }
 
 const median = (values: number[]) => {
@@ -110,11 +113,16 @@ export async function measureStartup(root: string, work: string, runs: number): 
     version: await timing(runs, [galley, '--version'], options),
     // --no-cache: every run processes the chapter, as the first check of a new checkout does.
     check: await timing(runs, [galley, 'check', 'book', '--no-cache'], options),
+    html: await timing(
+      runs,
+      [galley, 'build', 'book', '--format', 'html', '--no-cache', '--quiet', '--out', path.join(dir, 'out')],
+      options,
+    ),
   };
 }
 
 export function startupLines(figures: StartupFigures): { figure: string; details: string[] } {
-  const { node, help, version, check } = figures;
+  const { node, help, version, check, html } = figures;
   const s = (t: number) => `${t.toFixed(2)} s`;
   const both = (t: StartupTiming) => (t.failed ? `failed (${t.failed})` : `${s(t.wall)} wall, ${s(t.cpu)} CPU`);
   const ratio = (t: StartupTiming) => (t.failed ? NaN : Math.max(t.wall / node.wall, t.cpu / node.cpu));
@@ -124,6 +132,7 @@ export function startupLines(figures: StartupFigures): { figure: string; details
     `galley --help: ${both(help)} = ${(help.wall / node.wall).toFixed(1)}× wall, ${(help.cpu / node.cpu).toFixed(1)}× CPU`,
     `galley --version: ${both(version)} = ${(version.wall / node.wall).toFixed(1)}× wall, ${(version.cpu / node.cpu).toFixed(1)}× CPU`,
     `galley check, one-chapter book, no cache: ${both(check)}`,
+    `galley build --format html, one-chapter book, no cache: ${both(html)}`,
   ];
   const startWorst = Math.max(ratio(help), ratio(version));
   const figure =

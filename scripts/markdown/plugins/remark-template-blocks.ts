@@ -3,7 +3,7 @@ import type { Root, RootContent, Parent, Html } from 'mdast';
 import { fromMarkdown } from 'mdast-util-from-markdown';
 import { gfm } from 'micromark-extension-gfm';
 import { gfmFromMarkdown } from 'mdast-util-gfm';
-import { math } from 'micromark-extension-math';
+import { math } from '../../util/math-syntax.ts';
 import { mathFromMarkdown } from 'mdast-util-math';
 import type { VFile } from 'vfile';
 import { report } from '../../util/messages.ts';

@@ -13,7 +13,6 @@ import { splitFrontmatter } from './frontmatter.ts';
 import { MAX_CHAPTER_BYTES, withinLimits } from './limits.ts';
 import { readForeignConfig, type ForeignConfig } from '../dialects/foreign-config.ts';
 import type { BibEntry } from '../dialects/bibliography.ts';
-import { markTemplateTags } from '../dialects/template-tags.ts';
 import { loadBibliography } from '../dialects/bibliography.ts';
 import { AssetRegistry } from './assets.ts';
 import { decodeSource } from '../../util/text.ts';
@@ -118,7 +117,12 @@ export async function readChapter(
   }
   if (!withinLimits(text, file)) text = '';
   const { body, data } = splitFrontmatter(text, file);
-  file.value = options.templateTags ? markTemplateTags(body) : body;
+  // The tag reader parses Markdown with GFM and math (KaTeX comes with micromark's math): loaded only for a
+  // HonKit/GitBook chapter that has a tag, not by every build's main thread.
+  file.value =
+    options.templateTags && body.includes('{%')
+      ? (await import('../dialects/template-tags.ts')).markTemplateTags(body)
+      : body;
   return { file, data };
 }
 

@@ -1,7 +1,7 @@
 import { fromMarkdown } from 'mdast-util-from-markdown';
 import { gfm } from 'micromark-extension-gfm';
 import { gfmFromMarkdown } from 'mdast-util-gfm';
-import { math } from 'micromark-extension-math';
+import { math } from '../../util/math-syntax.ts';
 import { mathFromMarkdown } from 'mdast-util-math';
 import type { Nodes } from 'mdast';
 
