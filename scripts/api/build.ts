@@ -145,6 +145,11 @@ async function buildEdition(
       if (!made.every((f) => f === 'html' || f === 'epub')) return undefined;
       return made.includes('epub') ? ['html', 'epub'] : ['html'];
     },
+    // Chromium starts while the chapters are processed (its launch was on the PDF's critical path); a
+    // failed launch is reported where the PDF asks for the browser.
+    loaded: (loaded) => {
+      if ((wanted ?? loaded.config.output.formats).includes('pdf')) context.browser().catch(() => undefined);
+    },
   });
   const formats = wanted ?? book.config.output.formats;
   if (context.pdfx) book.config.output.pdf.standard = 'pdf/x-4';

@@ -73,6 +73,8 @@ export interface BuildCacheFolders {
   deflate?: string;
   /** The drawn diagrams' folder; undefined for none. */
   diagrams?: string;
+  /** The finished PDFs' folder (render/pdf/print-cache.ts); undefined for none. */
+  print?: string;
 }
 
 export class BuildCache {
@@ -89,6 +91,8 @@ export class BuildCache {
   readonly pages: { stats?: SettleStats } = {};
   readonly deflate: { readonly dir?: string };
   readonly diagrams: { readonly dir?: string; stats?: DiagramStats };
+  /** Finished PDFs by composed document; `hits` counts the prints this cache spared. */
+  readonly print: { readonly dir?: string; hits: number };
   /**
    * Each page body serialised once: the HTML intermediate and the EPUB write
    * the same markup unless the EPUB adapts it; the page cache seeds it for
@@ -101,5 +105,6 @@ export class BuildCache {
     this.chapters = { dir: folders.chapters, keys: new WeakMap(), unparsed: new WeakMap() };
     this.deflate = { dir: folders.deflate };
     this.diagrams = { dir: folders.diagrams };
+    this.print = { dir: folders.print, hits: 0 };
   }
 }

@@ -40,6 +40,11 @@ export interface PrepareOptions {
    * Undefined (the default) for callers that read page trees.
    */
   pageVariants?: (book: LoadedBook) => PageVariant[] | undefined;
+  /**
+   * Told the book once it is loaded, before its chapters are processed: the build starts there what it needs
+   * afterwards and can start early (Chromium, for a PDF), beside the chapter loop.
+   */
+  loaded?: (book: LoadedBook) => void;
 }
 
 export interface Prepared {
@@ -99,6 +104,7 @@ export class BookPipeline {
     const load: LoadOptions = { boundary: this.options.boundary, defaults: this.options.defaults };
     const cache = this.cache;
     let book = await loadBook(this.root, load);
+    this.options.loaded?.(book);
     const variants = this.options.pageVariants?.(book);
     const chaptersDir = cache.chapters.dir;
     // Errata passes read every chapter's tree: a book with errata.yaml builds its pages from trees.

@@ -31,6 +31,11 @@ export function defaultDiagramDir(): string {
   return path.join(cacheRoot(), 'diagrams');
 }
 
+/** The finished PDFs (render/pdf/print-cache.ts): `print/` beside `chapters/`. */
+export function defaultPrintDir(): string {
+  return path.join(cacheRoot(), 'print');
+}
+
 const SECRET_FILE = '.secret';
 /**
  * The key this process uses for each cache folder: fixed for the life of the process, so what it writes it can

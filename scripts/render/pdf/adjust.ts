@@ -1,5 +1,7 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import type { PDFDocument } from '@cantoo/pdf-lib';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -112,18 +114,24 @@ async function siblingsThatFill(page: Page, composition: Composition, marker: st
   );
 }
 
-/** What the printed pages show (poppler): needs no page, so the renderer reads it while Chromium prints. */
-export async function readFindings(composition: Composition, printed: Uint8Array): Promise<Finding[]> {
-  const dir = await mkdtemp(path.join(tmpdir(), 'galley-adjust-'));
-  try {
-    const file = path.join(dir, 'print.pdf');
-    await writeFile(file, printed);
-    // The tagged final print has tens of thousands of structure elements, read while pdf-lib finishes the same print.
-    const layout = await readLayout(file, printed);
-    return analyse(composition, layout);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
+/**
+ * What the printed pages show (poppler): needs no page, so the renderer reads it while Chromium prints. `doc`, the
+ * print already parsed, is read before this returns its promise (renderPdf's finish changes it afterwards).
+ */
+export function readFindings(composition: Composition, printed: Uint8Array, doc?: PDFDocument): Promise<Finding[]> {
+  // Written synchronously, so that poppler starts and `doc` is read before the caller goes on.
+  const dir = mkdtempSync(path.join(tmpdir(), 'galley-adjust-'));
+  const file = path.join(dir, 'print.pdf');
+  const reading = (async () => {
+    try {
+      writeFileSync(file, printed);
+      // The tagged final print has tens of thousands of structure elements, read while pdf-lib finishes the same print.
+      return analyse(composition, await readLayout(file, doc ?? printed));
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  })();
+  return reading;
 }
 
 /**

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { PDFArray, PDFNumber } from '@cantoo/pdf-lib';
+import { PDFArray, PDFNumber, type PDFDocument } from '@cantoo/pdf-lib';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Element } from 'hast';
@@ -23,11 +23,11 @@ import { footerText, type Page } from '../../model/pages.ts';
 import { composeBook, composeHtml, EMPTY_LAYOUT, type Composition, type PrintLayout, type TocLine } from './compose.ts';
 import { destinations, finishPdf, readDestinations, type OutlineNode } from './post/finish.ts';
 import { bookSlug } from '../../model/book-slug.ts';
-import { stripSoftHyphens } from './post/text-layer.ts';
+import { fixTextLayer } from './post/text-layer.ts';
 import { loadPdf } from './lib-speed.ts';
 import { keyPlace, pressOptions } from './press.ts';
 import { presetOf } from '../../model/config/presets.ts';
-import { compoundWords, joinHyphenatedWords } from './post/hyphen-words.ts';
+import { compoundWords } from './post/hyphen-words.ts';
 import { adjustAfterPrint, canAdjust, markWideTables, readFindings } from './adjust.ts';
 import { fitWideMath } from './fit-math.ts';
 import { fillPageRefsInPage, pageRefTargets, pageWord } from '../../passes/errata/appendix.ts';
@@ -42,6 +42,8 @@ import type { Page as PuppeteerPage } from 'puppeteer-core';
 import { chooseCuts, printInPieces } from './pieces.ts';
 import type { PrintPageMap } from '../print-page-map.ts';
 import { measurePageStarts } from './page-starts.ts';
+import type { BuildCache } from '../../model/build-cache.ts';
+import { printDirOf, printKey, readPrint, writePrint } from './print-cache.ts';
 
 export interface PdfOptions {
   /** The book's errata (prepare() returns it): the printing for the copyright page and metadata. */
@@ -73,6 +75,11 @@ export interface PdfOptions {
   write?: boolean;
   /** Also measure where every page starts (render/pdf/page-starts.ts), for the EPUB made in the same run. */
   pageStarts?: boolean;
+  /**
+   * The build's cache: a composed document printed before (same HTML, files, options, browser and toolchain) is
+   * taken from its print cache instead of printed again (print-cache.ts). None when not given.
+   */
+  cache?: BuildCache;
 }
 
 export interface PdfResult {
@@ -410,6 +417,10 @@ function fingerprint(files: Map<string, ServedFile>, html: string, extra: string
   return hash.digest('hex');
 }
 
+/** Messages on the book's files so far: a print that adds one is not cached. */
+const messageCount = (book: LoadedBook) =>
+  [...new Set([...book.files, book.configFile])].reduce((sum, file) => sum + file.messages.length, 0);
+
 /**
  * The print edition: the book composed as one HTML document, probed once
  * (a print of the layout alone says where headings and chapters land) and
@@ -469,6 +480,47 @@ export async function renderPdf(
   lap('compose');
   const galley = options.browser ?? (await launchBrowser({ executablePath: options.executablePath }));
   lap('launch');
+  const target = path.join(outDir, `${bookSlug(book)}.pdf`);
+  const adjusting = options.adjust !== false && (await canAdjust());
+  const pieces = options.pieces ?? Number(process.env.GALLEY_PRINT_PIECES ?? 1);
+  const firstHtml = composeHtml(composition, EMPTY_LAYOUT, stylesheets);
+  const messages = messageCount(book);
+  const cached = options.cache?.print.dir
+    ? {
+        dir: printDirOf(options.cache.print.dir, path.resolve(target)),
+        key: printKey(fingerprint(files, firstHtml, []), await galley.browser.version(), {
+          date: date.toISOString(),
+          printMarks: options.printMarks ?? false,
+          cssKeep: options.cssKeep ?? true,
+          wrapWords: options.wrapWords ?? true,
+          adjusting,
+          pieces,
+          pageStarts: options.pageStarts ?? false,
+        }),
+      }
+    : undefined;
+  const hit = cached ? await readPrint(cached.dir, cached.key) : undefined;
+  if (hit) {
+    lap('print cache');
+    options.cache!.print.hits++;
+    if (!options.browser) await galley.close();
+    if (options.write !== false) {
+      skip();
+      await writeFileAtomic(target, hit.bytes);
+      lap('write');
+    }
+    return {
+      path: target,
+      pages: hit.facts.pages,
+      bytes: hit.bytes.length,
+      seconds: (performance.now() - started) / 1000,
+      prints: 0,
+      pieces: hit.facts.pieces,
+      blocked: [],
+      timings,
+      ...(hit.facts.pageMap ? { pageMap: hit.facts.pageMap } : {}),
+    };
+  }
   let result: {
     bytes: Uint8Array;
     pages: number;
@@ -480,7 +532,7 @@ export async function renderPdf(
   try {
     const sandbox = await openSandboxedPage(galley, files, BOOK_CSP);
     try {
-      await load(sandbox, files, composeHtml(composition, EMPTY_LAYOUT, stylesheets), timings);
+      await load(sandbox, files, firstHtml, timings);
       const tables = config.output.pdf.wide_tables
         ? await markWideTables(sandbox.page, composition, config.output.pdf.wide_tables)
         : 0;
@@ -507,7 +559,7 @@ export async function renderPdf(
       }
       type Finished = Awaited<ReturnType<typeof finishPdf>>;
       const finish = async (
-        printed: Uint8Array,
+        doc: PDFDocument,
         html: string,
         plan: Plan,
         mayReprint: boolean,
@@ -518,8 +570,6 @@ export async function renderPdf(
           return performance.now();
         };
         let at = performance.now();
-        const doc = await loadPdf(printed);
-        at = clock('pdf-lib load', at);
         const dests = destinations(doc);
         const moved = [...plan.predicted].filter(([id, page]) => dests.get(id)?.page !== page);
         if (moved.length > 0 && mayReprint) return { moved: dests };
@@ -534,8 +584,7 @@ export async function renderPdf(
         }
         if (stop.aborted) return undefined;
         const compounds = compoundWords(html);
-        joinHyphenatedWords(doc, (word) => compounds.has(word));
-        stripSoftHyphens(doc);
+        fixTextLayer(doc, (word) => compounds.has(word));
         at = clock('text layer', at);
         if (stop.aborted) return undefined;
         const finished = await finishPdf(doc, {
@@ -566,8 +615,6 @@ export async function renderPdf(
       // figures floated past the text that fills their gap) reads that print itself, in poppler's own processes
       // while pdf-lib finishes it. When the reading moves nothing (most books, and the last round of every book),
       // the finished file is the one kept; when it moves something, the round starts again with a probe.
-      const adjusting = options.adjust !== false && (await canAdjust());
-      const pieces = options.pieces ?? Number(process.env.GALLEY_PRINT_PIECES ?? 1);
       let printedPieces = 1;
       let refused = false;
       const finalPrint = async (plan: Plan, natural: Probe) => {
@@ -613,10 +660,14 @@ export async function renderPdf(
         lap('plan');
         const printed = await printing;
         lap('final print');
-        const reading = adjusting && round < ADJUST_ROUNDS ? readFindings(composition, printed) : undefined;
+        // One parse of the print for both: the reading takes what it needs of it before the finish changes it.
+        const doc = await loadPdf(printed);
+        lap('pdf-lib load');
+        const reading = adjusting && round < ADJUST_ROUNDS ? readFindings(composition, printed, doc) : undefined;
         reading?.catch(() => undefined);
+        lap('adjust reading (from the parse)');
         const stop = new AbortController();
-        const finishing = finish(printed, html, plan, reprints < MAX_REPRINTS, stop.signal);
+        const finishing = finish(doc, html, plan, reprints < MAX_REPRINTS, stop.signal);
         finishing.catch(() => undefined);
         const findings = reading ? await reading : [];
         lap('adjust analysis');
@@ -681,7 +732,6 @@ export async function renderPdf(
   } finally {
     if (!options.browser) await galley.close();
   }
-  const target = path.join(outDir, `${bookSlug(book)}.pdf`);
   if (result.blocked.length > 0) {
     // The content asked for something outside the book: an error, and no PDF that silently lacks it.
     reportBlocked(book, composition, result.blocked);
@@ -689,6 +739,17 @@ export async function renderPdf(
     skip();
     await writeFileAtomic(target, result.bytes);
     lap('write');
+  }
+  // Only a print that said nothing: a cached one would not say it again.
+  if (cached && result.blocked.length === 0 && messageCount(book) === messages) {
+    const { pageMap } = result;
+    await writePrint(cached.dir, cached.key, result.bytes, {
+      pages: result.pages,
+      prints: result.prints,
+      pieces: result.pieces,
+      ...(pageMap ? { pageMap } : {}),
+    });
+    lap('print cache');
   }
   return {
     path: target,
@@ -735,6 +796,7 @@ export const renderer: Renderer = {
       errata: ctx.errata,
       // The EPUB of the same run marks where each printed page starts (render/epub/page-list.ts).
       pageStarts: ctx.formats?.includes('epub') === true,
+      cache: ctx.cache,
     });
     return [{ format: 'pdf', path: pdf.path, pages: pdf.pages, ...(pdf.pageMap ? { pageMap: pdf.pageMap } : {}) }];
   },

@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { PDFDocument } from '@cantoo/pdf-lib';
 import { loadPdf } from '../lib-speed.ts';
 import { destinations } from '../post/finish.ts';
 import { imageBoxes } from '../read/image-boxes.ts';
@@ -16,18 +17,21 @@ export interface Layout {
 
 /**
  * Reads a printed PDF: poppler for words and images, pdf-lib's faster parse (one, shared) for destinations and image
- * boxes. `bytes`, when the caller holds them, saves reading the file again.
+ * boxes. `source`, when the caller holds the bytes, saves reading the file again; when it holds the parsed document,
+ * saves the parse too: what is read of it is read before this returns its promise (poppler already started), so the
+ * caller may change the document afterwards.
  */
-export async function readLayout(pdfFile: string, bytes?: Uint8Array): Promise<Layout> {
-  const [pages, images, doc] = await Promise.all([
-    readTextLayout(pdfFile),
-    readImages(pdfFile),
-    (bytes ? Promise.resolve(bytes) : readFile(pdfFile)).then(loadPdf),
-  ]);
-  return {
-    pages,
+export async function readLayout(pdfFile: string, source?: Uint8Array | PDFDocument): Promise<Layout> {
+  const reading = Promise.all([readTextLayout(pdfFile), readImages(pdfFile)]);
+  reading.catch(() => undefined);
+  const fromDoc = (doc: PDFDocument) => ({
     starts: new Map([...destinations(doc)].map(([id, d]) => [id, d.page])),
-    images,
     imageBoxes: imageBoxes(doc),
-  };
+  });
+  const read =
+    source instanceof PDFDocument
+      ? fromDoc(source)
+      : fromDoc(await (source ? Promise.resolve(source) : readFile(pdfFile)).then(loadPdf));
+  const [pages, images] = await reading;
+  return { pages, starts: read.starts, images, imageBoxes: read.imageBoxes };
 }

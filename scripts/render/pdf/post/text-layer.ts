@@ -1,5 +1,7 @@
 import { PDFName, PDFRawStream, PDFStream, type PDFDocument } from '@cantoo/pdf-lib';
 import { decodeContent, pageContentStreams, replaceStream } from '../read/streams.ts';
+import { pageFonts } from '../read/fonts.ts';
+import { joinHyphenatedWordsInContent } from './hyphen-words.ts';
 
 /**
  * Makes the PDF's text layer searchable. Print hyphenation puts a soft hyphen
@@ -51,4 +53,28 @@ export function stripSoftHyphens(doc: PDFDocument): number {
     }
   }
   return removed;
+}
+
+/**
+ * The whole text layer in one pass: `joinHyphenatedWords` then `stripSoftHyphens`, per content stream. Each of them
+ * alone inflates every stream and deflates every one it changes; here each stream is inflated once and deflated once
+ * (the deflate was a fifth of the finish's time on a 250-page book), and the result is the same stream.
+ */
+export function fixTextLayer(doc: PDFDocument, isCompound: (word: string) => boolean): void {
+  const seen = new Set<PDFStream>();
+  for (const page of doc.getPages()) {
+    const fonts = pageFonts(doc, page);
+    for (const { ref, stream } of pageContentStreams(doc, page.node.get(PDFName.of('Contents')))) {
+      if (seen.has(stream) || !(stream instanceof PDFRawStream)) continue;
+      seen.add(stream);
+      const bytes = decodeContent(stream);
+      // Over the decoding bound: left as Chromium wrote it.
+      if (!bytes) continue;
+      const before = Buffer.from(bytes).toString('latin1');
+      // A page without fonts has no words to join (joinHyphenatedWords skips it too).
+      const joined = fonts.size > 0 ? joinHyphenatedWordsInContent(before, fonts, isCompound).text : before;
+      const after = joined.includes('00AD') ? stripSoftHyphensFromContent(joined).text : joined;
+      if (after !== before) replaceStream(doc, ref, stream, after);
+    }
+  }
 }

@@ -16,6 +16,8 @@ const multiply = (m: Matrix, n: Matrix): Matrix => [
 ];
 
 const MAX_FORM_DEPTH = 4;
+/** The `Do` operator, which draws an XObject (an image or a form that may hold one). */
+const DRAWS = /(?:^|\s)Do(?:\s|$)/;
 
 /**
  * Where each page draws its raster images, in points from the page's top left
@@ -78,6 +80,8 @@ export function imageBoxes(doc: PDFDocument): Box[][] {
       texts.push(Buffer.from(bytes).toString('latin1'));
     }
     const content = texts.join('\n');
+    // Parsing a page of text costs more than the search: a page that draws no XObject has no image.
+    if (!DRAWS.test(content)) return boxes;
     walk(content, resources, [1, 0, 0, 1, 0, 0], 0);
     return boxes;
   });

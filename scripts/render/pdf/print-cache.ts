@@ -1,0 +1,82 @@
+/**
+ * Finished PDFs by what was printed, in `print/` under the cache root: the key
+ * is the composed document before any print (its HTML and every file served
+ * with it) with everything else that shapes the print (the toolchain,
+ * Chromium's version, the render options); the value the finished file and
+ * what `renderPdf` returns about it. The print is reproducible (same document,
+ * same browser, same bytes), so a build whose composed document did not change
+ * (a rebuild, an edit of something the print does not show) takes the file
+ * instead of probing, printing and finishing it again. Each entry carries an
+ * HMAC with the folder's secret (util/cache-location.ts), as the chapter and
+ * diagram caches do: an entry nobody here wrote is never read.
+ */
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { readdir, readFile, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { toolchainVersion } from '../../passes/cache/chapter-cache.ts';
+import { writeFileAtomic } from '../../util/atomic.ts';
+import { cacheSecret } from '../../util/cache-location.ts';
+import type { PrintPageMap } from '../print-page-map.ts';
+
+const FORMAT = 'galley-print-1';
+
+/** What a finished print returns besides its bytes. */
+export interface PrintFacts {
+  pages: number;
+  prints: number;
+  pieces: number;
+  pageMap?: PrintPageMap;
+}
+
+/** The key of a print: `document` is the composed document's fingerprint (its HTML and served files). */
+export function printKey(document: string, browserVersion: string, options: unknown): string {
+  return createHash('sha256')
+    .update(`${FORMAT}\0${toolchainVersion()}\0${browserVersion}\0${JSON.stringify(options)}\0${document}`)
+    .digest('hex');
+}
+
+const SUFFIX = '.pdf-entry';
+const entryPath = (dir: string, key: string) => path.join(dir, `${key}${SUFFIX}`);
+
+/** One folder per PDF written (by its path): it keeps that file's last print only, a few MB. */
+export function printDirOf(dir: string, target: string): string {
+  return path.join(dir, createHash('sha256').update(target).digest('hex').slice(0, 32));
+}
+const mac = (secret: Buffer, key: string, facts: string, bytes: Uint8Array) =>
+  createHmac('sha256', secret).update(key).update('\0').update(facts).update('\0').update(bytes).digest('hex');
+
+/** The cached print, or undefined (none, a damaged one, or one this folder's secret did not sign). */
+export async function readPrint(
+  dir: string,
+  key: string,
+): Promise<{ bytes: Uint8Array; facts: PrintFacts } | undefined> {
+  let data: Buffer;
+  try {
+    data = await readFile(entryPath(dir, key));
+  } catch {
+    return undefined;
+  }
+  // `<format> <mac>\n<facts as one line of JSON>\n<the PDF>`
+  const first = data.indexOf(10);
+  const second = first < 0 ? -1 : data.indexOf(10, first + 1);
+  if (second < 0) return undefined;
+  const [format, stored] = data.subarray(0, first).toString('utf8').split(' ');
+  const facts = data.subarray(first + 1, second).toString('utf8');
+  const bytes = data.subarray(second + 1);
+  const expected = Buffer.from(mac(cacheSecret(dir), key, facts, bytes), 'hex');
+  const given = Buffer.from(stored ?? '', 'hex');
+  if (format !== FORMAT || given.length !== expected.length || !timingSafeEqual(given, expected)) return undefined;
+  try {
+    return { bytes, facts: JSON.parse(facts) as PrintFacts };
+  } catch {
+    return undefined;
+  }
+}
+
+export async function writePrint(dir: string, key: string, bytes: Uint8Array, facts: PrintFacts): Promise<void> {
+  const json = JSON.stringify(facts);
+  const head = Buffer.from(`${FORMAT} ${mac(cacheSecret(dir), key, json, bytes)}\n${json}\n`, 'utf8');
+  await writeFileAtomic(entryPath(dir, key), Buffer.concat([head, bytes]));
+  for (const name of await readdir(dir).catch(() => [] as string[]))
+    if (name.endsWith(SUFFIX) && name !== `${key}${SUFFIX}`) await rm(path.join(dir, name), { force: true });
+}
