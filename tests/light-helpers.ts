@@ -60,7 +60,9 @@ export async function cpuMilliseconds<T>(fn: () => T | Promise<T>): Promise<{ va
   const value = await fn();
   const used = process.cpuUsage(before);
   return { value, ms: (used.user + used.system) / 1000 };
+}
 
+/**
  * Runs `fn` with builds launching a Chromium of their own instead of opening a
  * context in the run's shared one (tests/setup/shared-chromium.ts): for tests
  * about a launched browser's life, or whose browser must run in `fn`'s
