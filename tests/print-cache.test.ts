@@ -60,6 +60,10 @@ describe('the print cache', () => {
         }
       }
       built.push(await render());
+      // Metadata only the finish writes: the document is the same, the file is not.
+      const config = path.join(book, 'book.yaml');
+      await writeFile(config, `${await readFile(config, 'utf8')}keywords: [cached]\n`);
+      built.push(await render());
     });
   }, 300_000);
 
@@ -96,5 +100,14 @@ describe('the print cache', () => {
     expect(tampered!.result.prints).toBeGreaterThanOrEqual(2);
     expect(tampered!.bytes.equals(edited!.bytes)).toBe(true);
     expect(cache.print.hits).toBe(1);
+  });
+
+  it('prints again when book.yaml changes what only the finish writes', async () => {
+    const [, , , tampered, keywords] = built;
+    expect(keywords!.result.prints).toBeGreaterThanOrEqual(2);
+    expect(keywords!.bytes.equals(tampered!.bytes)).toBe(false);
+    const file = path.join(work.dir, 'keywords.pdf');
+    await writeFile(file, keywords!.bytes);
+    expect((await run('pdfinfo', [file])).stdout).toMatch(/^Keywords:\s+cached/m);
   });
 });

@@ -496,6 +496,9 @@ export async function renderPdf(
           adjusting,
           pieces,
           pageStarts: options.pageStarts ?? false,
+          // The finish writes metadata the document may not show (keywords, identifier, the press's settings).
+          config,
+          stamp: pdfStampInfo(stamp),
         }),
       }
     : undefined;
