@@ -52,12 +52,12 @@ describe('what a galley process loads', () => {
     await work.cleanup();
   });
 
-  /** Runs `galley args…` on the copy of the mini book under the hook; the packages it loaded and its exit. */
+  /** Runs `node …args` (the CLI and its arguments, or a script) under the hook; the packages it loaded and its exit. */
   async function loaded(name: string, args: string[]) {
     const log = path.join(work.dir, `${name}.log`);
     await writeFile(log, '');
     const code = await new Promise<number | null>((resolve) => {
-      const child = spawn(process.execPath, ['--import', hook, GALLEY, ...args], {
+      const child = spawn(process.execPath, ['--import', hook, ...args], {
         cwd: work.dir,
         env: { ...process.env, NO_COLOR: '1', GALLEY_LOAD_LOG: log, GALLEY_CACHE_DIR: path.join(work.dir, 'cache') },
         stdio: 'ignore',
@@ -72,7 +72,7 @@ describe('what a galley process loads', () => {
   }
 
   it('an HTML build loads neither the print packages, the watcher, KaTeX nor the text reporter', async () => {
-    const { code, names } = await loaded('html', ['build', 'mini', '--out', 'out-html', '--format', 'html']);
+    const { code, names } = await loaded('html', [GALLEY, 'build', 'mini', '--out', 'out-html', '--format', 'html']);
     expect(code).toBe(0);
     // The log is real: the config schema, the Markdown parser and the math engine of the chapter with a formula.
     for (const used of ['zod', 'micromark', 'temml']) expect(names).toContain(used);
@@ -82,15 +82,30 @@ describe('what a galley process loads', () => {
     expect(page).toMatch(/<math[^>]*>.*<mi>E<\/mi>/s);
   });
 
-  it('an EPUB build and a check load no print package either', async () => {
-    const epub = await loaded('epub', ['build', 'mini', '--out', 'out-epub', '--format', 'epub']);
+  it('an EPUB build and a check load no print package either, and a check not the site writer', async () => {
+    const epub = await loaded('epub', [GALLEY, 'build', 'mini', '--out', 'out-epub', '--format', 'epub']);
     expect(epub.code).toBe(0);
     expect(epub.names).toContain('fflate');
     for (const unused of [...NEVER, ...PRINT]) expect(epub.names).not.toContain(unused);
-    const check = await loaded('check', ['check', 'mini']);
+    const check = await loaded('check', [GALLEY, 'check', 'mini']);
     expect(check.code).not.toBeNull();
     expect(check.names).toContain('vfile-reporter');
-    for (const unused of [...NEVER, ...PRINT]) expect(check.names).not.toContain(unused);
+    // The redirect check reads the web edition's paths, not its writer (selectors, search index, HTML writer).
+    for (const unused of [...NEVER, ...PRINT, 'hast-util-select', 'minisearch'])
+      expect(check.names).not.toContain(unused);
+  });
+
+  it('importing the package loads no browser, pdf-lib, watcher or web edition until an entry needs one', async () => {
+    const script = path.join(work.dir, 'import-package.mjs');
+    const entry = path.join(ROOT, 'lib', 'index.js');
+    await writeFile(
+      script,
+      `const galley = await import(${JSON.stringify(entry)});\nif (typeof galley.startDev !== 'function') process.exit(3);\n`,
+    );
+    const { code, names } = await loaded('package', [script]);
+    expect(code).toBe(0);
+    expect(names).toContain('zod');
+    for (const unused of [...PRINT, 'chokidar', 'hast-util-select', 'minisearch']) expect(names).not.toContain(unused);
   });
 });
 

@@ -2,8 +2,7 @@ import path from 'node:path';
 import type { VFile } from 'vfile';
 import type { LoadedBook } from '../model/book/load.ts';
 import type { Page } from '../model/pages.ts';
-import { sitePath, webPaths } from '../model/web-paths.ts';
-import { redirectTarget } from '../render/web/site.ts';
+import { redirectTarget, sitePath, webPaths } from '../model/web-paths.ts';
 import { report } from '../util/messages.ts';
 
 /** Where a redirect's old path is written: book.yaml's `redirects:` or book.toml's `[output.html.redirect]`. */

@@ -41,3 +41,16 @@ export function relativeHref(from: string, to: string): string {
   const relative = path.posix.relative(path.posix.dirname(from), file) || path.posix.basename(file);
   return encodeURI(relative) + (hash !== undefined ? `#${hash}` : '');
 }
+
+/**
+ * A redirect's target: a path in the site (with its `#anchor`), or a web address; undefined for anything else.
+ * Here rather than in render/web/site.ts so `checks/redirects.ts` does not load the site writer (decision 0027).
+ */
+export function redirectTarget(from: string, to: string): { path: string; external?: string } | undefined {
+  if (/^https?:\/\//i.test(to)) return { path: '', external: to };
+  if (/^[a-z][a-z0-9+.-]*:/i.test(to)) return undefined;
+  const [file, hash] = to.split('#', 2) as [string, string | undefined];
+  const joined = file === '' ? from : file.startsWith('/') ? file : path.posix.join(path.posix.dirname(from), file);
+  const at = sitePath(decodeURI(joined.endsWith('/') || joined === '' ? `${joined}index.html` : joined));
+  return at === undefined ? undefined : { path: at + (hash !== undefined ? `#${hash}` : '') };
+}

@@ -27,7 +27,7 @@ import { buildDate } from '../../util/build-date.ts';
 import { searchDocuments, searchIndexScript, snippet } from './search-index.ts';
 import { select } from 'hast-util-select';
 import { toString } from 'hast-util-to-string';
-import { relativeHref, sitePath, webPaths } from '../../model/web-paths.ts';
+import { redirectTarget, relativeHref, sitePath, webPaths } from '../../model/web-paths.ts';
 import { authorCss } from '../../model/author-css.ts';
 import type { OtherEdition, Renderer, WebEdition } from '../renderer.ts';
 
@@ -185,16 +185,6 @@ export function redirectPages(book: LoadedBook, taken: Set<string>): Map<string,
     );
   }
   return pages;
-}
-
-/** A redirect's target: a path in the site (with its `#anchor`), or a web address; undefined for anything else. */
-export function redirectTarget(from: string, to: string): { path: string; external?: string } | undefined {
-  if (/^https?:\/\//i.test(to)) return { path: '', external: to };
-  if (/^[a-z][a-z0-9+.-]*:/i.test(to)) return undefined;
-  const [file, hash] = to.split('#', 2) as [string, string | undefined];
-  const joined = file === '' ? from : file.startsWith('/') ? file : path.posix.join(path.posix.dirname(from), file);
-  const at = sitePath(decodeURI(joined.endsWith('/') || joined === '' ? `${joined}index.html` : joined));
-  return at === undefined ? undefined : { path: at + (hash !== undefined ? `#${hash}` : '') };
 }
 
 /** What every page's head has, for the page at `pagePath` in its edition's folder. */
