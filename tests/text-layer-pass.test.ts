@@ -39,7 +39,7 @@ describe('the text layer in one pass', () => {
   beforeAll(async () => {
     out = await tempDir('galley-text-layer-');
     browser = await launchBrowser();
-    const page = await browser.browser.newPage();
+    const page = await browser.newPage();
     await page.setContent(html);
     raw = await page.pdf({ preferCSSPageSize: true, tagged: true });
     await page.close();

@@ -20,7 +20,7 @@ try {
     ['phone', 390, 844],
   ] as const) {
     for (const scheme of ['light', 'dark'] as const) {
-      const page = await browser.browser.newPage();
+      const page = await browser.newPage();
       await page.setViewport({ width, height, deviceScaleFactor: device === 'phone' ? 2 : 1 });
       await page.emulateMediaFeatures([{ name: 'prefers-color-scheme', value: scheme }]);
       await page.goto(server.url + pageName, { waitUntil: 'networkidle0' });

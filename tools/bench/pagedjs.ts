@@ -59,7 +59,7 @@ export async function runPagedJs(
   );
   files.set('book.html', { mediaType: 'text/html; charset=utf-8', data: html });
 
-  const page = await galley.browser.newPage();
+  const page = await galley.newPage();
   try {
     await page.setRequestInterception(true);
     page.on('request', (request: HTTPRequest) => {

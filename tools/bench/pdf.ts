@@ -141,7 +141,7 @@ async function pagedJs(
     );
   files.set('book.html', { mediaType: 'text/html; charset=utf-8', data: html });
   files.set('paged.polyfill.js', { mediaType: 'text/javascript', data: polyfill });
-  const page = await galley.browser.newPage();
+  const page = await galley.newPage();
   try {
     await page.setRequestInterception(true);
     page.on('request', (request) => {
