@@ -35,6 +35,15 @@ export default tseslint.config(
       'no-control-regex': 'off',
       // No `if … for … if` chains on one line: a nested statement gets braces.
       curly: ['error', 'multi-or-nest', 'consistent'],
+      // A page opened on the Browser itself misses the build's own context when the browser is shared
+      // (GALLEY_BROWSER_WS_ENDPOINT): GalleyBrowser.newPage() opens it where the build's pages belong.
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "CallExpression[callee.property.name='newPage'][callee.object.property.name='browser']",
+          message: 'Open pages with GalleyBrowser.newPage(), not its Browser: a shared browser needs the context.',
+        },
+      ],
     },
   },
 );
