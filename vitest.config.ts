@@ -60,7 +60,7 @@ export default defineConfig({
           exclude: FAST,
           // These spawn the compiled `galley`: lib/ is brought up to date first. Then a folder for the fixture
           // builds several files read, each made once per run when first asked for (tests/setup/shared-builds.ts).
-          globalSetup: ['tests/setup/compiled.ts', 'tests/setup/shared-builds.ts', 'tests/setup/shared-chromium.ts'],
+          globalSetup: ['tests/setup/compiled.ts', 'tests/setup/shared-builds.ts'],
         },
       },
     ],

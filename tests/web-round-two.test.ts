@@ -16,6 +16,7 @@ import { launchBrowser, type GalleyBrowser } from '../scripts/render/browser.ts'
 import { serveSite, type SiteServer } from '../scripts/render/web/server.ts';
 import { snippet, tokenize } from '../scripts/render/web/search-index.ts';
 import { ROOT, tempDir } from './helpers.ts';
+import { withoutSharedChromium } from './light-helpers.ts';
 
 const exec = promisify(execFile);
 const BOOK = path.join(ROOT, 'tests/books/web-scripts');
@@ -77,7 +78,9 @@ beforeAll(() => {
 });
 /** One browser for the whole file (the releases print with it too), launched when first asked for. */
 let launched: Promise<GalleyBrowser> | undefined;
-const sharedBrowser = () => (launched ??= launchBrowser({ allowLoopback: true }));
+// Launched, not a context in the run's shared Chromium: its pages load large scripts (axe-core, the site's own), which
+// an off-the-record context compiles afresh on every page (decision 0025, round five).
+const sharedBrowser = () => (launched ??= withoutSharedChromium(() => launchBrowser({ allowLoopback: true })));
 afterAll(async () => {
   await (await launched)?.close();
   vi.unstubAllEnvs();

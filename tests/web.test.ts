@@ -13,6 +13,7 @@ import { launchBrowser, type GalleyBrowser } from '../scripts/render/browser.ts'
 import { serveSite, type SiteServer } from '../scripts/render/web/server.ts';
 import { formatSize } from '../scripts/render/web/downloads.ts';
 import { ROOT, tempDir } from './helpers.ts';
+import { withoutSharedChromium } from './light-helpers.ts';
 import { sharedBuild, type SharedBuild, type SharedEdition } from './shared-builds.ts';
 import MiniSearch from 'minisearch';
 import { normalizeTerm, QUERY_OPTIONS, SEARCH_OPTIONS, tokenize } from '../scripts/render/web/search-index.ts';
@@ -61,7 +62,9 @@ function chaptersOnThisThread() {
 
 /** One browser for every test of the file, launched when first asked for. */
 let launched: Promise<GalleyBrowser> | undefined;
-const sharedBrowser = () => (launched ??= launchBrowser({ allowLoopback: true }));
+// Launched, not a context in the run's shared Chromium: its pages load large scripts (axe-core, the site's own), which
+// an off-the-record context compiles afresh on every page (decision 0025, round five).
+const sharedBrowser = () => (launched ??= withoutSharedChromium(() => launchBrowser({ allowLoopback: true })));
 afterAll(async () => {
   await (await launched)?.close();
 });

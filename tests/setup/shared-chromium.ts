@@ -10,7 +10,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import puppeteer from 'puppeteer-core';
+import puppeteer, { TargetType } from 'puppeteer-core';
 import { CHROMIUM_ARGS, findChromium, SHARED_BROWSER_VARIABLE } from '../../scripts/render/browser.ts';
 
 export default async function setup() {
@@ -25,6 +25,10 @@ export default async function setup() {
     // build never opens a page outside its own contexts.
     args: CHROMIUM_ARGS.filter((arg) => !arg.startsWith('--proxy-')),
     timeout: 60_000,
+    // This client only starts and stops the browser: attached to every build's pages, it would have Chromium report
+    // their every event to it.
+    targetFilter: (target) => target.type() === TargetType.BROWSER,
+    waitForInitialPage: false,
   });
   const previous = process.env[SHARED_BROWSER_VARIABLE];
   process.env[SHARED_BROWSER_VARIABLE] = browser.wsEndpoint();
