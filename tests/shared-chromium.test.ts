@@ -1,5 +1,5 @@
 /**
- * Builds in the run's shared Chromium (tests/setup/shared-chromium.ts): each
+ * Builds in a shared Chromium (started here as tests/setup/shared-chromium.ts starts it for a harness): each
  * gets a context of its own whose proxy keeps the network out as the launched
  * browser's flags do, shares nothing with the others, leaves the browser up
  * when it closes, and leaves nothing behind when its process is killed.
@@ -14,13 +14,17 @@ import puppeteer from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser, SHARED_BROWSER_VARIABLE, type GalleyBrowser } from '../scripts/render/browser.ts';
 import { ROOT } from './light-helpers.ts';
+import startSharedChromium from './setup/shared-chromium.ts';
 
-const endpoint = process.env[SHARED_BROWSER_VARIABLE];
+let endpoint: string | undefined;
+let stopSharedChromium: (() => Promise<void>) | undefined;
 let server: Server;
 let origin: string;
 const requests: string[] = [];
 
 beforeAll(async () => {
+  stopSharedChromium = await startSharedChromium();
+  endpoint = process.env[SHARED_BROWSER_VARIABLE];
   server = createServer((request, response) => {
     requests.push(request.url ?? '');
     response.setHeader('Content-Type', 'text/html');
@@ -30,8 +34,9 @@ beforeAll(async () => {
   await once(server, 'listening');
   origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 });
-afterAll(() => {
+afterAll(async () => {
   server.close();
+  await stopSharedChromium?.();
 });
 
 /** Opens `url` in a build's page: the text on success, the network error otherwise. */

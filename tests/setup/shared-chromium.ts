@@ -1,11 +1,11 @@
 /**
- * vitest global setup (slow project): one Chromium for the whole run. A launch
- * costs 1.2-1.5 CPU-s and about 118 of them made a third of the suite's CPU
- * time; a context in a running browser costs tens of milliseconds (decision
- * 0025, round five). Its endpoint goes in GALLEY_BROWSER_WS_ENDPOINT, which
- * the test workers and every `galley` they spawn inherit, so each build opens
- * its own context here (scripts/render/browser.ts). Files about a launched
- * browser's own life (kill, deadline, profile folders) delete the variable.
+ * One Chromium for many builds, as a harness starts it (usable as a vitest
+ * global setup; tests/shared-chromium.test.ts starts it for its own tests).
+ * Its endpoint goes in GALLEY_BROWSER_WS_ENDPOINT, which workers and every
+ * `galley` they spawn inherit, so each build opens its own context there
+ * (scripts/render/browser.ts). Not the test run's global setup: measured, a
+ * context compiles scripts without the code cache a launched browser keeps,
+ * and the suite cost more CPU with it (decision 0025, round five).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
