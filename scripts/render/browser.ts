@@ -167,9 +167,21 @@ function sweepStaleProfiles() {
     try {
       process.kill(Number(pid), 0);
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ESRCH')
-        rmSync(path.join(tmpdir(), name), { recursive: true, force: true });
+      if ((error as NodeJS.ErrnoException).code === 'ESRCH') removeStaleProfile(path.join(tmpdir(), name));
     }
+  }
+}
+
+/**
+ * Best effort: the killed build's Chromium may still be writing in its profile, or another build sweeping the
+ * same folder (ENOTEMPTY, seen in the test run): what is left is swept by the next launch, and a launch never
+ * fails for it.
+ */
+function removeStaleProfile(dir: string) {
+  try {
+    rmSync(dir, { recursive: true, force: true, maxRetries: 2 });
+  } catch {
+    // Left for the next sweep.
   }
 }
 
