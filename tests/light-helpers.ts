@@ -84,3 +84,16 @@ export function ownChromiumEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   delete own.GALLEY_BROWSER_WS_ENDPOINT;
   return own;
 }
+
+/** Chromium's tagged print of one HTML document, sized by its `@page` rule: a fixture for the PDF post-passes. */
+export async function printHtml(html: string): Promise<Uint8Array> {
+  const { launchBrowser } = await import('../scripts/render/browser.ts');
+  const browser = await launchBrowser();
+  try {
+    const page = await browser.newPage();
+    await page.setContent(html);
+    return await page.pdf({ preferCSSPageSize: true, tagged: true });
+  } finally {
+    await browser.close();
+  }
+}

@@ -4,7 +4,6 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { PDFDocument } from '@cantoo/pdf-lib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, type GalleyBrowser } from '../scripts/render/browser.ts';
 import { parseContent } from '../scripts/render/pdf/read/content.ts';
 import { parseToUnicode, type FontText } from '../scripts/render/pdf/read/fonts.ts';
 import {
@@ -13,7 +12,7 @@ import {
   joinHyphenatedWordsInContent,
 } from '../scripts/render/pdf/post/hyphen-words.ts';
 import { stripSoftHyphens } from '../scripts/render/pdf/post/text-layer.ts';
-import { tempDir } from './helpers.ts';
+import { printHtml, tempDir } from './light-helpers.ts';
 
 const exec = promisify(execFile);
 
@@ -88,7 +87,6 @@ describe('joining a word broken at a line end', () => {
 });
 
 describe('Chromium-printed hyphenation, extracted', () => {
-  let browser: GalleyBrowser;
   let out: Awaited<ReturnType<typeof tempDir>>;
   let raw: Uint8Array;
   const html = `<!doctype html><html lang="en"><head><style>
@@ -104,15 +102,10 @@ describe('Chromium-printed hyphenation, extracted', () => {
 
   beforeAll(async () => {
     out = await tempDir('galley-hyphens-');
-    browser = await launchBrowser();
-    const page = await browser.newPage();
-    await page.setContent(html);
-    raw = await page.pdf({ preferCSSPageSize: true, tagged: true });
-    await page.close();
+    raw = await printHtml(html);
   }, 60_000);
 
   afterAll(async () => {
-    await browser?.close();
     await out?.cleanup();
   });
 

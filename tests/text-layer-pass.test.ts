@@ -4,10 +4,9 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { PDFDocument } from '@cantoo/pdf-lib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, type GalleyBrowser } from '../scripts/render/browser.ts';
 import { compoundWords, joinHyphenatedWords } from '../scripts/render/pdf/post/hyphen-words.ts';
 import { fixTextLayer, stripSoftHyphens } from '../scripts/render/pdf/post/text-layer.ts';
-import { tempDir } from './helpers.ts';
+import { printHtml, tempDir } from './light-helpers.ts';
 
 const exec = promisify(execFile);
 
@@ -16,7 +15,6 @@ const exec = promisify(execFile);
  * on the same Chromium print: the same saved bytes, and the words whole in the text.
  */
 describe('the text layer in one pass', () => {
-  let browser: GalleyBrowser;
   let out: Awaited<ReturnType<typeof tempDir>>;
   let raw: Uint8Array;
   const html = `<!doctype html><html lang="en"><head><style>
@@ -38,15 +36,10 @@ describe('the text layer in one pass', () => {
 
   beforeAll(async () => {
     out = await tempDir('galley-text-layer-');
-    browser = await launchBrowser();
-    const page = await browser.newPage();
-    await page.setContent(html);
-    raw = await page.pdf({ preferCSSPageSize: true, tagged: true });
-    await page.close();
+    raw = await printHtml(html);
   }, 60_000);
 
   afterAll(async () => {
-    await browser?.close();
     await out?.cleanup();
   });
 
