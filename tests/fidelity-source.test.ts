@@ -5,7 +5,7 @@
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { prepare } from '../scripts/api/build.ts';
-import { sourceTexts, type SourceText } from '../scripts/checks/fidelity.ts';
+import { missingRuns, pdfReadingKey, sourceTexts, wordSet, type SourceText } from '../scripts/checks/fidelity.ts';
 import { ROOT } from './helpers.ts';
 
 describe('the author’s words in a book with diagrams, index terms and cross-references', () => {
@@ -29,5 +29,24 @@ describe('the author’s words in a book with diagrams, index terms and cross-re
     expect(descent.filter((w) => w === 'slope')).toHaveLength(2);
     expect(descent).toEqual(expect.arrayContaining(['gradient', 'descent', 'learning', 'rate']));
     for (const syntax of ['index', 'also', 'slopeslope']) expect(descent).not.toContain(syntax);
+  });
+});
+
+describe('a right-to-left word against the PDF’s text', () => {
+  // What poppler 22's pdftotext gave for words of the Persian sample (manuscript/fa): it reverses a right-to-left
+  // line glyph by glyph, so a ligature's letters and a mark's place come out reversed.
+  const PRINTED = ['نسخٔه', 'عمدًا', 'اصطالح', 'باال', 'غطلِ'];
+  const text = (words: string[]): SourceText => ({ file: 'fa/preface.md', line: 3, column: 1, words });
+  const have = new Set(PRINTED.flatMap((line) => [...wordSet(line)]));
+
+  it('matches marks and lam-alef as poppler reads them', () => {
+    const source = ['نسخهٔ', 'عمداً', 'اصطلاح', 'بالا'];
+    expect(missingRuns(text(source), have)).toEqual([source]);
+    expect(missingRuns(text(source), new Set([...have].map(pdfReadingKey)), pdfReadingKey)).toEqual([]);
+  });
+
+  it('still finds a word the PDF lacks, and does not take one letter for another', () => {
+    const keys = new Set([...have].map(pdfReadingKey));
+    expect(missingRuns(text(['نسخهٔ', 'کتاب', 'غلطِ']), keys, pdfReadingKey)).toEqual([['کتاب', 'غلطِ']]);
   });
 });

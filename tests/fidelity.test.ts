@@ -8,6 +8,7 @@ import { check } from '../scripts/api/check.ts';
 import { wordSet, words } from '../scripts/checks/fidelity.ts';
 import { ROOT, tempDir } from './helpers.ts';
 import { sharedBrowser } from './light-helpers.ts';
+import { sharedBuild } from './shared-builds.ts';
 
 const BOOKS = path.join(ROOT, 'tests', 'books');
 /** Built once each, every format: the mdBook-shaped fixture, the glyph fixture and two books of other dialects. */
@@ -35,6 +36,13 @@ describe('galley check --fidelity', () => {
     const fidelity = result.diagnostics.filter((d) => d.ruleId.startsWith('fidelity'));
     expect(fidelity.map(line)).toEqual([]);
   });
+
+  it('finds no lost words in the sample book, its Persian PDF included', async () => {
+    const shared = await sharedBuild('sample');
+    const result = await check({ manuscript: shared.manuscript, out: shared.dir, fidelity: true, quiet: true });
+    const fidelity = result.diagnostics.filter((d) => d.ruleId.startsWith('fidelity'));
+    expect(fidelity.map(line)).toEqual([]);
+  }, 240_000); // waits for the run's shared build of the sample book when this file asks for it first
 
   it('finds the caption a renderer lost, at the listing’s line, per format', async () => {
     const copy = out('caption-lost');

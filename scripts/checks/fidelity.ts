@@ -250,7 +250,7 @@ export async function formatWords(
   const pdf = path.join(outDir, `${bookSlug(book)}.pdf`);
   if (existsSync(pdf)) {
     const { stdout } = await run('pdftotext', ['-enc', 'UTF-8', pdf, '-'], { maxBuffer: 512 * 1024 * 1024 });
-    found.set('pdf', wordSet(stdout));
+    found.set('pdf', new Set([...wordSet(stdout)].map(pdfReadingKey)));
   } else {
     found.set('pdf', `No PDF at ${pdf}`);
   }
@@ -259,12 +259,27 @@ export async function formatWords(
 
 const NAMES: Record<FidelityFormat, string> = { web: 'the web edition', epub: 'the EPUB', pdf: 'the PDF' };
 
-/** Runs of consecutive words of one source text that a format lacks. */
-export function missingRuns(text: SourceText, have: Set<string>): string[][] {
+/** Arabic-script combining marks: harakat, tanwin, hamza above and below, superscript alef, Quranic marks. */
+const ARABIC_MARKS = /[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06dc\u06df-\u06e4\u06e7\u06e8\u06ea-\u06ed]/g;
+
+/**
+ * How a word is matched against the PDF's text. poppler reads a right-to-left line by reversing it, and with it
+ * what one glyph stands for: the lam-alef ligature comes out alef-lam, and a mark (tanwin, hamza above, kasra)
+ * before the letter that carries it (`نسخٔه` for `نسخهٔ`). So both sides drop Arabic-script marks and write
+ * lam-alef one way. A mark printed without a glyph is still caught: that is the glyph check's (checks/glyphs.ts).
+ */
+export function pdfReadingKey(word: string): string {
+  return word.replace(ARABIC_MARKS, '').replace(/\u0644\u0627/g, '\u0627\u0644');
+}
+
+const FORMAT_KEYS: Partial<Record<FidelityFormat, (word: string) => string>> = { pdf: pdfReadingKey };
+
+/** Runs of consecutive words of one source text that a format lacks, words compared by `key`. */
+export function missingRuns(text: SourceText, have: Set<string>, key: (word: string) => string = (w) => w): string[][] {
   const runs: string[][] = [];
   let current: string[] = [];
   for (const w of text.words) {
-    if (have.has(w)) {
+    if (have.has(key(w))) {
       if (current.length) runs.push(current);
       current = [];
     } else {
@@ -308,7 +323,7 @@ export async function checkFidelity(book: LoadedBook, outDir: string, webDir: st
     lost[format] = 0;
     for (const text of sources) {
       if (format === 'pdf' && text.screenOnly) continue;
-      for (const run of missingRuns(text, have)) {
+      for (const run of missingRuns(text, have, FORMAT_KEYS[format])) {
         lost[format]++;
         if (setting === 'off') continue;
         const shown = run.length > 12 ? `${run.slice(0, 12).join(' ')} …` : run.join(' ');
