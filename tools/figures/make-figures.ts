@@ -9,7 +9,8 @@
  *   neural-net.svg         a small fully connected network (3-4-2)
  *   activations.png        sigmoid, tanh and ReLU curves on shared axes
  *   decision-boundary.png  two seeded Gaussian classes and a linear boundary
- *   cover.png              an abstract, deterministic cover pattern
+ *   cover-art.png          the cover's abstract, deterministic pattern, into tools/figures/ (make-cover.ts
+ *                          sets the title on it and writes manuscript/images/cover.png)
  *
  * Everything is deterministic: the scatter plot uses a seeded PRNG
  * (mulberry32), never Math.random, so re-running produces identical bytes.
@@ -361,9 +362,7 @@ function coverPng(): Buffer {
     }
   }
 
-  // Title band placeholder (the toolchain overlays real text elsewhere).
-  cv.fillRect(80, 520, 640, 6, [240, 196, 120]);
-  cv.fillRect(80, 540, 420, 6, [240, 196, 120]);
+  // The title, its rules and the authors are set on this by tools/figures/make-cover.ts.
   return cv.encode();
 }
 
@@ -595,8 +594,9 @@ function main(): void {
     ['neural-net.svg', neuralNetSvg()],
     ['activations.png', activationsPng()],
     ['decision-boundary.png', decisionBoundaryPng()],
-    ['cover.png', coverPng()],
   ];
+  writeFileSync(join(here, 'cover-art.png'), coverPng());
+  console.log(`wrote ${join('tools', 'figures', 'cover-art.png')}`);
   for (const [name, content] of outputs) {
     const file = join(outDir, name);
     writeFileSync(file, content);
