@@ -28,6 +28,7 @@ export const FAST = [
   'tests/module-state.test.ts',
   'tests/epub-package.test.ts',
   'tests/live-server.test.ts',
+  'tests/progress.test.ts',
 ];
 
 export default defineConfig({

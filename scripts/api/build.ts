@@ -16,7 +16,7 @@ import type { Artifact, Format, RenderContext } from '../render/renderer.ts';
 import { replaceArtifacts } from '../render/artifact-manifest.ts';
 import type { GalleyBrowser } from '../render/browser.ts';
 import { applySeverities, diagnostics, exitCode, type Diagnostic } from '../model/diagnostics.ts';
-import { createProgress, type Progress } from '../util/progress.ts';
+import { createProgress, lanes, type Progress } from '../util/progress.ts';
 import { assertNoLink } from '../util/atomic.ts';
 import type { BuildCache } from '../model/build-cache.ts';
 
@@ -292,7 +292,22 @@ export async function build(options: BuildOptions = {}): Promise<BuildResult> {
         : (launched ??= import('../render/browser.ts').then(({ launchBrowser }) => launchBrowser())),
   };
   try {
-    for (const edition of editions) built.push(await buildEdition(edition, out, options.formats, context));
+    // Editions are independent until the web edition: one's chapters are processed on their workers while another
+    // prints in Chromium, so both cores work. Each shows its own progress line; the results keep the book's order.
+    const progresses = lanes(
+      progress,
+      editions.map((e) => e.code),
+    );
+    // Settled, not Promise.all: an edition that throws must not close the browser under one still printing.
+    const settled = await Promise.allSettled(
+      editions.map((edition, i) =>
+        buildEdition(edition, out, options.formats, { ...context, progress: progresses[i]! }),
+      ),
+    );
+    for (const outcome of settled) {
+      if (outcome.status === 'rejected') throw outcome.reason;
+      built.push(outcome.value);
+    }
     await buildWeb(built, all, out, progress);
   } finally {
     if (launched) await (await launched.catch(() => undefined))?.close();

@@ -5,9 +5,24 @@ export interface Progress {
   phase(label: string, total: number): void;
   tick(detail?: string): void;
   done(): void;
+  /**
+   * A progress of its own for work that runs beside this one (one language edition while another prints): its own
+   * line on a terminal. A Progress without it gives its lanes nothing to show (`laneOf`).
+   */
+  lane?(name: string): Progress;
 }
 
-const silent: Progress = { phase() {}, tick() {}, done() {} };
+const silent: Progress = { phase() {}, tick() {}, done() {}, lane: () => silent };
+
+/**
+ * One progress per job run side by side: a line of its own each, named, when there is more than one job and the
+ * progress has lanes; else the first job shows on the progress itself and the others show nothing (a Progress an
+ * API caller gave without lanes).
+ */
+export function lanes(progress: Progress, names: string[]): Progress[] {
+  if (names.length === 1) return [progress];
+  return names.map((name, i) => progress.lane?.(name) ?? (i === 0 ? progress : silent));
+}
 
 /**
  * A progress bar on an interactive terminal; nothing in CI, in pipes or with
@@ -19,7 +34,7 @@ export function createProgress(options: { quiet?: boolean; stream?: NodeJS.Write
   // Only a terminal shows a bar: a build in a pipe, in CI or with --quiet never loads the bar's package.
   // It is CommonJS, so it loads synchronously here.
   const cliProgress = createRequire(import.meta.url)('cli-progress') as typeof cliProgressModule;
-  const bar = new cliProgress.SingleBar(
+  const bars = new cliProgress.MultiBar(
     {
       format: ' {phase} [{bar}] {value}/{total} {detail}',
       stream,
@@ -29,19 +44,28 @@ export function createProgress(options: { quiet?: boolean; stream?: NodeJS.Write
     },
     cliProgress.Presets.shades_classic,
   );
-  let running = false;
-  return {
-    phase(label, total) {
-      if (running) bar.stop();
-      bar.start(Math.max(total, 1), 0, { phase: label.padEnd(10), detail: '' });
-      running = true;
-    },
-    tick(detail = '') {
-      if (running) bar.increment(1, { detail: detail.slice(0, 40) });
-    },
-    done() {
-      if (running) bar.stop();
-      running = false;
-    },
+  let open = 0;
+  const line = (name: string): Progress => {
+    let bar: cliProgressModule.SingleBar | undefined;
+    const close = () => {
+      if (!bar) return;
+      bars.remove(bar);
+      bar = undefined;
+      // The last line closed: the terminal gets its cursor back and nothing is left on screen.
+      if (--open === 0) bars.stop();
+    };
+    return {
+      phase(label, total) {
+        close();
+        open++;
+        bar = bars.create(Math.max(total, 1), 0, { phase: `${name}${label}`.padEnd(10), detail: '' });
+      },
+      tick(detail = '') {
+        bar?.increment(1, { detail: detail.slice(0, 40) });
+      },
+      done: close,
+      lane: (lane) => line(`${lane} `),
+    };
   };
+  return line('');
 }
