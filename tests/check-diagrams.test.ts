@@ -5,15 +5,19 @@
  * PUPPETEER_EXECUTABLE_PATH that leaves a mark and exits, so any launch shows and fails.
  */
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { chmod, writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { appendFile, chmod, cp, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Diagnostic } from '../scripts/model/diagnostics.ts';
 import { GALLEY, ROOT, tempDir } from './light-helpers.ts';
 
 const BOOKS = path.join(ROOT, 'tests', 'books', 'check-diagrams');
-/** `broken/steps.md`: a fence that draws at 5:1, one whose last arrow points nowhere at 13:1. */
+/**
+ * `broken/steps.md`: a fence that draws at 5:1, one whose last arrow points nowhere at 13:1, and at 21:1 a journey,
+ * which parses and draws but with HTML labels (`foreignObject`), which the build refuses.
+ */
 const BROKEN = path.join(BOOKS, 'broken');
 /** `valid/flow.md`: the broken book's first fence alone, so its drawing is in the cache once `broken` is checked. */
 const VALID = path.join(BOOKS, 'valid');
@@ -52,6 +56,9 @@ function galley(args: string[], cache: string, fake = false): Promise<Run> {
   });
 }
 
+/** How many times a run so far started the stand-in browser. */
+const launchCount = () => (existsSync(launches) ? readFileSync(launches, 'utf8').split('\n').length - 1 : 0);
+
 const diagramMessages = (list: Diagnostic[]) => list.filter((d) => d.ruleId === 'diagram');
 
 describe('galley check on Mermaid fences', () => {
@@ -60,13 +67,15 @@ describe('galley check on Mermaid fences', () => {
     checked = await galley(['check', BROKEN, '--format', 'json'], 'cache-a');
   }, 60_000);
 
-  it('reports the fence that will not draw at file:line:column with the rule id, and exits 1', () => {
+  it('reports each fence that will not draw at file:line:column with the rule id, and exits 1', () => {
     expect(checked.code).toBe(1);
     const list = JSON.parse(checked.stdout) as Diagnostic[];
     expect(list.map((d) => `${d.file}:${d.line}:${d.column} ${d.severity} ${d.ruleId}`)).toEqual([
       'steps.md:13:1 error diagram',
+      'steps.md:21:1 error diagram',
     ]);
     expect(list[0]!.message).toMatch(/^Diagram: Parse error on line 4: .*Expecting .* got 'EOF'$/);
+    expect(list[1]!.message).toMatch(/^Diagram: .*\(foreignObject\)/);
   });
 
   it('says what `galley build` says of the same fence, word for word', async () => {
@@ -76,30 +85,61 @@ describe('galley check on Mermaid fences', () => {
     );
     expect(built.code).toBe(1);
     const fromBuild = diagramMessages((JSON.parse(built.stdout) as { diagnostics: Diagnostic[] }).diagnostics);
-    expect(fromBuild).toHaveLength(1);
+    expect(fromBuild).toHaveLength(2);
     expect(diagramMessages(JSON.parse(checked.stdout) as Diagnostic[])).toEqual(fromBuild);
   }, 60_000);
 
   it('passes a book whose diagram draws, from the diagram cache, without starting Chromium', async () => {
+    const before = launchCount();
     const run = await galley(['check', VALID, '--format', 'json'], 'cache-a', true);
     expect(JSON.parse(run.stdout)).toEqual([]);
     expect(run.code).toBe(0);
-    expect(existsSync(launches)).toBe(false);
+    expect(launchCount() - before).toBe(0);
   });
 
   it('starts no Chromium for a book without a diagram', async () => {
+    const before = launchCount();
     const run = await galley(['check', PLAIN, '--format', 'json'], 'cache-plain', true);
     expect(JSON.parse(run.stdout)).toEqual([]);
     expect(run.code).toBe(0);
-    expect(existsSync(launches)).toBe(false);
+    expect(launchCount() - before).toBe(0);
   });
 
   it('does start one for a diagram the cache does not hold (the stand-in browser is seen when launched)', async () => {
+    const before = launchCount();
     const run = await galley(['check', VALID, '--format', 'json'], 'cache-cold', true);
     expect(run.code).toBe(1);
     const list = JSON.parse(run.stdout) as Diagnostic[];
     expect(list.map((d) => `${d.file}:${d.line}:${d.column} ${d.ruleId}`)).toEqual(['flow.md:3:1 diagram']);
     expect(list[0]!.message).toMatch(/^Diagram: Diagrams are drawn by Chromium: Chromium \(.*\) did not start/);
-    expect(existsSync(launches)).toBe(true);
+    expect(launchCount() - before).toBe(1);
+  });
+
+  it('with --changed-since, draws only the changed chapters’ diagrams', async () => {
+    const repo = path.join(work.dir, 'repo');
+    await cp(BROKEN, repo, { recursive: true });
+    const git = (...args: string[]) =>
+      execFileSync('git', ['-c', 'user.name=Test', '-c', 'user.email=test@example.org', ...args], { cwd: repo });
+    git('init', '-q');
+    git('add', '.');
+    git('commit', '-q', '-m', 'book');
+    const args = ['check', repo, '--format', 'json', '--changed-since', 'HEAD'];
+    let before = launchCount();
+    const unchanged = await galley(args, 'cache-changed', true);
+    expect(JSON.parse(unchanged.stdout)).toEqual([]);
+    expect(unchanged.code).toBe(0);
+    expect(launchCount() - before).toBe(0);
+
+    await appendFile(path.join(repo, 'steps.md'), '\nOne more line.\n');
+    before = launchCount();
+    const changed = await galley(args, 'cache-changed', true);
+    expect(changed.code).toBe(1);
+    const list = JSON.parse(changed.stdout) as Diagnostic[];
+    expect(list.map((d) => `${d.file}:${d.line} ${d.ruleId}`)).toEqual([
+      'steps.md:5 diagram',
+      'steps.md:13 diagram',
+      'steps.md:21 diagram',
+    ]);
+    expect(launchCount() - before).toBe(1);
   });
 });
