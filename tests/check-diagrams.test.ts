@@ -142,4 +142,24 @@ describe('galley check on Mermaid fences', () => {
     ]);
     expect(launchCount() - before).toBe(1);
   });
+
+  it('warns, without Chromium installed, that a diagram went unchecked, where the build errs', async () => {
+    const [{ prepare }, { checkDiagrams }, { BrowserNotFoundError }] = await Promise.all([
+      import('../scripts/passes/pipeline.ts'),
+      import('../scripts/checks/diagrams.ts'),
+      import('../scripts/render/browser.ts'),
+    ]);
+    const { book, cache } = await prepare(VALID, undefined, { cache: false });
+    await checkDiagrams(book, cache, {
+      browser: () => Promise.reject(new BrowserNotFoundError(['/nowhere/chromium'])),
+    });
+    const messages = book.chapters[0]!.file.messages.map(
+      (m) => `${m.line}:${m.column} ${m.fatal} ${m.ruleId} ${m.reason}`,
+    );
+    expect(messages).toEqual([
+      expect.stringMatching(
+        /^3:1 false diagram-unchecked Diagram: Diagrams are drawn by Chromium: No Chromium found .*PUPPETEER_EXECUTABLE_PATH/,
+      ),
+    ]);
+  });
 });

@@ -75,6 +75,7 @@ export const CHECK_SEVERITIES: Record<string, Severity> = {
   'broken-external-link': 'error',
   'redirected-link': 'warn',
   'external-link-unchecked': 'warn',
+  'diagram-unchecked': 'warn',
 };
 
 /**

@@ -13,6 +13,12 @@ import type { Chapter } from '../model/book/types.ts';
 import type { BuildCache } from '../model/build-cache.ts';
 import type { GalleyBrowser } from '../render/browser.ts';
 
+/**
+ * A diagram not checked because no Chromium is installed: a warning (book.yaml's `checks:` can make it an error);
+ * the build, which cannot draw it either, errs.
+ */
+export const DIAGRAM_UNCHECKED = 'diagram-unchecked';
+
 export interface DiagramCheckOptions {
   /** Called only when a diagram is not in the cache. */
   browser: () => Promise<GalleyBrowser>;
@@ -32,5 +38,5 @@ export async function checkDiagrams(book: LoadedBook, cache: BuildCache, options
   if (chapters.length === 0) return;
   const { drawDiagrams } = await import('../render/diagrams/diagrams.ts');
   // The drawings go into the chapters' trees, which `check` writes nowhere; the messages go to the chapters' files.
-  await drawDiagrams({ ...book, chapters }, cache, { browser: options.browser });
+  await drawDiagrams({ ...book, chapters }, cache, { browser: options.browser, noBrowserRule: DIAGRAM_UNCHECKED });
 }
