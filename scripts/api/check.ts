@@ -3,6 +3,7 @@ import path from 'node:path';
 import { prepare } from './build.ts';
 import { loadBook } from '../model/book/load.ts';
 import type { Severity } from '../model/config/schema.ts';
+import type { Chapter } from '../model/book/types.ts';
 import { checkCopyrightFooters } from '../checks/copyright-footer.ts';
 import { checkBuildDate } from '../checks/build-date.ts';
 import { fixSources } from '../checks/fix.ts';
@@ -17,6 +18,8 @@ import { toPosix } from '../util/paths.ts';
 import { createProgress, type Progress } from '../util/progress.ts';
 import { checkErrataForChanges } from '../checks/errata-changes.ts';
 import type { PdfReader } from '../checks/pdf-readings.ts';
+import { checkDiagrams } from '../checks/diagrams.ts';
+import type { GalleyBrowser } from '../render/browser.ts';
 
 export interface CheckOptions {
   manuscript?: string;
@@ -44,6 +47,11 @@ export interface CheckOptions {
   progress?: Progress;
   /** How the artifact checks read a PDF with poppler; `galley release` shares its own so each tool runs once per file. */
   readPdf?: PdfReader;
+  /**
+   * A running browser to draw diagrams with: the check neither launches nor closes one. When unset, the first
+   * diagram the diagram cache does not hold launches one, and the check closes it.
+   */
+  browser?: GalleyBrowser;
 }
 
 export interface CheckResult {
@@ -67,6 +75,7 @@ export const CHECK_SEVERITIES: Record<string, Severity> = {
   'broken-external-link': 'error',
   'redirected-link': 'warn',
   'external-link-unchecked': 'warn',
+  'diagram-unchecked': 'warn',
 };
 
 /**
@@ -133,6 +142,20 @@ export function externalAllowed(
 
 /** Everything a contributor needs to know before a merge, as messages with positions. */
 export async function check(options: CheckOptions = {}): Promise<CheckResult> {
+  let launched: Promise<GalleyBrowser> | undefined;
+  // Puppeteer is loaded, and Chromium started, only for a diagram the cache does not hold.
+  const browser = () =>
+    options.browser
+      ? Promise.resolve(options.browser)
+      : (launched ??= import('../render/browser.ts').then(({ launchBrowser }) => launchBrowser()));
+  try {
+    return await checkBook(options, browser);
+  } finally {
+    if (launched) await (await launched.catch(() => undefined))?.close();
+  }
+}
+
+async function checkBook(options: CheckOptions, browser: () => Promise<GalleyBrowser>): Promise<CheckResult> {
   const manuscript = path.resolve(options.manuscript ?? 'manuscript');
   const progress = options.progress ?? createProgress({ quiet: options.quiet });
   const editions = await listEditions(manuscript);
@@ -150,7 +173,7 @@ export async function check(options: CheckOptions = {}): Promise<CheckResult> {
         diffs.push(change.diff);
       }
     }
-    const { book, pages, errata } = await prepare(edition.root, progress, {
+    const { book, pages, errata, cache } = await prepare(edition.root, progress, {
       lint: true,
       cache: !options.noCache,
       ...at,
@@ -181,6 +204,9 @@ export async function check(options: CheckOptions = {}): Promise<CheckResult> {
       nested.map((e) => toPosix(path.relative(edition.root, e.root))),
     );
     if (changed) checkErrataForChanges(book, errata, changed, options.changedSince!);
+    // What the build refuses before writing anything: a Mermaid fence that will not draw, with the build's message.
+    const source = (chapter: Chapter) => toPosix(path.relative(manuscript, chapter.file.path));
+    await checkDiagrams(book, cache, { browser, only: changed && ((chapter) => changed.has(source(chapter))) });
     const style =
       book.dialect === 'galley' ? {} : Object.fromEntries(STYLE_RULES.map((rule) => [rule, 'off' as const]));
     applySeverities(book.files, CHECK_SEVERITIES, style, book.config.checks);

@@ -308,7 +308,7 @@ export async function release(options: ReleaseOptions = {}): Promise<ReleaseResu
   log('Checking the sources…');
   // Errata first: where check() reports the same message (once prepare() runs the errata checks), the release's severity wins.
   const errataList = await errataDiagnostics(manuscript, editions);
-  const source = await check({ manuscript, quiet: true });
+  const source = await check({ manuscript, quiet: true, browser: options.browser });
   const list: Diagnostic[] = dedupe([...errataList, ...source.diagnostics]);
   lap('source checks');
   if (list.some((d) => d.severity === 'error')) return result(false, list);
@@ -357,6 +357,7 @@ export async function release(options: ReleaseOptions = {}): Promise<ReleaseResu
       out: path.join(staging, 'build'),
       quiet: true,
       readPdf: readPdfOf,
+      browser: options.browser,
     });
     list.push(...epubChecked.diagnostics);
     lap('epub checks');

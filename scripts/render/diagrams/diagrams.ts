@@ -27,6 +27,11 @@ export interface DiagramOptions {
   browser: () => Promise<GalleyBrowser>;
   /** Longest a diagram may take to draw; `GALLEY_DIAGRAM_SECONDS`, else 20 s. */
   timeoutMs?: number;
+  /**
+   * With no Chromium installed, each diagram to draw is the build's error at its fence; with this rule id, a warning
+   * under it instead (`galley check`: the diagram went unchecked, which says nothing against the manuscript).
+   */
+  noBrowserRule?: string;
 }
 
 interface Placeholder {
@@ -115,12 +120,18 @@ export async function drawDiagrams(
   stats.hits += items.filter((i) => !missing.some((m) => m.key === i.key)).length;
 
   const failed = new Map<string, string>();
+  const unchecked = new Set<string>();
   if (missing.length > 0) {
     let galley: GalleyBrowser | undefined;
     try {
       galley = await options.browser();
     } catch (error) {
-      for (const item of missing) failed.set(item.key, `Diagrams are drawn by Chromium: ${(error as Error).message}`);
+      // Told by name: importing the class would load puppeteer with this module.
+      const notFound = (error as Error).name === 'BrowserNotFoundError';
+      for (const item of missing) {
+        failed.set(item.key, `Diagrams are drawn by Chromium: ${(error as Error).message}`);
+        if (notFound) unchecked.add(item.key);
+      }
     }
     if (galley) {
       const pageFonts: PageFont[] = fonts.map((f) => ({
@@ -154,7 +165,8 @@ export async function drawDiagrams(
     const place = { line: item.fence.line ?? 1, column: item.fence.column ?? 1 };
     const error = failed.get(item.key);
     if (error) {
-      report(item.chapter.file, 'error', `Diagram: ${error}`, place, 'diagram');
+      const rule = unchecked.has(item.key) ? options.noBrowserRule : undefined;
+      report(item.chapter.file, rule ? 'warning' : 'error', `Diagram: ${error}`, place, rule ?? 'diagram');
       continue;
     }
     const svg = sanitizeSvgElement(drawings.get(item.key)!);
