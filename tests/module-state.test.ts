@@ -29,7 +29,7 @@ const ALLOWED: Record<string, string> = {
   'scripts/render/browser.ts:signalsInstalled': 'signal handlers installed once',
   'scripts/render/diagrams/mermaid-page.ts:bundle': 'the Mermaid bundle, read on first use like an import',
   'scripts/render/epub/deflate-cache.ts:engineName': 'the installed fflate’s version',
-  'scripts/render/pdf/adjust.ts:popplerChecked': 'whether the machine has pdftotext',
+  'scripts/render/pdf/adjust.ts:poppler': 'which pdftotext the machine has',
   'scripts/render/pdf/lib-speed.ts:installed': 'a patch put into pdf-lib once',
   'scripts/render/pdf/post/srgb-icc.ts:cached': 'a constant made on first use',
   'scripts/render/web/search-index.ts:segmenters': 'Intl.Segmenter per language, keeping nothing between texts',

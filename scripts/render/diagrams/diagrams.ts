@@ -20,6 +20,7 @@ import { DIAGRAM_CLASS, DIAGRAM_SOURCE_CLASS, type DiagramFence } from '../../ma
 import type { GalleyBrowser } from '../browser.ts';
 import { fontBytes, fontsFor, type FontFile } from '../fonts.ts';
 import { browserIdentity } from '../chromium-path.ts';
+import { toolchainVersion } from '../../passes/cache/chapter-cache.ts';
 import { diagramKey, readDiagram, writeDiagram } from './diagram-cache.ts';
 import { DRAW_ID, mermaidConfig, mermaidVersion, openDiagramPage, type PageFont } from './mermaid-page.ts';
 
@@ -89,7 +90,7 @@ function drawingSetup(book: LoadedBook, text: string) {
 
 /**
  * The diagram cache's key of each fence of this book: its source with
- * everything else that shapes its drawing (Mermaid's version and settings,
+ * everything else that shapes its drawing (Galley's code, Mermaid's version and settings,
  * the bytes of the fonts its text needs, the browser that draws). The page
  * cache puts these keys into the key of each page with diagrams
  * (api/build.ts), since a cached page keeps its drawings. A fence's fonts are
@@ -97,6 +98,8 @@ function drawingSetup(book: LoadedBook, text: string) {
  * chapter's diagram needs another face.
  */
 export function diagramKeys(book: LoadedBook): (fence: DiagramFence) => string {
+  // Galley's own code draws too (the diagram page, Chromium's flags): a change there is a new drawing.
+  const toolchain = toolchainVersion();
   const version = mermaidVersion();
   const browser = browserIdentity();
   // Font files hashed once per call: most fences need the same faces.
@@ -114,7 +117,7 @@ export function diagramKeys(book: LoadedBook): (fence: DiagramFence) => string {
   };
   return (fence) => {
     const { config, fonts } = drawingSetup(book, fence.source);
-    return diagramKey(fence.source, JSON.stringify([version, config, browser, fonts.map(fontHash)]));
+    return diagramKey(fence.source, JSON.stringify([toolchain, version, config, browser, fonts.map(fontHash)]));
   };
 }
 
