@@ -42,32 +42,33 @@ async function buildWith(book: string, out: string, cache: string | undefined, c
 
 const page = (output: Output, name: string) => output.files.get(`html/${name}.xhtml`)!.toString('utf8');
 
+/** The fixture book in a temporary folder, a cache folder beside it, and a launcher playing another Chromium. */
+async function fixture() {
+  const work = await tempDir('galley-page-diagrams-');
+  const book = path.join(work.dir, 'book');
+  await cp(path.join(ROOT, 'tests', 'books', 'page-diagrams'), book, { recursive: true });
+  const chromium = findChromium();
+  const other = path.join(work.dir, 'other-chromium');
+  await writeFile(other, `#!/bin/sh\nexec '${chromium}' --force-device-scale-factor=3 "$@"\n`);
+  await chmod(other, 0o755);
+  return { work, book, cache: path.join(work.dir, 'cache'), chromium, other };
+}
+
 describe('page cache: a page with diagrams', () => {
-  let work: { dir: string; cleanup: () => Promise<void> };
-  let book: string;
-  let cache: string;
-  let chromium: string;
-  let other: string;
+  let f: Awaited<ReturnType<typeof fixture>>;
   let first: Output;
 
   beforeAll(async () => {
-    work = await tempDir('galley-page-diagrams-');
-    book = path.join(work.dir, 'book');
-    cache = path.join(work.dir, 'cache');
-    await cp(path.join(ROOT, 'tests', 'books', 'page-diagrams'), book, { recursive: true });
-    chromium = findChromium();
-    other = path.join(work.dir, 'other-chromium');
-    await writeFile(other, `#!/bin/sh\nexec '${chromium}' --force-device-scale-factor=3 "$@"\n`);
-    await chmod(other, 0o755);
-    first = await buildWith(book, path.join(work.dir, 'first'), cache, chromium);
+    f = await fixture();
+    first = await buildWith(f.book, path.join(f.work.dir, 'first'), f.cache, f.chromium);
     expect(first.drawn).toBe(2);
     expect(first.settled).toBe(0);
   }, 120_000);
-  afterAll(() => work.cleanup());
+  afterAll(() => f.work.cleanup());
 
   it('is new when the browser that draws is another, byte for byte a clean build with that browser', async () => {
-    const warm = await buildWith(book, path.join(work.dir, 'warm'), cache, other);
-    const clean = await buildWith(book, path.join(work.dir, 'clean'), undefined, other);
+    const warm = await buildWith(f.book, path.join(f.work.dir, 'warm'), f.cache, f.other);
+    const clean = await buildWith(f.book, path.join(f.work.dir, 'clean'), undefined, f.other);
     // The other browser draws differently: a page taken from the cache would keep the first drawing.
     expect(page(clean, 'drawn')).toContain('<svg');
     expect(page(clean, 'drawn')).not.toBe(page(first, 'drawn'));
@@ -78,11 +79,11 @@ describe('page cache: a page with diagrams', () => {
   }, 120_000);
 
   it("is not new when only another chapter's drawing changed, even to need another font", async () => {
-    const before = await buildWith(book, path.join(work.dir, 'before'), cache, chromium);
+    const before = await buildWith(f.book, path.join(f.work.dir, 'before'), f.cache, f.chromium);
     expect(before.settled).toBe(3);
-    const file = path.join(book, 'other.md');
+    const file = path.join(f.book, 'other.md');
     await writeFile(file, (await readFile(file, 'utf8')).replace('stop[Stop]', 'stop[Stop 🌳]'));
-    const after = await buildWith(book, path.join(work.dir, 'after'), cache, chromium);
+    const after = await buildWith(f.book, path.join(f.work.dir, 'after'), f.cache, f.chromium);
     expect(page(after, 'other')).toContain('🌳');
     // The edited chapter's drawing is new; the other drawing's key, and so its page's, did not move.
     expect(after.drawn).toBe(1);
