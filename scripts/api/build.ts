@@ -11,7 +11,7 @@ import { prepare } from '../passes/pipeline.ts';
 import { loadAuthorCss } from '../model/author-css.ts';
 import { seedSettledPages, storeFreshPages } from '../passes/settle-pages.ts';
 import { renderEdition } from '../render/renderers.ts';
-import { drawDiagrams } from '../render/diagrams/diagrams.ts';
+import { diagramKeys, drawDiagrams } from '../render/diagrams/diagrams.ts';
 import type { Artifact, Format, RenderContext } from '../render/renderer.ts';
 import { replaceArtifacts } from '../render/artifact-manifest.ts';
 import type { GalleyBrowser } from '../render/browser.ts';
@@ -144,6 +144,11 @@ async function buildEdition(
       const made = wanted ?? loaded.config.output.formats;
       if (!made.every((f) => f === 'html' || f === 'epub')) return undefined;
       return made.includes('epub') ? ['html', 'epub'] : ['html'];
+    },
+    // A cached page keeps its drawings: each one's diagram key is part of the page's.
+    pageInputs: (loaded) => {
+      const key = diagramKeys(loaded);
+      return (chapter) => (chapter.file.data.diagrams ?? []).map(key);
     },
     // Chromium starts while the chapters are processed (its launch was on the PDF's critical path); a
     // failed launch is reported where the PDF asks for the browser.

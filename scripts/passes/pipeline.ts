@@ -41,6 +41,12 @@ export interface PrepareOptions {
    */
   pageVariants?: (book: LoadedBook) => PageVariant[] | undefined;
   /**
+   * What the caller's render steps put into a chapter's page beyond the book
+   * passes (the diagram cache's keys of its drawings): part of the page key,
+   * since a cached page keeps what they put in.
+   */
+  pageInputs?: (book: LoadedBook) => (chapter: Chapter) => string[];
+  /**
    * Told the book once it is loaded, before its chapters are processed: the build starts there what it needs
    * afterwards and can start early (Chromium, for a PDF), beside the chapter loop.
    */
@@ -120,7 +126,7 @@ export class BookPipeline {
       lazyTrees: pagesDir !== undefined,
     });
     if (pagesDir && variants) {
-      const settled = settlePages(book, cache, pagesDir, variants);
+      const settled = settlePages(book, cache, pagesDir, variants, this.options.pageInputs?.(book));
       if (settled) {
         progress.done();
         this.processor = undefined;

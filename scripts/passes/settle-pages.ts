@@ -52,6 +52,8 @@ export function settlePages(
   cache: BuildCache,
   chaptersDir: string,
   variants: PageVariant[],
+  /** What rendering adds to a chapter's page (its diagrams' keys), part of its key. */
+  inputs?: (chapter: Chapter) => string[],
 ): SettledPages | undefined {
   const dir = pageCacheDir(chaptersDir);
   const usable = !trackedByGit(dir);
@@ -66,7 +68,10 @@ export function settlePages(
   for (const chapter of book.chapters) {
     const own = chapterCacheKey(cache, chapter);
     if (!own || !usable) continue;
-    const key = pageKey(digest, own, isQuestionsIndex(chapter) ? questionKeys : []);
+    const key = pageKey(digest, own, [
+      ...(isQuestionsIndex(chapter) ? questionKeys : []),
+      ...(inputs?.(chapter) ?? []),
+    ]);
     keys.set(chapter, key);
     // Only a chapter whose tree was left unparsed can be settled: one processed now is new anyway.
     if (!treePending(cache, chapter)) continue;

@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import puppeteer, {
@@ -11,52 +11,9 @@ import puppeteer, {
 } from 'puppeteer-core';
 import { withinDeadline } from '../util/deadline.ts';
 import { connectDisposingTransport } from './disposing-transport.ts';
+import { findChromium, isLoopbackEndpoint, SHARED_BROWSER_VARIABLE } from './chromium-path.ts';
 
-/**
- * Where Chromium usually lives. Galley drives it through puppeteer-core,
- * which has no browser of its own to download: the system's Chromium or
- * Chrome is the engine.
- */
-export const CHROMIUM_CANDIDATES = [
-  '/usr/bin/chromium',
-  '/usr/bin/chromium-browser',
-  '/usr/bin/google-chrome',
-  '/usr/bin/google-chrome-stable',
-  '/snap/bin/chromium',
-  '/Applications/Google Chrome.app/Contents/MacOS/Google Chrome',
-  '/Applications/Chromium.app/Contents/MacOS/Chromium',
-  'C:\\Program Files\\Google\\Chrome\\Application\\chrome.exe',
-];
-
-export class BrowserNotFoundError extends Error {
-  constructor(tried: string[]) {
-    super(
-      `No Chromium found for the PDF (tried ${tried.join(', ')}). ` +
-        'Install it with `sudo apt-get install chromium` (Debian/Ubuntu) or install Google Chrome, ' +
-        'or point PUPPETEER_EXECUTABLE_PATH at a Chromium or Chrome binary.',
-    );
-    this.name = 'BrowserNotFoundError';
-  }
-}
-
-function isExecutableFile(file: string): boolean {
-  try {
-    return statSync(file).isFile();
-  } catch {
-    return false;
-  }
-}
-
-/** The browser binary: an explicit path, then PUPPETEER_EXECUTABLE_PATH, then the usual places. */
-export function findChromium(explicit?: string, env: NodeJS.ProcessEnv = process.env): string {
-  const tried: string[] = [];
-  for (const candidate of [explicit, env.PUPPETEER_EXECUTABLE_PATH, ...CHROMIUM_CANDIDATES]) {
-    if (!candidate) continue;
-    tried.push(candidate);
-    if (isExecutableFile(candidate)) return candidate;
-  }
-  throw new BrowserNotFoundError(tried);
-}
+export { BrowserNotFoundError, CHROMIUM_CANDIDATES, findChromium, SHARED_BROWSER_VARIABLE } from './chromium-path.ts';
 
 /** A closed port on this machine: where requests that escaped interception go instead of the network. */
 const DEAD_PROXY = 'http://127.0.0.1:9';
@@ -185,25 +142,12 @@ function removeStaleProfile(dir: string) {
   }
 }
 
-/** The variable naming a running Chromium's DevTools endpoint (`ws://127.0.0.1:…`) for builds to share. */
-export const SHARED_BROWSER_VARIABLE = 'GALLEY_BROWSER_WS_ENDPOINT';
-
 /**
  * The same walls as CHROMIUM_ARGS' proxy flags, for one context of a shared
  * browser: Chromium applies a context's proxy to that context's requests only.
  */
 export function contextWalls(allowLoopback = false): BrowserContextOptions {
   return { proxyServer: DEAD_PROXY, proxyBypassList: allowLoopback ? [] : ['<-loopback>'] };
-}
-
-/** Only a browser on this machine: the dead proxy is a closed port here, and book content stays on this machine. */
-function isLoopbackEndpoint(endpoint: string): boolean {
-  try {
-    const url = new URL(endpoint);
-    return /^wss?:$/.test(url.protocol) && ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);
-  } catch {
-    return false;
-  }
 }
 
 /**

@@ -7,7 +7,7 @@
  * truncated, tampered or forged entry is noticed, ignored and replaced: it can
  * cost a reprocessing, never a wrong book.
  */
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import {
   closeSync,
   mkdirSync,
@@ -15,20 +15,19 @@ import {
   readdirSync,
   readFileSync,
   readSync,
-  renameSync,
   rmSync,
   statSync,
   utimesSync,
   writeFileSync,
 } from 'node:fs';
 import path from 'node:path';
-import { threadId } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
 import type { Root as HastRoot } from 'hast';
 import type { Point, Position } from 'unist';
 import type { VFile } from 'vfile';
 import type { Dependency } from './dependencies.ts';
 import { cacheRoot, cacheSecret } from '../../util/cache-location.ts';
+import { sign, verify, writeCacheFile } from '../../util/signed-entry.ts';
 
 /** Bumped whenever the entry layout changes; part of every key. */
 export const CACHE_FORMAT = 'galley-chapter-cache/2';
@@ -323,17 +322,15 @@ export function entryPath(dir: string, key: string): string {
   return path.join(dir, key.slice(0, 2), `${key}.json`);
 }
 
-/** HMAC-SHA256 of key and payload with the cache folder's secret: only a process that can read the secret can make one. */
-function entryMac(secret: Buffer, key: string, json: string): string {
-  return createHmac('sha256', secret).update(key).update('\0').update(json).digest('hex');
-}
-
-/** The bytes of an entry: a header line with the HMACs of the summary line and of the tree, then the payload. */
+/**
+ * The bytes of an entry: a header line with the signatures of the summary line and of the tree (util/signed-entry.ts),
+ * then the payload. Two signatures, not one, so a build that needs only the summary never reads the tree.
+ */
 export function encodeEntry(key: string, json: string, secret: Buffer = cacheSecret(defaultCacheDir())): string {
   const newline = json.indexOf('\n');
   const summary = newline < 0 ? json : json.slice(0, newline);
   const tree = newline < 0 ? '' : json.slice(newline + 1);
-  return `${HEADER} ${key} ${entryMac(secret, key, summary)} ${entryMac(secret, key, tree)}\n${json}`;
+  return `${HEADER} ${key} ${sign(secret, [key, summary])} ${sign(secret, [key, tree])}\n${json}`;
 }
 
 export type ReadOutcome = { result: ChapterResult } | { missing: true } | { corrupt: string };
@@ -345,12 +342,6 @@ export interface LazyResult extends ChapterSummary {
 }
 
 export type LazyOutcome = { result: LazyResult } | { missing: true } | { corrupt: string };
-
-function matches(secret: Buffer, key: string, json: string, sum: string | undefined): boolean {
-  const expected = Buffer.from(entryMac(secret, key, json), 'hex');
-  const given = Buffer.from(sum ?? '', 'hex');
-  return given.length === expected.length && timingSafeEqual(given, expected);
-}
 
 /** Parses an entry's bytes up to the tree; anything short of a whole, matching, well-formed summary is `corrupt`. */
 export function decodeEntryLazy(
@@ -368,7 +359,7 @@ export function decodeEntryLazy(
   const json = bytes.slice(newline + 1);
   const split = json.indexOf('\n');
   const summaryJson = split < 0 ? json : json.slice(0, split);
-  if (!matches(secret, key, summaryJson, summarySum) || !treeSum) return { corrupt: 'checksum mismatch' };
+  if (!verify(secret, [key, summaryJson], summarySum) || !treeSum) return { corrupt: 'checksum mismatch' };
   const summary = decodeSummary(summaryJson);
   if (!summary || split < 0) return { corrupt: 'not a chapter result' };
   let tree: HastRoot | undefined;
@@ -380,7 +371,7 @@ export function decodeEntryLazy(
         if (!tried) {
           tried = true;
           const treeJson = treePart ? treePart() : json.slice(split + 1);
-          tree = matches(secret, key, treeJson, treeSum) ? decodeTree(treeJson) : undefined;
+          tree = verify(secret, [key, treeJson], treeSum) ? decodeTree(treeJson) : undefined;
         }
         return tree;
       },
@@ -497,30 +488,9 @@ export function readEntryLazy(dir: string, key: string): LazyOutcome {
   );
 }
 
-/** Makes temporary names unique within a thread: a name, not cache state. */
-let counter = 0;
-
 /** Writes an entry atomically (temporary file, then rename); a cache that cannot be written is skipped silently. */
 export function writeEntry(dir: string, key: string, json: string): boolean {
-  const file = entryPath(dir, key);
-  const temp = `${file}.tmp-${process.pid}-${threadId}-${(counter++).toString(36)}`;
-  const entry = encodeEntry(key, json, cacheSecret(dir));
-  try {
-    try {
-      writeFileSync(temp, entry);
-    } catch (error) {
-      // A shard folder is made by its first entry (again if the cache was removed meanwhile): one failed write,
-      // not a record of which folders exist that goes stale.
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-      mkdirSync(path.dirname(file), { recursive: true });
-      writeFileSync(temp, entry);
-    }
-    renameSync(temp, file);
-    return true;
-  } catch {
-    rmSync(temp, { force: true });
-    return false;
-  }
+  return writeCacheFile(entryPath(dir, key), encodeEntry(key, json, cacheSecret(dir)));
 }
 
 const DAY = 24 * 60 * 60 * 1000;

@@ -19,16 +19,16 @@
  * are checked again before an entry is used. Entries carry an HMAC like the
  * chapter cache's, so a damaged or forged entry is a miss, never a wrong page.
  */
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { threadId } from 'node:worker_threads';
 import type { ElementContent } from 'hast';
 import type { LoadedBook } from '../../model/book/load.ts';
 import type { Chapter, Heading, TocEntry } from '../../model/book/types.ts';
 import { toolchainVersion, type StoredMessage } from './chapter-cache.ts';
 import type { PageMarkup, PageSurvey } from '../../model/build-cache.ts';
 import { cacheSecret } from '../../util/cache-location.ts';
+import { decodeSigned, encodeSigned, writeCacheFile } from '../../util/signed-entry.ts';
 import type { Dependency } from './dependencies.ts';
 
 const PAGE_FORMAT = 'galley-page-cache/3';
@@ -117,8 +117,8 @@ export function pageKey(digest: string, chapterKey: string, extra: string[] = []
 }
 
 const entryFile = (dir: string, key: string) => path.join(dir, key.slice(0, 2), `${key}.json`);
-const mac = (secret: Buffer, key: string, json: string) =>
-  createHmac('sha256', secret).update(key).update('\0').update(json).digest('hex');
+/** The signed entry's label: the format and the key, so an entry renamed to another key is refused. */
+const label = (key: string) => `${HEADER} ${key}`;
 
 function isEntry(value: unknown): value is PageEntry {
   const v = value as PageEntry;
@@ -137,22 +137,16 @@ function isEntry(value: unknown): value is PageEntry {
 
 /** The entry under `key`, or undefined when there is none or it is damaged. */
 export function readPage(dir: string, key: string): PageEntry | undefined {
-  let bytes: string;
+  let bytes: Buffer;
   try {
-    bytes = readFileSync(entryFile(dir, key), 'utf8');
+    bytes = readFileSync(entryFile(dir, key));
   } catch {
     return undefined;
   }
-  const newline = bytes.indexOf('\n');
-  if (newline < 0) return undefined;
-  const [magic, version, storedKey, sum] = bytes.slice(0, newline).split(' ');
-  if (`${magic} ${version}` !== HEADER || storedKey !== key) return undefined;
-  const json = bytes.slice(newline + 1);
-  const expected = Buffer.from(mac(cacheSecret(dir), key, json), 'hex');
-  const given = Buffer.from(sum ?? '', 'hex');
-  if (given.length !== expected.length || !timingSafeEqual(given, expected)) return undefined;
+  const [json] = decodeSigned(cacheSecret(dir), label(key), key, bytes) ?? [];
+  if (!json) return undefined;
   try {
-    const value: unknown = JSON.parse(json);
+    const value: unknown = JSON.parse(json.toString('utf8'));
     if (!isEntry(value)) return undefined;
     // Stored once when the EPUB's markup is the HTML's (`writePage`).
     if ((value.markup.epub as unknown) === SAME) value.markup.epub = value.markup.html;
@@ -162,23 +156,13 @@ export function readPage(dir: string, key: string): PageEntry | undefined {
   }
 }
 
-/** Makes temporary names unique within a thread: a name, not cache state. */
-let counter = 0;
 /** Stands for the EPUB's markup where it is the HTML intermediate's (most pages): a page's markup is kept once. */
 const SAME = 0;
 
 /** Writes an entry atomically; a cache that cannot be written is skipped silently. */
 export function writePage(dir: string, key: string, entry: PageEntry): void {
-  const file = entryFile(dir, key);
-  const temp = `${file}.tmp-${process.pid}-${threadId}-${(counter++).toString(36)}`;
   const { markup } = entry;
   const same = markup.epub !== undefined && markup.epub === markup.html;
   const json = JSON.stringify(same ? { ...entry, markup: { ...markup, epub: SAME } } : entry);
-  try {
-    mkdirSync(path.dirname(file), { recursive: true });
-    writeFileSync(temp, `${HEADER} ${key} ${mac(cacheSecret(dir), key, json)}\n${json}`);
-    renameSync(temp, file);
-  } catch {
-    rmSync(temp, { force: true });
-  }
+  writeCacheFile(entryFile(dir, key), encodeSigned(cacheSecret(dir), label(key), key, [json]));
 }

@@ -14,18 +14,20 @@
  * made with that folder's secret (util/cache-location.ts), so a memo that
  * came from elsewhere is never believed.
  */
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { threadId } from 'node:worker_threads';
 import type { BuildCache, FileDigests } from '../../model/build-cache.ts';
 import { cacheSecret } from '../../util/cache-location.ts';
+import { sign, verify, writeCacheFile } from '../../util/signed-entry.ts';
 
 /** A stamp this close to the file's last change is not remembered (coarse timestamps, FAT's two seconds). */
 export const RACY_MS = 2000;
 
 const FILE = '.stat-digests.json';
 const FORMAT = 1;
+/** Signed before the memo, as a key is before a cache entry: a chapter entry's signature is never a memo's. */
+const LABEL = 'stat-digests';
 
 /** `dev:ino:size:mtimeNs:ctimeNs`. */
 export function stampOf(stats: fs.BigIntStats): string {
@@ -97,16 +99,8 @@ export class StatDigests implements FileDigests {
   save(): void {
     if (!this.dir || !this.dirty) return;
     const json = JSON.stringify([FORMAT, [...this.entries].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))]);
-    const file = path.join(this.dir, FILE);
-    const temp = `${file}.tmp-${process.pid}-${threadId}`;
-    try {
-      fs.mkdirSync(this.dir, { recursive: true });
-      fs.writeFileSync(temp, `${mac(this.dir, json)}\n${json}`);
-      fs.renameSync(temp, file);
-      this.dirty = false;
-    } catch {
-      fs.rmSync(temp, { force: true });
-    }
+    const signature = sign(cacheSecret(this.dir), [LABEL, json]);
+    if (writeCacheFile(path.join(this.dir, FILE), `${signature}\n${json}`)) this.dirty = false;
   }
 
   private load(dir: string) {
@@ -117,10 +111,8 @@ export class StatDigests implements FileDigests {
       return;
     }
     const newline = text.indexOf('\n');
-    const given = Buffer.from(newline < 0 ? '' : text.slice(0, newline), 'hex');
     const json = text.slice(newline + 1);
-    const expected = Buffer.from(mac(dir, json), 'hex');
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) return;
+    if (newline < 0 || !verify(cacheSecret(dir), [LABEL, json], text.slice(0, newline))) return;
     try {
       const [format, entries] = JSON.parse(json) as [number, [string, Entry][]];
       if (format !== FORMAT || !Array.isArray(entries)) return;
@@ -132,10 +124,6 @@ export class StatDigests implements FileDigests {
       // A damaged memo: every file is hashed again.
     }
   }
-}
-
-function mac(dir: string, json: string): string {
-  return createHmac('sha256', cacheSecret(dir)).update('stat-digests\0').update(json).digest('hex');
 }
 
 /** The memo of the cache's chapter folder, opened once per build cache (so a `galley dev` session keeps it warm). */

@@ -6,11 +6,12 @@
  * secret (util/cache-location.ts), and what is read is sanitized again before
  * it enters the book (render/diagrams/diagrams.ts), like a fresh drawing.
  */
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { writeFileAtomic } from '../../util/atomic.ts';
 import { cacheSecret } from '../../util/cache-location.ts';
+import { decodeSigned, encodeSigned } from '../../util/signed-entry.ts';
 
 const FORMAT = 'galley-diagram-1';
 
@@ -19,27 +20,18 @@ export function diagramKey(source: string, context: string): string {
 }
 
 const entryPath = (dir: string, key: string) => path.join(dir, key.slice(0, 2), `${key}.svg`);
-const mac = (secret: Buffer, key: string, svg: string) =>
-  createHmac('sha256', secret).update(key).update('\0').update(svg).digest('hex');
 
 /** The cached SVG, or undefined (none, or an entry this folder's secret did not sign). */
 export async function readDiagram(dir: string, key: string): Promise<string | undefined> {
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = await readFile(entryPath(dir, key), 'utf8');
+    bytes = await readFile(entryPath(dir, key));
   } catch {
     return undefined;
   }
-  const newline = text.indexOf('\n');
-  if (newline < 0) return undefined;
-  const [format, stored] = text.slice(0, newline).split(' ');
-  const svg = text.slice(newline + 1);
-  const expected = Buffer.from(mac(cacheSecret(dir), key, svg), 'hex');
-  const given = Buffer.from(stored ?? '', 'hex');
-  if (format !== FORMAT || given.length !== expected.length || !timingSafeEqual(given, expected)) return undefined;
-  return svg;
+  return decodeSigned(cacheSecret(dir), FORMAT, key, bytes)?.[0]?.toString('utf8');
 }
 
 export async function writeDiagram(dir: string, key: string, svg: string): Promise<void> {
-  await writeFileAtomic(entryPath(dir, key), `${FORMAT} ${mac(cacheSecret(dir), key, svg)}\n${svg}`);
+  await writeFileAtomic(entryPath(dir, key), encodeSigned(cacheSecret(dir), FORMAT, key, [svg]));
 }

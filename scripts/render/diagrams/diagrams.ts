@@ -18,7 +18,9 @@ import { sanitizeSvgElement } from '../../model/book/svg.ts';
 import { report } from '../../util/messages.ts';
 import { DIAGRAM_CLASS, DIAGRAM_SOURCE_CLASS, type DiagramFence } from '../../markdown/plugins/remark-mermaid.ts';
 import type { GalleyBrowser } from '../browser.ts';
-import { fontBytes, fontsFor } from '../fonts.ts';
+import { fontBytes, fontsFor, type FontFile } from '../fonts.ts';
+import { browserIdentity } from '../chromium-path.ts';
+import { toolchainVersion } from '../../passes/cache/chapter-cache.ts';
 import { diagramKey, readDiagram, writeDiagram } from './diagram-cache.ts';
 import { DRAW_ID, mermaidConfig, mermaidVersion, openDiagramPage, type PageFont } from './mermaid-page.ts';
 
@@ -83,6 +85,47 @@ export function diagramFontFamily(language: string): string {
     : '"Galley Serif", "Galley Symbols", serif';
 }
 
+/** Mermaid's settings and the fonts that draw `text` in this book: the edition's text font and the ranged faces. */
+function drawingSetup(book: LoadedBook, text: string) {
+  const fontFamily = diagramFontFamily(book.config.language);
+  const families = fontFamily.match(/"[^"]+"/g)!.map((f) => f.slice(1, -1));
+  const fonts = fontsFor(book.config.language, text).filter((f) => families.includes(f.family));
+  return { config: mermaidConfig(fontFamily), fonts };
+}
+
+/**
+ * The diagram cache's key of each fence of this book: its source with
+ * everything else that shapes its drawing (Galley's code, Mermaid's version and settings,
+ * the bytes of the fonts its text needs, the browser that draws). The page
+ * cache puts these keys into the key of each page with diagrams
+ * (api/build.ts), since a cached page keeps its drawings. A fence's fonts are
+ * the ones its own text needs, so its key does not move when another
+ * chapter's diagram needs another face.
+ */
+export function diagramKeys(book: LoadedBook): (fence: DiagramFence) => string {
+  // Galley's own code draws too (the diagram page, Chromium's flags): a change there is a new drawing.
+  const toolchain = toolchainVersion();
+  const version = mermaidVersion();
+  const browser = browserIdentity();
+  // Font files hashed once per call: most fences need the same faces.
+  const hashed = new Map<FontFile, string>();
+  const fontHash = (font: FontFile) => {
+    let hash = hashed.get(font);
+    if (!hash) {
+      hash = createHash('sha256')
+        .update(JSON.stringify([font.family, font.weight, font.style, font.unicodeRange]))
+        .update(fontBytes(font))
+        .digest('hex');
+      hashed.set(font, hash);
+    }
+    return hash;
+  };
+  return (fence) => {
+    const { config, fonts } = drawingSetup(book, fence.source);
+    return diagramKey(fence.source, JSON.stringify([toolchain, version, config, browser, fonts.map(fontHash)]));
+  };
+}
+
 /** Draws, caches and places every diagram of the chapters that have trees; errors go to the fences' files. */
 export async function drawDiagrams(
   book: LoadedBook,
@@ -95,19 +138,8 @@ export async function drawDiagrams(
   if (found.length === 0) return stats;
   stats.diagrams += found.length;
 
-  const fontFamily = diagramFontFamily(book.config.language);
-  const config = mermaidConfig(fontFamily);
-  const families = fontFamily.match(/"[^"]+"/g)!.map((f) => f.slice(1, -1));
-  const fonts = fontsFor(book.config.language, found.map((p) => p.fence.source).join('\n')).filter((f) =>
-    families.includes(f.family),
-  );
-  const fontDigest = createHash('sha256');
-  for (const font of fonts)
-    fontDigest.update(JSON.stringify([font.family, font.weight, font.style, font.unicodeRange]));
-  for (const font of fonts) fontDigest.update(fontBytes(font));
-  const context = JSON.stringify([mermaidVersion(), config, fontDigest.digest('hex')]);
-  const items: Placeholder[] = found.map((p) => ({ ...p, key: diagramKey(p.fence.source, context) }));
-
+  const keyOf = diagramKeys(book);
+  const items: Placeholder[] = found.map((p) => ({ ...p, key: keyOf(p.fence) }));
   const drawings = new Map<string, string>();
   const dir = cache.diagrams.dir;
   const missing: Placeholder[] = [];
@@ -134,6 +166,7 @@ export async function drawDiagrams(
       }
     }
     if (galley) {
+      const { config, fonts } = drawingSetup(book, missing.map((p) => p.fence.source).join('\n'));
       const pageFonts: PageFont[] = fonts.map((f) => ({
         family: f.family,
         weight: f.weight,

@@ -12,14 +12,14 @@
  * forged pack can cost a deflate, never a wrong EPUB; the compressed bytes are those fflate gives for that input, so
  * a warm build is byte-identical to a cold one (tests/epub-incremental.test.ts).
  */
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { threadId } from 'node:worker_threads';
 import { deflateSync } from 'fflate';
 import { crc32, type ZipEntry } from './zip.ts';
 import { cacheSecret, trackedByGit } from '../../util/cache-location.ts';
+import { sign, verify, writeCacheFile } from '../../util/signed-entry.ts';
 
 /** The folder's secret; none for a folder git tracks (it came with the sources, secret and all): no pack is used. */
 function cacheSecretOrNone(dir: string): Buffer | undefined {
@@ -74,10 +74,7 @@ function parse(file: Buffer, secret: Buffer | undefined): Map<string, Stored> {
   const [magic, made, sum] = file.subarray(0, newline).toString('utf8').split('\t');
   if (magic !== MAGIC || made !== engine()) return entries;
   const body = file.subarray(newline + 1);
-  if (!sum || !secret) return entries;
-  const expected = Buffer.from(packMac(secret, body), 'hex');
-  const given = Buffer.from(sum, 'hex');
-  if (given.length !== expected.length || !timingSafeEqual(given, expected)) return entries;
+  if (!secret || !verify(secret, [body], sum)) return entries;
   let at = 0;
   while (at + 44 <= body.length) {
     const key = body.subarray(at, at + 32).toString('hex');
@@ -103,12 +100,9 @@ function serialise(entries: Map<string, Stored>, secret: Buffer): Buffer {
     parts.push(head, Buffer.from(stored.data.buffer, stored.data.byteOffset, stored.data.length));
   }
   const body = Buffer.concat(parts);
-  const sum = packMac(secret, body);
+  const sum = sign(secret, [body]);
   return Buffer.concat([Buffer.from(`${MAGIC}\t${engine()}\t${sum}\n`, 'utf8'), body]);
 }
-
-/** HMAC of a pack's body with the cache folder's secret: only this user's builds make packs it takes. */
-const packMac = (secret: Buffer, body: Buffer) => createHmac('sha256', secret).update(body).digest('hex');
 
 /**
  * True when `stored` stands for `bytes`. It was found under the SHA-256 of
@@ -164,15 +158,8 @@ export function openDeflatePack(dir: string | undefined, id: string): DeflatePac
     },
     save() {
       if (!file || !secret) return;
-      const temp = `${file}.tmp-${process.pid}-${threadId}`;
-      try {
-        mkdirSync(path.dirname(file), { recursive: true });
-        writeFileSync(temp, serialise(next, secret));
-        renameSync(temp, file);
-      } catch {
-        // An unwritable cache costs the next build its deflating, nothing else.
-        rmSync(temp, { force: true });
-      }
+      // An unwritable cache costs the next build its deflating, nothing else.
+      writeCacheFile(file, serialise(next, secret));
     },
   };
 }

@@ -29,19 +29,28 @@ import { atTextBlockWidth, textBlockMm } from './text-block.ts';
 
 const run = promisify(execFile);
 
-/** Whether this machine has pdftotext, asked once per process: a fact about the machine, not cache state. */
-let popplerChecked: boolean | undefined;
-/** The pass reads pages with poppler's pdftotext; without it the layout is Chromium's alone. */
-export async function canAdjust(): Promise<boolean> {
-  if (popplerChecked === undefined) {
+/**
+ * poppler's version line when this machine has pdftotext, else false; asked once per process: a fact about the
+ * machine, not cache state.
+ */
+let poppler: string | false | undefined;
+
+/** Which poppler reads the printed pages (the adjust pass, page starts): part of the print cache's key. */
+export async function popplerVersion(): Promise<string | false> {
+  if (poppler === undefined) {
     try {
-      await run('pdftotext', ['-v']);
-      popplerChecked = true;
+      const { stdout, stderr } = await run('pdftotext', ['-v']);
+      poppler = `${stderr}${stdout}`.trim().split('\n')[0] || 'pdftotext';
     } catch {
-      popplerChecked = false;
+      poppler = false;
     }
   }
-  return popplerChecked;
+  return poppler;
+}
+
+/** The pass reads pages with poppler's pdftotext; without it the layout is Chromium's alone. */
+export async function canAdjust(): Promise<boolean> {
+  return (await popplerVersion()) !== false;
 }
 
 const FLOAT_ATTR = 'dataGalleyFloat';

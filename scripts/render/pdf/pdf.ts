@@ -28,7 +28,7 @@ import { loadPdf } from './lib-speed.ts';
 import { keyPlace, pressOptions } from './press.ts';
 import { presetOf } from '../../model/config/presets.ts';
 import { compoundWords } from './post/hyphen-words.ts';
-import { adjustAfterPrint, canAdjust, markWideTables, readFindings } from './adjust.ts';
+import { adjustAfterPrint, canAdjust, markWideTables, popplerVersion, readFindings } from './adjust.ts';
 import { fitWideMath } from './fit-math.ts';
 import { fillPageRefsInPage, pageRefTargets, pageWord } from '../../passes/errata/appendix.ts';
 import { mergeIndexPagesInPage } from '../../passes/book-index.ts';
@@ -494,6 +494,8 @@ export async function renderPdf(
           cssKeep: options.cssKeep ?? true,
           wrapWords: options.wrapWords ?? true,
           adjusting,
+          // poppler reads the printed pages: what the adjust pass moves and where pages start.
+          poppler: await popplerVersion(),
           pieces,
           pageStarts: options.pageStarts ?? false,
           // The finish writes metadata the document may not show (keywords, identifier, the press's settings).

@@ -10,12 +10,13 @@
  * HMAC with the folder's secret (util/cache-location.ts), as the chapter and
  * diagram caches do: an entry nobody here wrote is never read.
  */
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { readdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { toolchainVersion } from '../../passes/cache/chapter-cache.ts';
 import { writeFileAtomic } from '../../util/atomic.ts';
 import { cacheSecret } from '../../util/cache-location.ts';
+import { decodeSigned, encodeSigned } from '../../util/signed-entry.ts';
 import type { PrintPageMap } from '../print-page-map.ts';
 
 const FORMAT = 'galley-print-1';
@@ -42,8 +43,6 @@ const entryPath = (dir: string, key: string) => path.join(dir, `${key}${SUFFIX}`
 export function printDirOf(dir: string, target: string): string {
   return path.join(dir, createHash('sha256').update(target).digest('hex').slice(0, 32));
 }
-const mac = (secret: Buffer, key: string, facts: string, bytes: Uint8Array) =>
-  createHmac('sha256', secret).update(key).update('\0').update(facts).update('\0').update(bytes).digest('hex');
 
 /** The cached print, or undefined (none, a damaged one, or one this folder's secret did not sign). */
 export async function readPrint(
@@ -56,27 +55,19 @@ export async function readPrint(
   } catch {
     return undefined;
   }
-  // `<format> <mac>\n<facts as one line of JSON>\n<the PDF>`
-  const first = data.indexOf(10);
-  const second = first < 0 ? -1 : data.indexOf(10, first + 1);
-  if (second < 0) return undefined;
-  const [format, stored] = data.subarray(0, first).toString('utf8').split(' ');
-  const facts = data.subarray(first + 1, second).toString('utf8');
-  const bytes = data.subarray(second + 1);
-  const expected = Buffer.from(mac(cacheSecret(dir), key, facts, bytes), 'hex');
-  const given = Buffer.from(stored ?? '', 'hex');
-  if (format !== FORMAT || given.length !== expected.length || !timingSafeEqual(given, expected)) return undefined;
+  // `<format> <signature>\n<facts as one line of JSON>\n<the PDF>`
+  const [facts, bytes] = decodeSigned(cacheSecret(dir), FORMAT, key, data, 2) ?? [];
+  if (!facts || !bytes) return undefined;
   try {
-    return { bytes, facts: JSON.parse(facts) as PrintFacts };
+    return { bytes, facts: JSON.parse(facts.toString('utf8')) as PrintFacts };
   } catch {
     return undefined;
   }
 }
 
 export async function writePrint(dir: string, key: string, bytes: Uint8Array, facts: PrintFacts): Promise<void> {
-  const json = JSON.stringify(facts);
-  const head = Buffer.from(`${FORMAT} ${mac(cacheSecret(dir), key, json, bytes)}\n${json}\n`, 'utf8');
-  await writeFileAtomic(entryPath(dir, key), Buffer.concat([head, bytes]));
+  const entry = encodeSigned(cacheSecret(dir), FORMAT, key, [JSON.stringify(facts), bytes]);
+  await writeFileAtomic(entryPath(dir, key), entry);
   for (const name of await readdir(dir).catch(() => [] as string[]))
     if (name.endsWith(SUFFIX) && name !== `${key}${SUFFIX}`) await rm(path.join(dir, name), { force: true });
 }
