@@ -39,6 +39,8 @@ export function mermaidConfig(fontFamily: string): Record<string, unknown> {
     fontFamily,
     deterministicIds: true,
     deterministicIDSeed: 'galley',
+    // rough.js, which draws class and state shapes, takes a random seed when this is 0 (Mermaid's default).
+    handDrawnSeed: 1,
     maxTextSize: MAX_DIAGRAM_SOURCE,
     maxEdges: 500,
     secure: [
@@ -55,6 +57,7 @@ export function mermaidConfig(fontFamily: string): Record<string, unknown> {
       'themeVariables',
       'deterministicIds',
       'deterministicIDSeed',
+      'handDrawnSeed',
       'dompurifyConfig',
     ],
   };
@@ -174,6 +177,15 @@ async function drawInPage(id: string, source: string, config: Record<string, unk
     String((error as { message?: unknown } | null)?.message ?? error)
       .replace(/\s+/g, ' ')
       .trim();
+  // Whatever else in Mermaid asks for randomness gets the same numbers for every drawing, whatever the page drew
+  // before: the same source gives the same bytes (a reproducible build, one cached drawing per fence).
+  let state = 0x9e3779b9;
+  Math.random = () => {
+    state = (state + 0x6d2b79f5) | 0;
+    let t = Math.imul(state ^ (state >>> 15), 1 | state);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
   mermaid.initialize(config);
   try {
     await mermaid.parse(source);
