@@ -2,15 +2,18 @@
  * `galley check` reports a Mermaid diagram that will not draw exactly as `galley build` does (decision 0016, "Round
  * six: check and diagrams"), takes drawn diagrams from the diagram cache, and starts no Chromium for a book without
  * a diagram. Whether a run started Chromium is read off a stand-in browser: a script named by
- * PUPPETEER_EXECUTABLE_PATH that leaves a mark and exits, so any launch shows and fails.
+ * PUPPETEER_EXECUTABLE_PATH that leaves a mark and exits, so any launch shows and fails; while the file `allow` is
+ * there it starts the real Chromium instead, so a run can fill the diagram cache for the stand-in's later runs (the
+ * browser is part of a drawing's key).
  */
 import { execFile } from 'node:child_process';
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { appendFile, chmod, cp, writeFile } from 'node:fs/promises';
+import { appendFile, chmod, cp, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Diagnostic } from '../scripts/model/diagnostics.ts';
+import { findChromium } from '../scripts/render/chromium-path.ts';
 import { GALLEY, ROOT, tempDir } from './light-helpers.ts';
 
 const BOOKS = path.join(ROOT, 'tests', 'books', 'check-diagrams');
@@ -27,12 +30,18 @@ const PLAIN = path.join(BOOKS, 'plain');
 let work: { dir: string; cleanup: () => Promise<void> };
 let fakeChromium: string;
 let launches: string;
+let allow: string;
 
 beforeAll(async () => {
   work = await tempDir('galley-check-diagrams-');
   launches = path.join(work.dir, 'launches');
+  allow = path.join(work.dir, 'allow');
   fakeChromium = path.join(work.dir, 'chromium');
-  await writeFile(fakeChromium, `#!/bin/sh\necho launched >> '${launches}'\nexit 1\n`);
+  const real = findChromium();
+  await writeFile(
+    fakeChromium,
+    `#!/bin/sh\necho launched >> '${launches}'\n[ -e '${allow}' ] && exec '${real}' "$@"\nexit 1\n`,
+  );
   await chmod(fakeChromium, 0o755);
 });
 afterAll(() => work.cleanup());
@@ -64,7 +73,10 @@ const diagramMessages = (list: Diagnostic[]) => list.filter((d) => d.ruleId === 
 describe('galley check on Mermaid fences', () => {
   let checked: Run;
   beforeAll(async () => {
-    checked = await galley(['check', BROKEN, '--format', 'json'], 'cache-a');
+    // Drawn by the real Chromium behind the stand-in: the valid fence's drawing is cached under the stand-in's name.
+    await writeFile(allow, '');
+    checked = await galley(['check', BROKEN, '--format', 'json'], 'cache-a', true);
+    await rm(allow);
   }, 60_000);
 
   it('reports each fence that will not draw at file:line:column with the rule id, and exits 1', () => {
