@@ -1,13 +1,10 @@
-import { execFile, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { cp, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GALLEY, ROOT, renderMarkdown as render, tempDir } from './helpers.ts';
+import { ROOT, renderMarkdown as render, runGalleyInProcess, tempDir } from './helpers.ts';
 import { runEpubcheck } from '../scripts/checks/epubcheck.ts';
 import { runAce } from '../scripts/checks/ace.ts';
-
-const run = promisify(execFile);
 
 /** The chapter's XHTML without the namespace each top-level element carries. */
 const renderMarkdown = (markdown: string) => {
@@ -16,19 +13,13 @@ const renderMarkdown = (markdown: string) => {
 };
 const BOOK = path.join(ROOT, 'tests/books/crossrefs');
 
-async function galley(args: string[], cacheDir: string) {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [GALLEY, ...args], {
-      cwd: ROOT,
-      // Chapters on the main thread (GALLEY_WORKERS=0): the numbering is under test, not the worker pool, and a
-      // chapter worker costs every build about half a CPU-second to start (decision 0025).
-      env: { ...process.env, CI: '1', GALLEY_CACHE_DIR: cacheDir, GALLEY_WORKERS: '0' },
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
+/**
+ * `galley <args>` through the CLI's own `main()` in this process (its exit code, stdout and stderr), chapters on
+ * this thread: the numbering is under test, not the process or the worker pool. Six spawned builds cost about
+ * 7 CPU-seconds more (decision 0025, round six).
+ */
+function galley(args: string[], cacheDir: string) {
+  return runGalleyInProcess(args, ROOT, { CI: '1', GALLEY_CACHE_DIR: cacheDir, GALLEY_WORKERS: '0' });
 }
 
 /** Every cross-reference link of a page: its href and its text (tags dropped, spaces made plain). */
