@@ -11,7 +11,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import JSZip from 'jszip';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GALLEY, ROOT, tempDir } from './helpers.ts';
+import { ROOT, runGalleyInProcess, tempDir } from './helpers.ts';
 import { runEpubcheck } from '../scripts/checks/epubcheck.ts';
 import { runAce } from '../scripts/checks/ace.ts';
 
@@ -24,16 +24,19 @@ const EDITIONS = [
 
 let work: Awaited<ReturnType<typeof tempDir>>;
 
+/**
+ * `galley <args>` through the CLI's own `main()` in this process, chapters on this thread: the page-list is under
+ * test, not the process or the worker pool (a spawned build costs a Node start and its module loading). Throws on a
+ * failed build with what it printed.
+ */
 async function galley(args: string[]) {
-  const env = {
-    ...process.env,
+  const result = await runGalleyInProcess(args, ROOT, {
     CI: '1',
     SOURCE_DATE_EPOCH: '1765000000',
     GALLEY_CACHE_DIR: path.join(work.dir, 'cache'),
-    // Chapters on the main thread: the page-list is under test, not the worker pool (same output, no worker start-up).
     GALLEY_WORKERS: '0',
-  };
-  await run(process.execPath, [GALLEY, ...args], { cwd: ROOT, env, maxBuffer: 64 * 1024 * 1024 });
+  });
+  if (result.code !== 0) throw new Error(`galley ${args.join(' ')} exited ${result.code}:\n${result.stderr}`);
 }
 
 /** Lines of each PDF page, bidi controls and soft hyphens left out. */
@@ -92,10 +95,9 @@ function textAfter(xhtml: string, id: string): string {
 
 beforeAll(async () => {
   work = await tempDir('galley-page-list-');
-  await Promise.all([
-    galley(['build', BOOK, '--format', 'epub,pdf', '--out', path.join(work.dir, 'both')]),
-    galley(['build', BOOK, '--format', 'epub', '--edition', 'en', '--out', path.join(work.dir, 'epub-only')]),
-  ]);
+  // One after the other: an in-process run changes the working folder and the environment while it lasts.
+  await galley(['build', BOOK, '--format', 'epub,pdf', '--out', path.join(work.dir, 'both')]);
+  await galley(['build', BOOK, '--format', 'epub', '--edition', 'en', '--out', path.join(work.dir, 'epub-only')]);
 }, 240_000);
 
 afterAll(async () => {
