@@ -15,8 +15,8 @@ const BOOK = path.join(ROOT, 'tests/books/crossrefs');
 
 /**
  * `galley <args>` through the CLI's own `main()` in this process (its exit code, stdout and stderr), chapters on
- * this thread: the numbering is under test, not the process or the worker pool. Six spawned builds cost about
- * 7 CPU-seconds more (decision 0025, round six).
+ * this thread: the numbering is under test, not the process or the worker pool. The six builds cost about 5
+ * CPU-seconds more as spawned processes (decision 0025, round six).
  */
 function galley(args: string[], cacheDir: string) {
   return runGalleyInProcess(args, ROOT, { CI: '1', GALLEY_CACHE_DIR: cacheDir, GALLEY_WORKERS: '0' });
