@@ -27,9 +27,12 @@ describe('a hostile book, built to HTML, EPUB and PDF', () => {
   let files: Map<string, Buffer>;
   let pdfText: string;
   let epubcheck: EpubcheckResult;
+  /** One Chromium for the build's print and the careless reader below (each launch is about 1.3 CPU-seconds). */
+  let chromium: GalleyBrowser | undefined;
 
   beforeAll(async () => {
     canary = await startCanary();
+    chromium = await launchBrowser();
     work = await tempDir('galley-hostile-');
     book = await writeHostileBook(work.dir, canary.url, `galley-secret-${randomBytes(12).toString('hex')}`);
     // Chapters on this thread (GALLEY_WORKERS=0): the outputs are what is examined, not the worker that made them.
@@ -39,6 +42,7 @@ describe('a hostile book, built to HTML, EPUB and PDF', () => {
         out: path.join(work.dir, 'out'),
         formats: ['html', 'epub', 'pdf'],
         quiet: true,
+        browser: chromium,
       }),
     );
     files = await outputFiles(result);
@@ -47,6 +51,7 @@ describe('a hostile book, built to HTML, EPUB and PDF', () => {
   }, 180_000);
 
   afterAll(async () => {
+    await chromium?.close();
     await canary?.close();
     await work?.cleanup();
   });
@@ -281,11 +286,10 @@ describe('a hostile book, built to HTML, EPUB and PDF', () => {
     }
     const control = `<html xmlns="http://www.w3.org/1999/xhtml"><body><img src="${canary.url}/control.png" alt=""/><script>alert('control')</script></body></html>`;
     served.set('control.xhtml', Buffer.from(control));
-    const galley: GalleyBrowser = await launchBrowser();
     const requests: string[] = [];
     const dialogs: string[] = [];
+    const page = await chromium!.newPage();
     try {
-      const page = await galley.newPage();
       await page.setJavaScriptEnabled(true);
       await page.setRequestInterception(true);
       page.on('dialog', (dialog) => {
@@ -329,9 +333,8 @@ describe('a hostile book, built to HTML, EPUB and PDF', () => {
       const pages = [...served.keys()].filter((name) => /\.(xhtml|html|svg)$/.test(name) && name !== 'control.xhtml');
       expect(pages.length).toBeGreaterThan(40);
       for (const name of pages) await page.goto(`${origin}/${name}`, { waitUntil: 'load' });
-      await page.close();
     } finally {
-      await galley.close();
+      await page.close();
     }
     expect(requests).toEqual([]);
     expect(dialogs).toEqual([]);

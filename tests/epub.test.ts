@@ -410,6 +410,7 @@ describe('EPUB of a right-to-left book', () => {
 });
 
 describe('EPUB helpers', () => {
+  chaptersOnThisThread();
   it('runs EPUBCheck only on a file that exists', async () => {
     await expect(runEpubcheck('/nonexistent/book.epub')).rejects.toThrow(/no EPUB at/);
   });

@@ -16,7 +16,7 @@ import { pageGeometry, toMm } from '../scripts/render/pdf/pages-css.ts';
 import { bookSlug } from '../scripts/model/book-slug.ts';
 import { renderPdf, pageLabel, type PdfResult } from '../scripts/render/pdf/pdf.ts';
 import { pdfSchema } from '../scripts/model/config/schema.ts';
-import { ROOT, tempDir } from './helpers.ts';
+import { ROOT, chaptersOnThisThread, tempDir } from './helpers.ts';
 import { withoutSharedChromium } from './light-helpers.ts';
 import { sharedBuild } from './shared-builds.ts';
 import { withEnv } from '../scripts/util/env.ts';
@@ -391,6 +391,8 @@ function romanValue(label: string): number {
 }
 
 describe('PDF sandbox', () => {
+  // Chapters on the test's thread: the print's sandbox is under test, not the chapter workers.
+  chaptersOnThisThread();
   let server: http.Server;
   let port: number;
   const hits: string[] = [];
@@ -456,6 +458,7 @@ describe('PDF sandbox', () => {
 });
 
 describe('Page geometry', () => {
+  chaptersOnThisThread();
   it('reads trims, margins and bleed from output.pdf', () => {
     const a4 = pageGeometry(pdfSchema.parse({ trim: 'A4' }));
     expect([a4.width, a4.height]).toEqual([210, 297]);

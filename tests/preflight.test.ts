@@ -5,7 +5,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { prepare } from '../scripts/api/build.ts';
 import { listEditions } from '../scripts/model/book/editions.ts';
-import { check } from '../scripts/api/check.ts';
+import { check, type CheckResult } from '../scripts/api/check.ts';
 import { analyse, checkPrint, readLayout, type Layout } from '../scripts/checks/preflight.ts';
 import { composeBook, type Composition } from '../scripts/render/pdf/compose.ts';
 import { renderPdf } from '../scripts/render/pdf/pdf.ts';
@@ -13,7 +13,7 @@ import { launchBrowser, type GalleyBrowser } from '../scripts/render/browser.ts'
 import type { TextLine, TextPage } from '../scripts/render/pdf/read/text-layout.ts';
 import { stripSoftHyphensFromContent } from '../scripts/render/pdf/post/text-layer.ts';
 import { withEnv } from '../scripts/util/env.ts';
-import { ROOT, tempDir } from './helpers.ts';
+import { ROOT, chaptersOnThisThread, tempDir } from './helpers.ts';
 import { sharedBuild } from './shared-builds.ts';
 
 const exec = promisify(execFile);
@@ -28,11 +28,22 @@ afterAll(async () => {
   await (await browser)?.close();
 });
 
+/** Each PDF's text as `pdftotext -layout` gives it, from one run per file instead of one per page read. */
+const layoutTexts = new Map<string, Promise<string>>();
+function layoutText(file: string): Promise<string> {
+  let text = layoutTexts.get(file);
+  if (!text) {
+    text = exec('pdftotext', ['-layout', file, '-'], { maxBuffer: 1 << 26 }).then(({ stdout }) => stdout);
+    layoutTexts.set(file, text);
+  }
+  return text;
+}
+
+/** One page's text (1-based): each page of the file's text ends with a form feed. */
 async function pageText(file: string, page: number): Promise<string> {
-  const { stdout } = await exec('pdftotext', ['-layout', '-f', String(page), '-l', String(page), file, '-'], {
-    maxBuffer: 1 << 26,
-  });
-  return stdout;
+  const text = (await layoutText(file)).split('\f')[page - 1];
+  if (text === undefined) throw new Error(`${file} has no page ${page}`);
+  return text;
 }
 
 describe('print preflight rules on laid-out pages', () => {
@@ -74,6 +85,7 @@ describe('print preflight rules on laid-out pages', () => {
   });
   const rules = (layout: Layout) => analyse(composition, layout).map((f) => f.rule);
 
+  chaptersOnThisThread();
   beforeAll(async () => {
     const { book, pages } = await prepare(FAULTS);
     composition = composeBook(book, pages, { date: new Date(0) });
@@ -144,8 +156,14 @@ describe('print preflight rules on laid-out pages', () => {
 });
 
 describe('print preflight of a fixture book with faults', () => {
+  chaptersOnThisThread();
   let out: Awaited<ReturnType<typeof tempDir>>;
   let pdf: string;
+  // The print check of the book and the PDF's layout, each made once for the tests that read them (neither changes).
+  let checked: Promise<CheckResult> | undefined;
+  const checkFaults = () => (checked ??= check({ manuscript: FAULTS, print: true, out: out.dir, quiet: true }));
+  let read: Promise<Layout> | undefined;
+  const layoutOfPdf = () => (read ??= readLayout(pdf));
 
   beforeAll(async () => {
     out = await tempDir('galley-preflight-');
@@ -160,14 +178,14 @@ describe('print preflight of a fixture book with faults', () => {
   });
 
   it('reports the repeated heading and the low-resolution image at their source lines, with book.yaml severities, as JSON', async () => {
-    const result = await check({ manuscript: FAULTS, print: true, out: out.dir, quiet: true });
+    const result = await checkFaults();
     const print = result.diagnostics.filter((d) => d.ruleId.startsWith('print-'));
     const repeated = print.find((d) => d.ruleId === 'print-repeated-heading');
     expect(repeated).toMatchObject({ file: 'repeated.md', line: 5, severity: 'warning' });
     expect(repeated!.message).toMatch(/^PDF page \d+ \(sheet \d+\) prints the heading “Setting up” twice/);
     const image = print.find((d) => d.ruleId === 'print-image-resolution');
     // The image's place on its page, read from the content stream: inside the page, where pdfimages puts it.
-    const layout = await readLayout(pdf);
+    const layout = await layoutOfPdf();
     const placed = layout.imageBoxes!.flatMap((boxes, page) => boxes.map((box) => ({ page, box })));
     expect(placed.map((p) => p.page)).toEqual(layout.images.map((i) => i.page));
     for (const { page, box } of placed) {
@@ -195,7 +213,7 @@ describe('print preflight of a fixture book with faults', () => {
     (await readFile(path.join(FAULTS, file), 'utf8')).split('\n')[line - 1]!;
 
   it('finds the page a table too tall for it left near-empty, at the table’s line, in Chromium’s own layout', async () => {
-    const result = await check({ manuscript: FAULTS, print: true, out: out.dir, quiet: true });
+    const result = await checkFaults();
     const found = result.diagnostics.filter((d) => d.ruleId === 'print-near-empty');
     expect(found).toHaveLength(1);
     const [near] = found;
@@ -212,7 +230,7 @@ describe('print preflight of a fixture book with faults', () => {
   });
 
   it('wraps a listing too wide for the line and keeps widows and orphans: none of those rules finds anything', async () => {
-    const result = await check({ manuscript: FAULTS, print: true, out: out.dir, quiet: true });
+    const result = await checkFaults();
     const rules = new Set(result.diagnostics.map((d) => d.ruleId));
     for (const rule of ['print-overfull', 'print-widow', 'print-orphan']) expect(rules).not.toContain(rule);
   });
@@ -221,7 +239,7 @@ describe('print preflight of a fixture book with faults', () => {
     const { book, pages } = await prepare(FAULTS);
     const found = await checkPrint(book, pages, out.dir);
     expect(found.filter((d) => d.ruleId === 'print-keep-with-next')).toEqual([]);
-    const layout = await readLayout(pdf);
+    const layout = await layoutOfPdf();
     let checked = 0;
     for (let i = 1; i <= layout.pages.length; i++) {
       const lines = (await pageText(pdf, i))
@@ -237,7 +255,7 @@ describe('print preflight of a fixture book with faults', () => {
   });
 
   it('wraps a long code line under a drawn ↪ mark: the text layer keeps the code as written', async () => {
-    const layout = await readLayout(pdf);
+    const layout = await layoutOfPdf();
     const text = (await pageText(pdf, layout.pages.length)).replace(/\s+/g, ' ');
     expect(text).toContain('task.estimated_duration_in_minutes, task.owner.lower()))');
     expect(text).not.toContain('↪');
@@ -348,7 +366,7 @@ describe('the sample book in print', () => {
     expect(broken.length).toBeGreaterThan(50);
     expect(broken.filter((w) => !vocabulary.has(w.toLowerCase()))).toEqual([]);
     expect(broken).toContain('cross-entropy');
-    const { stdout } = await exec('pdftotext', ['-layout', built[0]!.pdf, '-'], { maxBuffer: 1 << 26 });
+    const stdout = await layoutText(built[0]!.pdf);
     expect(stdout).toMatch(/Regularisation/);
     expect(stdout).not.toMatch(/crossentropy/);
   });

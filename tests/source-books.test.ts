@@ -58,13 +58,24 @@ async function opfMetadata(epub: string) {
   };
 }
 
+/** Each PDF's pages, read once per file: several tests read the same PDF (two poppler runs a read). */
+const readPages = new Map<string, Promise<string[]>>();
+
 async function pdfPages(file: string): Promise<string[]> {
-  const { stdout: info } = await exec('pdfinfo', [file]);
-  const count = Number(/Pages:\s+(\d+)/.exec(info)![1]);
-  const { stdout } = await exec('pdftotext', ['-layout', file, '-'], { maxBuffer: 64 * 1024 * 1024 });
-  const pages = stdout.split('\f').slice(0, count);
-  expect(pages.length).toBe(count);
-  return pages;
+  let read = readPages.get(file);
+  if (!read) {
+    read = (async () => {
+      const { stdout: info } = await exec('pdfinfo', [file]);
+      const count = Number(/Pages:\s+(\d+)/.exec(info)![1]);
+      const { stdout } = await exec('pdftotext', ['-layout', file, '-'], { maxBuffer: 64 * 1024 * 1024 });
+      const pages = stdout.split('\f').slice(0, count);
+      expect(pages.length).toBe(count);
+      return pages;
+    })();
+    readPages.set(file, read);
+  }
+  // A copy: a caller may change its list.
+  return [...(await read)];
 }
 
 /** Page text as one line, without the soft hyphens hyphenation put in. */
