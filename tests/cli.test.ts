@@ -9,7 +9,7 @@ import { chmod, cp, mkdir, readFile, readdir, writeFile } from 'node:fs/promises
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GALLEY, ROOT, tempDir } from './helpers.ts';
+import { GALLEY, ROOT, tempDir } from './light-helpers.ts';
 
 const exec = promisify(execFile);
 

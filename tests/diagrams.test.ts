@@ -12,10 +12,15 @@ import { openBuildCache } from '../scripts/passes/cache/build-cache.ts';
 import { prepare } from '../scripts/passes/pipeline.ts';
 import { BrowserNotFoundError } from '../scripts/render/browser.ts';
 import { drawDiagrams } from '../scripts/render/diagrams/diagrams.ts';
-import { ROOT, renderMarkdown, tempDir } from './helpers.ts';
+import { ROOT, chaptersOnThisThread, renderMarkdown, tempDir } from './helpers.ts';
+import { sharedBrowser } from './light-helpers.ts';
 
 const exec = promisify(execFile);
 const BOOK = path.join(ROOT, 'tests', 'books', 'diagrams-index');
+
+// Diagrams are drawn on the build's main thread whichever thread the chapters took: a chapter worker here would only
+// add its start-up (the pipeline compiled again from the sources, about a CPU-second per build).
+chaptersOnThisThread();
 
 describe('mermaid fences (Markdown level)', () => {
   it("turns Quarto's option lines and the attribute form into labelled figures holding the source", () => {
@@ -93,12 +98,21 @@ describe('diagrams in a built book (html, epub, pdf; English and Farsi)', () => 
   let work: { dir: string; cleanup: () => Promise<void> };
   let cold: { result: BuildResult; cache: BuildCache; out: string };
   let warm: { result: BuildResult; cache: BuildCache; out: string };
+  // One Chromium for both builds' diagrams and prints: the cache stats count diagram pages, not browsers.
+  const browser = sharedBrowser();
   const env = () => ({ GALLEY_CACHE_DIR: path.join(work.dir, 'cache'), SOURCE_DATE_EPOCH: '1767225600' });
   const buildOnce = (name: string) =>
     withEnv(env(), async () => {
       const cache = openBuildCache(true);
       const out = path.join(work.dir, name);
-      const result = await build({ manuscript: BOOK, out, formats: ['html', 'epub', 'pdf'], quiet: true, cache });
+      const result = await build({
+        manuscript: BOOK,
+        out,
+        formats: ['html', 'epub', 'pdf'],
+        quiet: true,
+        cache,
+        browser: browser(),
+      });
       return { result, cache, out };
     });
   beforeAll(async () => {

@@ -5,6 +5,7 @@ import { build } from '../scripts/api/build.ts';
 import { check } from '../scripts/api/check.ts';
 import { includeSlice } from '../scripts/markdown/plugins/remark-mdbook.ts';
 import { CORPUS, ROOT, chaptersOnThisThread, tempDir } from './helpers.ts';
+import { withEnv } from '../scripts/util/env.ts';
 import { sharedBuild } from './shared-builds.ts';
 
 let out: { dir: string; cleanup: () => Promise<void> };
@@ -15,14 +16,23 @@ afterAll(() => out.cleanup());
 
 const page = (dir: string, name: string) => readFile(path.join(out.dir, dir, 'html', name), 'utf8');
 
+/**
+ * Chapters on the test's thread for `fn` alone: what is read is the Markdown's output, the same from either thread,
+ * without a worker's start-up (about a CPU-second per call from the sources). Not chaptersOnThisThread() for this
+ * describe: its corpus test may start the run's shared build, whose `galley` must not inherit the setting.
+ */
+const onThisThread = <T>(fn: () => Promise<T>) => withEnv({ GALLEY_WORKERS: '0' }, fn);
+
 describe('HonKit/GitBook books', () => {
   it('builds book.json books with tabs, hints, includes, imports, citations and media', async () => {
-    const result = await build({
-      manuscript: path.join(ROOT, 'tests/books/honkit-mini'),
-      out: path.join(out.dir, 'honkit'),
-      formats: ['html'],
-      quiet: true,
-    });
+    const result = await onThisThread(() =>
+      build({
+        manuscript: path.join(ROOT, 'tests/books/honkit-mini'),
+        out: path.join(out.dir, 'honkit'),
+        formats: ['html'],
+        quiet: true,
+      }),
+    );
     expect(result.ok).toBe(true);
     expect(result.book.config.title).toBe('Mini HonKit');
     expect(result.book.config.authors).toEqual(['Octo Cat']);
@@ -58,7 +68,7 @@ describe('HonKit/GitBook books', () => {
   });
 
   it('checks the algorithm-archive: missing imports, videos and broken links, nothing else', async () => {
-    const { diagnostics } = await check({ manuscript: CORPUS, quiet: true });
+    const { diagnostics } = await onThisThread(() => check({ manuscript: CORPUS, quiet: true }));
     const rules = new Set(diagnostics.filter((d) => d.severity !== 'info').map((d) => d.ruleId));
     expect([...rules].sort()).toEqual(['broken-image', 'broken-link', 'missing-import', 'missing-media']);
     const at = (file: string, rule: string) => diagnostics.filter((d) => d.file === file && d.ruleId === rule);

@@ -9,7 +9,7 @@ import { diffRevisions, type DiffReport } from '../scripts/api/diff.ts';
 import { diffImages } from '../scripts/util/imagediff.ts';
 import { pageKey } from '../scripts/api/diff-pages.ts';
 import { diffSequences, inlineDiff } from '../scripts/util/textdiff.ts';
-import { ROOT, tempDir } from './helpers.ts';
+import { ROOT, chaptersOnThisThread, tempDir } from './helpers.ts';
 
 const FIXTURE = path.join(ROOT, 'tests/books/errata-mini');
 const ENV = {
@@ -26,6 +26,10 @@ const LONG = Array.from(
   (_, i) =>
     `Added paragraph ${i + 1}. Spread can also be measured by the interquartile range, the distance between the first and third quartiles, which ignores the most extreme quarter of the data at each end and so is far less sensitive to a single wild value than the range or the variance.`,
 ).join('\n\n');
+
+// Chapters on the test's thread: each revision's build would otherwise start a chapter worker, the pipeline compiled
+// again from the sources (about a CPU-second per build); the diff reads the output, the same bytes either way.
+chaptersOnThisThread();
 
 async function galleyTmpDirs() {
   return (await readdir(os.tmpdir())).filter((n) => n.startsWith('galley-diff-'));

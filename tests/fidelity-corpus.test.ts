@@ -10,7 +10,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { build, prepare } from '../scripts/api/build.ts';
 import { checkFidelity } from '../scripts/checks/fidelity.ts';
-import { CORPUS, tempDir } from './helpers.ts';
+import { CORPUS, chaptersOnThisThread, tempDir } from './helpers.ts';
 import { sharedBuild, type SharedBuild } from './shared-builds.ts';
 
 /** Five chapters of the corpus, for its PDF. */
@@ -35,6 +35,14 @@ beforeAll(async () => {
   // The web edition and the EPUB: `galley build` of the corpus, made once per run (tests/setup/shared-builds.ts).
   corpus = await sharedBuild('corpus');
   expect(corpus.ok).toBe(true);
+}, 600_000);
+
+// Chapters on the test's thread from here on, after the shared build has started (its `galley` inherits the
+// environment and stays the build users get): the fidelity check reads the output, the same bytes from either
+// thread, and a worker's start-up costs about a CPU-second per build or prepare from the sources.
+chaptersOnThisThread();
+
+beforeAll(async () => {
   await cp(CORPUS, path.join(work.dir, 'five'), { recursive: true });
   await writeFile(path.join(work.dir, 'five', 'SUMMARY.md'), FIVE);
   five = await build({

@@ -6,13 +6,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { build } from '../scripts/api/build.ts';
 import { check } from '../scripts/api/check.ts';
 import { wordSet, words } from '../scripts/checks/fidelity.ts';
-import { ROOT, tempDir } from './helpers.ts';
+import { ROOT, chaptersOnThisThread, tempDir } from './helpers.ts';
 import { sharedBrowser } from './light-helpers.ts';
 import { sharedBuild } from './shared-builds.ts';
 
 const BOOKS = path.join(ROOT, 'tests', 'books');
 /** Built once each, every format: the mdBook-shaped fixture, the glyph fixture and two books of other dialects. */
 const FIXTURES = ['mdbook-features', 'glyphs', 'honkit-mini', 'mdbook-mini'];
+
+// Chapters on the test's thread: what is checked here is the output, the same bytes from either thread (tests/cache.test.ts);
+// a chapter worker would add its start-up, the pipeline compiled again from the sources, about a CPU-second per build.
+chaptersOnThisThread();
 
 let work: { dir: string; cleanup: () => Promise<void> };
 const browser = sharedBrowser();

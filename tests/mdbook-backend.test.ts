@@ -12,7 +12,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runEpubcheck } from '../scripts/checks/epubcheck.ts';
 import { parseRenderContext, summaryMarkdown } from '../scripts/model/dialects/mdbook-context.ts';
-import { GALLEY, ROOT, tempDir } from './helpers.ts';
+import { GALLEY, ROOT, tempDir } from './light-helpers.ts';
 
 const exec = promisify(execFile);
 const FIXTURES = path.join(ROOT, 'tests', 'fixtures', 'mdbook-context');

@@ -5,12 +5,18 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { build } from '../scripts/api/build.ts';
 import { check } from '../scripts/api/check.ts';
 import { readTextLayout } from '../scripts/render/pdf/read/text-layout.ts';
-import { ROOT, tempDir } from './helpers.ts';
+import { ROOT, chaptersOnThisThread, tempDir } from './helpers.ts';
+import { sharedBrowser } from './light-helpers.ts';
 
 /** Each preset on a small fixture book (the sample book's KDP build is in pdfx.test.ts), and check --print. */
 const PRESS = path.join(ROOT, 'tests', 'books', 'press');
 const FAULTS = path.join(ROOT, 'tests', 'books', 'preset-faults');
 const PT = 72;
+
+// The presets shape the PDF, not how it is made: the four builds print with one Chromium (a launch is about 1.3
+// CPU-seconds) and process chapters on the test's thread (a worker's start-up is about a CPU-second per build).
+chaptersOnThisThread();
+const browser = sharedBrowser();
 
 let root: { dir: string; cleanup: () => Promise<void> };
 beforeAll(async () => {
@@ -28,7 +34,7 @@ async function buildWith(name: string, pdfBlock: string) {
     yaml.replace(/ {2}pdf:\n( {4}.*\n)+/, `  pdf:\n${pdfBlock.replace(/^/gm, '    ')}\n`),
   );
   const out = path.join(root.dir, `${name}-out`);
-  const result = await build({ manuscript, out, formats: ['pdf'], quiet: true });
+  const result = await build({ manuscript, out, formats: ['pdf'], quiet: true, browser: browser() });
   const file = result.artifacts.find((a) => a.format === 'pdf')!.path;
   const doc = await PDFDocument.load(await readFile(file), { updateMetadata: false });
   return { result, file, doc };
@@ -64,7 +70,7 @@ describe('presets on a real build', () => {
 describe('galley check --print with a preset', () => {
   it('reports each rule the fixture breaks, at book.yaml lines where a setting is the cause', async () => {
     const out = path.join(root.dir, 'faults-out');
-    const built = await build({ manuscript: FAULTS, out, formats: ['pdf'], quiet: true });
+    const built = await build({ manuscript: FAULTS, out, formats: ['pdf'], quiet: true, browser: browser() });
     expect(built.ok).toBe(true);
     const { diagnostics } = await check({ manuscript: FAULTS, out, print: true, quiet: true });
     const preset = diagnostics.filter((d) => d.ruleId.startsWith('print-preset'));

@@ -286,9 +286,16 @@ describe('web edition in Chinese and Persian (tests/books/web-scripts)', () => {
                 else root.dataset.theme = theme;
                 if (size === 'medium') delete root.dataset.textSize;
                 else root.dataset.textSize = size;
-                const axe = (window as unknown as { axe: { run: (n: Node) => Promise<{ violations: unknown[] }> } })
-                  .axe;
-                const results = await axe.run(document);
+                const axe = (
+                  window as unknown as {
+                    axe: {
+                      run: (n: Node, o: { resultTypes: string[] }) => Promise<{ violations: unknown[] }>;
+                    };
+                  }
+                ).axe;
+                // Every rule still runs and every violating node is listed; only the passing rules' nodes are cut
+                // to one each, which spares axe a unique selector for every node that passed (most of its time).
+                const results = await axe.run(document, { resultTypes: ['violations'] });
                 if ((results as unknown as { passes: unknown[] }).passes.length < 10)
                   return ['axe did not run its rules'];
                 return (results.violations as { id: string; impact: string; nodes: { target: string[] }[] }[])
