@@ -29,6 +29,7 @@ export const FAST = [
   'tests/epub-package.test.ts',
   'tests/live-server.test.ts',
   'tests/progress.test.ts',
+  'tests/signed-entry.test.ts',
 ];
 
 export default defineConfig({
