@@ -101,17 +101,12 @@ describe('galley check on Mermaid fences', () => {
     expect(diagramMessages(JSON.parse(checked.stdout) as Diagnostic[])).toEqual(fromBuild);
   }, 60_000);
 
-  it('passes a book whose diagram draws, from the diagram cache, without starting Chromium', async () => {
+  it.each([
+    ['passes a book whose diagram draws, from the diagram cache, without starting Chromium', VALID, 'cache-a'],
+    ['starts no Chromium for a book without a diagram', PLAIN, 'cache-plain'],
+  ])('%s', async (_name, book, cache) => {
     const before = launchCount();
-    const run = await galley(['check', VALID, '--format', 'json'], 'cache-a', true);
-    expect(JSON.parse(run.stdout)).toEqual([]);
-    expect(run.code).toBe(0);
-    expect(launchCount() - before).toBe(0);
-  });
-
-  it('starts no Chromium for a book without a diagram', async () => {
-    const before = launchCount();
-    const run = await galley(['check', PLAIN, '--format', 'json'], 'cache-plain', true);
+    const run = await galley(['check', book, '--format', 'json'], cache, true);
     expect(JSON.parse(run.stdout)).toEqual([]);
     expect(run.code).toBe(0);
     expect(launchCount() - before).toBe(0);
