@@ -40,6 +40,13 @@ module.exports = {
       from: { path: '^scripts/' },
       to: { path: '^(tools|tests)/' },
     },
+    {
+      name: 'no-render-into-cache',
+      comment: 'the cache reaches the renderers through the BuildCache in their context, not by import (issue 26)',
+      severity: 'error',
+      from: { path: '^scripts/render/' },
+      to: { path: '^scripts/passes/cache/' },
+    },
     { name: 'no-circular', severity: 'error', from: {}, to: { circular: true } },
   ],
   options: {

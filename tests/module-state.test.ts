@@ -21,7 +21,7 @@ const ALLOWED: Record<string, string> = {
   'scripts/markdown/plugins/highlight-code.ts:fromLowlight': 'the grammar library, loaded on first use',
   'scripts/markdown/plugins/highlight-code.ts:lowlight': 'the highlighter, made on first use',
   'scripts/markdown/plugins/highlight-code.ts:registered': 'grammars registered in that highlighter',
-  'scripts/passes/cache/chapter-cache.ts:toolchain': 'the running code’s identity, fixed while it runs',
+  'scripts/util/toolchain-version.ts:toolchain': 'the running code’s identity, fixed while it runs',
   'scripts/passes/cache/dependencies.ts:active': 'the probe of one synchronous call',
   'scripts/passes/cache/dependencies.ts:paused': 'the probe of one synchronous call',
   'scripts/render/browser.ts:launchListeners': 'registry for tests that watch launches',

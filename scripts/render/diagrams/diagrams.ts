@@ -20,7 +20,7 @@ import { DIAGRAM_CLASS, DIAGRAM_SOURCE_CLASS, type DiagramFence } from '../../ma
 import type { GalleyBrowser } from '../browser.ts';
 import { fontBytes, fontsFor, type FontFile } from '../fonts.ts';
 import { browserIdentity } from '../chromium-path.ts';
-import { toolchainVersion } from '../../passes/cache/chapter-cache.ts';
+import { toolchainVersion } from '../../util/toolchain-version.ts';
 import { diagramKey, readDiagram, writeDiagram } from './diagram-cache.ts';
 import { DRAW_ID, mermaidConfig, mermaidVersion, openDiagramPage, type PageFont } from './mermaid-page.ts';
 

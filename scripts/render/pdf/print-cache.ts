@@ -13,7 +13,7 @@
 import { createHash } from 'node:crypto';
 import { readdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { toolchainVersion } from '../../passes/cache/chapter-cache.ts';
+import { toolchainVersion } from '../../util/toolchain-version.ts';
 import { writeFileAtomic } from '../../util/atomic.ts';
 import { cacheSecret } from '../../util/cache-location.ts';
 import { decodeSigned, encodeSigned } from '../../util/signed-entry.ts';
