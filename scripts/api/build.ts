@@ -1,4 +1,6 @@
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
+import pLimit from 'p-limit';
 import { performance } from 'node:perf_hooks';
 import type { LoadedBook } from '../model/book/load.ts';
 import type { Difficulty } from '../model/book/types.ts';
@@ -303,10 +305,13 @@ export async function build(options: BuildOptions = {}): Promise<BuildResult> {
       progress,
       editions.map((e) => e.code),
     );
-    // Settled, not Promise.all: an edition that throws must not close the browser under one still printing.
+    // At most one edition per core at once (two on one core: one's Node work still overlaps the other's Chromium):
+    // each brings its own chapter workers and Chromium pages, and a book may have 64 editions. Settled, not
+    // Promise.all: an edition that throws must not close the browser under one still printing.
+    const limit = pLimit(Math.max(2, availableParallelism()));
     const settled = await Promise.allSettled(
       editions.map((edition, i) =>
-        buildEdition(edition, out, options.formats, { ...context, progress: progresses[i]! }),
+        limit(() => buildEdition(edition, out, options.formats, { ...context, progress: progresses[i]! })),
       ),
     );
     for (const outcome of settled) {
