@@ -9,9 +9,8 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { writeFileAtomic } from '../../util/atomic.ts';
 import { cacheSecret } from '../../util/cache-location.ts';
-import { decodeSigned, encodeSigned } from '../../util/signed-entry.ts';
+import { decodeSigned, encodeSigned, writeCacheFile } from '../../util/signed-entry.ts';
 
 const FORMAT = 'galley-diagram-1';
 
@@ -32,6 +31,7 @@ export async function readDiagram(dir: string, key: string): Promise<string | un
   return decodeSigned(cacheSecret(dir), FORMAT, key, bytes)?.[0]?.toString('utf8');
 }
 
-export async function writeDiagram(dir: string, key: string, svg: string): Promise<void> {
-  await writeFileAtomic(entryPath(dir, key), encodeSigned(cacheSecret(dir), FORMAT, key, [svg]));
+/** Keeps a drawing; a cache that cannot be written costs a drawing next build, never this build. */
+export function writeDiagram(dir: string, key: string, svg: string): void {
+  writeCacheFile(entryPath(dir, key), encodeSigned(cacheSecret(dir), FORMAT, key, [svg]));
 }

@@ -186,7 +186,7 @@ export async function drawDiagrams(
           }
           stats.drawn++;
           drawings.set(item.key, drawn.svg);
-          if (dir) await writeDiagram(dir, item.key, drawn.svg);
+          if (dir) writeDiagram(dir, item.key, drawn.svg);
         }
       } finally {
         await page.close();

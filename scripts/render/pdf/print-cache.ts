@@ -14,9 +14,8 @@ import { createHash } from 'node:crypto';
 import { readdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { toolchainVersion } from '../../util/toolchain-version.ts';
-import { writeFileAtomic } from '../../util/atomic.ts';
 import { cacheSecret } from '../../util/cache-location.ts';
-import { decodeSigned, encodeSigned } from '../../util/signed-entry.ts';
+import { decodeSigned, encodeSigned, writeCacheFile } from '../../util/signed-entry.ts';
 import type { PrintPageMap } from '../print-page-map.ts';
 
 const FORMAT = 'galley-print-1';
@@ -65,9 +64,10 @@ export async function readPrint(
   }
 }
 
+/** Keeps the print (and drops this PDF's older one); a cache that cannot be written costs a print next build only. */
 export async function writePrint(dir: string, key: string, bytes: Uint8Array, facts: PrintFacts): Promise<void> {
   const entry = encodeSigned(cacheSecret(dir), FORMAT, key, [JSON.stringify(facts), bytes]);
-  await writeFileAtomic(entryPath(dir, key), entry);
+  if (!writeCacheFile(entryPath(dir, key), entry)) return;
   for (const name of await readdir(dir).catch(() => [] as string[]))
     if (name.endsWith(SUFFIX) && name !== `${key}${SUFFIX}`) await rm(path.join(dir, name), { force: true });
 }
