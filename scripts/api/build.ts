@@ -148,9 +148,13 @@ async function buildEdition(
       return made.includes('epub') ? ['html', 'epub'] : ['html'];
     },
     // A cached page keeps its drawings: each one's diagram key is part of the page's.
+    // Worked out on the first page with a diagram: a book without one reads no Mermaid version, stats no Chromium.
     pageInputs: (loaded) => {
-      const key = diagramKeys(loaded);
-      return (chapter) => (chapter.file.data.diagrams ?? []).map(key);
+      let key: ReturnType<typeof diagramKeys> | undefined;
+      return (chapter) => {
+        const fences = chapter.file.data.diagrams ?? [];
+        return fences.length === 0 ? [] : fences.map((key ??= diagramKeys(loaded)));
+      };
     },
     // Chromium starts while the chapters are processed (its launch was on the PDF's critical path); a
     // failed launch is reported where the PDF asks for the browser.
