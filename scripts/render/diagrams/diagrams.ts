@@ -19,7 +19,7 @@ import { report } from '../../util/messages.ts';
 import { DIAGRAM_CLASS, DIAGRAM_SOURCE_CLASS, type DiagramFence } from '../../markdown/plugins/remark-mermaid.ts';
 import type { GalleyBrowser } from '../browser.ts';
 import { fontBytes, fontsFor, type FontFile } from '../fonts.ts';
-import { browserIdentity } from '../chromium-path.ts';
+import { BrowserNotFoundError, browserIdentity } from '../chromium-path.ts';
 import { toolchainVersion } from '../../util/toolchain-version.ts';
 import { diagramKey, readDiagram, writeDiagram } from './diagram-cache.ts';
 import { DRAW_ID, mermaidConfig, mermaidVersion, openDiagramPage, type PageFont } from './mermaid-page.ts';
@@ -158,8 +158,7 @@ export async function drawDiagrams(
     try {
       galley = await options.browser();
     } catch (error) {
-      // Told by name: importing the class would load puppeteer with this module.
-      const notFound = (error as Error).name === 'BrowserNotFoundError';
+      const notFound = error instanceof BrowserNotFoundError;
       for (const item of missing) {
         failed.set(item.key, `Diagrams are drawn by Chromium: ${(error as Error).message}`);
         if (notFound) unchecked.add(item.key);
