@@ -4,7 +4,7 @@
  */
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { build } from '../scripts/api/build.ts';
 import { createProgress, lanes, type Progress } from '../scripts/util/progress.ts';
 import { ROOT, tempDir } from './helpers.ts';
@@ -28,6 +28,8 @@ function terminal() {
 }
 
 describe('lanes', () => {
+  afterEach(() => vi.unstubAllEnvs());
+
   it('gives one job the progress itself', () => {
     const progress = recorder([]);
     expect(lanes(progress, ['en'])).toEqual([progress]);
@@ -48,6 +50,8 @@ describe('lanes', () => {
   });
 
   it('shows each lane’s phase on a terminal, with its name, and nothing when quiet', async () => {
+    // CI machines set CI, which silences every bar; this case is about a terminal outside CI.
+    vi.stubEnv('CI', '');
     const tty = terminal();
     const progress = createProgress({ stream: tty.stream });
     const [en, fa] = lanes(progress, ['en', 'fa']);
@@ -65,6 +69,15 @@ describe('lanes', () => {
     silent!.phase('PDF', 1);
     silent!.done();
     expect(quiet.written()).toBe('');
+  });
+
+  it('shows nothing in CI, even on a terminal', () => {
+    vi.stubEnv('CI', 'true');
+    const tty = terminal();
+    const [en] = lanes(createProgress({ stream: tty.stream }), ['en', 'fa']);
+    en!.phase('PDF', 1);
+    en!.done();
+    expect(tty.written()).toBe('');
   });
 });
 
