@@ -101,6 +101,14 @@ describe('galley check on Mermaid fences', () => {
     expect(diagramMessages(JSON.parse(checked.stdout) as Diagnostic[])).toEqual(fromBuild);
   }, 60_000);
 
+  it('reports the fences that will not draw again from the diagram cache, without starting Chromium', async () => {
+    const before = launchCount();
+    const again = await galley(['check', BROKEN, '--format', 'json'], 'cache-a', true);
+    expect(again.code).toBe(1);
+    expect(JSON.parse(again.stdout)).toEqual(JSON.parse(checked.stdout));
+    expect(launchCount() - before).toBe(0);
+  });
+
   it.each([
     ['passes a book whose diagram draws, from the diagram cache, without starting Chromium', VALID, 'cache-a'],
     ['starts no Chromium for a book without a diagram', PLAIN, 'cache-plain'],

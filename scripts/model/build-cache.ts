@@ -49,7 +49,7 @@ export interface SettleStats {
 export interface DiagramStats {
   /** Diagram fences in the chapters drawn this build (a cached page's are in its markup already). */
   diagrams: number;
-  /** Of those, taken from the diagram cache. */
+  /** Of those, taken from the diagram cache (a drawing, or Mermaid’s refusal to draw it). */
   hits: number;
   /** Drawn in Chromium now. */
   drawn: number;

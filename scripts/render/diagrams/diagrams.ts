@@ -141,17 +141,18 @@ export async function drawDiagrams(
   const keyOf = diagramKeys(book);
   const items: Placeholder[] = found.map((p) => ({ ...p, key: keyOf(p.fence) }));
   const drawings = new Map<string, string>();
+  const failed = new Map<string, string>();
   const dir = cache.diagrams.dir;
   const missing: Placeholder[] = [];
   for (const item of items) {
-    if (drawings.has(item.key) || missing.some((m) => m.key === item.key)) continue;
+    if (drawings.has(item.key) || failed.has(item.key) || missing.some((m) => m.key === item.key)) continue;
     const cached = dir ? await readDiagram(dir, item.key) : undefined;
-    if (cached) drawings.set(item.key, cached);
-    else missing.push(item);
+    if (!cached) missing.push(item);
+    else if ('svg' in cached) drawings.set(item.key, cached.svg);
+    else failed.set(item.key, cached.error);
   }
   stats.hits += items.filter((i) => !missing.some((m) => m.key === i.key)).length;
 
-  const failed = new Map<string, string>();
   const unchecked = new Set<string>();
   if (missing.length > 0) {
     let galley: GalleyBrowser | undefined;
@@ -179,13 +180,13 @@ export async function drawDiagrams(
       try {
         for (const item of missing) {
           const drawn = await page.draw(item.fence.source);
+          if (dir) writeDiagram(dir, item.key, drawn);
           if ('error' in drawn) {
             failed.set(item.key, drawn.error);
             continue;
           }
           stats.drawn++;
           drawings.set(item.key, drawn.svg);
-          if (dir) writeDiagram(dir, item.key, drawn.svg);
         }
       } finally {
         await page.close();

@@ -72,7 +72,11 @@ export interface PageFont {
   data: string;
 }
 
-export type Drawn = { svg: string } | { error: string };
+/**
+ * A drawing, or why there is none. `transient` marks a failure that says nothing lasting about the source (the
+ * drawing ran out of time on a busy machine): it is not kept in the diagram cache, where Mermaid's own refusals are.
+ */
+export type Drawn = { svg: string } | { error: string; transient?: boolean };
 
 const PAGE = `<!doctype html><html><head><meta charset="utf-8"><meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'"></head><body></body></html>`;
 
@@ -122,14 +126,14 @@ export function openDiagramPage(
       let timer: NodeJS.Timeout | undefined;
       const timeout = new Promise<Drawn>((resolve) => {
         timer = setTimeout(
-          () => resolve({ error: `Drawing took longer than ${Math.round(timeoutMs / 1000)} s` }),
+          () => resolve({ error: `Drawing took longer than ${Math.round(timeoutMs / 1000)} s`, transient: true }),
           timeoutMs,
         );
       });
       try {
         const result = await Promise.race([current.evaluate(drawInPage, DRAW_ID, source, config), timeout]);
         // The tab that timed out is left to die; the next diagram gets a fresh one.
-        if ('error' in result && result.error.startsWith('Drawing took longer')) {
+        if ('transient' in result && result.transient) {
           page = undefined;
           void close(current);
         }
