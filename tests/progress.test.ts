@@ -2,10 +2,11 @@
  * Progress lines: one per language edition when a build makes several at once, none off a terminal, and the
  * editions really built side by side (a build's progress events interleave).
  */
+import { cp, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { build } from '../scripts/api/build.ts';
+import { build, editionsAtOnce } from '../scripts/api/build.ts';
 import { createProgress, lanes, type Progress } from '../scripts/util/progress.ts';
 import { ROOT, tempDir } from './helpers.ts';
 
@@ -103,5 +104,49 @@ describe('a book with two editions', () => {
     const lastEn = events.map((e) => e.startsWith('en ')).lastIndexOf(true);
     expect(firstDe).toBeGreaterThan(-1);
     expect(firstDe, events.join('\n')).toBeLessThan(lastEn);
+  });
+});
+
+describe('a book with more editions than it builds at once', () => {
+  let work: { dir: string; cleanup: () => Promise<void> };
+  beforeAll(async () => {
+    work = await tempDir('galley-editions-at-once-');
+  });
+  afterAll(async () => work?.cleanup());
+
+  it('builds one per core, two on one core', () => {
+    expect([1, 2, 4, 16].map(editionsAtOnce)).toEqual([2, 2, 4, 16]);
+  });
+
+  it('never has more editions under way than it is given, and still builds them all in the book’s order', async () => {
+    const book = path.join(work.dir, 'book');
+    await cp(path.join(ROOT, 'tests', 'books', 'editions-mini'), book, { recursive: true });
+    // A third edition, in French, beside the German one.
+    await mkdir(path.join(book, 'fr'));
+    await writeFile(path.join(book, 'fr', 'book.yaml'), 'language: fr\n');
+    await writeFile(path.join(book, 'fr', 'SUMMARY.md'), '# Summary\n\n- [Un](un.md)\n');
+    await writeFile(path.join(book, 'fr', 'un.md'), '# Un\n\nUn court chapitre.\n\nCopyright ©2026 The Editors\n');
+    const config = await readFile(path.join(book, 'book.yaml'), 'utf8');
+    await writeFile(path.join(book, 'book.yaml'), `${config}  fr:\n    root: fr\n    title: "Deux éditions"\n`);
+    const events: string[] = [];
+    const result = await build({
+      manuscript: book,
+      out: path.join(work.dir, 'out'),
+      formats: ['html'],
+      progress: recorder(events),
+      editionsAtOnce: 2,
+    });
+    expect(result.ok, result.diagnostics.map((d) => d.message).join('\n')).toBe(true);
+    expect(result.editions.map((e) => e.code)).toEqual(['en', 'de', 'fr']);
+    // An edition is under way from its first event to its `done`.
+    const open = new Set<string>();
+    let most = 0;
+    for (const event of events) {
+      const [code, what] = event.split(' ');
+      if (what === 'done') open.delete(code!);
+      else open.add(code!);
+      most = Math.max(most, open.size);
+    }
+    expect(most, events.join('\n')).toBe(2);
   });
 });

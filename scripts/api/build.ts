@@ -50,6 +50,19 @@ export interface BuildOptions {
    * closes it.
    */
   browser?: GalleyBrowser;
+  /**
+   * How many language editions are built at once; by default one per core, and two on one core
+   * (`editionsAtOnce`). Each brings its own chapter workers and Chromium pages.
+   */
+  editionsAtOnce?: number;
+}
+
+/**
+ * Editions built at once on a machine with `cores` cores: one per core, and two on one core, where one edition's
+ * Node work still overlaps the other's Chromium.
+ */
+export function editionsAtOnce(cores: number): number {
+  return Math.max(2, cores);
 }
 
 export interface BuildSummary {
@@ -309,10 +322,9 @@ export async function build(options: BuildOptions = {}): Promise<BuildResult> {
       progress,
       editions.map((e) => e.code),
     );
-    // At most one edition per core at once (two on one core: one's Node work still overlaps the other's Chromium):
-    // each brings its own chapter workers and Chromium pages, and a book may have 64 editions. Settled, not
-    // Promise.all: an edition that throws must not close the browser under one still printing.
-    const limit = pLimit(Math.max(2, availableParallelism()));
+    // Bounded: each edition brings its own chapter workers and Chromium pages, and a book may have 64 editions.
+    // Settled, not Promise.all: an edition that throws must not close the browser under one still printing.
+    const limit = pLimit(Math.max(1, Math.floor(options.editionsAtOnce ?? editionsAtOnce(availableParallelism()))));
     const settled = await Promise.allSettled(
       editions.map((edition, i) =>
         limit(() => buildEdition(edition, out, options.formats, { ...context, progress: progresses[i]! })),
