@@ -667,6 +667,7 @@ export async function renderPdf(
           plan.bodyStart,
           (page) => printPage(page, true),
           pieceCache,
+          timings,
         );
         sandbox.blocked.push(...joined.blocked);
         timings.print = (timings.print ?? 0) + (performance.now() - started) / 1000;

@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import type { Page } from 'puppeteer-core';
 import { PDFDocument } from '@cantoo/pdf-lib';
 import { openSandboxedPage, type BlockedRequest, type GalleyBrowser, type ServedFile } from '../browser.ts';
@@ -187,11 +188,19 @@ export async function printInPieces(
   bodyStart: number,
   print: (page: Page) => Promise<Uint8Array>,
   store?: PieceStore,
+  timings: Record<string, number> = {},
 ): Promise<{ bytes: Uint8Array; doc: PDFDocument; blocked: BlockedRequest[]; pieces: number; reused: number }> {
+  let at = performance.now();
+  // What each step of a print in pieces costs, for the bench (decision 0028): the pieces' own prints are one of them.
+  const clock = (name: string) => {
+    timings[name] = (timings[name] ?? 0) + (performance.now() - at) / 1000;
+    at = performance.now();
+  };
   const parts = await split(
     page,
     cuts.map((c) => c.id),
   );
+  clock('pieces: split');
   const blocked: BlockedRequest[] = [];
   let reused = 0;
   const printed = await Promise.all(
@@ -219,11 +228,14 @@ export async function printInPieces(
       }
     }),
   );
+  clock('pieces: load and print');
   const owner = new Map(parts.owners);
   const docs = await Promise.all(printed.map((bytes) => loadPdf(bytes)));
   const joined: PDFDocument = joinPieces(docs, (name) => owner.get(name));
+  const bytes = await joined.save({ useObjectStreams: false });
+  clock('pieces: join');
   return {
-    bytes: await joined.save({ useObjectStreams: false }),
+    bytes,
     doc: joined,
     blocked,
     pieces: printed.length,
