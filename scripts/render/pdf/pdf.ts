@@ -44,6 +44,7 @@ import type { PrintPageMap } from '../print-page-map.ts';
 import { measurePageStarts } from './page-starts.ts';
 import type { BuildCache } from '../../model/build-cache.ts';
 import { printDirOf, printKey, readPrint, writePrint } from './print-cache.ts';
+import { PieceCache, pieceDirOf } from './piece-cache.ts';
 
 export interface PdfOptions {
   /** The book's errata (prepare() returns it): the printing for the copyright page and metadata. */
@@ -94,6 +95,10 @@ export interface PdfResult {
   prints: number;
   /** Pieces the kept print was made in (1: the book whole; see PdfOptions.pieces). */
   pieces: number;
+  /** Of the kept print's pieces, those Chromium printed in this build (0 when the whole PDF came from the cache). */
+  piecesReprinted: number;
+  /** Of the kept print's pieces, those taken from the piece cache (render/pdf/piece-cache.ts) instead. */
+  piecesReused: number;
   /** Requests the book's content made that were refused (each also reported on its chapter). */
   blocked: BlockedRequest[];
   /** Seconds spent in each step, for `npm run bench`. */
@@ -521,16 +526,21 @@ export async function renderPdf(
       seconds: (performance.now() - started) / 1000,
       prints: 0,
       pieces: hit.facts.pieces,
+      piecesReprinted: 0,
+      piecesReused: 0,
       blocked: [],
       timings,
       ...(hit.facts.pageMap ? { pageMap: hit.facts.pageMap } : {}),
     };
   }
+  // The last round's piece prints, when the book was printed in pieces and cached.
+  let pieceCache: PieceCache | undefined;
   let result: {
     bytes: Uint8Array;
     pages: number;
     prints: number;
     pieces: number;
+    reused: number;
     blocked: BlockedRequest[];
     pageMap?: PrintPageMap;
   };
@@ -621,9 +631,11 @@ export async function renderPdf(
       // while pdf-lib finishes it. When the reading moves nothing (most books, and the last round of every book),
       // the finished file is the one kept; when it moves something, the round starts again with a probe.
       let printedPieces = 1;
+      let reusedPieces = 0;
       let refused = false;
       const finalPrint = async (plan: Plan, natural: Probe) => {
         printedPieces = 1;
+        reusedPieces = 0;
         const total = natural.pages + plan.layout.blanksBefore.size;
         const cuts =
           pieces > 1 && !refused && plan.bodyStart !== undefined
@@ -631,8 +643,31 @@ export async function renderPdf(
             : [];
         if (cuts.length === 0 || plan.bodyStart === undefined) return print(sandbox, true, timings);
         const started = performance.now();
-        const joined = await printInPieces(galley, sandbox.page, files, composition, cuts, plan.bodyStart, (page) =>
-          printPage(page, true),
+        // Each round's pieces are kept by their own documents: the last round's are the ones the folder keeps.
+        pieceCache = cached
+          ? new PieceCache(
+              pieceDirOf(options.cache!.print.dir!, path.resolve(target)),
+              fingerprint(files, '', []),
+              await galley.browser.version(),
+              // What shapes a piece's print besides its document and served files (both already show these options;
+              // the date, the finish's settings, the adjust pass and the number of pieces do not reach the print).
+              {
+                printMarks: options.printMarks ?? false,
+                cssKeep: options.cssKeep ?? true,
+                wrapWords: options.wrapWords ?? true,
+              },
+            )
+          : undefined;
+        const joined = await printInPieces(
+          galley,
+          sandbox.page,
+          files,
+          composition,
+          cuts,
+          plan.bodyStart,
+          (page) => printPage(page, true),
+          pieceCache,
+          timings,
         );
         sandbox.blocked.push(...joined.blocked);
         timings.print = (timings.print ?? 0) + (performance.now() - started) / 1000;
@@ -645,6 +680,8 @@ export async function renderPdf(
         });
         if (off.length === 0) {
           printedPieces = joined.pieces;
+          reusedPieces = joined.reused;
+          timings['pieces reused'] = joined.reused;
           return joined.bytes;
         }
         timings['pieces refused'] = (timings['pieces refused'] ?? 0) + 1;
@@ -714,6 +751,7 @@ export async function renderPdf(
           pages: outcome.finished.pages,
           prints: 2 + reprints,
           pieces: printedPieces,
+          reused: reusedPieces,
           blocked: [...sandbox.blocked],
         };
         if (options.pageStarts) {
@@ -754,6 +792,7 @@ export async function renderPdf(
       pieces: result.pieces,
       ...(pageMap ? { pageMap } : {}),
     });
+    await pieceCache?.prune();
     lap('print cache');
   }
   return {
@@ -763,6 +802,8 @@ export async function renderPdf(
     seconds: (performance.now() - started) / 1000,
     prints: result.prints,
     pieces: result.pieces,
+    piecesReprinted: result.pieces - result.reused,
+    piecesReused: result.reused,
     blocked: result.blocked,
     timings,
     ...(result.pageMap ? { pageMap: result.pageMap } : {}),

@@ -1,9 +1,11 @@
+import { performance } from 'node:perf_hooks';
 import type { Page } from 'puppeteer-core';
 import { PDFDocument } from '@cantoo/pdf-lib';
 import { openSandboxedPage, type BlockedRequest, type GalleyBrowser, type ServedFile } from '../browser.ts';
 import { BOOK_CSP } from '../xhtml.ts';
 import type { Composition, PrintLayout } from './compose.ts';
 import { loadPdf } from './lib-speed.ts';
+import type { PieceStore } from './piece-cache.ts';
 import { joinPieces } from './post/join.ts';
 
 /**
@@ -174,7 +176,8 @@ async function loadMarginFonts(page: Page, composition: Composition) {
 
 /**
  * Prints the loaded document in pieces at once and joins them. `bodyStart` is the 0-based page where the arabic
- * folios start at 1 (cuts are always after it).
+ * folios start at 1 (cuts are always after it). A piece whose document `store` kept a print of is not printed again
+ * (piece-cache.ts): `reused` counts those.
  */
 export async function printInPieces(
   galley: GalleyBrowser,
@@ -184,17 +187,32 @@ export async function printInPieces(
   cuts: Cut[],
   bodyStart: number,
   print: (page: Page) => Promise<Uint8Array>,
-): Promise<{ bytes: Uint8Array; doc: PDFDocument; blocked: BlockedRequest[]; pieces: number }> {
+  store?: PieceStore,
+  timings: Record<string, number> = {},
+): Promise<{ bytes: Uint8Array; doc: PDFDocument; blocked: BlockedRequest[]; pieces: number; reused: number }> {
+  let at = performance.now();
+  // What each step of a print in pieces costs, for the bench (decision 0028): the pieces' own prints are one of them.
+  const clock = (name: string) => {
+    timings[name] = (timings[name] ?? 0) + (performance.now() - at) / 1000;
+    at = performance.now();
+  };
   const parts = await split(
     page,
     cuts.map((c) => c.id),
   );
+  clock('pieces: split');
   const blocked: BlockedRequest[] = [];
+  let reused = 0;
   const printed = await Promise.all(
     parts.markup.map(async (_, index) => {
-      const own = new Map(files);
       const start = index === 0 ? undefined : cuts[index - 1]!.page - bodyStart + 1;
       const html = pieceHtml(composition, parts, index, start);
+      const kept = await store?.take(html);
+      if (kept) {
+        reused++;
+        return kept;
+      }
+      const own = new Map(files);
       own.set('book.html', { mediaType: 'text/html; charset=utf-8', data: html });
       const sandbox = await openSandboxedPage(galley, own, BOOK_CSP, { isolated: true });
       try {
@@ -202,14 +220,25 @@ export async function printInPieces(
         await loadMarginFonts(sandbox.page, composition);
         const bytes = await print(sandbox.page);
         blocked.push(...sandbox.blocked);
+        // A piece that asked for something refused is printed again next time, so the request is reported again.
+        if (sandbox.blocked.length === 0) store?.keep(html, bytes);
         return bytes;
       } finally {
         await sandbox.close();
       }
     }),
   );
+  clock('pieces: load and print');
   const owner = new Map(parts.owners);
   const docs = await Promise.all(printed.map((bytes) => loadPdf(bytes)));
   const joined: PDFDocument = joinPieces(docs, (name) => owner.get(name));
-  return { bytes: await joined.save({ useObjectStreams: false }), doc: joined, blocked, pieces: printed.length };
+  const bytes = await joined.save({ useObjectStreams: false });
+  clock('pieces: join');
+  return {
+    bytes,
+    doc: joined,
+    blocked,
+    pieces: printed.length,
+    reused,
+  };
 }
