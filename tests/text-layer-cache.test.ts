@@ -5,6 +5,8 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { prepare } from '../scripts/api/build.ts';
 import { BuildCache } from '../scripts/model/build-cache.ts';
+import { openBuildCache } from '../scripts/passes/cache/build-cache.ts';
+import { TextLayerCache } from '../scripts/render/pdf/text-layer-cache.ts';
 import { launchBrowser, type GalleyBrowser } from '../scripts/render/browser.ts';
 import { renderPdf, type PdfResult } from '../scripts/render/pdf/pdf.ts';
 import { withEnv } from '../scripts/util/env.ts';
@@ -105,6 +107,45 @@ describe('the text-layer cache', () => {
     for (const name of ['damaged', 'foreign'] as const) {
       expect(built[name].result.textLayer!.reused).toBe(withinOneBuild());
       expect(built[name].bytes.equals(built.fresh.bytes)).toBe(true);
+    }
+  });
+});
+
+describe('a text-layer entry', () => {
+  it('is taken only while the compound words it asked about get the same answers', async () => {
+    const work = await tempDir('galley-text-layer-entry-');
+    try {
+      const dir = path.join(work.dir, 'text-layer');
+      const target = path.join(work.dir, 'book.pdf');
+      const first = await TextLayerCache.open(dir, target);
+      first.keep('joined', { asked: [['sub-question', true]], bytes: new Uint8Array([1, 2, 3]) });
+      first.keep('plain', { asked: [] });
+      first.save();
+      const next = await TextLayerCache.open(dir, target);
+      expect(next.take('joined', (word) => word === 'sub-question')?.bytes).toEqual(new Uint8Array([1, 2, 3]));
+      expect(next.take('plain', () => false)).toEqual({ asked: [] });
+      // The book lost that compound: the stream is computed again.
+      const later = await TextLayerCache.open(dir, target);
+      expect(later.take('joined', () => false)).toBeUndefined();
+      // Another PDF's file is another entry.
+      expect((await TextLayerCache.open(dir, path.join(work.dir, 'other.pdf'))).take('plain', () => false)).toBe(
+        undefined,
+      );
+    } finally {
+      await work.cleanup();
+    }
+  });
+
+  it('is neither read nor written with --no-cache', async () => {
+    const work = await tempDir('galley-text-layer-entry-');
+    try {
+      await withEnv({ GALLEY_CACHE_DIR: work.dir }, () => {
+        expect(openBuildCache(false).textLayer.dir).toBeUndefined();
+        expect(openBuildCache(true).textLayer.dir).toBe(path.join(work.dir, 'text-layer'));
+        return Promise.resolve();
+      });
+    } finally {
+      await work.cleanup();
     }
   });
 });
