@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { prepare } from '../scripts/api/build.ts';
 import { BuildCache } from '../scripts/model/build-cache.ts';
 import { openBuildCache } from '../scripts/passes/cache/build-cache.ts';
+import { compoundWords } from '../scripts/render/pdf/post/hyphen-words.ts';
 import { TextLayerCache } from '../scripts/render/pdf/text-layer-cache.ts';
 import { launchBrowser, type GalleyBrowser } from '../scripts/render/browser.ts';
 import { renderPdf, type PdfResult } from '../scripts/render/pdf/pdf.ts';
@@ -147,5 +148,19 @@ describe('a text-layer entry', () => {
     } finally {
       await work.cleanup();
     }
+  });
+});
+
+describe('the compound words', () => {
+  it('are the words the pattern finds over the whole text', () => {
+    const html =
+      '<p>--a-b--c, sub-<em>question</em> x\u2010y 𝐀-𝐁 pre- and -post cross-\u00adentropy state-of-the-art é-t́e 3-4</p>'.repeat(
+        3,
+      );
+    const plain = html.replace(/<[^>]*>/g, '').replace(/\u00ad/g, '');
+    const whole = new Set(plain.match(/[\p{L}\p{M}\p{N}]+(?:[-\u2010][\p{L}\p{M}\p{N}]+)+/gu));
+    expect([...compoundWords(html)].sort()).toEqual([...whole].sort());
+    expect(compoundWords(html)).toContain('state-of-the-art');
+    expect(compoundWords(html)).toContain('𝐀-𝐁');
   });
 });
