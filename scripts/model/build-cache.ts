@@ -75,6 +75,18 @@ export interface BuildCacheFolders {
   diagrams?: string;
   /** The finished PDFs' folder (render/pdf/print-cache.ts); undefined for none. */
   print?: string;
+  /** The PDF text layer's results per content stream (render/pdf/text-layer-cache.ts); undefined for none. */
+  textLayer?: string;
+}
+
+/** What the PDF text layer took from its cache, added up over the PDFs made with this cache. */
+export interface TextLayerCacheStats {
+  /** Content streams the text layer looked at (in every finish: an adjust round may finish a print it drops). */
+  streams: number;
+  /** Of those, taken from the cache. */
+  reused: number;
+  /** Of all, those the text layer changed (soft hyphens out, hyphenated words joined), computed or reused. */
+  rewritten: number;
 }
 
 export class BuildCache {
@@ -93,6 +105,8 @@ export class BuildCache {
   readonly diagrams: { readonly dir?: string; stats?: DiagramStats };
   /** Finished PDFs by composed document; `hits` counts the prints this cache spared. */
   readonly print: { readonly dir?: string; hits: number };
+  /** The text layer's results by content stream; `stats` says how many it took from there. */
+  readonly textLayer: { readonly dir?: string; stats: TextLayerCacheStats };
   /**
    * Each page body serialised once: the HTML intermediate and the EPUB write
    * the same markup unless the EPUB adapts it; the page cache seeds it for
@@ -106,5 +120,6 @@ export class BuildCache {
     this.deflate = { dir: folders.deflate };
     this.diagrams = { dir: folders.diagrams };
     this.print = { dir: folders.print, hits: 0 };
+    this.textLayer = { dir: folders.textLayer, stats: { streams: 0, reused: 0, rewritten: 0 } };
   }
 }

@@ -36,6 +36,11 @@ export function defaultPrintDir(): string {
   return path.join(cacheRoot(), 'print');
 }
 
+/** The PDF text layer's results per content stream (render/pdf/text-layer-cache.ts): `text-layer/` beside `chapters/`. */
+export function defaultTextLayerDir(): string {
+  return path.join(cacheRoot(), 'text-layer');
+}
+
 const SECRET_FILE = '.secret';
 /**
  * The key this process uses for each cache folder: fixed for the life of the process, so what it writes it can

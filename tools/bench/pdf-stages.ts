@@ -27,6 +27,7 @@ const compiled = <T>(file: string) => import(pathToFileURL(path.join(ROOT, 'lib'
 const { prepare } = await compiled<typeof import('../../scripts/api/build.ts')>('api/build.js');
 const { launchBrowser } = await compiled<typeof import('../../scripts/render/browser.ts')>('render/browser.js');
 const { printFloor, renderPdf } = await compiled<typeof import('../../scripts/render/pdf/pdf.ts')>('render/pdf/pdf.js');
+const { BuildCache } = await compiled<typeof import('../../scripts/model/build-cache.ts')>('model/build-cache.js');
 
 const value = (name: string) => {
   const at = process.argv.indexOf(name);
@@ -110,6 +111,9 @@ try {
           const result = await renderPdf(b.book, b.pages, path.join(work, 'out'), {
             browser: galley,
             errata: b.errata,
+            // The text layer's cache only (render/pdf/text-layer-cache.ts): empty for the cold run, the cold run's
+            // for the edited one, as in a `galley build` after an edit.
+            cache: new BuildCache({ textLayer: path.join(work, `text-layer-${name}-${run}`) }),
           });
           add(`${as}renderPdf`, (performance.now() - at) / 1000);
           add(`${as}CPU galley`, ownCpu() - cpu[0]!);
@@ -117,6 +121,10 @@ try {
           pages = result.pages;
           prints = result.prints;
           for (const [key, seconds] of Object.entries(result.timings)) add(`${as}  ${key}`, seconds);
+          if (result.textLayer) {
+            const { streams, reused, rewritten } = result.textLayer;
+            console.log(`${name} ${as}text layer: ${streams} streams, ${reused} reused, ${rewritten} rewritten`);
+          }
         } finally {
           if (original !== undefined) await writeFile(chapter!, original);
         }

@@ -4,7 +4,13 @@
  * its own (a path), or none (`false`, `--no-cache`).
  */
 import { linkOnPath } from '../../util/atomic.ts';
-import { defaultDeflateDir, defaultDiagramDir, defaultPrintDir, trackedByGit } from '../../util/cache-location.ts';
+import {
+  defaultDeflateDir,
+  defaultDiagramDir,
+  defaultPrintDir,
+  defaultTextLayerDir,
+  trackedByGit,
+} from '../../util/cache-location.ts';
 import { BuildCache } from '../../model/build-cache.ts';
 import { defaultCacheDir } from './chapter-cache.ts';
 
@@ -25,5 +31,6 @@ export function openBuildCache(cache: boolean | string | undefined = true): Buil
     deflate: cache === false ? undefined : defaultDeflateDir(),
     diagrams: cache === false ? undefined : usableDir(defaultDiagramDir()),
     print: cache === false ? undefined : usableDir(defaultPrintDir()),
+    textLayer: cache === false ? undefined : usableDir(defaultTextLayerDir()),
   });
 }

@@ -42,7 +42,8 @@ import type { Page as PuppeteerPage } from 'puppeteer-core';
 import { chooseCuts, printInPieces } from './pieces.ts';
 import type { PrintPageMap } from '../print-page-map.ts';
 import { measurePageStarts } from './page-starts.ts';
-import type { BuildCache } from '../../model/build-cache.ts';
+import type { BuildCache, TextLayerCacheStats } from '../../model/build-cache.ts';
+import { TextLayerCache } from './text-layer-cache.ts';
 import { printDirOf, printKey, readPrint, writePrint } from './print-cache.ts';
 import { PieceCache, pieceDirOf } from './piece-cache.ts';
 
@@ -105,6 +106,8 @@ export interface PdfResult {
   timings: Record<string, number>;
   /** Where every page starts, when `pageStarts` asked and the measuring print kept the layout. */
   pageMap?: PrintPageMap;
+  /** The kept print's text layer: content streams, and how many came from the text-layer cache (none without one). */
+  textLayer?: TextLayerCacheStats;
 }
 
 /** ↪, the mark print.css draws before each continuation of a wrapped code line. */
@@ -543,6 +546,7 @@ export async function renderPdf(
     reused: number;
     blocked: BlockedRequest[];
     pageMap?: PrintPageMap;
+    textLayer?: TextLayerCacheStats;
   };
   try {
     const sandbox = await openSandboxedPage(galley, files, BOOK_CSP);
@@ -573,6 +577,10 @@ export async function renderPdf(
         }
       }
       type Finished = Awaited<ReturnType<typeof finishPdf>>;
+      // Read while Chromium prints; every finish of this build (an adjust round may finish a print it drops) uses it.
+      const textLayerDir = options.cache?.textLayer.dir;
+      const textLayerCache = textLayerDir ? TextLayerCache.open(textLayerDir, target) : undefined;
+      let textLayer: TextLayerCacheStats | undefined;
       const finish = async (
         doc: PDFDocument,
         html: string,
@@ -599,8 +607,16 @@ export async function renderPdf(
         }
         if (stop.aborted) return undefined;
         const compounds = compoundWords(html);
-        fixTextLayer(doc, (word) => compounds.has(word));
+        const kept = await textLayerCache;
+        textLayer = fixTextLayer(doc, (word) => compounds.has(word), kept);
         at = clock('text layer', at);
+        if (kept) {
+          options.cache!.textLayer.stats.streams += textLayer.streams;
+          options.cache!.textLayer.stats.reused += textLayer.reused;
+          options.cache!.textLayer.stats.rewritten += textLayer.rewritten;
+          kept.save();
+          at = clock('text layer: cache write', at);
+        }
         if (stop.aborted) return undefined;
         const finished = await finishPdf(doc, {
           title: config.subtitle ? `${config.title}: ${config.subtitle}` : config.title,
@@ -753,6 +769,7 @@ export async function renderPdf(
           pieces: printedPieces,
           reused: reusedPieces,
           blocked: [...sandbox.blocked],
+          ...(textLayer ? { textLayer } : {}),
         };
         if (options.pageStarts) {
           // Read from the kept file's text, in the loaded document (render/pdf/page-starts.ts).
@@ -807,6 +824,7 @@ export async function renderPdf(
     blocked: result.blocked,
     timings,
     ...(result.pageMap ? { pageMap: result.pageMap } : {}),
+    ...(result.textLayer ? { textLayer: result.textLayer } : {}),
   };
 }
 

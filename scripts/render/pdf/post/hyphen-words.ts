@@ -396,10 +396,20 @@ function fontAt(ops: ContentOp[], index: number, fonts: Map<string, FontText>): 
   return undefined;
 }
 
+const COMPOUND = /[\p{L}\p{M}\p{N}]+(?:[-\u2010][\p{L}\p{M}\p{N}]+)+/gu;
+
 /** The hyphenated compounds of an HTML text ("sub-question", "cross-entropy"), soft hyphens taken out. */
 export function compoundWords(html: string): Set<string> {
   const plain = html.replace(/<[^>]*>/g, '').replace(/\u00ad|&shy;|&#xad;|&#173;/gi, '');
-  return new Set(plain.match(/[\p{L}\p{M}\p{N}]+(?:[-\u2010][\p{L}\p{M}\p{N}]+)+/gu) ?? []);
+  const compounds = new Set<string>();
+  // COMPOUND over the whole text retried from every letter of every word without a hyphen (a tenth of a second on a
+  // 250-page book, in the finish). A compound lies within one run of letters and hyphens: only runs with a hyphen
+  // are searched, which finds the same words.
+  for (const run of plain.match(/[\p{L}\p{M}\p{N}\-\u2010]+/gu) ?? []) {
+    if (!run.includes('-') && !run.includes('\u2010')) continue;
+    for (const word of run.match(COMPOUND) ?? []) compounds.add(word);
+  }
+  return compounds;
 }
 
 /** Joins every page's hyphenated words; returns what it joined. */

@@ -1,6 +1,8 @@
 import { PDFName, PDFRawStream, PDFStream, type PDFDocument } from '@cantoo/pdf-lib';
-import { decodeContent, pageContentStreams, replaceStream } from '../read/streams.ts';
-import { pageFonts } from '../read/fonts.ts';
+import { decodeContent, pageContentStreams, replaceStream, replaceStreamDeflated } from '../read/streams.ts';
+import { pageFonts, type FontText } from '../read/fonts.ts';
+import type { TextLayerCacheStats } from '../../../model/build-cache.ts';
+import type { TextLayerCache } from '../text-layer-cache.ts';
 import { joinHyphenatedWordsInContent } from './hyphen-words.ts';
 
 /**
@@ -58,23 +60,63 @@ export function stripSoftHyphens(doc: PDFDocument): number {
 /**
  * The whole text layer in one pass: `joinHyphenatedWords` then `stripSoftHyphens`, per content stream. Each of them
  * alone inflates every stream and deflates every one it changes; here each stream is inflated once and deflated once
- * (the deflate was a fifth of the finish's time on a 250-page book), and the result is the same stream.
+ * (the deflate was a fifth of the finish's time on a 250-page book), and the result is the same stream. With a
+ * `cache` (text-layer-cache.ts), a stream the last build saw on the same fonts takes the bytes it got then.
  */
-export function fixTextLayer(doc: PDFDocument, isCompound: (word: string) => boolean): void {
+export function fixTextLayer(
+  doc: PDFDocument,
+  isCompound: (word: string) => boolean,
+  cache?: TextLayerCache,
+): TextLayerCacheStats {
+  const stats: TextLayerCacheStats = { streams: 0, reused: 0, rewritten: 0 };
   const seen = new Set<PDFStream>();
+  const parsed = new Map<PDFRawStream, Map<number, string>>();
   for (const page of doc.getPages()) {
-    const fonts = pageFonts(doc, page);
+    let fonts: Map<string, FontText> | undefined;
+    const pageKey = cache?.pageKey(doc, page);
     for (const { ref, stream } of pageContentStreams(doc, page.node.get(PDFName.of('Contents')))) {
       if (seen.has(stream) || !(stream instanceof PDFRawStream)) continue;
       seen.add(stream);
+      stats.streams++;
+      const key = pageKey === undefined ? undefined : cache?.streamKey(stream, pageKey);
+      const kept = key === undefined ? undefined : cache?.take(key, isCompound);
+      if (kept) {
+        stats.reused++;
+        if (kept.bytes) {
+          stats.rewritten++;
+          replaceStreamDeflated(doc, ref, stream, kept.bytes);
+        }
+        continue;
+      }
+      // The words this stream asks about are part of its entry: the only compounds its result depends on.
+      const asked = new Map<string, boolean>();
+      const ask = (word: string) => {
+        const compound = isCompound(word);
+        asked.set(word, compound);
+        return compound;
+      };
       const bytes = decodeContent(stream);
       // Over the decoding bound: left as Chromium wrote it.
-      if (!bytes) continue;
-      const before = Buffer.from(bytes).toString('latin1');
-      // A page without fonts has no words to join (joinHyphenatedWords skips it too).
-      const joined = fonts.size > 0 ? joinHyphenatedWordsInContent(before, fonts, isCompound).text : before;
-      const after = joined.includes('00AD') ? stripSoftHyphensFromContent(joined).text : joined;
-      if (after !== before) replaceStream(doc, ref, stream, after);
+      let after: string | undefined;
+      if (bytes) {
+        const before = Buffer.from(bytes).toString('latin1');
+        fonts ??= pageFonts(doc, page, parsed);
+        // A page without fonts has no words to join (joinHyphenatedWords skips it too).
+        const joined = fonts.size > 0 ? joinHyphenatedWordsInContent(before, fonts, ask).text : before;
+        const stripped = joined.includes('00AD') ? stripSoftHyphensFromContent(joined).text : joined;
+        if (stripped !== before) after = stripped;
+      }
+      if (after !== undefined) {
+        stats.rewritten++;
+        replaceStream(doc, ref, stream, after);
+      }
+      if (key === undefined || !cache) continue;
+      const replaced = after !== undefined && ref ? doc.context.lookup(ref) : undefined;
+      cache.keep(key, {
+        asked: [...asked],
+        ...(replaced instanceof PDFRawStream ? { bytes: replaced.contents } : {}),
+      });
     }
   }
+  return stats;
 }

@@ -42,21 +42,57 @@ export function parseToUnicode(cmap: string): Map<number, string> {
   return map;
 }
 
-/** The page's fonts by resource name (`/F10`), each with its ToUnicode map; fonts without one are left out. */
-export function pageFonts(doc: PDFDocument, page: PDFPage): Map<string, FontText> {
-  const fonts = new Map<string, FontText>();
+/** A font resource of a page that has a ToUnicode map: what `pageFonts` reads of it. */
+export interface FontResource {
+  /** The resource name (`/F10`). */
+  name: string;
+  /** The font dictionary (one object per font, shared by every page that uses it). */
+  font: PDFDict;
+  toUnicode: PDFRawStream;
+  codeBytes: 1 | 2;
+}
+
+/** The page's font resources with a ToUnicode map, in the order of its `/Font` dictionary. */
+export function pageFontResources(doc: PDFDocument, page: PDFPage): FontResource[] {
+  const resources: FontResource[] = [];
   const dict = page.node.Resources()?.lookupMaybe(PDFName.of('Font'), PDFDict);
-  if (!dict) return fonts;
+  if (!dict) return resources;
   for (const [name, value] of dict.entries()) {
     const font = doc.context.lookup(value);
     if (!(font instanceof PDFDict)) continue;
     const toUnicode = font.lookup(PDFName.of('ToUnicode'));
     if (!(toUnicode instanceof PDFRawStream)) continue;
-    const cmap = Buffer.from(decodePDFRawStream(toUnicode).decode()).toString('latin1');
-    fonts.set(name.asString(), {
-      unicode: parseToUnicode(cmap),
+    resources.push({
+      name: name.asString(),
+      font,
+      toUnicode,
       codeBytes: font.get(PDFName.of('Subtype'))?.toString() === '/Type0' ? 2 : 1,
     });
+  }
+  return resources;
+}
+
+/** A ToUnicode stream's CMap text. */
+export const toUnicodeText = (toUnicode: PDFRawStream): string =>
+  Buffer.from(decodePDFRawStream(toUnicode).decode()).toString('latin1');
+
+/**
+ * The page's fonts by resource name (`/F10`), each with its ToUnicode map; fonts without one are left out. `parsed`,
+ * kept by the caller over the pages of one document, parses each ToUnicode stream once however many pages use it.
+ */
+export function pageFonts(
+  doc: PDFDocument,
+  page: PDFPage,
+  parsed?: Map<PDFRawStream, Map<number, string>>,
+): Map<string, FontText> {
+  const fonts = new Map<string, FontText>();
+  for (const { name, toUnicode, codeBytes } of pageFontResources(doc, page)) {
+    let unicode = parsed?.get(toUnicode);
+    if (!unicode) {
+      unicode = parseToUnicode(toUnicodeText(toUnicode));
+      parsed?.set(toUnicode, unicode);
+    }
+    fonts.set(name, { unicode, codeBytes });
   }
   return fonts;
 }

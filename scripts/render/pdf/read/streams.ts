@@ -4,6 +4,7 @@ import {
   PDFArray,
   PDFName,
   PDFRawStream,
+  type PDFObject,
   PDFRef,
   PDFStream,
   type PDFDocument,
@@ -60,16 +61,32 @@ export function pageContentStreams(doc: PDFDocument, contents: unknown): { ref?:
   return one ? [one] : [];
 }
 
-/** Stores new content (latin1 text) for a stream under its reference, compressed, its other entries kept. */
-export function replaceStream(doc: PDFDocument, ref: PDFRef | undefined, stream: PDFStream, text: string): void {
-  if (!ref) return;
+/** The entries a replaced stream keeps: all but how it was encoded and its length. */
+function keptEntries(doc: PDFDocument, stream: PDFStream): Record<string, PDFObject> {
   const dict = stream.dict.clone(doc.context);
   dict.delete(PDFName.of('Filter'));
   dict.delete(PDFName.of('DecodeParms'));
   dict.delete(PDFName.of('Length'));
-  const replacement = doc.context.flateStream(
-    Buffer.from(text, 'latin1'),
-    Object.fromEntries([...dict.entries()].map(([k, v]) => [k.asString().slice(1), v])),
-  );
-  doc.context.assign(ref, replacement);
+  return Object.fromEntries([...dict.entries()].map(([k, v]) => [k.asString().slice(1), v]));
+}
+
+/** Stores new content (latin1 text) for a stream under its reference, compressed, its other entries kept. */
+export function replaceStream(doc: PDFDocument, ref: PDFRef | undefined, stream: PDFStream, text: string): void {
+  if (!ref) return;
+  doc.context.assign(ref, doc.context.flateStream(Buffer.from(text, 'latin1'), keptEntries(doc, stream)));
+}
+
+/**
+ * Stores content `replaceStream` compressed before (the text-layer cache keeps it) as `replaceStream` would:
+ * the same dictionary and bytes, so the saved file is the one computing it again gives.
+ */
+export function replaceStreamDeflated(
+  doc: PDFDocument,
+  ref: PDFRef | undefined,
+  stream: PDFStream,
+  deflated: Uint8Array,
+): void {
+  if (!ref) return;
+  // flateStream is `stream(zlib(contents), { ...dict, Filter: 'FlateDecode' })`.
+  doc.context.assign(ref, doc.context.stream(deflated, { ...keptEntries(doc, stream), Filter: 'FlateDecode' }));
 }
