@@ -30,6 +30,7 @@ export const FAST = [
   'tests/live-server.test.ts',
   'tests/progress.test.ts',
   'tests/signed-entry.test.ts',
+  'tests/compound-words.test.ts',
 ];
 
 export default defineConfig({
