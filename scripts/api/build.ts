@@ -324,7 +324,12 @@ export async function build(options: BuildOptions = {}): Promise<BuildResult> {
     );
     // Bounded: each edition brings its own chapter workers and Chromium pages, and a book may have 64 editions.
     // Settled, not Promise.all: an edition that throws must not close the browser under one still printing.
-    const limit = pLimit(Math.max(1, Math.floor(options.editionsAtOnce ?? editionsAtOnce(availableParallelism()))));
+    const asked = options.editionsAtOnce;
+    const limit = pLimit(
+      asked !== undefined && Number.isFinite(asked)
+        ? Math.max(1, Math.floor(asked))
+        : editionsAtOnce(availableParallelism()),
+    );
     const settled = await Promise.allSettled(
       editions.map((edition, i) =>
         limit(() => buildEdition(edition, out, options.formats, { ...context, progress: progresses[i]! })),

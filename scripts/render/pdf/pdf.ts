@@ -657,7 +657,11 @@ export async function renderPdf(
           pieces > 1 && !refused && plan.bodyStart !== undefined
             ? chooseCuts(composition, plan.layout, natural.at, total, pieces)
             : [];
-        if (cuts.length === 0 || plan.bodyStart === undefined) return print(sandbox, true, timings);
+        // A round printed whole prunes no piece entries: the folder keeps the pieces of the last print in pieces.
+        if (cuts.length === 0 || plan.bodyStart === undefined) {
+          pieceCache = undefined;
+          return print(sandbox, true, timings);
+        }
         const started = performance.now();
         // Each round's pieces are kept by their own documents: the last round's are the ones the folder keeps.
         pieceCache = cached
@@ -703,6 +707,7 @@ export async function renderPdf(
         timings['pieces refused'] = (timings['pieces refused'] ?? 0) + 1;
         // What made the scale differ is still there in the adjust pass's next round: print that round whole.
         refused = true;
+        pieceCache = undefined;
         return print(sandbox, true, timings);
       };
       let reprints = 0;

@@ -82,6 +82,7 @@ export class PieceCache implements PieceStore {
   async prune(): Promise<void> {
     const names = await readdir(this.dir).catch(() => [] as string[]);
     const unused = names.filter((name) => name.endsWith(SUFFIX) && !this.used.has(name.slice(0, -SUFFIX.length)));
-    await Promise.all(unused.map((name) => rm(path.join(this.dir, name), { force: true })));
+    // Like a write, a removal that fails (a folder by that name, no permission) costs disk, never the build.
+    await Promise.all(unused.map((name) => rm(path.join(this.dir, name), { force: true }).catch(() => undefined)));
   }
 }

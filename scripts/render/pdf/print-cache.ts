@@ -68,6 +68,9 @@ export async function readPrint(
 export async function writePrint(dir: string, key: string, bytes: Uint8Array, facts: PrintFacts): Promise<void> {
   const entry = encodeSigned(cacheSecret(dir), FORMAT, key, [JSON.stringify(facts), bytes]);
   if (!writeCacheFile(entryPath(dir, key), entry)) return;
-  for (const name of await readdir(dir).catch(() => [] as string[]))
-    if (name.endsWith(SUFFIX) && name !== `${key}${SUFFIX}`) await rm(path.join(dir, name), { force: true });
+  for (const name of await readdir(dir).catch(() => [] as string[])) {
+    // A removal that fails (a folder by that name, no permission) costs disk, never the build.
+    if (name.endsWith(SUFFIX) && name !== `${key}${SUFFIX}`)
+      await rm(path.join(dir, name), { force: true }).catch(() => undefined);
+  }
 }

@@ -112,6 +112,8 @@ export function fixTextLayer(
       }
       if (key === undefined || !cache) continue;
       const replaced = after !== undefined && ref ? doc.context.lookup(ref) : undefined;
+      // A rewrite whose result cannot be read back is not kept: kept as "unchanged", it would skip a rewrite later.
+      if (after !== undefined && !(replaced instanceof PDFRawStream)) continue;
       cache.keep(key, {
         asked: [...asked],
         ...(replaced instanceof PDFRawStream ? { bytes: replaced.contents } : {}),
