@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import { openCpuGroup } from './cgroup-cpu.ts';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const CHILD = path.join(ROOT, 'tools/bench/child.mjs');
@@ -20,6 +21,11 @@ export interface Timed {
    * one at a time, so the difference is this child's.
    */
   treeCpuSeconds?: number;
+  /**
+   * User + system CPU seconds of every process the child started, orphans included (Chromium's renderers, which
+   * `treeCpuSeconds` misses), from a cgroup (cgroup-cpu.ts): undefined where none can be made.
+   */
+  groupCpuSeconds?: number;
   /** The chapter loop's counts, from a `galley` child (tools/bench/child.mjs). */
   chapters?: { chapters: number; hits: number; processed: number; onWorkers: number; workers: number };
   stderr: string;
@@ -55,6 +61,13 @@ export function timed(
       env: options.env ?? process.env,
       stdio: ['ignore', 'ignore', 'pipe'],
     });
+    // Joined at once: Node starts no process of its own for milliseconds, Galley none before Chromium.
+    let group = openCpuGroup();
+    try {
+      if (child.pid !== undefined) group?.add(child.pid);
+    } catch {
+      group = undefined;
+    }
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => {
       stderr += chunk.toString('utf8');
@@ -66,15 +79,19 @@ export function timed(
       const cpuAfter = childrenCpu();
       const line = /GALLEY_BENCH (\{.*\})\s*$/.exec(stderr);
       const report = line ? (JSON.parse(line[1]!) as Pick<Timed, 'maxRssKb' | 'cpuSeconds' | 'chapters'>) : {};
-      resolve({
-        seconds,
-        code,
-        maxRssKb: report.maxRssKb,
-        cpuSeconds: report.cpuSeconds,
-        treeCpuSeconds: cpuBefore !== undefined && cpuAfter !== undefined ? cpuAfter - cpuBefore : undefined,
-        chapters: report.chapters ?? undefined,
-        stderr,
-      });
+      const groupCpu = group ? group.close().catch(() => undefined) : Promise.resolve(undefined);
+      void groupCpu.then((groupCpuSeconds) =>
+        resolve({
+          seconds,
+          code,
+          maxRssKb: report.maxRssKb,
+          cpuSeconds: report.cpuSeconds,
+          treeCpuSeconds: cpuBefore !== undefined && cpuAfter !== undefined ? cpuAfter - cpuBefore : undefined,
+          groupCpuSeconds,
+          chapters: report.chapters ?? undefined,
+          stderr,
+        }),
+      );
     });
   });
 }
