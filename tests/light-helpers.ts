@@ -97,3 +97,22 @@ export async function printHtml(html: string): Promise<Uint8Array> {
     await browser.close();
   }
 }
+
+/**
+ * The book at `book` prepared without the chapter cache and its PDF rendered in this process into `out`, with the
+ * file's bytes: the caches' tests compare builds byte for byte. The pipeline and the renderer are loaded on first use.
+ */
+export async function renderBookPdf(
+  book: string,
+  out: string,
+  options: import('../scripts/render/pdf/pdf.ts').PdfOptions,
+): Promise<{ result: import('../scripts/render/pdf/pdf.ts').PdfResult; bytes: Buffer }> {
+  const [{ prepare }, { renderPdf }, { readFile }] = await Promise.all([
+    import('../scripts/api/build.ts'),
+    import('../scripts/render/pdf/pdf.ts'),
+    import('node:fs/promises'),
+  ]);
+  const prepared = await prepare(book, undefined, { cache: false });
+  const result = await renderPdf(prepared.book, prepared.pages, out, { errata: prepared.errata, ...options });
+  return { result, bytes: await readFile(result.path) };
+}

@@ -3,12 +3,11 @@ import { cp, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { prepare } from '../scripts/api/build.ts';
 import { BuildCache } from '../scripts/model/build-cache.ts';
 import { launchBrowser, type GalleyBrowser } from '../scripts/render/browser.ts';
-import { renderPdf, type PdfResult } from '../scripts/render/pdf/pdf.ts';
+import type { PdfResult } from '../scripts/render/pdf/pdf.ts';
 import { withEnv } from '../scripts/util/env.ts';
-import { ROOT, tempDir } from './helpers.ts';
+import { renderBookPdf, ROOT, tempDir } from './light-helpers.ts';
 
 const run = promisify(execFile);
 
@@ -34,16 +33,10 @@ describe('the piece cache', () => {
     return names.filter((n) => n.endsWith('.piece-entry')).sort();
   };
 
-  const render = async (cacheDir: string, cache: BuildCache) => {
-    const prepared = await prepare(book, undefined, { cache: false });
-    const result = await renderPdf(prepared.book, prepared.pages, path.join(work.dir, 'out'), {
-      browser: galley,
-      errata: prepared.errata,
-      pieces: 3,
-      cache,
-    });
-    return { result, bytes: await readFile(result.path), entries: await entries(cacheDir) };
-  };
+  const render = async (cacheDir: string, cache: BuildCache) => ({
+    ...(await renderBookPdf(book, path.join(work.dir, 'out'), { browser: galley, pieces: 3, cache })),
+    entries: await entries(cacheDir),
+  });
 
   beforeAll(async () => {
     work = await tempDir('galley-piece-cache-');

@@ -2,13 +2,12 @@ import { execFile } from 'node:child_process';
 import { cp, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { prepare } from '../scripts/api/build.ts';
 import { BuildCache } from '../scripts/model/build-cache.ts';
 import { launchBrowser, type GalleyBrowser } from '../scripts/render/browser.ts';
-import { renderPdf, type PdfResult } from '../scripts/render/pdf/pdf.ts';
+import type { PdfResult } from '../scripts/render/pdf/pdf.ts';
 import { withEnv } from '../scripts/util/env.ts';
 import { promisify } from 'node:util';
-import { ROOT, tempDir } from './helpers.ts';
+import { renderBookPdf, ROOT, tempDir } from './light-helpers.ts';
 
 const run = promisify(execFile);
 
@@ -24,15 +23,7 @@ describe('the print cache', () => {
   const built: { result: PdfResult; bytes: Buffer }[] = [];
 
   // The same file each time: the cache keeps one print per file written.
-  const render = async () => {
-    const prepared = await prepare(book, undefined, { cache: false });
-    const result = await renderPdf(prepared.book, prepared.pages, path.join(work.dir, 'out'), {
-      browser: galley,
-      errata: prepared.errata,
-      cache,
-    });
-    return { result, bytes: await readFile(result.path) };
-  };
+  const render = () => renderBookPdf(book, path.join(work.dir, 'out'), { browser: galley, cache });
 
   beforeAll(async () => {
     work = await tempDir('galley-print-cache-');

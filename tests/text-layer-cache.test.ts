@@ -3,15 +3,14 @@ import { copyFile, cp, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { prepare } from '../scripts/api/build.ts';
 import { BuildCache } from '../scripts/model/build-cache.ts';
 import { openBuildCache } from '../scripts/passes/cache/build-cache.ts';
 import { compoundWords } from '../scripts/render/pdf/post/hyphen-words.ts';
 import { TextLayerCache } from '../scripts/render/pdf/text-layer-cache.ts';
 import { launchBrowser, type GalleyBrowser } from '../scripts/render/browser.ts';
-import { renderPdf, type PdfResult } from '../scripts/render/pdf/pdf.ts';
+import type { PdfResult } from '../scripts/render/pdf/pdf.ts';
 import { withEnv } from '../scripts/util/env.ts';
-import { ROOT, tempDir } from './helpers.ts';
+import { renderBookPdf, ROOT, tempDir } from './light-helpers.ts';
 
 const run = promisify(execFile);
 
@@ -28,16 +27,8 @@ describe('the text-layer cache', () => {
     Object.create(null) as never;
 
   // Every build writes the same file: the cache keeps one entry per PDF written.
-  const render = async (cache: BuildCache) => {
-    const prepared = await prepare(book, undefined, { cache: false });
-    const result = await renderPdf(prepared.book, prepared.pages, path.join(work.dir, 'out'), {
-      browser: galley,
-      errata: prepared.errata,
-      // Only the text layer's own cache: nothing else may spare the work.
-      cache,
-    });
-    return { result, bytes: await readFile(result.path) };
-  };
+  // Only the text layer's own cache: nothing else may spare the work.
+  const render = (cache: BuildCache) => renderBookPdf(book, path.join(work.dir, 'out'), { browser: galley, cache });
   const entries = async (dir: string) =>
     (await readdir(dir)).filter((name) => name.endsWith('.entry')).map((name) => path.join(dir, name));
 

@@ -493,14 +493,18 @@ export async function renderPdf(
   const pieces = options.pieces ?? Number(process.env.GALLEY_PRINT_PIECES ?? 1);
   const firstHtml = composeHtml(composition, EMPTY_LAYOUT, stylesheets);
   const messages = messageCount(book);
+  // The render options that reach Chromium's print itself: part of the whole print's key and of each piece's.
+  const printShape = {
+    printMarks: options.printMarks ?? false,
+    cssKeep: options.cssKeep ?? true,
+    wrapWords: options.wrapWords ?? true,
+  };
   const cached = options.cache?.print.dir
     ? {
         dir: printDirOf(options.cache.print.dir, path.resolve(target)),
         key: printKey(fingerprint(files, firstHtml, []), await galley.browser.version(), {
           date: date.toISOString(),
-          printMarks: options.printMarks ?? false,
-          cssKeep: options.cssKeep ?? true,
-          wrapWords: options.wrapWords ?? true,
+          ...printShape,
           adjusting,
           // poppler reads the printed pages: what the adjust pass moves and where pages start.
           poppler: await popplerVersion(),
@@ -610,13 +614,6 @@ export async function renderPdf(
         const kept = await textLayerCache;
         textLayer = fixTextLayer(doc, (word) => compounds.has(word), kept);
         at = clock('text layer', at);
-        if (kept) {
-          options.cache!.textLayer.stats.streams += textLayer.streams;
-          options.cache!.textLayer.stats.reused += textLayer.reused;
-          options.cache!.textLayer.stats.rewritten += textLayer.rewritten;
-          kept.save();
-          at = clock('text layer: cache write', at);
-        }
         if (stop.aborted) return undefined;
         const finished = await finishPdf(doc, {
           title: config.subtitle ? `${config.title}: ${config.subtitle}` : config.title,
@@ -669,13 +666,8 @@ export async function renderPdf(
               pieceDirOf(options.cache!.print.dir!, path.resolve(target)),
               fingerprint(files, '', []),
               await galley.browser.version(),
-              // What shapes a piece's print besides its document and served files (both already show these options;
-              // the date, the finish's settings, the adjust pass and the number of pieces do not reach the print).
-              {
-                printMarks: options.printMarks ?? false,
-                cssKeep: options.cssKeep ?? true,
-                wrapWords: options.wrapWords ?? true,
-              },
+              // The date, the finish's settings, the adjust pass and the number of pieces do not reach a piece's print.
+              printShape,
             )
           : undefined;
         const joined = await printInPieces(
@@ -776,6 +768,16 @@ export async function renderPdf(
           blocked: [...sandbox.blocked],
           ...(textLayer ? { textLayer } : {}),
         };
+        // Kept once, for the print kept: a round the adjust pass threw away left its entries in the cache's `used`.
+        const kept = await textLayerCache;
+        if (kept && textLayer) {
+          const stats = options.cache!.textLayer.stats;
+          stats.streams += textLayer.streams;
+          stats.reused += textLayer.reused;
+          stats.rewritten += textLayer.rewritten;
+          kept.save();
+          lap('text layer: cache write');
+        }
         if (options.pageStarts) {
           // Read from the kept file's text, in the loaded document (render/pdf/page-starts.ts).
           const bodyStart = plan.bodyStart;

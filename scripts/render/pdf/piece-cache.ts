@@ -16,13 +16,14 @@ import path from 'node:path';
 import { cacheSecret } from '../../util/cache-location.ts';
 import { decodeSigned, encodeSigned, writeCacheFile } from '../../util/signed-entry.ts';
 import { toolchainVersion } from '../../util/toolchain-version.ts';
+import { printDirOf } from './print-cache.ts';
 
 const FORMAT = 'galley-piece-1';
 const SUFFIX = '.piece-entry';
 
 /** One folder per PDF written (by its path), beside the finished prints' folders. */
 export function pieceDirOf(printDir: string, target: string): string {
-  return path.join(printDir, 'pieces', createHash('sha256').update(target).digest('hex').slice(0, 32));
+  return printDirOf(path.join(printDir, 'pieces'), target);
 }
 
 /** What a piece cache needs to know about the pieces to take or keep; printInPieces asks nothing else. */
